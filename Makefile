@@ -1,0 +1,112 @@
+# ebba — build, test, demo, bench, fuzz, package.
+#
+# Layout: every daemon/*.c except the two mains and the ebbactl command files
+# (ctl_*.c) goes into build/libebba.a, which the daemon, the control tool,
+# the tests, the simulator and the fuzzers all link.  New files are picked up
+# by the globs; there is no list to keep in step.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+
+PKGS    := libpq libcurl libxml-2.0 yaml-0.1 libsystemd jansson libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PG_INC     := $(shell pg_config --includedir 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wvla -Wformat=2
+CSTD    := -std=c17 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(if $(PG_INC),-I$(PG_INC))
+LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDLIBS  += $(PKG_LIBS) -lm
+
+LIB_SRC  := $(filter-out daemon/ebbad.c daemon/ebbactl.c daemon/ctl_%.c,$(wildcard daemon/*.c))
+LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
+CTL_SRC  := daemon/ebbactl.c $(wildcard daemon/ctl_*.c)
+CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(CTL_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+SIM_SRC  := $(wildcard contrib/regsim/*.c)
+GEN_SRC  := $(wildcard contrib/gen/*.c)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml)
+
+BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
+        $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
+
+.PHONY: all deps check check-san demo bench fuzz torture install clean deb security
+all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
+
+deps:
+	@contrib/deps.sh
+
+$(BUILD)/obj/%.o: daemon/%.c $(wildcard include/ebba/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/gen:
+	@mkdir -p $@
+
+# SQL migrations, the application XSD and shipped tables are compiled in, so
+# the binaries need no data files to validate documents or migrate a database.
+$(BUILD)/embed: contrib/embed.c | $(BUILD)/obj
+	$(CC) -std=c17 -O1 -o $@ $<
+$(BUILD)/gen/embedded.c: $(BUILD)/embed $(EMBED) | $(BUILD)/gen
+	$(BUILD)/embed $(EMBED) > $@
+$(BUILD)/obj/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libebba.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ebbad: $(BUILD)/obj/ebbad.o $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
+$(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRC) $(BUILD)/libebba.a $(LDLIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
+
+check: all
+	@tests/run
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-san:
+	$(MAKE) BUILD=build-san SAN=1 CC=clang all
+	@BUILD=build-san tests/run
+
+demo: deps all
+	@contrib/demo/run.sh
+
+bench: all
+	@contrib/bench/run.sh
+
+torture: all
+	@tests/torture/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@contrib/fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/ebba/rules
+	install -m 0755 $(BUILD)/ebbactl $(DESTDIR)$(PREFIX)/bin/ebbactl
+	install -m 0755 $(BUILD)/ebbad $(DESTDIR)$(PREFIX)/sbin/ebbad
+	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
+
+clean:
+	rm -rf build build-san build-fuzz
