@@ -18,8 +18,11 @@ int main(int argc, char **argv)
 		printf("static const unsigned char file_%d[] = {", i);
 		int c;
 		size_t n = 0;
-		while ((c = fgetc(f)) != EOF)
-			printf("%s%d", n++ % 24 ? "," : ",\n", c);
+		/* A comma before every byte but the first; a line break every 24. */
+		while ((c = fgetc(f)) != EOF) {
+			printf("%s%d", n == 0 ? "\n" : n % 24 ? "," : ",\n", c);
+			n++;
+		}
 		printf("%s0};\n", n ? "," : "");
 		fclose(f);
 	}
