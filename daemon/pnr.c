@@ -119,3 +119,27 @@ int age_on(const struct pnr_date *birth, const struct pnr_date *on)
 		age--;
 	return age;
 }
+
+void pnr_scrub(char *text)
+{
+	char *p = text;
+	while (*p) {
+		if (!is_digit(*p)) {
+			p++;
+			continue;
+		}
+		char *start = p;
+		while (is_digit(*p))
+			p++;
+		size_t run = (size_t)(p - start);
+		if (run == 8 && *p == '-' && is_digit(p[1])) {
+			/* YYYYMMDD-NNNC: mask what follows the hyphen. */
+			p++;
+			while (is_digit(*p))
+				*p++ = '*';
+		} else if (run >= 10) {
+			for (char *q = start + 8; q < p; q++)
+				*q = '*';
+		}
+	}
+}

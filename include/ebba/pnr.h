@@ -48,6 +48,14 @@ bool pnr_is_valid(const char *s);
  */
 char *pnr_mask(const char *s, char out[PNR_MASK_BUF]);
 
+/*
+ * Masks identity numbers inside free text, in place and without changing
+ * its length: every run of 10 to 12 digits keeps its first 8 and the rest
+ * become '*'; "YYYYMMDD-NNNC" becomes "YYYYMMDD-****".  For error text
+ * from libraries that quote values which may be identity numbers.
+ */
+void pnr_scrub(char *text);
+
 /* True if y-m-d is a real Gregorian date (1..9999). */
 bool date_is_valid(int year, int month, int day);
 int days_in_month(int year, int month);
