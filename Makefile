@@ -24,7 +24,9 @@ ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(if $(PG_INC),-I$(PG_INC))
-LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+# (a comma inside $(if) would split the sanitizer list, so name it first)
+SAN_LDFLAGS := -fsanitize=address,undefined
+LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
 LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_SRC  := $(filter-out daemon/ebbad.c daemon/ebbactl.c daemon/ctl_%.c,$(wildcard daemon/*.c))
