@@ -329,6 +329,9 @@ static void on_done(struct http_engine *e, CURL *easy, CURLcode rc)
 	struct xfer *x = NULL;
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->res.status);
+	long connects = 0;
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	x->res.new_connections += connects;
 	release_slot(e, x);
 
 	uint64_t now = now_usec();

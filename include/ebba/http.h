@@ -105,6 +105,7 @@ struct http_result {
 	struct ebba_buf body;          /* owned by the result; NUL-terminated */
 	char error[512];               /* why it failed; "" when ok */
 	int attempts;                  /* network attempts made (0 = failed fast) */
+	long new_connections;          /* connections opened (0 when keep-alive reused one) */
 	uint64_t elapsed_usec;         /* submit -> completion, retries included */
 };
 
