@@ -22,7 +22,6 @@ static const struct command commands[] = {
 	{"db", ctl_db, "db migrate: create or upgrade the schema"},
 	{"submit", ctl_submit, "validate applications and put them in the inbox"},
 	{"validate", ctl_validate, "check application documents without a database"},
-	{"case", ctl_case, "case set FILE.yaml | case show CASE: case frames"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 };
 

@@ -3,7 +3,6 @@
  * JOURNAL_STREAM says stderr is connected to the journal, as systemd.exec(5)
  * recommends, so that running by hand still prints readable lines.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ebba needs to build, test and demo, if any
+# are missing.  Idempotent; needs root (or sudo) only when something is
+# missing.
+set -euo pipefail
+PKGS=(
+	build-essential clang pkg-config make
+	libpq-dev libcurl4-openssl-dev libxml2-dev libyaml-dev libsystemd-dev
+	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
+	postgresql postgresql-contrib
+	time
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

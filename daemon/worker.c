@@ -1,0 +1,147 @@
+/*
+ * Works one claimed batch.  Everything between claim and completion runs
+ * outside any transaction; the only write is the single fenced completion
+ * statement built here as one JSON array.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ebba/application.h"
+#include "ebba/log.h"
+#include "ebba/worker.h"
+
+/* Until the rule engine decides, every valid application goes to a person
+ * with this reason: a correct fail-safe. */
+#define FAILSAFE_REASON "ingen automatisk prövning konfigurerad"
+
+struct worker {
+	const struct ebba_config *cfg;
+	char *owner;
+	struct app_parser *parser;
+	size_t parser_max_bytes;
+	struct ebba_buf scratch;
+};
+
+static struct app_parser *make_parser(const struct ebba_config *cfg)
+{
+	struct app_parse_opts opts = {.max_bytes = (size_t)cfg->max_document_bytes};
+	struct ebba_err err;
+	struct app_parser *p = app_parser_new(&opts, &err);
+	if (!p)
+		fatal("cannot set up the application parser: %s", err.msg);
+	return p;
+}
+
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	w->owner = xstrdup(owner);
+	worker_set_config(w, cfg);
+	return w;
+}
+
+void worker_set_config(struct worker *w, const struct ebba_config *cfg)
+{
+	w->cfg = cfg;
+	if (w->parser && w->parser_max_bytes == (size_t)cfg->max_document_bytes)
+		return;
+	app_parser_free(w->parser);
+	w->parser = make_parser(cfg);
+	w->parser_max_bytes = (size_t)cfg->max_document_bytes;
+}
+
+void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	app_parser_free(w->parser);
+	buf_free(&w->scratch);
+	free(w->owner);
+	free(w);
+}
+
+static json_t *result_base(const struct queue_item *it, const char *state, const char *error)
+{
+	return json_pack("{s:I, s:i, s:s, s:s?}", "inbox_id", (json_int_t)it->id,
+			 "attempt", it->attempt, "state", state, "error", error);
+}
+
+static json_t *failsafe_decision(const struct application *app)
+{
+	json_t *checks = json_pack("[{s:s, s:s, s:s, s:s}]", "id", "automatisk-provning",
+				   "result", "fail", "outcome", "refer", "message", FAILSAFE_REASON);
+	return json_pack("{s:s, s:s, s:s, s:s, s:n, s:n, s:n, s:n, s:s, s:s, s:s, s:o}",
+			 "external_id", app->id, "case_id", app->case_id, "period", app->period,
+			 "outcome", "referred", "amount", "norm", "costs", "incomes",
+			 "ruleset_name", "none", "ruleset_version", "0", "ruleset_sha256", "",
+			 "checks", checks);
+}
+
+/* One item's result: quarantined with the parse error, or decided. */
+static json_t *work_item(struct worker *w, const struct queue_item *it, struct worker_stats *st)
+{
+	if (it->attempt > w->cfg->max_attempts) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "gave up after %d attempts to process it", it->attempt - 1);
+		log_error("application %s quarantined: %s", it->external_id, msg);
+		st->quarantined++;
+		return result_base(it, "quarantined", msg);
+	}
+	struct application *app = NULL;
+	struct ebba_err err;
+	if (!it->payload) {
+		ebba_errf(&err, "document: %zu bytes, larger than the limit of %d bytes",
+			  it->stored_len, w->cfg->max_document_bytes);
+		log_warn("inbox %lld quarantined: %s", (long long)it->id, err.msg);
+		st->quarantined++;
+		return result_base(it, "quarantined", err.msg);
+	}
+	if (app_parse(w->parser, it->payload, it->payload_len, &app, &err) != 0) {
+		const char *fields[] = {NULL, NULL};
+		char field[160];
+		snprintf(field, sizeof(field), "EBBA_INBOX_ID=%lld", (long long)it->id);
+		fields[0] = field;
+		log_fields(LOG_LVL_WARN, fields, "inbox %lld quarantined: %s", (long long)it->id, err.msg);
+		st->quarantined++;
+		return result_base(it, "quarantined", err.msg);
+	}
+	st->decided++;
+	json_t *r = result_base(it, "decided", NULL);
+	json_object_set_new(r, "decision", failsafe_decision(app));
+	application_free(app);
+	return r;
+}
+
+int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
+		     struct worker_stats *stats, struct ebba_err *err)
+{
+	struct worker_stats st = {0};
+	json_t *results = json_array();
+	for (size_t i = 0; i < batch->count; i++)
+		json_array_append_new(results, work_item(w, &batch->items[i], &st));
+	char *text = json_dumps(results, JSON_COMPACT);
+	json_decref(results);
+	if (!text)
+		fatal("out of memory encoding a batch");
+	long completed = 0;
+	int rc = queue_complete(conn, w->owner, text, &completed, err);
+	free(text);
+	if (rc != 0)
+		return -1;
+	long lost = (long)batch->count - completed;
+	if (lost > 0)
+		log_warn("%ld of %zu applications were no longer leased to us; another worker has them",
+			 lost, batch->count);
+	if (lost > 0) {
+		/* Which rows were lost is not reported back; count all completed
+		 * rows as decided rather than guess. */
+		stats->decided += completed;
+		stats->lost_leases += lost;
+		return 0;
+	}
+	stats->decided += st.decided;
+	stats->quarantined += st.quarantined;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * One claimed batch, from inbox rows to the completing statement:
+ * parse and validate each document, decide it, and write every result in
+ * one fenced transaction (queue_complete).
+ */
+#ifndef EBBA_WORKER_H
+#define EBBA_WORKER_H
+
+#include <libpq-fe.h>
+
+#include "ebba/config.h"
+#include "ebba/db.h"
+#include "ebba/error.h"
+
+struct worker;
+
+struct worker_stats {
+	long decided;        /* decisions written */
+	long quarantined;
+	long lost_leases;    /* rows whose lease had been taken over */
+};
+
+/* cfg must outlive the worker (the daemon swaps both on reload). */
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner);
+void worker_free(struct worker *w);
+void worker_set_config(struct worker *w, const struct ebba_config *cfg);
+
+/* Processes and completes one batch; adds to *stats. */
+int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
+		     struct worker_stats *stats, struct ebba_err *err);
+
+#endif

@@ -1,0 +1,74 @@
+# Helpers for integration tests (sourced by tests/integration/*.sh).
+# Each assertion prints "ok - NAME" or "not ok - NAME" (with the reason);
+# tests/run counts them.  A test script exits non-zero only if it could not
+# run at all; failed assertions are counted, not fatal.
+
+set -u
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+EBBAD=$ROOT/$BUILD/ebbad
+EBBACTL=$ROOT/$BUILD/ebbactl
+REGSIM=$ROOT/$BUILD/ebba-regsim
+GEN=$ROOT/$BUILD/ebba-gen
+EBBA_SHARED=${EBBA_SHARED:-$ROOT/../shared}
+export EBBA_SHARED
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ebba-test.XXXXXX")
+[ "$(id -u)" = 0 ] && chmod 0755 "$T_TMP"
+T_PIDS=()
+
+t_cleanup() {
+	local p
+	for p in "${T_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+ok()   { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
+
+# check NAME COMMAND...: passes when the command exits 0.
+check() {
+	local name=$1; shift
+	if "$@" >"$T_TMP/check.out" 2>&1; then ok "$name"
+	else fail "$name"; sed 's/^/#   /' "$T_TMP/check.out" | head -20; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"
+	else fail "$1"; echo "#   expected: $2"; echo "#   actual:   $3"; fi
+}
+
+# check_match NAME REGEX TEXT
+check_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then ok "$1"
+	else fail "$1"; echo "#   expected to match: $2"; printf '%s\n' "$3" | head -5 | sed 's/^/#   actual: /'; fi
+}
+
+# A fresh database in the test run's cluster, migrated.
+new_db() {
+	local name="t_$(basename "$0" .sh | tr -c 'a-z0-9\n' '_')_$RANDOM"
+	createdb "$name" || return 1
+	export PGDATABASE=$name
+	"$EBBACTL" db migrate >/dev/null || return 1
+}
+
+psql_val() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# A config file for ebbad/ebbactl in the test's temp dir; extra YAML lines
+# on stdin are appended.
+write_config() {
+	local f=$T_TMP/ebba.yaml
+	{
+		echo "database: \"\""
+		echo "rules_dir: $ROOT/rules"
+		echo "lease_seconds: ${LEASE_SECONDS:-30}"
+		echo "poll_interval_ms: 200"
+		cat
+	} >"$f"
+	echo "$f"
+}
+
+# A test number from Skatteverket's list, by line (1-based).
+test_pnr() { sed -n "${1}p" "$EBBA_SHARED/reference/personnummer/skatteverket-testpersonnummer.txt"; }

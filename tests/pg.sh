@@ -1,0 +1,49 @@
+# Throwaway PostgreSQL for tests, the demo and the benchmark.
+#
+#   . tests/pg.sh; pg_start DIR [extra postgres -c settings...]; ...; pg_stop
+#
+# The cluster lives in DIR, listens only on a Unix socket in DIR, and trusts
+# local connections.  initdb refuses to run as root, so as root the cluster
+# is owned by the 'postgres' system user (created by the postgresql
+# packages) and everything else still runs as root.
+
+pg_bindir() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -x "$d/initdb" ] || { echo "pg.sh: no PostgreSQL server found (make deps installs it)" >&2; return 1; }
+	echo "$d"
+}
+
+pg_as_owner() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+	local dir=$1; shift
+	local bin; bin=$(pg_bindir) || return 1
+	PG_DIR=$dir
+	PG_BIN=$bin
+	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 0755 "$dir"; fi
+	pg_as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
+		>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+	PGPORT=$(( 20000 + RANDOM % 20000 ))
+	local opts="-k $dir -p $PGPORT -c listen_addresses= -c max_connections=200"
+	local s
+	for s in "$@"; do opts="$opts -c $s"; done
+	pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start \
+		>/dev/null || { cat "$dir/server.log" >&2; return 1; }
+	export PGHOST=$dir PGPORT PGUSER=postgres PGDATABASE=postgres
+}
+
+# Restart with a given shutdown mode (fast or immediate) for fault tests.
+pg_restart() {
+	local mode=${1:-fast}
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m "$mode" -w -t 60 restart \
+		>/dev/null 2>&1
+}
+
+pg_stop() {
+	[ -n "${PG_DIR:-}" ] || return 0
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}

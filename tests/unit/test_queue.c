@@ -1,0 +1,177 @@
+/* The inbox queue against a real PostgreSQL: leases, fencing, release. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ebba/db.h"
+#include "pgtest.h"
+
+static PGconn *conn;
+
+static void insert(const char *id)
+{
+	bool inserted = false;
+	struct ebba_err err;
+	assert_int_equal(queue_insert(conn, id, "C-1", "2026-12", "<x/>", 4, &inserted, &err), 0);
+	assert_true(inserted);
+}
+
+static long count_state(const char *state)
+{
+	const char *p[] = {state};
+	PGresult *r = PQexecParams(conn, "select count(*) from ebba.inbox where state = $1", 1, NULL, p, NULL, NULL, 0);
+	long n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+static void reset(void)
+{
+	/* Rows cannot be deleted (by design); mark old ones decided instead. */
+	PQclear(PQexec(conn, "update ebba.inbox set state = 'decided', lease_owner = null"));
+}
+
+static char *result_json(const struct queue_item *it)
+{
+	return xasprintf("[{\"inbox_id\": %lld, \"attempt\": %d, \"state\": \"decided\","
+			 " \"decision\": {\"external_id\": \"%s\", \"case_id\": \"C-1\", \"period\": \"2026-12\","
+			 " \"outcome\": \"referred\", \"ruleset_name\": \"t\", \"ruleset_version\": \"1\","
+			 " \"ruleset_sha256\": \"\", \"checks\": [{\"id\": \"c\", \"result\": \"fail\", \"message\": \"m\"}]}}]",
+			 (long long)it->id, it->attempt, it->external_id);
+}
+
+static void test_duplicate_insert_changes_nothing(void **state)
+{
+	insert("Q-DUP");
+	bool inserted = true;
+	struct ebba_err err;
+	assert_int_equal(queue_insert(conn, "Q-DUP", "C-2", "2027-01", "<y/>", 4, &inserted, &err), 0);
+	assert_false(inserted);
+	PGresult *r = PQexec(conn, "select case_id, convert_from(payload, 'UTF8') from ebba.inbox where external_id = 'Q-DUP'");
+	assert_string_equal(PQgetvalue(r, 0, 0), "C-1");
+	assert_string_equal(PQgetvalue(r, 0, 1), "<x/>");
+	PQclear(r);
+	reset();
+}
+
+static void test_claims_do_not_overlap(void **state)
+{
+	insert("Q-A1");
+	insert("Q-A2");
+	insert("Q-A3");
+	struct queue_batch a, b, c;
+	struct ebba_err err;
+	assert_int_equal(queue_claim(conn, "owner-a", 2, 60, 1024, &a, &err), 0);
+	assert_int_equal(queue_claim(conn, "owner-b", 2, 60, 1024, &b, &err), 0);
+	assert_int_equal(queue_claim(conn, "owner-c", 2, 60, 1024, &c, &err), 0);
+	assert_int_equal(a.count, 2);
+	assert_int_equal(b.count, 1);
+	assert_int_equal(c.count, 0);
+	assert_true(a.items[0].id != b.items[0].id && a.items[1].id != b.items[0].id);
+	assert_int_equal(a.items[0].attempt, 1);
+	assert_int_equal(a.items[0].payload_len, 4);
+	assert_memory_equal(a.items[0].payload, "<x/>", 4);
+	queue_batch_free(&a);
+	queue_batch_free(&b);
+	queue_batch_free(&c);
+	reset();
+}
+
+static void test_stale_lease_completes_nothing(void **state)
+{
+	insert("Q-S1");
+	struct queue_batch late, fresh;
+	struct ebba_err err;
+	assert_int_equal(queue_claim(conn, "late", 10, 1, 1024, &late, &err), 0);
+	assert_int_equal(late.count, 1);
+	/* Expire the lease, and let another worker take the row over. */
+	PQclear(PQexec(conn, "update ebba.inbox set lease_expires = now() - interval '1 s' where external_id = 'Q-S1'"));
+	assert_int_equal(queue_claim(conn, "fresh", 10, 60, 1024, &fresh, &err), 0);
+	assert_int_equal(fresh.count, 1);
+	assert_int_equal(fresh.items[0].attempt, 2);
+
+	char *json = result_json(&late.items[0]);
+	long done = -1;
+	assert_int_equal(queue_complete(conn, "late", json, &done, &err), 0);
+	assert_int_equal(done, 0);
+	free(json);
+	PGresult *r = PQexec(conn, "select count(*) from ebba.decisions where external_id = 'Q-S1'");
+	assert_string_equal(PQgetvalue(r, 0, 0), "0");
+	PQclear(r);
+
+	json = result_json(&fresh.items[0]);
+	assert_int_equal(queue_complete(conn, "fresh", json, &done, &err), 0);
+	assert_int_equal(done, 1);
+	/* Completing twice writes nothing more. */
+	assert_int_equal(queue_complete(conn, "fresh", json, &done, &err), 0);
+	assert_int_equal(done, 0);
+	free(json);
+	r = PQexec(conn, "select count(*), min(c.message) from ebba.decisions d join ebba.decision_checks c on c.decision_id = d.id where d.external_id = 'Q-S1'");
+	assert_string_equal(PQgetvalue(r, 0, 0), "1");
+	assert_string_equal(PQgetvalue(r, 0, 1), "m");
+	PQclear(r);
+	queue_batch_free(&late);
+	queue_batch_free(&fresh);
+	reset();
+}
+
+static void test_release_returns_rows(void **state)
+{
+	insert("Q-R1");
+	struct queue_batch b;
+	struct ebba_err err;
+	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(b.count, 1);
+	assert_int_equal(count_state("processing"), 1);
+	assert_int_equal(queue_release(conn, "r", &b, &err), 0);
+	assert_int_equal(count_state("pending"), 1);
+	assert_int_equal(count_state("processing"), 0);
+	queue_batch_free(&b);
+	reset();
+}
+
+static void test_oversize_payload_not_fetched(void **state)
+{
+	bool inserted = false;
+	struct ebba_err err;
+	assert_int_equal(queue_insert(conn, "Q-BIG", "C-1", "2026-12", "0123456789", 10, &inserted, &err), 0);
+	struct queue_batch b;
+	assert_int_equal(queue_claim(conn, "big", 10, 60, 9, &b, &err), 0);
+	assert_int_equal(b.count, 1);
+	assert_null(b.items[0].payload);
+	assert_int_equal(b.items[0].stored_len, 10);
+	queue_batch_free(&b);
+	reset();
+}
+
+static void test_counts(void **state)
+{
+	insert("Q-C1");
+	struct queue_counts c;
+	struct ebba_err err;
+	assert_int_equal(queue_counts(conn, &c, &err), 0);
+	assert_int_equal(c.pending, 1);
+	assert_true(c.decided >= 1);
+	reset();
+}
+
+int main(void)
+{
+	conn = pgtest_fresh_db("t_queue");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duplicate_insert_changes_nothing),
+		cmocka_unit_test(test_claims_do_not_overlap),
+		cmocka_unit_test(test_stale_lease_completes_nothing),
+		cmocka_unit_test(test_release_returns_rows),
+		cmocka_unit_test(test_oversize_payload_not_fetched),
+		cmocka_unit_test(test_counts),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	PQfinish(conn);
+	return rc;
+}
