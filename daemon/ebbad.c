@@ -90,26 +90,27 @@ static int reconnect(struct daemon *d)
 	return connect_db(d);
 }
 
-/* Loads a new config beside the running one; the running one stays if the
- * new one does not load. */
+/* Loads a new config, and the rules it names, beside the running ones;
+ * the running ones stay if anything in the new set does not load. */
 static void reload(struct daemon *d)
 {
 	service_reloading();
 	struct ebba_config fresh;
 	struct ebba_err err;
 	config_defaults(&fresh);
-	if (config_load(d->config_path, d->config_must_exist, &fresh, &err) != 0) {
-		log_error("reload failed, keeping the running configuration: %s", err.msg);
+	if (config_load(d->config_path, d->config_must_exist, &fresh, &err) != 0 ||
+	    worker_reconfigure(d->worker, &fresh, &err) != 0) {
+		log_error("reload failed, keeping the running configuration and rules: %s", err.msg);
 		config_free(&fresh);
-		service_ready("reload failed; running with the previous configuration");
+		service_ready("reload failed; running with the previous configuration and rules");
 		return;
 	}
 	struct ebba_config old = d->cfg;
 	d->cfg = fresh;
-	worker_set_config(d->worker, &d->cfg);
+	worker_adopt_config(d->worker, &d->cfg);
 	config_free(&old);
 	log_set_level(parse_level(d->cfg.log_level));
-	log_info("configuration reloaded from %s", d->config_path);
+	log_info("configuration and rules reloaded from %s", d->config_path);
 	service_ready("configuration reloaded");
 }
 
@@ -248,7 +249,9 @@ int main(int argc, char **argv)
 		nonce = (unsigned)now_usec();
 	snprintf(d.owner, sizeof(d.owner), "%s:%d:%08x", name ? name : host, (int)getpid(), nonce);
 	d.started_usec = now_usec();
-	d.worker = worker_new(&d.cfg, d.owner);
+	d.worker = worker_new(&d.cfg, d.owner, &err);
+	if (!d.worker)
+		fatal("%s", err.msg);
 	int rc = run(&d);
 	worker_free(d.worker);
 	PQfinish(d.conn);

@@ -20,36 +20,35 @@ struct worker {
 	const struct ebba_config *cfg;
 	char *owner;
 	struct app_parser *parser;
-	size_t parser_max_bytes;
 	struct ebba_buf scratch;
 };
 
-static struct app_parser *make_parser(const struct ebba_config *cfg)
-{
-	struct app_parse_opts opts = {.max_bytes = (size_t)cfg->max_document_bytes};
-	struct ebba_err err;
-	struct app_parser *p = app_parser_new(&opts, &err);
-	if (!p)
-		fatal("cannot set up the application parser: %s", err.msg);
-	return p;
-}
-
-struct worker *worker_new(const struct ebba_config *cfg, const char *owner)
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner, struct ebba_err *err)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
 	w->owner = xstrdup(owner);
-	worker_set_config(w, cfg);
+	if (worker_reconfigure(w, cfg, err) != 0) {
+		worker_free(w);
+		return NULL;
+	}
 	return w;
 }
 
-void worker_set_config(struct worker *w, const struct ebba_config *cfg)
+int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct ebba_err *err)
+{
+	struct app_parse_opts opts = {.max_bytes = (size_t)cfg->max_document_bytes};
+	struct app_parser *parser = app_parser_new(&opts, err);
+	if (!parser)
+		return ebba_err_prefix(err, "application parser");
+	app_parser_free(w->parser);
+	w->parser = parser;
+	w->cfg = cfg;
+	return 0;
+}
+
+void worker_adopt_config(struct worker *w, const struct ebba_config *cfg)
 {
 	w->cfg = cfg;
-	if (w->parser && w->parser_max_bytes == (size_t)cfg->max_document_bytes)
-		return;
-	app_parser_free(w->parser);
-	w->parser = make_parser(cfg);
-	w->parser_max_bytes = (size_t)cfg->max_document_bytes;
 }
 
 void worker_free(struct worker *w)

@@ -20,10 +20,21 @@ struct worker_stats {
 	long lost_leases;    /* rows whose lease had been taken over */
 };
 
-/* cfg must outlive the worker (the daemon swaps both on reload). */
-struct worker *worker_new(const struct ebba_config *cfg, const char *owner);
+/*
+ * Sets up everything cfg names (document parser, rule set, register
+ * client).  cfg must outlive the worker.  NULL with err on failure.
+ */
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner, struct ebba_err *err);
 void worker_free(struct worker *w);
-void worker_set_config(struct worker *w, const struct ebba_config *cfg);
+
+/*
+ * Reload, in two steps so that a failure changes nothing: reconfigure
+ * builds everything cfg names beside the running set and swaps it in only
+ * if all of it loaded; then the caller, having replaced its config with
+ * cfg, calls adopt so the worker points at the caller's copy.
+ */
+int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct ebba_err *err);
+void worker_adopt_config(struct worker *w, const struct ebba_config *cfg);
 
 /* Processes and completes one batch; adds to *stats. */
 int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
