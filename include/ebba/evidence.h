@@ -1,0 +1,37 @@
+/*
+ * Register evidence: the bytes a decision rests on, as stored in
+ * ebba.register_evidence (DESIGN.md §7).
+ *
+ * The raw bytes are kept up to a limit (EVIDENCE_MAX_RAW by default) so that
+ * one huge answer cannot blow the daemon's memory or the database row; a cut
+ * copy is flagged.  The SHA-256 is always over the complete bytes received,
+ * so it identifies the answer even when the copy is cut.
+ */
+#ifndef EBBA_EVIDENCE_H
+#define EBBA_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EVIDENCE_MAX_RAW (1u << 20)
+
+struct evidence {
+	char source[16];    /* "ssbtek", "attendance" */
+	char agency[16];    /* "AF", "FK", ...; "" when the source has none */
+	char status[16];    /* "ok", "error", "absent", "not_found" ... */
+	char sha256[65];    /* lower-case hex over all full_len bytes */
+	char *raw;          /* owned, NUL-terminated copy of the first raw_len bytes */
+	size_t raw_len;
+	size_t full_len;    /* bytes received */
+	bool truncated;     /* raw_len < full_len */
+};
+
+/*
+ * Fills ev (overwriting it) with a copy of at most max_raw bytes of data
+ * (0: EVIDENCE_MAX_RAW).  Strings longer than their fields are cut.
+ */
+void evidence_set(struct evidence *ev, const char *source, const char *agency,
+		  const char *status, const void *data, size_t len, size_t max_raw);
+void evidence_free(struct evidence *ev);
+
+#endif
