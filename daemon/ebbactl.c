@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"submit", ctl_submit, "validate applications and put them in the inbox"},
 	{"validate", ctl_validate, "check application documents without a database"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
+	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
 };
 
 static void usage(FILE *out)
