@@ -76,6 +76,8 @@ static int at(const struct where *w, const struct ynode *n, struct ebba_err *err
 
 struct yreader {
 	yaml_parser_t parser;
+	const char *data;
+	size_t len;
 	const struct where *w;
 	struct ebba_err *err;
 };
@@ -86,6 +88,17 @@ static int yaml_next(struct yreader *r, yaml_event_t *ev)
 		return 0;
 	const yaml_parser_t *p = &r->parser;
 	struct ynode pos = {.line = (int)p->problem_mark.line + 1, .col = (int)p->problem_mark.column + 1};
+	if (p->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset, not a mark. */
+		pos.line = 1;
+		pos.col = 1;
+		for (size_t i = 0; i < p->problem_offset && i < r->len; i++, pos.col++)
+			if (r->data[i] == '\n') {
+				pos.line++;
+				pos.col = 0;
+			}
+		return at(r->w, &pos, r->err, "YAML input: %s", p->problem ? p->problem : "error");
+	}
 	if (p->context)
 		return at(r->w, &pos, r->err, "YAML syntax: %s %s (started at %d:%d)",
 			  p->problem ? p->problem : "error", p->context, (int)p->context_mark.line + 1,
@@ -150,12 +163,13 @@ static int read_node(struct yreader *r, yaml_event_t *ev, struct ynode *n, int d
 static int read_yaml(const struct where *w, const char *data, size_t len, struct ynode *root,
 		     struct ebba_err *err)
 {
-	struct yreader r = {.w = w, .err = err};
+	struct yreader r = {.w = w, .err = err, .data = data, .len = len};
 	yaml_event_t ev;
 	int rc = -1;
 	if (!yaml_parser_initialize(&r.parser))
 		return ebba_errf(err, "%s: cannot initialise the YAML parser", w->name);
 	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
+	yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);   /* UTF-8 only, as the XML */
 	if (yaml_next(&r, &ev) < 0)
 		goto out;
 	yaml_event_delete(&ev);    /* stream start */
