@@ -22,6 +22,9 @@ static const struct command commands[] = {
 	{"db", ctl_db, "db migrate: create or upgrade the schema"},
 	{"submit", ctl_submit, "validate applications and put them in the inbox"},
 	{"validate", ctl_validate, "check application documents without a database"},
+	{"case", ctl_case, "case set FILE.yaml | case show CASE: case frames"},
+	{"review", ctl_review, "review list | show ID | resolve ID: the caseworker's queue"},
+	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
 };
