@@ -55,8 +55,10 @@ int ctl_status(int argc, char **argv)
 		if (k == 9) sampled = atol(v);
 	}
 	double rate = approved ? 100.0 * (double)sampled / (double)approved : 0.0;
-	printf(ctl_globals.porcelain ? "sample_rate_percent\t%.2f\n" : "%-22s %.2f %%\n",
-	       "sample_rate_percent", rate);
+	if (ctl_globals.porcelain)
+		printf("sample_rate_percent\t%.2f\n", rate);
+	else
+		printf("%-22s %.2f %%\n", "sample_rate_percent", rate);
 	PQclear(res);
 	res = PQexec(conn, "select external_id, to_char(updated_at, 'YYYY-MM-DD HH24:MI'), error"
 			   " from ebba.inbox where state = 'quarantined' order by updated_at desc limit 5");
