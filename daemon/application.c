@@ -120,6 +120,17 @@ static void trim_message(char *m)
 		m[--n] = '\0';
 }
 
+/*
+ * Error messages quote input (libxml2 echoes content), so they may hold
+ * line breaks or other control characters: make them one line.
+ */
+static void one_line(char *m)
+{
+	for (; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			*m = ' ';
+}
+
 /* Records err only if it is the first error of this parse. */
 static void first_error(struct app_parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -797,6 +808,10 @@ int app_parse(struct app_parser *p, const char *data, size_t len, struct applica
 out:
 	p->err = NULL;
 	xmlFreeDoc(doc);
+	if (rc < 0 && err) {
+		one_line(err->msg);
+		pnr_scrub(err->msg);
+	}
 	return rc;
 }
 

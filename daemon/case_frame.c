@@ -67,6 +67,10 @@ static int at(const struct where *w, const struct ynode *n, struct ebba_err *err
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pnr_scrub(msg);
+	/* Keys and values are quoted in messages: keep the message one line. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	if (n && n->line > 0)
 		return ebba_errf(err, "%s:%d:%d: %s", w->name, n->line, n->col, msg);
 	return ebba_errf(err, "%s: %s", w->name, msg);
@@ -627,8 +631,13 @@ int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 				 FRAME_MAX_BYTES);
 	json_error_t je;
 	json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
+	if (!j) {
+		for (char *c = je.text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		pnr_scrub(je.text);
 		return ebba_errf(err, "frame JSON:%d:%d: %s", je.line, je.column, je.text);
+	}
 	struct ynode root = {0};
 	int rc = json_node(&w, j, &root, 0, err);
 	json_decref(j);

@@ -492,8 +492,8 @@ static bool run_test(struct test_ctx *t, const struct tp *test)
 		return false;
 	}
 	struct cel_activation act = {.vars = vars};
+	/* The result may point at the program's constants: free it last. */
 	struct cel_value got = cel_eval(prog, &act, t->arena);
-	cel_program_free(prog);
 
 	struct ebba_buf b1 = {0}, b2 = {0};
 	bool ok = true;
@@ -518,6 +518,7 @@ static bool run_test(struct test_ctx *t, const struct tp *test)
 	}
 	buf_free(&b1);
 	buf_free(&b2);
+	cel_program_free(prog);
 	return ok;
 }
 

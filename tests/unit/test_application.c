@@ -199,6 +199,8 @@ static void test_bad_files(void **state)
 		{"undefined-entity.xml", "Entity 'xxe' not defined"},
 		{"xinclude.xml", "line 25: message: Element content is not allowed"},
 		{"invalid-utf8.xml", "line 2, column 257: not valid UTF-8 (byte 0xC3)"},
+		/* Found by fuzzing: libxml2 quoted a line break into the message. */
+		{"fuzz-cdata-newline.xml", "line 27, column 1: CData section not finished incomes/message> </application"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
 		expect_file_error(cases[i].file, cases[i].want);

@@ -183,6 +183,7 @@ static void test_limits(void **state)
 	buf_free(&b);
 	expect_yaml_error("", 0, "f.yaml:1:1: empty file");
 	expect_yaml_error("case: \"C-1\0\"\n", 13, "f.yaml:1:11: YAML input: control characters are not allowed");
+	expect_yaml_error("\"a\\nb\": 1\n", 10, "f.yaml:1:1: unknown key 'a b'");
 	expect_yaml_error("\xff\xfe", 2, "f.yaml:1:1: YAML input: invalid leading UTF-8 octet");
 	expect_yaml_error("case: C\xc3\x28\n", 10, "f.yaml:1:9: YAML input: invalid trailing UTF-8 octet");
 	/* The good frame with another first line. */
@@ -216,6 +217,9 @@ static void test_json_errors(void **state)
 		{"[]", "frame JSON: a case frame is a mapping"},
 		{"{\"case\":\"C-1\",\"case\":\"C-2\"}", "duplicate object key"},
 		{"{\"case\":\"C-1\"}", "frame JSON: missing key 'automation'"},
+		/* Found by fuzzing: a key with a line break broke the one-line rule. */
+		{"{\"case\":\"C-1\",\"months_on_assist\\nce\":14}", "frame JSON: unknown key 'months_on_assist ce'"},
+		{"{\"case\":\"C-1\",\n\"case\"\n:2}", "frame JSON:2:6: duplicate object key"},
 		{"{\"case\":\"C-1\",\"automation\":\"allowed\",\"valid_until\":\"2027-01-01\",\"household\":[\"198503012380\"],"
 		 "\"adults\":{},\"approved_costs\":{\"rent\":1.5},\"months_on_assistance\":1}",
 		 "frame JSON: a number that is not a whole number"},
