@@ -15,10 +15,7 @@
 #include "ebba/log.h"
 #include "ebba/pnr.h"
 #include "ebba/registers.h"
-#include "ebba/xmlsafe.h"
 
-#define PLAN_NS "urn:ebba:plan:1"
-#define MAX_ATTENDANCE (1u << 20)
 
 /* Sent as syfte and lagtext: why the municipality asks (SoL 11 kap. 11 §). */
 #define SSBTEK_PURPOSE "Handläggning av ansökan om ekonomiskt bistånd"
@@ -41,7 +38,8 @@ struct lookup {
 	struct reg_application *app;
 	struct reg_person *p;
 	bool is_ssbtek;
-	bool parsed;                   /* ssbtek: p->ssbtek holds a result */
+	bool parsed;                   /* p->ssbtek / p->attendance holds a result */
+	char month[8];                 /* attendance: the income month expected */
 	uint64_t started;
 };
 
@@ -139,26 +137,15 @@ static int check_attendance(void *tag, long status, const char *body, size_t len
 		snprintf(why, why_len, "HTTP %ld", status);
 		return -1;
 	}
+	/* The document must be about this person and the income month: an
+	 * answer about someone or something else must never be used. */
 	struct ebba_err err;
-	xmlDoc *doc = xmlsafe_read(body, len, MAX_ATTENDANCE, "attendance document", &err);
-	if (!doc) {
+	if (attendance_parse(body, len, l->p->pnr, l->month, &l->p->attendance, &err) != 0) {
 		snprintf(why, why_len, "%s", err.msg);
 		return -1;
 	}
-	int rc = 0;
-	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlChar *pnr = root ? xmlGetProp(root, (const xmlChar *)"pnr") : NULL;
-	if (!xmlsafe_is(root, PLAN_NS, "attendance")) {
-		snprintf(why, why_len, "root element is not {%s}attendance", PLAN_NS);
-		rc = -1;
-	} else if (!pnr || strcmp((const char *)pnr, l->p->pnr) != 0) {
-		/* An answer about someone else must never be used. */
-		snprintf(why, why_len, "attendance document is about another person");
-		rc = -1;
-	}
-	xmlFree(pnr);
-	xmlFreeDoc(doc);
-	return rc;
+	l->parsed = true;
+	return 0;
 }
 
 /* --------------------------------------------------------------- results */
@@ -198,7 +185,7 @@ static void on_attendance(struct lookup *l, struct http_result *res)
 		add_evidence(p, "attendance", "not_found", res);
 		return;
 	}
-	if (res->ok) {
+	if (res->ok && l->parsed) {
 		p->attendance_status = REG_OK;
 		add_evidence(p, "attendance", "ok", res);
 		p->attendance_len = res->body.len;
@@ -294,7 +281,7 @@ static void submit_ssbtek(struct registers *r, struct reg_application *a, struct
 }
 
 static void submit_attendance(struct registers *r, struct reg_application *a,
-			      struct reg_person *p, uint64_t deadline)
+			      struct reg_person *p, const char *month, uint64_t deadline)
 {
 	if (!r->attendance_url) {
 		fail_now(p, false, "not configured");
@@ -307,6 +294,7 @@ static void submit_attendance(struct registers *r, struct reg_application *a,
 			    a->period);
 	struct lookup *l = xcalloc(1, sizeof(*l));
 	*l = (struct lookup){ .r = r, .app = a, .p = p, .is_ssbtek = false };
+	memcpy(l->month, month, sizeof(l->month));
 	static const char *const headers[] = { "Accept: application/xml", NULL };
 	struct http_request req = {
 		.url = u, .headers = headers, .timeout_ms = r->timeout_ms,
@@ -362,7 +350,7 @@ int registers_fetch(struct registers *r, struct reg_application *apps, size_t n_
 			if (p->age >= 16)
 				submit_ssbtek(r, a, p, month, deadline);
 			if (p->adult)
-				submit_attendance(r, a, p, deadline);
+				submit_attendance(r, a, p, month, deadline);
 		}
 	}
 	int rc = 0;
@@ -418,6 +406,9 @@ void reg_person_clear(struct reg_person *p)
 	if (p->ssbtek_status == REG_OK)
 		ssbtek_result_free(&p->ssbtek);
 	memset(&p->ssbtek, 0, sizeof(p->ssbtek));
+	if (p->attendance_status == REG_OK)
+		attendance_free(&p->attendance);
+	memset(&p->attendance, 0, sizeof(p->attendance));
 	free(p->attendance_xml);
 	p->attendance_xml = NULL;
 	p->attendance_len = 0;

@@ -19,8 +19,9 @@
  *           error: see reg_person_reasons()), or REG_UNAVAILABLE with the
  *           reason "register unavailable: SSBTEK (<why>)", or REG_NOT_ASKED
  *           (under 16).
- *   attendance: REG_OK with the document (raw XML, validated as an
- *           urn:ebba:plan:1 <attendance>), REG_NO_PLAN for HTTP 404,
+ *   attendance: REG_OK with the parsed document (attendance_parse(),
+ *           about this person and the income month) and its raw XML,
+ *           REG_NO_PLAN for HTTP 404,
  *           REG_UNAVAILABLE with "register unavailable: attendance (<why>)",
  *           or REG_NOT_ASKED (not an adult).
  *   evidence: one entry per look-up made, with the exact bytes received
@@ -40,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ebba/attendance.h"
 #include "ebba/config.h"
 #include "ebba/error.h"
 #include "ebba/evidence.h"
@@ -66,6 +68,7 @@ struct reg_person {
 	char ssbtek_reason[600];       /* when REG_UNAVAILABLE */
 	/* out: attendance */
 	enum reg_status attendance_status;
+	struct attendance attendance;  /* REG_OK: parsed */
 	char *attendance_xml;          /* REG_OK: the document, NUL-terminated */
 	size_t attendance_len;
 	char attendance_reason[600];   /* when REG_UNAVAILABLE */

@@ -182,8 +182,9 @@ static void test_household(void **state)
 	assert_int_equal(p[0].ssbtek.part[SSBTEK_AF].status, SSBTEK_OK);
 	assert_true(p[0].ssbtek.af.registered);
 	assert_int_equal(p[0].attendance_status, REG_OK);
-	assert_non_null(strstr(p[0].attendance_xml, "work_training") == NULL ? p[0].attendance_xml : NULL);
 	assert_non_null(strstr(p[0].attendance_xml, "P-1"));
+	assert_string_equal(p[0].attendance.plan_id, "P-1");
+	assert_int_equal(p[0].attendance.attended_permille, 950);
 	assert_int_equal(p[0].n_evidence, 2);
 	assert_string_equal(p[0].evidence[0].source, "ssbtek");
 	assert_string_equal(p[0].evidence[0].status, "ok");
