@@ -32,6 +32,7 @@
 
 #include "ebba/log.h"
 #include "ebba/pnr.h"
+#include "ebba/ssbtek.h"
 #include "ebba/util.h"
 #include "regsim.h"
 
@@ -304,16 +305,16 @@ static void prepare_ssbtek(struct req *r, unsigned agency_errors)
 	char pnr[13], masked[PNR_MASK_BUF];
 	struct ebba_err err;
 	r->ctype = "text/xml; charset=utf-8";
-	if (r->too_big || sim_soap_request_pnr(r->in.data ? r->in.data : "", r->in.len, pnr, &err) != 0) {
+	if (r->too_big || ssbtek_request_pnr(r->in.data ? r->in.data : "", r->in.len, pnr, &err) != 0) {
 		atomic_fetch_add(&stats.soap_fault, 1);
 		r->status = 500;   /* SOAP 1.1: faults travel with HTTP 500 */
-		sim_soap_fault(&r->out, "Client", r->too_big ? "request larger than 1 MiB" : err.msg);
+		ssbtek_soap_fault(&r->out, "Client", r->too_big ? "request larger than 1 MiB" : err.msg);
 		return;
 	}
 	if (sim_ssbtek_response(sim.dir, pnr, agency_errors, &r->out, &err) != 0) {
 		log_warn("regsim: fixture for %s: %s", pnr_mask(pnr, masked), err.msg);
 		r->status = 500;
-		sim_soap_fault(&r->out, "Server", "fixture unreadable");
+		ssbtek_soap_fault(&r->out, "Server", "fixture unreadable");
 		return;
 	}
 	r->status = 200;
@@ -367,7 +368,7 @@ static void apply_fault(struct req *r, int ep)
 		buf_reset(&r->out);
 		if (ep == EP_SSBTEK) {
 			r->ctype = "text/xml; charset=utf-8";
-			sim_soap_fault(&r->out, "Server", "simulated register error");
+			ssbtek_soap_fault(&r->out, "Server", "simulated register error");
 		} else {
 			r->ctype = "text/plain; charset=utf-8";
 			buf_puts(&r->out, "simulated error\n");

@@ -15,16 +15,6 @@ extern const char *const sim_agency_names[AG_COUNT];
 int sim_agency_index(const char *name);
 
 /*
- * Validates a SOAP 1.1 hamtaBastjanstInformation request and extracts the
- * person (12 digits, check digit valid).  On failure err says what is wrong
- * (for the SOAP fault) without the full number.
- */
-int sim_soap_request_pnr(const char *body, size_t len, char pnr[13], struct ebba_err *err);
-
-/* A SOAP 1.1 fault document. */
-void sim_soap_fault(struct ebba_buf *out, const char *faultcode, const char *msg);
-
-/*
  * The SSBTEK response for pnr from dir/ssbtek/<pnr>.xml (served as is) or,
  * without a file, a valid response with no agency data.  Agencies whose bit
  * is set in agency_errors get an <error> part instead of their data.

@@ -1,24 +1,22 @@
 /*
- * SSBTEK documents for the simulator: request checking, faults, responses.
- *
- * The request check uses libxml2 directly with the same hardening ebba uses
- * for register answers (no network, no DTD, no entity substitution), so the
- * simulator rejects what a strict register would.
+ * SSBTEK responses for the simulator: fixtures served as is, an empty
+ * answer for a person without one, and injected agency error parts.
+ * Requests are checked and faults written by ebba's own SSBTEK code
+ * (ssbtek_request_pnr(), ssbtek_soap_fault()), so the simulator rejects
+ * exactly what the contract forbids.
  */
-#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
-#include "ebba/pnr.h"
 #include "regsim.h"
 
-#define NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
-#define NS_SSBT "http://schema.forsakringskassan.se/integration/ssbt/10"
+#include "ebba/ssbtek.h"
+
+#define NS_SOAP SOAP11_NS
+#define NS_SSBT SSBTEK_NS
 
 const char *const sim_agency_names[AG_COUNT] = { "AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV" };
 
@@ -28,124 +26,6 @@ int sim_agency_index(const char *name)
 		if (strcasecmp(name, sim_agency_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-static xmlNode *first_elem(xmlNode *n)
-{
-	for (n = n ? n->children : NULL; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-static xmlNode *next_elem(xmlNode *n)
-{
-	for (n = n->next; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-static int is(const xmlNode *n, const char *ns, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       strcmp((const char *)n->ns->href, ns) == 0 &&
-	       strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *child(xmlNode *parent, const char *ns, const char *name)
-{
-	for (xmlNode *c = first_elem(parent); c; c = next_elem(c))
-		if (is(c, ns, name))
-			return c;
-	return NULL;
-}
-
-/* Finds Body/hamtaBastjanstInformation/generellaFrageparametrar/personidentitet. */
-static int extract_pnr(xmlDoc *doc, char pnr[13], struct ebba_err *err)
-{
-	xmlNode *env = xmlDocGetRootElement(doc);
-	if (!is(env, NS_SOAP, "Envelope"))
-		return ebba_errf(err, "root element is not a SOAP 1.1 Envelope");
-	xmlNode *body = child(env, NS_SOAP, "Body");
-	if (!body)
-		return ebba_errf(err, "Envelope has no Body");
-	xmlNode *op = first_elem(body);
-	if (!is(op, NS_SSBT, "hamtaBastjanstInformation"))
-		return ebba_errf(err, "Body does not hold ssbt:hamtaBastjanstInformation");
-	if (next_elem(op))
-		return ebba_errf(err, "Body holds more than one element");
-	xmlNode *gen = child(op, NS_SSBT, "generellaFrageparametrar");
-	if (!gen)
-		return ebba_errf(err, "missing generellaFrageparametrar");
-	if (!child(op, NS_SSBT, "specifikaFrageparametrar"))
-		return ebba_errf(err, "missing specifikaFrageparametrar");
-	xmlNode *pid = child(gen, NS_SSBT, "personidentitet");
-	if (!pid)
-		return ebba_errf(err, "missing generellaFrageparametrar/personidentitet");
-	xmlChar *text = xmlNodeGetContent(pid);
-	const char *s = (const char *)text;
-	while (s && isspace((unsigned char)*s))
-		s++;
-	size_t n = s ? strlen(s) : 0;
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	struct pnr p;
-	struct ebba_err perr;
-	int rc = 0;
-	if (n != PNR_LEN || pnr_parse(s, n, &p, &perr) != 0)
-		rc = ebba_errf(err, "personidentitet is not a valid 12-digit identity number");
-	else
-		memcpy(pnr, p.digits, PNR_BUF);
-	xmlFree(text);
-	return rc;
-}
-
-int sim_soap_request_pnr(const char *body, size_t len, char pnr[13], struct ebba_err *err)
-{
-	if (len > (1u << 20))
-		return ebba_errf(err, "request larger than 1 MiB");
-	if (len > INT32_MAX)
-		return ebba_errf(err, "request too large");
-	xmlDoc *doc = xmlReadMemory(body, (int)len, "request.xml", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *xe = xmlGetLastError();
-		return ebba_errf(err, "request is not well-formed XML%s%s",
-				 xe && xe->message ? ": " : "", xe && xe->message ? xe->message : "");
-	}
-	int rc;
-	if (doc->intSubset || doc->extSubset)
-		rc = ebba_errf(err, "a DOCTYPE is not allowed in SOAP");
-	else
-		rc = extract_pnr(doc, pnr, err);
-	xmlFreeDoc(doc);
-	return rc;
-}
-
-static void xml_escape(struct ebba_buf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_puts(out, "&lt;"); break;
-		case '>': buf_puts(out, "&gt;"); break;
-		case '&': buf_puts(out, "&amp;"); break;
-		case '"': buf_puts(out, "&quot;"); break;
-		case '\n': case '\r': buf_putc(out, ' '); break;
-		default: buf_putc(out, *s);
-		}
-	}
-}
-
-void sim_soap_fault(struct ebba_buf *out, const char *faultcode, const char *msg)
-{
-	buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		      "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body><soap:Fault>"
-		      "<faultcode>soap:");
-	xml_escape(out, faultcode);
-	buf_puts(out, "</faultcode><faultstring>");
-	xml_escape(out, msg);
-	buf_puts(out, "</faultstring></soap:Fault></soap:Body></soap:Envelope>\n");
 }
 
 static const char EMPTY_RESPONSE[] =

@@ -22,6 +22,7 @@
 
 #include "ebba/http.h"
 #include "ebba/log.h"
+#include "ebba/ssbtek.h"
 #include "ebba/util.h"
 
 #define PNR_PLAN    "198503122395"   /* Skatteverket test numbers */
@@ -30,7 +31,7 @@
 static pid_t sim_pid;
 static int sim_port;
 static char tmpdir[] = "/tmp/ebba-test-http-XXXXXX";
-static char ssbtek_body[1024];
+static char *ssbtek_body;
 
 static void write_file(const char *path, const char *text)
 {
@@ -54,12 +55,18 @@ static int start_sim(void **state)
 	write_file(path, "<attendance xmlns=\"urn:ebba:plan:1\" pnr=\"" PNR_PLAN "\" period=\"2026-11\">"
 			 "<plan id=\"P-1\" hours-per-week=\"40\" from=\"2026-03-01\"/></attendance>\n");
 	snprintf(portfile, sizeof(portfile), "%s/port", tmpdir);
-	snprintf(ssbtek_body, sizeof(ssbtek_body),
-		 "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
-		 "<ssbt:hamtaBastjanstInformation xmlns:ssbt=\"http://schema.forsakringskassan.se/integration/ssbt/10\">"
-		 "<ssbt:generellaFrageparametrar><ssbt:personidentitet>%s</ssbt:personidentitet>"
-		 "</ssbt:generellaFrageparametrar><ssbt:specifikaFrageparametrar/>"
-		 "</ssbt:hamtaBastjanstInformation></soap:Body></soap:Envelope>", PNR_PLAN);
+	struct ssbtek_request_params rp = {
+		.pnr = PNR_PLAN, .case_id = "C-1", .from_date = "2026-11-01", .to_date = "2026-11-30",
+		.org_number = "2120000142", .org_name = "Testkommunen", .purpose = "test",
+		.law_text = "test", .agencies = SSBTEK_ALL_AGENCIES, .fk_aktorsid = "2120000142",
+	};
+	struct ebba_buf body = {0};
+	struct ebba_err err;
+	if (ssbtek_build_request(&rp, &body, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	ssbtek_body = buf_steal(&body);
 
 	char *exe = xasprintf("%s/ebba-regsim", build);
 	sim_pid = fork();
@@ -90,6 +97,7 @@ static int stop_sim(void **state)
 	int status = -1;
 	kill(sim_pid, SIGTERM);
 	waitpid(sim_pid, &status, 0);
+	free(ssbtek_body);
 	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
