@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
 #include "ebba/log.h"
+#include "ebba/pnr.h"
 
 static const char *log_ident = "ebba";
 static enum log_level log_min = LOG_LVL_INFO;
@@ -52,48 +54,64 @@ static const char *level_name(enum log_level lvl)
 	}
 }
 
+/* Journald, natively: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and the
+ * caller's fields, so `journalctl EBBA_INBOX_ID=42` finds an application.
+ * Returns -1 if journald did not take it (the caller then prints it). */
+static int emit_journal(enum log_level lvl, const char *const *fields, const char *msg)
+{
+	enum { MAX_IOV = 24 };
+	struct iovec iov[MAX_IOV];
+	char *owned[MAX_IOV];
+	int n = 0;
+	char prio[16];
+	snprintf(prio, sizeof(prio), "PRIORITY=%d", (int)lvl);
+	if (asprintf(&owned[n], "MESSAGE=%s", msg) < 0)
+		return -1;
+	iov[n].iov_base = owned[n], iov[n].iov_len = strlen(owned[n]), n++;
+	if (asprintf(&owned[n], "SYSLOG_IDENTIFIER=%s", log_ident) < 0) {
+		free(owned[0]);
+		return -1;
+	}
+	iov[n].iov_base = owned[n], iov[n].iov_len = strlen(owned[n]), n++;
+	int nowned = n;
+	iov[n].iov_base = prio, iov[n].iov_len = strlen(prio), n++;
+	for (int i = 0; fields && fields[i] && n < MAX_IOV; i++, n++) {
+		/* A field value is as likely as a message to quote a number. */
+		owned[nowned] = strdup(fields[i]);
+		if (!owned[nowned])
+			break;
+		pnr_scrub(owned[nowned]);
+		iov[n].iov_base = owned[nowned];
+		iov[n].iov_len = strlen(owned[nowned]);
+		nowned++;
+	}
+	int rc = sd_journal_sendv(iov, n);
+	for (int i = 0; i < nowned; i++)
+		free(owned[i]);
+	return rc < 0 ? -1 : 0;
+}
+
 static void emit(enum log_level lvl, const char *const *fields, const char *msg)
 {
 	if (use_journal < 0)
 		use_journal = journal_wanted();
-	if (use_journal) {
-		struct iovec iov[24];
-		char *owned[24];
-		int n = 0;
-		owned[n] = NULL;
-		if (asprintf(&owned[n], "MESSAGE=%s", msg) < 0)
-			return;
-		iov[n].iov_base = owned[n], iov[n].iov_len = strlen(owned[n]), n++;
-		if (asprintf(&owned[n], "PRIORITY=%d", (int)lvl) < 0)
-			owned[n] = NULL;
-		else
-			iov[n].iov_base = owned[n], iov[n].iov_len = strlen(owned[n]), n++;
-		if (asprintf(&owned[n], "SYSLOG_IDENTIFIER=%s", log_ident) >= 0)
-			iov[n].iov_base = owned[n], iov[n].iov_len = strlen(owned[n]), n++;
-		int first_field = n;
-		for (int i = 0; fields && fields[i] && n < 24; i++, n++) {
-			owned[n] = NULL;
-			iov[n].iov_base = (void *)fields[i];
-			iov[n].iov_len = strlen(fields[i]);
-		}
-		sd_journal_sendv(iov, n);
-		for (int i = 0; i < first_field; i++)
-			free(owned[i]);
+	if (use_journal && emit_journal(lvl, fields, msg) == 0)
 		return;
-	}
 	char ts[32];
 	time_t t = time(NULL);
 	struct tm tm;
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	char extra[512] = "";
 	size_t off = 0;
 	for (int i = 0; fields && fields[i] && off < sizeof(extra) - 1; i++)
 		off += (size_t)snprintf(extra + off, sizeof(extra) - off, " %s", fields[i]);
-	if (off >= sizeof(extra))
-		off = sizeof(extra) - 1;
+	pnr_scrub(extra);
 	fprintf(stderr, "%s %s[%d]: %s: %s%s\n", ts, log_ident, (int)getpid(),
 		level_name(lvl), msg, extra);
 }
+
+static void vlog(enum log_level lvl, const char *const *fields, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void vlog(enum log_level lvl, const char *const *fields, const char *fmt, va_list ap)
 {
@@ -101,6 +119,9 @@ static void vlog(enum log_level lvl, const char *const *fields, const char *fmt,
 		return;
 	char msg[2048];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Callers mask identity numbers with pnr_mask(); this is the net
+	 * under them, for error text from libraries that quote values. */
+	pnr_scrub(msg);
 	emit(lvl, fields, msg);
 }
 

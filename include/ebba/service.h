@@ -2,6 +2,7 @@
  * The daemon's conversation with its supervisor: signals arrive on a
  * signalfd and are read in the main loop (no work in handlers), and
  * sd_notify messages say READY/RELOADING/STOPPING/STATUS/WATCHDOG.
+ * Without NOTIFY_SOCKET (run by hand, tests) the notifications are no-ops.
  */
 #ifndef EBBA_SERVICE_H
 #define EBBA_SERVICE_H
@@ -13,18 +14,41 @@ struct service_signals {
 	int fd;             /* signalfd; poll it with the other fds */
 	bool stop;          /* SIGTERM or SIGINT seen */
 	bool reload;        /* SIGHUP seen */
+	uint64_t stop_usec; /* now_usec() when the first stop signal was read */
 };
 
-/* Blocks SIGTERM, SIGINT, SIGHUP and SIGPIPE and opens the signalfd. */
+/*
+ * Blocks SIGTERM, SIGINT and SIGHUP, ignores SIGPIPE and opens the
+ * signalfd.  s becomes the process's signal state that
+ * service_stop_deadline() consults, so it must outlive the daemon's work.
+ */
 int service_signals_open(struct service_signals *s);
 /* Reads every pending signal into the flags; never blocks. */
 void service_signals_drain(struct service_signals *s);
+
+/* How long a stopping daemon may keep working its batch (shutdown_grace_ms). */
+void service_set_grace_ms(int ms);
+/*
+ * The now_usec() time by which a stopping daemon must have let go of its
+ * batch (stop signal + grace), or UINT64_MAX while no stop was asked for.
+ * Reads pending signals first, so long-running work (the worker between
+ * applications, register look-ups for their deadline) can call it to
+ * notice SIGTERM without returning to the main loop.  Cheap: one read(2).
+ */
+uint64_t service_stop_deadline(void);
 
 void service_ready(const char *status);
 void service_reloading(void);
 void service_stopping(const char *status);
 void service_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Sends WATCHDOG=1 at most twice per WatchdogSec; cheap to call often. */
+
+/* WatchdogSec in microseconds as systemd passed it, or 0 when off. */
+uint64_t service_watchdog_usec(void);
+/*
+ * Sends WATCHDOG=1 at most about four times per WatchdogSec; cheap to
+ * call often.  The caller decides whether it is healthy enough to call it
+ * (see ebbad.c: the loop turns and the database answered recently).
+ */
 void service_watchdog(void);
 
 #endif
