@@ -436,6 +436,8 @@ static void start_transfer(struct http_engine *e, struct xfer *x, uint64_t now)
 	CURLMcode mc = curl_multi_add_handle(e->multi, h);
 	if (mc != CURLM_OK) {
 		release_slot(e, x);
+		if (x->is_probe)
+			x->br->probing = false;
 		fail(e, x, now, "cannot start transfer: %s", curl_multi_strerror(mc));
 	}
 }
