@@ -314,6 +314,10 @@ static int check_utf8(const unsigned char *s, size_t len, struct ebba_err *err)
 	for (size_t i = 0; i < len;) {
 		unsigned c = s[i];
 		if (c < 0x80) {
+			/* XML has no NUL; refusing it also rules out UCS-4 detection. */
+			if (c == 0)
+				return ebba_errf(err, "line %d, column %zu: NUL byte not allowed", line,
+						 i - line_start + 1);
 			if (c == '\n') {
 				line++;
 				line_start = i + 1;
@@ -792,7 +796,13 @@ int app_parse(struct app_parser *p, const char *data, size_t len, struct applica
 	ebba_err_clear(err);
 	int opts = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_IGNORE_ENC | XML_PARSE_NOCDATA |
 		   XML_PARSE_NOWARNING;
-	xmlDocPtr doc = xmlCtxtReadMemory(p->ctxt, data, (int)len, NULL, "UTF-8", opts);
+	/*
+	 * No encoding argument: naming one makes libxml2 run every byte
+	 * through a converter.  The bytes are known to be UTF-8 without NUL,
+	 * so its detection can find nothing else, and IGNORE_ENC makes it
+	 * ignore an encoding declaration.
+	 */
+	xmlDocPtr doc = xmlCtxtReadMemory(p->ctxt, data, (int)len, NULL, NULL, opts);
 	int rc = -1;
 	if (p->failed || !doc) {
 		if (!p->failed)

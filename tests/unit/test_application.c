@@ -333,6 +333,30 @@ static void test_encodings(void **state)
 	}
 }
 
+/* An encoding declaration is ignored: the bytes are UTF-8. */
+static void test_encoding_declaration_ignored(void **state)
+{
+	(void)state;
+	static const char *const decls[] = {"ISO-8859-1", "UTF-16", "EBCDIC-US", "UTF-8"};
+	for (size_t i = 0; i < ARRAY_LEN(decls); i++) {
+		char *doc = xasprintf("<?xml version=\"1.0\" encoding=\"%s\"?>\n"
+				      "<application xmlns=\"urn:ebba:application:1\" id=\"EB-1\" case=\"C-1\" kind=\"new\">"
+				      "<period>2026-12</period><submitted>2026-11-24T20:13:05Z</submitted>"
+				      "<household><person pnr=\"198503012380\" role=\"applicant\"/></household>"
+				      "<changes>false</changes><message>Hej d\xc3\xa5</message></application>",
+				      decls[i]);
+		struct application *app;
+		struct ebba_err err;
+		if (app_parse(parser, doc, strlen(doc), &app, &err) != 0)
+			fail_msg("%s: %s", decls[i], err.msg);
+		assert_string_equal(app->message, "Hej d\xc3\xa5");
+		application_free(app);
+		free(doc);
+	}
+	expect_error("<a>\0</a>", 8, "line 1, column 4: NUL byte not allowed", "NUL");
+	expect_error("\0\0\0<\0\0\0a", 8, "NUL byte not allowed", "UCS-4");
+}
+
 /* The parser is reused: a failure must leave no state behind. */
 static void test_reuse(void **state)
 {
@@ -412,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_huge_body),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_encodings),
+		cmocka_unit_test(test_encoding_declaration_ignored),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_speed),
 		cmocka_unit_test(test_names),
