@@ -155,10 +155,13 @@ static int regex_translate(const char *pat, size_t len, struct ebba_buf *out, bo
 		*icase = true;
 		i = 4;
 	}
+	bool after_quant = true;      /* a quantifier needs something before it */
 	for (; i < len; i++) {
 		char c = pat[i];
 		if (c == '\0')
 			return ebba_errf(err, "regular expression contains a NUL byte");
+		if (!in_bracket && c != '*' && c != '+' && c != '?' && c != '{')
+			after_quant = c == '(' || c == '|' || c == '^';
 		if (in_bracket) {
 			if (c == '[' && i + 1 < len && (pat[i + 1] == ':' || pat[i + 1] == '.' ||
 						      pat[i + 1] == '=')) {
@@ -211,16 +214,27 @@ static int regex_translate(const char *pat, size_t len, struct ebba_buf *out, bo
 			if (nesting > 0)
 				nesting--;
 			break;
-		case '*': case '+': case '?': case '}':
+		case '*': case '+': case '?':
 			if (i + 1 < len && pat[i + 1] == '?')
 				return ebba_errf(err, "lazy quantifiers (%c?) are not supported", c);
-			break;
+			/* RE2 rejects a++ too; glibc would take exponential time. */
+			if (after_quant)
+				return ebba_errf(err, "misplaced quantifier %c", c);
+			after_quant = true;
+			buf_putc(out, c);
+			continue;
 		case '{': {
+			if (after_quant)
+				return ebba_errf(err, "misplaced quantifier {");
 			char *end;
 			unsigned long lo = strtoul(pat + i + 1, &end, 10);
 			unsigned long hi = lo;
 			if (*end == ',')
 				hi = strtoul(end + 1, &end, 10);
+			if (*end != '}' || end > pat + len)
+				return ebba_errf(err, "invalid {n,m} repetition");
+			if (end + 1 < pat + len && end[1] == '?')
+				return ebba_errf(err, "lazy quantifiers ({}?) are not supported");
 			if (hi < lo)
 				hi = lo;
 			if (hi == 0)
@@ -228,7 +242,10 @@ static int regex_translate(const char *pat, size_t len, struct ebba_buf *out, bo
 			repeat_product *= hi;
 			if (lo > REGEX_MAX_REPEAT || repeat_product > REGEX_MAX_REPEAT)
 				return ebba_errf(err, "repetition counts too large");
-			break;
+			buf_append(out, pat + i, (size_t)(end - (pat + i)) + 1);
+			i = (size_t)(end - pat);
+			after_quant = true;
+			continue;
 		}
 		case '\\': {
 			if (i + 1 >= len)

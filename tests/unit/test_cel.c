@@ -541,6 +541,13 @@ static void test_regressions(void **state)
 	EXPECT("'ab'.matches('(a{30}){40}')",
 	       "compile: 1:14: invalid regular expression: repetition counts too large");
 	EXPECT(".x", "error: undeclared reference to 'x'");
+	/* stacked quantifiers made glibc's regcomp take exponential time */
+	EXPECT("'a'.matches('^a[x] +++++')",
+	       "compile: 1:13: invalid regular expression: misplaced quantifier +");
+	EXPECT("'a'.matches('*a')", "compile: 1:13: invalid regular expression: misplaced quantifier *");
+	EXPECT("'a'.matches('a{2}{3}')",
+	       "compile: 1:13: invalid regular expression: misplaced quantifier {");
+	EXPECT("'aa'.matches('^a{2}$') && 'a+'.matches('a[+]') && 'ab'.matches('(a|b)+')", "true");
 }
 
 int main(void)
