@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -58,7 +59,7 @@ static const int PARSE_OPTIONS = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE
 xmlDoc *xmlsafe_read(const char *buf, size_t len, size_t max_bytes, const char *what,
 		     struct ebba_err *err)
 {
-	if (len > max_bytes) {
+	if (len > max_bytes || len > INT_MAX) {
 		ebba_errf(err, "%s: %zu bytes, more than the limit of %zu", what, len, max_bytes);
 		return NULL;
 	}

@@ -1,0 +1,26 @@
+/*
+ * Transitional: the income types are enum income_type of ebba/application.h
+ * (the document's own list).  These EBBA_INC_* names were an early spelling
+ * of the same enum that some files still use; new code uses INCOME_*.
+ */
+#ifndef EBBA_INCOME_H
+#define EBBA_INCOME_H
+
+#include "ebba/application.h"
+
+#define EBBA_INC_SALARY                INCOME_SALARY
+#define EBBA_INC_UNEMPLOYMENT_BENEFIT  INCOME_UNEMPLOYMENT_BENEFIT
+#define EBBA_INC_ACTIVITY_SUPPORT      INCOME_ACTIVITY_SUPPORT
+#define EBBA_INC_SICKNESS_BENEFIT      INCOME_SICKNESS_BENEFIT
+#define EBBA_INC_PARENTAL_BENEFIT      INCOME_PARENTAL_BENEFIT
+#define EBBA_INC_HOUSING_ALLOWANCE     INCOME_HOUSING_ALLOWANCE
+#define EBBA_INC_CHILD_ALLOWANCE       INCOME_CHILD_ALLOWANCE
+#define EBBA_INC_MAINTENANCE_SUPPORT   INCOME_MAINTENANCE_SUPPORT
+#define EBBA_INC_STUDENT_AID           INCOME_STUDENT_AID
+#define EBBA_INC_PENSION               INCOME_PENSION
+#define EBBA_INC_ESTABLISHMENT_BENEFIT INCOME_ESTABLISHMENT_BENEFIT
+#define EBBA_INC_ACTIVITY_COMPENSATION INCOME_ACTIVITY_COMPENSATION
+#define EBBA_INC_OTHER                 INCOME_OTHER
+#define EBBA_INC_COUNT                 INCOME_TYPE_COUNT
+
+#endif
