@@ -441,11 +441,9 @@ static int parse_amount(const xmlNode *n, const char *name, int64_t max, int64_t
 		s++;
 	int64_t v = 0;
 	const char *d = s;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > max)
-			break;
-		v = v * 10 + (*s - '0');
-	}
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (v <= max)   /* stop growing past max, keep reading digits */
+			v = v * 10 + (*s - '0');
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
 	if (s == d || *s || (neg && v != 0))
