@@ -45,7 +45,7 @@ EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard s
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
-.PHONY: all deps check check-san demo bench fuzz torture install clean deb security
+.PHONY: all deps check check-san demo demo-stop bench fuzz torture install clean deb security
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -93,6 +93,9 @@ check-san:
 
 demo: deps all
 	@contrib/demo/run.sh
+
+demo-stop:
+	@. tests/pg.sh && PG_DIR=$(BUILD)/demo/pg PG_BIN=$$(pg_bindir) && pg_stop && echo "demo database stopped"
 
 bench: all
 	@contrib/bench/run.sh

@@ -36,7 +36,8 @@ void config_defaults(struct ebba_config *c)
 			.retries = 3,
 			.concurrency = 64,
 		},
-		.audit = {.sample_approved = 0.10},
+		/* -1: the rule set's audit section decides the rate. */
+		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1},
 	};
 }
 
@@ -158,8 +159,8 @@ static int set_scalar(struct loader *l, const struct setting *s, const yaml_node
 	case K_RATE: {
 		char *end;
 		double d = strtod(text, &end);
-		if (*end || end == text || !(d >= 0.0 && d <= 1.0))
-			return fail_at(l, v, "%s: expected a share from 0 to 1 (e.g. 0.10)", s->key);
+		if (*end || end == text || !((d >= 0.0 && d <= 1.0) || d == -1.0))
+			return fail_at(l, v, "%s: expected a share from 0 to 1 (e.g. 0.10), or -1 for the rule set's", s->key);
 		*(double *)field = d;
 		return 0;
 	}

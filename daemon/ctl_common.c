@@ -5,6 +5,8 @@
 #include "ebba/ctl_common.h"
 #include "ebba/db.h"
 
+#include <jansson.h>
+
 int ctl_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -39,4 +41,51 @@ PGconn *ctl_connect(void)
 		ctl_fail(CTL_USAGE, "ebbactl: %s", err.msg);
 	config_free(&cfg);
 	return conn;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static void print_amount(const char *key, const json_t *v)
+{
+	if (ctl_globals.porcelain) {
+		if (json_is_integer(v))
+			printf("%s\t%lld\n", key, (long long)json_integer_value(v));
+		return;
+	}
+	if (json_is_integer(v))
+		printf("%-10s %lld kr\n", key, (long long)json_integer_value(v));
+}
+
+void ctl_print_decision(const json_t *d)
+{
+	if (ctl_globals.porcelain)
+		printf("outcome\t%s\n", jstr(d, "outcome"));
+	else
+		printf("%-10s %s\n", "outcome", jstr(d, "outcome"));
+	print_amount("amount", json_object_get(d, "amount"));
+	print_amount("norm", json_object_get(d, "norm"));
+	print_amount("costs", json_object_get(d, "costs"));
+	print_amount("incomes", json_object_get(d, "incomes"));
+	size_t i;
+	json_t *c;
+	if (!ctl_globals.porcelain)
+		printf("\nchecks (rule set %s %s):\n", jstr(d, "ruleset_name"), jstr(d, "ruleset_version"));
+	json_array_foreach(json_object_get(d, "checks"), i, c) {
+		if (ctl_globals.porcelain)
+			printf("check\t%s\t%s\t%s\n", jstr(c, "id"), jstr(c, "result"), jstr(c, "message"));
+		else
+			printf("  %-5s %-28s %s\n", jstr(c, "result"), jstr(c, "id"), jstr(c, "message"));
+	}
+	json_array_foreach(json_object_get(d, "flags"), i, c) {
+		if (ctl_globals.porcelain)
+			printf("flag\t%s\t%s\n", jstr(c, "kind"), jstr(c, "reason"));
+		else
+			printf("flag       %s: %s\n", jstr(c, "kind"), jstr(c, "reason"));
+	}
+	if (!ctl_globals.porcelain && json_object_get(d, "letter"))
+		printf("\nletter:\n%s\n", jstr(d, "letter"));
 }

@@ -28,6 +28,7 @@ struct register_config {
 	char *organisation_name;
 };
 
+/* Sample rates: a share 0..1, or -1 (the default) for the rule set's own. */
 struct audit_config {
 	double sample_approved;    /* share of automatic approvals sampled */
 	double sample_referred;

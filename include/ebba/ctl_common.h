@@ -17,4 +17,13 @@ PGconn *ctl_connect(void);
 /* Prints one line to stderr and returns status. */
 int ctl_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+
+
+#include <jansson.h>
+
+/*
+ * Prints a decision record (as decide_application makes it) for a person,
+ * or with --porcelain in the stable tab-separated form of DESIGN.md §8.
+ */
+void ctl_print_decision(const json_t *decision);
 #endif
