@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
+	{"rules", ctl_rules, "rules check [DIR] | rules test [DIR]: validate / test a rule set"},
 };
 
 static void usage(FILE *out)
