@@ -45,6 +45,8 @@ void buf_reserve(struct ebba_buf *b, size_t extra)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	/* Keep the promise that data is a C string even while still empty. */
+	b->data[b->len] = '\0';
 }
 
 void buf_append(struct ebba_buf *b, const void *data, size_t n)
