@@ -51,7 +51,8 @@ int ctl_rules(int argc, char **argv)
 	struct ebba_buf diag = {0};
 	struct ebba_err err = {{0}};
 	int rc = ruleset_load(dir, &rs, &diag, &err);
-	if (diag.len)
+	/* warnings matter to `check`; `test` shows only errors */
+	if (diag.len && (rc < 0 || strcmp(argv[1], "check") == 0))
 		fputs(diag.data, rc < 0 ? stderr : stdout);
 	if (rc < 0) {
 		bool io = diag.len == 0;
