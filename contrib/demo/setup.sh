@@ -34,7 +34,7 @@ rules_dir: $root/rules
 batch_size: 64
 registers:
   ssbtek_url: http://127.0.0.1:$port/ssbtek
-  attendance_url: http://127.0.0.1:$port/attendance
+  attendance_url: http://127.0.0.1:$port
   timeout_ms: 1000
   deadline_ms: 3000
   retries: 2
@@ -64,7 +64,8 @@ demo_alter() {
 	IFS=$'\t' read -r id case <<<"${plain[0]}"
 	sed -i 's/kind="repeat"/kind="new"/' "$data/applications/$id.xml"
 	IFS=$'\t' read -r id case <<<"${plain[1]}"
-	sed -i 's|<changes>false</changes>|<changes>false</changes>\n  <message>Jag har fått ett nytt jobb från januari.</message>|' "$data/applications/$id.xml"
+	sed -i -e 's|<message></message>|<message>Jag har fått ett nytt jobb från januari.</message>|' \
+		-e 's|<message/>|<message>Jag har fått ett nytt jobb från januari.</message>|' "$data/applications/$id.xml"
 	IFS=$'\t' read -r id case <<<"${plain[2]}"
 	rm -f "$data/cases/$case.yaml"
 	IFS=$'\t' read -r id case <<<"${plain[3]}"
