@@ -523,6 +523,24 @@ void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
 				break;
 		}
 	}
+	/* messages, flag reasons and the letter */
+	struct rs_text *texts[1];
+	for (size_t i = 0; i < rs->n_checks + rs->n_flags + 1; i++) {
+		struct rs_text *t = i < rs->n_checks ? &rs->checks[i].message
+				    : i < rs->n_checks + rs->n_flags ? &rs->flags[i - rs->n_checks].reason
+				    : &rs->letter;
+		texts[0] = t;
+		for (size_t k = 0; k < texts[0]->n; k++) {
+			struct rs_seg *sg = &texts[0]->segs[k];
+			if (!sg->prog)
+				continue;
+			struct cel_value v = cel_eval(sg->prog, &e.act, arena);
+			if (mistake(v))
+				rs_diag(d, false, sg->file, sg->line, sg->col,
+					"'{{ %s }}' fails for a sample household: %.*s",
+					cel_program_source(sg->prog), (int)v.len, v.str);
+		}
+	}
 	free(bad);
 	cel_arena_free(arena);
 }

@@ -164,12 +164,13 @@ static void parse_text(struct loader *L, struct rs_file *f, yaml_node_t *n, stru
 		cap += 2;
 	t->segs = xcalloc(cap, sizeof(*t->segs));
 	t->n = 0;
+	t->file = xstrdup(f->name);
 	size_t i = 0;
 	while (i <= len) {
 		const char *open = i < len ? strstr(s + i, "{{") : NULL;
 		size_t end = open ? (size_t)(open - s) : len;
 		if (end > i)
-			t->segs[t->n++] = (struct rs_seg){xstrndup(s + i, end - i), NULL};
+			t->segs[t->n++] = (struct rs_seg){xstrndup(s + i, end - i), NULL, NULL, 0, 0};
 		if (!open)
 			break;
 		const char *close = strstr(open + 2, "}}");
@@ -191,7 +192,9 @@ static void parse_text(struct loader *L, struct rs_file *f, yaml_node_t *n, stru
 			rs_scalar_pos(f, n, end, &line, &col);
 			rs_diag(&L->d, false, f->name, line, col, "empty '{{ }}' in %s", what);
 		} else {
-			t->segs[t->n] = (struct rs_seg){NULL, NULL};
+			unsigned line, col;
+			rs_scalar_pos(f, n, a, &line, &col);
+			t->segs[t->n] = (struct rs_seg){NULL, NULL, t->file, line, col};
 			add_pending(L, &t->segs[t->n].prog, f, n, a, s + a, bb - a, what, false, -1);
 			t->n++;
 		}
@@ -206,6 +209,8 @@ static void text_free(struct rs_text *t)
 		cel_program_free(t->segs[i].prog);
 	}
 	free(t->segs);
+	free(t->file);
+	t->file = NULL;
 	t->segs = NULL;
 	t->n = 0;
 }
@@ -385,8 +390,6 @@ static void load_parameters(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		     rs_node_kind(n));
 		return;
 	}
-	static const char *const none[] = {NULL};
-	rs_check_keys(f, n, none, "parameters", &L->d);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
 		load_param(L, f, rs_node(f, p->key), rs_node(f, p->value));
 }
@@ -426,8 +429,6 @@ static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		     rs_node_kind(n));
 		return;
 	}
-	static const char *const none[] = {NULL};
-	rs_check_keys(f, n, none, "derived", &L->d);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = rs_node(f, p->key), *vn = rs_node(f, p->value);
 		const char *name = rs_scalar(kn);
@@ -551,6 +552,8 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 		yaml_node_t *e = rs_map_get(f, n, key);
 		if (!e) {
 			DIAG(L, f, n, "calculation has no '%s'", key);
+			L->rs->calc[k] = (int)L->rs->n_derived;
+			add_derived(L, f, n, NULL, RS_CALC_NAMES[k]);
 			continue;
 		}
 		if (!rs_is_scalar(e) || !e->data.scalar.length) {

@@ -82,10 +82,13 @@ struct cel_value rs_node_value(struct rs_file *f, yaml_node_t *n, struct cel_are
 struct rs_seg {
 	char *lit;                 /* literal text, or NULL */
 	struct cel_program *prog;  /* or an expression */
+	const char *file;          /* where the expression is (borrowed from the check/letter) */
+	unsigned line, col;
 };
 struct rs_text {
 	struct rs_seg *segs;
 	size_t n;
+	char *file;
 };
 
 struct rs_param_value {

@@ -1,0 +1,45 @@
+#!/bin/bash
+# ebbactl rules check / rules test on the shipped rules and on broken ones.
+. "$(dirname "$0")/../lib.sh"
+
+out=$("$EBBACTL" rules check "$ROOT/rules" 2>&1); rc=$?
+check_eq "rules check: default rule set is valid" 0 "$rc"
+check_match "rules check: names the rule set and its sha256" "rule set ebba-standard version .* sha256 [0-9a-f]{64}" "$out"
+check_match "rules check: provisional values are warnings" "riksnorm.yaml:[0-9]+:[0-9]+: warning: parameter 'riksnorm_single' from 2024-01-01 is provisional" "$out"
+
+out=$("$EBBACTL" rules test "$ROOT/rules" 2>&1); rc=$?
+check_eq "rules test: all default rule tests pass" 0 "$rc"
+check_match "rules test: summary" "^[0-9]+ tests, [0-9]+ passed, 0 failed" "$(tail -1 <<<"$out")"
+n=$(grep -c '^ok ' <<<"$out")
+check "rules test: at least 30 tests" test "$n" -ge 30
+
+# the configuration's rules_dir is the default
+cfg=$(write_config </dev/null)
+out=$("$EBBACTL" -c "$cfg" rules check 2>&1); rc=$?
+check_eq "rules check: DIR defaults to rules_dir" 0 "$rc"
+
+# a broken rule set: exit 1, file:line:column on stderr
+bad=$T_TMP/bad; mkdir -p "$bad"
+cp "$ROOT/tests/data/rules-bad/09-unknown-fact.yaml" "$bad/rules.yaml"
+out=$("$EBBACTL" rules check "$bad" 2>&1); rc=$?
+check_eq "rules check: broken rule set exits 1" 1 "$rc"
+check_match "rules check: error with file:line:column" "$bad/rules.yaml:22:11: unknown name 'asets' \(did you mean 'assets'\?\)" "$out"
+
+# a failing rule test: exit 1 and the reason
+good=$T_TMP/good; mkdir -p "$good/tests"
+cp "$ROOT"/rules/*.yaml "$good/"
+cat >"$good/tests/t.yaml" <<'YAML'
+tests:
+  - name: wrong expectation
+    application:
+      period: 2017-03
+      household: [{role: applicant, age: 40}]
+    frame: {adults: {0: {capacity: none, plan: exempt, reason: sjuk}}}
+    expect: {outcome: approved, amount: 1}
+YAML
+out=$("$EBBACTL" rules test "$good" 2>&1); rc=$?
+check_eq "rules test: a failing test exits 1" 1 "$rc"
+check_match "rules test: says what differed" "FAIL wrong expectation .*amount is 3930, expected 1" "$out"
+
+out=$("$EBBACTL" rules check /nonexistent 2>&1); rc=$?
+check_eq "rules check: missing directory exits 2" 2 "$rc"

@@ -1,0 +1,324 @@
+/*
+ * Rule sets: the shipped rules/ load and pass their own tests, the official
+ * riksnorm figures reproduce, every mistake in tests/data/rules-bad/ is
+ * reported at the right file:line:column, provisional values are visible,
+ * and the SHA-256 follows the files.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ebba/rules.h"
+
+static const char *const BAD[] = {
+	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax error: did not find expected key (while parsing a block mapping)",
+	"tests/data/rules-bad/02-unknown-section.yaml:16:1: unknown key 'chekcs' in a rule file (did you mean 'checks'?)",
+	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, message)",
+	"tests/data/rules-bad/04-check-without-id.yaml:21:5: a check has no 'id'",
+	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: check 'assets' has no 'expr'",
+	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: check id 'kind-repeat' is used twice",
+	"tests/data/rules-bad/07-bad-check-id.yaml:21:9: check id 'Assets Check' must be lower-case letters, digits and '-'",
+	"tests/data/rules-bad/08-bad-outcome.yaml:19:14: outcome of check 'kind-repeat' must be 'refer' or 'reject', not 'avslå'",
+	"tests/data/rules-bad/09-unknown-fact.yaml:22:11: unknown name 'asets' (did you mean 'assets'?)",
+	"tests/data/rules-bad/10-cel-syntax.yaml:18:42: unexpected end of expression",
+	"tests/data/rules-bad/11-type-mistake.yaml:18:45: no operator '+' for int and string",
+	"tests/data/rules-bad/12-not-boolean.yaml:22:11: check 'assets': 'expr' must be true or false, but gives int",
+	"tests/data/rules-bad/13-unknown-field.yaml:22:11: check 'assets': 'expr' fails for a sample household: no such key: \"totl\"",
+	"tests/data/rules-bad/14-unclosed-interpolation.yaml:23:26: '{{' in the message of check 'assets' is not closed with '}}'",
+	"tests/data/rules-bad/15-unknown-in-message.yaml:20:27: unknown name 'aplication' (did you mean 'application'?)",
+	"tests/data/rules-bad/16-param-without-from.yaml:11:7: a value of parameter 'asset_limit' has no 'from'",
+	"tests/data/rules-bad/17-param-bad-date.yaml:11:13: 'from' of parameter 'asset_limit' must be a date YYYY-MM-DD, not '2021-13-01'",
+	"tests/data/rules-bad/18-param-without-source.yaml:11:7: a value of parameter 'asset_limit' has no 'source'",
+	"tests/data/rules-bad/19-param-not-in-force.yaml:10:3: parameter 'asset_limit' has no value in force for 2021-01 (the rule set is valid from 2021-01; its first value is from 2022-01-01)",
+	"tests/data/rules-bad/20-provisional-not-bool.yaml:14:20: 'provisional' must be true or false, not 'ja'",
+	"tests/data/rules-bad/21-derived-cycle.yaml:15:3: derived facts depend on each other in a circle: personal -> extra -> personal",
+	"tests/data/rules-bad/22-derived-fact-name.yaml:16:3: derived fact 'household' has the name of a fact or a reserved word; choose another name",
+	"tests/data/rules-bad/23-unknown-parameter.yaml:22:27: unknown parameter 'params.asset_limt' (did you mean 'params.asset_limit'?)",
+	"tests/data/rules-bad/24-calculation-missing.yaml:25:3: calculation has no 'costs'",
+	"tests/data/rules-bad/25-bad-sample-rate.yaml:26:15: audit sample rate '1.5' must be a share between 0 and 1 (0.1 is 10 %)",
+	"tests/data/rules-bad/26-duplicate-parameter.yaml:14:3: parameter 'asset_limit' is defined twice (also in tests/data/rules-bad/26-duplicate-parameter.yaml line 10)",
+	"tests/data/rules-bad/27-no-ruleset.yaml:1:1: no file has a 'ruleset' section with the rule set's name and version",
+	"tests/data/rules-bad/28-alias.yaml:8:14: anchors and aliases (&name, *name) are not allowed in rule files; write the value out",
+	"tests/data/rules-bad/29-param-type-changes.yaml:11:14: value of parameter 'riksnorm_single' is list but its value on line 8 is int; every value of a parameter must have the same type",
+	"tests/data/rules-bad/30-duplicate-key.yaml:20:5: 'outcome' is given twice in a check (first on line 19)",
+	"tests/data/rules-bad/31-unknown-calc-item.yaml:28:23: unknown calculation item 'calc.cost' (there are calc.norm, calc.costs, calc.incomes, calc.amount)",
+	"tests/data/rules-bad/32-unknown-letter-name.yaml:27:16: '{{ application.perod }}' fails for a sample household: no such key: \"perod\"",
+	"tests/data/rules-bad/33-param-order.yaml:10:13: values of parameter 'riksnorm_single' must be in date order: 2020-01-01 comes after 2021-01-01",
+	"tests/data/rules-bad/34-multiline-expr.yaml:24:29: unknown name 'unknown_thing' (docs/fact-model.md lists the facts)",
+};
+
+static struct ruleset *load_dir(const char *dir, struct ebba_buf *diag)
+{
+	struct ruleset *rs = NULL;
+	struct ebba_err err = {{0}};
+	int rc = ruleset_load(dir, &rs, diag, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s\n%s\n", err.msg, diag->data ? diag->data : "");
+	assert_int_equal(rc, 0);
+	return rs;
+}
+
+static void test_default_loads_with_provisional_warnings(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ruleset *rs = load_dir("rules", &diag);
+	assert_string_equal(ruleset_name(rs), "ebba-standard");
+	assert_int_equal(strlen(ruleset_sha256(rs)), 64);
+	assert_true(ruleset_n_checks(rs) >= 15);
+	assert_true(ruleset_n_warnings(rs) > 0);
+	assert_non_null(strstr(diag.data, "rules/riksnorm.yaml:"));
+	assert_non_null(strstr(diag.data, "warning: parameter 'riksnorm_single' from 2024-01-01 is provisional"));
+	assert_null(strstr(diag.data, "from 2023-01-01 is provisional (Ängelholm"));
+	ruleset_free(rs);
+	buf_free(&diag);
+}
+
+static void test_default_rule_tests_pass(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0}, out = {0};
+	struct ruleset *rs = load_dir("rules", &diag);
+	struct rule_test_report rep;
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_run_tests(rs, "rules", &out, &rep, &err), 0);
+	if (rep.failed)
+		fprintf(stderr, "%s", out.data);
+	assert_int_equal(rep.failed, 0);
+	assert_true(rep.total >= 30);
+	assert_int_equal(rep.passed, rep.total);
+	ruleset_free(rs);
+	buf_free(&diag);
+	buf_free(&out);
+}
+
+/* A household built by hand, decided directly through the API. */
+struct hh {
+	struct application app;
+	struct app_person persons[10];
+	struct case_frame frame;
+	struct person_registers regs[10];
+};
+
+static void hh_init(struct hh *h, const char *period, int shared_with, size_t n, const int *ages)
+{
+	memset(h, 0, sizeof(*h));
+	h->app.id = "EB-T";
+	h->app.case_id = "C-T";
+	h->app.message = "";
+	h->app.submitted = "";
+	snprintf(h->app.period, sizeof(h->app.period), "%s", period);
+	h->app.period_year = atoi(period);
+	h->app.period_month = atoi(period + 5);
+	h->app.shared_with = shared_with;
+	h->app.persons = h->persons;
+	h->app.n_persons = n;
+	h->frame.automation_allowed = true;
+	h->frame.valid_until = (struct pnr_date){h->app.period_year + 1, 1, 1};
+	for (size_t i = 0; i < n; i++) {
+		snprintf(h->persons[i].pnr, PNR_BUF, "90000000%04zu", i);
+		h->persons[i].role = i == 0 ? ROLE_APPLICANT : ROLE_CHILD;
+		h->persons[i].age = ages[i];
+		memcpy(h->frame.household[h->frame.n_household++], h->persons[i].pnr, PNR_BUF);
+		h->regs[i].ssbtek_asked = ages[i] >= 16;
+		for (int g = 0; g < SSBTEK_AGENCY_COUNT; g++)
+			h->regs[i].agency[g] = AGENCY_OK;
+		h->regs[i].attendance_asked = i == 0;
+		h->regs[i].attendance = ATTENDANCE_NO_PLAN;
+	}
+	h->frame.n_adults = 1;
+	memcpy(h->frame.adults[0].pnr, h->persons[0].pnr, PNR_BUF);
+	h->frame.adults[0].capacity = CAPACITY_NONE;
+	h->frame.adults[0].plan = PLAN_EXEMPT;
+}
+
+static void decide(struct ruleset *rs, struct hh *h, const char *today, struct cel_arena *arena,
+		   struct rule_decision *d)
+{
+	struct decision_inputs in = {.app = &h->app, .frame = &h->frame, .regs = h->regs,
+				     .today = today};
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_decide(rs, &in, false, arena, d, &err), 0);
+}
+
+static void test_official_figures(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ruleset *rs = load_dir("rules", &diag);
+	struct cel_arena *arena = cel_arena_new();
+	struct hh h;
+	struct rule_decision d;
+	/* Socialstyrelsen: an adult in a five-person shared household, 2017 */
+	int one[] = {40};
+	hh_init(&h, "2017-05", 4, 1, one);
+	decide(rs, &h, "2017-04-25", arena, &d);
+	assert_string_equal(d.outcome, "approved");
+	assert_true(d.has_amount);
+	assert_int_equal(d.norm, 1740 / 5 + 2980);
+	assert_int_equal(d.norm, 3328);
+	assert_int_equal(d.amount, 3328);
+	assert_non_null(strstr(d.trace_json, "\"notes\":[]"));
+	assert_non_null(strstr(d.trace_json, "\"riksnorm_common\""));
+	assert_non_null(d.letter);
+	assert_non_null(strstr(d.letter, "3328 kr"));
+	assert_non_null(strstr(d.letter, "förvaltningsrätten"));
+	assert_true(d.sample_rate > 0.09 && d.sample_rate < 0.11);
+	cel_arena_reset(arena);
+	/* 2019 and 2021 single adult with children */
+	int fam[] = {35, 9, 3};
+	hh_init(&h, "2019-03", 0, 3, fam);
+	decide(rs, &h, "2019-02-25", arena, &d);
+	assert_int_equal(d.norm, 3090 + 2990 + 2120 + 1380);
+	cel_arena_reset(arena);
+	hh_init(&h, "2021-03", 0, 3, fam);
+	h.persons[2].preschool_lunch = true;
+	decide(rs, &h, "2021-02-25", arena, &d);
+	assert_int_equal(d.norm, 3160 + 3060 + 1990 + 1420);
+	cel_arena_reset(arena);
+	/* 2026: provisional, and the trace says so */
+	hh_init(&h, "2026-03", 0, 1, one);
+	decide(rs, &h, "2026-02-25", arena, &d);
+	assert_int_equal(d.norm, 5220);
+	assert_non_null(strstr(d.trace_json, "Preliminärt värde: parametern riksnorm_single"));
+	cel_arena_reset(arena);
+	/* no frame: referred, never a crash */
+	struct decision_inputs in = {.app = &h.app, .frame = NULL, .regs = NULL, .today = "2026-02-25"};
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_decide(rs, &in, false, arena, &d, &err), 0);
+	assert_string_equal(d.outcome, "referred");
+	assert_null(d.letter);
+	bool frame_failed = false;
+	for (size_t i = 0; i < d.n_checks; i++)
+		if (strcmp(d.checks[i].id, "frame-exists") == 0)
+			frame_failed = d.checks[i].result == RULE_FAIL &&
+				       strcmp(d.checks[i].message, "Ärendet saknar referensram") == 0;
+	assert_true(frame_failed);
+	cel_arena_free(arena);
+	ruleset_free(rs);
+	buf_free(&diag);
+}
+
+static void test_bad_rule_files(void **state)
+{
+	(void)state;
+	assert_true(ARRAY_LEN(BAD) >= 20);
+	for (size_t i = 0; i < ARRAY_LEN(BAD); i++) {
+		char path[256];
+		size_t n = strcspn(BAD[i], ":");
+		snprintf(path, sizeof(path), "%.*s", (int)n, BAD[i]);
+		struct ebba_buf text = {0}, diag = {0};
+		struct ebba_err err = {{0}};
+		assert_int_equal(read_file_limited(path, 1 << 20, &text, &err), 0);
+		struct ruleset *rs = NULL;
+		int rc = ruleset_load_buffer(path, text.data, text.len, &rs, &diag, &err);
+		if (rc == 0 || !strstr(diag.data, BAD[i]))
+			fprintf(stderr, "expected: %s\ngot:\n%s", BAD[i], diag.data ? diag.data : "(nothing)\n");
+		assert_int_equal(rc, -1);
+		assert_null(rs);
+		assert_non_null(strstr(diag.data, BAD[i]));
+		assert_non_null(strstr(err.msg, "error"));
+		buf_free(&text);
+		buf_free(&diag);
+	}
+	/* the base they are all made from is valid */
+	struct ebba_buf text = {0}, diag = {0};
+	struct ebba_err err = {{0}};
+	assert_int_equal(read_file_limited("tests/data/rules-bad/base.yaml", 1 << 20, &text, &err), 0);
+	struct ruleset *rs = NULL;
+	assert_int_equal(ruleset_load_buffer("base.yaml", text.data, text.len, &rs, &diag, &err), 0);
+	ruleset_free(rs);
+	buf_free(&text);
+	buf_free(&diag);
+}
+
+static void test_reject_only_when_allowed(void **state)
+{
+	(void)state;
+	const char *y =
+		"ruleset: {name: r, version: '1'}\n"
+		"parameters:\n"
+		"  n:\n"
+		"    - {from: 2020-01-01, value: 4000, source: x}\n"
+		"checks:\n"
+		"  - id: no-assets\n"
+		"    expr: assets.total == 0\n"
+		"    outcome: reject\n"
+		"    message: 'Tillgångar {{ assets.total }} kr'\n"
+		"calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm}\n";
+	struct ruleset *rs = NULL;
+	struct ebba_buf diag = {0};
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_load_buffer("r.yaml", y, strlen(y), &rs, &diag, &err), 0);
+	struct hh h;
+	int one[] = {30};
+	hh_init(&h, "2024-01", 0, 1, one);
+	struct app_asset a = {.person = 0, .type = ASSET_BANK, .amount = 50};
+	h.app.assets = &a;
+	h.app.n_assets = 1;
+	struct cel_arena *arena = cel_arena_new();
+	struct decision_inputs in = {.app = &h.app, .frame = &h.frame, .regs = h.regs, .today = "2023-12-20"};
+	struct rule_decision d;
+	assert_int_equal(ruleset_decide(rs, &in, true, arena, &d, &err), 0);
+	assert_string_equal(d.outcome, "rejected");
+	assert_string_equal(d.checks[0].message, "Tillgångar 50 kr");
+	assert_int_equal(ruleset_decide(rs, &in, false, arena, &d, &err), 0);
+	assert_string_equal(d.outcome, "referred");
+	assert_string_equal(d.checks[0].outcome, "refer");
+	cel_arena_free(arena);
+	ruleset_free(rs);
+	buf_free(&diag);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void test_sha_follows_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ebba-rules-sha.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(sh("cp rules/*.yaml %s/", dir), 0);
+	struct ebba_buf diag = {0};
+	struct ruleset *a = load_dir(dir, &diag);
+	struct ruleset *b = load_dir("rules", &diag);
+	assert_string_equal(ruleset_sha256(a), ruleset_sha256(b));   /* content and names, not the path */
+	assert_int_equal(sh("echo '# ändrad' >> %s/checks.yaml", dir), 0);
+	struct ruleset *c = load_dir(dir, &diag);
+	assert_string_not_equal(ruleset_sha256(a), ruleset_sha256(c));
+	assert_int_equal(sh("mv %s/audit.yaml %s/audit2.yaml", dir, dir), 0);
+	struct ruleset *e = load_dir(dir, &diag);
+	assert_string_not_equal(ruleset_sha256(c), ruleset_sha256(e));
+	ruleset_free(a);
+	ruleset_free(b);
+	ruleset_free(c);
+	ruleset_free(e);
+	sh("rm -rf %s", dir);
+	buf_free(&diag);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_loads_with_provisional_warnings),
+		cmocka_unit_test(test_default_rule_tests_pass),
+		cmocka_unit_test(test_official_figures),
+		cmocka_unit_test(test_bad_rule_files),
+		cmocka_unit_test(test_reject_only_when_allowed),
+		cmocka_unit_test(test_sha_follows_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
