@@ -633,7 +633,9 @@ static void queue_checks(struct loader *L)
 		     it && it < cn->data.sequence.items.top; it++) {
 			yaml_node_t *n = rs_node(f, *it);
 			const char *id = rs_scalar(rs_map_get(f, n, "id"));
-			if (!id || ci >= rs->n_checks || strcmp(rs->checks[ci].id, id) != 0)
+			if (!id || ci >= rs->n_checks || strcmp(rs->checks[ci].id, id) != 0 ||
+			    !rs_is_scalar(rs_map_get(f, n, "expr")) ||
+			    !rs_is_scalar(rs_map_get(f, n, "message")))
 				continue;
 			struct rs_check *c = &rs->checks[ci++];
 			yaml_node_t *w = rs_map_get(f, n, "when"), *e = rs_map_get(f, n, "expr");
@@ -658,7 +660,9 @@ static void queue_checks(struct loader *L)
 		     it && it < fl->data.sequence.items.top; it++) {
 			yaml_node_t *n = rs_node(f, *it);
 			const char *id = rs_scalar(rs_map_get(f, n, "id"));
-			if (!id || fi >= rs->n_flags || strcmp(rs->flags[fi].id, id) != 0)
+			if (!id || fi >= rs->n_flags || strcmp(rs->flags[fi].id, id) != 0 ||
+			    !rs_is_scalar(rs_map_get(f, n, "when")) ||
+			    !rs_is_scalar(rs_map_get(f, n, "reason")))
 				continue;
 			struct rs_flag *fg = &rs->flags[fi++];
 			yaml_node_t *w = rs_map_get(f, n, "when");
