@@ -245,9 +245,10 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	if (!ctl_globals.porcelain)
 		printf("decision %s (%s):\n", id, app->id);
 	compare(&s, now);
-	if (!ctl_globals.porcelain)
-		printf(differences ? "  %d difference%s\n" : "  no difference%.0d%s\n", differences,
-		       differences == 1 ? "" : "s");
+	if (!ctl_globals.porcelain && differences)
+		printf("  %d difference%s\n", differences, differences == 1 ? "" : "s");
+	else if (!ctl_globals.porcelain)
+		printf("  no difference\n");
 	else
 		printf("differences\t%d\n", differences);
 	rc = differences ? CTL_NO : CTL_OK;

@@ -20,9 +20,11 @@ static int conn_error(PGconn *conn, struct ebba_err *err, const char *what)
 PGconn *db_connect(const char *conninfo, const char *application_name,
 		   int statement_timeout_ms, struct ebba_err *err)
 {
-	char options[64] = "";
+	/* Server NOTICEs ("schema already exists") are noise on a terminal. */
+	char options[96] = "-c client_min_messages=warning";
 	if (statement_timeout_ms > 0)
-		snprintf(options, sizeof(options), "-c statement_timeout=%d", statement_timeout_ms);
+		snprintf(options, sizeof(options), "-c client_min_messages=warning -c statement_timeout=%d",
+			 statement_timeout_ms);
 	const char *keys[] = {"dbname", "application_name", "options", "connect_timeout", NULL};
 	const char *vals[] = {conninfo ? conninfo : "", application_name, options, "10", NULL};
 	/* expand_dbname=1 lets conninfo be a full connection string or URI. */

@@ -52,9 +52,6 @@ YAML
 	$ctl submit "$dir"/data/applications/*.xml >/dev/null
 }
 
-# The i-th application (1-based, manifest order): its file, id and case.
-demo_app() { sed -n "${2}p" "$1/manifest.tsv" | cut -f1; }
-
 demo_alter() {
 	local data=$1 id case app
 	# A household without deviations for each alteration, chosen in

@@ -21,6 +21,8 @@
  *   changes             the applicant declares changed circumstances
  *   rent_over_frame     rent above what the case frame accepts
  *   no_plan             an adult with a required plan has none on record
+ *   part_time_plan      an adult's plan is part time (fails the aktivitetskrav);
+ *                       every other plan is full time, 40 hours a week
  * The case frame's last_decision amount is estimated from the 2026 norm
  * (approximate, for the rules' "amount changed" check), not computed by the
  * rules.
@@ -38,10 +40,10 @@
 #include "ebba/util.h"
 
 enum dev { DEV_NONE, DEV_AF_MISSING, DEV_LOW_ATTENDANCE, DEV_UNDECLARED_INCOME, DEV_CHANGES,
-	   DEV_RENT_OVER_FRAME, DEV_NO_PLAN, DEV_COUNT };
+	   DEV_RENT_OVER_FRAME, DEV_NO_PLAN, DEV_PART_TIME_PLAN, DEV_COUNT };
 static const char *const dev_names[DEV_COUNT] = {
 	"none", "af_missing", "low_attendance", "undeclared_income", "changes",
-	"rent_over_frame", "no_plan",
+	"rent_over_frame", "no_plan", "part_time_plan",
 };
 
 /* ----------------------------------------------------------------- random */
@@ -270,7 +272,8 @@ static void make_household(struct household *h, struct pool *pool, int py, int p
 	}
 	/* Attendance/AF deviations need an adult who must seek work. */
 	h->dev_person = 0;
-	if (h->dev == DEV_AF_MISSING || h->dev == DEV_LOW_ATTENDANCE || h->dev == DEV_NO_PLAN) {
+	if (h->dev == DEV_AF_MISSING || h->dev == DEV_LOW_ATTENDANCE || h->dev == DEV_NO_PLAN ||
+	    h->dev == DEV_PART_TIME_PLAN) {
 		int a = h->p[0].full_capacity ? 0 : (h->n > 1 && strcmp(h->p[1].role, "co-applicant") == 0 && h->p[1].full_capacity) ? 1 : -1;
 		if (a < 0)
 			h->p[0].full_capacity = true, h->p[0].sickness = 0, a = 0;
@@ -476,7 +479,10 @@ static void write_plan(const struct household *h, int i, const struct when *w, i
 	if (h->dev == DEV_NO_PLAN && h->dev_person == i)
 		return;
 	bool low = h->dev == DEV_LOW_ATTENDANCE && h->dev_person == i;
-	int hours = between(3, 8) * 5;
+	/* Plans are full time (the aktivitetskrav) unless the household draws a
+	 * part-time plan. */
+	bool part_time = h->dev == DEV_PART_TIME_PLAN && h->dev_person == i;
+	int hours = part_time ? between(3, 7) * 5 : 40;
 	int sfi = hours * 43 / 10 / 2, work = hours * 43 / 10 - sfi;
 	int pct = low ? between(45, 60) : between(92, 100);
 	int sfi_att = sfi * pct / 100, work_att = work * pct / 100;
@@ -505,7 +511,7 @@ static void usage(FILE *f)
 	      "Generates applications, case frames and register fixtures for N synthetic\n"
 	      "households (Skatteverket test identity numbers only).  A share P (default 0.3)\n"
 	      "gets one deviation; kinds: af_missing low_attendance undeclared_income changes\n"
-	      "rent_over_frame no_plan (default all).  Same seed, same output.\n", f);
+	      "rent_over_frame no_plan part_time_plan (default all).  Same seed, same output.\n", f);
 }
 
 static void parse_kinds(const char *s, bool kinds[DEV_COUNT])
