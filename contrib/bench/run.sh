@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# make bench: ebba's throughput and memory against PostgreSQL's own ceiling
+# on the same machine, in one run (DESIGN.md §10).
+#
+#   1. a throwaway PostgreSQL (tests/pg.sh) with realistic durability:
+#      fsync and synchronous_commit on, as PostgreSQL ships; only memory
+#      and checkpoint spacing are set (PG_SETTINGS below), so that no
+#      checkpoint lands inside a measured phase;
+#   2. the baseline: pgbench -N -c 8 -j 2 -T 10 on that cluster;
+#   3. BENCH_APPS applications, BENCH_PROCS ebbad processes, instant
+#      registers (the simulator without latency);
+#   4. the same with BENCH_LATENCY_MS register latency;
+#   5. one ebbad through BENCH_MEM_APPS applications, its RSS sampled after
+#      10 000 and at the end.
+#
+# Households come from ebba-gen (Skatteverket test numbers only, which run
+# out near 10 000 households), so the inbox holds copies of them with new
+# ids (tests/tools/bench_copy.c): every copy is a distinct application that
+# goes through the whole pipeline (parse, frame, register look-ups over
+# HTTP, rules, write).  Each phase gets a fresh database in the same cluster.
+#
+# Decisions per second run from the first claim (inbox.claimed_at) to the
+# last decision (decisions.decided_at, the completing transaction's time);
+# p50/p99 are decided_at - claimed_at per application.  Peak RSS is each
+# process's VmHWM.  Settings (environment):
+#   BENCH_APPS=20000 BENCH_PROCS=2 BENCH_BATCH= (ebba's default)
+#   BENCH_LATENCY_MS=20 BENCH_MEM_APPS=100000 BENCH_HOUSEHOLDS=10000
+#   BENCH_REGSIM_THREADS=2 BENCH_SKIP= (space-separated: pgbench fast slow mem)
+# Ends with one line:
+#   bench: decisions_per_s=N pgbench_tps=N ratio=R slow_decisions_per_s=N rss_mib=N
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+SHARED=${EBBA_SHARED:-$ROOT/../shared}
+DIR=${EBBA_BENCH_DIR:-$ROOT/$BUILD/bench}
+APPS=${BENCH_APPS:-20000}
+PROCS=${BENCH_PROCS:-2}
+BATCH=${BENCH_BATCH:-}
+LATENCY=${BENCH_LATENCY_MS:-20}
+MEM_APPS=${BENCH_MEM_APPS:-100000}
+HOUSEHOLDS=${BENCH_HOUSEHOLDS:-10000}
+SIM_THREADS=${BENCH_REGSIM_THREADS:-2}
+SKIP=" ${BENCH_SKIP:-} "
+PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
+BIN=$ROOT/$BUILD
+. tests/pg.sh
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+sql() { psql -XAtq -v ON_ERROR_STOP=1 "$@"; }
+skipped() { [[ $SKIP == *" $1 "* ]]; }
+
+SIM_PIDS=()
+EBBAD_PIDS=()
+cleanup() {
+	local p
+	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	pg_stop
+}
+trap cleanup EXIT
+
+if [ -f "$DIR/pg/data/postmaster.pid" ]; then
+	PG_DIR=$DIR/pg PG_BIN=$(pg_bindir) pg_stop
+fi
+rm -rf "$DIR"
+mkdir -p "$DIR"
+[ "$(id -u)" = 0 ] && chmod 0755 "$DIR"
+say "PostgreSQL in $DIR/pg (${PG_SETTINGS[*]}; fsync and synchronous_commit on)"
+pg_start "$DIR/pg" "${PG_SETTINGS[@]}"
+PATH=$PG_BIN:$PATH
+
+say "generating $HOUSEHOLDS households"
+"$BIN/ebba-gen" --out "$DIR/data" --count "$HOUSEHOLDS" --seed 2026 --period 2026-12 \
+	--deviations 0.3 --pnr-list "$SHARED/reference/personnummer/skatteverket-testpersonnummer.txt" \
+	>/dev/null 2>"$DIR/gen.log" || grep -q 'ran out of test identity numbers' "$DIR/gen.log" ||
+	{ cat "$DIR/gen.log" >&2; exit 1; }
+HOUSEHOLDS=$(ls "$DIR/data/applications" | wc -l)
+"$BIN/tests/bench_copy" frames "$DIR/data/cases" >"$DIR/frames.copy"
+
+# start_regsim NAME [options]: sets SIM_PORT.
+start_regsim() {
+	local name=$1; shift
+	rm -f "$DIR/$name.port"
+	"$BIN/ebba-regsim" --dir "$DIR/data/registers" --port 0 --port-file "$DIR/$name.port" \
+		--threads "$SIM_THREADS" "$@" >"$DIR/$name.log" 2>&1 &
+	SIM_PIDS+=($!)
+	local i
+	for i in $(seq 200); do [ -s "$DIR/$name.port" ] && break; sleep 0.05; done
+	[ -s "$DIR/$name.port" ] || { say "the register simulator did not start"; exit 1; }
+	SIM_PORT=$(cat "$DIR/$name.port")
+}
+
+# ---------------------------------------------------------------- pgbench
+TPS=0
+if ! skipped pgbench; then
+	say "pgbench -i -s 10, then pgbench -N -c 8 -j 2 -T 10"
+	createdb pgbench
+	pgbench -i -q -s 10 pgbench >"$DIR/pgbench-init.log" 2>&1
+	sql -c checkpoint
+	pgbench -N -c 8 -j 2 -T 10 pgbench >"$DIR/pgbench.log" 2>&1
+	TPS=$(awk '/^tps = / {printf "%.0f", $3}' "$DIR/pgbench.log")
+	sql -c 'drop database pgbench'
+fi
+
+# ---------------------------------------------------------------- phases
+# prepare DB PORT N: a migrated database with the frames and N applications.
+prepare() {
+	local db=$1 port=$2 n=$3
+	local copies=$(( (n + HOUSEHOLDS - 1) / HOUSEHOLDS ))
+	createdb "$db"
+	cat >"$DIR/$db.yaml" <<YAML
+# Written by contrib/bench/run.sh.
+database: "dbname=$db"
+rules_dir: $ROOT/rules
+${BATCH:+batch_size: $BATCH}
+poll_interval_ms: 200
+registers:
+  ssbtek_url: http://127.0.0.1:$port/ssbtek
+  attendance_url: http://127.0.0.1:$port/attendance
+  timeout_ms: 2000
+  deadline_ms: 10000
+  organisation_number: "2120000000"
+  organisation_name: Bench kommun
+audit:
+  secret: bench-secret-not-for-production
+YAML
+	"$BIN/ebbactl" -c "$DIR/$db.yaml" db migrate >/dev/null
+	sql -d "$db" -c "\\copy ebba.case_frames (case_id, frame, source_yaml) from '$DIR/frames.copy'"
+	"$BIN/tests/bench_copy" inbox "$DIR/data/applications" "$copies" | awk -v n="$n" 'NR <= n' |
+		sql -d "$db" -c "\\copy ebba.inbox (external_id, case_id, period, payload) from stdin"
+	sql -d "$db" -c 'vacuum analyze' -c checkpoint
+}
+
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+left() { sql -d "$1" -c "select count(*) from ebba.inbox where state in ('pending', 'processing')"; }
+decided() { sql -d "$1" -c "select count(*) from ebba.decisions"; }
+
+# start_ebbad DB N: N daemons on DB, pids in EBBAD_PIDS.
+start_ebbad() {
+	local db=$1 n=$2 i
+	EBBAD_PIDS=()
+	for i in $(seq "$n"); do
+		"$BIN/ebbad" -c "$DIR/$db.yaml" --worker "bench$i" 2>"$DIR/$db-ebbad$i.log" &
+		EBBAD_PIDS+=($!)
+	done
+}
+
+# stop_ebbad: SIGTERM and wait; sets PEAK_KIB (the largest VmHWM) first.
+stop_ebbad() {
+	local p h
+	PEAK_KIB=0
+	for p in "${EBBAD_PIDS[@]}"; do
+		h=$(hwm_kib "$p")
+		[ "$h" -gt "$PEAK_KIB" ] && PEAK_KIB=$h
+	done
+	for p in "${EBBAD_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${EBBAD_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	EBBAD_PIDS=()
+}
+
+wait_drained() {
+	local db=$1 limit=$2 t0=$SECONDS
+	while [ "$(left "$db")" != 0 ]; do
+		if [ $((SECONDS - t0)) -gt "$limit" ]; then
+			say "$db: not drained after $limit s"
+			return 1
+		fi
+		for p in "${EBBAD_PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null || { say "$db: ebbad $p died"; cat "$DIR/$db"-ebbad*.log >&2; return 1; }
+		done
+		sleep 0.2
+	done
+}
+
+# result DB: "rate p50_ms p99_ms decisions unavailable quarantined" from the database.
+result() {
+	sql -d "$1" -F ' ' -c "
+		with t as (select d.decided_at, i.claimed_at from ebba.decisions d
+		           join ebba.inbox i on i.id = d.inbox_id)
+		select round(count(*) / nullif(extract(epoch from max(decided_at) - min(claimed_at)), 0)),
+		  round(1000 * percentile_cont(0.5) within group (order by extract(epoch from decided_at - claimed_at))),
+		  round(1000 * percentile_cont(0.99) within group (order by extract(epoch from decided_at - claimed_at))),
+		  count(*),
+		  (select count(distinct decision_id) from ebba.register_evidence where status = 'unavailable'),
+		  (select count(*) from ebba.inbox where state = 'quarantined')
+		from t"
+}
+
+# phase NAME DB PORT N PROCS: sets RATE P50 P99 PEAK_KIB; prints a row.
+ROWS=()
+phase() {
+	local name=$1 db=$2 port=$3 n=$4 procs=$5
+	say "$name: loading $n applications"
+	prepare "$db" "$port" "$n"
+	say "$name: $procs ebbad"
+	start_ebbad "$db" "$procs"
+	wait_drained "$db" 1800
+	stop_ebbad
+	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result "$db")
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "$name" "$n" "$procs" "$RATE" "$P50" "$P99" \
+		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR")")
+	if [ "$COUNT" != "$n" ] || [ "$QUAR" != 0 ]; then
+		say "$name: expected $n decisions and none quarantined, got $COUNT and $QUAR"
+		exit 1
+	fi
+}
+
+MAX_PEAK=0
+peak() { [ "$PEAK_KIB" -gt "$MAX_PEAK" ] && MAX_PEAK=$PEAK_KIB; return 0; }
+FAST=0 SLOW=0 RSS10=0 RSS_END=0
+if ! skipped fast; then
+	start_regsim fast
+	phase "instant registers" fast "$SIM_PORT" "$APPS" "$PROCS"
+	FAST=$RATE
+	peak
+fi
+if ! skipped slow; then
+	start_regsim slow --latency-ms "$LATENCY"
+	phase "$LATENCY ms registers" slow "$SIM_PORT" "$APPS" "$PROCS"
+	SLOW=$RATE
+	peak
+fi
+if ! skipped mem; then
+	[ -n "${SIM_PORT:-}" ] || start_regsim mem
+	say "memory: loading $MEM_APPS applications"
+	prepare mem "$SIM_PORT" "$MEM_APPS"
+	say "memory: 1 ebbad through $MEM_APPS applications"
+	start_ebbad mem 1
+	while [ "$(decided mem)" -lt 10000 ]; do
+		kill -0 "${EBBAD_PIDS[0]}" || { say "memory: ebbad died"; exit 1; }
+		sleep 0.1
+	done
+	RSS10=$(rss_kib "${EBBAD_PIDS[0]}")
+	wait_drained mem 3600
+	RSS_END=$(rss_kib "${EBBAD_PIDS[0]}")
+	stop_ebbad
+	peak
+	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result mem)
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "memory" "$MEM_APPS" 1 "$RATE" "$P50" "$P99" \
+		"$((PEAK_KIB / 1024))" "RSS $((RSS10 / 1024)) MiB after 10 000, $((RSS_END / 1024)) MiB after $MEM_APPS")")
+fi
+
+# ---------------------------------------------------------------- report
+CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+PGV=$(postgres --version | awk '{print $3}')
+echo
+echo "machine: $CPU, $(nproc) cores, $MEM; PostgreSQL $PGV (${PG_SETTINGS[*]}, fsync on)"
+echo "households: $HOUSEHOLDS generated, copied to fill each phase; ebbad batch ${BATCH:-default}"
+echo
+printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' phase apps procs decisions/s 'p50 ms' 'p99 ms' 'peak MiB' notes
+printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' "pgbench -N -c 8 -j 2" - 8 "$TPS tps" - - - "-T 10, same cluster"
+for r in "${ROWS[@]}"; do echo "$r"; done
+RATIO=$(awk -v a="$FAST" -v b="$TPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+echo
+echo "bench: decisions_per_s=$FAST pgbench_tps=$TPS ratio=$RATIO slow_decisions_per_s=$SLOW rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))"
