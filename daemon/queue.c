@@ -23,7 +23,7 @@ static const char CLAIM_SQL[] =
 	"  order by id limit $2 for update skip locked)"
 	" update ebba.inbox i set state = 'processing', attempts = i.attempts + 1,"
 	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"
-	"   updated_at = now()"
+	"   updated_at = now(), claimed_at = now()"
 	" from c where i.id = c.id"
 	" returning i.id, i.attempts, i.external_id,"
 	"   case when octet_length(i.payload) <= $4::int then i.payload end,"
