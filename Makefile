@@ -45,7 +45,7 @@ EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard s
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
-.PHONY: all deps check check-san demo demo-stop bench fuzz torture install clean deb security
+.PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -103,9 +103,19 @@ bench: all
 torture: all
 	@tests/torture/run.sh
 
+# libFuzzer: contrib/fuzz.sh builds the library with fuzzer coverage and
+# ASan+UBSan into build-fuzz/, links every fuzz/fuzz_*.c (fuzz-build, below)
+# and runs each on a copy of its seed corpus for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
+FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 fuzz:
 	@contrib/fuzz.sh $(FUZZ_SECONDS)
+fuzz-ci:
+	@contrib/fuzz.sh 30
+fuzz-build: $(FUZZ_BIN)
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libebba.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/ebba/rules
