@@ -197,10 +197,13 @@ int queue_insert(PGconn *conn, const char *external_id, const char *case_id,
 	const char *params[] = {external_id, case_id, period, payload};
 	int lengths[] = {0, 0, 0, (int)len};
 	int formats[] = {0, 0, 0, 1};
-	/* DO NOTHING needs only INSERT, which is all the intake role has. */
+	/* DO NOTHING needs only INSERT, which is all the intake role has --
+	 * but only without a conflict target: naming (external_id) needs
+	 * SELECT on that column too (tests/integration/60_security.sh).  The
+	 * only other unique key is the serial id. */
 	PGresult *res = PQexecParams(conn,
 		"insert into ebba.inbox (external_id, case_id, period, payload)"
-		" values ($1, $2, $3, $4) on conflict (external_id) do nothing",
+		" values ($1, $2, $3, $4) on conflict do nothing",
 		4, NULL, params, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		ebba_errf(err, "inserting into the inbox: %s", db_result_error(res));
