@@ -4,15 +4,17 @@
  * Claiming locks candidate rows with FOR UPDATE SKIP LOCKED over the
  * partial index inbox_claimable, so concurrent workers neither block nor
  * see each other's rows.  Work happens outside any transaction.  Completion
- * is a single statement whose data-modifying CTEs update the inbox rows
- * still held by (owner, attempt) and insert the decisions, checks,
- * evidence, flags and letters of exactly those rows: one round trip, one
- * transaction, and a worker whose lease was taken over writes nothing.
+ * (queue_complete.c) is one transaction that updates the inbox rows still
+ * held by (owner, attempt) and writes the decisions, checks, evidence,
+ * flags and letters of exactly those rows with COPY: a worker whose lease
+ * was taken over writes nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "ebba/db.h"
 
@@ -33,51 +35,9 @@ static const char CLAIM_SQL[] =
  * results_json: [{"inbox_id":N, "attempt":N, "state":"decided"|"quarantined",
  *   "error":TEXT|null, "decision":{...}|null}], where decision has the
  * decisions columns plus arrays "checks", "evidence", "flags" and an
- * optional "letter".  Evidence "raw" is base64.
+ * optional "letter".  Evidence "raw" is base64.  Written with COPY by
+ * queue_complete_results() (queue_complete.c).
  */
-static const char COMPLETE_SQL[] =
-	"with input as ("
-	"  select * from jsonb_to_recordset($2::jsonb)"
-	"    as r(inbox_id bigint, attempt int, state text, error text, decision jsonb)"
-	"), fenced as ("
-	"  update ebba.inbox i set state = input.state, error = input.error,"
-	"    lease_owner = null, lease_expires = null, updated_at = now()"
-	"  from input"
-	"  where i.id = input.inbox_id and i.lease_owner = $1 and i.attempts = input.attempt"
-	"    and i.state = 'processing'"
-	"  returning i.id"
-	"), d as ("
-	"  select input.inbox_id, input.decision as j from input join fenced on fenced.id = input.inbox_id"
-	"  where input.decision is not null"
-	"), dec as ("
-	"  insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, decided_by, trace)"
-	"  select d.inbox_id, d.j->>'external_id', d.j->>'case_id', d.j->>'period', d.j->>'outcome',"
-	"    (d.j->>'amount')::bigint, (d.j->>'norm')::bigint, (d.j->>'costs')::bigint,"
-	"    (d.j->>'incomes')::bigint, d.j->>'ruleset_name', d.j->>'ruleset_version',"
-	"    d.j->>'ruleset_sha256', 'ebba', d.j->'trace'"
-	"  from d returning id, inbox_id"
-	"), chk as ("
-	"  insert into ebba.decision_checks (decision_id, check_id, result, message, outcome, ordinal)"
-	"  select dec.id, c.value->>'id', c.value->>'result', coalesce(c.value->>'message', ''),"
-	"    c.value->>'outcome', c.ordinality::int"
-	"  from dec join d using (inbox_id), jsonb_array_elements(d.j->'checks') with ordinality c"
-	"), ev as ("
-	"  insert into ebba.register_evidence (decision_id, source, agency, person_ref, status,"
-	"    fetched_at, sha256, raw)"
-	"  select dec.id, e->>'source', e->>'agency', e->>'person_ref', e->>'status',"
-	"    (e->>'fetched_at')::timestamptz, e->>'sha256', decode(e->>'raw', 'base64')"
-	"  from dec join d using (inbox_id), jsonb_array_elements(coalesce(d.j->'evidence', '[]')) e"
-	"), fl as ("
-	"  insert into ebba.audit_flags (decision_id, kind, reason, draw)"
-	"  select dec.id, f->>'kind', f->>'reason', f->>'draw'"
-	"  from dec join d using (inbox_id), jsonb_array_elements(coalesce(d.j->'flags', '[]')) f"
-	"), le as ("
-	"  insert into ebba.letters (decision_id, body)"
-	"  select dec.id, d.j->>'letter' from dec join d using (inbox_id)"
-	"  where d.j->>'letter' is not null"
-	")"
-	" select count(*) from fenced";
 
 void queue_batch_free(struct queue_batch *b)
 {
@@ -131,16 +91,13 @@ int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 int queue_complete(PGconn *conn, const char *owner, const char *results_json,
 		   long *completed, struct ebba_err *err)
 {
-	const char *params[] = {owner, results_json};
-	PGresult *res = PQexecParams(conn, COMPLETE_SQL, 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "completing a batch: %s", db_result_error(res));
-		PQclear(res);
-		return -1;
-	}
-	*completed = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	json_error_t jerr;
+	json_t *results = json_loads(results_json, 0, &jerr);
+	if (!results)
+		return ebba_errf(err, "completing a batch: results: %s", jerr.text);
+	int rc = queue_complete_results(conn, owner, results, completed, err);
+	json_decref(results);
+	return rc;
 }
 
 static char *id_array(const struct queue_batch *b)

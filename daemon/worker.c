@@ -72,6 +72,10 @@ static int set_build(struct worker_set *s, const struct ebba_config *cfg, struct
 		goto fail;
 	}
 	if (ruleset_load(cfg->rules_dir, &s->rules, &diag, err) != 0) {
+		/* err only counts the problems; the operator needs each
+		 * file:line:col (log.c logs each line as its own entry). */
+		if (diag.len)
+			log_error("rules in %s: %s", cfg->rules_dir, diag.data);
 		ebba_err_prefix(err, "rules in %s", cfg->rules_dir);
 		goto fail;
 	}
@@ -287,13 +291,9 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 		if (r)
 			json_array_append_new(results, r);
 	}
-	char *text = json_dumps(results, JSON_COMPACT);
-	json_decref(results);
-	if (!text)
-		fatal("out of memory encoding a batch");
 	long completed = 0;
-	rc = queue_complete(conn, w->owner, text, &completed, err);
-	free(text);
+	rc = queue_complete_results(conn, w->owner, results, &completed, err);
+	json_decref(results);
 	if (rc != 0)
 		goto out;
 	long lost = (long)(st.decided + st.quarantined) - completed;

@@ -75,7 +75,7 @@ int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 		size_t max_payload, struct queue_batch *out, struct ebba_err *err);
 
 /*
- * Completes a batch in one statement (one transaction).  results_json is a
+ * Completes a batch in one transaction.  results_json is a
  * JSON array with one object per item to complete (see queue.c for the
  * shape).  Only the rows still leased by owner at the same attempt are
  * completed, and only their decisions are written; *completed receives
@@ -83,6 +83,10 @@ int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
  */
 int queue_complete(PGconn *conn, const char *owner, const char *results_json,
 		   long *completed, struct ebba_err *err);
+/* The same with the results as a jansson array (queue_complete.c). */
+struct json_t;
+int queue_complete_results(PGconn *conn, const char *owner, const struct json_t *results,
+			   long *completed, struct ebba_err *err);
 
 /* Gives the batch back (state pending) so another worker can take it now. */
 int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
