@@ -35,7 +35,8 @@ static const char CLAIM_SQL[] =
  * results_json: [{"inbox_id":N, "attempt":N, "state":"decided"|"quarantined",
  *   "error":TEXT|null, "decision":{...}|null}], where decision has the
  * decisions columns plus arrays "checks", "evidence", "flags" and an
- * optional "letter".  Evidence "raw" is base64.  Written with COPY by
+ * optional "letter".  Evidence bytes are "raw_hex" (hex) or "raw" (base64);
+ * "trace" is an object or JSON text in a string.  Written with COPY by
  * queue_complete_results() (queue_complete.c).
  */
 

@@ -67,7 +67,7 @@ static void put_int(struct ebba_buf *b, const json_t *o, const char *key)
 		buf_puts(b, "\\N");
 }
 
-/* bytea from base64, as COPY text hex input ("\\x" with the backslash escaped). */
+/* bytea from base64 (see queue.c for the shape), as COPY text hex input ("\\x" with the backslash escaped). */
 static int put_bytea_b64(struct ebba_buf *b, const char *b64, struct ebba_buf *tmp,
 			 struct ebba_err *err)
 {
@@ -126,11 +126,16 @@ static void add_decision(struct copy_set *c, long long id, long long inbox_id, c
 		put_field(b, str(d, ruleset[i]));
 		put_sep(b, false);
 	}
+	/* decide_application() hands over the trace as JSON text already. */
 	const json_t *trace = json_object_get(d, "trace");
-	char *t = trace && !json_is_null(trace) ? json_dumps(trace, JSON_COMPACT) : NULL;
-	put_field(b, t);
+	if (json_is_string(trace)) {
+		put_field(b, json_string_value(trace));
+	} else {
+		char *t = trace && !json_is_null(trace) ? json_dumps(trace, JSON_COMPACT) : NULL;
+		put_field(b, t);
+		free(t);
+	}
 	put_sep(b, true);
-	free(t);
 }
 
 static void add_checks(struct copy_set *c, long long id, const json_t *d)
@@ -163,8 +168,13 @@ static int add_evidence(struct copy_set *c, long long id, const json_t *d, struc
 			put_field(&c->evidence, str(e, texts[k]));
 			put_sep(&c->evidence, false);
 		}
-		if (put_bytea_b64(&c->evidence, str(e, "raw"), &c->tmp, err) != 0)
+		const char *hex = str(e, "raw_hex");
+		if (hex) {
+			buf_puts(&c->evidence, "\\\\x");
+			buf_puts(&c->evidence, hex);
+		} else if (put_bytea_b64(&c->evidence, str(e, "raw"), &c->tmp, err) != 0) {
 			return -1;
+		}
 		put_sep(&c->evidence, true);
 	}
 	return 0;

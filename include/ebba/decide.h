@@ -34,6 +34,9 @@ struct decide_env {
  * JSON object with the decisions columns and arrays "checks", "evidence",
  * "flags", an optional "letter" and a "trace" holding everything replay
  * needs besides the stored document and evidence (the frame, the date).
+ * For speed the trace is JSON text in a string (not an object) and each
+ * evidence's bytes are hex in "raw_hex"; queue_complete_results() writes
+ * both as they are.
  */
 int decide_application(const struct decide_env *env, const struct application *app,
 		       const struct case_frame *frame, const struct reg_person *persons,
