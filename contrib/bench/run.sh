@@ -129,7 +129,7 @@ YAML
 	sql -d "$db" -c "\\copy ebba.case_frames (case_id, frame, source_yaml) from '$DIR/frames.copy'"
 	"$BIN/tests/bench_copy" inbox "$DIR/data/applications" "$copies" | awk -v n="$n" 'NR <= n' |
 		sql -d "$db" -c "\\copy ebba.inbox (external_id, case_id, period, payload) from stdin"
-	sql -d "$db" -c 'vacuum analyze' -c checkpoint
+	sql -d "$db" -c 'vacuum analyze ebba.inbox, ebba.case_frames' -c checkpoint
 }
 
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
