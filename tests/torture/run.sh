@@ -175,7 +175,7 @@ if phase_on kills; then
 	for w in $(seq "$WORKERS"); do start_worker kills "$w"; done
 	kills=0 killed_mid_batch=0
 	while [ "$kills" -lt "$KILLS" ]; do
-		sleep "$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 0.15 + r / 32767 * 0.6}')"
+		sleep "$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 0.05 + r / 32767 * 0.25}')"
 		w=$(( RANDOM % WORKERS + 1 ))
 		# Killing a worker that holds a lease is the interesting case.
 		held=$(sql -d kills -c "select count(*) from ebba.inbox where state = 'processing' and lease_owner like 't$w:%'")
