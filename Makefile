@@ -87,9 +87,13 @@ check: all
 	@tests/run
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# LeakSanitizer is on (detect_leaks=1): a leak fails the test that leaked.
+# Every UBSan finding is fatal (-fno-sanitize-recover=all, halt_on_error).
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
+           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 check-san:
 	$(MAKE) BUILD=build-san SAN=1 CC=clang all
-	@BUILD=build-san tests/run
+	@$(SAN_ENV) BUILD=build-san tests/run
 
 demo: deps all
 	@contrib/demo/run.sh

@@ -8,7 +8,7 @@ PKGS=(
 	libpq-dev libcurl4-openssl-dev libxml2-dev libyaml-dev libsystemd-dev
 	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 	postgresql postgresql-contrib
-	time
+	time curl valgrind
 )
 missing=()
 for p in "${PKGS[@]}"; do
