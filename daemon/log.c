@@ -117,12 +117,18 @@ static void vlog(enum log_level lvl, const char *const *fields, const char *fmt,
 {
 	if (lvl > log_min)
 		return;
-	char msg[2048];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
 	/* Callers mask identity numbers with pnr_mask(); this is the net
 	 * under them, for error text from libraries that quote values. */
 	pnr_scrub(msg);
-	emit(lvl, fields, msg);
+	/* One entry per line: a rule set's diagnostics arrive as one
+	 * multi-line message, and each line is a file:line:col on its own. */
+	char *save = NULL;
+	for (char *line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		emit(lvl, fields, line);
+	free(msg);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

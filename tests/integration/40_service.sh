@@ -4,7 +4,8 @@
 # and keep the old set, a stop in the middle of a batch, and a database
 # that is not there at start.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/queue_lib.sh"
+if [ -f "$(dirname "$0")/../queue_lib.sh" ]; then . "$(dirname "$0")/../queue_lib.sh"
+else . "$(dirname "$0")/../queue_lib.sh"; fi
 new_db || exit 2
 NL=$ROOT/$BUILD/tests/notify_listen
 [ -x "$NL" ] || { fail "notify_listen is built ($NL)"; exit 0; }
@@ -60,8 +61,14 @@ pid=$!; T_PIDS+=($pid)
 ready=$(wait_line '^READY=1' 20)
 check "READY=1 once the database answers and the rules are loaded" test "$ready" -gt 0
 insert_apps 1 300
-check "the running daemon decides what arrives (LISTEN/NOTIFY)" \
-	wait_sql "select count(*) from ebba.inbox where state = 'decided'" 300 30
+if wait_sql "select count(*) from ebba.inbox where state = 'decided'" 300 30; then
+	ok "the running daemon decides what arrives (LISTEN/NOTIFY)"
+else
+	# Nothing below can pass; do not wait out every timeout.
+	fail "the running daemon decides what arrives (LISTEN/NOTIFY)"
+	tail -n 5 "$T_TMP/main.log" | sed 's/^/#   /'
+	exit 0
+fi
 status=$(wait_line '^STATUS=[0-9]+ pending, [0-9]+ in progress; [0-9.]+ applications/s' 10)
 later "then STATUS= with queue depth and rate" "$ready" "$status"
 wd=$(wait_line '^WATCHDOG=1' 5)
@@ -76,9 +83,11 @@ sed -i 's/^batch_size: 50/batch_size: 20/' "$cfg"
 kill -HUP "$pid"
 rl=$(wait_line '^RELOADING=1 MONOTONIC_USEC=[0-9]+' 10)
 later "SIGHUP: RELOADING=1 with MONOTONIC_USEC after the first READY" "$ready" "$rl"
-mono=$(sed -n "${rl}p" "$MSGS" | sed -E 's/.*MONOTONIC_USEC=([0-9]+).*/\1/')
-up=$(awk '{printf "%d", $1 * 1000000}' /proc/uptime)
-check "MONOTONIC_USEC is CLOCK_MONOTONIC now (within 5 s)" test $(( up - mono < 5000000 && mono - up < 5000000 )) = 1
+line=$(sed -n "${rl}p" "$MSGS")
+mono=$(printf '%s' "$line" | sed -E 's/.*RELOADING=1 MONOTONIC_USEC=([0-9]+).*/\1/')
+recv=$(printf '%s' "$line" | sed -E 's/.*RECEIVED_MONOTONIC_USEC=([0-9]+).*/\1/')
+check "MONOTONIC_USEC is CLOCK_MONOTONIC at sending (${mono} vs ${recv} on arrival)" \
+	test $(( recv >= mono && recv - mono < 2000000 )) = 1
 rr=$(wait_line '^READY=1 STATUS=configuration and rules reloaded' 10)
 later "then READY=1 after the reload" "$rl" "$rr"
 check_match "the reload is logged" "configuration and rules reloaded" "$(cat "$T_TMP/main.log")"
@@ -102,7 +111,7 @@ kill -HUP "$pid"
 for _ in $(seq 100); do [ "$(count_lines '^READY=1 STATUS=reload failed')" -gt "$nb" ] && break; sleep 0.05; done
 check "SIGHUP with a broken rule file: the reload fails and READY=1 says so" \
 	test "$(count_lines '^READY=1 STATUS=reload failed')" -gt "$nb"
-check_match "the failure names the rule file" "reload failed.*zz-broken" "$(tail -n 5 "$T_TMP/main.log")"
+check_match "the failure names the rule file, line and column" "zz-broken.yaml:[0-9]+:[0-9]+: " "$(cat "$T_TMP/main.log")"
 check "the daemon still runs after a broken rule set" kill -0 "$pid"
 insert_apps 351 360
 check "and decides with the old rule set" \
@@ -126,10 +135,10 @@ check "no full identity number in the log" bash -c "! grep -qE '[0-9]{8}-?[0-9]{
 
 # --- SIGTERM in the middle of a big batch ----------------------------------
 psql_val "truncate ebba.inbox cascade" >/dev/null
-insert_apps 100001 130000
+insert_apps 100001 104000
 listen term
 cfg2=$(write_config <<Y
-batch_size: 2000
+batch_size: 400
 shutdown_grace_ms: 3000
 Y
 )

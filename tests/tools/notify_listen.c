@@ -3,7 +3,10 @@
  * service tests.  Binds an AF_UNIX datagram socket at SOCKET (a path, or
  * "@name" for the abstract namespace) and appends each datagram to OUTFILE
  * as one line, with the message's newlines turned into spaces, flushing
- * after each so a test can poll the file.  Runs until SIGTERM/SIGINT.
+ * after each so a test can poll the file.  A message with MONOTONIC_USEC=
+ * gets " RECEIVED_MONOTONIC_USEC=N" appended, this process's
+ * CLOCK_MONOTONIC on arrival, so a test can check the sender's clock.
+ * Runs until SIGTERM/SIGINT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
@@ -70,7 +74,14 @@ int main(int argc, char **argv)
 			if (buf[i] == '\n' || buf[i] == '\0')
 				buf[i] = ' ';
 		buf[n] = '\0';
-		fprintf(out, "%s\n", buf);
+		if (strstr(buf, "MONOTONIC_USEC=")) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			fprintf(out, "%s RECEIVED_MONOTONIC_USEC=%lld\n", buf,
+				(long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
+		} else {
+			fprintf(out, "%s\n", buf);
+		}
 		fflush(out);
 	}
 	fclose(out);
