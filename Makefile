@@ -127,5 +127,16 @@ install: all
 	install -m 0755 $(BUILD)/ebbad $(DESTDIR)$(PREFIX)/sbin/ebbad
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
 
+# The Debian package, built from a copy of the tree under $(BUILD)/deb;
+# prints lintian's result and fails on any lintian error.
+deb:
+	@packaging/build-deb.sh $(BUILD)/deb
+
+# The unit's exposure under systemd-analyze (offline: no running systemd
+# needed).  --threshold is the exposure times ten: 15 means at most 1.5.
+security:
+	@out=$$(systemd-analyze security --offline=true --threshold=15 packaging/ebba.service 2>&1); \
+	rc=$$?; printf '%s\n' "$$out" | tail -n 1; exit $$rc
+
 clean:
 	rm -rf build build-san build-fuzz
