@@ -1,7 +1,7 @@
 # Intake: ebbactl submit validates, refuses duplicates, keeps exact bytes;
 # the daemon quarantines what should never have got in.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/queue_lib.sh"
+. "$(dirname "$0")/../queue_lib.sh"
 new_db || exit 2
 
 good=$ROOT/tests/data/applications/good.xml

@@ -1,7 +1,7 @@
 # The queue: four workers on 10 000 applications decide each exactly once;
 # a kill -9 mid-batch loses nothing and decides nothing twice.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/queue_lib.sh"
+. "$(dirname "$0")/../queue_lib.sh"
 new_db || exit 2
 
 N=10000
