@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{"validate", ctl_validate, "check application documents without a database"},
 	{"case", ctl_case, "case set FILE.yaml | case show CASE: case frames"},
 	{"review", ctl_review, "review list | show ID | resolve ID: the caseworker's queue"},
+	{"calc", ctl_calc, "calc FILE --case FRAME --registers DIR: decide one application offline"},
+	{"replay", ctl_replay, "replay DECISION...: re-evaluate stored decisions, report differences"},
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
