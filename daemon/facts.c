@@ -150,7 +150,7 @@ static struct cel_value person_registers_value(const struct decision_inputs *in,
 	int64_t inc[INCOME_TYPE_COUNT] = {0};
 	int64_t total = 0;
 	if (asked) {
-		for (int t = 0; t < INCOME_TYPE_COUNT && t < EBBA_INC_COUNT; t++) {
+		for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
 			inc[t] = pr->income[t];
 			total += inc[t];
 		}
@@ -446,7 +446,7 @@ static struct cel_value registers_value(const struct decision_inputs *in, struct
 					cel_list_append(a, unavailable, STR(a, name));
 				seen[g] = true;
 			}
-			for (int t = 0; t < INCOME_TYPE_COUNT && t < EBBA_INC_COUNT; t++) {
+			for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
 				inc[t] += pr->income[t];
 				total += pr->income[t];
 			}

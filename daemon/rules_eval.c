@@ -480,7 +480,7 @@ void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
 		regs[i].scheduled_hours = 100;
 		regs[i].attended_hours = 95;
 	}
-	regs[0].income[EBBA_INC_SALARY] = 4000;
+	regs[0].income[INCOME_SALARY] = 4000;
 	char today[11];
 	snprintf(today, sizeof(today), "%.8s01", latest);
 	struct decision_inputs in = {.app = &app, .frame = &fr, .regs = regs, .today = today};

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/income.h"
 #include "ebba/rules_impl.h"
 
 #define T_MAX_PERSONS 16

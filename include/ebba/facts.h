@@ -24,7 +24,6 @@
 #include "ebba/application.h"
 #include "ebba/case_frame.h"
 #include "ebba/cel.h"
-#include "ebba/income.h"
 #include "ebba/ssbtek.h"
 
 /* The status of one agency's answer for one person. */
@@ -55,7 +54,7 @@ struct person_registers {
 	int af_scope_percent;          /* -1 unknown */
 	char af_latest_report[11];     /* latest activity report, "YYYY-MM-DD" or "" */
 	/* Net payments in the income month (the month before the period), whole kronor */
-	int64_t income[EBBA_INC_COUNT];
+	int64_t income[INCOME_TYPE_COUNT];
 	/* Attendance at the labour-market unit, for the income month */
 	bool attendance_asked;         /* adults */
 	enum attendance_status attendance;
