@@ -9,6 +9,7 @@ PKGS=(
 	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 	postgresql postgresql-contrib
 	time curl valgrind
+	systemd groff-base debhelper lintian
 )
 missing=()
 for p in "${PKGS[@]}"; do
