@@ -104,7 +104,7 @@ static json_t *raw_hex(const void *data, size_t len)
 }
 
 static void add_evidence(json_t *a, const struct reg_person *p, size_t index,
-			 const struct application *app)
+			 const struct application *app, const char *fetched_at)
 {
 	char label[64], ref[96];
 	fact_person_label(app, index, label, sizeof(label));
@@ -126,7 +126,7 @@ static void add_evidence(json_t *a, const struct reg_person *p, size_t index,
 		ssbtek_part_evidence(&p->ssbtek, (enum ssbtek_agency)ag, &pe);
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
 			"source", "ssbtek", "agency", ssbtek_agency_name((enum ssbtek_agency)ag),
-			"person_ref", ref, "status", pe.status, "sha256", pe.sha256, "fetched_at", "now"));
+			"person_ref", ref, "status", pe.status, "sha256", pe.sha256, "fetched_at", fetched_at));
 		evidence_free(&pe);
 	}
 }
@@ -233,7 +233,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 		json_t *trace = trace_text(env, &d, frame, persons, app->n_persons, today);
 		json_t *evidence = json_array();
 		for (size_t i = 0; persons && regs && i < app->n_persons; i++)
-			add_evidence(evidence, &persons[i], i, app);
+			add_evidence(evidence, &persons[i], i, app, env->fetched_at ? env->fetched_at : "now");
 		*out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
 			"external_id", app->id, "case_id", app->case_id, "period", app->period,
 			"outcome", d.outcome, "amount", amount_json(d.has_amount, d.amount),
