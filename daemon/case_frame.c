@@ -726,7 +726,10 @@ static void yaml_scalar(struct ebba_buf *b, const char *s)
 char *case_frame_to_yaml(const struct case_frame *f)
 {
 	struct ebba_buf b = {0};
-	buf_printf(&b, "case: %s\n", f->case_id);
+	/* Quoted when needed: a case id may end in ":" (found by fuzzing). */
+	buf_puts(&b, "case: ");
+	yaml_scalar(&b, f->case_id);
+	buf_putc(&b, '\n');
 	buf_printf(&b, "automation: %s\n", f->automation_allowed ? "allowed" : "manual");
 	buf_printf(&b, "valid_until: %04d-%02d-%02d\n", f->valid_until.year, f->valid_until.month,
 		   f->valid_until.day);

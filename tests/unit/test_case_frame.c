@@ -98,6 +98,18 @@ static void test_yaml_round_trip(void **state)
 		assert_same(&f, &g);
 		free(y);
 	}
+	/* Awkward case ids too: "C-1004:" was printed bare and read back as
+	 * a YAML syntax error (found by fuzz_case_frame). */
+	static const char *const ids[] = {"C-1004:", "C-1:2", "12345", "true", "no", "a.b_c-d"};
+	for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+		memset(f.case_id, 0, sizeof(f.case_id));
+		snprintf(f.case_id, sizeof(f.case_id), "%s", ids[i]);
+		char *y = case_frame_to_yaml(&f);
+		if (case_frame_parse_yaml("shown.yaml", y, strlen(y), &g, &err) != 0)
+			fail_msg("%s\n%s", err.msg, y);
+		assert_same(&f, &g);
+		free(y);
+	}
 	/* Without the optional parts. */
 	f.has_last_decision = false;
 	memset(f.last_period, 0, sizeof(f.last_period));
