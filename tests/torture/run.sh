@@ -168,9 +168,13 @@ invariants() {  # invariants DB N LABEL
 }
 
 # ---------------------------------------------------------------- 1. kills
-start_regsim
+# Registers with some latency and small batches, so that the run lasts long
+# enough for every kill to land while work is in hand (ebbad with instant
+# registers drains 5 000 applications in a few seconds).
+start_regsim --latency-ms 50
 if phase_on kills; then
 	prepare kills "$APPS" 2 || exit 2
+	sed -i 's/^batch_size: .*/batch_size: 10/' "$DIR/kills.yaml"
 	t0=$(date +%s)
 	for w in $(seq "$WORKERS"); do start_worker kills "$w"; done
 	kills=0 killed_mid_batch=0
@@ -195,6 +199,7 @@ if phase_on kills; then
 fi
 
 # ------------------------------------------------------------- 2. database
+start_regsim
 if phase_on database; then
 	prepare dbf "$APPS" 3 || exit 2
 	t0=$(date +%s)
