@@ -23,8 +23,11 @@
 # last decision (decisions.decided_at, the completing transaction's time);
 # p50/p99 are decided_at - claimed_at per application.  Peak RSS is each
 # process's VmHWM.  Settings (environment):
-#   BENCH_APPS=20000 BENCH_PROCS=2 BENCH_BATCH= (ebba's default)
+#   BENCH_APPS=20000 BENCH_PROCS=4 BENCH_BATCH=128 BENCH_CONCURRENCY=256
 #   BENCH_LATENCY_MS=20 BENCH_MEM_APPS=100000 BENCH_HOUSEHOLDS=10000
+# (4 processes, batches of 128 and 256 look-ups in flight per process were
+# the best of 2-4 x 64-256 x 64-256 with 20 ms registers on 2 cores; with
+# instant registers they are all within the noise.)
 #   BENCH_REGSIM_THREADS=2 BENCH_SKIP= (space-separated: pgbench fast slow mem)
 # Ends with one line:
 #   bench: decisions_per_s=N pgbench_tps=N ratio=R slow_decisions_per_s=N rss_mib=N
@@ -35,8 +38,9 @@ BUILD=${BUILD:-build}
 SHARED=${EBBA_SHARED:-$ROOT/../shared}
 DIR=${EBBA_BENCH_DIR:-$ROOT/$BUILD/bench}
 APPS=${BENCH_APPS:-20000}
-PROCS=${BENCH_PROCS:-2}
-BATCH=${BENCH_BATCH:-}
+PROCS=${BENCH_PROCS:-4}
+BATCH=${BENCH_BATCH:-128}
+CONCURRENCY=${BENCH_CONCURRENCY:-256}
 LATENCY=${BENCH_LATENCY_MS:-20}
 MEM_APPS=${BENCH_MEM_APPS:-100000}
 HOUSEHOLDS=${BENCH_HOUSEHOLDS:-10000}
@@ -116,6 +120,7 @@ rules_dir: $ROOT/rules
 ${BATCH:+batch_size: $BATCH}
 poll_interval_ms: 200
 registers:
+  concurrency: $CONCURRENCY
   ssbtek_url: http://127.0.0.1:$port/ssbtek
   attendance_url: http://127.0.0.1:$port/attendance
   timeout_ms: 2000
@@ -248,7 +253,7 @@ MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 PGV=$(postgres --version | awk '{print $3}')
 echo
 echo "machine: $CPU, $(nproc) cores, $MEM; PostgreSQL $PGV (${PG_SETTINGS[*]}, fsync on)"
-echo "households: $HOUSEHOLDS generated, copied to fill each phase; ebbad batch ${BATCH:-default}"
+echo "households: $HOUSEHOLDS generated, copied to fill each phase; ebbad batch_size ${BATCH:-default}, registers.concurrency $CONCURRENCY"
 echo
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' phase apps procs decisions/s 'p50 ms' 'p99 ms' 'peak MiB' notes
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' "pgbench -N -c 8 -j 2" - 8 "$TPS tps" - - - "-T 10, same cluster"
