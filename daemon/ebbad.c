@@ -276,7 +276,7 @@ static int work_one_batch(struct daemon *d)
 	 * still leased to us at once (only rows still 'processing' are
 	 * touched), so no other worker waits for the lease to expire. */
 	if ((rc != 0 || service_stop_deadline() != UINT64_MAX) && !connection_lost(d)) {
-		if (queue_release(d->conn, d->owner, &batch, &err) != 0)
+		if (queue_release(d->conn, d->owner, &batch, rc != 0, &err) != 0)
 			log_error("releasing the batch: %s", err.msg);
 	}
 	queue_batch_free(&batch);

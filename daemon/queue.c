@@ -112,17 +112,18 @@ static char *id_array(const struct queue_batch *b)
 }
 
 int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
-		  struct ebba_err *err)
+		  bool count_attempt, struct ebba_err *err)
 {
 	if (b->count == 0)
 		return 0;
 	char *ids = id_array(b);
-	const char *params[] = {owner, ids};
+	const char *params[] = {owner, ids, count_attempt ? "0" : "1"};
 	int rc = db_exec(conn,
 		"update ebba.inbox set state = 'pending', lease_owner = null,"
+		" attempts = greatest(attempts - $3::int, 0),"
 		" lease_expires = null, updated_at = now()"
 		" where id = any($2::bigint[]) and lease_owner = $1 and state = 'processing'",
-		2, params, err);
+		3, params, err);
 	free(ids);
 	return rc;
 }

@@ -88,9 +88,14 @@ struct json_t;
 int queue_complete_results(PGconn *conn, const char *owner, const struct json_t *results,
 			   long *completed, struct ebba_err *err);
 
-/* Gives the batch back (state pending) so another worker can take it now. */
+/*
+ * Gives the batch back (state pending) so another worker can take it now.
+ * count_attempt: whether the claim counts towards max_attempts.  A batch
+ * cut short by a stop does not; one that failed does, so a document that
+ * always fails is quarantined in the end instead of circling for ever.
+ */
 int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
-		  struct ebba_err *err);
+		  bool count_attempt, struct ebba_err *err);
 
 /* Counts by state, for status and STATUS=. */
 struct queue_counts {

@@ -128,9 +128,17 @@ static void test_release_returns_rows(void **state)
 	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(count_state("processing"), 1);
-	assert_int_equal(queue_release(conn, "r", &b, &err), 0);
+	assert_int_equal(queue_release(conn, "r", &b, false, &err), 0);
 	assert_int_equal(count_state("pending"), 1);
 	assert_int_equal(count_state("processing"), 0);
+	queue_batch_free(&b);
+	/* A release after a stop does not use up an attempt; after a failure it does. */
+	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(b.items[0].attempt, 1);
+	assert_int_equal(queue_release(conn, "r", &b, true, &err), 0);
+	queue_batch_free(&b);
+	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(b.items[0].attempt, 2);
 	queue_batch_free(&b);
 	reset();
 }
