@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ebba/config.h"
 #include "ebba/ctl.h"
@@ -55,7 +56,9 @@ int ctl_rules(int argc, char **argv)
 	if (diag.len && (rc < 0 || strcmp(argv[1], "check") == 0))
 		fputs(diag.data, rc < 0 ? stderr : stdout);
 	if (rc < 0) {
-		bool io = diag.len == 0;
+		/* Only a directory we cannot read is an environment error; a file
+		 * in it that is refused (too large, unreadable YAML) is bad input. */
+		bool io = diag.len == 0 && access(dir, R_OK | X_OK) != 0;
 		fprintf(stderr, "ebbactl rules: %s\n", err.msg);
 		buf_free(&diag);
 		if (have_cfg)
