@@ -8,7 +8,7 @@ PKGS=(
 	libpq-dev libcurl4-openssl-dev libxml2-dev libyaml-dev libsystemd-dev
 	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 	postgresql postgresql-contrib
-	time curl valgrind
+	time curl valgrind openssl
 	systemd groff-base debhelper lintian
 )
 missing=()
