@@ -23,11 +23,12 @@
 # last decision (decisions.decided_at, the completing transaction's time);
 # p50/p99 are decided_at - claimed_at per application.  Peak RSS is each
 # process's VmHWM.  Settings (environment):
-#   BENCH_APPS=20000 BENCH_PROCS=4 BENCH_BATCH=128 BENCH_CONCURRENCY=256
+#   BENCH_APPS=20000 BENCH_PROCS=4 BENCH_BATCH=64 BENCH_CONCURRENCY=128
 #   BENCH_LATENCY_MS=20 BENCH_MEM_APPS=100000 BENCH_HOUSEHOLDS=10000
-# (4 processes, batches of 128 and 256 look-ups in flight per process were
-# the best of 2-4 x 64-256 x 64-256 with 20 ms registers on 2 cores; with
-# instant registers they are all within the noise.)
+# (With 20 ms registers on 2 cores, 2 processes x batch 64 x 64 look-ups in
+# flight made 853/s, 4 x 64 x 64 1086/s, 4 x 128 x 256 1154/s; batches of 128
+# took peak RSS to 33 MiB, over the 32 MiB bar.  With instant registers
+# they are all within the noise.)
 #   BENCH_REGSIM_THREADS=2 BENCH_SKIP= (space-separated: pgbench fast slow mem)
 # Ends with one line:
 #   bench: decisions_per_s=N pgbench_tps=N ratio=R slow_decisions_per_s=N rss_mib=N
@@ -39,8 +40,8 @@ SHARED=${EBBA_SHARED:-$ROOT/../shared}
 DIR=${EBBA_BENCH_DIR:-$ROOT/$BUILD/bench}
 APPS=${BENCH_APPS:-20000}
 PROCS=${BENCH_PROCS:-4}
-BATCH=${BENCH_BATCH:-128}
-CONCURRENCY=${BENCH_CONCURRENCY:-256}
+BATCH=${BENCH_BATCH:-64}
+CONCURRENCY=${BENCH_CONCURRENCY:-128}
 LATENCY=${BENCH_LATENCY_MS:-20}
 MEM_APPS=${BENCH_MEM_APPS:-100000}
 HOUSEHOLDS=${BENCH_HOUSEHOLDS:-10000}
