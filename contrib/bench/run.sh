@@ -259,6 +259,6 @@ echo
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' phase apps procs decisions/s 'p50 ms' 'p99 ms' 'peak MiB' notes
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' "pgbench -N -c 8 -j 2" - 8 "$TPS tps" - - - "-T 10, same cluster"
 for r in "${ROWS[@]}"; do echo "$r"; done
-RATIO=$(awk -v a="$FAST" -v b="$TPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+RATIO=$(awk -v a="$FAST" -v b="$TPS" 'BEGIN { r = 0; if (b + 0 > 0) r = a / b; printf "%.2f", r }')
 echo
 echo "bench: decisions_per_s=$FAST pgbench_tps=$TPS ratio=$RATIO slow_decisions_per_s=$SLOW rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))"
