@@ -17,14 +17,25 @@ check_eq "50 applications, 50 decisions" "50 50" \
 	"$(psql_val "select count(*) || ' ' || (select count(*) from ebba.decisions where decided_by = 'ebba') from ebba.inbox")"
 check_eq "none left pending" 0 "$(psql_val "select count(*) from ebba.inbox where state <> 'decided'")"
 
+# outcome, amount, failed checks and their messages, one line each
 actual=$(psql -XAt -F$'\t' -c "select i.external_id, d.outcome, coalesce(d.amount::text, '-'),
 	coalesce((select string_agg(c.check_id, ',' order by c.ordinal) from ebba.decision_checks c
+		where c.decision_id = d.id and c.result in ('fail', 'error')), '-'),
+	coalesce((select string_agg(c.message, ' | ' order by c.ordinal) from ebba.decision_checks c
 		where c.decision_id = d.id and c.result in ('fail', 'error')), '-')
 	from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id order by 1")
-while IFS=$'\t' read -r id outcome amount failed; do
+GOLDEN=$ROOT/contrib/demo/expected.tsv
+if [ -n "${EBBA_UPDATE_GOLDEN:-}" ]; then
+	# Rewriting the golden file is a deliberate act: review the diff, and
+	# this run never counts as green.
+	printf '%s\n' "$actual" >"$GOLDEN"
+	fail "EBBA_UPDATE_GOLDEN: wrote $GOLDEN; review git diff and run again without it"
+fi
+while IFS=$'\t' read -r id outcome amount failed messages; do
 	got=$(grep -P "^$id\t" <<<"$actual" | cut -f2-)
-	check_eq "$id: $outcome $amount ${failed/-/}" "$outcome	$amount	$failed" "$got"
-done <"$ROOT/contrib/demo/expected.tsv"
+	check_eq "$id: $outcome $amount ${failed/-/}" "$outcome	$amount	$failed	$messages" "$got"
+done <"$GOLDEN"
+check_eq "the golden file covers every decision" "$(wc -l <"$GOLDEN")" "$(printf '%s\n' "$actual" | wc -l)"
 
 # Independently of the golden file: each deviation is caught by its check.
 declare -A catches=([af_missing]=af-registered [low_attendance]=plan-attendance
