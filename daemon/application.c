@@ -847,3 +847,18 @@ const struct app_person *application_person(const struct application *app, const
 			return &app->persons[i];
 	return NULL;
 }
+
+int period_income_month(const char *period, char out[8], struct ebba_err *err)
+{
+	int y, m;
+	char tail;
+	if (!period || strlen(period) != 7 || sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 ||
+	    m < 1 || m > 12 || y < 1900)
+		return ebba_errf(err, "period \"%s\" is not YYYY-MM", period ? period : "");
+	if (--m == 0) {
+		m = 12;
+		y--;
+	}
+	snprintf(out, 8, "%04d-%02d", y % 10000, m);
+	return 0;
+}

@@ -12,25 +12,6 @@
 #include "ebba/facts.h"
 #include "ebba/log.h"
 
-void income_month(const char *period, char out[8])
-{
-	int y = 0, m = 0;
-	sscanf(period, "%4d-%2d", &y, &m);
-	if (--m < 1) {
-		m = 12;
-		y--;
-	}
-	unsigned yy = (unsigned)y % 10000u, mm = (unsigned)m % 100u;
-	out[0] = (char)('0' + yy / 1000);
-	out[1] = (char)('0' + yy / 100 % 10);
-	out[2] = (char)('0' + yy / 10 % 10);
-	out[3] = (char)('0' + yy % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + mm / 10);
-	out[6] = (char)('0' + mm % 10);
-	out[7] = '\0';
-}
-
 void today_local(char out[11])
 {
 	time_t t = time(NULL);
@@ -218,7 +199,8 @@ int decide_application(const struct decide_env *env, const struct application *a
 		       const char *today, json_t **out, struct ebba_err *err)
 {
 	char month[8];
-	income_month(app->period, month);
+	/* The period was validated with the document. */
+	period_income_month(app->period, month, NULL);
 	struct person_registers *regs = NULL;
 	if (env->registers_configured && persons) {
 		regs = xcalloc(app->n_persons, sizeof(*regs));

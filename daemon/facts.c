@@ -111,16 +111,6 @@ static struct cel_value income_map(struct cel_arena *a, const int64_t v[INCOME_T
 	return m;
 }
 
-static void income_month(const struct application *app, char out[16])
-{
-	int y = app->period_year, m = app->period_month - 1;
-	if (m == 0) {
-		m = 12;
-		y--;
-	}
-	snprintf(out, 16, "%04d-%02d", (y % 10000 + 10000) % 10000, (m % 100 + 100) % 100);
-}
-
 /* ------------------------------------------------------------- persons */
 
 static struct cel_value person_registers_value(const struct decision_inputs *in, size_t i,
@@ -245,8 +235,8 @@ static struct cel_value application_value(const struct decision_inputs *in, stru
 	SET(a, m, "period_start", STR(a, buf));
 	SET(a, m, "year", cel_int(app->period_year));
 	SET(a, m, "month", cel_int(app->period_month));
-	char im[16];
-	income_month(app, im);
+	char im[8];
+	period_income_month(app->period, im, NULL);
 	SET(a, m, "income_month", STR(a, im));
 	SET(a, m, "submitted", STR(a, app->submitted ? app->submitted : ""));
 	SET(a, m, "changes", cel_bool(app->changes));

@@ -40,7 +40,8 @@ static int set_attendance(struct reg_person *p, const char *period, const char *
 		return 0;
 	}
 	char month[8];
-	income_month(period, month);
+	if (period_income_month(period, month, err) != 0)
+		return -1;
 	if (attendance_parse(raw, len, p->pnr, month, &p->attendance, err) != 0)
 		return ebba_err_prefix(err, "attendance document");
 	p->attendance_status = REG_OK;

@@ -214,21 +214,6 @@ static void on_result(struct http_result *res, uint64_t batch_start)
 /* --------------------------------------------------------------- submitting */
 
 /* "YYYY-MM" of the month before period (the income month). */
-static int income_month(const char *period, char out[8], struct ebba_err *err)
-{
-	int y, m;
-	char tail;
-	if (!period || strlen(period) != 7 || sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 ||
-	    m < 1 || m > 12 || y < 1900)
-		return ebba_errf(err, "period \"%s\" is not YYYY-MM", period ? period : "");
-	if (--m == 0) {
-		m = 12;
-		y--;
-	}
-	snprintf(out, 8, "%04d-%02d", y % 10000, m);
-	return 0;
-}
-
 static void fail_now(struct reg_person *p, bool ssbtek, const char *why)
 {
 	struct http_result res = { 0 };
@@ -306,7 +291,7 @@ static void submit_attendance(struct registers *r, struct reg_application *a,
 
 static int check_input(const struct reg_application *a, char month[8], struct ebba_err *err)
 {
-	if (income_month(a->period, month, err) != 0)
+	if (period_income_month(a->period, month, err) != 0)
 		return ebba_err_prefix(err, "application %s", a->id ? a->id : "?");
 	for (size_t i = 0; i < a->n_persons; i++) {
 		const char *pnr = a->persons[i].pnr;
@@ -342,7 +327,7 @@ int registers_fetch(struct registers *r, struct reg_application *apps, size_t n_
 	for (size_t i = 0; i < n_apps; i++) {
 		struct reg_application *a = &apps[i];
 		char month[8];
-		income_month(a->period, month, NULL);
+		period_income_month(a->period, month, NULL);
 		a->seconds = 0;
 		for (size_t j = 0; j < a->n_persons; j++) {
 			struct reg_person *p = &a->persons[j];

@@ -136,6 +136,13 @@ int application_parse(const char *data, size_t len, struct application **out,
 
 void application_free(struct application *app);
 
+/*
+ * The income month of a period: the month before it ("2026-12" ->
+ * "2026-11"), whose incomes the application declares and the registers
+ * are asked about.  Fails on a period that is not YYYY-MM.
+ */
+int period_income_month(const char *period, char out[8], struct ebba_err *err);
+
 /* The person with that normalised pnr, or NULL. */
 const struct app_person *application_person(const struct application *app, const char *pnr);
 

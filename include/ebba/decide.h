@@ -43,9 +43,6 @@ int decide_application(const struct decide_env *env, const struct application *a
 		       const struct case_frame *frame, const struct reg_person *persons,
 		       const char *today, json_t **out, struct ebba_err *err);
 
-/* The month before period ("2026-12" -> "2026-11"). */
-void income_month(const char *period, char out[8]);
-
 /* Today's date in local time, "YYYY-MM-DD". */
 void today_local(char out[11]);
 
