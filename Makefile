@@ -11,10 +11,15 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 
+# Asked of pkg-config the first time a recipe needs them, not when the
+# Makefile is read: `make demo` on a machine without the -dev packages must
+# install them (deps) before anything asks.  The targets that a newcomer
+# types (demo, check) also build in a sub-make after deps, so even a
+# parallel make never compiles with empty include paths.
 PKGS    := libpq libcurl libxml-2.0 yaml-0.1 libsystemd jansson libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-PG_INC     := $(shell pg_config --includedir 2>/dev/null)
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
+PG_INC     = $(eval PG_INC := $$(shell pg_config --includedir 2>/dev/null))$(PG_INC)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
@@ -83,7 +88,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
 
-check: all
+check: deps
+	@$(MAKE) --no-print-directory all
 	@tests/run
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -95,7 +101,8 @@ check-san:
 	$(MAKE) BUILD=build-san SAN=1 CC=clang all
 	@$(SAN_ENV) BUILD=build-san tests/run
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@contrib/demo/run.sh
 
 demo-stop:

@@ -10,8 +10,8 @@ EBBAD=$ROOT/$BUILD/ebbad
 EBBACTL=$ROOT/$BUILD/ebbactl
 REGSIM=$ROOT/$BUILD/ebba-regsim
 GEN=$ROOT/$BUILD/ebba-gen
-EBBA_SHARED=${EBBA_SHARED:-$ROOT/../shared}
-export EBBA_SHARED
+EBBA_REFERENCE=${EBBA_REFERENCE:-$ROOT/reference}
+export EBBA_REFERENCE
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ebba-test.XXXXXX")
 [ "$(id -u)" = 0 ] && chmod 0755 "$T_TMP"
 T_PIDS=()
@@ -71,4 +71,4 @@ write_config() {
 }
 
 # A test number from Skatteverket's list, by line (1-based).
-test_pnr() { sed -n "${1}p" "$EBBA_SHARED/reference/personnummer/skatteverket-testpersonnummer.txt"; }
+test_pnr() { sed -n "${1}p" "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt"; }

@@ -3,8 +3,8 @@
 # an e-service with the intake role would.
 app_doc_sql() {  # app_doc_sql ID_EXPR: an SQL expression yielding the document text
 	local a1 c1
-	a1=$(grep -m1 '^1985' "$EBBA_SHARED/reference/personnummer/skatteverket-testpersonnummer.txt")
-	c1=$(grep -m1 '^2015' "$EBBA_SHARED/reference/personnummer/skatteverket-testpersonnummer.txt")
+	a1=$(grep -m1 '^1985' "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt")
+	c1=$(grep -m1 '^2015' "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt")
 	cat <<SQL
 format('<?xml version="1.0" encoding="UTF-8"?>
 <application xmlns="urn:ebba:application:1" id="EB-T-%s" case="C-%s" kind="repeat">

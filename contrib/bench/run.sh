@@ -36,7 +36,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build}
-SHARED=${EBBA_SHARED:-$ROOT/../shared}
+REFERENCE=${EBBA_REFERENCE:-$ROOT/reference}
 DIR=${EBBA_BENCH_DIR:-$ROOT/$BUILD/bench}
 APPS=${BENCH_APPS:-20000}
 PROCS=${BENCH_PROCS:-4}
@@ -77,7 +77,7 @@ PATH=$PG_BIN:$PATH
 
 say "generating $HOUSEHOLDS households"
 "$BIN/ebba-gen" --out "$DIR/data" --count "$HOUSEHOLDS" --seed 2026 --period 2026-12 \
-	--deviations 0.3 --pnr-list "$SHARED/reference/personnummer/skatteverket-testpersonnummer.txt" \
+	--deviations 0.3 --pnr-list "$REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" \
 	>/dev/null 2>"$DIR/gen.log" || grep -q 'ran out of test identity numbers' "$DIR/gen.log" ||
 	{ cat "$DIR/gen.log" >&2; exit 1; }
 HOUSEHOLDS=$(ls "$DIR/data/applications" | wc -l)

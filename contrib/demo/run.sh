@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build}
-SHARED=${EBBA_SHARED:-$ROOT/../shared}
+REFERENCE=${EBBA_REFERENCE:-$ROOT/reference}
 DIR=${EBBA_DEMO_DIR:-$ROOT/$BUILD/demo}
 . tests/pg.sh
 . contrib/demo/setup.sh
@@ -22,7 +22,7 @@ echo "demo: starting a private PostgreSQL in $DIR/pg"
 pg_start "$DIR/pg"
 trap 'demo_stop_regsim' EXIT
 echo "demo: generating households, starting the register simulator, submitting"
-demo_setup "$ROOT" "$ROOT/$BUILD" "$DIR" "$SHARED"
+demo_setup "$ROOT" "$ROOT/$BUILD" "$DIR" "$REFERENCE"
 echo "demo: $(psql -XAtq -c 'select count(*) from ebba.inbox') applications in the inbox; running ebbad --once"
 start=$(date +%s.%N)
 "$ROOT/$BUILD/ebbad" -c "$DIR/ebba.yaml" --once 2>"$DIR/ebbad.log"

@@ -13,11 +13,11 @@
 # a frame, a case under manual handling) and a register outage.
 
 demo_setup() {
-	local root=$1 build=$2 dir=$3 shared=$4
+	local root=$1 build=$2 dir=$3 reference=$4
 	DEMO_DIR=$dir
 	mkdir -p "$dir"
 	"$build/ebba-gen" --out "$dir/data" --count 50 --seed 2026 --period 2026-12 \
-		--deviations 0.45 --pnr-list "$shared/reference/personnummer/skatteverket-testpersonnummer.txt" \
+		--deviations 0.45 --pnr-list "$reference/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" \
 		>/dev/null || return 1
 	demo_alter "$dir/data" || return 1
 	"$build/ebba-regsim" --dir "$dir/data/registers" --port 0 --port-file "$dir/regsim.port" \

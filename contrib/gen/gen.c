@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *list = "../shared/reference/personnummer/skatteverket-testpersonnummer.txt";
+	const char *list = "reference/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt";
 	long count = 10;
 	uint64_t seed = 1;
 	int py = 2026, pm = 12;

@@ -7,7 +7,7 @@
  *   ssbtek_soap_fault()      a SOAP 1.1 fault (the register simulator)
  *   ssbtek_parse_response()  the response, as normalised facts per agency
  *
- * Contract: ../shared/reference/ssbtek-v10/ (WSDL Sammansatt_Bastjanst_v10,
+ * Contract: reference/sundsvall-ssbtek-v10/ (WSDL Sammansatt_Bastjanst_v10,
  * sammansatt_bastjanst_v10.xsd and the agencies' schemas).  docs/registers.md
  * says which facts ebba takes from which element and how amounts are rounded.
  *

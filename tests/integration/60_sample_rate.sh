@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/contrib/demo/setup.sh"
 new_db || exit 2
-demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_SHARED" || { fail "demo setup"; exit 0; }
+demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" || { fail "demo setup"; exit 0; }
 T_PIDS+=("$DEMO_REGSIM_PID")
 CFG=$T_TMP/demo/ebba.yaml
 # One plain household that the golden file says is approved.

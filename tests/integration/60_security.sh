@@ -73,7 +73,7 @@ cleanup_roles
 
 # -- a complete run, with hostile register answers --------------------------
 createdb "${PGDATABASE}_run" && export PGDATABASE=${PGDATABASE}_run
-demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_SHARED" 2>"$T_TMP/setup.log" || { fail "demo setup"; cat "$T_TMP/setup.log"; exit 0; }
+demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" 2>"$T_TMP/setup.log" || { fail "demo setup"; cat "$T_TMP/setup.log"; exit 0; }
 T_PIDS+=("$DEMO_REGSIM_PID")
 data=$T_TMP/demo/data
 # An "attacker" server: any request reaching it is a leak.

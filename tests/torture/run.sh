@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build}
 BIN=$ROOT/$BUILD
-SHARED=${EBBA_SHARED:-$ROOT/../shared}
+REFERENCE=${EBBA_REFERENCE:-$ROOT/reference}
 APPS=${TORTURE_APPS:-5000}
 WORKERS=${TORTURE_WORKERS:-3}
 KILLS=${TORTURE_KILLS:-20}
@@ -63,7 +63,7 @@ PATH=$PG_BIN:$PATH
 sql() { psql -XAtq -v ON_ERROR_STOP=1 "$@"; }
 
 "$BIN/ebba-gen" --out "$DIR/data" --count "$HOUSEHOLDS" --seed 88 --period 2026-12 \
-	--deviations 0.3 --pnr-list "$SHARED/reference/personnummer/skatteverket-testpersonnummer.txt" \
+	--deviations 0.3 --pnr-list "$REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" \
 	>/dev/null 2>"$DIR/gen.log" || { cat "$DIR/gen.log"; exit 2; }
 HOUSEHOLDS=$(ls "$DIR/data/applications" | wc -l)
 "$BIN/tests/bench_copy" frames "$DIR/data/cases" >"$DIR/frames.copy" || exit 2

@@ -1,8 +1,8 @@
 /*
  * Identity numbers.  The whole of Skatteverket's list of test numbers must
  * pass, and each of them with a wrong check digit must fail with the right
- * reason.  The list is read at run time from $EBBA_SHARED (default
- * ../shared, relative to the repository root where tests run).
+ * reason.  The list is read at run time from $EBBA_REFERENCE (default
+ * reference/, relative to the repository root where tests run).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,13 +18,13 @@
 
 static FILE *open_list(void)
 {
-	const char *shared = getenv("EBBA_SHARED");
+	const char *ref = getenv("EBBA_REFERENCE");
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/reference/personnummer/skatteverket-testpersonnummer.txt",
-		 shared && *shared ? shared : "../shared");
+	snprintf(path, sizeof(path), "%s/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt",
+		 ref && *ref ? ref : "reference");
 	FILE *f = fopen(path, "r");
 	if (!f)
-		fail_msg("cannot open %s (set EBBA_SHARED)", path);
+		fail_msg("cannot open %s (set EBBA_REFERENCE)", path);
 	return f;
 }
 

@@ -2,7 +2,7 @@
  * SSBTEK v10 documents: every sample response of the contract, agency
  * errors, hostile and malformed input, the request round trip, and the LEFI
  * mapping.  Run from the repository root; the samples are read from
- * $EBBA_SHARED (default ../shared)/reference/ssbtek-v10/fixtures/.
+ * $EBBA_REFERENCE (default reference)/sundsvall-ssbtek-v10/fixtures/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,15 +38,15 @@ static const char *fixture_pnr(void);
 
 static char *fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("EBBA_SHARED");
+	const char *ref = getenv("EBBA_REFERENCE");
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/reference/ssbtek-v10/fixtures/%s",
-		 shared && *shared ? shared : "../shared", name);
+	snprintf(path, sizeof(path), "%s/sundsvall-ssbtek-v10/fixtures/%s",
+		 ref && *ref ? ref : "reference", name);
 	struct ebba_buf b = {0};
 	struct ebba_err err;
 	if (read_file_limited(path, 1 << 20, &b, &err) < 0) {
 		fprintf(stderr, "missing SSBTEK fixture (run from the repository root, or set "
-				"EBBA_SHARED): %s\n", err.msg);
+				"EBBA_REFERENCE): %s\n", err.msg);
 		fail();
 	}
 	*len = b.len;
