@@ -14,7 +14,7 @@
 static void validate_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ebbactl [--porcelain] validate [--porcelain] FILE...\n\n"
+		"usage: ebbactl validate [--porcelain] FILE...\n\n"
 		"Checks each application document (\"-\" is stdin) against the schema\n"
 		"and the semantic rules, and prints one line per file:\n"
 		"  FILE: ok          or  FILE: error: MESSAGE\n"
@@ -71,9 +71,7 @@ int ctl_validate(int argc, char **argv)
 	bool porcelain = ctl_globals.porcelain;
 	int first = 1;
 	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
-		if (strcmp(argv[first], "--porcelain") == 0) {
-			porcelain = true;
-		} else if (strcmp(argv[first], "--") == 0) {
+		if (strcmp(argv[first], "--") == 0) {
 			first++;
 			break;
 		} else {

@@ -84,8 +84,18 @@ static json_t *raw_hex(const void *data, size_t len)
 	return v;
 }
 
+/* The time the person's SSBTEK answer arrived: the agency parts below are
+ * read out of that one answer. */
+static const char *ssbtek_fetched_at(const struct reg_person *p)
+{
+	for (size_t k = 0; k < p->n_evidence; k++)
+		if (strcmp(p->evidence[k].source, "ssbtek") == 0 && p->evidence[k].fetched_at[0])
+			return p->evidence[k].fetched_at;
+	return NULL;
+}
+
 static void add_evidence(json_t *a, const struct reg_person *p, size_t index,
-			 const struct application *app, const char *fetched_at)
+			 const struct application *app)
 {
 	char label[64], ref[96];
 	fact_person_label(app, index, label, sizeof(label));
@@ -96,9 +106,10 @@ static void add_evidence(json_t *a, const struct reg_person *p, size_t index,
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
 			"source", ev->source, "agency", ev->agency[0] ? ev->agency : (strcmp(ev->source, "ssbtek") == 0 ? "SSBTEK" : "PLAN"),
 			"person_ref", ref, "status", ev->status, "sha256", ev->sha256,
-			"fetched_at", "now", "raw_hex", raw));
+			"fetched_at", ev->fetched_at, "raw_hex", raw));
 	}
-	if (p->ssbtek_status != REG_OK)
+	const char *fetched_at = ssbtek_fetched_at(p);
+	if (p->ssbtek_status != REG_OK || !fetched_at)
 		return;
 	/* One summary row per agency part, so a reviewer sees at a glance which
 	 * agency answered what; the bytes are in the whole response above. */
@@ -215,7 +226,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 		json_t *trace = trace_text(env, &d, frame, persons, app->n_persons, today);
 		json_t *evidence = json_array();
 		for (size_t i = 0; persons && regs && i < app->n_persons; i++)
-			add_evidence(evidence, &persons[i], i, app, env->fetched_at ? env->fetched_at : "now");
+			add_evidence(evidence, &persons[i], i, app);
 		*out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
 			"external_id", app->id, "case_id", app->case_id, "period", app->period,
 			"outcome", d.outcome, "amount", amount_json(d.has_amount, d.amount),

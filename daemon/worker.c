@@ -225,15 +225,14 @@ static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struc
 }
 
 static json_t *decide_slot(struct worker *w, struct slot *s, const char *today,
-			   const char *fetched_at, struct worker_stats *st)
+			   struct worker_stats *st)
 {
 	if (!s->app) {
 		st->quarantined++;
 		return result_base(s->item, "quarantined", s->error);
 	}
 	struct decide_env env = {.rules = w->set.rules, .cfg = w->cfg, .arena = w->arena,
-				 .registers_configured = w->set.regs != NULL, .draw_sample = true,
-				 .fetched_at = fetched_at};
+				 .registers_configured = w->set.regs != NULL, .draw_sample = true};
 	json_t *decision = NULL;
 	struct ebba_err err;
 	if (decide_application(&env, s->app, s->has_frame ? &s->frame : NULL, s->persons, today,
@@ -247,17 +246,6 @@ static json_t *decide_slot(struct worker *w, struct slot *s, const char *today,
 	json_t *r = result_base(s->item, "decided", NULL);
 	json_object_set_new(r, "decision", decision);
 	return r;
-}
-
-/* Wall-clock time with offset, as PostgreSQL's timestamptz reads it. */
-static void iso_now(char out[40])
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06ldZ", ts.tv_nsec / 1000);
 }
 
 static void slots_release(struct slot *slots, size_t n)
@@ -295,13 +283,12 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	int rc = -1;
 	if (load_frames(conn, slots, n, err) != 0 || fetch_registers(w, slots, n, err) != 0)
 		goto out;
-	char today[11], fetched_at[40];
+	char today[11];
 	today_local(today);
-	iso_now(fetched_at);
 	struct worker_stats st = {0};
 	json_t *results = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *r = decide_slot(w, &slots[i], today, fetched_at, &st);
+		json_t *r = decide_slot(w, &slots[i], today, &st);
 		if (r)
 			json_array_append_new(results, r);
 	}

@@ -25,7 +25,6 @@ struct decide_env {
 	struct cel_arena *arena;            /* reset by decide_application */
 	bool registers_configured;          /* false: no look-ups were made */
 	bool draw_sample;                   /* false for replay: keep the recorded draw */
-	const char *fetched_at;             /* when the look-ups completed (ISO 8601); NULL: now */
 };
 
 /*

@@ -24,11 +24,15 @@ struct evidence {
 	size_t raw_len;
 	size_t full_len;    /* bytes received */
 	bool truncated;     /* raw_len < full_len */
+	char fetched_at[40]; /* when the answer was recorded (ISO 8601, UTC) */
 };
 
 /*
  * Fills ev (overwriting it) with a copy of at most max_raw bytes of data
- * (0: EVIDENCE_MAX_RAW).  Strings longer than their fields are cut.
+ * (0: EVIDENCE_MAX_RAW), stamped with the current time: the register
+ * client records an answer the moment its look-up completes, so this is
+ * when the register answered, not when the decision was committed.
+ * Strings longer than their fields are cut.
  */
 void evidence_set(struct evidence *ev, const char *source, const char *agency,
 		  const char *status, const void *data, size_t len, size_t max_raw);

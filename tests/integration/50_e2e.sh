@@ -70,6 +70,16 @@ check_eq "evidence for every SSBTEK look-up" 0 \
 	"$(psql_val "select count(*) from ebba.decisions d where d.outcome = 'approved' and not exists (select 1 from ebba.register_evidence e where e.decision_id = d.id and e.agency = 'SSBTEK' and e.status = 'ok')")"
 check_eq "no approval rests on unavailable evidence" 0 \
 	"$(psql_val "select count(*) from ebba.decisions d join ebba.register_evidence e on e.decision_id = d.id where d.outcome = 'approved' and e.status = 'unavailable'")"
+# fetched_at is when the register answered: after the claim, before the
+# commit (the transaction's now(), which a literal "now" would have given).
+check_eq "evidence rows with bytes: answered after the claim, before the commit" "0" \
+	"$(psql_val "select count(*) from ebba.register_evidence e join ebba.decisions d on d.id = e.decision_id
+		join ebba.inbox i on i.id = d.inbox_id where e.raw is not null and not (e.fetched_at > i.claimed_at and e.fetched_at < d.decided_at)")"
+check "there are evidence rows with bytes to judge" test "$(psql_val "select count(*) from ebba.register_evidence where raw is not null")" -gt 50
+check_eq "agency summary rows carry the time of the SSBTEK answer they are read from" "0" \
+	"$(psql_val "select count(*) from ebba.register_evidence s where s.raw is null and s.source = 'ssbtek' and not exists (
+		select 1 from ebba.register_evidence w where w.decision_id = s.decision_id and w.person_ref = s.person_ref
+		and w.agency = 'SSBTEK' and w.raw is not null and w.fetched_at = s.fetched_at)")"
 check "no identity number in the daemon's log" bash -c "! grep -Eq '(19|20)[0-9]{6}-?[0-9]{4}' '$T_TMP/ebbad.log'"
 
 # Replay: every decision reproduces; after a rule change the difference shows.
