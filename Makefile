@@ -1,10 +1,12 @@
 # ebba — build, test, demo, bench, fuzz, package.
 #
-# Layout: every daemon/*.c except the two mains and the ebbactl command files
-# (ctl_*.c) goes into build/libebba.a, which the daemon, the control tool,
-# the tests, the simulator and the fuzzers all link.  New files are picked up
-# by the globs; there is no list to keep in step.
-
+# Layout (docs/architecture.md): daemon/<stage>/ holds one stage of an
+# application's flow, in the order LIB_STAGES lists them; all of them go into
+# build/libebba.a, which the programs, the tests, the simulator and the
+# fuzzers link.  The programs (daemon/ebbad/, daemon/ebbactl/) are built from
+# their own folders.  New files are picked up by the globs; there is no list
+# to keep in step.  contrib/layers.sh refuses a lower stage that includes a
+# higher one, as part of every build.
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -34,10 +36,12 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
 LDLIBS  += $(PKG_LIBS) -lm
 
-LIB_SRC  := $(filter-out daemon/ebbad.c daemon/ebbactl.c daemon/ctl_%.c,$(wildcard daemon/*.c))
+LIB_STAGES := lib cel intake registers facts rules decide store
+PROGRAMS   := ebbad ebbactl
+LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
-CTL_SRC  := daemon/ebbactl.c $(wildcard daemon/ctl_*.c)
-CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(CTL_SRC))
+EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
+CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbactl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -56,8 +60,18 @@ all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 deps:
 	@contrib/deps.sh
 
-$(BUILD)/obj/%.o: daemon/%.c $(wildcard include/ebba/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object depends on exactly the headers it includes, so a
+# change to a private header rebuilds only its module.
+$(BUILD)/obj/%.o: daemon/%.c | $(BUILD)/layers.ok
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+# The stages may only include their own and lower stages' headers.
+$(BUILD)/layers.ok: contrib/layers.sh $(shell find daemon include -name '*.[ch]' 2>/dev/null)
+	@mkdir -p $(@D)
+	@contrib/layers.sh "$(LIB_STAGES)" "$(PROGRAMS)"
+	@touch $@
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/gen:
 	@mkdir -p $@
@@ -74,7 +88,7 @@ $(BUILD)/obj/embedded.o: $(BUILD)/gen/embedded.c
 $(BUILD)/libebba.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/ebbad: $(BUILD)/obj/ebbad.o $(BUILD)/libebba.a
+$(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -84,9 +98,9 @@ $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRC) $(BUILD)/libebba.a $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all

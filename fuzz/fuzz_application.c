@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/application.h"
+#include "ebba/intake/application.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/case_frame.h"
+#include "ebba/intake/case_frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ebba/cel.h"
+#include "ebba/cel/cel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/base64.h"
-#include "ebba/ssbtek.h"
+#include "ebba/lib/base64.h"
+#include "ebba/registers/ssbtek.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

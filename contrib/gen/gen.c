@@ -35,9 +35,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ebba/base64.h"
-#include "ebba/pnr.h"
-#include "ebba/util.h"
+#include "ebba/lib/base64.h"
+#include "ebba/lib/pnr.h"
+#include "ebba/lib/util.h"
 
 enum dev { DEV_NONE, DEV_AF_MISSING, DEV_LOW_ATTENDANCE, DEV_UNDECLARED_INCOME, DEV_CHANGES,
 	   DEV_RENT_OVER_FRAME, DEV_NO_PLAN, DEV_PART_TIME_PLAN, DEV_COUNT };

@@ -30,10 +30,10 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
-#include "ebba/log.h"
-#include "ebba/pnr.h"
-#include "ebba/ssbtek.h"
-#include "ebba/util.h"
+#include "ebba/lib/log.h"
+#include "ebba/lib/pnr.h"
+#include "ebba/registers/ssbtek.h"
+#include "ebba/lib/util.h"
 #include "regsim.h"
 
 /* ------------------------------------------------------------ settings */

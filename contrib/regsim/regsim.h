@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "ebba/error.h"
-#include "ebba/util.h"
+#include "ebba/lib/error.h"
+#include "ebba/lib/util.h"
 
 /* SSBTEK agencies in the order of the v10 response sequence. */
 enum { AG_AF, AG_CSN, AG_FK, AG_SKV, AG_SO, AG_TNS, AG_MIV, AG_COUNT };

@@ -13,7 +13,7 @@
 
 #include "regsim.h"
 
-#include "ebba/ssbtek.h"
+#include "ebba/registers/ssbtek.h"
 
 #define NS_SOAP SOAP11_NS
 #define NS_SSBT SSBTEK_NS

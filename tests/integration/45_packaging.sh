@@ -18,7 +18,7 @@ for m in "$ROOT"/man/*.[1-8]; do
 done
 
 # Every setting the loader knows is in the default file and in ebba.yaml(5).
-keys=$(sed -nE 's/^\s*S\("([a-z_]+)".*/\1/p' "$ROOT/daemon/config.c")
+keys=$(sed -nE 's/^\s*S\("([a-z_]+)".*/\1/p' "$ROOT/daemon/lib/config.c")
 check "the config loader's settings were found" test "$(printf '%s\n' $keys | wc -l)" -ge 20
 missing_yaml= missing_man=
 for k in $keys; do

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ebba/application.h"
-#include "ebba/util.h"
+#include "ebba/intake/application.h"
+#include "ebba/lib/util.h"
 
 int main(int argc, char **argv)
 {

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/application.h"
-#include "ebba/case_frame.h"
-#include "ebba/util.h"
+#include "ebba/intake/application.h"
+#include "ebba/intake/case_frame.h"
+#include "ebba/lib/util.h"
 
 static int fail(const char *what, const struct ebba_err *err)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ebba/cel.h"
+#include "ebba/cel/cel.h"
 
 static const char *const expr =
 	"household.adults >= 1 && income.total <= norm.amount * 2 &&"

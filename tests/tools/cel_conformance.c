@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/cel.h"
-#include "ebba/util.h"
+#include "ebba/cel/cel.h"
+#include "ebba/lib/util.h"
 
 /* ---- Skip list --------------------------------------------------------- */
 

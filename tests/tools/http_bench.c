@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ebba/http.h"
-#include "ebba/log.h"
-#include "ebba/util.h"
+#include "ebba/lib/http.h"
+#include "ebba/lib/log.h"
+#include "ebba/lib/util.h"
 
 static pid_t start_sim(const char *build, int latency, char *dir, int *port)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ebba/rules.h"
+#include "ebba/rules/rules.h"
 
 int main(int argc, char **argv)
 {

@@ -12,7 +12,7 @@
 
 #include <libpq-fe.h>
 
-#include "ebba/db.h"
+#include "ebba/store/db.h"
 
 /* Creates database NAME_<pid>, migrates it, and returns a connection. */
 static inline PGconn *pgtest_fresh_db(const char *name)

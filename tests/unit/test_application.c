@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "ebba/application.h"
-#include "ebba/util.h"
+#include "ebba/intake/application.h"
+#include "ebba/lib/util.h"
 
 #define DATA "tests/data/applications/"
 

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "ebba/attendance.h"
-#include "ebba/util.h"
+#include "ebba/registers/attendance.h"
+#include "ebba/lib/util.h"
 
 #define PNR "198503122395"   /* Skatteverket test number */
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "ebba/audit.h"
+#include "ebba/decide/audit.h"
 
 static void test_keyed_draw_is_reproducible(void **state)
 {

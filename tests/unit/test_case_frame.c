@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "ebba/case_frame.h"
-#include "ebba/util.h"
+#include "ebba/intake/case_frame.h"
+#include "ebba/lib/util.h"
 
 #define DATA "tests/data/frames/"
 

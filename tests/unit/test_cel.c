@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ebba/cel.h"
+#include "ebba/cel/cel.h"
 
 /* Evaluates src (no declarations) and returns the result printed, or
  * "error: msg" for an error value, or "compile: L:C: msg". */

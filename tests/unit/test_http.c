@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "ebba/http.h"
-#include "ebba/log.h"
-#include "ebba/ssbtek.h"
-#include "ebba/util.h"
+#include "ebba/lib/http.h"
+#include "ebba/lib/log.h"
+#include "ebba/registers/ssbtek.h"
+#include "ebba/lib/util.h"
 
 #define PNR_PLAN    "198503122395"   /* Skatteverket test numbers */
 #define PNR_NOPLAN  "198701052386"

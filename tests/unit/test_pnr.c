@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ebba/pnr.h"
+#include "ebba/lib/pnr.h"
 
 static FILE *open_list(void)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "ebba/db.h"
+#include "ebba/store/db.h"
 #include "pgtest.h"
 
 static PGconn *conn;

@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
-#include "ebba/config.h"
-#include "ebba/http.h"
-#include "ebba/log.h"
-#include "ebba/registers.h"
-#include "ebba/util.h"
+#include "ebba/lib/config.h"
+#include "ebba/lib/http.h"
+#include "ebba/lib/log.h"
+#include "ebba/registers/registers.h"
+#include "ebba/lib/util.h"
 
 /* Skatteverket test numbers. */
 #define ADULT1 "198503012380"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ebba/rules.h"
+#include "ebba/rules/rules.h"
 
 static const char *const BAD[] = {
 	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax error: did not find expected key (while parsing a block mapping)",

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "ebba/base64.h"
-#include "ebba/evidence.h"
-#include "ebba/ssbtek.h"
-#include "ebba/util.h"
+#include "ebba/lib/base64.h"
+#include "ebba/registers/evidence.h"
+#include "ebba/registers/ssbtek.h"
+#include "ebba/lib/util.h"
 
 /*
  * The samples' own person is read from the AF sample rather than written

@@ -1,0 +1,29 @@
+/* Helpers shared by the ebbactl commands. */
+#ifndef EBBA_CTL_COMMON_H
+#define EBBA_CTL_COMMON_H
+
+#include <libpq-fe.h>
+
+#include "ebba/lib/config.h"
+
+/* Loads the configuration named by -c (or the default, if present) into
+ * cfg; prints the error and returns -1 on failure. */
+int ctl_load_config(struct ebba_config *cfg);
+
+/* Connects as the configuration says; prints the error and returns NULL on
+ * failure. */
+PGconn *ctl_connect(void);
+
+/* Prints one line to stderr and returns status. */
+int ctl_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
+
+#include <jansson.h>
+
+/*
+ * Prints a decision record (as decide_application makes it) for a person,
+ * or with --porcelain in the stable tab-separated form of DESIGN.md §8.
+ */
+void ctl_print_decision(const json_t *decision);
+#endif

@@ -1,0 +1,408 @@
+/*
+ * ebbad: the daemon.  One process, one database connection, one batch at a
+ * time; run several processes (on one or many hosts) for more throughput.
+ * PostgreSQL is the only shared state.
+ *
+ * The main loop claims a batch, works it, completes it, and when the inbox
+ * is empty waits on the database socket (LISTEN ebba_inbox) and the
+ * signalfd together, with a polling fallback.  Signals only set flags.
+ *
+ * Under systemd (Type=notify) it says:
+ *   READY=1      once the rules are loaded (worker_new) and the database
+ *                answers; again after every reload, good or bad;
+ *   STATUS=      why it is waiting, or queue depth and rate (every ~2 s);
+ *   WATCHDOG=1   from the main loop while healthy (see keepalive());
+ *   RELOADING=1  with MONOTONIC_USEC on SIGHUP, then READY=1;
+ *   STOPPING=1   on SIGTERM/SIGINT, after which the batch in hand is
+ *                finished or, once shutdown_grace_ms is up, released.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ebba/lib/config.h"
+#include "ebba/store/db.h"
+#include "ebba/lib/log.h"
+#include "ebba/lib/pnr.h"
+#include "service.h"
+#include "ebba/lib/util.h"
+#include "worker.h"
+
+/* STATUS= is refreshed at most this often; it costs one indexed count. */
+#define STATUS_EVERY_USEC 2000000u
+
+struct daemon {
+	struct ebba_config cfg;
+	const char *config_path;
+	bool config_must_exist;
+	bool once;
+	bool ready;              /* READY=1 has been sent */
+	char owner[128];
+	PGconn *conn;
+	struct service_signals sig;
+	struct worker *worker;
+	struct worker_stats stats;
+	uint64_t started_usec;
+	uint64_t db_ok_usec;     /* the database last answered a statement */
+	uint64_t status_usec;    /* last STATUS= with queue figures */
+	long status_done;        /* decided + quarantined at that time */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ebbad [-c CONFIG] [--once] [--worker NAME]\n"
+		"  -c, --config FILE  configuration (default " EBBA_DEFAULT_CONFIG ")\n"
+		"      --once         drain the inbox, then exit\n"
+		"      --worker NAME  name this worker's leases (default host:pid)\n");
+}
+
+static enum log_level parse_level(const char *s)
+{
+	if (strcmp(s, "debug") == 0) return LOG_LVL_DEBUG;
+	if (strcmp(s, "warning") == 0 || strcmp(s, "warn") == 0) return LOG_LVL_WARN;
+	if (strcmp(s, "error") == 0) return LOG_LVL_ERROR;
+	return LOG_LVL_INFO;
+}
+
+/*
+ * The watchdog's notion of healthy: the main loop turns (this is called
+ * from it and from the database wait loop, never from a timer) and the
+ * database answered within the last WatchdogSec.  A database that stays
+ * away for longer than that stops the pings, so systemd kills and restarts
+ * ebbad: a fresh process with fresh connections and name resolution, and
+ * a restart count and journal entry an operator sees.  A shorter outage is
+ * ridden out here with reconnects.  (Started, the clock counts from the
+ * process start, so a database that is down at boot gets one WatchdogSec
+ * of patience per process too.)
+ */
+static void keepalive(struct daemon *d)
+{
+	uint64_t wd = service_watchdog_usec();
+	if (wd && now_usec() - d->db_ok_usec < wd)
+		service_watchdog();
+}
+
+/* Sleeps up to ms, waking for signals; short enough to keep the watchdog fed. */
+static void nap(struct daemon *d, int ms)
+{
+	uint64_t wd = service_watchdog_usec();
+	if (wd && (uint64_t)ms * 1000u > wd / 4)
+		ms = (int)(wd / 4000u);
+	struct pollfd pfd = {.fd = d->sig.fd, .events = POLLIN};
+	poll(&pfd, 1, ms);
+}
+
+static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
+{
+	PGconn *conn = db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
+	if (conn && db_exec(conn, "listen ebba_inbox", 0, NULL, err) != 0) {
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+static void reload(struct daemon *d);
+
+/*
+ * Connects and LISTENs, retrying with capped exponential backoff until it
+ * works or a stop signal arrives; STATUS= says why it waits.  A SIGHUP in
+ * the meantime reloads the configuration, so a wrong conninfo can be fixed
+ * without a restart.  Returns -1 only when asked to stop.
+ */
+static int connect_db(struct daemon *d)
+{
+	int delay_ms = 250;
+	for (;;) {
+		struct ebba_err err;
+		d->conn = open_db(&d->cfg, &err);
+		if (d->conn) {
+			d->db_ok_usec = now_usec();
+			return 0;
+		}
+		pnr_scrub(err.msg);
+		log_warn("%s; retrying in %d ms", err.msg, delay_ms);
+		service_status("waiting for the database (retry in %d ms): %s", delay_ms, err.msg);
+		uint64_t until = now_usec() + (uint64_t)delay_ms * 1000u;
+		while (now_usec() < until) {
+			keepalive(d);
+			nap(d, (int)((until - now_usec()) / 1000u) + 1);
+			service_signals_drain(&d->sig);
+			if (d->sig.stop)
+				return -1;
+			if (d->sig.reload) {
+				d->sig.reload = false;
+				reload(d);
+				delay_ms = 125;  /* doubled below: try the new settings soon */
+				break;
+			}
+		}
+		delay_ms = delay_ms * 2 > 10000 ? 10000 : delay_ms * 2;
+	}
+}
+
+static bool connection_lost(struct daemon *d)
+{
+	return !d->conn || PQstatus(d->conn) != CONNECTION_OK;
+}
+
+static int reconnect(struct daemon *d)
+{
+	log_warn("database connection lost; reconnecting");
+	PQfinish(d->conn);
+	d->conn = NULL;
+	return connect_db(d);
+}
+
+/*
+ * Loads a new config, and the rules it names, beside the running ones;
+ * the running ones stay if anything in the new set does not load.  A new
+ * database conninfo must connect before it is adopted.  worker_name
+ * changes only at the next start: it names leases already held.
+ */
+static void reload(struct daemon *d)
+{
+	if (d->ready)
+		service_reloading();
+	struct ebba_config fresh;
+	struct ebba_err err;
+	PGconn *conn = NULL;
+	config_defaults(&fresh);
+	int rc = config_load(d->config_path, d->config_must_exist, &fresh, &err);
+	bool db_changed = rc == 0 && (strcmp(fresh.database, d->cfg.database) != 0 ||
+				     fresh.statement_timeout_ms != d->cfg.statement_timeout_ms);
+	if (rc == 0 && db_changed && d->conn) {
+		conn = open_db(&fresh, &err);
+		if (!conn) {
+			ebba_err_prefix(&err, "new database settings");
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = worker_reconfigure(d->worker, &fresh, &err);
+	if (rc != 0) {
+		pnr_scrub(err.msg);
+		log_error("reload failed, keeping the running configuration and rules: %s", err.msg);
+		PQfinish(conn);
+		config_free(&fresh);
+		if (d->ready)
+			service_ready("reload failed; running with the previous configuration and rules");
+		return;
+	}
+	struct ebba_config old = d->cfg;
+	d->cfg = fresh;
+	worker_adopt_config(d->worker, &d->cfg);
+	config_free(&old);
+	if (conn) {
+		PQfinish(d->conn);
+		d->conn = conn;
+		d->db_ok_usec = now_usec();
+	}
+	log_set_level(parse_level(d->cfg.log_level));
+	service_set_grace_ms(d->cfg.shutdown_grace_ms);
+	log_info("configuration and rules reloaded from %s", d->config_path);
+	if (d->ready)
+		service_ready("configuration and rules reloaded");
+}
+
+/* Pending and leased rows, from the partial index of claimable rows. */
+static int queue_depth(struct daemon *d, long *pending, long *processing)
+{
+	PGresult *res = PQexec(d->conn,
+		"select count(*) filter (where state = 'pending'),"
+		" count(*) filter (where state = 'processing')"
+		" from ebba.inbox where state in ('pending', 'processing')");
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok) {
+		*pending = atol(PQgetvalue(res, 0, 0));
+		*processing = atol(PQgetvalue(res, 0, 1));
+		d->db_ok_usec = now_usec();
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* STATUS=: queue depth, the rate since the last report, totals. */
+static void report_status(struct daemon *d, bool force)
+{
+	uint64_t now = now_usec();
+	if (!force && now - d->status_usec < STATUS_EVERY_USEC)
+		return;
+	long done = d->stats.decided + d->stats.quarantined;
+	double secs = (double)(now - d->status_usec) / 1e6;
+	double rate = secs > 0 ? (double)(done - d->status_done) / secs : 0.0;
+	long pending = 0, processing = 0;
+	if (connection_lost(d) || queue_depth(d, &pending, &processing) != 0)
+		service_status("queue depth unknown (database not answering); %.1f applications/s; "
+			       "%ld decided, %ld quarantined since start",
+			       rate, d->stats.decided, d->stats.quarantined);
+	else
+		service_status("%ld pending, %ld in progress; %.1f applications/s; "
+			       "%ld decided, %ld quarantined since start",
+			       pending, processing, rate, d->stats.decided, d->stats.quarantined);
+	d->status_usec = now;
+	d->status_done = done;
+}
+
+/* Returns 1 if a batch was worked, 0 if the inbox had nothing, -1 on error. */
+static int work_one_batch(struct daemon *d)
+{
+	struct queue_batch batch;
+	struct ebba_err err;
+	if (queue_claim(d->conn, d->owner, d->cfg.batch_size, d->cfg.lease_seconds,
+			(size_t)d->cfg.max_document_bytes, &batch, &err) != 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
+	d->db_ok_usec = now_usec();
+	if (batch.count == 0) {
+		queue_batch_free(&batch);
+		return 0;
+	}
+	int rc = worker_run_batch(d->worker, d->conn, &batch, &d->stats, &err);
+	if (rc != 0)
+		log_error("batch of %zu not completed (its lease will expire and it will be retried): %s",
+			  batch.count, err.msg);
+	else
+		d->db_ok_usec = now_usec();
+	/* On failure, or when a stop cut the batch short, give back what is
+	 * still leased to us at once (only rows still 'processing' are
+	 * touched), so no other worker waits for the lease to expire. */
+	if ((rc != 0 || service_stop_deadline() != UINT64_MAX) && !connection_lost(d)) {
+		if (queue_release(d->conn, d->owner, &batch, rc != 0, &err) != 0)
+			log_error("releasing the batch: %s", err.msg);
+	}
+	queue_batch_free(&batch);
+	return rc == 0 ? 1 : -1;
+}
+
+static void wait_for_work(struct daemon *d)
+{
+	struct pollfd pfd[2] = {
+		{.fd = PQsocket(d->conn), .events = POLLIN},
+		{.fd = d->sig.fd, .events = POLLIN},
+	};
+	int ms = d->cfg.poll_interval_ms;
+	uint64_t wd = service_watchdog_usec();
+	if (wd && (uint64_t)ms * 1000u > wd / 4)
+		ms = (int)(wd / 4000u);
+	int n = poll(pfd, 2, ms);
+	if (n > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))) {
+		PQconsumeInput(d->conn);
+		PGnotify *note;
+		while ((note = PQnotifies(d->conn)))
+			PQfreemem(note);
+	}
+}
+
+static int run(struct daemon *d)
+{
+	d->db_ok_usec = d->started_usec;
+	if (connect_db(d) != 0)
+		goto stop;
+	d->ready = true;
+	service_ready("ready");
+	report_status(d, true);
+	log_info("ready as %s (batch %d, lease %d s, rules %s)", d->owner, d->cfg.batch_size,
+		 d->cfg.lease_seconds, d->cfg.rules_dir);
+	int failures = 0;
+	for (;;) {
+		service_signals_drain(&d->sig);
+		if (d->sig.stop)
+			break;
+		if (d->sig.reload) {
+			d->sig.reload = false;
+			reload(d);
+		}
+		keepalive(d);
+		int got = work_one_batch(d);
+		if (got > 0) {
+			failures = 0;
+			report_status(d, false);
+			continue;
+		}
+		if (got < 0) {
+			service_status("database error; retrying (%ld decided, %ld quarantined since start)",
+				       d->stats.decided, d->stats.quarantined);
+			if (connection_lost(d) && reconnect(d) != 0)
+				break;
+			/* Back off on repeated errors rather than spin. */
+			if (++failures > 1)
+				nap(d, failures > 6 ? 5000 : 100 << failures);
+			continue;
+		}
+		failures = 0;
+		if (d->once)
+			break;
+		report_status(d, false);
+		wait_for_work(d);
+	}
+stop:
+	service_stopping("stopping");
+	log_info("stopping: %ld decided, %ld quarantined", d->stats.decided, d->stats.quarantined);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"once", no_argument, NULL, 'o'},
+		{"worker", required_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct daemon d = {.config_path = EBBA_DEFAULT_CONFIG};
+	const char *worker_name = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.config_path = optarg; d.config_must_exist = true; break;
+		case 'o': d.once = true; break;
+		case 'w': worker_name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("ebbad", LOG_LVL_INFO);
+	config_defaults(&d.cfg);
+	struct ebba_err err;
+	if (config_load(d.config_path, d.config_must_exist, &d.cfg, &err) != 0)
+		fatal("%s", err.msg);
+	log_set_level(parse_level(d.cfg.log_level));
+	if (service_signals_open(&d.sig) != 0)
+		fatal("cannot set up signal handling: %s", strerror(errno));
+	service_set_grace_ms(d.cfg.shutdown_grace_ms);
+
+	char host[64] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	const char *name = worker_name ? worker_name : d.cfg.worker_name;
+	/* The owner fences completion, so it must never repeat, not even for a
+	 * restarted worker with the same name and a recycled pid. */
+	unsigned nonce = 0;
+	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+		nonce = (unsigned)now_usec();
+	snprintf(d.owner, sizeof(d.owner), "%s:%d:%08x", name && *name ? name : host, (int)getpid(), nonce);
+	d.started_usec = now_usec();
+	d.status_usec = d.started_usec;
+	service_status("loading rules from %s", d.cfg.rules_dir);
+	d.worker = worker_new(&d.cfg, d.owner, &err);
+	if (!d.worker)
+		fatal("%s", err.msg);
+	int rc = run(&d);
+	worker_free(d.worker);
+	PQfinish(d.conn);
+	config_free(&d.cfg);
+	return rc;
+}

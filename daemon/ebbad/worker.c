@@ -1,0 +1,314 @@
+/*
+ * Works one claimed batch.  Everything between claim and completion runs
+ * outside any transaction:
+ *
+ *   parse and validate every document (bad ones are quarantined)
+ *   -> read the frames of all the batch's cases in one query
+ *   -> every register look-up of the batch in flight at once
+ *   -> decide each application (decide.c)
+ *   -> one fenced completion statement with every result (queue.c)
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ebba/intake/application.h"
+#include "ebba/intake/case_frame.h"
+#include "ebba/decide/decide.h"
+#include "ebba/lib/log.h"
+#include "ebba/registers/registers.h"
+#include "ebba/rules/rules.h"
+#include "service.h"
+#include "worker.h"
+
+/* What the worker works with; rebuilt whole on reload. */
+struct worker_set {
+	struct app_parser *parser;
+	struct ruleset *rules;
+	struct registers *regs;        /* NULL: no register URLs configured */
+};
+
+/* One application of the batch in hand. */
+struct slot {
+	const struct queue_item *item;
+	struct application *app;       /* NULL when quarantined */
+	char error[EBBA_ERR_MAX];      /* why it was quarantined */
+	bool has_frame;
+	struct case_frame frame;
+	struct reg_person *persons;
+};
+
+struct worker {
+	const struct ebba_config *cfg;
+	char *owner;
+	struct worker_set set;
+	struct cel_arena *arena;
+	struct slot *slots;
+	size_t slots_cap;
+};
+
+static void set_free(struct worker_set *s)
+{
+	app_parser_free(s->parser);
+	ruleset_free(s->rules);
+	registers_free(s->regs);
+	*s = (struct worker_set){0};
+}
+
+static bool registers_configured(const struct ebba_config *cfg)
+{
+	return cfg->registers.ssbtek_url || cfg->registers.attendance_url;
+}
+
+static int set_build(struct worker_set *s, const struct ebba_config *cfg, struct ebba_err *err)
+{
+	*s = (struct worker_set){0};
+	struct app_parse_opts opts = {.max_bytes = (size_t)cfg->max_document_bytes};
+	struct ebba_buf diag = {0};
+	s->parser = app_parser_new(&opts, err);
+	if (!s->parser) {
+		ebba_err_prefix(err, "application parser");
+		goto fail;
+	}
+	if (ruleset_load(cfg->rules_dir, &s->rules, &diag, err) != 0) {
+		/* err only counts the problems; the operator needs each
+		 * file:line:col (log.c logs each line as its own entry). */
+		if (diag.len)
+			log_error("rules in %s: %s", cfg->rules_dir, diag.data);
+		ebba_err_prefix(err, "rules in %s", cfg->rules_dir);
+		goto fail;
+	}
+	if (diag.len)
+		log_warn("rules in %s: %s", cfg->rules_dir, diag.data);
+	if (registers_configured(cfg) && registers_new(&cfg->registers, NULL, &s->regs, err) != 0) {
+		ebba_err_prefix(err, "registers");
+		goto fail;
+	}
+	buf_free(&diag);
+	return 0;
+fail:
+	buf_free(&diag);
+	set_free(s);
+	return -1;
+}
+
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner, struct ebba_err *err)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	w->owner = xstrdup(owner);
+	w->arena = cel_arena_new();
+	if (worker_reconfigure(w, cfg, err) != 0) {
+		worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct ebba_err *err)
+{
+	struct worker_set fresh;
+	if (set_build(&fresh, cfg, err) != 0)
+		return -1;
+	set_free(&w->set);
+	w->set = fresh;
+	w->cfg = cfg;
+	log_info("rule set %s %s (sha256 %.12s) loaded", ruleset_name(w->set.rules),
+		 ruleset_version(w->set.rules), ruleset_sha256(w->set.rules));
+	return 0;
+}
+
+void worker_adopt_config(struct worker *w, const struct ebba_config *cfg)
+{
+	w->cfg = cfg;
+}
+
+void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	set_free(&w->set);
+	cel_arena_free(w->arena);
+	free(w->slots);
+	free(w->owner);
+	free(w);
+}
+
+static json_t *result_base(const struct queue_item *it, const char *state, const char *error)
+{
+	return json_pack("{s:I, s:i, s:s, s:s?}", "inbox_id", (json_int_t)it->id,
+			 "attempt", it->attempt, "state", state, "error", error);
+}
+
+static void parse_slot(struct worker *w, struct slot *s)
+{
+	const struct queue_item *it = s->item;
+	struct ebba_err err;
+	if (it->attempt > w->cfg->max_attempts) {
+		snprintf(s->error, sizeof(s->error), "gave up after %d attempts to process it",
+			 it->attempt - 1);
+	} else if (!it->payload) {
+		snprintf(s->error, sizeof(s->error), "document: %zu bytes, larger than the limit of %d bytes",
+			 it->stored_len, w->cfg->max_document_bytes);
+	} else if (app_parse(w->set.parser, it->payload, it->payload_len, &s->app, &err) != 0) {
+		snprintf(s->error, sizeof(s->error), "%s", err.msg);
+	} else {
+		return;
+	}
+	char field[64];
+	snprintf(field, sizeof(field), "EBBA_INBOX_ID=%lld", (long long)it->id);
+	const char *fields[] = {field, NULL};
+	log_fields(LOG_LVL_WARN, fields, "inbox %lld quarantined: %s", (long long)it->id, s->error);
+}
+
+/* The frames of every case in the batch, in one round trip. */
+static int load_frames(PGconn *conn, struct slot *slots, size_t n, struct ebba_err *err)
+{
+	json_t *ids = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].app)
+			json_array_append_new(ids, json_string(slots[i].app->case_id));
+	char *text = json_dumps(ids, JSON_COMPACT);
+	json_decref(ids);
+	const char *params[] = {text};
+	PGresult *res = PQexecParams(conn,
+		"select case_id, frame::text from ebba.case_frames"
+		" where case_id in (select jsonb_array_elements_text($1::jsonb))",
+		1, NULL, params, NULL, NULL, 0);
+	free(text);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "reading case frames: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		const char *case_id = PQgetvalue(res, r, 0);
+		const char *json = PQgetvalue(res, r, 1);
+		for (size_t i = 0; i < n; i++) {
+			if (!slots[i].app || strcmp(slots[i].app->case_id, case_id) != 0)
+				continue;
+			struct ebba_err ferr;
+			/* A stored frame that no longer validates is as good as none:
+			 * the rules then refer the application to a person. */
+			slots[i].has_frame = case_frame_from_json(json, strlen(json), &slots[i].frame, &ferr) == 0;
+			if (!slots[i].has_frame)
+				log_warn("case %s: stored frame is invalid: %s", case_id, ferr.msg);
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struct ebba_err *err)
+{
+	if (!w->set.regs)
+		return 0;
+	struct reg_application *apps = xcalloc(n, sizeof(*apps));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct application *app = slots[i].app;
+		if (!app)
+			continue;
+		slots[i].persons = xcalloc(app->n_persons, sizeof(struct reg_person));
+		for (size_t p = 0; p < app->n_persons; p++) {
+			slots[i].persons[p].pnr = app->persons[p].pnr;
+			slots[i].persons[p].age = app->persons[p].age;
+			slots[i].persons[p].adult = app->persons[p].role != ROLE_CHILD;
+		}
+		apps[k++] = (struct reg_application){.id = app->id, .case_id = app->case_id,
+			.period = app->period, .persons = slots[i].persons, .n_persons = app->n_persons};
+	}
+	int rc = registers_fetch(w->set.regs, apps, k, err);
+	free(apps);
+	return rc;
+}
+
+static json_t *decide_slot(struct worker *w, struct slot *s, const char *today,
+			   struct worker_stats *st)
+{
+	if (!s->app) {
+		st->quarantined++;
+		return result_base(s->item, "quarantined", s->error);
+	}
+	struct decide_env env = {.rules = w->set.rules, .cfg = w->cfg, .arena = w->arena,
+				 .registers_configured = w->set.regs != NULL, .draw_sample = true};
+	json_t *decision = NULL;
+	struct ebba_err err;
+	if (decide_application(&env, s->app, s->has_frame ? &s->frame : NULL, s->persons, today,
+			       &decision, &err) != 0) {
+		/* Not a data problem (those become referrals): leave the row to be
+		 * retried, and quarantined after max_attempts. */
+		log_error("application %s: %s", s->app->id, err.msg);
+		return NULL;
+	}
+	st->decided++;
+	json_t *r = result_base(s->item, "decided", NULL);
+	json_object_set_new(r, "decision", decision);
+	return r;
+}
+
+static void slots_release(struct slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (slots[i].persons && slots[i].app)
+			for (size_t p = 0; p < slots[i].app->n_persons; p++)
+				reg_person_clear(&slots[i].persons[p]);
+		free(slots[i].persons);
+		application_free(slots[i].app);
+	}
+}
+
+int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
+		     struct worker_stats *stats, struct ebba_err *err)
+{
+	size_t n = batch->count;
+	if (n > w->slots_cap) {
+		w->slots = xrealloc(w->slots, n * sizeof(*w->slots));
+		w->slots_cap = n;
+	}
+	struct slot *slots = w->slots;
+	memset(slots, 0, n * sizeof(*slots));
+	/* A stopping daemon takes on no more of the batch once its grace time
+	 * (shutdown_grace_ms) is up: what was begun is completed and ebbad
+	 * releases the rest (service.h). */
+	size_t begun = 0;
+	for (; begun < n && now_usec() < service_stop_deadline(); begun++) {
+		slots[begun].item = &batch->items[begun];
+		parse_slot(w, &slots[begun]);
+	}
+	n = begun;
+	if (n == 0)
+		return 0;
+	int rc = -1;
+	if (load_frames(conn, slots, n, err) != 0 || fetch_registers(w, slots, n, err) != 0)
+		goto out;
+	char today[11];
+	today_local(today);
+	struct worker_stats st = {0};
+	json_t *results = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = decide_slot(w, &slots[i], today, &st);
+		if (r)
+			json_array_append_new(results, r);
+	}
+	long completed = 0;
+	rc = queue_complete_results(conn, w->owner, results, &completed, err);
+	json_decref(results);
+	if (rc != 0)
+		goto out;
+	long lost = (long)(st.decided + st.quarantined) - completed;
+	if (lost > 0) {
+		log_warn("%ld of %zu applications were no longer leased to us; another worker has them",
+			 lost, n);
+		/* Which ones is not reported back; count completed rows as decided. */
+		stats->decided += completed;
+		stats->lost_leases += lost;
+	} else {
+		stats->decided += st.decided;
+		stats->quarantined += st.quarantined;
+	}
+out:
+	slots_release(slots, n);
+	return rc;
+}

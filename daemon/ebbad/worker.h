@@ -1,0 +1,43 @@
+/*
+ * One claimed batch, from inbox rows to the completing statement:
+ * parse and validate each document, decide it, and write every result in
+ * one fenced transaction (queue_complete).
+ */
+#ifndef EBBA_WORKER_H
+#define EBBA_WORKER_H
+
+#include <libpq-fe.h>
+
+#include "ebba/lib/config.h"
+#include "ebba/store/db.h"
+#include "ebba/lib/error.h"
+
+struct worker;
+
+struct worker_stats {
+	long decided;        /* decisions written */
+	long quarantined;
+	long lost_leases;    /* rows whose lease had been taken over */
+};
+
+/*
+ * Sets up everything cfg names (document parser, rule set, register
+ * client).  cfg must outlive the worker.  NULL with err on failure.
+ */
+struct worker *worker_new(const struct ebba_config *cfg, const char *owner, struct ebba_err *err);
+void worker_free(struct worker *w);
+
+/*
+ * Reload, in two steps so that a failure changes nothing: reconfigure
+ * builds everything cfg names beside the running set and swaps it in only
+ * if all of it loaded; then the caller, having replaced its config with
+ * cfg, calls adopt so the worker points at the caller's copy.
+ */
+int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct ebba_err *err);
+void worker_adopt_config(struct worker *w, const struct ebba_config *cfg);
+
+/* Processes and completes one batch; adds to *stats. */
+int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
+		     struct worker_stats *stats, struct ebba_err *err);
+
+#endif

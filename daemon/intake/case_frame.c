@@ -1,0 +1,780 @@
+/*
+ * Case frames: YAML (written by caseworkers) and JSON (stored in the
+ * database) into one checked struct case_frame.
+ *
+ * Both inputs are first turned into the same small tree of scalars,
+ * sequences and mappings that remembers where each node was written, and
+ * one validator walks that tree.  So the YAML and the JSON accept exactly
+ * the same frames, and YAML errors point at line and column.  The YAML
+ * reader refuses anchors and aliases outright (no "billion laughs"), limits
+ * nesting, and reads a single document of bounded size.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <yaml.h>
+
+#include "ebba/intake/case_frame.h"
+#include "ebba/lib/util.h"
+
+/* ---- the tree ---- */
+
+enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+	enum ykind kind;
+	int line, col;          /* 1-based; 0 when unknown (JSON) */
+	char *text;             /* scalars */
+	struct ynode *kids;     /* sequences: items; mappings: key, value, key, ... */
+	size_t n, cap;
+};
+
+static void ynode_free(struct ynode *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		ynode_free(&n->kids[i]);
+	free(n->kids);
+	free(n->text);
+}
+
+static struct ynode *ynode_add(struct ynode *parent)
+{
+	if (parent->n == parent->cap) {
+		parent->cap = parent->cap ? parent->cap * 2 : 8;
+		parent->kids = xrealloc(parent->kids, parent->cap * sizeof(*parent->kids));
+	}
+	struct ynode *k = &parent->kids[parent->n++];
+	*k = (struct ynode){0};
+	return k;
+}
+
+/* Where messages say an error is. */
+struct where {
+	const char *name;
+};
+
+static int at(const struct where *w, const struct ynode *n, struct ebba_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int at(const struct where *w, const struct ynode *n, struct ebba_err *err, const char *fmt, ...)
+{
+	char msg[EBBA_ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pnr_scrub(msg);
+	/* Keys and values are quoted in messages: keep the message one line. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	if (n && n->line > 0)
+		return ebba_errf(err, "%s:%d:%d: %s", w->name, n->line, n->col, msg);
+	return ebba_errf(err, "%s: %s", w->name, msg);
+}
+
+/* ---- YAML -> tree ---- */
+
+struct yreader {
+	yaml_parser_t parser;
+	const char *data;
+	size_t len;
+	const struct where *w;
+	struct ebba_err *err;
+};
+
+static int yaml_next(struct yreader *r, yaml_event_t *ev)
+{
+	if (yaml_parser_parse(&r->parser, ev))
+		return 0;
+	const yaml_parser_t *p = &r->parser;
+	struct ynode pos = {.line = (int)p->problem_mark.line + 1, .col = (int)p->problem_mark.column + 1};
+	if (p->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset, not a mark. */
+		pos.line = 1;
+		pos.col = 1;
+		for (size_t i = 0; i < p->problem_offset && i < r->len; i++, pos.col++)
+			if (r->data[i] == '\n') {
+				pos.line++;
+				pos.col = 0;
+			}
+		return at(r->w, &pos, r->err, "YAML input: %s", p->problem ? p->problem : "error");
+	}
+	if (p->context)
+		return at(r->w, &pos, r->err, "YAML syntax: %s %s (started at %d:%d)",
+			  p->problem ? p->problem : "error", p->context, (int)p->context_mark.line + 1,
+			  (int)p->context_mark.column + 1);
+	return at(r->w, &pos, r->err, "YAML syntax: %s", p->problem ? p->problem : "error");
+}
+
+static void mark_node(struct ynode *n, const yaml_event_t *ev)
+{
+	n->line = (int)ev->start_mark.line + 1;
+	n->col = (int)ev->start_mark.column + 1;
+}
+
+static const yaml_char_t *event_anchor(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT: return ev->data.scalar.anchor;
+	case YAML_SEQUENCE_START_EVENT: return ev->data.sequence_start.anchor;
+	case YAML_MAPPING_START_EVENT: return ev->data.mapping_start.anchor;
+	default: return NULL;
+	}
+}
+
+/* Reads the node that starts with ev (which this consumes) into n. */
+static int read_node(struct yreader *r, yaml_event_t *ev, struct ynode *n, int depth)
+{
+	mark_node(n, ev);
+	int rc = 0;
+	if (ev->type == YAML_ALIAS_EVENT) {
+		rc = at(r->w, n, r->err, "aliases (*name) are not allowed");
+	} else if (event_anchor(ev)) {
+		rc = at(r->w, n, r->err, "anchors (&name) are not allowed");
+	} else if (ev->type == YAML_SCALAR_EVENT) {
+		n->kind = Y_SCALAR;
+		n->text = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		if (strlen(n->text) != ev->data.scalar.length)
+			rc = at(r->w, n, r->err, "NUL character in a value");
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+		yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
+									      : YAML_MAPPING_END_EVENT;
+		n->kind = ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
+		if (depth >= FRAME_MAX_DEPTH)
+			rc = at(r->w, n, r->err, "nested deeper than %d levels", FRAME_MAX_DEPTH);
+		yaml_event_delete(ev);
+		while (rc == 0) {
+			if (yaml_next(r, ev) < 0)
+				return -1;
+			if (ev->type == end)
+				break;
+			rc = read_node(r, ev, ynode_add(n), depth + 1);
+			if (rc < 0)
+				return -1;
+		}
+	} else {
+		rc = at(r->w, n, r->err, "unexpected YAML event");
+	}
+	yaml_event_delete(ev);
+	return rc;
+}
+
+/* Expects stream start, document start, one node, document end, stream end. */
+static int read_yaml(const struct where *w, const char *data, size_t len, struct ynode *root,
+		     struct ebba_err *err)
+{
+	struct yreader r = {.w = w, .err = err, .data = data, .len = len};
+	yaml_event_t ev;
+	int rc = -1;
+	if (!yaml_parser_initialize(&r.parser))
+		return ebba_errf(err, "%s: cannot initialise the YAML parser", w->name);
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
+	yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);   /* UTF-8 only, as the XML */
+	if (yaml_next(&r, &ev) < 0)
+		goto out;
+	yaml_event_delete(&ev);    /* stream start */
+	if (yaml_next(&r, &ev) < 0)
+		goto out;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		yaml_event_delete(&ev);
+		rc = ebba_errf(err, "%s:1:1: empty file", w->name);
+		goto out;
+	}
+	yaml_event_delete(&ev);    /* document start */
+	if (yaml_next(&r, &ev) < 0 || read_node(&r, &ev, root, 0) < 0)
+		goto out;
+	if (yaml_next(&r, &ev) < 0)
+		goto out;
+	yaml_event_delete(&ev);    /* document end */
+	if (yaml_next(&r, &ev) < 0)
+		goto out;
+	if (ev.type != YAML_STREAM_END_EVENT) {
+		struct ynode pos;
+		mark_node(&pos, &ev);
+		yaml_event_delete(&ev);
+		rc = at(w, &pos, err, "only one YAML document is allowed");
+		goto out;
+	}
+	yaml_event_delete(&ev);
+	rc = 0;
+out:
+	yaml_parser_delete(&r.parser);
+	return rc;
+}
+
+/* ---- JSON -> tree ---- */
+
+static int json_node(const struct where *w, json_t *j, struct ynode *n, int depth,
+		     struct ebba_err *err)
+{
+	if (depth > FRAME_MAX_DEPTH)
+		return at(w, NULL, err, "nested deeper than %d levels", FRAME_MAX_DEPTH);
+	if (json_is_object(j)) {
+		n->kind = Y_MAP;
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) {
+			struct ynode *key = ynode_add(n);
+			key->kind = Y_SCALAR;
+			key->text = xstrdup(k);
+			if (json_node(w, v, ynode_add(n), depth + 1, err) < 0)
+				return -1;
+		}
+	} else if (json_is_array(j)) {
+		n->kind = Y_SEQ;
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			if (json_node(w, v, ynode_add(n), depth + 1, err) < 0)
+				return -1;
+	} else if (json_is_string(j)) {
+		n->kind = Y_SCALAR;
+		n->text = xstrndup(json_string_value(j), json_string_length(j));
+	} else if (json_is_integer(j)) {
+		n->kind = Y_SCALAR;
+		n->text = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(j));
+	} else if (json_is_boolean(j)) {
+		n->kind = Y_SCALAR;
+		n->text = xstrdup(json_is_true(j) ? "true" : "false");
+	} else if (json_is_null(j)) {
+		n->kind = Y_SCALAR;
+		n->text = xstrdup("");
+	} else {
+		return at(w, NULL, err, "a number that is not a whole number");
+	}
+	return 0;
+}
+
+/* ---- validation ---- */
+
+static const char *const capacity_names[] = {"full", "partial", "none"};
+static const char *const plan_names[] = {"required", "exempt"};
+
+const char *frame_capacity_name(enum frame_capacity c) { return capacity_names[c]; }
+const char *frame_plan_name(enum frame_plan p) { return plan_names[p]; }
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	size_t row[41];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* " (did you mean 'x'?)" for the nearest name within 2 edits, else "". */
+static void did_you_mean(const char *s, const char *const *names, size_t n, char *out, size_t cap)
+{
+	size_t best = 3;
+	const char *pick = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(s, names[i]);
+		if (d < best) {
+			best = d;
+			pick = names[i];
+		}
+	}
+	if (pick)
+		snprintf(out, cap, " (did you mean '%s'?)", pick);
+	else
+		out[0] = '\0';
+}
+
+static int name_lookup(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct vctx {
+	const struct where *w;
+	struct ebba_err *err;
+};
+
+static int want_kind(const struct vctx *v, const struct ynode *n, enum ykind k, const char *key)
+{
+	static const char *const kn[] = {"a single value", "a list", "a mapping (key: value)"};
+	if (n->kind != k)
+		return at(v->w, n, v->err, "%s: expected %s", key, kn[k]);
+	return 0;
+}
+
+/*
+ * Checks a mapping's keys against names: all scalars, known, not repeated.
+ * found[i] gets the value node of names[i] (or NULL).
+ */
+static int check_keys(const struct vctx *v, const struct ynode *map, const char *what,
+		      const char *const *names, size_t n, const struct ynode **found)
+{
+	for (size_t i = 0; i < n; i++)
+		found[i] = NULL;
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct ynode *k = &map->kids[i];
+		if (k->kind != Y_SCALAR)
+			return at(v->w, k, v->err, "%s: a key must be a single value", what);
+		int idx = name_lookup(k->text, names, n);
+		if (idx < 0) {
+			char hint[80];
+			did_you_mean(k->text, names, n, hint, sizeof(hint));
+			return at(v->w, k, v->err, "unknown key '%.64s'%s%s%s", k->text, hint,
+				  what[0] ? " in " : "", what);
+		}
+		if (found[idx])
+			return at(v->w, k, v->err, "duplicate key '%s'", names[idx]);
+		found[idx] = &map->kids[i + 1];
+	}
+	return 0;
+}
+
+static int missing(const struct vctx *v, const struct ynode *map, const char *key, const char *in)
+{
+	return at(v->w, map, v->err, "missing key '%s'%s%s", key, in[0] ? " in " : "", in);
+}
+
+static int get_int(const struct vctx *v, const struct ynode *n, const char *key, int64_t max,
+		   int64_t *out)
+{
+	if (want_kind(v, n, Y_SCALAR, key) < 0)
+		return -1;
+	const char *s = n->text;
+	int64_t val = 0;
+	if (!*s)
+		return at(v->w, n, v->err, "%s: a whole number is required", key);
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return at(v->w, n, v->err, "%s: '%.32s' is not a whole number >= 0", key, n->text);
+		val = val * 10 + (*s - '0');
+		if (val > max)
+			return at(v->w, n, v->err, "%s: %.32s is larger than the maximum %lld", key,
+				  n->text, (long long)max);
+	}
+	*out = val;
+	return 0;
+}
+
+static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key, char out[PNR_BUF])
+{
+	if (want_kind(v, n, Y_SCALAR, key) < 0)
+		return -1;
+	struct pnr p;
+	struct ebba_err e;
+	if (pnr_parse(n->text, strlen(n->text), &p, &e) < 0)
+		return at(v->w, n, v->err, "%s: %s", key, e.msg);
+	memcpy(out, p.digits, PNR_BUF);
+	return 0;
+}
+
+static int get_enum(const struct vctx *v, const struct ynode *n, const char *key,
+		    const char *const *names, size_t count, int *out)
+{
+	if (want_kind(v, n, Y_SCALAR, key) < 0)
+		return -1;
+	int i = name_lookup(n->text, names, count);
+	if (i >= 0) {
+		*out = i;
+		return 0;
+	}
+	char list[160] = "";
+	for (size_t k = 0; k < count; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? "|" : "", names[k]);
+	return at(v->w, n, v->err, "%s: '%.40s' is not one of %s", key, n->text, list);
+}
+
+static int get_date(const struct vctx *v, const struct ynode *n, const char *key,
+		    struct pnr_date *out)
+{
+	if (want_kind(v, n, Y_SCALAR, key) < 0)
+		return -1;
+	int y, m, d, used = 0;
+	if (strlen(n->text) != 10 || sscanf(n->text, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
+	    used != 10)
+		return at(v->w, n, v->err, "%s: '%.32s' is not a date YYYY-MM-DD", key, n->text);
+	if (!date_is_valid(y, m, d))
+		return at(v->w, n, v->err, "%s: %s is not a real date", key, n->text);
+	*out = (struct pnr_date){y, m, d};
+	return 0;
+}
+
+static int get_period(const struct vctx *v, const struct ynode *n, const char *key, char out[8])
+{
+	if (want_kind(v, n, Y_SCALAR, key) < 0)
+		return -1;
+	int y, m, used = 0;
+	if (strlen(n->text) != 7 || sscanf(n->text, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7)
+		return at(v->w, n, v->err, "%s: '%.32s' is not a month YYYY-MM", key, n->text);
+	if (m < 1 || m > 12 || y < 2000 || y > 2099)
+		return at(v->w, n, v->err, "%s: %s is not a real month", key, n->text);
+	memcpy(out, n->text, 8);
+	return 0;
+}
+
+static int check_case_id(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	if (want_kind(v, n, Y_SCALAR, "case") < 0)
+		return -1;
+	const char *s = n->text;
+	size_t len = strlen(s);
+	bool ok = len > 0 && len <= FRAME_ID_MAX && strchr("._:-", s[0]) == NULL;
+	for (size_t i = 0; ok && i < len; i++) {
+		char c = s[i];
+		ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		     strchr("._:-", c) != NULL;
+	}
+	if (!ok)
+		return at(v->w, n, v->err, "case: '%.64s' is not a case id (1-64 of A-Z a-z 0-9 . _ : -)", s);
+	memcpy(f->case_id, s, len + 1);
+	return 0;
+}
+
+static int check_household(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	if (want_kind(v, n, Y_SEQ, "household") < 0)
+		return -1;
+	if (n->n == 0)
+		return at(v->w, n, v->err, "household: at least one person is required");
+	if (n->n > FRAME_MAX_PERSONS)
+		return at(v->w, n, v->err, "household: more than %d persons", FRAME_MAX_PERSONS);
+	for (size_t i = 0; i < n->n; i++) {
+		char pnr[PNR_BUF];
+		if (get_pnr(v, &n->kids[i], "household", pnr) < 0)
+			return -1;
+		if (case_frame_in_household(f, pnr))
+			return at(v->w, &n->kids[i], v->err, "household: the same person is listed twice");
+		memcpy(f->household[f->n_household++], pnr, PNR_BUF);
+	}
+	return 0;
+}
+
+static int check_adult(const struct vctx *v, const struct ynode *key, const struct ynode *val,
+		       struct case_frame *f)
+{
+	static const char *const keys[] = {"capacity", "plan", "reason"};
+	const struct ynode *found[3];
+	struct frame_adult *a = &f->adults[f->n_adults];
+	*a = (struct frame_adult){0};
+	if (get_pnr(v, key, "adults", a->pnr) < 0)
+		return -1;
+	char mask[PNR_MASK_BUF];
+	if (!case_frame_in_household(f, a->pnr))
+		return at(v->w, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
+	if (case_frame_adult(f, a->pnr))
+		return at(v->w, key, v->err, "adults: the same person is listed twice");
+	if (want_kind(v, val, Y_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 3, found) < 0)
+		return -1;
+	int cap, plan;
+	if (!found[0])
+		return missing(v, val, "capacity", "adults");
+	if (!found[1])
+		return missing(v, val, "plan", "adults");
+	if (get_enum(v, found[0], "capacity", capacity_names, 3, &cap) < 0 ||
+	    get_enum(v, found[1], "plan", plan_names, 2, &plan) < 0)
+		return -1;
+	a->capacity = (enum frame_capacity)cap;
+	a->plan = (enum frame_plan)plan;
+	if (found[2]) {
+		if (want_kind(v, found[2], Y_SCALAR, "reason") < 0)
+			return -1;
+		if (strlen(found[2]->text) > FRAME_REASON_MAX)
+			return at(v->w, found[2], v->err, "reason: longer than %d bytes", FRAME_REASON_MAX);
+		strcpy(a->reason, found[2]->text);
+	}
+	if (a->plan == PLAN_EXEMPT && a->reason[0] == '\0')
+		return at(v->w, found[2] ? found[2] : val, v->err,
+			  "adults: a reason is required when plan is exempt");
+	f->n_adults++;
+	return 0;
+}
+
+static int check_adults(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	if (want_kind(v, n, Y_MAP, "adults") < 0)
+		return -1;
+	for (size_t i = 0; i + 1 < n->n; i += 2)
+		if (check_adult(v, &n->kids[i], &n->kids[i + 1], f) < 0)
+			return -1;
+	return 0;
+}
+
+static int check_costs(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	if (want_kind(v, n, Y_MAP, "approved_costs") < 0)
+		return -1;
+	const char *names[COST_TYPE_COUNT];
+	for (int t = 0; t < COST_TYPE_COUNT; t++)
+		names[t] = cost_type_name((enum cost_type)t);
+	for (size_t i = 0; i + 1 < n->n; i += 2) {
+		const struct ynode *k = &n->kids[i];
+		if (want_kind(v, k, Y_SCALAR, "approved_costs") < 0)
+			return -1;
+		int t = cost_type_from_name(k->text);
+		if (t < 0) {
+			char hint[80];
+			did_you_mean(k->text, names, COST_TYPE_COUNT, hint, sizeof(hint));
+			return at(v->w, k, v->err, "approved_costs: unknown cost type '%.64s'%s", k->text, hint);
+		}
+		if (f->cost_approved[t])
+			return at(v->w, k, v->err, "approved_costs: duplicate key '%s'", k->text);
+		if (get_int(v, &n->kids[i + 1], k->text, APP_MAX_AMOUNT, &f->approved_costs[t]) < 0)
+			return -1;
+		f->cost_approved[t] = true;
+	}
+	return 0;
+}
+
+static int check_last_decision(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	static const char *const keys[] = {"period", "amount"};
+	const struct ynode *found[2];
+	if (want_kind(v, n, Y_MAP, "last_decision") < 0 ||
+	    check_keys(v, n, "last_decision", keys, 2, found) < 0)
+		return -1;
+	if (!found[0])
+		return missing(v, n, "period", "last_decision");
+	if (!found[1])
+		return missing(v, n, "amount", "last_decision");
+	if (get_period(v, found[0], "period", f->last_period) < 0 ||
+	    get_int(v, found[1], "amount", APP_MAX_AMOUNT, &f->last_amount) < 0)
+		return -1;
+	f->has_last_decision = true;
+	return 0;
+}
+
+enum { K_CASE, K_AUTOMATION, K_VALID_UNTIL, K_HOUSEHOLD, K_ADULTS, K_COSTS, K_MONTHS, K_LAST, K_COUNT };
+
+static const char *const top_keys[K_COUNT] = {
+	"case", "automation", "valid_until", "household", "adults", "approved_costs",
+	"months_on_assistance", "last_decision",
+};
+
+static int validate(const struct where *w, const struct ynode *root, struct case_frame *f,
+		    struct ebba_err *err)
+{
+	struct vctx v = {w, err};
+	const struct ynode *k[K_COUNT];
+	*f = (struct case_frame){0};
+	if (root->kind != Y_MAP)
+		return at(w, root, err, "a case frame is a mapping of keys (case: ..., automation: ...)");
+	if (check_keys(&v, root, "", top_keys, K_COUNT, k) < 0)
+		return -1;
+	for (int i = 0; i < K_COUNT; i++)
+		if (!k[i] && i != K_LAST)
+			return missing(&v, root, top_keys[i], "");
+	int automation;
+	static const char *const automation_names[] = {"allowed", "manual"};
+	if (check_case_id(&v, k[K_CASE], f) < 0 ||
+	    get_enum(&v, k[K_AUTOMATION], "automation", automation_names, 2, &automation) < 0 ||
+	    get_date(&v, k[K_VALID_UNTIL], "valid_until", &f->valid_until) < 0 ||
+	    check_household(&v, k[K_HOUSEHOLD], f) < 0 || check_adults(&v, k[K_ADULTS], f) < 0 ||
+	    check_costs(&v, k[K_COSTS], f) < 0 ||
+	    get_int(&v, k[K_MONTHS], "months_on_assistance", FRAME_MAX_MONTHS, &f->months_on_assistance) < 0 ||
+	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) < 0))
+		return -1;
+	f->automation_allowed = automation == 0;
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+int case_frame_parse_yaml(const char *name, const char *data, size_t len, struct case_frame *out,
+			  struct ebba_err *err)
+{
+	struct where w = {name ? name : "frame"};
+	if (len > FRAME_MAX_BYTES)
+		return ebba_errf(err, "%s: %zu bytes, larger than the limit of %u bytes", w.name, len,
+				 FRAME_MAX_BYTES);
+	struct ynode root = {0};
+	int rc = read_yaml(&w, data, len, &root, err);
+	if (rc == 0)
+		rc = validate(&w, &root, out, err);
+	ynode_free(&root);
+	return rc;
+}
+
+int case_frame_load(const char *path, struct case_frame *out, struct ebba_err *err)
+{
+	struct ebba_buf b = {0};
+	int rc = read_file_limited(path, FRAME_MAX_BYTES, &b, err);
+	if (rc == 0)
+		rc = case_frame_parse_yaml(path, b.data, b.len, out, err);
+	buf_free(&b);
+	return rc;
+}
+
+int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
+			 struct ebba_err *err)
+{
+	struct where w = {"frame JSON"};
+	if (len > FRAME_MAX_BYTES)
+		return ebba_errf(err, "frame JSON: %zu bytes, larger than the limit of %u bytes", len,
+				 FRAME_MAX_BYTES);
+	json_error_t je;
+	json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		for (char *c = je.text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
+		pnr_scrub(je.text);
+		return ebba_errf(err, "frame JSON:%d:%d: %s", je.line, je.column, je.text);
+	}
+	struct ynode root = {0};
+	int rc = json_node(&w, j, &root, 0, err);
+	json_decref(j);
+	if (rc == 0)
+		rc = validate(&w, &root, out, err);
+	ynode_free(&root);
+	return rc;
+}
+
+static json_t *jint(int64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+char *case_frame_to_json(const struct case_frame *f)
+{
+	char date[16];
+	json_t *o = json_object();
+	json_object_set_new(o, "case", json_string(f->case_id));
+	json_object_set_new(o, "automation", json_string(f->automation_allowed ? "allowed" : "manual"));
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", f->valid_until.year, f->valid_until.month,
+		 f->valid_until.day);
+	json_object_set_new(o, "valid_until", json_string(date));
+	json_t *h = json_array();
+	for (size_t i = 0; i < f->n_household; i++)
+		json_array_append_new(h, json_string(f->household[i]));
+	json_object_set_new(o, "household", h);
+	json_t *adults = json_object();
+	for (size_t i = 0; i < f->n_adults; i++) {
+		const struct frame_adult *a = &f->adults[i];
+		json_t *ao = json_object();
+		json_object_set_new(ao, "capacity", json_string(capacity_names[a->capacity]));
+		json_object_set_new(ao, "plan", json_string(plan_names[a->plan]));
+		if (a->reason[0])
+			json_object_set_new(ao, "reason", json_string(a->reason));
+		json_object_set_new(adults, a->pnr, ao);
+	}
+	json_object_set_new(o, "adults", adults);
+	json_t *costs = json_object();
+	for (int t = 0; t < COST_TYPE_COUNT; t++)
+		if (f->cost_approved[t])
+			json_object_set_new(costs, cost_type_name((enum cost_type)t), jint(f->approved_costs[t]));
+	json_object_set_new(o, "approved_costs", costs);
+	json_object_set_new(o, "months_on_assistance", jint(f->months_on_assistance));
+	if (f->has_last_decision) {
+		json_t *ld = json_object();
+		json_object_set_new(ld, "period", json_string(f->last_period));
+		json_object_set_new(ld, "amount", jint(f->last_amount));
+		json_object_set_new(o, "last_decision", ld);
+	}
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		abort();   /* only on out of memory */
+	char *copy = xstrdup(s);   /* ours to free() whatever jansson's allocator is */
+	free(s);
+	return copy;
+}
+
+/* A reason as a YAML scalar: plain when that is safe, else double-quoted. */
+static void yaml_scalar(struct ebba_buf *b, const char *s)
+{
+	bool plain = s[0] && strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) == NULL;
+	for (const unsigned char *p = (const unsigned char *)s; plain && *p; p++)
+		plain = *p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= 'a' && *p <= 'z') || *p == ' ' || *p == '_' || *p == '-' || *p == '.';
+	size_t len = strlen(s);
+	if (plain && s[len - 1] != ' ' && !strchr("0123456789", s[0]) &&
+	    strcmp(s, "true") != 0 && strcmp(s, "false") != 0 && strcmp(s, "null") != 0 &&
+	    strcmp(s, "yes") != 0 && strcmp(s, "no") != 0 && strcmp(s, "~") != 0) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02X", *p);
+		else
+			buf_putc(b, (char)*p);
+	}
+	buf_putc(b, '"');
+}
+
+char *case_frame_to_yaml(const struct case_frame *f)
+{
+	struct ebba_buf b = {0};
+	/* Quoted when needed: a case id may end in ":" (found by fuzzing). */
+	buf_puts(&b, "case: ");
+	yaml_scalar(&b, f->case_id);
+	buf_putc(&b, '\n');
+	buf_printf(&b, "automation: %s\n", f->automation_allowed ? "allowed" : "manual");
+	buf_printf(&b, "valid_until: %04d-%02d-%02d\n", f->valid_until.year, f->valid_until.month,
+		   f->valid_until.day);
+	buf_puts(&b, "household: [");
+	for (size_t i = 0; i < f->n_household; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", f->household[i]);
+	buf_puts(&b, "]\n");
+	buf_puts(&b, f->n_adults ? "adults:\n" : "adults: {}\n");
+	for (size_t i = 0; i < f->n_adults; i++) {
+		const struct frame_adult *a = &f->adults[i];
+		buf_printf(&b, "  %s: { capacity: %s, plan: %s", a->pnr, capacity_names[a->capacity],
+			   plan_names[a->plan]);
+		if (a->reason[0]) {
+			buf_puts(&b, ", reason: ");
+			yaml_scalar(&b, a->reason);
+		}
+		buf_puts(&b, " }\n");
+	}
+	bool any = false;
+	for (int t = 0; t < COST_TYPE_COUNT; t++)
+		any |= f->cost_approved[t];
+	buf_puts(&b, any ? "approved_costs:\n" : "approved_costs: {}\n");
+	for (int t = 0; t < COST_TYPE_COUNT; t++)
+		if (f->cost_approved[t])
+			buf_printf(&b, "  %s: %lld\n", cost_type_name((enum cost_type)t),
+				   (long long)f->approved_costs[t]);
+	buf_printf(&b, "months_on_assistance: %lld\n", (long long)f->months_on_assistance);
+	if (f->has_last_decision)
+		buf_printf(&b, "last_decision: { period: %s, amount: %lld }\n", f->last_period,
+			   (long long)f->last_amount);
+	return buf_steal(&b);
+}
+
+bool case_frame_in_household(const struct case_frame *f, const char *pnr)
+{
+	for (size_t i = 0; i < f->n_household; i++)
+		if (strcmp(f->household[i], pnr) == 0)
+			return true;
+	return false;
+}
+
+const struct frame_adult *case_frame_adult(const struct case_frame *f, const char *pnr)
+{
+	for (size_t i = 0; i < f->n_adults; i++)
+		if (strcmp(f->adults[i].pnr, pnr) == 0)
+			return &f->adults[i];
+	return NULL;
+}

@@ -1,0 +1,250 @@
+/*
+ * Configuration file loading with libyaml's document API, which keeps the
+ * line and column of every node for error messages.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "ebba/lib/config.h"
+#include "ebba/lib/util.h"
+
+#define CONFIG_MAX_BYTES (256 * 1024)
+
+void config_defaults(struct ebba_config *c)
+{
+	*c = (struct ebba_config){
+		.database = xstrdup(""),
+		.rules_dir = xstrdup("/usr/share/ebba/rules"),
+		.batch_size = 64,
+		.lease_seconds = 120,
+		.max_attempts = 5,
+		.poll_interval_ms = 5000,
+		.statement_timeout_ms = 30000,
+		.max_document_bytes = 256 * 1024,
+		.shutdown_grace_ms = 10000,
+		.log_level = xstrdup("info"),
+		.registers = {
+			.timeout_ms = 3000,
+			.deadline_ms = 15000,
+			.retries = 3,
+			.concurrency = 64,
+		},
+		/* -1: the rule set's audit section decides the rate. */
+		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1},
+	};
+}
+
+void config_free(struct ebba_config *c)
+{
+	free(c->path);
+	free(c->database);
+	free(c->rules_dir);
+	free(c->worker_name);
+	free(c->log_level);
+	struct register_config *r = &c->registers;
+	free(r->ssbtek_url);
+	free(r->attendance_url);
+	free(r->client_cert);
+	free(r->client_key);
+	free(r->ca_file);
+	free(r->organisation_number);
+	free(r->organisation_name);
+	free(c->audit.secret);
+	*c = (struct ebba_config){0};
+}
+
+enum kind { K_STR, K_INT, K_BOOL, K_RATE };
+
+struct setting {
+	const char *key;
+	enum kind kind;
+	size_t offset;
+	long min, max;      /* K_INT range */
+};
+
+#define S(k, kind, field, lo, hi) {k, kind, offsetof(struct ebba_config, field), lo, hi}
+static const struct setting top_settings[] = {
+	S("database", K_STR, database, 0, 0),
+	S("rules_dir", K_STR, rules_dir, 0, 0),
+	S("worker_name", K_STR, worker_name, 0, 0),
+	S("batch_size", K_INT, batch_size, 1, 10000),
+	S("lease_seconds", K_INT, lease_seconds, 1, 86400),
+	S("max_attempts", K_INT, max_attempts, 1, 1000),
+	S("poll_interval_ms", K_INT, poll_interval_ms, 10, 3600000),
+	S("statement_timeout_ms", K_INT, statement_timeout_ms, 0, 3600000),
+	S("max_document_bytes", K_INT, max_document_bytes, 1024, 64 * 1024 * 1024),
+	S("shutdown_grace_ms", K_INT, shutdown_grace_ms, 0, 600000),
+	S("allow_reject", K_BOOL, allow_reject, 0, 0),
+	S("log_level", K_STR, log_level, 0, 0),
+};
+static const struct setting register_settings[] = {
+	S("ssbtek_url", K_STR, registers.ssbtek_url, 0, 0),
+	S("attendance_url", K_STR, registers.attendance_url, 0, 0),
+	S("client_cert", K_STR, registers.client_cert, 0, 0),
+	S("client_key", K_STR, registers.client_key, 0, 0),
+	S("ca_file", K_STR, registers.ca_file, 0, 0),
+	S("insecure_skip_verify", K_BOOL, registers.insecure_skip_verify, 0, 0),
+	S("timeout_ms", K_INT, registers.timeout_ms, 1, 600000),
+	S("deadline_ms", K_INT, registers.deadline_ms, 1, 3600000),
+	S("retries", K_INT, registers.retries, 0, 100),
+	S("concurrency", K_INT, registers.concurrency, 1, 10000),
+	S("organisation_number", K_STR, registers.organisation_number, 0, 0),
+	S("organisation_name", K_STR, registers.organisation_name, 0, 0),
+};
+static const struct setting audit_settings[] = {
+	S("sample_approved", K_RATE, audit.sample_approved, 0, 0),
+	S("sample_referred", K_RATE, audit.sample_referred, 0, 0),
+	S("sample_rejected", K_RATE, audit.sample_rejected, 0, 0),
+	S("secret", K_STR, audit.secret, 0, 0),
+};
+#undef S
+
+struct loader {
+	const char *file;
+	yaml_document_t *doc;
+	struct ebba_config *cfg;
+	struct ebba_err *err;
+};
+
+static int fail_at(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ebba_errf(l->err, "%s:%zu:%zu: %s", l->file, n->start_mark.line + 1,
+			 n->start_mark.column + 1, msg);
+}
+
+static int set_scalar(struct loader *l, const struct setting *s, const yaml_node_t *v)
+{
+	if (v->type != YAML_SCALAR_NODE)
+		return fail_at(l, v, "%s: expected a single value", s->key);
+	const char *text = (const char *)v->data.scalar.value;
+	char *field = (char *)l->cfg + s->offset;
+	switch (s->kind) {
+	case K_STR:
+		free(*(char **)field);
+		*(char **)field = xstrdup(text);
+		return 0;
+	case K_BOOL:
+		if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0)
+			*(bool *)field = true;
+		else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0)
+			*(bool *)field = false;
+		else
+			return fail_at(l, v, "%s: expected true or false", s->key);
+		return 0;
+	case K_INT: {
+		char *end;
+		errno = 0;
+		long n = strtol(text, &end, 10);
+		if (errno || *end || end == text || n < s->min || n > s->max)
+			return fail_at(l, v, "%s: expected a whole number from %ld to %ld",
+				       s->key, s->min, s->max);
+		*(int *)field = (int)n;
+		return 0;
+	}
+	case K_RATE: {
+		char *end;
+		double d = strtod(text, &end);
+		if (*end || end == text || !((d >= 0.0 && d <= 1.0) || d == -1.0))
+			return fail_at(l, v, "%s: expected a share from 0 to 1 (e.g. 0.10), or -1 for the rule set's", s->key);
+		*(double *)field = d;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int load_map(struct loader *l, const yaml_node_t *map, const struct setting *set,
+		    size_t nset, const char *section);
+
+static int load_pair(struct loader *l, const yaml_node_t *k, const yaml_node_t *v,
+		     const struct setting *set, size_t nset, const char *section)
+{
+	if (k->type != YAML_SCALAR_NODE)
+		return fail_at(l, k, "%s", "keys must be plain names");
+	const char *key = (const char *)k->data.scalar.value;
+	if (!section && strcmp(key, "registers") == 0)
+		return load_map(l, v, register_settings, ARRAY_LEN(register_settings), "registers");
+	if (!section && strcmp(key, "audit") == 0)
+		return load_map(l, v, audit_settings, ARRAY_LEN(audit_settings), "audit");
+	for (size_t i = 0; i < nset; i++)
+		if (strcmp(set[i].key, key) == 0)
+			return set_scalar(l, &set[i], v);
+	return fail_at(l, k, "unknown setting '%s%s%s'", section ? section : "",
+		       section ? "." : "", key);
+}
+
+static int load_map(struct loader *l, const yaml_node_t *map, const struct setting *set,
+		    size_t nset, const char *section)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return fail_at(l, map, "%s: expected a mapping of settings",
+			       section ? section : "top level");
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
+		if (load_pair(l, k, v, set, nset, section) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_text(const char *path, const char *text, size_t len, struct ebba_config *cfg,
+		      struct ebba_err *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		ebba_errf(err, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+			  parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	yaml_parser_delete(&parser);
+	int rc = 0;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root) {
+		struct loader l = {path, &doc, cfg, err};
+		rc = load_map(&l, root, top_settings, ARRAY_LEN(top_settings), NULL);
+	}
+	yaml_document_delete(&doc);
+	return rc;
+}
+
+int config_load(const char *path, bool must_exist, struct ebba_config *cfg,
+		struct ebba_err *err)
+{
+	struct ebba_buf text = {0};
+	FILE *probe = fopen(path, "r");
+	if (!probe && !must_exist && errno == ENOENT)
+		return 0;
+	if (probe)
+		fclose(probe);
+	if (read_file_limited(path, CONFIG_MAX_BYTES, &text, err) != 0) {
+		buf_free(&text);
+		return -1;
+	}
+	int rc = parse_text(path, text.data, text.len, cfg, err);
+	buf_free(&text);
+	if (rc == 0) {
+		free(cfg->path);
+		cfg->path = xstrdup(path);
+	}
+	return rc;
+}

@@ -1,0 +1,175 @@
+/*
+ * The inbox queue: claim under a lease, complete fenced by the lease.
+ *
+ * Claiming locks candidate rows with FOR UPDATE SKIP LOCKED over the
+ * partial index inbox_claimable, so concurrent workers neither block nor
+ * see each other's rows.  Work happens outside any transaction.  Completion
+ * (queue_complete.c) is one transaction that updates the inbox rows still
+ * held by (owner, attempt) and writes the decisions, checks, evidence,
+ * flags and letters of exactly those rows with COPY: a worker whose lease
+ * was taken over writes nothing.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ebba/store/db.h"
+
+static const char CLAIM_SQL[] =
+	"with c as ("
+	"  select id from ebba.inbox"
+	"  where state = 'pending' or (state = 'processing' and lease_expires < now())"
+	"  order by id limit $2 for update skip locked)"
+	" update ebba.inbox i set state = 'processing', attempts = i.attempts + 1,"
+	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"
+	"   updated_at = now(), claimed_at = now()"
+	" from c where i.id = c.id"
+	" returning i.id, i.attempts, i.external_id,"
+	"   case when octet_length(i.payload) <= $4::int then i.payload end,"
+	"   octet_length(i.payload)";
+
+/*
+ * results_json: [{"inbox_id":N, "attempt":N, "state":"decided"|"quarantined",
+ *   "error":TEXT|null, "decision":{...}|null}], where decision has the
+ * decisions columns plus arrays "checks", "evidence", "flags" and an
+ * optional "letter".  Evidence bytes are "raw_hex" (hex) or "raw" (base64);
+ * "trace" is an object or JSON text in a string.  Written with COPY by
+ * queue_complete_results() (queue_complete.c).
+ */
+
+void queue_batch_free(struct queue_batch *b)
+{
+	free(b->items);
+	PQclear(b->res);
+	*b = (struct queue_batch){0};
+}
+
+static uint32_t be32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
+		size_t max_payload, struct queue_batch *out, struct ebba_err *err)
+{
+	*out = (struct queue_batch){0};
+	char lim[16], lease[16], max[24];
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	snprintf(max, sizeof(max), "%zu", max_payload > INT32_MAX ? (size_t)INT32_MAX : max_payload);
+	const char *params[] = {owner, lim, lease, max};
+	/* Results come back binary so the payload's exact bytes are kept. */
+	PGresult *res = PQexecParams(conn, CLAIM_SQL, 4, NULL, params, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "claiming from the inbox: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	int n = PQntuples(res);
+	out->res = res;
+	out->count = (size_t)n;
+	out->items = n ? xcalloc((size_t)n, sizeof(*out->items)) : NULL;
+	for (int i = 0; i < n; i++) {
+		struct queue_item *it = &out->items[i];
+		/* Binary int8 / int4 are big-endian. */
+		const char *id = PQgetvalue(res, i, 0);
+		it->id = (int64_t)((uint64_t)be32(id) << 32 | be32(id + 4));
+		it->attempt = (int)be32(PQgetvalue(res, i, 1));
+		it->external_id = PQgetvalue(res, i, 2);
+		it->stored_len = (size_t)be32(PQgetvalue(res, i, 4));
+		if (!PQgetisnull(res, i, 3)) {
+			it->payload = PQgetvalue(res, i, 3);
+			it->payload_len = (size_t)PQgetlength(res, i, 3);
+		}
+	}
+	return 0;
+}
+
+int queue_complete(PGconn *conn, const char *owner, const char *results_json,
+		   long *completed, struct ebba_err *err)
+{
+	json_error_t jerr;
+	json_t *results = json_loads(results_json, 0, &jerr);
+	if (!results)
+		return ebba_errf(err, "completing a batch: results: %s", jerr.text);
+	int rc = queue_complete_results(conn, owner, results, completed, err);
+	json_decref(results);
+	return rc;
+}
+
+static char *id_array(const struct queue_batch *b)
+{
+	struct ebba_buf s = {0};
+	buf_putc(&s, '{');
+	for (size_t i = 0; i < b->count; i++)
+		buf_printf(&s, "%s%lld", i ? "," : "", (long long)b->items[i].id);
+	buf_putc(&s, '}');
+	return buf_steal(&s);
+}
+
+int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
+		  bool count_attempt, struct ebba_err *err)
+{
+	if (b->count == 0)
+		return 0;
+	char *ids = id_array(b);
+	const char *params[] = {owner, ids, count_attempt ? "0" : "1"};
+	int rc = db_exec(conn,
+		"update ebba.inbox set state = 'pending', lease_owner = null,"
+		" attempts = greatest(attempts - $3::int, 0),"
+		" lease_expires = null, updated_at = now()"
+		" where id = any($2::bigint[]) and lease_owner = $1 and state = 'processing'",
+		3, params, err);
+	free(ids);
+	return rc;
+}
+
+int queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err)
+{
+	*out = (struct queue_counts){0};
+	PGresult *res = PQexec(conn, "select state, count(*) from ebba.inbox group by state");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "counting the inbox: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *st = PQgetvalue(res, i, 0);
+		long n = atol(PQgetvalue(res, i, 1));
+		if (strcmp(st, "pending") == 0) out->pending = n;
+		else if (strcmp(st, "processing") == 0) out->processing = n;
+		else if (strcmp(st, "decided") == 0) out->decided = n;
+		else if (strcmp(st, "quarantined") == 0) out->quarantined = n;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int queue_insert(PGconn *conn, const char *external_id, const char *case_id,
+		 const char *period, const char *payload, size_t len, bool *inserted,
+		 struct ebba_err *err)
+{
+	const char *params[] = {external_id, case_id, period, payload};
+	int lengths[] = {0, 0, 0, (int)len};
+	int formats[] = {0, 0, 0, 1};
+	/* DO NOTHING needs only INSERT, which is all the intake role has --
+	 * but only without a conflict target: naming (external_id) needs
+	 * SELECT on that column too (tests/integration/60_security.sh).  The
+	 * only other unique key is the serial id. */
+	PGresult *res = PQexecParams(conn,
+		"insert into ebba.inbox (external_id, case_id, period, payload)"
+		" values ($1, $2, $3, $4) on conflict do nothing",
+		4, NULL, params, lengths, formats, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		ebba_errf(err, "inserting into the inbox: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*inserted = atoi(PQcmdTuples(res)) == 1;
+	PQclear(res);
+	return 0;
+}

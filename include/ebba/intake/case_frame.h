@@ -1,0 +1,88 @@
+/*
+ * The case frame (referensram, DESIGN.md section 4): what the caseworker
+ * decided when the case was last assessed.  Written as YAML by people
+ * (`ebbactl case set`), stored as JSON next to the YAML, printed back as
+ * YAML (`ebbactl case show`).
+ *
+ * Ownership: struct case_frame is a plain value with fixed-size fields; it
+ * owns no memory, may live on the stack and is copied with '='.  Only the
+ * strings returned by the *_to_json / *_to_yaml functions are malloc'd.
+ *
+ * Errors: "FILE:LINE:COLUMN: message" (1-based), e.g.
+ *   frame.yaml:3:1: unknown key 'automaton' (did you mean 'automation'?)
+ * For JSON (which has no useful positions) "NAME: message".  The message
+ * names the key ("household: check digit is 4, expected 5") and never holds a
+ * full personal identity number.
+ */
+#ifndef EBBA_CASE_FRAME_H
+#define EBBA_CASE_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebba/intake/application.h"
+#include "ebba/lib/error.h"
+#include "ebba/lib/pnr.h"
+
+#define FRAME_MAX_BYTES (64u * 1024u)   /* YAML or JSON text */
+#define FRAME_MAX_DEPTH 8               /* nesting of YAML collections */
+#define FRAME_MAX_PERSONS 32
+#define FRAME_ID_MAX 64                 /* case id, as in the application XSD */
+#define FRAME_REASON_MAX 200            /* bytes of an exemption reason */
+#define FRAME_MAX_MONTHS 1200
+
+enum frame_capacity { CAPACITY_FULL, CAPACITY_PARTIAL, CAPACITY_NONE };
+enum frame_plan { PLAN_REQUIRED, PLAN_EXEMPT };
+
+const char *frame_capacity_name(enum frame_capacity c);
+const char *frame_plan_name(enum frame_plan p);
+
+struct frame_adult {
+	char pnr[PNR_BUF];                   /* normalised; also in household */
+	enum frame_capacity capacity;
+	enum frame_plan plan;
+	char reason[FRAME_REASON_MAX + 1];   /* required when plan is exempt, else may be "" */
+};
+
+struct case_frame {
+	char case_id[FRAME_ID_MAX + 1];
+	bool automation_allowed;             /* "allowed" (true) or "manual" */
+	struct pnr_date valid_until;
+	size_t n_household;
+	char household[FRAME_MAX_PERSONS][PNR_BUF];   /* normalised, file order */
+	size_t n_adults;
+	struct frame_adult adults[FRAME_MAX_PERSONS]; /* file order */
+	bool cost_approved[COST_TYPE_COUNT];          /* the key is present */
+	int64_t approved_costs[COST_TYPE_COUNT];      /* ceiling, kronor */
+	int64_t months_on_assistance;
+	bool has_last_decision;              /* last_decision is optional */
+	char last_period[8];                 /* "YYYY-MM" */
+	int64_t last_amount;
+};
+
+/*
+ * Parses and validates YAML text; name is used in messages (usually the
+ * file name).  Refuses anchors and aliases, more than one document, and
+ * text over FRAME_MAX_BYTES.
+ */
+int case_frame_parse_yaml(const char *name, const char *data, size_t len, struct case_frame *out,
+			  struct ebba_err *err);
+
+/* Reads path ("-" for stdin) and parses it. */
+int case_frame_load(const char *path, struct case_frame *out, struct ebba_err *err);
+
+/* JSON for the database: an object with the same keys as the YAML. malloc'd. */
+char *case_frame_to_json(const struct case_frame *f);
+/* Parses JSON made by case_frame_to_json (or by hand) with the same checks. */
+int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
+			 struct ebba_err *err);
+
+/* YAML in the layout of DESIGN.md section 4, for `case show`. malloc'd. */
+char *case_frame_to_yaml(const struct case_frame *f);
+
+bool case_frame_in_household(const struct case_frame *f, const char *pnr);
+/* The adult entry for pnr, or NULL. */
+const struct frame_adult *case_frame_adult(const struct case_frame *f, const char *pnr);
+
+#endif

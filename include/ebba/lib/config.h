@@ -1,0 +1,69 @@
+/*
+ * /etc/ebba/ebba.yaml.  Every setting has a default (config_defaults) and
+ * its meaning is documented in packaging/ebba.yaml and ebba.yaml(5).
+ * A config is loaded whole or not at all: on reload a failure keeps the
+ * old one.
+ */
+#ifndef EBBA_CONFIG_H
+#define EBBA_CONFIG_H
+
+#include <stdbool.h>
+
+#include "ebba/lib/error.h"
+
+#define EBBA_DEFAULT_CONFIG "/etc/ebba/ebba.yaml"
+
+struct register_config {
+	char *ssbtek_url;          /* NULL: no SSBTEK configured */
+	char *attendance_url;      /* NULL: no attendance service configured */
+	char *client_cert;
+	char *client_key;
+	char *ca_file;
+	bool insecure_skip_verify; /* test only; logged loudly at every start */
+	int timeout_ms;            /* one attempt */
+	int deadline_ms;           /* all attempts for one application */
+	int retries;
+	int concurrency;
+	char *organisation_number; /* the municipality, sent as ingivare */
+	char *organisation_name;
+};
+
+/* Sample rates: a share 0..1, or -1 (the default) for the rule set's own. */
+struct audit_config {
+	double sample_approved;    /* share of automatic approvals sampled */
+	double sample_referred;
+	double sample_rejected;
+	char *secret;              /* key of the sample draw; NULL: none set */
+};
+
+struct ebba_config {
+	char *path;                /* where it was read from, or NULL */
+	char *database;            /* libpq conninfo; "" = libpq environment */
+	char *rules_dir;
+	char *worker_name;         /* NULL: hostname:pid */
+	int batch_size;
+	int lease_seconds;
+	int max_attempts;          /* claims before a row is quarantined */
+	int poll_interval_ms;      /* fallback when no NOTIFY arrives */
+	int statement_timeout_ms;
+	int max_document_bytes;
+	int shutdown_grace_ms;     /* SIGTERM: finish the batch within this */
+	bool allow_reject;         /* may checks reject automatically? */
+	char *log_level;
+	struct register_config registers;
+	struct audit_config audit;
+};
+
+/* Fills cfg with the defaults (all strings owned by cfg). */
+void config_defaults(struct ebba_config *cfg);
+
+/*
+ * Loads path over the defaults.  A missing file is an error only when
+ * must_exist; otherwise the defaults stand.  Errors are file:line:col.
+ */
+int config_load(const char *path, bool must_exist, struct ebba_config *cfg,
+		struct ebba_err *err);
+
+void config_free(struct ebba_config *cfg);
+
+#endif

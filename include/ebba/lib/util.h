@@ -1,0 +1,66 @@
+/*
+ * Small helpers used everywhere: allocation that cannot return NULL, a
+ * growable byte buffer, and bounded file reading.
+ *
+ * Allocation failure is not an error ebba can do anything sensible about
+ * in the middle of a decision, so x*alloc() abort with a message instead of
+ * making every caller test for NULL.
+ */
+#ifndef EBBA_UTIL_H
+#define EBBA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebba/lib/error.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A growable byte buffer.  The data is always NUL-terminated (the NUL is not
+ * counted in len), so text can be used as a C string.  Zero-initialise
+ * (`struct ebba_buf b = {0};`) and release with buf_free().
+ */
+struct ebba_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_reserve(struct ebba_buf *b, size_t extra);
+void buf_append(struct ebba_buf *b, const void *data, size_t n);
+void buf_puts(struct ebba_buf *b, const char *s);
+void buf_putc(struct ebba_buf *b, char c);
+void buf_printf(struct ebba_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_reset(struct ebba_buf *b);     /* len = 0, keeps the memory */
+void buf_free(struct ebba_buf *b);
+/* Hands the data to the caller (who frees it) and empties the buffer. */
+char *buf_steal(struct ebba_buf *b);
+
+/*
+ * Reads a whole file ("-" is stdin) of at most max_bytes into out (which is
+ * reset first).  A larger file is an error, not a truncation.
+ */
+int read_file_limited(const char *path, size_t max_bytes, struct ebba_buf *out,
+		      struct ebba_err *err);
+
+/* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Monotonic clock in microseconds. */
+uint64_t now_usec(void);
+
+/* Wall-clock time in UTC with microseconds ("2026-12-01T20:31:07.123456Z"),
+ * as PostgreSQL's timestamptz reads it. */
+void iso8601_now(char out[40]);
+
+#endif

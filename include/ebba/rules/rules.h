@@ -1,0 +1,113 @@
+/*
+ * Rule sets (DESIGN.md §6, docs/rules.md): a directory of YAML files that
+ * supervisors write -- parameters with dated values, derived facts, checks,
+ * the calculation, audit sampling and flags, letter templates and tests.
+ *
+ * Loading validates everything before anything is used and reports every
+ * problem found as "file:line:column: message" (1-based), one per line, in
+ * the diagnostics buffer; warnings (a provisional parameter value, ...) go
+ * there too, as "file:line:column: warning: message".  A rule set that does
+ * not load is never returned.
+ *
+ * A loaded rule set is immutable: many threads may decide with it at once,
+ * each with its own arena.  Every expression is compiled once, at load.
+ */
+#ifndef EBBA_RULES_H
+#define EBBA_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebba/cel/cel.h"
+#include "ebba/lib/error.h"
+#include "ebba/facts/facts.h"
+#include "ebba/lib/util.h"
+
+#define RULES_MAX_FILE_BYTES (1u << 20)
+#define RULES_MAX_FILES 64
+
+struct ruleset;
+
+/*
+ * Loads and validates every *.yaml file of dir (not subdirectories: the
+ * tests in dir/tests/ are not part of the decision path).  On failure
+ * returns -1, *out is NULL, diagnostics holds every problem found and err
+ * says how many ("rules: 3 errors").  diagnostics may be NULL.
+ */
+int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnostics,
+		 struct ebba_err *err);
+
+/* The same from one YAML document in memory (name is used in messages). */
+int ruleset_load_buffer(const char *name, const char *yaml, size_t len, struct ruleset **out,
+			struct ebba_buf *diagnostics, struct ebba_err *err);
+
+void ruleset_free(struct ruleset *rs);
+
+const char *ruleset_name(const struct ruleset *rs);
+const char *ruleset_version(const struct ruleset *rs);
+/* Lower-case hex SHA-256 over the files, sorted by name: name NUL content NUL. */
+const char *ruleset_sha256(const struct ruleset *rs);
+/* Number of checks, parameters, warnings found at load. */
+size_t ruleset_n_checks(const struct ruleset *rs);
+size_t ruleset_n_warnings(const struct ruleset *rs);
+
+enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
+const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */
+
+struct rule_check_result {
+	const char *id;
+	enum rule_result result;
+	const char *outcome;      /* "refer" or "reject": what a failure means */
+	const char *message;      /* failures and errors; "" for pass/skip */
+};
+
+struct rule_flag {
+	const char *id;
+	const char *reason;
+};
+
+struct rule_decision {
+	const char *outcome;                  /* "approved" | "referred" | "rejected" */
+	bool has_amount;
+	int64_t amount, norm, costs, incomes;
+	struct rule_check_result *checks;
+	size_t n_checks;
+	struct rule_flag *flags;              /* targeted audit flags */
+	size_t n_flags;
+	const char *letter;                   /* approvals only, else NULL */
+	const char *trace_json;               /* notes, parameters, derived facts, calculation */
+	double sample_rate;                   /* audit sample rate for this outcome */
+};
+
+/*
+ * Decides one application.  All strings and arrays of out live in arena
+ * (the caller resets it).  allow_reject=false turns every "reject" into
+ * "refer".  Never fails for data reasons: an expression that cannot be
+ * evaluated becomes a RULE_ERROR check and the outcome "referred".
+ * Returns -1 only for a misuse (NULL arguments).
+ */
+int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
+		   struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err);
+
+/* ---- Rule tests (YAML files in dir/tests/; see docs/rules.md) -------------------- */
+
+struct rule_test_report {
+	size_t total, passed, failed;
+};
+
+/*
+ * Runs every test file (.yaml) in dir/tests/ against rs.  Prints one line per test
+ * ("ok NAME" / "FAIL NAME: why") and problems with the test files
+ * (file:line:column) to out.  Returns 0 if the test files could be read
+ * (whatever the results), -1 on an unreadable directory.
+ */
+int ruleset_run_tests(const struct ruleset *rs, const char *dir, struct ebba_buf *out,
+		      struct rule_test_report *report, struct ebba_err *err);
+
+/* Runs the tests of one YAML document (name for messages). */
+int ruleset_run_test_buffer(const struct ruleset *rs, const char *name, const char *yaml,
+			    size_t len, struct ebba_buf *out, struct rule_test_report *report,
+			    struct ebba_err *err);
+
+#endif
