@@ -37,7 +37,7 @@ LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
 LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_STAGES := lib cel intake registers facts rules decide store
-PROGRAMS   := ebbad ebbactl
+PROGRAMS   := ebbad ebbactl web
 LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
 EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
