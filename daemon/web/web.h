@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "ebba/lib/error.h"
@@ -95,6 +96,46 @@ struct web_route {
  * answers 500 with a generic page and logs err (which must hold no
  * identity number).  A "not found" or a refused form is a normal answer
  * (rs->status 404 or 422 with a page), not an error.
+ */
+
+/* The pages' routes (pages.c); the server adds its own (login, logout,
+ * static files, the API).  The array is static: the caller does not free. */
+const struct web_route *web_page_routes(size_t *n);
+
+/* --- rendering (template.c, layout.c) --------------------------------- */
+
+/*
+ * Renders the embedded template daemon/web/templates/NAME.html with the
+ * values of ctx (a JSON object) and appends it to out.  The syntax is a
+ * subset of Mustache: {{a.b}} (HTML-escaped, always: there is no unescaped
+ * form), {{#x}}...{{/x}} (a list repeats, a true or non-empty value shows),
+ * {{^x}}...{{/x}} (shows when x is false, empty or missing), {{>partial}}
+ * and {{! comment}}.  A template that does not parse is an error naming
+ * the template, line and column.
+ */
+int tmpl_render(struct ebba_buf *out, const char *name, const json_t *ctx,
+		struct ebba_err *err);
+
+/*
+ * A whole page: the layout (skip link, header with the person and the
+ * navigation their groups allow, <main>) around template NAME rendered with
+ * ctx, into rs->body.  rq->session may be NULL (the login page).  Adds
+ * "csrf" (the session's token) to ctx for forms.  Does not take ctx.
+ */
+int web_page(const struct web_request *rq, struct web_response *rs, const char *title,
+	     const char *name, json_t *ctx, struct ebba_err *err);
+
+/*
+ * The access log (store/access_log.c): one row in ebba.access_log, as the
+ * person's own role (who is the database's session_user, never a
+ * parameter).  action: "view", "resolve", "export", "login", "denied";
+ * object_kind/object_id: e.g. "decision", "123".
+ *
+ *   int store_access_log(PGconn *db, const char *action, const char *object_kind,
+ *                        const char *object_id, const char *client,
+ *                        struct ebba_err *err);
+ *
+ * declared in include/ebba/store/access_log.h.
  */
 
 #endif
