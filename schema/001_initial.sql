@@ -1,5 +1,5 @@
 -- ebba schema, version 1.  Applied by `ebbactl db migrate` inside one
--- transaction; see daemon/store/db_migrate.c.  The columns named in DESIGN.md §7
+-- transaction; see daemon/store/db_migrate.c.  The columns named in docs/architecture.md §7
 -- are a contract with case-management systems: never rename or drop them.
 
 create table ebba.inbox (

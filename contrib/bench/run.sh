@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: ebba's throughput and memory against PostgreSQL's own ceiling
-# on the same machine, in one run (DESIGN.md §10).
+# on the same machine, in one run (docs/architecture.md §10).
 #
 #   1. a throwaway PostgreSQL (tests/pg.sh) with realistic durability:
 #      fsync and synchronous_commit on, as PostgreSQL ships; only memory

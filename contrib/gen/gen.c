@@ -5,10 +5,10 @@
  *            [--deviations P] [--kinds K1,K2,...] [--pnr-list FILE]
  *
  * Writes
- *   DIR/applications/<id>.xml        application documents (DESIGN.md §3)
- *   DIR/cases/<case>.yaml            case frames (DESIGN.md §4)
+ *   DIR/applications/<id>.xml        application documents (docs/architecture.md §3)
+ *   DIR/cases/<case>.yaml            case frames (docs/architecture.md §4)
  *   DIR/registers/ssbtek/<pnr>.xml   complete SSBTEK v10 SOAP responses
- *   DIR/registers/plan/<pnr>.xml     attendance documents (DESIGN.md §5.2)
+ *   DIR/registers/plan/<pnr>.xml     attendance documents (docs/architecture.md §5.2)
  *   DIR/manifest.tsv                 id, case, persons, deviation
  * using only Skatteverket's test identity numbers (--pnr-list).  The same
  * seed gives byte-identical output.

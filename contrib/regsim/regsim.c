@@ -1,5 +1,5 @@
 /*
- * ebba-regsim: the register simulator (DESIGN.md §5.3).
+ * ebba-regsim: the register simulator (docs/architecture.md §5.3).
  *
  * Serves, on 127.0.0.1 only, from a fixtures directory:
  *   POST /ssbtek                      SSBTEK v10 SOAP (hamtaBastjanstInformation)

@@ -2,8 +2,8 @@
  * ebbactl calc FILE --case FRAME.yaml --registers DIR [--rules DIR] [--today DATE]
  *
  * Decides one application offline, with no database and no network: the
- * registers' answers come from a fixtures directory laid out as DESIGN.md
- * §5.3.  Everything after the look-ups is the daemon's own code path
+ * registers' answers come from a fixtures directory laid out as
+ * docs/architecture.md §5.3.  Everything after the look-ups is the daemon's own code path
  * (decide_application).
  */
 #include <getopt.h>

@@ -23,7 +23,7 @@ int ctl_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /*
  * Prints a decision record (as decide_application makes it) for a person,
- * or with --porcelain in the stable tab-separated form of DESIGN.md §8.
+ * or with --porcelain in the stable tab-separated form of docs/architecture.md §8.
  */
 void ctl_print_decision(const json_t *decision);
 #endif

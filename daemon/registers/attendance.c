@@ -1,4 +1,4 @@
-/* The attendance document (DESIGN.md §5.2); see include/ebba/registers/attendance.h. */
+/* The attendance document (docs/architecture.md §5.2); see include/ebba/registers/attendance.h. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

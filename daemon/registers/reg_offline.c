@@ -63,7 +63,7 @@ int reg_offline_set(struct reg_person *p, const char *period, const char *source
 	return ebba_errf(err, "unknown evidence source '%s'", source);
 }
 
-/* An SSBTEK answer with no agency data, as DESIGN.md §5.3 specifies for a
+/* An SSBTEK answer with no agency data, as docs/architecture.md §5.3 specifies for a
  * person without a fixture. */
 static const char EMPTY_SSBTEK[] =
 	"<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"

@@ -787,7 +787,7 @@ static int parse_skv(struct ctx *c, xmlNode *data, struct ebba_err *err)
 
 static int parse_kept(struct ctx *c, xmlNode *data, struct ebba_err *err)
 {
-	return 0;   /* read and kept as evidence; no facts yet (DESIGN.md §5.1) */
+	return 0;   /* read and kept as evidence; no facts yet (docs/architecture.md §5.1) */
 }
 
 /* ------------------------------------------------------------ parts */

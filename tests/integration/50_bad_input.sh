@@ -1,4 +1,4 @@
-# The bad-input corpus (DESIGN.md §10 "bad input"): every malformed or
+# The bad-input corpus (docs/architecture.md §10 "bad input"): every malformed or
 # hostile application document, case frame and rule file in tests/data/ is
 # refused with one clear line that says what and where -- by `ebbactl
 # validate`, by ebbad (quarantine, exact bytes kept), by `ebbactl case set`

@@ -1,4 +1,4 @@
-# Security (DESIGN.md §7, §9): the database roles tried for real by login
+# Security (docs/architecture.md §7, §9): the database roles tried for real by login
 # roles that hold only their group, TLS verification that cannot be switched
 # off silently, no full identity number in any log line of a complete run,
 # and XML hardening of register answers (entities, DTDs, network access).

@@ -1,4 +1,4 @@
-/* The attendance document (DESIGN.md §5.2): facts, totals, checks, hostile input. */
+/* The attendance document (docs/architecture.md §5.2): facts, totals, checks, hostile input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * The application document (DESIGN.md section 3, docs/application.md):
+ * The application document (docs/architecture.md §3, docs/application.md):
  * parse from bytes, validate against the embedded XSD, then check what an
  * XSD cannot (check digits, one applicant, references, ages).
  *

@@ -1,5 +1,5 @@
 /*
- * The case frame (referensram, DESIGN.md section 4): what the caseworker
+ * The case frame (referensram, docs/architecture.md §4): what the caseworker
  * decided when the case was last assessed.  Written as YAML by people
  * (`ebbactl case set`), stored as JSON next to the YAML, printed back as
  * YAML (`ebbactl case show`).
@@ -78,7 +78,7 @@ char *case_frame_to_json(const struct case_frame *f);
 int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 			 struct ebba_err *err);
 
-/* YAML in the layout of DESIGN.md section 4, for `case show`. malloc'd. */
+/* YAML in the layout of docs/architecture.md §4, for `case show`. malloc'd. */
 char *case_frame_to_yaml(const struct case_frame *f);
 
 bool case_frame_in_household(const struct case_frame *f, const char *pnr);

@@ -1,6 +1,6 @@
 /*
- * The attendance document of the municipal labour-market unit (DESIGN.md
- * §5.2), namespace urn:ebba:plan:1:
+ * The attendance document of the municipal labour-market unit
+ * (docs/architecture.md §5.2), namespace urn:ebba:plan:1:
  *
  *   <attendance xmlns="urn:ebba:plan:1" pnr="198503122395" period="2026-11">
  *     <plan id="P-881" hours-per-week="40" from="2026-03-01"/>

@@ -1,6 +1,6 @@
 /*
  * Register evidence: the bytes a decision rests on, as stored in
- * ebba.register_evidence (DESIGN.md §7).
+ * ebba.register_evidence (docs/architecture.md §7).
  *
  * The raw bytes are kept up to a limit (EVIDENCE_MAX_RAW by default) so that
  * one huge answer cannot blow the daemon's memory or the database row; a cut

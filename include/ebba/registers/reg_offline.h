@@ -17,7 +17,7 @@
 /*
  * DIR/ssbtek/<pnr>.xml for everyone aged 16+ (none: a response with no
  * agency data), DIR/plan/<pnr>.xml for adults (none: no plan), as
- * DESIGN.md §5.3 lays out.  persons has app->n_persons entries, zeroed.
+ * docs/architecture.md §5.3 lays out.  persons has app->n_persons entries, zeroed.
  */
 int reg_offline_from_fixtures(const struct application *app, const char *dir,
 			      struct reg_person *persons, struct ebba_err *err);

@@ -1,6 +1,6 @@
 /*
  * The register client: every look-up of a batch of applications in flight
- * at once (DESIGN.md §1, §5).
+ * at once (docs/architecture.md §1, §5).
  *
  * For each application the caller lists its persons (identity number, age
  * on the first day of the period, adult or not).  registers_fetch() asks

@@ -1,5 +1,5 @@
 /*
- * Rule sets (DESIGN.md §6, docs/rules.md): a directory of YAML files that
+ * Rule sets (docs/architecture.md §6, docs/rules.md): a directory of YAML files that
  * supervisors write -- parameters with dated values, derived facts, checks,
  * the calculation, audit sampling and flags, letter templates and tests.
  *
