@@ -4,20 +4,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ebba/registers/attendance.h"
 #include "ebba/decide/audit.h"
 #include "ebba/decide/decide.h"
 #include "ebba/facts/facts.h"
 #include "ebba/lib/log.h"
-
-void today_local(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(out, 11, "%Y-%m-%d", localtime_r(&t, &tm));
-}
 
 static void fill_attendance(struct person_registers *pr, const struct reg_person *p)
 {
@@ -211,7 +203,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 {
 	char month[8];
 	/* The period was validated with the document. */
-	period_income_month(app->period, month, NULL);
+	date_prev_month(app->period, month, NULL);
 	struct person_registers *regs = NULL;
 	if (env->registers_configured && persons) {
 		regs = xcalloc(app->n_persons, sizeof(*regs));

@@ -403,7 +403,7 @@ static int get_enum(const struct vctx *v, const struct ynode *n, const char *key
 }
 
 static int get_date(const struct vctx *v, const struct ynode *n, const char *key,
-		    struct pnr_date *out)
+		    struct date *out)
 {
 	if (want_kind(v, n, Y_SCALAR, key) < 0)
 		return -1;
@@ -413,7 +413,7 @@ static int get_date(const struct vctx *v, const struct ynode *n, const char *key
 		return at(v->w, n, v->err, "%s: '%.32s' is not a date YYYY-MM-DD", key, n->text);
 	if (!date_is_valid(y, m, d))
 		return at(v->w, n, v->err, "%s: %s is not a real date", key, n->text);
-	*out = (struct pnr_date){y, m, d};
+	*out = (struct date){y, m, d};
 	return 0;
 }
 

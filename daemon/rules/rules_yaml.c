@@ -366,21 +366,6 @@ void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allow
 	}
 }
 
-bool rs_valid_date(const char *s)
-{
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int y = atoi(s), m = atoi(s + 5), dd = atoi(s + 8);
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1])
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return !(m == 2 && dd == 29 && !leap);
-}
-
 static bool parse_int(const char *s, int64_t *out)
 {
 	const char *p = s;

@@ -59,8 +59,4 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
 
-/* Wall-clock time in UTC with microseconds ("2026-12-01T20:31:07.123456Z"),
- * as PostgreSQL's timestamptz reads it. */
-void iso8601_now(char out[40]);
-
 #endif
