@@ -64,13 +64,8 @@ static json_t *checks_json(const struct rule_decision *d)
  * before COPY (queue_complete.c). */
 static json_t *raw_hex(const void *data, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = data;
 	char *s = xmalloc(2 * len + 1);
-	for (size_t i = 0; i < len; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
+	hex_encode(data, len, s);
 	json_t *v = json_stringn_nocheck(s, 2 * len);
 	free(s);
 	return v;

@@ -53,6 +53,13 @@ char *buf_steal(struct ebba_buf *b);
 int read_file_limited(const char *path, size_t max_bytes, struct ebba_buf *out,
 		      struct ebba_err *err);
 
+/*
+ * Lower-case hex of data[0..len): writes 2 * len characters and a NUL, so
+ * out holds at least 2 * len + 1 bytes.  The one hex encoder (digests,
+ * bytea for COPY); a table, not a printf per byte.
+ */
+void hex_encode(const void *data, size_t len, char *out);
+
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
