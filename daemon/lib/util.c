@@ -155,6 +155,32 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	hex_encode(md, sizeof(md), out);
 }
 
+size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > EDIT_DISTANCE_MAX_LEN || lb > EDIT_DISTANCE_MAX_LEN)
+		return SIZE_MAX;
+	/* One row of the table: row[j] is the distance of a[0..i) to b[0..j). */
+	size_t row[EDIT_DISTANCE_MAX_LEN + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
 uint64_t now_usec(void)
 {
 	struct timespec ts;

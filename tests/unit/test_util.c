@@ -1,6 +1,7 @@
 /*
  * The generic helpers of ebba/lib/util.h that others build on: the hex
- * encoder (digests and bytea) and the SHA-256 digest.
+ * encoder (digests and bytea), the SHA-256 digest and the edit distance
+ * behind "did you mean".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,11 +36,30 @@ static void test_sha256_hex(void **state)
 	assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+static void test_edit_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(edit_distance("", ""), 0);
+	assert_int_equal(edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(edit_distance("household", "houshold"), 1);  /* deletion */
+	assert_int_equal(edit_distance("valid_until", "valid_untill"), 1);  /* insertion */
+	assert_int_equal(edit_distance("abc", ""), 3);
+	assert_int_equal(edit_distance("", "abc"), 3);
+	assert_int_equal(edit_distance("flaw", "lawn"), 2);
+	char longer[EDIT_DISTANCE_MAX_LEN + 2];
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_true(edit_distance(longer, "a") == SIZE_MAX);
+	longer[EDIT_DISTANCE_MAX_LEN] = '\0';  /* exactly the maximum still counts */
+	assert_int_equal(edit_distance(longer, "a"), EDIT_DISTANCE_MAX_LEN - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_sha256_hex),
+		cmocka_unit_test(test_edit_distance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,14 @@ void hex_encode(const void *data, size_t len, char *out);
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * The Levenshtein distance between a and b (insertions, deletions and
+ * substitutions of bytes), for "did you mean" suggestions.  A string
+ * longer than EDIT_DISTANCE_MAX_LEN bytes is nobody's typo: SIZE_MAX.
+ */
+#define EDIT_DISTANCE_MAX_LEN 64
+size_t edit_distance(const char *a, const char *b);
+
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
 
