@@ -253,6 +253,18 @@ static struct cel_value household_value(const struct decision_inputs *in, struct
 	return m;
 }
 
+/* A declared item of one person (an income, an asset): a map that starts
+ * with the person's label; the caller adds the rest. */
+static struct cel_value person_item(struct cel_arena *a, const struct application *app,
+				    size_t person)
+{
+	struct cel_value it = cel_map_new(a, 4);
+	char label[32];
+	fact_person_label(app, person, label, sizeof(label));
+	SET(a, it, "person", STR(a, label));
+	return it;
+}
+
 static struct cel_value incomes_value(const struct decision_inputs *in, struct cel_arena *a)
 {
 	const struct application *app = in->app;
@@ -263,10 +275,7 @@ static struct cel_value incomes_value(const struct decision_inputs *in, struct c
 		const struct app_income *x = &app->incomes[k];
 		by[x->type] += x->amount;
 		total += x->amount;
-		struct cel_value it = cel_map_new(a, 4);
-		char label[32];
-		fact_person_label(app, x->person, label, sizeof(label));
-		SET(a, it, "person", STR(a, label));
+		struct cel_value it = person_item(a, app, x->person);
 		SET(a, it, "index", cel_int((int64_t)x->person));
 		SET(a, it, "type", STR(a, income_type_name(x->type)));
 		SET(a, it, "amount", cel_int(x->amount));
@@ -321,10 +330,7 @@ static struct cel_value assets_value(const struct decision_inputs *in, struct ce
 		const struct app_asset *x = &app->assets[k];
 		by[x->type] += x->amount;
 		total += x->amount;
-		struct cel_value it = cel_map_new(a, 4);
-		char label[32];
-		fact_person_label(app, x->person, label, sizeof(label));
-		SET(a, it, "person", STR(a, label));
+		struct cel_value it = person_item(a, app, x->person);
 		SET(a, it, "type", STR(a, asset_type_name(x->type)));
 		SET(a, it, "amount", cel_int(x->amount));
 		cel_list_append(a, items, it);
