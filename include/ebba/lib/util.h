@@ -53,6 +53,9 @@ char *buf_steal(struct ebba_buf *b);
 int read_file_limited(const char *path, size_t max_bytes, struct ebba_buf *out,
 		      struct ebba_err *err);
 
+/* Lower-case hex of len bytes: 2 * len characters and a NUL into out. */
+void hex_encode(const void *data, size_t len, char *out);
+
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
