@@ -1,13 +1,17 @@
 /*
  * Turns register answers into facts, evaluates the rule set, draws the
- * sample audit and encodes the result for the database.
+ * sample audit and fills the decision record (decision.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "ebba/registers/attendance.h"
 #include "ebba/decide/audit.h"
 #include "ebba/decide/decide.h"
+#include "ebba/decide/decision.h"
 #include "ebba/facts/facts.h"
 #include "ebba/lib/log.h"
 
@@ -47,28 +51,52 @@ static void fill_person(struct person_registers *pr, const struct reg_person *p,
 	fill_attendance(pr, p);
 }
 
-static json_t *checks_json(const struct rule_decision *d)
+void decision_init(struct decision *d)
 {
-	json_t *a = json_array();
-	static const char *const names[] = {"pass", "fail", "skip", "error"};
-	for (size_t i = 0; i < d->n_checks; i++) {
-		const struct rule_check_result *c = &d->checks[i];
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s}", "id", c->id,
-			"result", names[c->result], "outcome", c->outcome,
-			"message", c->message ? c->message : ""));
-	}
-	return a;
+	*d = (struct decision){0};
+	d->mem = cel_arena_new();
 }
 
-/* Hex is what COPY takes for bytea; base64 here meant decoding it again
- * before COPY (queue_complete.c). */
-static json_t *raw_hex(const void *data, size_t len)
+void decision_free(struct decision *d)
 {
-	char *s = xmalloc(2 * len + 1);
-	hex_encode(data, len, s);
-	json_t *v = json_stringn_nocheck(s, 2 * len);
-	free(s);
-	return v;
+	if (!d->mem)
+		return;
+	cel_arena_free(d->mem);
+	buf_free(&d->trace);
+	*d = (struct decision){0};
+}
+
+const char *decision_flag_kind_name(enum decision_flag_kind k)
+{
+	return k == DECISION_FLAG_SAMPLE ? "sample" : "targeted";
+}
+
+/* A copy in the record's arena; NULL stays NULL. */
+static const char *keep(struct decision *d, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *p = cel_arena_alloc(d->mem, n + 1);
+	memcpy(p, s, n + 1);
+	return p;
+}
+
+static void *keep_array(struct decision *d, size_t n, size_t size)
+{
+	return n ? cel_arena_alloc(d->mem, n * size) : NULL;
+}
+
+static void fill_checks(struct decision *out, const struct rule_decision *d)
+{
+	out->checks = keep_array(out, d->n_checks, sizeof(*out->checks));
+	out->n_checks = d->n_checks;
+	for (size_t i = 0; i < d->n_checks; i++) {
+		const struct rule_check_result *c = &d->checks[i];
+		out->checks[i] = (struct decision_check){.id = keep(out, c->id), .result = c->result,
+			.outcome = keep(out, c->outcome), .message = keep(out, c->message ? c->message : ""),
+			.ordinal = (int)i + 1};
+	}
 }
 
 /* The time the person's SSBTEK answer arrived: the agency parts below are
@@ -81,33 +109,58 @@ static const char *ssbtek_fetched_at(const struct reg_person *p)
 	return NULL;
 }
 
-static void add_evidence(json_t *a, const struct reg_person *p, size_t index,
+/* How many evidence rows the person gives: one per look-up, and with an
+ * SSBTEK answer one summary row per agency part. */
+static size_t evidence_rows(const struct reg_person *p)
+{
+	bool parts = p->ssbtek_status == REG_OK && ssbtek_fetched_at(p);
+	return p->n_evidence + (parts ? SSBTEK_AGENCY_COUNT : 0);
+}
+
+static void add_evidence(struct decision *out, const struct reg_person *p, size_t index,
 			 const struct application *app)
 {
 	char label[64], ref[96];
 	fact_person_label(app, index, label, sizeof(label));
 	snprintf(ref, sizeof(ref), "%zu:%s", index, label);
+	const char *person_ref = keep(out, ref);
 	for (size_t k = 0; k < p->n_evidence; k++) {
 		const struct evidence *ev = &p->evidence[k];
-		json_t *raw = raw_hex(ev->raw, ev->raw_len);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-			"source", ev->source, "agency", ev->agency[0] ? ev->agency : (strcmp(ev->source, "ssbtek") == 0 ? "SSBTEK" : "PLAN"),
-			"person_ref", ref, "status", ev->status, "sha256", ev->sha256,
-			"fetched_at", ev->fetched_at, "raw_hex", raw));
+		const char *agency = ev->agency[0] ? ev->agency
+				   : strcmp(ev->source, "ssbtek") == 0 ? "SSBTEK" : "PLAN";
+		/* The bytes stay where the register client keeps them. */
+		out->evidence[out->n_evidence++] = (struct decision_evidence){
+			.source = keep(out, ev->source), .agency = keep(out, agency),
+			.person_ref = person_ref, .status = keep(out, ev->status),
+			.sha256 = keep(out, ev->sha256), .fetched_at = keep(out, ev->fetched_at),
+			.raw = ev->raw ? ev->raw : "", .raw_len = ev->raw ? ev->raw_len : 0};
 	}
 	const char *fetched_at = ssbtek_fetched_at(p);
 	if (p->ssbtek_status != REG_OK || !fetched_at)
 		return;
+	fetched_at = keep(out, fetched_at);
 	/* One summary row per agency part, so a reviewer sees at a glance which
 	 * agency answered what; the bytes are in the whole response above. */
 	for (int ag = 0; ag < SSBTEK_AGENCY_COUNT; ag++) {
 		struct evidence pe = {0};
 		ssbtek_part_evidence(&p->ssbtek, (enum ssbtek_agency)ag, &pe);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-			"source", "ssbtek", "agency", ssbtek_agency_name((enum ssbtek_agency)ag),
-			"person_ref", ref, "status", pe.status, "sha256", pe.sha256, "fetched_at", fetched_at));
+		out->evidence[out->n_evidence++] = (struct decision_evidence){
+			.source = "ssbtek", .agency = ssbtek_agency_name((enum ssbtek_agency)ag),
+			.person_ref = person_ref, .status = keep(out, pe.status),
+			.sha256 = keep(out, pe.sha256), .fetched_at = fetched_at};
 		evidence_free(&pe);
 	}
+}
+
+static void fill_evidence(struct decision *out, const struct reg_person *persons,
+			  const struct application *app)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < app->n_persons; i++)
+		n += evidence_rows(&persons[i]);
+	out->evidence = keep_array(out, n, sizeof(*out->evidence));
+	for (size_t i = 0; i < app->n_persons; i++)
+		add_evidence(out, &persons[i], i, app);
 }
 
 static double sample_rate(const struct decide_env *env, const char *outcome, double from_rules)
@@ -122,19 +175,18 @@ static double sample_rate(const struct decide_env *env, const char *outcome, dou
 	return from_rules > 0.0 ? from_rules : 0.0;
 }
 
-static json_t *flags_json(const struct decide_env *env, const struct application *app,
-			  const struct rule_decision *d)
+static void fill_flags(struct decision *out, const struct decide_env *env,
+		       const struct application *app, const struct rule_decision *d)
 {
-	json_t *a = json_array();
+	out->flags = keep_array(out, d->n_flags + 1, sizeof(*out->flags));
 	for (size_t i = 0; i < d->n_flags; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "kind", "targeted",
-						   "reason", d->flags[i].reason));
+		out->flags[out->n_flags++] = (struct decision_flag){.kind = DECISION_FLAG_TARGETED,
+			.reason = keep(out, d->flags[i].reason)};
 	double rate = sample_rate(env, d->outcome, d->sample_rate);
 	char draw[AUDIT_DRAW_DESC];
 	if (env->draw_sample && rate > 0.0 && audit_sample(env->cfg->audit.secret, app->id, rate, draw))
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "kind", "sample",
-						   "reason", "Slumpmässigt stickprov", "draw", draw));
-	return a;
+		out->flags[out->n_flags++] = (struct decision_flag){.kind = DECISION_FLAG_SAMPLE,
+			.reason = "Slumpmässigt stickprov", .draw = keep(out, draw)};
 }
 
 /* What each look-up came to, with the reasons: replay needs them, since
@@ -161,40 +213,63 @@ static json_t *registers_trace(const struct reg_person *persons, size_t n)
  * parsed and encoded again: that round trip was a fifth of ebbad's CPU in
  * make bench.
  */
-static json_t *trace_text(const struct decide_env *env, const struct rule_decision *d,
-			  const struct case_frame *frame, const struct reg_person *persons,
-			  size_t n, const char *today)
+static void trace_text(struct ebba_buf *b, const struct decide_env *env,
+		       const struct rule_decision *d, const struct case_frame *frame,
+		       const struct reg_person *persons, size_t n, const char *today)
 {
-	struct ebba_buf b = {0};
-	buf_puts(&b, "{\"rules\":");
-	buf_puts(&b, d->trace_json && d->trace_json[0] ? d->trace_json : "{}");
+	buf_puts(b, "{\"rules\":");
+	buf_puts(b, d->trace_json && d->trace_json[0] ? d->trace_json : "{}");
 	json_t *t = json_string(today);
 	char *tj = json_dumps(t, JSON_ENCODE_ANY);
-	buf_printf(&b, ",\"today\":%s,\"registers_configured\":%s,\"frame\":", tj,
+	buf_printf(b, ",\"today\":%s,\"registers_configured\":%s,\"frame\":", tj,
 		   env->registers_configured ? "true" : "false");
 	free(tj);
 	json_decref(t);
 	char *fj = frame ? case_frame_to_json(frame) : NULL;
-	buf_puts(&b, fj ? fj : "null");
+	buf_puts(b, fj ? fj : "null");
 	free(fj);
 	json_t *regs = registers_trace(persons, n);
 	char *rj = json_dumps(regs, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(regs);
-	buf_printf(&b, ",\"registers\":%s}", rj);
+	buf_printf(b, ",\"registers\":%s}", rj);
 	free(rj);
-	json_t *s = json_stringn_nocheck(b.data, b.len);
-	buf_free(&b);
-	return s;
 }
 
-static json_t *amount_json(bool has, int64_t v)
+/* Drops what the record held, keeping its memory for this decision. */
+static void decision_reset(struct decision *d)
 {
-	return has ? json_integer((json_int_t)v) : json_null();
+	struct cel_arena *mem = d->mem;
+	struct ebba_buf trace = d->trace;
+	cel_arena_reset(mem);
+	buf_reset(&trace);
+	*d = (struct decision){.mem = mem, .trace = trace};
+}
+
+static void fill_decision(struct decision *out, const struct decide_env *env,
+			  const struct application *app, const struct rule_decision *d)
+{
+	out->external_id = keep(out, app->id);
+	out->case_id = keep(out, app->case_id);
+	out->period = keep(out, app->period);
+	out->outcome = keep(out, d->outcome);
+	out->has_amount = d->has_amount;
+	if (d->has_amount) {
+		out->amount = d->amount;
+		out->norm = d->norm;
+		out->costs = d->costs;
+		out->incomes = d->incomes;
+	}
+	out->ruleset_name = keep(out, ruleset_name(env->rules));
+	out->ruleset_version = keep(out, ruleset_version(env->rules));
+	out->ruleset_sha256 = keep(out, ruleset_sha256(env->rules));
+	fill_checks(out, d);
+	fill_flags(out, env, app, d);
+	out->letter = keep(out, d->letter);
 }
 
 int decide_application(const struct decide_env *env, const struct application *app,
 		       const struct case_frame *frame, const struct reg_person *persons,
-		       const char *today, json_t **out, struct ebba_err *err)
+		       const char *today, struct decision *out, struct ebba_err *err)
 {
 	char month[8];
 	/* The period was validated with the document. */
@@ -208,22 +283,13 @@ int decide_application(const struct decide_env *env, const struct application *a
 	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today};
 	struct rule_decision d;
 	cel_arena_reset(env->arena);
+	decision_reset(out);
 	int rc = ruleset_decide(env->rules, &in, env->cfg->allow_reject, env->arena, &d, err);
 	if (rc == 0) {
-		json_t *trace = trace_text(env, &d, frame, persons, app->n_persons, today);
-		json_t *evidence = json_array();
-		for (size_t i = 0; persons && regs && i < app->n_persons; i++)
-			add_evidence(evidence, &persons[i], i, app);
-		*out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-			"external_id", app->id, "case_id", app->case_id, "period", app->period,
-			"outcome", d.outcome, "amount", amount_json(d.has_amount, d.amount),
-			"norm", amount_json(d.has_amount, d.norm), "costs", amount_json(d.has_amount, d.costs),
-			"incomes", amount_json(d.has_amount, d.incomes),
-			"ruleset_name", ruleset_name(env->rules), "ruleset_version", ruleset_version(env->rules),
-			"ruleset_sha256", ruleset_sha256(env->rules), "checks", checks_json(&d),
-			"evidence", evidence, "flags", flags_json(env, app, &d), "trace", trace);
-		if (d.letter)
-			json_object_set_new(*out, "letter", json_string(d.letter));
+		fill_decision(out, env, app, &d);
+		if (regs)
+			fill_evidence(out, persons, app);
+		trace_text(&out->trace, env, &d, frame, persons, app->n_persons, today);
 	}
 	free(regs);
 	return rc;

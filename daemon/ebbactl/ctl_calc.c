@@ -65,6 +65,8 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 	struct cel_arena *arena = cel_arena_new();
 	struct ebba_buf diag = {0};
 	struct case_frame frame;
+	struct decision decision;
+	decision_init(&decision);
 	bool has_frame = strcmp(a->frame, "none") != 0;
 	int rc = CTL_NO;
 	if (read_file_limited(a->file, (size_t)cfg->max_document_bytes, &doc, &err) != 0 ||
@@ -93,15 +95,14 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 		date_today_local(today);
 	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena,
 				 .registers_configured = true, .draw_sample = true};
-	json_t *decision = NULL;
 	if (decide_application(&env, app, has_frame ? &frame : NULL, persons, today, &decision, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl calc: %s", err.msg);
 		goto out;
 	}
-	ctl_print_decision(decision);
-	json_decref(decision);
+	ctl_print_decision(&decision);
 	rc = CTL_OK;
 out:
+	decision_free(&decision);
 	for (size_t i = 0; persons && i < app->n_persons; i++)
 		reg_person_clear(&persons[i]);
 	free(persons);

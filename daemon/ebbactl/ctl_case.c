@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/store/db.h"
+#include "ebba/store/frames.h"
 
 static void usage(FILE *out)
 {
@@ -33,12 +34,7 @@ static int case_set(PGconn *conn, const char *path)
 		return ctl_fail(CTL_NO, "%s", err.msg);
 	}
 	char *json = case_frame_to_json(&frame);
-	const char *params[] = {frame.case_id, json, yaml.data};
-	int rc = db_exec(conn,
-		"insert into ebba.case_frames (case_id, frame, source_yaml) values ($1, $2::jsonb, $3)"
-		" on conflict (case_id) do update set frame = excluded.frame,"
-		" source_yaml = excluded.source_yaml, updated_at = now(), updated_by = current_user",
-		3, params, &err);
+	int rc = frames_put(conn, frame.case_id, json, yaml.data, &err);
 	if (rc == 0)
 		printf("case %s: frame stored\n", frame.case_id);
 	free(json);
@@ -48,21 +44,13 @@ static int case_set(PGconn *conn, const char *path)
 
 static int case_show(PGconn *conn, const char *case_id, bool as_json)
 {
-	const char *params[] = {case_id};
-	PGresult *res = PQexecParams(conn, "select frame::text from ebba.case_frames where case_id = $1",
-				     1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		int rc = ctl_fail(CTL_USAGE, "ebbactl case show: %s", db_result_error(res));
-		PQclear(res);
-		return rc;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return ctl_fail(CTL_NO, "ebbactl case show: no frame for case %s", case_id);
-	}
-	const char *json = PQgetvalue(res, 0, 0);
-	struct case_frame frame;
+	char *json;
 	struct ebba_err err;
+	if (frames_get_json(conn, case_id, &json, &err) != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl case show: %s", err.msg);
+	if (!json)
+		return ctl_fail(CTL_NO, "ebbactl case show: no frame for case %s", case_id);
+	struct case_frame frame;
 	int rc = CTL_OK;
 	if (as_json) {
 		printf("%s\n", json);
@@ -73,7 +61,7 @@ static int case_show(PGconn *conn, const char *case_id, bool as_json)
 		fputs(yaml, stdout);
 		free(yaml);
 	}
-	PQclear(res);
+	free(json);
 	return rc;
 }
 

@@ -5,8 +5,6 @@
 #include "ctl_common.h"
 #include "ebba/store/db.h"
 
-#include <jansson.h>
-
 int ctl_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,49 +41,43 @@ PGconn *ctl_connect(void)
 	return conn;
 }
 
-static const char *jstr(const json_t *o, const char *key)
+static void print_amount(const char *key, bool has, int64_t v)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static void print_amount(const char *key, const json_t *v)
-{
-	if (ctl_globals.porcelain) {
-		if (json_is_integer(v))
-			printf("%s\t%lld\n", key, (long long)json_integer_value(v));
+	if (!has)
 		return;
-	}
-	if (json_is_integer(v))
-		printf("%-10s %lld kr\n", key, (long long)json_integer_value(v));
+	if (ctl_globals.porcelain)
+		printf("%s\t%lld\n", key, (long long)v);
+	else
+		printf("%-10s %lld kr\n", key, (long long)v);
 }
 
-void ctl_print_decision(const json_t *d)
+void ctl_print_decision(const struct decision *d)
 {
 	if (ctl_globals.porcelain)
-		printf("outcome\t%s\n", jstr(d, "outcome"));
+		printf("outcome\t%s\n", d->outcome);
 	else
-		printf("%-10s %s\n", "outcome", jstr(d, "outcome"));
-	print_amount("amount", json_object_get(d, "amount"));
-	print_amount("norm", json_object_get(d, "norm"));
-	print_amount("costs", json_object_get(d, "costs"));
-	print_amount("incomes", json_object_get(d, "incomes"));
-	size_t i;
-	json_t *c;
+		printf("%-10s %s\n", "outcome", d->outcome);
+	print_amount("amount", d->has_amount, d->amount);
+	print_amount("norm", d->has_amount, d->norm);
+	print_amount("costs", d->has_amount, d->costs);
+	print_amount("incomes", d->has_amount, d->incomes);
 	if (!ctl_globals.porcelain)
-		printf("\nchecks (rule set %s %s):\n", jstr(d, "ruleset_name"), jstr(d, "ruleset_version"));
-	json_array_foreach(json_object_get(d, "checks"), i, c) {
+		printf("\nchecks (rule set %s %s):\n", d->ruleset_name, d->ruleset_version);
+	for (size_t i = 0; i < d->n_checks; i++) {
+		const struct decision_check *c = &d->checks[i];
+		const char *result = rule_result_name(c->result);
 		if (ctl_globals.porcelain)
-			printf("check\t%s\t%s\t%s\n", jstr(c, "id"), jstr(c, "result"), jstr(c, "message"));
+			printf("check\t%s\t%s\t%s\n", c->id, result, c->message);
 		else
-			printf("  %-5s %-28s %s\n", jstr(c, "result"), jstr(c, "id"), jstr(c, "message"));
+			printf("  %-5s %-28s %s\n", result, c->id, c->message);
 	}
-	json_array_foreach(json_object_get(d, "flags"), i, c) {
+	for (size_t i = 0; i < d->n_flags; i++) {
+		const char *kind = decision_flag_kind_name(d->flags[i].kind);
 		if (ctl_globals.porcelain)
-			printf("flag\t%s\t%s\n", jstr(c, "kind"), jstr(c, "reason"));
+			printf("flag\t%s\t%s\n", kind, d->flags[i].reason);
 		else
-			printf("flag       %s: %s\n", jstr(c, "kind"), jstr(c, "reason"));
+			printf("flag       %s: %s\n", kind, d->flags[i].reason);
 	}
-	if (!ctl_globals.porcelain && json_object_get(d, "letter"))
-		printf("\nletter:\n%s\n", jstr(d, "letter"));
+	if (!ctl_globals.porcelain && d->letter)
+		printf("\nletter:\n%s\n", d->letter);
 }

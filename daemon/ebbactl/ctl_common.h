@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include "ebba/decide/decision.h"
 #include "ebba/lib/config.h"
 
 /* Loads the configuration named by -c (or the default, if present) into
@@ -17,13 +18,9 @@ PGconn *ctl_connect(void);
 /* Prints one line to stderr and returns status. */
 int ctl_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-
-
-#include <jansson.h>
-
 /*
- * Prints a decision record (as decide_application makes it) for a person,
+ * Prints a decision record (as decide_application fills it) for a person,
  * or with --porcelain in the stable tab-separated form of docs/architecture.md §8.
  */
-void ctl_print_decision(const json_t *decision);
+void ctl_print_decision(const struct decision *decision);
 #endif

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/store/db.h"
+#include "ebba/store/review.h"
 
 static void usage(FILE *out)
 {
@@ -32,24 +33,14 @@ static void usage(FILE *out)
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");
 }
 
-static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ctl_fail(CTL_USAGE, "ebbactl review: %s", db_result_error(res));
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
 static int review_list(PGconn *conn, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"outcome", required_argument, NULL, 'o'}, {"flag", required_argument, NULL, 'f'},
 		{"older-than", required_argument, NULL, 'd'}, {"all", no_argument, NULL, 'a'},
 		{NULL, 0, NULL, 0}};
-	const char *outcome = NULL, *flag = NULL, *days = NULL, *all = "false";
+	const char *outcome = NULL, *flag = NULL, *days = NULL;
+	bool all = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -57,50 +48,32 @@ static int review_list(PGconn *conn, int argc, char **argv)
 		case 'o': outcome = optarg; break;
 		case 'f': flag = optarg; break;
 		case 'd': days = optarg; break;
-		case 'a': all = "true"; break;
+		case 'a': all = true; break;
 		default: usage(stderr); return CTL_USAGE;
 		}
 	}
-	const char *params[] = {outcome, flag, days, all};
-	PGresult *res = query(conn,
-		"select d.id, d.external_id, d.case_id, d.period, d.outcome, coalesce(d.amount::text, '-'),"
-		"  to_char(d.decided_at, 'YYYY-MM-DD HH24:MI'),"
-		"  coalesce((select string_agg(distinct f.kind, ',') from ebba.audit_flags f"
-		"            where f.decision_id = d.id and f.resolved_at is null), '-'),"
-		"  coalesce((select c.message from ebba.decision_checks c where c.decision_id = d.id"
-		"            and c.result in ('fail', 'error') order by c.ordinal limit 1), ''),"
-		"  exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)"
-		" from ebba.decisions d"
-		" where d.decided_by = 'ebba'"
-		"  and ($1::text is null or d.outcome = $1)"
-		"  and ($2::text is null or exists (select 1 from ebba.audit_flags f where f.decision_id = d.id"
-		"       and f.kind = $2 and ($4::bool or f.resolved_at is null)))"
-		"  and ($3::int is null or d.decided_at < now() - make_interval(days => $3::int))"
-		"  and ($4::bool or (not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)"
-		"       and (d.outcome <> 'approved' or exists (select 1 from ebba.audit_flags f"
-		"            where f.decision_id = d.id and f.resolved_at is null))))"
-		" order by d.decided_at, d.id limit 1000",
-		4, params);
-	if (!res)
-		return CTL_USAGE;
-	int n = PQntuples(res);
+	struct review_filter f = {.outcome = outcome, .flag = flag, .older_than = days, .all = all};
+	struct review_list l;
+	struct ebba_err err;
+	if (review_list_load(conn, &f, &l, &err) != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
 	if (!ctl_globals.porcelain)
 		printf("%-8s %-22s %-10s %-7s %-9s %8s %-16s %-16s %s\n", "ID", "APPLICATION", "CASE",
 		       "PERIOD", "OUTCOME", "AMOUNT", "DECIDED", "OPEN FLAGS", "FIRST REASON");
-	for (int i = 0; i < n; i++) {
-		const char *v[10];
-		for (int k = 0; k < 10; k++)
-			v[k] = PQgetvalue(res, i, k);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct review_item *v = &l.rows[i];
 		if (ctl_globals.porcelain)
-			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[0], v[1], v[2], v[3], v[4],
-			       v[5], v[6], v[7], v[8], v[9][0] == 't' ? "reviewed" : "open");
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v->id, v->external_id, v->case_id,
+			       v->period, v->outcome, v->amount, v->decided_at, v->open_flags,
+			       v->first_reason, v->reviewed ? "reviewed" : "open");
 		else
-			printf("%-8s %-22s %-10s %-7s %-9s %8s %-16s %-16s %s\n", v[0], v[1], v[2], v[3],
-			       v[4], v[5], v[6], v[7], v[8]);
+			printf("%-8s %-22s %-10s %-7s %-9s %8s %-16s %-16s %s\n", v->id, v->external_id,
+			       v->case_id, v->period, v->outcome, v->amount, v->decided_at, v->open_flags,
+			       v->first_reason);
 	}
 	if (!ctl_globals.porcelain)
-		printf("%d decision%s\n", n, n == 1 ? "" : "s");
-	PQclear(res);
+		printf("%zu decision%s\n", l.n, l.n == 1 ? "" : "s");
+	review_list_free(&l);
 	return CTL_OK;
 }
 
@@ -112,98 +85,77 @@ static void show_line(const char *key, const char *value)
 		printf("%-16s %s\n", key, value);
 }
 
-static int show_checks(PGconn *conn, const char *id)
+static void show_checks(const struct stored_checks *c)
 {
-	const char *p[] = {id};
-	PGresult *res = query(conn, "select check_id, result, message from ebba.decision_checks"
-				    " where decision_id = $1 order by ordinal, check_id", 1, p);
-	if (!res)
-		return -1;
-	if (!ctl_globals.porcelain && PQntuples(res))
+	if (!ctl_globals.porcelain && c->n)
 		printf("\nchecks:\n");
-	for (int i = 0; i < PQntuples(res); i++) {
+	for (size_t i = 0; i < c->n; i++) {
+		const struct stored_check *k = &c->rows[i];
 		if (ctl_globals.porcelain)
-			printf("check\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			       PQgetvalue(res, i, 2));
+			printf("check\t%s\t%s\t%s\n", k->id, k->result, k->message);
 		else
-			printf("  %-4s %-28s %s\n", PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
-			       PQgetvalue(res, i, 2));
+			printf("  %-4s %-28s %s\n", k->result, k->id, k->message);
 	}
-	PQclear(res);
-	return 0;
 }
 
-static int show_flags_and_evidence(PGconn *conn, const char *id)
+static void show_flags(const struct review_detail *d)
 {
-	const char *p[] = {id};
-	PGresult *res = query(conn, "select kind, reason, coalesce(verdict, ''), coalesce(resolved_by, '')"
-				    " from ebba.audit_flags where decision_id = $1 order by id", 1, p);
-	if (!res)
-		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
+	for (size_t i = 0; i < d->n_flags; i++) {
+		const struct review_flag *f = &d->flags[i];
 		if (ctl_globals.porcelain)
-			printf("flag\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+			printf("flag\t%s\t%s\n", f->kind, f->reason);
 		else
-			printf("%-16s %s: %s%s%s\n", i ? "" : "\nflags:", PQgetvalue(res, i, 0),
-			       PQgetvalue(res, i, 1), *PQgetvalue(res, i, 2) ? " — resolved: " : " (open)",
-			       PQgetvalue(res, i, 2));
+			printf("%-16s %s: %s%s%s\n", i ? "" : "\nflags:", f->kind, f->reason,
+			       *f->verdict ? " — resolved: " : " (open)", f->verdict);
 	}
-	PQclear(res);
-	res = query(conn, "select source, agency, coalesce(person_ref, ''), status, left(sha256, 12),"
-			  " coalesce(octet_length(raw), 0) from ebba.register_evidence"
-			  " where decision_id = $1 order by id", 1, p);
-	if (!res)
-		return -1;
-	if (!ctl_globals.porcelain && PQntuples(res))
+}
+
+static void show_evidence(const struct review_detail *d)
+{
+	if (!ctl_globals.porcelain && d->n_evidence)
 		printf("\nevidence:\n");
-	for (int i = 0; i < PQntuples(res); i++) {
+	for (size_t i = 0; i < d->n_evidence; i++) {
+		const struct review_evidence *e = &d->evidence[i];
 		if (ctl_globals.porcelain)
-			printf("evidence\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+			printf("evidence\t%s\t%s\t%s\t%s\t%s\n", e->source, e->agency, e->person_ref,
+			       e->status, e->sha256_prefix);
 		else
-			printf("  %-10s %-5s %-14s %-12s sha256 %s… (%s bytes)\n", PQgetvalue(res, i, 0),
-			       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-			       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+			printf("  %-10s %-5s %-14s %-12s sha256 %s… (%s bytes)\n", e->source, e->agency,
+			       e->person_ref, e->status, e->sha256_prefix, e->bytes);
 	}
-	PQclear(res);
-	return 0;
 }
 
 static int review_show(PGconn *conn, const char *id)
 {
-	const char *p[] = {id};
-	PGresult *res = query(conn,
-		"select external_id, case_id, period, outcome, coalesce(amount::text, ''),"
-		" coalesce(norm::text, ''), coalesce(costs::text, ''), coalesce(incomes::text, ''),"
-		" ruleset_name || ' ' || ruleset_version, ruleset_sha256, decided_by,"
-		" to_char(decided_at, 'YYYY-MM-DD HH24:MI:SS'), coalesce(note, ''),"
-		" coalesce(reviews_decision_id::text, ''),"
-		" (select string_agg(r.id || ' by ' || r.decided_by || ': ' || r.outcome, '; ')"
-		"    from ebba.decisions r where r.reviews_decision_id = d.id),"
-		" exists (select 1 from ebba.letters l where l.decision_id = d.id)"
-		" from ebba.decisions d where d.id = $1::bigint", 1, p);
-	if (!res)
-		return CTL_USAGE;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	struct review_detail d;
+	struct ebba_err err;
+	bool found;
+	if (review_detail_load(conn, id, &d, &found, &err) != 0) {
+		review_detail_free(&d);
+		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
+	}
+	if (!found) {
+		review_detail_free(&d);
 		return ctl_fail(CTL_NO, "ebbactl review show: no decision %s", id);
 	}
 	static const char *const keys[] = {"application", "case", "period", "outcome", "amount",
 					   "norm", "costs", "incomes", "ruleset", "ruleset_sha256",
 					   "decided_by", "decided_at", "note", "reviews"};
+	const char *values[] = {d.external_id, d.case_id, d.period, d.outcome, d.amount, d.norm,
+				d.costs, d.incomes, d.ruleset, d.ruleset_sha256, d.decided_by,
+				d.decided_at, d.note, d.reviews};
 	if (!ctl_globals.porcelain)
 		printf("decision %s\n", id);
-	for (int k = 0; k < 14; k++) {
-		const char *v = PQgetvalue(res, 0, k);
-		if (*v || ctl_globals.porcelain)
-			show_line(ctl_globals.porcelain && k == 0 ? "application" : keys[k], v);
-	}
-	if (!PQgetisnull(res, 0, 14))
-		show_line("reviewed", PQgetvalue(res, 0, 14));
-	show_line("letter", PQgetvalue(res, 0, 15)[0] == 't' ? "yes" : "no");
-	PQclear(res);
-	if (show_checks(conn, id) != 0 || show_flags_and_evidence(conn, id) != 0)
-		return CTL_USAGE;
+	for (int k = 0; k < 14; k++)
+		if (*values[k] || ctl_globals.porcelain)
+			show_line(keys[k], values[k]);
+	if (d.reviewed)
+		show_line("reviewed", d.reviewed);
+	show_line("letter", d.has_letter ? "yes" : "no");
+	show_checks(&d.checks);
+	show_flags(&d);
+	show_evidence(&d);
+	review_detail_free(&d);
 	return CTL_OK;
 }
 
@@ -254,28 +206,6 @@ static int check_resolution(const struct resolution *r)
 	return CTL_OK;
 }
 
-/* One statement: the caseworker's decision and the flags' verdicts commit
- * together or not at all; a second review of the same decision is refused. */
-static const char RESOLVE_SQL[] =
-	"with orig as ("
-	"  select * from ebba.decisions where id = $1::bigint and decided_by = 'ebba'"
-	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"  for update"
-	"), ins as ("
-	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
-	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
-	"    decided_by, note)"
-	"  select id, external_id, case_id, period,"
-	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
-	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, $5, $4"
-	"  from orig returning id"
-	"), fl as ("
-	"  update ebba.audit_flags set resolved_at = now(), resolved_by = $5, verdict = $2"
-	"  where decision_id in (select id from orig) and resolved_at is null returning id"
-	")"
-	" select (select id from ins), (select count(*) from fl)";
-
 static int review_resolve(PGconn *conn, int argc, char **argv)
 {
 	struct resolution r = {0};
@@ -286,18 +216,19 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 	int rc = check_resolution(&r);
 	if (rc != CTL_OK)
 		return rc;
-	const char *p[] = {r.id, r.verdict, r.amount, r.note, r.by};
-	PGresult *res = query(conn, RESOLVE_SQL, 5, p);
-	if (!res)
-		return CTL_USAGE;
-	if (PQgetisnull(res, 0, 0)) {
-		PQclear(res);
+	struct review_resolution res = {.decision_id = r.id, .verdict = r.verdict, .amount = r.amount,
+					.note = r.note, .by = r.by};
+	struct ebba_err err;
+	bool resolved;
+	int64_t new_id = 0;
+	long flags = 0;
+	if (review_resolve_decision(conn, &res, &resolved, &new_id, &flags, &err) != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
+	if (!resolved)
 		return ctl_fail(CTL_NO, "ebbactl review resolve: decision %s is not an open decision by ebba"
 				" (no such decision, or it was already reviewed)", r.id);
-	}
-	printf("decision %s resolved by %s as decision %s (%s); %s audit flag(s) resolved\n", r.id, r.by,
-	       PQgetvalue(res, 0, 0), r.verdict, PQgetvalue(res, 0, 1));
-	PQclear(res);
+	printf("decision %s resolved by %s as decision %lld (%s); %ld audit flag(s) resolved\n", r.id,
+	       r.by, (long long)new_id, r.verdict, flags);
 	return CTL_OK;
 }
 

@@ -10,7 +10,7 @@
 #include "ebba/lib/config.h"
 #include "ctl.h"
 #include "ctl_common.h"
-#include "ebba/store/db.h"
+#include "ebba/store/queue.h"
 
 static void usage(FILE *out)
 {

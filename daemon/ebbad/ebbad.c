@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "ebba/lib/config.h"
-#include "ebba/store/db.h"
+#include "ebba/store/queue.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/pnr.h"
 #include "service.h"
@@ -102,7 +102,7 @@ static void nap(struct daemon *d, int ms)
 static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
 {
 	PGconn *conn = db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
-	if (conn && db_exec(conn, "listen ebba_inbox", 0, NULL, err) != 0) {
+	if (conn && queue_listen(conn, err) != 0) {
 		PQfinish(conn);
 		return NULL;
 	}
@@ -212,23 +212,6 @@ static void reload(struct daemon *d)
 		service_ready("configuration and rules reloaded");
 }
 
-/* Pending and leased rows, from the partial index of claimable rows. */
-static int queue_depth(struct daemon *d, long *pending, long *processing)
-{
-	PGresult *res = PQexec(d->conn,
-		"select count(*) filter (where state = 'pending'),"
-		" count(*) filter (where state = 'processing')"
-		" from ebba.inbox where state in ('pending', 'processing')");
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (ok) {
-		*pending = atol(PQgetvalue(res, 0, 0));
-		*processing = atol(PQgetvalue(res, 0, 1));
-		d->db_ok_usec = now_usec();
-	}
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 /* STATUS=: queue depth, the rate since the last report, totals. */
 static void report_status(struct daemon *d, bool force)
 {
@@ -239,14 +222,17 @@ static void report_status(struct daemon *d, bool force)
 	double secs = (double)(now - d->status_usec) / 1e6;
 	double rate = secs > 0 ? (double)(done - d->status_done) / secs : 0.0;
 	long pending = 0, processing = 0;
-	if (connection_lost(d) || queue_depth(d, &pending, &processing) != 0)
+	struct ebba_err err;
+	if (connection_lost(d) || queue_depth(d->conn, &pending, &processing, &err) != 0) {
 		service_status("queue depth unknown (database not answering); %.1f applications/s; "
 			       "%ld decided, %ld quarantined since start",
 			       rate, d->stats.decided, d->stats.quarantined);
-	else
+	} else {
+		d->db_ok_usec = now;
 		service_status("%ld pending, %ld in progress; %.1f applications/s; "
 			       "%ld decided, %ld quarantined since start",
 			       pending, processing, rate, d->stats.decided, d->stats.quarantined);
+	}
 	d->status_usec = now;
 	d->status_done = done;
 }
@@ -294,12 +280,8 @@ static void wait_for_work(struct daemon *d)
 	if (wd && (uint64_t)ms * 1000u > wd / 4)
 		ms = (int)(wd / 4000u);
 	int n = poll(pfd, 2, ms);
-	if (n > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))) {
-		PQconsumeInput(d->conn);
-		PGnotify *note;
-		while ((note = PQnotifies(d->conn)))
-			PQfreemem(note);
-	}
+	if (n > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
+		queue_drain_notifications(d->conn);
 }
 
 static int run(struct daemon *d)

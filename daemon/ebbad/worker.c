@@ -5,14 +5,12 @@
  *   parse and validate every document (bad ones are quarantined)
  *   -> read the frames of all the batch's cases in one query
  *   -> every register look-up of the batch in flight at once
- *   -> decide each application (decide.c)
- *   -> one fenced completion statement with every result (queue.c)
+ *   -> decide each application into its decision record (decide.c)
+ *   -> one fenced completion transaction with every result (queue_complete.c)
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
@@ -20,6 +18,8 @@
 #include "ebba/lib/log.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
+#include "ebba/store/frames.h"
+#include "ebba/store/queue.h"
 #include "service.h"
 #include "worker.h"
 
@@ -46,6 +46,8 @@ struct worker {
 	struct worker_set set;
 	struct cel_arena *arena;
 	struct slot *slots;
+	struct decision *decisions;    /* one per slot, kept between batches */
+	struct queue_result *results;
 	size_t slots_cap;
 };
 
@@ -130,15 +132,13 @@ void worker_free(struct worker *w)
 		return;
 	set_free(&w->set);
 	cel_arena_free(w->arena);
+	for (size_t i = 0; i < w->slots_cap; i++)
+		decision_free(&w->decisions[i]);
+	free(w->decisions);
+	free(w->results);
 	free(w->slots);
 	free(w->owner);
 	free(w);
-}
-
-static json_t *result_base(const struct queue_item *it, const char *state, const char *error)
-{
-	return json_pack("{s:I, s:i, s:s, s:s?}", "inbox_id", (json_int_t)it->id,
-			 "attempt", it->attempt, "state", state, "error", error);
 }
 
 static void parse_slot(struct worker *w, struct slot *s)
@@ -165,39 +165,15 @@ static void parse_slot(struct worker *w, struct slot *s)
 /* The frames of every case in the batch, in one round trip. */
 static int load_frames(PGconn *conn, struct slot *slots, size_t n, struct ebba_err *err)
 {
-	json_t *ids = json_array();
+	struct frame_slot *want = xcalloc(n, sizeof(*want));
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (slots[i].app)
-			json_array_append_new(ids, json_string(slots[i].app->case_id));
-	char *text = json_dumps(ids, JSON_COMPACT);
-	json_decref(ids);
-	const char *params[] = {text};
-	PGresult *res = PQexecParams(conn,
-		"select case_id, frame::text from ebba.case_frames"
-		" where case_id in (select jsonb_array_elements_text($1::jsonb))",
-		1, NULL, params, NULL, NULL, 0);
-	free(text);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading case frames: %s", db_result_error(res));
-		PQclear(res);
-		return -1;
-	}
-	for (int r = 0; r < PQntuples(res); r++) {
-		const char *case_id = PQgetvalue(res, r, 0);
-		const char *json = PQgetvalue(res, r, 1);
-		for (size_t i = 0; i < n; i++) {
-			if (!slots[i].app || strcmp(slots[i].app->case_id, case_id) != 0)
-				continue;
-			struct ebba_err ferr;
-			/* A stored frame that no longer validates is as good as none:
-			 * the rules then refer the application to a person. */
-			slots[i].has_frame = case_frame_from_json(json, strlen(json), &slots[i].frame, &ferr) == 0;
-			if (!slots[i].has_frame)
-				log_warn("case %s: stored frame is invalid: %s", case_id, ferr.msg);
-		}
-	}
-	PQclear(res);
-	return 0;
+			want[k++] = (struct frame_slot){.case_id = slots[i].app->case_id,
+				.frame = &slots[i].frame, .found = &slots[i].has_frame};
+	int rc = frames_load_batch(conn, want, k, err);
+	free(want);
+	return rc;
 }
 
 static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struct ebba_err *err)
@@ -224,28 +200,31 @@ static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struc
 	return rc;
 }
 
-static json_t *decide_slot(struct worker *w, struct slot *s, const char *today,
-			   struct worker_stats *st)
+/* Fills *r for the slot; false when it is left to be retried. */
+static bool decide_slot(struct worker *w, struct slot *s, struct decision *rec, const char *today,
+			struct queue_result *r, struct worker_stats *st)
 {
+	*r = (struct queue_result){.inbox_id = s->item->id, .attempt = s->item->attempt};
 	if (!s->app) {
 		st->quarantined++;
-		return result_base(s->item, "quarantined", s->error);
+		r->state = QUEUE_QUARANTINED;
+		r->error = s->error;
+		return true;
 	}
 	struct decide_env env = {.rules = w->set.rules, .cfg = w->cfg, .arena = w->arena,
 				 .registers_configured = w->set.regs != NULL, .draw_sample = true};
-	json_t *decision = NULL;
 	struct ebba_err err;
 	if (decide_application(&env, s->app, s->has_frame ? &s->frame : NULL, s->persons, today,
-			       &decision, &err) != 0) {
+			       rec, &err) != 0) {
 		/* Not a data problem (those become referrals): leave the row to be
 		 * retried, and quarantined after max_attempts. */
 		log_error("application %s: %s", s->app->id, err.msg);
-		return NULL;
+		return false;
 	}
 	st->decided++;
-	json_t *r = result_base(s->item, "decided", NULL);
-	json_object_set_new(r, "decision", decision);
-	return r;
+	r->state = QUEUE_DECIDED;
+	r->decision = rec;
+	return true;
 }
 
 static void slots_release(struct slot *slots, size_t n)
@@ -259,14 +238,24 @@ static void slots_release(struct slot *slots, size_t n)
 	}
 }
 
+/* Room for n slots; the decision records are set up once and reused. */
+static void slots_reserve(struct worker *w, size_t n)
+{
+	if (n <= w->slots_cap)
+		return;
+	w->slots = xrealloc(w->slots, n * sizeof(*w->slots));
+	w->decisions = xrealloc(w->decisions, n * sizeof(*w->decisions));
+	w->results = xrealloc(w->results, n * sizeof(*w->results));
+	for (size_t i = w->slots_cap; i < n; i++)
+		decision_init(&w->decisions[i]);
+	w->slots_cap = n;
+}
+
 int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
 		     struct worker_stats *stats, struct ebba_err *err)
 {
 	size_t n = batch->count;
-	if (n > w->slots_cap) {
-		w->slots = xrealloc(w->slots, n * sizeof(*w->slots));
-		w->slots_cap = n;
-	}
+	slots_reserve(w, n);
 	struct slot *slots = w->slots;
 	memset(slots, 0, n * sizeof(*slots));
 	/* A stopping daemon takes on no more of the batch once its grace time
@@ -286,15 +275,12 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	char today[11];
 	date_today_local(today);
 	struct worker_stats st = {0};
-	json_t *results = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *r = decide_slot(w, &slots[i], today, &st);
-		if (r)
-			json_array_append_new(results, r);
-	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (decide_slot(w, &slots[i], &w->decisions[i], today, &w->results[k], &st))
+			k++;
 	long completed = 0;
-	rc = queue_complete_results(conn, w->owner, results, &completed, err);
-	json_decref(results);
+	rc = queue_complete(conn, w->owner, w->results, k, &completed, err);
 	if (rc != 0)
 		goto out;
 	long lost = (long)(st.decided + st.quarantined) - completed;

@@ -9,7 +9,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/config.h"
-#include "ebba/store/db.h"
+#include "ebba/store/queue.h"
 #include "ebba/lib/error.h"
 
 struct worker;

@@ -14,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "ebba/store/db.h"
+#include "ebba/store/queue.h"
 
 static const char CLAIM_SQL[] =
 	"with c as ("
@@ -30,15 +28,6 @@ static const char CLAIM_SQL[] =
 	" returning i.id, i.attempts, i.external_id,"
 	"   case when octet_length(i.payload) <= $4::int then i.payload end,"
 	"   octet_length(i.payload)";
-
-/*
- * results_json: [{"inbox_id":N, "attempt":N, "state":"decided"|"quarantined",
- *   "error":TEXT|null, "decision":{...}|null}], where decision has the
- * decisions columns plus arrays "checks", "evidence", "flags" and an
- * optional "letter".  Evidence bytes are "raw_hex" (hex) or "raw" (base64);
- * "trace" is an object or JSON text in a string.  Written with COPY by
- * queue_complete_results() (queue_complete.c).
- */
 
 void queue_batch_free(struct queue_batch *b)
 {
@@ -89,18 +78,6 @@ int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 	return 0;
 }
 
-int queue_complete(PGconn *conn, const char *owner, const char *results_json,
-		   long *completed, struct ebba_err *err)
-{
-	json_error_t jerr;
-	json_t *results = json_loads(results_json, 0, &jerr);
-	if (!results)
-		return ebba_errf(err, "completing a batch: results: %s", jerr.text);
-	int rc = queue_complete_results(conn, owner, results, completed, err);
-	json_decref(results);
-	return rc;
-}
-
 static char *id_array(const struct queue_batch *b)
 {
 	struct ebba_buf s = {0};
@@ -147,6 +124,36 @@ int queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err)
 	}
 	PQclear(res);
 	return 0;
+}
+
+int queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *err)
+{
+	PGresult *res = PQexec(conn,
+		"select count(*) filter (where state = 'pending'),"
+		" count(*) filter (where state = 'processing')"
+		" from ebba.inbox where state in ('pending', 'processing')");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "counting the queue: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*pending = atol(PQgetvalue(res, 0, 0));
+	*processing = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+int queue_listen(PGconn *conn, struct ebba_err *err)
+{
+	return db_exec(conn, "listen ebba_inbox", 0, NULL, err);
+}
+
+void queue_drain_notifications(PGconn *conn)
+{
+	PQconsumeInput(conn);
+	PGnotify *note;
+	while ((note = PQnotifies(conn)))
+		PQfreemem(note);
 }
 
 int queue_insert(PGconn *conn, const char *external_id, const char *case_id,

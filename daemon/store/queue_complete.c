@@ -20,76 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "ebba/lib/base64.h"
-#include "ebba/store/db.h"
-
-/* ---------------------------------------------------------- COPY text */
-
-/* A text field in COPY text format: backslash escapes, \N for NULL. */
-static void put_field(struct ebba_buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "\\N");
-		return;
-	}
-	buf_reserve(b, strlen(s) + 8);
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\': buf_append(b, "\\\\", 2); break;
-		case '\t': buf_append(b, "\\t", 2); break;
-		case '\n': buf_append(b, "\\n", 2); break;
-		case '\r': buf_append(b, "\\r", 2); break;
-		default: b->data[b->len++] = *s;
-		}
-	}
-	b->data[b->len] = '\0';
-}
-
-static void put_sep(struct ebba_buf *b, bool last)
-{
-	buf_putc(b, last ? '\n' : '\t');
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* An integer member, or NULL. */
-static void put_int(struct ebba_buf *b, const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	if (json_is_integer(v))
-		buf_printf(b, "%lld", (long long)json_integer_value(v));
-	else
-		buf_puts(b, "\\N");
-}
-
-/* bytea from base64 (see queue.c for the shape), as COPY text hex input ("\\x" with the backslash escaped). */
-static int put_bytea_b64(struct ebba_buf *b, const char *b64, struct ebba_buf *tmp,
-			 struct ebba_err *err)
-{
-	if (!b64) {
-		buf_puts(b, "\\N");
-		return 0;
-	}
-	if (base64_decode(b64, strlen(b64), SIZE_MAX, tmp, err) != 0)
-		return ebba_err_prefix(err, "evidence");
-	buf_reserve(b, 3 + 2 * tmp->len);
-	buf_append(b, "\\\\x", 3);
-	hex_encode(tmp->data, tmp->len, b->data + b->len);
-	b->len += 2 * tmp->len;
-	return 0;
-}
+#include "ebba/store/queue.h"
+#include "pg_text.h"
 
 /* ------------------------------------------------------------- tables */
 
 /* What goes to each table, as COPY text. */
 struct copy_set {
 	struct ebba_buf decisions, checks, evidence, flags, letters;
-	struct ebba_buf tmp;
 };
 
 /*
@@ -110,115 +48,87 @@ static struct copy_set *copy_set_take(void)
 	return &kept;
 }
 
-/* An id and a tab, without the cost of printf. */
-static void put_id(struct ebba_buf *b, long long id)
+static void put_text(struct ebba_buf *b, const char *s)
 {
-	char tmp[24];
-	size_t n = 0;
-	unsigned long long v = id < 0 ? 0 : (unsigned long long)id;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_reserve(b, n + 1);
-	while (n)
-		b->data[b->len++] = tmp[--n];
-	b->data[b->len++] = '\t';
-	b->data[b->len] = '\0';
+	pg_copy_field(b, s);
+	pg_copy_sep(b, false);
 }
 
-static void add_decision(struct copy_set *c, long long id, long long inbox_id, const json_t *d)
+static void put_amount(struct ebba_buf *b, bool has, int64_t v)
+{
+	if (has)
+		pg_copy_int(b, v);
+	else
+		buf_puts(b, "\\N");
+	pg_copy_sep(b, false);
+}
+
+static void add_decision(struct copy_set *c, int64_t id, int64_t inbox_id, const struct decision *d)
 {
 	struct ebba_buf *b = &c->decisions;
-	static const char *const texts[] = {"external_id", "case_id", "period", "outcome"};
-	static const char *const amounts[] = {"amount", "norm", "costs", "incomes"};
-	static const char *const ruleset[] = {"ruleset_name", "ruleset_version", "ruleset_sha256"};
-	put_id(b, id);
-	put_id(b, inbox_id);
-	for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
-		put_field(b, str(d, texts[i]));
-		put_sep(b, false);
-	}
-	for (size_t i = 0; i < ARRAY_LEN(amounts); i++) {
-		put_int(b, d, amounts[i]);
-		put_sep(b, false);
-	}
-	for (size_t i = 0; i < ARRAY_LEN(ruleset); i++) {
-		put_field(b, str(d, ruleset[i]));
-		put_sep(b, false);
-	}
-	/* decide_application() hands over the trace as JSON text already. */
-	const json_t *trace = json_object_get(d, "trace");
-	if (json_is_string(trace)) {
-		put_field(b, json_string_value(trace));
-	} else {
-		char *t = trace && !json_is_null(trace) ? json_dumps(trace, JSON_COMPACT) : NULL;
-		put_field(b, t);
-		free(t);
-	}
-	put_sep(b, true);
+	pg_copy_id(b, id);
+	pg_copy_id(b, inbox_id);
+	put_text(b, d->external_id);
+	put_text(b, d->case_id);
+	put_text(b, d->period);
+	put_text(b, d->outcome);
+	put_amount(b, d->has_amount, d->amount);
+	put_amount(b, d->has_amount, d->norm);
+	put_amount(b, d->has_amount, d->costs);
+	put_amount(b, d->has_amount, d->incomes);
+	put_text(b, d->ruleset_name);
+	put_text(b, d->ruleset_version);
+	put_text(b, d->ruleset_sha256);
+	pg_copy_field(b, d->trace.len ? d->trace.data : NULL);
+	pg_copy_sep(b, true);
 }
 
-static void add_checks(struct copy_set *c, long long id, const json_t *d)
+static void add_checks(struct copy_set *c, int64_t id, const struct decision *d)
 {
-	size_t i;
-	const json_t *ck;
-	json_array_foreach(json_object_get(d, "checks"), i, ck) {
-		const char *msg = str(ck, "message");
-		put_id(&c->checks, id);
-		put_field(&c->checks, str(ck, "id"));
-		put_sep(&c->checks, false);
-		put_field(&c->checks, str(ck, "result"));
-		put_sep(&c->checks, false);
-		put_field(&c->checks, msg ? msg : "");
-		put_sep(&c->checks, false);
-		put_field(&c->checks, str(ck, "outcome"));
-		buf_printf(&c->checks, "\t%zu\n", i + 1);
+	struct ebba_buf *b = &c->checks;
+	for (size_t i = 0; i < d->n_checks; i++) {
+		const struct decision_check *ck = &d->checks[i];
+		pg_copy_id(b, id);
+		put_text(b, ck->id);
+		put_text(b, rule_result_name(ck->result));
+		put_text(b, ck->message ? ck->message : "");
+		put_text(b, ck->outcome);
+		pg_copy_int(b, ck->ordinal);
+		pg_copy_sep(b, true);
 	}
 }
 
-static int add_evidence(struct copy_set *c, long long id, const json_t *d, struct ebba_err *err)
+static void add_evidence(struct copy_set *c, int64_t id, const struct decision *d)
 {
-	static const char *const texts[] = {"source", "agency", "person_ref", "status", "fetched_at",
-					    "sha256"};
-	size_t i;
-	const json_t *e;
-	json_array_foreach(json_object_get(d, "evidence"), i, e) {
-		put_id(&c->evidence, id);
-		for (size_t k = 0; k < ARRAY_LEN(texts); k++) {
-			put_field(&c->evidence, str(e, texts[k]));
-			put_sep(&c->evidence, false);
-		}
-		const char *hex = str(e, "raw_hex");
-		if (hex) {
-			buf_puts(&c->evidence, "\\\\x");
-			buf_puts(&c->evidence, hex);
-		} else if (put_bytea_b64(&c->evidence, str(e, "raw"), &c->tmp, err) != 0) {
-			return -1;
-		}
-		put_sep(&c->evidence, true);
+	struct ebba_buf *b = &c->evidence;
+	for (size_t i = 0; i < d->n_evidence; i++) {
+		const struct decision_evidence *e = &d->evidence[i];
+		pg_copy_id(b, id);
+		put_text(b, e->source);
+		put_text(b, e->agency);
+		put_text(b, e->person_ref);
+		put_text(b, e->status);
+		put_text(b, e->fetched_at);
+		put_text(b, e->sha256);
+		pg_copy_bytea(b, e->raw, e->raw_len);
+		pg_copy_sep(b, true);
 	}
-	return 0;
 }
 
-static void add_flags_letter(struct copy_set *c, long long id, const json_t *d)
+static void add_flags_letter(struct copy_set *c, int64_t id, const struct decision *d)
 {
-	size_t i;
-	const json_t *f;
-	json_array_foreach(json_object_get(d, "flags"), i, f) {
-		put_id(&c->flags, id);
-		put_field(&c->flags, str(f, "kind"));
-		put_sep(&c->flags, false);
-		put_field(&c->flags, str(f, "reason"));
-		put_sep(&c->flags, false);
-		put_field(&c->flags, str(f, "draw"));
-		put_sep(&c->flags, true);
+	for (size_t i = 0; i < d->n_flags; i++) {
+		const struct decision_flag *f = &d->flags[i];
+		pg_copy_id(&c->flags, id);
+		put_text(&c->flags, decision_flag_kind_name(f->kind));
+		put_text(&c->flags, f->reason);
+		pg_copy_field(&c->flags, f->draw);
+		pg_copy_sep(&c->flags, true);
 	}
-	const char *letter = str(d, "letter");
-	if (letter) {
-		put_id(&c->letters, id);
-		put_field(&c->letters, letter);
-		put_sep(&c->letters, true);
+	if (d->letter) {
+		pg_copy_id(&c->letters, id);
+		pg_copy_field(&c->letters, d->letter);
+		pg_copy_sep(&c->letters, true);
 	}
 }
 
@@ -256,22 +166,6 @@ static int copy_in(PGconn *conn, const char *sql, const struct ebba_buf *rows,
 	return rc;
 }
 
-/* An array literal element: quoted, with " and \ escaped; NULL unquoted. */
-static void put_array_text(struct ebba_buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "NULL");
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 static const char FENCE_SQL[] =
 	"update ebba.inbox i set state = r.state, error = r.error,"
 	"  lease_owner = null, lease_expires = null, updated_at = now()"
@@ -280,23 +174,26 @@ static const char FENCE_SQL[] =
 	"   and i.state = 'processing'"
 	" returning i.id";
 
+static const char *outcome_name(enum queue_outcome o)
+{
+	return o == QUEUE_DECIDED ? "decided" : "quarantined";
+}
+
 /* Updates the rows still leased to owner; fenced[i] says whether results[i] was. */
-static int fence(PGconn *conn, const char *owner, const json_t *results, bool *fenced,
-		 long *count, struct ebba_err *err)
+static int fence(PGconn *conn, const char *owner, const struct queue_result *results, size_t n,
+		 bool *fenced, long *count, struct ebba_err *err)
 {
 	struct ebba_buf a[4] = {{0}};
-	size_t i;
-	const json_t *r;
 	for (int k = 0; k < 4; k++)
 		buf_putc(&a[k], '{');
-	json_array_foreach(results, i, r) {
+	for (size_t i = 0; i < n; i++) {
 		const char *sep = i ? "," : "";
-		buf_printf(&a[0], "%s%lld", sep, (long long)json_integer_value(json_object_get(r, "inbox_id")));
-		buf_printf(&a[1], "%s%lld", sep, (long long)json_integer_value(json_object_get(r, "attempt")));
+		buf_printf(&a[0], "%s%lld", sep, (long long)results[i].inbox_id);
+		buf_printf(&a[1], "%s%d", sep, results[i].attempt);
 		buf_puts(&a[2], sep);
-		put_array_text(&a[2], str(r, "state"));
+		pg_array_text(&a[2], outcome_name(results[i].state));
 		buf_puts(&a[3], sep);
-		put_array_text(&a[3], str(r, "error"));
+		pg_array_text(&a[3], results[i].error);
 	}
 	for (int k = 0; k < 4; k++)
 		buf_putc(&a[k], '}');
@@ -310,17 +207,12 @@ static int fence(PGconn *conn, const char *owner, const json_t *results, bool *f
 		return -1;
 	}
 	*count = PQntuples(res);
-	size_t n = json_array_size(results);
-	long long *inbox = xcalloc(n, sizeof(*inbox));
-	json_array_foreach(results, i, r)
-		inbox[i] = json_integer_value(json_object_get(r, "inbox_id"));
 	for (int t = 0; t < PQntuples(res); t++) {
 		long long id = atoll(PQgetvalue(res, t, 0));
-		for (i = 0; i < n; i++)
-			if (inbox[i] == id)
+		for (size_t i = 0; i < n; i++)
+			if (results[i].inbox_id == id)
 				fenced[i] = true;
 	}
-	free(inbox);
 	PQclear(res);
 	return 0;
 }
@@ -345,23 +237,20 @@ static int next_ids(PGconn *conn, size_t n, long long *ids, struct ebba_err *err
 	return 0;
 }
 
-static int build_rows(const json_t *results, const bool *fenced, const long long *ids,
-		      struct copy_set *c, struct ebba_err *err)
+static void build_rows(const struct queue_result *results, size_t n, const bool *fenced,
+		       const long long *ids, struct copy_set *c)
 {
-	size_t i, k = 0;
-	const json_t *r;
-	json_array_foreach(results, i, r) {
-		const json_t *d = json_object_get(r, "decision");
-		if (!fenced[i] || !json_is_object(d))
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct decision *d = results[i].decision;
+		if (!fenced[i] || !d)
 			continue;
-		long long id = ids[k++];
-		add_decision(c, id, json_integer_value(json_object_get(r, "inbox_id")), d);
+		int64_t id = ids[k++];
+		add_decision(c, id, results[i].inbox_id, d);
 		add_checks(c, id, d);
-		if (add_evidence(c, id, d, err) != 0)
-			return -1;
+		add_evidence(c, id, d);
 		add_flags_letter(c, id, d);
 	}
-	return 0;
 }
 
 static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *err)
@@ -381,43 +270,39 @@ static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *e
 }
 
 /* Everything after begin; the caller commits or rolls back. */
-static int complete_in_tx(PGconn *conn, const char *owner, const json_t *results,
-			  long *completed, struct ebba_err *err)
+static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_result *results,
+			  size_t n, long *completed, struct ebba_err *err)
 {
-	size_t n = json_array_size(results);
-	bool *fenced = xcalloc(n ? n : 1, sizeof(*fenced));
+	bool *fenced = xcalloc(n, sizeof(*fenced));
 	long long *ids = NULL;
-	struct copy_set *c = copy_set_take();
-	int rc = fence(conn, owner, results, fenced, completed, err);
-	size_t k = 0, i;
-	const json_t *r;
-	json_array_foreach(results, i, r)
-		if (fenced[i] && json_is_object(json_object_get(r, "decision")))
+	int rc = fence(conn, owner, results, n, fenced, completed, err);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fenced[i] && results[i].decision)
 			k++;
 	if (rc == 0 && k > 0) {
 		ids = xcalloc(k, sizeof(*ids));
 		rc = next_ids(conn, k, ids, err);
-		if (rc == 0)
-			rc = build_rows(results, fenced, ids, c, err);
-		if (rc == 0)
+		if (rc == 0) {
+			struct copy_set *c = copy_set_take();
+			build_rows(results, n, fenced, ids, c);
 			rc = write_rows(conn, c, err);
+		}
 	}
 	free(ids);
 	free(fenced);
 	return rc;
 }
 
-int queue_complete_results(PGconn *conn, const char *owner, const json_t *results,
-			   long *completed, struct ebba_err *err)
+int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
+		   size_t n, long *completed, struct ebba_err *err)
 {
 	*completed = 0;
-	if (!json_is_array(results))
-		return ebba_errf(err, "completing a batch: results are not an array");
-	if (json_array_size(results) == 0)
+	if (n == 0)
 		return 0;
 	if (exec_ok(conn, "begin", err) != 0)
 		return ebba_err_prefix(err, "completing a batch");
-	if (complete_in_tx(conn, owner, results, completed, err) != 0) {
+	if (complete_in_tx(conn, owner, results, n, completed, err) != 0) {
 		/* The connection may be gone; a failed rollback changes nothing. */
 		PQclear(PQexec(conn, "rollback"));
 		*completed = 0;

@@ -1,6 +1,6 @@
 /*
  * One application from "what the registers answered" to the decision
- * record that queue_complete() writes.  The daemon, `ebbactl calc` and
+ * record (decision.h) that queue_complete() writes.  The daemon, `ebbactl calc` and
  * `ebbactl replay` all decide through decide_application(), so an offline
  * calculation and a replay are the daemon's own decision, not an imitation.
  */
@@ -9,11 +9,10 @@
 
 #include <stdbool.h>
 
-#include <jansson.h>
-
 #include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
 #include "ebba/cel/cel.h"
+#include "ebba/decide/decision.h"
 #include "ebba/lib/config.h"
 #include "ebba/lib/error.h"
 #include "ebba/registers/registers.h"
@@ -28,18 +27,15 @@ struct decide_env {
 };
 
 /*
- * Decides app.  frame may be NULL (no frame for the case); persons is
- * app->n_persons entries of what the registers answered (may be NULL when
- * !registers_configured).  today is "YYYY-MM-DD".  On success *out is a new
- * JSON object with the decisions columns and arrays "checks", "evidence",
- * "flags", an optional "letter" and a "trace" holding everything replay
- * needs besides the stored document and evidence (the frame, the date).
- * For speed the trace is JSON text in a string (not an object) and each
- * evidence's bytes are hex in "raw_hex"; queue_complete_results() writes
- * both as they are.
+ * Decides app into *out, which must have been through decision_init();
+ * whatever it held is dropped (its memory is reused).  frame may be NULL
+ * (no frame for the case); persons is app->n_persons entries of what the
+ * registers answered (may be NULL when !registers_configured), and must
+ * outlive the use of *out: its evidence bytes are borrowed (decision.h).
+ * today is "YYYY-MM-DD".  On failure *out holds no decision.
  */
 int decide_application(const struct decide_env *env, const struct application *app,
 		       const struct case_frame *frame, const struct reg_person *persons,
-		       const char *today, json_t **out, struct ebba_err *err);
+		       const char *today, struct decision *out, struct ebba_err *err);
 
 #endif

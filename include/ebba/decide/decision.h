@@ -1,0 +1,80 @@
+/*
+ * The decision record: everything decide_application() concludes about one
+ * application, in the shape the store writes it (ebba.decisions and the
+ * tables that hang off it, docs/architecture.md §7) and ebbactl prints it.
+ *
+ * Ownership: decision_init() once, decision_free() once.  Every string and
+ * array is owned by the record (its arena) and stays valid until the next
+ * decide_application() into the same record, which reuses the memory, or
+ * decision_free().  The one exception are the evidence rows' raw bytes:
+ * they are borrowed from the reg_person array given to
+ * decide_application() and are valid only as long as those persons are
+ * (until reg_person_clear()); the worker completes the batch before it
+ * clears them.
+ */
+#ifndef EBBA_DECISION_H
+#define EBBA_DECISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ebba/lib/util.h"
+#include "ebba/rules/rules.h"
+
+struct cel_arena;
+
+/* One row of ebba.decision_checks. */
+struct decision_check {
+	const char *id;
+	enum rule_result result;
+	const char *outcome;        /* "refer" | "reject": what a failure means */
+	const char *message;        /* "" for pass and skip */
+	int ordinal;                /* 1-based, in the rule set's order */
+};
+
+/* One row of ebba.register_evidence. */
+struct decision_evidence {
+	const char *source;         /* "ssbtek", "attendance" */
+	const char *agency;         /* "SSBTEK", "PLAN", or an SSBTEK part: "AF", "FK", ... */
+	const char *person_ref;     /* "<index>:<label>" within the household */
+	const char *status;
+	const char *sha256;
+	const char *fetched_at;     /* when the register answered (ISO 8601) */
+	const char *raw;            /* borrowed (see above); NULL for a part's summary row */
+	size_t raw_len;
+};
+
+enum decision_flag_kind { DECISION_FLAG_TARGETED, DECISION_FLAG_SAMPLE };
+const char *decision_flag_kind_name(enum decision_flag_kind k);   /* "targeted", "sample" */
+
+/* One row of ebba.audit_flags. */
+struct decision_flag {
+	enum decision_flag_kind kind;
+	const char *reason;
+	const char *draw;           /* sample: how it was drawn; targeted: NULL */
+};
+
+struct decision {
+	const char *external_id, *case_id, *period;
+	const char *outcome;        /* "approved" | "referred" | "rejected" */
+	bool has_amount;            /* amount, norm, costs, incomes are set */
+	int64_t amount, norm, costs, incomes;
+	const char *ruleset_name, *ruleset_version, *ruleset_sha256;
+	struct decision_check *checks;
+	size_t n_checks;
+	struct decision_evidence *evidence;
+	size_t n_evidence;
+	struct decision_flag *flags;
+	size_t n_flags;
+	const char *letter;         /* approvals only, else NULL */
+	/* The trace: JSON text stored as is in ebba.decisions.trace; it holds
+	 * what replay needs besides the document and the evidence. */
+	struct ebba_buf trace;
+	struct cel_arena *mem;      /* owns the strings and arrays above */
+};
+
+void decision_init(struct decision *d);
+void decision_free(struct decision *d);
+
+#endif

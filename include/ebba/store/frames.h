@@ -1,0 +1,40 @@
+/*
+ * Case frames in ebba.case_frames (frames.c): the daemon's batch read, and
+ * ebbactl case set / show.
+ */
+#ifndef EBBA_STORE_FRAMES_H
+#define EBBA_STORE_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "ebba/intake/case_frame.h"
+#include "ebba/lib/error.h"
+
+/* Where frames_load_batch() puts the frame of one case (borrowed). */
+struct frame_slot {
+	const char *case_id;
+	struct case_frame *frame;
+	bool *found;             /* set true when a valid frame was stored */
+};
+
+/*
+ * Reads the frames of every slot's case in one round trip.  A stored frame
+ * that no longer validates is as good as none (logged; the rules then
+ * refer the application to a person).  -1 only when the query fails.
+ */
+int frames_load_batch(PGconn *conn, const struct frame_slot *slots, size_t n,
+		      struct ebba_err *err);
+
+/* Stores (or replaces) the frame of frame_json's case: the validated JSON
+ * and the YAML the caseworker wrote. */
+int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
+	       const char *source_yaml, struct ebba_err *err);
+
+/* The stored frame of case_id as JSON text into *json (caller frees), or
+ * NULL when the case has none. */
+int frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * The caseworker's queue (review.c): ebba's decisions that a person still
+ * has to look at, one decision in full, and a caseworker's resolution.
+ * Strings point into the query results each struct holds; *_free
+ * releases them.
+ */
+#ifndef EBBA_STORE_REVIEW_H
+#define EBBA_STORE_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "ebba/lib/error.h"
+#include "ebba/store/decisions.h"
+
+struct review_filter {
+	const char *outcome;        /* NULL: any */
+	const char *flag;           /* "sample" | "targeted" | NULL */
+	const char *older_than;     /* days, as text; NULL: any age */
+	bool all;                   /* reviewed ones too */
+};
+
+struct review_item {
+	const char *id, *external_id, *case_id, *period, *outcome;
+	const char *amount;         /* "-" when none */
+	const char *decided_at;     /* "YYYY-MM-DD HH24:MI" */
+	const char *open_flags;     /* kinds, comma-separated; "-" when none */
+	const char *first_reason;   /* the first failed check's message, or "" */
+	bool reviewed;
+};
+
+struct review_list {
+	struct review_item *rows;
+	size_t n;
+	PGresult *res;
+};
+
+/* Oldest first, at most 1000. */
+int review_list_load(PGconn *conn, const struct review_filter *f, struct review_list *out,
+		     struct ebba_err *err);
+void review_list_free(struct review_list *l);
+
+struct review_flag {
+	const char *kind, *reason;
+	const char *verdict;        /* "" while open */
+	const char *resolved_by;
+};
+
+struct review_evidence {
+	const char *source, *agency, *person_ref, *status;
+	const char *sha256_prefix;  /* the first 12 hex digits */
+	const char *bytes;          /* size of the stored bytes, as text */
+};
+
+/* One decision as `review show` prints it; text fields are "" when empty. */
+struct review_detail {
+	const char *external_id, *case_id, *period, *outcome, *amount, *norm, *costs, *incomes;
+	const char *ruleset;        /* "name version" */
+	const char *ruleset_sha256, *decided_by, *decided_at, *note, *reviews;
+	const char *reviewed;       /* "ID by WHO: OUTCOME; ...", NULL when not reviewed */
+	bool has_letter;
+	struct stored_checks checks;
+	struct review_flag *flags;
+	size_t n_flags;
+	struct review_evidence *evidence;
+	size_t n_evidence;
+	PGresult *res[3];
+};
+
+/* *found false (and 0) when there is no decision decision_id. */
+int review_detail_load(PGconn *conn, const char *decision_id, struct review_detail *out,
+		       bool *found, struct ebba_err *err);
+void review_detail_free(struct review_detail *d);
+
+struct review_resolution {
+	const char *decision_id;
+	const char *verdict;        /* "approve" | "reject" | "adjust" */
+	const char *amount;         /* whole kronor as text, or NULL */
+	const char *note, *by;
+};
+
+/*
+ * Records a caseworker's decision on one of ebba's open decisions and
+ * resolves its open audit flags, in one statement.  *resolved false (and 0)
+ * when the decision is not an open decision by ebba (none, or reviewed
+ * already); else *new_id is the caseworker's decision and *flags how many
+ * flags were resolved.
+ */
+int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
+		   int64_t *new_id, long *flags, struct ebba_err *err);
+
+#endif
