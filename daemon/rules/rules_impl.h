@@ -40,7 +40,11 @@ struct rs_file {
 	bool has_doc;
 };
 
-/* Parses f->text into f->doc; reports syntax errors, aliases, several documents. */
+/*
+ * Reads f->text with lib/yaml (which refuses anchors, aliases, repeated
+ * keys, several documents, nesting over 32) into f->doc, a libyaml
+ * document with the same positions; reports what is wrong as a diagnostic.
+ */
 int rs_file_parse(struct rs_file *f, struct rs_diags *d);
 void rs_file_free(struct rs_file *f);
 
@@ -66,7 +70,7 @@ void rs_scalar_pos(struct rs_file *f, const yaml_node_t *n, size_t offset, unsig
 /* Did-you-mean: the candidate closest to s (edit distance <= 2 or a third), or NULL. */
 const char *rs_suggest(const char *s, const char *const *cands, size_t n);
 
-/* Checks a mapping's keys against allowed (NULL-terminated); reports unknown and duplicate keys. */
+/* Checks a mapping's keys against allowed (NULL-terminated); reports unknown keys (the reader refused repeated ones). */
 void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allowed,
 		   const char *what, struct rs_diags *d);
 
