@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "ebba/cel/cel.h"
+#include "ebba/lib/yaml.h"
 #include "ebba/rules/rules.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -36,8 +37,9 @@ void rs_diags_free(struct rs_diags *d);
 struct rs_file {
 	char *name;              /* as shown in messages (the path given) */
 	struct ebba_buf text;
-	yaml_document_t doc;
+	yaml_document_t doc;     /* the libyaml view rules_load.c walks */
 	bool has_doc;
+	struct ydoc *tree;       /* the same, as lib/yaml read it (rule tests use it); owned */
 };
 
 /*

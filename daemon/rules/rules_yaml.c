@@ -133,7 +133,7 @@ int rs_file_parse(struct rs_file *f, struct rs_diags *d)
 	f->has_doc = true;
 	if (y->root)
 		mirror(&f->doc, y->root);
-	ydoc_free(y);
+	f->tree = y;
 	return 0;
 }
 
@@ -141,6 +141,7 @@ void rs_file_free(struct rs_file *f)
 {
 	if (f->has_doc)
 		yaml_document_delete(&f->doc);
+	ydoc_free(f->tree);
 	buf_free(&f->text);
 	free(f->name);
 	memset(f, 0, sizeof(*f));
