@@ -58,14 +58,15 @@ psql_val() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
 # A config file for ebbad/ebbactl in the test's temp dir; extra YAML lines
 # on stdin are appended.
-write_config() {
-	local f=$T_TMP/ebba.yaml
+write_config() {  # the settings on stdin, then these defaults for the ones it leaves out (a key given twice is an error)
+	local f=$T_TMP/ebba.yaml given
+	given=$(cat)
 	{
-		echo "database: \"\""
-		echo "rules_dir: $ROOT/rules"
-		echo "lease_seconds: ${LEASE_SECONDS:-30}"
-		echo "poll_interval_ms: 200"
-		cat
+		printf '%s\n' "$given"
+		grep -q '^database:' <<<"$given" || echo "database: \"\""
+		grep -q '^rules_dir:' <<<"$given" || echo "rules_dir: $ROOT/rules"
+		grep -q '^lease_seconds:' <<<"$given" || echo "lease_seconds: ${LEASE_SECONDS:-30}"
+		grep -q '^poll_interval_ms:' <<<"$given" || echo "poll_interval_ms: 200"
 	} >"$f"
 	echo "$f"
 }

@@ -1,13 +1,12 @@
 /*
- * Case frames: YAML (written by caseworkers) and JSON (stored in the
- * database) into one checked struct case_frame.
+ * Case frames: YAML (written by caseworkers), JSON (stored in the
+ * database) and the frames of rule tests into one checked struct
+ * case_frame.
  *
- * Both inputs are first turned into the same small tree of scalars,
- * sequences and mappings that remembers where each node was written, and
- * one validator walks that tree.  So the YAML and the JSON accept exactly
- * the same frames, and YAML errors point at line and column.  The YAML
- * reader refuses anchors and aliases outright (no "billion laughs"), limits
- * nesting, and reads a single document of bounded size.
+ * Every input is first turned into the tree of lib/yaml (the YAML reader
+ * builds it, with positions; JSON and rule tests build it by hand), and one
+ * validator walks that tree.  So all of them accept exactly the same
+ * frames, and YAML errors point at line and column.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,236 +14,45 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <yaml.h>
 
 #include "ebba/intake/case_frame.h"
 #include "ebba/lib/util.h"
+#include "ebba/lib/yaml.h"
 
-/* ---- the tree ---- */
+/* ---- JSON -> tree (jansson refuses duplicate keys) ---- */
 
-enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-	enum ykind kind;
-	int line, col;          /* 1-based; 0 when unknown (JSON) */
-	char *text;             /* scalars */
-	struct ynode *kids;     /* sequences: items; mappings: key, value, key, ... */
-	size_t n, cap;
-};
-
-static void ynode_free(struct ynode *n)
-{
-	for (size_t i = 0; i < n->n; i++)
-		ynode_free(&n->kids[i]);
-	free(n->kids);
-	free(n->text);
-}
-
-static struct ynode *ynode_add(struct ynode *parent)
-{
-	if (parent->n == parent->cap) {
-		parent->cap = parent->cap ? parent->cap * 2 : 8;
-		parent->kids = xrealloc(parent->kids, parent->cap * sizeof(*parent->kids));
-	}
-	struct ynode *k = &parent->kids[parent->n++];
-	*k = (struct ynode){0};
-	return k;
-}
-
-/* Where messages say an error is. */
-struct where {
-	const char *name;
-};
-
-static int at(const struct where *w, const struct ynode *n, struct ebba_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int at(const struct where *w, const struct ynode *n, struct ebba_err *err, const char *fmt, ...)
-{
-	char msg[EBBA_ERR_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pnr_scrub(msg);
-	/* Keys and values are quoted in messages: keep the message one line. */
-	for (char *c = msg; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
-	if (n && n->line > 0)
-		return ebba_errf(err, "%s:%d:%d: %s", w->name, n->line, n->col, msg);
-	return ebba_errf(err, "%s: %s", w->name, msg);
-}
-
-/* ---- YAML -> tree ---- */
-
-struct yreader {
-	yaml_parser_t parser;
-	const char *data;
-	size_t len;
-	const struct where *w;
-	struct ebba_err *err;
-};
-
-static int yaml_next(struct yreader *r, yaml_event_t *ev)
-{
-	if (yaml_parser_parse(&r->parser, ev))
-		return 0;
-	const yaml_parser_t *p = &r->parser;
-	struct ynode pos = {.line = (int)p->problem_mark.line + 1, .col = (int)p->problem_mark.column + 1};
-	if (p->error == YAML_READER_ERROR) {
-		/* Encoding errors carry a byte offset, not a mark. */
-		pos.line = 1;
-		pos.col = 1;
-		for (size_t i = 0; i < p->problem_offset && i < r->len; i++, pos.col++)
-			if (r->data[i] == '\n') {
-				pos.line++;
-				pos.col = 0;
-			}
-		return at(r->w, &pos, r->err, "YAML input: %s", p->problem ? p->problem : "error");
-	}
-	if (p->context)
-		return at(r->w, &pos, r->err, "YAML syntax: %s %s (started at %d:%d)",
-			  p->problem ? p->problem : "error", p->context, (int)p->context_mark.line + 1,
-			  (int)p->context_mark.column + 1);
-	return at(r->w, &pos, r->err, "YAML syntax: %s", p->problem ? p->problem : "error");
-}
-
-static void mark_node(struct ynode *n, const yaml_event_t *ev)
-{
-	n->line = (int)ev->start_mark.line + 1;
-	n->col = (int)ev->start_mark.column + 1;
-}
-
-static const yaml_char_t *event_anchor(const yaml_event_t *ev)
-{
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT: return ev->data.scalar.anchor;
-	case YAML_SEQUENCE_START_EVENT: return ev->data.sequence_start.anchor;
-	case YAML_MAPPING_START_EVENT: return ev->data.mapping_start.anchor;
-	default: return NULL;
-	}
-}
-
-/* Reads the node that starts with ev (which this consumes) into n. */
-static int read_node(struct yreader *r, yaml_event_t *ev, struct ynode *n, int depth)
-{
-	mark_node(n, ev);
-	int rc = 0;
-	if (ev->type == YAML_ALIAS_EVENT) {
-		rc = at(r->w, n, r->err, "aliases (*name) are not allowed");
-	} else if (event_anchor(ev)) {
-		rc = at(r->w, n, r->err, "anchors (&name) are not allowed");
-	} else if (ev->type == YAML_SCALAR_EVENT) {
-		n->kind = Y_SCALAR;
-		n->text = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
-		if (strlen(n->text) != ev->data.scalar.length)
-			rc = at(r->w, n, r->err, "NUL character in a value");
-	} else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
-		yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
-									      : YAML_MAPPING_END_EVENT;
-		n->kind = ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
-		if (depth >= FRAME_MAX_DEPTH)
-			rc = at(r->w, n, r->err, "nested deeper than %d levels", FRAME_MAX_DEPTH);
-		yaml_event_delete(ev);
-		while (rc == 0) {
-			if (yaml_next(r, ev) < 0)
-				return -1;
-			if (ev->type == end)
-				break;
-			rc = read_node(r, ev, ynode_add(n), depth + 1);
-			if (rc < 0)
-				return -1;
-		}
-	} else {
-		rc = at(r->w, n, r->err, "unexpected YAML event");
-	}
-	yaml_event_delete(ev);
-	return rc;
-}
-
-/* Expects stream start, document start, one node, document end, stream end. */
-static int read_yaml(const struct where *w, const char *data, size_t len, struct ynode *root,
-		     struct ebba_err *err)
-{
-	struct yreader r = {.w = w, .err = err, .data = data, .len = len};
-	yaml_event_t ev;
-	int rc = -1;
-	if (!yaml_parser_initialize(&r.parser))
-		return ebba_errf(err, "%s: cannot initialise the YAML parser", w->name);
-	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
-	yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);   /* UTF-8 only, as the XML */
-	if (yaml_next(&r, &ev) < 0)
-		goto out;
-	yaml_event_delete(&ev);    /* stream start */
-	if (yaml_next(&r, &ev) < 0)
-		goto out;
-	if (ev.type == YAML_STREAM_END_EVENT) {
-		yaml_event_delete(&ev);
-		rc = ebba_errf(err, "%s:1:1: empty file", w->name);
-		goto out;
-	}
-	yaml_event_delete(&ev);    /* document start */
-	if (yaml_next(&r, &ev) < 0 || read_node(&r, &ev, root, 0) < 0)
-		goto out;
-	if (yaml_next(&r, &ev) < 0)
-		goto out;
-	yaml_event_delete(&ev);    /* document end */
-	if (yaml_next(&r, &ev) < 0)
-		goto out;
-	if (ev.type != YAML_STREAM_END_EVENT) {
-		struct ynode pos;
-		mark_node(&pos, &ev);
-		yaml_event_delete(&ev);
-		rc = at(w, &pos, err, "only one YAML document is allowed");
-		goto out;
-	}
-	yaml_event_delete(&ev);
-	rc = 0;
-out:
-	yaml_parser_delete(&r.parser);
-	return rc;
-}
-
-/* ---- JSON -> tree ---- */
-
-static int json_node(const struct where *w, json_t *j, struct ynode *n, int depth,
-		     struct ebba_err *err)
+static int json_node(struct ydoc *d, json_t *j, struct ynode *n, int depth, struct ebba_err *err)
 {
 	if (depth > FRAME_MAX_DEPTH)
-		return at(w, NULL, err, "nested deeper than %d levels", FRAME_MAX_DEPTH);
+		return yerrf(d, NULL, err, "nested deeper than %d levels", FRAME_MAX_DEPTH);
 	if (json_is_object(j)) {
-		n->kind = Y_MAP;
+		n->kind = YN_MAP;
 		const char *k;
 		json_t *v;
 		json_object_foreach(j, k, v) {
-			struct ynode *key = ynode_add(n);
-			key->kind = Y_SCALAR;
-			key->text = xstrdup(k);
-			if (json_node(w, v, ynode_add(n), depth + 1, err) < 0)
+			ynode_add_scalar(d, n, k, strlen(k), NULL);
+			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) < 0)
 				return -1;
 		}
 	} else if (json_is_array(j)) {
-		n->kind = Y_SEQ;
+		n->kind = YN_SEQ;
 		size_t i;
 		json_t *v;
 		json_array_foreach(j, i, v)
-			if (json_node(w, v, ynode_add(n), depth + 1, err) < 0)
+			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) < 0)
 				return -1;
 	} else if (json_is_string(j)) {
-		n->kind = Y_SCALAR;
-		n->text = xstrndup(json_string_value(j), json_string_length(j));
+		ynode_set_text(n, json_string_value(j), json_string_length(j));
 	} else if (json_is_integer(j)) {
-		n->kind = Y_SCALAR;
-		n->text = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		char num[32];
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		ynode_set_text(n, num, strlen(num));
 	} else if (json_is_boolean(j)) {
-		n->kind = Y_SCALAR;
-		n->text = xstrdup(json_is_true(j) ? "true" : "false");
+		ynode_set_text(n, json_is_true(j) ? "true" : "false", json_is_true(j) ? 4 : 5);
 	} else if (json_is_null(j)) {
-		n->kind = Y_SCALAR;
-		n->text = xstrdup("");
+		ynode_set_text(n, "", 0);
 	} else {
-		return at(w, NULL, err, "a number that is not a whole number");
+		return yerrf(d, NULL, err, "a number that is not a whole number");
 	}
 	return 0;
 }
@@ -284,20 +92,21 @@ static int name_lookup(const char *s, const char *const *names, size_t n)
 }
 
 struct vctx {
-	const struct where *w;
+	const struct ydoc *d;
 	struct ebba_err *err;
 };
 
-static int want_kind(const struct vctx *v, const struct ynode *n, enum ykind k, const char *key)
+static int want_kind(const struct vctx *v, const struct ynode *n, enum ynode_kind k, const char *key)
 {
 	static const char *const kn[] = {"a single value", "a list", "a mapping (key: value)"};
 	if (n->kind != k)
-		return at(v->w, n, v->err, "%s: expected %s", key, kn[k]);
+		return yerrf(v->d, n, v->err, "%s: expected %s", key, kn[k]);
 	return 0;
 }
 
 /*
- * Checks a mapping's keys against names: all scalars, known, not repeated.
+ * Checks a mapping's keys against names: all scalars, known (the reader and
+ * jansson have refused repeated keys).
  * found[i] gets the value node of names[i] (or NULL).
  */
 static int check_keys(const struct vctx *v, const struct ynode *map, const char *what,
@@ -307,17 +116,15 @@ static int check_keys(const struct vctx *v, const struct ynode *map, const char 
 		found[i] = NULL;
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *k = &map->kids[i];
-		if (k->kind != Y_SCALAR)
-			return at(v->w, k, v->err, "%s: a key must be a single value", what);
+		if (k->kind != YN_SCALAR)
+			return yerrf(v->d, k, v->err, "%s: a key must be a single value", what);
 		int idx = name_lookup(k->text, names, n);
 		if (idx < 0) {
 			char hint[80];
 			did_you_mean(k->text, names, n, hint, sizeof(hint));
-			return at(v->w, k, v->err, "unknown key '%.64s'%s%s%s", k->text, hint,
+			return yerrf(v->d, k, v->err, "unknown key '%.64s'%s%s%s", k->text, hint,
 				  what[0] ? " in " : "", what);
 		}
-		if (found[idx])
-			return at(v->w, k, v->err, "duplicate key '%s'", names[idx]);
 		found[idx] = &map->kids[i + 1];
 	}
 	return 0;
@@ -325,24 +132,24 @@ static int check_keys(const struct vctx *v, const struct ynode *map, const char 
 
 static int missing(const struct vctx *v, const struct ynode *map, const char *key, const char *in)
 {
-	return at(v->w, map, v->err, "missing key '%s'%s%s", key, in[0] ? " in " : "", in);
+	return yerrf(v->d, map, v->err, "missing key '%s'%s%s", key, in[0] ? " in " : "", in);
 }
 
 static int get_int(const struct vctx *v, const struct ynode *n, const char *key, int64_t max,
 		   int64_t *out)
 {
-	if (want_kind(v, n, Y_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
 		return -1;
 	const char *s = n->text;
 	int64_t val = 0;
 	if (!*s)
-		return at(v->w, n, v->err, "%s: a whole number is required", key);
+		return yerrf(v->d, n, v->err, "%s: a whole number is required", key);
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
-			return at(v->w, n, v->err, "%s: '%.32s' is not a whole number >= 0", key, n->text);
+			return yerrf(v->d, n, v->err, "%s: '%.32s' is not a whole number >= 0", key, n->text);
 		val = val * 10 + (*s - '0');
 		if (val > max)
-			return at(v->w, n, v->err, "%s: %.32s is larger than the maximum %lld", key,
+			return yerrf(v->d, n, v->err, "%s: %.32s is larger than the maximum %lld", key,
 				  n->text, (long long)max);
 	}
 	*out = val;
@@ -351,12 +158,12 @@ static int get_int(const struct vctx *v, const struct ynode *n, const char *key,
 
 static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key, char out[PNR_BUF])
 {
-	if (want_kind(v, n, Y_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
 		return -1;
 	struct pnr p;
 	struct ebba_err e;
 	if (pnr_parse(n->text, strlen(n->text), &p, &e) < 0)
-		return at(v->w, n, v->err, "%s: %s", key, e.msg);
+		return yerrf(v->d, n, v->err, "%s: %s", key, e.msg);
 	memcpy(out, p.digits, PNR_BUF);
 	return 0;
 }
@@ -364,7 +171,7 @@ static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key,
 static int get_enum(const struct vctx *v, const struct ynode *n, const char *key,
 		    const char *const *names, size_t count, int *out)
 {
-	if (want_kind(v, n, Y_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
 		return -1;
 	int i = name_lookup(n->text, names, count);
 	if (i >= 0) {
@@ -374,40 +181,40 @@ static int get_enum(const struct vctx *v, const struct ynode *n, const char *key
 	char list[160] = "";
 	for (size_t k = 0; k < count; k++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? "|" : "", names[k]);
-	return at(v->w, n, v->err, "%s: '%.40s' is not one of %s", key, n->text, list);
+	return yerrf(v->d, n, v->err, "%s: '%.40s' is not one of %s", key, n->text, list);
 }
 
 static int get_date(const struct vctx *v, const struct ynode *n, const char *key,
 		    struct date *out)
 {
-	if (want_kind(v, n, Y_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
 		return -1;
 	int y, m, d, used = 0;
 	if (strlen(n->text) != 10 || sscanf(n->text, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
 	    used != 10)
-		return at(v->w, n, v->err, "%s: '%.32s' is not a date YYYY-MM-DD", key, n->text);
+		return yerrf(v->d, n, v->err, "%s: '%.32s' is not a date YYYY-MM-DD", key, n->text);
 	if (!date_is_valid(y, m, d))
-		return at(v->w, n, v->err, "%s: %s is not a real date", key, n->text);
+		return yerrf(v->d, n, v->err, "%s: %s is not a real date", key, n->text);
 	*out = (struct date){y, m, d};
 	return 0;
 }
 
 static int get_period(const struct vctx *v, const struct ynode *n, const char *key, char out[8])
 {
-	if (want_kind(v, n, Y_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
 		return -1;
 	int y, m, used = 0;
 	if (strlen(n->text) != 7 || sscanf(n->text, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7)
-		return at(v->w, n, v->err, "%s: '%.32s' is not a month YYYY-MM", key, n->text);
+		return yerrf(v->d, n, v->err, "%s: '%.32s' is not a month YYYY-MM", key, n->text);
 	if (m < 1 || m > 12 || y < 2000 || y > 2099)
-		return at(v->w, n, v->err, "%s: %s is not a real month", key, n->text);
+		return yerrf(v->d, n, v->err, "%s: %s is not a real month", key, n->text);
 	memcpy(out, n->text, 8);
 	return 0;
 }
 
 static int check_case_id(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, Y_SCALAR, "case") < 0)
+	if (want_kind(v, n, YN_SCALAR, "case") < 0)
 		return -1;
 	const char *s = n->text;
 	size_t len = strlen(s);
@@ -418,25 +225,25 @@ static int check_case_id(const struct vctx *v, const struct ynode *n, struct cas
 		     strchr("._:-", c) != NULL;
 	}
 	if (!ok)
-		return at(v->w, n, v->err, "case: '%.64s' is not a case id (1-64 of A-Z a-z 0-9 . _ : -)", s);
+		return yerrf(v->d, n, v->err, "case: '%.64s' is not a case id (1-64 of A-Z a-z 0-9 . _ : -)", s);
 	memcpy(f->case_id, s, len + 1);
 	return 0;
 }
 
 static int check_household(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, Y_SEQ, "household") < 0)
+	if (want_kind(v, n, YN_SEQ, "household") < 0)
 		return -1;
 	if (n->n == 0)
-		return at(v->w, n, v->err, "household: at least one person is required");
+		return yerrf(v->d, n, v->err, "household: at least one person is required");
 	if (n->n > FRAME_MAX_PERSONS)
-		return at(v->w, n, v->err, "household: more than %d persons", FRAME_MAX_PERSONS);
+		return yerrf(v->d, n, v->err, "household: more than %d persons", FRAME_MAX_PERSONS);
 	for (size_t i = 0; i < n->n; i++) {
 		char pnr[PNR_BUF];
 		if (get_pnr(v, &n->kids[i], "household", pnr) < 0)
 			return -1;
 		if (case_frame_in_household(f, pnr))
-			return at(v->w, &n->kids[i], v->err, "household: the same person is listed twice");
+			return yerrf(v->d, &n->kids[i], v->err, "household: the same person is listed twice");
 		memcpy(f->household[f->n_household++], pnr, PNR_BUF);
 	}
 	return 0;
@@ -453,10 +260,10 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 		return -1;
 	char mask[PNR_MASK_BUF];
 	if (!case_frame_in_household(f, a->pnr))
-		return at(v->w, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
+		return yerrf(v->d, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
 	if (case_frame_adult(f, a->pnr))
-		return at(v->w, key, v->err, "adults: the same person is listed twice");
-	if (want_kind(v, val, Y_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 3, found) < 0)
+		return yerrf(v->d, key, v->err, "adults: the same person is listed twice");
+	if (want_kind(v, val, YN_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 3, found) < 0)
 		return -1;
 	int cap, plan;
 	if (!found[0])
@@ -469,14 +276,14 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 	a->capacity = (enum frame_capacity)cap;
 	a->plan = (enum frame_plan)plan;
 	if (found[2]) {
-		if (want_kind(v, found[2], Y_SCALAR, "reason") < 0)
+		if (want_kind(v, found[2], YN_SCALAR, "reason") < 0)
 			return -1;
 		if (strlen(found[2]->text) > FRAME_REASON_MAX)
-			return at(v->w, found[2], v->err, "reason: longer than %d bytes", FRAME_REASON_MAX);
+			return yerrf(v->d, found[2], v->err, "reason: longer than %d bytes", FRAME_REASON_MAX);
 		strcpy(a->reason, found[2]->text);
 	}
 	if (a->plan == PLAN_EXEMPT && a->reason[0] == '\0')
-		return at(v->w, found[2] ? found[2] : val, v->err,
+		return yerrf(v->d, found[2] ? found[2] : val, v->err,
 			  "adults: a reason is required when plan is exempt");
 	f->n_adults++;
 	return 0;
@@ -484,7 +291,7 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 
 static int check_adults(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, Y_MAP, "adults") < 0)
+	if (want_kind(v, n, YN_MAP, "adults") < 0)
 		return -1;
 	for (size_t i = 0; i + 1 < n->n; i += 2)
 		if (check_adult(v, &n->kids[i], &n->kids[i + 1], f) < 0)
@@ -494,23 +301,21 @@ static int check_adults(const struct vctx *v, const struct ynode *n, struct case
 
 static int check_costs(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, Y_MAP, "approved_costs") < 0)
+	if (want_kind(v, n, YN_MAP, "approved_costs") < 0)
 		return -1;
 	const char *names[COST_TYPE_COUNT];
 	for (int t = 0; t < COST_TYPE_COUNT; t++)
 		names[t] = cost_type_name((enum cost_type)t);
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
 		const struct ynode *k = &n->kids[i];
-		if (want_kind(v, k, Y_SCALAR, "approved_costs") < 0)
+		if (want_kind(v, k, YN_SCALAR, "approved_costs") < 0)
 			return -1;
 		int t = cost_type_from_name(k->text);
 		if (t < 0) {
 			char hint[80];
 			did_you_mean(k->text, names, COST_TYPE_COUNT, hint, sizeof(hint));
-			return at(v->w, k, v->err, "approved_costs: unknown cost type '%.64s'%s", k->text, hint);
+			return yerrf(v->d, k, v->err, "approved_costs: unknown cost type '%.64s'%s", k->text, hint);
 		}
-		if (f->cost_approved[t])
-			return at(v->w, k, v->err, "approved_costs: duplicate key '%s'", k->text);
 		if (get_int(v, &n->kids[i + 1], k->text, APP_MAX_AMOUNT, &f->approved_costs[t]) < 0)
 			return -1;
 		f->cost_approved[t] = true;
@@ -522,7 +327,7 @@ static int check_last_decision(const struct vctx *v, const struct ynode *n, stru
 {
 	static const char *const keys[] = {"period", "amount"};
 	const struct ynode *found[2];
-	if (want_kind(v, n, Y_MAP, "last_decision") < 0 ||
+	if (want_kind(v, n, YN_MAP, "last_decision") < 0 ||
 	    check_keys(v, n, "last_decision", keys, 2, found) < 0)
 		return -1;
 	if (!found[0])
@@ -543,14 +348,16 @@ static const char *const top_keys[K_COUNT] = {
 	"months_on_assistance", "last_decision",
 };
 
-static int validate(const struct where *w, const struct ynode *root, struct case_frame *f,
-		    struct ebba_err *err)
+int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct case_frame *f,
+			 struct ebba_err *err)
 {
-	struct vctx v = {w, err};
+	struct vctx v = {d, err};
 	const struct ynode *k[K_COUNT];
 	*f = (struct case_frame){0};
-	if (root->kind != Y_MAP)
-		return at(w, root, err, "a case frame is a mapping of keys (case: ..., automation: ...)");
+	if (!root)
+		return yerrf_at(d->name, 1, 1, err, "empty file");
+	if (root->kind != YN_MAP)
+		return yerrf(d, root, err, "a case frame is a mapping of keys (case: ..., automation: ...)");
 	if (check_keys(&v, root, "", top_keys, K_COUNT, k) < 0)
 		return -1;
 	for (int i = 0; i < K_COUNT; i++)
@@ -572,35 +379,32 @@ static int validate(const struct where *w, const struct ynode *root, struct case
 
 /* ---- entry points ---- */
 
+static const struct ylimits frame_limits = {.max_bytes = FRAME_MAX_BYTES, .max_depth = FRAME_MAX_DEPTH};
+
 int case_frame_parse_yaml(const char *name, const char *data, size_t len, struct case_frame *out,
 			  struct ebba_err *err)
 {
-	struct where w = {name ? name : "frame"};
-	if (len > FRAME_MAX_BYTES)
-		return ebba_errf(err, "%s: %zu bytes, larger than the limit of %u bytes", w.name, len,
-				 FRAME_MAX_BYTES);
-	struct ynode root = {0};
-	int rc = read_yaml(&w, data, len, &root, err);
-	if (rc == 0)
-		rc = validate(&w, &root, out, err);
-	ynode_free(&root);
+	struct ydoc *d = ydoc_parse(name ? name : "frame", data, len, &frame_limits, err);
+	if (!d)
+		return -1;
+	int rc = case_frame_from_tree(d, d->root, out, err);
+	ydoc_free(d);
 	return rc;
 }
 
 int case_frame_load(const char *path, struct case_frame *out, struct ebba_err *err)
 {
-	struct ebba_buf b = {0};
-	int rc = read_file_limited(path, FRAME_MAX_BYTES, &b, err);
-	if (rc == 0)
-		rc = case_frame_parse_yaml(path, b.data, b.len, out, err);
-	buf_free(&b);
+	struct ydoc *d = ydoc_load(path, &frame_limits, err);
+	if (!d)
+		return -1;
+	int rc = case_frame_from_tree(d, d->root, out, err);
+	ydoc_free(d);
 	return rc;
 }
 
 int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 			 struct ebba_err *err)
 {
-	struct where w = {"frame JSON"};
 	if (len > FRAME_MAX_BYTES)
 		return ebba_errf(err, "frame JSON: %zu bytes, larger than the limit of %u bytes", len,
 				 FRAME_MAX_BYTES);
@@ -613,12 +417,12 @@ int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 		pnr_scrub(je.text);
 		return ebba_errf(err, "frame JSON:%d:%d: %s", je.line, je.column, je.text);
 	}
-	struct ynode root = {0};
-	int rc = json_node(&w, j, &root, 0, err);
+	struct ydoc *d = ydoc_new("frame JSON");
+	int rc = json_node(d, j, ydoc_set_root(d, YN_SCALAR), 0, err);
 	json_decref(j);
 	if (rc == 0)
-		rc = validate(&w, &root, out, err);
-	ynode_free(&root);
+		rc = case_frame_from_tree(d, d->root, out, err);
+	ydoc_free(d);
 	return rc;
 }
 

@@ -1,19 +1,17 @@
 /*
- * Configuration file loading with libyaml's document API, which keeps the
- * line and column of every node for error messages.
+ * Configuration file loading through lib/yaml, which keeps the line and
+ * column of every node for error messages.
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "ebba/lib/config.h"
 #include "ebba/lib/util.h"
+#include "ebba/lib/yaml.h"
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 
@@ -107,60 +105,37 @@ static const struct setting audit_settings[] = {
 #undef S
 
 struct loader {
-	const char *file;
-	yaml_document_t *doc;
+	const struct ydoc *doc;
 	struct ebba_config *cfg;
 	struct ebba_err *err;
 };
 
-static int fail_at(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+static int set_scalar(struct loader *l, const struct setting *s, const struct ynode *v)
 {
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return ebba_errf(l->err, "%s:%zu:%zu: %s", l->file, n->start_mark.line + 1,
-			 n->start_mark.column + 1, msg);
-}
-
-static int set_scalar(struct loader *l, const struct setting *s, const yaml_node_t *v)
-{
-	if (v->type != YAML_SCALAR_NODE)
-		return fail_at(l, v, "%s: expected a single value", s->key);
-	const char *text = (const char *)v->data.scalar.value;
 	char *field = (char *)l->cfg + s->offset;
+	const char *text;
+	int64_t n;
 	switch (s->kind) {
 	case K_STR:
+		if (yget_str(l->doc, v, s->key, &text, l->err) != 0)
+			return -1;
 		free(*(char **)field);
 		*(char **)field = xstrdup(text);
 		return 0;
 	case K_BOOL:
-		if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0)
-			*(bool *)field = true;
-		else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0)
-			*(bool *)field = false;
-		else
-			return fail_at(l, v, "%s: expected true or false", s->key);
-		return 0;
-	case K_INT: {
-		char *end;
-		errno = 0;
-		long n = strtol(text, &end, 10);
-		if (errno || *end || end == text || n < s->min || n > s->max)
-			return fail_at(l, v, "%s: expected a whole number from %ld to %ld",
-				       s->key, s->min, s->max);
+		return yget_bool(l->doc, v, s->key, (bool *)field, l->err);
+	case K_INT:
+		if (yget_int(l->doc, v, s->key, s->min, s->max, &n, l->err) != 0)
+			return -1;
 		*(int *)field = (int)n;
 		return 0;
-	}
 	case K_RATE: {
+		if (yget_str(l->doc, v, s->key, &text, l->err) != 0)
+			return -1;
 		char *end;
 		double d = strtod(text, &end);
 		if (*end || end == text || !((d >= 0.0 && d <= 1.0) || d == -1.0))
-			return fail_at(l, v, "%s: expected a share from 0 to 1 (e.g. 0.10), or -1 for the rule set's", s->key);
+			return yerrf(l->doc, v, l->err, "%s: expected a share from 0 to 1 (e.g. 0.10), or -1 for the rule set's", s->key);
 		*(double *)field = d;
 		return 0;
 	}
@@ -168,15 +143,15 @@ static int set_scalar(struct loader *l, const struct setting *s, const yaml_node
 	return 0;
 }
 
-static int load_map(struct loader *l, const yaml_node_t *map, const struct setting *set,
+static int load_map(struct loader *l, const struct ynode *map, const struct setting *set,
 		    size_t nset, const char *section);
 
-static int load_pair(struct loader *l, const yaml_node_t *k, const yaml_node_t *v,
+static int load_pair(struct loader *l, const struct ynode *k, const struct ynode *v,
 		     const struct setting *set, size_t nset, const char *section)
 {
-	if (k->type != YAML_SCALAR_NODE)
-		return fail_at(l, k, "%s", "keys must be plain names");
-	const char *key = (const char *)k->data.scalar.value;
+	if (k->kind != YN_SCALAR)
+		return yerrf(l->doc, k, l->err, "%s", "keys must be plain names");
+	const char *key = k->text;
 	if (!section && strcmp(key, "registers") == 0)
 		return load_map(l, v, register_settings, ARRAY_LEN(register_settings), "registers");
 	if (!section && strcmp(key, "audit") == 0)
@@ -184,64 +159,41 @@ static int load_pair(struct loader *l, const yaml_node_t *k, const yaml_node_t *
 	for (size_t i = 0; i < nset; i++)
 		if (strcmp(set[i].key, key) == 0)
 			return set_scalar(l, &set[i], v);
-	return fail_at(l, k, "unknown setting '%s%s%s'", section ? section : "",
-		       section ? "." : "", key);
+	return yerrf(l->doc, k, l->err, "unknown setting '%s%s%s'", section ? section : "",
+		     section ? "." : "", key);
 }
 
-static int load_map(struct loader *l, const yaml_node_t *map, const struct setting *set,
+static int load_map(struct loader *l, const struct ynode *map, const struct setting *set,
 		    size_t nset, const char *section)
 {
-	if (map->type != YAML_MAPPING_NODE)
-		return fail_at(l, map, "%s: expected a mapping of settings",
-			       section ? section : "top level");
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
-		const yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
-		if (load_pair(l, k, v, set, nset, section) != 0)
+	if (map->kind != YN_MAP)
+		return yerrf(l->doc, map, l->err, "%s: expected a mapping of settings",
+			     section ? section : "top level");
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (load_pair(l, &map->kids[i], &map->kids[i + 1], set, nset, section) != 0)
 			return -1;
-	}
 	return 0;
 }
 
-static int parse_text(const char *path, const char *text, size_t len, struct ebba_config *cfg,
-		      struct ebba_err *err)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		ebba_errf(err, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
-			  parser.problem_mark.column + 1, parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	yaml_parser_delete(&parser);
-	int rc = 0;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root) {
-		struct loader l = {path, &doc, cfg, err};
-		rc = load_map(&l, root, top_settings, ARRAY_LEN(top_settings), NULL);
-	}
-	yaml_document_delete(&doc);
-	return rc;
-}
+static const struct ylimits config_limits = {.max_bytes = CONFIG_MAX_BYTES, .max_depth = 4};
 
 int config_load(const char *path, bool must_exist, struct ebba_config *cfg,
 		struct ebba_err *err)
 {
-	struct ebba_buf text = {0};
 	FILE *probe = fopen(path, "r");
 	if (!probe && !must_exist && errno == ENOENT)
 		return 0;
 	if (probe)
 		fclose(probe);
-	if (read_file_limited(path, CONFIG_MAX_BYTES, &text, err) != 0) {
-		buf_free(&text);
+	struct ydoc *doc = ydoc_load(path, &config_limits, err);
+	if (!doc)
 		return -1;
+	int rc = 0;
+	if (doc->root) {
+		struct loader l = {doc, cfg, err};
+		rc = load_map(&l, doc->root, top_settings, ARRAY_LEN(top_settings), NULL);
 	}
-	int rc = parse_text(path, text.data, text.len, cfg, err);
-	buf_free(&text);
+	ydoc_free(doc);
 	if (rc == 0) {
 		free(cfg->path);
 		cfg->path = xstrdup(path);

@@ -11,10 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "ebba/lib/embedded.h"
-#include "ebba/lib/log.h"
+#include "ebba/lib/yaml.h"
 #include "ebba/registers/ssbtek.h"
 
 #define LEFI_MAPPING_FILE "lefi-mapping.yaml"
@@ -45,111 +43,66 @@ static const struct lefi_entry *find(const struct lefi_mapping *m, const char *c
 	return NULL;
 }
 
-/* A small event cursor so the grammar below reads top-down. */
-struct reader {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	bool have;
-	const char *name;
-	struct ebba_err *err;
-};
-
-static int next(struct reader *r)
+static int add_code(const struct ydoc *d, const struct ynode *k, const struct ynode *v,
+		    struct lefi_mapping *m, size_t *cap, struct ebba_err *err)
 {
-	if (r->have)
-		yaml_event_delete(&r->ev);
-	r->have = false;
-	if (!yaml_parser_parse(&r->p, &r->ev))
-		return ebba_errf(r->err, "%s:%zu:%zu: %s", r->name, r->p.problem_mark.line + 1,
-				 r->p.problem_mark.column + 1,
-				 r->p.problem ? r->p.problem : "YAML syntax error");
-	r->have = true;
+	if (k->kind != YN_SCALAR)
+		return yerrf(d, k, err, "codes: expected a benefit code");
+	const char *code = strip_fk(k->text);
+	if (!*code || strlen(code) > LEFI_CODE_MAX)
+		return yerrf(d, k, err, "codes: empty or too long benefit code");
+	if (find(m, code))
+		return yerrf(d, k, err, "codes: benefit code given twice");
+	if (v->kind != YN_SCALAR)
+		return yerrf(d, v, err, "codes: expected an income type");
+	int t = income_type_from_name(v->text);
+	if (t < 0)
+		return yerrf(d, v, err, "codes: not an income type of the application document");
+	if (m->n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		m->e = xrealloc(m->e, *cap * sizeof(*m->e));
+	}
+	struct lefi_entry *e = &m->e[m->n++];
+	memcpy(e->code, code, strlen(code) + 1);
+	e->type = (enum income_type)t;
 	return 0;
 }
 
-static int fail(struct reader *r, const char *msg)
+static int read_codes(const struct ydoc *d, const struct ynode *codes, struct lefi_mapping *m,
+		      struct ebba_err *err)
 {
-	return ebba_errf(r->err, "%s:%zu:%zu: %s", r->name, r->ev.start_mark.line + 1,
-			 r->ev.start_mark.column + 1, msg);
-}
-
-static int expect(struct reader *r, yaml_event_type_t t, const char *what)
-{
-	if (next(r) < 0)
-		return -1;
-	return r->ev.type == t ? 0 : fail(r, what);
-}
-
-static const char *scalar(struct reader *r)
-{
-	return (const char *)r->ev.data.scalar.value;
-}
-
-static int read_codes(struct reader *r, struct lefi_mapping *m)
-{
-	if (expect(r, YAML_MAPPING_START_EVENT, "codes: expected a mapping of code: type") < 0)
-		return -1;
+	if (codes->kind != YN_MAP)
+		return yerrf(d, codes, err, "codes: expected a mapping of code: type");
 	size_t cap = 0;
-	for (;;) {
-		if (next(r) < 0)
+	for (size_t i = 0; i + 1 < codes->n; i += 2)
+		if (add_code(d, &codes->kids[i], &codes->kids[i + 1], m, &cap, err) != 0)
 			return -1;
-		if (r->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
-		if (r->ev.type != YAML_SCALAR_EVENT)
-			return fail(r, "codes: expected a benefit code");
-		const char *code = strip_fk(scalar(r));
-		if (!*code || strlen(code) > LEFI_CODE_MAX)
-			return fail(r, "codes: empty or too long benefit code");
-		if (find(m, code))
-			return fail(r, "codes: benefit code given twice");
-		if (m->n == cap) {
-			cap = cap ? cap * 2 : 32;
-			m->e = xrealloc(m->e, cap * sizeof(*m->e));
-		}
-		struct lefi_entry *e = &m->e[m->n];
-		memcpy(e->code, code, strlen(code) + 1);
-		if (expect(r, YAML_SCALAR_EVENT, "codes: expected an income type") < 0)
-			return -1;
-		int t = income_type_from_name(scalar(r));
-		if (t < 0)
-			return fail(r, "codes: not an income type of the application document");
-		e->type = (enum income_type)t;
-		m->n++;
-	}
-}
-
-static int read_doc(struct reader *r, struct lefi_mapping *m)
-{
-	if (expect(r, YAML_STREAM_START_EVENT, "expected a YAML stream") < 0 ||
-	    expect(r, YAML_DOCUMENT_START_EVENT, "expected a YAML document") < 0 ||
-	    expect(r, YAML_MAPPING_START_EVENT, "expected a mapping with version and codes") < 0)
-		return -1;
-	bool version = false, codes = false;
-	for (;;) {
-		if (next(r) < 0)
-			return -1;
-		if (r->ev.type == YAML_MAPPING_END_EVENT)
-			break;
-		if (r->ev.type != YAML_SCALAR_EVENT)
-			return fail(r, "expected a key");
-		if (!strcmp(scalar(r), "version") && !version) {
-			if (expect(r, YAML_SCALAR_EVENT, "version: expected 1") < 0)
-				return -1;
-			if (strcmp(scalar(r), "1"))
-				return fail(r, "version: only version 1 is known");
-			version = true;
-		} else if (!strcmp(scalar(r), "codes") && !codes) {
-			if (read_codes(r, m) < 0)
-				return -1;
-			codes = true;
-		} else {
-			return fail(r, "unknown or repeated key (expected version, codes)");
-		}
-	}
-	if (!version || !codes)
-		return fail(r, "version and codes are both required");
 	return 0;
 }
+
+static int read_doc(const struct ydoc *d, struct lefi_mapping *m, struct ebba_err *err)
+{
+	const struct ynode *root = d->root;
+	if (!root || root->kind != YN_MAP)
+		return yerrf_at(d->name, root ? root->line : 1, root ? root->col : 1, err,
+				"expected a mapping with version and codes");
+	for (size_t i = 0; i + 1 < root->n; i += 2) {
+		const char *k = ynode_text(&root->kids[i]);
+		if (!k || (strcmp(k, "version") != 0 && strcmp(k, "codes") != 0))
+			return yerrf(d, &root->kids[i], err, "unknown key '%.40s' (expected version, codes)",
+				     k ? k : "?");
+	}
+	const struct ynode *version = ymap_get(root, "version"), *codes = ymap_get(root, "codes");
+	if (!version || !codes)
+		return yerrf(d, root, err, "version and codes are both required");
+	if (!ynode_text(version))
+		return yerrf(d, version, err, "version: expected 1");
+	if (strcmp(version->text, "1") != 0)
+		return yerrf(d, version, err, "version: only version 1 is known");
+	return read_codes(d, codes, m, err);
+}
+
+static const struct ylimits lefi_limits = {.max_bytes = LEFI_MAPPING_MAX, .max_depth = 4};
 
 int lefi_mapping_parse(const char *yaml, size_t len, const char *name,
 		       struct lefi_mapping **out, struct ebba_err *err)
@@ -157,16 +110,13 @@ int lefi_mapping_parse(const char *yaml, size_t len, const char *name,
 	*out = NULL;
 	if (len > LEFI_MAPPING_MAX)
 		return ebba_errf(err, "%s: larger than %u bytes", name, LEFI_MAPPING_MAX);
-	struct reader r = { .name = name, .err = err };
-	if (!yaml_parser_initialize(&r.p))
-		fatal("out of memory initialising the YAML parser");
-	yaml_parser_set_input_string(&r.p, (const unsigned char *)yaml, len);
+	struct ydoc *d = ydoc_parse(name, yaml, len, &lefi_limits, err);
+	if (!d)
+		return -1;
 	struct lefi_mapping *m = xcalloc(1, sizeof(*m));
-	int rc = read_doc(&r, m);
-	if (r.have)
-		yaml_event_delete(&r.ev);
-	yaml_parser_delete(&r.p);
-	if (rc < 0) {
+	int rc = read_doc(d, m, err);
+	ydoc_free(d);
+	if (rc != 0) {
 		lefi_mapping_free(m);
 		return -1;
 	}

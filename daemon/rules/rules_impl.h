@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "ebba/cel/cel.h"
+#include "ebba/lib/yaml.h"
 #include "ebba/rules/rules.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -36,11 +37,16 @@ void rs_diags_free(struct rs_diags *d);
 struct rs_file {
 	char *name;              /* as shown in messages (the path given) */
 	struct ebba_buf text;
-	yaml_document_t doc;
+	yaml_document_t doc;     /* the libyaml view rules_load.c walks */
 	bool has_doc;
+	struct ydoc *tree;       /* the same, as lib/yaml read it (rule tests use it); owned */
 };
 
-/* Parses f->text into f->doc; reports syntax errors, aliases, several documents. */
+/*
+ * Reads f->text with lib/yaml (which refuses anchors, aliases, repeated
+ * keys, several documents, nesting over 32) into f->doc, a libyaml
+ * document with the same positions; reports what is wrong as a diagnostic.
+ */
 int rs_file_parse(struct rs_file *f, struct rs_diags *d);
 void rs_file_free(struct rs_file *f);
 
@@ -66,7 +72,7 @@ void rs_scalar_pos(struct rs_file *f, const yaml_node_t *n, size_t offset, unsig
 /* Did-you-mean: the candidate closest to s (edit distance <= 2 or a third), or NULL. */
 const char *rs_suggest(const char *s, const char *const *cands, size_t n);
 
-/* Checks a mapping's keys against allowed (NULL-terminated); reports unknown and duplicate keys. */
+/* Checks a mapping's keys against allowed (NULL-terminated); reports unknown keys (the reader refused repeated ones). */
 void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allowed,
 		   const char *what, struct rs_diags *d);
 

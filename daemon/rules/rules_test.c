@@ -4,6 +4,11 @@
  * expected outcome, amount and failed checks out.  A file may have a
  * `defaults:` section whose application/frame/registers/attendance keys
  * apply to every test that does not give them itself.
+ *
+ * A test's frame is written with person numbers (0, 1, 'extra') instead of
+ * identity numbers and may leave keys out; it is turned into a case frame
+ * tree (defaults filled in, Skatteverket test numbers for the persons) and
+ * checked by case_frame_from_tree(), the validation every frame gets.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -24,11 +29,6 @@ static const char *const APP_KEYS[] = {"id", "kind", "period", "shared_with", "c
 				       "message", "household", "incomes", "costs", "assets", NULL};
 static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", NULL};
 static const char *const ITEM_KEYS[] = {"person", "type", "amount", NULL};
-static const char *const FRAME_KEYS[] = {"automation", "valid_until", "household", "adults",
-					 "approved_costs", "months_on_assistance",
-					 "last_decision", NULL};
-static const char *const FADULT_KEYS[] = {"capacity", "plan", "reason", NULL};
-static const char *const LAST_KEYS[] = {"period", "amount", NULL};
 static const char *const REG_KEYS[] = {"asked", "AF", "SO", "CSN", "FK", "SKV", "TNS", "MIV",
 				       "af", "income", NULL};
 static const char *const AF_KEYS[] = {"registered", "since", "scope_percent", "latest_report",
@@ -38,13 +38,26 @@ static const char *const ATT_KEYS[] = {"status", "plan_hours_per_week", "schedul
 static const char *const EXPECT_KEYS[] = {"outcome", "amount", "norm", "costs", "incomes",
 					  "failed", "flags", "provisional", "message", NULL};
 
+/* Skatteverket test identity numbers: the persons of a test, then its 'extra' frame persons. */
+static const char TEST_PNRS[2 * T_MAX_PERSONS][PNR_BUF] = {
+	"198501012382", "198501012390", "198501022381", "198501022399", "198501032380",
+	"198501032398", "198501042389", "198501042397", "198501052396", "198501052388",
+	"198501062387", "198501062395", "198501072386", "198501072394", "198501082385",
+	"198501082393", "198501092392", "198501092384", "198501102381", "198501102399",
+	"198501112380", "198501112398", "198501122397", "198501122389", "198501132388",
+	"198501132396", "198501142387", "198501142395", "198501152386", "198501152394",
+	"198501162385", "198501162393",
+};
+
 struct tctx {
 	struct rs_file *f;
 	struct rs_diags d;
 	yaml_node_t *test, *defaults;
+	const struct ynode *ytest, *ydefaults;   /* the same nodes in f->tree */
 };
 
 #define TERR(T, n, ...) rs_diag(&(T)->d, false, (T)->f->name, rs_line(n), rs_col(n), __VA_ARGS__)
+#define YERR(T, n, ...) rs_diag(&(T)->d, false, (T)->f->name, (n)->line, (n)->col, __VA_ARGS__)
 
 /* The test's own value for section.key (key NULL: the section), else the defaults'. */
 static yaml_node_t *tget(struct tctx *T, const char *section, const char *key)
@@ -117,25 +130,10 @@ static bool person_index(struct tctx *T, struct tinputs *I, yaml_node_t *n, size
 	return true;
 }
 
-static void build_app(struct tctx *T, struct tinputs *I)
+static void app_scalars(struct tctx *T, struct tinputs *I, yaml_node_t *sec)
 {
-	struct rs_file *f = T->f;
 	struct application *a = &I->app;
-	a->persons = I->persons;
-	a->incomes = I->incomes;
-	a->costs = I->costs;
-	a->assets = I->assets;
-	a->id = "EB-TEST";
-	a->case_id = "C-TEST";
-	a->submitted = "";
-	a->message = "";
 	yaml_node_t *n;
-	yaml_node_t *sec = tget(T, "application", NULL);
-	if (!sec) {
-		TERR(T, T->test, "the test has no 'application'");
-		return;
-	}
-	rs_check_keys(f, rs_map_get(f, T->test, "application"), APP_KEYS, "application", &T->d);
 	if ((n = tget(T, "application", "kind"))) {
 		const char *k = rs_scalar(n);
 		if (k && strcmp(k, "new") == 0)
@@ -163,112 +161,279 @@ static void build_app(struct tctx *T, struct tinputs *I)
 		snprintf(I->message, sizeof(I->message), "%s", rs_scalar(n) ? rs_scalar(n) : "");
 		a->message = I->message;
 	}
-	n = tget(T, "application", "household");
+}
+
+static void app_person(struct tctx *T, struct tinputs *I, yaml_node_t *p)
+{
+	struct rs_file *f = T->f;
+	struct application *a = &I->app;
+	rs_check_keys(f, p, PERSON_KEYS, "a person", &T->d);
+	struct app_person *ap = &I->persons[a->n_persons];
+	memcpy(ap->pnr, TEST_PNRS[a->n_persons], PNR_BUF);
+	const char *role = rs_scalar(rs_map_get(f, p, "role"));
+	if (role && strcmp(role, "applicant") == 0)
+		ap->role = ROLE_APPLICANT;
+	else if (role && strcmp(role, "co-applicant") == 0)
+		ap->role = ROLE_CO_APPLICANT;
+	else if (role && strcmp(role, "child") == 0)
+		ap->role = ROLE_CHILD;
+	else
+		TERR(T, p, "role must be applicant, co-applicant or child");
+	yaml_node_t *ag = rs_map_get(f, p, "age");
+	int64_t v;
+	if (!ag)
+		TERR(T, p, "a person needs an age");
+	else if (tint(T, ag, &v, "age"))
+		ap->age = (int)v;
+	yaml_node_t *pl = rs_map_get(f, p, "preschool_lunch");
+	if (pl)
+		tbool(T, pl, &ap->preschool_lunch, "preschool_lunch");
+	a->n_persons++;
+}
+
+static void app_incomes(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+{
+	struct rs_file *f = T->f;
+	struct application *a = &I->app;
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top && a->n_incomes < 32; it++) {
+		yaml_node_t *p = rs_node(f, *it);
+		rs_check_keys(f, p, ITEM_KEYS, "an income", &T->d);
+		struct app_income *x = &I->incomes[a->n_incomes];
+		const char *ty = rs_scalar(rs_map_get(f, p, "type"));
+		int t = ty ? income_type_from_name(ty) : -1;
+		yaml_node_t *pn = rs_map_get(f, p, "person");
+		if (t < 0) {
+			TERR(T, p, "unknown income type '%s'", ty ? ty : "?");
+			continue;
+		}
+		x->type = (enum income_type)t;
+		x->person = 0;
+		if (pn && !person_index(T, I, pn, &x->person))
+			continue;
+		yaml_node_t *am = rs_map_get(f, p, "amount");
+		if (tint(T, am ? am : p, &x->amount, "amount"))
+			a->n_incomes++;
+	}
+}
+
+static void app_costs(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+{
+	struct rs_file *f = T->f;
+	struct application *a = &I->app;
+	if (n->type != YAML_MAPPING_NODE) {
+		TERR(T, n, "costs must be a mapping (rent: 7450)");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *ty = rs_scalar(rs_node(f, p->key));
+		int t = ty ? cost_type_from_name(ty) : -1;
+		if (t < 0) {
+			TERR(T, rs_node(f, p->key), "unknown cost type '%s'", ty ? ty : "?");
+			continue;
+		}
+		I->costs[a->n_costs].type = (enum cost_type)t;
+		if (tint(T, rs_node(f, p->value), &I->costs[a->n_costs].amount, "a cost"))
+			a->n_costs++;
+	}
+}
+
+static void app_assets(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+{
+	struct rs_file *f = T->f;
+	struct application *a = &I->app;
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top && a->n_assets < 16; it++) {
+		yaml_node_t *p = rs_node(f, *it);
+		rs_check_keys(f, p, ITEM_KEYS, "an asset", &T->d);
+		struct app_asset *x = &I->assets[a->n_assets];
+		const char *ty = rs_scalar(rs_map_get(f, p, "type"));
+		int t = ty ? asset_type_from_name(ty) : -1;
+		if (t < 0) {
+			TERR(T, p, "unknown asset type '%s'", ty ? ty : "?");
+			continue;
+		}
+		x->type = (enum asset_type)t;
+		yaml_node_t *pn = rs_map_get(f, p, "person");
+		if (pn && !person_index(T, I, pn, &x->person))
+			continue;
+		yaml_node_t *am = rs_map_get(f, p, "amount");
+		if (tint(T, am ? am : p, &x->amount, "amount"))
+			a->n_assets++;
+	}
+}
+
+static void build_app(struct tctx *T, struct tinputs *I)
+{
+	struct rs_file *f = T->f;
+	struct application *a = &I->app;
+	*a = (struct application){.persons = I->persons, .incomes = I->incomes, .costs = I->costs,
+				  .assets = I->assets, .id = "EB-TEST", .case_id = "C-TEST",
+				  .submitted = "", .message = ""};
+	yaml_node_t *sec = tget(T, "application", NULL);
+	if (!sec) {
+		TERR(T, T->test, "the test has no 'application'");
+		return;
+	}
+	rs_check_keys(f, rs_map_get(f, T->test, "application"), APP_KEYS, "application", &T->d);
+	app_scalars(T, I, sec);
+	yaml_node_t *n = tget(T, "application", "household");
 	if (!n || n->type != YAML_SEQUENCE_NODE) {
 		TERR(T, n ? n : sec, "application household must be a list of persons");
 		return;
 	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *p = rs_node(f, *it);
 		if (a->n_persons == T_MAX_PERSONS) {
-			TERR(T, p, "at most %d persons", T_MAX_PERSONS);
+			TERR(T, rs_node(f, *it), "at most %d persons", T_MAX_PERSONS);
 			break;
 		}
-		rs_check_keys(f, p, PERSON_KEYS, "a person", &T->d);
-		struct app_person *ap = &I->persons[a->n_persons];
-		snprintf(ap->pnr, sizeof(ap->pnr), "90000000%04u", (unsigned)(a->n_persons % 1000));
-		const char *role = rs_scalar(rs_map_get(f, p, "role"));
-		if (role && strcmp(role, "applicant") == 0)
-			ap->role = ROLE_APPLICANT;
-		else if (role && strcmp(role, "co-applicant") == 0)
-			ap->role = ROLE_CO_APPLICANT;
-		else if (role && strcmp(role, "child") == 0)
-			ap->role = ROLE_CHILD;
-		else
-			TERR(T, p, "role must be applicant, co-applicant or child");
-		yaml_node_t *ag = rs_map_get(f, p, "age");
-		if (!ag)
-			TERR(T, p, "a person needs an age");
-		else if (tint(T, ag, &v, "age"))
-			ap->age = (int)v;
-		yaml_node_t *pl = rs_map_get(f, p, "preschool_lunch");
-		if (pl)
-			tbool(T, pl, &ap->preschool_lunch, "preschool_lunch");
-		a->n_persons++;
+		app_person(T, I, rs_node(f, *it));
 	}
 	if (!a->n_persons)
 		return;
-	if ((n = tget(T, "application", "incomes")) && n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = n->data.sequence.items.start;
-		     it < n->data.sequence.items.top && a->n_incomes < 32; it++) {
-			yaml_node_t *p = rs_node(f, *it);
-			rs_check_keys(f, p, ITEM_KEYS, "an income", &T->d);
-			struct app_income *x = &I->incomes[a->n_incomes];
-			const char *ty = rs_scalar(rs_map_get(f, p, "type"));
-			int t = ty ? income_type_from_name(ty) : -1;
-			yaml_node_t *pn = rs_map_get(f, p, "person");
-			if (t < 0) {
-				TERR(T, p, "unknown income type '%s'", ty ? ty : "?");
-				continue;
-			}
-			x->type = (enum income_type)t;
-			x->person = 0;
-			if (pn && !person_index(T, I, pn, &x->person))
-				continue;
-			if (!tint(T, rs_map_get(f, p, "amount") ? rs_map_get(f, p, "amount") : p, &x->amount,
-				  "amount"))
-				continue;
-			a->n_incomes++;
+	if ((n = tget(T, "application", "incomes")) && n->type == YAML_SEQUENCE_NODE)
+		app_incomes(T, I, n);
+	if ((n = tget(T, "application", "costs")))
+		app_costs(T, I, n);
+	if ((n = tget(T, "application", "assets")) && n->type == YAML_SEQUENCE_NODE)
+		app_assets(T, I, n);
+}
+
+/* ---- the frame: a case frame tree for case_frame_from_tree() ---- */
+
+/* A person number (0, 1, ...) of the application, as an identity number. */
+static const char *frame_person(struct tctx *T, struct tinputs *I, const struct ynode *n)
+{
+	const char *s = ynode_text(n);
+	char *end = NULL;
+	long v = s && *s ? strtol(s, &end, 10) : -1;
+	if (!s || !*s || *end || v < 0 || (size_t)v >= I->app.n_persons) {
+		YERR(T, n, "'%s' is not a person of the application (0 to %zu)", s ? s : ynode_kind_name(n),
+		     I->app.n_persons - 1);
+		return NULL;
+	}
+	return I->persons[v].pnr;
+}
+
+static void add_default(struct ydoc *d, struct ynode *map, const char *key, const char *value,
+			const struct ynode *at)
+{
+	if (ymap_get(map, key))
+		return;
+	ynode_add_scalar(d, map, key, strlen(key), at);
+	ynode_add_scalar(d, map, value, strlen(value), at);
+}
+
+/* Copies src's pairs into map, but not the keys that over has. */
+static void copy_pairs(struct ydoc *d, struct ynode *map, const struct ynode *src,
+		       const struct ynode *over)
+{
+	for (size_t i = 0; src && src->kind == YN_MAP && i + 1 < src->n; i += 2) {
+		const char *k = ynode_text(&src->kids[i]);
+		if (k && ymap_get(over, k))
+			continue;
+		ynode_add_copy(d, map, &src->kids[i]);
+		ynode_add_copy(d, map, &src->kids[i + 1]);
+	}
+}
+
+static bool in_list(const struct ynode *list, const char *s)
+{
+	for (size_t i = 0; list->kind == YN_SEQ && i < list->n; i++)
+		if (list->kids[i].text && strcmp(list->kids[i].text, s) == 0)
+			return true;
+	return false;
+}
+
+/* household: 'all' (the default) or a list of person numbers and 'extra'. */
+static bool frame_household(struct tctx *T, struct tinputs *I, struct ydoc *d, struct ynode *root,
+			    const struct ynode *at)
+{
+	struct ynode *h = ymap_get(root, "household");
+	if (!h) {
+		ynode_add_scalar(d, root, "household", 9, at);
+		h = ynode_add_scalar(d, root, "all", 3, at);
+	}
+	if (ynode_text(h) && strcmp(h->text, "all") == 0) {
+		free(h->text);
+		*h = (struct ynode){.kind = YN_SEQ, .line = h->line, .col = h->col, .offset = h->offset};
+		for (size_t i = 0; i < I->app.n_persons; i++)
+			ynode_add_scalar(d, h, I->persons[i].pnr, PNR_BUF - 1, h);
+		return true;
+	}
+	bool ok = true;
+	size_t extra = 0;
+	for (size_t i = 0; h->kind == YN_SEQ && i < h->n; i++) {
+		struct ynode *p = &h->kids[i];
+		const char *pnr = NULL;
+		if (ynode_text(p) && strcmp(p->text, "extra") == 0 && extra < T_MAX_PERSONS)
+			pnr = TEST_PNRS[T_MAX_PERSONS + extra++];
+		else if (!(pnr = frame_person(T, I, p)))
+			ok = false;
+		if (pnr)
+			ynode_set_text(p, pnr, PNR_BUF - 1);
+	}
+	return ok;
+}
+
+/* adults: by person number; every adult of the household not given is full/required. */
+static bool frame_adults(struct tctx *T, struct tinputs *I, struct ydoc *d, struct ynode *root,
+			 const struct ynode *at)
+{
+	struct ynode *a = ymap_get(root, "adults");
+	if (!a) {
+		ynode_add_scalar(d, root, "adults", 6, at);
+		a = ynode_add(d, root, YN_MAP);
+		*a = (struct ynode){.kind = YN_MAP, .line = at->line, .col = at->col};
+	}
+	if (a->kind != YN_MAP)
+		return true;     /* the validation says what is wrong */
+	bool ok = true;
+	for (size_t i = 0; i + 1 < a->n; i += 2) {
+		const char *pnr = frame_person(T, I, &a->kids[i]);
+		if (!pnr) {
+			ok = false;
+			continue;
+		}
+		ynode_set_text(&a->kids[i], pnr, PNR_BUF - 1);
+		if (a->kids[i + 1].kind == YN_MAP) {
+			add_default(d, &a->kids[i + 1], "capacity", "full", &a->kids[i + 1]);
+			add_default(d, &a->kids[i + 1], "plan", "required", &a->kids[i + 1]);
 		}
 	}
-	if ((n = tget(T, "application", "costs"))) {
-		if (n->type != YAML_MAPPING_NODE) {
-			TERR(T, n, "costs must be a mapping (rent: 7450)");
-		} else {
-			for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-			     p < n->data.mapping.pairs.top; p++) {
-				const char *ty = rs_scalar(rs_node(f, p->key));
-				int t = ty ? cost_type_from_name(ty) : -1;
-				if (t < 0) {
-					TERR(T, rs_node(f, p->key), "unknown cost type '%s'", ty ? ty : "?");
-					continue;
-				}
-				I->costs[a->n_costs].type = (enum cost_type)t;
-				if (tint(T, rs_node(f, p->value), &I->costs[a->n_costs].amount, "a cost"))
-					a->n_costs++;
-			}
-		}
+	const struct ynode *household = ymap_get(root, "household");
+	for (size_t i = 0; i < I->app.n_persons; i++) {
+		const char *pnr = I->persons[i].pnr;
+		if (I->persons[i].role == ROLE_CHILD || ymap_get(a, pnr) || !in_list(household, pnr))
+			continue;
+		ynode_add_scalar(d, a, pnr, PNR_BUF - 1, a);
+		struct ynode *e = ynode_add(d, a, YN_MAP);
+		add_default(d, e, "capacity", "full", a);
+		add_default(d, e, "plan", "required", a);
 	}
-	if ((n = tget(T, "application", "assets")) && n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = n->data.sequence.items.start;
-		     it < n->data.sequence.items.top && a->n_assets < 16; it++) {
-			yaml_node_t *p = rs_node(f, *it);
-			rs_check_keys(f, p, ITEM_KEYS, "an asset", &T->d);
-			struct app_asset *x = &I->assets[a->n_assets];
-			const char *ty = rs_scalar(rs_map_get(f, p, "type"));
-			int t = ty ? asset_type_from_name(ty) : -1;
-			if (t < 0) {
-				TERR(T, p, "unknown asset type '%s'", ty ? ty : "?");
-				continue;
-			}
-			x->type = (enum asset_type)t;
-			yaml_node_t *pn = rs_map_get(f, p, "person");
-			if (pn && !person_index(T, I, pn, &x->person))
-				continue;
-			yaml_node_t *am = rs_map_get(f, p, "amount");
-			if (!tint(T, am ? am : p, &x->amount, "amount"))
-				continue;
-			a->n_assets++;
-		}
+	return ok;
+}
+
+/* approved_costs: by default every cost of the application. */
+static void frame_costs(struct tinputs *I, struct ydoc *d, struct ynode *root, const struct ynode *at)
+{
+	if (ymap_get(root, "approved_costs"))
+		return;
+	ynode_add_scalar(d, root, "approved_costs", 14, at);
+	struct ynode *c = ynode_add(d, root, YN_MAP);
+	c->line = at->line;
+	c->col = at->col;
+	for (size_t k = 0; k < I->app.n_costs; k++) {
+		char amount[24];
+		const char *name = cost_type_name(I->app.costs[k].type);
+		snprintf(amount, sizeof(amount), "%lld", (long long)I->app.costs[k].amount);
+		add_default(d, c, name, amount, at);
 	}
 }
 
 static void build_frame(struct tctx *T, struct tinputs *I)
 {
-	struct rs_file *f = T->f;
-	struct case_frame *fr = &I->frame;
-	struct application *a = &I->app;
 	yaml_node_t *sec = tget(T, "frame", NULL);
 	if (!sec || (rs_scalar(sec) && strcmp(rs_scalar(sec), "none") == 0))
 		return;
@@ -276,108 +441,54 @@ static void build_frame(struct tctx *T, struct tinputs *I)
 		TERR(T, sec, "frame must be a mapping or 'none'");
 		return;
 	}
-	rs_check_keys(f, rs_map_get(f, T->test, "frame"), FRAME_KEYS, "frame", &T->d);
+	if (!I->app.n_persons)
+		return;
+	const struct ynode *own = ymap_get(T->ytest, "frame"), *dflt = ymap_get(T->ydefaults, "frame");
+	const struct ynode *at = own ? own : dflt;
+	struct ydoc *d = ydoc_new(T->f->name);
+	struct ynode *root = ydoc_set_root(d, YN_MAP);
+	root->line = at->line;
+	root->col = at->col;
+	copy_pairs(d, root, dflt, own);
+	copy_pairs(d, root, own, NULL);
+	char until[16];
+	snprintf(until, sizeof(until), "%04d-12-31", (I->app.period_year + 1) % 10000);
+	add_default(d, root, "case", I->app.case_id, at);
+	add_default(d, root, "automation", "allowed", at);
+	add_default(d, root, "valid_until", until, at);
+	add_default(d, root, "months_on_assistance", "0", at);
+	frame_costs(I, d, root, at);
+	bool ok = frame_household(T, I, d, root, at);
+	ok &= frame_adults(T, I, d, root, at);
+	struct ebba_err err;
+	if (ok && case_frame_from_tree(d, root, &I->frame, &err) != 0) {
+		unsigned line, col;
+		const char *text = yerr_split(d->name, err.msg, &line, &col);
+		rs_diag(&T->d, false, T->f->name, line, col, "frame: %s", text);
+	}
 	I->has_frame = true;
-	fr->automation_allowed = true;
-	yaml_node_t *n;
-	if ((n = tget(T, "frame", "automation"))) {
-		const char *s = rs_scalar(n);
-		if (s && strcmp(s, "manual") == 0)
-			fr->automation_allowed = false;
-		else if (!s || strcmp(s, "allowed") != 0)
-			TERR(T, n, "automation must be 'allowed' or 'manual'");
-	}
-	fr->valid_until = (struct date){a->period_year + 1, 12, 31};
-	if ((n = tget(T, "frame", "valid_until"))) {
-		const char *s = rs_scalar(n);
-		if (!s || !date_is_iso(s))
-			TERR(T, n, "valid_until must be a date YYYY-MM-DD");
-		else
-			fr->valid_until = (struct date){atoi(s), atoi(s + 5), atoi(s + 8)};
-	}
-	n = tget(T, "frame", "household");
-	if (!n || (rs_scalar(n) && strcmp(rs_scalar(n), "all") == 0)) {
-		for (size_t i = 0; i < a->n_persons; i++)
-			memcpy(fr->household[fr->n_household++], a->persons[i].pnr, PNR_BUF);
-	} else if (n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = n->data.sequence.items.start;
-		     it < n->data.sequence.items.top && fr->n_household < FRAME_MAX_PERSONS; it++) {
-			yaml_node_t *p = rs_node(f, *it);
-			const char *s = rs_scalar(p);
-			size_t idx;
-			if (s && strcmp(s, "extra") == 0) {
-				snprintf(fr->household[fr->n_household], PNR_BUF, "91000000%04u",
-					 (unsigned)(fr->n_household % 1000));
-				fr->n_household++;
-			}
-			else if (person_index(T, I, p, &idx))
-				memcpy(fr->household[fr->n_household++], a->persons[idx].pnr, PNR_BUF);
+	ydoc_free(d);
+}
+
+/* The statuses by the names the facts give them (facts.h). */
+static bool agency_from_name(const char *s, enum agency_status *out)
+{
+	for (int g = AGENCY_ABSENT; s && g <= AGENCY_UNAVAILABLE; g++)
+		if (strcmp(s, agency_status_name((enum agency_status)g)) == 0) {
+			*out = (enum agency_status)g;
+			return true;
 		}
-	} else {
-		TERR(T, n, "frame household must be 'all' or a list of person numbers (0, 1, ...) or 'extra'");
-	}
-	/* adults: default full capacity and a required plan */
-	n = tget(T, "frame", "adults");
-	for (size_t i = 0; i < a->n_persons; i++) {
-		if (a->persons[i].role == ROLE_CHILD)
-			continue;
-		struct frame_adult *fa = &fr->adults[fr->n_adults++];
-		memcpy(fa->pnr, a->persons[i].pnr, PNR_BUF);
-		char key[24];
-		snprintf(key, sizeof(key), "%zu", i);
-		yaml_node_t *e = rs_map_get(f, n, key);
-		if (!e)
-			continue;
-		rs_check_keys(f, e, FADULT_KEYS, "a frame adult", &T->d);
-		const char *c = rs_scalar(rs_map_get(f, e, "capacity"));
-		if (c && strcmp(c, "partial") == 0)
-			fa->capacity = CAPACITY_PARTIAL;
-		else if (c && strcmp(c, "none") == 0)
-			fa->capacity = CAPACITY_NONE;
-		else if (c && strcmp(c, "full") != 0)
-			TERR(T, e, "capacity must be full, partial or none");
-		const char *p = rs_scalar(rs_map_get(f, e, "plan"));
-		if (p && strcmp(p, "exempt") == 0)
-			fa->plan = PLAN_EXEMPT;
-		else if (p && strcmp(p, "required") != 0)
-			TERR(T, e, "plan must be required or exempt");
-		const char *r = rs_scalar(rs_map_get(f, e, "reason"));
-		snprintf(fa->reason, sizeof(fa->reason), "%s", r ? r : "");
-	}
-	n = tget(T, "frame", "approved_costs");
-	if (!n) {
-		for (size_t k = 0; k < a->n_costs; k++) {
-			fr->cost_approved[a->costs[k].type] = true;
-			fr->approved_costs[a->costs[k].type] = a->costs[k].amount;
+	return false;
+}
+
+static bool attendance_from_name(const char *s, enum attendance_status *out)
+{
+	for (int a = ATTENDANCE_OK; a <= ATTENDANCE_UNAVAILABLE; a++)
+		if (strcmp(s, attendance_status_name((enum attendance_status)a)) == 0) {
+			*out = (enum attendance_status)a;
+			return true;
 		}
-	} else if (n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-		     p++) {
-			const char *ty = rs_scalar(rs_node(f, p->key));
-			int t = ty ? cost_type_from_name(ty) : -1;
-			if (t < 0) {
-				TERR(T, rs_node(f, p->key), "unknown cost type '%s'", ty ? ty : "?");
-				continue;
-			}
-			if (tint(T, rs_node(f, p->value), &fr->approved_costs[t], "an approved cost"))
-				fr->cost_approved[t] = true;
-		}
-	}
-	int64_t v;
-	if ((n = tget(T, "frame", "months_on_assistance")) && tint(T, n, &v, "months_on_assistance"))
-		fr->months_on_assistance = v;
-	if ((n = tget(T, "frame", "last_decision"))) {
-		rs_check_keys(f, n, LAST_KEYS, "last_decision", &T->d);
-		const char *p = rs_scalar(rs_map_get(f, n, "period"));
-		yaml_node_t *am = rs_map_get(f, n, "amount");
-		if (p && am && tint(T, am, &v, "amount")) {
-			fr->has_last_decision = true;
-			snprintf(fr->last_period, sizeof(fr->last_period), "%s", p);
-			fr->last_amount = v;
-		} else {
-			TERR(T, n, "last_decision needs period and amount");
-		}
-	}
+	return false;
 }
 
 static void build_registers(struct tctx *T, struct tinputs *I)
@@ -409,15 +520,7 @@ static void build_registers(struct tctx *T, struct tinputs *I)
 				const char *s = rs_scalar(n);
 				if (!n)
 					continue;
-				if (s && strcmp(s, "ok") == 0)
-					pr->agency[g] = AGENCY_OK;
-				else if (s && strcmp(s, "error") == 0)
-					pr->agency[g] = AGENCY_ERROR;
-				else if (s && strcmp(s, "absent") == 0)
-					pr->agency[g] = AGENCY_ABSENT;
-				else if (s && strcmp(s, "unavailable") == 0)
-					pr->agency[g] = AGENCY_UNAVAILABLE;
-				else
+				if (!agency_from_name(s, &pr->agency[g]))
 					TERR(T, n, "status must be ok, error, absent or unavailable");
 				if (pr->agency[g] == AGENCY_ERROR || pr->agency[g] == AGENCY_UNAVAILABLE) {
 					snprintf(I->reasons[i], sizeof(I->reasons[i]), "test: %s", s);
@@ -458,15 +561,10 @@ static void build_registers(struct tctx *T, struct tinputs *I)
 			rs_check_keys(f, at, ATT_KEYS, "attendance", &T->d);
 			const char *s = rs_scalar(rs_map_get(f, at, "status"));
 			pr->attendance_asked = true;
-			if (!s || strcmp(s, "ok") == 0)
-				pr->attendance = ATTENDANCE_OK;
-			else if (strcmp(s, "no_plan") == 0)
-				pr->attendance = ATTENDANCE_NO_PLAN;
-			else if (strcmp(s, "unavailable") == 0) {
-				pr->attendance = ATTENDANCE_UNAVAILABLE;
-				pr->attendance_reason = "test: unavailable";
-			} else
+			if (!attendance_from_name(s ? s : "ok", &pr->attendance))
 				TERR(T, at, "attendance status must be ok, no_plan or unavailable");
+			else if (pr->attendance == ATTENDANCE_UNAVAILABLE)
+				pr->attendance_reason = "test: unavailable";
 			int64_t v;
 			yaml_node_t *x;
 			if ((x = rs_map_get(f, at, "plan_hours_per_week")) && tint(T, x, &v, "plan_hours_per_week"))
@@ -492,6 +590,140 @@ static bool id_in(const char *id, struct rs_file *f, yaml_node_t *list)
 	return false;
 }
 
+/* today: given, or the 25th of the month before the period. */
+static void test_today(struct tctx *T, struct tinputs *I)
+{
+	yaml_node_t *n = rs_map_get(T->f, T->test, "today");
+	if (!n)
+		n = rs_map_get(T->f, T->defaults, "today");
+	if (n && date_is_iso(rs_scalar(n))) {
+		snprintf(I->today, sizeof(I->today), "%s", rs_scalar(n));
+		return;
+	}
+	if (n)
+		TERR(T, n, "today must be a date YYYY-MM-DD");
+	int y = I->app.period_year, m = I->app.period_month - 1;
+	if (m == 0) {
+		m = 12;
+		y--;
+	}
+	snprintf(I->today, sizeof(I->today), "%04u-%02u-25", (unsigned)y % 10000u, (unsigned)m % 100u);
+}
+
+static void expect_amounts(struct tctx *T, yaml_node_t *ex, const struct rule_decision *d,
+			   struct ebba_buf *why)
+{
+	static const char *const amt[] = {"amount", "norm", "costs", "incomes"};
+	int64_t got[4] = {d->amount, d->norm, d->costs, d->incomes};
+	for (int k = 0; k < 4; k++) {
+		yaml_node_t *x = rs_map_get(T->f, ex, amt[k]);
+		int64_t v;
+		if (!x || !tint(T, x, &v, amt[k]))
+			continue;
+		if (!d->has_amount)
+			buf_printf(why, "; %s could not be computed, expected %lld", amt[k], (long long)v);
+		else if (v != got[k])
+			buf_printf(why, "; %s is %lld, expected %lld", amt[k], (long long)got[k],
+				   (long long)v);
+	}
+}
+
+static void expect_failed(struct tctx *T, yaml_node_t *fl, const struct rule_decision *d,
+			  struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	if (fl->type != YAML_SEQUENCE_NODE) {
+		TERR(T, fl, "failed must be a list of check ids ([] for none)");
+		return;
+	}
+	for (size_t i = 0; i < d->n_checks; i++) {
+		bool failed = d->checks[i].result == RULE_FAIL || d->checks[i].result == RULE_ERROR;
+		bool want = id_in(d->checks[i].id, f, fl);
+		if (failed && !want)
+			buf_printf(why, "; check %s %s: %s", d->checks[i].id,
+				   d->checks[i].result == RULE_FAIL ? "failed" : "had an error",
+				   d->checks[i].message);
+		else if (!failed && want)
+			buf_printf(why, "; check %s did not fail (%s)", d->checks[i].id,
+				   rule_result_name(d->checks[i].result));
+	}
+	for (yaml_node_item_t *it = fl->data.sequence.items.start; it < fl->data.sequence.items.top;
+	     it++) {
+		const char *id = rs_scalar(rs_node(f, *it));
+		bool known = false;
+		for (size_t i = 0; id && i < d->n_checks; i++)
+			known |= strcmp(d->checks[i].id, id) == 0;
+		if (!known)
+			buf_printf(why, "; expected check %s to fail but the rule set has no such check",
+				   id ? id : "?");
+	}
+}
+
+static void expect_flags(struct tctx *T, yaml_node_t *fg, const struct rule_decision *d,
+			 struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	if (fg->type != YAML_SEQUENCE_NODE)
+		return;
+	for (size_t i = 0; i < d->n_flags; i++)
+		if (!id_in(d->flags[i].id, f, fg))
+			buf_printf(why, "; unexpected audit flag %s", d->flags[i].id);
+	for (yaml_node_item_t *it = fg->data.sequence.items.start; it < fg->data.sequence.items.top;
+	     it++) {
+		const char *id = rs_scalar(rs_node(f, *it));
+		bool got_it = false;
+		for (size_t i = 0; id && i < d->n_flags; i++)
+			got_it |= strcmp(d->flags[i].id, id) == 0;
+		if (!got_it)
+			buf_printf(why, "; audit flag %s was not raised", id ? id : "?");
+	}
+}
+
+static void expect_messages(struct tctx *T, yaml_node_t *mc, const struct rule_decision *d,
+			    struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	if (mc->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *p = mc->data.mapping.pairs.start; p < mc->data.mapping.pairs.top; p++) {
+		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
+		bool found = false;
+		for (size_t i = 0; id && want && i < d->n_checks; i++)
+			if (strcmp(d->checks[i].id, id) == 0) {
+				found = true;
+				if (strcmp(d->checks[i].message, want) != 0)
+					buf_printf(why, "; message of %s is \"%s\", expected \"%s\"", id,
+						   d->checks[i].message, want);
+			}
+		if (!found)
+			buf_printf(why, "; no check %s to compare the message of", id ? id : "?");
+	}
+}
+
+/* Compares the decision with the test's expect: section. */
+static void compare(struct tctx *T, yaml_node_t *ex, const struct rule_decision *d,
+		    struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	const char *s;
+	if ((s = rs_scalar(rs_map_get(f, ex, "outcome"))) && strcmp(s, d->outcome) != 0)
+		buf_printf(why, "; outcome is %s, expected %s", d->outcome, s);
+	expect_amounts(T, ex, d, why);
+	yaml_node_t *n;
+	if ((n = rs_map_get(f, ex, "failed")))
+		expect_failed(T, n, d, why);
+	if ((n = rs_map_get(f, ex, "flags")))
+		expect_flags(T, n, d, why);
+	bool want_prov;
+	if ((n = rs_map_get(f, ex, "provisional")) && tbool(T, n, &want_prov, "provisional")) {
+		bool has = strstr(d->trace_json, "\"notes\":[]") == NULL;
+		if (has != want_prov)
+			buf_printf(why, "; the trace %s a provisional-value note", has ? "has" : "has no");
+	}
+	if ((n = rs_map_get(f, ex, "message")))
+		expect_messages(T, n, d, why);
+}
+
 /* Runs one test; appends what went wrong to why. */
 static void run_one(const struct ruleset *rs, struct tctx *T, struct cel_arena *arena,
 		    struct ebba_buf *why)
@@ -501,122 +733,24 @@ static void run_one(const struct ruleset *rs, struct tctx *T, struct cel_arena *
 	build_app(T, I);
 	build_frame(T, I);
 	build_registers(T, I);
-	yaml_node_t *n = rs_map_get(f, T->test, "today");
-	if (!n)
-		n = rs_map_get(f, T->defaults, "today");
-	if (n && date_is_iso(rs_scalar(n))) {
-		snprintf(I->today, sizeof(I->today), "%s", rs_scalar(n));
-	} else {
-		if (n)
-			TERR(T, n, "today must be a date YYYY-MM-DD");
-		/* the 25th of the month before the period */
-		int y = I->app.period_year, m = I->app.period_month - 1;
-		if (m == 0) {
-			m = 12;
-			y--;
-		}
-		snprintf(I->today, sizeof(I->today), "%04u-%02u-25", (unsigned)y % 10000u, (unsigned)m % 100u);
-	}
-	n = rs_map_get(f, T->test, "allow_reject");
+	test_today(T, I);
+	yaml_node_t *n = rs_map_get(f, T->test, "allow_reject");
 	if (n)
 		tbool(T, n, &I->allow_reject, "allow_reject");
 	yaml_node_t *ex = rs_map_get(f, T->test, "expect");
 	if (!ex || ex->type != YAML_MAPPING_NODE)
 		TERR(T, T->test, "the test has no 'expect' mapping");
 	rs_check_keys(f, ex, EXPECT_KEYS, "expect", &T->d);
-	if (T->d.errors || !I->app.n_persons) {
-		buf_puts(why, "the test itself has errors (see above)");
-		free(I);
-		return;
-	}
 	struct decision_inputs in = {.app = &I->app, .frame = I->has_frame ? &I->frame : NULL,
 				     .regs = I->has_regs ? I->regs : NULL, .today = I->today};
 	struct rule_decision d;
 	struct ebba_err err = {{0}};
-	if (ruleset_decide(rs, &in, I->allow_reject, arena, &d, &err) < 0) {
+	if (T->d.errors || !I->app.n_persons)
+		buf_puts(why, "the test itself has errors (see above)");
+	else if (ruleset_decide(rs, &in, I->allow_reject, arena, &d, &err) != 0)
 		buf_printf(why, "%s", err.msg);
-		free(I);
-		return;
-	}
-	const char *s;
-	if ((s = rs_scalar(rs_map_get(f, ex, "outcome"))) && strcmp(s, d.outcome) != 0)
-		buf_printf(why, "; outcome is %s, expected %s", d.outcome, s);
-	static const char *const amt[] = {"amount", "norm", "costs", "incomes"};
-	int64_t got[4] = {d.amount, d.norm, d.costs, d.incomes};
-	for (int k = 0; k < 4; k++) {
-		yaml_node_t *x = rs_map_get(f, ex, amt[k]);
-		int64_t v;
-		if (!x || !tint(T, x, &v, amt[k]))
-			continue;
-		if (!d.has_amount)
-			buf_printf(why, "; %s could not be computed, expected %lld", amt[k], (long long)v);
-		else if (v != got[k])
-			buf_printf(why, "; %s is %lld, expected %lld", amt[k], (long long)got[k],
-				   (long long)v);
-	}
-	yaml_node_t *fl = rs_map_get(f, ex, "failed");
-	if (fl && fl->type != YAML_SEQUENCE_NODE) {
-		TERR(T, fl, "failed must be a list of check ids ([] for none)");
-	} else if (fl) {
-		for (size_t i = 0; i < d.n_checks; i++) {
-			bool failed = d.checks[i].result == RULE_FAIL || d.checks[i].result == RULE_ERROR;
-			bool want = id_in(d.checks[i].id, f, fl);
-			if (failed && !want)
-				buf_printf(why, "; check %s %s: %s", d.checks[i].id,
-					   d.checks[i].result == RULE_FAIL ? "failed" : "had an error",
-					   d.checks[i].message);
-			else if (!failed && want)
-				buf_printf(why, "; check %s did not fail (%s)", d.checks[i].id,
-					   rule_result_name(d.checks[i].result));
-		}
-		for (yaml_node_item_t *it = fl->data.sequence.items.start; it < fl->data.sequence.items.top;
-		     it++) {
-			const char *id = rs_scalar(rs_node(f, *it));
-			bool known = false;
-			for (size_t i = 0; id && i < d.n_checks; i++)
-				known |= strcmp(d.checks[i].id, id) == 0;
-			if (!known)
-				buf_printf(why, "; expected check %s to fail but the rule set has no such check",
-					   id ? id : "?");
-		}
-	}
-	yaml_node_t *fg = rs_map_get(f, ex, "flags");
-	if (fg && fg->type == YAML_SEQUENCE_NODE) {
-		for (size_t i = 0; i < d.n_flags; i++)
-			if (!id_in(d.flags[i].id, f, fg))
-				buf_printf(why, "; unexpected audit flag %s", d.flags[i].id);
-		for (yaml_node_item_t *it = fg->data.sequence.items.start; it < fg->data.sequence.items.top;
-		     it++) {
-			const char *id = rs_scalar(rs_node(f, *it));
-			bool got_it = false;
-			for (size_t i = 0; id && i < d.n_flags; i++)
-				got_it |= strcmp(d.flags[i].id, id) == 0;
-			if (!got_it)
-				buf_printf(why, "; audit flag %s was not raised", id ? id : "?");
-		}
-	}
-	yaml_node_t *pv = rs_map_get(f, ex, "provisional");
-	bool want_prov;
-	if (pv && tbool(T, pv, &want_prov, "provisional")) {
-		bool has = strstr(d.trace_json, "\"notes\":[]") == NULL;
-		if (has != want_prov)
-			buf_printf(why, "; the trace %s a provisional-value note", has ? "has" : "has no");
-	}
-	yaml_node_t *mc = rs_map_get(f, ex, "message");
-	for (yaml_node_pair_t *p = mc && mc->type == YAML_MAPPING_NODE ? mc->data.mapping.pairs.start : NULL;
-	     p && p < mc->data.mapping.pairs.top; p++) {
-		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
-		bool found = false;
-		for (size_t i = 0; id && want && i < d.n_checks; i++)
-			if (strcmp(d.checks[i].id, id) == 0) {
-				found = true;
-				if (strcmp(d.checks[i].message, want) != 0)
-					buf_printf(why, "; message of %s is \"%s\", expected \"%s\"", id,
-						   d.checks[i].message, want);
-			}
-		if (!found)
-			buf_printf(why, "; no check %s to compare the message of", id ? id : "?");
-	}
+	else
+		compare(T, ex, &d, why);
 	free(I);
 }
 
@@ -656,10 +790,13 @@ int ruleset_run_test_buffer(const struct ruleset *rs, const char *name, const ch
 		return 0;
 	}
 	rs_diags_free(&d);
+	const struct ynode *ytests = ymap_get(f.tree->root, "tests");   /* the same list in the tree */
 	struct cel_arena *arena = cel_arena_new();
 	for (yaml_node_item_t *it = tests->data.sequence.items.start; it < tests->data.sequence.items.top;
 	     it++) {
-		struct tctx T = {.f = &f, .test = rs_node(&f, *it), .defaults = defaults};
+		struct tctx T = {.f = &f, .test = rs_node(&f, *it), .defaults = defaults,
+				 .ytest = &ytests->kids[it - tests->data.sequence.items.start],
+				 .ydefaults = ymap_get(f.tree->root, "defaults")};
 		const char *tname = rs_scalar(rs_map_get(&f, T.test, "name"));
 		char fallback[64];
 		if (!tname) {

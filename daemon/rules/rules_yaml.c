@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ebba/cel/cel.h"
+#include "ebba/lib/log.h"
+#include "ebba/lib/yaml.h"
 #include "rules_impl.h"
 
 /* ------------------------------------------------------------- diagnostics */
@@ -74,84 +76,72 @@ void rs_diags_free(struct rs_diags *d)
 
 /* ------------------------------------------------------------- YAML */
 
-/* Counts references to each node; a node referenced twice came from an alias. */
-static bool has_alias(yaml_document_t *doc, yaml_node_t **where)
+/*
+ * rules_load.c walks libyaml's yaml_node_t; the file is read by lib/yaml
+ * (limits, positions, anchors and repeated keys refused) and mirrored into
+ * a libyaml document with the same positions.
+ */
+static yaml_scalar_style_t libyaml_style(enum ynode_style s)
 {
-	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
-	unsigned char *refs = xcalloc(n + 1, 1);
-	bool found = false;
-	for (size_t i = 0; i < n && !found; i++) {
-		yaml_node_t *node = &doc->nodes.start[i];
-		if (node->type == YAML_SEQUENCE_NODE) {
-			for (yaml_node_item_t *it = node->data.sequence.items.start;
-			     it < node->data.sequence.items.top && !found; it++)
-				if (*it >= 1 && (size_t)*it <= n && refs[*it]++) {
-					found = true;
-					*where = &doc->nodes.start[*it - 1];
-				}
-		} else if (node->type == YAML_MAPPING_NODE) {
-			for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-			     p < node->data.mapping.pairs.top && !found; p++) {
-				int ks[2] = {p->key, p->value};
-				for (int k = 0; k < 2 && !found; k++)
-					if (ks[k] >= 1 && (size_t)ks[k] <= n && refs[ks[k]]++) {
-						found = true;
-						*where = &doc->nodes.start[ks[k] - 1];
-					}
-			}
-		}
+	switch (s) {
+	case YS_SINGLE: return YAML_SINGLE_QUOTED_SCALAR_STYLE;
+	case YS_DOUBLE: return YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	case YS_LITERAL: return YAML_LITERAL_SCALAR_STYLE;
+	case YS_FOLDED: return YAML_FOLDED_SCALAR_STYLE;
+	case YS_PLAIN: break;
 	}
-	free(refs);
-	return found;
+	return YAML_PLAIN_SCALAR_STYLE;
 }
+
+static int mirror(yaml_document_t *doc, const struct ynode *n)
+{
+	int id;
+	if (n->kind == YN_SCALAR)
+		id = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)n->text, (int)n->len,
+					      libyaml_style(n->style));
+	else if (n->kind == YN_SEQ)
+		id = yaml_document_add_sequence(doc, NULL, YAML_ANY_SEQUENCE_STYLE);
+	else
+		id = yaml_document_add_mapping(doc, NULL, YAML_ANY_MAPPING_STYLE);
+	if (!id)
+		fatal("out of memory building a YAML document");
+	yaml_node_t *y = yaml_document_get_node(doc, id);
+	y->start_mark = (yaml_mark_t){.index = n->offset, .line = n->line - 1, .column = n->col - 1};
+	for (size_t i = 0; n->kind == YN_SEQ && i < n->n; i++)
+		yaml_document_append_sequence_item(doc, id, mirror(doc, &n->kids[i]));
+	for (size_t i = 0; n->kind == YN_MAP && i + 1 < n->n; i += 2) {
+		int k = mirror(doc, &n->kids[i]);
+		yaml_document_append_mapping_pair(doc, id, k, mirror(doc, &n->kids[i + 1]));
+	}
+	return id;
+}
+
+static const struct ylimits rules_limits = {.max_bytes = RULES_MAX_FILE_BYTES, .max_depth = 32};
 
 int rs_file_parse(struct rs_file *f, struct rs_diags *d)
 {
-	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p)) {
-		rs_diag(d, false, f->name, 1, 1, "cannot initialise the YAML parser");
+	struct ebba_err err;
+	struct ydoc *y = ydoc_parse(f->name, f->text.data, f->text.len, &rules_limits, &err);
+	if (!y) {
+		unsigned line, col;
+		const char *text = yerr_split(f->name, err.msg, &line, &col);
+		rs_diag(d, false, f->name, line, col, "%s", text);
 		return -1;
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)(f->text.data ? f->text.data : ""),
-				     f->text.len);
-	int rc = 0;
-	if (!yaml_parser_load(&p, &f->doc)) {
-		const char *what = p.problem ? p.problem : "cannot be read";
-		yaml_mark_t m = p.problem_mark;
-		if (p.context)
-			rs_diag(d, false, f->name, (unsigned)m.line + 1, (unsigned)m.column + 1,
-				"YAML syntax error: %s (%s)", what, p.context);
-		else
-			rs_diag(d, false, f->name, (unsigned)m.line + 1, (unsigned)m.column + 1,
-				"YAML syntax error: %s", what);
-		yaml_parser_delete(&p);
-		return -1;
-	}
+	if (!yaml_document_initialize(&f->doc, NULL, NULL, NULL, 1, 1))
+		fatal("out of memory building a YAML document");
 	f->has_doc = true;
-	yaml_node_t *alias = NULL;
-	if (has_alias(&f->doc, &alias)) {
-		rs_diag(d, false, f->name, rs_line(alias), rs_col(alias),
-			"anchors and aliases (&name, *name) are not allowed in rule files; write the value out");
-		rc = -1;
-	}
-	yaml_document_t extra;
-	if (rc == 0 && yaml_parser_load(&p, &extra)) {
-		yaml_node_t *r = yaml_document_get_root_node(&extra);
-		if (r) {
-			rs_diag(d, false, f->name, rs_line(r), rs_col(r),
-				"a rule file holds one YAML document; remove the second ('---')");
-			rc = -1;
-		}
-		yaml_document_delete(&extra);
-	}
-	yaml_parser_delete(&p);
-	return rc;
+	if (y->root)
+		mirror(&f->doc, y->root);
+	f->tree = y;
+	return 0;
 }
 
 void rs_file_free(struct rs_file *f)
 {
 	if (f->has_doc)
 		yaml_document_delete(&f->doc);
+	ydoc_free(f->tree);
 	buf_free(&f->text);
 	free(f->name);
 	memset(f, 0, sizeof(*f));
@@ -310,15 +300,6 @@ void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allow
 		if (!k) {
 			rs_diag(d, false, f->name, rs_line(kn), rs_col(kn), "a key must be a plain name");
 			continue;
-		}
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			const char *k2 = rs_scalar(rs_node(f, q->key));
-			if (k2 && strcmp(k, k2) == 0) {
-				rs_diag(d, false, f->name, rs_line(kn), rs_col(kn),
-					"'%s' is given twice in %s (first on line %u)", k, what,
-					rs_line(rs_node(f, q->key)));
-				break;
-			}
 		}
 		if (!allowed[0])
 			continue;

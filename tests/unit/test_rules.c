@@ -16,7 +16,7 @@
 #include "ebba/rules/rules.h"
 
 static const char *const BAD[] = {
-	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax error: did not find expected key (while parsing a block mapping)",
+	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax: did not find expected key while parsing a block mapping (started at 2:3)",
 	"tests/data/rules-bad/02-unknown-section.yaml:16:1: unknown key 'chekcs' in a rule file (did you mean 'checks'?)",
 	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, message)",
 	"tests/data/rules-bad/04-check-without-id.yaml:21:5: a check has no 'id'",
@@ -41,11 +41,11 @@ static const char *const BAD[] = {
 	"tests/data/rules-bad/23-unknown-parameter.yaml:22:27: unknown parameter 'params.asset_limt' (did you mean 'params.asset_limit'?)",
 	"tests/data/rules-bad/24-calculation-missing.yaml:25:3: calculation has no 'costs'",
 	"tests/data/rules-bad/25-bad-sample-rate.yaml:26:15: audit sample rate '1.5' must be a share between 0 and 1 (0.1 is 10 %)",
-	"tests/data/rules-bad/26-duplicate-parameter.yaml:14:3: parameter 'asset_limit' is defined twice (also in tests/data/rules-bad/26-duplicate-parameter.yaml line 10)",
+	"tests/data/rules-bad/26-duplicate-parameter.yaml:14:3: duplicate key 'asset_limit' (first on line 10)",
 	"tests/data/rules-bad/27-no-ruleset.yaml:1:1: no file has a 'ruleset' section with the rule set's name and version",
-	"tests/data/rules-bad/28-alias.yaml:8:14: anchors and aliases (&name, *name) are not allowed in rule files; write the value out",
+	"tests/data/rules-bad/28-alias.yaml:8:14: anchors (&name) are not allowed; write the value out",
 	"tests/data/rules-bad/29-param-type-changes.yaml:11:14: value of parameter 'riksnorm_single' is list but its value on line 8 is int; every value of a parameter must have the same type",
-	"tests/data/rules-bad/30-duplicate-key.yaml:20:5: 'outcome' is given twice in a check (first on line 19)",
+	"tests/data/rules-bad/30-duplicate-key.yaml:20:5: duplicate key 'outcome' (first on line 19)",
 	"tests/data/rules-bad/31-unknown-calc-item.yaml:28:23: unknown calculation item 'calc.cost' (there are calc.norm, calc.costs, calc.incomes, calc.amount)",
 	"tests/data/rules-bad/32-unknown-letter-name.yaml:27:16: '{{ application.perod }}' fails for a sample household: no such key: \"perod\"",
 	"tests/data/rules-bad/33-param-order.yaml:10:13: values of parameter 'riksnorm_single' must be in date order: 2020-01-01 comes after 2021-01-01",

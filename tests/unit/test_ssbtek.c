@@ -914,7 +914,7 @@ static void test_mapping_errors(void **s)
 		{ "version: 1\ncodes: [BOB]\n", "x.yaml:2:8: codes: expected a mapping" },
 		{ "version: 1\ncodes:\n  BOB: [a]\n", "expected an income type" },
 		{ "version: 1\ncodes: {\n", "x.yaml:" },
-		{ "version: 1\nextra: 1\ncodes: {}\n", "unknown or repeated key" },
+		{ "version: 1\nextra: 1\ncodes: {}\n", "x.yaml:2:1: unknown key 'extra' (expected version, codes)" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		struct lefi_mapping *m = (void *)1;

@@ -24,6 +24,7 @@
 #include "ebba/intake/application.h"
 #include "ebba/lib/error.h"
 #include "ebba/lib/pnr.h"
+#include "ebba/lib/yaml.h"
 
 #define FRAME_MAX_BYTES (64u * 1024u)   /* YAML or JSON text */
 #define FRAME_MAX_DEPTH 8               /* nesting of YAML collections */
@@ -63,11 +64,20 @@ struct case_frame {
 
 /*
  * Parses and validates YAML text; name is used in messages (usually the
- * file name).  Refuses anchors and aliases, more than one document, and
- * text over FRAME_MAX_BYTES.
+ * file name).  The reader of lib/yaml.h refuses anchors and aliases,
+ * repeated keys and more than one document; text over FRAME_MAX_BYTES and
+ * nesting deeper than FRAME_MAX_DEPTH are refused too.
  */
 int case_frame_parse_yaml(const char *name, const char *data, size_t len, struct case_frame *out,
 			  struct ebba_err *err);
+
+/*
+ * The one validation of a frame, on a tree read by lib/yaml or built by
+ * hand (JSON, the frames of rule tests).  root NULL: "empty file".
+ * Messages are at d's name and the nodes' positions.
+ */
+int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct case_frame *out,
+			 struct ebba_err *err);
 
 /* Reads path ("-" for stdin) and parses it. */
 int case_frame_load(const char *path, struct case_frame *out, struct ebba_err *err);
