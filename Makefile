@@ -49,7 +49,8 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 SIM_SRC  := $(wildcard contrib/regsim/*.c)
 GEN_SRC  := $(wildcard contrib/gen/*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml)
+EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml) \
+            $(sort $(wildcard daemon/web/templates/*.html)) $(wildcard daemon/web/static/*)
 
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
@@ -101,6 +102,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
+
+# The web renderer lives in a program folder (not in libebba.a); its unit
+# test and fuzz target link its objects themselves.
+WEB_TMPL_OBJ := $(BUILD)/obj/web/template.o $(BUILD)/obj/web/layout.o
+$(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/obj/web/template.o $(BUILD)/libebba.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all
