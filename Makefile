@@ -42,6 +42,7 @@ LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
 EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
 CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbactl/*.c))
+WEB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/web/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -52,7 +53,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml) \
             $(sort $(wildcard daemon/web/templates/*.html)) $(wildcard daemon/web/static/*)
 
-BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
+BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
 .PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
@@ -93,6 +94,8 @@ $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ebba-web: $(WEB_OBJ) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
 $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a

@@ -6,11 +6,24 @@
 #      fsync and synchronous_commit on, as PostgreSQL ships; only memory
 #      and checkpoint spacing are set (PG_SETTINGS below), so that no
 #      checkpoint lands inside a measured phase;
-#   2. the baseline: pgbench -N -c 8 -j 2 -T 10 on that cluster;
+#   2. context: pgbench -N -c 8 -j 2 -T 10 on that cluster (bound by the
+#      disk's fsync latency, so it moves with the disk, not with ebba);
 #   3. BENCH_APPS applications, BENCH_PROCS ebbad processes, instant
-#      registers (the simulator without latency);
-#   4. the same with BENCH_LATENCY_MS register latency;
-#   5. one ebbad through BENCH_MEM_APPS applications, its RSS sampled after
+#      registers (the simulator without latency), with the CPU ebbad and
+#      PostgreSQL spent per decision (/proc, utime + stime);
+#   4. the baseline, the store's own ceiling: the rows phase 3 wrote, dumped
+#      and written again into a fresh database with the same inbox rows by
+#      tests/tools/store_ceiling.c, as plainly as PostgreSQL allows (per
+#      batch of the same size one claim UPDATE, then one transaction with
+#      the completion UPDATE and a COPY per table; as many connections as
+#      ebbad processes), no deciding at all.  ratio_store = phase 3 / this;
+#   5. the same as 3 with BENCH_LATENCY_MS register latency;
+#   6. BENCH_SLOW1S_APPS applications at BENCH_SLOW1S_LATENCY_MS (1 000 ms,
+#      as real SSBTEK answers), beside what Little's law predicts for the
+#      look-ups in flight: P x min(C, k x B) / (k x L) applications/s for P
+#      processes, C look-ups in flight each, batch B, k look-ups per
+#      application (measured) and latency L;
+#   7. one ebbad through BENCH_MEM_APPS applications, its RSS sampled after
 #      10 000 and at the end.
 #
 # Households come from ebba-gen (Skatteverket test numbers only, which run
@@ -29,9 +42,13 @@
 # flight made 853/s, 4 x 64 x 64 1086/s, 4 x 128 x 256 1154/s; batches of 128
 # took peak RSS to 33 MiB, over the 32 MiB bar.  With instant registers
 # they are all within the noise.)
-#   BENCH_REGSIM_THREADS=2 BENCH_SKIP= (space-separated: pgbench fast slow mem)
+#   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
+#   BENCH_REGSIM_THREADS=2
+#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem)
 # Ends with one line:
-#   bench: decisions_per_s=N pgbench_tps=N ratio=R slow_decisions_per_s=N rss_mib=N
+#   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
+#     cpu_ms_pg=Y pgbench_tps=N ratio=R slow_decisions_per_s=N
+#     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -46,6 +63,9 @@ LATENCY=${BENCH_LATENCY_MS:-20}
 MEM_APPS=${BENCH_MEM_APPS:-100000}
 HOUSEHOLDS=${BENCH_HOUSEHOLDS:-10000}
 SIM_THREADS=${BENCH_REGSIM_THREADS:-2}
+SLOW1S_APPS=${BENCH_SLOW1S_APPS:-4000}
+SLOW1S_LATENCY=${BENCH_SLOW1S_LATENCY_MS:-1000}
+SLOW1S_CONCURRENCY=${BENCH_SLOW1S_CONCURRENCY:-256}
 SKIP=" ${BENCH_SKIP:-} "
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
 BIN=$ROOT/$BUILD
@@ -109,9 +129,10 @@ if ! skipped pgbench; then
 fi
 
 # ---------------------------------------------------------------- phases
-# prepare DB PORT N: a migrated database with the frames and N applications.
+# prepare DB PORT N [CONCURRENCY]: a migrated database with the frames and N
+# applications.
 prepare() {
-	local db=$1 port=$2 n=$3
+	local db=$1 port=$2 n=$3 conc=${4:-$CONCURRENCY}
 	local copies=$(( (n + HOUSEHOLDS - 1) / HOUSEHOLDS ))
 	createdb "$db"
 	cat >"$DIR/$db.yaml" <<YAML
@@ -121,7 +142,7 @@ rules_dir: $ROOT/rules
 ${BATCH:+batch_size: $BATCH}
 poll_interval_ms: 200
 registers:
-  concurrency: $CONCURRENCY
+  concurrency: $conc
   ssbtek_url: http://127.0.0.1:$port/ssbtek
   attendance_url: http://127.0.0.1:$port/attendance
   timeout_ms: 2000
@@ -138,6 +159,17 @@ YAML
 	sql -d "$db" -c 'vacuum analyze ebba.inbox, ebba.case_frames' -c checkpoint
 }
 
+# CPU time in clock ticks: of the given pids, and of the whole cluster (the
+# postmaster and its children: backends, WAL writer, checkpointer).
+CLK_TCK=$(getconf CLK_TCK)
+ticks_of() { local p; for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+pg_ticks() {
+	local pm; pm=$(head -1 "$DIR/pg/data/postmaster.pid")
+	ticks_of "$pm" $(ps -o pid= --ppid "$pm")
+}
+# (parenthesised: mawk reads a bare '>' in printf's arguments as a redirection)
+per_decision_ms() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", (n > 0 ? 1000 * t / hz / n : 0) }'; }
+
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 left() { sql -d "$1" -c "select count(*) from ebba.inbox where state in ('pending', 'processing')"; }
@@ -153,9 +185,11 @@ start_ebbad() {
 	done
 }
 
-# stop_ebbad: SIGTERM and wait; sets PEAK_KIB (the largest VmHWM) first.
+# stop_ebbad: SIGTERM and wait; sets PEAK_KIB (the largest VmHWM) and
+# EBBAD_TICKS (their CPU) first.
 stop_ebbad() {
 	local p h
+	EBBAD_TICKS=$(ticks_of "${EBBAD_PIDS[@]}")
 	PEAK_KIB=0
 	for p in "${EBBAD_PIDS[@]}"; do
 		h=$(hwm_kib "$p")
@@ -194,16 +228,21 @@ result() {
 		from t"
 }
 
-# phase NAME DB PORT N PROCS: sets RATE P50 P99 PEAK_KIB; prints a row.
+# phase NAME DB PORT N PROCS [CONCURRENCY]: sets RATE P50 P99 PEAK_KIB
+# CPU_EBBAD_MS CPU_PG_MS; prints a row.
 ROWS=()
 phase() {
-	local name=$1 db=$2 port=$3 n=$4 procs=$5
+	local name=$1 db=$2 port=$3 n=$4 procs=$5 conc=${6:-$CONCURRENCY}
 	say "$name: loading $n applications"
-	prepare "$db" "$port" "$n"
+	prepare "$db" "$port" "$n" "$conc"
 	say "$name: $procs ebbad"
+	local pg0; pg0=$(pg_ticks)
 	start_ebbad "$db" "$procs"
 	wait_drained "$db" 1800
+	local pg1; pg1=$(pg_ticks)
 	stop_ebbad
+	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
+	CPU_PG_MS=$(per_decision_ms "$((pg1 - pg0))" "$n")
 	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result "$db")
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "$name" "$n" "$procs" "$RATE" "$P50" "$P99" \
 		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR")")
@@ -216,16 +255,62 @@ phase() {
 MAX_PEAK=0
 peak() { [ "$PEAK_KIB" -gt "$MAX_PEAK" ] && MAX_PEAK=$PEAK_KIB; return 0; }
 FAST=0 SLOW=0 RSS10=0 RSS_END=0
+CPU_FAST_EBBAD=0 CPU_FAST_PG=0 STORE=0 SLOW1S=0 SLOW1S_PRED=0
 if ! skipped fast; then
 	start_regsim fast
 	phase "instant registers" fast "$SIM_PORT" "$APPS" "$PROCS"
-	FAST=$RATE
+	FAST=$RATE CPU_FAST_EBBAD=$CPU_EBBAD_MS CPU_FAST_PG=$CPU_PG_MS
+	ROWS[-1]+=", CPU per decision: ebbad $CPU_EBBAD_MS ms, PostgreSQL $CPU_PG_MS ms"
 	peak
+fi
+
+# The store's ceiling: phase "fast"'s rows, written again without deciding.
+if ! skipped store && ! skipped fast; then
+	say "store ceiling: dumping the rows of the instant phase"
+	mkdir -p "$DIR/dump"
+	# \copy takes the rest of its line: the query on one line.
+	dump() { sql -d fast -c "\\copy ($(tr '\n\t' '  ' <<<"$2")) to '$DIR/dump/$1'"; }
+	dump decisions.copy "select id, inbox_id, external_id, case_id, period, outcome, amount, norm, costs,
+		incomes, ruleset_name, ruleset_version, ruleset_sha256, trace from ebba.decisions order by id"
+	dump checks.copy "select decision_id, check_id, result, message, outcome, ordinal
+		from ebba.decision_checks order by decision_id, ordinal"
+	dump evidence.copy "select decision_id, source, agency, person_ref, status, fetched_at, sha256, raw
+		from ebba.register_evidence order by decision_id, id"
+	dump flags.copy "select decision_id, kind, reason, draw from ebba.audit_flags order by decision_id, id"
+	dump letters.copy "select decision_id, body from ebba.letters order by decision_id"
+	prepare store "$SIM_PORT" "$APPS"
+	ids="select min(id)::text || '-' || max(id)::text from ebba.inbox"
+	[ "$(sql -d store -c "$ids")" = "$(sql -d fast -c "$ids")" ] ||
+		{ say "store ceiling: the inbox ids differ from the instant phase's"; exit 1; }
+	say "store ceiling: $APPS decisions' rows, batch ${BATCH:-64}, $PROCS connections"
+	pg0=$(pg_ticks)
+	out=$(PGDATABASE=store "$BIN/tests/store_ceiling" "$DIR/dump" "${BATCH:-64}" "$PROCS")
+	pg1=$(pg_ticks)
+	STORE=$(sed -n 's/.*store_decisions_per_s=\([0-9]*\).*/\1/p' <<<"$out")
+	# The writers' backends have exited by now: they reported their own CPU.
+	bt=$(sed -n 's/.*backend_ticks=\([0-9]*\).*/\1/p' <<<"$out")
+	[ "$(sql -d store -c "select count(*) from ebba.inbox where state = 'decided'")" = "$APPS" ] ||
+		{ say "store ceiling: not every inbox row was completed"; exit 1; }
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "store ceiling" "$APPS" "$PROCS" "$STORE" - - - \
+		"the instant phase's rows by COPY, no deciding; PostgreSQL CPU $(per_decision_ms "$((pg1 - pg0 + bt))" "$APPS") ms per decision")")
 fi
 if ! skipped slow; then
 	start_regsim slow --latency-ms "$LATENCY"
 	phase "$LATENCY ms registers" slow "$SIM_PORT" "$APPS" "$PROCS"
 	SLOW=$RATE
+	peak
+fi
+if ! skipped slow1s; then
+	start_regsim slow1s --latency-ms "$SLOW1S_LATENCY"
+	phase "$SLOW1S_LATENCY ms registers" slow1s "$SIM_PORT" "$SLOW1S_APPS" "$PROCS" "$SLOW1S_CONCURRENCY"
+	SLOW1S=$RATE
+	# k: look-ups per application, from what was asked (one evidence row
+	# with bytes per look-up).
+	k=$(sql -d slow1s -c "select round(count(*)::numeric / nullif((select count(*) from ebba.decisions), 0), 2)
+		from ebba.register_evidence where raw is not null")
+	SLOW1S_PRED=$(awk -v p="$PROCS" -v c="$SLOW1S_CONCURRENCY" -v b="${BATCH:-64}" -v k="$k" -v l="$SLOW1S_LATENCY" \
+		'BEGIN { f = k * b; if (c < f) f = c; printf "%.0f", p * f / (k * l / 1000) }')
+	ROWS[-1]+=", $k look-ups per application; Little's law: $SLOW1S_PRED/s for $PROCS x min($SLOW1S_CONCURRENCY, $k x ${BATCH:-64}) in flight"
 	peak
 fi
 if ! skipped mem; then
@@ -259,6 +344,11 @@ echo
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' phase apps procs decisions/s 'p50 ms' 'p99 ms' 'peak MiB' notes
 printf '%-24s %7s %5s %11s %7s %7s %9s   %s\n' "pgbench -N -c 8 -j 2" - 8 "$TPS tps" - - - "-T 10, same cluster"
 for r in "${ROWS[@]}"; do echo "$r"; done
-RATIO=$(awk -v a="$FAST" -v b="$TPS" 'BEGIN { r = 0; if (b + 0 > 0) r = a / b; printf "%.2f", r }')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = 0; if (b + 0 > 0) r = a / b; printf "%.2f", r }'; }
+RATIO=$(ratio "$FAST" "$TPS")
+RATIO_STORE=$(ratio "$FAST" "$STORE")
 echo
-echo "bench: decisions_per_s=$FAST pgbench_tps=$TPS ratio=$RATIO slow_decisions_per_s=$SLOW rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))"
+echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RATIO_STORE" \
+	"cpu_ms_ebbad=$CPU_FAST_EBBAD cpu_ms_pg=$CPU_FAST_PG pgbench_tps=$TPS ratio=$RATIO" \
+	"slow_decisions_per_s=$SLOW slow1s_decisions_per_s=$SLOW1S slow1s_predicted_per_s=$SLOW1S_PRED" \
+	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))"

@@ -170,3 +170,31 @@ int store_set_role(PGconn *db, const char *name, struct ebba_err *err)
 		return ebba_err_prefix(err, "acting as %s", name);
 	return 0;
 }
+
+PGconn *store_connect_person(const char *conninfo, const char *user, const char *password,
+			     int statement_timeout_ms, struct ebba_err *err)
+{
+	char options[96];
+	snprintf(options, sizeof(options), "-c client_min_messages=warning -c statement_timeout=%d",
+		 statement_timeout_ms);
+	/* After dbname, so they override what an expanded conninfo says. */
+	const char *keys[] = {"dbname", "user", "password", "application_name", "options",
+			      "connect_timeout", NULL};
+	const char *vals[] = {conninfo ? conninfo : "", user, password, "ebba-web", options, "10", NULL};
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		ebba_errf(err, "login as %s refused: %s", user, msg);
+		PQfinish(conn);
+		return NULL;
+	}
+	if (!PQconnectionUsedPassword(conn)) {
+		ebba_errf(err, "login as %s: the server did not ask for the password (pg_hba.conf"
+			  " trusts this connection), so nothing checked it", user);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}

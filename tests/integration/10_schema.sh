@@ -47,3 +47,26 @@ check "even the owner cannot update a decision (trigger)" bash -c "! psql -XAtq 
 check "caseworker may not delete a decision" bash -c "! psql -XAtq -v ON_ERROR_STOP=1 -c \"set role ebba_caseworker; delete from ebba.decisions\" >/dev/null 2>&1"
 check "caseworker may read decisions" try_as ebba_caseworker "select count(*) from ebba.decisions"
 check "nobody deletes inbox rows (trigger)" bash -c "! psql -XAtq -v ON_ERROR_STOP=1 -c \"delete from ebba.inbox\" >/dev/null 2>&1"
+
+# Version 5: the rows that refer to a decision are checked once per
+# statement (no per-row foreign key), with the same guarantee.
+psql_val "insert into ebba.inbox (external_id, payload) values ('REF-1', 'x')" >/dev/null
+did=$(psql_val "insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256, trace)
+	select id, 'REF-1', 'C-1', '2026-12', 'referred', 'r', '1', 'x', '{\"a\": 1}' from ebba.inbox where external_id = 'REF-1' returning id")
+for t in "decision_checks (decision_id, check_id, result)|'c', 'pass'" \
+	 "register_evidence (decision_id, source, agency, status, fetched_at, sha256)|'ssbtek', 'AF', 'ok', now(), ''" \
+	 "audit_flags (decision_id, kind, reason)|'sample', 'r'" "letters (decision_id, body)|'b'"; do
+	tbl=${t%%|*} vals=${t#*|}
+	check "ebba.${tbl%% *}: a row for an existing decision is accepted" \
+		psql -XAtq -v ON_ERROR_STOP=1 -c "insert into ebba.$tbl values ($did, $vals)"
+	out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "insert into ebba.$tbl values ($did + 1000, $vals)" 2>&1)
+	check_match "ebba.${tbl%% *}: a row for a decision that does not exist is refused" "violates the reference to ebba.decisions" "$out"
+	out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "copy ebba.$tbl from stdin" <<<"$((did + 2000))	$(tr -d "'" <<<"$vals" | sed 's/, /\t/g; s/now()/2026-12-01/')" 2>&1)
+	check_match "ebba.${tbl%% *}: COPY of such a row is refused too" "violates the reference to ebba.decisions" "$out"
+done
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "update ebba.audit_flags set decision_id = $did + 1000" 2>&1)
+check_match "an audit flag cannot be moved to a decision that does not exist" "violates the reference" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "truncate ebba.decisions cascade" 2>&1)
+check_match "nobody truncates the decisions (trigger)" "immutable" "$out"
+check_eq "the trace is stored as json, exactly as written" 'json {"a": 1}' \
+	"$(psql_val "select pg_typeof(trace)::text || ' ' || trace::text from ebba.decisions where id = $did")"

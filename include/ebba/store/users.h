@@ -41,6 +41,15 @@ struct store_user {
  * caller frees it); *n its length. */
 int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_err *err);
 
+/*
+ * A connection as user, authenticated by PostgreSQL with password (conninfo
+ * names the server and database; its own user and password are replaced).
+ * Refused when the server did not ask for the password (trust or peer in
+ * pg_hba.conf): then nothing checked it.  NULL with err set.
+ */
+PGconn *store_connect_person(const char *conninfo, const char *user, const char *password,
+			     int statement_timeout_ms, struct ebba_err *err);
+
 /* Who the connection acts for (ebba.person()) and their groups. */
 struct store_person {
 	char name[64];
