@@ -46,7 +46,7 @@ int store_web_json(PGconn *db, const char *sql, int n, const char *const *params
 #define QUEUE_CTE \
 	"with q as (" \
 	" select d.id, d.case_id, d.period, d.outcome, d.amount, i.received_at," \
-	"  fc.check_id as check, coalesce(fc.message, '') as reason," \
+	"  fc.check_id as chk, coalesce(fc.message, '') as reason," \
 	"  coalesce((select array_agg(distinct f.kind) from ebba.audit_flags f" \
 	"            where f.decision_id = d.id and f.resolved_at is null), '{}') as flags" \
 	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id" \
@@ -72,14 +72,14 @@ static const char QUEUE_SQL[] = QUEUE_CTE
 	"     'id', id, 'case_id', case_id, 'period', period, 'outcome', outcome,"
 	"     'amount', " KR("amount") ", 'received', " TS("received_at") ","
 	"     'age_days', extract(day from now() - received_at)::int,"
-	"     'reason', reason, 'check', check,"
+	"     'reason', reason, 'check', chk,"
 	"     'flags', (select json_agg(json_build_object('kind', k)) from unnest(flags) k))"
 	"     order by received_at, id) from sel), '[]'),"
 	"  'shown', (select count(*) from sel),"
 	"  'total', (select count(*) from q),"
-	"  'reasons', coalesce((select json_agg(json_build_object('check', check, 'count', n,"
-	"     'reason', example) order by n desc, check) from (select check, count(*) n,"
-	"     min(reason) example from q where check is not null group by check) r), '[]'),"
+	"  'reasons', coalesce((select json_agg(json_build_object('check', chk, 'count', n,"
+	"     'reason', example) order by n desc, chk) from (select chk, count(*) n,"
+	"     min(reason) example from q where chk is not null group by chk) r), '[]'),"
 	"  'flags', coalesce((select json_agg(json_build_object('kind', k, 'count', n) order by k)"
 	"     from (select k, count(*) n from q, unnest(flags) k group by k) f), '[]'),"
 	"  'checks', coalesce((select json_agg(distinct c.check_id order by c.check_id)"

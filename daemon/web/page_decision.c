@@ -58,7 +58,8 @@ static void split_checks(json_t *ctx, json_t *d)
 /* --- what each person's registers said ------------------------------- */
 
 struct person_view {
-	char label[64];
+	char label[80];               /* "sökande, 62 år": role and age, never the number */
+	char role[64];
 	char ref[96];                 /* "0:sökande", as register_evidence.person_ref */
 	bool ssbtek_ok;
 	const char *ssbtek_status;    /* evidence status of the whole answer, or NULL */
@@ -267,6 +268,19 @@ static json_t *af_row(const struct person_view *pv)
 	return row;
 }
 
+static const char *sv_activity(const char *type)
+{
+	static const char *const words[][2] = {
+		{"sfi", "SFI (svenska för invandrare)"}, {"work_training", "Arbetsträning"},
+		{"job_search", "Jobbsökaraktivitet"}, {"education", "Utbildning"},
+		{"internship", "Praktik"}, {"rehabilitation", "Rehabilitering"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (strcmp(words[i][0], type) == 0)
+			return words[i][1];
+	return type;
+}
+
 static json_t *hours(int64_t hundredths)
 {
 	char s[32];
@@ -287,7 +301,7 @@ static json_t *plan_rows(const struct person_view *pv)
 	json_t *acts = json_array();
 	for (size_t k = 0; k < pv->att.n_activities; k++) {
 		const struct attendance_activity *a = &pv->att.activities[k];
-		json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "type", a->type, "scheduled", hours(a->scheduled),
+		json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type), "scheduled", hours(a->scheduled),
 					"attended", hours(a->attended), "excused", hours(a->excused));
 		if (a->scheduled > 0)
 			json_object_set_new(row, "percent", json_integer((json_int_t)(a->attended * 100 / a->scheduled)));
@@ -344,7 +358,7 @@ static json_t *calculation(const struct application *app, struct person_view *pv
 		if (app->persons[i].role != ROLE_CHILD)
 			continue;
 		char what[96];
-		snprintf(what, sizeof(what), "%s, %d år", pv[i].label, app->persons[i].age);
+		snprintf(what, sizeof(what), "%s", pv[i].label);
 		long long v = child_norm(trace, app->persons[i].age);
 		if (v >= 0)
 			add_line(norm, what, v, app->persons[i].preschool_lunch ? "lunch i förskolan: lägre belopp enligt regeln" : NULL);
@@ -408,8 +422,9 @@ static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *
 	struct ebba_err err;
 	const char *id = json_string_value(json_object_get(ctx, "id_text"));
 	for (size_t i = 0; i < app->n_persons; i++) {
-		fact_person_label(app, i, pv[i].label, sizeof(pv[i].label));
-		snprintf(pv[i].ref, sizeof(pv[i].ref), "%zu:%s", i, pv[i].label);
+		fact_person_label(app, i, pv[i].role, sizeof(pv[i].role));
+		snprintf(pv[i].label, sizeof(pv[i].label), "%s, %d år", pv[i].role, app->persons[i].age);
+		snprintf(pv[i].ref, sizeof(pv[i].ref), "%zu:%s", i, pv[i].role);
 		if (load_person(db, id, json_object_get(d, "evidence"), &pv[i], month, &err) != 0)
 			continue;
 		json_array_append_new(persons, json_pack("{s:s,s:i}", "label", pv[i].label, "age",
