@@ -212,12 +212,14 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 }
 
 /* As `ebbactl review resolve`: one statement, so the person's decision and
- * the flags' verdicts commit together; a second review finds no orig row. */
+ * the flags' verdicts commit together; a second review finds no orig row.
+ * Caseworkers may not lock decisions (FOR UPDATE needs UPDATE), so two
+ * people resolving at once are put in line by an advisory lock on the
+ * decision, taken in the transaction before the statement's snapshot. */
 static const char RESOLVE_SQL[] =
 	"with orig as ("
 	"  select * from ebba.decisions where id = $1::bigint and inbox_id is not null"
 	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"  for update"
 	"), ins as ("
 	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
 	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
@@ -240,16 +242,22 @@ int store_web_resolve(PGconn *db, const char *id, const char *verdict, const cha
 	if (!is_id(id))
 		return 0;
 	const char *p[] = {id, verdict, nz(amount), note};
+	if (db_exec(db, "begin", 0, NULL, err) != 0 ||
+	    db_exec(db, "select pg_advisory_xact_lock(hashtext('ebba.review'), ($1::bigint % 2147483647)::int)", 1, p, err) != 0) {
+		db_exec(db, "rollback", 0, NULL, NULL);
+		return ebba_err_prefix(err, "resolve decision %s", id);
+	}
 	PGresult *res = PQexecParams(db, RESOLVE_SQL, 4, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ebba_errf(err, "resolve decision %s: %s", id, db_result_error(res));
 		PQclear(res);
+		db_exec(db, "rollback", 0, NULL, NULL);
 		return -1;
 	}
 	if (!PQgetisnull(res, 0, 0))
 		*new_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	return 0;
+	return db_exec(db, "commit", 0, NULL, err);
 }
 
 static const char FLAGS_SQL[] =
