@@ -30,6 +30,18 @@ static void add_error(json_t *ctx, const char *field, const char *text)
 	}
 	json_array_append_new(errors, json_pack("{s:s,s:s}", "field", field, "text", text));
 	json_object_set_new(ctx, "has_errors", json_true());
+	json_t *by_field = json_object_get(ctx, "field_errors");
+	if (!by_field) {
+		by_field = json_object();
+		json_object_set_new(ctx, "field_errors", by_field);
+	}
+	json_object_set_new(by_field, field, json_string(text));
+}
+
+/* The error of field, or NULL: the form's lists are built after the checks. */
+static const char *error_at(const json_t *ctx, const char *field)
+{
+	return json_string_value(json_object_get(json_object_get(ctx, "field_errors"), field));
 }
 
 /* "adult 1, född 1964": the birth year is enough to tell adults apart. */
@@ -70,10 +82,11 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 		snprintf(cap, sizeof(cap), "capacity_%zu", i);
 		snprintf(plan, sizeof(plan), "plan_%zu", i);
 		snprintf(reason, sizeof(reason), "reason_%zu", i);
-		json_array_append_new(adults, json_pack("{s:s,s:i,s:o,s:o,s:s}", "label", label, "i", (int)i,
+		json_array_append_new(adults, json_pack("{s:s,s:i,s:o,s:o,s:s,s:s?,s:s?}", "label", label, "i", (int)i,
 			"capacity", choice(caps, cap_labels, 3, V(cap, frame_capacity_name(f->adults[i].capacity))),
 			"plan", choice(plans, plan_labels, 2, V(plan, frame_plan_name(f->adults[i].plan))),
-			"reason", V(reason, f->adults[i].reason)));
+			"reason", V(reason, f->adults[i].reason), "error", error_at(ctx, cap),
+			"err_reason", error_at(ctx, reason)));
 	}
 	json_object_set_new(ctx, "adults", adults);
 	json_t *costs = json_array();
@@ -82,29 +95,13 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 		snprintf(name, sizeof(name), "cost_%s", cost_type_name((enum cost_type)t));
 		if (f->cost_approved[t])
 			snprintf(val, sizeof(val), "%lld", (long long)f->approved_costs[t]);
-		json_array_append_new(costs, json_pack("{s:s,s:s,s:s}", "name", name,
-			"label", sv_cost(cost_type_name((enum cost_type)t)), "value", V(name, val)));
+		json_array_append_new(costs, json_pack("{s:s,s:s,s:s,s:s?}", "name", name,
+			"label", sv_cost(cost_type_name((enum cost_type)t)), "value", V(name, val),
+			"error", error_at(ctx, name)));
 	}
 	json_object_set_new(ctx, "costs", costs);
 	json_object_set_new(ctx, "n_household", json_integer((json_int_t)f->n_household));
 #undef V
-}
-
-/* Marks the error of field in its entry of a list (adults, costs). */
-static void field_error(json_t *ctx, const char *list, const char *key, const char *match,
-			const char *field, const char *text)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(json_object_get(ctx, list), i, e) {
-		const char *v = json_string_value(json_object_get(e, key));
-		json_int_t n = json_integer_value(json_object_get(e, key));
-		char num[24];
-		snprintf(num, sizeof(num), "%lld", (long long)n);
-		if ((v && strcmp(v, match) == 0) || (!v && strcmp(num, match) == 0))
-			json_object_set_new(e, strncmp(field, "reason", 6) == 0 ? "err_reason" : "error", json_string(text));
-	}
-	add_error(ctx, field, text);
 }
 
 static int show(const struct web_request *rq, struct web_response *rs, const char *case_id,
@@ -198,13 +195,12 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 	}
 	json_t *adults = json_object_get(frame, "adults");
 	for (size_t i = 0; i < f->n_adults; i++) {
-		char k[32], idx[24];
-		snprintf(idx, sizeof(idx), "%zu", i);
+		char k[32];
 		json_t *entry = json_object_get(adults, f->adults[i].pnr);
 		snprintf(k, sizeof(k), "capacity_%zu", i);
 		const char *cap = web_form(rq, k);
 		if (!cap || (strcmp(cap, "full") && strcmp(cap, "partial") && strcmp(cap, "none")))
-			field_error(ctx, "adults", "i", idx, k, "Välj arbetsförmåga");
+			add_error(ctx, k, "Välj arbetsförmåga");
 		else
 			json_object_set_new(entry, "capacity", json_string(cap));
 		snprintf(k, sizeof(k), "plan_%zu", i);
@@ -212,9 +208,9 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		snprintf(k, sizeof(k), "reason_%zu", i);
 		const char *reason = web_form(rq, k);
 		if (reason && strlen(reason) > FRAME_REASON_MAX)
-			field_error(ctx, "adults", "i", idx, k, "Skälet får vara högst 200 tecken");
+			add_error(ctx, k, "Skälet får vara högst 200 tecken");
 		else if (plan && strcmp(plan, "exempt") == 0 && (!reason || !*reason))
-			field_error(ctx, "adults", "i", idx, k, "Skriv skälet till undantaget från planering");
+			add_error(ctx, k, "Skriv skälet till undantaget från planering");
 		if (!plan || (strcmp(plan, "required") && strcmp(plan, "exempt")))
 			continue;
 		json_object_set_new(entry, "plan", json_string(plan));
@@ -231,7 +227,7 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		if (!v || !*v)
 			continue;
 		if (!whole(v, APP_MAX_AMOUNT))
-			field_error(ctx, "costs", "name", name, name, "Ange taket i hela kronor, eller lämna tomt om kostnaden inte är godkänd");
+			add_error(ctx, name, "Ange taket i hela kronor, eller lämna tomt om kostnaden inte är godkänd");
 		else
 			json_object_set_new(costs, cost_type_name((enum cost_type)t), json_integer(atoll(v)));
 	}

@@ -39,8 +39,8 @@ src, dst, case, reason = sys.argv[1:]
 y = open(src, encoding='utf-8').read()
 y = re.sub(r'^case: .*$', 'case: ' + json.dumps(case), y, count=1, flags=re.M)
 # The first adult is exempt from planning, for a reason full of markup.
-y = re.sub(r'\{ capacity: full, plan: required \}',
-           '{ capacity: full, plan: exempt, reason: %s }' % json.dumps(reason), y, count=1)
+y = re.sub(r'^(  [0-9]{12}: )\{[^}]*\}', lambda m: m.group(1) +
+           '{ capacity: full, plan: exempt, reason: %s }' % json.dumps(reason), y, count=1, flags=re.M)
 open(dst, 'w', encoding='utf-8').write(y)
 PY
 check "the hostile frame is accepted" ctl case set "$T_TMP/hostile.yaml"

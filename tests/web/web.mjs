@@ -30,6 +30,7 @@ async function newPage(browser) {
 	const page = await ctx.newPage();
 	page.on('request', (r) => urls.add(r.url()));
 	page.on('dialog', async (d) => { notOk('no dialog opens', d.message()); await d.dismiss(); });
+	await page.setViewport({ width: 1280, height: 900 });
 	await page.setBypassCSP(true);  // so axe can be injected; ebba-web itself has no script
 	return page;
 }
