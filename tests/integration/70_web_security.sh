@@ -131,6 +131,13 @@ check_eq "the pre-login id opens nothing" "303" "$(code -b "ebba_session=$pre" "
 check_eq "the caseworker sees the start page" "200" "$(code -b "$J" "$URL/")"
 check_eq "a login row for the caseworker" 1 \
 	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'login'")"
+views="select count(*) from ebba.access_log where who = '$CW' and action = 'view'"
+n0=$(psql_val "$views")
+curl -s -o /dev/null -b "$J" "$URL/"
+check_eq "viewing the queue is an access-log row under the caseworker's name" $((n0 + 1)) "$(psql_val "$views")"
+curl -s -o /dev/null -b "$J" "$URL/beslut/$D1"
+check_eq "viewing a decision is a row naming the decision" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1'")"
 
 # Headers on every kind of response (the 403 of a supervisor page too).
 sup=$(awk -F'\t' '$1 == "GET" && $3 == "supervisor" && $2 !~ /\/$/ {print $2; exit}' "$T_TMP/routes")
