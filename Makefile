@@ -133,7 +133,7 @@ demo: deps
 	@contrib/demo/run.sh
 
 demo-stop:
-	@. tests/pg.sh && PG_DIR=$(BUILD)/demo/pg PG_BIN=$$(pg_bindir) && pg_stop && echo "demo database stopped"
+	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo
 
 bench: all
 	@contrib/bench/run.sh
