@@ -4,20 +4,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ebba/registers/attendance.h"
 #include "ebba/decide/audit.h"
 #include "ebba/decide/decide.h"
 #include "ebba/facts/facts.h"
 #include "ebba/lib/log.h"
-
-void today_local(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(out, 11, "%Y-%m-%d", localtime_r(&t, &tm));
-}
 
 static void fill_attendance(struct person_registers *pr, const struct reg_person *p)
 {
@@ -72,13 +64,8 @@ static json_t *checks_json(const struct rule_decision *d)
  * before COPY (queue_complete.c). */
 static json_t *raw_hex(const void *data, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = data;
 	char *s = xmalloc(2 * len + 1);
-	for (size_t i = 0; i < len; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
+	hex_encode(data, len, s);
 	json_t *v = json_stringn_nocheck(s, 2 * len);
 	free(s);
 	return v;
@@ -211,7 +198,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 {
 	char month[8];
 	/* The period was validated with the document. */
-	period_income_month(app->period, month, NULL);
+	date_prev_month(app->period, month, NULL);
 	struct person_registers *regs = NULL;
 	if (env->registers_configured && persons) {
 		regs = xcalloc(app->n_persons, sizeof(*regs));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/intake/case_frame.h"
 #include "ctl.h"
 #include "ctl_common.h"
@@ -89,7 +90,7 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 	if (a->today)
 		snprintf(today, sizeof(today), "%s", a->today);
 	else
-		today_local(today);
+		date_today_local(today);
 	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena,
 				 .registers_configured = true, .draw_sample = true};
 	json_t *decision = NULL;

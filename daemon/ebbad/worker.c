@@ -284,7 +284,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	if (load_frames(conn, slots, n, err) != 0 || fetch_registers(w, slots, n, err) != 0)
 		goto out;
 	char today[11];
-	today_local(today);
+	date_today_local(today);
 	struct worker_stats st = {0};
 	json_t *results = json_array();
 	for (size_t i = 0; i < n; i++) {

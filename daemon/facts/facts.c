@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/facts/facts.h"
 
 const char *const FACT_NAMES[] = {
@@ -79,27 +80,6 @@ void fact_person_label(const struct application *app, size_t i, char *out, size_
 
 /* ------------------------------------------------------------- helpers */
 
-static long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Days from date a to date b ("YYYY-MM-DD"); false if either is not a date. */
-static bool days_between(const char *a, const char *b, long *out)
-{
-	int y1, m1, d1, y2, m2, d2;
-	if (!a || !b || sscanf(a, "%4d-%2d-%2d", &y1, &m1, &d1) != 3 ||
-	    sscanf(b, "%4d-%2d-%2d", &y2, &m2, &d2) != 3)
-		return false;
-	*out = days_from_civil(y2, m2, d2) - days_from_civil(y1, m1, d1);
-	return true;
-}
-
 #define STR(a, s) cel_string((a), (s))
 #define SET(a, m, k, v) cel_map_set_str((a), (m), (k), (v))
 
@@ -132,8 +112,9 @@ static struct cel_value person_registers_value(const struct decision_inputs *in,
 	SET(a, af, "since", STR(a, afok ? pr->af_since : ""));
 	SET(a, af, "scope_percent", cel_int(afok ? pr->af_scope_percent : -1));
 	SET(a, af, "latest_report", STR(a, afok ? pr->af_latest_report : ""));
-	long days = -1;
-	if (!(afok && pr->af_latest_report[0] && days_between(pr->af_latest_report, in->today, &days)))
+	int64_t days = -1;
+	if (!(afok && pr->af_latest_report[0] &&
+	      date_days_between(pr->af_latest_report, in->today, &days, NULL) == 0))
 		days = -1;
 	SET(a, af, "days_since_report", cel_int(days));
 	SET(a, m, "af", af);
@@ -236,7 +217,7 @@ static struct cel_value application_value(const struct decision_inputs *in, stru
 	SET(a, m, "year", cel_int(app->period_year));
 	SET(a, m, "month", cel_int(app->period_month));
 	char im[8];
-	period_income_month(app->period, im, NULL);
+	date_prev_month(app->period, im, NULL);
 	SET(a, m, "income_month", STR(a, im));
 	SET(a, m, "submitted", STR(a, app->submitted ? app->submitted : ""));
 	SET(a, m, "changes", cel_bool(app->changes));
@@ -272,6 +253,18 @@ static struct cel_value household_value(const struct decision_inputs *in, struct
 	return m;
 }
 
+/* A declared item of one person (an income, an asset): a map that starts
+ * with the person's label; the caller adds the rest. */
+static struct cel_value person_item(struct cel_arena *a, const struct application *app,
+				    size_t person)
+{
+	struct cel_value it = cel_map_new(a, 4);
+	char label[32];
+	fact_person_label(app, person, label, sizeof(label));
+	SET(a, it, "person", STR(a, label));
+	return it;
+}
+
 static struct cel_value incomes_value(const struct decision_inputs *in, struct cel_arena *a)
 {
 	const struct application *app = in->app;
@@ -282,10 +275,7 @@ static struct cel_value incomes_value(const struct decision_inputs *in, struct c
 		const struct app_income *x = &app->incomes[k];
 		by[x->type] += x->amount;
 		total += x->amount;
-		struct cel_value it = cel_map_new(a, 4);
-		char label[32];
-		fact_person_label(app, x->person, label, sizeof(label));
-		SET(a, it, "person", STR(a, label));
+		struct cel_value it = person_item(a, app, x->person);
 		SET(a, it, "index", cel_int((int64_t)x->person));
 		SET(a, it, "type", STR(a, income_type_name(x->type)));
 		SET(a, it, "amount", cel_int(x->amount));
@@ -340,10 +330,7 @@ static struct cel_value assets_value(const struct decision_inputs *in, struct ce
 		const struct app_asset *x = &app->assets[k];
 		by[x->type] += x->amount;
 		total += x->amount;
-		struct cel_value it = cel_map_new(a, 4);
-		char label[32];
-		fact_person_label(app, x->person, label, sizeof(label));
-		SET(a, it, "person", STR(a, label));
+		struct cel_value it = person_item(a, app, x->person);
 		SET(a, it, "type", STR(a, asset_type_name(x->type)));
 		SET(a, it, "amount", cel_int(x->amount));
 		cel_list_append(a, items, it);
@@ -369,8 +356,8 @@ static struct cel_value frame_value(const struct decision_inputs *in, struct cel
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", f->valid_until.year % 10000,
 			 f->valid_until.month % 100, f->valid_until.day % 100);
 	SET(a, m, "valid_until", STR(a, buf));
-	long d = 0;
-	bool valid = f && days_between(in->today, buf, &d) && d >= 0;
+	int64_t d = 0;
+	bool valid = f && date_days_between(in->today, buf, &d, NULL) == 0 && d >= 0;
 	SET(a, m, "valid", cel_bool(valid));
 	int64_t not_in_frame = 0, not_in_app = 0;
 	if (f) {

@@ -26,6 +26,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/intake/application.h"
 #include "ebba/lib/embedded.h"
 #include "ebba/lib/util.h"
@@ -478,49 +479,6 @@ static int parse_period(const xmlNode *n, struct application *app, struct ebba_e
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm|-hh:mm) -> epoch seconds. */
-static int parse_timestamp(const char *s, int64_t *out)
-{
-	int y, mo, d, h, mi, se, used = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 || used != 19)
-		return -1;
-	const char *p = s + used;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	int off = 0;
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om, n2 = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n2) != 2 || n2 != 5 || oh > 14 || om > 59)
-			return -1;
-		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p || !date_is_valid(y, mo, d) || h > 23 || mi > 59 || se > 59)
-		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-	return 0;
-}
-
 static char *store_str(char **cursor, const char *s)
 {
 	size_t l = strlen(s) + 1;
@@ -535,9 +493,8 @@ static int parse_submitted(const xmlNode *n, struct application *app, char **cur
 {
 	char buf[64];
 	const char *s = text_trim(n, buf, sizeof(buf));
-	if (parse_timestamp(s, &app->submitted_epoch) < 0)
-		return ebba_errf(err, "line %d: submitted: not a timestamp YYYY-MM-DDThh:mm:ss with time zone",
-				 line_of(n));
+	if (date_parse_timestamp(s, &app->submitted_epoch, err) != 0)
+		return ebba_err_prefix(err, "line %d: submitted", line_of(n));
 	app->submitted = store_str(cursor, s);
 	return 0;
 }
@@ -618,7 +575,7 @@ static struct application *alloc_app(const struct counts *c, char **strings)
 	return app;
 }
 
-static int check_person(struct application *app, const xmlNode *n, const struct pnr_date *first,
+static int check_person(struct application *app, const xmlNode *n, const struct date *first,
 			struct ebba_err *err)
 {
 	const char *s = attr(n, "pnr"), *role = attr(n, "role");
@@ -640,7 +597,7 @@ static int check_person(struct application *app, const xmlNode *n, const struct 
 	ap->preschool_lunch = xs_true(attr(n, "preschool-lunch"));
 	ap->coordination = p.coordination;
 	ap->birth = p.birth;
-	ap->age = age_on(&p.birth, first);
+	ap->age = date_age_on(&p.birth, first);
 	if (ap->age < 0)
 		return ebba_errf(err, "line %d: person/@pnr: born after the first day of the period",
 				 line_of(n));
@@ -659,7 +616,7 @@ static int check_household(struct application *app, const xmlNode *h, struct ebb
 			return -1;
 		app->shared_with = (int)v;
 	}
-	struct pnr_date first = {app->period_year, app->period_month, 1};
+	struct date first = {app->period_year, app->period_month, 1};
 	int first_line[3] = {0, 0, 0};
 	for (const xmlNode *n = elem_first(h); n; n = elem_next(n)) {
 		if (check_person(app, n, &first, err) < 0)
@@ -846,19 +803,4 @@ const struct app_person *application_person(const struct application *app, const
 		if (strcmp(app->persons[i].pnr, pnr) == 0)
 			return &app->persons[i];
 	return NULL;
-}
-
-int period_income_month(const char *period, char out[8], struct ebba_err *err)
-{
-	int y, m;
-	char tail;
-	if (!period || strlen(period) != 7 || sscanf(period, "%4d-%2d%c", &y, &m, &tail) != 2 ||
-	    m < 1 || m > 12 || y < 1900)
-		return ebba_errf(err, "period \"%s\" is not YYYY-MM", period ? period : "");
-	if (--m == 0) {
-		m = 12;
-		y--;
-	}
-	snprintf(out, 8, "%04d-%02d", y % 10000, m);
-	return 0;
 }

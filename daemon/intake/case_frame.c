@@ -257,31 +257,6 @@ static const char *const plan_names[] = {"required", "exempt"};
 const char *frame_capacity_name(enum frame_capacity c) { return capacity_names[c]; }
 const char *frame_plan_name(enum frame_plan p) { return plan_names[p]; }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 40 || lb > 40)
-		return 99;
-	size_t row[41];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* " (did you mean 'x'?)" for the nearest name within 2 edits, else "". */
 static void did_you_mean(const char *s, const char *const *names, size_t n, char *out, size_t cap)
 {
@@ -403,7 +378,7 @@ static int get_enum(const struct vctx *v, const struct ynode *n, const char *key
 }
 
 static int get_date(const struct vctx *v, const struct ynode *n, const char *key,
-		    struct pnr_date *out)
+		    struct date *out)
 {
 	if (want_kind(v, n, Y_SCALAR, key) < 0)
 		return -1;
@@ -413,7 +388,7 @@ static int get_date(const struct vctx *v, const struct ynode *n, const char *key
 		return at(v->w, n, v->err, "%s: '%.32s' is not a date YYYY-MM-DD", key, n->text);
 	if (!date_is_valid(y, m, d))
 		return at(v->w, n, v->err, "%s: %s is not a real date", key, n->text);
-	*out = (struct pnr_date){y, m, d};
+	*out = (struct date){y, m, d};
 	return 0;
 }
 

@@ -13,22 +13,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-bool date_is_valid(int year, int month, int day)
-{
-	if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1)
-		return false;
-	return day <= days_in_month(year, month);
-}
-
-int days_in_month(int year, int month)
-{
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (month < 1 || month > 12)
-		return 0;
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	return mdays[month - 1] + (month == 2 && leap);
-}
-
 int pnr_luhn_digit(const char d[9])
 {
 	int sum = 0;
@@ -75,7 +59,7 @@ int pnr_parse(const char *s, size_t len, struct pnr *out, struct ebba_err *err)
 		day -= 60;
 	if (month < 1 || month > 12)
 		return ebba_errf(err, "not a date: month %02d", month);
-	if (day < 1 || day > days_in_month(year, month))
+	if (day < 1 || day > date_days_in_month(year, month))
 		return ebba_errf(err, "not a date: day %02d%s in %04d-%02d", day + (p.coordination ? 60 : 0),
 				 p.coordination ? " (coordination number)" : "", year, month);
 	if (year < 1800)
@@ -83,7 +67,7 @@ int pnr_parse(const char *s, size_t len, struct pnr *out, struct ebba_err *err)
 	int want = pnr_luhn_digit(d + 2);
 	if (d[11] - '0' != want)
 		return ebba_errf(err, "check digit is %c, expected %d", d[11], want);
-	p.birth = (struct pnr_date){year, month, day};
+	p.birth = (struct date){year, month, day};
 	*out = p;
 	return 0;
 }
@@ -104,20 +88,6 @@ char *pnr_mask(const char *s, char out[PNR_MASK_BUF])
 	memcpy(out, s, 8);
 	memcpy(out + 8, "-****", 6);
 	return out;
-}
-
-int age_on(const struct pnr_date *birth, const struct pnr_date *on)
-{
-	int age = on->year - birth->year;
-	int bm = birth->month, bd = birth->day;
-	/* 29 February: the birthday is 1 March in a common year. */
-	if (bm == 2 && bd == 29 && days_in_month(on->year, 2) == 28) {
-		bm = 3;
-		bd = 1;
-	}
-	if (on->month < bm || (on->month == bm && on->day < bd))
-		age--;
-	return age;
 }
 
 void pnr_scrub(char *text)

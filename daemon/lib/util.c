@@ -134,19 +134,51 @@ static void sha256_fetch(void)
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+void hex_encode(const void *data, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
 	static once_flag once = ONCE_FLAG_INIT;
-	static const char hex[] = "0123456789abcdef";
 	call_once(&once, sha256_fetch);
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_Digest(data, len, md, &mdlen, sha256_md ? sha256_md : EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
+	hex_encode(md, sizeof(md), out);
+}
+
+size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > EDIT_DISTANCE_MAX_LEN || lb > EDIT_DISTANCE_MAX_LEN)
+		return SIZE_MAX;
+	/* One row of the table: row[j] is the distance of a[0..i) to b[0..j). */
+	size_t row[EDIT_DISTANCE_MAX_LEN + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
 	}
-	out[64] = '\0';
+	return row[lb];
 }
 
 uint64_t now_usec(void)
@@ -156,12 +188,3 @@ uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void iso8601_now(char out[40])
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06ldZ", ts.tv_nsec / 1000);
-}

@@ -6,6 +6,7 @@
 
 #include <libxml/tree.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/lib/pnr.h"
 #include "ebba/lib/util.h"
@@ -62,27 +63,6 @@ static int hours_attr(const xmlNode *n, const char *name, int64_t *out, struct e
 	return 0;
 }
 
-static bool is_date(const char *s)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	return date_is_valid(atoi(s), atoi(s + 5), atoi(s + 8));
-}
-
-static bool is_month(const char *s)
-{
-	if (strlen(s) != 7 || s[4] != '-')
-		return false;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int m = atoi(s + 5);
-	return atoi(s) >= 1 && m >= 1 && m <= 12;
-}
-
 static int read_root(const xmlNode *root, const char *expect_pnr, const char *expect_period,
 		     struct attendance *a, struct ebba_err *err)
 {
@@ -100,7 +80,7 @@ static int read_root(const xmlNode *root, const char *expect_pnr, const char *ex
 		return ebba_errf(err, "attendance: the document is about another person");
 	if (attr(root, "period", a->period, sizeof(a->period), err) < 0)
 		return -1;
-	if (!is_month(a->period))
+	if (!date_is_month(a->period))
 		return ebba_errf(err, "attendance:%d: period is not YYYY-MM", root->line);
 	if (expect_period && strcmp(expect_period, a->period))
 		return ebba_errf(err, "attendance: the document is for %s, not %s", a->period,
@@ -123,7 +103,7 @@ static int read_plan(const xmlNode *n, struct attendance *a, struct ebba_err *er
 		return ebba_errf(err, "attendance:%d: plan: hours-per-week is not a whole number "
 				      "from 0 to 168", n->line);
 	a->hours_per_week = (int)h;
-	if (!is_date(a->plan_from))
+	if (!date_is_iso(a->plan_from))
 		return ebba_errf(err, "attendance:%d: plan: from is not a date YYYY-MM-DD", n->line);
 	return 0;
 }

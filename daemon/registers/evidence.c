@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/registers/evidence.h"
 #include "ebba/lib/util.h"
 
@@ -24,7 +25,7 @@ void evidence_set(struct evidence *ev, const char *source, const char *agency,
 	if (ev->raw_len)
 		memcpy(ev->raw, data, ev->raw_len);
 	ev->raw[ev->raw_len] = '\0';
-	iso8601_now(ev->fetched_at);
+	date_now_utc(ev->fetched_at);
 }
 
 void evidence_free(struct evidence *ev)

@@ -39,7 +39,7 @@ static int set_attendance(struct reg_person *p, const char *period, const char *
 		return 0;
 	}
 	char month[8];
-	if (period_income_month(period, month, err) != 0)
+	if (date_prev_month(period, month, err) != 0)
 		return -1;
 	if (attendance_parse(raw, len, p->pnr, month, &p->attendance, err) != 0)
 		return ebba_err_prefix(err, "attendance document");

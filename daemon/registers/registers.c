@@ -243,7 +243,7 @@ static void submit_ssbtek(struct registers *r, struct reg_application *a, struct
 		.correlation_id = a->id, .agencies = SSBTEK_ALL_AGENCIES,
 		.fk_aktorsid = r->org_number,
 	};
-	if (ssbtek_month_bounds(month, from, to, &err) != 0 ||
+	if (date_month_bounds(month, from, to, &err) != 0 ||
 	    ssbtek_build_request(&rp, &body, &err) != 0) {
 		char why[EBBA_ERR_MAX + 16];
 		snprintf(why, sizeof(why), "request: %s", err.msg);
@@ -291,7 +291,7 @@ static void submit_attendance(struct registers *r, struct reg_application *a,
 
 static int check_input(const struct reg_application *a, char month[8], struct ebba_err *err)
 {
-	if (period_income_month(a->period, month, err) != 0)
+	if (date_prev_month(a->period, month, err) != 0)
 		return ebba_err_prefix(err, "application %s", a->id ? a->id : "?");
 	for (size_t i = 0; i < a->n_persons; i++) {
 		const char *pnr = a->persons[i].pnr;
@@ -327,7 +327,7 @@ int registers_fetch(struct registers *r, struct reg_application *apps, size_t n_
 	for (size_t i = 0; i < n_apps; i++) {
 		struct reg_application *a = &apps[i];
 		char month[8];
-		period_income_month(a->period, month, NULL);
+		date_prev_month(a->period, month, NULL);
 		a->seconds = 0;
 		for (size_t j = 0; j < a->n_persons; j++) {
 			struct reg_person *p = &a->persons[j];

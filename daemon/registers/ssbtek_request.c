@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/lib/base64.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/pnr.h"
@@ -74,17 +75,6 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
-/* YYYY-MM-DD and a real date; the ten characters only. */
-static bool is_date(const char *s)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	return date_is_valid(atoi(s), atoi(s + 5), atoi(s + 8));
-}
-
 /* Control characters other than tab and newline cannot be sent in XML 1.0. */
 static bool is_xml_text(const char *s)
 {
@@ -100,25 +90,6 @@ static int need_text(const char *v, const char *what, struct ebba_err *err)
 		return ebba_errf(err, "SSBTEK request: %s is missing", what);
 	if (!is_xml_text(v))
 		return ebba_errf(err, "SSBTEK request: %s has a control character", what);
-	return 0;
-}
-
-int ssbtek_month_bounds(const char *yyyy_mm, char from[11], char to[11], struct ebba_err *err)
-{
-	bool ok = yyyy_mm && strlen(yyyy_mm) == 7 && yyyy_mm[4] == '-';
-	for (int i = 0; ok && i < 7; i++)
-		ok = i == 4 || (yyyy_mm[i] >= '0' && yyyy_mm[i] <= '9');
-	if (!ok)
-		return ebba_errf(err, "month: expected YYYY-MM");
-	int y = atoi(yyyy_mm), m = atoi(yyyy_mm + 5);
-	if (y < 1 || m < 1 || m > 12)
-		return ebba_errf(err, "month: no month %d in year %d", m, y);
-	int last = days_in_month(y, m);
-	memcpy(from, yyyy_mm, 7);
-	memcpy(from + 7, "-01", 4);
-	memcpy(to, yyyy_mm, 7);
-	char tail[4] = { '-', (char)('0' + last / 10), (char)('0' + last % 10), '\0' };
-	memcpy(to + 7, tail, 4);
 	return 0;
 }
 
@@ -140,7 +111,7 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
 		return -1;
 	if (p->correlation_id && !is_xml_text(p->correlation_id))
 		return ebba_errf(err, "SSBTEK request: correlation id has a control character");
-	if (!p->from_date || !is_date(p->from_date) || !p->to_date || !is_date(p->to_date))
+	if (!date_is_iso(p->from_date) || !date_is_iso(p->to_date))
 		return ebba_errf(err, "SSBTEK request: period: expected dates YYYY-MM-DD");
 	if (strcmp(p->from_date, p->to_date) > 0)
 		return ebba_errf(err, "SSBTEK request: period: %s is after %s", p->from_date,
@@ -317,7 +288,7 @@ static int read_general(const xmlNode *gen, struct ssbtek_request_info *out, str
 	if (!tp || child_text(tp, "fromDatum", out->from_date, 11, err) < 0 ||
 	    child_text(tp, "tomDatum", out->to_date, 11, err) < 0)
 		return -1;
-	if (!is_date(out->from_date) || !is_date(out->to_date))
+	if (!date_is_iso(out->from_date) || !date_is_iso(out->to_date))
 		return ebba_errf(err, "tidsperiod: expected dates YYYY-MM-DD");
 	/* syfte and lagtext may be empty strings by the XSD, but must be there. */
 	if (!one_child(gen, SSBTEK_NS, "syfte", err) || !one_child(gen, SSBTEK_NS, "lagtext", err))

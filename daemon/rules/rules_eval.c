@@ -448,7 +448,7 @@ void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
 	struct case_frame fr;
 	memset(&fr, 0, sizeof(fr));
 	fr.automation_allowed = true;
-	fr.valid_until = (struct pnr_date){app.period_year + 1, 12, 31};
+	fr.valid_until = (struct date){app.period_year + 1, 12, 31};
 	fr.n_household = 4;
 	for (int i = 0; i < 4; i++)
 		memcpy(fr.household[i], persons[i].pnr, PNR_BUF);

@@ -71,7 +71,6 @@ void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allow
 		   const char *what, struct rs_diags *d);
 
 /* "YYYY-MM-DD" that is a real date. */
-bool rs_valid_date(const char *s);
 /* Converts a YAML node to a CEL value in arena (plain scalars are typed). */
 struct cel_value rs_node_value(struct rs_file *f, yaml_node_t *n, struct cel_arena *arena,
 			       int depth);

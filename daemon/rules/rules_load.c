@@ -242,7 +242,7 @@ static void load_ruleset(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		const char *s = rs_scalar(vf);
 		char tmp[16];
 		snprintf(tmp, sizeof(tmp), "%s-01", s ? s : "");
-		if (!s || strlen(s) != 7 || !rs_valid_date(tmp))
+		if (!s || strlen(s) != 7 || !date_is_iso(tmp))
 			DIAG(L, f, vf, "valid_from must be a month written YYYY-MM, not '%s'",
 			     s ? s : "?");
 		else
@@ -307,7 +307,7 @@ static void load_param(struct loader *L, struct rs_file *f, yaml_node_t *kn, yam
 		yaml_node_t *provn = rs_map_get(f, e, "provisional");
 		const char *from = need_scalar(L, f, e, fromn, "from", what);
 		bool bad = !from;
-		if (from && !rs_valid_date(from)) {
+		if (from && !date_is_iso(from)) {
 			DIAG(L, f, fromn, "'from' of parameter '%s' must be a date YYYY-MM-DD, not '%s'",
 			     name, from);
 			bad = true;
@@ -374,7 +374,7 @@ static void load_param(struct loader *L, struct rs_file *f, yaml_node_t *kn, yam
 	     it++) {
 		yaml_node_t *fromn = rs_map_get(f, rs_node(f, *it), "from");
 		const char *fr = rs_scalar(fromn);
-		if (!fr || !rs_valid_date(fr))
+		if (!fr || !date_is_iso(fr))
 			continue;
 		if (prev && strcmp(fr, prev) < 0)
 			DIAG(L, f, fromn, "values of parameter '%s' must be in date order: %s comes after %s",

@@ -147,7 +147,7 @@ static void build_app(struct tctx *T, struct tinputs *I)
 	const char *per = rs_scalar(n);
 	char tmp[16];
 	snprintf(tmp, sizeof(tmp), "%s-01", per ? per : "");
-	if (!per || strlen(per) != 7 || !rs_valid_date(tmp)) {
+	if (!per || strlen(per) != 7 || !date_is_iso(tmp)) {
 		TERR(T, n ? n : sec, "application period must be YYYY-MM");
 		per = "2026-01";
 	}
@@ -287,13 +287,13 @@ static void build_frame(struct tctx *T, struct tinputs *I)
 		else if (!s || strcmp(s, "allowed") != 0)
 			TERR(T, n, "automation must be 'allowed' or 'manual'");
 	}
-	fr->valid_until = (struct pnr_date){a->period_year + 1, 12, 31};
+	fr->valid_until = (struct date){a->period_year + 1, 12, 31};
 	if ((n = tget(T, "frame", "valid_until"))) {
 		const char *s = rs_scalar(n);
-		if (!s || !rs_valid_date(s))
+		if (!s || !date_is_iso(s))
 			TERR(T, n, "valid_until must be a date YYYY-MM-DD");
 		else
-			fr->valid_until = (struct pnr_date){atoi(s), atoi(s + 5), atoi(s + 8)};
+			fr->valid_until = (struct date){atoi(s), atoi(s + 5), atoi(s + 8)};
 	}
 	n = tget(T, "frame", "household");
 	if (!n || (rs_scalar(n) && strcmp(rs_scalar(n), "all") == 0)) {
@@ -504,7 +504,7 @@ static void run_one(const struct ruleset *rs, struct tctx *T, struct cel_arena *
 	yaml_node_t *n = rs_map_get(f, T->test, "today");
 	if (!n)
 		n = rs_map_get(f, T->defaults, "today");
-	if (n && rs_valid_date(rs_scalar(n))) {
+	if (n && date_is_iso(rs_scalar(n))) {
 		snprintf(I->today, sizeof(I->today), "%s", rs_scalar(n));
 	} else {
 		if (n)

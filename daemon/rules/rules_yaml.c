@@ -276,31 +276,6 @@ void rs_scalar_pos(struct rs_file *f, const yaml_node_t *n, size_t offset, unsig
 	}
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 const char *rs_suggest(const char *s, const char *const *cands, size_t n)
 {
 	const char *best = NULL;
@@ -364,21 +339,6 @@ void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allow
 				"unknown key '%s' in %s (expected one of: %s)", k, what, list.data);
 		buf_free(&list);
 	}
-}
-
-bool rs_valid_date(const char *s)
-{
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int y = atoi(s), m = atoi(s + 5), dd = atoi(s + 8);
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1])
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return !(m == 2 && dd == 29 && !leap);
 }
 
 static bool parse_int(const char *s, int64_t *out)

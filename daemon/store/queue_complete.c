@@ -71,7 +71,6 @@ static void put_int(struct ebba_buf *b, const json_t *o, const char *key)
 static int put_bytea_b64(struct ebba_buf *b, const char *b64, struct ebba_buf *tmp,
 			 struct ebba_err *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	if (!b64) {
 		buf_puts(b, "\\N");
 		return 0;
@@ -80,12 +79,8 @@ static int put_bytea_b64(struct ebba_buf *b, const char *b64, struct ebba_buf *t
 		return ebba_err_prefix(err, "evidence");
 	buf_reserve(b, 3 + 2 * tmp->len);
 	buf_append(b, "\\\\x", 3);
-	for (size_t i = 0; i < tmp->len; i++) {
-		unsigned char c = (unsigned char)tmp->data[i];
-		b->data[b->len++] = hex[c >> 4];
-		b->data[b->len++] = hex[c & 15];
-	}
-	b->data[b->len] = '\0';
+	hex_encode(tmp->data, tmp->len, b->data + b->len);
+	b->len += 2 * tmp->len;
 	return 0;
 }
 

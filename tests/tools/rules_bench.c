@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	struct case_frame fr;
 	memset(&fr, 0, sizeof(fr));
 	fr.automation_allowed = true;
-	fr.valid_until = (struct pnr_date){2027, 2, 28};
+	fr.valid_until = (struct date){2027, 2, 28};
 	fr.n_household = 4;
 	for (int i = 0; i < 4; i++)
 		memcpy(fr.household[i], p[i].pnr, PNR_BUF);

@@ -134,22 +134,6 @@ static void test_mask_and_scrub(void **state)
 	assert_string_equal(t, "value '19850301****' and 19850301-****, amount 4200, 01234567**");
 }
 
-static void test_age(void **state)
-{
-	(void)state;
-	struct pnr_date b = {2005, 12, 1};
-	assert_int_equal(age_on(&b, &(struct pnr_date){2026, 12, 1}), 21);
-	assert_int_equal(age_on(&b, &(struct pnr_date){2026, 11, 30}), 20);
-	assert_int_equal(age_on(&b, &(struct pnr_date){2005, 11, 30}), -1);
-	struct pnr_date leap = {2004, 2, 29};
-	assert_int_equal(age_on(&leap, &(struct pnr_date){2025, 2, 28}), 20);
-	assert_int_equal(age_on(&leap, &(struct pnr_date){2025, 3, 1}), 21);
-	assert_int_equal(age_on(&leap, &(struct pnr_date){2028, 2, 29}), 24);
-	assert_true(date_is_valid(2000, 2, 29));
-	assert_false(date_is_valid(1900, 2, 29));
-	assert_false(date_is_valid(2026, 4, 31));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,7 +141,6 @@ int main(void)
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_coordination),
 		cmocka_unit_test(test_mask_and_scrub),
-		cmocka_unit_test(test_age),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,7 +119,7 @@ static void hh_init(struct hh *h, const char *period, int shared_with, size_t n,
 	h->app.persons = h->persons;
 	h->app.n_persons = n;
 	h->frame.automation_allowed = true;
-	h->frame.valid_until = (struct pnr_date){h->app.period_year + 1, 1, 1};
+	h->frame.valid_until = (struct date){h->app.period_year + 1, 1, 1};
 	for (size_t i = 0; i < n; i++) {
 		snprintf(h->persons[i].pnr, PNR_BUF, "90000000%04zu", i);
 		h->persons[i].role = i == 0 ? ROLE_APPLICANT : ROLE_CHILD;

@@ -870,20 +870,6 @@ static void test_request_rejects(void **s)
 	buf_free(&good);
 }
 
-static void test_month_bounds(void **s)
-{
-	char from[11], to[11];
-	struct ebba_err err;
-	assert_int_equal(ssbtek_month_bounds("2024-02", from, to, &err), 0);
-	assert_string_equal(from, "2024-02-01");
-	assert_string_equal(to, "2024-02-29");
-	assert_int_equal(ssbtek_month_bounds("2026-11", from, to, &err), 0);
-	assert_string_equal(to, "2026-11-30");
-	assert_int_equal(ssbtek_month_bounds("2026-13", from, to, &err), -1);
-	assert_int_equal(ssbtek_month_bounds("2026-1", from, to, &err), -1);
-	assert_int_equal(ssbtek_month_bounds("2026-1x", from, to, &err), -1);
-}
-
 /* ------------------------------------------------------------ mapping */
 
 static void test_mapping_covers_contract(void **s)
@@ -1064,7 +1050,6 @@ int main(void)
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_request_bad_params),
 		cmocka_unit_test(test_request_rejects),
-		cmocka_unit_test(test_month_bounds),
 		cmocka_unit_test(test_mapping_covers_contract),
 		cmocka_unit_test(test_mapping_errors),
 		cmocka_unit_test(test_mapping_from_path),

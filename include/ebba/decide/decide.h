@@ -42,7 +42,4 @@ int decide_application(const struct decide_env *env, const struct application *a
 		       const struct case_frame *frame, const struct reg_person *persons,
 		       const char *today, json_t **out, struct ebba_err *err);
 
-/* Today's date in local time, "YYYY-MM-DD". */
-void today_local(char out[11]);
-
 #endif

@@ -69,7 +69,7 @@ struct app_person {
 	enum person_role role;
 	bool preschool_lunch;
 	bool coordination;           /* samordningsnummer */
-	struct pnr_date birth;
+	struct date birth;
 	int age;                     /* whole years on the first day of the period */
 };
 
@@ -135,13 +135,6 @@ int application_parse(const char *data, size_t len, struct application **out,
 		      struct ebba_err *err);
 
 void application_free(struct application *app);
-
-/*
- * The income month of a period: the month before it ("2026-12" ->
- * "2026-11"), whose incomes the application declares and the registers
- * are asked about.  Fails on a period that is not YYYY-MM.
- */
-int period_income_month(const char *period, char out[8], struct ebba_err *err);
 
 /* The person with that normalised pnr, or NULL. */
 const struct app_person *application_person(const struct application *app, const char *pnr);

@@ -48,7 +48,7 @@ struct frame_adult {
 struct case_frame {
 	char case_id[FRAME_ID_MAX + 1];
 	bool automation_allowed;             /* "allowed" (true) or "manual" */
-	struct pnr_date valid_until;
+	struct date valid_until;
 	size_t n_household;
 	char household[FRAME_MAX_PERSONS][PNR_BUF];   /* normalised, file order */
 	size_t n_adults;

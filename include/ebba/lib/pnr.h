@@ -14,20 +14,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ebba/lib/date.h"
 #include "ebba/lib/error.h"
 
 #define PNR_LEN 12          /* digits in the normalised form */
 #define PNR_BUF 13          /* PNR_LEN + NUL */
 #define PNR_MASK_BUF 14     /* "YYYYMMDD-****" + NUL */
 
-/* A calendar date; month 1..12, day 1..31. */
-struct pnr_date {
-	int year, month, day;
-};
-
 struct pnr {
 	char digits[PNR_BUF];     /* normalised, NUL-terminated */
-	struct pnr_date birth;    /* for a coordination number, day - 60 */
+	struct date birth;        /* for a coordination number, day - 60 */
 	bool coordination;        /* samordningsnummer */
 };
 
@@ -55,16 +51,6 @@ char *pnr_mask(const char *s, char out[PNR_MASK_BUF]);
  * from libraries that quote values which may be identity numbers.
  */
 void pnr_scrub(char *text);
-
-/* True if y-m-d is a real Gregorian date (1..9999). */
-bool date_is_valid(int year, int month, int day);
-int days_in_month(int year, int month);
-
-/*
- * Whole years between birth and on (negative if on is before birth).
- * Someone born on 29 February has their birthday on 1 March in common years.
- */
-int age_on(const struct pnr_date *birth, const struct pnr_date *on);
 
 /* The Luhn check digit for the 9 digits d[0..9). */
 int pnr_luhn_digit(const char d[9]);

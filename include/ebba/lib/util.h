@@ -53,14 +53,25 @@ char *buf_steal(struct ebba_buf *b);
 int read_file_limited(const char *path, size_t max_bytes, struct ebba_buf *out,
 		      struct ebba_err *err);
 
+/*
+ * Lower-case hex of data[0..len): writes 2 * len characters and a NUL, so
+ * out holds at least 2 * len + 1 bytes.  The one hex encoder (digests,
+ * bytea for COPY); a table, not a printf per byte.
+ */
+void hex_encode(const void *data, size_t len, char *out);
+
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * The Levenshtein distance between a and b (insertions, deletions and
+ * substitutions of bytes), for "did you mean" suggestions.  A string
+ * longer than EDIT_DISTANCE_MAX_LEN bytes is nobody's typo: SIZE_MAX.
+ */
+#define EDIT_DISTANCE_MAX_LEN 64
+size_t edit_distance(const char *a, const char *b);
+
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
-
-/* Wall-clock time in UTC with microseconds ("2026-12-01T20:31:07.123456Z"),
- * as PostgreSQL's timestamptz reads it. */
-void iso8601_now(char out[40]);
 
 #endif

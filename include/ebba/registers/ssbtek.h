@@ -82,9 +82,6 @@ int ssbtek_build_request(const struct ssbtek_request_params *p, struct ebba_buf 
 extern const char *const SSBTEK_LEFI_CODES[];
 extern const size_t SSBTEK_LEFI_N_CODES;
 
-/* The first and last day of the month "YYYY-MM" (for the income month). */
-int ssbtek_month_bounds(const char *yyyy_mm, char from[11], char to[11], struct ebba_err *err);
-
 /* What a register (the simulator) needs to know about a request. */
 struct ssbtek_request_info {
 	char pnr[13];
