@@ -133,7 +133,7 @@ demo: deps
 	@contrib/demo/run.sh
 
 demo-stop:
-	@. tests/pg.sh && PG_DIR=$(BUILD)/demo/pg PG_BIN=$$(pg_bindir) && pg_stop && echo "demo database stopped"
+	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo
 
 bench: all
 	@contrib/bench/run.sh
@@ -159,6 +159,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/ebba/rules
 	install -m 0755 $(BUILD)/ebbactl $(DESTDIR)$(PREFIX)/bin/ebbactl
 	install -m 0755 $(BUILD)/ebbad $(DESTDIR)$(PREFIX)/sbin/ebbad
+	install -m 0755 $(BUILD)/ebba-web $(DESTDIR)$(PREFIX)/sbin/ebba-web
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
 
 # The Debian package, built from a copy of the tree under $(BUILD)/deb;
@@ -169,8 +170,9 @@ deb:
 # The unit's exposure under systemd-analyze (offline: no running systemd
 # needed).  --threshold is the exposure times ten: 15 means at most 1.5.
 security:
-	@out=$$(systemd-analyze security --offline=true --threshold=15 packaging/ebba.service 2>&1); \
-	rc=$$?; printf '%s\n' "$$out" | tail -n 1; exit $$rc
+	@rc=0; for u in packaging/ebba.service packaging/ebba-web.service; do \
+	out=$$(systemd-analyze security --offline=true --threshold=15 $$u 2>&1) || rc=1; \
+	printf '%s\n' "$$out" | tail -n 1; done; exit $$rc
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -58,6 +58,10 @@ end $$;
 create trigger decisions_decided_by before insert on ebba.decisions
     for each row execute function ebba.stamp_decided_by();
 
+-- A decision is resolved once, whoever tries at the same moment.
+create unique index decisions_one_review on ebba.decisions (reviews_decision_id)
+    where reviews_decision_id is not null;
+
 -- audit_flags.resolved_by: the person resolving; a flag is resolved once.
 create function ebba.stamp_resolved_by() returns trigger language plpgsql
     set search_path = pg_catalog

@@ -29,7 +29,10 @@ pg_start() {
 	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 0755 "$dir"; fi
 	pg_as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
 		>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
-	pg_as_owner sed -i '1i local all +password_login scram-sha-256' "$dir/data/pg_hba.conf"
+	# (ebba-web's own roles, in ebba_web, stay trusted: in proxy mode they
+	# are members of every person and so of password_login.)
+	pg_as_owner sed -i -e '1i local all +ebba_web trust' -e '1i local all +password_login scram-sha-256' \
+		"$dir/data/pg_hba.conf"
 	PGPORT=$(( 20000 + RANDOM % 20000 ))
 	local opts="-k $dir -p $PGPORT -c listen_addresses= -c max_connections=200"
 	local s

@@ -3,10 +3,12 @@
  *
  *   review list [--outcome O] [--flag sample|targeted] [--older-than DAYS] [--all]
  *   review show ID
- *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT --by USER
+ *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT
  *
  * A resolution is a new decision by the caseworker that points at ebba's
- * (reviews_decision_id); ebba's own decision is never changed.  The
+ * (reviews_decision_id); ebba's own decision is never changed.  Who
+ * resolved is the connected role (ebba.person()), never an argument: the
+ * database refuses any other name.  The
  * decision's open audit flags are resolved with the verdict in the same
  * transaction.
  */
@@ -27,7 +29,7 @@ static void usage(FILE *out)
 		"                           [--older-than DAYS] [--all]\n"
 		"       ebbactl review show DECISION\n"
 		"       ebbactl review resolve DECISION --verdict approve|reject|adjust [--amount N]\n"
-		"                              --note TEXT --by USER\n"
+		"                              --note TEXT\n"
 		"list shows ebba's decisions that a person still has to look at: referrals and\n"
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");
 }
@@ -208,15 +210,14 @@ static int review_show(PGconn *conn, const char *id)
 }
 
 struct resolution {
-	const char *id, *verdict, *amount, *note, *by;
+	const char *id, *verdict, *amount, *note;
 };
 
 static int parse_resolve(int argc, char **argv, struct resolution *r)
 {
 	static const struct option opts[] = {
 		{"verdict", required_argument, NULL, 'v'}, {"amount", required_argument, NULL, 'a'},
-		{"note", required_argument, NULL, 'n'}, {"by", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0}};
+		{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -224,7 +225,6 @@ static int parse_resolve(int argc, char **argv, struct resolution *r)
 		case 'v': r->verdict = optarg; break;
 		case 'a': r->amount = optarg; break;
 		case 'n': r->note = optarg; break;
-		case 'b': r->by = optarg; break;
 		default: return -1;
 		}
 	}
@@ -236,12 +236,10 @@ static int parse_resolve(int argc, char **argv, struct resolution *r)
 
 static int check_resolution(const struct resolution *r)
 {
-	if (!r->verdict || !r->note || !r->by || !*r->by || !*r->note)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict, --note and --by are required");
+	if (!r->verdict || !r->note || !*r->note)
+		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict and --note are required");
 	if (strcmp(r->verdict, "approve") && strcmp(r->verdict, "reject") && strcmp(r->verdict, "adjust"))
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict must be approve, reject or adjust");
-	if (strcmp(r->by, "ebba") == 0)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --by must name a person, not ebba");
 	if (strcmp(r->verdict, "adjust") == 0 && !r->amount)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict adjust needs --amount");
 	if (r->amount) {
@@ -255,12 +253,13 @@ static int check_resolution(const struct resolution *r)
 }
 
 /* One statement: the caseworker's decision and the flags' verdicts commit
- * together or not at all; a second review of the same decision is refused. */
+ * together or not at all; a second review of the same decision is refused
+ * (and two at once by the unique index decisions_one_review: a caseworker
+ * may not lock ebba's rows FOR UPDATE). */
 static const char RESOLVE_SQL[] =
 	"with orig as ("
 	"  select * from ebba.decisions where id = $1::bigint and decided_by = 'ebba'"
 	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"  for update"
 	"), ins as ("
 	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
 	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
@@ -268,13 +267,13 @@ static const char RESOLVE_SQL[] =
 	"  select id, external_id, case_id, period,"
 	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
 	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, $5, $4"
-	"  from orig returning id"
+	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, ebba.person(), $4"
+	"  from orig returning id, decided_by"
 	"), fl as ("
-	"  update ebba.audit_flags set resolved_at = now(), resolved_by = $5, verdict = $2"
+	"  update ebba.audit_flags set resolved_at = now(), resolved_by = ebba.person(), verdict = $2"
 	"  where decision_id in (select id from orig) and resolved_at is null returning id"
 	")"
-	" select (select id from ins), (select count(*) from fl)";
+	" select (select id from ins), (select count(*) from fl), (select decided_by from ins)";
 
 static int review_resolve(PGconn *conn, int argc, char **argv)
 {
@@ -286,8 +285,8 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 	int rc = check_resolution(&r);
 	if (rc != CTL_OK)
 		return rc;
-	const char *p[] = {r.id, r.verdict, r.amount, r.note, r.by};
-	PGresult *res = query(conn, RESOLVE_SQL, 5, p);
+	const char *p[] = {r.id, r.verdict, r.amount, r.note};
+	PGresult *res = query(conn, RESOLVE_SQL, 4, p);
 	if (!res)
 		return CTL_USAGE;
 	if (PQgetisnull(res, 0, 0)) {
@@ -295,8 +294,8 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 		return ctl_fail(CTL_NO, "ebbactl review resolve: decision %s is not an open decision by ebba"
 				" (no such decision, or it was already reviewed)", r.id);
 	}
-	printf("decision %s resolved by %s as decision %s (%s); %s audit flag(s) resolved\n", r.id, r.by,
-	       PQgetvalue(res, 0, 0), r.verdict, PQgetvalue(res, 0, 1));
+	printf("decision %s resolved by %s as decision %s (%s); %s audit flag(s) resolved\n", r.id,
+	       PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0), r.verdict, PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return CTL_OK;
 }

@@ -21,6 +21,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebba-web [-c CONFIG]\n"
 		"  -c, --config FILE  configuration (default " EBBA_DEFAULT_CONFIG "), section web:\n"
+		"      --routes       print every route (method, path, groups, public) and exit\n"
 		"  -h, --help         this text\n"
 		"Serves the caseworkers' and supervisors' web interface (ebba-web(8)).\n");
 }
@@ -33,16 +34,40 @@ static enum log_level parse_level(const char *s)
 	return LOG_LVL_INFO;
 }
 
+static void print_routes(const struct web_route *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char groups[64] = "";
+		if (r[i].groups & WEB_CASEWORKER) strcat(groups, ",caseworker");
+		if (r[i].groups & WEB_SUPERVISOR) strcat(groups, ",supervisor");
+		if (r[i].groups & WEB_AUDITOR) strcat(groups, ",auditor");
+		printf("%s\t%s\t%s\t%s\n", r[i].method, r[i].path, groups[0] ? groups + 1 : "any",
+		       r[i].flags & WEB_PUBLIC ? "public" : "session");
+	}
+}
+
+/* The whole route table, for operators and for the tests that try every
+ * route without a session.  (/static/ is served beside it, public.) */
+static void routes(void)
+{
+	size_t n;
+	const struct web_route *r = login_routes(&n);
+	print_routes(r, n);
+	r = web_page_routes(&n);
+	print_routes(r, n);
+}
+
 static int parse_args(int argc, char **argv, const char **config, bool *explicit_config)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"routes", no_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': *config = optarg; *explicit_config = true; break;
 		case 'h': usage(stdout); return 1;
+		case 'r': routes(); return 1;
 		default: usage(stderr); return -1;
 		}
 	}

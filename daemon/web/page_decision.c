@@ -17,6 +17,7 @@
 #include "decision.h"
 #include "ebba/facts/facts.h"
 #include "ebba/intake/application.h"
+#include "ebba/lib/date.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/registers/ssbtek.h"
 #include "ebba/store/web_pages.h"
@@ -415,8 +416,8 @@ static json_t *calculation(const struct application *app, struct person_view *pv
 
 static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *app, const json_t *trace)
 {
-	char month[8] = "";
-	period_income_month(app->period, month, NULL);
+	char month[DATE_MONTH_BUF] = "";
+	date_prev_month(app->period, month, NULL);
 	struct person_view *pv = xcalloc(app->n_persons, sizeof(*pv));
 	json_t *income = json_array(), *af = json_array(), *plans = json_array(), *persons = json_array();
 	struct ebba_err err;
