@@ -42,6 +42,7 @@ LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
 EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
 CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbactl/*.c))
+WEB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/web/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -49,9 +50,10 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 SIM_SRC  := $(wildcard contrib/regsim/*.c)
 GEN_SRC  := $(wildcard contrib/gen/*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml)
+EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml) \
+            $(sort $(wildcard daemon/web/templates/*.html)) $(wildcard daemon/web/static/*)
 
-BINS := $(BUILD)/ebbad $(BUILD)/ebbactl \
+BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
 .PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
@@ -92,6 +94,8 @@ $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ebba-web: $(WEB_OBJ) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
 $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
@@ -101,6 +105,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
+
+# The web renderer lives in a program folder (not in libebba.a); its unit
+# test and fuzz target link its objects themselves.
+WEB_TMPL_OBJ := $(BUILD)/obj/web/template.o $(BUILD)/obj/web/layout.o
+$(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/obj/web/template.o $(BUILD)/libebba.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all
@@ -120,7 +133,7 @@ demo: deps
 	@contrib/demo/run.sh
 
 demo-stop:
-	@. tests/pg.sh && PG_DIR=$(BUILD)/demo/pg PG_BIN=$$(pg_bindir) && pg_stop && echo "demo database stopped"
+	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo
 
 bench: all
 	@contrib/bench/run.sh
@@ -146,6 +159,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/ebba/rules
 	install -m 0755 $(BUILD)/ebbactl $(DESTDIR)$(PREFIX)/bin/ebbactl
 	install -m 0755 $(BUILD)/ebbad $(DESTDIR)$(PREFIX)/sbin/ebbad
+	install -m 0755 $(BUILD)/ebba-web $(DESTDIR)$(PREFIX)/sbin/ebba-web
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
 
 # The Debian package, built from a copy of the tree under $(BUILD)/deb;
@@ -156,8 +170,9 @@ deb:
 # The unit's exposure under systemd-analyze (offline: no running systemd
 # needed).  --threshold is the exposure times ten: 15 means at most 1.5.
 security:
-	@out=$$(systemd-analyze security --offline=true --threshold=15 packaging/ebba.service 2>&1); \
-	rc=$$?; printf '%s\n' "$$out" | tail -n 1; exit $$rc
+	@rc=0; for u in packaging/ebba.service packaging/ebba-web.service; do \
+	out=$$(systemd-analyze security --offline=true --threshold=15 $$u 2>&1) || rc=1; \
+	printf '%s\n' "$$out" | tail -n 1; done; exit $$rc
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -10,15 +10,29 @@ PKGS=(
 	postgresql postgresql-contrib
 	time curl valgrind openssl
 	systemd groff-base debhelper lintian
+	chromium nodejs
 )
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}"
-SUDO=
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+	# npm comes with nodejs (NodeSource) or as its own Debian package.
+	command -v npm >/dev/null || missing+=(npm)
+	echo "deps: installing ${missing[*]}"
+	SUDO=
+	[ "$(id -u)" -ne 0 ] && SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser tests' npm packages (puppeteer-core, axe-core), at the versions
+# package-lock.json pins; again only when node_modules is missing or older
+# than the lockfile.
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+	echo "deps: npm ci (browser tests)"
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	touch node_modules
+fi

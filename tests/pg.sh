@@ -3,7 +3,9 @@
 #   . tests/pg.sh; pg_start DIR [extra postgres -c settings...]; ...; pg_stop
 #
 # The cluster lives in DIR, listens only on a Unix socket in DIR, and trusts
-# local connections.  initdb refuses to run as root, so as root the cluster
+# local connections, except for members of the role password_login (made
+# here): PostgreSQL asks them for their password, as it must for the people
+# who log in to ebba-web (the web tests and the demo grant it to them).  initdb refuses to run as root, so as root the cluster
 # is owned by the 'postgres' system user (created by the postgresql
 # packages) and everything else still runs as root.
 
@@ -27,6 +29,10 @@ pg_start() {
 	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 0755 "$dir"; fi
 	pg_as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 \
 		>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+	# (ebba-web's own roles, in ebba_web, stay trusted: in proxy mode they
+	# are members of every person and so of password_login.)
+	pg_as_owner sed -i -e '1i local all +ebba_web trust' -e '1i local all +password_login scram-sha-256' \
+		"$dir/data/pg_hba.conf"
 	PGPORT=$(( 20000 + RANDOM % 20000 ))
 	local opts="-k $dir -p $PGPORT -c listen_addresses= -c max_connections=200"
 	local s
@@ -34,6 +40,7 @@ pg_start() {
 	pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start \
 		>/dev/null || { cat "$dir/server.log" >&2; return 1; }
 	export PGHOST=$dir PGPORT PGUSER=postgres PGDATABASE=postgres
+	psql -XAtq -c "create role password_login nologin" >/dev/null
 }
 
 # Restart with a given shutdown mode (fast or immediate) for fault tests.

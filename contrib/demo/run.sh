@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make demo: a private PostgreSQL and the register simulator on loopback,
 # about 50 sample households through ebbad, and a summary of the decisions.
-# The database is left running so that you can look closer; the last lines
-# say how, and how to stop it.
+# Then ebbad keeps running (as a service would) and ebba-web serves the
+# web interface on loopback, with a demo caseworker and supervisor; their
+# logins are in build/demo/web.env (shell-sourceable) and on the screen.
+# make demo-stop (contrib/demo/stop.sh) stops everything.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -12,15 +14,16 @@ DIR=${EBBA_DEMO_DIR:-$ROOT/$BUILD/demo}
 . tests/pg.sh
 . contrib/demo/setup.sh
 
-if [ -f "$DIR/pg/data/postmaster.pid" ]; then
-	PG_DIR=$DIR/pg PG_BIN=$(pg_bindir) pg_stop
-fi
+[ -d "$DIR" ] && "$ROOT/contrib/demo/stop.sh" "$DIR" >/dev/null
 rm -rf "$DIR"
 mkdir -p "$DIR"
 [ "$(id -u)" = 0 ] && chmod 0755 "$DIR"
 echo "demo: starting a private PostgreSQL in $DIR/pg"
 pg_start "$DIR/pg"
 trap 'demo_stop_regsim' EXIT
+# The people of the demo log in with a password that PostgreSQL checks
+# (tests/pg.sh: members of password_login).
+CASEWORKER=handlaggare SUPERVISOR=chef PASSWORD=${EBBA_DEMO_PASSWORD:-ebba-demo-2026}
 echo "demo: generating households, starting the register simulator, submitting"
 demo_setup "$ROOT" "$ROOT/$BUILD" "$DIR" "$REFERENCE"
 echo "demo: $(psql -XAtq -c 'select count(*) from ebba.inbox') applications in the inbox; running ebbad --once"
@@ -30,10 +33,52 @@ end=$(date +%s.%N)
 echo "demo: decided in $(awk "BEGIN{printf \"%.2f\", $end - $start}") s"
 echo
 demo_summary
+
+# What a service installation runs: ebbad waiting for work, ebba-web.
+cat >>"$DIR/ebba.yaml" <<YAML
+web:
+  address: 127.0.0.1
+  port: ${EBBA_DEMO_WEB_PORT:-0}
+YAML
+ctl="$ROOT/$BUILD/ebbactl -c $DIR/ebba.yaml"
+for who in "$CASEWORKER caseworker" "$SUPERVISOR supervisor"; do
+	set -- $who
+	printf '%s\n' "$PASSWORD" | $ctl user add "$1" --role "$2" >/dev/null
+done
+psql -XAtq -c "grant password_login to $CASEWORKER, $SUPERVISOR" >/dev/null
+nohup "$ROOT/$BUILD/ebbad" -c "$DIR/ebba.yaml" >>"$DIR/ebbad.log" 2>&1 &
+echo $! >"$DIR/ebbad.pid"
+nohup "$ROOT/$BUILD/ebba-web" -c "$DIR/ebba.yaml" >"$DIR/ebba-web.log" 2>&1 &
+echo $! >"$DIR/ebba-web.pid"
+echo "$DEMO_REGSIM_PID" >"$DIR/regsim.pid"
+trap - EXIT
+url=
+for _ in $(seq 100); do
+	url=$(grep -o 'http://127.0.0.1:[0-9]*' "$DIR/ebba-web.log" | head -n 1) && [ -n "$url" ] && break
+	sleep 0.1
+done
+[ -n "$url" ] || { echo "demo: ebba-web did not start:" >&2; cat "$DIR/ebba-web.log" >&2; exit 1; }
+cat >"$DIR/web.env" <<ENV
+# Written by make demo (contrib/demo/run.sh); source it: . $DIR/web.env
+EBBA_WEB_URL=$url
+EBBA_DEMO_CASEWORKER=$CASEWORKER
+EBBA_DEMO_SUPERVISOR=$SUPERVISOR
+EBBA_DEMO_PASSWORD=$PASSWORD
+PGHOST=$PGHOST
+PGPORT=$PGPORT
+PGUSER=$PGUSER
+PGDATABASE=$PGDATABASE
+export EBBA_WEB_URL EBBA_DEMO_CASEWORKER EBBA_DEMO_SUPERVISOR EBBA_DEMO_PASSWORD PGHOST PGPORT PGUSER PGDATABASE
+ENV
 cat <<TXT
 
-Look closer (the database is still running):
-  export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER PGDATABASE=$PGDATABASE
+The web interface:  $url/
+  caseworker:  $CASEWORKER / $PASSWORD
+  supervisor:  $SUPERVISOR / $PASSWORD
+  (also in $DIR/web.env)
+
+ebbad keeps running and decides what is submitted; look closer:
+  . $DIR/web.env
   $BUILD/ebbactl -c $DIR/ebba.yaml review list
   $BUILD/ebbactl -c $DIR/ebba.yaml review show ID
   $BUILD/ebbactl -c $DIR/ebba.yaml replay ID

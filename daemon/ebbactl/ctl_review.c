@@ -3,10 +3,12 @@
  *
  *   review list [--outcome O] [--flag sample|targeted] [--older-than DAYS] [--all]
  *   review show ID
- *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT --by USER
+ *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT
  *
  * A resolution is a new decision by the caseworker that points at ebba's
- * (reviews_decision_id); ebba's own decision is never changed.  The
+ * (reviews_decision_id); ebba's own decision is never changed.  Who
+ * resolved is the connected role (ebba.person()), never an argument: the
+ * database refuses any other name.  The
  * decision's open audit flags are resolved with the verdict in the same
  * transaction.
  */
@@ -28,7 +30,7 @@ static void usage(FILE *out)
 		"                           [--older-than DAYS] [--all]\n"
 		"       ebbactl review show DECISION\n"
 		"       ebbactl review resolve DECISION --verdict approve|reject|adjust [--amount N]\n"
-		"                              --note TEXT --by USER\n"
+		"                              --note TEXT\n"
 		"list shows ebba's decisions that a person still has to look at: referrals and\n"
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");
 }
@@ -160,15 +162,14 @@ static int review_show(PGconn *conn, const char *id)
 }
 
 struct resolution {
-	const char *id, *verdict, *amount, *note, *by;
+	const char *id, *verdict, *amount, *note;
 };
 
 static int parse_resolve(int argc, char **argv, struct resolution *r)
 {
 	static const struct option opts[] = {
 		{"verdict", required_argument, NULL, 'v'}, {"amount", required_argument, NULL, 'a'},
-		{"note", required_argument, NULL, 'n'}, {"by", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0}};
+		{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -176,7 +177,6 @@ static int parse_resolve(int argc, char **argv, struct resolution *r)
 		case 'v': r->verdict = optarg; break;
 		case 'a': r->amount = optarg; break;
 		case 'n': r->note = optarg; break;
-		case 'b': r->by = optarg; break;
 		default: return -1;
 		}
 	}
@@ -188,12 +188,10 @@ static int parse_resolve(int argc, char **argv, struct resolution *r)
 
 static int check_resolution(const struct resolution *r)
 {
-	if (!r->verdict || !r->note || !r->by || !*r->by || !*r->note)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict, --note and --by are required");
+	if (!r->verdict || !r->note || !*r->note)
+		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict and --note are required");
 	if (strcmp(r->verdict, "approve") && strcmp(r->verdict, "reject") && strcmp(r->verdict, "adjust"))
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict must be approve, reject or adjust");
-	if (strcmp(r->by, "ebba") == 0)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --by must name a person, not ebba");
 	if (strcmp(r->verdict, "adjust") == 0 && !r->amount)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict adjust needs --amount");
 	if (r->amount) {
@@ -217,18 +215,19 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	struct review_resolution res = {.decision_id = r.id, .verdict = r.verdict, .amount = r.amount,
-					.note = r.note, .by = r.by};
+					.note = r.note};
 	struct ebba_err err;
 	bool resolved;
 	int64_t new_id = 0;
 	long flags = 0;
-	if (review_resolve_decision(conn, &res, &resolved, &new_id, &flags, &err) != 0)
+	char by[64] = "";
+	if (review_resolve_decision(conn, &res, &resolved, &new_id, &flags, by, sizeof(by), &err) != 0)
 		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
 	if (!resolved)
 		return ctl_fail(CTL_NO, "ebbactl review resolve: decision %s is not an open decision by ebba"
 				" (no such decision, or it was already reviewed)", r.id);
 	printf("decision %s resolved by %s as decision %lld (%s); %ld audit flag(s) resolved\n", r.id,
-	       r.by, (long long)new_id, r.verdict, flags);
+	       by, (long long)new_id, r.verdict, flags);
 	return CTL_OK;
 }
 

@@ -36,6 +36,22 @@ void config_defaults(struct ebba_config *c)
 		},
 		/* -1: the rule set's audit section decides the rate. */
 		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1},
+		.web = {
+			.address = xstrdup("127.0.0.1"),
+			.port = 8080,
+			.auth = xstrdup("database"),
+			.proxy_header = xstrdup("X-Remote-User"),
+			.proxy_peers = xstrdup("127.0.0.1 ::1"),
+			.session_idle_seconds = 1800,
+			.session_absolute_seconds = 36000,
+			.max_sessions = 100,
+			.max_connections = 64,
+			.max_request_bytes = 64 * 1024,
+			.connection_timeout_seconds = 30,
+			.threads = 4,
+			.login_max_failures = 5,
+			.login_lockout_seconds = 300,
+		},
 	};
 }
 
@@ -55,6 +71,14 @@ void config_free(struct ebba_config *c)
 	free(r->organisation_number);
 	free(r->organisation_name);
 	free(c->audit.secret);
+	struct web_config *w = &c->web;
+	free(w->address);
+	free(w->auth);
+	free(w->database);
+	free(w->proxy_header);
+	free(w->proxy_peers);
+	free(w->tls_cert);
+	free(w->tls_key);
 	*c = (struct ebba_config){0};
 }
 
@@ -101,6 +125,26 @@ static const struct setting audit_settings[] = {
 	S("sample_referred", K_RATE, audit.sample_referred, 0, 0),
 	S("sample_rejected", K_RATE, audit.sample_rejected, 0, 0),
 	S("secret", K_STR, audit.secret, 0, 0),
+};
+static const struct setting web_settings[] = {
+	S("address", K_STR, web.address, 0, 0),
+	S("port", K_INT, web.port, 0, 65535),
+	S("auth", K_STR, web.auth, 0, 0),
+	S("database", K_STR, web.database, 0, 0),
+	S("proxy_header", K_STR, web.proxy_header, 0, 0),
+	S("proxy_peers", K_STR, web.proxy_peers, 0, 0),
+	S("session_idle_seconds", K_INT, web.session_idle_seconds, 10, 86400),
+	S("session_absolute_seconds", K_INT, web.session_absolute_seconds, 60, 7 * 86400),
+	S("max_sessions", K_INT, web.max_sessions, 1, 10000),
+	S("max_connections", K_INT, web.max_connections, 1, 10000),
+	S("max_request_bytes", K_INT, web.max_request_bytes, 1024, 64 * 1024 * 1024),
+	S("connection_timeout_seconds", K_INT, web.connection_timeout_seconds, 1, 3600),
+	S("threads", K_INT, web.threads, 1, 64),
+	S("login_max_failures", K_INT, web.login_max_failures, 1, 1000),
+	S("login_lockout_seconds", K_INT, web.login_lockout_seconds, 1, 86400),
+	S("tls_cert", K_STR, web.tls_cert, 0, 0),
+	S("tls_key", K_STR, web.tls_key, 0, 0),
+	S("cookie_secure", K_BOOL, web.cookie_secure, 0, 0),
 };
 #undef S
 
@@ -156,6 +200,8 @@ static int load_pair(struct loader *l, const struct ynode *k, const struct ynode
 		return load_map(l, v, register_settings, ARRAY_LEN(register_settings), "registers");
 	if (!section && strcmp(key, "audit") == 0)
 		return load_map(l, v, audit_settings, ARRAY_LEN(audit_settings), "audit");
+	if (!section && strcmp(key, "web") == 0)
+		return load_map(l, v, web_settings, ARRAY_LEN(web_settings), "web");
 	for (size_t i = 0; i < nset; i++)
 		if (strcmp(set[i].key, key) == 0)
 			return set_scalar(l, &set[i], v);

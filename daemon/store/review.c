@@ -155,7 +155,6 @@ static const char RESOLVE_SQL[] =
 	"with orig as ("
 	"  select * from ebba.decisions where id = $1::bigint and decided_by = 'ebba'"
 	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"  for update"
 	"), ins as ("
 	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
 	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
@@ -163,26 +162,28 @@ static const char RESOLVE_SQL[] =
 	"  select id, external_id, case_id, period,"
 	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
 	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, $5, $4"
-	"  from orig returning id"
+	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, ebba.person(), $4"
+	"  from orig returning id, decided_by"
 	"), fl as ("
-	"  update ebba.audit_flags set resolved_at = now(), resolved_by = $5, verdict = $2"
+	"  update ebba.audit_flags set resolved_at = now(), resolved_by = ebba.person(), verdict = $2"
 	"  where decision_id in (select id from orig) and resolved_at is null returning id"
 	")"
-	" select (select id from ins), (select count(*) from fl)";
+	" select (select id from ins), (select count(*) from fl), (select decided_by from ins)";
 
 int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
-		   int64_t *new_id, long *flags, struct ebba_err *err)
+			    int64_t *new_id, long *flags, char *by, size_t by_len,
+			    struct ebba_err *err)
 {
 	*resolved = false;
-	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note, r->by};
-	PGresult *res = query(conn, "resolving the decision", RESOLVE_SQL, 5, p, err);
+	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note};
+	PGresult *res = query(conn, "resolving the decision", RESOLVE_SQL, 4, p, err);
 	if (!res)
 		return -1;
 	if (!PQgetisnull(res, 0, 0)) {
 		*resolved = true;
 		*new_id = atoll(PQgetvalue(res, 0, 0));
 		*flags = atol(PQgetvalue(res, 0, 1));
+		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 2));
 	}
 	PQclear(res);
 	return 0;

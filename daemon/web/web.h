@@ -61,6 +61,9 @@ struct web_request {
 	size_t n_query, n_form;
 	/* Path segments after the route's prefix, e.g. "123" for /beslut/123. */
 	const char *tail;
+	/* The request body as received (NUL-terminated), e.g. for the API. */
+	const char *body;
+	size_t body_len;
 };
 
 /* The value of a query (or form) parameter, or NULL. */

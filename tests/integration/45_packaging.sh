@@ -3,11 +3,12 @@
 # (make deb checks the package with lintian; it runs from .ci/run.)
 . "$(dirname "$0")/../lib.sh"
 
-unit=$ROOT/packaging/ebba.service
 if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
-	out=$(systemd-analyze security --offline=true --threshold=15 "$unit" 2>&1); rc=$?
-	check_eq "systemd-analyze security --offline: exposure at most 1.5" 0 "$rc"
-	check_match "... and it says OK" "Overall exposure level for ebba.service: (0\.[0-9]|1\.[0-5]) " "$out"
+	for name in ebba ebba-web; do
+		out=$(systemd-analyze security --offline=true --threshold=15 "$ROOT/packaging/$name.service" 2>&1); rc=$?
+		check_eq "$name.service: systemd-analyze security --offline: exposure at most 1.5" 0 "$rc"
+		check_match "... and it says OK" "Overall exposure level for $name.service: (0\.[0-9]|1\.[0-5]) " "$out"
+	done
 else
 	ok "systemd-analyze security --offline # SKIP not available here"
 fi
@@ -30,6 +31,6 @@ check_eq "ebba.yaml(5) documents every setting" "" "$missing_man"
 # And nothing that the loader does not know.
 extra=
 for k in $(sed -nE 's/^\s*#([a-z_]+):.*/\1/p' "$ROOT/packaging/ebba.yaml"); do
-	case " registers audit $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
+	case " registers audit web $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
 done
 check_eq "packaging/ebba.yaml has no unknown setting" "" "$extra"

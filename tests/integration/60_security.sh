@@ -61,7 +61,9 @@ refused "caseworker may not insert evidence" "$C" "insert into ebba.register_evi
 check "caseworker may read decisions and evidence" as "$C" "select * from ebba.decisions, ebba.register_evidence"
 # Resolving a flag is the caseworker's right; make one to resolve.
 psql_val "insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions limit 1" >/dev/null
-check "caseworker may resolve an audit flag" as "$C" "update ebba.audit_flags set resolved_at = now(), resolved_by = 'x', verdict = 'ok'"
+# (resolved_by is the database's to write: see 70_web_security for names.)
+check "caseworker may resolve an audit flag" as "$C" "update ebba.audit_flags set resolved_at = now(), verdict = 'ok'"
+check_eq "... and resolved_by is the caseworker's own role" "$C" "$(psql_val "select string_agg(distinct resolved_by, ',') from ebba.audit_flags")"
 refused "caseworker may not rewrite a flag's reason" "$C" "update ebba.audit_flags set reason = 'x'"
 psql_val "insert into ebba.inbox (external_id, payload) values ('SEC-1', 'x');
 	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256)

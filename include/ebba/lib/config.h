@@ -36,6 +36,28 @@ struct audit_config {
 	char *secret;              /* key of the sample draw; NULL: none set */
 };
 
+/* ebba-web (ebba-web(8)). */
+struct web_config {
+	char *address;             /* IP address, or an absolute path: a Unix socket */
+	int port;
+	char *auth;                /* "database" or "proxy" */
+	char *database;            /* ebba-web's own connection; NULL: the top-level one */
+	char *proxy_header;        /* auth: proxy: the header naming the person */
+	char *proxy_peers;         /* auth: proxy: addresses trusted to send it */
+	int session_idle_seconds;
+	int session_absolute_seconds;
+	int max_sessions;          /* each holds one database connection */
+	int max_connections;       /* HTTP connections at once */
+	int max_request_bytes;
+	int connection_timeout_seconds;
+	int threads;
+	int login_max_failures;    /* per user name and per client ... */
+	int login_lockout_seconds; /* ... within this window, then refused */
+	char *tls_cert;            /* PEM files; both or neither */
+	char *tls_key;
+	bool cookie_secure;        /* Secure cookies without tls_cert (TLS at a proxy) */
+};
+
 struct ebba_config {
 	char *path;                /* where it was read from, or NULL */
 	char *database;            /* libpq conninfo; "" = libpq environment */
@@ -52,6 +74,7 @@ struct ebba_config {
 	char *log_level;
 	struct register_config registers;
 	struct audit_config audit;
+	struct web_config web;
 };
 
 /* Fills cfg with the defaults (all strings owned by cfg). */

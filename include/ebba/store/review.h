@@ -79,7 +79,7 @@ struct review_resolution {
 	const char *decision_id;
 	const char *verdict;        /* "approve" | "reject" | "adjust" */
 	const char *amount;         /* whole kronor as text, or NULL */
-	const char *note, *by;
+	const char *note;
 };
 
 /*
@@ -87,9 +87,12 @@ struct review_resolution {
  * resolves its open audit flags, in one statement.  *resolved false (and 0)
  * when the decision is not an open decision by ebba (none, or reviewed
  * already); else *new_id is the caseworker's decision and *flags how many
- * flags were resolved.
+ * flags were resolved, and by (by_len bytes) who the database recorded as
+ * deciding: the connected person (ebba.person()), never a name the client
+ * gives.
  */
 int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
-		   int64_t *new_id, long *flags, struct ebba_err *err);
+			    int64_t *new_id, long *flags, char *by, size_t by_len,
+			    struct ebba_err *err);
 
 #endif

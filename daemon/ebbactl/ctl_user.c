@@ -1,0 +1,154 @@
+/*
+ * People's login roles.
+ *
+ *   user add NAME --role caseworker|supervisor|auditor|intake
+ *   user list
+ *
+ * The password is read from the terminal (twice, not echoed) or, when
+ * stdin is not a terminal, as its first line: never from the command line,
+ * where every user of the machine could read it in the process list.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_common.h"
+#include "ebba/store/users.h"
+
+#define PASSWORD_MAX 1024
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ebbactl user add NAME --role caseworker|supervisor|auditor|intake\n"
+		"       ebbactl user list\n"
+		"add creates the PostgreSQL login role NAME in the role's group; the password\n"
+		"is asked for on the terminal, or read as the first line of stdin.\n"
+		"list shows every role in one of ebba's groups.\n");
+}
+
+/* One line from f without its newline; -1 at end of input or when too long. */
+static int read_line(FILE *f, char *buf, size_t size)
+{
+	if (!fgets(buf, (int)size, f))
+		return -1;
+	size_t n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == size - 1)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int prompt_hidden(const char *prompt, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fprintf(stderr, "%s", prompt);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	int rc = read_line(stdin, buf, size);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fprintf(stderr, "\n");
+	return rc;
+}
+
+static int read_password(const char *name, char *pw, size_t size)
+{
+	if (!isatty(STDIN_FILENO)) {
+		if (read_line(stdin, pw, size) != 0)
+			return ctl_fail(CTL_USAGE, "ebbactl user add: no password on stdin (one line, at most %d bytes)",
+					PASSWORD_MAX - 1);
+		return CTL_OK;
+	}
+	char again[PASSWORD_MAX];
+	char prompt[128];
+	snprintf(prompt, sizeof(prompt), "password for %s: ", name);
+	if (prompt_hidden(prompt, pw, size) != 0 || prompt_hidden("again: ", again, sizeof(again)) != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl user add: could not read the password");
+	int same = strcmp(pw, again) == 0;
+	explicit_bzero(again, sizeof(again));
+	return same ? CTL_OK : ctl_fail(CTL_NO, "ebbactl user add: the passwords differ");
+}
+
+static int user_add(int argc, char **argv)
+{
+	static const struct option opts[] = {{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+	const char *role = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r') {
+			usage(stderr);
+			return CTL_USAGE;
+		}
+		role = optarg;
+	}
+	if (optind != argc - 1 || !role) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	const char *name = argv[optind];
+	if (!store_user_name_ok(name))
+		return ctl_fail(CTL_NO, "ebbactl user add: '%s' cannot be a role name (a-z first, then"
+				" a-z 0-9 . _ -; not ebba, ebba_*, pg_*)", name);
+	if (!store_role_group(role))
+		return ctl_fail(CTL_USAGE, "ebbactl user add: --role must be caseworker, supervisor, auditor or intake");
+	char pw[PASSWORD_MAX];
+	int rc = read_password(name, pw, sizeof(pw));
+	if (rc != CTL_OK)
+		return rc;
+	PGconn *conn = ctl_connect();
+	if (!conn) {
+		explicit_bzero(pw, sizeof(pw));
+		return CTL_USAGE;
+	}
+	struct ebba_err err;
+	rc = store_user_add(conn, name, role, pw, &err);
+	explicit_bzero(pw, sizeof(pw));
+	PQfinish(conn);
+	if (rc != 0)
+		return ctl_fail(CTL_NO, "ebbactl %s", err.msg);
+	printf("user %s added (%s)\n", name, role);
+	return CTL_OK;
+}
+
+static int user_list(void)
+{
+	PGconn *conn = ctl_connect();
+	if (!conn)
+		return CTL_USAGE;
+	struct store_user *u = NULL;
+	size_t n = 0;
+	struct ebba_err err;
+	int rc = store_user_list(conn, &u, &n, &err);
+	PQfinish(conn);
+	if (rc != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl user list: %s", err.msg);
+	if (!ctl_globals.porcelain)
+		printf("%-32s %-8s %s\n", "NAME", "LOGIN", "GROUPS");
+	for (size_t i = 0; i < n; i++)
+		printf(ctl_globals.porcelain ? "user\t%s\t%s\t%s\n" : "%-32s %-8s %s\n", u[i].name,
+		       u[i].can_login ? "yes" : "no", u[i].groups);
+	free(u);
+	return CTL_OK;
+}
+
+int ctl_user(int argc, char **argv)
+{
+	if (argc < 2 || ctl_wants_help(argc, argv)) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CTL_USAGE : CTL_OK;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		return user_add(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		return user_list();
+	usage(stderr);
+	return CTL_USAGE;
+}

@@ -1,0 +1,201 @@
+/*
+ * People as PostgreSQL roles.  CREATE ROLE and GRANT take no bind
+ * parameters, so their identifiers are quoted with PQescapeIdentifier and
+ * the password verifier with PQescapeLiteral; everything else is
+ * parameterised.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebba/lib/util.h"
+#include "ebba/store/db.h"
+#include "ebba/store/users.h"
+
+static const struct {
+	const char *role, *group;
+} role_groups[] = {
+	{"caseworker", "ebba_caseworker"},
+	{"supervisor", "ebba_supervisor"},
+	{"auditor", "ebba_auditor"},
+	{"intake", "ebba_intake"},
+};
+
+const char *store_role_group(const char *role)
+{
+	for (size_t i = 0; i < ARRAY_LEN(role_groups); i++)
+		if (strcmp(role_groups[i].role, role) == 0)
+			return role_groups[i].group;
+	return NULL;
+}
+
+bool store_user_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 63 || name[0] < 'a' || name[0] > 'z')
+		return false;
+	if (strcmp(name, "ebba") == 0 || strncmp(name, "pg_", 3) == 0 || strncmp(name, "ebba_", 5) == 0)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* "VERB a MIDDLE b" with a and b already quoted. */
+static int exec_quoted(PGconn *db, const char *verb, const char *a, const char *middle,
+		       const char *b, struct ebba_err *err)
+{
+	char *sql = xasprintf("%s %s %s %s", verb, a, middle, b);
+	int rc = db_exec(db, sql, 0, NULL, err);
+	free(sql);
+	return rc;
+}
+
+static int create_role(PGconn *db, const char *ident, const char *name, const char *password,
+		       struct ebba_err *err)
+{
+	char *verifier = PQencryptPasswordConn(db, password, name, "scram-sha-256");
+	if (!verifier)
+		return ebba_errf(err, "encrypting the password: %s", PQerrorMessage(db));
+	char *lit = PQescapeLiteral(db, verifier, strlen(verifier));
+	PQfreemem(verifier);
+	if (!lit)
+		return ebba_errf(err, "quoting the password verifier: %s", PQerrorMessage(db));
+	int rc = exec_quoted(db, "create role", ident, "login password", lit, err);
+	PQfreemem(lit);
+	return rc;
+}
+
+static int add_in_tx(PGconn *db, const char *ident, const char *name, const char *role,
+		     const char *password, struct ebba_err *err)
+{
+	const char *p[] = {name};
+	PGresult *res = PQexecParams(db, "select 1 from pg_roles where rolname = $1", 1, NULL, p,
+				     NULL, NULL, 0);
+	int exists = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : -1;
+	if (exists != 0) {
+		ebba_errf(err, exists < 0 ? "looking up role %s: %s" : "role %s exists already%s", name,
+			  exists < 0 ? db_result_error(res) : "");
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	if (create_role(db, ident, name, password, err) != 0 ||
+	    exec_quoted(db, "grant", store_role_group(role), "to", ident, err) != 0)
+		return -1;
+	if (strcmp(role, "intake") != 0 &&
+	    exec_quoted(db, "grant", ident, "to", "ebba_web_proxy", err) != 0)
+		return -1;
+	return 0;
+}
+
+int store_user_add(PGconn *db, const char *name, const char *role, const char *password,
+		   struct ebba_err *err)
+{
+	if (!store_user_name_ok(name))
+		return ebba_errf(err, "'%s' cannot be a person's role name (a-z first, then a-z 0-9 . _ -;"
+				 " not ebba, ebba_*, pg_*)", name);
+	if (!store_role_group(role))
+		return ebba_errf(err, "unknown role '%s' (caseworker, supervisor, auditor or intake)", role);
+	if (!password || !*password)
+		return ebba_errf(err, "the password is empty");
+	char *ident = PQescapeIdentifier(db, name, strlen(name));
+	if (!ident)
+		return ebba_errf(err, "quoting %s: %s", name, PQerrorMessage(db));
+	int rc = db_exec(db, "begin", 0, NULL, err);
+	if (rc == 0)
+		rc = add_in_tx(db, ident, name, role, password, err);
+	if (rc == 0)
+		rc = db_exec(db, "commit", 0, NULL, err);
+	else
+		PQclear(PQexec(db, "rollback"));
+	PQfreemem(ident);
+	return rc != 0 ? ebba_err_prefix(err, "user add %s", name) : 0;
+}
+
+static const char LIST_SQL[] =
+	"select r.rolname, r.rolcanlogin,"
+	"  string_agg(substr(g.rolname, 6), ',' order by g.rolname)"
+	" from pg_roles r join pg_auth_members m on m.member = r.oid"
+	" join pg_roles g on g.oid = m.roleid"
+	" where g.rolname in ('ebba_caseworker', 'ebba_supervisor', 'ebba_auditor', 'ebba_intake',"
+	"                     'ebba_daemon')"
+	" group by r.rolname, r.rolcanlogin order by r.rolname";
+
+int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_err *err)
+{
+	PGresult *res = PQexecParams(db, LIST_SQL, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "listing users: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*n = (size_t)PQntuples(res);
+	*out = xcalloc(*n ? *n : 1, sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		struct store_user *u = &(*out)[i];
+		snprintf(u->name, sizeof(u->name), "%s", PQgetvalue(res, (int)i, 0));
+		u->can_login = PQgetvalue(res, (int)i, 1)[0] == 't';
+		snprintf(u->groups, sizeof(u->groups), "%s", PQgetvalue(res, (int)i, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
+int store_person(PGconn *db, struct store_person *out, struct ebba_err *err)
+{
+	PGresult *res = PQexecParams(db,
+		"select p, coalesce(shobj_description(r.oid, 'pg_authid'), p),"
+		"  pg_has_role(p, 'ebba_caseworker', 'USAGE'), pg_has_role(p, 'ebba_supervisor', 'USAGE'),"
+		"  pg_has_role(p, 'ebba_auditor', 'USAGE')"
+		" from ebba.person() p join pg_roles r on r.rolname = p",
+		0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "who is this session: %s", PQresultStatus(res) == PGRES_TUPLES_OK
+				   ? "no such role" : db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*out = (struct store_person){0};
+	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out->display_name, sizeof(out->display_name), "%s", PQgetvalue(res, 0, 1));
+	out->caseworker = PQgetvalue(res, 0, 2)[0] == 't';
+	out->supervisor = PQgetvalue(res, 0, 3)[0] == 't';
+	out->auditor = PQgetvalue(res, 0, 4)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+int store_set_role(PGconn *db, const char *name, struct ebba_err *err)
+{
+	const char *p[] = {name};
+	if (db_exec(db, "select set_config('role', $1, false)", 1, p, err) != 0)
+		return ebba_err_prefix(err, "acting as %s", name);
+	return 0;
+}
+
+PGconn *store_connect_person(const char *conninfo, const char *user, const char *password,
+			     int statement_timeout_ms, struct ebba_err *err)
+{
+	char options[96];
+	snprintf(options, sizeof(options), "-c client_min_messages=warning -c statement_timeout=%d",
+		 statement_timeout_ms);
+	/* After dbname, so they override what an expanded conninfo says. */
+	const char *keys[] = {"dbname", "user", "password", "application_name", "options",
+			      "connect_timeout", NULL};
+	const char *vals[] = {conninfo ? conninfo : "", user, password, "ebba-web", options, "10", NULL};
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		ebba_errf(err, "login as %s refused: %s", user, msg);
+		PQfinish(conn);
+		return NULL;
+	}
+	if (!PQconnectionUsedPassword(conn)) {
+		ebba_errf(err, "login as %s: the server did not ask for the password (pg_hba.conf"
+			  " trusts this connection), so nothing checked it", user);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}

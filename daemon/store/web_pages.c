@@ -1,0 +1,356 @@
+/*
+ * The SQL behind ebba-web's pages (include/ebba/store/web_pages.h).  Each
+ * statement builds its page's JSON in PostgreSQL: one round trip per
+ * page, and amounts and times formatted once, the Swedish way ("18 700",
+ * "2026-11-24 21:13").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebba/store/db.h"
+#include "ebba/store/web_pages.h"
+
+/* Whole kronor with a space between thousands. */
+#define KR(x) "replace(to_char(" x ", 'FM999,999,999,990'), ',', ' ')"
+#define TS(x) "to_char(" x ", 'YYYY-MM-DD HH24:MI')"
+
+static const char *nz(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+int store_web_json(PGconn *db, const char *sql, int n, const char *const *params,
+		   json_t **out, struct ebba_err *err)
+{
+	*out = NULL;
+	PGresult *res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "web query: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		json_error_t je;
+		*out = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je);
+		if (!*out) {
+			PQclear(res);
+			return ebba_errf(err, "web query: bad JSON from the database: %s", je.text);
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* The decisions still to be looked at, each with its first reason. */
+#define QUEUE_CTE \
+	"with q as (" \
+	" select d.id, d.case_id, d.period, d.outcome, d.amount, i.received_at," \
+	"  fc.check_id as chk, coalesce(fc.message, '') as reason," \
+	"  coalesce((select array_agg(distinct f.kind) from ebba.audit_flags f" \
+	"            where f.decision_id = d.id and f.resolved_at is null), '{}') as flags" \
+	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id" \
+	" left join lateral (select c.check_id, c.message from ebba.decision_checks c" \
+	"   where c.decision_id = d.id and c.result in ('fail', 'error')" \
+	"   order by c.ordinal, c.check_id limit 1) fc on true" \
+	" where not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)" \
+	"  and (d.outcome <> 'approved' or exists (select 1 from ebba.audit_flags f" \
+	"       where f.decision_id = d.id and f.resolved_at is null))" \
+	")"
+
+static const char QUEUE_SQL[] = QUEUE_CTE
+	", sel as (select * from q"
+	"  where ($1::text is null or outcome = $1)"
+	"  and ($2::text is null or $2 = any(flags))"
+	"  and ($3::text is null or exists (select 1 from ebba.decision_checks c"
+	"       where c.decision_id = q.id and c.check_id = $3 and c.result in ('fail', 'error')))"
+	"  and ($4::text is null or period = $4)"
+	"  and ($5::int is null or received_at < now() - make_interval(days => $5::int))"
+	"  order by received_at, id limit 500)"
+	" select json_build_object("
+	"  'rows', coalesce((select json_agg(json_build_object("
+	"     'id', id, 'case_id', case_id, 'period', period, 'outcome', outcome,"
+	"     'amount', " KR("amount") ", 'received', " TS("received_at") ","
+	"     'age_days', extract(day from now() - received_at)::int,"
+	"     'reason', reason, 'check', chk,"
+	"     'flags', (select json_agg(json_build_object('kind', k)) from unnest(flags) k))"
+	"     order by received_at, id) from sel), '[]'),"
+	"  'shown', (select count(*) from sel),"
+	"  'total', (select count(*) from q),"
+	"  'reasons', coalesce((select json_agg(json_build_object('check', chk, 'count', n,"
+	"     'reason', example) order by n desc, chk) from (select chk, count(*) n,"
+	"     min(reason) example from q where chk is not null group by chk) r), '[]'),"
+	"  'flags', coalesce((select json_agg(json_build_object('kind', k, 'count', n) order by k)"
+	"     from (select k, count(*) n from q, unnest(flags) k group by k) f), '[]'),"
+	"  'checks', coalesce((select json_agg(distinct c.check_id order by c.check_id)"
+	"     from ebba.decision_checks c join q on q.id = c.decision_id"
+	"     where c.result in ('fail', 'error')), '[]'),"
+	"  'periods', coalesce((select json_agg(distinct period order by period desc) from q), '[]'))";
+
+int store_web_queue(PGconn *db, const struct web_queue_filter *f, json_t **out,
+		    struct ebba_err *err)
+{
+	const char *p[] = {nz(f->outcome), nz(f->flag), nz(f->check), nz(f->period),
+			   nz(f->older_than)};
+	return store_web_json(db, QUEUE_SQL, 5, p, out, err);
+}
+
+static const char DECISION_SQL[] =
+	"select json_build_object("
+	" 'id', d.id, 'external_id', d.external_id, 'case_id', d.case_id, 'period', d.period,"
+	" 'outcome', d.outcome, 'amount', " KR("d.amount") ", 'norm', " KR("d.norm") ","
+	" 'costs', " KR("d.costs") ", 'incomes', " KR("d.incomes") ","
+	" 'amount_value', d.amount,"
+	" 'ruleset_name', d.ruleset_name, 'ruleset_version', d.ruleset_version,"
+	" 'ruleset_sha256', d.ruleset_sha256, 'decided_at', " TS("d.decided_at") ","
+	" 'decided_by', d.decided_by, 'note', d.note, 'by_ebba', d.inbox_id is not null,"
+	" 'received', " TS("i.received_at") ", 'trace', d.trace,"
+	" 'checks', coalesce((select json_agg(json_build_object('id', c.check_id, 'result', c.result,"
+	"    'message', c.message, 'outcome', c.outcome)"
+	"    order by c.result not in ('fail', 'error'), c.ordinal, c.check_id)"
+	"    from ebba.decision_checks c where c.decision_id = d.id), '[]'),"
+	" 'evidence', coalesce((select json_agg(json_build_object('id', e.id, 'source', e.source,"
+	"    'agency', e.agency, 'person_ref', e.person_ref, 'status', e.status,"
+	"    'fetched_at', " TS("e.fetched_at") ", 'sha256', e.sha256,"
+	"    'bytes', octet_length(e.raw)) order by e.id)"
+	"    from ebba.register_evidence e where e.decision_id = d.id), '[]'),"
+	" 'flags', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
+	"    'reason', f.reason, 'open', f.resolved_at is null, 'verdict', f.verdict,"
+	"    'resolved_by', f.resolved_by, 'resolved_at', " TS("f.resolved_at") ") order by f.id)"
+	"    from ebba.audit_flags f where f.decision_id = d.id), '[]'),"
+	" 'letter', (select l.body from ebba.letters l where l.decision_id = d.id),"
+	" 'reviews', coalesce((select json_agg(json_build_object('id', r.id, 'outcome', r.outcome,"
+	"    'amount', " KR("r.amount") ", 'decided_by', r.decided_by,"
+	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
+	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
+	" 'reviewed', d.reviews_decision_id,"
+	" 'history', coalesce((select json_agg(json_build_object('id', h.id, 'period', h.period,"
+	"    'outcome', h.outcome, 'amount', " KR("h.amount") ", 'decided_by', h.decided_by,"
+	"    'decided_at', " TS("h.decided_at") ") order by h.decided_at desc, h.id desc)"
+	"    from ebba.decisions h where h.case_id = d.case_id and h.id <> d.id), '[]'))"
+	" from ebba.decisions d left join ebba.inbox i on i.id = d.inbox_id"
+	" where d.id = $1::bigint";
+
+static bool is_id(const char *s)
+{
+	if (!s || !*s || strlen(s) > 18)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int store_web_decision(PGconn *db, const char *id, json_t **out, struct ebba_err *err)
+{
+	*out = NULL;
+	if (!is_id(id))
+		return 0;
+	const char *p[] = {id};
+	return store_web_json(db, DECISION_SQL, 1, p, out, err);
+}
+
+/* Bytes as received: a binary result, so nothing is decoded on the way. */
+static int bytes_query(PGconn *db, const char *sql, int n, const char *const *params,
+		       struct ebba_buf *out, PGresult **res_out, struct ebba_err *err)
+{
+	PGresult *res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "web query: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	buf_reset(out);
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		buf_append(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	*res_out = res;
+	return 0;
+}
+
+int store_web_payload(PGconn *db, const char *id, struct ebba_buf *out, bool *found,
+		      struct ebba_err *err)
+{
+	*found = false;
+	if (!is_id(id))
+		return 0;
+	const char *p[] = {id};
+	PGresult *res;
+	if (bytes_query(db, "select i.payload from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
+			    " where d.id = $1::bigint", 1, p, out, &res, err) != 0)
+		return -1;
+	*found = PQntuples(res) == 1;
+	PQclear(res);
+	return 0;
+}
+
+int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
+		       struct ebba_buf *out, char *name, size_t name_size, bool *found,
+		       struct ebba_err *err)
+{
+	*found = false;
+	if (!is_id(id) || !is_id(evidence_id))
+		return 0;
+	const char *p[] = {id, evidence_id};
+	PGresult *res;
+	if (bytes_query(db, "select raw, source, agency from ebba.register_evidence"
+			    " where decision_id = $1::bigint and id = $2::bigint and raw is not null",
+			    2, p, out, &res, err) != 0)
+		return -1;
+	if (PQntuples(res) == 1) {
+		*found = true;
+		/* The source and agency are ebba's own words ("ssbtek", "PLAN"). */
+		snprintf(name, name_size, "beslut-%s-underlag-%s-%s-%s.%s", id, evidence_id,
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+			 strcmp(PQgetvalue(res, 0, 1), "ssbtek") == 0 ? "xml" : "json");
+		for (char *c = name; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+				*c = '_';
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* As `ebbactl review resolve`: one statement, so the person's decision and
+ * the flags' verdicts commit together; a second review finds no orig row.
+ * Caseworkers may not lock decisions (FOR UPDATE needs UPDATE), so two
+ * people resolving at once are put in line by an advisory lock on the
+ * decision, taken in the transaction before the statement's snapshot. */
+static const char RESOLVE_SQL[] =
+	"with orig as ("
+	"  select * from ebba.decisions where id = $1::bigint and inbox_id is not null"
+	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
+	"), ins as ("
+	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
+	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
+	"    decided_by, note)"
+	"  select id, external_id, case_id, period,"
+	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
+	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
+	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, ebba.person(), $4"
+	"  from orig returning id"
+	"), fl as ("
+	"  update ebba.audit_flags set resolved_at = now(), resolved_by = ebba.person(), verdict = $2"
+	"  where decision_id in (select id from orig) and resolved_at is null returning id"
+	")"
+	" select (select id from ins), (select count(*) from fl)";
+
+int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
+		      const char *note, int64_t *new_id, struct ebba_err *err)
+{
+	*new_id = 0;
+	if (!is_id(id))
+		return 0;
+	const char *p[] = {id, verdict, nz(amount), note};
+	if (db_exec(db, "begin", 0, NULL, err) != 0 ||
+	    db_exec(db, "select pg_advisory_xact_lock(hashtext('ebba.review'), ($1::bigint % 2147483647)::int)", 1, p, err) != 0) {
+		db_exec(db, "rollback", 0, NULL, NULL);
+		return ebba_err_prefix(err, "resolve decision %s", id);
+	}
+	PGresult *res = PQexecParams(db, RESOLVE_SQL, 4, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "resolve decision %s: %s", id, db_result_error(res));
+		PQclear(res);
+		db_exec(db, "rollback", 0, NULL, NULL);
+		return -1;
+	}
+	if (!PQgetisnull(res, 0, 0))
+		*new_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return db_exec(db, "commit", 0, NULL, err);
+}
+
+static const char FLAGS_SQL[] =
+	"select json_build_object("
+	" 'flags', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
+	"    'reason', f.reason, 'created', " TS("f.created_at") ", 'decision_id', d.id,"
+	"    'case_id', d.case_id, 'period', d.period, 'outcome', d.outcome,"
+	"    'amount', " KR("d.amount") ") order by f.created_at, f.id)"
+	"    from ebba.audit_flags f join ebba.decisions d on d.id = f.decision_id"
+	"    where f.resolved_at is null), '[]'),"
+	" 'by_outcome', coalesce((select json_agg(json_build_object('outcome', outcome,"
+	"    'decided', decided, 'sampled', sampled,"
+	"    'percent', case when decided > 0 then round(100.0 * sampled / decided, 1)::text end)"
+	"    order by outcome) from (select d.outcome, count(*) decided,"
+	"    count(*) filter (where exists (select 1 from ebba.audit_flags f"
+	"       where f.decision_id = d.id and f.kind = 'sample')) sampled"
+	"    from ebba.decisions d where d.inbox_id is not null group by d.outcome) s), '[]'),"
+	" 'resolved', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
+	"    'reason', f.reason, 'decision_id', f.decision_id, 'verdict', f.verdict,"
+	"    'resolved_by', f.resolved_by, 'resolved_at', " TS("f.resolved_at") ")"
+	"    order by f.resolved_at desc) from (select * from ebba.audit_flags"
+	"    where resolved_at is not null order by resolved_at desc limit 20) f), '[]'))";
+
+int store_web_flags(PGconn *db, json_t **out, struct ebba_err *err)
+{
+	return store_web_json(db, FLAGS_SQL, 0, NULL, out, err);
+}
+
+int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
+			   const char *note, bool *done, struct ebba_err *err)
+{
+	*done = false;
+	if (!is_id(flag_id))
+		return 0;
+	/* The note goes with the verdict: the schema has one column for both. */
+	char *v = note && *note ? xasprintf("%s: %s", verdict, note) : xstrdup(verdict);
+	const char *p[] = {flag_id, v};
+	PGresult *res = PQexecParams(db, "update ebba.audit_flags set resolved_at = now(), verdict = $2"
+				     " where id = $1::bigint and resolved_at is null", 2, NULL, p,
+				     NULL, NULL, 0);
+	free(v);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		ebba_errf(err, "resolve flag %s: %s", flag_id, db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*done = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	return 0;
+}
+
+int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_err *err)
+{
+	const char *p[] = {case_id};
+	return store_web_json(db, "select json_build_object('case_id', case_id, 'frame', frame,"
+			      " 'source_yaml', source_yaml, 'updated_at', " TS("updated_at") ","
+			      " 'updated_by', updated_by) from ebba.case_frames where case_id = $1",
+			      1, p, out, err);
+}
+
+int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
+			const char *source_yaml, struct ebba_err *err)
+{
+	const char *p[] = {case_id, frame_json, source_yaml};
+	return db_exec(db, "insert into ebba.case_frames (case_id, frame, source_yaml)"
+		       " values ($1, $2::jsonb, $3) on conflict (case_id) do update"
+		       " set frame = excluded.frame, source_yaml = excluded.source_yaml,"
+		       " updated_at = now(), updated_by = ebba.person()", 3, p, err);
+}
+
+static const char OPS_SQL[] =
+	"select json_build_object("
+	" 'counts', (select json_build_object("
+	"    'pending', count(*) filter (where state = 'pending'),"
+	"    'processing', count(*) filter (where state = 'processing'),"
+	"    'decided', count(*) filter (where state = 'decided'),"
+	"    'quarantined', count(*) filter (where state = 'quarantined')) from ebba.inbox),"
+	" 'rates', (select json_build_object("
+	"    'received_hour', (select count(*) from ebba.inbox where received_at > now() - interval '1 hour'),"
+	"    'decided_hour', count(*) filter (where decided_at > now() - interval '1 hour'),"
+	"    'decided_day', count(*) filter (where decided_at > now() - interval '1 day'))"
+	"    from ebba.decisions where inbox_id is not null),"
+	" 'workers', coalesce((select json_agg(json_build_object('owner', owner, 'last_seen', "
+	"    " TS("seen") ", 'rows', n) order by seen desc) from (select lease_owner owner,"
+	"    max(updated_at) seen, count(*) n from ebba.inbox where lease_owner is not null"
+	"    and updated_at > now() - interval '1 day' group by lease_owner) w), '[]'),"
+	" 'quarantined', coalesce((select json_agg(json_build_object('id', id,"
+	"    'external_id', external_id, 'received', " TS("received_at") ","
+	"    'attempts', attempts, 'error', split_part(coalesce(error, ''), E'\\n', 1))"
+	"    order by updated_at desc) from (select * from ebba.inbox where state = 'quarantined'"
+	"    order by updated_at desc limit 20) q), '[]'))";
+
+int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err)
+{
+	return store_web_json(db, OPS_SQL, 0, NULL, out, err);
+}

@@ -1,0 +1,569 @@
+/*
+ * Beslut: one decision, in the order a caseworker reads it: the outcome
+ * and why (the failed checks in words), the facts beside their source
+ * (Uppgett och register, Arbetsförmedlingen, planering), the calculation,
+ * the act (Pröva), and at the bottom what the audit and an appeal need
+ * (rule set and hash, letter, evidence as received, earlier decisions).
+ *
+ * The application document is parsed again with the intake parser and the
+ * register answers with their own parsers, so every figure on the page is
+ * what ebba read, not a second interpretation of it.  Persons are named by
+ * role and age; an identity number never reaches the page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decision.h"
+#include "ebba/facts/facts.h"
+#include "ebba/intake/application.h"
+#include "ebba/lib/date.h"
+#include "ebba/registers/attendance.h"
+#include "ebba/registers/ssbtek.h"
+#include "ebba/store/web_pages.h"
+#include "pages.h"
+
+static json_t *kr(long long v)
+{
+	char s[40];
+	kr_format(v, s, sizeof(s));
+	return json_string(s);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* --- checks ---------------------------------------------------------- */
+
+static void split_checks(json_t *ctx, json_t *d)
+{
+	json_t *failed = json_array(), *rest = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(d, "checks"), i, c) {
+		const char *r = jstr(c, "result");
+		json_object_set_new(c, "result_label", json_string(sv_result(r)));
+		json_object_set_new(c, "is_error", json_boolean(strcmp(r, "error") == 0));
+		json_object_set_new(c, "is_pass", json_boolean(strcmp(r, "pass") == 0));
+		bool bad = strcmp(r, "fail") == 0 || strcmp(r, "error") == 0;
+		json_array_append(bad ? failed : rest, c);
+	}
+	json_object_set_new(ctx, "failed", failed);
+	json_object_set_new(ctx, "n_rest", json_integer((json_int_t)json_array_size(rest)));
+	json_object_set_new(ctx, "rest", rest);
+}
+
+/* --- what each person's registers said ------------------------------- */
+
+struct person_view {
+	char label[80];               /* "sökande, 62 år": role and age, never the number */
+	char role[64];
+	char ref[96];                 /* "0:sökande", as register_evidence.person_ref */
+	bool ssbtek_ok;
+	const char *ssbtek_status;    /* evidence status of the whole answer, or NULL */
+	const char *fetched_at;
+	struct ssbtek_result ssbtek;
+	struct person_registers regs;
+	bool has_plan;
+	const char *plan_status;
+	const char *plan_fetched;
+	struct attendance att;
+};
+
+static void read_ssbtek(struct person_view *pv, const char *raw, size_t len, const char *month)
+{
+	struct ebba_err err;
+	if (ssbtek_parse_response(raw, len, NULL, &pv->ssbtek, &err) != 0)
+		return;
+	pv->ssbtek_ok = true;
+	memset(&pv->regs, 0, sizeof(pv->regs));
+	pv->regs.af_scope_percent = -1;
+	person_registers_from_ssbtek(&pv->regs, &pv->ssbtek, month);
+}
+
+static void read_plan(struct person_view *pv, const char *raw, size_t len)
+{
+	struct ebba_err err;
+	if (attendance_parse(raw, len, NULL, NULL, &pv->att, &err) == 0)
+		pv->has_plan = true;
+}
+
+/* Reads the answers that arrived as bytes (SSBTEK, planning) for person i. */
+static int load_person(PGconn *db, const char *id, json_t *evidence, struct person_view *pv,
+		       const char *month, struct ebba_err *err)
+{
+	size_t k;
+	json_t *e;
+	struct ebba_buf raw = {0};
+	json_array_foreach(evidence, k, e) {
+		if (strcmp(jstr(e, "person_ref"), pv->ref) != 0)
+			continue;
+		bool whole_ssbtek = strcmp(jstr(e, "agency"), "SSBTEK") == 0;
+		bool plan = strcmp(jstr(e, "source"), "attendance") == 0;
+		if (whole_ssbtek) {
+			pv->ssbtek_status = jstr(e, "status");
+			pv->fetched_at = jstr(e, "fetched_at");
+		} else if (plan) {
+			pv->plan_status = jstr(e, "status");
+			pv->plan_fetched = jstr(e, "fetched_at");
+		}
+		if (!(whole_ssbtek || plan) || !json_integer_value(json_object_get(e, "bytes")) ||
+		    strcmp(jstr(e, "status"), "ok") != 0)
+			continue;
+		char eid[32], name[160];
+		bool found;
+		snprintf(eid, sizeof(eid), "%lld", (long long)json_integer_value(json_object_get(e, "id")));
+		if (store_web_evidence(db, id, eid, &raw, name, sizeof(name), &found, err) != 0) {
+			buf_free(&raw);
+			return -1;
+		}
+		if (found && whole_ssbtek)
+			read_ssbtek(pv, raw.data, raw.len, month);
+		else if (found)
+			read_plan(pv, raw.data, raw.len);
+	}
+	buf_free(&raw);
+	return 0;
+}
+
+static void person_free(struct person_view *pv)
+{
+	if (pv->ssbtek_ok)
+		ssbtek_result_free(&pv->ssbtek);
+	if (pv->has_plan)
+		attendance_free(&pv->att);
+}
+
+/* The agencies whose payments in month make up type t. */
+static void payment_agencies(const struct ssbtek_result *r, enum income_type t, const char *month,
+			     char *out, size_t n)
+{
+	out[0] = '\0';
+	bool seen[SSBTEK_AGENCY_COUNT] = {false};
+	for (size_t i = 0; i < r->n_payments; i++) {
+		const struct ssbtek_payment *p = &r->payments[i];
+		if (p->type != t || p->planned || strncmp(p->date, month, 7) != 0 || seen[p->agency])
+			continue;
+		seen[p->agency] = true;
+		size_t len = strlen(out);
+		snprintf(out + len, n - len, "%s%s", len ? ", " : "", ssbtek_agency_name(p->agency));
+	}
+}
+
+static bool is_register_type(const json_t *trace, const char *type)
+{
+	const json_t *types = json_object_get(json_object_get(json_object_get(json_object_get(trace,
+		"rules"), "parameters"), "register_income_types"), "value");
+	size_t i;
+	json_t *v;
+	json_array_foreach(types, i, v)
+		if (strcmp(json_string_value(v) ? json_string_value(v) : "", type) == 0)
+			return true;
+	return false;
+}
+
+static long long tolerance(const json_t *trace)
+{
+	const json_t *v = json_object_get(json_object_get(json_object_get(json_object_get(trace,
+		"rules"), "parameters"), "income_tolerance"), "value");
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static long long declared(const struct application *app, size_t person, int type)
+{
+	long long s = 0;
+	for (size_t i = 0; i < app->n_incomes; i++)
+		if (app->incomes[i].person == person && (int)app->incomes[i].type == type)
+			s += app->incomes[i].amount;
+	return s;
+}
+
+/* A person's agency parts that did not answer: "FK, SO" (with reasons). */
+static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out)
+{
+	size_t k;
+	json_t *e;
+	json_array_foreach(evidence, k, e) {
+		const char *st = jstr(e, "status"), *ag = jstr(e, "agency");
+		if (strcmp(jstr(e, "person_ref"), ref) != 0 || strcmp(jstr(e, "source"), "ssbtek") != 0 ||
+		    strcmp(ag, "SSBTEK") == 0 || strcmp(st, "ok") == 0 || strcmp(st, "absent") == 0)
+			continue;
+		buf_printf(out, "%s%s", out->len ? ", " : "", ag);
+	}
+}
+
+static const char *reg_reason(const json_t *trace, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(trace, "registers"), i), key));
+}
+
+static void income_rows(json_t *rows, const struct application *app, size_t i,
+			const struct person_view *pv, json_t *d, const json_t *trace,
+			const char *month)
+{
+	json_t *evidence = json_object_get(d, "evidence");
+	bool any = false;
+	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
+		long long dec = declared(app, i, t);
+		long long reg = pv->ssbtek_ok ? (long long)pv->regs.income[t] : 0;
+		if (dec == 0 && reg == 0)
+			continue;
+		any = true;
+		const char *type = income_type_name((enum income_type)t);
+		char agencies[64] = "";
+		if (pv->ssbtek_ok)
+			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
+		bool reg_type = is_register_type(trace, type);
+		bool differs = pv->ssbtek_ok && reg_type && llabs(dec - reg) > tolerance(trace);
+		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
+					"income", sv_income(type), "declared", kr(dec), "has_register",
+					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
+					agencies[0] ? agencies : (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
+					"answered", pv->fetched_at ? pv->fetched_at : "");
+		json_object_set_new(row, "register", kr(reg));
+		json_array_append_new(rows, row);
+	}
+	struct ebba_buf bad = {0};
+	failed_agencies(evidence, pv->ref, &bad);
+	if (pv->ssbtek_status && strcmp(pv->ssbtek_status, "ok") != 0) {
+		const char *why = reg_reason(trace, i, "ssbtek_reason");
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
+			"Register ej tillgängligt: SSBTEK (AF, CSN, FK, SO)", "why", why));
+	} else if (bad.len) {
+		char *msg = xasprintf("Register ej tillgängligt: %s", bad.data);
+		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "unavailable", msg));
+		free(msg);
+	} else if (!pv->ssbtek_status) {
+		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "none",
+			app->persons[i].age < 16 ? "Registren tillfrågas inte (under 16 år)"
+						 : "Registren tillfrågades inte"));
+	} else if (!any) {
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "person", pv->label, "none",
+			"Inga inkomster uppgivna och inga i registren", "answered",
+			pv->fetched_at ? pv->fetched_at : ""));
+	}
+	buf_free(&bad);
+}
+
+static json_t *af_row(const struct person_view *pv)
+{
+	if (!pv->ssbtek_ok || pv->regs.agency[SSBTEK_AF] != AGENCY_OK)
+		return NULL;
+	const struct person_registers *r = &pv->regs;
+	char text[160];
+	if (!r->af_known)
+		snprintf(text, sizeof(text), "Arbetsförmedlingen lämnade ingen uppgift om inskrivning");
+	else if (!r->af_registered)
+		snprintf(text, sizeof(text), "Inte inskriven som arbetssökande");
+	else
+		snprintf(text, sizeof(text), "Inskriven%s%s%s", r->af_since[0] ? " sedan " : "",
+			 r->af_since, r->af_scope_percent >= 0 ? "" : "");
+	json_t *row = json_pack("{s:s,s:s,s:s,s:s}", "person", pv->label, "text", text,
+				"report", r->af_latest_report[0] ? r->af_latest_report : "ingen",
+				"answered", pv->fetched_at ? pv->fetched_at : "");
+	if (r->af_scope_percent >= 0)
+		json_object_set_new(row, "scope", json_integer(r->af_scope_percent));
+	return row;
+}
+
+static const char *sv_activity(const char *type)
+{
+	static const char *const words[][2] = {
+		{"sfi", "SFI (svenska för invandrare)"}, {"work_training", "Arbetsträning"},
+		{"job_search", "Jobbsökaraktivitet"}, {"education", "Utbildning"},
+		{"internship", "Praktik"}, {"rehabilitation", "Rehabilitering"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (strcmp(words[i][0], type) == 0)
+			return words[i][1];
+	return type;
+}
+
+static json_t *hours(int64_t hundredths)
+{
+	char s[32];
+	snprintf(s, sizeof(s), "%lld", (long long)(hundredths / 100));
+	return json_string(s);
+}
+
+static json_t *plan_rows(const struct person_view *pv)
+{
+	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
+			      pv->plan_fetched ? pv->plan_fetched : "");
+	if (!pv->has_plan) {
+		bool none = pv->plan_status && strcmp(pv->plan_status, "no_plan") == 0;
+		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
+			: "Register ej tillgängligt: planering (arbetsmarknadsenheten)"));
+		return p;
+	}
+	json_t *acts = json_array();
+	for (size_t k = 0; k < pv->att.n_activities; k++) {
+		const struct attendance_activity *a = &pv->att.activities[k];
+		json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type), "scheduled", hours(a->scheduled),
+					"attended", hours(a->attended), "excused", hours(a->excused));
+		if (a->scheduled > 0)
+			json_object_set_new(row, "percent", json_integer((json_int_t)(a->attended * 100 / a->scheduled)));
+		json_array_append_new(acts, row);
+	}
+	json_object_set_new(p, "activities", acts);
+	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
+	json_object_set_new(p, "scheduled", hours(pv->att.scheduled));
+	json_object_set_new(p, "attended", hours(pv->att.attended));
+	json_object_set_new(p, "excused", hours(pv->att.excused));
+	if (pv->att.attended_permille >= 0)
+		json_object_set_new(p, "percent", json_integer(pv->att.attended_permille / 10));
+	return p;
+}
+
+/* --- the calculation ------------------------------------------------- */
+
+static const json_t *derived(const json_t *trace, const char *name)
+{
+	return json_object_get(json_object_get(json_object_get(trace, "rules"), "derived"), name);
+}
+
+static long long child_norm(const json_t *trace, int age)
+{
+	const json_t *table = json_object_get(json_object_get(json_object_get(json_object_get(trace,
+		"rules"), "parameters"), "riksnorm_children"), "value");
+	size_t i;
+	json_t *g;
+	json_array_foreach(table, i, g)
+		if (json_integer_value(json_object_get(g, "from_age")) <= age &&
+		    age <= json_integer_value(json_object_get(g, "to_age")))
+			return (long long)json_integer_value(json_object_get(g, "amount"));
+	return -1;
+}
+
+static void add_line(json_t *a, const char *what, long long v, const char *note)
+{
+	json_array_append_new(a, json_pack("{s:s,s:o,s:s?}", "what", what, "amount", kr(v), "note", note));
+}
+
+static json_t *calculation(const struct application *app, struct person_view *pv, json_t *d,
+			   const json_t *trace)
+{
+	json_t *c = json_object();
+	json_t *norm = json_array(), *costs = json_array(), *incomes = json_array();
+	size_t adults = 0;
+	for (size_t i = 0; i < app->n_persons; i++)
+		adults += app->persons[i].role != ROLE_CHILD;
+	const json_t *ap = derived(trace, "adults_personal");
+	if (json_is_integer(ap))
+		add_line(norm, adults > 1 ? "Personliga kostnader, sambor" : "Personliga kostnader, ensamstående",
+			 (long long)json_integer_value(ap), NULL);
+	for (size_t i = 0; i < app->n_persons; i++) {
+		if (app->persons[i].role != ROLE_CHILD)
+			continue;
+		char what[96];
+		snprintf(what, sizeof(what), "%s", pv[i].label);
+		long long v = child_norm(trace, app->persons[i].age);
+		if (v >= 0)
+			add_line(norm, what, v, app->persons[i].preschool_lunch ? "lunch i förskolan: lägre belopp enligt regeln" : NULL);
+	}
+	const json_t *common = derived(trace, "common_cost_share");
+	if (json_is_integer(common)) {
+		char what[96];
+		snprintf(what, sizeof(what), "Gemensamma hushållskostnader, %zu personer%s", app->n_persons,
+			 app->shared_with ? " (delad bostad)" : "");
+		add_line(norm, what, (long long)json_integer_value(common), NULL);
+	}
+	const json_t *approved = json_object_get(json_object_get(trace, "frame"), "approved_costs");
+	for (size_t i = 0; i < app->n_costs; i++) {
+		const char *type = cost_type_name(app->costs[i].type);
+		const json_t *ceiling = json_object_get(approved, type);
+		long long amount = app->costs[i].amount;
+		json_t *row = json_pack("{s:s,s:o}", "what", sv_cost(type), "applied", kr(amount));
+		if (json_is_integer(ceiling)) {
+			long long cap = (long long)json_integer_value(ceiling);
+			json_object_set_new(row, "ceiling", kr(cap));
+			json_object_set_new(row, "amount", kr(amount < cap ? amount : cap));
+			json_object_set_new(row, "capped", json_boolean(amount > cap));
+		} else {
+			json_object_set_new(row, "amount", kr(0));
+			json_object_set_new(row, "not_approved", json_true());
+		}
+		json_array_append_new(costs, row);
+	}
+	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
+		long long dec = 0, reg = 0;
+		for (size_t i = 0; i < app->n_persons; i++) {
+			dec += declared(app, i, t);
+			reg += pv[i].ssbtek_ok ? (long long)pv[i].regs.income[t] : 0;
+		}
+		if (dec == 0 && reg == 0)
+			continue;
+		json_t *row = json_pack("{s:s,s:o,s:o,s:o,s:b}", "what",
+					sv_income(income_type_name((enum income_type)t)), "declared", kr(dec),
+					"register", kr(reg), "amount", kr(dec > reg ? dec : reg),
+					"from_register", reg > dec);
+		json_array_append_new(incomes, row);
+	}
+	json_object_set_new(c, "norm_lines", norm);
+	json_object_set_new(c, "cost_lines", costs);
+	json_object_set_new(c, "income_lines", incomes);
+	json_object_set(c, "norm", json_object_get(d, "norm"));
+	json_object_set(c, "costs", json_object_get(d, "costs"));
+	json_object_set(c, "incomes", json_object_get(d, "incomes"));
+	json_object_set(c, "amount", json_object_get(d, "amount"));
+	return c;
+}
+
+/* --- the page -------------------------------------------------------- */
+
+static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *app, const json_t *trace)
+{
+	char month[DATE_MONTH_BUF] = "";
+	date_prev_month(app->period, month, NULL);
+	struct person_view *pv = xcalloc(app->n_persons, sizeof(*pv));
+	json_t *income = json_array(), *af = json_array(), *plans = json_array(), *persons = json_array();
+	struct ebba_err err;
+	const char *id = json_string_value(json_object_get(ctx, "id_text"));
+	for (size_t i = 0; i < app->n_persons; i++) {
+		fact_person_label(app, i, pv[i].role, sizeof(pv[i].role));
+		snprintf(pv[i].label, sizeof(pv[i].label), "%s, %d år", pv[i].role, app->persons[i].age);
+		snprintf(pv[i].ref, sizeof(pv[i].ref), "%zu:%s", i, pv[i].role);
+		if (load_person(db, id, json_object_get(d, "evidence"), &pv[i], month, &err) != 0)
+			continue;
+		json_array_append_new(persons, json_pack("{s:s,s:i}", "label", pv[i].label, "age",
+							 app->persons[i].age));
+		income_rows(income, app, i, &pv[i], d, trace, month);
+		json_t *a = af_row(&pv[i]);
+		if (a)
+			json_array_append_new(af, a);
+		if (pv[i].plan_status)
+			json_array_append_new(plans, plan_rows(&pv[i]));
+	}
+	json_object_set_new(ctx, "persons", persons);
+	json_object_set_new(ctx, "income_rows", income);
+	json_object_set_new(ctx, "af_rows", af);
+	json_object_set_new(ctx, "plans", plans);
+	if (json_is_string(json_object_get(d, "amount")) && trace)
+		json_object_set_new(ctx, "calc", calculation(app, pv, d, trace));
+	json_object_set_new(ctx, "message", json_string(app->message));
+	json_object_set_new(ctx, "changes", json_boolean(app->changes));
+	json_object_set_new(ctx, "kind_new", json_boolean(app->kind == APP_KIND_NEW));
+	json_object_set_new(ctx, "submitted", json_string(app->submitted));
+	for (size_t i = 0; i < app->n_persons; i++)
+		person_free(&pv[i]);
+	free(pv);
+}
+
+static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
+{
+	const char *sha = jstr(d, "ruleset_sha256");
+	char shortsha[16];
+	snprintf(shortsha, sizeof(shortsha), "%.12s", sha);
+	json_object_set_new(ctx, "sha_short", json_string(shortsha));
+	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
+	json_object_set(ctx, "notes", json_is_array(notes) ? notes : json_array());
+	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+}
+
+static void label_lists(json_t *d)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(d, "history"), i, v)
+		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
+	json_array_foreach(json_object_get(d, "reviews"), i, v)
+		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
+	json_array_foreach(json_object_get(d, "flags"), i, v)
+		json_object_set_new(v, "label", json_string(sv_flag(jstr(v, "kind"))));
+	json_array_foreach(json_object_get(d, "evidence"), i, v) {
+		const char *ref = jstr(v, "person_ref");
+		const char *colon = strchr(ref, ':');
+		json_object_set_new(v, "person", json_string(colon ? colon + 1 : ref));
+		json_object_set_new(v, "downloadable", json_boolean(json_integer_value(json_object_get(v, "bytes")) > 0));
+	}
+}
+
+int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
+{
+	*out = NULL;
+	json_t *d;
+	if (store_web_decision(rq->db, id, &d, err) != 0)
+		return -1;
+	if (!d)
+		return 0;
+	json_t *trace = json_object_get(d, "trace");
+	json_object_set_new(d, "id_text", json_string(id));
+	json_object_set_new(d, "outcome_label", json_string(sv_outcome(jstr(d, "outcome"))));
+	split_checks(d, d);
+	label_lists(d);
+	rules_part(d, d, trace);
+	struct ebba_buf payload = {0};
+	bool found;
+	if (store_web_payload(rq->db, id, &payload, &found, err) != 0) {
+		json_decref(d);
+		buf_free(&payload);
+		return -1;
+	}
+	struct application *app = NULL;
+	struct ebba_err perr;
+	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
+		facts(d, rq->db, d, app, json_is_object(trace) ? trace : NULL);
+		application_free(app);
+	} else if (found) {
+		json_object_set_new(d, "payload_error", json_string(perr.msg));
+	}
+	buf_free(&payload);
+	bool open = json_is_true(json_object_get(d, "by_ebba")) &&
+		    json_array_size(json_object_get(d, "reviews")) == 0;
+	json_object_set_new(d, "can_review", json_boolean(open && rq->session &&
+							  (rq->session->groups & WEB_CASEWORKER)));
+	json_object_set_new(d, "open", json_boolean(open));
+	json_object_set_new(d, "me", json_string(rq->session ? rq->session->user : ""));
+	json_object_del(d, "trace");
+	*out = d;
+	return 0;
+}
+
+/* /beslut/ID/underlag/N: one piece of evidence, as received. */
+static int evidence_download(const struct web_request *rq, struct web_response *rs, const char *id,
+			     const char *eid, struct ebba_err *err)
+{
+	bool found;
+	char name[sizeof(rs->filename)];
+	if (store_web_evidence(rq->db, id, eid, &rs->body, name, sizeof(name), &found, err) != 0)
+		return -1;
+	if (!found) {
+		buf_reset(&rs->body);
+		return page_not_found(rq, rs, "Det underlaget finns inte för beslutet.", err);
+	}
+	char obj[64];
+	snprintf(obj, sizeof(obj), "%s/%s", id, eid);
+	if (page_log(rq, "export", "evidence", obj, err) != 0)
+		return -1;
+	rs->content_type = strstr(name, ".xml") ? "application/xml" : "application/octet-stream";
+	memcpy(rs->filename, name, sizeof(rs->filename));
+	return 0;
+}
+
+int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
+{
+	char id[24] = "", eid[24] = "";
+	const char *tail = rq->tail ? rq->tail : "";
+	int n = 0;
+	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1)
+		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
+	if (tail[n] == '/' && sscanf(tail + n, "/underlag/%18[0-9]", eid) == 1)
+		return evidence_download(rq, rs, id, eid, err);
+	if (tail[n] != '\0')
+		return page_not_found(rq, rs, "Sidan finns inte.", err);
+	json_t *ctx;
+	if (decision_ctx(rq, id, &ctx, err) != 0)
+		return -1;
+	if (!ctx)
+		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
+	int rc = page_log(rq, "view", "decision", id, err);
+	char title[96];
+	snprintf(title, sizeof(title), "Beslut %s, ärende %s", id, jstr(ctx, "case_id"));
+	if (rc == 0)
+		rc = web_page(rq, rs, title, "decision", ctx, err);
+	json_decref(ctx);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * Arbetskö: what a person still has to look at, oldest first, the first
+ * reason in full, with filters (a GET form, so a filtered queue is a link)
+ * and the count per reason.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ebba/store/web_pages.h"
+#include "pages.h"
+
+/* A filter value is used only when it has the shape its column has. */
+static const char *clean(const char *v, const char *allowed, size_t max)
+{
+	if (!v || !*v || strlen(v) > max || strspn(v, allowed) != strlen(v))
+		return NULL;
+	return v;
+}
+
+static void decorate_rows(json_t *rows)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r) {
+		json_t *flags = json_object_get(r, "flags");
+		size_t k;
+		json_t *f;
+		json_array_foreach(flags, k, f)
+			json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
+		json_object_set_new(r, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(r, "outcome")))));
+		const char *reason = json_string_value(json_object_get(r, "reason"));
+		if (!reason || !*reason)
+			json_object_set_new(r, "reason", json_string(
+				strcmp(json_string_value(json_object_get(r, "outcome")), "approved") == 0
+				? "(beviljat automatiskt)" : "(ingen kontroll föll)"));
+	}
+}
+
+static void add_filters(json_t *ctx, const struct web_queue_filter *f)
+{
+	static const char *const outcomes[] = {"referred", "approved", "rejected"};
+	static const char *const outcome_labels[] = {"Hänvisade", "Beviljade med flagga", "Avslag"};
+	static const char *const flags[] = {"sample", "targeted"};
+	static const char *const flag_labels[] = {"Stickprov", "Riktad granskning"};
+	json_object_set_new(ctx, "outcomes", options_json(outcomes, outcome_labels, 3, f->outcome));
+	json_object_set_new(ctx, "flag_options", options_json(flags, flag_labels, 2, f->flag));
+	json_t *checks = json_array(), *periods = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(ctx, "checks"), i, v)
+		json_array_append_new(checks, json_pack("{s:O,s:b}", "value", v, "selected",
+			f->check && strcmp(f->check, json_string_value(v)) == 0));
+	json_array_foreach(json_object_get(ctx, "periods"), i, v)
+		json_array_append_new(periods, json_pack("{s:O,s:b}", "value", v, "selected",
+			f->period && strcmp(f->period, json_string_value(v)) == 0));
+	json_object_set_new(ctx, "check_options", checks);
+	json_object_set_new(ctx, "period_options", periods);
+	json_object_set_new(ctx, "older_than", json_string(f->older_than ? f->older_than : ""));
+	json_object_set_new(ctx, "filtered", json_boolean(f->outcome || f->flag || f->check ||
+							  f->period || f->older_than));
+	json_object_set_new(ctx, "has_counts", json_boolean(json_array_size(json_object_get(ctx, "reasons")) +
+							    json_array_size(json_object_get(ctx, "flags")) > 0));
+	json_array_foreach(json_object_get(ctx, "flags"), i, v)
+		json_object_set_new(v, "label", json_string(sv_flag(json_string_value(json_object_get(v, "kind")))));
+}
+
+int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
+{
+	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
+	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+	struct web_queue_filter f = {
+		.outcome = clean(web_query(rq, "utfall"), lower, 16),
+		.flag = clean(web_query(rq, "flagga"), lower, 16),
+		.check = clean(web_query(rq, "kontroll"), ident, 64),
+		.period = clean(web_query(rq, "period"), "0123456789-", 7),
+		.older_than = clean(web_query(rq, "aldre"), "0123456789", 4),
+	};
+	json_t *ctx;
+	if (store_web_queue(rq->db, &f, &ctx, err) != 0)
+		return -1;
+	decorate_rows(json_object_get(ctx, "rows"));
+	add_filters(ctx, &f);
+	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
+	if (saved)
+		json_object_set_new(ctx, "saved", json_string(saved));
+	int rc = page_log(rq, "view", "queue", NULL, err);
+	if (rc == 0)
+		rc = web_page(rq, rs, "Arbetskö", "queue", ctx, err);
+	json_decref(ctx);
+	return rc;
+}

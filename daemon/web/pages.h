@@ -1,0 +1,44 @@
+/*
+ * What the pages (page_*.c) share: their handlers, for the route table in
+ * pages.c, and a few helpers for answers every page gives.
+ */
+#ifndef EBBA_WEB_PAGES_H
+#define EBBA_WEB_PAGES_H
+
+#include <jansson.h>
+
+#include "web.h"
+
+int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_review(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_flags(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_flag_resolve(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_frame(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_frame_save(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+
+/* A 404 page saying what was not found. */
+int page_not_found(const struct web_request *rq, struct web_response *rs, const char *what,
+		   struct ebba_err *err);
+
+/* One access-log row for this request's person (store_access_log). */
+int page_log(const struct web_request *rq, const char *action, const char *kind,
+	     const char *id, struct ebba_err *err);
+
+/* Swedish words for ebba's codes: outcomes, check results, income and cost
+ * types; the code itself when there is no word for it. */
+const char *sv_outcome(const char *outcome);
+const char *sv_result(const char *result);
+const char *sv_income(const char *type);
+const char *sv_cost(const char *type);
+const char *sv_flag(const char *kind);
+
+/* "18 700" for 18700. */
+void kr_format(long long v, char *out, size_t n);
+
+/* Sets {name: true} in ctx when value equals want (for a selected option). */
+json_t *options_json(const char *const *values, const char *const *labels, size_t n,
+		     const char *selected);
+
+#endif

@@ -1,0 +1,850 @@
+/*
+ * The request path, in order: size limits, query and form, the route, the
+ * session (cookie, or the proxy's header from a trusted peer), then the
+ * rules of docs/architecture.md ("ebba-web"): nobody without a session
+ * reaches anything but the login page and static files (pages answer 303
+ * to /login, /api/ answers 401); a person whose groups do not allow a route
+ * gets 403 and a "denied" row in ebba.access_log; a POST whose form does
+ * not carry the session's CSRF token gets 403.  The handler runs with the
+ * session's lock held, on the person's own connection.  Every response
+ * carries the security headers; everything but static files is no-store.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "ebba/lib/embedded.h"
+#include "ebba/lib/log.h"
+#include "ebba/lib/pnr.h"
+#include "ebba/store/access_log.h"
+#include "ebba/store/db.h"
+#include "ebba/store/users.h"
+#include "server.h"
+#include "session.h"
+#include "template.h"
+
+#define COOKIE_NAME "ebba_session"
+#define MAX_PARAMS 256
+
+static const char CSP[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+	"base-uri 'none'; object-src 'none'";
+
+struct web_server {
+	struct MHD_Daemon *mhd;
+	int fd;
+	unsigned port;
+	char *unix_path;
+};
+
+static struct {
+	const struct ebba_config *cfg;
+	const char *conninfo;
+	const struct web_route *pages, *own;
+	size_t n_pages, n_own;
+	PGconn *own_db;
+	pthread_mutex_t own_lock;
+	bool secure_cookie, proxy, on_unix;
+	char **peers;               /* proxy_peers, normalised; NULL-terminated */
+	struct ebba_buf cert, key;
+} S = {.own_lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* One request, from its first byte to MHD's "completed". */
+struct call {
+	struct web_request rq;
+	struct ebba_buf body;
+	bool too_large;
+	struct sess *sess;          /* a reference, or NULL */
+	char client[INET6_ADDRSTRLEN];
+	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
+	char *form_text;            /* the decoded form the params point into */
+	char cookie[160];
+	bool set_cookie;
+};
+
+const struct ebba_config *server_config(void)
+{
+	return S.cfg;
+}
+
+const char *server_conninfo(void)
+{
+	return S.conninfo;
+}
+
+/* --- parameters ------------------------------------------------------------ */
+
+static const char *param(const struct web_param *p, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].name, name) == 0)
+			return p[i].value;
+	return NULL;
+}
+
+const char *web_query(const struct web_request *rq, const char *name)
+{
+	return param(rq->query, rq->n_query, name);
+}
+
+const char *web_form(const struct web_request *rq, const char *name)
+{
+	return param(rq->form, rq->n_form, name);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes application/x-www-form-urlencoded in place; returns the end. */
+static char *form_decode(char *s, char *end)
+{
+	char *w = s;
+	for (char *r = s; r < end; r++) {
+		if (*r == '+')
+			*w++ = ' ';
+		else if (*r == '%' && end - r > 2 && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
+			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+			r += 2;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return w;
+}
+
+static void parse_form(struct call *k)
+{
+	k->form_text = xmalloc(k->body.len + 1);
+	memcpy(k->form_text, k->body.data ? k->body.data : "", k->body.len + 1);
+	char *p = k->form_text, *end = k->form_text + k->body.len;
+	while (p < end && k->rq.n_form < MAX_PARAMS) {
+		char *amp = memchr(p, '&', (size_t)(end - p));
+		char *pair_end = amp ? amp : end;
+		char *eq = memchr(p, '=', (size_t)(pair_end - p));
+		char *name_end = eq ? eq : pair_end;
+		char *value = eq ? eq + 1 : pair_end;
+		form_decode(p, name_end);
+		form_decode(value, pair_end);
+		if (*p)
+			k->form[k->rq.n_form++] = (struct web_param){p, value};
+		p = pair_end + 1;
+	}
+	k->rq.form = k->form;
+}
+
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct call *k = cls;
+	if (k->rq.n_query < MAX_PARAMS && key)
+		k->query[k->rq.n_query++] = (struct web_param){key, value ? value : ""};
+	return MHD_YES;
+}
+
+/* --- responses ------------------------------------------------------------- */
+
+void server_set_cookie(const struct web_request *rq, const char *id)
+{
+	struct call *k = (struct call *)rq;   /* rq is the first member */
+	const char *secure = S.secure_cookie ? "; Secure" : "";
+	if (id)
+		snprintf(k->cookie, sizeof(k->cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+			 id, secure);
+	else
+		snprintf(k->cookie, sizeof(k->cookie),
+			 COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", secure);
+	k->set_cookie = true;
+}
+
+struct sess *server_anonymous(const struct web_request *rq, bool create)
+{
+	struct call *k = (struct call *)rq;
+	if (k->sess && !sess_is_person(k->sess))
+		return k->sess;
+	if (!create || k->sess)
+		return NULL;
+	k->sess = sess_new_anonymous();
+	if (k->sess)
+		server_set_cookie(rq, sess_info(k->sess)->id);
+	return k->sess;
+}
+
+void server_end_session(const struct web_request *rq)
+{
+	struct call *k = (struct call *)rq;
+	if (k->sess)
+		sess_end(k->sess);
+}
+
+int server_message(const struct web_request *rq, struct web_response *rs, int status,
+		   const char *title, const char *message, struct ebba_err *err)
+{
+	json_t *ctx = json_pack("{s:s}", "message", message);
+	buf_reset(&rs->body);
+	int rc = web_page(rq, rs, title, "message", ctx, err);
+	json_decref(ctx);
+	rs->status = status;
+	return rc;
+}
+
+static void add_headers(struct MHD_Response *r, const struct call *k, const struct web_response *rs,
+			bool cacheable)
+{
+	MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type
+								: "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cache-Control", cacheable ? "public, max-age=3600" : "no-store");
+	if (S.secure_cookie)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	if (rs->location[0])
+		MHD_add_response_header(r, "Location", rs->location);
+	if (rs->filename[0]) {
+		char cd[200];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", rs->filename);
+		MHD_add_response_header(r, "Content-Disposition", cd);
+	}
+	if (k->set_cookie)
+		MHD_add_response_header(r, "Set-Cookie", k->cookie);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct call *k,
+				     struct web_response *rs, bool cacheable)
+{
+	size_t len = rs->body.len;
+	char *data = buf_steal(&rs->body);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(data);
+		return MHD_NO;
+	}
+	/* A file name is the page's; keep it to what needs no quoting. */
+	for (char *f = rs->filename; *f; f++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *f))
+			*f = '_';
+	add_headers(r, k, rs, cacheable);
+	int status = rs->status ? rs->status : rs->location[0] ? 303 : 200;
+	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result send_simple(struct MHD_Connection *c, struct call *k, int status,
+				   const char *ctype, const char *body, const char *location)
+{
+	struct web_response rs = {.status = status, .content_type = ctype};
+	buf_puts(&rs.body, body);
+	if (location)
+		snprintf(rs.location, sizeof(rs.location), "%s", location);
+	return send_response(c, k, &rs, false);
+}
+
+/* A message page, or (if even that fails) plain text. */
+static enum MHD_Result send_message(struct MHD_Connection *c, struct call *k, int status,
+				    const char *title, const char *message)
+{
+	struct web_response rs = {0};
+	struct ebba_err err;
+	if (server_message(&k->rq, &rs, status, title, message, &err) != 0) {
+		log_error("ebba-web: message page: %s", err.msg);
+		buf_free(&rs.body);
+		return send_simple(c, k, status, "text/plain; charset=utf-8", message, NULL);
+	}
+	return send_response(c, k, &rs, false);
+}
+
+static bool is_api(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
+static enum MHD_Result send_unauthenticated(struct MHD_Connection *c, struct call *k)
+{
+	if (is_api(k->rq.path))
+		return send_simple(c, k, 401, "application/json",
+				   "{\"error\":\"not authenticated\"}\n", NULL);
+	if (S.proxy)
+		return send_message(c, k, 401, "Inte inloggad",
+				    "Logga in via kommunens inloggning för att använda ebba.");
+	return send_simple(c, k, 303, "text/plain; charset=utf-8", "", "/login");
+}
+
+/* --- static files ---------------------------------------------------------- */
+
+static const char *static_type(const char *name)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
+		{".woff2", "font/woff2"},
+	};
+	const char *dot = strrchr(name, '.');
+	for (size_t i = 0; dot && i < ARRAY_LEN(types); i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return NULL;
+}
+
+/* Only embedded files of the static types: a template, a migration or the
+ * XSD is never served. */
+static enum MHD_Result serve_static(struct MHD_Connection *c, struct call *k)
+{
+	const char *name = k->rq.path + strlen("/static/");
+	const char *type = static_type(name);
+	const struct embedded_file *f = type && !strchr(name, '/') ? embedded_find(name) : NULL;
+	if (!f)
+		return send_simple(c, k, 404, "text/plain; charset=utf-8", "not found\n", NULL);
+	struct web_response rs = {.content_type = type};
+	buf_append(&rs.body, f->data, f->len);
+	return send_response(c, k, &rs, true);
+}
+
+/* --- routes ------------------------------------------------------------------ */
+
+static bool route_matches(const struct web_route *r, const char *path, const char **tail)
+{
+	size_t n = strlen(r->path);
+	if (strcmp(r->path, path) == 0) {
+		*tail = "";
+		return true;
+	}
+	if (n > 1 && r->path[n - 1] == '/' && strncmp(r->path, path, n) == 0) {
+		*tail = path + n;
+		return true;
+	}
+	return false;
+}
+
+/* The route for method and path: an exact path first, then the longest
+ * prefix.  *other_method: a route has the path, for another method. */
+static const struct web_route *find_route(const char *method, const char *path,
+					  const char **tail, bool *other_method)
+{
+	const struct web_route *best = NULL;
+	size_t best_len = 0;
+	const char *best_tail = "";
+	*other_method = false;
+	const struct { const struct web_route *r; size_t n; } sets[] = {
+		{S.own, S.n_own}, {S.pages, S.n_pages}};
+	for (size_t s = 0; s < ARRAY_LEN(sets); s++) {
+		for (size_t i = 0; i < sets[s].n; i++) {
+			const struct web_route *r = &sets[s].r[i];
+			const char *t;
+			if (!route_matches(r, path, &t))
+				continue;
+			if (strcmp(r->method, method) != 0) {
+				*other_method = true;
+				continue;
+			}
+			size_t len = *t ? strlen(r->path) : SIZE_MAX;
+			if (!best || len > best_len) {
+				best = r;
+				best_len = len;
+				best_tail = t;
+			}
+		}
+	}
+	*tail = best_tail;
+	return best;
+}
+
+/* --- sessions and identity --------------------------------------------------- */
+
+PGconn *server_own_db_lock(void)
+{
+	pthread_mutex_lock(&S.own_lock);
+	if (!S.own_db || PQstatus(S.own_db) != CONNECTION_OK) {
+		struct ebba_err err;
+		PQfinish(S.own_db);
+		S.own_db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
+		if (!S.own_db) {
+			log_error("ebba-web: own connection: %s", err.msg);
+			pthread_mutex_unlock(&S.own_lock);
+			return NULL;
+		}
+	}
+	return S.own_db;
+}
+
+void server_own_db_unlock(void)
+{
+	pthread_mutex_unlock(&S.own_lock);
+}
+
+/* A "denied" row under ebba-web's own name, for refusals before anyone is
+ * known (a failed login, an untrusted proxy header). */
+static void log_denied_own(const char *kind, const char *id, const char *client)
+{
+	PGconn *db = server_own_db_lock();
+	if (!db)
+		return;
+	struct ebba_err err;
+	if (store_access_log(db, "denied", kind, id, client, &err) != 0)
+		log_error("ebba-web: %s", err.msg);
+	server_own_db_unlock();
+}
+
+static void client_address(struct MHD_Connection *c, struct call *k)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	snprintf(k->client, sizeof(k->client), "unix");
+	if (!sa || S.on_unix)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->client, sizeof(k->client));
+	else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], k->client, sizeof(k->client));
+		else
+			inet_ntop(AF_INET6, a, k->client, sizeof(k->client));
+	}
+}
+
+static bool peer_trusted(const char *client)
+{
+	for (char **p = S.peers; p && *p; p++)
+		if (strcmp(*p, client) == 0)
+			return true;
+	return false;
+}
+
+unsigned server_groups(const struct store_person *p)
+{
+	return (p->caseworker ? WEB_CASEWORKER : 0u) | (p->supervisor ? WEB_SUPERVISOR : 0u) |
+	       (p->auditor ? WEB_AUDITOR : 0u);
+}
+
+/* auth: proxy: a connection as ebba-web's own role that has become name. */
+static struct sess *proxy_new_session(struct call *k, const char *name, int *status)
+{
+	struct ebba_err err;
+	*status = 403;
+	if (!store_user_name_ok(name)) {
+		log_denied_own("proxy", "(not a role name)", k->client);
+		return NULL;
+	}
+	PGconn *db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
+	if (!db) {
+		log_error("ebba-web: connection for a proxy session: %s", err.msg);
+		*status = 503;
+		return NULL;
+	}
+	struct store_person p;
+	if (store_set_role(db, name, &err) != 0 || store_person(db, &p, &err) != 0 || !server_groups(&p)) {
+		PQfinish(db);
+		log_denied_own("proxy", name, k->client);
+		return NULL;
+	}
+	if (store_access_log(db, "login", "proxy", NULL, k->client, &err) != 0) {
+		log_error("ebba-web: %s", err.msg);
+		PQfinish(db);
+		*status = 503;
+		return NULL;
+	}
+	struct sess *s = sess_new_person(db, p.name, p.display_name, server_groups(&p));
+	if (!s)
+		*status = 503;
+	return s;
+}
+
+/* auth: proxy: the session of the person the trusted peer names.  0 with
+ * k->sess set or left NULL (no header); otherwise the status to answer. */
+static int proxy_session(struct MHD_Connection *c, struct call *k)
+{
+	const char *name = MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.cfg->web.proxy_header);
+	if (!name || !*name)
+		return 0;
+	if (!peer_trusted(k->client)) {
+		log_warn("ebba-web: %s header from %s, which proxy_peers does not trust",
+			 S.cfg->web.proxy_header, k->client);
+		log_denied_own("proxy", "(untrusted peer)", k->client);
+		return 403;
+	}
+	if (k->sess && sess_is_person(k->sess) && strcmp(sess_info(k->sess)->user, name) == 0)
+		return 0;
+	if (k->sess) {
+		if (sess_is_person(k->sess))
+			sess_end(k->sess);
+		sess_release(k->sess);
+		k->sess = NULL;
+	}
+	int status;
+	k->sess = proxy_new_session(k, name, &status);
+	if (!k->sess)
+		return status;
+	server_set_cookie(&k->rq, sess_info(k->sess)->id);
+	return 0;
+}
+
+static void find_session(struct MHD_Connection *c, struct call *k)
+{
+	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
+	k->sess = sess_find(id);
+}
+
+/* --- dispatch ---------------------------------------------------------------- */
+
+static void log_failure(const struct call *k, const char *msg)
+{
+	char path[256], text[EBBA_ERR_MAX];
+	snprintf(path, sizeof(path), "%s", k->rq.path);
+	snprintf(text, sizeof(text), "%s", msg);
+	pnr_scrub(path);
+	pnr_scrub(text);
+	log_error("ebba-web: %s %s: %s", k->rq.method, path, text);
+}
+
+/* With the session's lock: the handler on the person's connection. */
+static int run_person(struct call *k, const struct web_route *r, struct web_response *rs,
+		      struct ebba_err *err)
+{
+	PGconn *db = sess_lock(k->sess);
+	k->rq.db = db;
+	int rc = r->handler(&k->rq, rs, err);
+	if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+		PQclear(PQexec(db, "rollback"));
+	bool broken = PQstatus(db) != CONNECTION_OK;
+	sess_unlock(k->sess);
+	k->rq.db = NULL;
+	if (broken) {
+		/* The password is not kept: the person logs in again. */
+		log_warn("ebba-web: a session's database connection broke; the session ends");
+		sess_end(k->sess);
+	}
+	return rc;
+}
+
+static bool csrf_ok(const struct call *k)
+{
+	const char *sent = web_form(&k->rq, "csrf");
+	const char *want = k->sess ? sess_info(k->sess)->csrf : NULL;
+	return sent && want && strlen(sent) == 64 && CRYPTO_memcmp(sent, want, 64) == 0;
+}
+
+static void log_denied_person(struct call *k, const char *kind)
+{
+	PGconn *db = sess_lock(k->sess);
+	struct ebba_err err;
+	if (store_access_log(db, "denied", kind, k->rq.path, k->client, &err) != 0)
+		log_error("ebba-web: %s", err.msg);
+	sess_unlock(k->sess);
+}
+
+static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
+				 const struct web_route *r)
+{
+	bool person = k->sess && sess_is_person(k->sess);
+	k->rq.session = person ? sess_info(k->sess) : NULL;
+	if (person && r->groups && !(sess_info(k->sess)->groups & r->groups)) {
+		log_denied_person(k, "page");
+		return send_message(c, k, 403, "Ingen behörighet",
+				    "Din roll ger inte tillgång till den här sidan.");
+	}
+	if (strcmp(k->rq.method, "POST") == 0 && !csrf_ok(k)) {
+		if (person)
+			log_denied_person(k, "csrf");
+		return send_message(c, k, 403, "Formuläret gick inte att skicka",
+				    "Formuläret hade gått ut eller kom inte från ebba. Ladda om sidan och försök igen.");
+	}
+	struct web_response rs = {0};
+	struct ebba_err err = {{0}};
+	int rc;
+	if (person && !(r->flags & WEB_PUBLIC)) {
+		rc = run_person(k, r, &rs, &err);
+	} else
+		rc = r->handler(&k->rq, &rs, &err);
+	if (rc != 0) {
+		log_failure(k, err.msg);
+		buf_free(&rs.body);
+		return send_message(c, k, 500, "Något gick fel",
+				    "Sidan kunde inte visas. Felet är loggat; försök igen om en stund.");
+	}
+	return send_response(c, k, &rs, false);
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
+{
+	client_address(c, k);
+	if (k->too_large)
+		return send_message(c, k, 413, "För stor begäran", "Begäran var större än ebba tar emot.");
+	const char *method = strcmp(k->rq.method, "HEAD") == 0 ? "GET" : k->rq.method;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+		return send_simple(c, k, 405, "text/plain; charset=utf-8", "method not allowed\n", NULL);
+	k->rq.method = method;
+	k->rq.client = k->client;
+	k->rq.query = k->query;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, k);
+	k->rq.body = k->body.data ? k->body.data : "";
+	k->rq.body_len = k->body.len;
+	if (strcmp(method, "POST") == 0) {
+		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
+			parse_form(k);
+	}
+	if (strcmp(method, "GET") == 0 && strncmp(k->rq.path, "/static/", 8) == 0)
+		return serve_static(c, k);
+	find_session(c, k);
+	if (S.proxy) {
+		int status = proxy_session(c, k);
+		if (status)
+			return send_message(c, k, status, "Ingen behörighet",
+					    "Inloggningen kunde inte knytas till en användare i ebba.");
+	}
+	bool other_method;
+	const struct web_route *r = find_route(method, k->rq.path, &k->rq.tail, &other_method);
+	bool person = k->sess && sess_is_person(k->sess);
+	if (!person && !(r && (r->flags & WEB_PUBLIC)))
+		return send_unauthenticated(c, k);
+	if (!r && is_api(k->rq.path))
+		return send_simple(c, k, other_method ? 405 : 404, "application/json",
+				   "{\"error\":\"no such resource\"}\n", NULL);
+	if (!r) {
+		k->rq.session = sess_info(k->sess);
+		return send_message(c, k, other_method ? 405 : 404, "Sidan finns inte",
+				    "Det finns ingen sida med den adressen.");
+	}
+	return run_route(c, k, r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **req_cls)
+{
+	struct call *k = *req_cls;
+	if (!k) {
+		k = xcalloc(1, sizeof(*k));
+		k->rq.method = method;
+		k->rq.path = url;
+		*req_cls = k;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)S.cfg->web.max_request_bytes)
+			k->too_large = true;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (k->body.len + *upload_size > (size_t)S.cfg->web.max_request_bytes)
+			k->too_large = true;
+		if (!k->too_large)
+			buf_append(&k->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(c, k);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct call *k = *req_cls;
+	if (!k)
+		return;
+	sess_release(k->sess);
+	if (k->body.data)
+		explicit_bzero(k->body.data, k->body.len);
+	if (k->form_text)
+		explicit_bzero(k->form_text, k->body.len);
+	buf_free(&k->body);
+	free(k->form_text);
+	free(k);
+	*req_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pnr_scrub(msg);
+	log_warn("ebba-web: libmicrohttpd: %s", msg);
+}
+
+/* --- start and stop ------------------------------------------------------------ */
+
+static int listen_unix(struct web_server *srv, const char *path, struct ebba_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ebba_errf(err, "web.address: the socket path %s is too long", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unlink(path);
+	if (srv->fd < 0 || bind(srv->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, 0660) != 0)
+		return ebba_errf(err, "web.address: cannot listen on %s: %s", path, strerror(errno));
+	srv->unix_path = xstrdup(path);
+	S.on_unix = true;
+	return 0;
+}
+
+static int listen_ip(struct web_server *srv, const char *addr, int port, struct ebba_err *err)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*v6);
+	} else
+		return ebba_errf(err, "web.address: '%s' is neither an IP address nor an absolute path", addr);
+	srv->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (srv->fd >= 0)
+		setsockopt(srv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (srv->fd < 0 || bind(srv->fd, (struct sockaddr *)&ss, len) != 0)
+		return ebba_errf(err, "web.address: cannot listen on %s port %d: %s", addr, port,
+				 strerror(errno));
+	len = sizeof(ss);
+	getsockname(srv->fd, (struct sockaddr *)&ss, &len);
+	srv->port = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+	return 0;
+}
+
+/* proxy_peers as inet_ntop writes them, so "::0001" matches "::1". */
+static int load_peers(const char *list, struct ebba_err *err)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	size_t n = 0;
+	S.peers = xcalloc(strlen(list) / 2 + 2, sizeof(*S.peers));
+	for (char *t = strtok_r(copy, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		unsigned char a[16];
+		char norm[INET6_ADDRSTRLEN];
+		if (strcmp(t, "unix") == 0)
+			snprintf(norm, sizeof(norm), "unix");
+		else if (inet_pton(AF_INET, t, a) == 1)
+			inet_ntop(AF_INET, a, norm, sizeof(norm));
+		else if (inet_pton(AF_INET6, t, a) == 1)
+			inet_ntop(AF_INET6, a, norm, sizeof(norm));
+		else {
+			free(copy);
+			return ebba_errf(err, "web.proxy_peers: '%s' is not an IP address or \"unix\"", t);
+		}
+		S.peers[n++] = xstrdup(norm);
+	}
+	free(copy);
+	return 0;
+}
+
+static int load_tls(const struct web_config *w, struct ebba_err *err)
+{
+	if (!w->tls_cert && !w->tls_key)
+		return 0;
+	if (!w->tls_cert || !w->tls_key)
+		return ebba_errf(err, "web: tls_cert and tls_key go together");
+	if (read_file_limited(w->tls_cert, 1 << 20, &S.cert, err) != 0 ||
+	    read_file_limited(w->tls_key, 1 << 20, &S.key, err) != 0)
+		return ebba_err_prefix(err, "web: TLS");
+	return 0;
+}
+
+static int configure(const struct ebba_config *cfg, struct ebba_err *err)
+{
+	const struct web_config *w = &cfg->web;
+	S.cfg = cfg;
+	S.conninfo = w->database && *w->database ? w->database : cfg->database;
+	if (strcmp(w->auth, "database") != 0 && strcmp(w->auth, "proxy") != 0)
+		return ebba_errf(err, "web.auth: '%s' must be database or proxy", w->auth);
+	S.proxy = strcmp(w->auth, "proxy") == 0;
+	S.secure_cookie = w->cookie_secure || w->tls_cert;
+	S.pages = web_page_routes(&S.n_pages);
+	S.own = login_routes(&S.n_own);
+	if (load_peers(w->proxy_peers, err) != 0 || load_tls(w, err) != 0 ||
+	    sess_init(w, err) != 0 || tmpl_preload(err) != 0)
+		return -1;
+	S.own_db = db_connect(S.conninfo, "ebba-web", cfg->statement_timeout_ms, err);
+	return S.own_db ? 0 : ebba_err_prefix(err, "ebba-web's own connection");
+}
+
+struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *err)
+{
+	struct web_server *srv = xcalloc(1, sizeof(*srv));
+	srv->fd = -1;
+	const struct web_config *w = &cfg->web;
+	if (configure(cfg, err) != 0 ||
+	    (w->address[0] == '/' ? listen_unix(srv, w->address, err)
+				  : listen_ip(srv, w->address, w->port, err)) != 0)
+		goto fail;
+	if (listen(srv->fd, 128) != 0) {
+		ebba_errf(err, "listen: %s", strerror(errno));
+		goto fail;
+	}
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+		{MHD_OPTION_LISTEN_SOCKET, srv->fd, NULL},
+		{MHD_OPTION_THREAD_POOL_SIZE, w->threads, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, w->max_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, w->connection_timeout_seconds, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+		{S.cert.len ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, S.cert.data},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, S.key.data},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 (S.cert.len ? MHD_USE_TLS : 0u);
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_ARRAY, opts,
+				    MHD_OPTION_END);
+	if (!srv->mhd) {
+		ebba_errf(err, "libmicrohttpd did not start (TLS files unreadable or invalid?)");
+		goto fail;
+	}
+	return srv;
+fail:
+	server_stop(srv);
+	return NULL;
+}
+
+unsigned server_port(const struct web_server *srv)
+{
+	return srv->port;
+}
+
+void server_stop(struct web_server *srv)
+{
+	if (srv->mhd)
+		MHD_stop_daemon(srv->mhd);
+	if (srv->fd >= 0)
+		close(srv->fd);
+	if (srv->unix_path)
+		unlink(srv->unix_path);
+	free(srv->unix_path);
+	free(srv);
+	sess_shutdown();
+	PQfinish(S.own_db);
+	S.own_db = NULL;
+	for (char **p = S.peers; p && *p; p++)
+		free(*p);
+	free(S.peers);
+	S.peers = NULL;
+	if (S.key.data)
+		explicit_bzero(S.key.data, S.key.len);
+	buf_free(&S.cert);
+	buf_free(&S.key);
+}

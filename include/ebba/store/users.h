@@ -1,0 +1,64 @@
+/*
+ * People: PostgreSQL login roles in ebba's NOLOGIN groups
+ * (docs/architecture.md, "Roles").  Used by `ebbactl user` and ebba-web.
+ */
+#ifndef EBBA_USERS_H
+#define EBBA_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "ebba/lib/error.h"
+
+/* The group a role name ("caseworker", ...) stands for, or NULL. */
+const char *store_role_group(const char *role);
+
+/*
+ * Whether name may be a person's role: a lower-case letter, then up to 62
+ * of a-z 0-9 . _ -; not "ebba" (the daemon's decided_by) nor "pg_...".
+ * Starting with a letter, a role name can never be an identity number.
+ */
+bool store_user_name_ok(const char *name);
+
+/*
+ * Creates the login role name with password, member of the group of role
+ * (store_role_group) and, for people, granted to ebba_web_proxy so that a
+ * vouching front end may act as them.  Only the SCRAM verifier reaches the
+ * server (PQencryptPasswordConn), never the password.  One transaction.
+ */
+int store_user_add(PGconn *db, const char *name, const char *role, const char *password,
+		   struct ebba_err *err);
+
+struct store_user {
+	char name[64];
+	char groups[128];       /* "caseworker,supervisor" */
+	bool can_login;
+};
+
+/* Every role in one of ebba's groups, by name.  *out is malloc'd (the
+ * caller frees it); *n its length. */
+int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_err *err);
+
+/*
+ * A connection as user, authenticated by PostgreSQL with password (conninfo
+ * names the server and database; its own user and password are replaced).
+ * Refused when the server did not ask for the password (trust or peer in
+ * pg_hba.conf): then nothing checked it.  NULL with err set.
+ */
+PGconn *store_connect_person(const char *conninfo, const char *user, const char *password,
+			     int statement_timeout_ms, struct ebba_err *err);
+
+/* Who the connection acts for (ebba.person()) and their groups. */
+struct store_person {
+	char name[64];
+	char display_name[128]; /* the role's comment, or its name */
+	bool caseworker, supervisor, auditor;
+};
+int store_person(PGconn *db, struct store_person *out, struct ebba_err *err);
+
+/* SET ROLE name (auth: proxy: the front end becomes the person). */
+int store_set_role(PGconn *db, const char *name, struct ebba_err *err);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * The SQL behind ebba-web's pages (daemon/store/web_*.c).  Each query
+ * returns its answer as one JSON document built by PostgreSQL (json_agg,
+ * json_build_object), so a page gets exactly the shape its template reads
+ * and the C side only parses it.  Every function runs on the person's own
+ * connection: the grants and the *_by triggers of schema 004 apply.
+ *
+ * Ownership: a json_t **out is a new reference the caller json_decref()s.
+ * No query returns a full personal identity number except the application
+ * document (store_web_payload), which the caller must mask before showing.
+ */
+#ifndef EBBA_STORE_WEB_PAGES_H
+#define EBBA_STORE_WEB_PAGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "ebba/lib/error.h"
+#include "ebba/lib/util.h"
+
+/* Runs sql (one row, one json column) and parses the answer into *out. */
+int store_web_json(PGconn *db, const char *sql, int n, const char *const *params,
+		   json_t **out, struct ebba_err *err);
+
+/* The queue's filters; NULL or "" means no filter. */
+struct web_queue_filter {
+	const char *outcome;     /* "referred", "approved", "rejected" */
+	const char *flag;        /* "sample", "targeted" */
+	const char *check;       /* a check id that failed (or erred) */
+	const char *period;      /* "YYYY-MM" */
+	const char *older_than;  /* whole days since the application arrived */
+};
+
+/*
+ * The decisions a person still has to look at (referrals not yet reviewed,
+ * and decisions with an open audit flag), oldest first, at most 500:
+ * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
+ *  reason, check, flags}], "total": N, "reasons": [{check, reason, count}],
+ *  "flags": [{kind, count}], "checks": [..ids that failed..],
+ *  "periods": [...]}.  The counts are over the whole queue, not the filter.
+ */
+int store_web_queue(PGconn *db, const struct web_queue_filter *f, json_t **out,
+		    struct ebba_err *err);
+
+/*
+ * One decision with what it rests on: the decision's columns, "checks"
+ * (failed and erred first), "evidence" (id, source, agency, person_ref,
+ * status, fetched_at, sha256, bytes; not the bytes themselves), "flags",
+ * "letter", "trace", "reviews" (the caseworkers' decisions on it),
+ * "reviewed" (the decision it reviews, for a caseworker's), "history" (the
+ * case's other decisions).  *out is NULL (and 0 returned) when there is
+ * no such decision.
+ */
+int store_web_decision(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
+
+/* The application document of ebba's decision id, exactly as received,
+ * into out (reset first); *found false when there is none. */
+int store_web_payload(PGconn *db, const char *id, struct ebba_buf *out, bool *found,
+		      struct ebba_err *err);
+
+/* The bytes of evidence row evidence_id of decision id, as received, and
+ * a file name for them; *found false when the pair does not exist or the
+ * row holds no bytes. */
+int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
+		       struct ebba_buf *out, char *name, size_t name_size, bool *found,
+		       struct ebba_err *err);
+
+/*
+ * Records the person's decision on ebba's decision id: verdict "approve",
+ * "reject" or "adjust" (amount in whole kronor, else NULL), with note.
+ * decided_by is the session's role (schema 004).  The decision's open
+ * flags are resolved with the verdict in the same statement.  *new_id gets
+ * the new decision's id, or 0 when id is not an open decision by ebba (no
+ * such decision, or already reviewed: a decision is reviewed once).
+ */
+int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
+		      const char *note, int64_t *new_id, struct ebba_err *err);
+
+/* Open audit flags, oldest first, with the realised sample rate:
+ * {"flags": [...], "decided": N, "sampled": N, "by_outcome": [...]}. */
+int store_web_flags(PGconn *db, json_t **out, struct ebba_err *err);
+
+/* Resolves open flag flag_id with verdict ("ok", "not-ok") and note; *done
+ * false when the flag does not exist or was already resolved. */
+int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
+			   const char *note, bool *done, struct ebba_err *err);
+
+/* A case's frame: {"case_id", "frame" (JSON), "source_yaml", "updated_at",
+ * "updated_by"}; *out NULL when the case has none. */
+int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_err *err);
+
+/* Stores a validated frame (frame_json from case_frame_to_json) with the
+ * YAML it was parsed from. */
+int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
+			const char *source_yaml, struct ebba_err *err);
+
+/* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
+ * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,
+ * received, error}]}. */
+int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err);
+
+#endif

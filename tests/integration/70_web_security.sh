@@ -1,0 +1,227 @@
+# ebba-web's security (docs/architecture.md, "ebba-web"): a real ebba-web on
+# loopback against the test run's PostgreSQL, driven with curl.  Every
+# route refuses an unauthenticated request; the headers are on every
+# response; CSRF, session fixation, logout and throttling; a caseworker is
+# refused a supervisor page and the refusal is logged; people's names in
+# *_by come from the database session, even in direct SQL; ebbactl user;
+# auth: proxy trusts its header only from its peers.
+. "$(dirname "$0")/../lib.sh"
+WEB=$ROOT/$BUILD/ebba-web
+new_db || exit 2
+
+# People, named after the database (roles are cluster-wide).
+sfx=${PGDATABASE##*_}
+CW=cw$sfx SV=sv$sfx OTHER=cx$sfx PW=Test-l0senord
+printf '%s\n' "$PW" | "$EBBACTL" user add "$CW" --role caseworker >/dev/null
+printf '%s\n' "$PW" | "$EBBACTL" user add "$SV" --role supervisor >/dev/null
+printf '%s\n' "$PW" | "$EBBACTL" user add "$OTHER" --role caseworker >/dev/null
+psql_val "grant password_login to $CW, $SV, $OTHER" >/dev/null
+cleanup_roles() {
+	psql -XAtq -d postgres -c "drop owned by $CW, $SV, $OTHER cascade" >/dev/null 2>&1
+	psql -XAtq -d postgres -c "drop role if exists $CW, $SV, $OTHER, webp$sfx" >/dev/null 2>&1
+}
+trap 'cleanup_roles; t_cleanup' EXIT
+
+# -- ebbactl user ------------------------------------------------------------
+list=$("$EBBACTL" --porcelain user list)
+check_match "user list shows the caseworker in its group" "^user	$CW	yes	caseworker$" "$list"
+check_match "user list shows the supervisor in its group" "^user	$SV	yes	supervisor$" "$list"
+printf '%s\n' "$PW" | "$EBBACTL" user add "$CW" --role caseworker >/dev/null 2>&1
+check_eq "user add refuses a role that exists" 1 "$?"
+printf '%s\n' "$PW" | "$EBBACTL" user add 191212121212 --role caseworker >/dev/null 2>&1
+check_eq "user add refuses a name that is not a role name (digits first)" 1 "$?"
+"$EBBACTL" user add "x$sfx" --role boss </dev/null >/dev/null 2>&1
+check_eq "user add refuses an unknown role" 2 "$?"
+check_eq "the password is stored as a SCRAM verifier" 1 \
+	"$(psql_val "select count(*) from pg_authid where rolname = '$CW' and rolpassword like 'SCRAM-SHA-256\$%'")"
+
+# -- data: a referred decision with an open flag -------------------------------
+psql_val "insert into ebba.inbox (external_id, payload) values ('WEB-1', 'x'), ('WEB-2', 'x');
+	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name, ruleset_version, ruleset_sha256)
+	select id, external_id, 'C-1', '2026-12', 'referred', 100, 'r', '1', '' from ebba.inbox;
+	insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions" >/dev/null
+D1=$(psql_val "select id from ebba.decisions where external_id = 'WEB-1'")
+D2=$(psql_val "select id from ebba.decisions where external_id = 'WEB-2'")
+
+# -- *_by from the session, in direct SQL --------------------------------------
+as_cw() { PGUSER=$CW PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
+review_sql() {  # review_sql DECISION [decided_by]: a caseworker's decision on it
+	echo "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,
+		ruleset_name, ruleset_version, ruleset_sha256 ${2:+, decided_by}) select id, external_id, case_id, period,
+		'approved', 'r', '1', '' ${2:+, '$2'} from ebba.decisions where id = $1 returning decided_by"
+}
+out=$(as_cw "$(review_sql "$D2" "$OTHER")")
+check_match "a caseworker cannot write another person's name into decided_by" "decided_by must be the session's own role" "$out"
+out=$(as_cw "$(review_sql "$D2" ebba)")
+check_eq "a caseworker's 'ebba' in decided_by becomes their own role" "$CW" "$out"
+out=$(as_cw "update ebba.audit_flags set resolved_at = now(), resolved_by = '$OTHER', verdict = 'x' where decision_id = $D2")
+check_match "a caseworker cannot write another person's name into resolved_by" "resolved_by must be the session's own role" "$out"
+out=$(as_cw "update ebba.audit_flags set resolved_at = now(), verdict = 'x' where decision_id = $D2 returning resolved_by")
+check_eq "resolved_by left out is the caseworker's own role" "$CW" "$(printf '%s' "$out" | head -n 1)"
+out=$(PGUSER=$OTHER PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "update ebba.audit_flags set resolved_at = now(), verdict = 'y' where decision_id = $D2" 2>&1)
+check_match "a resolved flag cannot be resolved again (by someone else)" "already resolved" "$out"
+out=$(as_cw "insert into ebba.access_log (who, action) values ('$OTHER', 'view')")
+check_match "nobody names who in the access log" "permission denied" "$out"
+check_match "a caseworker cannot read the access log" "permission denied" "$(as_cw "select * from ebba.access_log")"
+
+# -- ebbactl review resolve records the connected role --------------------------
+cfg=$(write_config </dev/null)
+out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note "Utredd" 2>&1)
+check_match "review resolve needs no --by" "resolved by $CW" "$out"
+check_eq "... and decided_by is the connected role" "$CW" \
+	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D1")"
+check_eq "... and so is the flag's resolved_by" "$CW" \
+	"$(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D1")"
+"$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note x --by "$OTHER" >/dev/null 2>&1
+check_eq "review resolve has no --by any more" 2 "$?"
+
+# -- a real ebba-web -------------------------------------------------------------
+# start_web NAME [YAML...]: starts ebba-web on a free loopback port; sets URL.
+start_web() {
+	local name=$1; shift
+	local f=$T_TMP/$name.yaml
+	{ echo 'database: ""'; echo "web:"; echo "  port: 0"; printf '  %s\n' "$@"; } >"$f"
+	"$WEB" -c "$f" 2>"$T_TMP/$name.log" & T_PIDS+=($!)
+	WEB_PID=$!
+	local i
+	for i in $(seq 100); do grep -q 'listening on' "$T_TMP/$name.log" && break; sleep 0.05; done
+	URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/$name.log" | head -n 1)
+	[ -n "$URL" ] || { fail "ebba-web $name started"; cat "$T_TMP/$name.log"; exit 0; }
+}
+start_web db "login_max_failures: 4"
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+cookie() { awk -v n=ebba_session '$6 == n {print $7}' "$1"; }
+csrf_of() { grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}'; }
+
+# Every route, unauthenticated: pages 303 to /login, /api/ 401, never data.
+"$WEB" --routes >"$T_TMP/routes"
+check "ebba-web --routes lists the route table" grep -q "^GET	/login	" "$T_TMP/routes"
+bad=
+while IFS=$'\t' read -r method path groups public; do
+	[ "$public" = public ] && continue
+	p=$path; [ "${p%/}" != "$p" ] && [ "$p" != / ] && p=${p}1
+	if [ "$method" = GET ]; then got=$(curl -s -o "$T_TMP/body" -w '%{http_code} %{redirect_url}' "$URL$p")
+	else got=$(curl -s -o "$T_TMP/body" -w '%{http_code} %{redirect_url}' -d x=y "$URL$p"); fi
+	[ "$got" = "303 $URL/login" ] && [ ! -s "$T_TMP/body" ] || bad="$bad $method:$path($got)"
+done <"$T_TMP/routes"
+check_eq "every route but /login redirects an unauthenticated request to /login, with no body" "" "$bad"
+check_eq "an unknown page redirects to /login too" "303" "$(code "$URL/finns-inte")"
+check_eq "/api/ answers 401 without a session" "401" "$(code "$URL/api/v1/applications")"
+check_eq "a POST to /api/ answers 401 without a session" "401" "$(code -d x=y "$URL/api/v1/applications")"
+check_eq "a made-up session id is no session" "303" "$(code -b "ebba_session=$(printf '%064d' 0)" "$URL/")"
+check_eq "static files need no session" "200" "$(code "$URL/static/ebba.css")"
+check_eq "a migration is not a static file" "404" "$(code "$URL/static/004_people.sql")"
+
+# Session fixation: the id before the login is not the one after it.
+J=$T_TMP/cw.jar
+curl -s -c "$J" -b "$J" "$URL/login" >"$T_TMP/login.html"
+pre=$(cookie "$J"); token=$(csrf_of <"$T_TMP/login.html")
+check_match "the login page sets a session cookie, HttpOnly and SameSite=Strict" \
+	"Set-Cookie: ebba_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict" \
+	"$(curl -s -D - -o /dev/null "$URL/login")"
+check_eq "a login POST without the form's CSRF token is refused" 403 \
+	"$(code -b "$J" --data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")"
+got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$J" -b "$J" --data-urlencode "csrf=$token" \
+	--data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")
+check_eq "the caseworker logs in (303 to /)" "303 $URL/" "$got"
+post=$(cookie "$J")
+check_match "the session id after login is a new 256-bit id" "^[0-9a-f]{64}$" "$post"
+check "the session id after login is not the one set before it" test "$pre" != "$post"
+check_eq "the pre-login id opens nothing" "303" "$(code -b "ebba_session=$pre" "$URL/")"
+check_eq "the caseworker sees the start page" "200" "$(code -b "$J" "$URL/")"
+check_eq "a login row for the caseworker" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'login'")"
+views="select count(*) from ebba.access_log where who = '$CW' and action = 'view'"
+n0=$(psql_val "$views")
+curl -s -o /dev/null -b "$J" "$URL/"
+check_eq "viewing the queue is an access-log row under the caseworker's name" $((n0 + 1)) "$(psql_val "$views")"
+curl -s -o /dev/null -b "$J" "$URL/beslut/$D1"
+check_eq "viewing a decision is a row naming the decision" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1'")"
+
+# Headers on every kind of response (the 403 of a supervisor page too).
+sup=$(awk -F'\t' '$1 == "GET" && $3 == "supervisor" && $2 !~ /\/$/ {print $2; exit}' "$T_TMP/routes")
+URL_SUP=${sup:-/}
+hdr_bad=
+for req in "-:/login" "-:/" "-:/finns-inte" "-:/api/v1/x" "-:/static/ebba.css" "$J:/" "$J:/finns-inte" "$J:$URL_SUP"; do
+	jar=${req%%:*} path=${req#*:}
+	[ "$jar" = - ] && jar=/dev/null
+	h=$(curl -s -D - -o /dev/null -b "$jar" "$URL$path")
+	for want in "Content-Security-Policy: default-src 'self';" "frame-ancestors 'none'" "form-action 'self'" \
+		"X-Content-Type-Options: nosniff" "Referrer-Policy: no-referrer"; do
+		printf '%s' "$h" | grep -qiF "$want" || hdr_bad="$hdr_bad [$path: $want]"
+	done
+	printf '%s' "$h" | grep -qi 'unsafe-inline' && hdr_bad="$hdr_bad [$path: unsafe-inline]"
+	case $path in /static/*) ;; *) printf '%s' "$h" | grep -qi '^Cache-Control: no-store' || hdr_bad="$hdr_bad [$path: no-store]";; esac
+done
+check_eq "CSP without unsafe-inline, nosniff, no-referrer on every response; no-store on all but static files" "" "$hdr_bad"
+
+# A supervisor page refused to the caseworker, and logged.
+check "the route table has a supervisor page" test -n "$sup"
+denied="select count(*) from ebba.access_log where who = '$CW' and action = 'denied' and object_id = '$sup'"
+n0=$(psql_val "$denied")
+check_eq "the caseworker is refused the supervisor page $sup" 403 "$(code -b "$J" "$URL$sup")"
+check_eq "... and the refusal is in the access log under the caseworker's name" $((n0 + 1)) "$(psql_val "$denied")"
+JS=$T_TMP/sv.jar
+curl -s -c "$JS" -b "$JS" "$URL/login" >"$T_TMP/login2.html"
+curl -s -o /dev/null -c "$JS" -b "$JS" --data-urlencode "csrf=$(csrf_of <"$T_TMP/login2.html")" \
+	--data-urlencode "user=$SV" --data-urlencode "password=$PW" "$URL/login"
+check_eq "the supervisor may see $sup" 200 "$(code -b "$JS" "$URL$sup")"
+
+# CSRF on a POST that changes something (logout), then logout ends the session.
+page=$(curl -s -b "$J" "$URL/")
+token=$(printf '%s' "$page" | csrf_of)
+check_match "a logged-in page carries the session's CSRF token in its forms" "^[0-9a-f]{64}$" "$token"
+check_eq "a POST without the CSRF token is refused" 403 "$(code -b "$J" -d x=y "$URL/logout")"
+check_eq "a POST with another session's CSRF token is refused" 403 \
+	"$(code -b "$J" --data-urlencode "csrf=$(curl -s -b "$JS" "$URL/" | csrf_of)" "$URL/logout")"
+check_eq "... and the session is still alive" 200 "$(code -b "$J" "$URL/")"
+check_eq "a CSRF refusal is logged" 1 \
+	"$(psql_val "select count(*) >= 1 from ebba.access_log where who = '$CW' and action = 'denied' and object_kind = 'csrf'" | sed 's/t/1/')"
+got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$J" --data-urlencode "csrf=$token" "$URL/logout")
+check_eq "logout with the token: 303 to /login" "303 $URL/login" "$got"
+check_eq "after logout the old session id opens nothing" 303 "$(code -b "ebba_session=$post" "$URL/")"
+
+# Throttling: login_max_failures wrong passwords, then even the right one waits.
+JT=$T_TMP/t.jar
+curl -s -c "$JT" -b "$JT" "$URL/login" >"$T_TMP/login3.html"
+tt=$(csrf_of <"$T_TMP/login3.html")
+try() { code -c "$JT" -b "$JT" --data-urlencode "csrf=$tt" --data-urlencode "user=$OTHER" --data-urlencode "password=$1" "$URL/login"; }
+codes="$(try wrong1) $(try wrong2) $(try wrong3) $(try wrong4)"
+check_eq "wrong passwords are refused" "401 401 401 401" "$codes"
+check_eq "after login_max_failures (4) failures the next attempt is throttled" 429 "$(try wrong5)"
+check_eq "the right password is refused while throttled" 429 "$(try "$PW")"
+check_eq "every failed or throttled login is a denied row under ebba-web's own name" 6 \
+	"$(psql_val "select count(*) from ebba.access_log where action = 'denied' and object_kind = 'login' and object_id = '$OTHER' and who = current_user")"
+check_eq "no login row for the throttled person" 0 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$OTHER' and action = 'login'")"
+leak=$(grep -E '(19|20)[0-9]{6}[-+]?[0-9]{4}' "$T_TMP/db.log")
+check_eq "no identity number in ebba-web's log" "" "$leak"
+kill "$WEB_PID" 2>/dev/null
+
+# -- auth: proxy ---------------------------------------------------------------------
+# ebba-web's own role: may log, may become the people granted to ebba_web_proxy.
+psql_val "create role webp$sfx login in role ebba_web, ebba_web_proxy" >/dev/null
+start_web proxy "auth: proxy" "database: \"user=webp$sfx\"" "proxy_peers: 127.0.0.1"
+JP=$T_TMP/p.jar
+check_eq "proxy: no header, no session (401)" 401 "$(code "$URL/")"
+check_eq "proxy: the trusted peer's header is a session of that person" 200 \
+	"$(code -c "$JP" -b "$JP" -H "X-Remote-User: $CW" "$URL/")"
+check_eq "proxy: ... logged in under the person's name" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and object_kind = 'proxy' and action = 'login'")"
+check_eq "proxy: the supervisor page is refused to the caseworker here too" 403 \
+	"$(code -b "$JP" -H "X-Remote-User: $CW" "$URL$sup")"
+check_eq "proxy: a name that is no person of ebba is refused" 403 "$(code -H "X-Remote-User: postgres" "$URL/")"
+# The person a vouching front end set is who the database writes.
+out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; $(review_sql "$D2" "$OTHER")" 2>&1)
+check_match "proxy: the front end, acting as the caseworker, cannot write another name" "must be the session's own role \($CW\)" "$out"
+out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.person()" 2>&1)
+check_eq "proxy: ebba.person() is the role the front end set" "$CW" "$out"
+check_match "a caseworker cannot act as another person" "permission denied" \
+	"$(as_cw "set role $OTHER")"
+kill "$WEB_PID" 2>/dev/null
+start_web untrusted "auth: proxy" "database: \"user=webp$sfx\"" "proxy_peers: 192.0.2.1"
+check_eq "proxy: the header from a peer not in proxy_peers is refused" 403 "$(code -H "X-Remote-User: $CW" "$URL/")"
+check_eq "... and logged" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where action = 'denied' and object_kind = 'proxy' and object_id = '(untrusted peer)'")"
+kill "$WEB_PID" 2>/dev/null

@@ -1,0 +1,214 @@
+// ebba-web in Chromium: the caseworker's path by mouse and by keyboard,
+// axe-core on every page with data, hostile text shown as text, no
+// identity number in any URL.  Prints TAP lines (ok - / not ok -) for
+// tests/run; started by tests/integration/80_web.sh, which sets the
+// environment (EBBA_WEB_URL, the logins, the decisions to use).
+import { readFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import puppeteer from 'puppeteer-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const env = process.env;
+const URL0 = env.EBBA_WEB_URL;
+const PNRS = readFileSync(env.EBBA_PNRS, 'utf8').split('\n').filter(Boolean);
+const urls = new Set();
+let failures = 0;
+
+const ok = (name) => console.log(`ok - ${name}`);
+const notOk = (name, why) => { failures++; console.log(`not ok - ${name}`); if (why) console.log(`#   ${String(why).split('\n').join('\n#   ')}`); };
+const check = (name, cond, why) => (cond ? ok(name) : notOk(name, why));
+const sql = (q) => {
+	const r = spawnSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(r.stderr);
+	return r.stdout.trim();
+};
+
+async function newPage(browser) {
+	const ctx = await browser.createBrowserContext();
+	const page = await ctx.newPage();
+	page.on('request', (r) => urls.add(r.url()));
+	page.on('dialog', async (d) => { notOk('no dialog opens', d.message()); await d.dismiss(); });
+	await page.setViewport({ width: 1280, height: 900 });
+	await page.setBypassCSP(true);  // so axe can be injected; ebba-web itself has no script
+	return page;
+}
+
+async function axe(page, name) {
+	await page.addScriptTag({ content: AXE });
+	const res = await page.evaluate(async () => window.axe.run(document, {
+		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+	const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+	check(`axe: 0 violations on ${name}`, v.length === 0, v.join('\n'));
+}
+
+async function login(page, user, keyboard) {
+	await page.goto(`${URL0}/login`);
+	if (keyboard) {
+		await page.keyboard.press('Tab');  // skip link
+		while (!(await page.evaluate(() => document.activeElement && document.activeElement.id === 'user')))
+			await page.keyboard.press('Tab');
+		await page.keyboard.type(user);
+		await page.keyboard.press('Tab');
+		await page.keyboard.type(env.EBBA_PASSWORD);
+		await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+	} else {
+		await page.type('#user', user);
+		await page.type('#password', env.EBBA_PASSWORD);
+		await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+	}
+	return new URL(page.url()).pathname;
+}
+
+const text = (page) => page.evaluate(() => document.body.innerText);
+const queueIds = (page) => page.$$eval('main table a[href^="/beslut/"]', (as) => as.map((a) => a.getAttribute('href')));
+
+async function mousePath(browser) {
+	const id = env.EBBA_DECISION_MOUSE;
+	const page = await newPage(browser);
+	const before = Number(sql(`select count(*) from ebba.access_log where who = '${env.EBBA_CASEWORKER}'`));
+	check('the caseworker logs in and lands on the queue', (await login(page, env.EBBA_CASEWORKER)) === '/');
+	check('the queue lists the referral', (await queueIds(page)).includes(`/beslut/${id}`));
+	await page.screenshot({ path: `${env.EBBA_SCREENS}/queue.png`, fullPage: true });
+	await axe(page, 'the queue');
+	await Promise.all([page.waitForNavigation(), page.click(`a[href="/beslut/${id}"]`)]);
+	const t = await text(page);
+	check('the decision page shows why it was referred', /Därför hänvisades ärendet/.test(t) && /Närvaro \d+ %/.test(t), t.slice(0, 400));
+	const reasons = await page.$$eval('ul.reasons li', (l) => l.length);
+	check('the failed checks are listed first', reasons > 0);
+	const table = await page.$$eval('table', (ts) => ts.some((tb) => /Uppgett/.test(tb.innerText) && /Register/.test(tb.innerText) && tb.querySelectorAll('tbody tr').length > 0));
+	check('the declared-versus-register table is there', table);
+	check('the calculation adds up to the amount', /= Belopp/.test(t));
+	await page.screenshot({ path: `${env.EBBA_SCREENS}/beslut.png`, fullPage: true });
+	await axe(page, 'a referred decision');
+	await page.click('#verdict');
+	await page.type('#note', 'Närvaron förklarad: sjukdom styrkt med intyg.');
+	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	const u = new URL(page.url());
+	check('saving goes back to the queue with a confirmation', u.pathname === '/ko' && u.searchParams.get('sparat') && /Beslutet är sparat/.test(await text(page)), page.url());
+	check('the decision has left the queue', !(await queueIds(page)).includes(`/beslut/${id}`));
+	const by = sql(`select decided_by || '|' || outcome || '|' || note from ebba.decisions where reviews_decision_id = ${id}`);
+	check('the database row has decided_by = the caseworker', by === `${env.EBBA_CASEWORKER}|approved|Närvaron förklarad: sjukdom styrkt med intyg.`, by);
+	const log = sql(`select string_agg(action || ':' || coalesce(object_kind, '') || ':' || coalesce(object_id, ''), ' ' order by id) from ebba.access_log where who = '${env.EBBA_CASEWORKER}'`);
+	for (const want of ['view:queue:', `view:decision:${id}`, `resolve:decision:${id}`])
+		check(`the access log has ${want}`, log.split(' ').includes(want), log);
+	check('every page seen left an access-log row', Number(sql(`select count(*) from ebba.access_log where who = '${env.EBBA_CASEWORKER}'`)) - before >= 4);
+	// A second resolve of the same decision is refused with a clear message.
+	await page.goto(`${URL0}/beslut/${id}`);
+	check('a resolved decision offers no second form', (await page.$('form[action$="/prova"]')) === null);
+	const csrf = await page.$eval('input[name=csrf]', (i) => i.value);
+	const again = await page.evaluate(async (u, c) => {
+		const r = await fetch(u, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ csrf: c, verdict: 'reject', note: 'igen' }) });
+		return { status: r.status, body: await r.text() };
+	}, `${URL0}/beslut/${id}/prova`, csrf);
+	check('a second resolve is refused (409, "redan prövat")', again.status === 409 && /redan prövat/.test(again.body), again.status);
+	// The refused form: an error summary that links to the fields.
+	const other = env.EBBA_DECISION_OUTAGE;
+	await page.goto(`${URL0}/beslut/${other}`);
+	await page.click('#verdict-reject');
+	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	const summary = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
+	check('a reject without a note is refused with a summary linking to the note', summary.includes('#note'), summary.join(' '));
+	await axe(page, 'a decision with every kind of check result, an unavailable register and a refused form');
+	const ot = await text(page);
+	check('an unavailable register is visible', /Register ej tillgängligt/.test(ot));
+	check('the error result is shown', /kunde inte prövas/.test(ot));
+	await page.goto(`${URL0}/stickprov`);
+	await axe(page, 'Stickprov');
+	await page.browserContext().close();
+}
+
+async function keyboardPath(browser) {
+	const id = env.EBBA_DECISION_KEYS;
+	const page = await newPage(browser);
+	await page.evaluateOnNewDocument(() => {
+		for (const ev of ['mousedown', 'mouseup', 'mousemove'])
+			window.addEventListener(ev, () => { window.__mouse = (window.__mouse || 0) + 1; }, true);
+	});
+	await login(page, env.EBBA_CASEWORKER, true);
+	const focusIs = (sel) => page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel);
+	let n = 0;
+	while (!(await focusIs(`a[href="/beslut/${id}"]`)) && n++ < 400)
+		await page.keyboard.press('Tab');
+	check('Tab reaches the decision in the queue', await focusIs(`a[href="/beslut/${id}"]`));
+	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+	n = 0;
+	while (!(await focusIs('input[name=verdict]')) && n++ < 400)
+		await page.keyboard.press('Tab');
+	await page.keyboard.press('Space');
+	check('Space chooses a verdict', await page.$eval('#verdict', (r) => r.checked));
+	n = 0;
+	while (!(await focusIs('#note')) && n++ < 50)
+		await page.keyboard.press('Tab');
+	await page.keyboard.type('Prövat med tangentbordet.');
+	n = 0;
+	while (!(await focusIs('form[action$="/prova"] button[type=submit]')) && n++ < 20)
+		await page.keyboard.press('Tab');
+	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+	check('by keyboard alone the referral is resolved', new URL(page.url()).pathname === '/ko' &&
+		sql(`select decided_by from ebba.decisions where reviews_decision_id = ${id}`) === env.EBBA_CASEWORKER, page.url());
+	check('no mouse event was used', (await page.evaluate(() => window.__mouse || 0)) === 0);
+	await page.browserContext().close();
+}
+
+async function hostile(browser) {
+	const page = await newPage(browser);
+	await login(page, env.EBBA_CASEWORKER);
+	const pwned = () => page.evaluate(() => window.__pwned);
+	await page.goto(`${URL0}/beslut/${env.EBBA_DECISION_HOSTILE}`);
+	const t = await text(page);
+	check('hostile message: nothing runs', (await pwned()) === undefined && (await page.$$('main script, main img')).length === 0);
+	check('hostile message: shown as typed', t.includes(env.EBBA_HOSTILE_MSG), t.slice(0, 600));
+	check('hostile case id: shown as typed', t.includes(env.EBBA_HOSTILE_CASE));
+	const frameHref = await page.$eval('a[href^="/referensram/"]', (a) => a.getAttribute('href'));
+	check('hostile case id: no javascript: URL', !frameHref.startsWith('javascript') && frameHref.startsWith('/referensram/'), frameHref);
+	await Promise.all([page.waitForNavigation(), page.click('a[href^="/referensram/"]')]);
+	const reasons = await page.$$eval('input[id^="reason_"]', (is) => is.map((i) => i.value));
+	check('hostile frame reason: nothing runs, the field holds the text as typed',
+		(await pwned()) === undefined && reasons.includes(env.EBBA_HOSTILE_REASON), reasons.join(' | '));
+	await axe(page, 'a frame');
+	// A frame with errors: every error at its field.
+	await page.$eval('#months', (i) => { i.value = 'tolv'; });
+	await page.$eval('#valid_until', (i) => { i.value = '2027-13'; });
+	await page.$eval('#cost_rent', (i) => { i.value = '-5'; });
+	await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+	const errs = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
+	check('a frame with errors names each field', ['#months', '#valid_until', '#cost_rent'].every((f) => errs.includes(f)), errs.join(' '));
+	const at = await page.$$eval('.field-error', (fs) => fs.map((f) => f.querySelector('input,select,textarea')?.id));
+	check('each error stands at its field', ['months', 'valid_until', 'cost_rent'].every((f) => at.includes(f)), at.join(' '));
+	await axe(page, 'a frame with errors');
+	await page.goto(`${URL0}/ko`);
+	check('hostile text in the queue: nothing runs', (await pwned()) === undefined);
+	await page.browserContext().close();
+}
+
+async function supervisor(browser) {
+	const page = await newPage(browser);
+	await login(page, env.EBBA_SUPERVISOR);
+	for (const [path, name] of [['/drift', 'Drift'], ['/ko', 'the queue (supervisor)']]) {
+		const r = await page.goto(`${URL0}${path}`);
+		check(`${name} answers 200`, r.status() === 200, r.status());
+		await axe(page, name);
+	}
+	await page.browserContext().close();
+	const cw = await newPage(browser);
+	await login(cw, env.EBBA_CASEWORKER);
+	const r = await cw.goto(`${URL0}/drift`);
+	check('a caseworker is refused Drift', r.status() === 403, r.status());
+	await cw.browserContext().close();
+}
+
+mkdirSync(env.EBBA_SCREENS, { recursive: true });
+const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
+try {
+	for (const part of [mousePath, keyboardPath, hostile, supervisor]) {
+		try { await part(browser); } catch (e) { notOk(`${part.name} ran to the end`, e.stack); }
+	}
+} finally {
+	await browser.close();
+}
+const leaked = [...urls].filter((u) => PNRS.some((p) => u.includes(p) || u.includes(p.slice(2))));
+check(`no identity number in any of the ${urls.size} URLs seen`, leaked.length === 0, leaked.join('\n'));
+process.exit(failures ? 1 : 0);
