@@ -16,7 +16,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/decide/decide.h"
-#include "ebba/registers/reg_offline.h"
+#include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 
 static void usage(FILE *out)
@@ -84,7 +84,12 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 		goto out;
 	}
 	persons = xcalloc(app->n_persons, sizeof(*persons));
-	if (reg_offline_from_fixtures(app, a->registers, persons, &err) != 0) {
+	struct reg_application ra;
+	reg_application_init(&ra, app, persons);
+	struct registers *fixtures = registers_fixtures_new(a->registers);
+	int fetched = registers_fetch(fixtures, &ra, 1, NULL, &err);
+	registers_free(fixtures);
+	if (fetched != 0) {
 		ctl_fail(CTL_NO, "ebbactl calc: registers in %s: %s", a->registers, err.msg);
 		goto out;
 	}

@@ -20,7 +20,7 @@
 #include "ebba/store/db.h"
 #include "ebba/store/decisions.h"
 #include "ebba/decide/decide.h"
-#include "ebba/registers/reg_offline.h"
+#include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 
 static const char *reason_of(const json_t *trace, size_t person, const char *key)
@@ -33,22 +33,21 @@ static const char *reason_of(const json_t *trace, size_t person, const char *key
 static int rebuild_persons(const struct stored_decision *s, const struct application *app,
 			   const json_t *trace, struct reg_person *persons, struct ebba_err *err)
 {
-	for (size_t i = 0; i < app->n_persons; i++) {
-		persons[i].pnr = app->persons[i].pnr;
-		persons[i].age = app->persons[i].age;
-		persons[i].adult = app->persons[i].role != ROLE_CHILD;
-	}
+	struct registers *stored = registers_evidence_new();
 	for (size_t r = 0; r < s->n_evidence; r++) {
 		const struct stored_evidence *e = &s->evidence[r];
 		size_t person = strtoul(e->person_ref, NULL, 10);
-		if (person >= app->n_persons)
-			return ebba_errf(err, "evidence names person %zu of %zu", person, app->n_persons);
 		const char *key = strcmp(e->source, "ssbtek") == 0 ? "ssbtek_reason" : "attendance_reason";
-		if (reg_offline_set(&persons[person], app->period, e->source, e->status, e->raw.data,
-				    e->raw.len, reason_of(trace, person, key), err) != 0)
-			return -1;
+		struct reg_record rec = {.person = person, .source = e->source, .status = e->status,
+					 .raw = e->raw.data, .len = e->raw.len,
+					 .reason = reason_of(trace, person, key)};
+		registers_evidence_add(stored, &rec);
 	}
-	return 0;
+	struct reg_application a;
+	reg_application_init(&a, app, persons);
+	int rc = registers_fetch(stored, &a, 1, NULL, err);
+	registers_free(stored);
+	return rc;
 }
 
 static int differences;

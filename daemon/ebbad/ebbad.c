@@ -11,7 +11,8 @@
  *   READY=1      once the rules are loaded (worker_new) and the database
  *                answers; again after every reload, good or bad;
  *   STATUS=      why it is waiting, or queue depth and rate (every ~2 s);
- *   WATCHDOG=1   from the main loop while healthy (see keepalive());
+ *   WATCHDOG=1   from the main loop while healthy (see keepalive()), and
+ *                from the register client's wait (see batch_keepalive());
  *   RELOADING=1  with MONOTONIC_USEC on SIGHUP, then READY=1;
  *   STOPPING=1   on SIGTERM/SIGINT, after which the batch in hand is
  *                finished or, once shutdown_grace_ms is up, released.
@@ -206,7 +207,7 @@ static void reload(struct daemon *d)
 		d->db_ok_usec = now_usec();
 	}
 	log_set_level(parse_level(d->cfg.log_level));
-	service_set_grace_ms(d->cfg.shutdown_grace_ms);
+	service_set_grace_ms(&d->sig, d->cfg.shutdown_grace_ms);
 	log_info("configuration and rules reloaded from %s", d->config_path);
 	if (d->ready)
 		service_ready("configuration and rules reloaded");
@@ -237,6 +238,27 @@ static void report_status(struct daemon *d, bool force)
 	d->status_done = done;
 }
 
+/*
+ * keepalive() from inside a batch: called by the register client at least
+ * every REG_SLICE_MS while look-ups are in flight (deadline_ms may be far
+ * longer than WatchdogSec).  The loop turns there too; the database is not
+ * being asked anything meanwhile, so what counts is that the connection is
+ * not known to be lost.  The batch's own statements are bounded by
+ * statement_timeout_ms.
+ */
+static void batch_keepalive(void *arg)
+{
+	struct daemon *d = arg;
+	if (!connection_lost(d))
+		service_watchdog();
+}
+
+static uint64_t stop_deadline(void *arg)
+{
+	struct daemon *d = arg;
+	return service_stop_deadline(&d->sig);
+}
+
 /* Returns 1 if a batch was worked, 0 if the inbox had nothing, -1 on error. */
 static int work_one_batch(struct daemon *d)
 {
@@ -252,7 +274,9 @@ static int work_one_batch(struct daemon *d)
 		queue_batch_free(&batch);
 		return 0;
 	}
-	int rc = worker_run_batch(d->worker, d->conn, &batch, &d->stats, &err);
+	struct reg_fetch_ctl ctl = {.stop_deadline = stop_deadline, .keepalive = batch_keepalive,
+				    .arg = d};
+	int rc = worker_run_batch(d->worker, d->conn, &batch, &ctl, &d->stats, &err);
 	if (rc != 0)
 		log_error("batch of %zu not completed (its lease will expire and it will be retried): %s",
 			  batch.count, err.msg);
@@ -261,7 +285,7 @@ static int work_one_batch(struct daemon *d)
 	/* On failure, or when a stop cut the batch short, give back what is
 	 * still leased to us at once (only rows still 'processing' are
 	 * touched), so no other worker waits for the lease to expire. */
-	if ((rc != 0 || service_stop_deadline() != UINT64_MAX) && !connection_lost(d)) {
+	if ((rc != 0 || service_stop_deadline(&d->sig) != UINT64_MAX) && !connection_lost(d)) {
 		if (queue_release(d->conn, d->owner, &batch, rc != 0, &err) != 0)
 			log_error("releasing the batch: %s", err.msg);
 	}
@@ -365,7 +389,7 @@ int main(int argc, char **argv)
 	log_set_level(parse_level(d.cfg.log_level));
 	if (service_signals_open(&d.sig) != 0)
 		fatal("cannot set up signal handling: %s", strerror(errno));
-	service_set_grace_ms(d.cfg.shutdown_grace_ms);
+	service_set_grace_ms(&d.sig, d.cfg.shutdown_grace_ms);
 
 	char host[64] = "localhost";
 	gethostname(host, sizeof(host) - 1);

@@ -15,9 +15,6 @@
 #include "service.h"
 #include "ebba/lib/util.h"
 
-static struct service_signals *process_signals;
-static uint64_t grace_usec;
-
 int service_signals_open(struct service_signals *s)
 {
 	sigset_t mask;
@@ -31,10 +28,7 @@ int service_signals_open(struct service_signals *s)
 	signal(SIGPIPE, SIG_IGN);
 	*s = (struct service_signals){0};
 	s->fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s->fd < 0)
-		return -1;
-	process_signals = s;
-	return 0;
+	return s->fd < 0 ? -1 : 0;
 }
 
 void service_signals_drain(struct service_signals *s)
@@ -50,17 +44,15 @@ void service_signals_drain(struct service_signals *s)
 	}
 }
 
-void service_set_grace_ms(int ms)
+void service_set_grace_ms(struct service_signals *s, int ms)
 {
-	grace_usec = ms > 0 ? (uint64_t)ms * 1000u : 0;
+	s->grace_usec = ms > 0 ? (uint64_t)ms * 1000u : 0;
 }
 
-uint64_t service_stop_deadline(void)
+uint64_t service_stop_deadline(struct service_signals *s)
 {
-	if (!process_signals)
-		return UINT64_MAX;
-	service_signals_drain(process_signals);
-	return process_signals->stop ? process_signals->stop_usec + grace_usec : UINT64_MAX;
+	service_signals_drain(s);
+	return s->stop ? s->stop_usec + s->grace_usec : UINT64_MAX;
 }
 
 void service_ready(const char *status)

@@ -15,27 +15,31 @@ struct service_signals {
 	bool stop;          /* SIGTERM or SIGINT seen */
 	bool reload;        /* SIGHUP seen */
 	uint64_t stop_usec; /* now_usec() when the first stop signal was read */
+	uint64_t grace_usec;/* how long a stopping daemon may keep working (shutdown_grace_ms) */
 };
 
 /*
  * Blocks SIGTERM, SIGINT and SIGHUP, ignores SIGPIPE and opens the
- * signalfd.  s becomes the process's signal state that
- * service_stop_deadline() consults, so it must outlive the daemon's work.
+ * signalfd into *s.  The caller keeps s and hands it (or a callback that
+ * reads it) to whatever must notice a stop; nothing here keeps a pointer.
  */
 int service_signals_open(struct service_signals *s);
 /* Reads every pending signal into the flags; never blocks. */
 void service_signals_drain(struct service_signals *s);
 
-/* How long a stopping daemon may keep working its batch (shutdown_grace_ms). */
-void service_set_grace_ms(int ms);
+/* Sets s->grace_usec from shutdown_grace_ms. */
+void service_set_grace_ms(struct service_signals *s, int ms);
 /*
  * The now_usec() time by which a stopping daemon must have let go of its
  * batch (stop signal + grace), or UINT64_MAX while no stop was asked for.
- * Reads pending signals first, so long-running work (the worker between
- * applications, register look-ups for their deadline) can call it to
- * notice SIGTERM without returning to the main loop.  Cheap: one read(2).
+ * Reads pending signals first, so that long-running work can notice
+ * SIGTERM without returning to the main loop: ebbad hands it to the worker
+ * as the stop_deadline of a struct reg_fetch_ctl, which the worker asks
+ * between applications and the register client asks at least every
+ * REG_SLICE_MS while look-ups are in flight (and then abandons them).
+ * Cheap: one read(2).
  */
-uint64_t service_stop_deadline(void);
+uint64_t service_stop_deadline(struct service_signals *s);
 
 void service_ready(const char *status);
 void service_reloading(void);

@@ -20,7 +20,6 @@
 #include "ebba/rules/rules.h"
 #include "ebba/store/frames.h"
 #include "ebba/store/queue.h"
-#include "service.h"
 #include "worker.h"
 
 /* What the worker works with; rebuilt whole on reload. */
@@ -84,7 +83,7 @@ static int set_build(struct worker_set *s, const struct ebba_config *cfg, struct
 	}
 	if (diag.len)
 		log_warn("rules in %s: %s", cfg->rules_dir, diag.data);
-	if (registers_configured(cfg) && registers_new(&cfg->registers, NULL, &s->regs, err) != 0) {
+	if (registers_configured(cfg) && registers_live_new(&cfg->registers, NULL, &s->regs, err) != 0) {
 		ebba_err_prefix(err, "registers");
 		goto fail;
 	}
@@ -176,8 +175,11 @@ static int load_frames(PGconn *conn, struct slot *slots, size_t n, struct ebba_e
 	return rc;
 }
 
-static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struct ebba_err *err)
+/* Sets *abandoned when a stop cut the look-ups short. */
+static int fetch_registers(struct worker *w, struct slot *slots, size_t n,
+			   const struct reg_fetch_ctl *ctl, bool *abandoned, struct ebba_err *err)
 {
+	*abandoned = false;
 	if (!w->set.regs)
 		return 0;
 	struct reg_application *apps = xcalloc(n, sizeof(*apps));
@@ -187,15 +189,11 @@ static int fetch_registers(struct worker *w, struct slot *slots, size_t n, struc
 		if (!app)
 			continue;
 		slots[i].persons = xcalloc(app->n_persons, sizeof(struct reg_person));
-		for (size_t p = 0; p < app->n_persons; p++) {
-			slots[i].persons[p].pnr = app->persons[p].pnr;
-			slots[i].persons[p].age = app->persons[p].age;
-			slots[i].persons[p].adult = app->persons[p].role != ROLE_CHILD;
-		}
-		apps[k++] = (struct reg_application){.id = app->id, .case_id = app->case_id,
-			.period = app->period, .persons = slots[i].persons, .n_persons = app->n_persons};
+		reg_application_init(&apps[k++], app, slots[i].persons);
 	}
-	int rc = registers_fetch(w->set.regs, apps, k, err);
+	int rc = registers_fetch(w->set.regs, apps, k, ctl, err);
+	for (size_t i = 0; i < k; i++)
+		*abandoned = *abandoned || apps[i].abandoned;
 	free(apps);
 	return rc;
 }
@@ -252,7 +250,8 @@ static void slots_reserve(struct worker *w, size_t n)
 }
 
 int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
-		     struct worker_stats *stats, struct ebba_err *err)
+		     const struct reg_fetch_ctl *ctl, struct worker_stats *stats,
+		     struct ebba_err *err)
 {
 	size_t n = batch->count;
 	slots_reserve(w, n);
@@ -262,7 +261,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	 * (shutdown_grace_ms) is up: what was begun is completed and ebbad
 	 * releases the rest (service.h). */
 	size_t begun = 0;
-	for (; begun < n && now_usec() < service_stop_deadline(); begun++) {
+	for (; begun < n && now_usec() < reg_fetch_stop_deadline(ctl); begun++) {
 		slots[begun].item = &batch->items[begun];
 		parse_slot(w, &slots[begun]);
 	}
@@ -270,8 +269,16 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	if (n == 0)
 		return 0;
 	int rc = -1;
-	if (load_frames(conn, slots, n, err) != 0 || fetch_registers(w, slots, n, err) != 0)
+	bool abandoned;
+	if (load_frames(conn, slots, n, err) != 0 ||
+	    fetch_registers(w, slots, n, ctl, &abandoned, err) != 0)
 		goto out;
+	if (abandoned) {
+		/* Unavailable only because we stopped waiting, which is no reason
+		 * to refer anyone: ebbad gives the whole batch back. */
+		rc = 0;
+		goto out;
+	}
 	char today[11];
 	date_today_local(today);
 	struct worker_stats st = {0};

@@ -9,8 +9,9 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/config.h"
-#include "ebba/store/queue.h"
 #include "ebba/lib/error.h"
+#include "ebba/registers/registers.h"
+#include "ebba/store/queue.h"
 
 struct worker;
 
@@ -36,8 +37,15 @@ void worker_free(struct worker *w);
 int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct ebba_err *err);
 void worker_adopt_config(struct worker *w, const struct ebba_config *cfg);
 
-/* Processes and completes one batch; adds to *stats. */
+/*
+ * Processes and completes one batch; adds to *stats.  ctl (may be NULL)
+ * is the caller's stop deadline and keepalive: once the deadline has
+ * passed no further application is begun, and register look-ups still in
+ * flight are abandoned, in which case nothing of the batch is completed
+ * (0 is returned: the caller releases the batch).
+ */
 int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *batch,
-		     struct worker_stats *stats, struct ebba_err *err);
+		     const struct reg_fetch_ctl *ctl, struct worker_stats *stats,
+		     struct ebba_err *err);
 
 #endif

@@ -213,7 +213,7 @@ static void finish(struct http_engine *e, struct xfer *x, bool ok, uint64_t now)
 {
 	x->res.ok = ok;
 	if (ok)
-		x->res.error[0] = '\0';
+		ebba_err_clear(&x->res.error);
 	x->res.elapsed_usec = now - x->submitted;
 	queue_push(&e->done_head, &e->done_tail, x);
 	e->pending--;
@@ -224,12 +224,18 @@ static void fail(struct http_engine *e, struct xfer *x, uint64_t now, const char
 	__attribute__((format(printf, 4, 5)));
 static void fail(struct http_engine *e, struct xfer *x, uint64_t now, const char *fmt, ...)
 {
-	char msg[sizeof(x->res.error)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(x->res.error.msg, sizeof(x->res.error.msg), fmt, ap);
 	va_end(ap);
-	memcpy(x->res.error, msg, sizeof(msg));
+	finish(e, x, false, now);
+}
+
+/* Fails x with its last attempt's reason behind a summary ("gave up after
+ * 3 attempts: HTTP 503"). */
+static void fail_after(struct http_engine *e, struct xfer *x, uint64_t now, const char *what)
+{
+	ebba_err_prefix(&x->res.error, "%s after %d attempts", what, x->res.attempts);
 	finish(e, x, false, now);
 }
 
@@ -238,7 +244,7 @@ static void retry_or_fail(struct http_engine *e, struct xfer *x, uint64_t now)
 {
 	int tries = x->res.attempts;
 	if (tries > e->cfg.max_retries) {
-		fail(e, x, now, "gave up after %d attempts: %s", tries, x->res.error);
+		fail_after(e, x, now, "gave up");
 		return;
 	}
 	int shift = tries - 1 < 20 ? tries - 1 : 20;
@@ -248,7 +254,7 @@ static void retry_or_fail(struct http_engine *e, struct xfer *x, uint64_t now)
 	uint64_t sleep_ms = rng_next(e) % (cap + 1);
 	x->wake_at = now + sleep_ms * 1000;
 	if (x->deadline && x->wake_at >= x->deadline) {
-		fail(e, x, now, "deadline passed after %d attempts: %s", tries, x->res.error);
+		fail_after(e, x, now, "deadline passed");
 		return;
 	}
 	x->next = e->sleeping;
@@ -280,32 +286,32 @@ static bool classify(struct xfer *x, CURLcode rc, bool *retryable)
 	struct http_result *r = &x->res;
 	*retryable = false;
 	if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(r->error, sizeof(r->error), "response too large (more than %zu bytes)",
-			 x->max_body);
+		ebba_errf(&r->error, "response too large (more than %zu bytes)", x->max_body);
 		return false;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(r->error, sizeof(r->error), "timeout after %d ms", x->attempt_timeout_ms);
+		ebba_errf(&r->error, "timeout after %d ms", x->attempt_timeout_ms);
 		*retryable = true;
 		return false;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(r->error, sizeof(r->error), "%s%s%s", curl_easy_strerror(rc),
-			 x->curl_err[0] ? ": " : "", x->curl_err);
+		ebba_errf(&r->error, "%s%s%s", curl_easy_strerror(rc), x->curl_err[0] ? ": " : "",
+			  x->curl_err);
 		*retryable = retryable_curl(rc);
 		return false;
 	}
 	if (r->status >= 500 || r->status == 429) {
-		snprintf(r->error, sizeof(r->error), "HTTP %ld", r->status);
+		ebba_errf(&r->error, "HTTP %ld", r->status);
 		*retryable = true;
 		return false;
 	}
 	if (x->validate) {
-		char why[384] = "";
+		ebba_err_clear(&r->error);
 		if (x->validate(r->tag, r->status, r->body.data ? r->body.data : "", r->body.len,
-				why, sizeof(why)) != 0) {
-			snprintf(r->error, sizeof(r->error), "invalid response (HTTP %ld): %s",
-				 r->status, why[0] ? why : "rejected");
+				&r->error) != 0) {
+			if (!r->error.msg[0])
+				ebba_errf(&r->error, "rejected");
+			ebba_err_prefix(&r->error, "invalid response (HTTP %ld)", r->status);
 			*retryable = true;
 			return false;
 		}
@@ -472,8 +478,7 @@ static uint64_t expire_queued(struct http_engine *e, uint64_t now)
 	while ((x = queue_pop(&e->ready_head, &e->ready_tail))) {
 		if (x->deadline && x->deadline <= now) {
 			if (x->res.attempts)
-				fail(e, x, now, "deadline passed after %d attempts: %s",
-				     x->res.attempts, x->res.error);
+				fail_after(e, x, now, "deadline passed");
 			else
 				fail(e, x, now, "deadline passed while queued (no free connection)");
 			continue;
@@ -492,9 +497,11 @@ static void start_ready(struct http_engine *e, uint64_t now)
 	while (e->nfree > 0 && e->ready_head) {
 		struct xfer *x = queue_pop(&e->ready_head, &e->ready_tail);
 		if (!breaker_allow(e, x->br, now, &x->is_probe)) {
-			if (x->res.attempts)
+			if (x->res.attempts) {
+				struct ebba_err last = x->res.error;
 				fail(e, x, now, "circuit open for %s (after %d attempts: %s)",
-				     x->br->key, x->res.attempts, x->res.error);
+				     x->br->key, x->res.attempts, last.msg);
+			}
 			else
 				fail(e, x, now, "circuit open for %s", x->br->key);
 			continue;
@@ -713,6 +720,35 @@ int http_engine_run_all(struct http_engine *e, struct ebba_err *err)
 		if (http_engine_run(e, -1, 1000, NULL, err) != 0)
 			return -1;
 	return 0;
+}
+
+static void abandon_list(struct http_engine *e, struct xfer *x, uint64_t now, const char *why)
+{
+	while (x) {
+		struct xfer *next = x->next;
+		fail(e, x, now, "%s", why);
+		x = next;
+	}
+}
+
+void http_abandon_all(struct http_engine *e, const char *why)
+{
+	uint64_t now = now_usec();
+	for (int i = 0; i < e->cfg.max_concurrent; i++) {
+		struct xfer *x = e->slots[i].x;
+		if (!x)
+			continue;
+		/* Removing an unfinished transfer closes its connection. */
+		release_slot(e, x);
+		if (x->is_probe)
+			x->br->probing = false;
+		fail(e, x, now, "%s", why);
+	}
+	struct xfer *ready = e->ready_head, *sleeping = e->sleeping;
+	e->ready_head = e->ready_tail = NULL;
+	e->sleeping = NULL;
+	abandon_list(e, ready, now, why);
+	abandon_list(e, sleeping, now, why);
 }
 
 size_t http_pending(const struct http_engine *e)

@@ -1,17 +1,27 @@
+/*
+ * The register sources without a network: a fixtures directory (for
+ * `ebbactl calc`) and stored evidence (for `ebbactl replay`).  Both apply
+ * recorded answers with the parsers and options the live source uses, so
+ * everything after "the registers answered" is the daemon's own code path.
+ * See include/ebba/registers/registers.h.
+ */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ebba/lib/date.h"
+#include "ebba/lib/log.h"
 #include "ebba/registers/evidence.h"
-#include "ebba/registers/reg_offline.h"
+#include "reg_backend.h"
+
+/* ------------------------------------------------- one recorded answer */
 
 static int set_ssbtek(struct reg_person *p, const char *status, const char *raw, size_t len,
 		      const char *reason, struct ebba_err *err)
 {
 	if (strcmp(status, "ok") != 0) {
-		p->ssbtek_status = REG_UNAVAILABLE;
-		snprintf(p->ssbtek_reason, sizeof(p->ssbtek_reason), "%s",
-			 reason ? reason : "register unavailable: SSBTEK");
+		reg_set_unavailable(p, true, xstrdup(reason ? reason : "register unavailable: SSBTEK"));
 		evidence_set(&p->evidence[p->n_evidence++], "ssbtek", "", "unavailable", raw, len, 0);
 		return 0;
 	}
@@ -32,9 +42,8 @@ static int set_attendance(struct reg_person *p, const char *period, const char *
 		return 0;
 	}
 	if (strcmp(status, "ok") != 0) {
-		p->attendance_status = REG_UNAVAILABLE;
-		snprintf(p->attendance_reason, sizeof(p->attendance_reason), "%s",
-			 reason ? reason : "register unavailable: attendance");
+		reg_set_unavailable(p, false,
+				    xstrdup(reason ? reason : "register unavailable: attendance"));
 		evidence_set(&p->evidence[p->n_evidence++], "attendance", "", "unavailable", raw, len, 0);
 		return 0;
 	}
@@ -50,18 +59,27 @@ static int set_attendance(struct reg_person *p, const char *period, const char *
 	return 0;
 }
 
-int reg_offline_set(struct reg_person *p, const char *period, const char *source,
-		    const char *status, const char *raw, size_t len, const char *reason,
-		    struct ebba_err *err)
+static int apply(struct reg_application *a, const struct reg_record *rec, struct ebba_err *err)
 {
+	if (rec->person >= a->n_persons)
+		return ebba_errf(err, "evidence names person %zu of %zu", rec->person, a->n_persons);
+	struct reg_person *p = &a->persons[rec->person];
+	const char *raw = rec->raw ? rec->raw : "";
 	if (p->n_evidence >= REG_MAX_EVIDENCE)
 		return ebba_errf(err, "more than %d look-ups recorded for one person", REG_MAX_EVIDENCE);
-	if (strcmp(source, "ssbtek") == 0)
-		return set_ssbtek(p, status, raw, len, reason, err);
-	if (strcmp(source, "attendance") == 0)
-		return set_attendance(p, period, status, raw, len, reason, err);
-	return ebba_errf(err, "unknown evidence source '%s'", source);
+	if (strcmp(rec->source, "ssbtek") == 0)
+		return set_ssbtek(p, rec->status, raw, rec->len, rec->reason, err);
+	if (strcmp(rec->source, "attendance") == 0)
+		return set_attendance(p, a->period, rec->status, raw, rec->len, rec->reason, err);
+	return ebba_errf(err, "unknown evidence source '%s'", rec->source);
 }
+
+/* ------------------------------------------------------------ fixtures */
+
+struct fixtures {
+	struct registers base;         /* first: what registers_fetch() gets */
+	char *dir;
+};
 
 /* An SSBTEK answer with no agency data, as docs/architecture.md §5.3 specifies for a
  * person without a fixture. */
@@ -85,32 +103,125 @@ static int read_fixture(const char *dir, const char *kind, const char *pnr, stru
 	return read_file_limited(path, 4u << 20, out, err);
 }
 
-int reg_offline_from_fixtures(const struct application *app, const char *dir,
-			      struct reg_person *persons, struct ebba_err *err)
+/* The one look-up of a person the directory answers, as a stored one. */
+static int fixture_lookup(const char *dir, struct reg_application *a, size_t person,
+			  bool ssbtek, struct ebba_buf *b, struct ebba_err *err)
 {
+	bool found;
+	if (read_fixture(dir, ssbtek ? "ssbtek" : "plan", a->persons[person].pnr, b, &found, err) != 0)
+		return -1;
+	struct reg_record rec = {.person = person, .source = ssbtek ? "ssbtek" : "attendance",
+				 .status = "ok", .raw = b->data, .len = b->len};
+	if (!found && ssbtek) {
+		rec.raw = EMPTY_SSBTEK;
+		rec.len = sizeof(EMPTY_SSBTEK) - 1;
+	} else if (!found) {
+		rec.status = "not_found";
+		rec.raw = "";
+		rec.len = 0;
+	}
+	return apply(a, &rec, err);
+}
+
+static int fixtures_fetch(struct registers *base, struct reg_application *apps, size_t n_apps,
+			  const struct reg_fetch_ctl *ctl, struct ebba_err *err)
+{
+	(void)ctl;   /* reading files ends promptly */
+	const char *dir = ((struct fixtures *)base)->dir;
 	struct ebba_buf b = {0};
 	int rc = 0;
-	for (size_t i = 0; i < app->n_persons && rc == 0; i++) {
-		struct reg_person *p = &persons[i];
-		const struct app_person *ap = &app->persons[i];
-		p->pnr = ap->pnr;
-		p->age = ap->age;
-		p->adult = ap->role != ROLE_CHILD;
-		bool found = false;
-		if (ap->age >= 16) {
-			rc = read_fixture(dir, "ssbtek", ap->pnr, &b, &found, err);
-			if (rc == 0)
-				rc = found ? reg_offline_set(p, app->period, "ssbtek", "ok", b.data, b.len, NULL, err)
-					   : reg_offline_set(p, app->period, "ssbtek", "ok", EMPTY_SSBTEK,
-							     sizeof(EMPTY_SSBTEK) - 1, NULL, err);
-		}
-		if (rc == 0 && p->adult) {
-			rc = read_fixture(dir, "plan", ap->pnr, &b, &found, err);
-			if (rc == 0)
-				rc = found ? reg_offline_set(p, app->period, "attendance", "ok", b.data, b.len, NULL, err)
-					   : reg_offline_set(p, app->period, "attendance", "not_found", "", 0, NULL, err);
+	for (size_t i = 0; i < n_apps && rc == 0; i++) {
+		struct reg_application *a = &apps[i];
+		for (size_t j = 0; j < a->n_persons && rc == 0; j++) {
+			if (a->persons[j].age >= 16)
+				rc = fixture_lookup(dir, a, j, true, &b, err);
+			if (rc == 0 && a->persons[j].adult)
+				rc = fixture_lookup(dir, a, j, false, &b, err);
 		}
 	}
 	buf_free(&b);
 	return rc;
+}
+
+static void fixtures_free(struct registers *base)
+{
+	struct fixtures *f = (struct fixtures *)base;
+	free(f->dir);
+	free(f);
+}
+
+static const struct reg_backend_ops fixtures_ops = {.fetch = fixtures_fetch,
+						    .free = fixtures_free};
+
+struct registers *registers_fixtures_new(const char *dir)
+{
+	struct fixtures *f = xcalloc(1, sizeof(*f));
+	f->base.ops = &fixtures_ops;
+	f->dir = xstrdup(dir);
+	return &f->base;
+}
+
+/* ------------------------------------------------------------ evidence */
+
+struct stored {
+	struct registers base;         /* first: what registers_fetch() gets */
+	struct reg_record *records;    /* every pointer in them owned */
+	size_t n, cap;
+};
+
+static int evidence_fetch(struct registers *base, struct reg_application *apps, size_t n_apps,
+			  const struct reg_fetch_ctl *ctl, struct ebba_err *err)
+{
+	(void)ctl;   /* nothing to wait for */
+	const struct stored *s = (const struct stored *)base;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct reg_record *rec = &s->records[i];
+		if (rec->app >= n_apps)
+			return ebba_errf(err, "evidence names application %zu of %zu", rec->app, n_apps);
+		if (apply(&apps[rec->app], rec, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void evidence_free_all(struct registers *base)
+{
+	struct stored *s = (struct stored *)base;
+	for (size_t i = 0; i < s->n; i++) {
+		free((char *)s->records[i].source);
+		free((char *)s->records[i].status);
+		free((void *)s->records[i].raw);
+		free((char *)s->records[i].reason);
+	}
+	free(s->records);
+	free(s);
+}
+
+static const struct reg_backend_ops evidence_ops = {.fetch = evidence_fetch,
+						    .free = evidence_free_all};
+
+struct registers *registers_evidence_new(void)
+{
+	struct stored *s = xcalloc(1, sizeof(*s));
+	s->base.ops = &evidence_ops;
+	return &s->base;
+}
+
+void registers_evidence_add(struct registers *r, const struct reg_record *rec)
+{
+	if (r->ops != &evidence_ops)
+		fatal("registers_evidence_add: not an evidence source");
+	struct stored *s = (struct stored *)r;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 8;
+		s->records = xrealloc(s->records, s->cap * sizeof(*s->records));
+	}
+	char *raw = xmalloc(rec->len + 1);
+	if (rec->len)
+		memcpy(raw, rec->raw, rec->len);
+	raw[rec->len] = '\0';
+	s->records[s->n++] = (struct reg_record){
+		.app = rec->app, .person = rec->person, .source = xstrdup(rec->source),
+		.status = xstrdup(rec->status), .raw = raw, .len = rec->len,
+		.reason = rec->reason ? xstrdup(rec->reason) : NULL};
 }

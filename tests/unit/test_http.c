@@ -175,7 +175,7 @@ static void test_success(void **state)
 	assert_int_equal(r.status, 200);
 	assert_ptr_equal(r.tag, &tag);
 	assert_int_equal(r.attempts, 1);
-	assert_string_equal(r.error, "");
+	assert_string_equal(r.error.msg, "");
 	assert_non_null(strstr(r.body.data, "urn:ebba:plan:1"));
 	assert_int_equal(http_pending(e), 0);
 	assert_false(http_next_result(e, &r) && (http_result_free(&r), true));
@@ -225,7 +225,7 @@ static void test_soap_fault_for_bad_request(void **state)
 	assert_false(r.ok);
 	assert_int_equal(r.status, 500);
 	assert_non_null(strstr(r.body.data, "soap:Fault"));
-	assert_non_null(strstr(r.error, "HTTP 500"));
+	assert_non_null(strstr(r.error.msg, "HTTP 500"));
 	http_result_free(&r);
 	free(u);
 	http_engine_free(e);
@@ -272,7 +272,7 @@ static void test_gives_up_with_reason(void **state)
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 3);
 	assert_true(r.status == 500 || r.status == 503);
-	assert_non_null(strstr(r.error, "gave up after 3 attempts: HTTP 50"));
+	assert_non_null(strstr(r.error.msg, "gave up after 3 attempts: HTTP 50"));
 	http_result_free(&r);
 	free(u);
 	http_engine_free(e);
@@ -293,8 +293,8 @@ static void test_timeout_hits_deadline(void **state)
 	uint64_t took = now_usec() - t0;
 	assert_false(r.ok);
 	assert_true(r.attempts >= 2);
-	assert_non_null(strstr(r.error, "deadline passed after"));
-	assert_non_null(strstr(r.error, "timeout after"));
+	assert_non_null(strstr(r.error.msg, "deadline passed after"));
+	assert_non_null(strstr(r.error.msg, "timeout after"));
 	assert_true(took >= 600 * 1000);    /* it did keep trying ... */
 	assert_true(took < 1200 * 1000);    /* ... but not past the deadline */
 	http_result_free(&r);
@@ -314,20 +314,18 @@ static void test_truncated_body(void **state)
 	run_one(e, &req, &r);
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 2);     /* a cut transfer is retried */
-	assert_non_null(strstr(r.error, "gave up after 2 attempts"));
-	assert_non_null(strstr(r.error, "partial"));
+	assert_non_null(strstr(r.error.msg, "gave up after 2 attempts"));
+	assert_non_null(strstr(r.error.msg, "partial"));
 	http_result_free(&r);
 	free(u);
 	http_engine_free(e);
 }
 
-static int looks_like_xml(void *tag, long status, const char *body, size_t len, char *why,
-			  size_t why_len)
+static int looks_like_xml(void *tag, long status, const char *body, size_t len,
+			  struct ebba_err *err)
 {
-	if (status == 200 && (len == 0 || body[0] != '<' || memchr(body, '\0', len))) {
-		snprintf(why, why_len, "not XML");
-		return -1;
-	}
+	if (status == 200 && (len == 0 || body[0] != '<' || memchr(body, '\0', len)))
+		return ebba_errf(err, "not XML");
 	return 0;
 }
 
@@ -344,7 +342,7 @@ static void test_garbage_body(void **state)
 	run_one(e, &req, &r);
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 3);
-	assert_non_null(strstr(r.error, "invalid response (HTTP 200): not XML"));
+	assert_non_null(strstr(r.error.msg, "invalid response (HTTP 200): not XML"));
 	http_result_free(&r);
 
 	/* Once the register recovers, the same check passes. */
@@ -367,7 +365,7 @@ static void test_too_large(void **state)
 	run_one(e, &req, &r);
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 1);     /* not retried: it would be as large again */
-	assert_string_equal(r.error, "response too large (more than 16 bytes)");
+	assert_string_equal(r.error.msg, "response too large (more than 16 bytes)");
 	http_result_free(&r);
 	free(u);
 	http_engine_free(e);
@@ -397,8 +395,8 @@ static void test_circuit_breaker(void **state)
 	run_one(e, &req, &r);
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 0);
-	assert_non_null(strstr(r.error, "circuit open for"));
-	assert_non_null(strstr(r.error, "/attendance"));
+	assert_non_null(strstr(r.error.msg, "circuit open for"));
+	assert_non_null(strstr(r.error.msg, "/attendance"));
 	http_result_free(&r);
 
 	/* Other endpoints are not affected. */
@@ -538,7 +536,7 @@ static void test_hang_does_not_delay_others(void **state)
 					others_done = now_usec() - t0;
 			} else {
 				assert_false(r.ok);
-				assert_non_null(strstr(r.error, "timeout after 1500 ms"));
+				assert_non_null(strstr(r.error.msg, "timeout after 1500 ms"));
 				assert_int_equal(soap, 20);   /* the others came first */
 				hung++;
 			}
@@ -581,7 +579,7 @@ static void test_bad_url_and_refused(void **state)
 	struct http_result r;
 	run_one(e, &none, &r);
 	assert_false(r.ok);
-	assert_string_equal(r.error, "no URL configured");
+	assert_string_equal(r.error.msg, "no URL configured");
 	http_result_free(&r);
 
 	/* Port 1 on loopback: nobody listens; connection refused, retried. */
@@ -590,7 +588,7 @@ static void test_bad_url_and_refused(void **state)
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 2);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.error, "gave up after 2 attempts"));
+	assert_non_null(strstr(r.error.msg, "gave up after 2 attempts"));
 	http_result_free(&r);
 	http_engine_free(e);
 }

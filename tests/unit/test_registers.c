@@ -1,7 +1,8 @@
 /*
  * The register client against the real simulator: who is asked what,
  * parsed answers, "no plan", agency errors, unavailable registers with
- * reasons, garbage, and a hanging register not holding back the batch.
+ * reasons, garbage, a hanging register not holding back the batch, and a
+ * stop abandoning look-ups that hang while the keepalive goes on.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -142,7 +143,7 @@ static struct registers *client(int timeout_ms, int deadline_ms, int retries)
 	};
 	struct registers *r;
 	struct ebba_err err;
-	int rc = registers_new(&cfg, NULL, &r, &err);
+	int rc = registers_live_new(&cfg, NULL, &r, &err);
 	if (rc != 0)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);
@@ -163,7 +164,7 @@ static void household(struct reg_person p[4])
 static void fetch(struct registers *r, struct reg_application *a, size_t n)
 {
 	struct ebba_err err;
-	int rc = registers_fetch(r, a, n, &err);
+	int rc = registers_fetch(r, a, n, NULL, &err);
 	if (rc != 0)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);
@@ -307,12 +308,12 @@ static void test_bad_input(void **state)
 	struct reg_person p[1] = { { .pnr = "198503012381", .age = 41, .adult = true } };
 	struct reg_application a = { .id = "EB-6", .period = "2026-12", .persons = p, .n_persons = 1 };
 	struct ebba_err err;
-	assert_int_equal(registers_fetch(r, &a, 1, &err), -1);
+	assert_int_equal(registers_fetch(r, &a, 1, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "19850301-****"));
 	assert_null(strstr(err.msg, "198503012381"));
 	p[0].pnr = ADULT1;
 	a.period = "2026-13";
-	assert_int_equal(registers_fetch(r, &a, 1, &err), -1);
+	assert_int_equal(registers_fetch(r, &a, 1, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "period"));
 	registers_free(r);
 }
@@ -322,7 +323,7 @@ static void test_not_configured(void **state)
 	struct register_config cfg = { .timeout_ms = 1000, .deadline_ms = 1000, .concurrency = 4 };
 	struct registers *r;
 	struct ebba_err err;
-	assert_int_equal(registers_new(&cfg, NULL, &r, &err), 0);
+	assert_int_equal(registers_live_new(&cfg, NULL, &r, &err), 0);
 	struct reg_person p[4];
 	household(p);
 	struct reg_application a = { .id = "EB-7", .period = "2026-12", .persons = p, .n_persons = 4 };
@@ -331,6 +332,70 @@ static void test_not_configured(void **state)
 	assert_string_equal(p[0].ssbtek_reason, "register unavailable: SSBTEK (not configured)");
 	assert_int_equal(p[0].attendance_status, REG_UNAVAILABLE);
 	assert_string_equal(p[0].attendance_reason, "register unavailable: attendance (not configured)");
+	reg_application_clear(&a);
+	registers_free(r);
+}
+
+/* A caller that asks for a stop after a few slices and counts keepalives. */
+struct stopper {
+	int asked, stop_after, keepalives;
+	uint64_t deadline;
+};
+
+static uint64_t stopper_deadline(void *arg)
+{
+	struct stopper *s = arg;
+	if (++s->asked > s->stop_after && !s->deadline)
+		s->deadline = now_usec();
+	return s->deadline ? s->deadline : UINT64_MAX;
+}
+
+static void stopper_keepalive(void *arg)
+{
+	((struct stopper *)arg)->keepalives++;
+}
+
+static void test_stop_abandons_hanging_lookups(void **state)
+{
+	/* Every look-up hangs (10 s in this simulator), and neither the
+	 * timeout nor the deadline would end them for ten minutes. */
+	control("hang-rate=1");
+	struct registers *r = client(600000, 600000, 0);
+	struct reg_person p[4];
+	household(p);
+	struct reg_application a = { .id = "EB-8", .case_id = "C-8", .period = "2026-12",
+				     .persons = p, .n_persons = 4 };
+	struct stopper st = { .stop_after = 3 };
+	struct reg_fetch_ctl ctl = { .stop_deadline = stopper_deadline,
+				     .keepalive = stopper_keepalive, .arg = &st };
+	struct ebba_err err;
+	assert_int_equal(registers_fetch(r, &a, 1, &ctl, &err), 0);
+	assert_true(a.abandoned);
+	/* A keepalive every slice it waited, and the stop asked each time. */
+	assert_true(st.keepalives >= 4);
+	assert_int_equal(st.keepalives, st.asked);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(p[i].ssbtek_status, REG_UNAVAILABLE);
+		assert_string_equal(p[i].ssbtek_reason,
+				    "register unavailable: SSBTEK (abandoned: the daemon is stopping)");
+		assert_string_equal(p[i].evidence[0].status, "unavailable");
+	}
+	assert_int_equal(p[0].attendance_status, REG_UNAVAILABLE);
+	assert_string_equal(p[0].attendance_reason,
+			    "register unavailable: attendance (abandoned: the daemon is stopping)");
+	assert_int_equal(p[3].ssbtek_status, REG_NOT_ASKED);
+	reg_application_clear(&a);
+
+	/* Abandoning is not the registers' fault: no breaker opened, and the
+	 * same client answers the next batch. */
+	control("reset=1");
+	household(p);
+	st = (struct stopper){ .stop_after = 1000 };
+	assert_int_equal(registers_fetch(r, &a, 1, &ctl, &err), 0);
+	assert_false(a.abandoned);
+	assert_int_equal(p[0].ssbtek_status, REG_OK);
+	assert_int_equal(p[0].attendance_status, REG_OK);
+	assert_true(st.keepalives >= 1);
 	reg_application_clear(&a);
 	registers_free(r);
 }
@@ -346,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hanging_register_does_not_hold_back, reset),
 		cmocka_unit_test_setup(test_bad_input, reset),
 		cmocka_unit_test_setup(test_not_configured, reset),
+		cmocka_unit_test_setup(test_stop_abandons_hanging_lookups, reset),
 	};
 	return cmocka_run_group_tests(tests, start_sim, stop_sim);
 }

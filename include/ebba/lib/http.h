@@ -18,7 +18,7 @@
  *   A result is ok when a final HTTP response arrived: any status except
  *   5xx and 429 (so 404 is ok: the caller decides what 404 means), its body
  *   is within cfg.max_body, and the request's optional validate() hook
- *   accepted it.  Otherwise the result is a failure and result.error says
+ *   accepted it.  Otherwise the result is a failure and result.error.msg says
  *   why ("timeout after 2000 ms", "HTTP 503", "response too large (more
  *   than 4194304 bytes)", "circuit open for http://h:1/ssbtek", ...).
  *
@@ -80,10 +80,11 @@ struct http_engine_config {
 /*
  * Optional response check, called on a final response (not 5xx/429) within
  * max_body.  Return 0 to accept; -1 to treat it as a retryable failure,
- * after writing a short reason into why (e.g. "malformed SOAP: line 3").
+ * with err saying why (e.g. "malformed SOAP: line 3"); the engine puts
+ * "invalid response (HTTP <status>): " in front.
  */
 typedef int (*http_validate_fn)(void *tag, long status, const char *body, size_t len,
-				char *why, size_t why_len);
+				struct ebba_err *err);
 
 struct http_request {
 	const char *method;            /* "GET" (default when NULL) or "POST" */
@@ -103,7 +104,7 @@ struct http_result {
 	bool ok;
 	long status;                   /* last HTTP status; 0 if none arrived */
 	struct ebba_buf body;          /* owned by the result; NUL-terminated */
-	char error[512];               /* why it failed; "" when ok */
+	struct ebba_err error;         /* why it failed; "" when ok */
 	int attempts;                  /* network attempts made (0 = failed fast) */
 	long new_connections;          /* connections opened (0 when keep-alive reused one) */
 	uint64_t elapsed_usec;         /* submit -> completion, retries included */
@@ -133,6 +134,14 @@ int http_engine_run(struct http_engine *e, int extra_fd, int timeout_ms, bool *e
 
 /* Runs until no request is pending (results accumulate for http_next_result). */
 int http_engine_run_all(struct http_engine *e, struct ebba_err *err);
+
+/*
+ * Fails every request not yet completed (queued, on the wire, backing off)
+ * at once with the reason why, without recording a breaker failure: the
+ * caller gave up on them, the endpoint did nothing wrong.  Their results
+ * are collected with http_next_result() like any other.
+ */
+void http_abandon_all(struct http_engine *e, const char *why);
 
 /* Requests submitted and not yet completed (queued, on the wire, backing off). */
 size_t http_pending(const struct http_engine *e);
