@@ -274,8 +274,9 @@ static int work_one_batch(struct daemon *d)
 		queue_batch_free(&batch);
 		return 0;
 	}
+	uint64_t wd = service_watchdog_usec();
 	struct reg_fetch_ctl ctl = {.stop_deadline = stop_deadline, .keepalive = batch_keepalive,
-				    .arg = d};
+				    .arg = d, .slice_ms = wd ? (int)(wd / 4000u) : 0};
 	int rc = worker_run_batch(d->worker, d->conn, &batch, &ctl, &d->stats, &err);
 	if (rc != 0)
 		log_error("batch of %zu not completed (its lease will expire and it will be retried): %s",

@@ -297,6 +297,8 @@ static void collect(struct live *r, uint64_t start, bool abandoned)
 static int wait_all(struct live *r, uint64_t start, const struct reg_fetch_ctl *ctl,
 		    struct ebba_err *err)
 {
+	int slice = ctl && ctl->slice_ms > 0 && ctl->slice_ms < REG_SLICE_MS ? ctl->slice_ms
+									   : REG_SLICE_MS;
 	while (http_pending(r->http) > 0) {
 		if (ctl && ctl->keepalive)
 			ctl->keepalive(ctl->arg);
@@ -307,7 +309,7 @@ static int wait_all(struct live *r, uint64_t start, const struct reg_fetch_ctl *
 			collect(r, start, true);
 			return 0;
 		}
-		if (http_engine_run(r->http, -1, REG_SLICE_MS, NULL, err) != 0) {
+		if (http_engine_run(r->http, -1, slice, NULL, err) != 0) {
 			http_abandon_all(r->http, "abandoned: the HTTP engine failed");
 			collect(r, start, true);
 			return -1;

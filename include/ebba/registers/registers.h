@@ -116,23 +116,25 @@ struct reg_application {
 void reg_application_init(struct reg_application *a, const struct application *app,
 			  struct reg_person *persons);
 
+/* The longest a fetch waits without asking its ctl (one curl_multi_poll). */
+#define REG_SLICE_MS 1000
+
 /* The caller's say in a fetch that may take a while. */
 struct reg_fetch_ctl {
 	/*
 	 * The now_usec() time by which a stopping caller must have the batch
-	 * back, or UINT64_MAX while no stop was asked for.  Asked at least
-	 * every REG_SLICE_MS; it must be cheap (ebbad's reads its signalfd).
-	 * NULL: never stop.
+	 * back, or UINT64_MAX while no stop was asked for.  Asked every slice;
+	 * it must be cheap (ebbad's reads its signalfd).  NULL: never stop.
 	 */
 	uint64_t (*stop_deadline)(void *arg);
-	/* Called at least every REG_SLICE_MS while look-ups are in flight, so
-	 * that a long wait keeps a watchdog fed; NULL: none. */
+	/* Called every slice while look-ups are in flight, so that a long
+	 * wait keeps a watchdog fed; NULL: none. */
 	void (*keepalive)(void *arg);
 	void *arg;
+	/* The longest slice in ms, 1..REG_SLICE_MS (0, or more: REG_SLICE_MS).
+	 * ebbad makes it a quarter of WatchdogSec when that is shorter. */
+	int slice_ms;
 };
-
-/* The longest a fetch waits without asking ctl (one curl_multi_poll). */
-#define REG_SLICE_MS 1000
 
 /* ctl's stop deadline: UINT64_MAX when ctl or its callback is NULL. */
 uint64_t reg_fetch_stop_deadline(const struct reg_fetch_ctl *ctl);
