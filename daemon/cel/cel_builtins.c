@@ -81,7 +81,7 @@ uint8_t cel_builtin_kind(enum cel_fn fn, const uint8_t *arg_kinds, unsigned narg
 
 static struct cel_value no_overload(void)
 {
-	return cel_error_static("no such overload");
+	return cel_error_static(CEL_ERR_TYPE, "no such overload");
 }
 
 /* ---- Strings ----------------------------------------------------------- */
@@ -323,7 +323,7 @@ static struct cel_value fn_matches(const struct cel_node *node, struct cel_value
 	regex_t re;
 	struct ebba_err err;
 	if (cel_regex_compile(pat.str, pat.len, &re, &err) < 0)
-		return cel_errorf(arena, "%s", err.msg);
+		return cel_errorf(arena, CEL_ERR_INVALID, "%s", err.msg);
 	bool ok = cel_regex_match(&re, s.str, s.len);
 	regfree(&re);
 	return cel_bool(ok);
@@ -350,7 +350,7 @@ static struct cel_value conversion_error(const char *to, struct cel_value v,
 		b.len = 60;
 		buf_puts(&b, "...");
 	}
-	struct cel_value e = cel_errorf(arena, "cannot convert %s to %s", b.data, to);
+	struct cel_value e = cel_errorf(arena, CEL_ERR_CONVERSION, "cannot convert %s to %s", b.data, to);
 	buf_free(&b);
 	return e;
 }
@@ -363,12 +363,12 @@ static struct cel_value fn_int(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_UINT:
 		if (v.u > INT64_MAX)
-			return cel_error_static("int range error");
+			return cel_error_static(CEL_ERR_RANGE, "int range error");
 		return cel_int((int64_t)v.u);
 	case CEL_DOUBLE:
 		/* The reference implementations reject both ends exclusive. */
 		if (!(v.d > -9223372036854775808.0 && v.d < 9223372036854775808.0))
-			return cel_error_static("int range error");
+			return cel_error_static(CEL_ERR_RANGE, "int range error");
 		return cel_int((int64_t)v.d);
 	case CEL_STRING:
 		if (!to_cstr(v, tmp, sizeof(tmp)) || tmp[0] == ' ')
@@ -391,11 +391,11 @@ static struct cel_value fn_uint(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_INT:
 		if (v.i < 0)
-			return cel_error_static("uint range error");
+			return cel_error_static(CEL_ERR_RANGE, "uint range error");
 		return cel_uint((uint64_t)v.i);
 	case CEL_DOUBLE:
 		if (!(v.d > -1.0 && v.d < 18446744073709551616.0))
-			return cel_error_static("uint range error");
+			return cel_error_static(CEL_ERR_RANGE, "uint range error");
 		return cel_uint((uint64_t)v.d);
 	case CEL_STRING:
 		if (!to_cstr(v, tmp, sizeof(tmp)) || tmp[0] == '-' || tmp[0] == ' ')
@@ -442,7 +442,7 @@ static struct cel_value fn_string(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_BYTES:
 		if (!cel_utf8_valid(v.str, v.len))
-			return cel_error_static("invalid UTF-8 in bytes converted to string");
+			return cel_error_static(CEL_ERR_CONVERSION, "invalid UTF-8 in bytes converted to string");
 		v.kind = CEL_STRING;
 		return v;
 	case CEL_BOOL:
@@ -511,11 +511,11 @@ static struct cel_value fn_sum(struct cel_value list, uint64_t *steps)
 		if (x.kind == CEL_ERROR)
 			return x;
 		if (x.kind != acc.kind)
-			return cel_error_static("sum() of mixed number types (use double() or int())");
+			return cel_error_static(CEL_ERR_TYPE, "sum() of mixed number types (use double() or int())");
 		if (acc.kind == CEL_INT && __builtin_add_overflow(acc.i, x.i, &acc.i))
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		if (acc.kind == CEL_UINT && __builtin_add_overflow(acc.u, x.u, &acc.u))
-			return cel_error_static("unsigned integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
 		if (acc.kind == CEL_DOUBLE)
 			acc.d += x.d;
 	}
@@ -533,7 +533,7 @@ static struct cel_value fn_extreme(bool want_min, struct cel_value *args, unsign
 	}
 	*steps += n;
 	if (n == 0)
-		return cel_error_static(want_min ? "min() of an empty list" : "max() of an empty list");
+		return cel_error_static(CEL_ERR_RANGE, want_min ? "min() of an empty list" : "max() of an empty list");
 	struct cel_value best = items[0];
 	if (best.kind == CEL_ERROR)
 		return best;
@@ -558,7 +558,7 @@ static struct cel_value fn_abs(struct cel_value v)
 	switch (v.kind) {
 	case CEL_INT:
 		if (v.i == INT64_MIN)
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(v.i < 0 ? -v.i : v.i);
 	case CEL_UINT:
 		return v;
@@ -597,5 +597,5 @@ struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 	case FN_ABS: return fn_abs(args[0]);
 	case FN_UNKNOWN: break;
 	}
-	return cel_errorf(arena, "unbound function '%s'", node->name);
+	return cel_errorf(arena, CEL_ERR_UNKNOWN_FUNCTION, "unbound function '%s'", node->name);
 }

@@ -104,7 +104,7 @@ void *cel_arena_alloc(struct cel_arena *arena, size_t n)
 struct cel_value cel_stringn(struct cel_arena *arena, const char *s, size_t n)
 {
 	if (n > CEL_MAX_STRING)
-		return cel_error_static("string too long");
+		return cel_error_static(CEL_ERR_LIMIT, "string too long");
 	char *p = cel_arena_alloc(arena, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -127,11 +127,11 @@ struct cel_value cel_bytes(struct cel_arena *arena, const void *p, size_t n)
 struct cel_value cel_string_ref(const char *s, size_t n)
 {
 	if (n > CEL_MAX_STRING)
-		return cel_error_static("string too long");
+		return cel_error_static(CEL_ERR_LIMIT, "string too long");
 	return (struct cel_value){.kind = CEL_STRING, .len = (uint32_t)n, .str = s};
 }
 
-struct cel_value cel_errorf(struct cel_arena *arena, const char *fmt, ...)
+struct cel_value cel_errorf(struct cel_arena *arena, enum cel_error_kind ek, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -140,7 +140,29 @@ struct cel_value cel_errorf(struct cel_arena *arena, const char *fmt, ...)
 	va_end(ap);
 	struct cel_value v = cel_stringn(arena, msg, strlen(msg));
 	v.kind = CEL_ERROR;
+	v.error = ek != CEL_ERR_NONE ? ek : CEL_ERR_OTHER;
 	return v;
+}
+
+const char *cel_error_kind_name(enum cel_error_kind k)
+{
+	switch (k) {
+	case CEL_ERR_NONE: return "none";
+	case CEL_ERR_SYNTAX: return "syntax";
+	case CEL_ERR_UNKNOWN_IDENT: return "unknown identifier";
+	case CEL_ERR_UNKNOWN_FUNCTION: return "unknown function";
+	case CEL_ERR_NO_SUCH_KEY: return "no such key";
+	case CEL_ERR_TYPE: return "no matching overload";
+	case CEL_ERR_CONVERSION: return "conversion";
+	case CEL_ERR_INVALID: return "invalid argument";
+	case CEL_ERR_DIV_ZERO: return "division by zero";
+	case CEL_ERR_OVERFLOW: return "overflow";
+	case CEL_ERR_RANGE: return "out of range";
+	case CEL_ERR_BUDGET: return "cost limit";
+	case CEL_ERR_LIMIT: return "size limit";
+	case CEL_ERR_OTHER: return "other";
+	}
+	return "?";
 }
 
 size_t cel_utf8_count(const char *s, size_t n)
