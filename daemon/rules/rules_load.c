@@ -108,10 +108,10 @@ static int load_files(struct rs_file *files, size_t n_files, struct ruleset **ou
 			rs_load_sections(&L, &files[i]);
 	if (!L.ruleset_node && L.d.errors == 0)
 		rs_diag(&L.d, false, n_files ? files[0].name : "rules", 1, 1,
-			"no file has a 'ruleset' section with the rule set's name and version");
+			"ingen fil har ett avsnitt 'ruleset' med regeluppsättningens namn och version");
 	if (!L.have_calc && L.d.errors == 0)
 		rs_diag(&L.d, false, n_files ? files[0].name : "rules", 1, 1,
-			"no file has a 'calculation' section (norm, costs, incomes, amount)");
+			"ingen fil har ett avsnitt 'calculation' (norm, costs, incomes, amount)");
 	rs_names_build(rs);
 	rs_queue_expressions(&L);
 	rs_compile_pending(&L);

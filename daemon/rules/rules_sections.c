@@ -28,6 +28,22 @@ static const char *const RESERVED[] = {"params", "calc", "true", "false", "null"
 				       "uint", "double", "bool", "string", "bytes", "list", "map",
 				       "type", "dyn", "has", "size", NULL};
 
+/*
+ * What a node is, in Swedish (rs_node_kind gives the English words that
+ * rules_yaml.c's own messages use).
+ */
+static const char *kind_sv(const yaml_node_t *n)
+{
+	if (!n)
+		return "ingenting";
+	switch (n->type) {
+	case YAML_MAPPING_NODE: return "en mappning (nyckel: värde)";
+	case YAML_SEQUENCE_NODE: return "en lista";
+	case YAML_SCALAR_NODE: return n->data.scalar.length ? "ett enda värde" : "tomt";
+	default: return "ingenting";
+	}
+}
+
 static void add_pending(struct loader *L, struct cel_program **slot, struct rs_file *f,
 			yaml_node_t *node, size_t offset, const char *src, size_t len,
 			int derived)
@@ -44,12 +60,12 @@ static const char *need_scalar(struct loader *L, struct rs_file *f, yaml_node_t 
 			       yaml_node_t *n, const char *key, const char *what)
 {
 	if (!n) {
-		DIAG(L, f, parent, "%s has no '%s'", what, key);
+		DIAG(L, f, parent, "%s saknar '%s'", what, key);
 		return NULL;
 	}
 	if (!rs_is_scalar(n) || n->data.scalar.length == 0) {
-		DIAG(L, f, n, "'%s' of %s must be a single value, not %s", key, what,
-		     rs_node_kind(n));
+		DIAG(L, f, n, "'%s' i %s måste vara ett enda värde, inte %s", key, what,
+		     kind_sv(n));
 		return NULL;
 	}
 	return rs_scalar(n);
@@ -92,7 +108,7 @@ static void parse_text(struct loader *L, struct rs_file *f, yaml_node_t *n, stru
 			unsigned line, col;
 			rs_scalar_pos(f, n, end, &line, &col);
 			rs_diag(&L->d, false, f->name, line, col,
-				"'{{' in %s is not closed with '}}'", what);
+				"'{{' i %s stängs inte med '}}'", what);
 			break;
 		}
 		size_t a = end + 2, b = (size_t)(close - s);
@@ -104,7 +120,7 @@ static void parse_text(struct loader *L, struct rs_file *f, yaml_node_t *n, stru
 		if (bb == a) {
 			unsigned line, col;
 			rs_scalar_pos(f, n, end, &line, &col);
-			rs_diag(&L->d, false, f->name, line, col, "empty '{{ }}' in %s", what);
+			rs_diag(&L->d, false, f->name, line, col, "tomt '{{ }}' i %s", what);
 		} else {
 			unsigned line, col;
 			rs_scalar_pos(f, n, a, &line, &col);
@@ -133,12 +149,12 @@ static void load_ruleset(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	struct ruleset *rs = L->rs;
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "'ruleset' must be a mapping with name and version, not %s",
-		     rs_node_kind(n));
+		DIAG(L, f, n, "'ruleset' måste vara en mappning med name och version, inte %s",
+		     kind_sv(n));
 		return;
 	}
 	if (L->ruleset_node) {
-		DIAG(L, f, n, "'ruleset' is given twice (also in %s line %u)", L->ruleset_file->name,
+		DIAG(L, f, n, "'ruleset' anges två gånger (även i %s rad %u)", L->ruleset_file->name,
 		     rs_line(L->ruleset_node));
 		return;
 	}
@@ -155,7 +171,7 @@ static void load_ruleset(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		char tmp[16];
 		snprintf(tmp, sizeof(tmp), "%s-01", s ? s : "");
 		if (!s || strlen(s) != 7 || !date_is_iso(tmp))
-			DIAG(L, f, vf, "valid_from must be a month written YYYY-MM, not '%s'",
+			DIAG(L, f, vf, "valid_from måste vara en månad skriven ÅÅÅÅ-MM, inte '%s'",
 			     s ? s : "?");
 		else
 			rs->valid_from = xstrdup(s);
@@ -175,8 +191,8 @@ static bool param_provisional(struct loader *L, struct rs_file *f, yaml_node_t *
 		return false;
 	const char *ps = rs_scalar(provn);
 	if (!rs_is_plain(provn) || (strcmp(ps, "true") != 0 && strcmp(ps, "false") != 0)) {
-		DIAG(L, f, provn, "'provisional' must be true or false, not '%s'",
-		     ps ? ps : rs_node_kind(provn));
+		DIAG(L, f, provn, "'provisional' måste vara true eller false, inte '%s'",
+		     ps ? ps : kind_sv(provn));
 		*bad = true;
 		return false;
 	}
@@ -193,24 +209,24 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 {
 	const char *name = p->name;
 	if (e->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, e, "a value of parameter '%s' must be a mapping with from, value and source, not %s",
-		     name, rs_node_kind(e));
+		DIAG(L, f, e, "ett värde för parametern '%s' måste vara en mappning med from, value och source, inte %s",
+		     name, kind_sv(e));
 		return;
 	}
 	char what[200];
-	snprintf(what, sizeof(what), "a value of parameter '%s'", name);
+	snprintf(what, sizeof(what), "ett värde för parametern '%s'", name);
 	rs_check_keys(f, e, PVALUE_KEYS, what, &L->d);
 	yaml_node_t *fromn = rs_map_get(f, e, "from");
 	yaml_node_t *valn = rs_map_get(f, e, "value");
 	const char *from = need_scalar(L, f, e, fromn, "from", what);
 	bool bad = !from;
 	if (from && !date_is_iso(from)) {
-		DIAG(L, f, fromn, "'from' of parameter '%s' must be a date YYYY-MM-DD, not '%s'",
+		DIAG(L, f, fromn, "'from' för parametern '%s' måste vara ett datum ÅÅÅÅ-MM-DD, inte '%s'",
 		     name, from);
 		bad = true;
 	}
 	if (!valn) {
-		DIAG(L, f, e, "%s has no 'value'", what);
+		DIAG(L, f, e, "%s saknar 'value'", what);
 		bad = true;
 	}
 	const char *src = need_scalar(L, f, e, rs_map_get(f, e, "source"), "source", what);
@@ -220,7 +236,7 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 		return;
 	for (size_t k = 0; k < p->n; k++)
 		if (strcmp(p->v[k].from, from) == 0) {
-			DIAG(L, f, fromn, "parameter '%s' has two values from %s (the other on line %u)",
+			DIAG(L, f, fromn, "parametern '%s' har två värden från %s (det andra på rad %u)",
 			     name, from, p->v[k].line);
 			bad = true;
 		}
@@ -233,7 +249,7 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 			   (fv.kind == CEL_INT || fv.kind == CEL_DOUBLE);
 		if (v.kind != fv.kind && !num) {
 			DIAG(L, f, valn,
-			     "value of parameter '%s' is %s but its value on line %u is %s; every value of a parameter must have the same type",
+			     "värdet för parametern '%s' är %s men värdet på rad %u är %s; alla värden för en parameter måste ha samma typ",
 			     name, cel_kind_name(v.kind), rs_line(*first_value), cel_kind_name(fv.kind));
 			return;
 		}
@@ -250,7 +266,7 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 	pv->col = rs_col(e);
 	if (prov)
 		rs_diag(&L->d, true, f->name, rs_line(e), rs_col(e),
-			"parameter '%s' from %s is provisional (%s); decisions that use it say so",
+			"parametern '%s' från %s är preliminär (%s); beslut som använder den säger det",
 			name, from, src);
 }
 
@@ -265,7 +281,7 @@ static void check_param_order(struct loader *L, struct rs_file *f, yaml_node_t *
 		if (!fr || !date_is_iso(fr))
 			continue;
 		if (prev && strcmp(fr, prev) < 0)
-			DIAG(L, f, fromn, "values of parameter '%s' must be in date order: %s comes after %s",
+			DIAG(L, f, fromn, "värdena för parametern '%s' måste stå i datumordning: %s kommer efter %s",
 			     name, fr, prev);
 		prev = fr;
 	}
@@ -295,20 +311,20 @@ static void load_param(struct loader *L, struct rs_file *f, yaml_node_t *kn, yam
 	const char *name = rs_scalar(kn);
 	if (!valid_ident(name, false)) {
 		DIAG(L, f, kn,
-		     "parameter name '%s' must be lower-case letters, digits and '_', starting with a letter",
+		     "parameternamnet '%s' får bara innehålla små bokstäver a-z, siffror och '_' och måste börja med en bokstav",
 		     name ? name : "?");
 		return;
 	}
 	for (size_t i = 0; i < rs->n_params; i++)
 		if (strcmp(rs->params[i].name, name) == 0) {
-			DIAG(L, f, kn, "parameter '%s' is defined twice (also in %s line %u)", name,
+			DIAG(L, f, kn, "parametern '%s' definieras två gånger (även i %s rad %u)", name,
 			     L->param_file[i]->name, rs_line(L->param_node[i]));
 			return;
 		}
 	if (vn->type != YAML_SEQUENCE_NODE || vn->data.sequence.items.top == vn->data.sequence.items.start) {
 		DIAG(L, f, vn,
-		     "parameter '%s' must be a list of dated values (- from: YYYY-MM-DD, value: ..., source: ...), not %s",
-		     name, rs_node_kind(vn));
+		     "parametern '%s' måste vara en lista med daterade värden (- from: ÅÅÅÅ-MM-DD, value: ..., source: ...), inte %s",
+		     name, kind_sv(vn));
 		return;
 	}
 	size_t cap = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
@@ -324,8 +340,8 @@ static void load_param(struct loader *L, struct rs_file *f, yaml_node_t *kn, yam
 static void load_parameters(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "'parameters' must be a mapping of parameter names, not %s",
-		     rs_node_kind(n));
+		DIAG(L, f, n, "'parameters' måste vara en mappning av parameternamn, inte %s",
+		     kind_sv(n));
 		return;
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
@@ -362,8 +378,8 @@ static void add_derived(struct loader *L, struct rs_file *f, yaml_node_t *kn, ya
 static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "'derived' must be a mapping of names to expressions, not %s",
-		     rs_node_kind(n));
+		DIAG(L, f, n, "'derived' måste vara en mappning från namn till uttryck, inte %s",
+		     kind_sv(n));
 		return;
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -371,19 +387,19 @@ static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		const char *name = rs_scalar(kn);
 		if (!valid_ident(name, false)) {
 			DIAG(L, f, kn,
-			     "derived fact name '%s' must be lower-case letters, digits and '_', starting with a letter",
+			     "namnet på det härledda faktumet '%s' får bara innehålla små bokstäver a-z, siffror och '_' och måste börja med en bokstav",
 			     name ? name : "?");
 			continue;
 		}
 		if (is_fact_name(name)) {
-			DIAG(L, f, kn, "derived fact '%s' has the name of a fact or a reserved word; choose another name",
+			DIAG(L, f, kn, "det härledda faktumet '%s' har samma namn som ett faktum eller ett reserverat ord; välj ett annat namn",
 			     name);
 			continue;
 		}
 		bool dup = false;
 		for (size_t i = 0; i < L->rs->n_derived && !dup; i++)
 			if (strcmp(L->rs->derived[i].name, name) == 0) {
-				DIAG(L, f, kn, "derived fact '%s' is defined twice (also in %s line %u)", name,
+				DIAG(L, f, kn, "det härledda faktumet '%s' definieras två gånger (även i %s rad %u)", name,
 				     L->rs->derived[i].file, L->rs->derived[i].line);
 				dup = true;
 			}
@@ -394,13 +410,13 @@ static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 			rs_check_keys(f, vn, DERIVED_KEYS, "a derived fact", &L->d);
 			exprn = rs_map_get(f, vn, "expr");
 			if (!exprn) {
-				DIAG(L, f, vn, "derived fact '%s' has no 'expr'", name);
+				DIAG(L, f, vn, "det härledda faktumet '%s' saknar 'expr'", name);
 				continue;
 			}
 		}
 		if (!rs_is_scalar(exprn) || !exprn->data.scalar.length) {
-			DIAG(L, f, exprn, "derived fact '%s' must be an expression, not %s", name,
-			     rs_node_kind(exprn));
+			DIAG(L, f, exprn, "det härledda faktumet '%s' måste vara ett uttryck, inte %s", name,
+			     kind_sv(exprn));
 			continue;
 		}
 		add_derived(L, f, kn, exprn, name);
@@ -411,25 +427,25 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	struct ruleset *rs = L->rs;
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "a check must be a mapping with id, expr, outcome and message, not %s",
-		     rs_node_kind(n));
+		DIAG(L, f, n, "en kontroll måste vara en mappning med id, expr, outcome och message, inte %s",
+		     kind_sv(n));
 		return;
 	}
 	rs_check_keys(f, n, CHECK_KEYS, "a check", &L->d);
 	yaml_node_t *idn = rs_map_get(f, n, "id");
-	const char *id = need_scalar(L, f, n, idn, "id", "a check");
+	const char *id = need_scalar(L, f, n, idn, "id", "en kontroll");
 	if (!id)
 		return;
 	if (!valid_ident(id, true)) {
-		DIAG(L, f, idn, "check id '%s' must be lower-case letters, digits and '-'", id);
+		DIAG(L, f, idn, "kontroll-id '%s' får bara innehålla små bokstäver a-z, siffror och '-'", id);
 		return;
 	}
 	for (size_t i = 0; i < rs->n_checks; i++)
 		if (strcmp(rs->checks[i].id, id) == 0) {
-			DIAG(L, f, idn, "check id '%s' is used twice", id);
+			DIAG(L, f, idn, "kontroll-id '%s' används två gånger", id);
 			return;
 		}
-	char *what = xasprintf("check '%s'", id);
+	char *what = xasprintf("kontrollen '%s'", id);
 	yaml_node_t *exprn = rs_map_get(f, n, "expr"), *whenn = rs_map_get(f, n, "when");
 	yaml_node_t *outn = rs_map_get(f, n, "outcome"), *msgn = rs_map_get(f, n, "message");
 	yaml_node_t *grpn = rs_map_get(f, n, "group");
@@ -439,14 +455,14 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	if (outn) {
 		const char *o = rs_scalar(outn);
 		if (!o || (strcmp(o, "refer") != 0 && strcmp(o, "reject") != 0)) {
-			DIAG(L, f, outn, "outcome of %s must be 'refer' or 'reject', not '%s'", what,
-			     o ? o : rs_node_kind(outn));
+			DIAG(L, f, outn, "outcome för %s måste vara 'refer' eller 'reject', inte '%s'", what,
+			     o ? o : kind_sv(outn));
 		} else {
 			reject = strcmp(o, "reject") == 0;
 		}
 	}
 	if (whenn && (!rs_is_scalar(whenn) || !whenn->data.scalar.length))
-		DIAG(L, f, whenn, "'when' of %s must be an expression, not %s", what, rs_node_kind(whenn));
+		DIAG(L, f, whenn, "'when' i %s måste vara ett uttryck, inte %s", what, kind_sv(whenn));
 	if (!expr || !msg) {
 		free(what);
 		return;
@@ -464,7 +480,7 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 static void load_checks(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (n->type != YAML_SEQUENCE_NODE) {
-		DIAG(L, f, n, "'checks' must be a list of checks (- id: ...), not %s", rs_node_kind(n));
+		DIAG(L, f, n, "'checks' måste vara en lista med kontroller (- id: ...), inte %s", kind_sv(n));
 		return;
 	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
@@ -474,12 +490,12 @@ static void load_checks(struct loader *L, struct rs_file *f, yaml_node_t *n)
 static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "'calculation' must be a mapping with norm, costs, incomes and amount, not %s",
-		     rs_node_kind(n));
+		DIAG(L, f, n, "'calculation' måste vara en mappning med norm, costs, incomes och amount, inte %s",
+		     kind_sv(n));
 		return;
 	}
 	if (L->have_calc) {
-		DIAG(L, f, n, "'calculation' is given twice");
+		DIAG(L, f, n, "'calculation' anges två gånger");
 		return;
 	}
 	L->have_calc = true;
@@ -488,14 +504,14 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 		const char *key = RS_CALC_NAMES[k] + 5;
 		yaml_node_t *e = rs_map_get(f, n, key);
 		if (!e) {
-			DIAG(L, f, n, "calculation has no '%s'", key);
+			DIAG(L, f, n, "calculation saknar '%s'", key);
 			L->rs->calc[k] = (int)L->rs->n_derived;
 			add_derived(L, f, n, NULL, RS_CALC_NAMES[k]);
 			continue;
 		}
 		if (!rs_is_scalar(e) || !e->data.scalar.length) {
-			DIAG(L, f, e, "'%s' of calculation must be an expression, not %s", key,
-			     rs_node_kind(e));
+			DIAG(L, f, e, "'%s' i calculation måste vara ett uttryck, inte %s", key,
+			     kind_sv(e));
 			continue;
 		}
 		L->rs->calc[k] = (int)L->rs->n_derived;
@@ -507,7 +523,7 @@ static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	struct ruleset *rs = L->rs;
 	if (n->type != YAML_MAPPING_NODE) {
-		DIAG(L, f, n, "'audit' must be a mapping with sample and flags, not %s", rs_node_kind(n));
+		DIAG(L, f, n, "'audit' måste vara en mappning med sample och flags, inte %s", kind_sv(n));
 		return;
 	}
 	rs_check_keys(f, n, AUDIT_KEYS, "audit", &L->d);
@@ -522,7 +538,7 @@ static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)
 			char *end = NULL;
 			double x = t ? strtod(t, &end) : -1;
 			if (!t || !*t || !end || *end || x < 0 || x > 1)
-				DIAG(L, f, v, "audit sample rate '%s' must be a share between 0 and 1 (0.1 is 10 %%)",
+				DIAG(L, f, v, "stickprovsandelen '%s' måste vara en andel mellan 0 och 1 (0.1 är 10 %%)",
 				     t ? t : "?");
 			else
 				rs->sample[k] = x;
@@ -530,21 +546,21 @@ static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	}
 	yaml_node_t *fl = rs_map_get(f, n, "flags");
 	if (fl && fl->type != YAML_SEQUENCE_NODE) {
-		DIAG(L, f, fl, "audit 'flags' must be a list, not %s", rs_node_kind(fl));
+		DIAG(L, f, fl, "'flags' i audit måste vara en lista, inte %s", kind_sv(fl));
 		return;
 	}
 	for (yaml_node_item_t *it = fl ? fl->data.sequence.items.start : NULL;
 	     fl && it < fl->data.sequence.items.top; it++) {
 		yaml_node_t *e = rs_node(f, *it);
 		if (e->type != YAML_MAPPING_NODE) {
-			DIAG(L, f, e, "an audit flag must be a mapping with id, when and reason, not %s",
-			     rs_node_kind(e));
+			DIAG(L, f, e, "en granskningsflagga måste vara en mappning med id, when och reason, inte %s",
+			     kind_sv(e));
 			continue;
 		}
 		rs_check_keys(f, e, FLAG_KEYS, "an audit flag", &L->d);
-		const char *id = need_scalar(L, f, e, rs_map_get(f, e, "id"), "id", "an audit flag");
-		const char *w = need_scalar(L, f, e, rs_map_get(f, e, "when"), "when", "an audit flag");
-		const char *r = need_scalar(L, f, e, rs_map_get(f, e, "reason"), "reason", "an audit flag");
+		const char *id = need_scalar(L, f, e, rs_map_get(f, e, "id"), "id", "en granskningsflagga");
+		const char *w = need_scalar(L, f, e, rs_map_get(f, e, "when"), "when", "en granskningsflagga");
+		const char *r = need_scalar(L, f, e, rs_map_get(f, e, "reason"), "reason", "en granskningsflagga");
 		if (!id || !w || !r)
 			continue;
 		rs->flags = xrealloc(rs->flags, (rs->n_flags + 1) * sizeof(*rs->flags));
@@ -582,7 +598,7 @@ void rs_queue_expressions(struct loader *L)
 				add_pending(L, &c->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
 			add_pending(L, &c->expr, f, e, 0, rs_scalar(e), e->data.scalar.length, -1);
 			char what[160];
-			snprintf(what, sizeof(what), "the message of check '%s'", c->id);
+			snprintf(what, sizeof(what), "meddelandet i kontrollen '%s'", c->id);
 			parse_text(L, f, m, &c->message, what);
 		}
 		yaml_node_t *an = rs_map_get(f, root, "audit");
@@ -598,24 +614,24 @@ void rs_queue_expressions(struct loader *L)
 			struct rs_flag *fg = &rs->flags[fi++];
 			yaml_node_t *w = rs_map_get(f, n, "when");
 			add_pending(L, &fg->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
-			parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "an audit flag's reason");
+			parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "en granskningsflaggas reason");
 		}
 		yaml_node_t *ln = rs_map_get(f, root, "letters");
 		if (ln) {
 			if (ln->type != YAML_MAPPING_NODE) {
-				DIAG(L, f, ln, "'letters' must be a mapping (approved: |...), not %s",
-				     rs_node_kind(ln));
+				DIAG(L, f, ln, "'letters' måste vara en mappning (approved: |...), inte %s",
+				     kind_sv(ln));
 				continue;
 			}
 			rs_check_keys(f, ln, LETTER_KEYS, "letters", &L->d);
 			yaml_node_t *ap = rs_map_get(f, ln, "approved");
 			if (ap && (!rs_is_scalar(ap) || !ap->data.scalar.length)) {
-				DIAG(L, f, ap, "the letter 'approved' must be text, not %s", rs_node_kind(ap));
+				DIAG(L, f, ap, "brevet 'approved' måste vara text, inte %s", kind_sv(ap));
 			} else if (ap && rs->has_letter) {
-				DIAG(L, f, ap, "the letter 'approved' is given twice");
+				DIAG(L, f, ap, "brevet 'approved' anges två gånger");
 			} else if (ap) {
 				rs->has_letter = true;
-				parse_text(L, f, ap, &rs->letter, "the letter 'approved'");
+				parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
 			}
 		}
 	}
@@ -633,7 +649,7 @@ void rs_check_coverage(struct loader *L)
 		if (p->n && strcmp(p->v[0].from, first) > 0)
 			rs_diag(&L->d, false, L->param_file[i]->name, rs_line(L->param_node[i]),
 				rs_col(L->param_node[i]),
-				"parameter '%s' has no value in force for %s (the rule set is valid from %s; its first value is from %s)",
+				"parametern '%s' har inget gällande värde för %s (regeluppsättningen gäller från %s; parameterns första värde är från %s)",
 				p->name, rs->valid_from, rs->valid_from, p->v[0].from);
 	}
 }
@@ -645,8 +661,8 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 		return;    /* an empty file */
 	if (root->type != YAML_MAPPING_NODE) {
 		DIAG(L, f, root,
-		     "a rule file must be a mapping of sections (ruleset, parameters, derived, checks, calculation, audit, letters), not %s",
-		     rs_node_kind(root));
+		     "en regelfil måste vara en mappning av avsnitt (ruleset, parameters, derived, checks, calculation, audit, letters), inte %s",
+		     kind_sv(root));
 		return;
 	}
 	rs_check_keys(f, root, TOP_KEYS, "a rule file", &L->d);
