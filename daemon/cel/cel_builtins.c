@@ -142,141 +142,171 @@ static void leave_utf8(locale_t saved)
 #define REGEX_MAX_NESTING 20
 #define REGEX_MAX_REPEAT 1000
 
+/* Translating an RE2-style pattern to POSIX ERE, one element at a time. */
+struct rx {
+	const char *pat;
+	size_t len, i;                /* i: the byte being translated */
+	struct ebba_buf *out;
+	unsigned nesting;
+	unsigned long repeat_product;
+	bool in_bracket;
+	bool after_quant;             /* a quantifier needs something before it */
+};
+
+/* One element inside [...] at r->i: a [:class:], an escape or a plain byte. */
+static int rx_bracket(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	size_t i = r->i, len = r->len;
+	char c = pat[i];
+	if (c == '[' && i + 1 < len && (pat[i + 1] == ':' || pat[i + 1] == '.' || pat[i + 1] == '=')) {
+		/* [:alpha:] and friends, copied whole */
+		const char *close = NULL;
+		for (size_t k = i + 2; k + 1 < len && !close; k++)
+			if (pat[k] == pat[i + 1] && pat[k + 1] == ']')
+				close = pat + k + 2;
+		if (!close)
+			return ebba_errf(err, "unterminated [: :] class");
+		buf_append(r->out, pat + i, (size_t)(close - (pat + i)));
+		r->i = (size_t)(close - pat) - 1;
+		return 0;
+	}
+	if (c == ']')
+		r->in_bracket = false;
+	if (c == '\\' && i + 1 < len) {
+		char e = pat[++r->i];
+		if (e == 'd')
+			buf_puts(r->out, "0-9");
+		else if (e == 'w')
+			buf_puts(r->out, "[:alnum:]_");
+		else if (e == 's')
+			buf_puts(r->out, "[:space:]");
+		else if (e == '\\' || e == ']' || e == '-' || e == '^' || e == '[')
+			buf_putc(r->out, e);
+		else
+			return ebba_errf(err, "\\%c inside [...] is not supported", e);
+		return 0;
+	}
+	buf_putc(r->out, c);
+	return 0;
+}
+
+/* A {n,m} repetition at r->i, bounded so that glibc cannot blow up. */
+static int rx_repeat(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	if (r->after_quant)
+		return ebba_errf(err, "misplaced quantifier {");
+	char *end;
+	unsigned long lo = strtoul(pat + r->i + 1, &end, 10);
+	unsigned long hi = lo;
+	if (*end == ',')
+		hi = strtoul(end + 1, &end, 10);
+	if (*end != '}' || end > pat + r->len)
+		return ebba_errf(err, "invalid {n,m} repetition");
+	if (end + 1 < pat + r->len && end[1] == '?')
+		return ebba_errf(err, "lazy quantifiers ({}?) are not supported");
+	if (hi < lo)
+		hi = lo;
+	if (hi == 0)
+		hi = 1;
+	r->repeat_product *= hi;
+	if (lo > REGEX_MAX_REPEAT || r->repeat_product > REGEX_MAX_REPEAT)
+		return ebba_errf(err, "repetition counts too large");
+	buf_append(r->out, pat + r->i, (size_t)(end - (pat + r->i)) + 1);
+	r->i = (size_t)(end - pat);
+	r->after_quant = true;
+	return 0;
+}
+
+/* An escape \\x outside [...]: RE2's classes become POSIX ones. */
+static int rx_escape(struct rx *r, struct ebba_err *err)
+{
+	if (r->i + 1 >= r->len)
+		return ebba_errf(err, "trailing backslash");
+	char e = r->pat[++r->i];
+	const char *rep = NULL;
+	switch (e) {
+	case 'd': rep = "[0-9]"; break;
+	case 'D': rep = "[^0-9]"; break;
+	case 'w': rep = "[[:alnum:]_]"; break;
+	case 'W': rep = "[^[:alnum:]_]"; break;
+	case 's': rep = "[[:space:]]"; break;
+	case 'S': rep = "[^[:space:]]"; break;
+	case 'n': rep = "\n"; break;
+	case 't': rep = "\t"; break;
+	default: break;
+	}
+	if (rep) {
+		buf_puts(r->out, rep);
+		return 0;
+	}
+	if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+		return ebba_errf(err, "\\%c is not supported", e);
+	buf_putc(r->out, '\\');
+	buf_putc(r->out, e);
+	return 0;
+}
+
+/* One element outside [...] at r->i. */
+static int rx_element(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	size_t len = r->len;
+	char c = pat[r->i];
+	switch (c) {
+	case '[':
+		r->in_bracket = true;
+		buf_putc(r->out, c);
+		if (r->i + 1 < len && pat[r->i + 1] == '^')
+			buf_putc(r->out, pat[++r->i]);
+		if (r->i + 1 < len && pat[r->i + 1] == ']')
+			buf_putc(r->out, pat[++r->i]);
+		return 0;
+	case '(':
+		if (r->i + 1 < len && pat[r->i + 1] == '?')
+			return ebba_errf(err, "(?...) groups are not supported");
+		if (++r->nesting > REGEX_MAX_NESTING)
+			return ebba_errf(err, "regular expression nested too deeply");
+		break;
+	case ')':
+		if (r->nesting > 0)
+			r->nesting--;
+		break;
+	case '*': case '+': case '?':
+		if (r->i + 1 < len && pat[r->i + 1] == '?')
+			return ebba_errf(err, "lazy quantifiers (%c?) are not supported", c);
+		/* RE2 rejects a++ too; glibc would take exponential time. */
+		if (r->after_quant)
+			return ebba_errf(err, "misplaced quantifier %c", c);
+		r->after_quant = true;
+		break;
+	case '{':
+		return rx_repeat(r, err);
+	case '\\':
+		return rx_escape(r, err);
+	default:
+		break;
+	}
+	buf_putc(r->out, c);
+	return 0;
+}
+
 /* Translates RE2 syntax to POSIX ERE in out; -1 with a message if unsupported. */
 static int regex_translate(const char *pat, size_t len, struct ebba_buf *out, bool *icase,
 			   struct ebba_err *err)
 {
-	size_t i = 0;
-	unsigned nesting = 0;
-	unsigned long repeat_product = 1;
-	bool in_bracket = false;
-	*icase = false;
-	if (len >= 4 && memcmp(pat, "(?i)", 4) == 0) {
-		*icase = true;
-		i = 4;
-	}
-	bool after_quant = true;      /* a quantifier needs something before it */
-	for (; i < len; i++) {
-		char c = pat[i];
+	struct rx r = {.pat = pat, .len = len, .out = out, .repeat_product = 1,
+		       .after_quant = true};
+	*icase = len >= 4 && memcmp(pat, "(?i)", 4) == 0;
+	for (r.i = *icase ? 4 : 0; r.i < len; r.i++) {
+		char c = pat[r.i];
 		if (c == '\0')
 			return ebba_errf(err, "regular expression contains a NUL byte");
-		if (!in_bracket && c != '*' && c != '+' && c != '?' && c != '{')
-			after_quant = c == '(' || c == '|' || c == '^';
-		if (in_bracket) {
-			if (c == '[' && i + 1 < len && (pat[i + 1] == ':' || pat[i + 1] == '.' ||
-						      pat[i + 1] == '=')) {
-				/* [:alpha:] and friends, copied whole */
-				const char *close = NULL;
-				for (size_t k = i + 2; k + 1 < len && !close; k++)
-					if (pat[k] == pat[i + 1] && pat[k + 1] == ']')
-						close = pat + k + 2;
-				if (!close)
-					return ebba_errf(err, "unterminated [: :] class");
-				buf_append(out, pat + i, (size_t)(close - (pat + i)));
-				i = (size_t)(close - pat) - 1;
-				continue;
-			}
-			if (c == ']')
-				in_bracket = false;
-			if (c == '\\' && i + 1 < len) {
-				char e = pat[++i];
-				if (e == 'd')
-					buf_puts(out, "0-9");
-				else if (e == 'w')
-					buf_puts(out, "[:alnum:]_");
-				else if (e == 's')
-					buf_puts(out, "[:space:]");
-				else if (e == '\\' || e == ']' || e == '-' || e == '^' || e == '[')
-					buf_putc(out, e == '\\' ? '\\' : e);
-				else
-					return ebba_errf(err, "\\%c inside [...] is not supported", e);
-				continue;
-			}
-			buf_putc(out, c);
-			continue;
-		}
-		switch (c) {
-		case '[':
-			in_bracket = true;
-			buf_putc(out, c);
-			if (i + 1 < len && pat[i + 1] == '^')
-				buf_putc(out, pat[++i]);
-			if (i + 1 < len && pat[i + 1] == ']')
-				buf_putc(out, pat[++i]);
-			continue;
-		case '(':
-			if (i + 1 < len && pat[i + 1] == '?')
-				return ebba_errf(err, "(?...) groups are not supported");
-			if (++nesting > REGEX_MAX_NESTING)
-				return ebba_errf(err, "regular expression nested too deeply");
-			break;
-		case ')':
-			if (nesting > 0)
-				nesting--;
-			break;
-		case '*': case '+': case '?':
-			if (i + 1 < len && pat[i + 1] == '?')
-				return ebba_errf(err, "lazy quantifiers (%c?) are not supported", c);
-			/* RE2 rejects a++ too; glibc would take exponential time. */
-			if (after_quant)
-				return ebba_errf(err, "misplaced quantifier %c", c);
-			after_quant = true;
-			buf_putc(out, c);
-			continue;
-		case '{': {
-			if (after_quant)
-				return ebba_errf(err, "misplaced quantifier {");
-			char *end;
-			unsigned long lo = strtoul(pat + i + 1, &end, 10);
-			unsigned long hi = lo;
-			if (*end == ',')
-				hi = strtoul(end + 1, &end, 10);
-			if (*end != '}' || end > pat + len)
-				return ebba_errf(err, "invalid {n,m} repetition");
-			if (end + 1 < pat + len && end[1] == '?')
-				return ebba_errf(err, "lazy quantifiers ({}?) are not supported");
-			if (hi < lo)
-				hi = lo;
-			if (hi == 0)
-				hi = 1;
-			repeat_product *= hi;
-			if (lo > REGEX_MAX_REPEAT || repeat_product > REGEX_MAX_REPEAT)
-				return ebba_errf(err, "repetition counts too large");
-			buf_append(out, pat + i, (size_t)(end - (pat + i)) + 1);
-			i = (size_t)(end - pat);
-			after_quant = true;
-			continue;
-		}
-		case '\\': {
-			if (i + 1 >= len)
-				return ebba_errf(err, "trailing backslash");
-			char e = pat[++i];
-			const char *rep = NULL;
-			switch (e) {
-			case 'd': rep = "[0-9]"; break;
-			case 'D': rep = "[^0-9]"; break;
-			case 'w': rep = "[[:alnum:]_]"; break;
-			case 'W': rep = "[^[:alnum:]_]"; break;
-			case 's': rep = "[[:space:]]"; break;
-			case 'S': rep = "[^[:space:]]"; break;
-			case 'n': rep = "\n"; break;
-			case 't': rep = "\t"; break;
-			default: break;
-			}
-			if (rep) {
-				buf_puts(out, rep);
-				continue;
-			}
-			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
-				return ebba_errf(err, "\\%c is not supported", e);
-			buf_putc(out, '\\');
-			buf_putc(out, e);
-			continue;
-		}
-		default:
-			break;
-		}
-		buf_putc(out, c);
+		if (!r.in_bracket && c != '*' && c != '+' && c != '?' && c != '{')
+			r.after_quant = c == '(' || c == '|' || c == '^';
+		if ((r.in_bracket ? rx_bracket(&r, err) : rx_element(&r, err)) != 0)
+			return -1;
 	}
 	return 0;
 }
