@@ -570,70 +570,89 @@ static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	}
 }
 
-void rs_queue_expressions(struct loader *L)
+/* The checks of f, matched in order with rs->checks from the first walk; *ci counts them. */
+static void queue_checks(struct loader *L, struct rs_file *f, size_t *ci)
 {
 	struct ruleset *rs = L->rs;
+	yaml_node_t *cn = rs_map_get(f, rs_root(f), "checks");
+	if (!cn || cn->type != YAML_SEQUENCE_NODE)
+		return;
+	for (yaml_node_item_t *it = cn->data.sequence.items.start; it < cn->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *n = rs_node(f, *it);
+		const char *id = rs_scalar(rs_map_get(f, n, "id"));
+		if (!id || *ci >= rs->n_checks || strcmp(rs->checks[*ci].id, id) != 0 ||
+		    !rs_is_scalar(rs_map_get(f, n, "expr")) ||
+		    !rs_is_scalar(rs_map_get(f, n, "message")))
+			continue;
+		struct rs_check *c = &rs->checks[(*ci)++];
+		yaml_node_t *w = rs_map_get(f, n, "when"), *e = rs_map_get(f, n, "expr");
+		c->file = xstrdup(f->name);
+		c->line[0] = rs_line(w);
+		c->col[0] = rs_col(w);
+		c->line[1] = rs_line(e);
+		c->col[1] = rs_col(e);
+		if (rs_is_scalar(w) && w->data.scalar.length)
+			add_pending(L, &c->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
+		add_pending(L, &c->expr, f, e, 0, rs_scalar(e), e->data.scalar.length, -1);
+		char what[160];
+		snprintf(what, sizeof(what), "meddelandet i kontrollen '%s'", c->id);
+		parse_text(L, f, rs_map_get(f, n, "message"), &c->message, what);
+	}
+}
+
+/* The audit flags of f, matched in order with rs->flags; *fi counts them. */
+static void queue_flags(struct loader *L, struct rs_file *f, size_t *fi)
+{
+	struct ruleset *rs = L->rs;
+	yaml_node_t *fl = rs_map_get(f, rs_map_get(f, rs_root(f), "audit"), "flags");
+	if (!fl || fl->type != YAML_SEQUENCE_NODE)
+		return;
+	for (yaml_node_item_t *it = fl->data.sequence.items.start; it < fl->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *n = rs_node(f, *it);
+		const char *id = rs_scalar(rs_map_get(f, n, "id"));
+		if (!id || *fi >= rs->n_flags || strcmp(rs->flags[*fi].id, id) != 0 ||
+		    !rs_is_scalar(rs_map_get(f, n, "when")) ||
+		    !rs_is_scalar(rs_map_get(f, n, "reason")))
+			continue;
+		struct rs_flag *fg = &rs->flags[(*fi)++];
+		yaml_node_t *w = rs_map_get(f, n, "when");
+		add_pending(L, &fg->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
+		parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "en granskningsflaggas reason");
+	}
+}
+
+/* The letters section of f: one 'approved' letter in the whole rule set. */
+static void queue_letter(struct loader *L, struct rs_file *f)
+{
+	struct ruleset *rs = L->rs;
+	yaml_node_t *ln = rs_map_get(f, rs_root(f), "letters");
+	if (!ln)
+		return;
+	if (ln->type != YAML_MAPPING_NODE) {
+		DIAG(L, f, ln, "'letters' måste vara en mappning (approved: |...), inte %s", kind_sv(ln));
+		return;
+	}
+	rs_check_keys(f, ln, LETTER_KEYS, "letters", &L->d);
+	yaml_node_t *ap = rs_map_get(f, ln, "approved");
+	if (ap && (!rs_is_scalar(ap) || !ap->data.scalar.length)) {
+		DIAG(L, f, ap, "brevet 'approved' måste vara text, inte %s", kind_sv(ap));
+	} else if (ap && rs->has_letter) {
+		DIAG(L, f, ap, "brevet 'approved' anges två gånger");
+	} else if (ap) {
+		rs->has_letter = true;
+		parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
+	}
+}
+
+void rs_queue_expressions(struct loader *L)
+{
 	size_t ci = 0, fi = 0;
 	for (size_t k = 0; k < L->n_files; k++) {
-		struct rs_file *f = &L->files[k];
-		yaml_node_t *root = rs_root(f);
-		yaml_node_t *cn = rs_map_get(f, root, "checks");
-		for (yaml_node_item_t *it = cn && cn->type == YAML_SEQUENCE_NODE ? cn->data.sequence.items.start : NULL;
-		     it && it < cn->data.sequence.items.top; it++) {
-			yaml_node_t *n = rs_node(f, *it);
-			const char *id = rs_scalar(rs_map_get(f, n, "id"));
-			if (!id || ci >= rs->n_checks || strcmp(rs->checks[ci].id, id) != 0 ||
-			    !rs_is_scalar(rs_map_get(f, n, "expr")) ||
-			    !rs_is_scalar(rs_map_get(f, n, "message")))
-				continue;
-			struct rs_check *c = &rs->checks[ci++];
-			yaml_node_t *w = rs_map_get(f, n, "when"), *e = rs_map_get(f, n, "expr");
-			yaml_node_t *m = rs_map_get(f, n, "message");
-			c->file = xstrdup(f->name);
-			c->line[0] = rs_line(w);
-			c->col[0] = rs_col(w);
-			c->line[1] = rs_line(e);
-			c->col[1] = rs_col(e);
-			if (rs_is_scalar(w) && w->data.scalar.length)
-				add_pending(L, &c->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
-			add_pending(L, &c->expr, f, e, 0, rs_scalar(e), e->data.scalar.length, -1);
-			char what[160];
-			snprintf(what, sizeof(what), "meddelandet i kontrollen '%s'", c->id);
-			parse_text(L, f, m, &c->message, what);
-		}
-		yaml_node_t *an = rs_map_get(f, root, "audit");
-		yaml_node_t *fl = rs_map_get(f, an, "flags");
-		for (yaml_node_item_t *it = fl && fl->type == YAML_SEQUENCE_NODE ? fl->data.sequence.items.start : NULL;
-		     it && it < fl->data.sequence.items.top; it++) {
-			yaml_node_t *n = rs_node(f, *it);
-			const char *id = rs_scalar(rs_map_get(f, n, "id"));
-			if (!id || fi >= rs->n_flags || strcmp(rs->flags[fi].id, id) != 0 ||
-			    !rs_is_scalar(rs_map_get(f, n, "when")) ||
-			    !rs_is_scalar(rs_map_get(f, n, "reason")))
-				continue;
-			struct rs_flag *fg = &rs->flags[fi++];
-			yaml_node_t *w = rs_map_get(f, n, "when");
-			add_pending(L, &fg->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
-			parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "en granskningsflaggas reason");
-		}
-		yaml_node_t *ln = rs_map_get(f, root, "letters");
-		if (ln) {
-			if (ln->type != YAML_MAPPING_NODE) {
-				DIAG(L, f, ln, "'letters' måste vara en mappning (approved: |...), inte %s",
-				     kind_sv(ln));
-				continue;
-			}
-			rs_check_keys(f, ln, LETTER_KEYS, "letters", &L->d);
-			yaml_node_t *ap = rs_map_get(f, ln, "approved");
-			if (ap && (!rs_is_scalar(ap) || !ap->data.scalar.length)) {
-				DIAG(L, f, ap, "brevet 'approved' måste vara text, inte %s", kind_sv(ap));
-			} else if (ap && rs->has_letter) {
-				DIAG(L, f, ap, "brevet 'approved' anges två gånger");
-			} else if (ap) {
-				rs->has_letter = true;
-				parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
-			}
-		}
+		queue_checks(L, &L->files[k], &ci);
+		queue_flags(L, &L->files[k], &fi);
+		queue_letter(L, &L->files[k]);
 	}
 }
 
