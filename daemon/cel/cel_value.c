@@ -296,17 +296,18 @@ static uint64_t key_hash(struct cel_value k)
 	}
 }
 
-static bool key_equal(struct cel_value a, struct cel_value b)
+/* By pointer: the keys are in memory already, and the kinds compare there. */
+static bool key_equal(const struct cel_value *a, const struct cel_value *b)
 {
-	if (a.kind == CEL_STRING || b.kind == CEL_STRING)
-		return a.kind == b.kind && a.len == b.len && memcmp(a.str, b.str, a.len) == 0;
-	if (a.kind == CEL_BOOL || b.kind == CEL_BOOL)
-		return a.kind == b.kind && a.b == b.b;
-	if (a.kind == b.kind)
-		return a.u == b.u;
+	if (a->kind == CEL_STRING || b->kind == CEL_STRING)
+		return a->kind == b->kind && a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+	if (a->kind == CEL_BOOL || b->kind == CEL_BOOL)
+		return a->kind == b->kind && a->b == b->b;
+	if (a->kind == b->kind)
+		return a->u == b->u;
 	/* int vs uint: equal only for the same non-negative number */
-	int64_t i = a.kind == CEL_INT ? a.i : b.i;
-	uint64_t u = a.kind == CEL_UINT ? a.u : b.u;
+	int64_t i = a->kind == CEL_INT ? a->i : b->i;
+	uint64_t u = a->kind == CEL_UINT ? a->u : b->u;
 	return i >= 0 && (uint64_t)i == u;
 }
 
@@ -335,14 +336,14 @@ static long map_find(const struct cel_map *m, struct cel_value key)
 {
 	if (!m->index) {
 		for (size_t i = 0; i < m->len; i++)
-			if (key_equal(m->keys[i], key))
+			if (key_equal(&m->keys[i], &key))
 				return (long)i;
 		return -1;
 	}
 	size_t mask = m->nbuckets - 1;
 	for (size_t b = key_hash(key) & mask; m->index[b]; b = (b + 1) & mask) {
 		size_t e = m->index[b] - 1;
-		if (key_equal(m->keys[e], key))
+		if (key_equal(&m->keys[e], &key))
 			return (long)e;
 	}
 	return -1;
