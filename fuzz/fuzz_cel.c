@@ -29,9 +29,9 @@ static void bind(struct cel_arena *arena, struct cel_value *vars)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cel_program *prog;
-	struct cel_err_pos pos;
+	struct cel_compile_error ce;
 	struct ebba_err err;
-	if (cel_compile_opts((const char *)data, size, NULL, NULL, &prog, &pos, &err) < 0)
+	if (cel_compile_opts((const char *)data, size, NULL, NULL, &prog, &ce, &err) < 0)
 		return 0;
 	struct cel_arena *arena = cel_arena_new();
 	struct cel_activation act = {.max_steps = 20000};

@@ -81,7 +81,7 @@ uint8_t cel_builtin_kind(enum cel_fn fn, const uint8_t *arg_kinds, unsigned narg
 
 static struct cel_value no_overload(void)
 {
-	return cel_error_static("no such overload");
+	return cel_error_static(CEL_ERR_TYPE, "no such overload");
 }
 
 /* ---- Strings ----------------------------------------------------------- */
@@ -142,141 +142,171 @@ static void leave_utf8(locale_t saved)
 #define REGEX_MAX_NESTING 20
 #define REGEX_MAX_REPEAT 1000
 
+/* Translating an RE2-style pattern to POSIX ERE, one element at a time. */
+struct rx {
+	const char *pat;
+	size_t len, i;                /* i: the byte being translated */
+	struct ebba_buf *out;
+	unsigned nesting;
+	unsigned long repeat_product;
+	bool in_bracket;
+	bool after_quant;             /* a quantifier needs something before it */
+};
+
+/* One element inside [...] at r->i: a [:class:], an escape or a plain byte. */
+static int rx_bracket(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	size_t i = r->i, len = r->len;
+	char c = pat[i];
+	if (c == '[' && i + 1 < len && (pat[i + 1] == ':' || pat[i + 1] == '.' || pat[i + 1] == '=')) {
+		/* [:alpha:] and friends, copied whole */
+		const char *close = NULL;
+		for (size_t k = i + 2; k + 1 < len && !close; k++)
+			if (pat[k] == pat[i + 1] && pat[k + 1] == ']')
+				close = pat + k + 2;
+		if (!close)
+			return ebba_errf(err, "unterminated [: :] class");
+		buf_append(r->out, pat + i, (size_t)(close - (pat + i)));
+		r->i = (size_t)(close - pat) - 1;
+		return 0;
+	}
+	if (c == ']')
+		r->in_bracket = false;
+	if (c == '\\' && i + 1 < len) {
+		char e = pat[++r->i];
+		if (e == 'd')
+			buf_puts(r->out, "0-9");
+		else if (e == 'w')
+			buf_puts(r->out, "[:alnum:]_");
+		else if (e == 's')
+			buf_puts(r->out, "[:space:]");
+		else if (e == '\\' || e == ']' || e == '-' || e == '^' || e == '[')
+			buf_putc(r->out, e);
+		else
+			return ebba_errf(err, "\\%c inside [...] is not supported", e);
+		return 0;
+	}
+	buf_putc(r->out, c);
+	return 0;
+}
+
+/* A {n,m} repetition at r->i, bounded so that glibc cannot blow up. */
+static int rx_repeat(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	if (r->after_quant)
+		return ebba_errf(err, "misplaced quantifier {");
+	char *end;
+	unsigned long lo = strtoul(pat + r->i + 1, &end, 10);
+	unsigned long hi = lo;
+	if (*end == ',')
+		hi = strtoul(end + 1, &end, 10);
+	if (*end != '}' || end > pat + r->len)
+		return ebba_errf(err, "invalid {n,m} repetition");
+	if (end + 1 < pat + r->len && end[1] == '?')
+		return ebba_errf(err, "lazy quantifiers ({}?) are not supported");
+	if (hi < lo)
+		hi = lo;
+	if (hi == 0)
+		hi = 1;
+	r->repeat_product *= hi;
+	if (lo > REGEX_MAX_REPEAT || r->repeat_product > REGEX_MAX_REPEAT)
+		return ebba_errf(err, "repetition counts too large");
+	buf_append(r->out, pat + r->i, (size_t)(end - (pat + r->i)) + 1);
+	r->i = (size_t)(end - pat);
+	r->after_quant = true;
+	return 0;
+}
+
+/* An escape \\x outside [...]: RE2's classes become POSIX ones. */
+static int rx_escape(struct rx *r, struct ebba_err *err)
+{
+	if (r->i + 1 >= r->len)
+		return ebba_errf(err, "trailing backslash");
+	char e = r->pat[++r->i];
+	const char *rep = NULL;
+	switch (e) {
+	case 'd': rep = "[0-9]"; break;
+	case 'D': rep = "[^0-9]"; break;
+	case 'w': rep = "[[:alnum:]_]"; break;
+	case 'W': rep = "[^[:alnum:]_]"; break;
+	case 's': rep = "[[:space:]]"; break;
+	case 'S': rep = "[^[:space:]]"; break;
+	case 'n': rep = "\n"; break;
+	case 't': rep = "\t"; break;
+	default: break;
+	}
+	if (rep) {
+		buf_puts(r->out, rep);
+		return 0;
+	}
+	if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+		return ebba_errf(err, "\\%c is not supported", e);
+	buf_putc(r->out, '\\');
+	buf_putc(r->out, e);
+	return 0;
+}
+
+/* One element outside [...] at r->i. */
+static int rx_element(struct rx *r, struct ebba_err *err)
+{
+	const char *pat = r->pat;
+	size_t len = r->len;
+	char c = pat[r->i];
+	switch (c) {
+	case '[':
+		r->in_bracket = true;
+		buf_putc(r->out, c);
+		if (r->i + 1 < len && pat[r->i + 1] == '^')
+			buf_putc(r->out, pat[++r->i]);
+		if (r->i + 1 < len && pat[r->i + 1] == ']')
+			buf_putc(r->out, pat[++r->i]);
+		return 0;
+	case '(':
+		if (r->i + 1 < len && pat[r->i + 1] == '?')
+			return ebba_errf(err, "(?...) groups are not supported");
+		if (++r->nesting > REGEX_MAX_NESTING)
+			return ebba_errf(err, "regular expression nested too deeply");
+		break;
+	case ')':
+		if (r->nesting > 0)
+			r->nesting--;
+		break;
+	case '*': case '+': case '?':
+		if (r->i + 1 < len && pat[r->i + 1] == '?')
+			return ebba_errf(err, "lazy quantifiers (%c?) are not supported", c);
+		/* RE2 rejects a++ too; glibc would take exponential time. */
+		if (r->after_quant)
+			return ebba_errf(err, "misplaced quantifier %c", c);
+		r->after_quant = true;
+		break;
+	case '{':
+		return rx_repeat(r, err);
+	case '\\':
+		return rx_escape(r, err);
+	default:
+		break;
+	}
+	buf_putc(r->out, c);
+	return 0;
+}
+
 /* Translates RE2 syntax to POSIX ERE in out; -1 with a message if unsupported. */
 static int regex_translate(const char *pat, size_t len, struct ebba_buf *out, bool *icase,
 			   struct ebba_err *err)
 {
-	size_t i = 0;
-	unsigned nesting = 0;
-	unsigned long repeat_product = 1;
-	bool in_bracket = false;
-	*icase = false;
-	if (len >= 4 && memcmp(pat, "(?i)", 4) == 0) {
-		*icase = true;
-		i = 4;
-	}
-	bool after_quant = true;      /* a quantifier needs something before it */
-	for (; i < len; i++) {
-		char c = pat[i];
+	struct rx r = {.pat = pat, .len = len, .out = out, .repeat_product = 1,
+		       .after_quant = true};
+	*icase = len >= 4 && memcmp(pat, "(?i)", 4) == 0;
+	for (r.i = *icase ? 4 : 0; r.i < len; r.i++) {
+		char c = pat[r.i];
 		if (c == '\0')
 			return ebba_errf(err, "regular expression contains a NUL byte");
-		if (!in_bracket && c != '*' && c != '+' && c != '?' && c != '{')
-			after_quant = c == '(' || c == '|' || c == '^';
-		if (in_bracket) {
-			if (c == '[' && i + 1 < len && (pat[i + 1] == ':' || pat[i + 1] == '.' ||
-						      pat[i + 1] == '=')) {
-				/* [:alpha:] and friends, copied whole */
-				const char *close = NULL;
-				for (size_t k = i + 2; k + 1 < len && !close; k++)
-					if (pat[k] == pat[i + 1] && pat[k + 1] == ']')
-						close = pat + k + 2;
-				if (!close)
-					return ebba_errf(err, "unterminated [: :] class");
-				buf_append(out, pat + i, (size_t)(close - (pat + i)));
-				i = (size_t)(close - pat) - 1;
-				continue;
-			}
-			if (c == ']')
-				in_bracket = false;
-			if (c == '\\' && i + 1 < len) {
-				char e = pat[++i];
-				if (e == 'd')
-					buf_puts(out, "0-9");
-				else if (e == 'w')
-					buf_puts(out, "[:alnum:]_");
-				else if (e == 's')
-					buf_puts(out, "[:space:]");
-				else if (e == '\\' || e == ']' || e == '-' || e == '^' || e == '[')
-					buf_putc(out, e == '\\' ? '\\' : e);
-				else
-					return ebba_errf(err, "\\%c inside [...] is not supported", e);
-				continue;
-			}
-			buf_putc(out, c);
-			continue;
-		}
-		switch (c) {
-		case '[':
-			in_bracket = true;
-			buf_putc(out, c);
-			if (i + 1 < len && pat[i + 1] == '^')
-				buf_putc(out, pat[++i]);
-			if (i + 1 < len && pat[i + 1] == ']')
-				buf_putc(out, pat[++i]);
-			continue;
-		case '(':
-			if (i + 1 < len && pat[i + 1] == '?')
-				return ebba_errf(err, "(?...) groups are not supported");
-			if (++nesting > REGEX_MAX_NESTING)
-				return ebba_errf(err, "regular expression nested too deeply");
-			break;
-		case ')':
-			if (nesting > 0)
-				nesting--;
-			break;
-		case '*': case '+': case '?':
-			if (i + 1 < len && pat[i + 1] == '?')
-				return ebba_errf(err, "lazy quantifiers (%c?) are not supported", c);
-			/* RE2 rejects a++ too; glibc would take exponential time. */
-			if (after_quant)
-				return ebba_errf(err, "misplaced quantifier %c", c);
-			after_quant = true;
-			buf_putc(out, c);
-			continue;
-		case '{': {
-			if (after_quant)
-				return ebba_errf(err, "misplaced quantifier {");
-			char *end;
-			unsigned long lo = strtoul(pat + i + 1, &end, 10);
-			unsigned long hi = lo;
-			if (*end == ',')
-				hi = strtoul(end + 1, &end, 10);
-			if (*end != '}' || end > pat + len)
-				return ebba_errf(err, "invalid {n,m} repetition");
-			if (end + 1 < pat + len && end[1] == '?')
-				return ebba_errf(err, "lazy quantifiers ({}?) are not supported");
-			if (hi < lo)
-				hi = lo;
-			if (hi == 0)
-				hi = 1;
-			repeat_product *= hi;
-			if (lo > REGEX_MAX_REPEAT || repeat_product > REGEX_MAX_REPEAT)
-				return ebba_errf(err, "repetition counts too large");
-			buf_append(out, pat + i, (size_t)(end - (pat + i)) + 1);
-			i = (size_t)(end - pat);
-			after_quant = true;
-			continue;
-		}
-		case '\\': {
-			if (i + 1 >= len)
-				return ebba_errf(err, "trailing backslash");
-			char e = pat[++i];
-			const char *rep = NULL;
-			switch (e) {
-			case 'd': rep = "[0-9]"; break;
-			case 'D': rep = "[^0-9]"; break;
-			case 'w': rep = "[[:alnum:]_]"; break;
-			case 'W': rep = "[^[:alnum:]_]"; break;
-			case 's': rep = "[[:space:]]"; break;
-			case 'S': rep = "[^[:space:]]"; break;
-			case 'n': rep = "\n"; break;
-			case 't': rep = "\t"; break;
-			default: break;
-			}
-			if (rep) {
-				buf_puts(out, rep);
-				continue;
-			}
-			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
-				return ebba_errf(err, "\\%c is not supported", e);
-			buf_putc(out, '\\');
-			buf_putc(out, e);
-			continue;
-		}
-		default:
-			break;
-		}
-		buf_putc(out, c);
+		if (!r.in_bracket && c != '*' && c != '+' && c != '?' && c != '{')
+			r.after_quant = c == '(' || c == '|' || c == '^';
+		if ((r.in_bracket ? rx_bracket(&r, err) : rx_element(&r, err)) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -323,7 +353,7 @@ static struct cel_value fn_matches(const struct cel_node *node, struct cel_value
 	regex_t re;
 	struct ebba_err err;
 	if (cel_regex_compile(pat.str, pat.len, &re, &err) < 0)
-		return cel_errorf(arena, "%s", err.msg);
+		return cel_errorf(arena, CEL_ERR_INVALID, "%s", err.msg);
 	bool ok = cel_regex_match(&re, s.str, s.len);
 	regfree(&re);
 	return cel_bool(ok);
@@ -350,7 +380,7 @@ static struct cel_value conversion_error(const char *to, struct cel_value v,
 		b.len = 60;
 		buf_puts(&b, "...");
 	}
-	struct cel_value e = cel_errorf(arena, "cannot convert %s to %s", b.data, to);
+	struct cel_value e = cel_errorf(arena, CEL_ERR_CONVERSION, "cannot convert %s to %s", b.data, to);
 	buf_free(&b);
 	return e;
 }
@@ -363,12 +393,12 @@ static struct cel_value fn_int(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_UINT:
 		if (v.u > INT64_MAX)
-			return cel_error_static("int range error");
+			return cel_error_static(CEL_ERR_RANGE, "int range error");
 		return cel_int((int64_t)v.u);
 	case CEL_DOUBLE:
 		/* The reference implementations reject both ends exclusive. */
 		if (!(v.d > -9223372036854775808.0 && v.d < 9223372036854775808.0))
-			return cel_error_static("int range error");
+			return cel_error_static(CEL_ERR_RANGE, "int range error");
 		return cel_int((int64_t)v.d);
 	case CEL_STRING:
 		if (!to_cstr(v, tmp, sizeof(tmp)) || tmp[0] == ' ')
@@ -391,11 +421,11 @@ static struct cel_value fn_uint(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_INT:
 		if (v.i < 0)
-			return cel_error_static("uint range error");
+			return cel_error_static(CEL_ERR_RANGE, "uint range error");
 		return cel_uint((uint64_t)v.i);
 	case CEL_DOUBLE:
 		if (!(v.d > -1.0 && v.d < 18446744073709551616.0))
-			return cel_error_static("uint range error");
+			return cel_error_static(CEL_ERR_RANGE, "uint range error");
 		return cel_uint((uint64_t)v.d);
 	case CEL_STRING:
 		if (!to_cstr(v, tmp, sizeof(tmp)) || tmp[0] == '-' || tmp[0] == ' ')
@@ -442,7 +472,7 @@ static struct cel_value fn_string(struct cel_value v, struct cel_arena *arena)
 		return v;
 	case CEL_BYTES:
 		if (!cel_utf8_valid(v.str, v.len))
-			return cel_error_static("invalid UTF-8 in bytes converted to string");
+			return cel_error_static(CEL_ERR_CONVERSION, "invalid UTF-8 in bytes converted to string");
 		v.kind = CEL_STRING;
 		return v;
 	case CEL_BOOL:
@@ -511,11 +541,11 @@ static struct cel_value fn_sum(struct cel_value list, uint64_t *steps)
 		if (x.kind == CEL_ERROR)
 			return x;
 		if (x.kind != acc.kind)
-			return cel_error_static("sum() of mixed number types (use double() or int())");
+			return cel_error_static(CEL_ERR_TYPE, "sum() of mixed number types (use double() or int())");
 		if (acc.kind == CEL_INT && __builtin_add_overflow(acc.i, x.i, &acc.i))
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		if (acc.kind == CEL_UINT && __builtin_add_overflow(acc.u, x.u, &acc.u))
-			return cel_error_static("unsigned integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
 		if (acc.kind == CEL_DOUBLE)
 			acc.d += x.d;
 	}
@@ -533,7 +563,7 @@ static struct cel_value fn_extreme(bool want_min, struct cel_value *args, unsign
 	}
 	*steps += n;
 	if (n == 0)
-		return cel_error_static(want_min ? "min() of an empty list" : "max() of an empty list");
+		return cel_error_static(CEL_ERR_RANGE, want_min ? "min() of an empty list" : "max() of an empty list");
 	struct cel_value best = items[0];
 	if (best.kind == CEL_ERROR)
 		return best;
@@ -558,7 +588,7 @@ static struct cel_value fn_abs(struct cel_value v)
 	switch (v.kind) {
 	case CEL_INT:
 		if (v.i == INT64_MIN)
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(v.i < 0 ? -v.i : v.i);
 	case CEL_UINT:
 		return v;
@@ -597,5 +627,5 @@ struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 	case FN_ABS: return fn_abs(args[0]);
 	case FN_UNKNOWN: break;
 	}
-	return cel_errorf(arena, "unbound function '%s'", node->name);
+	return cel_errorf(arena, CEL_ERR_UNKNOWN_FUNCTION, "unbound function '%s'", node->name);
 }

@@ -30,7 +30,7 @@ static bool exhausted(const struct eval *e)
 
 static struct cel_value no_overload(void)
 {
-	return cel_error_static("no such overload");
+	return cel_error_static(CEL_ERR_TYPE, "no such overload");
 }
 
 /* ---- Variables --------------------------------------------------------- */
@@ -50,11 +50,12 @@ static struct cel_value eval_ident(struct eval *e, const struct cel_node *n)
 	struct cel_value v;
 	if (lookup(e, n->name, &v))
 		return v;
-	return cel_errorf(e->arena, "undeclared reference to '%s'", n->name);
+	return cel_errorf(e->arena, CEL_ERR_UNKNOWN_IDENT, "undeclared reference to '%s'", n->name);
 }
 
 /* An error "<what>: <key in CEL syntax>", the key shortened if long. */
-static struct cel_value key_error(struct eval *e, const char *what, struct cel_value key)
+static struct cel_value key_error(struct eval *e, enum cel_error_kind ek, const char *what,
+				  struct cel_value key)
 {
 	struct ebba_buf b = {0};
 	cel_value_format(key, &b);
@@ -62,14 +63,14 @@ static struct cel_value key_error(struct eval *e, const char *what, struct cel_v
 		b.len = 80;
 		buf_puts(&b, "...");
 	}
-	struct cel_value err = cel_errorf(e->arena, "%s: %s", what, b.data);
+	struct cel_value err = cel_errorf(e->arena, ek, "%s: %s", what, b.data);
 	buf_free(&b);
 	return err;
 }
 
 static struct cel_value no_such_key(struct eval *e, struct cel_value key)
 {
-	return key_error(e, "no such key", key);
+	return key_error(e, CEL_ERR_NO_SUCH_KEY, "no such key", key);
 }
 
 static struct cel_value eval_select(struct eval *e, const struct cel_node *n)
@@ -82,7 +83,7 @@ static struct cel_value eval_select(struct eval *e, const struct cel_node *n)
 	if (v.kind == CEL_ERROR)
 		return v;
 	if (v.kind != CEL_MAP)
-		return cel_errorf(e->arena, "type '%s' does not support field selection",
+		return cel_errorf(e->arena, CEL_ERR_TYPE, "type '%s' does not support field selection",
 				  cel_kind_name(v.kind));
 	struct cel_value out;
 	if (cel_map_get(v, n->lit, &out))
@@ -96,7 +97,7 @@ static struct cel_value eval_has(struct eval *e, const struct cel_node *n)
 	if (v.kind == CEL_ERROR)
 		return v;
 	if (v.kind != CEL_MAP)
-		return cel_errorf(e->arena, "has() cannot test a field of a %s",
+		return cel_errorf(e->arena, CEL_ERR_TYPE, "has() cannot test a field of a %s",
 				  cel_kind_name(v.kind));
 	struct cel_value out;
 	return cel_bool(cel_map_get(v, n->lit, &out));
@@ -128,10 +129,10 @@ static struct cel_value eval_index(struct eval *e, const struct cel_node *n)
 	} else if (k.kind == CEL_DOUBLE && k.d == trunc(k.d) && fabs(k.d) < 9.2e18) {
 		i = (int64_t)k.d;
 	} else {
-		return cel_errorf(e->arena, "invalid list index of type %s", cel_kind_name(k.kind));
+		return cel_errorf(e->arena, CEL_ERR_TYPE, "invalid list index of type %s", cel_kind_name(k.kind));
 	}
 	if (i < 0 || (uint64_t)i >= c.list->len)
-		return cel_errorf(e->arena, "index out of range: %lld (list size %zu)", (long long)i,
+		return cel_errorf(e->arena, CEL_ERR_RANGE, "index out of range: %lld (list size %zu)", (long long)i,
 				  c.list->len);
 	return c.list->items[i];
 }
@@ -160,10 +161,10 @@ static struct cel_value eval_map(struct eval *e, const struct cel_node *n)
 			return v;
 		if (k.kind != CEL_BOOL && k.kind != CEL_INT && k.kind != CEL_UINT &&
 		    k.kind != CEL_STRING)
-			return cel_errorf(e->arena, "unsupported key type %s", cel_kind_name(k.kind));
+			return cel_errorf(e->arena, CEL_ERR_TYPE, "unsupported key type %s", cel_kind_name(k.kind));
 		struct cel_value old;
 		if (cel_map_get(map, k, &old))
-			return key_error(e, "repeated key in map literal", k);
+			return key_error(e, CEL_ERR_INVALID, "repeated key in map literal", k);
 		(void)cel_map_set(e->arena, map, k, v, NULL);
 	}
 	return map;
@@ -237,10 +238,10 @@ static struct cel_value concat(struct eval *e, struct cel_value a, struct cel_va
 	}
 	size_t n = (size_t)a.len + b.len;
 	if (n > CEL_MAX_STRING)
-		return cel_error_static("string too long");
+		return cel_error_static(CEL_ERR_LIMIT, "string too long");
 	e->steps += n / 64;
 	if (exhausted(e))
-		return cel_error_static(exhausted_msg);
+		return cel_error_static(CEL_ERR_BUDGET, exhausted_msg);
 	char *p = cel_arena_alloc(e->arena, n + 1);
 	if (a.len)
 		memcpy(p, a.str, a.len);
@@ -256,27 +257,27 @@ static struct cel_value arith_int(enum cel_op op, int64_t a, int64_t b)
 	switch (op) {
 	case OP_ADD:
 		if (__builtin_add_overflow(a, b, &r))
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(r);
 	case OP_SUB:
 		if (__builtin_sub_overflow(a, b, &r))
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(r);
 	case OP_MUL:
 		if (__builtin_mul_overflow(a, b, &r))
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(r);
 	case OP_DIV:
 		if (b == 0)
-			return cel_error_static("division by zero");
+			return cel_error_static(CEL_ERR_DIV_ZERO, "division by zero");
 		if (a == INT64_MIN && b == -1)
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(a / b);
 	default:
 		if (b == 0)
-			return cel_error_static("modulus by zero");
+			return cel_error_static(CEL_ERR_DIV_ZERO, "modulus by zero");
 		if (a == INT64_MIN && b == -1)
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(a % b);
 	}
 }
@@ -287,23 +288,23 @@ static struct cel_value arith_uint(enum cel_op op, uint64_t a, uint64_t b)
 	switch (op) {
 	case OP_ADD:
 		if (__builtin_add_overflow(a, b, &r))
-			return cel_error_static("unsigned integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
 		return cel_uint(r);
 	case OP_SUB:
 		if (__builtin_sub_overflow(a, b, &r))
-			return cel_error_static("unsigned integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
 		return cel_uint(r);
 	case OP_MUL:
 		if (__builtin_mul_overflow(a, b, &r))
-			return cel_error_static("unsigned integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
 		return cel_uint(r);
 	case OP_DIV:
 		if (b == 0)
-			return cel_error_static("division by zero");
+			return cel_error_static(CEL_ERR_DIV_ZERO, "division by zero");
 		return cel_uint(a / b);
 	default:
 		if (b == 0)
-			return cel_error_static("modulus by zero");
+			return cel_error_static(CEL_ERR_DIV_ZERO, "modulus by zero");
 		return cel_uint(a % b);
 	}
 }
@@ -355,7 +356,7 @@ static struct cel_value eval_neg(struct eval *e, const struct cel_node *n)
 		return a;
 	case CEL_INT:
 		if (a.i == INT64_MIN)
-			return cel_error_static("integer overflow");
+			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
 		return cel_int(-a.i);
 	case CEL_DOUBLE:
 		return cel_double(-a.d);
@@ -411,7 +412,7 @@ static struct cel_value eval_call(struct eval *e, const struct cel_node *n)
 	}
 	struct cel_value r = cel_call_builtin(n->fn, n, args, n->nargs, e->arena, &e->steps);
 	if (exhausted(e))
-		return cel_error_static(exhausted_msg);
+		return cel_error_static(CEL_ERR_BUDGET, exhausted_msg);
 	return r;
 }
 
@@ -448,7 +449,7 @@ static struct cel_value macro_quantifier(struct eval *e, const struct cel_node *
 			first_err = r.kind == CEL_ERROR ? r : no_overload();
 	}
 	if (exhausted(e))
-		return cel_error_static(exhausted_msg);
+		return cel_error_static(CEL_ERR_BUDGET, exhausted_msg);
 	return first_err.kind == CEL_NULL ? cel_bool(!decisive) : first_err;
 }
 
@@ -502,7 +503,7 @@ static struct cel_value eval_comprehension(struct eval *e, const struct cel_node
 	const struct cel_value *items;
 	size_t count;
 	if (!macro_range(range, &items, &count))
-		return cel_errorf(e->arena, "cannot iterate over a %s", cel_kind_name(range.kind));
+		return cel_errorf(e->arena, CEL_ERR_TYPE, "cannot iterate over a %s", cel_kind_name(range.kind));
 	/* Each nesting level has its own slot, so no save/restore is needed. */
 	struct cel_value r;
 	switch (n->macro) {
@@ -527,7 +528,7 @@ static struct cel_value eval_comprehension(struct eval *e, const struct cel_node
 static struct cel_value eval(struct eval *e, const struct cel_node *n)
 {
 	if (++e->steps > e->max_steps)
-		return cel_error_static(exhausted_msg);
+		return cel_error_static(CEL_ERR_BUDGET, exhausted_msg);
 	switch (n->op) {
 	case OP_LIT: return n->lit;
 	case OP_IDENT: return eval_ident(e, n);
@@ -562,7 +563,7 @@ static struct cel_value eval(struct eval *e, const struct cel_node *n)
 	case OP_CALL: return eval_call(e, n);
 	case OP_COMPREHENSION: return eval_comprehension(e, n);
 	}
-	return cel_error_static("internal error: unknown node");
+	return cel_error_static(CEL_ERR_OTHER, "internal error: unknown node");
 }
 
 struct cel_value cel_eval(const struct cel_program *prog, const struct cel_activation *act,
@@ -575,6 +576,6 @@ struct cel_value cel_eval(const struct cel_program *prog, const struct cel_activ
 	e.max_steps = act && act->max_steps ? act->max_steps : CEL_DEFAULT_MAX_STEPS;
 	struct cel_value v = eval(&e, prog->root);
 	if (exhausted(&e))
-		return cel_error_static(exhausted_msg);
+		return cel_error_static(CEL_ERR_BUDGET, exhausted_msg);
 	return v;
 }

@@ -24,12 +24,12 @@ struct cel_map {
 };
 
 /* An error value with a message that needs no allocation. */
-static inline struct cel_value cel_error_static(const char *msg)
+static inline struct cel_value cel_error_static(enum cel_error_kind ek, const char *msg)
 {
 	size_t n = 0;
 	while (msg[n])
 		n++;
-	return (struct cel_value){.kind = CEL_ERROR, .len = (uint32_t)n, .str = msg};
+	return (struct cel_value){.kind = CEL_ERROR, .error = ek, .len = (uint32_t)n, .str = msg};
 }
 
 /* Ordering of two values: <0, 0, >0; CEL_CMP_NONE for no ordering (types
@@ -142,6 +142,36 @@ struct cel_program {
 	struct cel_node **nodes;
 	size_t nnodes, capnodes;
 };
+
+/* ---- Compiler: the grammar (cel_parse.c) and the checker (cel_check.c) -- */
+
+/* Hard ceiling on max_depth: the evaluator keeps one local per level. */
+#define CEL_MAX_DEPTH_LIMIT 250
+#define CEL_MAX_LOCALS 256
+
+struct cel_parser {
+	struct cel_lexer lx;
+	struct cel_token tok;
+	struct cel_program *prog;
+	const struct cel_decls *decls;
+	unsigned max_depth;
+	unsigned recursion;
+	bool type_check;
+	bool negate_int;          /* the next int literal follows a unary minus */
+	bool failed;
+	size_t err_off;
+	enum cel_error_kind err_kind;
+	char errmsg[300];
+	/* macro variables in scope during resolution */
+	const char *scope[CEL_MAX_LOCALS];
+	unsigned nscope;
+};
+
+/* Records the first compile error (later ones are ignored). */
+void cel_fail(struct cel_parser *p, size_t off, enum cel_error_kind ek, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Resolves the names of the parsed tree root and checks its types. */
+void cel_check(struct cel_parser *p, struct cel_node *root);
 
 /* Builtins (cel_builtins.c). */
 enum cel_fn cel_builtin_lookup(const char *name, bool receiver, unsigned nargs);

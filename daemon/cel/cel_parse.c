@@ -1,9 +1,8 @@
 /*
- * CEL parser and compiler: a recursive-descent parser builds the AST,
- * expanding the macros (has, all, exists, exists_one, map, filter) as it
- * goes; a second pass resolves identifiers (macro variables to slots,
- * dotted names to declared variables), precompiles literal regular
- * expressions and checks the types it can know without declarations.
+ * The CEL grammar: a recursive-descent parser builds the AST, expanding the
+ * macros (has, all, exists, exists_one, map, filter) as it goes, and
+ * cel_compile_opts drives the whole compilation (parse, then cel_check in
+ * cel_check.c).
  *
  * Limits that keep hostile input harmless: the source length, the parser's
  * recursion and the depth of the resulting tree (which bounds the
@@ -16,50 +15,27 @@
 
 #include "cel_impl.h"
 
-/* Hard ceiling on max_depth: the evaluator keeps one local per level. */
-#define CEL_MAX_DEPTH_LIMIT 250
-#define CEL_MAX_LOCALS 256
-
-struct parser {
-	struct cel_lexer lx;
-	struct cel_token tok;
-	struct cel_program *prog;
-	const struct cel_decls *decls;
-	unsigned max_depth;
-	unsigned recursion;
-	bool type_check;
-	bool negate_int;          /* the next int literal follows a unary minus */
-	bool failed;
-	size_t err_off;
-	char errmsg[300];
-	/* macro variables in scope during resolution */
-	const char *scope[CEL_MAX_LOCALS];
-	unsigned nscope;
-};
-
-static void fail(struct parser *p, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail(struct parser *p, size_t off, const char *fmt, ...)
+void cel_fail(struct cel_parser *p, size_t off, enum cel_error_kind ek, const char *fmt, ...)
 {
 	if (p->failed)
 		return;        /* the first error is the one worth reporting */
 	p->failed = true;
 	p->err_off = off;
+	p->err_kind = ek;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
 	va_end(ap);
 }
 
-static void advance(struct parser *p)
+static void advance(struct cel_parser *p)
 {
 	cel_lex_next(&p->lx, &p->tok);
 	if (p->tok.kind == TOK_ERROR)
-		fail(p, p->lx.errpos, "%s", p->lx.errmsg);
+		cel_fail(p, p->lx.errpos, CEL_ERR_SYNTAX, "%s", p->lx.errmsg);
 }
 
-static bool accept(struct parser *p, enum cel_tok kind)
+static bool accept(struct cel_parser *p, enum cel_tok kind)
 {
 	if (p->failed || p->tok.kind != kind)
 		return false;
@@ -67,7 +43,7 @@ static bool accept(struct parser *p, enum cel_tok kind)
 	return true;
 }
 
-static const char *token_desc(const struct parser *p)
+static const char *token_desc(const struct cel_parser *p)
 {
 	static const char *const names[] = {
 		[TOK_EOF] = "end of expression", [TOK_RPAREN] = "')'", [TOK_RBRACKET] = "']'",
@@ -80,7 +56,7 @@ static const char *token_desc(const struct parser *p)
 	return NULL;
 }
 
-static void expect(struct parser *p, enum cel_tok kind, const char *what)
+static void expect(struct cel_parser *p, enum cel_tok kind, const char *what)
 {
 	if (p->failed)
 		return;
@@ -90,15 +66,15 @@ static void expect(struct parser *p, enum cel_tok kind, const char *what)
 	}
 	const char *got = token_desc(p);
 	if (got)
-		fail(p, p->tok.start, "expected %s, found %s", what, got);
+		cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "expected %s, found %s", what, got);
 	else
-		fail(p, p->tok.start, "expected %s, found '%.*s'", what,
+		cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "expected %s, found '%.*s'", what,
 		     (int)(p->tok.end - p->tok.start), p->lx.src + p->tok.start);
 }
 
 /* ---- Nodes ------------------------------------------------------------- */
 
-static struct cel_node *node_new(struct parser *p, enum cel_op op, size_t offset)
+static struct cel_node *node_new(struct cel_parser *p, enum cel_op op, size_t offset)
 {
 	struct cel_program *prog = p->prog;
 	struct cel_node *n = xcalloc(1, sizeof(*n));
@@ -115,7 +91,7 @@ static struct cel_node *node_new(struct parser *p, enum cel_op op, size_t offset
 }
 
 /* Adds a child, keeping the node's depth and enforcing the depth limit. */
-static void node_add(struct parser *p, struct cel_node *n, struct cel_node *child)
+static void node_add(struct cel_parser *p, struct cel_node *n, struct cel_node *child)
 {
 	if (!child)
 		return;
@@ -124,10 +100,10 @@ static void node_add(struct parser *p, struct cel_node *n, struct cel_node *chil
 	if (child->depth + 1 > n->depth)
 		n->depth = child->depth + 1;
 	if (n->depth > p->max_depth)
-		fail(p, n->offset, "expression nested too deeply (limit %u)", p->max_depth);
+		cel_fail(p, n->offset, CEL_ERR_LIMIT, "expression nested too deeply (limit %u)", p->max_depth);
 }
 
-static struct cel_node *node_unary(struct parser *p, enum cel_op op, size_t off,
+static struct cel_node *node_unary(struct cel_parser *p, enum cel_op op, size_t off,
 				   struct cel_node *a)
 {
 	struct cel_node *n = node_new(p, op, off);
@@ -135,7 +111,7 @@ static struct cel_node *node_unary(struct parser *p, enum cel_op op, size_t off,
 	return n;
 }
 
-static struct cel_node *node_binary(struct parser *p, enum cel_op op, size_t off,
+static struct cel_node *node_binary(struct cel_parser *p, enum cel_op op, size_t off,
 				    struct cel_node *a, struct cel_node *b)
 {
 	struct cel_node *n = node_new(p, op, off);
@@ -144,14 +120,14 @@ static struct cel_node *node_binary(struct parser *p, enum cel_op op, size_t off
 	return n;
 }
 
-static struct cel_node *node_lit(struct parser *p, size_t off, struct cel_value v)
+static struct cel_node *node_lit(struct cel_parser *p, size_t off, struct cel_value v)
 {
 	struct cel_node *n = node_new(p, OP_LIT, off);
 	n->lit = v;
 	return n;
 }
 
-static struct cel_value const_string(struct parser *p, enum cel_kind kind)
+static struct cel_value const_string(struct cel_parser *p, enum cel_kind kind)
 {
 	struct cel_value v = cel_stringn(p->prog->consts, p->lx.text.data ? p->lx.text.data : "",
 					 p->lx.text.len);
@@ -161,10 +137,10 @@ static struct cel_value const_string(struct parser *p, enum cel_kind kind)
 
 /* ---- Grammar ----------------------------------------------------------- */
 
-static struct cel_node *parse_expr(struct parser *p);
+static struct cel_node *parse_expr(struct cel_parser *p);
 
 /* Comma-separated expressions up to `close` (trailing comma allowed). */
-static void parse_args(struct parser *p, struct cel_node *into, enum cel_tok close,
+static void parse_args(struct cel_parser *p, struct cel_node *into, enum cel_tok close,
 		       const char *what)
 {
 	while (!p->failed && p->tok.kind != close) {
@@ -180,7 +156,7 @@ static bool is_macro_var(const struct cel_node *n)
 	return n && n->op == OP_IDENT && n->qualify == false;
 }
 
-static struct cel_node *make_macro(struct parser *p, struct cel_node *target, const char *name,
+static struct cel_node *make_macro(struct cel_parser *p, struct cel_node *target, const char *name,
 				   struct cel_node *call_args, size_t off)
 {
 	static const struct {
@@ -197,7 +173,7 @@ static struct cel_node *make_macro(struct parser *p, struct cel_node *target, co
 			continue;
 		struct cel_node *var = call_args->args[0];
 		if (!is_macro_var(var)) {
-			fail(p, var->offset, "the first argument of %s() must be a variable name", name);
+			cel_fail(p, var->offset, CEL_ERR_SYNTAX, "the first argument of %s() must be a variable name", name);
 			return NULL;
 		}
 		struct cel_node *n = node_new(p, OP_COMPREHENSION, off);
@@ -211,7 +187,7 @@ static struct cel_node *make_macro(struct parser *p, struct cel_node *target, co
 	return NULL;
 }
 
-static struct cel_node *make_call(struct parser *p, struct cel_node *target, const char *name,
+static struct cel_node *make_call(struct cel_parser *p, struct cel_node *target, const char *name,
 				  size_t off)
 {
 	struct cel_node *args = node_new(p, OP_CALL, off);
@@ -225,7 +201,7 @@ static struct cel_node *make_call(struct parser *p, struct cel_node *target, con
 			return m;
 	} else if (strcmp(name, "has") == 0) {
 		if (args->nargs != 1 || args->args[0]->op != OP_SELECT) {
-			fail(p, off, "has() takes one field selection, like has(a.b)");
+			cel_fail(p, off, CEL_ERR_SYNTAX, "has() takes one field selection, like has(a.b)");
 			return NULL;
 		}
 		struct cel_node *sel = args->args[0];
@@ -244,14 +220,14 @@ static struct cel_node *make_call(struct parser *p, struct cel_node *target, con
 	return n;
 }
 
-static struct cel_node *parse_list(struct parser *p, size_t off)
+static struct cel_node *parse_list(struct cel_parser *p, size_t off)
 {
 	struct cel_node *n = node_new(p, OP_LIST, off);
 	parse_args(p, n, TOK_RBRACKET, "']'");
 	return n;
 }
 
-static struct cel_node *parse_map(struct parser *p, size_t off)
+static struct cel_node *parse_map(struct cel_parser *p, size_t off)
 {
 	struct cel_node *n = node_new(p, OP_MAP, off);
 	while (!p->failed && p->tok.kind != TOK_RBRACE) {
@@ -265,7 +241,7 @@ static struct cel_node *parse_map(struct parser *p, size_t off)
 	return n;
 }
 
-static struct cel_node *parse_primary(struct parser *p)
+static struct cel_node *parse_primary(struct cel_parser *p)
 {
 	struct cel_token t = p->tok;
 	bool negate = p->negate_int;
@@ -277,13 +253,13 @@ static struct cel_node *parse_primary(struct parser *p)
 		advance(p);
 		if (negate) {
 			if (t.u > (uint64_t)INT64_MAX + 1) {
-				fail(p, t.start, "integer literal out of range");
+				cel_fail(p, t.start, CEL_ERR_SYNTAX, "integer literal out of range");
 				return NULL;
 			}
 			return node_lit(p, t.start - 1, cel_int((int64_t)(0 - t.u)));
 		}
 		if (t.u > (uint64_t)INT64_MAX) {
-			fail(p, t.start, "integer literal out of range");
+			cel_fail(p, t.start, CEL_ERR_SYNTAX, "integer literal out of range");
 			return NULL;
 		}
 		return node_lit(p, t.start, cel_int((int64_t)t.u));
@@ -322,17 +298,17 @@ static struct cel_node *parse_primary(struct parser *p)
 		/* A leading dot names the root scope; there are no containers. */
 		advance(p);
 		if (p->tok.kind != TOK_IDENT || p->tok.quoted) {
-			fail(p, p->tok.start, "expected an identifier after '.'");
+			cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "expected an identifier after '.'");
 			return NULL;
 		}
 		return parse_primary(p);
 	case TOK_IDENT: {
 		if (t.quoted) {
-			fail(p, t.start, "a `quoted` name is only allowed after '.'");
+			cel_fail(p, t.start, CEL_ERR_SYNTAX, "a `quoted` name is only allowed after '.'");
 			return NULL;
 		}
 		if (t.reserved) {
-			fail(p, t.start, "'%s' is a reserved word", p->lx.text.data);
+			cel_fail(p, t.start, CEL_ERR_SYNTAX, "'%s' is a reserved word", p->lx.text.data);
 			return NULL;
 		}
 		char *name = xstrdup(p->lx.text.data);
@@ -341,7 +317,7 @@ static struct cel_node *parse_primary(struct parser *p)
 		if (p->tok.kind == TOK_LPAREN) {
 			n = make_call(p, NULL, name, t.start);
 		} else if (p->tok.kind == TOK_LBRACE) {
-			fail(p, p->tok.start, "message construction (%s{...}) is not supported", name);
+			cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "message construction (%s{...}) is not supported", name);
 			n = NULL;
 		} else {
 			n = node_new(p, OP_IDENT, t.start);
@@ -354,20 +330,20 @@ static struct cel_node *parse_primary(struct parser *p)
 		break;
 	}
 	if (t.kind == TOK_EOF)
-		fail(p, t.start, "unexpected end of expression");
+		cel_fail(p, t.start, CEL_ERR_SYNTAX, "unexpected end of expression");
 	else
-		fail(p, t.start, "unexpected '%.*s'", (int)(t.end - t.start), p->lx.src + t.start);
+		cel_fail(p, t.start, CEL_ERR_SYNTAX, "unexpected '%.*s'", (int)(t.end - t.start), p->lx.src + t.start);
 	return NULL;
 }
 
-static struct cel_node *parse_member(struct parser *p)
+static struct cel_node *parse_member(struct cel_parser *p)
 {
 	struct cel_node *n = parse_primary(p);
 	while (!p->failed) {
 		size_t off = p->tok.start;
 		if (accept(p, TOK_DOT)) {
 			if (p->tok.kind != TOK_IDENT) {
-				fail(p, p->tok.start, "expected a field name after '.'");
+				cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "expected a field name after '.'");
 				return NULL;
 			}
 			bool quoted = p->tok.quoted;
@@ -377,7 +353,7 @@ static struct cel_node *parse_member(struct parser *p)
 			if (p->tok.kind == TOK_LPAREN && !quoted) {
 				n = make_call(p, n, field.str, field_off);
 			} else if (p->tok.kind == TOK_LBRACE) {
-				fail(p, p->tok.start, "message construction is not supported");
+				cel_fail(p, p->tok.start, CEL_ERR_SYNTAX, "message construction is not supported");
 			} else {
 				struct cel_node *sel = node_unary(p, OP_SELECT, field_off, n);
 				sel->lit = field;
@@ -394,7 +370,7 @@ static struct cel_node *parse_member(struct parser *p)
 	return n;
 }
 
-static struct cel_node *parse_unary(struct parser *p)
+static struct cel_node *parse_unary(struct cel_parser *p)
 {
 	size_t off = p->tok.start;
 	if (p->tok.kind == TOK_NOT || p->tok.kind == TOK_MINUS) {
@@ -417,7 +393,7 @@ static struct cel_node *parse_unary(struct parser *p)
 	return parse_member(p);
 }
 
-static struct cel_node *parse_mul(struct parser *p)
+static struct cel_node *parse_mul(struct cel_parser *p)
 {
 	struct cel_node *n = parse_unary(p);
 	for (;;) {
@@ -436,7 +412,7 @@ static struct cel_node *parse_mul(struct parser *p)
 	}
 }
 
-static struct cel_node *parse_add(struct parser *p)
+static struct cel_node *parse_add(struct cel_parser *p)
 {
 	struct cel_node *n = parse_mul(p);
 	while (!p->failed && (p->tok.kind == TOK_PLUS || p->tok.kind == TOK_MINUS)) {
@@ -448,7 +424,7 @@ static struct cel_node *parse_add(struct parser *p)
 	return n;
 }
 
-static struct cel_node *parse_rel(struct parser *p)
+static struct cel_node *parse_rel(struct cel_parser *p)
 {
 	struct cel_node *n = parse_add(p);
 	for (;;) {
@@ -471,7 +447,7 @@ static struct cel_node *parse_rel(struct parser *p)
 	}
 }
 
-static struct cel_node *parse_and(struct parser *p)
+static struct cel_node *parse_and(struct cel_parser *p)
 {
 	struct cel_node *n = parse_rel(p);
 	while (!p->failed && p->tok.kind == TOK_AND) {
@@ -482,7 +458,7 @@ static struct cel_node *parse_and(struct parser *p)
 	return n;
 }
 
-static struct cel_node *parse_or(struct parser *p)
+static struct cel_node *parse_or(struct cel_parser *p)
 {
 	struct cel_node *n = parse_and(p);
 	while (!p->failed && p->tok.kind == TOK_OR) {
@@ -493,12 +469,12 @@ static struct cel_node *parse_or(struct parser *p)
 	return n;
 }
 
-static struct cel_node *parse_expr(struct parser *p)
+static struct cel_node *parse_expr(struct cel_parser *p)
 {
 	if (p->failed)
 		return NULL;
 	if (++p->recursion > p->max_depth) {
-		fail(p, p->tok.start, "expression nested too deeply (limit %u)", p->max_depth);
+		cel_fail(p, p->tok.start, CEL_ERR_LIMIT, "expression nested too deeply (limit %u)", p->max_depth);
 		return NULL;
 	}
 	struct cel_node *n = parse_or(p);
@@ -516,329 +492,6 @@ static struct cel_node *parse_expr(struct parser *p)
 	}
 	p->recursion--;
 	return p->failed ? NULL : n;
-}
-
-/* ---- Resolution and checking ------------------------------------------- */
-
-static bool is_declared(const struct parser *p, const char *name)
-{
-	const struct cel_decls *d = p->decls;
-	for (size_t i = 0; i < d->count; i++)
-		if (strcmp(d->names[i], name) == 0)
-			return true;
-	return d->is_declared && d->is_declared(d->ctx, name);
-}
-
-static int local_slot(const struct parser *p, const char *name)
-{
-	for (unsigned i = p->nscope; i-- > 0;)
-		if (strcmp(p->scope[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static bool type_name_kind(const char *name, enum cel_kind *k)
-{
-	static const struct {
-		const char *name;
-		enum cel_kind kind;
-	} types[] = {
-		{"bool", CEL_BOOL},     {"int", CEL_INT},     {"uint", CEL_UINT},
-		{"double", CEL_DOUBLE}, {"string", CEL_STRING}, {"bytes", CEL_BYTES},
-		{"list", CEL_LIST},     {"map", CEL_MAP},     {"null_type", CEL_NULL},
-		{"type", CEL_TYPE},
-	};
-	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
-		if (strcmp(types[i].name, name) == 0) {
-			*k = types[i].kind;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void add_ident_ref(struct parser *p, const char *name, size_t off)
-{
-	struct cel_program *prog = p->prog;
-	for (size_t i = 0; i < prog->nidents; i++)
-		if (strcmp(prog->idents[i].name, name) == 0)
-			return;
-	prog->idents = xrealloc(prog->idents, (prog->nidents + 1) * sizeof(*prog->idents));
-	prog->idents[prog->nidents].name = xstrdup(name);
-	prog->idents[prog->nidents].pos = cel_lex_position(prog->src, prog->src_len, off);
-	prog->nidents++;
-}
-
-static void resolve(struct parser *p, struct cel_node *n);
-
-static void resolve_ident(struct parser *p, struct cel_node *n)
-{
-	int slot = local_slot(p, n->name);
-	if (slot >= 0) {
-		n->op = OP_LOCAL;
-		n->slot = (unsigned)slot;
-		return;
-	}
-	enum cel_kind k;
-	bool declared = p->decls && is_declared(p, n->name);
-	if (!declared && type_name_kind(n->name, &k)) {
-		n->op = OP_LIT;
-		n->lit = cel_type(k);
-		n->static_kind = CEL_TYPE;
-		return;
-	}
-	if (p->decls && !declared) {
-		fail(p, n->offset, "unknown identifier '%s'", n->name);
-		return;
-	}
-	add_ident_ref(p, n->name, n->offset);
-}
-
-/*
- * a.b.c where `a` is not a macro variable may name a variable "a.b.c" or
- * "a.b" (CEL resolves the longest name).  With declarations this is settled
- * now; without, the evaluator tries the dotted names at run time.
- */
-static bool resolve_qualified(struct parser *p, struct cel_node *top)
-{
-	struct cel_node *chain[CEL_MAX_DEPTH_LIMIT + 2];
-	size_t n = 0;
-	struct cel_node *cur = top;
-	while (cur->op == OP_SELECT && n < ARRAY_LEN(chain) - 1) {
-		chain[n++] = cur;
-		cur = cur->args[0];
-	}
-	if (cur->op != OP_IDENT || local_slot(p, cur->name) >= 0)
-		return false;
-	/* Dotted name of every select in the chain, innermost first. */
-	struct ebba_buf dotted = {0};
-	buf_puts(&dotted, cur->name);
-	for (size_t i = n; i-- > 0;) {
-		buf_putc(&dotted, '.');
-		buf_append(&dotted, chain[i]->lit.str, chain[i]->lit.len);
-		free(chain[i]->name);
-		chain[i]->name = xstrndup(dotted.data, dotted.len);
-	}
-	buf_free(&dotted);
-	if (!p->decls) {
-		for (size_t i = 0; i < n; i++)
-			chain[i]->qualify = true;
-		resolve_ident(p, cur);
-		return true;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (is_declared(p, chain[i]->name)) {
-			/* This select becomes the variable; those above select from it. */
-			chain[i]->op = OP_IDENT;
-			chain[i]->nargs = 0;
-			chain[i]->offset = cur->offset;
-			add_ident_ref(p, chain[i]->name, cur->offset);
-			return true;
-		}
-	}
-	resolve_ident(p, cur);
-	return true;
-}
-
-static bool known(uint8_t k)
-{
-	return k != CEL_KIND_DYN;
-}
-
-static bool numeric(uint8_t k)
-{
-	return k == CEL_INT || k == CEL_UINT || k == CEL_DOUBLE;
-}
-
-static const char *op_text(enum cel_op op)
-{
-	switch (op) {
-	case OP_ADD: return "+";
-	case OP_SUB: return "-";
-	case OP_MUL: return "*";
-	case OP_DIV: return "/";
-	case OP_MOD: return "%";
-	case OP_EQ: return "==";
-	case OP_NE: return "!=";
-	case OP_LT: return "<";
-	case OP_LE: return "<=";
-	case OP_GT: return ">";
-	case OP_GE: return ">=";
-	case OP_IN: return "in";
-	case OP_AND: return "&&";
-	case OP_OR: return "||";
-	case OP_NOT: return "!";
-	case OP_NEG: return "-";
-	default: return "?";
-	}
-}
-
-static void type_mismatch(struct parser *p, const struct cel_node *n, uint8_t a, uint8_t b)
-{
-	fail(p, n->offset, "no operator '%s' for %s and %s", op_text(n->op), cel_kind_name(a),
-	     cel_kind_name(b));
-}
-
-static void expect_bool(struct parser *p, const struct cel_node *n, const struct cel_node *arg)
-{
-	if (known(arg->static_kind) && arg->static_kind != CEL_BOOL)
-		fail(p, arg->offset, "expected a bool, found %s", cel_kind_name(arg->static_kind));
-	(void)n;
-}
-
-/* Works out n->static_kind from its operands; fails on sure type errors. */
-static void check_types(struct parser *p, struct cel_node *n)
-{
-	uint8_t a = n->nargs > 0 ? n->args[0]->static_kind : CEL_KIND_DYN;
-	uint8_t b = n->nargs > 1 ? n->args[1]->static_kind : CEL_KIND_DYN;
-	bool both = known(a) && known(b);
-	switch (n->op) {
-	case OP_LIT:
-		n->static_kind = (uint8_t)n->lit.kind;
-		return;
-	case OP_LIST:
-		n->static_kind = CEL_LIST;
-		return;
-	case OP_MAP:
-		n->static_kind = CEL_MAP;
-		return;
-	case OP_HAS:
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_AND:
-	case OP_OR:
-		if (p->type_check) {
-			expect_bool(p, n, n->args[0]);
-			expect_bool(p, n, n->args[1]);
-		}
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_NOT:
-		if (p->type_check)
-			expect_bool(p, n, n->args[0]);
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_NEG:
-		if (p->type_check && known(a) && a != CEL_INT && a != CEL_DOUBLE)
-			fail(p, n->offset, "no operator '-' for %s", cel_kind_name(a));
-		n->static_kind = a;
-		return;
-	case OP_COND:
-		if (p->type_check)
-			expect_bool(p, n, n->args[0]);
-		n->static_kind = n->args[1]->static_kind == n->args[2]->static_kind
-				 ? n->args[1]->static_kind : CEL_KIND_DYN;
-		return;
-	case OP_ADD:
-		if (p->type_check && both && (a != b || !(numeric(a) || a == CEL_STRING ||
-						  a == CEL_BYTES || a == CEL_LIST)))
-			type_mismatch(p, n, a, b);
-		n->static_kind = known(a) ? a : b;
-		return;
-	case OP_SUB:
-	case OP_MUL:
-	case OP_DIV:
-	case OP_MOD:
-		if (p->type_check && both &&
-		    (a != b || !numeric(a) || (n->op == OP_MOD && a == CEL_DOUBLE)))
-			type_mismatch(p, n, a, b);
-		n->static_kind = known(a) ? a : b;
-		return;
-	case OP_EQ:
-	case OP_NE:
-		if (p->type_check && both && a != b && !(numeric(a) && numeric(b)) &&
-		    a != CEL_NULL && b != CEL_NULL)
-			type_mismatch(p, n, a, b);
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_LT:
-	case OP_LE:
-	case OP_GT:
-	case OP_GE:
-		if (p->type_check && both && !(numeric(a) && numeric(b)) &&
-		    (a != b || !(a == CEL_STRING || a == CEL_BYTES || a == CEL_BOOL)))
-			type_mismatch(p, n, a, b);
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_IN:
-		if (p->type_check && known(b) && b != CEL_LIST && b != CEL_MAP)
-			type_mismatch(p, n, a, b);
-		n->static_kind = CEL_BOOL;
-		return;
-	case OP_COMPREHENSION:
-		n->static_kind = (n->macro == MACRO_MAP || n->macro == MACRO_MAP_FILTER ||
-				  n->macro == MACRO_FILTER) ? CEL_LIST : CEL_BOOL;
-		return;
-	case OP_CALL: {
-		uint8_t kinds[16];
-		unsigned k = n->nargs < ARRAY_LEN(kinds) ? n->nargs : ARRAY_LEN(kinds);
-		for (unsigned i = 0; i < k; i++)
-			kinds[i] = n->args[i]->static_kind;
-		n->static_kind = cel_builtin_kind(n->fn, kinds, k);
-		return;
-	}
-	default:
-		return;
-	}
-}
-
-static void resolve_call(struct parser *p, struct cel_node *n)
-{
-	if (n->fn == FN_UNKNOWN && p->decls) {
-		fail(p, n->offset, "unknown function '%s' with %u argument%s", n->name, n->nargs,
-		     n->nargs == 1 ? "" : "s");
-		return;
-	}
-	if (n->fn == FN_MATCHES && n->nargs == 2 && n->args[1]->op == OP_LIT &&
-	    n->args[1]->lit.kind == CEL_STRING) {
-		struct ebba_err err;
-		n->re = xmalloc(sizeof(*n->re));
-		if (cel_regex_compile(n->args[1]->lit.str, n->args[1]->lit.len, n->re, &err) < 0) {
-			free(n->re);
-			n->re = NULL;
-			fail(p, n->args[1]->offset, "%s", err.msg);
-		}
-	}
-}
-
-static void resolve_comprehension(struct parser *p, struct cel_node *n)
-{
-	resolve(p, n->args[0]);
-	if (p->nscope >= CEL_MAX_LOCALS) {
-		fail(p, n->offset, "too many nested macros");
-		return;
-	}
-	n->slot = p->nscope;
-	p->scope[p->nscope++] = n->name;
-	for (unsigned i = 1; i < n->nargs; i++)
-		resolve(p, n->args[i]);
-	p->nscope--;
-}
-
-static void resolve(struct parser *p, struct cel_node *n)
-{
-	if (p->failed || !n)
-		return;
-	switch (n->op) {
-	case OP_IDENT:
-		resolve_ident(p, n);
-		break;
-	case OP_SELECT:
-		if (!resolve_qualified(p, n))
-			resolve(p, n->args[0]);
-		break;
-	case OP_COMPREHENSION:
-		resolve_comprehension(p, n);
-		break;
-	default:
-		for (unsigned i = 0; i < n->nargs; i++)
-			resolve(p, n->args[i]);
-		if (n->op == OP_CALL)
-			resolve_call(p, n);
-		break;
-	}
-	if (!p->failed)
-		check_types(p, n);
 }
 
 /* ---- Program ----------------------------------------------------------- */
@@ -879,16 +532,19 @@ const char *cel_program_source(const struct cel_program *prog)
 
 int cel_compile_opts(const char *src, size_t len, const struct cel_decls *decls,
 		     const struct cel_options *opts, struct cel_program **out,
-		     struct cel_err_pos *pos, struct ebba_err *err)
+		     struct cel_compile_error *ce, struct ebba_err *err)
 {
 	*out = NULL;
-	if (pos)
-		*pos = (struct cel_err_pos){1, 1};
+	if (ce)
+		*ce = (struct cel_compile_error){{1, 1}, CEL_ERR_NONE};
 	size_t max_len = opts && opts->max_expr_len ? opts->max_expr_len : CEL_DEFAULT_MAX_EXPR_LEN;
-	if (len > max_len)
+	if (len > max_len) {
+		if (ce)
+			ce->kind = CEL_ERR_LIMIT;
 		return ebba_errf(err, "expression longer than %zu bytes", max_len);
+	}
 
-	struct parser p = {0};
+	struct cel_parser p = {0};
 	p.decls = decls;
 	p.max_depth = opts && opts->max_depth ? opts->max_depth : CEL_DEFAULT_MAX_DEPTH;
 	if (p.max_depth > CEL_MAX_DEPTH_LIMIT)
@@ -905,13 +561,15 @@ int cel_compile_opts(const char *src, size_t len, const struct cel_decls *decls,
 	advance(&p);
 	struct cel_node *root = parse_expr(&p);
 	if (!p.failed && p.tok.kind != TOK_EOF)
-		fail(&p, p.tok.start, "unexpected '%.*s' after the expression",
+		cel_fail(&p, p.tok.start, CEL_ERR_SYNTAX, "unexpected '%.*s' after the expression",
 		     (int)(p.tok.end - p.tok.start), p.lx.src + p.tok.start);
-	resolve(&p, root);
+	if (!p.failed)
+		cel_check(&p, root);
 	cel_lex_free(&p.lx);
 	if (p.failed) {
-		if (pos)
-			*pos = cel_lex_position(p.prog->src, len, p.err_off);
+		if (ce)
+			*ce = (struct cel_compile_error){cel_lex_position(p.prog->src, len, p.err_off),
+							 p.err_kind};
 		cel_program_free(p.prog);
 		return ebba_errf(err, "%s", p.errmsg);
 	}
@@ -921,8 +579,8 @@ int cel_compile_opts(const char *src, size_t len, const struct cel_decls *decls,
 }
 
 int cel_compile(const char *src, const struct cel_decls *decls, struct cel_program **out,
-		struct cel_err_pos *pos, struct ebba_err *err)
+		struct cel_compile_error *ce, struct ebba_err *err)
 {
 	const size_t max_len = CEL_DEFAULT_MAX_EXPR_LEN;
-	return cel_compile_opts(src, strnlen(src, max_len + 1), decls, NULL, out, pos, err);
+	return cel_compile_opts(src, strnlen(src, max_len + 1), decls, NULL, out, ce, err);
 }

@@ -104,7 +104,7 @@ void *cel_arena_alloc(struct cel_arena *arena, size_t n)
 struct cel_value cel_stringn(struct cel_arena *arena, const char *s, size_t n)
 {
 	if (n > CEL_MAX_STRING)
-		return cel_error_static("string too long");
+		return cel_error_static(CEL_ERR_LIMIT, "string too long");
 	char *p = cel_arena_alloc(arena, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -127,11 +127,11 @@ struct cel_value cel_bytes(struct cel_arena *arena, const void *p, size_t n)
 struct cel_value cel_string_ref(const char *s, size_t n)
 {
 	if (n > CEL_MAX_STRING)
-		return cel_error_static("string too long");
+		return cel_error_static(CEL_ERR_LIMIT, "string too long");
 	return (struct cel_value){.kind = CEL_STRING, .len = (uint32_t)n, .str = s};
 }
 
-struct cel_value cel_errorf(struct cel_arena *arena, const char *fmt, ...)
+struct cel_value cel_errorf(struct cel_arena *arena, enum cel_error_kind ek, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -140,7 +140,29 @@ struct cel_value cel_errorf(struct cel_arena *arena, const char *fmt, ...)
 	va_end(ap);
 	struct cel_value v = cel_stringn(arena, msg, strlen(msg));
 	v.kind = CEL_ERROR;
+	v.error = ek != CEL_ERR_NONE ? ek : CEL_ERR_OTHER;
 	return v;
+}
+
+const char *cel_error_kind_name(enum cel_error_kind k)
+{
+	switch (k) {
+	case CEL_ERR_NONE: return "none";
+	case CEL_ERR_SYNTAX: return "syntax";
+	case CEL_ERR_UNKNOWN_IDENT: return "unknown identifier";
+	case CEL_ERR_UNKNOWN_FUNCTION: return "unknown function";
+	case CEL_ERR_NO_SUCH_KEY: return "no such key";
+	case CEL_ERR_TYPE: return "no matching overload";
+	case CEL_ERR_CONVERSION: return "conversion";
+	case CEL_ERR_INVALID: return "invalid argument";
+	case CEL_ERR_DIV_ZERO: return "division by zero";
+	case CEL_ERR_OVERFLOW: return "overflow";
+	case CEL_ERR_RANGE: return "out of range";
+	case CEL_ERR_BUDGET: return "cost limit";
+	case CEL_ERR_LIMIT: return "size limit";
+	case CEL_ERR_OTHER: return "other";
+	}
+	return "?";
 }
 
 size_t cel_utf8_count(const char *s, size_t n)
@@ -274,17 +296,18 @@ static uint64_t key_hash(struct cel_value k)
 	}
 }
 
-static bool key_equal(struct cel_value a, struct cel_value b)
+/* By pointer: the keys are in memory already, and the kinds compare there. */
+static bool key_equal(const struct cel_value *a, const struct cel_value *b)
 {
-	if (a.kind == CEL_STRING || b.kind == CEL_STRING)
-		return a.kind == b.kind && a.len == b.len && memcmp(a.str, b.str, a.len) == 0;
-	if (a.kind == CEL_BOOL || b.kind == CEL_BOOL)
-		return a.kind == b.kind && a.b == b.b;
-	if (a.kind == b.kind)
-		return a.u == b.u;
+	if (a->kind == CEL_STRING || b->kind == CEL_STRING)
+		return a->kind == b->kind && a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+	if (a->kind == CEL_BOOL || b->kind == CEL_BOOL)
+		return a->kind == b->kind && a->b == b->b;
+	if (a->kind == b->kind)
+		return a->u == b->u;
 	/* int vs uint: equal only for the same non-negative number */
-	int64_t i = a.kind == CEL_INT ? a.i : b.i;
-	uint64_t u = a.kind == CEL_UINT ? a.u : b.u;
+	int64_t i = a->kind == CEL_INT ? a->i : b->i;
+	uint64_t u = a->kind == CEL_UINT ? a->u : b->u;
 	return i >= 0 && (uint64_t)i == u;
 }
 
@@ -313,14 +336,14 @@ static long map_find(const struct cel_map *m, struct cel_value key)
 {
 	if (!m->index) {
 		for (size_t i = 0; i < m->len; i++)
-			if (key_equal(m->keys[i], key))
+			if (key_equal(&m->keys[i], &key))
 				return (long)i;
 		return -1;
 	}
 	size_t mask = m->nbuckets - 1;
 	for (size_t b = key_hash(key) & mask; m->index[b]; b = (b + 1) & mask) {
 		size_t e = m->index[b] - 1;
-		if (key_equal(m->keys[e], key))
+		if (key_equal(&m->keys[e], &key))
 			return (long)e;
 	}
 	return -1;

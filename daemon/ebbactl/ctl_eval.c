@@ -76,9 +76,9 @@ int ctl_eval(int argc, char **argv)
 
 	struct ebba_err err;
 	struct cel_program *prog;
-	struct cel_err_pos pos;
-	if (cel_compile(expr, NULL, &prog, &pos, &err) < 0) {
-		fprintf(stderr, "ebbactl eval: %u:%u: %s\n", pos.line, pos.column, err.msg);
+	struct cel_compile_error ce;
+	if (cel_compile(expr, NULL, &prog, &ce, &err) != 0) {
+		fprintf(stderr, "ebbactl eval: %u:%u: %s\n", ce.pos.line, ce.pos.column, err.msg);
 		return CTL_USAGE;
 	}
 	struct cel_arena *arena = cel_arena_new();

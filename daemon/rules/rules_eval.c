@@ -9,21 +9,7 @@
 #include <string.h>
 
 #include "ebba/cel/cel.h"
-#include "rules_impl.h"
-
-struct rs_eval {
-	const struct ruleset *rs;
-	const struct decision_inputs *in;
-	struct cel_arena *arena;
-	char period_start[11];
-	struct cel_value *facts;      /* cache, rs->n_facts */
-	unsigned char *fact_done;
-	struct cel_value *params;     /* cache, rs->n_params */
-	int *param_entry;             /* -2 not used, -1 none in force, else index */
-	struct cel_value *derived;
-	unsigned char *derived_state; /* 0 no, 1 computing, 2 done */
-	struct cel_activation act;
-};
+#include "rules_eval.h"
 
 static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct cel_value *out);
 
@@ -34,8 +20,8 @@ static void *aalloc(struct cel_arena *a, size_t n)
 	return p;
 }
 
-static void eval_init(struct rs_eval *e, const struct ruleset *rs, const struct decision_inputs *in,
-		      struct cel_arena *arena)
+void rs_eval_init(struct rs_eval *e, const struct ruleset *rs, const struct decision_inputs *in,
+		  struct cel_arena *arena)
 {
 	memset(e, 0, sizeof(*e));
 	e->rs = rs;
@@ -53,15 +39,15 @@ static void eval_init(struct rs_eval *e, const struct ruleset *rs, const struct 
 	e->act = (struct cel_activation){.vars = cel_null(), .resolve = resolve, .ctx = e};
 }
 
-static struct cel_value eval_derived(struct rs_eval *e, size_t i)
+struct cel_value rs_eval_derived(struct rs_eval *e, size_t i)
 {
 	if (e->derived_state[i] == 2)
 		return e->derived[i];
 	if (e->derived_state[i] == 1)
-		return cel_errorf(e->arena, "'%s' depends on itself", e->rs->derived[i].name);
+		return cel_errorf(e->arena, CEL_ERR_OTHER, "'%s' beror på sig själv", e->rs->derived[i].name);
 	e->derived_state[i] = 1;
 	struct cel_value v = e->rs->derived[i].prog ? cel_eval(e->rs->derived[i].prog, &e->act, e->arena)
-						  : cel_errorf(e->arena, "'%s' has no expression",
+						  : cel_errorf(e->arena, CEL_ERR_OTHER, "'%s' saknar uttryck",
 							       e->rs->derived[i].name);
 	e->derived[i] = v;
 	e->derived_state[i] = 2;
@@ -93,14 +79,14 @@ static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct
 					found = (int)k;
 			e->param_entry[i] = found;
 			e->params[i] = found >= 0 ? p->v[found].value
-				       : cel_errorf(arena, "parametern '%s' har inget värde för perioden %.7s",
+				       : cel_errorf(arena, CEL_ERR_OTHER, "parametern '%s' har inget värde för perioden %.7s",
 						    p->name, e->period_start);
 		}
 		*out = e->params[i];
 		return true;
 	}
 	case RS_NAME_DERIVED:
-		*out = eval_derived(e, nm->index);
+		*out = rs_eval_derived(e, nm->index);
 		return true;
 	}
 	return false;
@@ -213,6 +199,198 @@ static bool value_int(struct cel_value v, int64_t *out)
 	return false;
 }
 
+/* The outcome of the checks so far. */
+struct verdict {
+	bool refer, reject;
+};
+
+/* Result r of check c: evaluates 'when' then 'expr'; b is scratch for the message. */
+static void decide_check(struct rs_eval *e, const struct rs_check *c, bool allow_reject,
+			 struct rule_check_result *r, struct verdict *vd, struct ebba_buf *b)
+{
+	struct cel_arena *arena = e->arena;
+	r->id = c->id;
+	r->outcome = c->reject && allow_reject ? "reject" : "refer";
+	r->message = "";
+	buf_reset(b);
+	if (c->when) {
+		struct cel_value w = cel_eval(c->when, &e->act, arena);
+		if (w.kind == CEL_BOOL && !w.b) {
+			r->result = RULE_SKIP;
+			return;
+		}
+		if (w.kind != CEL_BOOL) {
+			r->result = RULE_ERROR;
+			buf_printf(b, "Kontrollen kunde inte avgöras (villkoret 'when'): ");
+			rs_value_human(w, b);
+			r->message = arena_str(arena, b->data, b->len);
+			vd->refer = true;
+			return;
+		}
+	}
+	struct cel_value v = cel_eval(c->expr, &e->act, arena);
+	if (v.kind == CEL_BOOL && v.b) {
+		r->result = RULE_PASS;
+		return;
+	}
+	if (v.kind == CEL_BOOL) {
+		r->result = RULE_FAIL;
+		rs_text_render(&c->message, &e->act, arena, b);
+		if (c->reject && allow_reject)
+			vd->reject = true;
+		else
+			vd->refer = true;
+	} else {
+		r->result = RULE_ERROR;
+		buf_printf(b, "Kontrollen kunde inte avgöras: ");
+		if (v.kind == CEL_ERROR)
+			rs_error_words(cel_error_kind_of(v), v.str, v.len, b);
+		else
+			buf_printf(b, "uttrycket gav %s, inte sant/falskt", cel_kind_name(v.kind));
+		vd->refer = true;
+	}
+	r->message = arena_str(arena, b->data ? b->data : "", b->len);
+}
+
+/*
+ * The calculation items into out; false (and why in why) if one is missing
+ * or not an amount.
+ */
+static bool decide_amount(struct rs_eval *e, struct rule_decision *out, struct ebba_buf *why)
+{
+	const struct ruleset *rs = e->rs;
+	int64_t vals[RS_CALC_COUNT] = {0};
+	bool ok = true;
+	for (int k = 0; k < RS_CALC_COUNT; k++) {
+		if (rs->calc[k] < 0) {
+			ok = false;
+			continue;
+		}
+		struct cel_value v = rs_eval_derived(e, (size_t)rs->calc[k]);
+		if (value_int(v, &vals[k]))
+			continue;
+		if (ok) {
+			buf_printf(why, "Beloppet kunde inte beräknas (%s): ", RS_CALC_NAMES[k] + 5);
+			if (v.kind == CEL_ERROR)
+				rs_error_words(cel_error_kind_of(v), v.str, v.len, why);
+			else
+				buf_printf(why, "gav %s, inte ett belopp", cel_kind_name(v.kind));
+		}
+		ok = false;
+	}
+	out->has_amount = ok;
+	out->norm = vals[RS_CALC_NORM];
+	out->costs = vals[RS_CALC_COSTS];
+	out->incomes = vals[RS_CALC_INCOMES];
+	out->amount = vals[RS_CALC_AMOUNT];
+	return ok;
+}
+
+static struct rule_check_result *add_result(struct rule_decision *out, const char *id,
+					    enum rule_result result, struct cel_arena *arena,
+					    const struct ebba_buf *msg)
+{
+	struct rule_check_result *r = &out->checks[out->n_checks++];
+	r->id = id;
+	r->result = result;
+	r->outcome = "refer";
+	r->message = arena_str(arena, msg->data ? msg->data : "", msg->len);
+	return r;
+}
+
+/* The targeted audit flags whose 'when' holds. */
+static void decide_flags(struct rs_eval *e, struct rule_decision *out, struct ebba_buf *b)
+{
+	const struct ruleset *rs = e->rs;
+	out->flags = aalloc(e->arena, (rs->n_flags + 1) * sizeof(*out->flags));
+	for (size_t i = 0; i < rs->n_flags; i++) {
+		struct cel_value w = cel_eval(rs->flags[i].when, &e->act, e->arena);
+		if (w.kind != CEL_BOOL || !w.b)
+			continue;
+		buf_reset(b);
+		rs_text_render(&rs->flags[i].reason, &e->act, e->arena, b);
+		out->flags[out->n_flags].id = rs->flags[i].id;
+		out->flags[out->n_flags++].reason = arena_str(e->arena, b->data ? b->data : "", b->len);
+	}
+}
+
+/* The notes on provisional parameter values the decision used (Swedish: caseworkers read them). */
+static void trace_notes(const struct rs_eval *e, struct ebba_buf *b)
+{
+	const struct ruleset *rs = e->rs;
+	bool first = true;
+	for (size_t i = 0; i < rs->n_params; i++) {
+		int k = e->param_entry[i];
+		if (k < 0 || !rs->params[i].v[k].provisional)
+			continue;
+		struct ebba_buf t = {0};
+		buf_printf(&t, "Preliminärt värde: parametern %s från %s (%s)", rs->params[i].name,
+			   rs->params[i].v[k].from, rs->params[i].v[k].source);
+		if (!first)
+			buf_putc(b, ',');
+		json_str(b, t.data, t.len);
+		buf_free(&t);
+		first = false;
+	}
+}
+
+/* The parameters the decision used, with the value in force and its source. */
+static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
+{
+	const struct ruleset *rs = e->rs;
+	bool first = true;
+	for (size_t i = 0; i < rs->n_params; i++) {
+		int k = e->param_entry[i];
+		if (k == -2)
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		json_str(b, rs->params[i].name, strlen(rs->params[i].name));
+		if (k < 0) {
+			buf_puts(b, ":{\"error\":\"no value in force\"}");
+			continue;
+		}
+		const struct rs_param_value *pv = &rs->params[i].v[k];
+		buf_printf(b, ":{\"from\":\"%s\",\"provisional\":%s,\"source\":", pv->from,
+			   pv->provisional ? "true" : "false");
+		json_str(b, pv->source, strlen(pv->source));
+		buf_puts(b, ",\"value\":");
+		json_value(b, pv->value, 0);
+		buf_putc(b, '}');
+	}
+}
+
+/* The stored trace: rule set, period, notes, parameters and derived facts used. */
+static const char *trace_json(const struct rs_eval *e, struct ebba_buf *b)
+{
+	const struct ruleset *rs = e->rs;
+	buf_reset(b);
+	buf_puts(b, "{\"ruleset\":{\"name\":");
+	json_str(b, rs->name, strlen(rs->name));
+	buf_puts(b, ",\"version\":");
+	json_str(b, rs->version, strlen(rs->version));
+	buf_printf(b, ",\"sha256\":\"%s\"},\"period\":\"%.7s\",\"notes\":[", rs->sha256,
+		   e->period_start);
+	trace_notes(e, b);
+	buf_puts(b, "],\"parameters\":{");
+	trace_params(e, b);
+	buf_puts(b, "},\"derived\":{");
+	bool first = true;
+	for (size_t i = 0; i < rs->n_derived; i++) {
+		if (e->derived_state[i] != 2)
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		json_str(b, rs->derived[i].name, strlen(rs->derived[i].name));
+		buf_putc(b, ':');
+		json_value(b, e->derived[i], 0);
+	}
+	buf_puts(b, "}}");
+	return arena_str(e->arena, b->data, b->len);
+}
+
 int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
 		   struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
 {
@@ -220,327 +398,35 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 		return ebba_errf(err, "ruleset_decide: missing argument");
 	memset(out, 0, sizeof(*out));
 	struct rs_eval e;
-	eval_init(&e, rs, in, arena);
+	rs_eval_init(&e, rs, in, arena);
 	struct ebba_buf b = {0};   /* scratch for messages */
 	size_t extra = 2;          /* calculation error and amount-positive guard */
 	out->checks = aalloc(arena, (rs->n_checks + extra) * sizeof(*out->checks));
-	bool any_refer = false, any_reject = false;
-	for (size_t i = 0; i < rs->n_checks; i++) {
-		const struct rs_check *c = &rs->checks[i];
-		struct rule_check_result *r = &out->checks[out->n_checks++];
-		r->id = c->id;
-		r->outcome = c->reject && allow_reject ? "reject" : "refer";
-		r->message = "";
-		if (c->when) {
-			struct cel_value w = cel_eval(c->when, &e.act, arena);
-			if (w.kind == CEL_BOOL && !w.b) {
-				r->result = RULE_SKIP;
-				continue;
-			}
-			if (w.kind != CEL_BOOL) {
-				r->result = RULE_ERROR;
-				buf_reset(&b);
-				buf_printf(&b, "Kontrollen kunde inte avgöras (villkoret 'when'): ");
-				rs_value_human(w, &b);
-				r->message = arena_str(arena, b.data, b.len);
-				any_refer = true;
-				continue;
-			}
-		}
-		struct cel_value v = cel_eval(c->expr, &e.act, arena);
-		if (v.kind == CEL_BOOL && v.b) {
-			r->result = RULE_PASS;
-			continue;
-		}
-		buf_reset(&b);
-		if (v.kind == CEL_BOOL) {
-			r->result = RULE_FAIL;
-			rs_text_render(&c->message, &e.act, arena, &b);
-			if (c->reject && allow_reject)
-				any_reject = true;
-			else
-				any_refer = true;
-		} else {
-			r->result = RULE_ERROR;
-			buf_printf(&b, "Kontrollen kunde inte avgöras: ");
-			if (v.kind == CEL_ERROR)
-				buf_append(&b, v.str, v.len);
-			else
-				buf_printf(&b, "uttrycket gav %s, inte sant/falskt", cel_kind_name(v.kind));
-			any_refer = true;
-		}
-		r->message = arena_str(arena, b.data ? b.data : "", b.len);
-	}
-	/* calculation */
-	int64_t vals[RS_CALC_COUNT] = {0};
-	bool calc_ok = true;
-	struct ebba_buf calc_err = {0};
-	for (int k = 0; k < RS_CALC_COUNT; k++) {
-		if (rs->calc[k] < 0) {
-			calc_ok = false;
-			continue;
-		}
-		struct cel_value v = eval_derived(&e, (size_t)rs->calc[k]);
-		if (!value_int(v, &vals[k])) {
-			if (calc_ok) {
-				buf_printf(&calc_err, "Beloppet kunde inte beräknas (%s): ", RS_CALC_NAMES[k] + 5);
-				if (v.kind == CEL_ERROR)
-					buf_append(&calc_err, v.str, v.len);
-				else
-					buf_printf(&calc_err, "gav %s, inte ett belopp", cel_kind_name(v.kind));
-			}
-			calc_ok = false;
-		}
-	}
-	out->has_amount = calc_ok;
-	out->norm = vals[RS_CALC_NORM];
-	out->costs = vals[RS_CALC_COSTS];
-	out->incomes = vals[RS_CALC_INCOMES];
-	out->amount = vals[RS_CALC_AMOUNT];
+	struct verdict vd = {false, false};
+	for (size_t i = 0; i < rs->n_checks; i++)
+		decide_check(&e, &rs->checks[i], allow_reject, &out->checks[out->n_checks++], &vd, &b);
+	buf_reset(&b);
+	bool calc_ok = decide_amount(&e, out, &b);
 	if (!calc_ok) {
-		struct rule_check_result *r = &out->checks[out->n_checks++];
-		r->id = "calculation";
-		r->result = RULE_ERROR;
-		r->outcome = "refer";
-		r->message = arena_str(arena, calc_err.data ? calc_err.data : "", calc_err.len);
-		any_refer = true;
+		add_result(out, "calculation", RULE_ERROR, arena, &b);
+		vd.refer = true;
 	}
-	buf_free(&calc_err);
-	if (!any_refer && !any_reject && (!calc_ok || out->amount <= 0)) {
+	if (!vd.refer && !vd.reject && (!calc_ok || out->amount <= 0)) {
 		/* ebba never approves without a positive amount, whatever the rules say */
-		struct rule_check_result *r = &out->checks[out->n_checks++];
-		r->id = "ebba-amount-positive";
-		r->result = RULE_FAIL;
-		r->outcome = "refer";
 		buf_reset(&b);
 		buf_printf(&b, "Beräknat belopp %lld kr är inte positivt", (long long)out->amount);
-		r->message = arena_str(arena, b.data, b.len);
-		any_refer = true;
+		add_result(out, "ebba-amount-positive", RULE_FAIL, arena, &b);
+		vd.refer = true;
 	}
-	out->outcome = any_refer ? "referred" : any_reject ? "rejected" : "approved";
-	out->sample_rate = rs->sample[any_refer ? 1 : any_reject ? 2 : 0];
-	/* targeted audit flags */
-	out->flags = aalloc(arena, (rs->n_flags + 1) * sizeof(*out->flags));
-	for (size_t i = 0; i < rs->n_flags; i++) {
-		struct cel_value w = cel_eval(rs->flags[i].when, &e.act, arena);
-		if (w.kind != CEL_BOOL || !w.b)
-			continue;
-		buf_reset(&b);
-		rs_text_render(&rs->flags[i].reason, &e.act, arena, &b);
-		out->flags[out->n_flags].id = rs->flags[i].id;
-		out->flags[out->n_flags++].reason = arena_str(arena, b.data ? b.data : "", b.len);
-	}
-	/* the letter */
-	if (!any_refer && !any_reject && rs->has_letter) {
+	out->outcome = vd.refer ? "referred" : vd.reject ? "rejected" : "approved";
+	out->sample_rate = rs->sample[vd.refer ? 1 : vd.reject ? 2 : 0];
+	decide_flags(&e, out, &b);
+	if (!vd.refer && !vd.reject && rs->has_letter) {
 		buf_reset(&b);
 		rs_text_render(&rs->letter, &e.act, arena, &b);
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);
 	}
-	/* the trace */
-	buf_reset(&b);
-	buf_puts(&b, "{\"ruleset\":{\"name\":");
-	json_str(&b, rs->name, strlen(rs->name));
-	buf_puts(&b, ",\"version\":");
-	json_str(&b, rs->version, strlen(rs->version));
-	buf_printf(&b, ",\"sha256\":\"%s\"},\"period\":\"%.7s\",\"notes\":[", rs->sha256,
-		   e.period_start);
-	bool first = true;
-	for (size_t i = 0; i < rs->n_params; i++) {
-		int k = e.param_entry[i];
-		if (k < 0 || !rs->params[i].v[k].provisional)
-			continue;
-		struct ebba_buf t = {0};
-		buf_printf(&t, "Preliminärt värde: parametern %s från %s (%s)", rs->params[i].name,
-			   rs->params[i].v[k].from, rs->params[i].v[k].source);
-		if (!first)
-			buf_putc(&b, ',');
-		json_str(&b, t.data, t.len);
-		buf_free(&t);
-		first = false;
-	}
-	buf_puts(&b, "],\"parameters\":{");
-	first = true;
-	for (size_t i = 0; i < rs->n_params; i++) {
-		int k = e.param_entry[i];
-		if (k == -2)
-			continue;
-		if (!first)
-			buf_putc(&b, ',');
-		first = false;
-		json_str(&b, rs->params[i].name, strlen(rs->params[i].name));
-		if (k < 0) {
-			buf_puts(&b, ":{\"error\":\"no value in force\"}");
-			continue;
-		}
-		const struct rs_param_value *pv = &rs->params[i].v[k];
-		buf_printf(&b, ":{\"from\":\"%s\",\"provisional\":%s,\"source\":", pv->from,
-			   pv->provisional ? "true" : "false");
-		json_str(&b, pv->source, strlen(pv->source));
-		buf_puts(&b, ",\"value\":");
-		json_value(&b, pv->value, 0);
-		buf_putc(&b, '}');
-	}
-	buf_puts(&b, "},\"derived\":{");
-	first = true;
-	for (size_t i = 0; i < rs->n_derived; i++) {
-		if (e.derived_state[i] != 2)
-			continue;
-		if (!first)
-			buf_putc(&b, ',');
-		first = false;
-		json_str(&b, rs->derived[i].name, strlen(rs->derived[i].name));
-		buf_putc(&b, ':');
-		json_value(&b, e.derived[i], 0);
-	}
-	buf_puts(&b, "}}");
-	out->trace_json = arena_str(arena, b.data, b.len);
+	out->trace_json = trace_json(&e, &b);
 	buf_free(&b);
 	return 0;
-}
-
-/* ------------------------------------------------------------- dry run */
-
-/*
- * Every expression is tried on a sample household (a couple with two
- * children, a frame, registers that answered) so that mistakes the
- * compiler cannot see -- a misspelt field, a check that is not true/false,
- * a string compared with a number -- are found at load, not in production.
- */
-static bool mistake(struct cel_value v)
-{
-	if (v.kind != CEL_ERROR)
-		return false;
-	static const char *const pats[] = {"no such key", "no operator", "no such overload",
-					   "unbound function", "no matching", "cannot", "not a",
-					   "unsupported", "does not support", "no field", NULL};
-	for (size_t i = 0; pats[i]; i++)
-		if (memmem(v.str, v.len, pats[i], strlen(pats[i])))
-			return true;
-	return false;
-}
-
-void rs_dry_run(struct ruleset *rs, struct rs_diags *d);
-
-void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
-{
-	/* the period: the latest date any parameter changes */
-	char latest[11] = "2026-01-01";
-	for (size_t i = 0; i < rs->n_params; i++)
-		for (size_t k = 0; k < rs->params[i].n; k++)
-			if (strcmp(rs->params[i].v[k].from, latest) > 0)
-				memcpy(latest, rs->params[i].v[k].from, 11);
-	struct app_person persons[4] = {
-		{.pnr = "900000000001", .role = ROLE_APPLICANT, .age = 40},
-		{.pnr = "900000000002", .role = ROLE_CO_APPLICANT, .age = 38},
-		{.pnr = "900000000003", .role = ROLE_CHILD, .age = 9},
-		{.pnr = "900000000004", .role = ROLE_CHILD, .age = 3, .preschool_lunch = true},
-	};
-	struct app_income incomes[1] = {{.person = 0, .type = INCOME_SALARY, .amount = 4000}};
-	struct app_cost costs[2] = {{COST_RENT, 7000}, {COST_ELECTRICITY, 400}};
-	struct app_asset assets[1] = {{.person = 0, .type = ASSET_BANK, .amount = 500}};
-	struct application app = {.id = "EB-SAMPLE", .case_id = "C-SAMPLE", .kind = APP_KIND_REPEAT,
-				  .n_persons = 4, .persons = persons, .n_incomes = 1,
-				  .incomes = incomes, .n_costs = 2, .costs = costs, .n_assets = 1,
-				  .assets = assets, .message = "", .submitted = ""};
-	snprintf(app.period, sizeof(app.period), "%.7s", latest);
-	app.period_year = (int)strtol(latest, NULL, 10);
-	app.period_month = (int)strtol(latest + 5, NULL, 10);
-	struct case_frame fr;
-	memset(&fr, 0, sizeof(fr));
-	fr.automation_allowed = true;
-	fr.valid_until = (struct date){app.period_year + 1, 12, 31};
-	fr.n_household = 4;
-	for (int i = 0; i < 4; i++)
-		memcpy(fr.household[i], persons[i].pnr, PNR_BUF);
-	fr.n_adults = 2;
-	memcpy(fr.adults[0].pnr, persons[0].pnr, PNR_BUF);
-	memcpy(fr.adults[1].pnr, persons[1].pnr, PNR_BUF);
-	fr.adults[1].plan = PLAN_EXEMPT;
-	fr.adults[1].capacity = CAPACITY_NONE;
-	fr.cost_approved[COST_RENT] = fr.cost_approved[COST_ELECTRICITY] = true;
-	fr.approved_costs[COST_RENT] = 7000;
-	fr.approved_costs[COST_ELECTRICITY] = 450;
-	fr.months_on_assistance = 5;
-	fr.has_last_decision = true;
-	fr.last_amount = 9000;
-	snprintf(fr.last_period, sizeof(fr.last_period), "%.7s", latest);
-	struct person_registers regs[4];
-	memset(regs, 0, sizeof(regs));
-	for (int i = 0; i < 4; i++) {
-		regs[i].ssbtek_asked = persons[i].age >= 16;
-		for (int g = 0; g < SSBTEK_AGENCY_COUNT; g++)
-			regs[i].agency[g] = AGENCY_OK;
-		regs[i].af_known = true;
-		regs[i].af_registered = i == 0;
-		regs[i].af_scope_percent = 100;
-		snprintf(regs[i].af_latest_report, 11, "%.8s01", latest);
-		regs[i].attendance_asked = persons[i].role != ROLE_CHILD;
-		regs[i].attendance = ATTENDANCE_OK;
-		regs[i].plan_hours_per_week = 40;
-		regs[i].scheduled_hours = 100;
-		regs[i].attended_hours = 95;
-	}
-	regs[0].income[INCOME_SALARY] = 4000;
-	char today[11];
-	snprintf(today, sizeof(today), "%.8s01", latest);
-	struct decision_inputs in = {.app = &app, .frame = &fr, .regs = regs, .today = today};
-	struct cel_arena *arena = cel_arena_new();
-	struct rs_eval e;
-	eval_init(&e, rs, &in, arena);
-	bool *bad = xcalloc(rs->n_derived + 1, sizeof(bool));
-	for (size_t i = 0; i < rs->n_derived; i++) {
-		struct cel_value v = eval_derived(&e, i);
-		if (mistake(v)) {
-			bad[i] = true;
-			rs_diag(d, false, rs->derived[i].file, rs->derived[i].line, rs->derived[i].col,
-				"'%s' fails for a sample household: %.*s", rs->derived[i].name, (int)v.len,
-				v.str);
-		}
-	}
-	for (size_t i = 0; i < rs->n_checks; i++) {
-		struct rs_check *c = &rs->checks[i];
-		struct cel_program *progs[2] = {c->when, c->expr};
-		for (int k = 0; k < 2; k++) {
-			if (!progs[k])
-				continue;
-			bool uses_bad = false;
-			size_t n = 0;
-			const struct cel_ident_ref *refs = cel_program_idents(progs[k], &n);
-			for (size_t j = 0; j < n; j++) {
-				const struct rs_name *nm = rs_lookup(rs, refs[j].name);
-				uses_bad |= nm && nm->kind == RS_NAME_DERIVED && bad[nm->index];
-			}
-			struct cel_value v = cel_eval(progs[k], &e.act, arena);
-			if (uses_bad)
-				continue;
-			if (mistake(v))
-				rs_diag(d, false, c->file, c->line[k], c->col[k], "check '%s': '%s' fails for a sample household: %.*s",
-					c->id, k ? "expr" : "when", (int)v.len, v.str);
-			else if (v.kind != CEL_BOOL && v.kind != CEL_ERROR)
-				rs_diag(d, false, c->file, c->line[k], c->col[k], "check '%s': '%s' must be true or false, but gives %s",
-					c->id, k ? "expr" : "when", cel_kind_name(v.kind));
-			if (k == 0 && v.kind == CEL_BOOL && !v.b)
-				break;
-		}
-	}
-	/* messages, flag reasons and the letter */
-	struct rs_text *texts[1];
-	for (size_t i = 0; i < rs->n_checks + rs->n_flags + 1; i++) {
-		struct rs_text *t = i < rs->n_checks ? &rs->checks[i].message
-				    : i < rs->n_checks + rs->n_flags ? &rs->flags[i - rs->n_checks].reason
-				    : &rs->letter;
-		texts[0] = t;
-		for (size_t k = 0; k < texts[0]->n; k++) {
-			struct rs_seg *sg = &texts[0]->segs[k];
-			if (!sg->prog)
-				continue;
-			struct cel_value v = cel_eval(sg->prog, &e.act, arena);
-			if (mistake(v))
-				rs_diag(d, false, sg->file, sg->line, sg->col,
-					"'{{ %s }}' fails for a sample household: %.*s",
-					cel_program_source(sg->prog), (int)v.len, v.str);
-		}
-	}
-	free(bad);
-	cel_arena_free(arena);
 }

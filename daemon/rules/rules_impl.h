@@ -1,5 +1,7 @@
 /*
- * Internals of the rule engine shared by daemon/rules_*.c (not an API).
+ * What rules_yaml.c gives the other files of daemon/rules/ (not an API):
+ * the diagnostics list, reading the YAML files of a rule set, and texts and
+ * values rendered for people.  The rule set itself is in rules_model.h.
  */
 #ifndef EBBA_RULES_IMPL_H
 #define EBBA_RULES_IMPL_H
@@ -9,6 +11,7 @@
 #include "ebba/cel/cel.h"
 #include "ebba/lib/yaml.h"
 #include "ebba/rules/rules.h"
+#include "rules_model.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
 
@@ -81,95 +84,8 @@ void rs_check_keys(struct rs_file *f, yaml_node_t *map, const char *const *allow
 struct cel_value rs_node_value(struct rs_file *f, yaml_node_t *n, struct cel_arena *arena,
 			       int depth);
 
-/* ---- the rule set ------------------------------------------------------------ */
+/* ---- texts and values for people (rules_yaml.c) --------------------------------- */
 
-/* A text with {{ expression }} parts. */
-struct rs_seg {
-	char *lit;                 /* literal text, or NULL */
-	struct cel_program *prog;  /* or an expression */
-	const char *file;          /* where the expression is (borrowed from the check/letter) */
-	unsigned line, col;
-};
-struct rs_text {
-	struct rs_seg *segs;
-	size_t n;
-	char *file;
-};
-
-struct rs_param_value {
-	char from[11];
-	struct cel_value value;     /* in rs->consts */
-	char *source;
-	bool provisional;
-	char *file;
-	unsigned line, col;
-};
-
-struct rs_param {
-	char *name;                 /* "riksnorm_single" */
-	struct rs_param_value *v;   /* sorted by from */
-	size_t n;
-};
-
-struct rs_derived {
-	char *name;                 /* "norm_personal", or "calc.norm" */
-	struct cel_program *prog;
-	char *file;
-	unsigned line, col;
-};
-
-struct rs_check {
-	char *id;
-	char *group;
-	struct cel_program *when;   /* NULL: always */
-	struct cel_program *expr;
-	bool reject;
-	struct rs_text message;
-	char *file;                 /* where when [0] and expr [1] are */
-	unsigned line[2], col[2];
-};
-
-struct rs_flag {
-	char *id;
-	struct cel_program *when;
-	struct rs_text reason;
-};
-
-enum { RS_CALC_NORM, RS_CALC_COSTS, RS_CALC_INCOMES, RS_CALC_AMOUNT, RS_CALC_COUNT };
-extern const char *const RS_CALC_NAMES[RS_CALC_COUNT];   /* "calc.norm", ... */
-
-enum rs_name_kind { RS_NAME_FACT, RS_NAME_PARAM, RS_NAME_DERIVED };
-
-struct rs_name {
-	const char *name;
-	enum rs_name_kind kind;
-	size_t index;
-};
-
-struct ruleset {
-	char *name, *version, *valid_from;
-	char sha256[65];
-	struct rs_param *params;
-	size_t n_params;
-	struct rs_derived *derived;
-	size_t n_derived;
-	int calc[RS_CALC_COUNT];    /* index into derived, -1 if missing */
-	struct rs_check *checks;
-	size_t n_checks;
-	struct rs_flag *flags;
-	size_t n_flags;
-	double sample[3];           /* approved, referred, rejected */
-	struct rs_text letter;
-	bool has_letter;
-	struct cel_arena *consts;
-	size_t n_warnings;
-	size_t n_facts;
-	/* name table: open addressing, power of two */
-	struct rs_name *names;
-	size_t names_cap;
-};
-
-const struct rs_name *rs_lookup(const struct ruleset *rs, const char *name);
 /* Renders t (values joined/printed for people) into out. */
 void rs_text_render(const struct rs_text *t, const struct cel_activation *act,
 		    struct cel_arena *arena, struct ebba_buf *out);

@@ -5,7 +5,7 @@
 out=$("$EBBACTL" rules check "$ROOT/rules" 2>&1); rc=$?
 check_eq "rules check: default rule set is valid" 0 "$rc"
 check_match "rules check: names the rule set and its sha256" "rule set ebba-standard version .* sha256 [0-9a-f]{64}" "$out"
-check_match "rules check: provisional values are warnings" "riksnorm.yaml:[0-9]+:[0-9]+: warning: parameter 'riksnorm_single' from 2024-01-01 is provisional" "$out"
+check_match "rules check: provisional values are warnings" "riksnorm.yaml:[0-9]+:[0-9]+: warning: parametern 'riksnorm_single' från 2024-01-01 är preliminär" "$out"
 
 out=$("$EBBACTL" rules test "$ROOT/rules" 2>&1); rc=$?
 check_eq "rules test: all default rule tests pass" 0 "$rc"
@@ -23,7 +23,7 @@ bad=$T_TMP/bad; mkdir -p "$bad"
 cp "$ROOT/tests/data/rules-bad/09-unknown-fact.yaml" "$bad/rules.yaml"
 out=$("$EBBACTL" rules check "$bad" 2>&1); rc=$?
 check_eq "rules check: broken rule set exits 1" 1 "$rc"
-check_match "rules check: error with file:line:column" "$bad/rules.yaml:22:11: unknown name 'asets' \(did you mean 'assets'\?\)" "$out"
+check_match "rules check: error with file:line:column" "$bad/rules.yaml:22:11: okänt namn 'asets' \(menade du 'assets'\?\)" "$out"
 
 # a failing rule test: exit 1 and the reason
 good=$T_TMP/good; mkdir -p "$good/tests"

@@ -59,10 +59,10 @@ int main(int argc, char **argv)
 			       "applicant"};
 	struct cel_decls decls = {.names = names, .count = 6};
 	struct cel_program *prog;
-	struct cel_err_pos pos;
+	struct cel_compile_error ce;
 	struct ebba_err err;
-	if (cel_compile(expr, &decls, &prog, &pos, &err) < 0) {
-		fprintf(stderr, "cel_bench: %u:%u: %s\n", pos.line, pos.column, err.msg);
+	if (cel_compile(expr, &decls, &prog, &ce, &err) < 0) {
+		fprintf(stderr, "cel_bench: %u:%u: %s\n", ce.pos.line, ce.pos.column, err.msg);
 		return 2;
 	}
 	struct cel_arena *arena = cel_arena_new();

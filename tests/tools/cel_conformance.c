@@ -485,10 +485,10 @@ static bool run_test(struct test_ctx *t, const struct tp *test)
 	struct cel_options opts = {.no_type_check = !check};
 
 	struct cel_program *prog;
-	struct cel_err_pos pos;
+	struct cel_compile_error ce;
 	struct ebba_err err;
-	if (cel_compile_opts(expr, expr_len, check ? &decls : NULL, &opts, &prog, &pos, &err) < 0) {
-		record_failure(t, "compile error at %u:%u: %s", pos.line, pos.column, err.msg);
+	if (cel_compile_opts(expr, expr_len, check ? &decls : NULL, &opts, &prog, &ce, &err) < 0) {
+		record_failure(t, "compile error at %u:%u: %s", ce.pos.line, ce.pos.column, err.msg);
 		return false;
 	}
 	struct cel_activation act = {.vars = vars};
@@ -500,6 +500,9 @@ static bool run_test(struct test_ctx *t, const struct tp *test)
 	if (tp_get(test, "eval_error") || tp_get(test, "any_eval_errors")) {
 		if (!cel_is_error(got)) {
 			record_failure(t, "expected an error got %s", fmt_value(got, &b1));
+			ok = false;
+		} else if (cel_error_kind_of(got) == CEL_ERR_NONE) {
+			record_failure(t, "error without a kind: %.*s", (int)got.len, got.str);
 			ok = false;
 		}
 	} else {

@@ -23,10 +23,10 @@ static const char *run_with(const char *src, const struct cel_activation *act)
 {
 	static char out[4096];
 	struct cel_program *prog;
-	struct cel_err_pos pos;
+	struct cel_compile_error ce;
 	struct ebba_err err;
-	if (cel_compile(src, NULL, &prog, &pos, &err) < 0) {
-		snprintf(out, sizeof(out), "compile: %u:%u: %s", pos.line, pos.column, err.msg);
+	if (cel_compile(src, NULL, &prog, &ce, &err) != 0) {
+		snprintf(out, sizeof(out), "compile: %u:%u: %s", ce.pos.line, ce.pos.column, err.msg);
 		return out;
 	}
 	struct cel_arena *arena = cel_arena_new();
@@ -257,17 +257,62 @@ static void test_cost_limit(void **state)
 		"error: evaluation cost limit exceeded");
 }
 
-static void compile_error(const char *src, const struct cel_decls *decls, const char *want_msg,
-			  unsigned line, unsigned column)
+static void compile_error(const char *src, const struct cel_decls *decls, enum cel_error_kind kind,
+			  const char *want_msg, unsigned line, unsigned column)
 {
 	struct cel_program *prog = (void *)1;
-	struct cel_err_pos pos = {0, 0};
+	struct cel_compile_error ce = {{0, 0}, CEL_ERR_NONE};
 	struct ebba_err err;
-	assert_int_equal(cel_compile(src, decls, &prog, &pos, &err), -1);
+	assert_int_equal(cel_compile(src, decls, &prog, &ce, &err), -1);
 	assert_null(prog);
 	assert_string_equal(err.msg, want_msg);
-	assert_int_equal(pos.line, line);
-	assert_int_equal(pos.column, column);
+	assert_int_equal(ce.pos.line, line);
+	assert_int_equal(ce.pos.column, column);
+	assert_string_equal(cel_error_kind_name(ce.kind), cel_error_kind_name(kind));
+}
+
+/* Every error value says what kind of error it is; nothing needs its text. */
+static void test_error_kinds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *src;
+		enum cel_error_kind kind;
+	} cases[] = {
+		{"{'a': 1}.b", CEL_ERR_NO_SUCH_KEY},      {"{'a': 1}['b']", CEL_ERR_NO_SUCH_KEY},
+		{"dyn(1) + 1u", CEL_ERR_TYPE},            {"1.a", CEL_ERR_TYPE},
+		{"1.all(x, true)", CEL_ERR_TYPE},         {"{1.5: 1}", CEL_ERR_TYPE},
+		{"sum([1, 2.5])", CEL_ERR_TYPE},          {"nosuchfn(1)", CEL_ERR_UNKNOWN_FUNCTION},
+		{"x", CEL_ERR_UNKNOWN_IDENT},             {"1 / 0", CEL_ERR_DIV_ZERO},
+		{"1 % 0", CEL_ERR_DIV_ZERO},              {"9223372036854775807 + 1", CEL_ERR_OVERFLOW},
+		{"0u - 1u", CEL_ERR_OVERFLOW},            {"int(1e19)", CEL_ERR_RANGE},
+		{"[1, 2][2]", CEL_ERR_RANGE},             {"min([])", CEL_ERR_RANGE},
+		{"int('x')", CEL_ERR_CONVERSION},         {"string(b'\\xff')", CEL_ERR_CONVERSION},
+		{"{'a': 1, 'a': 2}", CEL_ERR_INVALID},    {"'a'.matches(dyn('('))", CEL_ERR_INVALID},
+		{"[1, 1/0]", CEL_ERR_DIV_ZERO},           {"true", CEL_ERR_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cel_program *prog;
+		struct ebba_err err;
+		assert_int_equal(cel_compile(cases[i].src, NULL, &prog, NULL, &err), 0);
+		struct cel_arena *arena = cel_arena_new();
+		struct cel_value v = cel_eval(prog, NULL, arena);
+		if (cel_error_kind_of(v) != cases[i].kind)
+			fail_msg("%s: kind %s, expected %s", cases[i].src,
+				 cel_error_kind_name(cel_error_kind_of(v)),
+				 cel_error_kind_name(cases[i].kind));
+		cel_arena_free(arena);
+		cel_program_free(prog);
+	}
+	struct cel_activation tiny = {.max_steps = 3};
+	struct cel_program *prog;
+	struct ebba_err err;
+	assert_int_equal(cel_compile("[1, 2, 3, 4].map(x, x * 2)", NULL, &prog, NULL, &err), 0);
+	struct cel_arena *arena = cel_arena_new();
+	assert_int_equal(cel_error_kind_of(cel_eval(prog, &tiny, arena)), CEL_ERR_BUDGET);
+	assert_int_equal(cel_error_kind_of(cel_errorf(arena, CEL_ERR_OTHER, "x %d", 1)), CEL_ERR_OTHER);
+	cel_arena_free(arena);
+	cel_program_free(prog);
 }
 
 static void test_compile_errors(void **state)
@@ -275,28 +320,28 @@ static void test_compile_errors(void **state)
 	(void)state;
 	const char *names[] = {"income", "household.adults", "rent"};
 	struct cel_decls decls = {.names = names, .count = 3};
-	compile_error("income > 0 &&\n  incme < 5", &decls, "unknown identifier 'incme'", 2, 3);
-	compile_error("'\xc3\xa5\xc3\xa4' == x", &decls, "unknown identifier 'x'", 1, 9);
-	compile_error("household.children > 0", &decls, "unknown identifier 'household'", 1, 1);
-	compile_error("rent.map(r, r) + [q]", &decls, "unknown identifier 'q'", 1, 19);
-	compile_error("frobnicate(rent)", &decls, "unknown function 'frobnicate' with 1 argument", 1,
+	compile_error("income > 0 &&\n  incme < 5", &decls, CEL_ERR_UNKNOWN_IDENT, "unknown identifier 'incme'", 2, 3);
+	compile_error("'\xc3\xa5\xc3\xa4' == x", &decls, CEL_ERR_UNKNOWN_IDENT, "unknown identifier 'x'", 1, 9);
+	compile_error("household.children > 0", &decls, CEL_ERR_UNKNOWN_IDENT, "unknown identifier 'household'", 1, 1);
+	compile_error("rent.map(r, r) + [q]", &decls, CEL_ERR_UNKNOWN_IDENT, "unknown identifier 'q'", 1, 19);
+	compile_error("frobnicate(rent)", &decls, CEL_ERR_UNKNOWN_FUNCTION, "unknown function 'frobnicate' with 1 argument", 1,
 		      1);
-	compile_error("1 + (2", NULL, "expected ')', found end of expression", 1, 7);
-	compile_error("1 +", NULL, "unexpected end of expression", 1, 4);
-	compile_error("a b", NULL, "unexpected 'b' after the expression", 1, 3);
-	compile_error("'abc", NULL, "unterminated string literal", 1, 1);
-	compile_error("1 # 2", NULL, "unexpected character '#'", 1, 3);
-	compile_error("if", NULL, "'if' is a reserved word", 1, 1);
-	compile_error("Msg{a: 1}", NULL, "message construction (Msg{...}) is not supported", 1, 4);
+	compile_error("1 + (2", NULL, CEL_ERR_SYNTAX, "expected ')', found end of expression", 1, 7);
+	compile_error("1 +", NULL, CEL_ERR_SYNTAX, "unexpected end of expression", 1, 4);
+	compile_error("a b", NULL, CEL_ERR_SYNTAX, "unexpected 'b' after the expression", 1, 3);
+	compile_error("'abc", NULL, CEL_ERR_SYNTAX, "unterminated string literal", 1, 1);
+	compile_error("1 # 2", NULL, CEL_ERR_SYNTAX, "unexpected character '#'", 1, 3);
+	compile_error("if", NULL, CEL_ERR_SYNTAX, "'if' is a reserved word", 1, 1);
+	compile_error("Msg{a: 1}", NULL, CEL_ERR_SYNTAX, "message construction (Msg{...}) is not supported", 1, 4);
 	/* obvious type mistakes */
-	compile_error("\"a\" + 1", NULL, "no operator '+' for string and int", 1, 5);
-	compile_error("1 < 'x'", NULL, "no operator '<' for int and string", 1, 3);
-	compile_error("'1' == 1", NULL, "no operator '==' for string and int", 1, 5);
-	compile_error("size(rent) > '3'", &decls, "no operator '>' for int and string", 1, 12);
-	compile_error("!5", NULL, "expected a bool, found int", 1, 2);
-	compile_error("1 ? 2 : 3", NULL, "expected a bool, found int", 1, 1);
-	compile_error("2.5 % 2.0", NULL, "no operator '%' for double and double", 1, 5);
-	compile_error("1 in 2", NULL, "no operator 'in' for int and int", 1, 3);
+	compile_error("\"a\" + 1", NULL, CEL_ERR_TYPE, "no operator '+' for string and int", 1, 5);
+	compile_error("1 < 'x'", NULL, CEL_ERR_TYPE, "no operator '<' for int and string", 1, 3);
+	compile_error("'1' == 1", NULL, CEL_ERR_TYPE, "no operator '==' for string and int", 1, 5);
+	compile_error("size(rent) > '3'", &decls, CEL_ERR_TYPE, "no operator '>' for int and string", 1, 12);
+	compile_error("!5", NULL, CEL_ERR_TYPE, "expected a bool, found int", 1, 2);
+	compile_error("1 ? 2 : 3", NULL, CEL_ERR_TYPE, "expected a bool, found int", 1, 1);
+	compile_error("2.5 % 2.0", NULL, CEL_ERR_TYPE, "no operator '%' for double and double", 1, 5);
+	compile_error("1 in 2", NULL, CEL_ERR_TYPE, "no operator 'in' for int and int", 1, 3);
 	/* ... but what the checker cannot know is left to run time */
 	struct cel_program *prog;
 	struct ebba_err err;
@@ -563,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_cost_limit),
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_error_kinds),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_idents),
 		cmocka_unit_test(test_resolver),

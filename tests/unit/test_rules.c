@@ -19,37 +19,37 @@ static const char *const BAD[] = {
 	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax: did not find expected key while parsing a block mapping (started at 2:3)",
 	"tests/data/rules-bad/02-unknown-section.yaml:16:1: unknown key 'chekcs' in a rule file (did you mean 'checks'?)",
 	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, message)",
-	"tests/data/rules-bad/04-check-without-id.yaml:21:5: a check has no 'id'",
-	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: check 'assets' has no 'expr'",
-	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: check id 'kind-repeat' is used twice",
-	"tests/data/rules-bad/07-bad-check-id.yaml:21:9: check id 'Assets Check' must be lower-case letters, digits and '-'",
-	"tests/data/rules-bad/08-bad-outcome.yaml:19:14: outcome of check 'kind-repeat' must be 'refer' or 'reject', not 'avslå'",
-	"tests/data/rules-bad/09-unknown-fact.yaml:22:11: unknown name 'asets' (did you mean 'assets'?)",
-	"tests/data/rules-bad/10-cel-syntax.yaml:18:42: unexpected end of expression",
-	"tests/data/rules-bad/11-type-mistake.yaml:18:45: no operator '+' for int and string",
-	"tests/data/rules-bad/12-not-boolean.yaml:22:11: check 'assets': 'expr' must be true or false, but gives int",
-	"tests/data/rules-bad/13-unknown-field.yaml:22:11: check 'assets': 'expr' fails for a sample household: no such key: \"totl\"",
-	"tests/data/rules-bad/14-unclosed-interpolation.yaml:23:26: '{{' in the message of check 'assets' is not closed with '}}'",
-	"tests/data/rules-bad/15-unknown-in-message.yaml:20:27: unknown name 'aplication' (did you mean 'application'?)",
-	"tests/data/rules-bad/16-param-without-from.yaml:11:7: a value of parameter 'asset_limit' has no 'from'",
-	"tests/data/rules-bad/17-param-bad-date.yaml:11:13: 'from' of parameter 'asset_limit' must be a date YYYY-MM-DD, not '2021-13-01'",
-	"tests/data/rules-bad/18-param-without-source.yaml:11:7: a value of parameter 'asset_limit' has no 'source'",
-	"tests/data/rules-bad/19-param-not-in-force.yaml:10:3: parameter 'asset_limit' has no value in force for 2021-01 (the rule set is valid from 2021-01; its first value is from 2022-01-01)",
-	"tests/data/rules-bad/20-provisional-not-bool.yaml:14:20: 'provisional' must be true or false, not 'ja'",
-	"tests/data/rules-bad/21-derived-cycle.yaml:15:3: derived facts depend on each other in a circle: personal -> extra -> personal",
-	"tests/data/rules-bad/22-derived-fact-name.yaml:16:3: derived fact 'household' has the name of a fact or a reserved word; choose another name",
-	"tests/data/rules-bad/23-unknown-parameter.yaml:22:27: unknown parameter 'params.asset_limt' (did you mean 'params.asset_limit'?)",
-	"tests/data/rules-bad/24-calculation-missing.yaml:25:3: calculation has no 'costs'",
-	"tests/data/rules-bad/25-bad-sample-rate.yaml:26:15: audit sample rate '1.5' must be a share between 0 and 1 (0.1 is 10 %)",
+	"tests/data/rules-bad/04-check-without-id.yaml:21:5: en kontroll saknar 'id'",
+	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: kontrollen 'assets' saknar 'expr'",
+	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: kontroll-id 'kind-repeat' används två gånger",
+	"tests/data/rules-bad/07-bad-check-id.yaml:21:9: kontroll-id 'Assets Check' får bara innehålla små bokstäver a-z, siffror och '-'",
+	"tests/data/rules-bad/08-bad-outcome.yaml:19:14: outcome för kontrollen 'kind-repeat' måste vara 'refer' eller 'reject', inte 'avslå'",
+	"tests/data/rules-bad/09-unknown-fact.yaml:22:11: okänt namn 'asets' (menade du 'assets'?)",
+	"tests/data/rules-bad/10-cel-syntax.yaml:18:42: uttrycket går inte att tolka (unexpected end of expression)",
+	"tests/data/rules-bad/11-type-mistake.yaml:18:45: typfel (no operator '+' for int and string)",
+	"tests/data/rules-bad/12-not-boolean.yaml:22:11: kontrollen 'assets': 'expr' måste ge sant eller falskt, men ger int",
+	"tests/data/rules-bad/13-unknown-field.yaml:22:11: kontrollen 'assets': 'expr' fungerar inte för ett exempelhushåll: fältet finns inte (no such key: \"totl\")",
+	"tests/data/rules-bad/14-unclosed-interpolation.yaml:23:26: '{{' i meddelandet i kontrollen 'assets' stängs inte med '}}'",
+	"tests/data/rules-bad/15-unknown-in-message.yaml:20:27: okänt namn 'aplication' (menade du 'application'?)",
+	"tests/data/rules-bad/16-param-without-from.yaml:11:7: ett värde för parametern 'asset_limit' saknar 'from'",
+	"tests/data/rules-bad/17-param-bad-date.yaml:11:13: 'from' för parametern 'asset_limit' måste vara ett datum ÅÅÅÅ-MM-DD, inte '2021-13-01'",
+	"tests/data/rules-bad/18-param-without-source.yaml:11:7: ett värde för parametern 'asset_limit' saknar 'source'",
+	"tests/data/rules-bad/19-param-not-in-force.yaml:10:3: parametern 'asset_limit' har inget gällande värde för 2021-01 (regeluppsättningen gäller från 2021-01; parameterns första värde är från 2022-01-01)",
+	"tests/data/rules-bad/20-provisional-not-bool.yaml:14:20: 'provisional' måste vara true eller false, inte 'ja'",
+	"tests/data/rules-bad/21-derived-cycle.yaml:15:3: härledda fakta beror på varandra i en cirkel: personal -> extra -> personal",
+	"tests/data/rules-bad/22-derived-fact-name.yaml:16:3: det härledda faktumet 'household' har samma namn som ett faktum eller ett reserverat ord; välj ett annat namn",
+	"tests/data/rules-bad/23-unknown-parameter.yaml:22:27: okänd parameter 'params.asset_limt' (menade du 'params.asset_limit'?)",
+	"tests/data/rules-bad/24-calculation-missing.yaml:25:3: calculation saknar 'costs'",
+	"tests/data/rules-bad/25-bad-sample-rate.yaml:26:15: stickprovsandelen '1.5' måste vara en andel mellan 0 och 1 (0.1 är 10 %)",
 	"tests/data/rules-bad/26-duplicate-parameter.yaml:14:3: duplicate key 'asset_limit' (first on line 10)",
-	"tests/data/rules-bad/27-no-ruleset.yaml:1:1: no file has a 'ruleset' section with the rule set's name and version",
+	"tests/data/rules-bad/27-no-ruleset.yaml:1:1: ingen fil har ett avsnitt 'ruleset' med regeluppsättningens namn och version",
 	"tests/data/rules-bad/28-alias.yaml:8:14: anchors (&name) are not allowed; write the value out",
-	"tests/data/rules-bad/29-param-type-changes.yaml:11:14: value of parameter 'riksnorm_single' is list but its value on line 8 is int; every value of a parameter must have the same type",
+	"tests/data/rules-bad/29-param-type-changes.yaml:11:14: värdet för parametern 'riksnorm_single' är list men värdet på rad 8 är int; alla värden för en parameter måste ha samma typ",
 	"tests/data/rules-bad/30-duplicate-key.yaml:20:5: duplicate key 'outcome' (first on line 19)",
-	"tests/data/rules-bad/31-unknown-calc-item.yaml:28:23: unknown calculation item 'calc.cost' (there are calc.norm, calc.costs, calc.incomes, calc.amount)",
-	"tests/data/rules-bad/32-unknown-letter-name.yaml:27:16: '{{ application.perod }}' fails for a sample household: no such key: \"perod\"",
-	"tests/data/rules-bad/33-param-order.yaml:10:13: values of parameter 'riksnorm_single' must be in date order: 2020-01-01 comes after 2021-01-01",
-	"tests/data/rules-bad/34-multiline-expr.yaml:24:29: unknown name 'unknown_thing' (docs/fact-model.md lists the facts)",
+	"tests/data/rules-bad/31-unknown-calc-item.yaml:28:23: okänd beräkningspost 'calc.cost' (det finns calc.norm, calc.costs, calc.incomes och calc.amount)",
+	"tests/data/rules-bad/32-unknown-letter-name.yaml:27:16: '{{ application.perod }}' fungerar inte för ett exempelhushåll: fältet finns inte (no such key: \"perod\")",
+	"tests/data/rules-bad/33-param-order.yaml:10:13: värdena för parametern 'riksnorm_single' måste stå i datumordning: 2020-01-01 kommer efter 2021-01-01",
+	"tests/data/rules-bad/34-multiline-expr.yaml:24:29: okänt namn 'unknown_thing' (faktanamnen står i docs/fact-model.md)",
 };
 
 static struct ruleset *load_dir(const char *dir, struct ebba_buf *diag)
@@ -73,8 +73,8 @@ static void test_default_loads_with_provisional_warnings(void **state)
 	assert_true(ruleset_n_checks(rs) >= 15);
 	assert_true(ruleset_n_warnings(rs) > 0);
 	assert_non_null(strstr(diag.data, "rules/riksnorm.yaml:"));
-	assert_non_null(strstr(diag.data, "warning: parameter 'riksnorm_single' from 2024-01-01 is provisional"));
-	assert_null(strstr(diag.data, "from 2023-01-01 is provisional (Ängelholm"));
+	assert_non_null(strstr(diag.data, "warning: parametern 'riksnorm_single' från 2024-01-01 är preliminär"));
+	assert_null(strstr(diag.data, "från 2023-01-01 är preliminär (Ängelholm"));
 	ruleset_free(rs);
 	buf_free(&diag);
 }

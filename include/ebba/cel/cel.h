@@ -6,9 +6,10 @@
  * Life cycle:
  *
  *   struct cel_program *prog;
- *   struct cel_err_pos pos;
- *   if (cel_compile(src, decls, &prog, &pos, &err) < 0)
- *           report "file:%u:%u: %s" with the expression's own offset + pos;
+ *   struct cel_compile_error ce;
+ *   if (cel_compile(src, decls, &prog, &ce, &err) != 0)
+ *           report "file:%u:%u: %s" with the expression's own offset + ce.pos,
+ *           and decide what to do by ce.kind, never by the text;
  *   struct cel_arena *arena = cel_arena_new();
  *   for each application:
  *           struct cel_activation act = { .resolve = facts_lookup, .ctx = app };
@@ -34,9 +35,13 @@
  *
  * Errors are values: evaluation never fails as a C call; a division by zero,
  * a missing map key or an exhausted cost budget yields a value of kind
- * CEL_ERROR with a message.  Compilation errors (syntax, unknown identifier,
- * obvious type mistakes, limits) are reported by cel_compile with a
- * 1-based line and column (columns count Unicode code points).
+ * CEL_ERROR with a message and an error kind (enum cel_error_kind).
+ * Compilation errors (syntax, unknown identifier, obvious type mistakes,
+ * limits) are reported by cel_compile with an error kind and a 1-based line
+ * and column (columns count Unicode code points).  The messages are English
+ * (they are CEL's, for whoever wrote the expression); a caller that shows
+ * them to people in another language, or that treats some errors
+ * differently, goes by the kind, never by the text.
  */
 #ifndef EBBA_CEL_H
 #define EBBA_CEL_H
@@ -63,6 +68,30 @@ enum cel_kind {
 	CEL_ERROR,
 };
 
+/*
+ * What went wrong, for an error value and for a compile error.  Set where
+ * the error is made; callers classify errors by it, never by the message.
+ */
+enum cel_error_kind {
+	CEL_ERR_NONE,             /* not an error */
+	CEL_ERR_SYNTAX,           /* compile: the text is not a (supported) expression */
+	CEL_ERR_UNKNOWN_IDENT,    /* a name not declared (compile) or not bound (evaluation) */
+	CEL_ERR_UNKNOWN_FUNCTION, /* no function of that name and number of arguments */
+	CEL_ERR_NO_SUCH_KEY,      /* a map key or field that is not there */
+	CEL_ERR_TYPE,             /* no matching overload: an operation on the wrong kinds */
+	CEL_ERR_CONVERSION,       /* a value that does not convert: int("x"), bad UTF-8 */
+	CEL_ERR_INVALID,          /* an invalid regular expression, a repeated map key */
+	CEL_ERR_DIV_ZERO,         /* division or modulus by zero */
+	CEL_ERR_OVERFLOW,         /* integer arithmetic out of range */
+	CEL_ERR_RANGE,            /* index out of range, conversion out of range, min([]) */
+	CEL_ERR_BUDGET,           /* the evaluation cost limit */
+	CEL_ERR_LIMIT,            /* a size or nesting limit (string, expression, depth) */
+	CEL_ERR_OTHER,            /* made by a resolver or a caller, not by CEL itself */
+};
+
+/* "syntax", "unknown identifier", "no such key", ... (English, for logs). */
+const char *cel_error_kind_name(enum cel_error_kind k);
+
 struct cel_list;
 struct cel_map;
 
@@ -70,10 +99,17 @@ struct cel_map;
  * A value: 16 bytes, copied freely.  For CEL_STRING, CEL_BYTES and
  * CEL_ERROR, `str` points at `len` bytes (UTF-8 for strings and error
  * messages; NUL-terminated when built by this library, but may contain NUL
- * bytes, so always use len).  For CEL_TYPE, `type` is the kind denoted.
+ * bytes, so always use len).  For CEL_ERROR, `error` says what went wrong
+ * (never CEL_ERR_NONE); for every other kind it is CEL_ERR_NONE.  For
+ * CEL_TYPE, `type` is the kind denoted.  kind (an enum cel_kind) and error
+ * (an enum cel_error_kind) share the first four bytes so that the value
+ * stays 16 bytes and an error costs no allocation: two 16-bit halves with
+ * no padding, which measured cheapest (enum bit-fields and bytes cost the
+ * evaluator masks; see the rules helper's report on issue 18).
  */
 struct cel_value {
-	enum cel_kind kind;
+	uint16_t kind;
+	uint16_t error;
 	uint32_t len;
 	union {
 		bool b;
@@ -86,6 +122,7 @@ struct cel_value {
 		enum cel_kind type;
 	};
 };
+_Static_assert(sizeof(struct cel_value) == 16, "a value is copied everywhere: keep it 16 bytes");
 
 /* ---- Arena -------------------------------------------------------------- */
 
@@ -130,6 +167,11 @@ static inline bool cel_is_error(struct cel_value v)
 {
 	return v.kind == CEL_ERROR;
 }
+/* What went wrong; CEL_ERR_NONE if v is not an error. */
+static inline enum cel_error_kind cel_error_kind_of(struct cel_value v)
+{
+	return v.kind == CEL_ERROR ? v.error : CEL_ERR_NONE;
+}
 
 /* Longest string or bytes value (and arena allocation) accepted. */
 #define CEL_MAX_STRING ((size_t)64 << 20)
@@ -144,9 +186,9 @@ struct cel_value cel_stringn(struct cel_arena *arena, const char *s, size_t n);
 struct cel_value cel_bytes(struct cel_arena *arena, const void *p, size_t n);
 /* A string that points at the caller's bytes without copying. */
 struct cel_value cel_string_ref(const char *s, size_t n);
-/* An error value whose message is formatted into the arena. */
-struct cel_value cel_errorf(struct cel_arena *arena, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* An error value of kind ek whose message is formatted into the arena. */
+struct cel_value cel_errorf(struct cel_arena *arena, enum cel_error_kind ek, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Lists: an empty list, appended to while being built. */
 struct cel_value cel_list_new(struct cel_arena *arena, size_t capacity_hint);
@@ -220,10 +262,16 @@ struct cel_decls {
 	void *ctx;
 };
 
-/* Where a compile error is, 1-based; columns count code points. */
+/* A place in an expression, 1-based; columns count code points. */
 struct cel_err_pos {
 	unsigned line;
 	unsigned column;
+};
+
+/* Where a compile error is and what kind it is. */
+struct cel_compile_error {
+	struct cel_err_pos pos;
+	enum cel_error_kind kind;
 };
 
 struct cel_options {
@@ -240,16 +288,18 @@ struct cel_program;
 
 /*
  * Parses and checks src.  On success *out owns a new program (free with
- * cel_program_free).  On failure returns -1, *out is NULL, pos (if not
- * NULL) holds the position and err the message without position, e.g.
- * "unknown identifier 'incme'".  opts may be NULL for the defaults.
+ * cel_program_free).  On failure returns -1, *out is NULL, ce (if not
+ * NULL) holds the position and the kind (an unknown identifier is
+ * CEL_ERR_UNKNOWN_IDENT, and the identifier starts at ce->pos) and err the
+ * message without position, e.g. "unknown identifier 'incme'".  opts may
+ * be NULL for the defaults.
  */
 int cel_compile(const char *src, const struct cel_decls *decls, struct cel_program **out,
-		struct cel_err_pos *pos, struct ebba_err *err);
+		struct cel_compile_error *ce, struct ebba_err *err);
 /* The same for len bytes of src (which may then contain NUL bytes). */
 int cel_compile_opts(const char *src, size_t len, const struct cel_decls *decls,
 		     const struct cel_options *opts, struct cel_program **out,
-		     struct cel_err_pos *pos, struct ebba_err *err);
+		     struct cel_compile_error *ce, struct ebba_err *err);
 void cel_program_free(struct cel_program *prog);
 
 /*
@@ -285,7 +335,7 @@ typedef bool (*cel_resolve_fn)(void *ctx, const char *name, struct cel_arena *ar
  * then through `resolve` (if not NULL).  max_steps bounds the work (each
  * node visited and each element touched is a step); 0 means
  * CEL_DEFAULT_MAX_STEPS.  Running out gives the error value
- * "evaluation cost limit exceeded".
+ * "evaluation cost limit exceeded" (CEL_ERR_BUDGET).
  */
 struct cel_activation {
 	struct cel_value vars;

@@ -1,0 +1,42 @@
+/*
+ * Evaluating a loaded rule set, shared by deciding (rules_eval.c) and the
+ * dry run at load (rules_dryrun.c); not an API.
+ */
+#ifndef EBBA_RULES_EVAL_H
+#define EBBA_RULES_EVAL_H
+
+#include "ebba/cel/cel.h"
+#include "ebba/facts/facts.h"
+#include "rules_impl.h"
+
+/*
+ * One decision's evaluation state: facts, parameters and derived facts are
+ * resolved lazily, each at most once, into caches in the arena.
+ */
+struct rs_eval {
+	const struct ruleset *rs;
+	const struct decision_inputs *in;
+	struct cel_arena *arena;
+	char period_start[11];
+	struct cel_value *facts;      /* cache, rs->n_facts */
+	unsigned char *fact_done;
+	struct cel_value *params;     /* cache, rs->n_params */
+	int *param_entry;             /* -2 not used, -1 none in force, else index */
+	struct cel_value *derived;
+	unsigned char *derived_state; /* 0 no, 1 computing, 2 done */
+	struct cel_activation act;    /* resolves through the caches */
+};
+
+/* Sets e up for deciding in with rs; everything lives in arena. */
+void rs_eval_init(struct rs_eval *e, const struct ruleset *rs, const struct decision_inputs *in,
+		  struct cel_arena *arena);
+/* The value of derived fact i (evaluated on first use). */
+struct cel_value rs_eval_derived(struct rs_eval *e, size_t i);
+
+/*
+ * Tries every expression of rs on a sample household and reports, as
+ * errors in d, the mistakes the compiler cannot see (rules_dryrun.c).
+ */
+void rs_dry_run(struct ruleset *rs, struct rs_diags *d);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The state of loading one rule set, shared by the steps of loading (not an
+ * API): rules_load.c reads the files and runs the steps in order --
+ * sections (rules_sections.c), names (rules_names.c), compiling
+ * (rules_compile.c), the cycle search (rules_cycles.c) and the dry run
+ * (rules_dryrun.c).  Each step reports into L->d.
+ */
+#ifndef EBBA_RULES_LOADER_H
+#define EBBA_RULES_LOADER_H
+
+#include "rules_impl.h"
+
+/* An expression found by the section checks, compiled once the names are known. */
+struct pending {
+	struct cel_program **slot;
+	struct rs_file *f;
+	yaml_node_t *node;
+	size_t offset;          /* of src within the scalar */
+	char *src;
+	int derived;            /* index of the derived fact it defines, or -1 */
+};
+
+struct loader {
+	struct ruleset *rs;
+	struct rs_diags d;
+	struct rs_file *files;
+	size_t n_files;
+	struct pending *pend;
+	size_t n_pend, cap_pend;
+	/* where things were defined, for duplicate messages */
+	yaml_node_t **param_node;
+	struct rs_file **param_file;
+	yaml_node_t *ruleset_node;
+	struct rs_file *ruleset_file;
+	bool have_calc;
+};
+
+#define DIAG(L, f, n, ...) rs_diag(&(L)->d, false, (f)->name, rs_line(n), rs_col(n), __VA_ARGS__)
+
+/* Checks the sections of one parsed file and collects what they define. */
+void rs_load_sections(struct loader *L, struct rs_file *f);
+/*
+ * Second walk over checks, flags and letters (after the names are known
+ * and the arrays no longer move): queues their expressions and texts.
+ */
+void rs_queue_expressions(struct loader *L);
+/* Every parameter has a value in force from the rule set's valid_from. */
+void rs_check_coverage(struct loader *L);
+/* Compiles every queued expression against the names; reports what fails. */
+void rs_compile_pending(struct loader *L);
+/* Reports each circle among derived facts once. */
+void rs_find_cycles(struct loader *L);
+
+#endif

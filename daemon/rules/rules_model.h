@@ -1,0 +1,122 @@
+/*
+ * A loaded rule set as the files of daemon/rules/ share it (not an API):
+ * its parts, and the name table that maps every name an expression may use
+ * (facts, params.*, derived facts, calc.*) to what it is (rules_names.c).
+ */
+#ifndef EBBA_RULES_MODEL_H
+#define EBBA_RULES_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ebba/cel/cel.h"
+
+/* A text with {{ expression }} parts. */
+struct rs_seg {
+	char *lit;                 /* literal text, or NULL */
+	struct cel_program *prog;  /* or an expression */
+	const char *file;          /* where the expression is (borrowed from the check/letter) */
+	unsigned line, col;
+};
+struct rs_text {
+	struct rs_seg *segs;
+	size_t n;
+	char *file;
+};
+
+struct rs_param_value {
+	char from[11];
+	struct cel_value value;     /* in rs->consts */
+	char *source;
+	bool provisional;
+	char *file;
+	unsigned line, col;
+};
+
+struct rs_param {
+	char *name;                 /* "riksnorm_single" */
+	struct rs_param_value *v;   /* sorted by from */
+	size_t n;
+};
+
+struct rs_derived {
+	char *name;                 /* "norm_personal", or "calc.norm" */
+	struct cel_program *prog;
+	char *file;
+	unsigned line, col;
+};
+
+struct rs_check {
+	char *id;
+	char *group;
+	struct cel_program *when;   /* NULL: always */
+	struct cel_program *expr;
+	bool reject;
+	struct rs_text message;
+	char *file;                 /* where when [0] and expr [1] are */
+	unsigned line[2], col[2];
+};
+
+struct rs_flag {
+	char *id;
+	struct cel_program *when;
+	struct rs_text reason;
+};
+
+enum { RS_CALC_NORM, RS_CALC_COSTS, RS_CALC_INCOMES, RS_CALC_AMOUNT, RS_CALC_COUNT };
+extern const char *const RS_CALC_NAMES[RS_CALC_COUNT];   /* "calc.norm", ... */
+
+enum rs_name_kind { RS_NAME_FACT, RS_NAME_PARAM, RS_NAME_DERIVED };
+
+struct rs_name {
+	const char *name;
+	enum rs_name_kind kind;
+	size_t index;
+};
+
+struct ruleset {
+	char *name, *version, *valid_from;
+	char sha256[65];
+	struct rs_param *params;
+	size_t n_params;
+	struct rs_derived *derived;
+	size_t n_derived;
+	int calc[RS_CALC_COUNT];    /* index into derived, -1 if missing */
+	struct rs_check *checks;
+	size_t n_checks;
+	struct rs_flag *flags;
+	size_t n_flags;
+	double sample[3];           /* approved, referred, rejected */
+	struct rs_text letter;
+	bool has_letter;
+	struct cel_arena *consts;
+	size_t n_warnings;
+	size_t n_facts;
+	/* name table: open addressing, power of two */
+	struct rs_name *names;
+	size_t names_cap;
+};
+
+/* The name table (rules_names.c). */
+/* Fills rs->names from the facts, parameters and derived facts (all of them read). */
+void rs_names_build(struct ruleset *rs);
+/* What name is, or NULL if it is none of the rule set's names. */
+const struct rs_name *rs_lookup(const struct ruleset *rs, const char *name);
+/* Frees the table, with the "params.x" names it owns. */
+void rs_names_free(struct ruleset *rs);
+
+/* ---- errors in words for people (rules_errors.c) ---- */
+
+/* Appends an error of kind k with CEL's message msg[0..len) in Swedish. */
+void rs_error_words(enum cel_error_kind k, const char *msg, size_t len, struct ebba_buf *out);
+/*
+ * Whether an error value is a mistake in the rules rather than in the data:
+ * a missing field, a wrong type, an unknown function, a failed conversion.
+ * The dry run reports these at load.
+ */
+bool rs_is_mistake(struct cel_value v);
+
+/* Frees the segments of a text (rules_sections.c made them). */
+void rs_text_free(struct rs_text *t);
+
+#endif
