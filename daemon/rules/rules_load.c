@@ -913,6 +913,14 @@ const char *ruleset_sha256(const struct ruleset *rs) { return rs->sha256; }
 size_t ruleset_n_checks(const struct ruleset *rs) { return rs->n_checks; }
 size_t ruleset_n_warnings(const struct ruleset *rs) { return rs->n_warnings; }
 
+double ruleset_sample_rate(const struct ruleset *rs, const char *outcome)
+{
+	for (int k = 0; k < 3; k++)
+		if (strcmp(outcome, SAMPLE_KEYS[k]) == 0)
+			return rs->sample[k];
+	return 0.0;
+}
+
 static void build_names(struct ruleset *rs)
 {
 	size_t n = rs->n_params + rs->n_derived + 32;
