@@ -73,7 +73,8 @@ mapfile -t targeted < <(psql_val "select d.id from ebba.decisions d where d.inbo
 resolve "${targeted[0]}" reject
 
 # --- independent counts -----------------------------------------------------
-# The first review of each decision, by DISTINCT ON rather than LATERAL;
+# ebba's decisions are those that review none; the first review of each
+# decision is found by DISTINCT ON rather than LATERAL;
 # "as applied" by comparing with a sentinel rather than IS NOT DISTINCT FROM.
 REV="(select distinct on (reviews_decision_id) reviews_decision_id as of, outcome, amount from ebba.decisions
 	where reviews_decision_id is not null order by reviews_decision_id, id)"
@@ -86,7 +87,7 @@ expect_checks() {  # expect_checks FROM TO: the check records, sorted
 		'open', sum(case when r.outcome is null then 1 else 0 end)
 		from ebba.decisions e join ebba.decision_checks c on c.decision_id = e.id
 		left join $REV r on r.of = e.id
-		where e.decided_by = 'ebba' and e.outcome = 'referred' and c.result not in ('pass', 'skip')
+		where e.reviews_decision_id is null and e.outcome = 'referred' and c.result not in ('pass', 'skip')
 		and e.period between '$1' and '$2'
 		group by c.check_id, e.period" | LC_ALL=C sort
 }
@@ -104,7 +105,7 @@ expect_realised() {  # expect_realised FROM TO: sampled/approved as 0.nnnn, or -
 	psql -XAt -c "select case when count(*) = 0 then '-' else to_char(
 		count(*) filter (where e.id in (select decision_id from ebba.audit_flags where kind = 'sample'))::numeric
 		/ count(*), 'FM0.0000') end
-		from ebba.decisions e where e.decided_by = 'ebba' and e.outcome = 'approved' and e.period between '$1' and '$2'"
+		from ebba.decisions e where e.reviews_decision_id is null and e.outcome = 'approved' and e.period between '$1' and '$2'"
 }
 compare() {  # compare WHAT FROM TO ARGS...: stats ARGS against the rows in [FROM, TO]
 	local what=$1 from=$2 to=$3; shift 3
