@@ -40,7 +40,7 @@ did() { psql_val "select id from ebba.decisions where inbox_id is not null and e
 amount() { psql_val "select amount from ebba.decisions where id = $1"; }
 resolve() {  # resolve DECISION VERDICT [AMOUNT]
 	local a=(); [ -n "${3:-}" ] && a=(--amount "$3")
-	ctl review resolve "$1" --verdict "$2" "${a[@]}" --note "Utredd i test" --by handlaggare1 >/dev/null ||
+	ctl review resolve "$1" --verdict "$2" "${a[@]}" --note "Utredd i test" >/dev/null ||
 		fail "review resolve $1 $2 ${3:-}"
 }
 # aktivitetskrav (2026-12): the twelve copies and both demo referrals
