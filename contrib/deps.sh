@@ -11,6 +11,7 @@ PKGS=(
 	time curl valgrind openssl
 	systemd groff-base debhelper lintian
 	chromium nodejs
+	python3-jsonschema python3-yaml
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -29,6 +29,7 @@ int ctl_rules(int argc, char **argv);
 int ctl_review(int argc, char **argv);
 int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);
+int ctl_stats(int argc, char **argv);
 int ctl_user(int argc, char **argv);
 
 /* True if argv has -h or --help; commands print their usage then. */

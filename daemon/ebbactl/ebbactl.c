@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{"replay", ctl_replay, "replay DECISION...: re-evaluate stored decisions, report differences"},
 	{"user", ctl_user, "user add NAME --role ROLE | user list: people's login roles"},
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
+	{"stats", ctl_stats, "stats [--period YYYY-MM | --from M --to M]: rule health for supervisors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
 	{"rules", ctl_rules, "rules check [DIR] | rules test [DIR]: validate / test a rule set"},

@@ -79,6 +79,15 @@ const char *ruleset_sha256(const struct ruleset *rs) { return rs->sha256; }
 size_t ruleset_n_checks(const struct ruleset *rs) { return rs->n_checks; }
 size_t ruleset_n_warnings(const struct ruleset *rs) { return rs->n_warnings; }
 
+double ruleset_sample_rate(const struct ruleset *rs, const char *outcome)
+{
+	static const char *const outcomes[3] = {"approved", "referred", "rejected"};
+	for (int k = 0; k < 3; k++)
+		if (strcmp(outcome, outcomes[k]) == 0)
+			return rs->sample[k];
+	return 0.0;
+}
+
 static int load_files(struct rs_file *files, size_t n_files, struct ruleset **out,
 		      struct ebba_buf *diagnostics, struct ebba_err *err)
 {

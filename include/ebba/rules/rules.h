@@ -51,6 +51,9 @@ const char *ruleset_sha256(const struct ruleset *rs);
 /* Number of checks, parameters, warnings found at load. */
 size_t ruleset_n_checks(const struct ruleset *rs);
 size_t ruleset_n_warnings(const struct ruleset *rs);
+/* The audit sample rate the rule set gives for an outcome ("approved",
+ * "referred", "rejected"), a share 0..1; 0 for an unknown outcome. */
+double ruleset_sample_rate(const struct ruleset *rs, const char *outcome);
 
 enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
 const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */

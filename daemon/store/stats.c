@@ -1,0 +1,128 @@
+/*
+ * Rule health: what people decided about ebba's referrals, per check and
+ * period, and what the audit flags found (include/ebba/store/stats.h has
+ * the definitions).  Read-only; all three queries see one snapshot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebba/store/db.h"
+#include "ebba/store/stats.h"
+#include "ebba/lib/util.h"
+
+/* The caseworker's decision on ebba's decision d: the first review row. */
+#define REVIEW_OF(d)                                                                           \
+	"left join lateral (select r.id, r.outcome, r.amount from ebba.decisions r"            \
+	" where r.reviews_decision_id = " d ".id order by r.id limit 1) rv on true"
+#define IN_WINDOW(d)                                                                           \
+	"($1::text is null or " d ".period >= $1) and ($2::text is null or " d ".period <= $2)"
+#define AS_APPLIED "(rv.outcome = 'approved' and rv.amount is not distinct from e.amount)"
+
+static const char CHECKS_SQL[] =
+	"select c.check_id, e.period, count(*),"
+	" count(*) filter (where " AS_APPLIED "),"
+	" count(*) filter (where rv.outcome = 'approved' and not " AS_APPLIED "),"
+	" count(*) filter (where rv.outcome = 'rejected'),"
+	" count(*) filter (where rv.id is null or rv.outcome not in ('approved', 'rejected'))"
+	" from ebba.decisions e " REVIEW_OF("e")
+	" join ebba.decision_checks c on c.decision_id = e.id and c.result in ('fail', 'error')"
+	" where e.inbox_id is not null and e.outcome = 'referred' and " IN_WINDOW("e")
+	" group by c.check_id, e.period"
+	" order by min(min(c.ordinal)) over (partition by c.check_id), c.check_id, e.period";
+
+static const char AUDIT_SQL[] =
+	"with fl as ("
+	"  select f.kind, f.resolved_at,"
+	"   case when rv.id is not null then not " AS_APPLIED
+	"        else coalesce(f.verdict in ('adjust', 'reject'), false) end as error"
+	"  from ebba.audit_flags f join ebba.decisions e on e.id = f.decision_id " REVIEW_OF("e")
+	"  where " IN_WINDOW("e")
+	")"
+	" select k.kind, count(fl.kind), count(fl.resolved_at),"
+	" count(*) filter (where fl.resolved_at is not null and fl.error)"
+	" from (values (0, 'sample'), (1, 'targeted')) k (o, kind) left join fl on fl.kind = k.kind"
+	" group by k.o, k.kind order by k.o";
+
+static const char SAMPLE_SQL[] =
+	"select count(*), count(*) filter (where exists (select 1 from ebba.audit_flags f"
+	"  where f.decision_id = e.id and f.kind = 'sample'))"
+	" from ebba.decisions e"
+	" where e.inbox_id is not null and e.outcome = 'approved' and " IN_WINDOW("e");
+
+static PGresult *run(PGconn *conn, const char *sql, const char *from, const char *to,
+		     struct ebba_err *err)
+{
+	const char *p[] = {from, to};
+	PGresult *res = PQexecParams(conn, sql, 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "stats: %s", db_result_error(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static long num(const PGresult *res, int row, int col)
+{
+	return strtol(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static int collect_checks(PGconn *conn, const char *from, const char *to, struct stats_report *r,
+			  struct ebba_err *err)
+{
+	r->res = run(conn, CHECKS_SQL, from, to, err);
+	if (!r->res)
+		return -1;
+	int n = PQntuples(r->res);
+	r->checks = xcalloc((size_t)n + 1, sizeof(*r->checks));
+	for (int i = 0; i < n; i++)
+		r->checks[i] = (struct stats_check){
+			PQgetvalue(r->res, i, 0), PQgetvalue(r->res, i, 1), num(r->res, i, 2),
+			num(r->res, i, 3), num(r->res, i, 4), num(r->res, i, 5), num(r->res, i, 6)};
+	r->n_checks = (size_t)n;
+	return 0;
+}
+
+static int collect_audit(PGconn *conn, const char *from, const char *to, struct stats_report *r,
+			 struct ebba_err *err)
+{
+	PGresult *res = run(conn, AUDIT_SQL, from, to, err);
+	if (!res)
+		return -1;
+	static const char *const kinds[STATS_AUDIT_KINDS] = {"sample", "targeted"};
+	for (int k = 0; k < STATS_AUDIT_KINDS && k < PQntuples(res); k++)
+		r->audit[k] = (struct stats_audit){kinds[k], num(res, k, 1), num(res, k, 2),
+						   num(res, k, 3)};
+	PQclear(res);
+	res = run(conn, SAMPLE_SQL, from, to, err);
+	if (!res)
+		return -1;
+	r->auto_approved = num(res, 0, 0);
+	r->sampled_approved = num(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+int stats_collect(PGconn *conn, const char *from, const char *to, struct stats_report *out,
+		  struct ebba_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_exec(conn, "begin isolation level repeatable read read only", 0, NULL, err) != 0)
+		return ebba_err_prefix(err, "stats");
+	int rc = collect_checks(conn, from, to, out, err);
+	if (rc == 0)
+		rc = collect_audit(conn, from, to, out, err);
+	struct ebba_err end;
+	if (db_exec(conn, rc == 0 ? "commit" : "rollback", 0, NULL, &end) != 0 && rc == 0) {
+		*err = end;
+		rc = ebba_err_prefix(err, "stats");
+	}
+	return rc;
+}
+
+void stats_report_free(struct stats_report *r)
+{
+	free(r->checks);
+	PQclear(r->res);
+	memset(r, 0, sizeof(*r));
+}
