@@ -51,6 +51,15 @@ struct rs_file {
  * document with the same positions; reports what is wrong as a diagnostic.
  */
 int rs_file_parse(struct rs_file *f, struct rs_diags *d);
+
+/*
+ * The *.yaml files of dir (no dot files), sorted by name: *names_out is an
+ * array of *n_out malloc'd names, freed with rs_file_names_free().  More than
+ * max files is an error.  Rule files and rule-test files are listed alike.
+ */
+int rs_list_yaml(const char *dir, size_t max, char ***names_out, size_t *n_out,
+		 struct ebba_err *err);
+void rs_file_names_free(char **names, size_t n);
 void rs_file_free(struct rs_file *f);
 
 yaml_node_t *rs_node(struct rs_file *f, int idx);

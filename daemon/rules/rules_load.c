@@ -152,13 +152,21 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnostics,
+void rs_file_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int rs_list_yaml(const char *dir, size_t max, char ***names_out, size_t *n_out,
 		 struct ebba_err *err)
 {
-	*out = NULL;
+	*names_out = NULL;
+	*n_out = 0;
 	DIR *dp = opendir(dir);
 	if (!dp)
-		return ebba_errf(err, "%s: cannot open the rules directory: %m", dir);
+		return ebba_errf(err, "%s: cannot open the directory: %m", dir);
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -166,22 +174,34 @@ int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnos
 		size_t len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
 			continue;
-		if (n == RULES_MAX_FILES) {
+		if (n == max) {
 			closedir(dp);
-			for (size_t i = 0; i < n; i++)
-				free(names[i]);
-			free(names);
-			return ebba_errf(err, "%s: more than %d rule files", dir, RULES_MAX_FILES);
+			rs_file_names_free(names, n);
+			return ebba_errf(err, "%s: more than %zu files", dir, max);
 		}
 		names = xrealloc(names, (n + 1) * sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*names_out = names;
+	*n_out = n;
+	return 0;
+}
+
+int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnostics,
+		 struct ebba_err *err)
+{
+	*out = NULL;
+	char **names;
+	size_t n;
+	if (rs_list_yaml(dir, RULES_MAX_FILES, &names, &n, err) != 0)
+		return ebba_err_prefix(err, "rules");
 	if (n == 0) {
 		free(names);
 		return ebba_errf(err, "%s: no rule files (*.yaml)", dir);
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
 	struct rs_file *files = xcalloc(n, sizeof(*files));
 	int rc = 0;
 	size_t dl = strlen(dir);
@@ -193,12 +213,10 @@ int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnos
 	}
 	if (rc == 0)
 		rc = load_files(files, n, out, diagnostics, err);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		rs_file_free(&files[i]);
-		free(names[i]);
-	}
+	rs_file_names_free(names, n);
 	free(files);
-	free(names);
 	return rc;
 }
 

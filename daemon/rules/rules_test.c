@@ -10,7 +10,6 @@
  * tree (defaults filled in, Skatteverket test numbers for the persons) and
  * checked by case_frame_from_tree(), the validation every frame gets.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -828,35 +827,17 @@ int ruleset_run_test_buffer(const struct ruleset *rs, const char *name, const ch
 	return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int ruleset_run_tests(const struct ruleset *rs, const char *dir, struct ebba_buf *out,
 		      struct rule_test_report *report, struct ebba_err *err)
 {
 	memset(report, 0, sizeof(*report));
 	char *tdir = xasprintf("%s/tests", dir);
-	DIR *dp = opendir(tdir);
-	if (!dp) {
-		int rc = ebba_errf(err, "%s: cannot open the tests directory: %m", tdir);
+	char **names;
+	size_t n;
+	if (rs_list_yaml(tdir, SIZE_MAX, &names, &n, err) != 0) {
 		free(tdir);
-		return rc;
+		return ebba_err_prefix(err, "rule tests");
 	}
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(dp))) {
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(dp);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", tdir, names[i]);
@@ -872,9 +853,8 @@ int ruleset_run_tests(const struct ruleset *rs, const char *dir, struct ebba_buf
 		}
 		buf_free(&text);
 		free(path);
-		free(names[i]);
 	}
-	free(names);
+	rs_file_names_free(names, n);
 	free(tdir);
 	return rc;
 }

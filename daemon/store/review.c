@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,10 +151,15 @@ void review_detail_free(struct review_detail *d)
 }
 
 /* One statement: the caseworker's decision and the flags' verdicts commit
- * together or not at all; a second review of the same decision is refused. */
+ * together or not at all; a second review finds no orig row (and the unique
+ * index decisions_one_review refuses one all the same).  Caseworkers may
+ * not lock decisions (FOR UPDATE needs UPDATE), so two people resolving at
+ * once are put in line by an advisory lock on the decision, taken in the
+ * transaction before the statement's snapshot.  The command line and the
+ * web's Pröva both resolve through here. */
 static const char RESOLVE_SQL[] =
 	"with orig as ("
-	"  select * from ebba.decisions where id = $1::bigint and decided_by = 'ebba'"
+	"  select * from ebba.decisions where id = $1::bigint and inbox_id is not null"
 	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
 	"), ins as ("
 	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
@@ -170,12 +176,12 @@ static const char RESOLVE_SQL[] =
 	")"
 	" select (select id from ins), (select count(*) from fl), (select decided_by from ins)";
 
-int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
-			    int64_t *new_id, long *flags, char *by, size_t by_len,
-			    struct ebba_err *err)
+static int resolve_in_tx(PGconn *conn, const char *const *p, bool *resolved, int64_t *new_id,
+			 long *flags, char *by, size_t by_len, struct ebba_err *err)
 {
-	*resolved = false;
-	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note};
+	if (db_exec(conn, "select pg_advisory_xact_lock(hashtext('ebba.review'),"
+		    " ($1::bigint % 2147483647)::int)", 1, p, err) != 0)
+		return -1;
 	PGresult *res = query(conn, "resolving the decision", RESOLVE_SQL, 4, p, err);
 	if (!res)
 		return -1;
@@ -186,5 +192,27 @@ int review_resolve_decision(PGconn *conn, const struct review_resolution *r, boo
 		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 2));
 	}
 	PQclear(res);
+	return 0;
+}
+
+int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
+			    int64_t *new_id, long *flags, char *by, size_t by_len,
+			    struct ebba_err *err)
+{
+	*resolved = false;
+	*new_id = 0;
+	*flags = 0;
+	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note};
+	if (db_exec(conn, "begin", 0, NULL, err) != 0)
+		return ebba_err_prefix(err, "resolving decision %s", r->decision_id);
+	if (resolve_in_tx(conn, p, resolved, new_id, flags, by, by_len, err) != 0) {
+		db_exec(conn, "rollback", 0, NULL, NULL);
+		*resolved = false;
+		return -1;
+	}
+	if (db_exec(conn, "commit", 0, NULL, err) != 0) {
+		*resolved = false;
+		return ebba_err_prefix(err, "resolving decision %s", r->decision_id);
+	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ebba/store/db.h"
+#include "ebba/store/review.h"
 #include "ebba/store/web_pages.h"
 
 /* Whole kronor with a space between thousands. */
@@ -211,53 +212,18 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 	return 0;
 }
 
-/* As `ebbactl review resolve`: one statement, so the person's decision and
- * the flags' verdicts commit together; a second review finds no orig row.
- * Caseworkers may not lock decisions (FOR UPDATE needs UPDATE), so two
- * people resolving at once are put in line by an advisory lock on the
- * decision, taken in the transaction before the statement's snapshot. */
-static const char RESOLVE_SQL[] =
-	"with orig as ("
-	"  select * from ebba.decisions where id = $1::bigint and inbox_id is not null"
-	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"), ins as ("
-	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
-	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
-	"    decided_by, note)"
-	"  select id, external_id, case_id, period,"
-	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
-	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, ebba.person(), $4"
-	"  from orig returning id"
-	"), fl as ("
-	"  update ebba.audit_flags set resolved_at = now(), resolved_by = ebba.person(), verdict = $2"
-	"  where decision_id in (select id from orig) and resolved_at is null returning id"
-	")"
-	" select (select id from ins), (select count(*) from fl)";
-
 int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
 		      const char *note, int64_t *new_id, struct ebba_err *err)
 {
 	*new_id = 0;
 	if (!is_id(id))
 		return 0;
-	const char *p[] = {id, verdict, nz(amount), note};
-	if (db_exec(db, "begin", 0, NULL, err) != 0 ||
-	    db_exec(db, "select pg_advisory_xact_lock(hashtext('ebba.review'), ($1::bigint % 2147483647)::int)", 1, p, err) != 0) {
-		db_exec(db, "rollback", 0, NULL, NULL);
-		return ebba_err_prefix(err, "resolve decision %s", id);
-	}
-	PGresult *res = PQexecParams(db, RESOLVE_SQL, 4, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "resolve decision %s: %s", id, db_result_error(res));
-		PQclear(res);
-		db_exec(db, "rollback", 0, NULL, NULL);
-		return -1;
-	}
-	if (!PQgetisnull(res, 0, 0))
-		*new_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return db_exec(db, "commit", 0, NULL, err);
+	struct review_resolution r = {.decision_id = id, .verdict = verdict, .amount = nz(amount),
+				      .note = note};
+	bool resolved;
+	long flags;
+	char by[64];
+	return review_resolve_decision(db, &r, &resolved, new_id, &flags, by, sizeof(by), err);
 }
 
 static const char FLAGS_SQL[] =
