@@ -24,7 +24,12 @@
 #      processes, C look-ups in flight each, batch B, k look-ups per
 #      application (measured) and latency L;
 #   7. one ebbad through BENCH_MEM_APPS applications, its RSS sampled after
-#      10 000 and at the end.
+#      10 000 and at the end;
+#   8. ebba-web over that database (BENCH_MEM_APPS decisions stored): a
+#      caseworker logged in, BENCH_WEB_REQUESTS requests each of the queue
+#      page and of decision pages (referred decisions spread over the
+#      table), one after the other over keep-alive, with p50/p99 of each
+#      and ebba-web's peak RSS.
 #
 # Households come from ebba-gen (Skatteverket test numbers only, which run
 # out near 10 000 households), so the inbox holds copies of them with new
@@ -44,11 +49,14 @@
 # they are all within the noise.)
 #   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
 #   BENCH_REGSIM_THREADS=2
-#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem)
+#   BENCH_WEB_REQUESTS=200
+#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web)
 # Ends with one line:
 #   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
 #     cpu_ms_pg=Y pgbench_tps=N ratio=R slow_decisions_per_s=N
 #     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
+#     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
+#     web_decision_p99_ms=X web_rss_mib=N
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -66,6 +74,7 @@ SIM_THREADS=${BENCH_REGSIM_THREADS:-2}
 SLOW1S_APPS=${BENCH_SLOW1S_APPS:-4000}
 SLOW1S_LATENCY=${BENCH_SLOW1S_LATENCY_MS:-1000}
 SLOW1S_CONCURRENCY=${BENCH_SLOW1S_CONCURRENCY:-256}
+WEB_REQUESTS=${BENCH_WEB_REQUESTS:-200}
 SKIP=" ${BENCH_SKIP:-} "
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
 BIN=$ROOT/$BUILD
@@ -79,7 +88,7 @@ SIM_PIDS=()
 EBBAD_PIDS=()
 cleanup() {
 	local p
-	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-}; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pg_stop
 }
@@ -319,7 +328,8 @@ if ! skipped mem; then
 	prepare mem "$SIM_PORT" "$MEM_APPS"
 	say "memory: 1 ebbad through $MEM_APPS applications"
 	start_ebbad mem 1
-	while [ "$(decided mem)" -lt 10000 ]; do
+	first=$(( MEM_APPS < 10000 ? MEM_APPS : 10000 ))
+	while [ "$(decided mem)" -lt "$first" ]; do
 		kill -0 "${EBBAD_PIDS[0]}" || { say "memory: ebbad died"; exit 1; }
 		sleep 0.1
 	done
@@ -330,7 +340,62 @@ if ! skipped mem; then
 	peak
 	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result mem)
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "memory" "$MEM_APPS" 1 "$RATE" "$P50" "$P99" \
-		"$((PEAK_KIB / 1024))" "RSS $((RSS10 / 1024)) MiB after 10 000, $((RSS_END / 1024)) MiB after $MEM_APPS")")
+		"$((PEAK_KIB / 1024))" "RSS $((RSS10 / 1024)) MiB after $first, $((RSS_END / 1024)) MiB after $MEM_APPS")")
+fi
+
+# ---------------------------------------------------------------- web
+# percentiles FILE: "p50 p99" in ms of the seconds (one a line) in FILE.
+percentiles() {
+	sort -n "$1" | awk '{ t[NR] = $1 } END {
+		i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
+		printf "%.1f %.1f", 1000 * t[i50], 1000 * t[i99] }'
+}
+WEB_Q50=0 WEB_Q99=0 WEB_D50=0 WEB_D99=0 WEB_RSS=0
+if ! skipped web && ! skipped mem; then
+	stored=$(decided mem)
+	say "web: ebba-web over $stored stored decisions, $WEB_REQUESTS requests per page"
+	printf '%s\n' bench-web-password | "$BIN/ebbactl" -c "$DIR/mem.yaml" user add benchcw --role caseworker >/dev/null
+	sql -d mem -c "grant password_login to benchcw"
+	cat >"$DIR/web.yaml" <<YAML
+# Written by contrib/bench/run.sh.
+database: "dbname=mem"
+rules_dir: $ROOT/rules
+web:
+  port: 0
+YAML
+	"$BIN/ebba-web" -c "$DIR/web.yaml" 2>"$DIR/web.log" &
+	WEB_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$DIR/web.log" && break; sleep 0.05; done
+	WURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$DIR/web.log" | head -n 1)
+	[ -n "$WURL" ] || { say "web: ebba-web did not start"; cat "$DIR/web.log" >&2; exit 1; }
+	JAR=$DIR/web.jar
+	token=$(curl -s -c "$JAR" -b "$JAR" "$WURL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+	curl -s -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$token" \
+		--data-urlencode user=benchcw --data-urlencode password=bench-web-password "$WURL/login"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "$WURL/")" = 200 ] ||
+		{ say "web: the caseworker could not log in"; cat "$DIR/web.log" >&2; exit 1; }
+	# One curl, many URLs: one connection kept alive, as a browser does.
+	timed() {  # timed OUT URL...: the seconds of each request into OUT
+		local out=$1; shift
+		curl -s -b "$JAR" -w '%{stderr}%{time_total}\n' "$@" >/dev/null 2>"$out" || true
+	}
+	urls=(); for i in $(seq "$WEB_REQUESTS"); do urls+=("$WURL/"); done
+	curl -s -o /dev/null -b "$JAR" "$WURL/"    # warm: templates, plans, caches
+	timed "$DIR/web-queue.txt" "${urls[@]}"
+	mapfile -t ids < <(sql -d mem -c "select id from ebba.decisions where outcome = 'referred'
+		order by id % 97, id limit $WEB_REQUESTS")
+	urls=(); for id in "${ids[@]}"; do urls+=("$WURL/beslut/$id"); done
+	timed "$DIR/web-decision.txt" "${urls[@]}"
+	read -r WEB_Q50 WEB_Q99 < <(percentiles "$DIR/web-queue.txt")
+	read -r WEB_D50 WEB_D99 < <(percentiles "$DIR/web-decision.txt")
+	[ "$(wc -l <"$DIR/web-queue.txt")" = "$WEB_REQUESTS" ] && [ "$(wc -l <"$DIR/web-decision.txt")" = "${#ids[@]}" ] ||
+		{ say "web: some requests did not complete"; exit 1; }
+	WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true; WEB_PID=
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "web: queue page" "$stored" 1 - "$WEB_Q50" "$WEB_Q99" "$WEB_RSS" \
+		"$WEB_REQUESTS requests, one keep-alive connection, decisions stored: $stored")")
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "web: decision page" "$stored" 1 - "$WEB_D50" "$WEB_D99" "$WEB_RSS" \
+		"${#ids[@]} different referred decisions")")
 fi
 
 # ---------------------------------------------------------------- report
@@ -351,4 +416,6 @@ echo
 echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RATIO_STORE" \
 	"cpu_ms_ebbad=$CPU_FAST_EBBAD cpu_ms_pg=$CPU_FAST_PG pgbench_tps=$TPS ratio=$RATIO" \
 	"slow_decisions_per_s=$SLOW slow1s_decisions_per_s=$SLOW1S slow1s_predicted_per_s=$SLOW1S_PRED" \
-	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))"
+	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))" \
+	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
+	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS"
