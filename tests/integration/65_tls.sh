@@ -11,7 +11,11 @@ port=$((30000 + RANDOM % 20000))
 openssl s_server -accept "127.0.0.1:$port" -cert "$T_TMP/cert.pem" -key "$T_TMP/key.pem" \
 	-www -quiet >/dev/null 2>&1 &
 T_PIDS+=($!)
-for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+# Up to 30 s: on a loaded 2-core machine openssl can take seconds to listen,
+# and a test that starts before it would judge "cannot connect", not TLS.
+up=
+for i in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { up=1; break; }; sleep 0.1; done
+[ -n "$up" ] || { fail "the TLS stand-in (openssl s_server) listens on 127.0.0.1:$port"; exit 0; }
 
 run_one() {  # run_one NAME EXTRA-YAML: decide one application, print SSBTEK's reason
 	createdb "tls_$1_$$" && PGDATABASE="tls_$1_$$" "$EBBACTL" db migrate >/dev/null
