@@ -39,9 +39,11 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n_params; i++) {
 		for (size_t k = 0; k < rs->params[i].n; k++) {
 			free(rs->params[i].v[k].source);
+			free(rs->params[i].v[k].display);
 			free(rs->params[i].v[k].file);
 		}
 		free(rs->params[i].v);
+		free(rs->params[i].views);
 		free(rs->params[i].name);
 	}
 	free(rs->params);
@@ -58,6 +60,7 @@ void ruleset_free(struct ruleset *rs)
 		cel_program_free(rs->checks[i].when);
 		cel_program_free(rs->checks[i].expr);
 		rs_text_free(&rs->checks[i].message);
+		free(rs->checks[i].message_src);
 	}
 	free(rs->checks);
 	for (size_t i = 0; i < rs->n_flags; i++) {
@@ -143,6 +146,7 @@ static int load_files(struct rs_file *files, size_t n_files, struct ruleset **ou
 		*out = NULL;
 		return ebba_errf(err, "rules: %zu error%s", nerr, nerr == 1 ? "" : "s");
 	}
+	rs_views_build(rs);
 	*out = rs;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "ebba/cel/cel.h"
+#include "ebba/rules/rules.h"
 
 /* A text with {{ expression }} parts. */
 struct rs_seg {
@@ -29,6 +30,7 @@ struct rs_param_value {
 	struct cel_value value;     /* in rs->consts */
 	char *source;
 	bool provisional;
+	char *display;              /* the value for people (rs_views_build) */
 	char *file;
 	unsigned line, col;
 };
@@ -37,6 +39,7 @@ struct rs_param {
 	char *name;                 /* "riksnorm_single" */
 	struct rs_param_value *v;   /* sorted by from */
 	size_t n;
+	struct ruleset_param_value_view *views;   /* v for ruleset_param (rs_views_build) */
 };
 
 struct rs_derived {
@@ -53,6 +56,7 @@ struct rs_check {
 	struct cel_program *expr;
 	bool reject;
 	struct rs_text message;
+	char *message_src;          /* the message as written, for people reading the rules */
 	char *file;                 /* where when [0] and expr [1] are */
 	unsigned line[2], col[2];
 };
@@ -115,6 +119,13 @@ void rs_error_words(enum cel_error_kind k, const char *msg, size_t len, struct e
  * The dry run reports these at load.
  */
 bool rs_is_mistake(struct cel_value v);
+
+/*
+ * Makes what the read-only views (ruleset_param, ruleset_check; rules_view.c)
+ * hand out: each parameter value's display text and the views' arrays.
+ * Once, after a load without errors; ruleset_free frees them.
+ */
+void rs_views_build(struct ruleset *rs);
 
 /* Frees the segments of a text (rules_sections.c made them). */
 void rs_text_free(struct rs_text *t);

@@ -299,9 +299,7 @@ static struct rs_param *param_new(struct loader *L, struct rs_file *f, yaml_node
 	L->param_node[rs->n_params] = kn;
 	L->param_file[rs->n_params] = f;
 	rs->n_params++;
-	p->name = xstrdup(name);
-	p->v = xcalloc(cap, sizeof(*p->v));
-	p->n = 0;
+	*p = (struct rs_param){.name = xstrdup(name), .v = xcalloc(cap, sizeof(*p->v))};
 	return p;
 }
 
@@ -473,6 +471,7 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->id = xstrdup(id);
 	c->group = xstrdup(rs_scalar(grpn) ? rs_scalar(grpn) : "");
 	c->reject = reject;
+	c->message_src = xstrdup(msg);
 	/* the program slots move when checks grows: compile through indexes later */
 	free(what);
 }

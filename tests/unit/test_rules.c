@@ -97,6 +97,65 @@ static void test_default_rule_tests_pass(void **state)
 	buf_free(&out);
 }
 
+/* The read-only views show the rules as written: dated values with their
+ * sources and provisional marks, checks with their expressions and message
+ * templates, and nothing outside the range. */
+static void test_views(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ruleset *rs = load_dir("rules", &diag);
+	struct ruleset_param_view p;
+	bool tol = false, riks = false, types = false;
+	for (size_t i = 0; ruleset_param(rs, i, &p) == 0; i++) {
+		assert_true(i < ruleset_n_params(rs));
+		assert_true(p.n_values > 0);
+		if (strcmp(p.name, "income_tolerance") == 0) {
+			tol = true;
+			assert_string_equal(p.values[0].from, "2017-01-01");
+			assert_string_equal(p.values[0].value, "100");
+			assert_string_equal(p.values[0].source, "Lokalt beslut (exempel): socialnämndens delegationsordning");
+			assert_false(p.values[0].provisional);
+		} else if (strcmp(p.name, "riksnorm_single") == 0) {
+			riks = true;
+			const struct ruleset_param_value_view *last = &p.values[p.n_values - 1];
+			assert_string_equal(last->from, "2026-01-01");
+			assert_string_equal(last->value, "3950");
+			assert_true(last->provisional);
+			for (size_t k = 1; k < p.n_values; k++)
+				assert_true(strcmp(p.values[k - 1].from, p.values[k].from) < 0);
+		} else if (strcmp(p.name, "register_income_types") == 0) {
+			types = true;
+			assert_non_null(strstr(p.values[0].value, "unemployment_benefit, activity_support"));
+		}
+	}
+	assert_true(tol && riks && types);
+	assert_int_equal(ruleset_param(rs, ruleset_n_params(rs), &p), -1);
+
+	struct ruleset_check_view c;
+	bool plan = false, plain = false;
+	for (size_t i = 0; ruleset_check(rs, i, &c) == 0; i++) {
+		assert_true(c.expr && c.expr[0] && c.message && c.message[0]);
+		assert_true(strcmp(c.outcome, "refer") == 0 || strcmp(c.outcome, "reject") == 0);
+		if (strcmp(c.id, "plan-attendance") == 0) {
+			plan = true;
+			assert_string_equal(c.group, "planering");
+			assert_string_equal(c.when, "plan_adults.exists(a, a.attendance.status == \"ok\")");
+			assert_non_null(strstr(c.expr, ">= params.attendance_min_percent"));
+			assert_non_null(strstr(c.message, "krav {{ params.attendance_min_percent }} %"));
+		} else if (strcmp(c.id, "no-changes") == 0) {
+			plain = true;
+			assert_null(c.when);
+			assert_string_equal(c.expr, "!application.changes");
+			assert_string_equal(c.message, "Sökanden har angett ändrade förhållanden");
+		}
+	}
+	assert_true(plan && plain);
+	assert_int_equal(ruleset_check(rs, ruleset_n_checks(rs), &c), -1);
+	ruleset_free(rs);
+	buf_free(&diag);
+}
+
 /* A household built by hand, decided directly through the API. */
 struct hh {
 	struct application app;
@@ -315,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_loads_with_provisional_warnings),
 		cmocka_unit_test(test_default_rule_tests_pass),
+		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_official_figures),
 		cmocka_unit_test(test_bad_rule_files),
 		cmocka_unit_test(test_reject_only_when_allowed),

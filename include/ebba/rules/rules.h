@@ -48,12 +48,48 @@ const char *ruleset_name(const struct ruleset *rs);
 const char *ruleset_version(const struct ruleset *rs);
 /* Lower-case hex SHA-256 over the files, sorted by name: name NUL content NUL. */
 const char *ruleset_sha256(const struct ruleset *rs);
-/* Number of checks, parameters, warnings found at load. */
+/* Number of checks and of warnings found at load (parameters: ruleset_n_params). */
 size_t ruleset_n_checks(const struct ruleset *rs);
 size_t ruleset_n_warnings(const struct ruleset *rs);
 /* The audit sample rate the rule set gives for an outcome ("approved",
  * "referred", "rejected"), a share 0..1; 0 for an unknown outcome. */
 double ruleset_sample_rate(const struct ruleset *rs, const char *outcome);
+
+/* ---- Reading a loaded rule set (for people: ebba-web's Regler page) --------------- */
+
+/*
+ * Read-only views into a rule set.  Every pointer in a view points into rs
+ * (nothing to free) and is valid while rs lives.  i counts from 0 to
+ * ruleset_n_params / ruleset_n_checks - 1, in the order of the files
+ * (sorted by name) and of the entries within them.
+ */
+struct ruleset_param_value_view {
+	const char *from;          /* "YYYY-MM-DD": in force from this day */
+	const char *value;         /* the value for people: "3950", "ja", "lön, pension" */
+	const char *source;        /* where the figure comes from, as the file says */
+	bool provisional;
+};
+
+struct ruleset_param_view {
+	const char *name;          /* "riksnorm_single" (params.riksnorm_single in expressions) */
+	size_t n_values;
+	const struct ruleset_param_value_view *values;   /* sorted by from, oldest first */
+};
+
+struct ruleset_check_view {
+	const char *id;            /* "plan-attendance" */
+	const char *group;         /* "ansökan", ...; "" if none */
+	const char *outcome;       /* "refer" or "reject": what a failure means */
+	const char *when;          /* the `when` expression as written, or NULL: always */
+	const char *expr;          /* the expression that must hold, as written */
+	const char *message;       /* the message template as written, with its {{ }} parts */
+};
+
+size_t ruleset_n_params(const struct ruleset *rs);
+/* Fills *out with parameter i; returns -1 (out untouched) if i is out of range. */
+int ruleset_param(const struct ruleset *rs, size_t i, struct ruleset_param_view *out);
+/* Fills *out with check i; returns -1 (out untouched) if i is out of range. */
+int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view *out);
 
 enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
 const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */
