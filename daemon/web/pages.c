@@ -20,6 +20,7 @@ static const struct web_route routes[] = {
 	{"POST", "/stickprov/", WEB_CASEWORKER, 0, page_flag_resolve},
 	{"GET", "/referensram/", READERS, 0, page_frame},
 	{"POST", "/referensram/", WEB_CASEWORKER, 0, page_frame_save},
+	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
 };
 

@@ -167,6 +167,14 @@ curl -s -c "$JS" -b "$JS" "$URL/login" >"$T_TMP/login2.html"
 curl -s -o /dev/null -c "$JS" -b "$JS" --data-urlencode "csrf=$(csrf_of <"$T_TMP/login2.html")" \
 	--data-urlencode "user=$SV" --data-urlencode "password=$PW" "$URL/login"
 check_eq "the supervisor may see $sup" 200 "$(code -b "$JS" "$URL$sup")"
+# Every supervisor page, not only the first: refused to the caseworker,
+# shown to the supervisor.
+check "the route table has Regler (/regler) for supervisors only" grep -q "^GET	/regler	supervisor	session$" "$T_TMP/routes"
+bad=
+for p in $(awk -F'\t' '$1 == "GET" && $3 == "supervisor" && $2 !~ /\/$/ {print $2}' "$T_TMP/routes"); do
+	[ "$(code -b "$J" "$URL$p")" = 403 ] && [ "$(code -b "$JS" "$URL$p")" = 200 ] || bad="$bad $p"
+done
+check_eq "every supervisor page is refused to the caseworker (403) and shown to the supervisor" "" "$bad"
 
 # CSRF on a POST that changes something (logout), then logout ends the session.
 page=$(curl -s -b "$J" "$URL/")

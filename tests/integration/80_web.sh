@@ -66,8 +66,25 @@ PASSWORD='Lösen-för-test-1'
 printf '%s\n' "$PASSWORD" | ctl user add anna.s --role caseworker >/dev/null
 printf '%s\n' "$PASSWORD" | ctl user add sven.chef --role supervisor >/dev/null
 psql_val "grant password_login to \"anna.s\", \"sven.chef\"" >/dev/null
+# ebba-web reads a copy of the rules where a check's message is hostile
+# (a rule's text is written by people too) and one rule test fails, so
+# Regler shows both as text.
+HOSTILE_RULE=$'<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">'
+FAILING_TEST='webbtest - väntar avslag och ska misslyckas'
+cp -r "$ROOT/rules" "$T_TMP/rules-web"
+python3 - "$T_TMP/rules-web" "$HOSTILE_RULE" "$FAILING_TEST" <<'PY2'
+import sys, json, re
+d, msg, test = sys.argv[1:]
+p = d + '/checks.yaml'
+y = open(p, encoding='utf-8').read()
+y, n = re.subn(r'(- id: no-changes\n(?:    .*\n)*?    message: ).*', lambda m: m.group(1) + json.dumps(msg), y, count=1)
+assert n == 1
+open(p, 'w', encoding='utf-8').write(y)
+with open(d + '/tests/checks.yaml', 'a', encoding='utf-8') as f:
+    f.write('\n  - name: %s\n    expect: {outcome: rejected}\n' % json.dumps(test))
+PY2
 WEBCFG=$T_TMP/web.yaml
-{ cat "$CFG"; printf 'web:\n  address: 127.0.0.1\n  port: 0\n'; } >"$WEBCFG"
+{ grep -v '^rules_dir:' "$CFG"; printf 'rules_dir: %s\nweb:\n  address: 127.0.0.1\n  port: 0\n' "$T_TMP/rules-web"; } >"$WEBCFG"
 "$ROOT/$BUILD/ebba-web" -c "$WEBCFG" >"$T_TMP/web.log" 2>&1 &
 T_PIDS+=("$!")
 port=
@@ -85,9 +102,21 @@ export EBBA_WEB_URL=http://127.0.0.1:$port EBBA_CASEWORKER=anna.s EBBA_SUPERVISO
 	EBBA_PASSWORD=$PASSWORD EBBA_DECISION_MOUSE=${REFERRED[0]} EBBA_DECISION_KEYS=${REFERRED[1]} \
 	EBBA_DECISION_OUTAGE=$OUTAGE_ID EBBA_DECISION_HOSTILE=$HOSTILE_ID EBBA_HOSTILE_CASE=$HOSTILE_CASE \
 	EBBA_HOSTILE_MSG=$HOSTILE_MSG EBBA_HOSTILE_REASON=$HOSTILE_REASON EBBA_PNRS=$T_TMP/pnrs.txt \
+	EBBA_HOSTILE_RULE=$HOSTILE_RULE EBBA_FAILING_TEST=$FAILING_TEST \
 	EBBA_SCREENS=$ROOT/$BUILD/web-screens
 for t in "$ROOT"/tests/web/*.mjs; do
 	timeout 180 node "$t" || fail "$(basename "$t") exited $?"
+done
+
+# How long Regler takes (it reads the rules and runs their tests at each
+# request): printed for the record, not a bar.
+J=$T_TMP/sv.jar
+curl -s -c "$J" -b "$J" "$EBBA_WEB_URL/login" >"$T_TMP/login.html"
+tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T_TMP/login.html" | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$tok" --data-urlencode "user=$EBBA_SUPERVISOR" \
+	--data-urlencode "password=$PASSWORD" "$EBBA_WEB_URL/login"
+for i in 1 2 3; do
+	curl -s -o /dev/null -b "$J" -w '# GET /regler: %{http_code} in %{time_total} s\n' "$EBBA_WEB_URL/regler"
 done
 
 if grep -qFf "$T_TMP/pnrs.txt" "$T_TMP/web.log"; then fail "no identity number in ebba-web's log"

@@ -192,12 +192,48 @@ async function supervisor(browser) {
 		check(`${name} answers 200`, r.status() === 200, r.status());
 		await axe(page, name);
 	}
+	await regler(page);
 	await page.browserContext().close();
 	const cw = await newPage(browser);
 	await login(cw, env.EBBA_CASEWORKER);
-	const r = await cw.goto(`${URL0}/drift`);
-	check('a caseworker is refused Drift', r.status() === 403, r.status());
+	for (const [path, name] of [['/drift', 'Drift'], ['/regler', 'Regler']]) {
+		const r = await cw.goto(`${URL0}${path}`);
+		check(`a caseworker is refused ${name}`, r.status() === 403, r.status());
+	}
 	await cw.browserContext().close();
+}
+
+// Regler, reached from the navigation: ebba-web reads a copy of the rules
+// in which the check no-changes has a hostile message and one rule test
+// fails (80_web.sh).
+async function regler(page) {
+	const before = Number(sql(`select count(*) from ebba.access_log where who = '${env.EBBA_SUPERVISOR}' and action = 'view' and object_kind = 'ruleset'`));
+	await page.goto(`${URL0}/ko`);
+	await Promise.all([page.waitForNavigation(), page.click('nav a[href="/regler"]')]);
+	check('the supervisor reaches Regler from the navigation', new URL(page.url()).pathname === '/regler', page.url());
+	const t = await text(page);
+	check('Regler shows the rule set\'s name, version and SHA-256', /ebba-standard/.test(t) &&
+		(await page.$eval('dd.hash', (d) => /^[0-9a-f]{64}$/.test(d.textContent.trim()))), t.slice(0, 400));
+	const tol = await page.$eval('#parameter-income_tolerance', (b) => b.innerText).catch(() => '');
+	check('Regler shows income_tolerance with its dated value and source', /2017-01-01/.test(tol) && /\b100\b/.test(tol) &&
+		tol.includes('Lokalt beslut (exempel): socialnämndens delegationsordning'), tol);
+	const riks = await page.$eval('#parameter-riksnorm_single', (b) => b.innerText).catch(() => '');
+	check('Regler marks provisional values and the value in force', /preliminärt/.test(riks) && /gäller nu/.test(riks), riks.slice(0, 300));
+	const plan = await page.$eval('#kontroll-plan-attendance', (r) => r.innerText).catch(() => '');
+	check('Regler shows the check plan-attendance with its outcome, condition and message',
+		/plan-attendance/.test(plan) && /Hänvisas till handläggare/.test(plan) &&
+		plan.includes('params.attendance_min_percent') && plan.includes('krav {{ params.attendance_min_percent }} %'), plan);
+	const res = await page.$eval('#testresultat', (p) => p.innerText).catch(() => '');
+	const m = /(\d+) av (\d+) regeltester misslyckades \((\d+) godkända\)/.exec(res);
+	check('Regler shows the rule tests\' result (1 failed of N) and the failing test by name',
+		m && m[1] === '1' && Number(m[3]) === Number(m[2]) - 1 && t.includes(env.EBBA_FAILING_TEST), res);
+	check('hostile rule message: nothing runs', (await page.evaluate(() => window.__pwned)) === undefined &&
+		(await page.$$('main script, main img')).length === 0);
+	const msg = await page.$eval('#kontroll-no-changes td:last-child', (c) => c.textContent).catch(() => '');
+	check('hostile rule message: shown as typed', msg === env.EBBA_HOSTILE_RULE, msg);
+	check('viewing Regler is an access-log row (view, ruleset)', Number(sql(`select count(*) from ebba.access_log where who = '${env.EBBA_SUPERVISOR}' and action = 'view' and object_kind = 'ruleset'`)) === before + 1);
+	await page.screenshot({ path: `${env.EBBA_SCREENS}/regler.png`, fullPage: true });
+	await axe(page, 'Regler');
 }
 
 mkdirSync(env.EBBA_SCREENS, { recursive: true });
