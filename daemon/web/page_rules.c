@@ -134,8 +134,12 @@ int page_rules(const struct web_request *rq, struct web_response *rs, struct ebb
 	struct ebba_err e = {{0}};
 	json_t *ctx;
 	if (ruleset_load(dir, &set, &diag, &e) != 0) {
-		ctx = json_pack("{s:s,s:{s:s,s:o}}", "dir", dir, "load_failed", "summary", e.msg,
-				"problems", lines_json(&diag));
+		/* the problems found, each at its file:line:column; when there are
+		 * none (no directory, no files), what stopped the load */
+		json_t *problems = lines_json(&diag);
+		if (json_array_size(problems) == 0)
+			json_array_append_new(problems, json_string(e.msg));
+		ctx = json_pack("{s:s,s:{s:o}}", "dir", dir, "load_failed", "problems", problems);
 	} else {
 		ctx = json_pack("{s:s,s:o}", "dir", dir, "set", ruleset_json(set, dir));
 	}

@@ -77,10 +77,11 @@ check_eq "review resolve has no --by any more" 2 "$?"
 
 # -- a real ebba-web -------------------------------------------------------------
 # start_web NAME [YAML...]: starts ebba-web on a free loopback port; sets URL.
+# The rules are $WEB_RULES, by default the shipped ones.
 start_web() {
 	local name=$1; shift
 	local f=$T_TMP/$name.yaml
-	{ echo 'database: ""'; echo "web:"; echo "  port: 0"; printf '  %s\n' "$@"; } >"$f"
+	{ echo 'database: ""'; echo "rules_dir: ${WEB_RULES:-$ROOT/rules}"; echo "web:"; echo "  port: 0"; printf '  %s\n' "$@"; } >"$f"
 	"$WEB" -c "$f" 2>"$T_TMP/$name.log" & T_PIDS+=($!)
 	WEB_PID=$!
 	local i
@@ -227,6 +228,14 @@ out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebb
 check_eq "proxy: ebba.person() is the role the front end set" "$CW" "$out"
 check_match "a caseworker cannot act as another person" "permission denied" \
 	"$(as_cw "set role $OTHER")"
+kill "$WEB_PID" 2>/dev/null
+# Regler on rules that do not load: the page names each problem at its place.
+mkdir -p "$T_TMP/rules-broken"
+cp "$ROOT/tests/data/rules-bad/09-unknown-fact.yaml" "$T_TMP/rules-broken/"
+WEB_RULES=$T_TMP/rules-broken start_web broken "auth: proxy" "database: \"user=webp$sfx\"" "proxy_peers: 127.0.0.1"
+body=$(curl -s -H "X-Remote-User: $SV" "$URL/regler")
+check_match "Regler on rules that do not load says so" "Reglerna går inte att läsa in" "$body"
+check_match "... with each problem at its file:line:column" "rules-broken/09-unknown-fact.yaml:22:11: okänt namn &#39;asets&#39;" "$body"
 kill "$WEB_PID" 2>/dev/null
 start_web untrusted "auth: proxy" "database: \"user=webp$sfx\"" "proxy_peers: 192.0.2.1"
 check_eq "proxy: the header from a peer not in proxy_peers is refused" 403 "$(code -H "X-Remote-User: $CW" "$URL/")"
