@@ -323,7 +323,9 @@ if ! skipped slow1s; then
 	peak
 fi
 if ! skipped mem; then
-	[ -n "${SIM_PORT:-}" ] || start_regsim mem
+	# Instant registers of its own: the last simulator started may be the
+	# 1 000 ms one.
+	start_regsim mem
 	say "memory: loading $MEM_APPS applications"
 	prepare mem "$SIM_PORT" "$MEM_APPS"
 	say "memory: 1 ebbad through $MEM_APPS applications"
