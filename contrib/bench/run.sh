@@ -390,8 +390,9 @@ YAML
 	timed "$DIR/web-decision.txt" "${urls[@]}"
 	read -r WEB_Q50 WEB_Q99 < <(percentiles "$DIR/web-queue.txt")
 	read -r WEB_D50 WEB_D99 < <(percentiles "$DIR/web-decision.txt")
+	# An incomplete phase is reported, not fatal: the other phases' figures stand.
 	[ "$(wc -l <"$DIR/web-queue.txt")" = "$WEB_REQUESTS" ] && [ "$(wc -l <"$DIR/web-decision.txt")" = "${#ids[@]}" ] ||
-		{ say "web: some requests did not complete"; exit 1; }
+		say "web: only $(wc -l <"$DIR/web-queue.txt") queue and $(wc -l <"$DIR/web-decision.txt") decision requests completed"
 	WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
 	kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true; WEB_PID=
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "web: queue page" "$stored" 1 - "$WEB_Q50" "$WEB_Q99" "$WEB_RSS" \
