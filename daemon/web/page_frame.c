@@ -130,16 +130,31 @@ static int show(const struct web_request *rq, struct web_response *rs, const cha
 	return rc;
 }
 
+/*
+ * The stored frame of the case the path names, into *stored (the caller
+ * decrefs it).  Returns 1 with *stored set, or the handler's answer (0 with
+ * a "not found" page in rs, -1 on error) with *stored NULL.
+ */
+static int load_stored(const struct web_request *rq, struct web_response *rs, json_t **stored,
+		       struct ebba_err *err)
+{
+	*stored = NULL;
+	if (!is_case_id(rq->tail))
+		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
+	if (store_web_frame(rq->db, rq->tail, stored, err) != 0)
+		return -1;
+	if (!*stored)
+		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
+	return 1;
+}
+
 int page_frame(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	const char *case_id = rq->tail;
-	if (!is_case_id(case_id))
-		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
 	json_t *stored;
-	if (store_web_frame(rq->db, case_id, &stored, err) != 0)
-		return -1;
-	if (!stored)
-		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
+	int found = load_stored(rq, rs, &stored, err);
+	if (found != 1)
+		return found;
 	int rc = page_log(rq, "view", "case_frame", case_id, err);
 	if (rc == 0)
 		rc = show(rq, rs, case_id, stored, NULL, NULL, err);
@@ -237,13 +252,10 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 int page_frame_save(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	const char *case_id = rq->tail;
-	if (!is_case_id(case_id))
-		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
 	json_t *stored;
-	if (store_web_frame(rq->db, case_id, &stored, err) != 0)
-		return -1;
-	if (!stored)
-		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
+	int found = load_stored(rq, rs, &stored, err);
+	if (found != 1)
+		return found;
 	json_t *frame = json_deep_copy(json_object_get(stored, "frame"));
 	struct case_frame f, g;
 	struct ebba_err ferr;
