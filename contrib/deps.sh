@@ -12,6 +12,7 @@ PKGS=(
 	systemd groff-base debhelper lintian
 	chromium nodejs
 	python3-jsonschema python3-yaml
+	prometheus tidy
 )
 missing=()
 for p in "${PKGS[@]}"; do
