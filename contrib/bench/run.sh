@@ -50,6 +50,7 @@
 #   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
 #   BENCH_REGSIM_THREADS=2
 #   BENCH_WEB_REQUESTS=200
+#   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
 #   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web)
 # Ends with one line:
 #   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
@@ -86,6 +87,7 @@ skipped() { [[ $SKIP == *" $1 "* ]]; }
 
 SIM_PIDS=()
 EBBAD_PIDS=()
+PERF_PIDS=()
 cleanup() {
 	local p
 	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-}; do kill "$p" 2>/dev/null || true; done
@@ -191,6 +193,11 @@ start_ebbad() {
 	for i in $(seq "$n"); do
 		"$BIN/ebbad" -c "$DIR/$db.yaml" --worker "bench$i" 2>"$DIR/$db-ebbad$i.log" &
 		EBBAD_PIDS+=($!)
+		# BENCH_PERF=1: a call-graph profile of each ebbad, for `perf report -i`.
+		if [ -n "${BENCH_PERF:-}" ]; then
+			perf record -q -F 499 -g -o "$DIR/$db-ebbad$i.perf" -p "$!" >/dev/null 2>&1 &
+			PERF_PIDS+=($!)
+		fi
 	done
 }
 
@@ -204,6 +211,8 @@ stop_ebbad() {
 		h=$(hwm_kib "$p")
 		[ "$h" -gt "$PEAK_KIB" ] && PEAK_KIB=$h
 	done
+	for p in "${PERF_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	PERF_PIDS=()
 	for p in "${EBBAD_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${EBBAD_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	EBBAD_PIDS=()
