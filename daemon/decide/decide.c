@@ -13,6 +13,7 @@
 #include "ebba/decide/decide.h"
 #include "ebba/decide/decision.h"
 #include "ebba/facts/facts.h"
+#include "ebba/facts/history.h"
 #include "ebba/lib/log.h"
 
 static void fill_attendance(struct person_registers *pr, const struct reg_person *p)
@@ -231,8 +232,25 @@ static void trace_text(struct ebba_buf *b, const struct decide_env *env,
 	json_t *regs = registers_trace(persons, n);
 	char *rj = json_dumps(regs, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(regs);
-	buf_printf(b, ",\"registers\":%s}", rj);
+	buf_printf(b, ",\"registers\":%s", rj);
 	free(rj);
+	/* The calculation's lines, for the caseworker's page (store/web_pages.c). */
+	json_t *notes = json_array();
+	for (size_t i = 0; i < d->n_notes; i++)
+		json_array_append_new(notes, json_string(d->notes[i]));
+	char *nj = json_dumps(notes, JSON_COMPACT);
+	json_decref(notes);
+	buf_printf(b, ",\"calculation_notes\":%s", nj);
+	free(nj);
+	/* What replay needs to see the year's history as it stood; without one
+	 * the caseworker reads why a child's earlier income was not known. */
+	char *hj = env->history ? case_history_to_json(env->history) : NULL;
+	if (hj)
+		buf_printf(b, ",\"history\":%s}", hj);
+	else
+		buf_puts(b, ",\"history\":null,\"history_note\":\"Ingen beslutshistorik för året fanns: "
+			    "inkomster från årets tidigare månader är inte kända och räknas som 0 kr\"}");
+	free(hj);
 }
 
 /* Drops what the record held, keeping its memory for this decision. */
@@ -265,6 +283,10 @@ static void fill_decision(struct decision *out, const struct decide_env *env,
 	fill_checks(out, d);
 	fill_flags(out, env, app, d);
 	out->letter = keep(out, d->letter);
+	out->notes = keep_array(out, d->n_notes, sizeof(*out->notes));
+	out->n_notes = d->n_notes;
+	for (size_t i = 0; i < d->n_notes; i++)
+		out->notes[i] = keep(out, d->notes[i]);
 }
 
 int decide_application(const struct decide_env *env, const struct application *app,
@@ -280,7 +302,8 @@ int decide_application(const struct decide_env *env, const struct application *a
 		for (size_t i = 0; i < app->n_persons; i++)
 			fill_person(&regs[i], &persons[i], month);
 	}
-	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today};
+	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today,
+				     .history = env->history};
 	struct rule_decision d;
 	cel_arena_reset(env->arena);
 	decision_reset(out);

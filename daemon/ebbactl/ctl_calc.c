@@ -1,5 +1,6 @@
 /*
  * ebbactl calc FILE --case FRAME.yaml --registers DIR [--rules DIR] [--today DATE]
+ *              [--history FILE]
  *
  * Decides one application offline, with no database and no network: the
  * registers' answers come from a fixtures directory laid out as
@@ -16,20 +17,23 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/decide/decide.h"
+#include "ebba/facts/history.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ebbactl calc FILE --case FRAME.yaml --registers DIR [--rules DIR]"
-		     " [--today YYYY-MM-DD]\n"
+		     " [--today YYYY-MM-DD] [--history FILE]\n"
 		     "Decides one application offline: register answers from DIR/ssbtek/<pnr>.xml and\n"
 		     "DIR/plan/<pnr>.xml, the rules from --rules (default: the configuration's).\n"
-		     "--case none decides as if the case had no frame.\n");
+		     "--case none decides as if the case had no frame.\n"
+		     "--history FILE: the case's earlier decisions of the year as JSON (docs/income-disregards.md);\n"
+		     "without it the decision has no history and its trace says so.\n");
 }
 
 struct calc_args {
-	const char *file, *frame, *registers, *rules, *today;
+	const char *file, *frame, *registers, *rules, *today, *history;
 };
 
 static int parse_args(int argc, char **argv, struct calc_args *a)
@@ -37,7 +41,7 @@ static int parse_args(int argc, char **argv, struct calc_args *a)
 	static const struct option opts[] = {
 		{"case", required_argument, NULL, 'c'}, {"registers", required_argument, NULL, 'r'},
 		{"rules", required_argument, NULL, 'R'}, {"today", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0}};
+		{"history", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -46,6 +50,7 @@ static int parse_args(int argc, char **argv, struct calc_args *a)
 		case 'r': a->registers = optarg; break;
 		case 'R': a->rules = optarg; break;
 		case 't': a->today = optarg; break;
+		case 'H': a->history = optarg; break;
 		default: return -1;
 		}
 	}
@@ -62,6 +67,7 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 	struct application *app = NULL;
 	struct ruleset *rules = NULL;
 	struct reg_person *persons = NULL;
+	struct case_history *history = NULL;
 	struct cel_arena *arena = cel_arena_new();
 	struct ebba_buf diag = {0};
 	struct case_frame frame;
@@ -77,6 +83,13 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 	if (has_frame && case_frame_load(a->frame, &frame, &err) != 0) {
 		ctl_fail(CTL_NO, "%s", err.msg);
 		goto out;
+	}
+	if (a->history) {
+		history = xmalloc(sizeof(*history));
+		if (case_history_load(a->history, app->period, history, &err) != 0) {
+			ctl_fail(CTL_NO, "%s", err.msg);
+			goto out;
+		}
 	}
 	const char *dir = a->rules ? a->rules : cfg->rules_dir;
 	if (ruleset_load(dir, &rules, &diag, &err) != 0) {
@@ -99,7 +112,7 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 	else
 		date_today_local(today);
 	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena,
-				 .registers_configured = true, .draw_sample = true};
+				 .registers_configured = true, .draw_sample = true, .history = history};
 	if (decide_application(&env, app, has_frame ? &frame : NULL, persons, today, &decision, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl calc: %s", err.msg);
 		goto out;
@@ -111,6 +124,7 @@ out:
 	for (size_t i = 0; persons && i < app->n_persons; i++)
 		reg_person_clear(&persons[i]);
 	free(persons);
+	free(history);
 	ruleset_free(rules);
 	application_free(app);
 	cel_arena_free(arena);

@@ -61,6 +61,12 @@ void ctl_print_decision(const struct decision *d)
 	print_amount("norm", d->has_amount, d->norm);
 	print_amount("costs", d->has_amount, d->costs);
 	print_amount("incomes", d->has_amount, d->incomes);
+	for (size_t i = 0; i < d->n_notes; i++) {
+		if (ctl_globals.porcelain)
+			printf("note\t%s\n", d->notes[i]);
+		else
+			printf("%-10s %s\n", i ? "" : "notes", d->notes[i]);
+	}
 	if (!ctl_globals.porcelain)
 		printf("\nchecks (rule set %s %s):\n", d->ruleset_name, d->ruleset_version);
 	for (size_t i = 0; i < d->n_checks; i++) {

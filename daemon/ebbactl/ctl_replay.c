@@ -2,7 +2,8 @@
  * ebbactl replay DECISION [--rules DIR]
  *
  * Re-evaluates one of ebba's decisions from what was stored with it: the
- * document as received, the frame and date recorded in its trace, and the
+ * document as received, the frame, date and history of the year recorded
+ * in its trace (facts/history.h), and the
  * register evidence, through the daemon's own decision code.  Reports
  * every difference (outcome, amounts, each check, targeted flags, the rule
  * set's hash); exit 0 when there is none, 1 when there is.
@@ -20,6 +21,7 @@
 #include "ebba/store/db.h"
 #include "ebba/store/decisions.h"
 #include "ebba/decide/decide.h"
+#include "ebba/facts/history.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 
@@ -48,6 +50,27 @@ static int rebuild_persons(const struct stored_decision *s, const struct applica
 	int rc = registers_fetch(stored, &a, 1, NULL, err);
 	registers_free(stored);
 	return rc;
+}
+
+/*
+ * The history the decision saw, from its trace (decide.c stores it): NULL
+ * when it had none, as a decision made before the history existed.  The
+ * caller frees the result.
+ */
+static struct case_history *trace_history(const json_t *trace, const char *period,
+					  struct ebba_err *err)
+{
+	json_t *hj = json_object_get(trace, "history");
+	if (!json_is_object(hj))
+		return NULL;
+	char *text = json_dumps(hj, JSON_COMPACT);
+	struct case_history *h = xmalloc(sizeof(*h));
+	if (case_history_from_json("stored history", text, strlen(text), period, h, err) != 0) {
+		free(h);
+		h = NULL;
+	}
+	free(text);
+	return h;
 }
 
 static int differences;
@@ -143,6 +166,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	struct application *app = NULL;
 	struct ruleset *rules = NULL;
 	struct reg_person *persons = NULL;
+	struct case_history *history = NULL;
 	struct cel_arena *arena = cel_arena_new();
 	struct decision now;
 	json_t *trace = NULL;
@@ -167,6 +191,11 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	char *ftext = json_is_object(fj) ? json_dumps(fj, JSON_COMPACT) : NULL;
 	bool has_frame = ftext && case_frame_from_json(ftext, strlen(ftext), &frame, &err) == 0;
 	free(ftext);
+	if (json_is_object(json_object_get(trace, "history")) &&
+	    !(history = trace_history(trace, app->period, &err))) {
+		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: %s", id, err.msg);
+		goto out;
+	}
 	bool regs = json_is_true(json_object_get(trace, "registers_configured"));
 	if (regs) {
 		persons = xcalloc(app->n_persons, sizeof(*persons));
@@ -180,7 +209,8 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 		goto out;
 	}
 	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena,
-				 .registers_configured = regs, .draw_sample = false};
+				 .registers_configured = regs, .draw_sample = false,
+				 .history = history};
 	const char *today = json_string_value(json_object_get(trace, "today"));
 	if (decide_application(&env, app, has_frame ? &frame : NULL, persons, today ? today : "",
 			       &now, &err) != 0) {
@@ -204,6 +234,7 @@ out:
 	for (size_t i = 0; persons && i < app->n_persons; i++)
 		reg_person_clear(&persons[i]);
 	free(persons);
+	free(history);
 	ruleset_free(rules);
 	application_free(app);
 	cel_arena_free(arena);

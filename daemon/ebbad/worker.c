@@ -3,7 +3,8 @@
  * outside any transaction:
  *
  *   parse and validate every document (bad ones are quarantined)
- *   -> read the frames of all the batch's cases in one query
+ *   -> read the frames of all the batch's cases and each application's
+ *      history of the year in one query
  *   -> every register look-up of the batch in flight at once
  *   -> decide each application into its decision record (decide.c)
  *   -> one fenced completion transaction with every result (queue_complete.c)
@@ -36,6 +37,7 @@ struct slot {
 	char error[EBBA_ERR_MAX];      /* why it was quarantined */
 	bool has_frame;
 	struct case_frame frame;
+	struct case_history *history;  /* the worker's, reused between batches */
 	struct reg_person *persons;
 };
 
@@ -46,6 +48,7 @@ struct worker {
 	struct cel_arena *arena;
 	struct slot *slots;
 	struct decision *decisions;    /* one per slot, kept between batches */
+	struct case_history *histories;   /* one per slot, kept between batches */
 	struct queue_result *results;
 	size_t slots_cap;
 };
@@ -135,6 +138,7 @@ void worker_free(struct worker *w)
 		decision_free(&w->decisions[i]);
 	free(w->decisions);
 	free(w->results);
+	free(w->histories);
 	free(w->slots);
 	free(w->owner);
 	free(w);
@@ -161,16 +165,20 @@ static void parse_slot(struct worker *w, struct slot *s)
 	log_fields(LOG_LVL_WARN, fields, "inbox %lld quarantined: %s", (long long)it->id, s->error);
 }
 
-/* The frames of every case in the batch, in one round trip. */
-static int load_frames(PGconn *conn, struct slot *slots, size_t n, struct ebba_err *err)
+/* The frames of every case in the batch and the histories, in one round trip. */
+static int load_frames(struct worker *w, PGconn *conn, struct slot *slots, size_t n,
+		       struct ebba_err *err)
 {
 	struct frame_slot *want = xcalloc(n, sizeof(*want));
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		slots[i].history = &w->histories[i];
 		if (slots[i].app)
 			want[k++] = (struct frame_slot){.case_id = slots[i].app->case_id,
-				.frame = &slots[i].frame, .found = &slots[i].has_frame};
-	int rc = frames_load_batch(conn, want, k, err);
+				.period = slots[i].app->period, .frame = &slots[i].frame,
+				.found = &slots[i].has_frame, .history = slots[i].history};
+	}
+	int rc = frames_load_batch(conn, w->set.parser, want, k, err);
 	free(want);
 	return rc;
 }
@@ -210,7 +218,8 @@ static bool decide_slot(struct worker *w, struct slot *s, struct decision *rec, 
 		return true;
 	}
 	struct decide_env env = {.rules = w->set.rules, .cfg = w->cfg, .arena = w->arena,
-				 .registers_configured = w->set.regs != NULL, .draw_sample = true};
+				 .registers_configured = w->set.regs != NULL, .draw_sample = true,
+				 .history = s->history};
 	struct ebba_err err;
 	if (decide_application(&env, s->app, s->has_frame ? &s->frame : NULL, s->persons, today,
 			       rec, &err) != 0) {
@@ -244,6 +253,7 @@ static void slots_reserve(struct worker *w, size_t n)
 	w->slots = xrealloc(w->slots, n * sizeof(*w->slots));
 	w->decisions = xrealloc(w->decisions, n * sizeof(*w->decisions));
 	w->results = xrealloc(w->results, n * sizeof(*w->results));
+	w->histories = xrealloc(w->histories, n * sizeof(*w->histories));
 	for (size_t i = w->slots_cap; i < n; i++)
 		decision_init(&w->decisions[i]);
 	w->slots_cap = n;
@@ -270,7 +280,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 		return 0;
 	int rc = -1;
 	bool abandoned;
-	if (load_frames(conn, slots, n, err) != 0 ||
+	if (load_frames(w, conn, slots, n, err) != 0 ||
 	    fetch_registers(w, slots, n, ctl, &abandoned, err) != 0)
 		goto out;
 	if (abandoned) {

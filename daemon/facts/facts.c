@@ -11,7 +11,7 @@
 
 const char *const FACT_NAMES[] = {
 	"application", "household", "adults", "children", "incomes", "costs",
-	"assets", "frame", "registers", "months_on_assistance", "today", NULL,
+	"assets", "frame", "registers", "months_on_assistance", "today", "history", NULL,
 };
 
 const char *agency_status_name(enum agency_status s)
@@ -152,6 +152,31 @@ static struct cel_value person_attendance_value(const struct decision_inputs *in
 	return m;
 }
 
+/* Months from "YYYY-MM" from to the period (0 in the month itself); -1 without from. */
+static int64_t months_since(const char *from, const struct application *app)
+{
+	if (!from || !from[0])
+		return -1;
+	int y = 0, mo = 0;
+	if (sscanf(from, "%4d-%2d", &y, &mo) != 2)
+		return -1;
+	return ((int64_t)app->period_year * 12 + app->period_month) - ((int64_t)y * 12 + mo);
+}
+
+/* What the income the law does not count depends on (docs/income-disregards.md):
+ * the recorded jobbstimulans start and what the person declared earlier in the year. */
+static void person_disregard_facts(const struct decision_inputs *in, const struct app_person *p,
+				   const struct frame_adult *fa, struct cel_value m, struct cel_arena *a)
+{
+	const char *from = fa ? fa->jobbstimulans_from : "";
+	SET(a, m, "jobbstimulans_from", STR(a, from));
+	SET(a, m, "jobbstimulans_months", cel_int(months_since(from, in->app)));
+	int64_t year[INCOME_TYPE_COUNT] = {0};
+	for (int t = 0; in->history && t < INCOME_TYPE_COUNT; t++)
+		year[t] = case_history_income(in->history, p->pnr, (enum income_type)t);
+	SET(a, m, "year_income", income_map(a, year));
+}
+
 static struct cel_value person_value(const struct decision_inputs *in, size_t i,
 				     struct cel_arena *a)
 {
@@ -171,6 +196,7 @@ static struct cel_value person_value(const struct decision_inputs *in, size_t i,
 	SET(a, m, "capacity", STR(a, fa ? frame_capacity_name(fa->capacity) : ""));
 	SET(a, m, "plan", STR(a, fa ? frame_plan_name(fa->plan) : ""));
 	SET(a, m, "exempt_reason", STR(a, fa ? fa->reason : ""));
+	person_disregard_facts(in, p, fa, m, a);
 	int64_t inc[INCOME_TYPE_COUNT] = {0}, total = 0, assets = 0;
 	for (size_t k = 0; k < app->n_incomes; k++)
 		if (app->incomes[k].person == i) {
@@ -443,6 +469,31 @@ static struct cel_value registers_value(const struct decision_inputs *in, struct
 	return m;
 }
 
+/* The year's earlier decisions, without who made them beyond ebba or a person. */
+static struct cel_value history_value(const struct decision_inputs *in, struct cel_arena *a)
+{
+	const struct case_history *h = in->history;
+	struct cel_value m = cel_map_new(a, 4);
+	char from[8];
+	int year;
+	case_history_window(in->app->period, from, &year);
+	SET(a, m, "available", cel_bool(h != NULL));
+	SET(a, m, "year", cel_int(year));
+	struct cel_value l = cel_list_new(a, h ? h->n_decisions : 0);
+	for (size_t i = 0; h && i < h->n_decisions; i++) {
+		const struct history_decision *d = &h->decisions[i];
+		struct cel_value e = cel_map_new(a, 5);
+		SET(a, e, "period", STR(a, d->period));
+		SET(a, e, "outcome", STR(a, d->outcome));
+		SET(a, e, "has_amount", cel_bool(d->has_amount));
+		SET(a, e, "amount", cel_int(d->has_amount ? d->amount : 0));
+		SET(a, e, "by_ebba", cel_bool(strcmp(d->by, "ebba") == 0));
+		cel_list_append(a, l, e);
+	}
+	SET(a, m, "decisions", l);
+	return m;
+}
+
 bool facts_build(const struct decision_inputs *in, const char *name, struct cel_arena *arena,
 		 struct cel_value *out)
 {
@@ -468,6 +519,8 @@ bool facts_build(const struct decision_inputs *in, const char *name, struct cel_
 	case 'h':
 		if (strcmp(name, "household") == 0)
 			return *out = household_value(in, arena), true;
+		if (strcmp(name, "history") == 0)
+			return *out = history_value(in, arena), true;
 		break;
 	case 'i':
 		if (strcmp(name, "incomes") == 0)

@@ -252,8 +252,8 @@ static int check_household(const struct vctx *v, const struct ynode *n, struct c
 static int check_adult(const struct vctx *v, const struct ynode *key, const struct ynode *val,
 		       struct case_frame *f)
 {
-	static const char *const keys[] = {"capacity", "plan", "reason"};
-	const struct ynode *found[3];
+	static const char *const keys[] = {"capacity", "plan", "reason", "jobbstimulans_from"};
+	const struct ynode *found[4];
 	struct frame_adult *a = &f->adults[f->n_adults];
 	*a = (struct frame_adult){0};
 	if (get_pnr(v, key, "adults", a->pnr) < 0)
@@ -263,7 +263,7 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 		return yerrf(v->d, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
 	if (case_frame_adult(f, a->pnr))
 		return yerrf(v->d, key, v->err, "adults: the same person is listed twice");
-	if (want_kind(v, val, YN_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 3, found) < 0)
+	if (want_kind(v, val, YN_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 4, found) < 0)
 		return -1;
 	int cap, plan;
 	if (!found[0])
@@ -285,6 +285,8 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 	if (a->plan == PLAN_EXEMPT && a->reason[0] == '\0')
 		return yerrf(v->d, found[2] ? found[2] : val, v->err,
 			  "adults: a reason is required when plan is exempt");
+	if (found[3] && get_period(v, found[3], "jobbstimulans_from", a->jobbstimulans_from) < 0)
+		return -1;
 	f->n_adults++;
 	return 0;
 }
@@ -452,6 +454,8 @@ char *case_frame_to_json(const struct case_frame *f)
 		json_object_set_new(ao, "plan", json_string(plan_names[a->plan]));
 		if (a->reason[0])
 			json_object_set_new(ao, "reason", json_string(a->reason));
+		if (a->jobbstimulans_from[0])
+			json_object_set_new(ao, "jobbstimulans_from", json_string(a->jobbstimulans_from));
 		json_object_set_new(adults, a->pnr, ao);
 	}
 	json_object_set_new(o, "adults", adults);
@@ -525,6 +529,8 @@ char *case_frame_to_yaml(const struct case_frame *f)
 			buf_puts(&b, ", reason: ");
 			yaml_scalar(&b, a->reason);
 		}
+		if (a->jobbstimulans_from[0])
+			buf_printf(&b, ", jobbstimulans_from: %s", a->jobbstimulans_from);
 		buf_puts(&b, " }\n");
 	}
 	bool any = false;

@@ -286,6 +286,36 @@ static bool decide_amount(struct rs_eval *e, struct rule_decision *out, struct e
 	return ok;
 }
 
+/*
+ * calculation.notes into out: a list of text.  false (and why in why) when
+ * it is something else: the lines go into a letter, so a wrong value is a
+ * reason for a person to look, not something to print.
+ */
+static bool decide_notes(struct rs_eval *e, struct rule_decision *out, struct ebba_buf *why)
+{
+	if (e->rs->calc_notes < 0)
+		return true;
+	struct cel_value v = rs_eval_derived(e, (size_t)e->rs->calc_notes);
+	bool ok = v.kind == CEL_LIST;
+	for (size_t i = 0; ok && i < cel_list_size(v); i++)
+		ok = cel_list_get(v, i).kind == CEL_STRING;
+	if (!ok) {
+		buf_puts(why, "Beräkningens rader (notes) kunde inte beräknas: ");
+		if (v.kind == CEL_ERROR)
+			rs_error_words(cel_error_kind_of(v), v.str, v.len, why);
+		else
+			buf_printf(why, "gav %s, inte en lista med text", cel_kind_name(v.kind));
+		return false;
+	}
+	out->n_notes = cel_list_size(v);
+	out->notes = aalloc(e->arena, out->n_notes * sizeof(*out->notes));
+	for (size_t i = 0; i < out->n_notes; i++) {
+		struct cel_value s = cel_list_get(v, i);
+		out->notes[i] = arena_str(e->arena, s.str, s.len);
+	}
+	return true;
+}
+
 static struct rule_check_result *add_result(struct rule_decision *out, const char *id,
 					    enum rule_result result, struct cel_arena *arena,
 					    const struct ebba_buf *msg)
@@ -400,7 +430,7 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 	struct rs_eval e;
 	rs_eval_init(&e, rs, in, arena);
 	struct ebba_buf b = {0};   /* scratch for messages */
-	size_t extra = 2;          /* calculation error and amount-positive guard */
+	size_t extra = 3;          /* calculation and notes errors, amount-positive guard */
 	out->checks = aalloc(arena, (rs->n_checks + extra) * sizeof(*out->checks));
 	struct verdict vd = {false, false};
 	for (size_t i = 0; i < rs->n_checks; i++)
@@ -409,6 +439,11 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 	bool calc_ok = decide_amount(&e, out, &b);
 	if (!calc_ok) {
 		add_result(out, "calculation", RULE_ERROR, arena, &b);
+		vd.refer = true;
+	}
+	buf_reset(&b);
+	if (!decide_notes(&e, out, &b)) {
+		add_result(out, "calculation-notes", RULE_ERROR, arena, &b);
 		vd.refer = true;
 	}
 	if (!vd.refer && !vd.reject && (!calc_ok || out->amount <= 0)) {

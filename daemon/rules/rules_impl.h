@@ -95,7 +95,8 @@ struct cel_value rs_node_value(struct rs_file *f, yaml_node_t *n, struct cel_are
 
 /* ---- texts and values for people (rules_yaml.c) --------------------------------- */
 
-/* Renders t (values joined/printed for people) into out. */
+/* Renders t (values joined/printed for people) into out; a list alone on
+ * its line is one element a line, and an empty one no line. */
 void rs_text_render(const struct rs_text *t, const struct cel_activation *act,
 		    struct cel_arena *arena, struct ebba_buf *out);
 /* A value for people: strings bare, lists joined with ", ", bools ja/nej. */

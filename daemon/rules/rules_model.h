@@ -86,6 +86,7 @@ struct ruleset {
 	struct rs_derived *derived;
 	size_t n_derived;
 	int calc[RS_CALC_COUNT];    /* index into derived, -1 if missing */
+	int calc_notes;             /* calculation.notes: index into derived, -1 if none */
 	struct rs_check *checks;
 	size_t n_checks;
 	struct rs_flag *flags;

@@ -19,7 +19,8 @@ static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisiona
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
 static const char *const CHECK_KEYS[] = {"id", "group", "description", "when", "expr", "outcome",
 					 "message", NULL};
-static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "description", NULL};
+static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "notes", "description",
+					NULL};
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
 static const char *const SAMPLE_KEYS[] = {"approved", "referred", "rejected", NULL};
 static const char *const FLAG_KEYS[] = {"id", "when", "reason", "description", NULL};
@@ -516,6 +517,16 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 		L->rs->calc[k] = (int)L->rs->n_derived;
 		add_derived(L, f, rs_map_get(f, n, key) ? e : n, e, RS_CALC_NAMES[k]);
 	}
+	/* Optional: lines of text shown under the calculation (rules_eval.c). */
+	yaml_node_t *notes = rs_map_get(f, n, "notes");
+	if (!notes)
+		return;
+	if (!rs_is_scalar(notes) || !notes->data.scalar.length) {
+		DIAG(L, f, notes, "'notes' i calculation måste vara ett uttryck, inte %s", kind_sv(notes));
+		return;
+	}
+	L->rs->calc_notes = (int)L->rs->n_derived;
+	add_derived(L, f, notes, notes, "calc.notes");
 }
 
 static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)

@@ -21,9 +21,10 @@
 static const char *const FILE_KEYS[] = {"defaults", "tests", NULL};
 static const char *const TEST_KEYS[] = {"name", "description", "application", "frame",
 					"registers", "attendance", "today", "allow_reject",
-					"expect", NULL};
+					"history", "expect", NULL};
 static const char *const DEFAULT_KEYS[] = {"application", "frame", "registers", "attendance",
-					   "today", "allow_reject", NULL};
+					   "today", "allow_reject", "history", NULL};
+static const char *const HISTORY_KEYS[] = {"period", "outcome", "amount", "by", "incomes", NULL};
 static const char *const APP_KEYS[] = {"id", "kind", "period", "shared_with", "changes",
 				       "message", "household", "incomes", "costs", "assets", NULL};
 static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", NULL};
@@ -35,7 +36,7 @@ static const char *const AF_KEYS[] = {"registered", "since", "scope_percent", "l
 static const char *const ATT_KEYS[] = {"status", "plan_hours_per_week", "scheduled", "attended",
 				       "excused", NULL};
 static const char *const EXPECT_KEYS[] = {"outcome", "amount", "norm", "costs", "incomes",
-					  "failed", "flags", "provisional", "message", NULL};
+					  "failed", "flags", "provisional", "message", "notes", NULL};
 
 /* Skatteverket test identity numbers: the persons of a test, then its 'extra' frame persons. */
 static const char TEST_PNRS[2 * T_MAX_PERSONS][PNR_BUF] = {
@@ -113,6 +114,7 @@ struct tinputs {
 	char today[11];
 	bool allow_reject;
 	char reasons[T_MAX_PERSONS][64];
+	struct case_history history;   /* empty unless the test gives one */
 };
 
 static bool person_index(struct tctx *T, struct tinputs *I, yaml_node_t *n, size_t *out)
@@ -589,6 +591,72 @@ static bool id_in(const char *id, struct rs_file *f, yaml_node_t *list)
 	return false;
 }
 
+/* One earlier decision of history: (facts/history.h), persons by number. */
+static void history_decision(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+{
+	struct rs_file *f = T->f;
+	rs_check_keys(f, n, HISTORY_KEYS, "a decision of history", &T->d);
+	const char *period = rs_scalar(rs_map_get(f, n, "period"));
+	const char *outcome = rs_scalar(rs_map_get(f, n, "outcome"));
+	const char *by = rs_scalar(rs_map_get(f, n, "by"));
+	yaml_node_t *am = rs_map_get(f, n, "amount");
+	int64_t amount = 0;
+	if (am && !tint(T, am, &amount, "amount"))
+		return;
+	char from[8];
+	int year;
+	case_history_window(I->app.period, from, &year);
+	if (period && date_is_month(period) && (strcmp(period, from) < 0 || strcmp(period, I->app.period) >= 0))
+		return;    /* not of the year before the period, as the daemon's history */
+	struct ebba_err err;
+	if (case_history_add_decision(&I->history, period, outcome ? outcome : "approved", am != NULL,
+				      amount, by, &err) != 0) {
+		TERR(T, n, "%s", err.msg);
+		return;
+	}
+	yaml_node_t *inc = rs_map_get(f, n, "incomes");
+	if (!inc)
+		return;
+	if (inc->type != YAML_SEQUENCE_NODE) {
+		TERR(T, inc, "incomes of history must be a list of {person, type, amount}");
+		return;
+	}
+	for (yaml_node_item_t *it = inc->data.sequence.items.start; it < inc->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *p = rs_node(f, *it);
+		rs_check_keys(f, p, ITEM_KEYS, "an income", &T->d);
+		size_t person;
+		int64_t v;
+		const char *type = rs_scalar(rs_map_get(f, p, "type"));
+		int t = type ? income_type_from_name(type) : -1;
+		yaml_node_t *pn = rs_map_get(f, p, "person"), *an = rs_map_get(f, p, "amount");
+		if (t < 0 || !pn || !an) {
+			TERR(T, p, "an income of history needs person, a known type and amount");
+			continue;
+		}
+		if (person_index(T, I, pn, &person) && tint(T, an, &v, "amount") &&
+		    case_history_add_income(&I->history, I->persons[person].pnr, (enum income_type)t, v,
+					    &err) != 0)
+			TERR(T, p, "%s", err.msg);
+	}
+}
+
+/* history: the case's earlier decisions of the year; none by default. */
+static void build_history(struct tctx *T, struct tinputs *I)
+{
+	case_history_init(&I->history, I->app.period);
+	yaml_node_t *sec = tget(T, "history", NULL);
+	if (!sec)
+		return;
+	if (sec->type != YAML_SEQUENCE_NODE) {
+		TERR(T, sec, "history must be a list of decisions (- period: ...)");
+		return;
+	}
+	for (yaml_node_item_t *it = sec->data.sequence.items.start; it < sec->data.sequence.items.top;
+	     it++)
+		history_decision(T, I, rs_node(T->f, *it));
+}
+
 /* today: given, or the 25th of the month before the period. */
 static void test_today(struct tctx *T, struct tinputs *I)
 {
@@ -699,6 +767,29 @@ static void expect_messages(struct tctx *T, yaml_node_t *mc, const struct rule_d
 	}
 }
 
+/* notes: exactly the calculation's lines, in order. */
+static void expect_notes(struct tctx *T, yaml_node_t *nt, const struct rule_decision *d,
+			 struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	if (nt->type != YAML_SEQUENCE_NODE) {
+		TERR(T, nt, "notes must be a list of lines ([] for none)");
+		return;
+	}
+	size_t k = 0;
+	for (yaml_node_item_t *it = nt->data.sequence.items.start; it < nt->data.sequence.items.top;
+	     it++, k++) {
+		const char *want = rs_scalar(rs_node(f, *it));
+		if (k >= d->n_notes)
+			buf_printf(why, "; note \"%s\" is missing", want ? want : "?");
+		else if (!want || strcmp(want, d->notes[k]) != 0)
+			buf_printf(why, "; note %zu is \"%s\", expected \"%s\"", k + 1, d->notes[k],
+				   want ? want : "?");
+	}
+	for (; k < d->n_notes; k++)
+		buf_printf(why, "; unexpected note \"%s\"", d->notes[k]);
+}
+
 /* Compares the decision with the test's expect: section. */
 static void compare(struct tctx *T, yaml_node_t *ex, const struct rule_decision *d,
 		    struct ebba_buf *why)
@@ -721,6 +812,8 @@ static void compare(struct tctx *T, yaml_node_t *ex, const struct rule_decision 
 	}
 	if ((n = rs_map_get(f, ex, "message")))
 		expect_messages(T, n, d, why);
+	if ((n = rs_map_get(f, ex, "notes")))
+		expect_notes(T, n, d, why);
 }
 
 /* Runs one test; appends what went wrong to why. */
@@ -732,6 +825,7 @@ static void run_one(const struct ruleset *rs, struct tctx *T, struct cel_arena *
 	build_app(T, I);
 	build_frame(T, I);
 	build_registers(T, I);
+	build_history(T, I);
 	test_today(T, I);
 	yaml_node_t *n = rs_map_get(f, T->test, "allow_reject");
 	if (n)
@@ -741,7 +835,8 @@ static void run_one(const struct ruleset *rs, struct tctx *T, struct cel_arena *
 		TERR(T, T->test, "the test has no 'expect' mapping");
 	rs_check_keys(f, ex, EXPECT_KEYS, "expect", &T->d);
 	struct decision_inputs in = {.app = &I->app, .frame = I->has_frame ? &I->frame : NULL,
-				     .regs = I->has_regs ? I->regs : NULL, .today = I->today};
+				     .regs = I->has_regs ? I->regs : NULL, .today = I->today,
+				     .history = &I->history};
 	struct rule_decision d;
 	struct ebba_err err = {{0}};
 	if (T->d.errors || !I->app.n_persons)

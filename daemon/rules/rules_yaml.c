@@ -439,13 +439,66 @@ void rs_value_human(struct cel_value v, struct ebba_buf *out)
 	}
 }
 
+/* The indentation before segment i when it starts a line (else -1). */
+static long line_indent(const struct rs_text *t, size_t i)
+{
+	const char *lit = i > 0 ? t->segs[i - 1].lit : "";
+	if (!lit)
+		return -1;
+	size_t n = strlen(lit), k = n;
+	while (k > 0 && lit[k - 1] == ' ')
+		k--;
+	if (k > 0 && lit[k - 1] != '\n')
+		return -1;
+	if (k == 0 && i > 1)
+		return -1;
+	return (long)(n - k);
+}
+
+/* Segment i ends its line (the next literal starts with a newline, or there is none). */
+static bool ends_line(const struct rs_text *t, size_t i)
+{
+	return i + 1 == t->n || (t->segs[i + 1].lit && t->segs[i + 1].lit[0] == '\n');
+}
+
+/*
+ * A list alone on its line is written one element a line at the same
+ * indentation, and an empty one leaves no line at all: so a letter can
+ * carry lines that only some decisions have (calc.notes).  Returns true
+ * when the newline after the segment must be dropped.
+ */
+static bool render_lines(struct cel_value v, long indent, struct ebba_buf *out)
+{
+	size_t n = cel_list_size(v);
+	if (n == 0) {
+		out->len -= (size_t)indent;
+		if (out->data)
+			out->data[out->len] = '\0';
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_printf(out, "\n%*s", (int)indent, "");
+		rs_value_human(cel_list_get(v, i), out);
+	}
+	return false;
+}
+
 void rs_text_render(const struct rs_text *t, const struct cel_activation *act,
 		    struct cel_arena *arena, struct ebba_buf *out)
 {
+	bool drop_newline = false;
 	for (size_t i = 0; i < t->n; i++) {
-		if (t->segs[i].lit)
-			buf_puts(out, t->segs[i].lit);
+		if (t->segs[i].lit) {
+			buf_puts(out, t->segs[i].lit + (drop_newline ? 1 : 0));
+			drop_newline = false;
+			continue;
+		}
+		struct cel_value v = cel_eval(t->segs[i].prog, act, arena);
+		long indent = line_indent(t, i);
+		if (v.kind == CEL_LIST && indent >= 0 && ends_line(t, i))
+			drop_newline = render_lines(v, indent, out);
 		else
-			rs_value_human(cel_eval(t->segs[i].prog, act, arena), out);
+			rs_value_human(v, out);
 	}
 }

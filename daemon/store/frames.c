@@ -6,15 +6,25 @@
 #include "ebba/store/frames.h"
 #include "pg_text.h"
 
-/* The case ids as a text[] literal for = any($1). */
-static char *case_id_array(const struct frame_slot *slots, size_t n)
+/* One text[] literal over the slots: their case ids (which 0), the start
+ * of their history windows (1) or their periods (2). */
+static char *slot_array(const struct frame_slot *slots, size_t n, int which)
 {
 	struct ebba_buf b = {0};
 	buf_putc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
+		char from[8];
+		int year;
+		const char *s = slots[i].case_id;
+		if (which > 0)
+			case_history_window(slots[i].period, from, &year);
+		if (which == 1)
+			s = from;
+		else if (which == 2)
+			s = slots[i].period;
 		if (i)
 			buf_putc(&b, ',');
-		pg_array_text(&b, slots[i].case_id);
+		pg_array_text(&b, s);
 	}
 	buf_putc(&b, '}');
 	return buf_steal(&b);
@@ -33,24 +43,85 @@ static void take_frame(const struct frame_slot *slots, size_t n, const char *cas
 	}
 }
 
-int frames_load_batch(PGconn *conn, const struct frame_slot *slots, size_t n,
-		      struct ebba_err *err)
+/* The declared incomes of a stored document, for the history decision just added. */
+static void take_payload(struct app_parser *parser, struct case_history *h, const char *hex,
+			 const char *case_id, const char *period)
+{
+	size_t len = 0;
+	unsigned char *doc = PQunescapeBytea((const unsigned char *)hex, &len);
+	struct application *app = NULL;
+	struct ebba_err e;
+	if (!doc || app_parse(parser, (const char *)doc, len, &app, &e) != 0 ||
+	    case_history_add_application(h, app, &e) != 0)
+		log_warn("case %s: the decision of %s left out of the history: %s", case_id, period,
+			 doc ? e.msg : "out of memory");
+	application_free(app);
+	PQfreemem(doc);
+}
+
+/* One earlier decision of slot's case. */
+static void take_history(struct app_parser *parser, const struct frame_slot *slot,
+			 PGresult *res, int r)
+{
+	const char *period = PQgetvalue(res, r, 3);
+	bool has_amount = !PQgetisnull(res, r, 5);
+	struct ebba_err e;
+	if (case_history_add_decision(slot->history, period, PQgetvalue(res, r, 4), has_amount,
+				      has_amount ? strtoll(PQgetvalue(res, r, 5), NULL, 10) : 0,
+				      PQgetvalue(res, r, 6), &e) != 0) {
+		log_warn("case %s: %s", slot->case_id, e.msg);
+		return;
+	}
+	if (!PQgetisnull(res, r, 7))
+		take_payload(parser, slot->history, PQgetvalue(res, r, 7), slot->case_id, period);
+}
+
+/*
+ * Frames ('f') and histories ('h', by slot, oldest first) in one result:
+ * two round trips per batch would be one too many on the hot path
+ * (docs/architecture.md §1).  A caseworker's decision has no document of
+ * its own; the period's incomes come from ebba's decision of it.
+ */
+static const char FRAMES_AND_HISTORY_SQL[] =
+	"with w as (select * from unnest($1::text[], $2::text[], $3::text[])"
+	"  with ordinality as w (case_id, from_period, period, slot))"
+	" select 'f', 0::bigint, f.case_id, f.frame::text, null, null::bigint, null, null::bytea, 0::bigint"
+	"  from ebba.case_frames f where f.case_id = any($1::text[])"
+	" union all"
+	" select 'h', w.slot, d.case_id, d.period, d.outcome, d.amount, d.decided_by, i.payload, d.id"
+	"  from w join ebba.decisions d on d.case_id = w.case_id"
+	"   and d.period >= w.from_period and d.period < w.period"
+	"  left join ebba.inbox i on i.id = d.inbox_id"
+	" order by 1, 2, 4, 9";
+
+int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct frame_slot *slots,
+		      size_t n, struct ebba_err *err)
 {
 	if (n == 0)
 		return 0;
-	char *ids = case_id_array(slots, n);
-	const char *params[] = {ids};
-	PGresult *res = PQexecParams(conn,
-		"select case_id, frame::text from ebba.case_frames where case_id = any($1::text[])",
-		1, NULL, params, NULL, NULL, 0);
+	char *ids = slot_array(slots, n, 0), *from = slot_array(slots, n, 1),
+	     *periods = slot_array(slots, n, 2);
+	const char *params[] = {ids, from, periods};
+	PGresult *res = PQexecParams(conn, FRAMES_AND_HISTORY_SQL, 3, NULL, params, NULL, NULL, 0);
 	free(ids);
+	free(from);
+	free(periods);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading case frames: %s", db_result_error(res));
+		ebba_errf(err, "reading case frames and histories: %s", db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
-	for (int r = 0; r < PQntuples(res); r++)
-		take_frame(slots, n, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+	for (size_t i = 0; i < n; i++)
+		case_history_init(slots[i].history, slots[i].period);
+	for (int r = 0; r < PQntuples(res); r++) {
+		if (PQgetvalue(res, r, 0)[0] == 'f') {
+			take_frame(slots, n, PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+			continue;
+		}
+		long slot = strtol(PQgetvalue(res, r, 1), NULL, 10);
+		if (slot >= 1 && (size_t)slot <= n)
+			take_history(parser, &slots[slot - 1], res, r);
+	}
 	PQclear(res);
 	return 0;
 }

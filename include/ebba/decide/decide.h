@@ -24,6 +24,10 @@ struct decide_env {
 	struct cel_arena *arena;            /* reset by decide_application */
 	bool registers_configured;          /* false: no look-ups were made */
 	bool draw_sample;                   /* false for replay: keep the recorded draw */
+	/* The case's earlier decisions of the year (facts/history.h), stored in
+	 * the trace so a replay sees them as they stood; NULL: none available
+	 * (the trace says so). */
+	const struct case_history *history;
 };
 
 /*

@@ -68,6 +68,8 @@ struct decision {
 	struct decision_flag *flags;
 	size_t n_flags;
 	const char *letter;         /* approvals only, else NULL */
+	const char **notes;         /* the calculation's lines for people (calculation.notes) */
+	size_t n_notes;
 	/* The trace: JSON text stored as is in ebba.decisions.trace; it holds
 	 * what replay needs besides the document and the evidence. */
 	struct ebba_buf trace;

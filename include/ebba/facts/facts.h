@@ -24,6 +24,7 @@
 #include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
 #include "ebba/cel/cel.h"
+#include "ebba/facts/history.h"
 #include "ebba/registers/ssbtek.h"
 
 /* The status of one agency's answer for one person. */
@@ -68,6 +69,7 @@ struct decision_inputs {
 	const struct case_frame *frame;        /* NULL: the case has no frame */
 	const struct person_registers *regs;   /* app->n_persons entries, or NULL: no look-ups configured */
 	const char *today;                     /* "YYYY-MM-DD", the decision date */
+	const struct case_history *history;    /* the year's earlier decisions; NULL: not available */
 };
 
 /*

@@ -44,6 +44,9 @@ struct frame_adult {
 	enum frame_capacity capacity;
 	enum frame_plan plan;
 	char reason[FRAME_REASON_MAX + 1];   /* required when plan is exempt, else may be "" */
+	/* "YYYY-MM": the first month the jobbstimulans disregard applied
+	 * (socialtjänstlagen 4 kap. 1 b §); "" when none is recorded */
+	char jobbstimulans_from[8];
 };
 
 struct case_frame {

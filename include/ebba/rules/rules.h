@@ -115,6 +115,10 @@ struct rule_decision {
 	struct rule_flag *flags;              /* targeted audit flags */
 	size_t n_flags;
 	const char *letter;                   /* approvals only, else NULL */
+	/* calculation.notes: lines for people beside the amounts ("Jobbstimulans,
+	 * sökande: 1 000 kr räknas inte"); none when the rule set has no notes */
+	const char **notes;
+	size_t n_notes;
 	const char *trace_json;               /* notes, parameters, derived facts, calculation */
 	double sample_rate;                   /* audit sample rate for this outcome */
 };
