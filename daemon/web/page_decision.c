@@ -343,6 +343,21 @@ static void add_line(json_t *a, const char *what, long long v, const char *note)
 	json_array_append_new(a, json_pack("{s:s,s:o,s:s?}", "what", what, "amount", kr(v), "note", note));
 }
 
+/*
+ * The income the law does not count (docs/income-disregards.md): the
+ * calculation's own lines as the letter has them, and the sum as a row of
+ * its own so that the table adds up to the counted incomes.
+ */
+static void disregards(json_t *c, const json_t *trace)
+{
+	json_t *lines = json_object_get(trace, "calculation_notes");
+	if (json_is_array(lines) && json_array_size(lines) > 0)
+		json_object_set(c, "calc_notes", lines);
+	const json_t *sum = derived(trace, "income_disregarded");
+	if (json_is_integer(sum) && json_integer_value(sum) > 0)
+		json_object_set_new(c, "disregarded", kr((long long)json_integer_value(sum)));
+}
+
 static json_t *calculation(const struct application *app, struct person_view *pv, json_t *d,
 			   const json_t *trace)
 {
@@ -405,6 +420,7 @@ static json_t *calculation(const struct application *app, struct person_view *pv
 	json_object_set_new(c, "norm_lines", norm);
 	json_object_set_new(c, "cost_lines", costs);
 	json_object_set_new(c, "income_lines", incomes);
+	disregards(c, trace);
 	json_object_set(c, "norm", json_object_get(d, "norm"));
 	json_object_set(c, "costs", json_object_get(d, "costs"));
 	json_object_set(c, "incomes", json_object_get(d, "incomes"));

@@ -123,3 +123,22 @@ check_eq "share 0: jobbstimulans household gets the full count" "6800 -> 5800" "
 check_eq "limit 0: the child's July pay counted in full" "13510 -> -6490" "$(replayed EB-J1-07)"
 check_eq "limit 0: September's 3 000 counted in full" "12110 -> 10510" "$(replayed EB-J1-09)"
 check_eq "limit 0: February 2022 counted in full" "13510 -> 10510" "$(replayed EB-J1-2202)"
+
+# The caseworker's Beslut page shows the lines too.
+sfx=${PGDATABASE##*_}
+CW=cwj$sfx PW=Test-l0senord
+printf '%s\n' "$PW" | "$EBBACTL" user add "$CW" --role caseworker >/dev/null || fail "user add"
+psql_val "grant password_login to $CW" >/dev/null
+trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+"$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
+J=$T_TMP/cw.jar
+token=$(curl -s -c "$J" -b "$J" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
+	--data-urlencode "password=$PW" "$URL/login"
+page=$(curl -s -b "$J" "$URL/beslut/$(psql_val "select id from ebba.decisions where external_id = 'EB-J2-03'")")
+check_match "Beslut: the jobbstimulans line" "Jobbstimulans \(sökande\): 1 000 kr räknas inte" "$page"
+check_match "Beslut: the start line" "För sökande gäller jobbstimulans från och med 2021-03" "$page"
+check_match "Beslut: the sum not counted, as its own row" "Inkomster som inte räknas</th><td></td><td class=\"num\">−1 000" "$page"
