@@ -60,6 +60,23 @@ static int parse_args(int argc, char **argv, struct calc_args *a)
 	return 0;
 }
 
+/* What the decision knew of the year (the trace has the same). */
+static void print_history(const struct case_history *h)
+{
+	if (ctl_globals.porcelain) {
+		if (h)
+			printf("history\t%zu\n", h->n_decisions);
+		else
+			printf("history\tnone\n");
+		return;
+	}
+	if (h)
+		printf("\nhistory: %zu earlier decision%s of %d\n", h->n_decisions,
+		       h->n_decisions == 1 ? "" : "s", h->year);
+	else
+		printf("\nhistory: none given (--history); income earlier in the year counts as 0\n");
+}
+
 static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 {
 	struct ebba_err err;
@@ -118,6 +135,7 @@ static int calc(const struct calc_args *a, const struct ebba_config *cfg)
 		goto out;
 	}
 	ctl_print_decision(&decision);
+	print_history(history);
 	rc = CTL_OK;
 out:
 	decision_free(&decision);

@@ -78,6 +78,20 @@ check_eq "September's history holds July and August with the child's pay" "2021-
 check_match "the letter has the child's line" "Arbetsinkomst \(barn 1\): 1 600 kr räknas inte" \
 	"$(psql_val "select body from ebba.letters l join ebba.decisions d on d.id = l.decision_id where d.external_id = 'EB-J1-09'")"
 
+# ebbactl calc: the same answer offline from --history (here the history the
+# daemon stored), and without it the earlier months are unknown.
+psql_val "select trace->'history' from ebba.decisions where external_id = 'EB-J1-09'" >"$T_TMP/history.json"
+calc() { ctl --porcelain calc "$T_TMP/EB-J1-09.xml" --case "$T_TMP/C-J1.yaml" --registers "$T_TMP/registers" --today 2021-08-25 "$@"; }
+out=$(calc --history "$T_TMP/history.json")
+check_eq "calc --history: the daemon's amount and history" "amount	12110|history	2" \
+	"$(grep -E '^(amount|history)	' <<<"$out" | paste -sd'|')"
+check_match "calc --history: the child's line" "^note	Arbetsinkomst \(barn 1\): 1 600 kr räknas inte$" "$out"
+check_eq "calc without --history: no history, the whole 3 000 kr within the limit" "amount	13510|history	none" \
+	"$(calc | grep -E '^(amount|history)	' | paste -sd'|')"
+printf '{"decisions": [{"period": "2021-07", "outcome": "approved", "incomes": {"%s": {"lön": 1}}}]}' "$CHILD" >"$T_TMP/bad.json"
+check_match "calc --history: a mistake in the file is named" "bad.json: decision 2021-07: unknown income type 'lön'" \
+	"$(calc --history "$T_TMP/bad.json" 2>&1)"
+
 # A caseworker's decision is part of the history too, the period's incomes counted once.
 did08=$(psql_val "select id from ebba.decisions where external_id = 'EB-J1-08' and inbox_id is not null")
 ctl review resolve "$did08" --verdict adjust --amount 13000 --note "Justerat i test" >/dev/null || fail "review resolve"

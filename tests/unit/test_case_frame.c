@@ -41,6 +41,8 @@ static void test_good(void **state)
 	assert_int_equal(f.adults[0].capacity, CAPACITY_FULL);
 	assert_int_equal(f.adults[0].plan, PLAN_REQUIRED);
 	assert_string_equal(f.adults[0].reason, "");
+	assert_string_equal(f.adults[0].jobbstimulans_from, "2026-03");
+	assert_string_equal(f.adults[1].jobbstimulans_from, "");
 	assert_int_equal(f.adults[1].capacity, CAPACITY_NONE);
 	assert_int_equal(f.adults[1].plan, PLAN_EXEMPT);
 	assert_string_equal(f.adults[1].reason, "sjukskriven");
@@ -75,6 +77,7 @@ static void test_json_round_trip(void **state)
 		fail_msg("%s\n%s", err.msg, json);
 	assert_same(&f, &g);
 	assert_non_null(strstr(json, "\"approved_costs\":{\"rent\":7450,"));
+	assert_non_null(strstr(json, "\"jobbstimulans_from\":\"2026-03\""));
 	free(json);
 }
 
@@ -157,6 +160,8 @@ static void test_mistakes(void **state)
 		{"alias.yaml", ":4:12: anchors (&name) are not allowed"},
 		{"alias-only.yaml", ":6:17: aliases (*name) are not allowed"},
 		{"billion-laughs.yaml", ":1:4: anchors (&name) are not allowed"},
+		{"bad-jobbstimulans-from.yaml", ":6:71: jobbstimulans_from: '2026-3' is not a month YYYY-MM"},
+		{"bad-jobbstimulans-month.yaml", ":6:71: jobbstimulans_from: 2026-13 is not a real month"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char path[256], want[512];
