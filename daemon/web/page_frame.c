@@ -44,6 +44,25 @@ static const char *error_at(const json_t *ctx, const char *field)
 	return json_string_value(json_object_get(json_object_get(ctx, "field_errors"), field));
 }
 
+/* The first month of jobbstimulans (docs/income-disregards.md): empty
+ * removes it; the frame's own validation then checks the month. */
+static void jobbstimulans_field(const struct web_request *rq, json_t *ctx, json_t *entry, size_t i)
+{
+	char k[48], tail;
+	int y, m;
+	snprintf(k, sizeof(k), "jobbstimulans_from_%zu", i);
+	const char *v = web_form(rq, k);
+	if (!v || !*v) {
+		json_object_del(entry, "jobbstimulans_from");
+		return;
+	}
+	if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
+		add_error(ctx, k, "Ange månaden som ÅÅÅÅ-MM");
+		return;
+	}
+	json_object_set_new(entry, "jobbstimulans_from", json_string(v));
+}
+
 /* "adult 1, född 1964": the birth year is enough to tell adults apart. */
 static void adult_label(const char *pnr, size_t i, char *out, size_t n)
 {
@@ -77,16 +96,21 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 	json_object_set_new(ctx, "last_amount", json_string(V("last_amount", f->has_last_decision ? buf : "")));
 	json_t *adults = json_array();
 	for (size_t i = 0; i < f->n_adults; i++) {
-		char label[64], cap[32], plan[32], reason[32];
+		char label[64], cap[32], plan[32], reason[32], jobb[48];
 		adult_label(f->adults[i].pnr, i, label, sizeof(label));
 		snprintf(cap, sizeof(cap), "capacity_%zu", i);
 		snprintf(plan, sizeof(plan), "plan_%zu", i);
 		snprintf(reason, sizeof(reason), "reason_%zu", i);
-		json_array_append_new(adults, json_pack("{s:s,s:i,s:o,s:o,s:s,s:s?,s:s?}", "label", label, "i", (int)i,
+		snprintf(jobb, sizeof(jobb), "jobbstimulans_from_%zu", i);
+		json_t *a = json_pack("{s:s,s:i,s:o,s:o,s:s,s:s?,s:s?}", "label", label, "i", (int)i,
 			"capacity", choice(caps, cap_labels, 3, V(cap, frame_capacity_name(f->adults[i].capacity))),
 			"plan", choice(plans, plan_labels, 2, V(plan, frame_plan_name(f->adults[i].plan))),
 			"reason", V(reason, f->adults[i].reason), "error", error_at(ctx, cap),
-			"err_reason", error_at(ctx, reason)));
+			"err_reason", error_at(ctx, reason));
+		json_object_set_new(a, "jobbstimulans_from", json_string(V(jobb, f->adults[i].jobbstimulans_from)));
+		if (error_at(ctx, jobb))
+			json_object_set_new(a, "err_jobbstimulans", json_string(error_at(ctx, jobb)));
+		json_array_append_new(adults, a);
 	}
 	json_object_set_new(ctx, "adults", adults);
 	json_t *costs = json_array();
@@ -233,6 +257,7 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 			json_object_set_new(entry, "reason", json_string(reason));
 		else
 			json_object_del(entry, "reason");
+		jobbstimulans_field(rq, ctx, entry, i);
 	}
 	json_t *costs = json_object();
 	for (int t = 0; t < COST_TYPE_COUNT; t++) {

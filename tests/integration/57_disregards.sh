@@ -156,3 +156,10 @@ page=$(curl -s -b "$J" "$URL/beslut/$(psql_val "select id from ebba.decisions wh
 check_match "Beslut: the jobbstimulans line" "Jobbstimulans \(sökande\): 1 000 kr räknas inte" "$page"
 check_match "Beslut: the start line" "För sökande gäller jobbstimulans från och med 2021-03" "$page"
 check_match "Beslut: the sum not counted, as its own row" "Inkomster som inte räknas</th><td></td><td class=\"num\">−1 000" "$page"
+
+# Referensram shows the recorded start, where the caseworker can change it.
+sed -i 's/reason: arbetar deltid }/reason: arbetar deltid, jobbstimulans_from: 2021-03 }/' "$T_TMP/C-J2.yaml"
+ctl case set "$T_TMP/C-J2.yaml" >/dev/null || fail "case set C-J2 with jobbstimulans_from"
+check_match "case show prints jobbstimulans_from" "jobbstimulans_from: 2021-03" "$(ctl case show C-J2)"
+check_match "Referensram: the start in its field" 'name="jobbstimulans_from_0" size="8" value="2021-03"' \
+	"$(curl -s -b "$J" "$URL/referensram/C-J2")"
