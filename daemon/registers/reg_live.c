@@ -203,6 +203,7 @@ static const char *result_label(int k)
 	return http_failure_name((enum http_failure)k);
 }
 
+/* seconds < 0: no attempt went out (failed fast), nothing to time. */
 static void count_one(struct live_metrics *lm, int a, int result, double seconds)
 {
 	if (!lm->req[a][result]) {
@@ -214,7 +215,8 @@ static void count_one(struct live_metrics *lm, int a, int result, double seconds
 		lm->dur[a] = metric_series(lm->duration, v);
 	}
 	metric_inc(lm->req[a][result]);
-	metric_observe(lm->dur[a], seconds);
+	if (seconds >= 0)
+		metric_observe(lm->dur[a], seconds);
 }
 
 /* One finished look-up: for SSBTEK each agency's part, for attendance PLAN. */
@@ -223,7 +225,7 @@ static void count_lookup(struct live_metrics *lm, const struct lookup *l,
 {
 	if (!lm || res->failure == HTTP_FAIL_ABANDONED)
 		return;
-	double s = (double)res->elapsed_usec / 1e6;
+	double s = res->attempts ? (double)res->elapsed_usec / 1e6 : -1.0;
 	int failed = res->ok && l->parsed ? -1 : res->ok ? HTTP_FAIL_INVALID : (int)res->failure;
 	if (!l->is_ssbtek) {
 		count_one(lm, SSBTEK_AGENCY_COUNT,

@@ -190,7 +190,8 @@ void registers_free(struct registers *r);
  * carries every agency, so it counts once for each of them, with its
  * part's result ("ok", "agency_error") or, when no usable answer came,
  * the failure's kind (http_failure_name()); its duration is observed for
- * each too.  Look-ups abandoned at a stop are not counted.
+ * each too, unless it failed fast without going out (circuit open).
+ * Look-ups abandoned at a stop are not counted.
  *   ebba_register_requests_total{register,agency,result}
  *   ebba_register_request_duration_seconds{register,agency}  (retries included)
  *   ebba_circuit_breaker_open{register,agency}   1 while not closed
