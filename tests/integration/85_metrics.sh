@@ -130,6 +130,7 @@ scrape
 check_eq "... its look-up failed fast: circuit_open" 1 \
 	"$(value 'ebba_register_requests_total{register="ssbtek",agency="AF",result="circuit_open"}')"
 check "promtool check metrics passes after the faults" promtool check metrics <"$T_TMP/metrics.txt"
+cp "$T_TMP/metrics.txt" "$T_TMP/ebbad-metrics.txt"
 
 # --- ebba-web's own metrics, on web.metrics_listen -----------------------------
 wcfg=$T_TMP/web.yaml
@@ -157,6 +158,7 @@ curl -s -o /dev/null "$URL/"
 curl -s -o /dev/null "$URL/"
 wscrape
 check "promtool check metrics passes on ebba-web's /metrics" promtool check metrics <"$T_TMP/metrics.txt"
+cp "$T_TMP/metrics.txt" "$T_TMP/web-metrics.txt"
 check_eq "the login page counts as class login, 200" 2 "$(value 'ebba_web_requests_total{class="login",code="200"}')"
 check_eq "the refused login as class login, 401" 1 "$(value 'ebba_web_requests_total{class="login",code="401"}')"
 check_eq "... and as a login failure" 1 "$(value 'ebba_web_login_failures_total')"
@@ -168,6 +170,29 @@ check_eq "... and as a session" 1 "$(value 'ebba_web_sessions')"
 check_eq "the metrics are not on the caseworkers' port" 303 \
 	"$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")"
 check_eq "ebba-web's /readyz answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$WM/readyz")"
+
+# --- the Grafana dashboard and the alerting rules --------------------------------
+DASH=$ROOT/contrib/grafana/ebba.json
+check "contrib/grafana/ebba.json is well-formed JSON" python3 -m json.tool "$DASH"
+# Every panel's query, as a recording rule, so that promtool parses it.
+python3 - "$DASH" >"$T_TMP/dash-rules.yml" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("groups:\n  - name: dashboard\n    rules:")
+for i, p in enumerate(x for x in d["panels"] if x["type"] != "row"):
+    for t in p["targets"]:
+        e = t["expr"].replace("$__rate_interval", "5m").replace("$web_job", ".*").replace("$job", ".*")
+        print("      - record: ebba:panel%d:%s\n        expr: %s" % (i, t["refId"], json.dumps(e)))
+PY
+check "every dashboard query is valid PromQL (promtool check rules)" promtool check rules "$T_TMP/dash-rules.yml"
+missing=
+for n in $(grep -oE 'ebba_[a-z_]+' "$DASH" | sort -u); do
+	base=${n%_bucket}
+	grep -qE "^(# TYPE )?${base}[ {]" "$T_TMP/ebbad-metrics.txt" "$T_TMP/web-metrics.txt" || missing="$missing $n"
+done
+check_eq "every metric the dashboard uses is served" "" "$missing"
+check "contrib/prometheus/ebba-alerts.yml passes promtool check rules" \
+	promtool check rules "$ROOT/contrib/prometheus/ebba-alerts.yml"
 
 # --- readiness follows the database ---------------------------------------------
 pg_stop
