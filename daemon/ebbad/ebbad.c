@@ -16,6 +16,11 @@
  *   RELOADING=1  with MONOTONIC_USEC on SIGHUP, then READY=1;
  *   STOPPING=1   on SIGTERM/SIGINT, after which the batch in hand is
  *                finished or, once shutdown_grace_ms is up, released.
+ *
+ * With metrics_listen, one libmicrohttpd thread serves /metrics, /healthz
+ * and /readyz (lib/metrics_http.c); it reads only the metrics' atomics and
+ * two flags the loop sets (db_up, serving), and never touches the
+ * connection, so a scrape cannot hold up or break the loop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -83,6 +88,13 @@ static enum log_level parse_level(const char *s)
 	return LOG_LVL_INFO;
 }
 
+/* The database just answered a statement. */
+static void db_answered(struct daemon *d, uint64_t now)
+{
+	d->db_ok_usec = now;
+	atomic_store(&d->db_up, true);
+}
+
 /*
  * The watchdog's notion of healthy: the main loop turns (this is called
  * from it and from the database wait loop, never from a timer) and the
@@ -94,13 +106,6 @@ static enum log_level parse_level(const char *s)
  * process start, so a database that is down at boot gets one WatchdogSec
  * of patience per process too.)
  */
-/* The database just answered a statement. */
-static void db_answered(struct daemon *d, uint64_t now)
-{
-	d->db_ok_usec = now;
-	atomic_store(&d->db_up, true);
-}
-
 static void keepalive(struct daemon *d)
 {
 	uint64_t wd = service_watchdog_usec();

@@ -87,7 +87,8 @@ void metric_observe(struct metric *s, double v);/* histograms */
 typedef void (*metrics_collect_fn)(void *arg, struct ebba_buf *out);
 void metrics_add_collector(struct metrics *m, metrics_collect_fn fn, void *arg);
 
-/* The process_* family of the Prometheus client libraries (from /proc). */
+/* A collector of the process_* figures the Prometheus client libraries
+ * give (CPU, memory, descriptors, start time); arg is the registry. */
 void metrics_collect_process(void *arg, struct ebba_buf *out);
 
 /* Appends the whole registry in the text format to out. */
