@@ -18,9 +18,10 @@
  *                finished or, once shutdown_grace_ms is up, released.
  *
  * With metrics_listen, one libmicrohttpd thread serves /metrics, /healthz
- * and /readyz (lib/metrics_http.c); it reads only the metrics' atomics and
- * two flags the loop sets (db_up, serving), and never touches the
- * connection, so a scrape cannot hold up or break the loop.
+ * and /readyz (lib/metrics_http.c); it reads only the metrics' atomics,
+ * the rule set's info line (under rules_lock) and two flags the loop sets
+ * (db_up, serving), never the connection, so a scrape cannot hold up or
+ * break the loop.
  */
 #include <errno.h>
 #include <getopt.h>
