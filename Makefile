@@ -30,7 +30,9 @@ OPT     ?= -O2 -g
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
-CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(if $(PG_INC),-I$(PG_INC))
+# The version ebba_build_info reports: the newest debian/changelog entry.
+EBBA_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -DEBBA_VERSION='"$(or $(EBBA_VERSION),unknown)"' -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(if $(PG_INC),-I$(PG_INC))
 # (a comma inside $(if) would split the sanitizer list, so name it first)
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
@@ -91,7 +93,7 @@ $(BUILD)/libebba.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/ebba-web: $(WEB_OBJ) $(BUILD)/libebba.a

@@ -52,6 +52,8 @@
 #   BENCH_WEB_REQUESTS=200
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
 #   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web)
+#   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
+#     /metrics scraped once a second while a phase runs)
 # Ends with one line:
 #   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
 #     cpu_ms_pg=Y pgbench_tps=N ratio=R slow_decisions_per_s=N
@@ -77,6 +79,7 @@ SLOW1S_LATENCY=${BENCH_SLOW1S_LATENCY_MS:-1000}
 SLOW1S_CONCURRENCY=${BENCH_SLOW1S_CONCURRENCY:-256}
 WEB_REQUESTS=${BENCH_WEB_REQUESTS:-200}
 SKIP=" ${BENCH_SKIP:-} "
+METRICS=${BENCH_METRICS:-}
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
 BIN=$ROOT/$BUILD
 . tests/pg.sh
@@ -151,6 +154,7 @@ prepare() {
 database: "dbname=$db"
 rules_dir: $ROOT/rules
 ${BATCH:+batch_size: $BATCH}
+${METRICS:+metrics_listen: 127.0.0.1:0}
 poll_interval_ms: 200
 registers:
   concurrency: $conc
@@ -199,6 +203,19 @@ start_ebbad() {
 			PERF_PIDS+=($!)
 		fi
 	done
+}
+
+# scrape DB: with BENCH_METRICS, scrapes every ebbad of DB once a second
+# (the ports from their logs) until killed; SCRAPE_PID.
+scrape() {
+	[ -n "$METRICS" ] || return 0
+	local db=$1
+	( while sleep 1; do
+		for port in $(sed -nE 's/.*metrics: serving .* \(port ([0-9]+)\).*/\1/p' "$DIR/$db"-ebbad*.log); do
+			curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" || true
+		done
+	done ) &
+	SCRAPE_PID=$!
 }
 
 # stop_ebbad: SIGTERM and wait; sets PEAK_KIB (the largest VmHWM) and
@@ -256,7 +273,9 @@ phase() {
 	say "$name: $procs ebbad"
 	local pg0; pg0=$(pg_ticks)
 	start_ebbad "$db" "$procs"
+	scrape "$db"
 	wait_drained "$db" 1800
+	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
 	local pg1; pg1=$(pg_ticks)
 	stop_ebbad
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")

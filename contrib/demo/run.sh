@@ -34,11 +34,14 @@ echo "demo: decided in $(awk "BEGIN{printf \"%.2f\", $end - $start}") s"
 echo
 demo_summary
 
-# What a service installation runs: ebbad waiting for work, ebba-web.
+# What a service installation runs: ebbad waiting for work, ebba-web; both
+# with their metrics on loopback (port 0: any free one, read from the logs).
 cat >>"$DIR/ebba.yaml" <<YAML
+metrics_listen: 127.0.0.1:${EBBA_DEMO_METRICS_PORT:-0}
 web:
   address: 127.0.0.1
   port: ${EBBA_DEMO_WEB_PORT:-0}
+  metrics_listen: 127.0.0.1:${EBBA_DEMO_WEB_METRICS_PORT:-0}
 YAML
 ctl="$ROOT/$BUILD/ebbactl -c $DIR/ebba.yaml"
 for who in "$CASEWORKER caseworker" "$SUPERVISOR supervisor"; do
@@ -58,17 +61,29 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$url" ] || { echo "demo: ebba-web did not start:" >&2; cat "$DIR/ebba-web.log" >&2; exit 1; }
+metrics_port() {  # metrics_port LOG: the port its "(port N)" line names
+	local p i
+	for i in $(seq 100); do
+		p=$(sed -nE 's/.*metrics.* \(port ([0-9]+)\).*/\1/p' "$1" | tail -n 1)
+		[ -n "$p" ] && { echo "$p"; return; }
+		sleep 0.1
+	done
+}
+metrics_url=http://127.0.0.1:$(metrics_port "$DIR/ebbad.log")
+web_metrics_url=http://127.0.0.1:$(metrics_port "$DIR/ebba-web.log")
 cat >"$DIR/web.env" <<ENV
 # Written by make demo (contrib/demo/run.sh); source it: . $DIR/web.env
 EBBA_WEB_URL=$url
 EBBA_DEMO_CASEWORKER=$CASEWORKER
 EBBA_DEMO_SUPERVISOR=$SUPERVISOR
 EBBA_DEMO_PASSWORD=$PASSWORD
+EBBA_METRICS_URL=$metrics_url
+EBBA_WEB_METRICS_URL=$web_metrics_url
 PGHOST=$PGHOST
 PGPORT=$PGPORT
 PGUSER=$PGUSER
 PGDATABASE=$PGDATABASE
-export EBBA_WEB_URL EBBA_DEMO_CASEWORKER EBBA_DEMO_SUPERVISOR EBBA_DEMO_PASSWORD PGHOST PGPORT PGUSER PGDATABASE
+export EBBA_WEB_URL EBBA_DEMO_CASEWORKER EBBA_DEMO_SUPERVISOR EBBA_DEMO_PASSWORD EBBA_METRICS_URL EBBA_WEB_METRICS_URL PGHOST PGPORT PGUSER PGDATABASE
 ENV
 cat <<TXT
 
@@ -76,6 +91,7 @@ The web interface:  $url/
   caseworker:  $CASEWORKER / $PASSWORD
   supervisor:  $SUPERVISOR / $PASSWORD
   (also in $DIR/web.env)
+Metrics (Prometheus):  $metrics_url/metrics (ebbad), $web_metrics_url/metrics (ebba-web)
 
 ebbad keeps running and decides what is submitted; look closer:
   . $DIR/web.env

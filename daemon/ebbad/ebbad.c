@@ -16,10 +16,18 @@
  *   RELOADING=1  with MONOTONIC_USEC on SIGHUP, then READY=1;
  *   STOPPING=1   on SIGTERM/SIGINT, after which the batch in hand is
  *                finished or, once shutdown_grace_ms is up, released.
+ *
+ * With metrics_listen, one libmicrohttpd thread serves /metrics, /healthz
+ * and /readyz (lib/metrics_http.c); it reads only the metrics' atomics,
+ * the rule set's info line (under rules_lock) and two flags the loop sets
+ * (db_up, serving), never the connection, so a scrape cannot hold up or
+ * break the loop.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,7 @@
 #include "ebba/lib/config.h"
 #include "ebba/store/queue.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/metrics_http.h"
 #include "ebba/lib/pnr.h"
 #include "service.h"
 #include "ebba/lib/util.h"
@@ -53,6 +62,14 @@ struct daemon {
 	uint64_t db_ok_usec;     /* the database last answered a statement */
 	uint64_t status_usec;    /* last STATUS= with queue figures */
 	long status_done;        /* decided + quarantined at that time */
+	/* metrics_listen (docs/architecture.md §13); NULL when off. */
+	struct metrics *metrics;
+	struct metrics_server *metrics_http;
+	struct metric *pending, *processing;
+	atomic_bool db_up;       /* for /readyz: the last statement worked */
+	atomic_bool serving;     /* for /readyz: READY=1 was sent (rules loaded) */
+	pthread_mutex_t rules_lock;     /* guards rules_info for the HTTP thread */
+	char rules_info[512];    /* ebba_rules_info's sample line */
 };
 
 static void usage(FILE *out)
@@ -70,6 +87,13 @@ static enum log_level parse_level(const char *s)
 	if (strcmp(s, "warning") == 0 || strcmp(s, "warn") == 0) return LOG_LVL_WARN;
 	if (strcmp(s, "error") == 0) return LOG_LVL_ERROR;
 	return LOG_LVL_INFO;
+}
+
+/* The database just answered a statement. */
+static void db_answered(struct daemon *d, uint64_t now)
+{
+	d->db_ok_usec = now;
+	atomic_store(&d->db_up, true);
 }
 
 /*
@@ -112,6 +136,89 @@ static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
 
 static void reload(struct daemon *d);
 
+/* ------------------------------------------------------------- metrics */
+
+#ifndef EBBA_VERSION
+#define EBBA_VERSION "unknown"
+#endif
+
+/* ebba_rules_info's line for the rule set now running. */
+static void note_rules(struct daemon *d)
+{
+	if (!d->metrics)
+		return;
+	const char *name, *version, *sha;
+	worker_rules_id(d->worker, &name, &version, &sha);
+	struct ebba_buf line = {0};
+	buf_puts(&line, "ebba_rules_info{name=\"");
+	metrics_escape_label(name, &line);
+	buf_puts(&line, "\",version=\"");
+	metrics_escape_label(version, &line);
+	buf_puts(&line, "\",sha256=\"");
+	metrics_escape_label(sha, &line);
+	buf_puts(&line, "\"} 1\n");
+	pthread_mutex_lock(&d->rules_lock);
+	snprintf(d->rules_info, sizeof(d->rules_info), "%s", line.data);
+	pthread_mutex_unlock(&d->rules_lock);
+	buf_free(&line);
+}
+
+static void collect_rules(void *arg, struct ebba_buf *out)
+{
+	struct daemon *d = arg;
+	buf_puts(out, "# HELP ebba_rules_info The rule set in use: name, version and SHA-256 over its files.\n"
+		      "# TYPE ebba_rules_info gauge\n");
+	pthread_mutex_lock(&d->rules_lock);
+	buf_puts(out, d->rules_info);
+	pthread_mutex_unlock(&d->rules_lock);
+}
+
+static bool is_ready(void *arg, char *why, size_t n)
+{
+	struct daemon *d = arg;
+	if (!atomic_load(&d->serving))
+		snprintf(why, n, "starting (rules or database not ready yet)");
+	else if (!atomic_load(&d->db_up))
+		snprintf(why, n, "the database does not answer");
+	else
+		return true;
+	return false;
+}
+
+/* The registry and, with metrics_listen, its server; before the rules load
+ * so that /healthz answers while ebbad starts. */
+static int metrics_start(struct daemon *d, struct ebba_err *err)
+{
+	if (!d->cfg.metrics_listen || !d->cfg.metrics_listen[0])
+		return 0;
+	d->metrics = metrics_new();
+	static const char *const version[] = {"version", NULL};
+	metric_set(metric_series(metrics_family(d->metrics, METRIC_GAUGE, "ebba_build_info",
+		"The ebbad build: always 1, its version in the label.", version, NULL, 0),
+		(const char *const[]){EBBA_VERSION}), 1);
+	d->pending = metrics_gauge(d->metrics, "ebba_queue_pending",
+		"Inbox rows waiting to be claimed (sampled every few seconds).");
+	d->processing = metrics_gauge(d->metrics, "ebba_queue_processing",
+		"Inbox rows leased by a worker, any worker (sampled every few seconds).");
+	metrics_add_collector(d->metrics, collect_rules, d);
+	metrics_add_collector(d->metrics, metrics_collect_process, d->metrics);
+	d->metrics_http = metrics_server_start(d->cfg.metrics_listen, "metrics_listen", d->metrics,
+					       is_ready, d, err);
+	if (!d->metrics_http)
+		return -1;
+	log_info("metrics: serving /metrics, /healthz and /readyz on %s (port %u)",
+		 d->cfg.metrics_listen, metrics_server_port(d->metrics_http));
+	return 0;
+}
+
+static void metrics_stop(struct daemon *d)
+{
+	metrics_server_stop(d->metrics_http);
+	metrics_free(d->metrics);
+	d->metrics_http = NULL;
+	d->metrics = NULL;
+}
+
 /*
  * Connects and LISTENs, retrying with capped exponential backoff until it
  * works or a stop signal arrives; STATUS= says why it waits.  A SIGHUP in
@@ -125,9 +232,10 @@ static int connect_db(struct daemon *d)
 		struct ebba_err err;
 		d->conn = open_db(&d->cfg, &err);
 		if (d->conn) {
-			d->db_ok_usec = now_usec();
+			db_answered(d, now_usec());
 			return 0;
 		}
+		atomic_store(&d->db_up, false);
 		pnr_scrub(err.msg);
 		log_warn("%s; retrying in %d ms", err.msg, delay_ms);
 		service_status("waiting for the database (retry in %d ms): %s", delay_ms, err.msg);
@@ -157,6 +265,7 @@ static bool connection_lost(struct daemon *d)
 static int reconnect(struct daemon *d)
 {
 	log_warn("database connection lost; reconnecting");
+	atomic_store(&d->db_up, false);
 	PQfinish(d->conn);
 	d->conn = NULL;
 	return connect_db(d);
@@ -197,6 +306,9 @@ static void reload(struct daemon *d)
 			service_ready("reload failed; running with the previous configuration and rules");
 		return;
 	}
+	if (strcmp(fresh.metrics_listen ? fresh.metrics_listen : "",
+		   d->cfg.metrics_listen ? d->cfg.metrics_listen : "") != 0)
+		log_warn("metrics_listen changes only at the next start");
 	struct ebba_config old = d->cfg;
 	d->cfg = fresh;
 	worker_adopt_config(d->worker, &d->cfg);
@@ -204,10 +316,11 @@ static void reload(struct daemon *d)
 	if (conn) {
 		PQfinish(d->conn);
 		d->conn = conn;
-		d->db_ok_usec = now_usec();
+		db_answered(d, now_usec());
 	}
 	log_set_level(parse_level(d->cfg.log_level));
 	service_set_grace_ms(&d->sig, d->cfg.shutdown_grace_ms);
+	note_rules(d);
 	log_info("configuration and rules reloaded from %s", d->config_path);
 	if (d->ready)
 		service_ready("configuration and rules reloaded");
@@ -229,7 +342,11 @@ static void report_status(struct daemon *d, bool force)
 			       "%ld decided, %ld quarantined since start",
 			       rate, d->stats.decided, d->stats.quarantined);
 	} else {
-		d->db_ok_usec = now;
+		db_answered(d, now);
+		if (d->metrics) {
+			metric_set(d->pending, (double)pending);
+			metric_set(d->processing, (double)processing);
+		}
 		service_status("%ld pending, %ld in progress; %.1f applications/s; "
 			       "%ld decided, %ld quarantined since start",
 			       pending, processing, rate, d->stats.decided, d->stats.quarantined);
@@ -269,7 +386,7 @@ static int work_one_batch(struct daemon *d)
 		log_error("%s", err.msg);
 		return -1;
 	}
-	d->db_ok_usec = now_usec();
+	db_answered(d, now_usec());
 	if (batch.count == 0) {
 		queue_batch_free(&batch);
 		return 0;
@@ -282,7 +399,7 @@ static int work_one_batch(struct daemon *d)
 		log_error("batch of %zu not completed (its lease will expire and it will be retried): %s",
 			  batch.count, err.msg);
 	else
-		d->db_ok_usec = now_usec();
+		db_answered(d, now_usec());
 	/* On failure, or when a stop cut the batch short, give back what is
 	 * still leased to us at once (only rows still 'processing' are
 	 * touched), so no other worker waits for the lease to expire. */
@@ -315,6 +432,7 @@ static int run(struct daemon *d)
 	if (connect_db(d) != 0)
 		goto stop;
 	d->ready = true;
+	atomic_store(&d->serving, true);
 	service_ready("ready");
 	report_status(d, true);
 	log_info("ready as %s (batch %d, lease %d s, rules %s)", d->owner, d->cfg.batch_size,
@@ -366,7 +484,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct daemon d = {.config_path = EBBA_DEFAULT_CONFIG};
+	struct daemon d = {.config_path = EBBA_DEFAULT_CONFIG, .rules_lock = PTHREAD_MUTEX_INITIALIZER};
 	const char *worker_name = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -403,11 +521,19 @@ int main(int argc, char **argv)
 	snprintf(d.owner, sizeof(d.owner), "%s:%d:%08x", name && *name ? name : host, (int)getpid(), nonce);
 	d.started_usec = now_usec();
 	d.status_usec = d.started_usec;
+	/* After the signal mask is set: the server's thread inherits it. */
+	if (metrics_start(&d, &err) != 0)
+		fatal("%s", err.msg);
 	service_status("loading rules from %s", d.cfg.rules_dir);
 	d.worker = worker_new(&d.cfg, d.owner, &err);
 	if (!d.worker)
 		fatal("%s", err.msg);
+	if (d.metrics) {
+		worker_count_into(d.worker, d.metrics);
+		note_rules(&d);
+	}
 	int rc = run(&d);
+	metrics_stop(&d);
 	worker_free(d.worker);
 	PQfinish(d.conn);
 	config_free(&d.cfg);

@@ -17,6 +17,7 @@
 #include "ebba/intake/case_frame.h"
 #include "ebba/decide/decide.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/metrics.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 #include "ebba/store/frames.h"
@@ -41,8 +42,19 @@ struct slot {
 	struct reg_person *persons;
 };
 
+/* The series the worker counts into, asked for once (worker_count_into). */
+struct worker_metrics {
+	struct metrics *m;
+	struct metric_family *decisions, *referrals;
+	struct metric *quarantined, *lost_leases, *batch_seconds;
+	struct metric *outcomes[3];    /* OUTCOMES, made up front so each shows from 0 */
+};
+
+static const char *const OUTCOMES[] = {"approved", "referred", "rejected"};
+
 struct worker {
 	const struct ebba_config *cfg;
+	struct worker_metrics *met;    /* NULL: not counted */
 	char *owner;
 	struct worker_set set;
 	struct cel_arena *arena;
@@ -118,6 +130,8 @@ int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct e
 	set_free(&w->set);
 	w->set = fresh;
 	w->cfg = cfg;
+	if (w->met && w->set.regs)
+		registers_count_into(w->set.regs, w->met->m);
 	log_info("rule set %s %s (sha256 %.12s) loaded", ruleset_name(w->set.rules),
 		 ruleset_version(w->set.rules), ruleset_sha256(w->set.rules));
 	return 0;
@@ -141,7 +155,82 @@ void worker_free(struct worker *w)
 	free(w->histories);
 	free(w->slots);
 	free(w->owner);
+	free(w->met);
 	free(w);
+}
+
+void worker_count_into(struct worker *w, struct metrics *m)
+{
+	static const char *const outcome[] = {"outcome", NULL};
+	static const char *const reason[] = {"reason", NULL};
+	struct worker_metrics *wm = xcalloc(1, sizeof(*wm));
+	wm->m = m;
+	wm->decisions = metrics_family(m, METRIC_COUNTER, "ebba_decisions_total",
+		"Decisions written, by outcome.", outcome, NULL, 0);
+	wm->referrals = metrics_family(m, METRIC_COUNTER, "ebba_referrals_total",
+		"Failed checks of referred decisions, by check id (a decision may count for several).",
+		reason, NULL, 0);
+	wm->quarantined = metrics_counter(m, "ebba_documents_quarantined_total",
+		"Inbox documents quarantined (did not parse or validate, or too many attempts).");
+	wm->lost_leases = metrics_counter(m, "ebba_lost_leases_total",
+		"Completed applications whose lease another worker had taken over (not decided here).");
+	wm->batch_seconds = metric_series(metrics_family(m, METRIC_HISTOGRAM, "ebba_batch_duration_seconds",
+		"Time to work one claimed batch, from parsing to the completing transaction.",
+		NULL, NULL, 0), NULL);
+	for (size_t i = 0; i < ARRAY_LEN(wm->outcomes); i++)
+		wm->outcomes[i] = metric_series(wm->decisions, (const char *const[]){OUTCOMES[i]});
+	free(w->met);
+	w->met = wm;
+	if (w->set.regs)
+		registers_count_into(w->set.regs, m);
+}
+
+void worker_rules_id(const struct worker *w, const char **name, const char **version,
+		     const char **sha256)
+{
+	*name = ruleset_name(w->set.rules);
+	*version = ruleset_version(w->set.rules);
+	*sha256 = ruleset_sha256(w->set.rules);
+}
+
+static void count_outcome(struct worker_metrics *wm, const char *outcome)
+{
+	for (size_t i = 0; i < ARRAY_LEN(wm->outcomes); i++)
+		if (strcmp(OUTCOMES[i], outcome) == 0) {
+			metric_inc(wm->outcomes[i]);
+			return;
+		}
+	const char *v[] = {outcome};
+	metric_inc(metric_series(wm->decisions, v));
+}
+
+/* What a completed batch adds to the metrics. */
+static void count_batch(struct worker_metrics *wm, const struct queue_result *results, size_t n,
+			long lost, uint64_t started)
+{
+	if (!wm)
+		return;
+	metric_observe(wm->batch_seconds, (double)(now_usec() - started) / 1e6);
+	if (lost > 0) {
+		/* Which rows were lost is not reported back: count only those. */
+		metric_add(wm->lost_leases, (double)lost);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct decision *d = results[i].decision;
+		if (results[i].state == QUEUE_QUARANTINED) {
+			metric_inc(wm->quarantined);
+			continue;
+		}
+		count_outcome(wm, d->outcome);
+		if (strcmp(d->outcome, "referred") != 0)
+			continue;
+		for (size_t c = 0; c < d->n_checks; c++)
+			if (d->checks[c].result == RULE_FAIL || d->checks[c].result == RULE_ERROR) {
+				const char *v[] = {d->checks[c].id};
+				metric_inc(metric_series(wm->referrals, v));
+			}
+	}
 }
 
 static void parse_slot(struct worker *w, struct slot *s)
@@ -264,6 +353,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 		     struct ebba_err *err)
 {
 	size_t n = batch->count;
+	uint64_t started = now_usec();
 	slots_reserve(w, n);
 	struct slot *slots = w->slots;
 	memset(slots, 0, n * sizeof(*slots));
@@ -301,6 +391,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 	if (rc != 0)
 		goto out;
 	long lost = (long)(st.decided + st.quarantined) - completed;
+	count_batch(w->met, w->results, k, lost, started);
 	if (lost > 0) {
 		log_warn("%ld of %zu applications were no longer leased to us; another worker has them",
 			 lost, n);

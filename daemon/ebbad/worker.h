@@ -38,6 +38,20 @@ int worker_reconfigure(struct worker *w, const struct ebba_config *cfg, struct e
 void worker_adopt_config(struct worker *w, const struct ebba_config *cfg);
 
 /*
+ * Counts from now on into m (docs/architecture.md §13), which must outlive
+ * the worker: decisions by outcome, referrals by failed check, quarantined
+ * documents, lost leases, batch durations, and the register client's
+ * look-ups (registers_count_into(), again after every reload).
+ */
+struct metrics;
+void worker_count_into(struct worker *w, struct metrics *m);
+
+/* The running rule set's name, version and SHA-256 (valid until the next
+ * reconfigure). */
+void worker_rules_id(const struct worker *w, const char **name, const char **version,
+		     const char **sha256);
+
+/*
  * Processes and completes one batch; adds to *stats.  ctl (may be NULL)
  * is the caller's stop deadline and keepalive: once the deadline has
  * passed no further application is begun, and register look-ups still in

@@ -62,6 +62,7 @@ void config_free(struct ebba_config *c)
 	free(c->rules_dir);
 	free(c->worker_name);
 	free(c->log_level);
+	free(c->metrics_listen);
 	struct register_config *r = &c->registers;
 	free(r->ssbtek_url);
 	free(r->attendance_url);
@@ -79,6 +80,7 @@ void config_free(struct ebba_config *c)
 	free(w->proxy_peers);
 	free(w->tls_cert);
 	free(w->tls_key);
+	free(w->metrics_listen);
 	*c = (struct ebba_config){0};
 }
 
@@ -105,6 +107,7 @@ static const struct setting top_settings[] = {
 	S("shutdown_grace_ms", K_INT, shutdown_grace_ms, 0, 600000),
 	S("allow_reject", K_BOOL, allow_reject, 0, 0),
 	S("log_level", K_STR, log_level, 0, 0),
+	S("metrics_listen", K_STR, metrics_listen, 0, 0),
 };
 static const struct setting register_settings[] = {
 	S("ssbtek_url", K_STR, registers.ssbtek_url, 0, 0),
@@ -145,6 +148,7 @@ static const struct setting web_settings[] = {
 	S("tls_cert", K_STR, web.tls_cert, 0, 0),
 	S("tls_key", K_STR, web.tls_key, 0, 0),
 	S("cookie_secure", K_BOOL, web.cookie_secure, 0, 0),
+	S("metrics_listen", K_STR, web.metrics_listen, 0, 0),
 };
 #undef S
 

@@ -193,6 +193,23 @@ static void breaker_record(struct http_engine *e, struct xfer *x, bool failed, u
 	}
 }
 
+char *http_endpoint_key(const char *url)
+{
+	return endpoint_of(url);
+}
+
+const char *http_failure_name(enum http_failure f)
+{
+	static const char *const names[] = {
+		[HTTP_FAIL_NONE] = "ok", [HTTP_FAIL_TIMEOUT] = "timeout",
+		[HTTP_FAIL_STATUS] = "http_error", [HTTP_FAIL_INVALID] = "invalid",
+		[HTTP_FAIL_CONNECT] = "connect_error", [HTTP_FAIL_TOO_LARGE] = "too_large",
+		[HTTP_FAIL_CIRCUIT_OPEN] = "circuit_open", [HTTP_FAIL_DEADLINE] = "deadline",
+		[HTTP_FAIL_ABANDONED] = "abandoned", [HTTP_FAIL_OTHER] = "error",
+	};
+	return (unsigned)f < ARRAY_LEN(names) ? names[f] : "error";
+}
+
 const char *http_breaker_state(const struct http_engine *e, const char *endpoint)
 {
 	for (const struct breaker *b = e->breakers; b; b = b->next) {
@@ -212,18 +229,22 @@ const char *http_breaker_state(const struct http_engine *e, const char *endpoint
 static void finish(struct http_engine *e, struct xfer *x, bool ok, uint64_t now)
 {
 	x->res.ok = ok;
-	if (ok)
+	if (ok) {
 		ebba_err_clear(&x->res.error);
+		x->res.failure = HTTP_FAIL_NONE;
+	}
 	x->res.elapsed_usec = now - x->submitted;
 	queue_push(&e->done_head, &e->done_tail, x);
 	e->pending--;
 	e->completed++;
 }
 
-static void fail(struct http_engine *e, struct xfer *x, uint64_t now, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void fail(struct http_engine *e, struct xfer *x, uint64_t now, const char *fmt, ...)
+static void fail(struct http_engine *e, struct xfer *x, uint64_t now, enum http_failure kind,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void fail(struct http_engine *e, struct xfer *x, uint64_t now, enum http_failure kind,
+		 const char *fmt, ...)
 {
+	x->res.failure = kind;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(x->res.error.msg, sizeof(x->res.error.msg), fmt, ap);
@@ -287,21 +308,25 @@ static bool classify(struct xfer *x, CURLcode rc, bool *retryable)
 	*retryable = false;
 	if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		ebba_errf(&r->error, "response too large (more than %zu bytes)", x->max_body);
+		r->failure = HTTP_FAIL_TOO_LARGE;
 		return false;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		ebba_errf(&r->error, "timeout after %d ms", x->attempt_timeout_ms);
+		r->failure = HTTP_FAIL_TIMEOUT;
 		*retryable = true;
 		return false;
 	}
 	if (rc != CURLE_OK) {
 		ebba_errf(&r->error, "%s%s%s", curl_easy_strerror(rc), x->curl_err[0] ? ": " : "",
 			  x->curl_err);
+		r->failure = HTTP_FAIL_CONNECT;
 		*retryable = retryable_curl(rc);
 		return false;
 	}
 	if (r->status >= 500 || r->status == 429) {
 		ebba_errf(&r->error, "HTTP %ld", r->status);
+		r->failure = HTTP_FAIL_STATUS;
 		*retryable = true;
 		return false;
 	}
@@ -312,6 +337,7 @@ static bool classify(struct xfer *x, CURLcode rc, bool *retryable)
 			if (!r->error.msg[0])
 				ebba_errf(&r->error, "rejected");
 			ebba_err_prefix(&r->error, "invalid response (HTTP %ld)", r->status);
+			r->failure = HTTP_FAIL_INVALID;
 			*retryable = true;
 			return false;
 		}
@@ -444,7 +470,7 @@ static void start_transfer(struct http_engine *e, struct xfer *x, uint64_t now)
 		release_slot(e, x);
 		if (x->is_probe)
 			x->br->probing = false;
-		fail(e, x, now, "cannot start transfer: %s", curl_multi_strerror(mc));
+		fail(e, x, now, HTTP_FAIL_OTHER, "cannot start transfer: %s", curl_multi_strerror(mc));
 	}
 }
 
@@ -480,7 +506,7 @@ static uint64_t expire_queued(struct http_engine *e, uint64_t now)
 			if (x->res.attempts)
 				fail_after(e, x, now, "deadline passed");
 			else
-				fail(e, x, now, "deadline passed while queued (no free connection)");
+				fail(e, x, now, HTTP_FAIL_DEADLINE, "deadline passed while queued (no free connection)");
 			continue;
 		}
 		if (x->deadline && (!next || x->deadline < next))
@@ -499,11 +525,11 @@ static void start_ready(struct http_engine *e, uint64_t now)
 		if (!breaker_allow(e, x->br, now, &x->is_probe)) {
 			if (x->res.attempts) {
 				struct ebba_err last = x->res.error;
-				fail(e, x, now, "circuit open for %s (after %d attempts: %s)",
+				fail(e, x, now, HTTP_FAIL_CIRCUIT_OPEN, "circuit open for %s (after %d attempts: %s)",
 				     x->br->key, x->res.attempts, last.msg);
 			}
 			else
-				fail(e, x, now, "circuit open for %s", x->br->key);
+				fail(e, x, now, HTTP_FAIL_CIRCUIT_OPEN, "circuit open for %s", x->br->key);
 			continue;
 		}
 		start_transfer(e, x, now);
@@ -651,7 +677,7 @@ void http_submit(struct http_engine *e, const struct http_request *req)
 	free(key);
 	e->pending++;
 	if (!req->url || !req->url[0]) {
-		fail(e, x, now, "no URL configured");
+		fail(e, x, now, HTTP_FAIL_OTHER, "no URL configured");
 		return;
 	}
 	queue_push(&e->ready_head, &e->ready_tail, x);
@@ -726,7 +752,7 @@ static void abandon_list(struct http_engine *e, struct xfer *x, uint64_t now, co
 {
 	while (x) {
 		struct xfer *next = x->next;
-		fail(e, x, now, "%s", why);
+		fail(e, x, now, HTTP_FAIL_ABANDONED, "%s", why);
 		x = next;
 	}
 }
@@ -742,7 +768,7 @@ void http_abandon_all(struct http_engine *e, const char *why)
 		release_slot(e, x);
 		if (x->is_probe)
 			x->br->probing = false;
-		fail(e, x, now, "%s", why);
+		fail(e, x, now, HTTP_FAIL_ABANDONED, "%s", why);
 	}
 	struct xfer *ready = e->ready_head, *sleeping = e->sleeping;
 	e->ready_head = e->ready_tail = NULL;

@@ -19,6 +19,7 @@
 #include "ebba/lib/date.h"
 #include "ebba/lib/http.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/metrics.h"
 #include "ebba/lib/pnr.h"
 #include "reg_backend.h"
 
@@ -30,8 +31,24 @@
 /* Why look-ups still in flight at a stop end; ends up in their reasons. */
 #define ABANDONED "abandoned: the daemon is stopping"
 
+/* The series a look-up counts into, asked for once and kept (the hot path
+ * takes no lock).  Agencies: the SSBTEK parts, then PLAN for attendance. */
+#define LIVE_AGENCIES (SSBTEK_AGENCY_COUNT + 1)
+#define LIVE_RESULTS (HTTP_FAIL_OTHER + 3)     /* every failure, agency_error, not_found */
+#define RESULT_AGENCY_ERROR (HTTP_FAIL_OTHER + 1)
+#define RESULT_NOT_FOUND (HTTP_FAIL_OTHER + 2)
+
+struct live_metrics {
+	struct metric_family *requests, *duration, *breaker;
+	struct metric *req[LIVE_AGENCIES][LIVE_RESULTS];
+	struct metric *dur[LIVE_AGENCIES];
+	struct metric *open[LIVE_AGENCIES];
+};
+
 struct live {
 	struct registers base;         /* first: what registers_fetch() gets */
+	struct live_metrics *met;      /* NULL: not counted */
+	char *ssbtek_key, *attendance_key;   /* their breakers' endpoints */
 	struct http_engine *http;
 	char *ssbtek_url;
 	char *attendance_url;
@@ -65,6 +82,9 @@ static void live_free(struct registers *base)
 	struct live *r = (struct live *)base;
 	http_engine_free(r->http);
 	lefi_mapping_free(r->owned_mapping);
+	free(r->met);
+	free(r->ssbtek_key);
+	free(r->attendance_key);
 	free(r->ssbtek_url);
 	free(r->attendance_url);
 	free(r->org_number);
@@ -102,6 +122,8 @@ int registers_live_new(const struct register_config *cfg, const struct lefi_mapp
 	r->attendance_url = dup_or_null(cfg->attendance_url);
 	r->org_number = dup_or_null(cfg->organisation_number);
 	r->org_name = dup_or_null(cfg->organisation_name);
+	r->ssbtek_key = r->ssbtek_url ? http_endpoint_key(r->ssbtek_url) : NULL;
+	r->attendance_key = r->attendance_url ? http_endpoint_key(r->attendance_url) : NULL;
 	r->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
 	r->deadline_ms = cfg->deadline_ms > 0 ? cfg->deadline_ms : 30000;
 	*out = &r->base;
@@ -137,6 +159,106 @@ static int check_attendance(void *tag, long status, const char *body, size_t len
 		return -1;
 	l->parsed = true;
 	return 0;
+}
+
+/* --------------------------------------------------------------- metrics */
+
+void registers_count_into(struct registers *base, struct metrics *m)
+{
+	if (base->ops != &live_ops)
+		return;
+	struct live *r = (struct live *)base;
+	static const char *const req_labels[] = {"register", "agency", "result", NULL};
+	static const char *const labels[] = {"register", "agency", NULL};
+	struct live_metrics *lm = xcalloc(1, sizeof(*lm));
+	lm->requests = metrics_family(m, METRIC_COUNTER, "ebba_register_requests_total",
+		"Register look-ups by register, agency and result (an SSBTEK answer counts once per agency).",
+		req_labels, NULL, 0);
+	lm->duration = metrics_family(m, METRIC_HISTOGRAM, "ebba_register_request_duration_seconds",
+		"Time from a register look-up's submission to its answer, retries included.",
+		labels, NULL, 0);
+	lm->breaker = metrics_family(m, METRIC_GAUGE, "ebba_circuit_breaker_open",
+		"1 while the circuit breaker of the register's endpoint is open or half-open.",
+		labels, NULL, 0);
+	free(r->met);
+	r->met = lm;
+}
+
+static const char *agency_label(int a)
+{
+	return a < SSBTEK_AGENCY_COUNT ? ssbtek_agency_name((enum ssbtek_agency)a) : "PLAN";
+}
+
+static const char *register_label(int a)
+{
+	return a < SSBTEK_AGENCY_COUNT ? "ssbtek" : "attendance";
+}
+
+static const char *result_label(int k)
+{
+	if (k == RESULT_AGENCY_ERROR)
+		return "agency_error";
+	if (k == RESULT_NOT_FOUND)
+		return "not_found";
+	return http_failure_name((enum http_failure)k);
+}
+
+/* seconds < 0: no attempt went out (failed fast), nothing to time. */
+static void count_one(struct live_metrics *lm, int a, int result, double seconds)
+{
+	if (!lm->req[a][result]) {
+		const char *v[] = {register_label(a), agency_label(a), result_label(result)};
+		lm->req[a][result] = metric_series(lm->requests, v);
+	}
+	if (!lm->dur[a]) {
+		const char *v[] = {register_label(a), agency_label(a)};
+		lm->dur[a] = metric_series(lm->duration, v);
+	}
+	metric_inc(lm->req[a][result]);
+	if (seconds >= 0)
+		metric_observe(lm->dur[a], seconds);
+}
+
+/* One finished look-up: for SSBTEK each agency's part, for attendance PLAN. */
+static void count_lookup(struct live_metrics *lm, const struct lookup *l,
+			 const struct http_result *res)
+{
+	if (!lm || res->failure == HTTP_FAIL_ABANDONED)
+		return;
+	double s = res->attempts ? (double)res->elapsed_usec / 1e6 : -1.0;
+	int failed = res->ok && l->parsed ? -1 : res->ok ? HTTP_FAIL_INVALID : (int)res->failure;
+	if (!l->is_ssbtek) {
+		count_one(lm, SSBTEK_AGENCY_COUNT,
+			  res->ok && res->status == 404 ? RESULT_NOT_FOUND : failed < 0 ? HTTP_FAIL_NONE : failed, s);
+		return;
+	}
+	for (int a = 0; a < SSBTEK_AGENCY_COUNT; a++) {
+		int k = failed >= 0 ? failed
+			: l->p->ssbtek.part[a].status == SSBTEK_ERROR ? RESULT_AGENCY_ERROR : HTTP_FAIL_NONE;
+		count_one(lm, a, k, s);
+	}
+}
+
+static void set_breaker(struct live *r, int a, const char *key)
+{
+	struct live_metrics *lm = r->met;
+	if (!key)
+		return;
+	if (!lm->open[a]) {
+		const char *v[] = {register_label(a), agency_label(a)};
+		lm->open[a] = metric_series(lm->breaker, v);
+	}
+	metric_set(lm->open[a], strcmp(http_breaker_state(r->http, key), "closed") != 0 ? 1.0 : 0.0);
+}
+
+/* After a fetch: the breakers are only ever moved by look-ups. */
+static void count_breakers(struct live *r)
+{
+	if (!r->met)
+		return;
+	for (int a = 0; a < SSBTEK_AGENCY_COUNT; a++)
+		set_breaker(r, a, r->ssbtek_key);
+	set_breaker(r, SSBTEK_AGENCY_COUNT, r->attendance_key);
 }
 
 /* --------------------------------------------------------------- results */
@@ -196,6 +318,7 @@ static void on_result(struct http_result *res, uint64_t batch_start, bool abando
 		on_ssbtek(l, res);
 	else
 		on_attendance(l, res);
+	count_lookup(l->r->met, l, res);
 	double s = (double)(now_usec() - batch_start) / 1e6;
 	if (s > l->app->seconds)
 		l->app->seconds = s;
@@ -339,7 +462,9 @@ static int live_fetch(struct registers *base, struct reg_application *apps, size
 	}
 	/* Only libcurl itself failing makes this fail; the batch is then not
 	 * decided. */
-	if (wait_all(r, start, ctl, err) != 0)
+	int rc = wait_all(r, start, ctl, err);
+	count_breakers(r);
+	if (rc != 0)
 		return ebba_err_prefix(err, "registers");
 	return 0;
 }

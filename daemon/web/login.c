@@ -14,6 +14,7 @@
 #include "ebba/store/users.h"
 #include "server.h"
 #include "session.h"
+#include "web_metrics.h"
 
 static int form_page(const struct web_request *rq, struct web_response *rs, int status,
 		     const char *user, const char *error, struct ebba_err *err)
@@ -115,6 +116,7 @@ static int login_post(const struct web_request *rq, struct web_response *rs, str
 		     ? store_connect_person(server_conninfo(), user, password, cfg->statement_timeout_ms, &why)
 		     : NULL;
 	if (!db) {
+		web_metrics_login_failed();
 		throttle_failed(user, rq->client);
 		log_denied(user, rq->client);
 		return form_page(rq, rs, 401, user, "Fel användarnamn eller lösenord.", err);

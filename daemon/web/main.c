@@ -15,6 +15,7 @@
 #include "ebba/lib/log.h"
 #include "server.h"
 #include "session.h"
+#include "web_metrics.h"
 
 static void usage(FILE *out)
 {
@@ -117,12 +118,20 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct web_server *srv = server_start(&cfg, &err);
-	if (!srv) {
+	if (web_metrics_start(&cfg, &err) != 0) {
 		log_error("ebba-web: %s", err.msg);
 		config_free(&cfg);
 		return 2;
 	}
+	struct web_server *srv = server_start(&cfg, &err);
+	if (!srv) {
+		log_error("ebba-web: %s", err.msg);
+		web_metrics_stop();
+		web_metrics_free();
+		config_free(&cfg);
+		return 2;
+	}
+	web_metrics_serving();
 	if (cfg.web.address[0] == '/')
 		log_info("ebba-web: listening on %s (auth: %s)", cfg.web.address, cfg.web.auth);
 	else
@@ -133,7 +142,9 @@ int main(int argc, char **argv)
 	wait_for_stop(&set);
 	sd_notify(0, "STOPPING=1");
 	log_info("ebba-web: stopping");
+	web_metrics_stop();
 	server_stop(srv);
+	web_metrics_free();
 	config_free(&cfg);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "server.h"
 #include "session.h"
 #include "template.h"
+#include "web_metrics.h"
 
 #define COOKIE_NAME "ebba_session"
 #define MAX_PARAMS 256
@@ -73,6 +74,9 @@ struct call {
 	char *form_text;            /* the decoded form the params point into */
 	char cookie[160];
 	bool set_cookie;
+	uint64_t started;           /* for the metrics (web_metrics.h) */
+	const char *route_class;
+	int status;                 /* the answer's, once queued */
 };
 
 const struct ebba_config *server_config(void)
@@ -245,6 +249,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct call *k,
 			*f = '_';
 	add_headers(r, k, rs, cacheable);
 	int status = rs->status ? rs->status : rs->location[0] ? 303 : 200;
+	k->status = status;
 	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -604,8 +609,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
 			parse_form(k);
 	}
-	if (strcmp(method, "GET") == 0 && strncmp(k->rq.path, "/static/", 8) == 0)
+	if (strcmp(method, "GET") == 0 && strncmp(k->rq.path, "/static/", 8) == 0) {
+		k->route_class = "static";
 		return serve_static(c, k);
+	}
 	find_session(c, k);
 	if (S.proxy) {
 		int status = proxy_session(c, k);
@@ -615,6 +622,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 	}
 	bool other_method;
 	const struct web_route *r = find_route(method, k->rq.path, &k->rq.tail, &other_method);
+	k->route_class = is_api(k->rq.path) ? "api" : !r ? "none"
+			 : r >= S.own && r < S.own + S.n_own ? "login" : "page";
 	bool person = k->sess && sess_is_person(k->sess);
 	if (!person && !(r && (r->flags & WEB_PUBLIC)))
 		return send_unauthenticated(c, k);
@@ -638,6 +647,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		k = xcalloc(1, sizeof(*k));
 		k->rq.method = method;
 		k->rq.path = url;
+		k->started = now_usec();
+		k->route_class = "none";
 		*req_cls = k;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)S.cfg->web.max_request_bytes)
@@ -661,6 +672,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct call *k = *req_cls;
 	if (!k)
 		return;
+	if (k->status)
+		web_metrics_request(k->route_class, k->status, k->started);
 	sess_release(k->sess);
 	if (k->body.data)
 		explicit_bzero(k->body.data, k->body.len);

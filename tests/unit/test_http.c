@@ -142,6 +142,7 @@ static void control(const char *query)
 	struct http_result r;
 	run_one(e, &req, &r);
 	assert_true(r.ok);
+	assert_int_equal(r.failure, HTTP_FAIL_NONE);
 	assert_int_equal(r.status, 200);
 	http_result_free(&r);
 	free(u);
@@ -273,6 +274,7 @@ static void test_gives_up_with_reason(void **state)
 	assert_int_equal(r.attempts, 3);
 	assert_true(r.status == 500 || r.status == 503);
 	assert_non_null(strstr(r.error.msg, "gave up after 3 attempts: HTTP 50"));
+	assert_int_equal(r.failure, HTTP_FAIL_STATUS);
 	http_result_free(&r);
 	free(u);
 	http_engine_free(e);
@@ -295,6 +297,8 @@ static void test_timeout_hits_deadline(void **state)
 	assert_true(r.attempts >= 2);
 	assert_non_null(strstr(r.error.msg, "deadline passed after"));
 	assert_non_null(strstr(r.error.msg, "timeout after"));
+	assert_int_equal(r.failure, HTTP_FAIL_TIMEOUT);    /* the last attempt's kind */
+	assert_string_equal(http_failure_name(r.failure), "timeout");
 	assert_true(took >= 600 * 1000);    /* it did keep trying ... */
 	assert_true(took < 1200 * 1000);    /* ... but not past the deadline */
 	http_result_free(&r);
@@ -343,6 +347,7 @@ static void test_garbage_body(void **state)
 	assert_false(r.ok);
 	assert_int_equal(r.attempts, 3);
 	assert_non_null(strstr(r.error.msg, "invalid response (HTTP 200): not XML"));
+	assert_int_equal(r.failure, HTTP_FAIL_INVALID);
 	http_result_free(&r);
 
 	/* Once the register recovers, the same check passes. */
@@ -397,6 +402,10 @@ static void test_circuit_breaker(void **state)
 	assert_int_equal(r.attempts, 0);
 	assert_non_null(strstr(r.error.msg, "circuit open for"));
 	assert_non_null(strstr(r.error.msg, "/attendance"));
+	assert_int_equal(r.failure, HTTP_FAIL_CIRCUIT_OPEN);
+	char *key = http_endpoint_key(u);
+	assert_string_equal(key, ep);      /* the key a caller asks the breaker by */
+	free(key);
 	http_result_free(&r);
 
 	/* Other endpoints are not affected. */

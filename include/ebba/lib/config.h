@@ -56,6 +56,7 @@ struct web_config {
 	char *tls_cert;            /* PEM files; both or neither */
 	char *tls_key;
 	bool cookie_secure;        /* Secure cookies without tls_cert (TLS at a proxy) */
+	char *metrics_listen;      /* HOST:PORT of ebba-web's /metrics; NULL: off */
 };
 
 struct ebba_config {
@@ -72,6 +73,7 @@ struct ebba_config {
 	int shutdown_grace_ms;     /* SIGTERM: finish the batch within this */
 	bool allow_reject;         /* may checks reject automatically? */
 	char *log_level;
+	char *metrics_listen;      /* HOST:PORT of /metrics, /healthz, /readyz; NULL: off */
 	struct register_config registers;
 	struct audit_config audit;
 	struct web_config web;

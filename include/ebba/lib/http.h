@@ -99,9 +99,27 @@ struct http_request {
 	void *tag;                     /* handed back in the result */
 };
 
+/* What kind of failure a result is (the last attempt's, after retries). */
+enum http_failure {
+	HTTP_FAIL_NONE,          /* ok */
+	HTTP_FAIL_TIMEOUT,       /* an attempt timed out */
+	HTTP_FAIL_STATUS,        /* HTTP 5xx or 429 */
+	HTTP_FAIL_INVALID,       /* validate() rejected the answer */
+	HTTP_FAIL_CONNECT,       /* connection, TLS or transfer error */
+	HTTP_FAIL_TOO_LARGE,     /* the body was over max_body */
+	HTTP_FAIL_CIRCUIT_OPEN,  /* failed fast: the endpoint's circuit was open */
+	HTTP_FAIL_DEADLINE,      /* the deadline passed before any attempt */
+	HTTP_FAIL_ABANDONED,     /* http_abandon_all() */
+	HTTP_FAIL_OTHER,         /* no URL, the transfer could not start */
+};
+/* "ok", "timeout", "http_error", "invalid", "connect_error", "too_large",
+ * "circuit_open", "deadline", "abandoned", "error": metric label values. */
+const char *http_failure_name(enum http_failure f);
+
 struct http_result {
 	void *tag;
 	bool ok;
+	enum http_failure failure;     /* HTTP_FAIL_NONE when ok */
 	long status;                   /* last HTTP status; 0 if none arrived */
 	struct ebba_buf body;          /* owned by the result; NUL-terminated */
 	struct ebba_err error;         /* why it failed; "" when ok */
@@ -150,6 +168,10 @@ size_t http_pending(const struct http_engine *e);
  * Release each result with http_result_free(). */
 bool http_next_result(struct http_engine *e, struct http_result *out);
 void http_result_free(struct http_result *r);
+
+/* The breaker key of a request to url without an endpoint of its own
+ * ("scheme://host:port/first-path-segment"); the caller frees it. */
+char *http_endpoint_key(const char *url);
 
 /* The breaker state of an endpoint as "closed", "open" or "half-open". */
 const char *http_breaker_state(const struct http_engine *e, const char *endpoint);

@@ -183,6 +183,23 @@ void registers_evidence_add(struct registers *r, const struct reg_record *rec);
 void registers_free(struct registers *r);
 
 /*
+ * Counts the live source's look-ups into m (docs/architecture.md §13);
+ * the other sources are not counted.  m must outlive r.  Labels: register
+ * "ssbtek" or "attendance"; agency the evidence's names, each SSBTEK part
+ * ("AF", "CSN", "FK", ...) or "PLAN" for attendance.  One SSBTEK answer
+ * carries every agency, so it counts once for each of them, with its
+ * part's result ("ok", "agency_error") or, when no usable answer came,
+ * the failure's kind (http_failure_name()); its duration is observed for
+ * each too, unless it failed fast without going out (circuit open).
+ * Look-ups abandoned at a stop are not counted.
+ *   ebba_register_requests_total{register,agency,result}
+ *   ebba_register_request_duration_seconds{register,agency}  (retries included)
+ *   ebba_circuit_breaker_open{register,agency}   1 while not closed
+ */
+struct metrics;
+void registers_count_into(struct registers *r, struct metrics *m);
+
+/*
  * Runs every look-up of the batch.  The persons' out fields must be zero
  * (fresh, or reg_person_clear()ed).  ctl may be NULL.
  *
