@@ -1,9 +1,10 @@
 /*
  * Arbetskö: what a person still has to look at, oldest first, the first
- * reason in full, with filters (a GET form, so a filtered queue is a link)
- * and the count per reason.
+ * reason in full, with filters (a GET form, so a filtered queue is a link),
+ * the count per reason, and 500 a page (a link to the next, filters kept).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ebba/store/web_pages.h"
@@ -64,6 +65,35 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 		json_object_set_new(v, "label", json_string(sv_flag(json_string_value(json_object_get(v, "kind")))));
 }
 
+/* The query string ("" or "?...") of the queue with the same filters, the
+ * page after decision `after` (NULL: the first page).  The values have been
+ * through clean(): nothing in them needs escaping in a query string. */
+static json_t *queue_query(const struct web_queue_filter *f, const char *after)
+{
+	const char *const names[] = {"utfall", "flagga", "kontroll", "period", "aldre", "efter"};
+	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than, after};
+	struct ebba_buf b = {0};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (values[i])
+			buf_printf(&b, "%c%s=%s", b.len == 0 ? '?' : '&', names[i], values[i]);
+	json_t *q = json_stringn(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return q;
+}
+
+/* Keyset paging: "next" is the last decision shown when there are more. */
+static void add_paging(json_t *ctx, const struct web_queue_filter *f)
+{
+	json_t *next = json_object_get(ctx, "next");
+	if (json_is_integer(next)) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(next));
+		json_object_set_new(ctx, "next_query", queue_query(f, id));
+	}
+	json_object_set_new(ctx, "paged", json_boolean(f->after != NULL));
+	json_object_set_new(ctx, "first_query", queue_query(f, NULL));
+}
+
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
@@ -74,12 +104,14 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 		.check = clean(web_query(rq, "kontroll"), ident, 64),
 		.period = clean(web_query(rq, "period"), "0123456789-", 7),
 		.older_than = clean(web_query(rq, "aldre"), "0123456789", 4),
+		.after = clean(web_query(rq, "efter"), "0123456789", 18),
 	};
 	json_t *ctx;
 	if (store_web_queue(rq->db, &f, &ctx, err) != 0)
 		return -1;
 	decorate_rows(json_object_get(ctx, "rows"));
 	add_filters(ctx, &f);
+	add_paging(ctx, &f);
 	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
 	if (saved)
 		json_object_set_new(ctx, "saved", json_string(saved));

@@ -32,13 +32,16 @@ struct web_queue_filter {
 	const char *check;       /* a check id that failed (or erred) */
 	const char *period;      /* "YYYY-MM" */
 	const char *older_than;  /* whole days since the application arrived */
+	const char *after;       /* a decision id: the page after it (keyset) */
 };
 
 /*
  * The decisions a person still has to look at (referrals not yet reviewed,
- * and decisions with an open audit flag), oldest first, at most 500:
+ * and decisions with an open audit flag), oldest first, 500 a page (after
+ * the decision f->after when it is set):
  * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
- *  reason, check, flags}], "total": N, "reasons": [{check, reason, count}],
+ *  reason, check, flags}], "shown": N, "next": ID or null (the id to ask
+ *  the next page after), "total": N, "reasons": [{check, reason, count}],
  *  "flags": [{kind, count}], "checks": [..ids that failed..],
  *  "periods": [...]}.  The counts are over the whole queue, not the filter.
  */
