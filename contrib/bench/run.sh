@@ -402,7 +402,13 @@ YAML
 	# An incomplete phase is reported, not fatal: the other phases' figures stand.
 	[ "$(wc -l <"$DIR/web-queue.txt")" = "$WEB_REQUESTS" ] && [ "$(wc -l <"$DIR/web-decision.txt")" = "${#ids[@]}" ] ||
 		say "web: only $(wc -l <"$DIR/web-queue.txt") queue and $(wc -l <"$DIR/web-decision.txt") decision requests completed"
-	WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	# VmHWM is the peak over the whole phase, read while ebba-web still runs:
+	# a process that died has no /proc entry, and its peak is not 0.
+	if kill -0 "$WEB_PID" 2>/dev/null && [ "$(hwm_kib "$WEB_PID")" -gt 0 ]; then
+		WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	else
+		WEB_RSS=-; say "web: ebba-web died before its peak RSS was read"; cat "$DIR/web.log" >&2
+	fi
 	kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true; WEB_PID=
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "web: queue page" "$stored" 1 - "$WEB_Q50" "$WEB_Q99" "$WEB_RSS" \
 		"$WEB_REQUESTS requests, one keep-alive connection, decisions stored: $stored")")

@@ -4,7 +4,6 @@
  * the count per reason, and 500 a page (a link to the next, filters kept).
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "ebba/store/web_pages.h"
@@ -65,33 +64,15 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 		json_object_set_new(v, "label", json_string(sv_flag(json_string_value(json_object_get(v, "kind")))));
 }
 
-/* The query string ("" or "?...") of the queue with the same filters, the
- * page after decision `after` (NULL: the first page).  The values have been
- * through clean(): nothing in them needs escaping in a query string. */
-static json_t *queue_query(const struct web_queue_filter *f, const char *after)
-{
-	const char *const names[] = {"utfall", "flagga", "kontroll", "period", "aldre", "efter"};
-	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than, after};
-	struct ebba_buf b = {0};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (values[i])
-			buf_printf(&b, "%c%s=%s", b.len == 0 ? '?' : '&', names[i], values[i]);
-	json_t *q = json_stringn(b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return q;
-}
-
-/* Keyset paging: "next" is the last decision shown when there are more. */
+/* Keyset paging: "next" is the last decision shown when there are more;
+ * the links keep the filters (q_*: "" for none, as the form sends them). */
 static void add_paging(json_t *ctx, const struct web_queue_filter *f)
 {
-	json_t *next = json_object_get(ctx, "next");
-	if (json_is_integer(next)) {
-		char id[24];
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(next));
-		json_object_set_new(ctx, "next_query", queue_query(f, id));
-	}
+	const char *const names[] = {"q_utfall", "q_flagga", "q_kontroll", "q_period", "q_aldre"};
+	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_set_new(ctx, names[i], json_string(values[i] ? values[i] : ""));
 	json_object_set_new(ctx, "paged", json_boolean(f->after != NULL));
-	json_object_set_new(ctx, "first_query", queue_query(f, NULL));
 }
 
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
