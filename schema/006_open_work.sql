@@ -161,8 +161,42 @@ create trigger open_work_count_delete after delete on ebba.open_work
     referencing old table as old_rows
     for each statement execute function ebba.open_work_count();
 
--- The queue as it stands, before the triggers that keep it.
-select ebba.open_work_refresh(array(select id from ebba.decisions where inbox_id is not null), false);
+-- The queue built again from the tables, all at once (joins over whole
+-- tables where open_work_refresh looks up each decision): what the
+-- migration does with the decisions already stored, and what an operator
+-- may run (as the owner) to check the kept queue against.
+create function ebba.open_work_rebuild() returns bigint
+    language plpgsql set search_path = pg_catalog
+as $$
+declare n bigint;
+begin
+    lock table ebba.open_work in exclusive mode;
+    truncate ebba.open_work, ebba.open_work_counts;
+    insert into ebba.open_work (decision_id, received_at, outcome, period, first_check, reason,
+                                failing, flags)
+    select d.id, i.received_at, d.outcome, d.period, c.first_check, coalesce(c.reason, ''),
+           coalesce(c.failing, '{}'), coalesce(f.flags, '{}')
+      from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id
+      left join (select decision_id,
+                        (array_agg(check_id order by ordinal, check_id))[1] as first_check,
+                        (array_agg(message order by ordinal, check_id))[1] as reason,
+                        array_agg(distinct check_id order by check_id) as failing
+                   from ebba.decision_checks where result in ('fail', 'error')
+                  group by decision_id) c on c.decision_id = d.id
+      left join (select decision_id, array_agg(distinct kind order by kind) as flags
+                   from ebba.audit_flags where resolved_at is null
+                  group by decision_id) f on f.decision_id = d.id
+     where not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
+       and (d.outcome <> 'approved' or f.flags is not null);
+    get diagnostics n = row_count;
+    return n;
+end $$;
+revoke execute on function ebba.open_work_rebuild() from public;
+
+-- The queue as it stands, before the triggers that keep it; over a large
+-- database this takes longer than a page's statement timeout.
+set local statement_timeout = 0;
+select ebba.open_work_rebuild();
 
 create function ebba.open_work_on_decision() returns trigger
     language plpgsql security definer set search_path = pg_catalog

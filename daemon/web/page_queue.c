@@ -1,7 +1,7 @@
 /*
  * Arbetskö: what a person still has to look at, oldest first, the first
  * reason in full, with filters (a GET form, so a filtered queue is a link),
- * the count per reason, and 500 a page (a link to the next, filters kept).
+ * the count per reason, and 100 a page (a link to the next, filters kept).
  */
 #include <ctype.h>
 #include <string.h>

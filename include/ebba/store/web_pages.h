@@ -37,7 +37,7 @@ struct web_queue_filter {
 
 /*
  * The decisions a person still has to look at (referrals not yet reviewed,
- * and decisions with an open audit flag), oldest first, 500 a page (after
+ * and decisions with an open audit flag), oldest first, 100 a page (after
  * the decision f->after when it is set):
  * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
  *  reason, check, flags}], "shown": N, "next": ID or null (the id to ask
