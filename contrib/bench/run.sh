@@ -355,11 +355,13 @@ if ! skipped mem; then
 fi
 
 # ---------------------------------------------------------------- web
-# percentiles FILE: "p50 p99" in ms of the seconds (one a line) in FILE.
+# percentiles FILE: "p50 p99" in ms of the seconds (one a line) in FILE,
+# one line (read fails at an end of input without a newline, and set -e
+# then ended the bench there, before the RSS and the report).
 percentiles() {
 	sort -n "$1" | awk '{ t[NR] = $1 } END {
 		i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
-		printf "%.1f %.1f", 1000 * t[i50], 1000 * t[i99] }'
+		printf "%.1f %.1f\n", 1000 * t[i50], 1000 * t[i99] }'
 }
 WEB_Q50=0 WEB_Q99=0 WEB_D50=0 WEB_D99=0 WEB_RSS=0
 if ! skipped web && ! skipped mem; then
