@@ -35,7 +35,8 @@
 --    (with 100 000 decisions stored Stickprov took 1.2 s, and Drift 1 s,
 --    plus seconds of JIT compiling that their cost estimates set off):
 --    audit_flags (decision_id) for the decision page's flags and the
---    sample counts (only the open flags had one); ebba's decisions by
+--    sample counts (only the open flags had one), the open flags by age
+--    (Stickprov's pages) and the resolved ones by when (the latest 20); ebba's decisions by
 --    outcome (Stickprov's counts, index-only) and by decided_at (Drift's
 --    rates and count); the inbox by received_at (received in the last
 --    hour), the quarantined rows by updated_at (their count and the latest
@@ -65,6 +66,8 @@ create table ebba.open_work_counts (
 );
 
 create index audit_flags_decision on ebba.audit_flags (decision_id);
+create index audit_flags_open_age on ebba.audit_flags (created_at, id) where resolved_at is null;
+create index audit_flags_resolved on ebba.audit_flags (resolved_at) where resolved_at is not null;
 create index decisions_ebba_outcome on ebba.decisions (outcome) where inbox_id is not null;
 create index decisions_ebba_decided on ebba.decisions (decided_at) where inbox_id is not null;
 create index inbox_received on ebba.inbox (received_at);

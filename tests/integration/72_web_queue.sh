@@ -146,3 +146,20 @@ check_eq "oldest first across the pages" "$want" \
 	"$(shown | tr '\n' ' ' | sed 's/ $//')"
 n_a=$(psql_val "select count(*) from ebba.open_work where first_check = 'a'")
 check "the count per first reason is over the whole queue" grep -q "kontroll=a\">.*</a> <span class=\"muted\">($n_a)" "$T_TMP/p1.html"
+
+# -- Stickprov, a page at a time ----------------------------------------------------
+flag_next() { grep -o 'href="/stickprov?efter=[0-9]*">Nästa sida' "$1" | sed 's/^href="//; s/">.*//'; }
+flags_of() { grep -o '<section class="act" aria-labelledby="flagga-[0-9]*"' "$1" | grep -o '[0-9]*"$' | tr -d '"'; }
+open_flags=$(psql_val "select count(*) from ebba.audit_flags where resolved_at is null")
+curl -s -b "$J" "$URL/stickprov" >"$T_TMP/s1.html"
+check_eq "Stickprov's first page shows 100 open flags" 100 "$(flags_of "$T_TMP/s1.html" | wc -l)"
+check "... says how many are open" grep -q "$open_flags öppna, äldst först" "$T_TMP/s1.html"
+next=$(flag_next "$T_TMP/s1.html"); spages=1
+while [ -n "$next" ] && [ "$spages" -lt 20 ]; do
+	spages=$((spages + 1))
+	curl -s -b "$J" "$URL$next" >"$T_TMP/s$spages.html"
+	next=$(flag_next "$T_TMP/s$spages.html")
+done
+want=$(psql_val "select string_agg(id::text, ' ' order by created_at, id) from ebba.audit_flags where resolved_at is null")
+check_eq "Stickprov's pages show every open flag once, oldest first" "$want" \
+	"$(for i in $(seq "$spages"); do flags_of "$T_TMP/s$i.html"; done | tr '\n' ' ' | sed 's/ $//')"

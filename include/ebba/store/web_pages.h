@@ -82,9 +82,12 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
 		      const char *note, int64_t *new_id, struct ebba_err *err);
 
-/* Open audit flags, oldest first, with the realised sample rate:
- * {"flags": [...], "decided": N, "sampled": N, "by_outcome": [...]}. */
-int store_web_flags(PGconn *db, json_t **out, struct ebba_err *err);
+/* Open audit flags, oldest first, 100 a page (after flag `after`, or from
+ * flag `from` on; NULL for neither), with the realised sample rate:
+ * {"flags": [...], "open": N (all open flags), "next": ID or null (the flag
+ * to ask the next page after), "by_outcome": [...], "resolved": [...]}. */
+int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
+		    struct ebba_err *err);
 
 /* Resolves open flag flag_id with verdict ("ok", "not-ok") and note; *done
  * false when the flag does not exist or was already resolved. */
