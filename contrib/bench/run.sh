@@ -374,11 +374,13 @@ if ! skipped mem; then
 fi
 
 # ---------------------------------------------------------------- web
-# percentiles FILE: "p50 p99" in ms of the seconds (one a line) in FILE.
+# percentiles FILE: "p50 p99" in ms of the seconds (one a line) in FILE,
+# one line (read fails at an end of input without a newline, and set -e
+# then ended the bench there, before the RSS and the report).
 percentiles() {
 	sort -n "$1" | awk '{ t[NR] = $1 } END {
 		i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
-		printf "%.1f %.1f", 1000 * t[i50], 1000 * t[i99] }'
+		printf "%.1f %.1f\n", 1000 * t[i50], 1000 * t[i99] }'
 }
 WEB_Q50=0 WEB_Q99=0 WEB_D50=0 WEB_D99=0 WEB_RSS=0
 if ! skipped web && ! skipped mem; then
@@ -421,7 +423,13 @@ YAML
 	# An incomplete phase is reported, not fatal: the other phases' figures stand.
 	[ "$(wc -l <"$DIR/web-queue.txt")" = "$WEB_REQUESTS" ] && [ "$(wc -l <"$DIR/web-decision.txt")" = "${#ids[@]}" ] ||
 		say "web: only $(wc -l <"$DIR/web-queue.txt") queue and $(wc -l <"$DIR/web-decision.txt") decision requests completed"
-	WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	# VmHWM is the peak over the whole phase, read while ebba-web still runs:
+	# a process that died has no /proc entry, and its peak is not 0.
+	if kill -0 "$WEB_PID" 2>/dev/null && [ "$(hwm_kib "$WEB_PID")" -gt 0 ]; then
+		WEB_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	else
+		WEB_RSS=-; say "web: ebba-web died before its peak RSS was read"; cat "$DIR/web.log" >&2
+	fi
 	kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true; WEB_PID=
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "web: queue page" "$stored" 1 - "$WEB_Q50" "$WEB_Q99" "$WEB_RSS" \
 		"$WEB_REQUESTS requests, one keep-alive connection, decisions stored: $stored")")

@@ -1,7 +1,7 @@
 /*
- * Stickprov: the open sample and targeted audit flags, each resolved with
- * a verdict (POST /stickprov/ID), and the realised sample rate beside the
- * one configured.
+ * Stickprov: the open sample and targeted audit flags, 100 a page (a link
+ * to the next), each resolved with a verdict (POST /stickprov/ID), and the
+ * realised sample rate beside the one configured.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +9,16 @@
 #include "ebba/store/web_pages.h"
 #include "pages.h"
 
+/* from: a flag the page must show (the one whose form had an error), or NULL
+ * for the page the query string asks for. */
 static int show(const struct web_request *rq, struct web_response *rs, json_t *extra,
-		struct ebba_err *err)
+		const char *from, struct ebba_err *err)
 {
+	const char *after = from ? NULL : web_query(rq, "efter");
 	json_t *ctx;
-	if (store_web_flags(rq->db, &ctx, err) != 0)
+	if (store_web_flags(rq->db, after, from, &ctx, err) != 0)
 		return -1;
+	json_object_set_new(ctx, "paged", json_boolean((after && *after) || from));
 	size_t i;
 	json_t *f;
 	json_array_foreach(json_object_get(ctx, "flags"), i, f) {
@@ -37,7 +41,7 @@ static int show(const struct web_request *rq, struct web_response *rs, json_t *e
 
 int page_flags(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	return show(rq, rs, NULL, err);
+	return show(rq, rs, NULL, NULL, err);
 }
 
 int page_flag_resolve(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -54,7 +58,7 @@ int page_flag_resolve(const struct web_request *rq, struct web_response *rs, str
 		json_t *e = json_pack("{s:s,s:s,s:s}", "error_flag", id, "error_field", ok ? "note" : "verdict",
 				      "error_text", ok ? "Skriv en anteckning: den krävs när granskningen visar fel (högst 4000 tecken)"
 						       : "Välj utfallet av granskningen");
-		int rc = show(rq, rs, e, err);
+		int rc = show(rq, rs, e, id, err);
 		json_decref(e);
 		return rc;
 	}

@@ -1,7 +1,7 @@
 /*
  * Arbetskö: what a person still has to look at, oldest first, the first
- * reason in full, with filters (a GET form, so a filtered queue is a link)
- * and the count per reason.
+ * reason in full, with filters (a GET form, so a filtered queue is a link),
+ * the count per reason, and 100 a page (a link to the next, filters kept).
  */
 #include <ctype.h>
 #include <string.h>
@@ -64,6 +64,17 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 		json_object_set_new(v, "label", json_string(sv_flag(json_string_value(json_object_get(v, "kind")))));
 }
 
+/* Keyset paging: "next" is the last decision shown when there are more;
+ * the links keep the filters (q_*: "" for none, as the form sends them). */
+static void add_paging(json_t *ctx, const struct web_queue_filter *f)
+{
+	const char *const names[] = {"q_utfall", "q_flagga", "q_kontroll", "q_period", "q_aldre"};
+	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_set_new(ctx, names[i], json_string(values[i] ? values[i] : ""));
+	json_object_set_new(ctx, "paged", json_boolean(f->after != NULL));
+}
+
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
@@ -74,12 +85,14 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 		.check = clean(web_query(rq, "kontroll"), ident, 64),
 		.period = clean(web_query(rq, "period"), "0123456789-", 7),
 		.older_than = clean(web_query(rq, "aldre"), "0123456789", 4),
+		.after = clean(web_query(rq, "efter"), "0123456789", 18),
 	};
 	json_t *ctx;
 	if (store_web_queue(rq->db, &f, &ctx, err) != 0)
 		return -1;
 	decorate_rows(json_object_get(ctx, "rows"));
 	add_filters(ctx, &f);
+	add_paging(ctx, &f);
 	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
 	if (saved)
 		json_object_set_new(ctx, "saved", json_string(saved));

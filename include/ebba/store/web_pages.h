@@ -32,13 +32,16 @@ struct web_queue_filter {
 	const char *check;       /* a check id that failed (or erred) */
 	const char *period;      /* "YYYY-MM" */
 	const char *older_than;  /* whole days since the application arrived */
+	const char *after;       /* a decision id: the page after it (keyset) */
 };
 
 /*
  * The decisions a person still has to look at (referrals not yet reviewed,
- * and decisions with an open audit flag), oldest first, at most 500:
+ * and decisions with an open audit flag), oldest first, 100 a page (after
+ * the decision f->after when it is set):
  * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
- *  reason, check, flags}], "total": N, "reasons": [{check, reason, count}],
+ *  reason, check, flags}], "shown": N, "next": ID or null (the id to ask
+ *  the next page after), "total": N, "reasons": [{check, reason, count}],
  *  "flags": [{kind, count}], "checks": [..ids that failed..],
  *  "periods": [...]}.  The counts are over the whole queue, not the filter.
  */
@@ -79,9 +82,12 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
 		      const char *note, int64_t *new_id, struct ebba_err *err);
 
-/* Open audit flags, oldest first, with the realised sample rate:
- * {"flags": [...], "decided": N, "sampled": N, "by_outcome": [...]}. */
-int store_web_flags(PGconn *db, json_t **out, struct ebba_err *err);
+/* Open audit flags, oldest first, 100 a page (after flag `after`, or from
+ * flag `from` on; NULL for neither), with the realised sample rate:
+ * {"flags": [...], "open": N (all open flags), "next": ID or null (the flag
+ * to ask the next page after), "by_outcome": [...], "resolved": [...]}. */
+int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
+		    struct ebba_err *err);
 
 /* Resolves open flag flag_id with verdict ("ok", "not-ok") and note; *done
  * false when the flag does not exist or was already resolved. */

@@ -1,0 +1,165 @@
+# The queue kept by the database (schema 006, ebba.open_work and its
+# counts): after every kind of write that changes it (ebba's decisions,
+# failed checks, flags, a later failed check, a resolved flag, a
+# caseworker's review, by ebbactl and in direct SQL as a caseworker) it
+# holds exactly what the queue's definition computes from the tables, and
+# the counts are the counts of it.  Then Arbetskö over more than a page: 100
+# rows a page, the next-page link keeps the filter, the last page has none.
+. "$(dirname "$0")/../lib.sh"
+WEB=$ROOT/$BUILD/ebba-web
+new_db || exit 2
+
+sfx=${PGDATABASE##*_}
+CW=cwq$sfx PW=Test-l0senord
+printf '%s\n' "$PW" | "$EBBACTL" user add "$CW" --role caseworker >/dev/null
+psql_val "grant password_login to $CW" >/dev/null
+cleanup_roles() {
+	psql -XAtq -d postgres -c "drop owned by $CW cascade" >/dev/null 2>&1
+	psql -XAtq -d postgres -c "drop role if exists $CW" >/dev/null 2>&1
+}
+trap 'cleanup_roles; t_cleanup' EXIT
+as_cw() { PGUSER=$CW PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
+
+# The queue by its definition (what Arbetskö computed at each request before
+# schema 006), and what ebba.open_work and its counts hold, as sorted text.
+DEFINITION="select d.id, i.received_at, d.outcome, d.period, fc.check_id, coalesce(fc.message, ''),
+	coalesce((select array_agg(distinct c.check_id order by c.check_id) from ebba.decision_checks c
+	          where c.decision_id = d.id and c.result in ('fail', 'error')), '{}'),
+	coalesce((select array_agg(distinct f.kind order by f.kind) from ebba.audit_flags f
+	          where f.decision_id = d.id and f.resolved_at is null), '{}')
+	from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id
+	left join lateral (select c.check_id, c.message from ebba.decision_checks c
+	  where c.decision_id = d.id and c.result in ('fail', 'error') order by c.ordinal, c.check_id limit 1) fc on true
+	where not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
+	and (d.outcome <> 'approved' or exists (select 1 from ebba.audit_flags f
+	     where f.decision_id = d.id and f.resolved_at is null))"
+KEPT="select decision_id, received_at, outcome, period, first_check, reason, failing, flags from ebba.open_work"
+COUNTED="select kind, key, sum(n) from ebba.open_work_counts group by kind, key having sum(n) <> 0"
+RECOUNTED="select kind, key, count(*) from ebba.open_work w,
+	ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) group by kind, key"
+same_queue() {  # same_queue WHAT: the kept queue and its counts are the definition's
+	local want got
+	want=$(psql_val "$DEFINITION order by 1"); got=$(psql_val "$KEPT order by 1")
+	if [ "$want" = "$got" ]; then ok "$1: the queue"; else
+		fail "$1: the queue"; diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -n 20; fi
+	want=$(psql_val "$RECOUNTED order by 1, 2"); got=$(psql_val "$COUNTED order by 1, 2")
+	if [ "$want" = "$got" ]; then ok "$1: the counts"; else
+		fail "$1: the counts"; diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -n 20; fi
+}
+
+# ebba's decisions as ebbad writes them: decisions, checks, flags, each one
+# statement (COPY in ebbad), in one transaction.  Outcomes by n % 5:
+# approved (every fifth of them sampled), referred with failing checks in
+# two orders of ordinal, rejected, referred with nothing failing.
+decide() {  # decide FROM TO
+	psql_val "begin;
+	insert into ebba.inbox (external_id, payload, received_at)
+	  select 'Q-' || n, 'x', timestamptz '2026-11-01' + n * interval '1 minute' from generate_series($1, $2) n;
+	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name,
+	  ruleset_version, ruleset_sha256)
+	  select i.id, i.external_id, 'C-' || n, '2026-1' || (n % 3), (array['approved', 'referred', 'rejected',
+	    'referred', 'approved'])[n % 5 + 1], n, 'r', '1', '' from generate_series($1, $2) n
+	  join ebba.inbox i on i.external_id = 'Q-' || n;
+	insert into ebba.decision_checks (decision_id, check_id, result, message, ordinal)
+	  select d.id, c.id, case when d.outcome in ('referred', 'rejected') and right(d.external_id, 1) <> '3'
+	    and c.id <> 'ok' then (case when c.id = 'b' then 'error' else 'fail' end) else 'pass' end,
+	    'Föll: ' || c.id || ' ' || d.amount, case when d.amount % 2 = 0 then c.o else 10 - c.o end
+	  from ebba.decisions d, (values ('a', 1), ('b', 2), ('ok', 3)) c(id, o)
+	  where d.external_id like 'Q-%' and d.amount between $1 and $2;
+	insert into ebba.audit_flags (decision_id, kind, reason)
+	  select id, case when amount % 2 = 0 then 'sample' else 'targeted' end, 'test' from ebba.decisions
+	  where external_id like 'Q-%' and amount between $1 and $2 and amount % 5 in (0, 1, 4);
+	commit" >/dev/null
+}
+decide 1 40
+same_queue "after ebba's decisions"
+check_eq "every referral and rejection is in the queue, and the flagged approvals" 40 \
+	"$(psql_val "select count(*) from ebba.open_work")"
+
+id_of() { psql_val "select id from ebba.decisions where external_id = 'Q-$1' and inbox_id is not null"; }
+psql_val "insert into ebba.decision_checks (decision_id, check_id, result, message, ordinal)
+	values ($(id_of 2), 'late', 'fail', 'Föll sent', 0), ($(id_of 3), 'late', 'error', 'Fel sent', 5)" >/dev/null
+same_queue "after a failed check added later"
+check_eq "... which is the first reason where its ordinal comes first" late \
+	"$(psql_val "select first_check from ebba.open_work where decision_id = $(id_of 2)")"
+
+as_cw "update ebba.audit_flags set resolved_at = now(), verdict = 'ok' where decision_id in ($(id_of 5), $(id_of 11))" >/dev/null
+same_queue "after a caseworker resolves flags in SQL"
+check_eq "the approval whose flag is resolved leaves the queue" 0 \
+	"$(psql_val "select count(*) from ebba.open_work where decision_id = $(id_of 5)")"
+check_eq "the referral whose flag is resolved stays, without the flag" "{}" \
+	"$(psql_val "select flags from ebba.open_work where decision_id = $(id_of 11)")"
+
+cfg=$(write_config </dev/null)
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$(id_of 1)" --verdict approve --note x >/dev/null
+as_cw "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,
+	ruleset_name, ruleset_version, ruleset_sha256) select id, external_id, case_id, period, 'rejected',
+	'r', '1', '' from ebba.decisions where id = $(id_of 6)" >/dev/null
+same_queue "after reviews by ebbactl and in SQL"
+check_eq "reviewed decisions leave the queue" 0 \
+	"$(psql_val "select count(*) from ebba.open_work where decision_id in ($(id_of 1), $(id_of 6))")"
+
+psql_val "select ebba.open_work_rebuild()" >/dev/null
+same_queue "after ebba.open_work_rebuild() (what migration 006 ran over the decisions stored)"
+
+# -- Arbetskö over more than one page ---------------------------------------------
+decide 41 1300
+same_queue "after 1 260 more decisions"
+start_web() {
+	local f=$T_TMP/web.yaml
+	printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$f"
+	"$WEB" -c "$f" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+	local i
+	for i in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
+	URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
+	[ -n "$URL" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
+}
+start_web
+J=$T_TMP/cw.jar
+token=$(curl -s -c "$J" -b "$J" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
+	--data-urlencode "password=$PW" "$URL/login"
+rows() { grep -c '<td><a href="/beslut/' "$1"; }
+next_of() { grep -o 'href="/ko?[^"]*">Nästa sida' "$1" | sed 's/^href="//; s/">.*//; s/&amp;/\&/g'; }
+open=$(psql_val "select count(*) from ebba.open_work where outcome = 'referred'")
+curl -s -b "$J" "$URL/ko?utfall=referred" >"$T_TMP/p1.html"
+check_eq "the first page shows 100" 100 "$(rows "$T_TMP/p1.html")"
+check_match "the total is the whole queue's" "– $(psql_val "select count(*) from ebba.open_work") att pröva" \
+	"$(cat "$T_TMP/p1.html")"
+next=$(next_of "$T_TMP/p1.html")
+check_match "... with a link to the next page that keeps the filter" '^/ko\?utfall=referred&flagga=&kontroll=&period=&aldre=&efter=[0-9]+$' "$next"
+pages=1
+while [ -n "$next" ] && [ "$pages" -lt 20 ]; do
+	pages=$((pages + 1))
+	curl -s -b "$J" "$URL$next" >"$T_TMP/p$pages.html"
+	next=$(next_of "$T_TMP/p$pages.html")
+done
+check_eq "the last page (of $(( (open + 99) / 100 ))) shows the rest and has no next link" "$(( (open + 99) / 100 )) $((open % 100))" \
+	"$pages $(rows "$T_TMP/p$pages.html")"
+check "... but one back to the first" grep -q 'href="/ko?utfall=referred&amp;flagga=&amp;kontroll=&amp;period=&amp;aldre=">Första sidan' "$T_TMP/p$pages.html"
+shown() { for i in $(seq "$pages"); do cat "$T_TMP/p$i.html"; done | grep -o '<td><a href="/beslut/[0-9]*"' | grep -o '[0-9]*'; }
+check_eq "the pages together show every referral once" "$open" "$(shown | sort -u | wc -l)"
+want=$(psql_val "select string_agg(id::text, ' ' order by received_at, id) from (select d.id, i.received_at
+	from ebba.open_work w join ebba.decisions d on d.id = w.decision_id join ebba.inbox i on i.id = d.inbox_id
+	where w.outcome = 'referred') s")
+check_eq "oldest first across the pages" "$want" \
+	"$(shown | tr '\n' ' ' | sed 's/ $//')"
+n_a=$(psql_val "select count(*) from ebba.open_work where first_check = 'a'")
+check "the count per first reason is over the whole queue" grep -q "kontroll=a\">.*</a> <span class=\"muted\">($n_a)" "$T_TMP/p1.html"
+
+# -- Stickprov, a page at a time ----------------------------------------------------
+flag_next() { grep -o 'href="/stickprov?efter=[0-9]*">Nästa sida' "$1" | sed 's/^href="//; s/">.*//'; }
+flags_of() { grep -o '<section class="act" aria-labelledby="flagga-[0-9]*"' "$1" | grep -o '[0-9]*"$' | tr -d '"'; }
+open_flags=$(psql_val "select count(*) from ebba.audit_flags where resolved_at is null")
+curl -s -b "$J" "$URL/stickprov" >"$T_TMP/s1.html"
+check_eq "Stickprov's first page shows 100 open flags" 100 "$(flags_of "$T_TMP/s1.html" | wc -l)"
+check "... says how many are open" grep -q "$open_flags öppna, äldst först" "$T_TMP/s1.html"
+next=$(flag_next "$T_TMP/s1.html"); spages=1
+while [ -n "$next" ] && [ "$spages" -lt 20 ]; do
+	spages=$((spages + 1))
+	curl -s -b "$J" "$URL$next" >"$T_TMP/s$spages.html"
+	next=$(flag_next "$T_TMP/s$spages.html")
+done
+want=$(psql_val "select string_agg(id::text, ' ' order by created_at, id) from ebba.audit_flags where resolved_at is null")
+check_eq "Stickprov's pages show every open flag once, oldest first" "$want" \
+	"$(for i in $(seq "$spages"); do flags_of "$T_TMP/s$i.html"; done | tr '\n' ' ' | sed 's/ $//')"
