@@ -122,11 +122,15 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	free(v);
 	free(referred);
 	long decided = t[1] + t[2] + t[3];
-	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:b,s:o,s:o}", "id", id, "n", n,
+	json_t *share = percent(t[1], decided);
+	char of[48] = "–";
+	if (decided > 0)
+		snprintf(of, sizeof(of), "%s av %ld", json_string_value(share), decided);
+	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id, "n", n,
 			 "referred", (json_int_t)t[0], "as_applied", (json_int_t)t[1], "adjusted",
 			 (json_int_t)t[2], "rejected", (json_int_t)t[3], "open", (json_int_t)t[4],
-			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share",
-			 percent(t[1], decided), "tune",
+			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share", share,
+			 "share_of", of, "tune",
 			 stats_to_tune(decided, t[1]), "rows", rows, "chart", chart);
 }
 

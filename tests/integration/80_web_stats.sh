@@ -199,7 +199,8 @@ COUNTS="count(*), sum(case when $SAME then 1 else 0 end), sum(case when r.outcom
 pct() { echo "case when $2 = 0 then '–' else round(100.0 * $1 / $2)::text || ' %' end"; }
 A="sum(case when $SAME then 1 else 0 end)"
 D="sum(case when r.outcome is not null then 1 else 0 end)"
-expect_totals=$(psql -XAt -F$'\t' -c "select c.check_id, $COUNTS, $(pct "$A" "$D") $REFS group by c.check_id" | LC_ALL=C sort)
+expect_totals=$(psql -XAt -F$'\t' -c "select c.check_id, $COUNTS, $(pct "$A" "$D") || case when $D = 0 then '' else ' av ' || $D end
+	$REFS group by c.check_id" | LC_ALL=C sort)
 expect_checks=$(psql -XAt -F$'\t' -c "select c.check_id, e.period, $COUNTS, $(pct "$A" "$D") $REFS group by c.check_id, e.period" | LC_ALL=C sort)
 check_eq "every check's totals on the page agree with the rows" "$expect_totals" "$(shown total)"
 check_eq "every check's months with referrals agree with the rows" "$expect_checks" \

@@ -92,6 +92,7 @@ async function supervisor(browser) {
 	await axe(page, 'Statistik with data, every table open');
 	await page.$$eval('details', (ds) => ds.forEach((d) => { d.open = false; }));
 	await axe(page, 'Statistik with data');
+	await page.evaluate(() => { window.scrollTo(0, 0); document.activeElement.blur(); });
 	mkdirSync(env.EBBA_SCREENS, { recursive: true });
 	await page.screenshot({ path: `${env.EBBA_SCREENS}/statistik.png`, fullPage: true });
 	if (env.EBBA_STATS_SCREENSHOT)
