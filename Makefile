@@ -113,6 +113,8 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 WEB_TMPL_OBJ := $(BUILD)/obj/web/template.o $(BUILD)/obj/web/layout.o
 $(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_svg_chart: tests/unit/test_svg_chart.c $(BUILD)/obj/web/svg_chart.o $(BUILD)/obj/web/template.o $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/svg_chart.o $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/obj/web/template.o $(BUILD)/libebba.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS)

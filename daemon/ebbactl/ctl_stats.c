@@ -17,10 +17,6 @@
 #include "ebba/rules/rules.h"
 #include "ebba/store/stats.h"
 
-/* A check whose referrals people decide like this is worth a second look. */
-#define TUNE_SHARE 0.90
-#define TUNE_MIN_DECIDED 10
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -31,7 +27,7 @@ static void usage(FILE *out)
 		"found an error; the realised sample rate beside the configured one.  A check\n"
 		"whose decided referrals were approved as applied at least %d %% of the time\n"
 		"(with at least %d decided) is marked for tuning.  Periods are the applications'.\n",
-		(int)(TUNE_SHARE * 100), TUNE_MIN_DECIDED);
+		(int)(STATS_TUNE_SHARE * 100), STATS_TUNE_MIN_DECIDED);
 }
 
 static bool valid_month(const char *s)
@@ -130,8 +126,7 @@ static size_t totals(const struct stats_report *r, struct check_total *t)
 
 static bool to_tune(const struct check_total *t)
 {
-	return t->decided >= TUNE_MIN_DECIDED &&
-	       (double)t->as_applied >= TUNE_SHARE * (double)t->decided;
+	return stats_to_tune(t->decided, t->as_applied);
 }
 
 static void print_porcelain(const struct stats_report *r, const struct check_total *t, size_t nt,

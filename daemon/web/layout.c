@@ -19,6 +19,7 @@ static const struct nav_item nav[] = {
 	{"ko", "Arbetskö", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"stickprov", "Stickprov", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"regler", "Regler", WEB_SUPERVISOR},
+	{"statistik", "Statistik", WEB_SUPERVISOR},
 	{"drift", "Drift", WEB_SUPERVISOR},
 };
 

@@ -22,6 +22,7 @@ static const struct web_route routes[] = {
 	{"POST", "/referensram/", WEB_CASEWORKER, 0, page_frame_save},
 	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
+	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
 };
 
 const struct web_route *web_page_routes(size_t *n)

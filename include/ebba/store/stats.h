@@ -16,11 +16,18 @@
  *   open                 no caseworker decision that approves or rejects yet
  * An audit flag found an error when the decision that resolved it did not
  * let ebba's decision stand (not approved as applied); a flag resolved
- * without such a decision is judged by its verdict (adjust or reject).
+ * without such a decision is judged by its verdict: adjust or reject
+ * (ebbactl review), or not-ok, "Beslutet var fel" (the web's Stickprov).
+ *
+ * A check is one to tune (stats_to_tune) when at least STATS_TUNE_SHARE of
+ * its decided referrals (as applied + adjusted + rejected), and at least
+ * STATS_TUNE_MIN_DECIDED of them, were approved as applied: it sends
+ * people applications they then approve unchanged.
  */
 #ifndef EBBA_STORE_STATS_H
 #define EBBA_STORE_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libpq-fe.h>
@@ -40,13 +47,27 @@ struct stats_audit {
 	long raised, resolved, found_error;
 };
 
+#define STATS_TUNE_SHARE 0.90
+#define STATS_TUNE_MIN_DECIDED 10
+
+/* One period (the applications' YYYY-MM) of the audit and sample counts,
+ * for trends; the same definitions as the report's totals. */
+struct stats_period {
+	const char *period;
+	struct stats_audit audit[STATS_AUDIT_KINDS];
+	long auto_approved, sampled_approved;
+};
+
 struct stats_report {
 	struct stats_check *checks;   /* ordered by the check's place in the rule set, then period */
 	size_t n_checks;
 	struct stats_audit audit[STATS_AUDIT_KINDS];
 	long auto_approved;           /* ebba's approvals */
 	long sampled_approved;        /* of those, with a sample flag */
+	struct stats_period *periods; /* every period with an ebba decision, oldest first */
+	size_t n_periods;
 	PGresult *res;                /* owns the strings of checks */
+	PGresult *res_periods;        /* owns the strings of periods */
 };
 
 /*
@@ -58,5 +79,15 @@ int stats_collect(PGconn *conn, const char *from, const char *to, struct stats_r
 		  struct ebba_err *err);
 
 void stats_report_free(struct stats_report *r);
+
+/*
+ * The periods that have an ebba decision, newest first, at most max: *out
+ * is a NULL-terminated array the caller frees with stats_periods_free.
+ */
+int stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err);
+void stats_periods_free(char **periods);
+
+/* Whether a check with these counts over a window is one to tune. */
+bool stats_to_tune(long decided, long as_applied);
 
 #endif
