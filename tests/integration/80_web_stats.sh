@@ -134,6 +134,11 @@ check_eq "the view is logged (view, statistics, the window)" "$((before + 1)) 20
 H=$T_TMP/page.html
 check "the page is no-store and carries the CSP without unsafe-inline" bash -c \
 	"grep -qi '^cache-control: no-store' '$H.h' && grep -i '^content-security-policy:' '$H.h' | grep -q \"style-src 'self'\" && ! grep -qi 'unsafe-inline' '$H.h'"
+# HTML Tidy reads the page, SVG included, without an error (its warnings
+# are about things HTML5 allows, so only errors count).
+tidy -q -e "$H" >"$T_TMP/tidy.out" 2>&1
+rc=$?
+check_eq "HTML Tidy finds no error in the page (exit below 2)" "" "$([ $rc -ge 2 ] && cat "$T_TMP/tidy.out")"
 check "no style attribute, no script, no external resource" bash -c \
 	"! grep -Eiq '<[^>]* style=|<script|(src|href)=\"(https?:)?//' '$H'"
 
