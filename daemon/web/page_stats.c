@@ -114,11 +114,13 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 						      "share", percent(a, a + d + rj)));
 	}
 	const char *id = r->checks[first].check_id;
-	char chart_id[32], title[512];
+	char chart_id[32];
 	snprintf(chart_id, sizeof(chart_id), "diagram-kontroll-%d", n);
-	snprintf(title, sizeof(title), "Hänvisningar av %s per period och vad handläggaren beslutade", id);
+	/* not a fixed buffer: cutting a long id could cut a UTF-8 character */
+	char *title = xasprintf("Hänvisningar av %s per period och vad handläggaren beslutade", id);
 	struct chart ch = {chart_id, title, "", 0, w->cat_ptrs, nc, check_series, 4, v, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
+	free(title);
 	free(v);
 	free(referred);
 	long decided = t[1] + t[2] + t[3];
