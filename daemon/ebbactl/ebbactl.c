@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{"calc", ctl_calc, "calc FILE --case FRAME --registers DIR: decide one application offline"},
 	{"replay", ctl_replay, "replay DECISION...: re-evaluate stored decisions, report differences"},
 	{"user", ctl_user, "user add NAME --role ROLE | user list: people's login roles"},
+	{"token", ctl_token, "token add NAME [--role ROLE] | list | revoke NAME: intake API tokens"},
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
 	{"stats", ctl_stats, "stats [--period YYYY-MM | --from M --to M]: rule health for supervisors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
