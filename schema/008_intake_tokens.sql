@@ -139,5 +139,5 @@ end $$;
 
 revoke all on function ebba.intake_token_check(text), ebba.intake_submit(text, text, text, text, bytea),
     ebba.intake_status(text, text) from public;
-grant execute on function ebba.intake_submit(text, text, text, text, bytea),
+grant execute on function ebba.intake_token_check(text), ebba.intake_submit(text, text, text, text, bytea),
     ebba.intake_status(text, text) to ebba_web;

@@ -684,6 +684,17 @@ static int check_assets(struct application *app, const xmlNode *list, struct ebb
 	return 0;
 }
 
+/* Whether the log's scrubber (pnr_scrub) would mask part of s. */
+static bool id_holds_pnr(const char *s)
+{
+	char copy[128];
+	if (strlen(s) >= sizeof(copy))
+		return false;   /* the schema allows 64 characters */
+	snprintf(copy, sizeof(copy), "%s", s);
+	pnr_scrub(copy);
+	return strcmp(copy, s) != 0;
+}
+
 static int check_document(const xmlDoc *doc, struct application **out, struct ebba_err *err)
 {
 	const xmlNode *root = xmlDocGetRootElement(doc);
@@ -702,6 +713,13 @@ static int check_document(const xmlDoc *doc, struct application **out, struct eb
 	if (!id || !cs || k < 0) {
 		application_free(app);
 		return ebba_errf(err, "line %d: application: id, case and kind are required", line_of(root));
+	}
+	/* Ids appear in URLs (the intake API, the web) and in logs, where an
+	 * identity number must never be; the log would mask it anyway. */
+	if (id_holds_pnr(id) || id_holds_pnr(cs)) {
+		application_free(app);
+		return ebba_errf(err, "line %d: application/@%s: must not hold an identity number"
+				 " (ids appear in URLs and logs)", line_of(root), id_holds_pnr(id) ? "id" : "case");
 	}
 	app->id = store_str(&strings, id);
 	app->case_id = store_str(&strings, cs);

@@ -115,6 +115,22 @@ static enum intake_verdict verdict_of(const char *s)
 	return INTAKE_UNAUTHENTICATED;
 }
 
+int store_intake_token_check(PGconn *db, const char *token, enum intake_verdict *verdict,
+			     struct ebba_err *err)
+{
+	const char *params[] = {token};
+	PGresult *res = PQexecParams(db, "select verdict from ebba.intake_token_check($1)",
+				     1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "checking a token: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*verdict = verdict_of(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 int store_intake_submit(PGconn *db, const char *token, const char *external_id,
 			const char *case_id, const char *period, const char *payload,
 			size_t len, enum intake_verdict *verdict, int64_t *inbox_id,

@@ -31,6 +31,7 @@
 #include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/users.h"
+#include "api.h"
 #include "server.h"
 #include "session.h"
 #include "template.h"
@@ -38,6 +39,9 @@
 
 #define COOKIE_NAME "ebba_session"
 #define MAX_PARAMS 256
+/* A body over its limit is read and dropped up to this many times the
+ * limit, for the 413; beyond, the connection is cut. */
+#define DROP_FACTOR 4
 
 static const char CSP[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -67,7 +71,10 @@ static struct {
 struct call {
 	struct web_request rq;
 	struct ebba_buf body;
+	size_t max_body;            /* the API's document limit, or max_request_bytes */
 	bool too_large;
+	bool answered;              /* a response is queued (refused early) */
+	size_t dropped;             /* body bytes read past the limit */
 	struct sess *sess;          /* a reference, or NULL */
 	char client[INET6_ADDRSTRLEN];
 	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
@@ -224,6 +231,15 @@ static void add_headers(struct MHD_Response *r, const struct call *k, const stru
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	if (rs->location[0])
 		MHD_add_response_header(r, "Location", rs->location);
+	if (rs->retry_after > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%d", rs->retry_after);
+		MHD_add_response_header(r, "Retry-After", secs);
+	}
+	if (rs->www_authenticate)
+		MHD_add_response_header(r, "WWW-Authenticate", rs->www_authenticate);
+	if (rs->allow)
+		MHD_add_response_header(r, "Allow", rs->allow);
 	if (rs->filename[0]) {
 		char cd[200];
 		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", rs->filename);
@@ -590,9 +606,28 @@ static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
 	return send_response(c, k, &rs, false);
 }
 
+/* The intake API: a bearer token, never the session or its CSRF token. */
+static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
+{
+	struct api_request rq = {
+		.method = k->rq.method,
+		.path = k->rq.path,
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+		.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+		.body = k->rq.body,
+		.body_len = k->rq.body_len,
+		.too_large = k->too_large,
+	};
+	struct web_response rs = {0};
+	api_handle(&rq, &rs);
+	return send_response(c, k, &rs, false);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 {
 	client_address(c, k);
+	if (k->too_large && api_owns(k->rq.path))
+		return serve_api(c, k);
 	if (k->too_large)
 		return send_message(c, k, 413, "För stor begäran", "Begäran var större än ebba tar emot.");
 	const char *method = strcmp(k->rq.method, "HEAD") == 0 ? "GET" : k->rq.method;
@@ -613,6 +648,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 		k->route_class = "static";
 		return serve_static(c, k);
 	}
+	if (api_owns(k->rq.path))
+		return serve_api(c, k);
 	find_session(c, k);
 	if (S.proxy) {
 		int status = proxy_session(c, k);
@@ -649,19 +686,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		k->rq.path = url;
 		k->started = now_usec();
 		k->route_class = "none";
+		k->max_body = api_owns(url) ? api_max_body() : (size_t)S.cfg->web.max_request_bytes;
 		*req_cls = k;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)S.cfg->web.max_request_bytes)
-			k->too_large = true;
+		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)k->max_body) {
+			/* Refused before a byte of the body is read (and without a
+			 * 100 Continue); MHD closes the connection after the answer. */
+			k->too_large = k->answered = true;
+			return dispatch(c, k);
+		}
+		return MHD_YES;
+	}
+	if (k->answered) {
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (k->body.len + *upload_size > (size_t)S.cfg->web.max_request_bytes)
-			k->too_large = true;
-		if (!k->too_large)
-			buf_append(&k->body, upload, *upload_size);
+		size_t n = *upload_size;
 		*upload_size = 0;
-		return MHD_YES;
+		if (!k->too_large && k->body.len + n > k->max_body) {
+			k->too_large = true;
+			explicit_bzero(k->body.data, k->body.len);
+			buf_free(&k->body);
+		}
+		if (!k->too_large) {
+			buf_append(&k->body, upload, n);
+			return MHD_YES;
+		}
+		/* A body without Content-Length that grew too large: kept no
+		 * more.  libmicrohttpd answers only once the body has ended, so
+		 * the rest is read and dropped for the 413, up to a bound past
+		 * which the connection is cut instead. */
+		k->dropped += n;
+		return k->dropped > DROP_FACTOR * k->max_body ? MHD_NO : MHD_YES;
 	}
 	return dispatch(c, k);
 }
@@ -791,7 +848,8 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 	S.pages = web_page_routes(&S.n_pages);
 	S.own = login_routes(&S.n_own);
 	if (load_peers(w->proxy_peers, err) != 0 || load_tls(w, err) != 0 ||
-	    sess_init(w, err) != 0 || tmpl_preload(err) != 0)
+	    sess_init(w, err) != 0 || tmpl_preload(err) != 0 ||
+	    api_init(cfg, S.conninfo, (unsigned)w->threads, err) != 0)
 		return -1;
 	S.own_db = db_connect(S.conninfo, "ebba-web", cfg->statement_timeout_ms, err);
 	return S.own_db ? 0 : ebba_err_prefix(err, "ebba-web's own connection");
@@ -851,6 +909,7 @@ void server_stop(struct web_server *srv)
 	free(srv->unix_path);
 	free(srv);
 	sess_shutdown();
+	api_shutdown();
 	PQfinish(S.own_db);
 	S.own_db = NULL;
 	for (char **p = S.peers; p && *p; p++)

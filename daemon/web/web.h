@@ -76,6 +76,9 @@ struct web_response {
 	struct ebba_buf body;       /* owned by the response */
 	char location[512];         /* for 303 See Other after a POST */
 	char filename[128];         /* Content-Disposition: attachment */
+	int retry_after;            /* seconds, for 503; 0: no Retry-After */
+	const char *www_authenticate;   /* for 401; NULL: none */
+	const char *allow;          /* for 405; NULL: none */
 };
 
 /* A route: exact path, or a prefix ending in '/' whose rest is rq->tail. */

@@ -57,6 +57,11 @@ enum intake_verdict {
 	INTAKE_OK,                  /* (status) found */
 };
 
+/* Whether token may submit: INTAKE_OK, INTAKE_UNAUTHENTICATED or
+ * INTAKE_FORBIDDEN.  -1 with err only when the database did not answer. */
+int store_intake_token_check(PGconn *db, const char *token, enum intake_verdict *verdict,
+			     struct ebba_err *err);
+
 /*
  * Puts a validated document in the inbox in one statement, on behalf of
  * token.  -1 with err only when the database did not answer or refused
