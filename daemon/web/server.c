@@ -32,6 +32,7 @@
 #include "ebba/store/db.h"
 #include "ebba/store/users.h"
 #include "api.h"
+#include "conn_limits.h"
 #include "server.h"
 #include "session.h"
 #include "template.h"
@@ -625,6 +626,7 @@ static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
 
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 {
+	limits_request_read(c);
 	client_address(c, k);
 	if (k->too_large && api_owns(k->rq.path))
 		return serve_api(c, k);
@@ -727,6 +729,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct call *k = *req_cls;
+	limits_request_done(c);
 	if (!k)
 		return;
 	if (k->status)
@@ -868,6 +871,8 @@ struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *
 		ebba_errf(err, "listen: %s", strerror(errno));
 		goto fail;
 	}
+	if (limits_start(w->request_timeout_seconds, err) != 0)
+		goto fail;
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
 		{MHD_OPTION_LISTEN_SOCKET, srv->fd, NULL},
@@ -875,6 +880,8 @@ struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *
 		{MHD_OPTION_CONNECTION_LIMIT, w->max_connections, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, w->connection_timeout_seconds, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)limits_notify, NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->max_connections_per_ip, NULL},
 		{S.cert.len ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, S.cert.data},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, S.key.data},
 		{MHD_OPTION_END, 0, NULL},
@@ -902,6 +909,7 @@ void server_stop(struct web_server *srv)
 {
 	if (srv->mhd)
 		MHD_stop_daemon(srv->mhd);
+	limits_stop();
 	if (srv->fd >= 0)
 		close(srv->fd);
 	if (srv->unix_path)

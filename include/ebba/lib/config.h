@@ -49,7 +49,9 @@ struct web_config {
 	int max_sessions;          /* each holds one database connection */
 	int max_connections;       /* HTTP connections at once */
 	int max_request_bytes;
-	int connection_timeout_seconds;
+	int connection_timeout_seconds;   /* an idle connection */
+	int request_timeout_seconds;      /* a request arriving, however slowly */
+	int max_connections_per_ip;       /* 0: no limit per client address */
 	int threads;
 	int login_max_failures;    /* per user name and per client ... */
 	int login_lockout_seconds; /* ... within this window, then refused */
