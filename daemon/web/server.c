@@ -628,19 +628,19 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 {
 	limits_request_read(c);
 	client_address(c, k);
-	if (k->too_large && api_owns(k->rq.path))
+	const char *method = strcmp(k->rq.method, "HEAD") == 0 ? "GET" : k->rq.method;
+	k->rq.method = method;
+	k->rq.body = k->body.data ? k->body.data : "";
+	k->rq.body_len = k->body.len;
+	if (api_owns(k->rq.path))
 		return serve_api(c, k);
 	if (k->too_large)
 		return send_message(c, k, 413, "För stor begäran", "Begäran var större än ebba tar emot.");
-	const char *method = strcmp(k->rq.method, "HEAD") == 0 ? "GET" : k->rq.method;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
 		return send_simple(c, k, 405, "text/plain; charset=utf-8", "method not allowed\n", NULL);
-	k->rq.method = method;
 	k->rq.client = k->client;
 	k->rq.query = k->query;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, k);
-	k->rq.body = k->body.data ? k->body.data : "";
-	k->rq.body_len = k->body.len;
 	if (strcmp(method, "POST") == 0) {
 		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
