@@ -166,7 +166,7 @@ install: all
 	install -m 0755 $(BUILD)/ebba-web $(DESTDIR)$(PREFIX)/sbin/ebba-web
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
 	install -m 0644 schema/ebba-rules.schema.json schema/ebba-rule-tests.schema.json \
-		$(DESTDIR)$(PREFIX)/share/ebba/
+		schema/ebba-api.openapi.yaml $(DESTDIR)$(PREFIX)/share/ebba/
 
 # The Debian package, built from a copy of the tree under $(BUILD)/deb;
 # prints lintian's result and fails on any lintian error.

@@ -49,6 +49,8 @@ for who in "$CASEWORKER caseworker" "$SUPERVISOR supervisor"; do
 	printf '%s\n' "$PASSWORD" | $ctl user add "$1" --role "$2" >/dev/null
 done
 psql -XAtq -c "grant password_login to $CASEWORKER, $SUPERVISOR" >/dev/null
+# The e-service's door: a bearer token for the intake API (/api/v1/).
+INTAKE_TOKEN=$($ctl token add demo-eservice)
 nohup "$ROOT/$BUILD/ebbad" -c "$DIR/ebba.yaml" >>"$DIR/ebbad.log" 2>&1 &
 echo $! >"$DIR/ebbad.pid"
 nohup "$ROOT/$BUILD/ebba-web" -c "$DIR/ebba.yaml" >"$DIR/ebba-web.log" 2>&1 &
@@ -79,11 +81,14 @@ EBBA_DEMO_SUPERVISOR=$SUPERVISOR
 EBBA_DEMO_PASSWORD=$PASSWORD
 EBBA_METRICS_URL=$metrics_url
 EBBA_WEB_METRICS_URL=$web_metrics_url
+EBBA_API_URL=$url/api/v1
+EBBA_DEMO_INTAKE_TOKEN=$INTAKE_TOKEN
 PGHOST=$PGHOST
 PGPORT=$PGPORT
 PGUSER=$PGUSER
 PGDATABASE=$PGDATABASE
-export EBBA_WEB_URL EBBA_DEMO_CASEWORKER EBBA_DEMO_SUPERVISOR EBBA_DEMO_PASSWORD EBBA_METRICS_URL EBBA_WEB_METRICS_URL PGHOST PGPORT PGUSER PGDATABASE
+export EBBA_WEB_URL EBBA_DEMO_CASEWORKER EBBA_DEMO_SUPERVISOR EBBA_DEMO_PASSWORD EBBA_METRICS_URL EBBA_WEB_METRICS_URL
+export EBBA_API_URL EBBA_DEMO_INTAKE_TOKEN PGHOST PGPORT PGUSER PGDATABASE
 ENV
 cat <<TXT
 
@@ -92,6 +97,11 @@ The web interface:  $url/
   supervisor:  $SUPERVISOR / $PASSWORD
   (also in $DIR/web.env)
 Metrics (Prometheus):  $metrics_url/metrics (ebbad), $web_metrics_url/metrics (ebba-web)
+
+The intake API (for the e-service):  $url/api/v1/  (token: EBBA_DEMO_INTAKE_TOKEN in web.env)
+  . $DIR/web.env
+  curl -i -H "Authorization: Bearer \$EBBA_DEMO_INTAKE_TOKEN" -H 'Content-Type: application/xml' \\
+       --data-binary @tests/data/applications/good.xml "\$EBBA_API_URL/applications"
 
 ebbad keeps running and decides what is submitted; look closer:
   . $DIR/web.env
