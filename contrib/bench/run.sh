@@ -29,6 +29,12 @@
 #      caseworker logged in, BENCH_WEB_REQUESTS requests each of the queue
 #      page and of decision pages (referred decisions spread over the
 #      table), one after the other over keep-alive, with p50/p99 of each
+#      and ebba-web's peak RSS;
+#   9. the intake API: BENCH_API_APPS of the generated documents through
+#      POST /api/v1/applications, BENCH_API_CLIENTS at once (curl
+#      --parallel, each its own request), into a fresh database, beside
+#      `ebbactl submit` of the same documents into another: accepted per
+#      second (every one must be 201 / submitted and in the inbox once),
 #      and ebba-web's peak RSS.
 #
 # Households come from ebba-gen (Skatteverket test numbers only, which run
@@ -49,9 +55,9 @@
 # they are all within the noise.)
 #   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
 #   BENCH_REGSIM_THREADS=2
-#   BENCH_WEB_REQUESTS=200
+#   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
-#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web)
+#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web api)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
 #     /metrics scraped once a second while a phase runs)
 # Ends with one line:
@@ -59,7 +65,8 @@
 #     cpu_ms_pg=Y pgbench_tps=N ratio=R slow_decisions_per_s=N
 #     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
 #     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
-#     web_decision_p99_ms=X web_rss_mib=N
+#     web_decision_p99_ms=X web_rss_mib=N api_accepted_per_s=N
+#     api_submit_per_s=N api_rss_mib=N
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -78,6 +85,8 @@ SLOW1S_APPS=${BENCH_SLOW1S_APPS:-4000}
 SLOW1S_LATENCY=${BENCH_SLOW1S_LATENCY_MS:-1000}
 SLOW1S_CONCURRENCY=${BENCH_SLOW1S_CONCURRENCY:-256}
 WEB_REQUESTS=${BENCH_WEB_REQUESTS:-200}
+API_APPS=${BENCH_API_APPS:-5000}
+API_CLIENTS=${BENCH_API_CLIENTS:-32}
 SKIP=" ${BENCH_SKIP:-} "
 METRICS=${BENCH_METRICS:-}
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
@@ -437,6 +446,55 @@ YAML
 		"${#ids[@]} different referred decisions")")
 fi
 
+# ---------------------------------------------------------------- api
+API_RATE=0 SUBMIT_RATE=0 API_RSS=0
+now_s() { date +%s.%N; }
+per_s() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a ? n / (b - a) : 0) }'; }
+if ! skipped api; then
+	n=$(( API_APPS < HOUSEHOLDS ? API_APPS : HOUSEHOLDS ))
+	mapfile -t docs < <(ls "$DIR/data/applications" | sort | head -n "$n" | sed "s|^|$DIR/data/applications/|")
+	for db in api apisubmit; do
+		createdb "$db"
+		printf 'database: "dbname=%s"\nrules_dir: %s\nweb:\n  port: 0\n' "$db" "$ROOT/rules" >"$DIR/$db.yaml"
+		"$BIN/ebbactl" -c "$DIR/$db.yaml" db migrate >/dev/null
+	done
+	say "api: ebbactl submit of $n documents"
+	t0=$(now_s)
+	"$BIN/ebbactl" -c "$DIR/apisubmit.yaml" submit "${docs[@]}" >/dev/null
+	t1=$(now_s)
+	SUBMIT_RATE=$(per_s "$n" "$t0" "$t1")
+	[ "$(sql -d apisubmit -c 'select count(*) from ebba.inbox')" = "$n" ] ||
+		{ say "api: ebbactl submit did not put every document in the inbox"; exit 1; }
+	token=$("$BIN/ebbactl" -c "$DIR/api.yaml" token add bench)
+	"$BIN/ebba-web" -c "$DIR/api.yaml" 2>"$DIR/api-web.log" &
+	WEB_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$DIR/api-web.log" && break; sleep 0.05; done
+	AURL=$(grep -o 'http://127.0.0.1:[0-9]*' "$DIR/api-web.log" | head -n 1)
+	[ -n "$AURL" ] || { say "api: ebba-web did not start"; cat "$DIR/api-web.log" >&2; exit 1; }
+	for i in "${!docs[@]}"; do
+		[ "$i" = 0 ] || echo next
+		printf 'url = "%s/api/v1/applications"\ndata-binary = "@%s"\n' "$AURL" "${docs[$i]}"
+		printf 'header = "Authorization: Bearer %s"\nheader = "Content-Type: application/xml"\n' "$token"
+		printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n'
+	done >"$DIR/api.curl"
+	say "api: $n documents through POST /api/v1/applications, $API_CLIENTS at once"
+	t0=$(now_s)
+	curl -s --no-progress-meter --parallel --parallel-max "$API_CLIENTS" -K "$DIR/api.curl" \
+		>"$DIR/api.codes" 2>"$DIR/api.err" || true
+	t1=$(now_s)
+	ok=$(grep -c '^201$' "$DIR/api.codes" || true)
+	API_RATE=$(per_s "$ok" "$t0" "$t1")
+	API_RSS=$(( ($(hwm_kib "$WEB_PID") + 1023) / 1024 ))
+	kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null || true; WEB_PID=
+	stored=$(sql -d api -c 'select count(distinct external_id) from ebba.inbox')
+	[ "$ok" = "$n" ] && [ "$stored" = "$n" ] ||
+		{ say "api: $ok of $n answered 201, $stored in the inbox"; exit 1; }
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "ebbactl submit" "$n" 1 "$SUBMIT_RATE" - - - \
+		"accepted/s, one process, one connection")")
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "api: POST applications" "$n" "$API_CLIENTS" "$API_RATE" - - "$API_RSS" \
+		"accepted/s (201), $API_CLIENTS clients at once, ebba-web threads 4")")
+fi
+
 # ---------------------------------------------------------------- report
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
@@ -457,4 +515,5 @@ echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RAT
 	"slow_decisions_per_s=$SLOW slow1s_decisions_per_s=$SLOW1S slow1s_predicted_per_s=$SLOW1S_PRED" \
 	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))" \
 	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
-	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS"
+	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS" \
+	"api_accepted_per_s=$API_RATE api_submit_per_s=$SUBMIT_RATE api_rss_mib=$API_RSS"
