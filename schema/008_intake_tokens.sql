@@ -56,6 +56,20 @@ create trigger intake_tokens_no_delete before delete on ebba.intake_tokens
 alter table ebba.inbox add column submitted_by text default ebba.person();
 alter table ebba.inbox add column intake_token bigint references ebba.intake_tokens (id);
 
+-- A NOTIFY makes every committing transaction that sends one wait for the
+-- others (PostgreSQL serialises them, fsync included): the API's inserts,
+-- one transaction each, would go one at a time.  So the insert inside
+-- ebba.intake_submit does not notify; ebba-web sends one NOTIFY for all
+-- the inserts of the last few milliseconds instead (web/api_notify.c), and
+-- ebbad's polling stays the fallback.
+create or replace function ebba.notify_inbox() returns trigger language plpgsql as $$
+begin
+    if current_setting('ebba.inbox_notify', true) is distinct from 'deferred' then
+        perform pg_notify('ebba_inbox', '');
+    end if;
+    return null;
+end $$;
+
 -- The token's row, and whether it may submit: 'ok', 'unauthenticated'
 -- (unknown or revoked) or 'forbidden' (its role is not in ebba_intake).
 create function ebba.intake_token_check(token text, out verdict text, out token_id bigint,
@@ -92,6 +106,7 @@ begin
         verdict := t.verdict;
         return;
     end if;
+    perform set_config('ebba.inbox_notify', 'deferred', true);
     insert into ebba.inbox (external_id, case_id, period, payload, submitted_by, intake_token)
         values (p_external_id, p_case_id, p_period, p_payload, t.token_role, t.token_id)
         on conflict (external_id) do nothing

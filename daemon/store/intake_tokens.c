@@ -180,3 +180,8 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 	PQclear(res);
 	return 0;
 }
+
+int store_intake_notify(PGconn *db, struct ebba_err *err)
+{
+	return db_exec(db, "select pg_notify('ebba_inbox', '')", 0, NULL, err);
+}

@@ -29,6 +29,7 @@
 #include "ebba/lib/pnr.h"
 #include "ebba/store/intake_tokens.h"
 #include "api.h"
+#include "api_notify.h"
 #include "api_pool.h"
 
 #define APPLICATIONS API_PREFIX "applications"
@@ -39,11 +40,14 @@ int api_init(const struct ebba_config *c, const char *conninfo, unsigned threads
 	     struct ebba_err *err)
 {
 	cfg = c;
-	return api_pool_init(c, conninfo, threads, err);
+	if (api_pool_init(c, conninfo, threads, err) != 0)
+		return -1;
+	return api_notify_start(conninfo, c->statement_timeout_ms, err);
 }
 
 void api_shutdown(void)
 {
+	api_notify_stop();
 	api_pool_shutdown();
 }
 
@@ -59,13 +63,14 @@ size_t api_max_body(void)
 
 /* --- answers ----------------------------------------------------------------- */
 
-/* Takes obj. */
+/* Takes obj (NULL only if a string was not UTF-8, which the parser
+ * refuses first; then the body is a generic error). */
 static void reply(struct web_response *rs, int status, json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);
 	buf_reset(&rs->body);
-	buf_puts(&rs->body, text ? text : "{}");
+	buf_puts(&rs->body, text ? text : "{\"error\":\"the answer could not be encoded\"}");
 	buf_putc(&rs->body, '\n');
 	free(text);
 	rs->status = status;
@@ -228,8 +233,11 @@ static void post_application(const struct api_request *rq, struct web_response *
 		reply_unavailable(rs, "POST " APPLICATIONS, &err);
 	else if (!reply_refused_token(rs, c.verdict) && !app)
 		reply_error(rs, 422, invalid.msg);
-	else if (app && (c.verdict == INTAKE_CREATED || c.verdict == INTAKE_EXISTS))
+	else if (app && (c.verdict == INTAKE_CREATED || c.verdict == INTAKE_EXISTS)) {
+		if (c.verdict == INTAKE_CREATED)
+			api_notify_inserted();
 		submitted(rs, app, c.verdict == INTAKE_CREATED);
+	}
 	else if (app && c.verdict == INTAKE_CONFLICT)
 		reply_error(rs, 409, "an application with this id was submitted before with other content");
 	application_free(app);

@@ -120,6 +120,13 @@ check_eq "the inbox has the exact bytes" "$(sha256sum <"$T_TMP/app.xml" | cut -d
 	"$(psql_val "select encode(sha256(payload), 'hex') from ebba.inbox where external_id = '$ID'")"
 check_eq "the inbox row records the token and its role" "eservice ebba_intake" \
 	"$(psql_val "select t.name || ' ' || i.submitted_by from ebba.inbox i join ebba.intake_tokens t on t.id = i.intake_token where i.external_id = '$ID'")"
+# ebbad is woken: one NOTIFY for the API's inserts, sent by ebba-web.
+sed "s/id=\"$ID\"/id=\"$ID-N\"/" "$T_TMP/app.xml" >"$T_TMP/app-n.xml"
+psql -XAtq -c "listen ebba_inbox" -c "select pg_sleep(2)" >"$T_TMP/listen.out" 2>&1 & LISTENER=$!
+sleep 0.5
+check_eq "POST while ebbad listens: 201" 201 "$(api "created, notified" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/app-n.xml")"
+wait "$LISTENER"
+check_match "... and a NOTIFY ebba_inbox woke the listener" 'notification "ebba_inbox" received' "$(cat "$T_TMP/listen.out")"
 check_eq "the same bytes again: 200" 200 "$(api "identical retry" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML; charset=utf-8" --data-binary @"$T_TMP/app.xml")"
 check_eq "... created false, same Location" "false /api/v1/applications/$ID" "$(jq -r '(.created | tostring) + " " + .location' "$R")"
 check_eq "the same id with other bytes: 409" 409 "$(api "other bytes" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/app-other.xml")"
@@ -146,7 +153,7 @@ check_eq "each bad document: 422 with exactly the line ebbactl validate gives" "
 msg=$("$EBBACTL" --porcelain validate "$T_TMP/pnr-id.xml" | cut -f3-)
 check_match "an id that is an identity number is refused" "^line [0-9]+: application/@id: must not hold an identity number" "$msg"
 check "... and the line does not repeat it" sh -c "! printf '%s' '$msg' | grep -q '$(test_pnr 1)'"
-check_eq "none of them is in the inbox" 1 "$(psql_val "select count(*) from ebba.inbox where intake_token is not null")"
+check_eq "none of them is in the inbox" 2 "$(psql_val "select count(*) from ebba.inbox where intake_token is not null")"
 
 # -- 413 ----------------------------------------------------------------------------------
 { head -c 300000 /dev/zero | tr '\0' ' '; cat "$T_TMP/app.xml"; } >"$T_TMP/big.xml"

@@ -87,4 +87,8 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 			enum intake_verdict *verdict, struct intake_status *out,
 			struct ebba_err *err);
 
+/* NOTIFY ebba_inbox, for the inserts of ebba.intake_submit, which do not
+ * notify themselves (one notifying commit waits for every other). */
+int store_intake_notify(PGconn *db, struct ebba_err *err);
+
 #endif
