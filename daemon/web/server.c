@@ -6,8 +6,11 @@
  * to /login, /api/ answers 401); a person whose groups do not allow a route
  * gets 403 and a "denied" row in ebba.access_log; a POST whose form does
  * not carry the session's CSRF token gets 403.  The handler runs with the
- * session's lock held, on the person's own connection.  Every response
- * carries the security headers; everything but static files is no-store.
+ * session's lock held, on the person's own connection.  The intake API
+ * under /api/v1/ (api_applications.c) takes no session: its bearer token
+ * is checked by the database.  Every response carries the security
+ * headers; everything but static files is no-store.  A request must
+ * arrive whole within request_timeout_seconds (conn_limits.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -650,8 +653,6 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 		k->route_class = "static";
 		return serve_static(c, k);
 	}
-	if (api_owns(k->rq.path))
-		return serve_api(c, k);
 	find_session(c, k);
 	if (S.proxy) {
 		int status = proxy_session(c, k);
@@ -708,7 +709,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		if (!k->too_large && k->body.len + n > k->max_body) {
 			k->too_large = true;
-			explicit_bzero(k->body.data, k->body.len);
+			if (k->body.data)
+				explicit_bzero(k->body.data, k->body.len);
 			buf_free(&k->body);
 		}
 		if (!k->too_large) {
