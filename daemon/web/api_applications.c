@@ -317,7 +317,13 @@ void api_handle(const struct api_request *rq, struct web_response *rs)
 	bool get = strcmp(rq->method, "GET") == 0, post = strcmp(rq->method, "POST") == 0;
 	const char *p = rq->path;
 	size_t n = strlen(APPLICATIONS);
-	if (strcmp(p, APPLICATIONS) == 0 && post)
+	char token[INTAKE_TOKEN_LEN + 1];
+	bool openapi_path = strcmp(p, API_PREFIX "openapi.yaml") == 0;
+	/* Without a token, nothing but the description: not even which
+	 * methods a path has. */
+	if (!openapi_path && !bearer(rq, token))
+		reply_unauthenticated(rs, "a bearer token is required (Authorization: Bearer TOKEN)");
+	else if (strcmp(p, APPLICATIONS) == 0 && post)
 		post_application(rq, rs);
 	else if (strcmp(p, APPLICATIONS) == 0)
 		method_not_allowed(rs, "POST");
@@ -325,8 +331,9 @@ void api_handle(const struct api_request *rq, struct web_response *rs)
 		get_application(rq, rs, p + n + 1);
 	else if (strncmp(p, APPLICATIONS "/", n + 1) == 0)
 		method_not_allowed(rs, "GET");
-	else if (strcmp(p, API_PREFIX "openapi.yaml") == 0 && get)
+	else if (openapi_path && get)
 		openapi(rs);
 	else
 		reply_error(rs, 404, "no such resource");
+	explicit_bzero(token, sizeof(token));
 }

@@ -122,8 +122,11 @@ check_eq "the inbox row records the token and its role" "eservice ebba_intake" \
 	"$(psql_val "select t.name || ' ' || i.submitted_by from ebba.inbox i join ebba.intake_tokens t on t.id = i.intake_token where i.external_id = '$ID'")"
 # ebbad is woken: one NOTIFY for the API's inserts, sent by ebba-web.
 sed "s/id=\"$ID\"/id=\"$ID-N\"/" "$T_TMP/app.xml" >"$T_TMP/app-n.xml"
-psql -XAtq -c "listen ebba_inbox" -c "select pg_sleep(2)" >"$T_TMP/listen.out" 2>&1 & LISTENER=$!
-sleep 0.5
+psql -XAtq -c "listen ebba_inbox" -c "select pg_sleep(3) /* api listener */" >"$T_TMP/listen.out" 2>&1 & LISTENER=$!
+for _ in $(seq 100); do   # until it listens (it is in its sleep)
+	[ "$(psql_val "select count(*) from pg_stat_activity where state = 'active' and query like '%/* api listener */%' and pid <> pg_backend_pid()")" = 1 ] && break
+	sleep 0.05
+done
 check_eq "POST while ebbad listens: 201" 201 "$(api "created, notified" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/app-n.xml")"
 wait "$LISTENER"
 check_match "... and a NOTIFY ebba_inbox woke the listener" 'notification "ebba_inbox" received' "$(cat "$T_TMP/listen.out")"
