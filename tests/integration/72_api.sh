@@ -56,6 +56,14 @@ as_web() { psql -XAtq -v ON_ERROR_STOP=1 -c "set role $WEBROLE; $1" 2>&1; }
 check_match "ebba_web cannot insert into the inbox directly" "permission denied" \
 	"$(as_web "insert into ebba.inbox (external_id, payload) values ('X-1', 'x')")"
 check_match "ebba_web cannot read the tokens" "permission denied" "$(as_web "select * from ebba.intake_tokens")"
+INTAKEROLE=intk$sfx
+psql_val "create role $INTAKEROLE login in role ebba_intake" >/dev/null
+as_intake() { psql -XAtq -v ON_ERROR_STOP=1 -c "set role $INTAKEROLE; $1" 2>&1; }
+check_match "an intake role cannot name a token or a submitter itself" "permission denied" \
+	"$(as_intake "insert into ebba.inbox (external_id, payload, submitted_by) values ('X-3', 'x', 'someone')")"
+as_intake "insert into ebba.inbox (external_id, payload) values ('X-4', 'x')" >/dev/null
+check_eq "a direct insert is stamped with the database's own person and no token" "$INTAKEROLE " \
+	"$(psql_val "select submitted_by || ' ' || coalesce(intake_token::text, '') from ebba.inbox where external_id = 'X-4'")"
 check_eq "ebba_web's submit with a made-up token keeps nothing" "unauthenticated" \
 	"$(as_web "select verdict from ebba.intake_submit('$(printf '%064d' 0)', 'X-2', 'C', '2026-12', 'x')")"
 
@@ -219,5 +227,5 @@ leak=$(grep -oE '(19|20)[0-9]{6}-?[0-9]{4}' "$T_TMP/web.log" | head -n 3)
 check_eq "no identity number in ebba-web's log" "" "$leak"
 check "no token in ebba-web's log" sh -c "! grep -qE '$TOKEN|$OTHER' '$T_TMP/web.log'"
 python3 "$ROOT/tests/tools/openapi_check.py" "$ROOT/schema/ebba-api.openapi.yaml" "$T_TMP/responses"
-psql -XAtq -d postgres -c "drop owned by $WEBROLE cascade" >/dev/null 2>&1
-psql -XAtq -d postgres -c "drop role if exists $WEBROLE" >/dev/null 2>&1
+psql -XAtq -d postgres -c "drop owned by $WEBROLE, $INTAKEROLE cascade" >/dev/null 2>&1
+psql -XAtq -d postgres -c "drop role if exists $WEBROLE, $INTAKEROLE" >/dev/null 2>&1
