@@ -70,6 +70,7 @@ check_eq "ebba_web's submit with a made-up token keeps nothing" "unauthenticated
 # -- a real ebba-web -------------------------------------------------------------------
 { grep -v '^web:' "$CFG"; echo "web:"; echo "  port: 0"; } >"$T_TMP/web.yaml"
 "$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+WEB_PID=$!
 for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
 URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
 [ -n "$URL" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
@@ -226,6 +227,10 @@ check_eq "the same POST once the write works: 201" 201 "$(api "201 after write f
 leak=$(grep -oE '(19|20)[0-9]{6}-?[0-9]{4}' "$T_TMP/web.log" | head -n 3)
 check_eq "no identity number in ebba-web's log" "" "$leak"
 check "no token in ebba-web's log" sh -c "! grep -qE '$TOKEN|$OTHER' '$T_TMP/web.log'"
+kill -TERM "$WEB_PID"
+wait "$WEB_PID"
+check_eq "ebba-web stops cleanly on SIGTERM (exit 0)" 0 "$?"
+check_eq "... with nothing from a sanitizer in its log" "" "$(grep -i 'sanitizer' "$T_TMP/web.log" | head -n 3)"
 python3 "$ROOT/tests/tools/openapi_check.py" "$ROOT/schema/ebba-api.openapi.yaml" "$T_TMP/responses"
 psql -XAtq -d postgres -c "drop owned by $WEBROLE, $INTAKEROLE cascade" >/dev/null 2>&1
 psql -XAtq -d postgres -c "drop role if exists $WEBROLE, $INTAKEROLE" >/dev/null 2>&1
