@@ -623,6 +623,7 @@ static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
 		.too_large = k->too_large,
 	};
 	struct web_response rs = {0};
+	k->route_class = "api";
 	api_handle(&rq, &rs);
 	return send_response(c, k, &rs, false);
 }
