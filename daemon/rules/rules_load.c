@@ -70,6 +70,7 @@ void ruleset_free(struct ruleset *rs)
 		free(rs->flags[i].id);
 		cel_program_free(rs->flags[i].when);
 		rs_text_free(&rs->flags[i].reason);
+		free(rs->flags[i].reason_src);
 	}
 	free(rs->flags);
 	rs_text_free(&rs->letter);

@@ -67,6 +67,7 @@ struct rs_flag {
 	char *id;
 	struct cel_program *when;
 	struct rs_text reason;
+	char *reason_src;           /* as written, for people reading the rules */
 };
 
 enum { RS_CALC_NORM, RS_CALC_COSTS, RS_CALC_INCOMES, RS_CALC_AMOUNT, RS_CALC_COUNT };

@@ -640,6 +640,7 @@ static void queue_flags(struct loader *L, struct rs_file *f, size_t *fi)
 		struct rs_flag *fg = &rs->flags[(*fi)++];
 		yaml_node_t *w = rs_map_get(f, n, "when");
 		add_pending(L, &fg->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
+		fg->reason_src = xstrdup(rs_scalar(rs_map_get(f, n, "reason")));
 		parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "en granskningsflaggas reason");
 	}
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ebba/cel/cel.h"
 #include "ebba/lib/error.h"
 #include "ebba/facts/facts.h"
@@ -129,6 +131,19 @@ const char *ruleset_valid_from(const struct ruleset *rs);   /* "YYYY-MM", or NUL
 size_t ruleset_n_derived(const struct ruleset *rs);        /* calc.* among them */
 int ruleset_derived(const struct ruleset *rs, size_t i, const char **name, const char **expr,
 		    const char **description);
+
+/*
+ * The rule set published (`ebbactl rules explain`, ebba-web's Regelverket):
+ * a JSON model of everything a reader needs -- name, version, SHA-256,
+ * the delegation, each check (its description, condition and message),
+ * every parameter with its dated values and sources, the calculation and
+ * the derived facts, the audit sample and flags, the letter's paragraphs.
+ * The caller owns the model (json_decref).  The HTML form is the template
+ * explain.html over this model; ruleset_explain_markdown() appends the
+ * same document as Markdown, every text escaped for Markdown.
+ */
+json_t *ruleset_explain_model(const struct ruleset *rs);
+void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out);
 
 enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
 const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */
