@@ -8,6 +8,7 @@
 // Prints TAP lines (ok - / not ok -) for tests/run.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import puppeteer from 'puppeteer-core';
 
@@ -69,6 +70,14 @@ async function web(browser) {
 		check('Regelverket shows the checks and the parameters', (await page.$$('article.check')).length > 10 &&
 			(await page.$$('table.param')).length > 10);
 		if (who === 'a caseworker') {
+			// Beslut names the delegation an approval relied on
+			const r = spawnSync('psql', ['-XAtq', '-c', "select id from ebba.decisions where outcome = 'approved' and inbox_id is not null order by id limit 1"], { encoding: 'utf8' });
+			const id = r.stdout.trim();
+			await page.goto(`${env.EBBA_WEB_URL}/beslut/${id}`);
+			const facts = await page.evaluate(() => document.body.innerText);
+			check('Beslut of an approval names the delegation it relied on', id !== '' &&
+				/Delegation\s+Socialnämnden, beslut \d{4}-\d{2}-\d{2}/.test(facts), `decision ${id}`);
+			await page.goto(`${env.EBBA_WEB_URL}/regelverk`);
 			check('hostile rule message on Regelverket: nothing runs', (await page.evaluate(() => window.__pwned)) === undefined &&
 				(await page.$$('main script, main img')).length === 0);
 			await axe(page, 'Regelverket');
