@@ -220,29 +220,7 @@ void rs_delegations_free(struct ruleset *rs)
 	free(rs->deleg);
 }
 
-/* ---- views ---------------------------------------------------------------- */
-
-size_t ruleset_n_delegations(const struct ruleset *rs)
-{
-	return rs->n_deleg;
-}
-
-static void view_of(const struct rs_delegation *d, struct ruleset_delegation_view *out)
-{
-	*out = (struct ruleset_delegation_view){
-		.body = d->body, .decided = d->decided, .reference = d->reference,
-		.valid_from = d->valid_from, .valid_until = d->valid_until,
-		.approved = d->covers[RS_DELEG_APPROVED], .rejected = d->covers[RS_DELEG_REJECTED],
-		.example = d->example, .label = d->label};
-}
-
-int ruleset_delegation(const struct ruleset *rs, size_t i, struct ruleset_delegation_view *out)
-{
-	if (i >= rs->n_deleg)
-		return -1;
-	view_of(&rs->deleg[i], out);
-	return 0;
-}
+/* ---- the view for ebbad and ebbactl status --------------------------------- */
 
 bool ruleset_delegation_in_force(const struct ruleset *rs, const char *date, const char *outcome,
 				 struct ruleset_delegation_view *out)
@@ -250,6 +228,11 @@ bool ruleset_delegation_in_force(const struct ruleset *rs, const char *date, con
 	int k = strcmp(outcome, "rejected") == 0 ? RS_DELEG_REJECTED : RS_DELEG_APPROVED;
 	const struct rs_delegation *d = rs_delegation_for(rs, date, k);
 	if (d && out)
-		view_of(d, out);
+		*out = (struct ruleset_delegation_view){
+			.body = d->body, .decided = d->decided, .reference = d->reference,
+			.valid_from = d->valid_from, .valid_until = d->valid_until,
+			.approved = d->covers[RS_DELEG_APPROVED],
+			.rejected = d->covers[RS_DELEG_REJECTED], .example = d->example,
+			.label = d->label};
 	return d != NULL;
 }

@@ -128,7 +128,7 @@ static json_t *paragraphs_json(const struct ruleset *rs)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:s}", "id", p->id,
 			"when", p->when ? json_string(cel_program_source(p->when)) : json_null(),
 			"each", p->each ? json_string(cel_program_source(p->each)) : json_null(),
-			"description", json_null(), "text", p->text_src));
+			"description", str_or_null(p->description), "text", p->text_src));
 	}
 	return a;
 }
@@ -357,6 +357,11 @@ static void md_letter(struct ebba_buf *b, const json_t *m)
 	json_array_foreach(json_object_get(m, "paragraphs"), i, p) {
 		buf_puts(b, "- ");
 		md_code(b, jget(p, "id"));
+		if (jget(p, "description")) {
+			buf_puts(b, " (");
+			md_text(b, jget(p, "description"));
+			buf_puts(b, ")");
+		}
 		buf_puts(b, ": ");
 		md_code(b, jget(p, "text"));
 		buf_putc(b, '\n');

@@ -74,17 +74,16 @@ void ruleset_free(struct ruleset *rs)
 	}
 	free(rs->flags);
 	rs_text_free(&rs->letter);
-	free(rs->letter_src);
 	for (size_t i = 0; i < rs->n_paras; i++) {
 		free(rs->paras[i].id);
 		free(rs->paras[i].text_src);
+		free(rs->paras[i].description);
 		cel_program_free(rs->paras[i].when);
 		cel_program_free(rs->paras[i].each);
 		rs_text_free(&rs->paras[i].text);
 	}
 	free(rs->paras);
 	rs_text_free(&rs->closing);
-	free(rs->closing_src);
 	free(rs->description);
 	rs_delegations_free(rs);
 	rs_names_free(rs);

@@ -100,6 +100,7 @@ struct rs_paragraph {
 	struct cel_program *each;   /* NULL: one text; else a list, `item` bound per element */
 	struct rs_text text;
 	char *text_src;
+	char *description;          /* as written, or NULL */
 	unsigned line, col;         /* of the paragraph in text.file */
 };
 
@@ -128,12 +129,10 @@ struct ruleset {
 	double sample[3];           /* approved, referred, rejected */
 	struct rs_text letter;
 	bool has_letter;
-	char *letter_src;           /* letters.approved as written */
 	struct rs_paragraph *paras; /* letters.reasons */
 	size_t n_paras;
 	struct rs_text closing;     /* letters.closing, after the reasons */
 	bool has_closing;
-	char *closing_src;
 	char *description;          /* ruleset.description, or NULL */
 	struct rs_delegation *deleg;
 	size_t n_deleg;

@@ -678,7 +678,9 @@ static void queue_paragraph(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		}
 	/* sized before any slot is handed out: pending programs point into it */
 	struct rs_paragraph *p = &rs->paras[rs->n_paras++];
+	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
 	*p = (struct rs_paragraph){.id = xstrdup(id), .text_src = xstrdup(text),
+				   .description = desc && *desc ? xstrdup(desc) : NULL,
 				   .line = rs_line(n), .col = rs_col(n)};
 	if (w)
 		add_pending(L, &p->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
@@ -727,7 +729,6 @@ static void queue_letter(struct loader *L, struct rs_file *f)
 		DIAG(L, f, ap, "brevet 'approved' anges två gånger");
 	} else if (ap) {
 		rs->has_letter = true;
-		rs->letter_src = xstrdup(rs_scalar(ap));
 		parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
 	}
 	queue_paragraphs(L, f, rs_map_get(f, ln, "reasons"));
@@ -738,7 +739,6 @@ static void queue_letter(struct loader *L, struct rs_file *f)
 		DIAG(L, f, cl, "brevets 'closing' anges två gånger");
 	} else if (cl) {
 		rs->has_closing = true;
-		rs->closing_src = xstrdup(rs_scalar(cl));
 		parse_text(L, f, cl, &rs->closing, "brevets 'closing'");
 	}
 }

@@ -50,35 +50,3 @@ int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view 
 		.expr = cel_program_source(c->expr), .message = c->message_src};
 	return 0;
 }
-
-const char *ruleset_description(const struct ruleset *rs)
-{
-	return rs->description;
-}
-
-const char *ruleset_valid_from(const struct ruleset *rs)
-{
-	return rs->valid_from;
-}
-
-const char *ruleset_check_description(const struct ruleset *rs, size_t i)
-{
-	return i < rs->n_checks ? rs->checks[i].description : NULL;
-}
-
-size_t ruleset_n_derived(const struct ruleset *rs)
-{
-	return rs->n_derived;
-}
-
-int ruleset_derived(const struct ruleset *rs, size_t i, const char **name, const char **expr,
-		    const char **description)
-{
-	if (i >= rs->n_derived)
-		return -1;
-	const struct rs_derived *d = &rs->derived[i];
-	*name = d->name;
-	*expr = d->prog ? cel_program_source(d->prog) : "";
-	*description = d->description;
-	return 0;
-}

@@ -95,7 +95,8 @@ int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view 
 
 /*
  * A delegation: the committee decision that lets ebba decide automatically
- * (docs/rules.md, "delegation").  Strings point into rs.
+ * (docs/rules.md, "delegation").  Strings point into rs (`rules explain`
+ * shows them all: ruleset_explain_model).
  */
 struct ruleset_delegation_view {
 	const char *body;          /* "Socialnämnden" */
@@ -108,9 +109,6 @@ struct ruleset_delegation_view {
 	const char *label;         /* one line naming it, as letters and traces do */
 };
 
-size_t ruleset_n_delegations(const struct ruleset *rs);
-/* Fills *out with delegation i (file order); -1 (out untouched) if out of range. */
-int ruleset_delegation(const struct ruleset *rs, size_t i, struct ruleset_delegation_view *out);
 /*
  * Whether a delegation in force on date ("YYYY-MM-DD") covers outcome
  * ("approved" or "rejected"); if so and out is not NULL, fills it with
@@ -118,19 +116,6 @@ int ruleset_delegation(const struct ruleset *rs, size_t i, struct ruleset_delega
  */
 bool ruleset_delegation_in_force(const struct ruleset *rs, const char *date, const char *outcome,
 				 struct ruleset_delegation_view *out);
-
-/*
- * What a supervisor wrote to explain parts of the rule set, for `rules
- * explain`: the description of check i and of the rule set (NULL if none),
- * the calculation item k (0 norm, 1 costs, 2 incomes, 3 amount) as written,
- * and the derived facts (name, expression, description or NULL).
- */
-const char *ruleset_description(const struct ruleset *rs);
-const char *ruleset_check_description(const struct ruleset *rs, size_t i);
-const char *ruleset_valid_from(const struct ruleset *rs);   /* "YYYY-MM", or NULL */
-size_t ruleset_n_derived(const struct ruleset *rs);        /* calc.* among them */
-int ruleset_derived(const struct ruleset *rs, size_t i, const char **name, const char **expr,
-		    const char **description);
 
 /*
  * The rule set published (`ebbactl rules explain`, ebba-web's Regelverket):
