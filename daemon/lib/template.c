@@ -2,10 +2,11 @@
  * The template renderer: a Mustache subset in which every value is escaped
  * (include/ebba/lib/template.h).  It lives in lib, not in the web program,
  * because ebba-web's pages and `ebbactl rules explain` render the
- * published rule set with the same templates and the same escaping.  A template is parsed once into a tree of nodes;
- * the parser also follows the HTML around the tags, so that a value can
- * only land where escaping is enough (text, or a quoted attribute value
- * that is not an event handler, a style, or the start of a URL).
+ * published rule set with the same templates and the same escaping.  A
+ * template is parsed once into a tree of nodes; the parser also follows
+ * the HTML around the tags, so that a value can only land where escaping
+ * is enough (text, or a quoted attribute value that is not an event
+ * handler, a style, or the start of a URL).
  */
 #include <ctype.h>
 #include <pthread.h>
