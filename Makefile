@@ -108,16 +108,16 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
 
-# The web renderer lives in a program folder (not in libebba.a); its unit
-# test and fuzz target link its objects themselves.
-WEB_TMPL_OBJ := $(BUILD)/obj/web/template.o $(BUILD)/obj/web/layout.o
+# The template renderer is in libebba.a (lib/template.c); the layout lives
+# in the web program folder, and its unit test links that object itself.
+WEB_TMPL_OBJ := $(BUILD)/obj/web/layout.o
 $(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
-$(BUILD)/tests/test_svg_chart: tests/unit/test_svg_chart.c $(BUILD)/obj/web/svg_chart.o $(BUILD)/obj/web/template.o $(BUILD)/libebba.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/svg_chart.o $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
-$(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/obj/web/template.o $(BUILD)/libebba.a
+$(BUILD)/tests/test_svg_chart: tests/unit/test_svg_chart.c $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/libebba.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/obj/web/template.o $(BUILD)/libebba.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all

@@ -44,6 +44,7 @@ static const struct builtin builtins[] = {
 	{"min", FN_MIN, true, false, 1, 64},
 	{"max", FN_MAX, true, false, 1, 64},
 	{"abs", FN_ABS, true, false, 1, 1},
+	{"join", FN_JOIN, false, true, 1, 3},
 };
 
 enum cel_fn cel_builtin_lookup(const char *name, bool receiver, unsigned nargs)
@@ -71,7 +72,8 @@ uint8_t cel_builtin_kind(enum cel_fn fn, const uint8_t *arg_kinds, unsigned narg
 	case FN_INT: return CEL_INT;
 	case FN_UINT: return CEL_UINT;
 	case FN_DOUBLE: return CEL_DOUBLE;
-	case FN_STRING: return CEL_STRING;
+	case FN_STRING:
+	case FN_JOIN: return CEL_STRING;
 	case FN_BYTES: return CEL_BYTES;
 	case FN_TYPE: return CEL_TYPE;
 	case FN_ABS: return nargs == 1 ? arg_kinds[0] : CEL_KIND_DYN;
@@ -599,6 +601,44 @@ static struct cel_value fn_abs(struct cel_value v)
 	}
 }
 
+/*
+ * list.join(), list.join(sep) (cel-go's strings extension) and ebba's
+ * list.join(sep, last): a list of strings joined, with last before the
+ * final element ("FK, CSN och a-kassan").
+ */
+static struct cel_value fn_join(struct cel_value *args, unsigned nargs, struct cel_arena *arena,
+				uint64_t *steps)
+{
+	struct cel_value list = args[0];
+	if (list.kind != CEL_LIST)
+		return no_overload();
+	for (unsigned k = 1; k < nargs; k++)
+		if (args[k].kind != CEL_STRING)
+			return no_overload();
+	size_t n = cel_list_size(list), len = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cel_value v = cel_list_get(list, i);
+		if (v.kind != CEL_STRING)
+			return no_overload();
+		len += v.len + (nargs > 1 ? args[1].len : 0) + (nargs > 2 ? args[2].len : 0);
+	}
+	*steps += len / 64;
+	char *out = cel_arena_alloc(arena, len + 1);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cel_value v = cel_list_get(list, i);
+		const struct cel_value *sep = i == 0 ? NULL : nargs > 2 && i == n - 1 ? &args[2]
+						: nargs > 1 ? &args[1] : NULL;
+		if (sep) {
+			memcpy(out + at, sep->str, sep->len);
+			at += sep->len;
+		}
+		memcpy(out + at, v.str, v.len);
+		at += v.len;
+	}
+	return cel_string_ref(out, at);
+}
+
 struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 				  struct cel_value *args, unsigned nargs,
 				  struct cel_arena *arena, uint64_t *steps)
@@ -625,6 +665,7 @@ struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 	case FN_MIN: return fn_extreme(true, args, nargs, steps);
 	case FN_MAX: return fn_extreme(false, args, nargs, steps);
 	case FN_ABS: return fn_abs(args[0]);
+	case FN_JOIN: return fn_join(args, nargs, arena, steps);
 	case FN_UNKNOWN: break;
 	}
 	return cel_errorf(arena, CEL_ERR_UNKNOWN_FUNCTION, "unbound function '%s'", node->name);

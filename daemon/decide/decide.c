@@ -287,6 +287,7 @@ static void fill_decision(struct decision *out, const struct decide_env *env,
 	out->n_notes = d->n_notes;
 	for (size_t i = 0; i < d->n_notes; i++)
 		out->notes[i] = keep(out, d->notes[i]);
+	out->delegation = keep(out, d->delegation);
 }
 
 int decide_application(const struct decide_env *env, const struct application *app,

@@ -6,7 +6,7 @@
  * in its trace (facts/history.h), and the
  * register evidence, through the daemon's own decision code.  Reports
  * every difference (outcome, amounts, each check, targeted flags, the rule
- * set's hash); exit 0 when there is none, 1 when there is.
+ * set's hash, the delegation an automatic outcome relied on); exit 0 when there is none, 1 when there is.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -141,7 +141,15 @@ static void compare_flags(const struct stored_decision *s, const struct decision
 	buf_free(&b);
 }
 
-static void compare(const struct stored_decision *s, const struct decision *now)
+/* The delegation the stored decision relied on, as its trace names it ("" for none). */
+static const char *stored_delegation(const json_t *trace)
+{
+	const char *s = json_string_value(json_object_get(
+		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
+	return s ? s : "";
+}
+
+static void compare(const struct stored_decision *s, const json_t *trace, const struct decision *now)
 {
 	const char *stored[] = {s->amount, s->norm, s->costs, s->incomes};
 	const int64_t current[] = {now->amount, now->norm, now->costs, now->incomes};
@@ -154,6 +162,7 @@ static void compare(const struct stored_decision *s, const struct decision *now)
 	}
 	differ("rule set version", s->ruleset_version, now->ruleset_version);
 	differ("rule set sha256", s->ruleset_sha256, now->ruleset_sha256);
+	differ("delegation", stored_delegation(trace), now->delegation ? now->delegation : "");
 	compare_checks(&s->checks, now);
 	compare_flags(s, now);
 }
@@ -220,7 +229,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	differences = 0;
 	if (!ctl_globals.porcelain)
 		printf("decision %s (%s):\n", id, app->id);
-	compare(&s, &now);
+	compare(&s, trace, &now);
 	if (!ctl_globals.porcelain && differences)
 		printf("  %d difference%s\n", differences, differences == 1 ? "" : "s");
 	else if (!ctl_globals.porcelain)

@@ -1,12 +1,14 @@
 /*
- * ebbactl rules check [DIR] / rules test [DIR]: validate a rule set and run
- * its tests (docs/rules.md).
+ * ebbactl rules check [DIR] / rules test [DIR] / rules explain [DIR]
+ * [--format html|markdown]: validate a rule set, run its tests, publish it
+ * as a document (docs/rules.md).
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ebba/lib/config.h"
+#include "ebba/lib/template.h"
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/rules/rules.h"
@@ -16,6 +18,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebbactl rules check [DIR]\n"
 		"       ebbactl rules test [DIR]\n"
+		"       ebbactl rules explain [DIR] [--format html|markdown]\n"
 		"\n"
 		"check  loads and validates every *.yaml file of DIR and prints each\n"
 		"       problem as FILE:LINE:COLUMN: message (warnings too, e.g. a\n"
@@ -23,10 +26,59 @@ static void usage(FILE *out)
 		"       and SHA-256.\n"
 		"test   loads DIR and runs the tests in DIR/tests/*.yaml, one line per\n"
 		"       test, then a summary.\n"
+		"explain  prints the whole rule set as a document for anyone to read\n"
+		"       (citizens, journalists, JO): the delegation, each check with its\n"
+		"       condition and message, every parameter with its dated values and\n"
+		"       sources, the calculation, the audit sample, the letter's reasons,\n"
+		"       and the rule set's name, version and SHA-256.  --format html (the\n"
+		"       default, a standalone page) or markdown.\n"
 		"\n"
 		"DIR defaults to rules_dir of the configuration (-c CONFIG).\n"
 		"exit status: 0 valid / all tests pass, 1 errors or failed tests,\n"
 		"2 usage error or unreadable directory.\n");
+}
+
+/* rules explain's arguments: [DIR] [--format html|markdown], in any order. */
+static int explain_args(int argc, char **argv, const char **dir, bool *markdown)
+{
+	*dir = NULL;
+	*markdown = false;
+	for (int i = 2; i < argc; i++) {
+		const char *fmt = NULL;
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			fmt = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			fmt = argv[i] + 9;
+		else if (argv[i][0] != '-' && !*dir)
+			*dir = argv[i];
+		else
+			return -1;
+		if (fmt && strcmp(fmt, "markdown") != 0 && strcmp(fmt, "html") != 0)
+			return -1;
+		if (fmt)
+			*markdown = strcmp(fmt, "markdown") == 0;
+	}
+	return 0;
+}
+
+/* The document for rs on stdout; CTL_USAGE if the HTML template fails (a build fault). */
+static int explain(const struct ruleset *rs, bool markdown)
+{
+	struct ebba_buf out = {0};
+	struct ebba_err err = {{0}};
+	int status = CTL_OK;
+	if (markdown) {
+		ruleset_explain_markdown(rs, &out);
+	} else {
+		json_t *m = ruleset_explain_model(rs);
+		if (tmpl_render(&out, "explain_doc", m, &err) != 0)
+			status = ctl_fail(CTL_USAGE, "ebbactl rules explain: %s", err.msg);
+		json_decref(m);
+	}
+	if (status == CTL_OK)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	buf_free(&out);
+	return status;
 }
 
 int ctl_rules(int argc, char **argv)
@@ -35,12 +87,14 @@ int ctl_rules(int argc, char **argv)
 		usage(stdout);
 		return CTL_OK;
 	}
-	if (argc < 2 || argc > 3 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
+	bool is_explain = argc >= 2 && strcmp(argv[1], "explain") == 0, markdown = false;
+	const char *dir = argc == 3 ? argv[2] : NULL;
+	if (is_explain ? explain_args(argc, argv, &dir, &markdown) != 0
+		       : argc < 2 || argc > 3 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
 	struct ebba_config cfg;
-	const char *dir = argc == 3 ? argv[2] : NULL;
 	bool have_cfg = false;
 	if (!dir) {
 		if (ctl_load_config(&cfg) < 0)
@@ -67,7 +121,9 @@ int ctl_rules(int argc, char **argv)
 	}
 	buf_free(&diag);
 	int status = CTL_OK;
-	if (strcmp(argv[1], "check") == 0) {
+	if (is_explain) {
+		status = explain(rs, markdown);
+	} else if (strcmp(argv[1], "check") == 0) {
 		if (ctl_globals.porcelain)
 			printf("name\t%s\nversion\t%s\nsha256\t%s\nchecks\t%zu\nwarnings\t%zu\n",
 			       ruleset_name(rs), ruleset_version(rs), ruleset_sha256(rs),

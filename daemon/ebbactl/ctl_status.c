@@ -1,16 +1,50 @@
-/* ebbactl status: queue depth, decision rates, sample rate, last errors. */
+/* ebbactl status: queue depth, decision rates, sample rate, last errors, the delegation. */
 #include <stdio.h>
 
 #include "ctl.h"
 #include "ctl_common.h"
+#include "ebba/lib/config.h"
+#include "ebba/lib/date.h"
+#include "ebba/rules/rules.h"
 #include "ebba/store/db.h"
 #include "ebba/store/status.h"
+
+/*
+ * The delegation automatic approvals rest on today, from the rules in
+ * rules_dir (what ebbad loads): its label, or none and why every
+ * application is referred.
+ */
+static void print_delegation(void)
+{
+	struct ebba_config cfg;
+	if (ctl_load_config(&cfg) != 0)
+		return;
+	struct ruleset *rs = NULL;
+	struct ebba_err err = {{0}};
+	char today[DATE_BUF];
+	date_today_local(today);
+	struct ruleset_delegation_view v;
+	struct ebba_buf what = {0};
+	if (ruleset_load(cfg.rules_dir, &rs, NULL, &err) != 0)
+		buf_printf(&what, "unknown: the rules in %s do not load (%s)", cfg.rules_dir, err.msg);
+	else if (ruleset_delegation_in_force(rs, today, "approved", &v))
+		buf_printf(&what, "%s%s", v.label,
+			   v.example ? " [the shipped example: replace it with the committee's own decision]" : "");
+	else
+		buf_printf(&what, "none in force today (%s): every application is referred (%s)", today,
+			   RULE_DELEGATION_MESSAGE);
+	printf(ctl_globals.porcelain ? "%s\t%s\n" : "%-22s %s\n", "delegation", what.data);
+	buf_free(&what);
+	ruleset_free(rs);
+	config_free(&cfg);
+}
 
 int ctl_status(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
 		printf("usage: ebbactl status\nQueue depth, decisions by outcome, rates, the realised"
-		       " sample rate of approvals, and the latest quarantined documents.\n");
+		       " sample rate of approvals, the latest quarantined documents, and the\n"
+		       "delegation automatic approvals rest on today (from rules_dir).\n");
 		return CTL_OK;
 	}
 	if (argc != 1)
@@ -44,5 +78,6 @@ int ctl_status(int argc, char **argv)
 		printf(ctl_globals.porcelain ? "quarantined\t%s\t%s\t%s\n" : "quarantined %s at %s: %s\n",
 		       q.rows[i].external_id, q.rows[i].at, q.rows[i].error);
 	status_quarantine_list_free(&q);
+	print_delegation();
 	return CTL_OK;
 }

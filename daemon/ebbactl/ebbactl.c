@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	{"stats", ctl_stats, "stats [--period YYYY-MM | --from M --to M]: rule health for supervisors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},
-	{"rules", ctl_rules, "rules check [DIR] | rules test [DIR]: validate / test a rule set"},
+	{"rules", ctl_rules, "rules check|test|explain [DIR]: validate / test / publish a rule set"},
 };
 
 static void usage(FILE *out)

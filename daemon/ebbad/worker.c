@@ -16,6 +16,7 @@
 #include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
 #include "ebba/decide/decide.h"
+#include "ebba/lib/date.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/metrics.h"
 #include "ebba/registers/registers.h"
@@ -78,6 +79,23 @@ static bool registers_configured(const struct ebba_config *cfg)
 	return cfg->registers.ssbtek_url || cfg->registers.attendance_url;
 }
 
+/*
+ * Says at every load which delegation automatic approvals rest on, or,
+ * loudly, that there is none today and every application will be referred.
+ */
+static void log_delegation(const struct ruleset *rs, const char *dir)
+{
+	char today[DATE_BUF];
+	date_today_local(today);
+	struct ruleset_delegation_view v;
+	if (!ruleset_delegation_in_force(rs, today, "approved", &v))
+		log_warn("rules in %s: no delegation for automatic decisions is in force today (%s): "
+			 "every application will be referred (\"%s\")", dir, today, RULE_DELEGATION_MESSAGE);
+	else
+		log_info("rules in %s: automatic approvals rely on the delegation %s%s", dir, v.label,
+			 v.example ? "; it is the shipped example, replace it with the committee's own decision" : "");
+}
+
 static int set_build(struct worker_set *s, const struct ebba_config *cfg, struct ebba_err *err)
 {
 	*s = (struct worker_set){0};
@@ -98,6 +116,7 @@ static int set_build(struct worker_set *s, const struct ebba_config *cfg, struct
 	}
 	if (diag.len)
 		log_warn("rules in %s: %s", cfg->rules_dir, diag.data);
+	log_delegation(s->rules, cfg->rules_dir);
 	if (registers_configured(cfg) && registers_live_new(&cfg->registers, NULL, &s->regs, err) != 0) {
 		ebba_err_prefix(err, "registers");
 		goto fail;

@@ -195,6 +195,41 @@ static void dry_text(struct rs_eval *e, const struct rs_text *t, struct rs_diags
 	buf_free(&b);
 }
 
+/*
+ * The letter's paragraphs: `when`, `each` (a list) and the text, with
+ * `item` the list's first element (if the sample household has one).
+ */
+static void dry_paragraphs(struct rs_eval *e, const struct ruleset *rs, struct rs_diags *d)
+{
+	struct ebba_buf b = {0};
+	for (size_t i = 0; i < rs->n_paras; i++) {
+		const struct rs_paragraph *p = &rs->paras[i];
+		struct cel_program *progs[2] = {p->when, p->each};
+		static const char *const part[2] = {"when", "each"};
+		bool ok = true;
+		for (int k = 0; k < 2; k++) {
+			if (!progs[k])
+				continue;
+			struct cel_value v = cel_eval(progs[k], &e->act, e->arena);
+			const char *want = k ? "en lista" : "sant eller falskt";
+			bool right = k ? v.kind == CEL_LIST : v.kind == CEL_BOOL;
+			if (rs_is_mistake(v) || (!right && v.kind != CEL_ERROR)) {
+				rs_diag(d, false, p->text.file, p->line, p->col,
+					"stycket '%s' i brevet: '%s' måste ge %s, men ger %s", p->id,
+					part[k], want, rs_is_mistake(v) ? words(v, &b) : cel_kind_name(v.kind));
+				ok = false;
+			}
+			if (k == 1 && v.kind == CEL_LIST && cel_list_size(v))
+				e->item = cel_list_get(v, 0);
+		}
+		/* a text over an empty list's item cannot be tried */
+		if (ok && (!p->each || e->item.kind != CEL_NULL))
+			dry_text(e, &p->text, d);
+		e->item = cel_null();
+	}
+	buf_free(&b);
+}
+
 void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
 {
 	struct sample s;
@@ -211,6 +246,8 @@ void rs_dry_run(struct ruleset *rs, struct rs_diags *d)
 	for (size_t i = 0; i < rs->n_flags; i++)
 		dry_text(&e, &rs->flags[i].reason, d);
 	dry_text(&e, &rs->letter, d);
+	dry_paragraphs(&e, rs, d);
+	dry_text(&e, &rs->closing, d);
 	free(bad);
 	cel_arena_free(arena);
 }

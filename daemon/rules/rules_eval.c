@@ -37,6 +37,12 @@ void rs_eval_init(struct rs_eval *e, const struct ruleset *rs, const struct deci
 	e->derived = aalloc(arena, rs->n_derived * sizeof(*e->derived));
 	e->derived_state = aalloc(arena, rs->n_derived);
 	e->act = (struct cel_activation){.vars = cel_null(), .resolve = resolve, .ctx = e};
+	e->item = cel_null();
+}
+
+const char *rs_eval_date(const struct rs_eval *e)
+{
+	return e->in->today && e->in->today[0] ? e->in->today : e->period_start;
 }
 
 struct cel_value rs_eval_derived(struct rs_eval *e, size_t i)
@@ -87,6 +93,14 @@ static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct
 	}
 	case RS_NAME_DERIVED:
 		*out = rs_eval_derived(e, nm->index);
+		return true;
+	case RS_NAME_DELEGATION: {
+		const struct rs_delegation *d = rs_delegation_for(e->rs, rs_eval_date(e), RS_DELEG_APPROVED);
+		*out = d ? d->value : e->rs->no_deleg;
+		return true;
+	}
+	case RS_NAME_ITEM:
+		*out = e->item;
 		return true;
 	}
 	return false;
@@ -391,8 +405,26 @@ static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
 	}
 }
 
-/* The stored trace: rule set, period, notes, parameters and derived facts used. */
-static const char *trace_json(const struct rs_eval *e, struct ebba_buf *b)
+/* The delegation an automatic outcome relied on, or null. */
+static void trace_delegation(const struct rs_delegation *d, struct ebba_buf *b)
+{
+	if (!d) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, "{\"label\":");
+	json_str(b, d->label, strlen(d->label));
+	buf_puts(b, ",\"body\":");
+	json_str(b, d->body, strlen(d->body));
+	buf_printf(b, ",\"decided\":\"%s\",\"reference\":", d->decided);
+	json_str(b, d->reference, strlen(d->reference));
+	buf_printf(b, ",\"valid_from\":\"%s\",\"valid_until\":\"%s\",\"example\":%s}",
+		   d->valid_from, d->valid_until, d->example ? "true" : "false");
+}
+
+/* The stored trace: rule set, period, delegation, notes, parameters and derived facts used. */
+static const char *trace_json(const struct rs_eval *e, const struct rs_delegation *dg,
+			      struct ebba_buf *b)
 {
 	const struct ruleset *rs = e->rs;
 	buf_reset(b);
@@ -400,8 +432,10 @@ static const char *trace_json(const struct rs_eval *e, struct ebba_buf *b)
 	json_str(b, rs->name, strlen(rs->name));
 	buf_puts(b, ",\"version\":");
 	json_str(b, rs->version, strlen(rs->version));
-	buf_printf(b, ",\"sha256\":\"%s\"},\"period\":\"%.7s\",\"notes\":[", rs->sha256,
+	buf_printf(b, ",\"sha256\":\"%s\"},\"period\":\"%.7s\",\"delegation\":", rs->sha256,
 		   e->period_start);
+	trace_delegation(dg, b);
+	buf_puts(b, ",\"notes\":[");
 	trace_notes(e, b);
 	buf_puts(b, "],\"parameters\":{");
 	trace_params(e, b);
@@ -430,7 +464,7 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 	struct rs_eval e;
 	rs_eval_init(&e, rs, in, arena);
 	struct ebba_buf b = {0};   /* scratch for messages */
-	size_t extra = 3;          /* calculation and notes errors, amount-positive guard */
+	size_t extra = 4;          /* calculation and notes errors, amount-positive and delegation guards */
 	out->checks = aalloc(arena, (rs->n_checks + extra) * sizeof(*out->checks));
 	struct verdict vd = {false, false};
 	for (size_t i = 0; i < rs->n_checks; i++)
@@ -453,15 +487,27 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 		add_result(out, "ebba-amount-positive", RULE_FAIL, arena, &b);
 		vd.refer = true;
 	}
+	/* ebba decides automatically only under a committee's delegation (rules_delegation.c) */
+	const struct rs_delegation *dg = rs_delegation_for(
+		rs, rs_eval_date(&e), vd.reject && !vd.refer ? RS_DELEG_REJECTED : RS_DELEG_APPROVED);
+	if (!dg) {
+		buf_reset(&b);
+		buf_puts(&b, RULE_DELEGATION_MESSAGE);
+		add_result(out, RULE_DELEGATION_CHECK, RULE_FAIL, arena, &b);
+		vd.refer = true;
+	}
+	if (vd.refer)
+		dg = NULL;
+	out->delegation = dg ? dg->label : NULL;
 	out->outcome = vd.refer ? "referred" : vd.reject ? "rejected" : "approved";
 	out->sample_rate = rs->sample[vd.refer ? 1 : vd.reject ? 2 : 0];
 	decide_flags(&e, out, &b);
 	if (!vd.refer && !vd.reject && rs->has_letter) {
 		buf_reset(&b);
-		rs_text_render(&rs->letter, &e.act, arena, &b);
+		rs_letter_render(&e, out, &b);
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);
 	}
-	out->trace_json = trace_json(&e, &b);
+	out->trace_json = trace_json(&e, dg, &b);
 	buf_free(&b);
 	return 0;
 }

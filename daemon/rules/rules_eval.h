@@ -25,6 +25,7 @@ struct rs_eval {
 	struct cel_value *derived;
 	unsigned char *derived_state; /* 0 no, 1 computing, 2 done */
 	struct cel_activation act;    /* resolves through the caches */
+	struct cel_value item;        /* `item` while a letter paragraph's list is rendered */
 };
 
 /* Sets e up for deciding in with rs; everything lives in arena. */
@@ -32,6 +33,15 @@ void rs_eval_init(struct rs_eval *e, const struct ruleset *rs, const struct deci
 		  struct cel_arena *arena);
 /* The value of derived fact i (evaluated on first use). */
 struct cel_value rs_eval_derived(struct rs_eval *e, size_t i);
+
+/*
+ * The approval letter into out: letters.approved, the reasons paragraphs
+ * (each also into d->paragraphs) and letters.closing (rules_letter.c).
+ */
+void rs_letter_render(struct rs_eval *e, struct rule_decision *d, struct ebba_buf *out);
+
+/* The decision date: the inputs' today, else the period's first day. */
+const char *rs_eval_date(const struct rs_eval *e);
 
 /*
  * Tries every expression of rs on a sample household and reports, as

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebba/lib/date.h"
 #include "rules_eval.h"
 #include "rules_loader.h"
 
@@ -50,6 +51,7 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n_derived; i++) {
 		free(rs->derived[i].name);
 		free(rs->derived[i].file);
+		free(rs->derived[i].description);
 		cel_program_free(rs->derived[i].prog);
 	}
 	free(rs->derived);
@@ -61,15 +63,29 @@ void ruleset_free(struct ruleset *rs)
 		cel_program_free(rs->checks[i].expr);
 		rs_text_free(&rs->checks[i].message);
 		free(rs->checks[i].message_src);
+		free(rs->checks[i].description);
 	}
 	free(rs->checks);
 	for (size_t i = 0; i < rs->n_flags; i++) {
 		free(rs->flags[i].id);
 		cel_program_free(rs->flags[i].when);
 		rs_text_free(&rs->flags[i].reason);
+		free(rs->flags[i].reason_src);
 	}
 	free(rs->flags);
 	rs_text_free(&rs->letter);
+	for (size_t i = 0; i < rs->n_paras; i++) {
+		free(rs->paras[i].id);
+		free(rs->paras[i].text_src);
+		free(rs->paras[i].description);
+		cel_program_free(rs->paras[i].when);
+		cel_program_free(rs->paras[i].each);
+		rs_text_free(&rs->paras[i].text);
+	}
+	free(rs->paras);
+	rs_text_free(&rs->closing);
+	free(rs->description);
+	rs_delegations_free(rs);
 	rs_names_free(rs);
 	if (rs->consts)
 		cel_arena_free(rs->consts);
@@ -125,6 +141,9 @@ static int load_files(struct rs_file *files, size_t n_files, struct ruleset **ou
 	if (!L.have_calc && L.d.errors == 0)
 		rs_diag(&L.d, false, n_files ? files[0].name : "rules", 1, 1,
 			"ingen fil har ett avsnitt 'calculation' (norm, costs, incomes, amount)");
+	char today[DATE_BUF];
+	date_today_local(today);
+	rs_delegation_check(&L, today);
 	rs_names_build(rs);
 	rs_queue_expressions(&L);
 	rs_compile_pending(&L);

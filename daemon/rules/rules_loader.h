@@ -46,6 +46,14 @@ void rs_load_sections(struct loader *L, struct rs_file *f);
 void rs_queue_expressions(struct loader *L);
 /* Every parameter has a value in force from the rule set's valid_from. */
 void rs_check_coverage(struct loader *L);
+/* The delegation section of f (rules_delegation.c). */
+void rs_load_delegation(struct loader *L, struct rs_file *f, yaml_node_t *n);
+/*
+ * After the sections: the `delegation` fact for days without one, and a
+ * warning when the set has none, or none for approvals in force today.
+ */
+void rs_delegation_check(struct loader *L, const char *today);
+void rs_delegations_free(struct ruleset *rs);
 /* Compiles every queued expression against the names; reports what fails. */
 void rs_compile_pending(struct loader *L);
 /* Reports each circle among derived facts once. */

@@ -45,6 +45,7 @@ struct rs_param {
 struct rs_derived {
 	char *name;                 /* "norm_personal", or "calc.norm" */
 	struct cel_program *prog;
+	char *description;          /* as written, or NULL */
 	char *file;
 	unsigned line, col;
 };
@@ -57,6 +58,7 @@ struct rs_check {
 	bool reject;
 	struct rs_text message;
 	char *message_src;          /* the message as written, for people reading the rules */
+	char *description;          /* the condition in words, as written, or NULL */
 	char *file;                 /* where when [0] and expr [1] are */
 	unsigned line[2], col[2];
 };
@@ -65,12 +67,45 @@ struct rs_flag {
 	char *id;
 	struct cel_program *when;
 	struct rs_text reason;
+	char *reason_src;           /* as written, for people reading the rules */
 };
 
 enum { RS_CALC_NORM, RS_CALC_COSTS, RS_CALC_INCOMES, RS_CALC_AMOUNT, RS_CALC_COUNT };
 extern const char *const RS_CALC_NAMES[RS_CALC_COUNT];   /* "calc.norm", ... */
 
-enum rs_name_kind { RS_NAME_FACT, RS_NAME_PARAM, RS_NAME_DERIVED };
+/*
+ * A committee decision that lets ebba decide automatically (the delegation
+ * section): in force on a day from valid_from (and not before it was
+ * decided) up to and including valid_until.
+ */
+enum { RS_DELEG_APPROVED, RS_DELEG_REJECTED, RS_DELEG_OUTCOMES };
+struct rs_delegation {
+	char *body;                 /* "Socialnämnden" */
+	char decided[11];           /* the day the body decided */
+	char *reference;            /* paragraph, point of the delegation ordinance */
+	char valid_from[11];
+	char valid_until[11];       /* "" open-ended */
+	bool covers[RS_DELEG_OUTCOMES];
+	bool example;               /* shipped as an example a municipality must replace */
+	char *label;                /* one line naming it, for letters, traces and people */
+	struct cel_value value;     /* the `delegation` fact's map (in rs->consts) */
+	char *file;
+	unsigned line, col;
+};
+
+/* A paragraph of the approval letter's reasons (letters.reasons). */
+struct rs_paragraph {
+	char *id;
+	struct cel_program *when;   /* NULL: always */
+	struct cel_program *each;   /* NULL: one text; else a list, `item` bound per element */
+	struct rs_text text;
+	char *text_src;
+	char *description;          /* as written, or NULL */
+	unsigned line, col;         /* of the paragraph in text.file */
+};
+
+enum rs_name_kind { RS_NAME_FACT, RS_NAME_PARAM, RS_NAME_DERIVED, RS_NAME_DELEGATION,
+		    RS_NAME_ITEM };
 
 struct rs_name {
 	const char *name;
@@ -94,6 +129,14 @@ struct ruleset {
 	double sample[3];           /* approved, referred, rejected */
 	struct rs_text letter;
 	bool has_letter;
+	struct rs_paragraph *paras; /* letters.reasons */
+	size_t n_paras;
+	struct rs_text closing;     /* letters.closing, after the reasons */
+	bool has_closing;
+	char *description;          /* ruleset.description, or NULL */
+	struct rs_delegation *deleg;
+	size_t n_deleg;
+	struct cel_value no_deleg;  /* the `delegation` fact when none is in force */
 	struct cel_arena *consts;
 	size_t n_warnings;
 	size_t n_facts;
@@ -127,6 +170,13 @@ bool rs_is_mistake(struct cel_value v);
  * Once, after a load without errors; ruleset_free frees them.
  */
 void rs_views_build(struct ruleset *rs);
+
+/*
+ * The first delegation in force on date ("YYYY-MM-DD") that covers outcome
+ * (RS_DELEG_APPROVED, ...), or NULL (rules_delegation.c).
+ */
+const struct rs_delegation *rs_delegation_for(const struct ruleset *rs, const char *date,
+					      int outcome);
 
 /* Frees the segments of a text (rules_sections.c made them). */
 void rs_text_free(struct rs_text *t);

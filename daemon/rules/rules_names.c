@@ -63,6 +63,8 @@ void rs_names_build(struct ruleset *rs)
 		names_add(rs, xasprintf("params.%s", rs->params[i].name), RS_NAME_PARAM, i);
 	for (size_t i = 0; i < rs->n_derived; i++)
 		names_add(rs, rs->derived[i].name, RS_NAME_DERIVED, i);
+	names_add(rs, "delegation", RS_NAME_DELEGATION, 0);
+	names_add(rs, "item", RS_NAME_ITEM, 0);
 }
 
 void rs_names_free(struct ruleset *rs)

@@ -13,7 +13,7 @@
 #include "rules_loader.h"
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
-				       "calculation", "audit", "letters", NULL};
+				       "calculation", "audit", "letters", "delegation", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
@@ -24,10 +24,11 @@ static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "n
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
 static const char *const SAMPLE_KEYS[] = {"approved", "referred", "rejected", NULL};
 static const char *const FLAG_KEYS[] = {"id", "when", "reason", "description", NULL};
-static const char *const LETTER_KEYS[] = {"approved", NULL};
+static const char *const LETTER_KEYS[] = {"approved", "reasons", "closing", NULL};
+static const char *const PARAGRAPH_KEYS[] = {"id", "when", "each", "text", "description", NULL};
 static const char *const RESERVED[] = {"params", "calc", "true", "false", "null", "in", "int",
 				       "uint", "double", "bool", "string", "bytes", "list", "map",
-				       "type", "dyn", "has", "size", NULL};
+				       "type", "dyn", "has", "size", "delegation", "item", NULL};
 
 /*
  * What a node is, in Swedish (rs_node_kind gives the English words that
@@ -166,6 +167,9 @@ static void load_ruleset(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	const char *ver = need_scalar(L, f, n, rs_map_get(f, n, "version"), "version", "ruleset");
 	rs->name = xstrdup(name ? name : "?");
 	rs->version = xstrdup(ver ? ver : "?");
+	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
+	if (desc && *desc)
+		rs->description = xstrdup(desc);
 	yaml_node_t *vf = rs_map_get(f, n, "valid_from");
 	if (vf) {
 		const char *s = rs_scalar(vf);
@@ -419,6 +423,10 @@ static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 			continue;
 		}
 		add_derived(L, f, kn, exprn, name);
+		const char *desc = vn->type == YAML_MAPPING_NODE
+				   ? rs_scalar(rs_map_get(f, vn, "description")) : NULL;
+		if (desc && *desc)
+			L->rs->derived[L->rs->n_derived - 1].description = xstrdup(desc);
 	}
 }
 
@@ -473,6 +481,9 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->group = xstrdup(rs_scalar(grpn) ? rs_scalar(grpn) : "");
 	c->reject = reject;
 	c->message_src = xstrdup(msg);
+	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
+	if (desc && *desc)
+		c->description = xstrdup(desc);
 	/* the program slots move when checks grows: compile through indexes later */
 	free(what);
 }
@@ -629,8 +640,74 @@ static void queue_flags(struct loader *L, struct rs_file *f, size_t *fi)
 		struct rs_flag *fg = &rs->flags[(*fi)++];
 		yaml_node_t *w = rs_map_get(f, n, "when");
 		add_pending(L, &fg->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
+		fg->reason_src = xstrdup(rs_scalar(rs_map_get(f, n, "reason")));
 		parse_text(L, f, rs_map_get(f, n, "reason"), &fg->reason, "en granskningsflaggas reason");
 	}
+}
+
+/*
+ * One paragraph of the letter's reasons: an id, an optional `when`, an
+ * optional `each` (a list: the text is rendered once per element, with
+ * `item` bound to it, one line each) and the text.
+ */
+static void queue_paragraph(struct loader *L, struct rs_file *f, yaml_node_t *n)
+{
+	struct ruleset *rs = L->rs;
+	if (n->type != YAML_MAPPING_NODE) {
+		DIAG(L, f, n, "ett stycke i brevets 'reasons' måste vara en mappning med id och text, inte %s",
+		     kind_sv(n));
+		return;
+	}
+	rs_check_keys(f, n, PARAGRAPH_KEYS, "a letter paragraph", &L->d);
+	const char *id = need_scalar(L, f, n, rs_map_get(f, n, "id"), "id", "ett stycke i brevet");
+	yaml_node_t *tn = rs_map_get(f, n, "text");
+	const char *text = need_scalar(L, f, n, tn, "text", "ett stycke i brevet");
+	if (!id || !text)
+		return;
+	for (size_t i = 0; i < rs->n_paras; i++)
+		if (strcmp(rs->paras[i].id, id) == 0) {
+			DIAG(L, f, rs_map_get(f, n, "id"), "stycket '%s' i brevet anges två gånger", id);
+			return;
+		}
+	yaml_node_t *w = rs_map_get(f, n, "when"), *e = rs_map_get(f, n, "each");
+	for (yaml_node_t *x = w; x; x = x == w ? e : NULL)
+		if (x && (!rs_is_scalar(x) || !x->data.scalar.length)) {
+			DIAG(L, f, x, "'%s' i stycket '%s' måste vara ett uttryck, inte %s",
+			     x == w ? "when" : "each", id, kind_sv(x));
+			return;
+		}
+	/* sized before any slot is handed out: pending programs point into it */
+	struct rs_paragraph *p = &rs->paras[rs->n_paras++];
+	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
+	*p = (struct rs_paragraph){.id = xstrdup(id), .text_src = xstrdup(text),
+				   .description = desc && *desc ? xstrdup(desc) : NULL,
+				   .line = rs_line(n), .col = rs_col(n)};
+	if (w)
+		add_pending(L, &p->when, f, w, 0, rs_scalar(w), w->data.scalar.length, -1);
+	if (e)
+		add_pending(L, &p->each, f, e, 0, rs_scalar(e), e->data.scalar.length, -1);
+	char what[160];
+	snprintf(what, sizeof(what), "stycket '%s' i brevet", p->id);
+	parse_text(L, f, tn, &p->text, what);
+}
+
+static void queue_paragraphs(struct loader *L, struct rs_file *f, yaml_node_t *n)
+{
+	if (!n)
+		return;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		DIAG(L, f, n, "brevets 'reasons' måste vara en lista med stycken (- id: ..., text: ...), inte %s",
+		     kind_sv(n));
+		return;
+	}
+	if (L->rs->paras) {
+		DIAG(L, f, n, "brevets 'reasons' anges två gånger");
+		return;
+	}
+	size_t cap = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	L->rs->paras = xcalloc(cap ? cap : 1, sizeof(*L->rs->paras));
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+		queue_paragraph(L, f, rs_node(f, *it));
 }
 
 /* The letters section of f: one 'approved' letter in the whole rule set. */
@@ -653,6 +730,16 @@ static void queue_letter(struct loader *L, struct rs_file *f)
 	} else if (ap) {
 		rs->has_letter = true;
 		parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
+	}
+	queue_paragraphs(L, f, rs_map_get(f, ln, "reasons"));
+	yaml_node_t *cl = rs_map_get(f, ln, "closing");
+	if (cl && (!rs_is_scalar(cl) || !cl->data.scalar.length)) {
+		DIAG(L, f, cl, "brevets 'closing' måste vara text, inte %s", kind_sv(cl));
+	} else if (cl && rs->has_closing) {
+		DIAG(L, f, cl, "brevets 'closing' anges två gånger");
+	} else if (cl) {
+		rs->has_closing = true;
+		parse_text(L, f, cl, &rs->closing, "brevets 'closing'");
 	}
 }
 
@@ -713,5 +800,7 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			load_calculation(L, f, v);
 		else if (strcmp(k, "audit") == 0)
 			load_audit(L, f, v);
+		else if (strcmp(k, "delegation") == 0)
+			rs_load_delegation(L, f, v);
 	}
 }

@@ -36,7 +36,8 @@ static const char *const AF_KEYS[] = {"registered", "since", "scope_percent", "l
 static const char *const ATT_KEYS[] = {"status", "plan_hours_per_week", "scheduled", "attended",
 				       "excused", NULL};
 static const char *const EXPECT_KEYS[] = {"outcome", "amount", "norm", "costs", "incomes",
-					  "failed", "flags", "provisional", "message", "notes", NULL};
+					  "failed", "flags", "provisional", "message", "notes", "letter",
+					  "delegation", NULL};
 
 /* Skatteverket test identity numbers: the persons of a test, then its 'extra' frame persons. */
 static const char TEST_PNRS[2 * T_MAX_PERSONS][PNR_BUF] = {
@@ -790,6 +791,34 @@ static void expect_notes(struct tctx *T, yaml_node_t *nt, const struct rule_deci
 		buf_printf(why, "; unexpected note \"%s\"", d->notes[k]);
 }
 
+/*
+ * letter: {paragraph id: text}: each paragraph of the letter's reasons as
+ * rendered ("" for one left out); a test of an approval only.
+ */
+static void expect_letter(struct tctx *T, yaml_node_t *lc, const struct rule_decision *d,
+			  struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	if (lc->type != YAML_MAPPING_NODE) {
+		TERR(T, lc, "letter must be a mapping from paragraph id to its text");
+		return;
+	}
+	for (yaml_node_pair_t *p = lc->data.mapping.pairs.start; p < lc->data.mapping.pairs.top; p++) {
+		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
+		bool found = false;
+		for (size_t i = 0; id && want && i < d->n_paragraphs; i++)
+			if (strcmp(d->paragraphs[i].id, id) == 0) {
+				found = true;
+				if (strcmp(d->paragraphs[i].text, want) != 0)
+					buf_printf(why, "; letter paragraph %s is \"%s\", expected \"%s\"", id,
+						   d->paragraphs[i].text, want);
+			}
+		if (!found)
+			buf_printf(why, "; the letter has no paragraph %s%s", id ? id : "?",
+				   d->letter ? "" : " (there is no letter: only approvals have one)");
+	}
+}
+
 /* Compares the decision with the test's expect: section. */
 static void compare(struct tctx *T, yaml_node_t *ex, const struct rule_decision *d,
 		    struct ebba_buf *why)
@@ -814,6 +843,13 @@ static void compare(struct tctx *T, yaml_node_t *ex, const struct rule_decision 
 		expect_messages(T, n, d, why);
 	if ((n = rs_map_get(f, ex, "notes")))
 		expect_notes(T, n, d, why);
+	if ((n = rs_map_get(f, ex, "letter")))
+		expect_letter(T, n, d, why);
+	/* delegation: the label of the one relied on, or "" for none */
+	if ((s = rs_scalar(rs_map_get(f, ex, "delegation"))) &&
+	    strcmp(s, d->delegation ? d->delegation : "") != 0)
+		buf_printf(why, "; the decision relied on delegation \"%s\", expected \"%s\"",
+			   d->delegation ? d->delegation : "", s);
 }
 
 /* Runs one test; appends what went wrong to why. */

@@ -20,6 +20,7 @@ static const struct nav_item nav[] = {
 	{"stickprov", "Stickprov", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"regler", "Regler", WEB_SUPERVISOR},
 	{"statistik", "Statistik", WEB_SUPERVISOR},
+	{"regelverk", "Regelverket", WEB_CASEWORKER | WEB_SUPERVISOR | WEB_AUDITOR},
 	{"drift", "Drift", WEB_SUPERVISOR},
 };
 

@@ -477,6 +477,11 @@ static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
 	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
 	json_object_set(ctx, "notes", json_is_array(notes) ? notes : json_array());
 	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+	/* the delegation an automatic decision relied on (a trace before delegations has none) */
+	const char *deleg = json_string_value(json_object_get(
+		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
+	if (deleg)
+		json_object_set_new(ctx, "delegation", json_string(deleg));
 }
 
 static void label_lists(json_t *d)

@@ -21,6 +21,7 @@ static const struct web_route routes[] = {
 	{"GET", "/referensram/", READERS, 0, page_frame},
 	{"POST", "/referensram/", WEB_CASEWORKER, 0, page_frame_save},
 	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
+	{"GET", "/regelverk", READERS | WEB_AUDITOR, 0, page_explain},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
 	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
 };

@@ -28,6 +28,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/error.h"
+#include "ebba/lib/template.h"
 #include "ebba/lib/util.h"
 
 /* The NOLOGIN groups of a person's role (docs/architecture.md, "Roles"). */
@@ -110,17 +111,7 @@ const struct web_route *web_page_routes(size_t *n);
 
 /* --- rendering (template.c, layout.c) --------------------------------- */
 
-/*
- * Renders the embedded template daemon/web/templates/NAME.html with the
- * values of ctx (a JSON object) and appends it to out.  The syntax is a
- * subset of Mustache: {{a.b}} (HTML-escaped, always: there is no unescaped
- * form), {{#x}}...{{/x}} (a list repeats, a true or non-empty value shows),
- * {{^x}}...{{/x}} (shows when x is false, empty or missing), {{>partial}}
- * and {{! comment}}.  A template that does not parse is an error naming
- * the template, line and column.
- */
-int tmpl_render(struct ebba_buf *out, const char *name, const json_t *ctx,
-		struct ebba_err *err);
+/* tmpl_render(): include/ebba/lib/template.h */
 
 /*
  * A whole page: the layout (skip link, header with the person and the

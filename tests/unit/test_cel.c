@@ -229,6 +229,14 @@ static void test_extensions(void **state)
 	EXPECT("abs(-2.5)", "2.5");
 	EXPECT("abs(-9223372036854775808)", "error: integer overflow");
 	EXPECT("sum([1, 2].map(x, x * 100)) / 2", "150");
+	EXPECT("['a', 'b', 'c'].join()", "\"abc\"");
+	EXPECT("['a', 'b', 'c'].join('-')", "\"a-b-c\"");
+	EXPECT("['FK', 'CSN', 'a-kassan'].join(', ', ' och ')", "\"FK, CSN och a-kassan\"");
+	EXPECT("['FK'].join(', ', ' och ')", "\"FK\"");
+	EXPECT("['FK', 'SO'].join(', ', ' och ')", "\"FK och SO\"");
+	EXPECT("[].join(', ')", "\"\"");
+	EXPECT("['a', 1].join()", "error: no such overload");
+	EXPECT("['a'].join(1)", "error: no such overload");
 }
 
 static void test_cost_limit(void **state)

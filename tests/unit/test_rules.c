@@ -296,6 +296,108 @@ static void test_bad_rule_files(void **state)
 	buf_free(&diag);
 }
 
+/*
+ * The outcome of a small rule set with the delegation section deleg for a
+ * single adult, the delegation relied on into relied, whether the
+ * delegation guard failed.  The strings of d that point into the rule set
+ * are gone on return; the arena's (letter, paragraph texts, trace) stay.
+ */
+static const char *decide_with(const char *deleg, char relied[200], bool *deleg_failed,
+			       struct cel_arena *arena, struct rule_decision *d)
+{
+	char y[1024];
+	snprintf(y, sizeof(y),
+		 "ruleset: {name: r, version: '1'}\n"
+		 "parameters:\n"
+		 "  n:\n"
+		 "    - {from: 2020-01-01, value: 4000, source: x}\n"
+		 "calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm}\n"
+		 "letters: {approved: 'Beviljat', reasons: [{id: d, text: '{{ delegation.body }} {{ delegation.reference }}'}]}\n"
+		 "%s", deleg);
+	struct ruleset *rs = NULL;
+	struct ebba_buf diag = {0};
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_load_buffer("r.yaml", y, strlen(y), &rs, &diag, &err), 0);
+	struct hh h;
+	int one[] = {30};
+	hh_init(&h, "2024-01", 0, 1, one);
+	struct decision_inputs in = {.app = &h.app, .frame = &h.frame, .regs = h.regs, .today = "2023-12-20"};
+	assert_int_equal(ruleset_decide(rs, &in, false, arena, d, &err), 0);
+	snprintf(relied, 200, "%s", d->delegation ? d->delegation : "(none)");
+	*deleg_failed = false;
+	for (size_t i = 0; i < d->n_checks; i++)
+		if (strcmp(d->checks[i].id, RULE_DELEGATION_CHECK) == 0)
+			*deleg_failed = d->checks[i].result == RULE_FAIL &&
+					strcmp(d->checks[i].message, RULE_DELEGATION_MESSAGE) == 0;
+	const char *outcome = d->outcome;
+	ruleset_free(rs);
+	buf_free(&diag);
+	return outcome;
+}
+
+static void test_delegation(void **state)
+{
+	(void)state;
+	struct cel_arena *arena = cel_arena_new();
+	struct rule_decision d;
+	char relied[200];
+	bool failed;
+	/* none, expired, not covering approvals, not yet decided: referred with the reason */
+	static const char *const none[] = {
+		"",
+		"delegation:\n  - {body: S, decided: 2019-12-10, reference: '§ 1', outcomes: [approved], valid_from: 2020-01-01, valid_until: 2023-06-30}\n",
+		"delegation:\n  - {body: S, decided: 2019-12-10, reference: '§ 1', outcomes: [rejected], valid_from: 2020-01-01}\n",
+		"delegation:\n  - {body: S, decided: 2023-12-21, reference: '§ 1', outcomes: [approved], valid_from: 2020-01-01}\n",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(none); i++) {
+		assert_string_equal(decide_with(none[i], relied, &failed, arena, &d), "referred");
+		assert_true(failed);
+		assert_string_equal(relied, "(none)");
+		assert_null(d.letter);
+		assert_non_null(strstr(d.trace_json, "\"delegation\":null"));
+		cel_arena_reset(arena);
+	}
+	/* in force and covering approvals: approved as before, the trace and the letter name it */
+	assert_string_equal(decide_with("delegation:\n  - {body: Socialnämnden, decided: 2019-12-10, reference: '§ 7 punkt 2', outcomes: [approved], valid_from: 2020-01-01, valid_until: 2024-12-31}\n",
+					relied, &failed, arena, &d), "approved");
+	assert_false(failed);
+	assert_string_equal(relied, "Socialnämnden, beslut 2019-12-10, § 7 punkt 2");
+	assert_non_null(strstr(d.trace_json, "\"delegation\":{\"label\":\"Socialnämnden, beslut 2019-12-10, § 7 punkt 2\""));
+	assert_non_null(strstr(d.letter, "Socialnämnden § 7 punkt 2"));
+	assert_int_equal(d.n_paragraphs, 1);
+	assert_string_equal(d.paragraphs[0].text, "Socialnämnden § 7 punkt 2");
+	cel_arena_free(arena);
+}
+
+static void test_delegation_load_errors(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{"delegation: {body: S}\n", "r.yaml:6:13: 'delegation' måste vara en lista"},
+		{"delegation:\n  - {body: S, reference: x, outcomes: [approved], valid_from: 2020-01-01}\n", "delegationen saknar 'decided'"},
+		{"delegation:\n  - {body: S, decided: 2019-12-40, reference: x, outcomes: [approved], valid_from: 2020-01-01}\n", "'decided' i delegationen måste vara ett datum"},
+		{"delegation:\n  - {body: S, decided: 2019-12-10, reference: x, outcomes: [referred], valid_from: 2020-01-01}\n", "inte 'referred'"},
+		{"delegation:\n  - {body: S, decided: 2019-12-10, reference: x, outcomes: [approved], valid_from: 2020-01-01, valid_until: 2019-01-01}\n", "före sitt valid_from"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char y[1024];
+		snprintf(y, sizeof(y),
+			 "ruleset: {name: r, version: '1'}\n"
+			 "parameters:\n"
+			 "  n:\n"
+			 "    - {from: 2020-01-01, value: 4000, source: x}\n"
+			 "calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm}\n%s", bad[i][0]);
+		struct ruleset *rs = NULL;
+		struct ebba_buf diag = {0};
+		struct ebba_err err = {{0}};
+		assert_int_equal(ruleset_load_buffer("r.yaml", y, strlen(y), &rs, &diag, &err), -1);
+		if (!strstr(diag.data, bad[i][1]))
+			fprintf(stderr, "expected: %s\ngot: %s", bad[i][1], diag.data);
+		assert_non_null(strstr(diag.data, bad[i][1]));
+		buf_free(&diag);
+	}
+}
+
 static void test_reject_only_when_allowed(void **state)
 {
 	(void)state;
@@ -309,7 +411,10 @@ static void test_reject_only_when_allowed(void **state)
 		"    expr: assets.total == 0\n"
 		"    outcome: reject\n"
 		"    message: 'Tillgångar {{ assets.total }} kr'\n"
-		"calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm}\n";
+		"calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm}\n"
+		"delegation:\n"
+		"  - {body: Socialnämnden, decided: 2019-12-10, reference: '§ 1', outcomes: [approved, rejected],\n"
+		"     valid_from: 2020-01-01}\n";
 	struct ruleset *rs = NULL;
 	struct ebba_buf diag = {0};
 	struct ebba_err err = {{0}};
@@ -378,6 +483,8 @@ int main(void)
 		cmocka_unit_test(test_official_figures),
 		cmocka_unit_test(test_bad_rule_files),
 		cmocka_unit_test(test_reject_only_when_allowed),
+		cmocka_unit_test(test_delegation),
+		cmocka_unit_test(test_delegation_load_errors),
 		cmocka_unit_test(test_sha_follows_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * The template renderer (daemon/web/template.c) and the page layout
+ * The template renderer (daemon/lib/template.c) and the page layout
  * (layout.c): every value escaped, values refused where escaping is not
  * enough, sections and partials as web.h says, parse errors with the
  * template's name, line and column, and every shipped template parses.

@@ -70,6 +70,7 @@ struct decision {
 	const char *letter;         /* approvals only, else NULL */
 	const char **notes;         /* the calculation's lines for people (calculation.notes) */
 	size_t n_notes;
+	const char *delegation;     /* the delegation an automatic outcome relied on, else NULL */
 	/* The trace: JSON text stored as is in ebba.decisions.trace; it holds
 	 * what replay needs besides the document and the evidence. */
 	struct ebba_buf trace;

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ebba/cel/cel.h"
 #include "ebba/lib/error.h"
 #include "ebba/facts/facts.h"
@@ -91,6 +93,43 @@ int ruleset_param(const struct ruleset *rs, size_t i, struct ruleset_param_view 
 /* Fills *out with check i; returns -1 (out untouched) if i is out of range. */
 int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view *out);
 
+/*
+ * A delegation: the committee decision that lets ebba decide automatically
+ * (docs/rules.md, "delegation").  Strings point into rs (`rules explain`
+ * shows them all: ruleset_explain_model).
+ */
+struct ruleset_delegation_view {
+	const char *body;          /* "Socialnämnden" */
+	const char *decided;       /* "YYYY-MM-DD": when the body decided it */
+	const char *reference;     /* paragraph or point of the delegation ordinance */
+	const char *valid_from;    /* "YYYY-MM-DD" */
+	const char *valid_until;   /* "YYYY-MM-DD", or "": until further notice */
+	bool approved, rejected;   /* the automatic outcomes it covers */
+	bool example;              /* the shipped example a municipality must replace */
+	const char *label;         /* one line naming it, as letters and traces do */
+};
+
+/*
+ * Whether a delegation in force on date ("YYYY-MM-DD") covers outcome
+ * ("approved" or "rejected"); if so and out is not NULL, fills it with
+ * the one decisions rely on (the first in file order).
+ */
+bool ruleset_delegation_in_force(const struct ruleset *rs, const char *date, const char *outcome,
+				 struct ruleset_delegation_view *out);
+
+/*
+ * The rule set published (`ebbactl rules explain`, ebba-web's Regelverket):
+ * a JSON model of everything a reader needs -- name, version, SHA-256,
+ * the delegation, each check (its description, condition and message),
+ * every parameter with its dated values and sources, the calculation and
+ * the derived facts, the audit sample and flags, the letter's paragraphs.
+ * The caller owns the model (json_decref).  The HTML form is the template
+ * explain.html over this model; ruleset_explain_markdown() appends the
+ * same document as Markdown, every text escaped for Markdown.
+ */
+json_t *ruleset_explain_model(const struct ruleset *rs);
+void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out);
+
 enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
 const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */
 
@@ -106,6 +145,16 @@ struct rule_flag {
 	const char *reason;
 };
 
+/* One paragraph of the letter's reasons (letters.reasons), as rendered. */
+struct rule_paragraph {
+	const char *id;
+	const char *text;          /* "" when its `when` was false or its list empty */
+};
+
+/* The check id and message of a referral for want of a delegation. */
+#define RULE_DELEGATION_CHECK "ebba-delegation"
+#define RULE_DELEGATION_MESSAGE "Ingen delegation för automatiskt beslut gäller"
+
 struct rule_decision {
 	const char *outcome;                  /* "approved" | "referred" | "rejected" */
 	bool has_amount;
@@ -119,6 +168,10 @@ struct rule_decision {
 	 * sökande: 1 000 kr räknas inte"); none when the rule set has no notes */
 	const char **notes;
 	size_t n_notes;
+	struct rule_paragraph *paragraphs;    /* the letter's reasons as rendered (approvals) */
+	size_t n_paragraphs;
+	const char *delegation;               /* the label of the delegation an automatic
+						 outcome relied on; NULL for a referral */
 	const char *trace_json;               /* notes, parameters, derived facts, calculation */
 	double sample_rate;                   /* audit sample rate for this outcome */
 };

@@ -1,9 +1,12 @@
 /*
  * The template renderer: a Mustache subset in which every value is escaped
- * (web.h, template.h).  A template is parsed once into a tree of nodes;
- * the parser also follows the HTML around the tags, so that a value can
- * only land where escaping is enough (text, or a quoted attribute value
- * that is not an event handler, a style, or the start of a URL).
+ * (include/ebba/lib/template.h).  It lives in lib, not in the web program,
+ * because ebba-web's pages and `ebbactl rules explain` render the
+ * published rule set with the same templates and the same escaping.  A
+ * template is parsed once into a tree of nodes; the parser also follows
+ * the HTML around the tags, so that a value can only land where escaping
+ * is enough (text, or a quoted attribute value that is not an event
+ * handler, a style, or the start of a URL).
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -13,8 +16,7 @@
 #include <string.h>
 
 #include "ebba/lib/embedded.h"
-#include "template.h"
-#include "web.h"
+#include "ebba/lib/template.h"
 
 #define MAX_NAME 128
 #define MAX_NEST 64        /* open sections while parsing, contexts while rendering */
