@@ -31,6 +31,7 @@ int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_user(int argc, char **argv);
+int ctl_whatif(int argc, char **argv);
 
 /* True if argv has -h or --help; commands print their usage then. */
 bool ctl_wants_help(int argc, char **argv);
