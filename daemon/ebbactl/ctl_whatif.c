@@ -1,6 +1,6 @@
 /*
  * ebbactl whatif --rules DIR [--set PARAM=VALUE ...]
- *                [--period YYYY-MM | --from DATE --to DATE]
+ *                [--period YYYY-MM | --from DATE --to DATE] [--save]
  *
  * A candidate rule set against ebba's stored decisions of a window
  * (docs/architecture.md §12): each re-decided from its stored document,
@@ -29,7 +29,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ebbactl whatif [--rules DIR] [--set PARAM=VALUE ...]\n"
-		"                      [--period YYYY-MM | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
+		"                      [--period YYYY-MM | --from YYYY-MM-DD --to YYYY-MM-DD] [--save]\n"
 		"\n"
 		"Re-decides ebba's stored decisions of the window under a candidate rule set,\n"
 		"from each decision's stored document, frame, register evidence and decision\n"
@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"  --period YYYY-MM   the decisions for that month (the period applied for)\n"
 		"  --from, --to DATE  the decisions made on those days (both included)\n"
 		"  (no window: every stored decision)\n"
+		"  --save             store the run in ebba.whatif_runs (who ran it is the role\n"
+		"                     connected as), so ebba-web's What-if page shows it; prints its id\n"
 		"\n"
 		"--porcelain prints\n"
 		"  total\tdecisions\tN\tchanged\tM\tamount_delta\tK\n"
@@ -52,6 +54,7 @@ static void usage(FILE *out)
 		"  check\tCHECK\tfails_before\tN\tfails_after\tM\n"
 		"  changed\tDECISION\tOLD_OUTCOME\tNEW_OUTCOME\tOLD_AMOUNT\tNEW_AMOUNT\tNEWLY_FAILING_CHECKS\n"
 		"  skip\tDECISION\tWHY\n"
+		"  run\tID                     (with --save)\n"
 		"(amounts empty when there is none; newly failing checks joined by \",\").\n"
 		"\n"
 		"exit status: 0 it ran (whatever changed), 1 the candidate does not load\n"
@@ -63,6 +66,7 @@ struct args {
 	struct ruleset_override sets[MAX_SETS];
 	size_t n_sets;
 	struct whatif_window w;
+	bool save;
 };
 
 static int add_set(struct args *a, char *arg)
@@ -84,6 +88,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"period", required_argument, NULL, 'p'},
 					     {"from", required_argument, NULL, 'f'},
 					     {"to", required_argument, NULL, 't'},
+					     {"save", no_argument, NULL, 'S'},
 					     {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
@@ -95,6 +100,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'p': a->w.period = optarg; break;
 		case 'f': a->w.from = optarg; break;
 		case 't': a->w.to = optarg; break;
+		case 'S': a->save = true; break;
 		default: usage(stderr); return CTL_USAGE;
 		}
 		if (rc != CTL_OK)
@@ -264,12 +270,24 @@ static void print_people(const struct whatif_result *r, const struct args *a)
 	}
 }
 
+struct progress {
+	PGconn *conn;
+	int64_t run;          /* stored run, 0: none */
+	bool tty;
+	bool failed;
+	struct ebba_err err;
+};
+
 static void progress(void *ctx, int64_t done, int64_t total)
 {
-	(void)ctx;
-	fprintf(stderr, "\r%lld av %lld beslut", (long long)done, (long long)total);
-	if (done == total)
-		fputc('\n', stderr);
+	struct progress *p = ctx;
+	if (p->tty) {
+		fprintf(stderr, "\r%lld av %lld beslut", (long long)done, (long long)total);
+		if (done == total)
+			fputc('\n', stderr);
+	}
+	if (p->run && !p->failed && whatif_run_progress(p->conn, p->run, done, total, &p->err) != 0)
+		p->failed = true;
 }
 
 static int load_candidate(const struct args *a, const char *dir, struct ruleset **rs)
@@ -289,22 +307,36 @@ static int load_candidate(const struct args *a, const char *dir, struct ruleset 
 	return status;
 }
 
-static int run(const struct args *a, const struct ebba_config *cfg, const struct ruleset *rs)
+static int run(const struct args *a, const char *dir, const struct ebba_config *cfg,
+	       const struct ruleset *rs)
 {
 	struct ebba_err err;
 	PGconn *conn = db_connect(cfg->database, "ebbactl", cfg->statement_timeout_ms, &err);
 	if (!conn)
 		return ctl_fail(CTL_USAGE, "ebbactl whatif: %s", err.msg);
+	struct progress p = {.conn = conn, .tty = !ctl_globals.porcelain && isatty(STDERR_FILENO)};
+	if (a->save && whatif_store_begin(conn, dir, rs, &a->w, a->sets, a->n_sets, &p.run, &err) != 0) {
+		PQfinish(conn);
+		return ctl_fail(CTL_USAGE, "ebbactl whatif: %s", err.msg);
+	}
 	struct whatif_opts o = {.candidate = rs, .cfg = cfg, .window = a->w,
-		.progress = !ctl_globals.porcelain && isatty(STDERR_FILENO) ? progress : NULL};
+				.progress = p.tty || p.run ? progress : NULL, .ctx = &p};
 	struct whatif_result r;
 	int rc = CTL_OK;
-	if (whatif_run(conn, &o, &r, &err) != 0)
+	if (whatif_run(conn, &o, &r, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl whatif: %s", err.msg);
-	else if (ctl_globals.porcelain)
+		if (p.run)
+			whatif_store_end(conn, p.run, NULL, err.msg, &err);
+	} else if (p.failed || (p.run && whatif_store_end(conn, p.run, &r, NULL, &p.err) != 0)) {
+		rc = ctl_fail(CTL_USAGE, "ebbactl whatif: %s", p.err.msg);
+	} else if (ctl_globals.porcelain) {
 		print_porcelain(&r);
-	else
+	} else {
 		print_people(&r, a);
+	}
+	if (rc == CTL_OK && p.run)
+		printf(ctl_globals.porcelain ? "run\t%lld\n" : "\nSparad som körning %lld.\n",
+		       (long long)p.run);
 	whatif_result_free(&r);
 	PQfinish(conn);
 	return rc;
@@ -324,9 +356,10 @@ int ctl_whatif(int argc, char **argv)
 	if (ctl_load_config(&cfg) != 0)
 		return CTL_USAGE;
 	struct ruleset *rs = NULL;
-	rc = load_candidate(&a, a.rules ? a.rules : cfg.rules_dir, &rs);
+	const char *dir = a.rules ? a.rules : cfg.rules_dir;
+	rc = load_candidate(&a, dir, &rs);
 	if (rc == CTL_OK)
-		rc = run(&a, &cfg, rs);
+		rc = run(&a, dir, &cfg, rs);
 	ruleset_free(rs);
 	config_free(&cfg);
 	return rc;

@@ -27,7 +27,8 @@ static const char ROWS_SQL[] =
 	" convert_from(i.payload, 'UTF8'),"
 	" coalesce(case when jsonb_typeof(t.j->'frame') = 'object' then (t.j->'frame')::text end, ''),"
 	" coalesce(t.j->>'today', ''), coalesce(t.j->>'registers_configured', 'false'),"
-	" coalesce((t.j->'registers')::text, '[]')"
+	" coalesce((t.j->'registers')::text, '[]'),"
+	" coalesce(case when jsonb_typeof(t.j->'history') = 'object' then (t.j->'history')::text end, '')"
 	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
 	" cross join lateral (select coalesce(d.trace::jsonb, '{}') as j) t"
 	" where " WINDOW " and d.id > $4::bigint and d.id <= $5::bigint order by d.id limit $6::int";
@@ -98,7 +99,7 @@ static void read_rows(struct whatif_batch *b)
 			.document = PQgetvalue(res, r, 4), .document_len = (size_t)PQgetlength(res, r, 4),
 			.frame_json = PQgetvalue(res, r, 5), .today = PQgetvalue(res, r, 6),
 			.registers_configured = strcmp(PQgetvalue(res, r, 7), "true") == 0,
-			.registers_json = PQgetvalue(res, r, 8)};
+			.registers_json = PQgetvalue(res, r, 8), .history_json = PQgetvalue(res, r, 9)};
 	}
 }
 

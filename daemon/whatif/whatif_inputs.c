@@ -1,7 +1,7 @@
 /*
  * One stored decision's inputs rebuilt, the way `ebbactl replay` rebuilds
  * them (include/ebba/whatif/whatif.h): the document parsed again, the
- * frame from the trace, and the registers' answers from the stored
+ * frame and the year's history from the trace, and the registers' answers from the stored
  * evidence through the evidence source, so the same parsers read the same
  * bytes and decide_application() sees what ebba saw.
  */
@@ -59,6 +59,16 @@ int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
 		in->has_frame = false;
 		return ebba_err_prefix(err, "den lagrade referensramen läses inte");
 	}
+	in->has_history = row->history_json[0] != '\0';
+	if (in->has_history) {
+		if (!in->history)
+			in->history = xmalloc(sizeof(*in->history));
+		if (case_history_from_json("stored history", row->history_json, strlen(row->history_json),
+					   in->app->period, in->history, err) != 0) {
+			in->has_history = false;
+			return ebba_err_prefix(err, "årets historik i beslutets spårning läses inte");
+		}
+	}
 	in->today = row->today;
 	if (!row->today[0])
 		return ebba_errf(err, "beslutsdagen finns inte i beslutets spårning");
@@ -76,6 +86,7 @@ void whatif_inputs_clear(struct whatif_inputs *in)
 	application_free(in->app);
 	in->app = NULL;
 	in->has_frame = false;
+	in->has_history = false;
 	in->registers_configured = false;
 }
 
@@ -83,6 +94,7 @@ void whatif_inputs_free(struct whatif_inputs *in)
 {
 	whatif_inputs_clear(in);
 	free(in->persons);
+	free(in->history);
 	*in = (struct whatif_inputs){0};
 }
 
@@ -92,6 +104,7 @@ int whatif_redecide(const struct decide_env *env, const struct whatif_inputs *in
 	struct decide_env e = *env;
 	e.registers_configured = in->registers_configured;
 	e.draw_sample = false;
+	e.history = in->has_history ? in->history : NULL;
 	return decide_application(&e, in->app, in->has_frame ? &in->frame : NULL,
 				  in->registers_configured ? in->persons : NULL, in->today, out, err);
 }

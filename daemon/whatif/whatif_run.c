@@ -176,10 +176,23 @@ static void one(struct run *run, const struct whatif_batch *b, const struct what
 	whatif_inputs_clear(&run->in);
 }
 
+static PGconn *take(PGconn *conn, const struct whatif_opts *o)
+{
+	return o->lock ? o->lock(o->ctx) : conn;
+}
+
+static void give_back(const struct whatif_opts *o)
+{
+	if (o->unlock)
+		o->unlock(o->ctx);
+}
+
 static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, struct ebba_err *err)
 {
 	int64_t last_id, total, after = 0, done = 0;
-	if (whatif_window_count(conn, &o->window, &last_id, &total, err) != 0)
+	int counted = whatif_window_count(take(conn, o), &o->window, &last_id, &total, err);
+	give_back(o);
+	if (counted != 0)
 		return -1;
 	run->r->total = total;
 	if (o->progress)
@@ -188,8 +201,9 @@ static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, s
 	size_t limit = o->batch_size ? o->batch_size : 500;
 	int rc = 0;
 	for (;;) {
-		if ((rc = whatif_batch_fetch(conn, &o->window, after, last_id, limit, &b, err)) != 0 ||
-		    b.n == 0)
+		rc = whatif_batch_fetch(take(conn, o), &o->window, after, last_id, limit, &b, err);
+		give_back(o);
+		if (rc != 0 || b.n == 0)
 			break;
 		for (size_t i = 0; i < b.n; i++)
 			one(run, &b, &b.rows[i]);

@@ -31,6 +31,25 @@ check_match "the report for people is in Swedish" "beslut, $n_demo beslutade på
 check_eq "an empty window has no decisions" "total	decisions	0	changed	0	amount_delta	0" \
 	"$(ctl --porcelain whatif --period 2030-01 | head -1)"
 
+# --- a stored run (ebba.whatif_runs) -------------------------------------------------
+out=$(ctl --porcelain whatif --save --set attendance_min_percent=50 --period 2026-12)
+run=$(awk -F'\t' '$1 == "run" {print $2}' <<<"$out")
+check_match "--save prints the run's id" '^[0-9]+$' "$run"
+check_eq "the stored run: who, status, progress, window, parameters" \
+	"$(psql_val 'select current_user')|done|$n_demo|$n_demo|2026-12|[{\"name\":\"attendance_min_percent\",\"value\":\"50\"}]" \
+	"$(psql_val "select created_by, status, done, total, period, parameters from ebba.whatif_runs where id = $run")"
+check_eq "the stored result is the printed one" "$(awk -F'\t' '$1 == "changed"' <<<"$out" | wc -l) $(awk -F'\t' '$1 == "total" {print $7}' <<<"$out")" \
+	"$(psql_val "select json_array_length(result->'changes') || ' ' || ((result->>'paid_after')::bigint - (result->>'paid_before')::bigint) from ebba.whatif_runs where id = $run")"
+check_match "the candidate's SHA-256 covers the values set" '^[0-9a-f]{64}$' \
+	"$(psql_val "select candidate_sha256 from ebba.whatif_runs where id = $run and candidate_sha256 <> '$(ctl rules check | awk '/sha256/ {print $NF}')'")"
+err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "insert into ebba.whatif_runs (candidate, candidate_sha256, created_by)
+	values ('x', repeat('a', 64), 'someone_else')" 2>&1)
+check_match "nobody stores a run in another's name" "created_by must be the session's own role" "$err"
+err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "update ebba.whatif_runs set status = 'running' where id = $run" 2>&1)
+check_match "a finished run is fixed" "is finished" "$err"
+err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "delete from ebba.whatif_runs where id = $run" 2>&1)
+check_match "nobody deletes a run" "immutable" "$err"
+
 # --- candidates that do not load -----------------------------------------------
 cp -r "$ROOT/rules" "$T_TMP/broken"
 sed -i '0,/expr: /s//expr: apllicant.age >= 18 \&\& /' "$T_TMP/broken/checks.yaml"

@@ -46,6 +46,7 @@ struct whatif_row {
 	const char *today;                /* the decision date, "" when not recorded */
 	bool registers_configured;
 	const char *registers_json;       /* the trace's per-person register reasons, a JSON array */
+	const char *history_json;         /* the trace's history of the year, "" when none */
 	size_t first_fail, n_fails;       /* into the batch's fails: failed or erred checks */
 	size_t first_evidence, n_evidence;/* into the batch's evidence (SSBTEK, PLAN rows) */
 };
@@ -76,5 +77,42 @@ int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *la
 int whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
 		       int64_t last_id, size_t limit, struct whatif_batch *b, struct ebba_err *err);
 void whatif_batch_free(struct whatif_batch *b);
+
+/* ---- ebba.whatif_runs: stored runs (schema/007_whatif_runs.sql) -------------------- */
+
+/*
+ * A new run, status "running", by the connection's person (the database
+ * writes who and when).  candidate names the rule set (a directory under
+ * whatif_rules_dir, or a path); parameters_json is a JSON array of
+ * {"name", "value"} (NULL: none).
+ */
+int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
+		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
+		      struct ebba_err *err);
+int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
+			struct ebba_err *err);
+/* Done with result_json, or failed with error (result_json NULL); once. */
+int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
+		      struct ebba_err *err);
+
+/* A stored run; "" for what is NULL. */
+struct whatif_run_row {
+	const char *id, *created_at, *created_by, *candidate, *sha256, *period, *from, *to;
+	const char *parameters;          /* JSON array */
+	const char *status;              /* "running", "done", "failed" */
+	int64_t done, total;
+	const char *finished_at, *error;
+	const char *result;              /* JSON (whatif_result_json), "" until done */
+};
+struct whatif_runs {
+	struct whatif_run_row *rows;
+	size_t n;
+	PGresult *res;
+};
+/* The run id (one row, or none), or with id NULL the latest limit runs
+ * without their results, newest first. */
+int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
+		     struct ebba_err *err);
+void whatif_runs_free(struct whatif_runs *r);
 
 #endif

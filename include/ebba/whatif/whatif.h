@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/decide/decide.h"
+#include "ebba/facts/history.h"
 #include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
 #include "ebba/lib/config.h"
@@ -38,6 +39,8 @@ struct whatif_inputs {
 	size_t cap_persons;
 	bool registers_configured;
 	const char *today;                /* borrowed from the caller */
+	struct case_history *history;     /* the year's history of the trace (allocated once) */
+	bool has_history;
 };
 
 /*
@@ -110,6 +113,14 @@ struct whatif_opts {
 	size_t batch_size;                       /* 0: 500 */
 	whatif_progress_fn progress;             /* may be NULL */
 	void *ctx;
+	/*
+	 * For a connection shared with others (ebba-web's session): when set,
+	 * the run asks lock for the connection before each use and gives it
+	 * back with unlock right after, so it holds it only while reading a
+	 * batch, never while deciding one; conn is then not used.
+	 */
+	PGconn *(*lock)(void *ctx);
+	void (*unlock)(void *ctx);
 };
 
 /*
@@ -123,6 +134,18 @@ struct whatif_opts {
 int whatif_run(PGconn *conn, const struct whatif_opts *o, struct whatif_result *out,
 	       struct ebba_err *err);
 void whatif_result_free(struct whatif_result *r);
+
+/*
+ * Storing a run (ebba.whatif_runs, store/whatif.h): begin inserts it as
+ * running for the connection's person, with the candidate's name and
+ * SHA-256, the window and the values set (ov); end writes the result, or
+ * with r NULL the failure.  Progress in between is whatif_run_progress.
+ */
+int whatif_store_begin(PGconn *conn, const char *candidate, const struct ruleset *rs,
+		       const struct whatif_window *w, const struct ruleset_override *ov,
+		       size_t n_ov, int64_t *id, struct ebba_err *err);
+int whatif_store_end(PGconn *conn, int64_t id, const struct whatif_result *r, const char *error,
+		     struct ebba_err *err);
 
 /* The amount change: paid_after - paid_before. */
 int64_t whatif_amount_delta(const struct whatif_result *r);
