@@ -20,6 +20,7 @@ static const struct nav_item nav[] = {
 	{"stickprov", "Stickprov", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"regler", "Regler", WEB_SUPERVISOR},
 	{"statistik", "Statistik", WEB_SUPERVISOR},
+	{"whatif", "What-if", WEB_SUPERVISOR},
 	{"drift", "Drift", WEB_SUPERVISOR},
 };
 

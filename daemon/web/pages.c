@@ -21,6 +21,9 @@ static const struct web_route routes[] = {
 	{"GET", "/referensram/", READERS, 0, page_frame},
 	{"POST", "/referensram/", WEB_CASEWORKER, 0, page_frame_save},
 	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
+	{"GET", "/whatif", WEB_SUPERVISOR, 0, page_whatif},
+	{"POST", "/whatif", WEB_SUPERVISOR, 0, page_whatif_start},
+	{"GET", "/whatif/", WEB_SUPERVISOR, 0, page_whatif_run},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
 	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
 };
