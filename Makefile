@@ -38,7 +38,7 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
 LDLIBS  += $(PKG_LIBS) -lm
 
-LIB_STAGES := lib cel intake registers facts rules decide store
+LIB_STAGES := lib cel intake registers facts rules decide store whatif
 PROGRAMS   := ebbad ebbactl web
 LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o

@@ -10,7 +10,10 @@
 #      disk's fsync latency, so it moves with the disk, not with ebba);
 #   3. BENCH_APPS applications, BENCH_PROCS ebbad processes, instant
 #      registers (the simulator without latency), with the CPU ebbad and
-#      PostgreSQL spent per decision (/proc, utime + stime);
+#      PostgreSQL spent per decision (/proc, utime + stime); then what-if:
+#      `ebbactl whatif` with the running rules over phase 3's stored
+#      decisions (changed 0), stored decisions re-decided per second beside
+#      rules_bench's rate on one core; whatif_ratio = that / this, bar 0.25;
 #   4. the baseline, the store's own ceiling: the rows phase 3 wrote, dumped
 #      and written again into a fresh database with the same inbox rows by
 #      tests/tools/store_ceiling.c, as plainly as PostgreSQL allows (per
@@ -57,7 +60,7 @@
 #   BENCH_REGSIM_THREADS=2
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
-#   BENCH_SKIP= (space-separated: pgbench fast store slow slow1s mem web api)
+#   BENCH_SKIP= (space-separated: pgbench fast whatif store slow slow1s mem web api)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
 #     /metrics scraped once a second while a phase runs)
 # Ends with one line:
@@ -66,7 +69,8 @@
 #     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
 #     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
 #     web_decision_p99_ms=X web_rss_mib=N api_accepted_per_s=N
-#     api_submit_per_s=N api_rss_mib=N
+#     api_submit_per_s=N api_rss_mib=N whatif_decisions_per_s=N
+#     rules_bench_per_s=N whatif_ratio=R
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -310,6 +314,39 @@ if ! skipped fast; then
 	peak
 fi
 
+# ---------------------------------------------------------------- what-if
+# ebbactl whatif with the running rule set over the instant phase's stored
+# decisions (or, with that phase skipped, its own): stored decisions
+# re-decided per second from their stored inputs, in one process, beside the
+# rule engine's own rate on one core (tests/tools/rules_bench) in the same
+# run.  Bar: whatif_ratio >= 0.25.  Nothing may change (changed 0).
+WHATIF=0 RULES_RATE=0 WHATIF_RATIO=0
+if ! skipped whatif; then
+	wdb=fast
+	if skipped fast; then
+		start_regsim whatif
+		phase "what-if: deciding first" whatif "$SIM_PORT" "$APPS" "$PROCS"
+		wdb=whatif
+	fi
+	RULES_RATE=$("$BIN/tests/rules_bench" "$ROOT/rules" 20000 | sed -n 's/.*(\([0-9]*\) decisions\/s on one core).*/\1/p')
+	wn=$(sql -d "$wdb" -c "select count(*) from ebba.decisions where inbox_id is not null")
+	say "what-if: $wn stored decisions re-decided; rules_bench $RULES_RATE decisions/s"
+	w0=$(date +%s%N)
+	# `times` in the subshell: the CPU its child (ebbactl) used, "user sys" in XmY.Zs
+	wcpu=$( { "$BIN/ebbactl" -c "$DIR/$wdb.yaml" --porcelain whatif --rules "$ROOT/rules" >"$DIR/whatif.out"; times; } |
+		awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += 60 * t[1] + t[2] } printf "%.0f", 1000 * s }')
+	w1=$(date +%s%N)
+	# (PostgreSQL's share is not counted: the backend has exited by now.)
+	WHATIF_CPU_MS=$(awk -v ms="$wcpu" -v n="$wn" 'BEGIN { printf "%.3f", ms / n }')
+	WHATIF=$(awk -v n="$wn" -v ns=$((w1 - w0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	WHATIF_RATIO=$(awk -v a="$WHATIF" -v b="$RULES_RATE" 'BEGIN { r = 0; if (b + 0 > 0) r = a / b; printf "%.2f", r }')
+	wtotal=$(head -1 "$DIR/whatif.out")
+	[ "$wtotal" = "total	decisions	$wn	changed	0	amount_delta	0" ] ||
+		{ say "what-if: the running rule set changed something: $wtotal"; exit 1; }
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "what-if (re-decide)" "$wn" 1 "$WHATIF" - - - \
+		"rules_bench $RULES_RATE/s on one core, ratio $WHATIF_RATIO (bar 0.25); changed 0; ebbactl CPU per decision $WHATIF_CPU_MS ms")")
+fi
+
 # The store's ceiling: phase "fast"'s rows, written again without deciding.
 if ! skipped store && ! skipped fast; then
 	say "store ceiling: dumping the rows of the instant phase"
@@ -516,4 +553,5 @@ echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RAT
 	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))" \
 	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
 	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS" \
-	"api_accepted_per_s=$API_RATE api_submit_per_s=$SUBMIT_RATE api_rss_mib=$API_RSS"
+	"api_accepted_per_s=$API_RATE api_submit_per_s=$SUBMIT_RATE api_rss_mib=$API_RSS" \
+	"whatif_decisions_per_s=$WHATIF rules_bench_per_s=$RULES_RATE whatif_ratio=$WHATIF_RATIO"

@@ -3,8 +3,9 @@
  *
  * Re-evaluates one of ebba's decisions from what was stored with it: the
  * document as received, the frame, date and history of the year recorded
- * in its trace (facts/history.h), and the
- * register evidence, through the daemon's own decision code.  Reports
+ * in its trace (facts/history.h), and the register evidence, through the daemon's own decision code; the inputs
+ * are rebuilt by what-if's own code (whatif/whatif_inputs.c), so a replay
+ * and a what-if re-decide alike.  Reports
  * every difference (outcome, amounts, each check, targeted flags, the rule
  * set's hash, the delegation an automatic outcome relied on); exit 0 when there is none, 1 when there is.
  */
@@ -21,56 +22,32 @@
 #include "ebba/store/db.h"
 #include "ebba/store/decisions.h"
 #include "ebba/decide/decide.h"
-#include "ebba/facts/history.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
+#include "ebba/whatif/whatif.h"
 
-static const char *reason_of(const json_t *trace, size_t person, const char *key)
-{
-	json_t *regs = json_object_get(trace, "registers");
-	return json_string_value(json_object_get(json_array_get(regs, person), key));
-}
-
-/* Rebuilds what the registers answered from the evidence rows. */
-static int rebuild_persons(const struct stored_decision *s, const struct application *app,
-			   const json_t *trace, struct reg_person *persons, struct ebba_err *err)
-{
-	struct registers *stored = registers_evidence_new();
-	for (size_t r = 0; r < s->n_evidence; r++) {
-		const struct stored_evidence *e = &s->evidence[r];
-		size_t person = strtoul(e->person_ref, NULL, 10);
-		const char *key = strcmp(e->source, "ssbtek") == 0 ? "ssbtek_reason" : "attendance_reason";
-		struct reg_record rec = {.person = person, .source = e->source, .status = e->status,
-					 .raw = e->raw.data, .len = e->raw.len,
-					 .reason = reason_of(trace, person, key)};
-		registers_evidence_add(stored, &rec);
-	}
-	struct reg_application a;
-	reg_application_init(&a, app, persons);
-	int rc = registers_fetch(stored, &a, 1, NULL, err);
-	registers_free(stored);
-	return rc;
-}
-
-/*
- * The history the decision saw, from its trace (decide.c stores it): NULL
- * when it had none, as a decision made before the history existed.  The
- * caller frees the result.
- */
-static struct case_history *trace_history(const json_t *trace, const char *period,
-					  struct ebba_err *err)
+/* The stored decision as what-if reads one (whatif.h), for the one rebuild of its inputs. */
+static void as_row(const struct stored_decision *s, const json_t *trace, struct whatif_row *row,
+		   struct whatif_evidence *ev, char **frame, char **regs, char **history)
 {
 	json_t *hj = json_object_get(trace, "history");
-	if (!json_is_object(hj))
-		return NULL;
-	char *text = json_dumps(hj, JSON_COMPACT);
-	struct case_history *h = xmalloc(sizeof(*h));
-	if (case_history_from_json("stored history", text, strlen(text), period, h, err) != 0) {
-		free(h);
-		h = NULL;
-	}
-	free(text);
-	return h;
+	*history = json_is_object(hj) ? json_dumps(hj, JSON_COMPACT) : NULL;
+	json_t *fj = json_object_get(trace, "frame");
+	*frame = json_is_object(fj) ? json_dumps(fj, JSON_COMPACT) : NULL;
+	json_t *rj = json_object_get(trace, "registers");
+	*regs = json_is_array(rj) ? json_dumps(rj, JSON_COMPACT) : NULL;
+	const char *today = json_string_value(json_object_get(trace, "today"));
+	*row = (struct whatif_row){.document = s->document.data ? s->document.data : "",
+		.document_len = s->document.len, .frame_json = *frame ? *frame : "",
+		.today = today ? today : "",
+		.registers_configured = json_is_true(json_object_get(trace, "registers_configured")),
+		.registers_json = *regs ? *regs : "[]", .history_json = *history ? *history : "",
+		.n_evidence = s->n_evidence};
+	for (size_t r = 0; r < s->n_evidence; r++)
+		ev[r] = (struct whatif_evidence){.source = s->evidence[r].source,
+			.status = s->evidence[r].status, .person_ref = s->evidence[r].person_ref,
+			.raw = s->evidence[r].raw.data ? s->evidence[r].raw.data : "",
+			.len = s->evidence[r].raw.len};
 }
 
 static int differences;
@@ -172,13 +149,14 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	struct stored_decision s;
 	struct ebba_err err;
 	struct ebba_buf diag = {0};
-	struct application *app = NULL;
 	struct ruleset *rules = NULL;
-	struct reg_person *persons = NULL;
-	struct case_history *history = NULL;
+	struct app_parser *parser = NULL;
+	struct whatif_inputs in = {0};
+	struct whatif_evidence *ev = NULL;
 	struct cel_arena *arena = cel_arena_new();
 	struct decision now;
 	json_t *trace = NULL;
+	char *frame = NULL, *regs = NULL, *history = NULL;
 	bool found = false;
 	int rc = CTL_USAGE;
 	decision_init(&now);
@@ -190,45 +168,30 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 		rc = ctl_fail(CTL_NO, "ebbactl replay: no decision %s by ebba", id);
 		goto out;
 	}
-	trace = json_loads(s.trace, 0, NULL);
-	if (!trace || application_parse(s.document.data, s.document.len, &app, &err) != 0) {
-		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: stored document: %s", id, trace ? err.msg : "no trace");
+	if (!(trace = json_loads(s.trace, 0, NULL))) {
+		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: no trace", id);
 		goto out;
 	}
-	struct case_frame frame;
-	json_t *fj = json_object_get(trace, "frame");
-	char *ftext = json_is_object(fj) ? json_dumps(fj, JSON_COMPACT) : NULL;
-	bool has_frame = ftext && case_frame_from_json(ftext, strlen(ftext), &frame, &err) == 0;
-	free(ftext);
-	if (json_is_object(json_object_get(trace, "history")) &&
-	    !(history = trace_history(trace, app->period, &err))) {
+	struct whatif_row row;
+	ev = xcalloc(s.n_evidence + 1, sizeof(*ev));
+	as_row(&s, trace, &row, ev, &frame, &regs, &history);
+	if (!(parser = app_parser_new(NULL, &err)) || whatif_inputs_build(parser, &row, ev, &in, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: %s", id, err.msg);
 		goto out;
-	}
-	bool regs = json_is_true(json_object_get(trace, "registers_configured"));
-	if (regs) {
-		persons = xcalloc(app->n_persons, sizeof(*persons));
-		if (rebuild_persons(&s, app, trace, persons, &err) != 0) {
-			rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: evidence: %s", id, err.msg);
-			goto out;
-		}
 	}
 	if (ruleset_load(rules_dir, &rules, &diag, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: rules in %s: %s", rules_dir, err.msg);
 		goto out;
 	}
-	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena,
-				 .registers_configured = regs, .draw_sample = false,
-				 .history = history};
-	const char *today = json_string_value(json_object_get(trace, "today"));
-	if (decide_application(&env, app, has_frame ? &frame : NULL, persons, today ? today : "",
-			       &now, &err) != 0) {
+	struct decide_env env = {.rules = rules, .cfg = cfg, .arena = arena};
+	if (whatif_redecide(&env, &in, &now, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: %s", err.msg);
 		goto out;
 	}
 	differences = 0;
 	if (!ctl_globals.porcelain)
-		printf("decision %s (%s):\n", id, app->id);
+		printf("decision %s (%s):
+", id, in.app->id);
 	compare(&s, trace, &now);
 	if (!ctl_globals.porcelain && differences)
 		printf("  %d difference%s\n", differences, differences == 1 ? "" : "s");
@@ -239,13 +202,14 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	rc = differences ? CTL_NO : CTL_OK;
 out:
 	decision_free(&now);
+	whatif_inputs_free(&in);
+	app_parser_free(parser);
 	json_decref(trace);
-	for (size_t i = 0; persons && i < app->n_persons; i++)
-		reg_person_clear(&persons[i]);
-	free(persons);
+	free(frame);
+	free(regs);
 	free(history);
+	free(ev);
 	ruleset_free(rules);
-	application_free(app);
 	cel_arena_free(arena);
 	buf_free(&diag);
 	stored_decision_free(&s);

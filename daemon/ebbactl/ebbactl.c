@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"review", ctl_review, "review list | show ID | resolve ID: the caseworker's queue"},
 	{"calc", ctl_calc, "calc FILE --case FRAME --registers DIR: decide one application offline"},
 	{"replay", ctl_replay, "replay DECISION...: re-evaluate stored decisions, report differences"},
+	{"whatif", ctl_whatif, "whatif --rules DIR [--set P=V] [--period M]: a candidate against stored decisions"},
 	{"user", ctl_user, "user add NAME --role ROLE | user list: people's login roles"},
 	{"token", ctl_token, "token add NAME [--role ROLE] | list | revoke NAME: intake API tokens"},
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},

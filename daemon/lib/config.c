@@ -61,6 +61,7 @@ void config_free(struct ebba_config *c)
 	free(c->path);
 	free(c->database);
 	free(c->rules_dir);
+	free(c->whatif_rules_dir);
 	free(c->worker_name);
 	free(c->log_level);
 	free(c->metrics_listen);
@@ -98,6 +99,7 @@ struct setting {
 static const struct setting top_settings[] = {
 	S("database", K_STR, database, 0, 0),
 	S("rules_dir", K_STR, rules_dir, 0, 0),
+	S("whatif_rules_dir", K_STR, whatif_rules_dir, 0, 0),
 	S("worker_name", K_STR, worker_name, 0, 0),
 	S("batch_size", K_INT, batch_size, 1, 10000),
 	S("lease_seconds", K_INT, lease_seconds, 1, 86400),

@@ -95,6 +95,7 @@ void ruleset_free(struct ruleset *rs)
 const char *ruleset_name(const struct ruleset *rs) { return rs->name; }
 const char *ruleset_version(const struct ruleset *rs) { return rs->version; }
 const char *ruleset_sha256(const struct ruleset *rs) { return rs->sha256; }
+const char *ruleset_valid_from(const struct ruleset *rs) { return rs->valid_from ? rs->valid_from : ""; }
 size_t ruleset_n_checks(const struct ruleset *rs) { return rs->n_checks; }
 size_t ruleset_n_warnings(const struct ruleset *rs) { return rs->n_warnings; }
 
@@ -107,8 +108,9 @@ double ruleset_sample_rate(const struct ruleset *rs, const char *outcome)
 	return 0.0;
 }
 
-static int load_files(struct rs_file *files, size_t n_files, struct ruleset **out,
-		      struct ebba_buf *diagnostics, struct ebba_err *err)
+static int load_files(struct rs_file *files, size_t n_files, const struct ruleset_override *ov,
+		      size_t n_ov, struct ruleset **out, struct ebba_buf *diagnostics,
+		      struct ebba_err *err)
 {
 	struct loader L = {0};
 	struct ruleset *rs = xcalloc(1, sizeof(*rs));
@@ -129,12 +131,19 @@ static int load_files(struct rs_file *files, size_t n_files, struct ruleset **ou
 		buf_append(&all, files[i].text.data ? files[i].text.data : "", files[i].text.len);
 		buf_putc(&all, '\0');
 	}
+	/* A run's own values make another candidate: --set NAME NUL VALUE NUL. */
+	for (size_t i = 0; i < n_ov; i++) {
+		buf_append(&all, "--set ", 6);
+		buf_append(&all, ov[i].name, strlen(ov[i].name) + 1);
+		buf_append(&all, ov[i].value, strlen(ov[i].value) + 1);
+	}
 	sha256_hex(all.data ? all.data : "", all.len, rs->sha256);
 	buf_free(&all);
 
 	for (size_t i = 0; i < n_files; i++)
 		if (rs_file_parse(&files[i], &L.d) == 0)
 			rs_load_sections(&L, &files[i]);
+	rs_apply_overrides(&L, ov, n_ov);
 	if (!L.ruleset_node && L.d.errors == 0)
 		rs_diag(&L.d, false, n_files ? files[0].name : "rules", 1, 1,
 			"ingen fil har ett avsnitt 'ruleset' med regeluppsättningens namn och version");
@@ -217,6 +226,12 @@ int rs_list_yaml(const char *dir, size_t max, char ***names_out, size_t *n_out,
 int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnostics,
 		 struct ebba_err *err)
 {
+	return ruleset_load_with(dir, NULL, 0, out, diagnostics, err);
+}
+
+int ruleset_load_with(const char *dir, const struct ruleset_override *ov, size_t n_ov,
+		      struct ruleset **out, struct ebba_buf *diagnostics, struct ebba_err *err)
+{
 	*out = NULL;
 	char **names;
 	size_t n;
@@ -236,7 +251,7 @@ int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnos
 			rc = -1;
 	}
 	if (rc == 0)
-		rc = load_files(files, n, out, diagnostics, err);
+		rc = load_files(files, n, ov, n_ov, out, diagnostics, err);
 	for (size_t i = 0; i < n; i++)
 		rs_file_free(&files[i]);
 	rs_file_names_free(names, n);
@@ -253,7 +268,7 @@ int ruleset_load_buffer(const char *name, const char *yaml, size_t len, struct r
 	struct rs_file f = {0};
 	f.name = xstrdup(name);
 	buf_append(&f.text, yaml, len);
-	int rc = load_files(&f, 1, out, diagnostics, err);
+	int rc = load_files(&f, 1, NULL, 0, out, diagnostics, err);
 	rs_file_free(&f);
 	return rc;
 }

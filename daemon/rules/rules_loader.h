@@ -56,6 +56,8 @@ void rs_delegation_check(struct loader *L, const char *today);
 void rs_delegations_free(struct ruleset *rs);
 /* Compiles every queued expression against the names; reports what fails. */
 void rs_compile_pending(struct loader *L);
+/* Replaces the named parameters' values with the run's own (rules_override.c). */
+void rs_apply_overrides(struct loader *L, const struct ruleset_override *ov, size_t n);
 /* Reports each circle among derived facts once. */
 void rs_find_cycles(struct loader *L);
 

@@ -21,6 +21,7 @@ static const struct nav_item nav[] = {
 	{"regler", "Regler", WEB_SUPERVISOR},
 	{"statistik", "Statistik", WEB_SUPERVISOR},
 	{"regelverk", "Regelverket", WEB_CASEWORKER | WEB_SUPERVISOR | WEB_AUDITOR},
+	{"whatif", "What-if", WEB_SUPERVISOR},
 	{"drift", "Drift", WEB_SUPERVISOR},
 };
 

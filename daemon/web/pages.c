@@ -22,6 +22,9 @@ static const struct web_route routes[] = {
 	{"POST", "/referensram/", WEB_CASEWORKER, 0, page_frame_save},
 	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
 	{"GET", "/regelverk", READERS | WEB_AUDITOR, 0, page_explain},
+	{"GET", "/whatif", WEB_SUPERVISOR, 0, page_whatif},
+	{"POST", "/whatif", WEB_SUPERVISOR, 0, page_whatif_start},
+	{"GET", "/whatif/", WEB_SUPERVISOR, 0, page_whatif_run},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
 	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
 };

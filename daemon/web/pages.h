@@ -19,6 +19,9 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 int page_rules(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_stats(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_explain(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_whatif(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_whatif_start(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_whatif_run(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 
 /* A 404 page saying what was not found. */

@@ -548,7 +548,9 @@ static int run_person(struct call *k, const struct web_route *r, struct web_resp
 {
 	PGconn *db = sess_lock(k->sess);
 	k->rq.db = db;
+	k->rq.sess = k->sess;
 	int rc = r->handler(&k->rq, rs, err);
+	k->rq.sess = NULL;
 	if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
 		PQclear(PQexec(db, "rollback"));
 	bool broken = PQstatus(db) != CONNECTION_OK;

@@ -200,6 +200,13 @@ void sess_release(struct sess *s)
 		sess_free(s);
 }
 
+void sess_hold(struct sess *s)
+{
+	pthread_mutex_lock(&T.lock);
+	s->refs++;
+	pthread_mutex_unlock(&T.lock);
+}
+
 void sess_end(struct sess *s)
 {
 	pthread_mutex_lock(&T.lock);

@@ -42,6 +42,9 @@ struct sess *sess_new_anonymous(void);
 struct sess *sess_new_person(PGconn *db, const char *user, const char *display_name,
 			     unsigned groups);
 void sess_release(struct sess *s);
+/* Another reference to s, for a thread that goes on after the request
+ * (a what-if run): its connection stays open until the last release. */
+void sess_hold(struct sess *s);
 /* Ends s on the server (logout, timeout, broken connection); the caller's
  * reference stays valid until released. */
 void sess_end(struct sess *s);

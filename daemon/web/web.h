@@ -52,12 +52,16 @@ struct web_param {
 	const char *name, *value;
 };
 
+struct sess;
+
 struct web_request {
 	const char *method;         /* "GET", "POST" */
 	const char *path;           /* without the query string */
 	const char *client;         /* peer address, for the access log */
 	const struct web_session *session;   /* NULL only on WEB_PUBLIC routes */
 	PGconn *db;                 /* as the person's role; NULL on WEB_PUBLIC */
+	struct sess *sess;          /* the person's session, for work that outlives the
+				       request (session.h: sess_hold); NULL on WEB_PUBLIC */
 	const struct web_param *query, *form;
 	size_t n_query, n_form;
 	/* Path segments after the route's prefix, e.g. "123" for /beslut/123. */

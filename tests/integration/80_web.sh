@@ -83,8 +83,15 @@ open(p, 'w', encoding='utf-8').write(y)
 with open(d + '/tests/checks.yaml', 'a', encoding='utf-8') as f:
     f.write('\n  - name: %s\n    expect: {outcome: rejected}\n' % json.dumps(test))
 PY2
+# What-if candidates: one with a lower attendance requirement, one broken.
+mkdir -p "$T_TMP/whatif"
+cp -r "$ROOT/rules" "$T_TMP/whatif/narvaro-50"
+sed -i '/^  attendance_min_percent:/,/value:/s/value: 90/value: 50/' "$T_TMP/whatif/narvaro-50/ruleset.yaml"
+cp -r "$ROOT/rules" "$T_TMP/whatif/trasig"
+sed -i '0,/expr: /s//expr: apllicant.age >= 18 \&\& /' "$T_TMP/whatif/trasig/checks.yaml"
+WHATIF_CHANGED=$(ctl --porcelain whatif --rules "$T_TMP/whatif/narvaro-50" --period 2026-12 | awk -F'\t' '$1 == "changed" {printf "%s ", $2}')
 WEBCFG=$T_TMP/web.yaml
-{ grep -v '^rules_dir:' "$CFG"; printf 'rules_dir: %s\nweb:\n  address: 127.0.0.1\n  port: 0\n' "$T_TMP/rules-web"; } >"$WEBCFG"
+{ grep -v '^rules_dir:' "$CFG"; printf 'rules_dir: %s\nwhatif_rules_dir: %s\nweb:\n  address: 127.0.0.1\n  port: 0\n' "$T_TMP/rules-web" "$T_TMP/whatif"; } >"$WEBCFG"
 "$ROOT/$BUILD/ebba-web" -c "$WEBCFG" >"$T_TMP/web.log" 2>&1 &
 T_PIDS+=("$!")
 port=
@@ -103,6 +110,7 @@ export EBBA_WEB_URL=http://127.0.0.1:$port EBBA_CASEWORKER=anna.s EBBA_SUPERVISO
 	EBBA_DECISION_OUTAGE=$OUTAGE_ID EBBA_DECISION_HOSTILE=$HOSTILE_ID EBBA_HOSTILE_CASE=$HOSTILE_CASE \
 	EBBA_HOSTILE_MSG=$HOSTILE_MSG EBBA_HOSTILE_REASON=$HOSTILE_REASON EBBA_PNRS=$T_TMP/pnrs.txt \
 	EBBA_HOSTILE_RULE=$HOSTILE_RULE EBBA_FAILING_TEST=$FAILING_TEST \
+	EBBA_WHATIF_CANDIDATE=narvaro-50 EBBA_WHATIF_BROKEN=trasig EBBA_WHATIF_CHANGED=$WHATIF_CHANGED \
 	EBBA_SCREENS=$ROOT/$BUILD/web-screens
 for t in "$ROOT"/tests/web/*.mjs; do
 	timeout 180 node "$t" || fail "$(basename "$t") exited $?"

@@ -65,6 +65,7 @@ struct ebba_config {
 	char *path;                /* where it was read from, or NULL */
 	char *database;            /* libpq conninfo; "" = libpq environment */
 	char *rules_dir;
+	char *whatif_rules_dir;    /* candidates for ebba-web's What-if: its subdirectories; NULL: none */
 	char *worker_name;         /* NULL: hostname:pid */
 	int batch_size;
 	int lease_seconds;

@@ -40,6 +40,24 @@ struct ruleset;
 int ruleset_load(const char *dir, struct ruleset **out, struct ebba_buf *diagnostics,
 		 struct ebba_err *err);
 
+/*
+ * A parameter's value set for one run (what-if): value is written as in a
+ * rule file ("80", "2026-09-01", "[AF, FK]") and replaces every dated
+ * value of the parameter name, so it is in force on every date.
+ */
+struct ruleset_override {
+	const char *name, *value;
+};
+
+/*
+ * ruleset_load with the overrides applied before anything is compiled or
+ * dry-run; a mistake in one (an unknown parameter, a value of another
+ * type) is a diagnostic "--set NAME:line:column: ...".  The SHA-256 then
+ * covers the overrides too (ruleset_sha256), so it names the candidate.
+ */
+int ruleset_load_with(const char *dir, const struct ruleset_override *ov, size_t n_ov,
+		      struct ruleset **out, struct ebba_buf *diagnostics, struct ebba_err *err);
+
 /* The same from one YAML document in memory (name is used in messages). */
 int ruleset_load_buffer(const char *name, const char *yaml, size_t len, struct ruleset **out,
 			struct ebba_buf *diagnostics, struct ebba_err *err);
@@ -50,6 +68,8 @@ const char *ruleset_name(const struct ruleset *rs);
 const char *ruleset_version(const struct ruleset *rs);
 /* Lower-case hex SHA-256 over the files, sorted by name: name NUL content NUL. */
 const char *ruleset_sha256(const struct ruleset *rs);
+/* The first month the rule set decides: "YYYY-MM". */
+const char *ruleset_valid_from(const struct ruleset *rs);
 /* Number of checks and of warnings found at load (parameters: ruleset_n_params). */
 size_t ruleset_n_checks(const struct ruleset *rs);
 size_t ruleset_n_warnings(const struct ruleset *rs);

@@ -1,0 +1,106 @@
+/*
+ * ebba.whatif_runs (include/ebba/store/whatif.h): a run is inserted when it
+ * starts, its progress updated after each batch, and its result written
+ * once.  Who and when are the database's (schema/007_whatif_runs.sql).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebba/store/db.h"
+#include "ebba/store/whatif.h"
+
+int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
+		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
+		      struct ebba_err *err)
+{
+	const char *p[] = {candidate, sha256, w->period, w->from, w->to,
+			   parameters_json ? parameters_json : "[]"};
+	PGresult *res = PQexecParams(conn,
+		"insert into ebba.whatif_runs (candidate, candidate_sha256, period, window_from,"
+		" window_to, parameters) values ($1, $2, $3, $4::date, $5::date, $6::json) returning id",
+		6, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "storing the what-if run: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
+			struct ebba_err *err)
+{
+	char i[24], d[24], t[24];
+	snprintf(i, sizeof(i), "%lld", (long long)id);
+	snprintf(d, sizeof(d), "%lld", (long long)done);
+	snprintf(t, sizeof(t), "%lld", (long long)total);
+	const char *p[] = {i, d, t};
+	if (db_exec(conn, "update ebba.whatif_runs set done = $2::bigint, total = $3::bigint"
+			  " where id = $1::bigint", 3, p, err) != 0)
+		return ebba_err_prefix(err, "what-if run %lld: progress", (long long)id);
+	return 0;
+}
+
+int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
+		      struct ebba_err *err)
+{
+	char i[24];
+	snprintf(i, sizeof(i), "%lld", (long long)id);
+	const char *p[] = {i, result_json ? "done" : "failed", result_json, result_json ? NULL : error};
+	if (db_exec(conn, "update ebba.whatif_runs set status = $2, result = $3::json, error = $4,"
+			  " done = case when $2 = 'done' then total else done end"
+			  " where id = $1::bigint", 4, p, err) != 0)
+		return ebba_err_prefix(err, "what-if run %lld: result", (long long)id);
+	return 0;
+}
+
+#define RUN_COLUMNS                                                                            \
+	"id, to_char(created_at, 'YYYY-MM-DD HH24:MI'), created_by, candidate, candidate_sha256,"  \
+	" coalesce(period, ''), coalesce(window_from::text, ''), coalesce(window_to::text, ''),"  \
+	" parameters::text, status, done, total,"                                               \
+	" coalesce(to_char(finished_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(error, '')"
+
+int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
+		     struct ebba_err *err)
+{
+	*out = (struct whatif_runs){0};
+	char lim[24];
+	snprintf(lim, sizeof(lim), "%zu", limit);
+	const char *p[] = {id ? id : lim};
+	out->res = PQexecParams(conn, id ? "select " RUN_COLUMNS ", coalesce(result::text, '')"
+					   " from ebba.whatif_runs where id = $1::bigint"
+					 : "select " RUN_COLUMNS ", ''"
+					   " from ebba.whatif_runs order by id desc limit $1::int",
+				1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(out->res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "reading what-if runs: %s", db_result_error(out->res));
+		PQclear(out->res);
+		out->res = NULL;
+		return -1;
+	}
+	PGresult *res = out->res;
+	out->n = (size_t)PQntuples(res);
+	out->rows = xcalloc(out->n + 1, sizeof(*out->rows));
+	for (size_t i = 0; i < out->n; i++) {
+		int r = (int)i;
+		const char *v[15];
+		for (int k = 0; k < 15; k++)
+			v[k] = PQgetvalue(res, r, k);
+		out->rows[i] = (struct whatif_run_row){.id = v[0], .created_at = v[1],
+			.created_by = v[2], .candidate = v[3], .sha256 = v[4], .period = v[5],
+			.from = v[6], .to = v[7], .parameters = v[8], .status = v[9],
+			.done = strtoll(v[10], NULL, 10), .total = strtoll(v[11], NULL, 10),
+			.finished_at = v[12], .error = v[13], .result = v[14]};
+	}
+	return 0;
+}
+
+void whatif_runs_free(struct whatif_runs *r)
+{
+	free(r->rows);
+	PQclear(r->res);
+	*r = (struct whatif_runs){0};
+}

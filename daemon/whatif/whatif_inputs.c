@@ -1,0 +1,110 @@
+/*
+ * One stored decision's inputs rebuilt, the way `ebbactl replay` rebuilds
+ * them (include/ebba/whatif/whatif.h): the document parsed again, the
+ * frame and the year's history from the trace, and the registers' answers from the stored
+ * evidence through the evidence source, so the same parsers read the same
+ * bytes and decide_application() sees what ebba saw.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ebba/whatif/whatif.h"
+
+static const char *reason_of(const json_t *regs, size_t person, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(regs, person), key));
+}
+
+static int rebuild_persons(const struct whatif_row *row, const struct whatif_evidence *ev,
+			   struct whatif_inputs *in, struct ebba_err *err)
+{
+	size_t n = in->app->n_persons;
+	if (n > in->cap_persons) {
+		in->persons = xrealloc(in->persons, n * sizeof(*in->persons));
+		in->cap_persons = n;
+	}
+	memset(in->persons, 0, n * sizeof(*in->persons));
+	json_t *regs = json_loads(row->registers_json, 0, NULL);
+	struct registers *stored = registers_evidence_new();
+	for (size_t r = 0; r < row->n_evidence; r++) {
+		const struct whatif_evidence *e = &ev[r];
+		size_t person = strtoul(e->person_ref, NULL, 10);
+		const char *key = strcmp(e->source, "ssbtek") == 0 ? "ssbtek_reason" : "attendance_reason";
+		struct reg_record rec = {.person = person, .source = e->source, .status = e->status,
+					 .raw = e->raw, .len = e->len,
+					 .reason = reason_of(regs, person, key)};
+		registers_evidence_add(stored, &rec);
+	}
+	struct reg_application a;
+	reg_application_init(&a, in->app, in->persons);
+	int rc = registers_fetch(stored, &a, 1, NULL, err);
+	registers_free(stored);
+	json_decref(regs);
+	if (rc != 0)
+		return ebba_err_prefix(err, "registrens lagrade svar läses inte");
+	return 0;
+}
+
+int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
+			const struct whatif_evidence *ev, struct whatif_inputs *in,
+			struct ebba_err *err)
+{
+	if (app_parse(parser, row->document, row->document_len, &in->app, err) != 0)
+		return ebba_err_prefix(err, "det lagrade dokumentet läses inte");
+	in->has_frame = row->frame_json[0] != '\0';
+	if (in->has_frame &&
+	    case_frame_from_json(row->frame_json, strlen(row->frame_json), &in->frame, err) != 0) {
+		in->has_frame = false;
+		return ebba_err_prefix(err, "den lagrade referensramen läses inte");
+	}
+	in->has_history = row->history_json[0] != '\0';
+	if (in->has_history) {
+		if (!in->history)
+			in->history = xmalloc(sizeof(*in->history));
+		if (case_history_from_json("stored history", row->history_json, strlen(row->history_json),
+					   in->app->period, in->history, err) != 0) {
+			in->has_history = false;
+			return ebba_err_prefix(err, "årets historik i beslutets spårning läses inte");
+		}
+	}
+	in->today = row->today;
+	if (!row->today[0])
+		return ebba_errf(err, "beslutsdagen finns inte i beslutets spårning");
+	in->registers_configured = row->registers_configured;
+	if (in->registers_configured)
+		return rebuild_persons(row, ev, in, err);
+	return 0;
+}
+
+void whatif_inputs_clear(struct whatif_inputs *in)
+{
+	if (in->app && in->persons && in->registers_configured)
+		for (size_t i = 0; i < in->app->n_persons; i++)
+			reg_person_clear(&in->persons[i]);
+	application_free(in->app);
+	in->app = NULL;
+	in->has_frame = false;
+	in->has_history = false;
+	in->registers_configured = false;
+}
+
+void whatif_inputs_free(struct whatif_inputs *in)
+{
+	whatif_inputs_clear(in);
+	free(in->persons);
+	free(in->history);
+	*in = (struct whatif_inputs){0};
+}
+
+int whatif_redecide(const struct decide_env *env, const struct whatif_inputs *in,
+		    struct decision *out, struct ebba_err *err)
+{
+	struct decide_env e = *env;
+	e.registers_configured = in->registers_configured;
+	e.draw_sample = false;
+	e.history = in->has_history ? in->history : NULL;
+	return decide_application(&e, in->app, in->has_frame ? &in->frame : NULL,
+				  in->registers_configured ? in->persons : NULL, in->today, out, err);
+}

@@ -1,0 +1,241 @@
+/*
+ * A what-if run (include/ebba/whatif/whatif.h): the window's decisions in
+ * batches, each re-decided under the candidate, compared with what was
+ * stored, and summed up.  One parser, one arena, one decision record and
+ * one batch serve the whole run; nothing grows with the window but the
+ * lists of changed and skipped decisions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebba/whatif/whatif.h"
+
+const char *const WHATIF_OUTCOME[WHATIF_OUTCOMES] = {"approved", "referred", "rejected"};
+
+static int outcome_index(const char *o)
+{
+	for (int k = 0; k < WHATIF_OUTCOMES; k++)
+		if (strcmp(o, WHATIF_OUTCOME[k]) == 0)
+			return k;
+	return -1;
+}
+
+int64_t whatif_amount_delta(const struct whatif_result *r)
+{
+	return r->paid_after - r->paid_before;
+}
+
+void whatif_result_free(struct whatif_result *r)
+{
+	for (size_t i = 0; i < r->n_checks; i++)
+		free(r->checks[i].id);
+	free(r->checks);
+	for (size_t i = 0; i < r->n_changes; i++)
+		free(r->changes[i].newly_failing);
+	free(r->changes);
+	for (size_t i = 0; i < r->n_skips; i++)
+		free(r->skips[i].why);
+	free(r->skips);
+	*r = (struct whatif_result){0};
+}
+
+/* The run's count for check id, added at the end if it is new. */
+static struct whatif_check *check_of(struct whatif_result *r, const char *id, size_t *cap)
+{
+	for (size_t i = 0; i < r->n_checks; i++)
+		if (strcmp(r->checks[i].id, id) == 0)
+			return &r->checks[i];
+	if (r->n_checks == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		r->checks = xrealloc(r->checks, *cap * sizeof(*r->checks));
+	}
+	r->checks[r->n_checks] = (struct whatif_check){.id = xstrdup(id)};
+	return &r->checks[r->n_checks++];
+}
+
+struct run {
+	struct whatif_result *r;
+	size_t cap_checks, cap_changes, cap_skips;
+	struct app_parser *parser;
+	struct whatif_inputs in;
+	struct decision now;
+	struct decide_env env;
+	struct ebba_buf newly;
+};
+
+static void skip(struct run *run, const struct whatif_row *row, const char *why)
+{
+	struct whatif_result *r = run->r;
+	if (r->n_skips == run->cap_skips) {
+		run->cap_skips = run->cap_skips ? run->cap_skips * 2 : 16;
+		r->skips = xrealloc(r->skips, run->cap_skips * sizeof(*r->skips));
+	}
+	r->skips[r->n_skips++] = (struct whatif_skip){.decision_id = row->id, .why = xstrdup(why)};
+	r->skipped++;
+}
+
+static bool failed(enum rule_result res)
+{
+	return res == RULE_FAIL || res == RULE_ERROR;
+}
+
+static bool failed_before(const struct whatif_batch *b, const struct whatif_row *row,
+			  const char *id)
+{
+	for (size_t k = 0; k < row->n_fails; k++)
+		if (strcmp(b->fails[row->first_fail + k], id) == 0)
+			return true;
+	return false;
+}
+
+/* Counts the checks; run->newly gets the ids failing now and not before.
+ * Returns whether the set of failing checks differs. */
+static bool count_checks(struct run *run, const struct whatif_batch *b, const struct whatif_row *row)
+{
+	struct whatif_result *r = run->r;
+	const struct decision *now = &run->now;
+	size_t fails_now = 0, kept = 0;
+	run->newly.len = 0;
+	if (run->newly.data)
+		run->newly.data[0] = '\0';
+	for (size_t k = 0; k < row->n_fails; k++)
+		check_of(r, b->fails[row->first_fail + k], &run->cap_checks)->fails_before++;
+	for (size_t k = 0; k < now->n_checks; k++) {
+		const struct decision_check *c = &now->checks[k];
+		struct whatif_check *wc = check_of(r, c->id, &run->cap_checks);
+		if (!failed(c->result))
+			continue;
+		wc->fails_after++;
+		fails_now++;
+		if (failed_before(b, row, c->id))
+			kept++;
+		else
+			buf_printf(&run->newly, "%s%s", run->newly.len ? "," : "", c->id);
+	}
+	return kept != row->n_fails || fails_now != row->n_fails;
+}
+
+static void record_change(struct run *run, const struct whatif_row *row)
+{
+	struct whatif_result *r = run->r;
+	if (r->n_changes == run->cap_changes) {
+		run->cap_changes = run->cap_changes ? run->cap_changes * 2 : 64;
+		r->changes = xrealloc(r->changes, run->cap_changes * sizeof(*r->changes));
+	}
+	struct whatif_change *c = &r->changes[r->n_changes++];
+	*c = (struct whatif_change){.decision_id = row->id, .old_has_amount = row->has_amount,
+		.old_amount = row->amount, .new_has_amount = run->now.has_amount,
+		.new_amount = run->now.amount,
+		.newly_failing = xstrdup(run->newly.data ? run->newly.data : "")};
+	snprintf(c->old_outcome, sizeof(c->old_outcome), "%s", row->outcome);
+	snprintf(c->new_outcome, sizeof(c->new_outcome), "%s", run->now.outcome);
+	r->changed++;
+}
+
+static void compare(struct run *run, const struct whatif_batch *b, const struct whatif_row *row)
+{
+	struct whatif_result *r = run->r;
+	const struct decision *now = &run->now;
+	int from = outcome_index(row->outcome), to = outcome_index(now->outcome);
+	if (from == 0 && row->has_amount)
+		r->paid_before += row->amount;
+	if (to == 0 && now->has_amount)
+		r->paid_after += now->amount;
+	bool checks_differ = count_checks(run, b, row);
+	bool outcome_differs = from != to;
+	bool amount_differs = row->has_amount != now->has_amount ||
+			      (row->has_amount && row->amount != now->amount);
+	if (outcome_differs && from >= 0 && to >= 0)
+		r->transitions[from][to]++;
+	if (outcome_differs || amount_differs || checks_differ)
+		record_change(run, row);
+}
+
+static void one(struct run *run, const struct whatif_batch *b, const struct whatif_row *row)
+{
+	struct ebba_err err;
+	const char *valid_from = ruleset_valid_from(run->env.rules);
+	if (strcmp(row->period, valid_from) < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "regeluppsättningen gäller från %s, beslutet avser %s",
+			 valid_from, row->period);
+		skip(run, row, why);
+		return;
+	}
+	int rc = whatif_inputs_build(run->parser, row, &b->evidence[row->first_evidence], &run->in,
+				     &err);
+	if (rc == 0 && whatif_redecide(&run->env, &run->in, &run->now, &err) != 0)
+		rc = ebba_err_prefix(&err, "kunde inte beslutas på nytt");
+	if (rc == 0) {
+		run->r->decided++;
+		compare(run, b, row);
+	} else {
+		skip(run, row, err.msg);
+	}
+	whatif_inputs_clear(&run->in);
+}
+
+static PGconn *take(PGconn *conn, const struct whatif_opts *o)
+{
+	return o->lock ? o->lock(o->ctx) : conn;
+}
+
+static void give_back(const struct whatif_opts *o)
+{
+	if (o->unlock)
+		o->unlock(o->ctx);
+}
+
+static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, struct ebba_err *err)
+{
+	int64_t last_id, total, after = 0, done = 0;
+	int counted = whatif_window_count(take(conn, o), &o->window, &last_id, &total, err);
+	give_back(o);
+	if (counted != 0)
+		return -1;
+	run->r->total = total;
+	if (o->progress)
+		o->progress(o->ctx, 0, total);
+	struct whatif_batch b = {0};
+	size_t limit = o->batch_size ? o->batch_size : 500;
+	int rc = 0;
+	for (;;) {
+		rc = whatif_batch_fetch(take(conn, o), &o->window, after, last_id, limit, &b, err);
+		give_back(o);
+		if (rc != 0 || b.n == 0)
+			break;
+		for (size_t i = 0; i < b.n; i++)
+			one(run, &b, &b.rows[i]);
+		after = b.rows[b.n - 1].id;
+		done += (int64_t)b.n;
+		if (o->progress)
+			o->progress(o->ctx, done, total);
+	}
+	whatif_batch_free(&b);
+	return rc;
+}
+
+int whatif_run(PGconn *conn, const struct whatif_opts *o, struct whatif_result *out,
+	       struct ebba_err *err)
+{
+	*out = (struct whatif_result){0};
+	const struct ruleset *rs = o->candidate;
+	snprintf(out->sha256, sizeof(out->sha256), "%s", ruleset_sha256(rs));
+	snprintf(out->ruleset_name, sizeof(out->ruleset_name), "%s", ruleset_name(rs));
+	snprintf(out->ruleset_version, sizeof(out->ruleset_version), "%s", ruleset_version(rs));
+	struct run run = {.r = out};
+	run.parser = app_parser_new(NULL, err);
+	if (!run.parser)
+		return -1;
+	decision_init(&run.now);
+	struct cel_arena *arena = cel_arena_new();
+	run.env = (struct decide_env){.rules = rs, .cfg = o->cfg, .arena = arena};
+	int rc = batches(conn, o, &run, err);
+	buf_free(&run.newly);
+	whatif_inputs_free(&run.in);
+	decision_free(&run.now);
+	cel_arena_free(arena);
+	app_parser_free(run.parser);
+	return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * What what-if reads (store/whatif.c): ebba's own stored decisions of a
+ * window, in batches by id (keyset: each batch starts after the last id of
+ * the one before), each with what it was decided from -- the document as
+ * received, the frame, date and register reasons of its trace, the
+ * register evidence -- and the checks it failed.  Read-only.
+ */
+#ifndef EBBA_STORE_WHATIF_H
+#define EBBA_STORE_WHATIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "ebba/lib/error.h"
+#include "ebba/lib/util.h"
+
+/*
+ * Which decisions: period "YYYY-MM" (the month applied for), and/or
+ * decided from..to ("YYYY-MM-DD", both days included); NULL is open.
+ */
+struct whatif_window {
+	const char *period, *from, *to;
+};
+
+/* A look-up's evidence row (SSBTEK or PLAN): the bytes as received. */
+struct whatif_evidence {
+	const char *source, *status, *person_ref;
+	const char *raw;                  /* NUL-terminated too, for the parsers */
+	size_t len;
+};
+
+/* One stored decision and its inputs; strings point into the batch. */
+struct whatif_row {
+	int64_t id;
+	const char *id_text;
+	const char *outcome;              /* "approved", "referred", "rejected" */
+	bool has_amount;
+	int64_t amount;
+	const char *period;               /* "YYYY-MM" */
+	const char *document;             /* the application as received (UTF-8 XML) */
+	size_t document_len;
+	const char *frame_json;           /* the trace's frame, "" when it had none */
+	const char *today;                /* the decision date, "" when not recorded */
+	bool registers_configured;
+	const char *registers_json;       /* the trace's per-person register reasons, a JSON array */
+	const char *history_json;         /* the trace's history of the year, "" when none */
+	size_t first_fail, n_fails;       /* into the batch's fails: failed or erred checks */
+	size_t first_evidence, n_evidence;/* into the batch's evidence (SSBTEK, PLAN rows) */
+};
+
+/* A batch; reused from one fetch to the next (its arrays and buffers grow). */
+struct whatif_batch {
+	struct whatif_row *rows;
+	size_t n, cap;
+	const char **fails;               /* check ids */
+	size_t n_fails, cap_fails;
+	struct whatif_evidence *evidence;
+	size_t n_evidence, cap_evidence;
+	PGresult *res[3];
+};
+
+/*
+ * The decisions' ids go up to *last_id (the newest when the run started)
+ * and there are *count of them in the window: a run sees the decisions
+ * that were there when it began, even while ebbad keeps deciding.
+ */
+int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
+			int64_t *count, struct ebba_err *err);
+
+/*
+ * The next at most limit decisions of the window with after < id <= last_id,
+ * by id, into b (whatever it held is dropped); b->n == 0 at the end.
+ */
+int whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
+		       int64_t last_id, size_t limit, struct whatif_batch *b, struct ebba_err *err);
+void whatif_batch_free(struct whatif_batch *b);
+
+/* ---- ebba.whatif_runs: stored runs (schema/007_whatif_runs.sql) -------------------- */
+
+/*
+ * A new run, status "running", by the connection's person (the database
+ * writes who and when).  candidate names the rule set (a directory under
+ * whatif_rules_dir, or a path); parameters_json is a JSON array of
+ * {"name", "value"} (NULL: none).
+ */
+int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
+		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
+		      struct ebba_err *err);
+int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
+			struct ebba_err *err);
+/* Done with result_json, or failed with error (result_json NULL); once. */
+int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
+		      struct ebba_err *err);
+
+/* A stored run; "" for what is NULL. */
+struct whatif_run_row {
+	const char *id, *created_at, *created_by, *candidate, *sha256, *period, *from, *to;
+	const char *parameters;          /* JSON array */
+	const char *status;              /* "running", "done", "failed" */
+	int64_t done, total;
+	const char *finished_at, *error;
+	const char *result;              /* JSON (whatif_result_json), "" until done */
+};
+struct whatif_runs {
+	struct whatif_run_row *rows;
+	size_t n;
+	PGresult *res;
+};
+/* The run id (one row, or none), or with id NULL the latest limit runs
+ * without their results, newest first. */
+int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
+		     struct ebba_err *err);
+void whatif_runs_free(struct whatif_runs *r);
+
+#endif
