@@ -1,6 +1,5 @@
--- ebba schema, version 12: indexes for rule health (store/stats.c:
--- ebbactl stats, the web's Statistik).  (Version 12: the numbers 6 to 11
--- are other changes under way.)
+-- ebba schema, version 9: indexes for rule health (store/stats.c:
+-- ebbactl stats, the web's Statistik).
 --
 -- Every statistic is over a window of application periods, and counts
 -- only ebba's own decisions (inbox_id set) and the checks that failed.

@@ -190,8 +190,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	}
 	differences = 0;
 	if (!ctl_globals.porcelain)
-		printf("decision %s (%s):
-", id, in.app->id);
+		printf("decision %s (%s):\n", id, in.app->id);
 	compare(&s, trace, &now);
 	if (!ctl_globals.porcelain && differences)
 		printf("  %d difference%s\n", differences, differences == 1 ? "" : "s");

@@ -8,6 +8,12 @@ out=$("$EBBACTL" db migrate 2>&1)
 check_match "db migrate again is a no-op" "up to date" "$out"
 v=$("$EBBACTL" db version)
 check_eq "schema_migrations records the version" "$v" "$(psql_val 'select max(version) from ebba.schema_migrations')"
+# The runner applies the versions above the database's, so the numbers must
+# run 1..N without a gap (a gap filled later would never be applied).
+check_eq "every migration version 1..N is applied, none skipped" "$(seq -s, 1 "$v")" \
+	"$(psql_val "select string_agg(version::text, ',' order by version) from ebba.schema_migrations")"
+check_eq "the schema files are numbered 1..N without a gap" "$(seq -s, 1 "$v")" \
+	"$(cd "$ROOT/schema" && ls [0-9][0-9][0-9]_*.sql | sed 's/_.*//; s/^0*//' | paste -sd,)"
 
 # Concurrent migrations serialise on the advisory lock.
 createdb t_schema2_$$
