@@ -27,21 +27,10 @@
 #include "ebba/whatif/whatif.h"
 
 /* The stored decision as what-if reads one (whatif.h), for the one rebuild of its inputs. */
-static void as_row(const struct stored_decision *s, const json_t *trace, struct whatif_row *row,
-		   struct whatif_evidence *ev, char **frame, char **regs, char **history)
+static void as_row(const struct stored_decision *s, struct whatif_row *row, struct whatif_evidence *ev)
 {
-	json_t *hj = json_object_get(trace, "history");
-	*history = json_is_object(hj) ? json_dumps(hj, JSON_COMPACT) : NULL;
-	json_t *fj = json_object_get(trace, "frame");
-	*frame = json_is_object(fj) ? json_dumps(fj, JSON_COMPACT) : NULL;
-	json_t *rj = json_object_get(trace, "registers");
-	*regs = json_is_array(rj) ? json_dumps(rj, JSON_COMPACT) : NULL;
-	const char *today = json_string_value(json_object_get(trace, "today"));
 	*row = (struct whatif_row){.document = s->document.data ? s->document.data : "",
-		.document_len = s->document.len, .frame_json = *frame ? *frame : "",
-		.today = today ? today : "",
-		.registers_configured = json_is_true(json_object_get(trace, "registers_configured")),
-		.registers_json = *regs ? *regs : "[]", .history_json = *history ? *history : "",
+		.document_len = s->document.len, .trace = s->trace, .trace_len = strlen(s->trace),
 		.n_evidence = s->n_evidence};
 	for (size_t r = 0; r < s->n_evidence; r++)
 		ev[r] = (struct whatif_evidence){.source = s->evidence[r].source,
@@ -156,7 +145,6 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	struct cel_arena *arena = cel_arena_new();
 	struct decision now;
 	json_t *trace = NULL;
-	char *frame = NULL, *regs = NULL, *history = NULL;
 	bool found = false;
 	int rc = CTL_USAGE;
 	decision_init(&now);
@@ -174,7 +162,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	}
 	struct whatif_row row;
 	ev = xcalloc(s.n_evidence + 1, sizeof(*ev));
-	as_row(&s, trace, &row, ev, &frame, &regs, &history);
+	as_row(&s, &row, ev);
 	if (!(parser = app_parser_new(NULL, &err)) || whatif_inputs_build(parser, &row, ev, &in, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: %s", id, err.msg);
 		goto out;
@@ -204,9 +192,6 @@ out:
 	whatif_inputs_free(&in);
 	app_parser_free(parser);
 	json_decref(trace);
-	free(frame);
-	free(regs);
-	free(history);
 	free(ev);
 	ruleset_free(rules);
 	cel_arena_free(arena);

@@ -24,13 +24,8 @@ static const char COUNT_SQL[] =
 
 static const char ROWS_SQL[] =
 	"select d.id, d.outcome, coalesce(d.amount::text, ''), d.period,"
-	" convert_from(i.payload, 'UTF8'),"
-	" coalesce(case when jsonb_typeof(t.j->'frame') = 'object' then (t.j->'frame')::text end, ''),"
-	" coalesce(t.j->>'today', ''), coalesce(t.j->>'registers_configured', 'false'),"
-	" coalesce((t.j->'registers')::text, '[]'),"
-	" coalesce(case when jsonb_typeof(t.j->'history') = 'object' then (t.j->'history')::text end, '')"
+	" convert_from(i.payload, 'UTF8'), coalesce(d.trace::text, '{}')"
 	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
-	" cross join lateral (select coalesce(d.trace::jsonb, '{}') as j) t"
 	" where " WINDOW " and d.id > $4::bigint and d.id <= $5::bigint order by d.id limit $6::int";
 
 static const char FAILS_SQL[] =
@@ -97,9 +92,7 @@ static void read_rows(struct whatif_batch *b)
 			.outcome = PQgetvalue(res, r, 1), .has_amount = *amount != '\0',
 			.amount = strtoll(amount, NULL, 10), .period = PQgetvalue(res, r, 3),
 			.document = PQgetvalue(res, r, 4), .document_len = (size_t)PQgetlength(res, r, 4),
-			.frame_json = PQgetvalue(res, r, 5), .today = PQgetvalue(res, r, 6),
-			.registers_configured = strcmp(PQgetvalue(res, r, 7), "true") == 0,
-			.registers_json = PQgetvalue(res, r, 8), .history_json = PQgetvalue(res, r, 9)};
+			.trace = PQgetvalue(res, r, 5), .trace_len = (size_t)PQgetlength(res, r, 5)};
 	}
 }
 

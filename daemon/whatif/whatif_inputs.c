@@ -18,7 +18,7 @@ static const char *reason_of(const json_t *regs, size_t person, const char *key)
 }
 
 static int rebuild_persons(const struct whatif_row *row, const struct whatif_evidence *ev,
-			   struct whatif_inputs *in, struct ebba_err *err)
+			   const json_t *regs, struct whatif_inputs *in, struct ebba_err *err)
 {
 	size_t n = in->app->n_persons;
 	if (n > in->cap_persons) {
@@ -26,7 +26,6 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 		in->cap_persons = n;
 	}
 	memset(in->persons, 0, n * sizeof(*in->persons));
-	json_t *regs = json_loads(row->registers_json, 0, NULL);
 	struct registers *stored = registers_evidence_new();
 	for (size_t r = 0; r < row->n_evidence; r++) {
 		const struct whatif_evidence *e = &ev[r];
@@ -41,10 +40,39 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 	reg_application_init(&a, in->app, in->persons);
 	int rc = registers_fetch(stored, &a, 1, NULL, err);
 	registers_free(stored);
-	json_decref(regs);
 	if (rc != 0)
 		return ebba_err_prefix(err, "registrens lagrade svar läses inte");
 	return 0;
+}
+
+/* The frame and the history are read by their own parsers, which take text. */
+static int frame_from_trace(struct whatif_inputs *in, struct ebba_err *err)
+{
+	json_t *f = json_object_get(in->trace, "frame");
+	if (!json_is_object(f))
+		return 0;
+	char *text = json_dumps(f, JSON_COMPACT);
+	int rc = text ? case_frame_from_json(text, strlen(text), &in->frame, err)
+		      : ebba_errf(err, "out of memory");
+	free(text);
+	in->has_frame = rc == 0;
+	return rc;
+}
+
+static int history_from_trace(struct whatif_inputs *in, struct ebba_err *err)
+{
+	json_t *h = json_object_get(in->trace, "history");
+	if (!json_is_object(h))
+		return 0;
+	if (!in->history)
+		in->history = xmalloc(sizeof(*in->history));
+	char *text = json_dumps(h, JSON_COMPACT);
+	int rc = text ? case_history_from_json("stored history", text, strlen(text), in->app->period,
+					       in->history, err)
+		      : ebba_errf(err, "out of memory");
+	free(text);
+	in->has_history = rc == 0;
+	return rc;
 }
 
 int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
@@ -53,28 +81,18 @@ int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
 {
 	if (app_parse(parser, row->document, row->document_len, &in->app, err) != 0)
 		return ebba_err_prefix(err, "det lagrade dokumentet läses inte");
-	in->has_frame = row->frame_json[0] != '\0';
-	if (in->has_frame &&
-	    case_frame_from_json(row->frame_json, strlen(row->frame_json), &in->frame, err) != 0) {
-		in->has_frame = false;
+	if (!(in->trace = json_loadb(row->trace, row->trace_len, 0, NULL)) || !json_is_object(in->trace))
+		return ebba_errf(err, "beslutets spårning läses inte");
+	if (frame_from_trace(in, err) != 0)
 		return ebba_err_prefix(err, "den lagrade referensramen läses inte");
-	}
-	in->has_history = row->history_json[0] != '\0';
-	if (in->has_history) {
-		if (!in->history)
-			in->history = xmalloc(sizeof(*in->history));
-		if (case_history_from_json("stored history", row->history_json, strlen(row->history_json),
-					   in->app->period, in->history, err) != 0) {
-			in->has_history = false;
-			return ebba_err_prefix(err, "årets historik i beslutets spårning läses inte");
-		}
-	}
-	in->today = row->today;
-	if (!row->today[0])
+	if (history_from_trace(in, err) != 0)
+		return ebba_err_prefix(err, "årets historik i beslutets spårning läses inte");
+	in->today = json_string_value(json_object_get(in->trace, "today"));
+	if (!in->today || !in->today[0])
 		return ebba_errf(err, "beslutsdagen finns inte i beslutets spårning");
-	in->registers_configured = row->registers_configured;
+	in->registers_configured = json_is_true(json_object_get(in->trace, "registers_configured"));
 	if (in->registers_configured)
-		return rebuild_persons(row, ev, in, err);
+		return rebuild_persons(row, ev, json_object_get(in->trace, "registers"), in, err);
 	return 0;
 }
 
@@ -88,6 +106,9 @@ void whatif_inputs_clear(struct whatif_inputs *in)
 	in->has_frame = false;
 	in->has_history = false;
 	in->registers_configured = false;
+	json_decref(in->trace);
+	in->trace = NULL;
+	in->today = NULL;
 }
 
 void whatif_inputs_free(struct whatif_inputs *in)

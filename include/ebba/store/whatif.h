@@ -42,11 +42,12 @@ struct whatif_row {
 	const char *period;               /* "YYYY-MM" */
 	const char *document;             /* the application as received (UTF-8 XML) */
 	size_t document_len;
-	const char *frame_json;           /* the trace's frame, "" when it had none */
-	const char *today;                /* the decision date, "" when not recorded */
-	bool registers_configured;
-	const char *registers_json;       /* the trace's per-person register reasons, a JSON array */
-	const char *history_json;         /* the trace's history of the year, "" when none */
+	/* The decision's trace as stored (JSON text, "{}" when none): its frame,
+	 * date, history and register reasons are read from it by the caller,
+	 * since PostgreSQL's jsonb conversion of a whole trace costs more than
+	 * the decision it is re-decided for. */
+	const char *trace;
+	size_t trace_len;
 	size_t first_fail, n_fails;       /* into the batch's fails: failed or erred checks */
 	size_t first_evidence, n_evidence;/* into the batch's evidence (SSBTEK, PLAN rows) */
 };

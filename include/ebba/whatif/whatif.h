@@ -38,16 +38,17 @@ struct whatif_inputs {
 	struct reg_person *persons;       /* app->n_persons; NULL if !registers_configured */
 	size_t cap_persons;
 	bool registers_configured;
-	const char *today;                /* borrowed from the caller */
+	const char *today;                /* the decision date, from trace */
+	struct json_t *trace;             /* the stored trace, parsed (owned) */
 	struct case_history *history;     /* the year's history of the trace (allocated once) */
 	bool has_history;
 };
 
 /*
  * Rebuilds in from a stored decision: parser parses the document
- * (app_parser_new; one for many calls), frame_json is the trace's frame
- * ("" for none), registers_json the trace's per-person register reasons,
- * ev the evidence rows.  in is reused from call to call (whatif_inputs_clear
+ * (app_parser_new; one for many calls), the row's trace gives the frame,
+ * the decision date, the year's history and the per-person register
+ * reasons, ev the evidence rows.  in is reused from call to call (whatif_inputs_clear
  * between, whatif_inputs_free at the end).  Fails (err in Swedish, for the
  * supervisor's list of what could not be re-decided) when the document does
  * not parse or the evidence does not give the registers' answers back.
