@@ -30,10 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The browser tests' npm packages (puppeteer-core, axe-core), at the versions
-# package-lock.json pins; again only when node_modules is missing or older
-# than the lockfile.
+# package-lock.json pins; again only when they are missing or node_modules is
+# older than the lockfile.
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+if [ ! -d node_modules/puppeteer-core ] || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules ]; then
 	echo "deps: npm ci (browser tests)"
 	npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	touch node_modules
