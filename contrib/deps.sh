@@ -12,7 +12,7 @@ PKGS=(
 	systemd groff-base debhelper lintian
 	chromium nodejs
 	python3-jsonschema python3-yaml
-	prometheus tidy
+	prometheus tidy python3-markdown
 )
 missing=()
 for p in "${PKGS[@]}"; do
