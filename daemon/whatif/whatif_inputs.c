@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "ebba/lib/json_drop.h"
 #include "ebba/whatif/whatif.h"
 
 static const char *reason_of(const json_t *regs, size_t person, const char *key)
@@ -81,7 +82,11 @@ int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
 {
 	if (app_parse(parser, row->document, row->document_len, &in->app, err) != 0)
 		return ebba_err_prefix(err, "det lagrade dokumentet läses inte");
-	if (!(in->trace = json_loadb(row->trace, row->trace_len, 0, NULL)) || !json_is_object(in->trace))
+	/* The rules' own trace is most of the bytes and none of the inputs. */
+	buf_reset(&in->trace_kept);
+	if (json_drop_member(row->trace, row->trace_len, "rules", &in->trace_kept) != 0 ||
+	    !(in->trace = json_loadb(in->trace_kept.data, in->trace_kept.len, 0, NULL)) ||
+	    !json_is_object(in->trace))
 		return ebba_errf(err, "beslutets spårning läses inte");
 	if (frame_from_trace(in, err) != 0)
 		return ebba_err_prefix(err, "den lagrade referensramen läses inte");
@@ -116,6 +121,7 @@ void whatif_inputs_free(struct whatif_inputs *in)
 	whatif_inputs_clear(in);
 	free(in->persons);
 	free(in->history);
+	buf_free(&in->trace_kept);
 	*in = (struct whatif_inputs){0};
 }
 

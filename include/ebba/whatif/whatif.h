@@ -39,7 +39,8 @@ struct whatif_inputs {
 	size_t cap_persons;
 	bool registers_configured;
 	const char *today;                /* the decision date, from trace */
-	struct json_t *trace;             /* the stored trace, parsed (owned) */
+	struct json_t *trace;             /* the stored trace without the rules' part, parsed (owned) */
+	struct ebba_buf trace_kept;       /* its text (kept from call to call) */
 	struct case_history *history;     /* the year's history of the trace (allocated once) */
 	bool has_history;
 };
