@@ -308,12 +308,15 @@ int decide_application(const struct decide_env *env, const struct application *a
 	struct rule_decision d;
 	cel_arena_reset(env->arena);
 	decision_reset(out);
-	int rc = ruleset_decide(env->rules, &in, env->cfg->allow_reject, env->arena, &d, err);
+	int rc = env->untraced
+		 ? ruleset_decide_untraced(env->rules, &in, env->cfg->allow_reject, env->arena, &d, err)
+		 : ruleset_decide(env->rules, &in, env->cfg->allow_reject, env->arena, &d, err);
 	if (rc == 0) {
 		fill_decision(out, env, app, &d);
 		if (regs)
 			fill_evidence(out, persons, app);
-		trace_text(&out->trace, env, &d, frame, persons, app->n_persons, today);
+		if (!env->untraced)
+			trace_text(&out->trace, env, &d, frame, persons, app->n_persons, today);
 	}
 	free(regs);
 	return rc;

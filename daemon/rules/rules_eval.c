@@ -455,8 +455,8 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	return arena_str(e->arena, b->data, b->len);
 }
 
-int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
-		   struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
+static int decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
+		  bool traced, struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
 {
 	if (!rs || !in || !in->app || !arena || !out)
 		return ebba_errf(err, "ruleset_decide: missing argument");
@@ -507,7 +507,20 @@ int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, b
 		rs_letter_render(&e, out, &b);
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);
 	}
-	out->trace_json = trace_json(&e, dg, &b);
+	out->trace_json = traced ? trace_json(&e, dg, &b) : "";
 	buf_free(&b);
 	return 0;
+}
+
+int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
+		   struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
+{
+	return decide(rs, in, allow_reject, true, arena, out, err);
+}
+
+int ruleset_decide_untraced(const struct ruleset *rs, const struct decision_inputs *in,
+			    bool allow_reject, struct cel_arena *arena, struct rule_decision *out,
+			    struct ebba_err *err)
+{
+	return decide(rs, in, allow_reject, false, arena, out, err);
 }

@@ -230,7 +230,8 @@ int whatif_run(PGconn *conn, const struct whatif_opts *o, struct whatif_result *
 		return -1;
 	decision_init(&run.now);
 	struct cel_arena *arena = cel_arena_new();
-	run.env = (struct decide_env){.rules = rs, .cfg = o->cfg, .arena = arena};
+	run.env = (struct decide_env){.rules = rs, .cfg = o->cfg, .arena = arena,
+				      .untraced = true};
 	int rc = batches(conn, o, &run, err);
 	buf_free(&run.newly);
 	whatif_inputs_free(&run.in);

@@ -205,6 +205,11 @@ struct rule_decision {
  */
 int ruleset_decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
 		   struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err);
+/* The same decision with trace_json "": for what-if, which stores no
+ * trace, and for which writing it was a sixth of re-deciding. */
+int ruleset_decide_untraced(const struct ruleset *rs, const struct decision_inputs *in,
+			    bool allow_reject, struct cel_arena *arena, struct rule_decision *out,
+			    struct ebba_err *err);
 
 /* ---- Rule tests (YAML files in dir/tests/; see docs/rules.md) -------------------- */
 
