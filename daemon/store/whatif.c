@@ -1,8 +1,9 @@
 /*
  * What-if's reading of stored decisions (include/ebba/store/whatif.h).
- * Three queries a batch: the decisions with their documents and the parts
- * of the trace a re-decision needs (PostgreSQL parses each trace once, as
- * jsonb, and sends only those parts), their failed checks, and their
+ * Three queries a batch: the decisions with their documents and traces as
+ * text (the trace is parsed by the client, without the rules' part:
+ * whatif_inputs.c; in PostgreSQL a cast to jsonb cost ten times the text
+ * and picking parts out twice that again), their failed checks, and their
  * evidence in binary (the bytes as stored, nothing to decode).  The last
  * two take the batch's id range and are merged by id.
  */
@@ -22,11 +23,20 @@
 static const char COUNT_SQL[] =
 	"select coalesce(max(d.id), 0), count(*) from ebba.decisions d where " WINDOW;
 
+/*
+ * The batch's ids first: asked for the rows at once, with the window's
+ * row count misjudged (a table not yet analysed after a month's
+ * decisions), the planner read, detoasted and sorted every remaining
+ * decision's trace for each batch of 500, 0.33 s a batch over 20 000
+ * stored decisions; ids first, it is 0.03 s whatever it guesses.
+ */
 static const char ROWS_SQL[] =
-	"select d.id, d.outcome, coalesce(d.amount::text, ''), d.period,"
+	"with ids as materialized (select d.id from ebba.decisions d where " WINDOW
+	" and d.id > $4::bigint and d.id <= $5::bigint order by d.id limit $6::int)"
+	" select d.id, d.outcome, coalesce(d.amount::text, ''), d.period,"
 	" convert_from(i.payload, 'UTF8'), coalesce(d.trace::text, '{}')"
-	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
-	" where " WINDOW " and d.id > $4::bigint and d.id <= $5::bigint order by d.id limit $6::int";
+	" from ids join ebba.decisions d on d.id = ids.id join ebba.inbox i on i.id = d.inbox_id"
+	" order by d.id";
 
 static const char FAILS_SQL[] =
 	"select decision_id, check_id from ebba.decision_checks"
