@@ -60,21 +60,41 @@ void buf_append(struct ebba_buf *b, const void *data, size_t n)
 }
 
 void buf_puts(struct ebba_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
-void buf_putc(struct ebba_buf *b, char c) { buf_append(b, &c, 1); }
-
+/* Formats into the room there is, and only when that is too little again
+ * after growing: most calls format once. */
 void buf_printf(struct ebba_buf *b, const char *fmt, ...)
 {
+	buf_reserve(b, 0);
+	size_t room = b->cap - b->len;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->data + b->len, room, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->data[b->len] = '\0';
 		return;
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
+}
+
+void buf_put_int(struct ebba_buf *b, long long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	/* In unsigned arithmetic, so that LLONG_MIN negates. */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		digits[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		digits[--i] = '-';
+	buf_append(b, digits + i, sizeof(digits) - i);
 }
 
 void buf_reset(struct ebba_buf *b)

@@ -5,7 +5,9 @@
  * evaluated.  Everything lives in the caller's arena.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ebba/cel/cel.h"
@@ -108,20 +110,25 @@ static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct
 
 /* ------------------------------------------------------------- JSON trace */
 
+/* Runs of bytes that need no escape are copied whole. */
 static void json_str(struct ebba_buf *b, const char *s, size_t n)
 {
 	buf_putc(b, '"');
+	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
-		} else if (c < 0x20) {
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		buf_append(b, s + run, i - run);
+		run = i + 1;
+		if (c < 0x20)
 			buf_printf(b, "\\u%04x", c);
-		} else {
+		else {
+			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
 		}
 	}
+	buf_append(b, s + run, n - run);
 	buf_putc(b, '"');
 }
 
@@ -134,7 +141,7 @@ static void json_value(struct ebba_buf *b, struct cel_value v, int depth)
 	switch (v.kind) {
 	case CEL_NULL: buf_puts(b, "null"); break;
 	case CEL_BOOL: buf_puts(b, v.b ? "true" : "false"); break;
-	case CEL_INT: buf_printf(b, "%lld", (long long)v.i); break;
+	case CEL_INT: buf_put_int(b, (long long)v.i); break;
 	case CEL_UINT: buf_printf(b, "%llu", (unsigned long long)v.u); break;
 	case CEL_DOUBLE:
 		if (isfinite(v.d))
@@ -455,6 +462,39 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	return arena_str(e->arena, b->data, b->len);
 }
 
+/*
+ * Scratch for messages and the trace, kept per thread: grown from nothing
+ * to the trace's 9 kB for every decision, it was reallocated six times a
+ * decision.  What it keeps is the largest trace's size, until the thread
+ * ends (what-if's threads in ebba-web end after each run).
+ */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+	buf_free(p);
+	free(p);
+}
+
+static void scratch_init(void)
+{
+	if (pthread_key_create(&scratch_key, scratch_free) != 0)
+		abort();
+}
+
+static struct ebba_buf *thread_scratch(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	struct ebba_buf *b = pthread_getspecific(scratch_key);
+	if (!b) {
+		b = xcalloc(1, sizeof(*b));
+		if (pthread_setspecific(scratch_key, b) != 0)
+			abort();
+	}
+	return b;
+}
+
 static int decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
 		  bool traced, struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
 {
@@ -463,7 +503,9 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	memset(out, 0, sizeof(*out));
 	struct rs_eval e;
 	rs_eval_init(&e, rs, in, arena);
-	struct ebba_buf b = {0};   /* scratch for messages */
+	struct ebba_buf *scratch = thread_scratch();
+	struct ebba_buf b = *scratch;
+	buf_reset(&b);
 	size_t extra = 4;          /* calculation and notes errors, amount-positive and delegation guards */
 	out->checks = aalloc(arena, (rs->n_checks + extra) * sizeof(*out->checks));
 	struct verdict vd = {false, false};
@@ -508,7 +550,7 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);
 	}
 	out->trace_json = traced ? trace_json(&e, dg, &b) : "";
-	buf_free(&b);
+	*scratch = b;
 	return 0;
 }
 

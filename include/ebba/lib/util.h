@@ -38,9 +38,19 @@ struct ebba_buf {
 void buf_reserve(struct ebba_buf *b, size_t extra);
 void buf_append(struct ebba_buf *b, const void *data, size_t n);
 void buf_puts(struct ebba_buf *b, const char *s);
-void buf_putc(struct ebba_buf *b, char c);
 void buf_printf(struct ebba_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void buf_put_int(struct ebba_buf *b, long long v);   /* decimal, as %lld */
+
+/* Inline: the traces are written a byte at a time, and the call was a
+ * tenth of writing them. */
+static inline void buf_putc(struct ebba_buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void buf_reset(struct ebba_buf *b);     /* len = 0, keeps the memory */
 void buf_free(struct ebba_buf *b);
 /* Hands the data to the caller (who frees it) and empties the buffer. */
