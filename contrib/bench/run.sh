@@ -10,7 +10,8 @@
 #      disk's fsync latency, so it moves with the disk, not with ebba);
 #   3. BENCH_APPS applications, BENCH_PROCS ebbad processes, instant
 #      registers (the simulator without latency), with the CPU ebbad and
-#      PostgreSQL spent per decision (/proc, utime + stime); then what-if:
+#      PostgreSQL (and the register simulator, on the same cores) spent per
+#      decision (/proc, utime + stime); then what-if:
 #      `ebbactl whatif` with the running rules over phase 3's stored
 #      decisions (changed 0), stored decisions re-decided per second beside
 #      rules_bench's rate on one core; whatif_ratio = that / this, bar 0.25;
@@ -65,7 +66,7 @@
 #     /metrics scraped once a second while a phase runs)
 # Ends with one line:
 #   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
-#     cpu_ms_pg=Y pgbench_tps=N ratio=R slow_decisions_per_s=N
+#     cpu_ms_pg=Y cpu_ms_regsim=Z pgbench_tps=N ratio=R slow_decisions_per_s=N
 #     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
 #     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
 #     web_decision_p99_ms=X web_rss_mib=N api_accepted_per_s=N
@@ -284,15 +285,16 @@ phase() {
 	say "$name: loading $n applications"
 	prepare "$db" "$port" "$n" "$conc"
 	say "$name: $procs ebbad"
-	local pg0; pg0=$(pg_ticks)
+	local pg0 sim0; pg0=$(pg_ticks) sim0=$(ticks_of "${SIM_PIDS[@]}")
 	start_ebbad "$db" "$procs"
 	scrape "$db"
 	wait_drained "$db" 1800
 	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
-	local pg1; pg1=$(pg_ticks)
+	local pg1 sim1; pg1=$(pg_ticks) sim1=$(ticks_of "${SIM_PIDS[@]}")
 	stop_ebbad
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
 	CPU_PG_MS=$(per_decision_ms "$((pg1 - pg0))" "$n")
+	CPU_SIM_MS=$(per_decision_ms "$((sim1 - sim0))" "$n")
 	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result "$db")
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "$name" "$n" "$procs" "$RATE" "$P50" "$P99" \
 		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR")")
@@ -305,12 +307,12 @@ phase() {
 MAX_PEAK=0
 peak() { [ "$PEAK_KIB" -gt "$MAX_PEAK" ] && MAX_PEAK=$PEAK_KIB; return 0; }
 FAST=0 SLOW=0 RSS10=0 RSS_END=0
-CPU_FAST_EBBAD=0 CPU_FAST_PG=0 STORE=0 SLOW1S=0 SLOW1S_PRED=0
+CPU_FAST_EBBAD=0 CPU_FAST_PG=0 CPU_FAST_SIM=0 STORE=0 SLOW1S=0 SLOW1S_PRED=0
 if ! skipped fast; then
 	start_regsim fast
 	phase "instant registers" fast "$SIM_PORT" "$APPS" "$PROCS"
-	FAST=$RATE CPU_FAST_EBBAD=$CPU_EBBAD_MS CPU_FAST_PG=$CPU_PG_MS
-	ROWS[-1]+=", CPU per decision: ebbad $CPU_EBBAD_MS ms, PostgreSQL $CPU_PG_MS ms"
+	FAST=$RATE CPU_FAST_EBBAD=$CPU_EBBAD_MS CPU_FAST_PG=$CPU_PG_MS CPU_FAST_SIM=$CPU_SIM_MS
+	ROWS[-1]+=", CPU per decision: ebbad $CPU_EBBAD_MS ms, PostgreSQL $CPU_PG_MS ms, register simulator $CPU_SIM_MS ms (on the same cores)"
 	peak
 fi
 
@@ -548,7 +550,7 @@ RATIO=$(ratio "$FAST" "$TPS")
 RATIO_STORE=$(ratio "$FAST" "$STORE")
 echo
 echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RATIO_STORE" \
-	"cpu_ms_ebbad=$CPU_FAST_EBBAD cpu_ms_pg=$CPU_FAST_PG pgbench_tps=$TPS ratio=$RATIO" \
+	"cpu_ms_ebbad=$CPU_FAST_EBBAD cpu_ms_pg=$CPU_FAST_PG cpu_ms_regsim=$CPU_FAST_SIM pgbench_tps=$TPS ratio=$RATIO" \
 	"slow_decisions_per_s=$SLOW slow1s_decisions_per_s=$SLOW1S slow1s_predicted_per_s=$SLOW1S_PRED" \
 	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))" \
 	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
