@@ -3,7 +3,8 @@
  *
  * Claiming locks candidate rows with FOR UPDATE SKIP LOCKED over the
  * partial index inbox_claimable, so concurrent workers neither block nor
- * see each other's rows.  Work happens outside any transaction.  Completion
+ * see each other's rows, and takes a case's periods in order.  Work
+ * happens outside any transaction.  Completion
  * (queue_complete.c) is one transaction that updates the inbox rows still
  * held by (owner, attempt) and writes the decisions, checks, evidence,
  * flags and letters of exactly those rows with COPY: a worker whose lease
@@ -16,10 +17,18 @@
 
 #include "ebba/store/queue.h"
 
+/*
+ * Not an application while one of the same case for an earlier period is
+ * still waiting or being decided: its decision is part of this one's
+ * history (schema 011).  The earliest waiting period of a case is always
+ * claimable, so nothing waits for ever.
+ */
 static const char CLAIM_SQL[] =
 	"with c as ("
-	"  select id from ebba.inbox"
-	"  where state = 'pending' or (state = 'processing' and lease_expires < now())"
+	"  select id from ebba.inbox i"
+	"  where (state = 'pending' or (state = 'processing' and lease_expires < now()))"
+	"    and not exists (select 1 from ebba.inbox e where e.case_id = i.case_id"
+	"                    and e.period < i.period and e.state in ('pending', 'processing'))"
 	"  order by id limit $2 for update skip locked)"
 	" update ebba.inbox i set state = 'processing', attempts = i.attempts + 1,"
 	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"

@@ -3,6 +3,7 @@
 # is counted against the yearly limit from the history of the case's
 # earlier decisions of the year (read with the frames), a new calendar year
 # starts the count again, jobbstimulans starts and says so in the letter,
+# a backlog of one case's months is decided in the order of its periods,
 # replay of those decisions finds no difference, and the same households
 # replayed with the disregards set to 0 in a copy of the rules get the
 # full-count amounts.  Amounts by hand from the 2021 tables: see
@@ -78,6 +79,20 @@ check_eq "September's history holds July and August with the child's pay" "2021-
 check_match "the letter has the child's line" "Arbetsinkomst \(barn 1\): 1 600 kr räknas inte" \
 	"$(psql_val "select body from ebba.letters l join ebba.decisions d on d.id = l.decision_id where d.external_id = 'EB-J1-09'")"
 
+# The same three months waiting at once (a backlog): decided in the order
+# of their periods, each with the one before in its history (schema 011),
+# not side by side in one batch with none.
+frame C-J3 "$PARENT, $CHILD" "$PARENT"
+app EB-J3-09 C-J3 2021-09 "$family" "$(child_pay 3000)" "$rent"
+app EB-J3-07 C-J3 2021-07 "$family" "$(child_pay 20000)" "$rent"
+app EB-J3-08 C-J3 2021-08 "$family" "$(child_pay 26000)" "$rent"
+decide
+check_eq "a backlog of three months: all decided by one ebbad --once" "3" \
+	"$(psql_val "select count(*) from ebba.decisions where external_id like 'EB-J3-%'")"
+check_eq "... in the order of their periods, not of their arrival" "EB-J3-07,EB-J3-08,EB-J3-09" \
+	"$(psql_val "select string_agg(external_id, ',' order by id) from ebba.decisions where external_id like 'EB-J3-%'")"
+check_eq "... September with July and August in its history, as one month at a time" "approved 12110" "$(amount_of EB-J3-09)"
+
 # ebbactl calc: the same answer offline from --history (here the history the
 # daemon stored), and without it the earlier months are unknown.
 psql_val "select trace->'history' from ebba.decisions where external_id = 'EB-J1-09'" >"$T_TMP/history.json"
@@ -125,7 +140,7 @@ check_match "the letter says when jobbstimulans starts" "jobbstimulans från och
 
 ids=$(psql_val "select string_agg(id::text, ' ' order by id) from ebba.decisions where inbox_id is not null")
 out=$(ctl replay $ids 2>&1); rc=$?
-check_eq "replay of every decision that used the disregards: no difference" "0 7" "$rc $(grep -c 'no difference' <<<"$out")"
+check_eq "replay of every decision that used the disregards: no difference" "0 10" "$rc $(grep -c 'no difference' <<<"$out")"
 
 # A copy of the rules with the disregards at 0: the full-count amounts.
 cp -r "$ROOT/rules" "$T_TMP/rules0"
