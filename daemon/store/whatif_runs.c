@@ -60,8 +60,9 @@ int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const c
 #define RUN_COLUMNS                                                                            \
 	"id, to_char(created_at, 'YYYY-MM-DD HH24:MI'), created_by, candidate, candidate_sha256,"  \
 	" coalesce(period, ''), coalesce(window_from::text, ''), coalesce(window_to::text, ''),"  \
-	" parameters::text, status, done, total,"                                               \
-	" coalesce(to_char(finished_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(error, '')"
+	" parameters::text, ebba.whatif_run_status(status, progress_at), done, total,"           \
+	" coalesce(to_char(finished_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(error, ''),"       \
+	" to_char(progress_at, 'YYYY-MM-DD HH24:MI')"
 
 int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
 		     struct ebba_err *err)
@@ -86,14 +87,14 @@ int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_r
 	out->rows = xcalloc(out->n + 1, sizeof(*out->rows));
 	for (size_t i = 0; i < out->n; i++) {
 		int r = (int)i;
-		const char *v[15];
-		for (int k = 0; k < 15; k++)
+		const char *v[16];
+		for (int k = 0; k < 16; k++)
 			v[k] = PQgetvalue(res, r, k);
 		out->rows[i] = (struct whatif_run_row){.id = v[0], .created_at = v[1],
 			.created_by = v[2], .candidate = v[3], .sha256 = v[4], .period = v[5],
 			.from = v[6], .to = v[7], .parameters = v[8], .status = v[9],
 			.done = strtoll(v[10], NULL, 10), .total = strtoll(v[11], NULL, 10),
-			.finished_at = v[12], .error = v[13], .result = v[14]};
+			.finished_at = v[12], .error = v[13], .progress_at = v[14], .result = v[15]};
 	}
 	return 0;
 }

@@ -119,6 +119,14 @@ static json_t *param_names(const char *selected)
 	return a;
 }
 
+static const char *status_text(const char *status)
+{
+	return strcmp(status, "done") == 0 ? "klar"
+	     : strcmp(status, "failed") == 0 ? "misslyckades"
+	     : strcmp(status, "stalled") == 0 ? "avbruten"
+	     : "pågår";
+}
+
 static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
 {
 	struct whatif_runs runs;
@@ -129,8 +137,7 @@ static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
 		const struct whatif_run_row *r = &runs.rows[i];
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "id", r->id,
 			"created_at", r->created_at, "created_by", r->created_by, "candidate", r->candidate,
-			"period", *r->period ? r->period : "alla", "status",
-			strcmp(r->status, "done") == 0 ? "klar" : strcmp(r->status, "failed") == 0 ? "misslyckades" : "pågår",
+			"period", *r->period ? r->period : "alla", "status", status_text(r->status),
 			"running", strcmp(r->status, "running") == 0));
 	}
 	whatif_runs_free(&runs);
@@ -420,6 +427,9 @@ static json_t *run_json(const struct whatif_run_row *row, struct ebba_err *err)
 		json_object_set_new(j, "running", json_true());
 	} else if (strcmp(row->status, "failed") == 0) {
 		json_object_set_new(j, "failed", json_string(row->error));
+	} else if (strcmp(row->status, "stalled") == 0) {
+		/* No progress for ten minutes: its thread is gone (schema 012). */
+		json_object_set_new(j, "stalled", json_string(row->progress_at));
 	} else {
 		struct whatif_result r;
 		if (whatif_result_from_json(row->result, strlen(row->result), &r, err) != 0) {

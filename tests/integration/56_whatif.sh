@@ -49,6 +49,20 @@ err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "update ebba.whatif_runs set status = 'ru
 check_match "a finished run is fixed" "is finished" "$err"
 err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "delete from ebba.whatif_runs where id = $run" 2>&1)
 check_match "nobody deletes a run" "immutable" "$err"
+# A run whose writer went away (ebba-web restarted mid-run) reads as stalled
+# after ten minutes without progress, and its end is still taken if it comes.
+gone=$(psql_val "insert into ebba.whatif_runs (candidate, candidate_sha256) values ('x', repeat('b', 64)) returning id")
+check_eq "a new run is running, its progress stamped" "running|t" \
+	"$(psql_val "select ebba.whatif_run_status(status, progress_at), progress_at = created_at from ebba.whatif_runs where id = $gone")"
+psql_val "set session_replication_role = replica;
+	update ebba.whatif_runs set progress_at = now() - interval '11 minutes' where id = $gone" >/dev/null
+check_eq "... with no progress for ten minutes it reads as stalled" "stalled|running" \
+	"$(psql_val "select ebba.whatif_run_status(status, progress_at), status from ebba.whatif_runs where id = $gone")"
+psql_val "update ebba.whatif_runs set done = 1, total = 2 where id = $gone" >/dev/null
+check_eq "... and progress written brings it back" "running" \
+	"$(psql_val "select ebba.whatif_run_status(status, progress_at) from ebba.whatif_runs where id = $gone")"
+check_eq "a finished run is never stalled" "done" \
+	"$(psql_val "select ebba.whatif_run_status(status, now() - interval '1 day') from ebba.whatif_runs where id = $run")"
 
 # --- candidates that do not load -----------------------------------------------
 cp -r "$ROOT/rules" "$T_TMP/broken"

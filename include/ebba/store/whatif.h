@@ -100,9 +100,11 @@ int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const c
 struct whatif_run_row {
 	const char *id, *created_at, *created_by, *candidate, *sha256, *period, *from, *to;
 	const char *parameters;          /* JSON array */
-	const char *status;              /* "running", "done", "failed" */
+	const char *status;              /* "running", "done", "failed", or "stalled": running
+					    with no progress for ten minutes (schema 012) */
 	int64_t done, total;
 	const char *finished_at, *error;
+	const char *progress_at;         /* when the run last wrote anything */
 	const char *result;              /* JSON (whatif_result_json), "" until done */
 };
 struct whatif_runs {
