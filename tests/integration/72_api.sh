@@ -198,6 +198,15 @@ check_eq "GET after ebbad: 200" 200 "$(api "get decided" GET "/api/v1/applicatio
 check_eq "... decided, approved, with the amount" "decided approved $want_amount false" \
 	"$(jq -r '.state + " " + .outcome + " " + (.amount | tostring) + " " + (.reviewed | tostring)' "$R")"
 check_eq "still invisible to the other token" 404 "$(api "get decided other" GET "/api/v1/applications/$ID" -H "$(auth "$OTHER")")"
+check_eq "every GET that answered is in the access log, by the token's name" \
+	"token:eservice view application $ID api 2" \
+	"$(psql_val "select who, action, object_kind, object_id, client, count(*) from ebba.access_log
+		where client = 'api' group by 1, 2, 3, 4, 5" | tr '|' ' ')"
+err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set ebba.access_log_who = 'token:someone'" -c "set role ebba_caseworker" \
+	-c "insert into ebba.access_log (action, object_kind, object_id) values ('view', 'x', 'y')" \
+	-c "reset role" -c "select who from ebba.access_log where object_kind = 'x'" 2>&1)
+# (A superuser counts as ebba-web's proxy, so ebba.person() is the role set.)
+check_eq "nobody else names who looked: the setting is ignored outside ebba's functions" ebba_caseworker "$err"
 check_eq "an application submitted with ebbactl is no token's" 404 \
 	"$(api "get ebbactl's" GET "/api/v1/applications/$orig" -H "$(auth "$TOKEN")")"
 
