@@ -1,6 +1,6 @@
 /*
  * CEL built-in functions: size, the string functions, type conversions,
- * and ebba's extensions sum, min, max and abs.  Arguments arrive
+ * and ebba's extensions sum, min, max, abs, join(sep, last) and kronor.  Arguments arrive
  * evaluated and error-free (the evaluator propagates errors first).
  *
  * matches() uses POSIX extended regular expressions (regex.h) in the
@@ -45,6 +45,7 @@ static const struct builtin builtins[] = {
 	{"max", FN_MAX, true, false, 1, 64},
 	{"abs", FN_ABS, true, false, 1, 1},
 	{"join", FN_JOIN, false, true, 1, 3},
+	{"kronor", FN_KRONOR, true, false, 1, 1},
 };
 
 enum cel_fn cel_builtin_lookup(const char *name, bool receiver, unsigned nargs)
@@ -73,7 +74,8 @@ uint8_t cel_builtin_kind(enum cel_fn fn, const uint8_t *arg_kinds, unsigned narg
 	case FN_UINT: return CEL_UINT;
 	case FN_DOUBLE: return CEL_DOUBLE;
 	case FN_STRING:
-	case FN_JOIN: return CEL_STRING;
+	case FN_JOIN:
+	case FN_KRONOR: return CEL_STRING;
 	case FN_BYTES: return CEL_BYTES;
 	case FN_TYPE: return CEL_TYPE;
 	case FN_ABS: return nargs == 1 ? arg_kinds[0] : CEL_KIND_DYN;
@@ -639,6 +641,44 @@ static struct cel_value fn_join(struct cel_value *args, unsigned nargs, struct c
 	return cel_string_ref(out, at);
 }
 
+/*
+ * kronor(x): a whole amount as Swedes write it in a letter, the thousands
+ * apart by a space: kronor(13510) == "13 510", kronor(-6490) == "-6 490".
+ * An int, a uint, or a double with no fraction.
+ */
+static struct cel_value fn_kronor(struct cel_value v, struct cel_arena *arena)
+{
+	bool negative = false;
+	uint64_t u;
+	if (v.kind == CEL_INT) {
+		negative = v.i < 0;
+		u = negative ? 0ULL - (uint64_t)v.i : (uint64_t)v.i;
+	} else if (v.kind == CEL_UINT) {
+		u = v.u;
+	} else if (v.kind == CEL_DOUBLE && isfinite(v.d) && v.d == trunc(v.d) && fabs(v.d) < 9.0e15) {
+		negative = v.d < 0;
+		u = (uint64_t)fabs(v.d);
+	} else {
+		return v.kind == CEL_DOUBLE ? cel_error_static(CEL_ERR_CONVERSION,
+							       "kronor() of an amount with a fraction")
+					    : no_overload();
+	}
+	char digits[32];
+	size_t at = sizeof(digits), n = 0;
+	do {
+		if (n++ > 0 && n % 3 == 1)
+			digits[--at] = ' ';
+		digits[--at] = (char)('0' + u % 10);
+	} while ((u /= 10) != 0);
+	if (negative)
+		digits[--at] = '-';
+	size_t len = sizeof(digits) - at;
+	char *out = cel_arena_alloc(arena, len + 1);
+	memcpy(out, digits + at, len);
+	out[len] = '\0';
+	return cel_string_ref(out, len);
+}
+
 struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 				  struct cel_value *args, unsigned nargs,
 				  struct cel_arena *arena, uint64_t *steps)
@@ -666,6 +706,7 @@ struct cel_value cel_call_builtin(enum cel_fn fn, const struct cel_node *node,
 	case FN_MAX: return fn_extreme(false, args, nargs, steps);
 	case FN_ABS: return fn_abs(args[0]);
 	case FN_JOIN: return fn_join(args, nargs, arena, steps);
+	case FN_KRONOR: return fn_kronor(args[0], arena);
 	case FN_UNKNOWN: break;
 	}
 	return cel_errorf(arena, CEL_ERR_UNKNOWN_FUNCTION, "unbound function '%s'", node->name);

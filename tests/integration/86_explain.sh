@@ -146,11 +146,11 @@ has "Arbetsförmedlingen's registration was checked" "hos Arbetsförmedlingen ha
 check_match "the letter says: the attendance in the plan, in per cent" \
 	'Närvaron i planeringen för sökande: [0-9]+ % av planerad tid \(kravet är 90 %\)' "$letter"
 has "a cost over the frame's ceiling and the level accepted" \
-	"Hyra: 5300 kr godtas. Du har uppgett 7300 kr, men högst 5300 kr godtas enligt utredningen av ditt ärende."
+	"Hyra: 5 300 kr godtas. Du har uppgett 7 300 kr, men högst 5 300 kr godtas enligt utredningen av ditt ärende."
 has "a cost at the frame's ceiling" "Hemförsäkring: 170 kr godtas (högst 170 kr enligt utredningen av ditt ärende)."
 has "a cost under the ceiling, and the ceiling" "Hushållsel: 410 kr godtas (högst 460 kr enligt utredningen av ditt ärende)."
-has "an income counted, from the a-kassa" "Ersättning från a-kassan: 1200 kr räknas som inkomst."
-has "the salary counted" "Lön: 10000 kr räknas som inkomst."
+has "an income counted, from the a-kassa" "Ersättning från a-kassan: 1 200 kr räknas som inkomst."
+has "the salary counted" "Lön: 10 000 kr räknas som inkomst."
 has "an income not counted (jobbstimulans, disregards.yaml)" "Jobbstimulans (sökande): 1 150 kr räknas inte."
 has "and the other adult's" "Jobbstimulans (medsökande): 1 350 kr räknas inte."
 has "why it is not counted" \

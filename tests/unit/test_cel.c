@@ -237,6 +237,14 @@ static void test_extensions(void **state)
 	EXPECT("[].join(', ')", "\"\"");
 	EXPECT("['a', 1].join()", "error: no such overload");
 	EXPECT("['a'].join(1)", "error: no such overload");
+	EXPECT("kronor(13510)", "\"13 510\"");
+	EXPECT("kronor(-6490)", "\"-6 490\"");
+	EXPECT("[kronor(0), kronor(999), kronor(1000), kronor(100000)].join('|')", "\"0|999|1 000|100 000\"");
+	EXPECT("kronor(1000000u)", "\"1 000 000\"");
+	EXPECT("kronor(1200.0)", "\"1 200\"");
+	EXPECT("kronor(-9223372036854775807 - 1)", "\"-9 223 372 036 854 775 808\"");
+	EXPECT("kronor(1.5)", "error: kronor() of an amount with a fraction");
+	EXPECT("kronor('x')", "error: no such overload");
 }
 
 static void test_cost_limit(void **state)
