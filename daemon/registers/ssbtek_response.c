@@ -26,9 +26,8 @@
 #include "ebba/lib/pnr.h"
 #include "ebba/registers/ssbtek.h"
 #include "ebba/lib/xmlsafe.h"
+#include "ssbtek_xpath.h"
 
-#define AF_NS  "http://api.arbetsformedlingen.se/arbetssokande/ersattningsstod/v2"
-#define SO_NS  "http://INT014.UBPService.Schemas"
 #define CSN_NS_PREFIX "http://schema.csn.se/"
 
 /* Amounts beyond this many öre (100 billion kronor) are not believable. */
@@ -235,8 +234,7 @@ static int xp_one(struct ctx *c, xmlNode *at, const char *expr, xmlNode **out,
 		  struct ebba_err *err)
 {
 	*out = NULL;
-	c->xp->node = at;
-	xmlXPathObject *o = xmlXPathEvalExpression((const xmlChar *)expr, c->xp);
+	xmlXPathObject *o = ssbtek_xpath_eval(c->xp, at, expr);
 	int n = o && o->nodesetval ? o->nodesetval->nodeNr : 0;
 	if (n == 1)
 		*out = o->nodesetval->nodeTab[0];
@@ -261,8 +259,7 @@ static int xp_text(struct ctx *c, xmlNode *at, const char *expr, char **out,
 
 static xmlXPathObject *xp_all(struct ctx *c, xmlNode *at, const char *expr)
 {
-	c->xp->node = at;
-	return xmlXPathEvalExpression((const xmlChar *)expr, c->xp);
+	return ssbtek_xpath_eval(c->xp, at, expr);
 }
 
 static int xp_count(const xmlXPathObject *o)
@@ -946,13 +943,9 @@ int ssbtek_parse_response(const char *body, size_t len, const struct ssbtek_pars
 		return -1;
 	xmlDoc *doc = xmlsafe_read(body, len, c.max_bytes, "SSBTEK response", err);
 	int rc = -1;
-	if (doc && (c.xp = xmlXPathNewContext(doc)) != NULL) {
-		xmlXPathRegisterNs(c.xp, (const xmlChar *)"soap", (const xmlChar *)SOAP11_NS);
-		xmlXPathRegisterNs(c.xp, (const xmlChar *)"ssbt", (const xmlChar *)SSBTEK_NS);
-		xmlXPathRegisterNs(c.xp, (const xmlChar *)"er", (const xmlChar *)AF_NS);
-		xmlXPathRegisterNs(c.xp, (const xmlChar *)"in", (const xmlChar *)SO_NS);
+	if (doc && (c.xp = ssbtek_xpath_on(doc)) != NULL) {
 		rc = read_envelope(&c, doc, err);
-		xmlXPathFreeContext(c.xp);
+		c.xp->doc = NULL;   /* the thread's context outlives doc */
 	}
 	xmlFreeDoc(doc);
 	lefi_mapping_free(owned);
