@@ -502,6 +502,19 @@ static void label_lists(json_t *d)
 	}
 }
 
+/* What the list of failed checks answers, by the outcome: an approval's
+ * page used to say why the case was referred. */
+static const char *reasons_heading(const char *outcome)
+{
+	if (strcmp(outcome, "referred") == 0)
+		return "Därför hänvisades ärendet";
+	if (strcmp(outcome, "rejected") == 0)
+		return "Därför avslogs ansökan";
+	if (strcmp(outcome, "approved") == 0)
+		return "Därför beviljades ansökan";
+	return "Därför blev utfallet så här";
+}
+
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
 {
 	*out = NULL;
@@ -513,6 +526,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	json_t *trace = json_object_get(d, "trace");
 	json_object_set_new(d, "id_text", json_string(id));
 	json_object_set_new(d, "outcome_label", json_string(sv_outcome(jstr(d, "outcome"))));
+	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(jstr(d, "outcome"))));
 	split_checks(d, d);
 	label_lists(d);
 	rules_part(d, d, trace);
