@@ -73,3 +73,45 @@ write_config() {  # the settings on stdin, then these defaults for the ones it l
 
 # A test number from Skatteverket's list, by line (1-based).
 test_pnr() { sed -n "${1}p" "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt"; }
+
+# start_regsim DIR: the register simulator serving DIR on a port it
+# chooses, its log in $T_TMP/regsim.log; sets PORT.  Returns 1 if it does
+# not say its port within five seconds.
+start_regsim() {
+	"$REGSIM" --dir "$1" --port 0 --port-file "$T_TMP/regsim.port" >"$T_TMP/regsim.log" 2>&1 &
+	T_PIDS+=("$!")
+	local i
+	for i in $(seq 100); do [ -s "$T_TMP/regsim.port" ] && break; sleep 0.05; done
+	PORT=$(cat "$T_TMP/regsim.port")
+	[ -n "$PORT" ]
+}
+
+# registers_yaml PORT: the registers section of a config for the simulator
+# on PORT, for write_config.
+registers_yaml() {
+	cat <<YAML
+registers:
+  ssbtek_url: http://127.0.0.1:$1/ssbtek
+  attendance_url: http://127.0.0.1:$1
+  timeout_ms: 1000
+  deadline_ms: 3000
+  retries: 1
+  organisation_number: "2120000000"
+  organisation_name: Testkommun
+YAML
+}
+
+# start_web CONFIG: ebba-web on the port it chooses, its output in
+# $T_TMP/web.log; sets WEB_PORT.  Returns 1 if the log does not say where
+# it listens within five seconds.
+start_web() {
+	"$ROOT/$BUILD/ebba-web" -c "$1" >"$T_TMP/web.log" 2>&1 &
+	T_PIDS+=("$!")
+	WEB_PORT=
+	local i
+	for i in $(seq 100); do
+		WEB_PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | grep -o '[0-9]*$')
+		[ -n "$WEB_PORT" ] && break; sleep 0.05
+	done
+	[ -n "$WEB_PORT" ]
+}

@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -13,6 +14,27 @@ int ctl_fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
+}
+
+int ctl_usage_first(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (argc >= 2 && !ctl_wants_help(argc, argv))
+		return -1;
+	usage(argc < 2 ? stderr : stdout);
+	return argc < 2 ? CTL_USAGE : CTL_OK;
+}
+
+const char *ctl_name_and_role(int argc, char **argv, const char **role)
+{
+	static const struct option opts[] = {{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return NULL;
+		*role = optarg;
+	}
+	return optind == argc - 1 ? argv[optind] : NULL;
 }
 
 int ctl_load_config(struct ebba_config *cfg)

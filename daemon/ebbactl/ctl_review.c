@@ -233,10 +233,9 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 
 int ctl_review(int argc, char **argv)
 {
-	if (argc < 2 || ctl_wants_help(argc, argv)) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CTL_USAGE : CTL_OK;
-	}
+	int status = ctl_usage_first(argc, argv, usage);
+	if (status >= 0)
+		return status;
 	const char *sub = argv[1];
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "resolve")) {
 		usage(stderr);

@@ -9,7 +9,6 @@
  * the API accepts it while that role is in ebba_intake.  Only its SHA-256
  * is stored, so a lost token is revoked and replaced, never shown again.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +31,12 @@ static void usage(FILE *out)
 
 static int token_add(int argc, char **argv)
 {
-	static const struct option opts[] = {{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	const char *role = "ebba_intake";
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'r') {
-			usage(stderr);
-			return CTL_USAGE;
-		}
-		role = optarg;
-	}
-	if (optind != argc - 1) {
+	const char *name = ctl_name_and_role(argc, argv, &role);
+	if (!name) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
-	const char *name = argv[optind];
 	if (!store_token_name_ok(name))
 		return ctl_fail(CTL_NO, "ebbactl token add: '%s' cannot be a token name (a-z first, then"
 				" up to 62 of a-z 0-9 . _ -)", name);
@@ -115,10 +104,9 @@ static int token_revoke(const char *name)
 
 int ctl_token(int argc, char **argv)
 {
-	if (argc < 2 || ctl_wants_help(argc, argv)) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CTL_USAGE : CTL_OK;
-	}
+	int status = ctl_usage_first(argc, argv, usage);
+	if (status >= 0)
+		return status;
 	if (strcmp(argv[1], "add") == 0)
 		return token_add(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)

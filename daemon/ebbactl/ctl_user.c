@@ -8,7 +8,6 @@
  * stdin is not a terminal, as its first line: never from the command line,
  * where every user of the machine could read it in the process list.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,22 +77,12 @@ static int read_password(const char *name, char *pw, size_t size)
 
 static int user_add(int argc, char **argv)
 {
-	static const struct option opts[] = {{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
 	const char *role = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'r') {
-			usage(stderr);
-			return CTL_USAGE;
-		}
-		role = optarg;
-	}
-	if (optind != argc - 1 || !role) {
+	const char *name = ctl_name_and_role(argc, argv, &role);
+	if (!name || !role) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
-	const char *name = argv[optind];
 	if (!store_user_name_ok(name))
 		return ctl_fail(CTL_NO, "ebbactl user add: '%s' cannot be a role name (a-z first, then"
 				" a-z 0-9 . _ -; not ebba, ebba_*, pg_*)", name);
@@ -141,10 +130,9 @@ static int user_list(void)
 
 int ctl_user(int argc, char **argv)
 {
-	if (argc < 2 || ctl_wants_help(argc, argv)) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CTL_USAGE : CTL_OK;
-	}
+	int status = ctl_usage_first(argc, argv, usage);
+	if (status >= 0)
+		return status;
 	if (strcmp(argv[1], "add") == 0)
 		return user_add(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)

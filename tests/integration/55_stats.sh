@@ -4,45 +4,23 @@
 # known ways, and every count of the report is checked against counts
 # computed here from the rows, by other queries than the store's.
 . "$(dirname "$0")/../lib.sh"
-. "$ROOT/contrib/demo/setup.sh"
+. "$ROOT/tests/demo_lib.sh"
 new_db || exit 2
-demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" || { fail "demo setup"; exit 0; }
-T_PIDS+=("$DEMO_REGSIM_PID")
-CFG=$T_TMP/demo/ebba.yaml
-ctl() { "$EBBACTL" -c "$CFG" "$@"; }
-"$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log" || { fail "ebbad --once (demo)"; exit 0; }
+demo_decided || exit 0
 
 # The golden file says which households are referred for what.
-golden() { awk -F'\t' -v c="$1" '$2 == "referred" && $4 == c {print $1}' "$ROOT/contrib/demo/expected.tsv"; }
 mapfile -t akt < <(golden aktivitetskrav)
 mapfile -t akt_reg < <(golden plan-registered,aktivitetskrav)
 mapfile -t nochg < <(golden no-changes)
 mapfile -t attend < <(golden plan-attendance)
 [ ${#akt[@]} -ge 2 ] && [ ${#akt_reg[@]} -ge 3 ] && [ ${#nochg[@]} -ge 3 ] && [ ${#attend[@]} -ge 1 ] ||
 	{ fail "the demo has the referrals this test resolves"; exit 0; }
-psql -XAtq -v ON_ERROR_STOP=1 -c "
-	insert into ebba.inbox (external_id, case_id, period, payload)
-	select 'T-' || g, case_id, period,
-		convert_to(replace(convert_from(payload, 'UTF8'), 'id=\"${akt[0]}\"', 'id=\"T-' || g || '\"'), 'UTF8')
-	from ebba.inbox, generate_series(1, 12) g where external_id = '${akt[0]}';
-	insert into ebba.inbox (external_id, case_id, period, payload)
-	select 'N-' || external_id, case_id, '2027-01',
-		convert_to(replace(replace(convert_from(payload, 'UTF8'), 'id=\"' || external_id || '\"',
-			'id=\"N-' || external_id || '\"'), '<period>2026-12</period>', '<period>2027-01</period>'), 'UTF8')
-	from ebba.inbox where external_id like 'EB-%'" || { fail "inserting copies"; exit 0; }
-"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log" || { fail "ebbad --once (copies)"; exit 0; }
+demo_copies "${akt[0]}" || exit 0
 check_eq "every copy decided" "12 50" "$(psql_val "select count(*) filter (where external_id like 'T-%') || ' ' ||
 	count(*) filter (where external_id like 'N-%') from ebba.decisions where inbox_id is not null")"
 check "the January copies are decided as January" test "$(psql_val "select count(*) from ebba.decisions
 	where inbox_id is not null and period = '2027-01' and outcome = 'referred'")" -gt 0
 
-did() { psql_val "select id from ebba.decisions where inbox_id is not null and external_id = '$1'"; }
-amount() { psql_val "select amount from ebba.decisions where id = $1"; }
-resolve() {  # resolve DECISION VERDICT [AMOUNT]
-	local a=(); [ -n "${3:-}" ] && a=(--amount "$3")
-	ctl review resolve "$1" --verdict "$2" "${a[@]}" --note "Utredd i test" >/dev/null ||
-		fail "review resolve $1 $2 ${3:-}"
-}
 # aktivitetskrav (2026-12): the twelve copies and both demo referrals
 # approved as applied, one of them with ebba's amount typed out; one
 # adjusted; the other plan-registered ones left open.
@@ -60,12 +38,7 @@ for d in $(psql_val "select id from ebba.decisions where inbox_id is not null an
 # Audit flags: of the sampled approvals one confirmed, one adjusted (an
 # error found); of the targeted flags on unreviewed decisions one rejected.
 # (Approvals only, so the referrals left open above stay open.)
-mapfile -t sampled < <(psql_val "select d.id from ebba.decisions d where d.inbox_id is not null and d.outcome = 'approved'
-	and d.period = '2026-12' and exists (select 1 from ebba.audit_flags f where f.decision_id = d.id and f.kind = 'sample')
-	order by d.id limit 2")
-[ ${#sampled[@]} -eq 2 ] || { fail "the demo has two sampled approvals"; exit 0; }
-resolve "${sampled[0]}" approve
-resolve "${sampled[1]}" adjust $(( $(amount "${sampled[1]}") + 250 ))
+review_two_samples || exit 0
 mapfile -t targeted < <(psql_val "select d.id from ebba.decisions d where d.inbox_id is not null and d.outcome = 'approved'
 	and d.period = '2026-12' and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
 	and exists (select 1 from ebba.audit_flags f where f.decision_id = d.id and f.kind = 'targeted') order by d.id limit 1")

@@ -5,13 +5,9 @@
 # `ebbactl calc` on the same stored inputs; a candidate with a mistake is
 # refused with file:line:column.
 . "$(dirname "$0")/../lib.sh"
-. "$ROOT/contrib/demo/setup.sh"
+. "$ROOT/tests/demo_lib.sh"
 new_db || exit 2
-demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" || { fail "demo setup"; exit 0; }
-T_PIDS+=("$DEMO_REGSIM_PID")
-CFG=$T_TMP/demo/ebba.yaml
-ctl() { "$EBBACTL" -c "$CFG" "$@"; }
-"$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log" || { fail "ebbad --once (demo)"; exit 0; }
+demo_decided || exit 0
 n_demo=$(psql_val "select count(*) from ebba.decisions where inbox_id is not null")
 
 out=$(ctl --porcelain whatif --rules "$ROOT/rules" --period 2026-12); rc=$?
@@ -85,11 +81,8 @@ G=$T_TMP/gen
 "$GEN" --out "$G" --count 2000 --seed 56 --period 2026-12 --deviations 0.5 \
 	--pnr-list "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" >/dev/null ||
 	{ fail "ebba-gen"; exit 0; }
-"$REGSIM" --dir "$G/registers" --port 0 --port-file "$T_TMP/regsim.port" >"$T_TMP/regsim.log" 2>&1 &
-T_PIDS+=($!)
-for i in $(seq 100); do [ -s "$T_TMP/regsim.port" ] && break; sleep 0.05; done
-port=$(cat "$T_TMP/regsim.port")
-sed -e "s|127.0.0.1:[0-9]*|127.0.0.1:$port|" "$CFG" >"$T_TMP/gen.yaml"
+start_regsim "$G/registers"
+sed -e "s|127.0.0.1:[0-9]*|127.0.0.1:$PORT|" "$CFG" >"$T_TMP/gen.yaml"
 CFG=$T_TMP/gen.yaml
 "$ROOT/$BUILD/tests/bench_copy" frames "$G/cases" >"$T_TMP/frames.copy" &&
 	psql -XAtq -v ON_ERROR_STOP=1 -c "\\copy ebba.case_frames (case_id, frame, source_yaml) from '$T_TMP/frames.copy'" &&

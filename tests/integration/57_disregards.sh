@@ -11,22 +11,8 @@
 . "$(dirname "$0")/../lib.sh"
 new_db || exit 2
 mkdir -p "$T_TMP/registers/ssbtek" "$T_TMP/registers/plan"
-"$REGSIM" --dir "$T_TMP/registers" --port 0 --port-file "$T_TMP/regsim.port" >"$T_TMP/regsim.log" 2>&1 &
-T_PIDS+=($!)
-for _ in $(seq 100); do [ -s "$T_TMP/regsim.port" ] && break; sleep 0.05; done
-[ -s "$T_TMP/regsim.port" ] || { fail "the register simulator started"; exit 0; }
-PORT=$(cat "$T_TMP/regsim.port")
-CFG=$(write_config <<YAML
-registers:
-  ssbtek_url: http://127.0.0.1:$PORT/ssbtek
-  attendance_url: http://127.0.0.1:$PORT
-  timeout_ms: 1000
-  deadline_ms: 3000
-  retries: 1
-  organisation_number: "2120000000"
-  organisation_name: Testkommun
-YAML
-)
+start_regsim "$T_TMP/registers" || { fail "the register simulator started"; exit 0; }
+CFG=$(registers_yaml "$PORT" | write_config)
 ctl() { "$EBBACTL" -c "$CFG" "$@"; }
 
 PARENT=198001022386 CHILD=200406012393 SINGLE=198001032385

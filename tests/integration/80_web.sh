@@ -92,20 +92,13 @@ sed -i '0,/expr: /s//expr: apllicant.age >= 18 \&\& /' "$T_TMP/whatif/trasig/che
 WHATIF_CHANGED=$(ctl --porcelain whatif --rules "$T_TMP/whatif/narvaro-50" --period 2026-12 | awk -F'\t' '$1 == "changed" {printf "%s ", $2}')
 WEBCFG=$T_TMP/web.yaml
 { grep -v '^rules_dir:' "$CFG"; printf 'rules_dir: %s\nwhatif_rules_dir: %s\nweb:\n  address: 127.0.0.1\n  port: 0\n' "$T_TMP/rules-web" "$T_TMP/whatif"; } >"$WEBCFG"
-"$ROOT/$BUILD/ebba-web" -c "$WEBCFG" >"$T_TMP/web.log" 2>&1 &
-T_PIDS+=("$!")
-port=
-for i in $(seq 100); do
-	port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | grep -o '[0-9]*$')
-	[ -n "$port" ] && break; sleep 0.05
-done
-[ -n "$port" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
+start_web "$WEBCFG" || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
 ok "ebba-web started"
 
 # Every identity number of the run, for the URL and log checks.
 grep -ho 'pnr="[0-9]*"' "$DATA"/applications/*.xml | grep -o '[0-9]\{12\}' | sort -u >"$T_TMP/pnrs.txt"
 
-export EBBA_WEB_URL=http://127.0.0.1:$port EBBA_CASEWORKER=anna.s EBBA_SUPERVISOR=sven.chef \
+export EBBA_WEB_URL=http://127.0.0.1:$WEB_PORT EBBA_CASEWORKER=anna.s EBBA_SUPERVISOR=sven.chef \
 	EBBA_PASSWORD=$PASSWORD EBBA_DECISION_MOUSE=${REFERRED[0]} EBBA_DECISION_KEYS=${REFERRED[1]} \
 	EBBA_DECISION_OUTAGE=$OUTAGE_ID EBBA_DECISION_HOSTILE=$HOSTILE_ID EBBA_HOSTILE_CASE=$HOSTILE_CASE \
 	EBBA_HOSTILE_MSG=$HOSTILE_MSG EBBA_HOSTILE_REASON=$HOSTILE_REASON EBBA_PNRS=$T_TMP/pnrs.txt \

@@ -8,37 +8,15 @@
 # Then tests/web/stats/statistik.mjs in Chromium: axe-core, the keyboard,
 # the screenshot.
 . "$(dirname "$0")/../lib.sh"
-. "$ROOT/contrib/demo/setup.sh"
+. "$ROOT/tests/demo_lib.sh"
 new_db || exit 2
-demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" || { fail "demo setup"; exit 0; }
-T_PIDS+=("$DEMO_REGSIM_PID")
-CFG=$T_TMP/demo/ebba.yaml
-ctl() { "$EBBACTL" -c "$CFG" "$@"; }
-"$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log" || { fail "ebbad --once (demo)"; exit 0; }
+demo_decided || exit 0
 
-golden() { awk -F'\t' -v c="$1" '$2 == "referred" && $4 == c {print $1}' "$ROOT/contrib/demo/expected.tsv"; }
 mapfile -t akt < <(golden aktivitetskrav)
 mapfile -t nochg < <(golden no-changes)
 [ ${#akt[@]} -ge 2 ] && [ ${#nochg[@]} -ge 3 ] || { fail "the demo has the referrals this test resolves"; exit 0; }
-psql -XAtq -v ON_ERROR_STOP=1 -c "
-	insert into ebba.inbox (external_id, case_id, period, payload)
-	select 'T-' || g, case_id, period,
-		convert_to(replace(convert_from(payload, 'UTF8'), 'id=\"${akt[0]}\"', 'id=\"T-' || g || '\"'), 'UTF8')
-	from ebba.inbox, generate_series(1, 12) g where external_id = '${akt[0]}';
-	insert into ebba.inbox (external_id, case_id, period, payload)
-	select 'N-' || external_id, case_id, '2027-01',
-		convert_to(replace(replace(convert_from(payload, 'UTF8'), 'id=\"' || external_id || '\"',
-			'id=\"N-' || external_id || '\"'), '<period>2026-12</period>', '<period>2027-01</period>'), 'UTF8')
-	from ebba.inbox where external_id like 'EB-%'" || { fail "inserting copies"; exit 0; }
-"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log" || { fail "ebbad --once (copies)"; exit 0; }
+demo_copies "${akt[0]}" || exit 0
 
-did() { psql_val "select id from ebba.decisions where inbox_id is not null and external_id = '$1'"; }
-amount() { psql_val "select amount from ebba.decisions where id = $1"; }
-resolve() {  # resolve DECISION VERDICT [AMOUNT]
-	local a=(); [ -n "${3:-}" ] && a=(--amount "$3")
-	ctl review resolve "$1" --verdict "$2" "${a[@]}" --note "Utredd i test" >/dev/null ||
-		fail "review resolve $1 $2 ${3:-}"
-}
 # A check whose id is markup, failing on one January referral: the page
 # and its chart must show it as text.
 HOSTILE_CHECK=$'<script>window.__pwned=1</script>"><svg onload="window.__pwned=2">&amp;'
@@ -60,12 +38,7 @@ mapfile -t jan < <(psql_val "select id from ebba.decisions where inbox_id is not
 resolve "${jan[0]}" approve; resolve "${jan[1]}" approve; resolve "${jan[2]}" reject
 # Audit: one sampled approval confirmed by a decision, one adjusted (an
 # error found); another sample flag resolved on the web as wrong (below).
-mapfile -t sampled < <(psql_val "select d.id from ebba.decisions d where d.inbox_id is not null and d.outcome = 'approved'
-	and d.period = '2026-12' and exists (select 1 from ebba.audit_flags f where f.decision_id = d.id and f.kind = 'sample')
-	order by d.id limit 2")
-[ ${#sampled[@]} -eq 2 ] || { fail "the demo has two sampled approvals"; exit 0; }
-resolve "${sampled[0]}" approve
-resolve "${sampled[1]}" adjust $(( $(amount "${sampled[1]}") + 250 ))
+review_two_samples || exit 0
 WEB_FLAG=$(psql_val "select f.id from ebba.audit_flags f where f.kind = 'sample' and f.resolved_at is null order by f.id limit 1")
 [ -n "$WEB_FLAG" ] || { fail "an open sample flag is left"; exit 0; }
 WEB_FLAG_MONTH=$(psql_val "select d.period from ebba.audit_flags f join ebba.decisions d on d.id = f.decision_id where f.id = $WEB_FLAG")
@@ -83,15 +56,8 @@ cleanup_roles() {
 trap 'cleanup_roles; t_cleanup' EXIT
 WEBCFG=$T_TMP/web.yaml
 { cat "$CFG"; printf 'web:\n  address: 127.0.0.1\n  port: 0\n'; } >"$WEBCFG"
-"$ROOT/$BUILD/ebba-web" -c "$WEBCFG" >"$T_TMP/web.log" 2>&1 &
-T_PIDS+=("$!")
-port=
-for i in $(seq 100); do
-	port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | grep -o '[0-9]*$')
-	[ -n "$port" ] && break; sleep 0.05
-done
-[ -n "$port" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
-URL=http://127.0.0.1:$port
+start_web "$WEBCFG" || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
+URL=http://127.0.0.1:$WEB_PORT
 login() {  # login USER JAR: a session in the cookie jar
 	curl -s -c "$2" -b "$2" "$URL/login" >"$T_TMP/login.html"
 	local tok

@@ -16,11 +16,7 @@ DATA=$T_TMP/data
 "$GEN" --out "$DATA" --count 6 --seed 11 --period 2026-12 --deviations 0 \
 	--pnr-list "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" >/dev/null ||
 	{ fail "ebba-gen"; exit 0; }
-"$REGSIM" --dir "$DATA/registers" --port 0 --port-file "$T_TMP/regsim.port" >"$T_TMP/regsim.log" 2>&1 &
-T_PIDS+=("$!")
-for i in $(seq 100); do [ -s "$T_TMP/regsim.port" ] && break; sleep 0.05; done
-[ -s "$T_TMP/regsim.port" ] || { fail "the register simulator started"; exit 0; }
-PORT=$(cat "$T_TMP/regsim.port")
+start_regsim "$DATA/registers" || { fail "the register simulator started"; exit 0; }
 
 # The rule sets.
 cp -r "$ROOT/rules" "$T_TMP/none" && rm "$T_TMP/none/delegation.yaml"
@@ -35,18 +31,7 @@ check_eq "the variants differ from the default set only in the delegation" "1 1"
 decide() {
 	local name=$1 rules=$2
 	new_db || return 1
-	CFG=$(write_config <<YAML
-rules_dir: $rules
-registers:
-  ssbtek_url: http://127.0.0.1:$PORT/ssbtek
-  attendance_url: http://127.0.0.1:$PORT
-  timeout_ms: 1000
-  deadline_ms: 3000
-  retries: 1
-  organisation_number: "2120000000"
-  organisation_name: Testkommun
-YAML
-)
+	CFG=$({ echo "rules_dir: $rules"; registers_yaml "$PORT"; } | write_config)
 	local f
 	for f in "$DATA"/cases/*.yaml; do "$EBBACTL" -c "$CFG" case set "$f" >/dev/null || return 1; done
 	"$EBBACTL" -c "$CFG" submit "$DATA"/applications/*.xml >/dev/null || return 1

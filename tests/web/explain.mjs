@@ -6,38 +6,11 @@
 //     tests/integration/80_web.sh (which sets EBBA_WEB_URL and the logins):
 //     every logged-in person reaches it from the navigation.
 // Prints TAP lines (ok - / not ok -) for tests/run.
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import puppeteer from 'puppeteer-core';
+import { axe, check, finish, login, newPage, withBrowser } from './lib/browser.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const env = process.env;
-let failures = 0;
-const check = (name, cond, why) => {
-	if (cond) { console.log(`ok - ${name}`); return; }
-	failures++;
-	console.log(`not ok - ${name}`);
-	if (why) console.log(`#   ${String(why).split('\n').join('\n#   ')}`);
-};
-
-async function axe(page, name) {
-	await page.addScriptTag({ content: AXE });
-	const res = await page.evaluate(async () => window.axe.run(document, {
-		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-	const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-	check(`axe: 0 violations on ${name}`, v.length === 0, v.join('\n'));
-}
-
-async function newPage(browser) {
-	const ctx = await browser.createBrowserContext();
-	const page = await ctx.newPage();
-	await page.setViewport({ width: 1280, height: 900 });
-	await page.setBypassCSP(true);  // so axe can be injected; the pages have no script
-	return page;
-}
 
 async function file(browser, path) {
 	const page = await newPage(browser);
@@ -46,13 +19,6 @@ async function file(browser, path) {
 		(await page.evaluate(() => document.documentElement.lang)) === 'sv' && (await page.title()).startsWith('Regelverket'));
 	await axe(page, 'the standalone rule set document');
 	await page.browserContext().close();
-}
-
-async function login(page, user) {
-	await page.goto(`${env.EBBA_WEB_URL}/login`);
-	await page.type('#user', user);
-	await page.type('#password', env.EBBA_PASSWORD);
-	await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
 async function web(browser) {
@@ -86,13 +52,12 @@ async function web(browser) {
 	}
 }
 
-const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
-try {
-	if (process.argv[2]) await file(browser, process.argv[2]);
-	else await web(browser);
-} catch (e) {
-	check('explain.mjs ran to the end', false, e.stack);
-} finally {
-	await browser.close();
-}
-process.exit(failures ? 1 : 0);
+await withBrowser(async (browser) => {
+	try {
+		if (process.argv[2]) await file(browser, process.argv[2]);
+		else await web(browser);
+	} catch (e) {
+		check('explain.mjs ran to the end', false, e.stack);
+	}
+});
+finish();

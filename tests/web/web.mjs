@@ -4,62 +4,14 @@
 // tests/run; started by tests/integration/80_web.sh, which sets the
 // environment (EBBA_WEB_URL, the logins, the decisions to use).
 import { readFileSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import puppeteer from 'puppeteer-core';
+import { axe, check, finish, login, newPage as newBrowserPage, runParts, sql, tabTo } from './lib/browser.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const env = process.env;
 const URL0 = env.EBBA_WEB_URL;
 const PNRS = readFileSync(env.EBBA_PNRS, 'utf8').split('\n').filter(Boolean);
 const urls = new Set();
-let failures = 0;
-
-const ok = (name) => console.log(`ok - ${name}`);
-const notOk = (name, why) => { failures++; console.log(`not ok - ${name}`); if (why) console.log(`#   ${String(why).split('\n').join('\n#   ')}`); };
-const check = (name, cond, why) => (cond ? ok(name) : notOk(name, why));
-const sql = (q) => {
-	const r = spawnSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-	if (r.status !== 0) throw new Error(r.stderr);
-	return r.stdout.trim();
-};
-
-async function newPage(browser) {
-	const ctx = await browser.createBrowserContext();
-	const page = await ctx.newPage();
-	page.on('request', (r) => urls.add(r.url()));
-	page.on('dialog', async (d) => { notOk('no dialog opens', d.message()); await d.dismiss(); });
-	await page.setViewport({ width: 1280, height: 900 });
-	await page.setBypassCSP(true);  // so axe can be injected; ebba-web itself has no script
-	return page;
-}
-
-async function axe(page, name) {
-	await page.addScriptTag({ content: AXE });
-	const res = await page.evaluate(async () => window.axe.run(document, {
-		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-	const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-	check(`axe: 0 violations on ${name}`, v.length === 0, v.join('\n'));
-}
-
-async function login(page, user, keyboard) {
-	await page.goto(`${URL0}/login`);
-	if (keyboard) {
-		await page.keyboard.press('Tab');  // skip link
-		while (!(await page.evaluate(() => document.activeElement && document.activeElement.id === 'user')))
-			await page.keyboard.press('Tab');
-		await page.keyboard.type(user);
-		await page.keyboard.press('Tab');
-		await page.keyboard.type(env.EBBA_PASSWORD);
-		await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	} else {
-		await page.type('#user', user);
-		await page.type('#password', env.EBBA_PASSWORD);
-		await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-	}
-	return new URL(page.url()).pathname;
-}
+// Every page here refuses dialogs and records its URLs, for the check at the end.
+const newPage = (browser) => newBrowserPage(browser, { refuseDialogs: true, seen: urls });
 
 const text = (page) => page.evaluate(() => document.body.innerText);
 const queueIds = (page) => page.$$eval('main table a[href^="/beslut/"]', (as) => as.map((a) => a.getAttribute('href')));
@@ -128,24 +80,14 @@ async function keyboardPath(browser) {
 			window.addEventListener(ev, () => { window.__mouse = (window.__mouse || 0) + 1; }, true);
 	});
 	await login(page, env.EBBA_CASEWORKER, true);
-	const focusIs = (sel) => page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel);
-	let n = 0;
-	while (!(await focusIs(`a[href="/beslut/${id}"]`)) && n++ < 400)
-		await page.keyboard.press('Tab');
-	check('Tab reaches the decision in the queue', await focusIs(`a[href="/beslut/${id}"]`));
+	check('Tab reaches the decision in the queue', await tabTo(page, `a[href="/beslut/${id}"]`, 400));
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	n = 0;
-	while (!(await focusIs('input[name=verdict]')) && n++ < 400)
-		await page.keyboard.press('Tab');
+	await tabTo(page, 'input[name=verdict]', 400);
 	await page.keyboard.press('Space');
 	check('Space chooses a verdict', await page.$eval('#verdict', (r) => r.checked));
-	n = 0;
-	while (!(await focusIs('#note')) && n++ < 50)
-		await page.keyboard.press('Tab');
+	await tabTo(page, '#note', 50);
 	await page.keyboard.type('Prövat med tangentbordet.');
-	n = 0;
-	while (!(await focusIs('form[action$="/prova"] button[type=submit]')) && n++ < 20)
-		await page.keyboard.press('Tab');
+	await tabTo(page, 'form[action$="/prova"] button[type=submit]', 20);
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 	check('by keyboard alone the referral is resolved', new URL(page.url()).pathname === '/ko' &&
 		sql(`select decided_by from ebba.decisions where reviews_decision_id = ${id}`) === env.EBBA_CASEWORKER, page.url());
@@ -237,14 +179,7 @@ async function regler(page) {
 }
 
 mkdirSync(env.EBBA_SCREENS, { recursive: true });
-const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
-try {
-	for (const part of [mousePath, keyboardPath, hostile, supervisor]) {
-		try { await part(browser); } catch (e) { notOk(`${part.name} ran to the end`, e.stack); }
-	}
-} finally {
-	await browser.close();
-}
+await runParts([mousePath, keyboardPath, hostile, supervisor]);
 const leaked = [...urls].filter((u) => PNRS.some((p) => u.includes(p) || u.includes(p.slice(2))));
 check(`no identity number in any of the ${urls.size} URLs seen`, leaked.length === 0, leaked.join('\n'));
-process.exit(failures ? 1 : 0);
+finish();

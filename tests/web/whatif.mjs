@@ -5,47 +5,10 @@
 // decisions -- the same ones `ebbactl whatif` reports; axe-core finds 0
 // violations on the form and on the result; a caseworker is refused.
 // Prints TAP lines for tests/run.
-import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import puppeteer from 'puppeteer-core';
+import { axe, check, finish, login, newPage, runParts, sql } from './lib/browser.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const env = process.env;
 const URL0 = env.EBBA_WEB_URL;
-let failures = 0;
-const ok = (name) => console.log(`ok - ${name}`);
-const notOk = (name, why) => { failures++; console.log(`not ok - ${name}`); if (why) console.log(`#   ${String(why).split('\n').join('\n#   ')}`); };
-const check = (name, cond, why) => (cond ? ok(name) : notOk(name, why));
-const sql = (q) => {
-	const r = spawnSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' });
-	if (r.status !== 0) throw new Error(r.stderr);
-	return r.stdout.trim();
-};
-
-async function newPage(browser) {
-	const ctx = await browser.createBrowserContext();
-	const page = await ctx.newPage();
-	await page.setViewport({ width: 1280, height: 900 });
-	await page.setBypassCSP(true);
-	return page;
-}
-
-async function axe(page, name) {
-	await page.addScriptTag({ content: AXE });
-	const res = await page.evaluate(async () => window.axe.run(document, {
-		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-	const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-	check(`axe: 0 violations on ${name}`, v.length === 0, v.join('\n'));
-}
-
-async function login(page, user) {
-	await page.goto(`${URL0}/login`);
-	await page.type('#user', user);
-	await page.type('#password', env.EBBA_PASSWORD);
-	await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-}
 
 async function supervisorRuns(browser) {
 	const page = await newPage(browser);
@@ -101,12 +64,5 @@ async function caseworkerRefused(browser) {
 	await cw.browserContext().close();
 }
 
-const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
-try {
-	for (const part of [supervisorRuns, caseworkerRefused]) {
-		try { await part(browser); } catch (e) { notOk(`${part.name} ran to the end`, e.stack); }
-	}
-} finally {
-	await browser.close();
-}
-process.exit(failures ? 1 : 0);
+await runParts([supervisorRuns, caseworkerRefused]);
+finish();

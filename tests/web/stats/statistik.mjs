@@ -6,50 +6,12 @@
 // screenshot docs/img/statistik.png when EBBA_STATS_SCREENSHOT names it.
 // Prints TAP lines for tests/run.  (In its own folder: 80_web.sh runs
 // every tests/web/*.mjs in its own environment.)
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer from 'puppeteer-core';
+import { mkdirSync } from 'node:fs';
+import { axe, check, finish, login, newPage as newBrowserPage, runParts, tabTo } from '../lib/browser.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const env = process.env;
 const URL0 = env.EBBA_WEB_URL;
-let failures = 0;
-
-const ok = (name) => console.log(`ok - ${name}`);
-const notOk = (name, why) => { failures++; console.log(`not ok - ${name}`); if (why) console.log(`#   ${String(why).split('\n').join('\n#   ')}`); };
-const check = (name, cond, why) => (cond ? ok(name) : notOk(name, why));
-
-async function newPage(browser) {
-	const ctx = await browser.createBrowserContext();
-	const page = await ctx.newPage();
-	page.on('dialog', async (d) => { notOk('no dialog opens', d.message()); await d.dismiss(); });
-	await page.setViewport({ width: 1280, height: 900 });
-	await page.setBypassCSP(true);  // so axe can be injected; ebba-web itself has no script
-	return page;
-}
-
-async function axe(page, name) {
-	await page.addScriptTag({ content: AXE });
-	const res = await page.evaluate(async () => window.axe.run(document, {
-		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-	const v = res.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-	check(`axe: 0 violations on ${name}`, v.length === 0, v.join('\n'));
-}
-
-async function login(page, user) {
-	await page.goto(`${URL0}/login`);
-	await page.type('#user', user);
-	await page.type('#password', env.EBBA_PASSWORD);
-	await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-}
-
-const focusIs = (page, sel) => page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel);
-async function tabTo(page, sel, max = 200) {
-	for (let n = 0; n < max && !(await focusIs(page, sel)); n++)
-		await page.keyboard.press('Tab');
-	return focusIs(page, sel);
-}
+const newPage = (browser) => newBrowserPage(browser, { refuseDialogs: true });
 
 async function supervisor(browser) {
 	const page = await newPage(browser);
@@ -113,12 +75,5 @@ async function caseworker(browser) {
 	await page.browserContext().close();
 }
 
-const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
-try {
-	for (const part of [supervisor, caseworker]) {
-		try { await part(browser); } catch (e) { notOk(`${part.name} ran to the end`, e.stack); }
-	}
-} finally {
-	await browser.close();
-}
-process.exit(failures ? 1 : 0);
+await runParts([supervisor, caseworker]);
+finish();
