@@ -34,6 +34,13 @@ async function mousePath(browser) {
 	check('the calculation adds up to the amount', /= Belopp/.test(t));
 	await page.screenshot({ path: `${env.EBBA_SCREENS}/beslut.png`, fullPage: true });
 	await axe(page, 'a referred decision');
+	const approved = sql("select min(id) from ebba.decisions d where outcome = 'approved' and inbox_id is not null and not exists (select 1 from ebba.decision_checks c where c.decision_id = d.id and c.result in ('fail', 'error'))");
+	await page.goto(`${URL0}/beslut/${approved}`);
+	const at = await text(page);
+	check('an approval says why it was approved, not why it was referred',
+		/Därför beviljades ansökan/.test(at) && !/hänvisades ärendet/.test(at) && /Alla kontroller är uppfyllda/.test(at), at.slice(0, 400));
+	check('... and its letter writes the amounts with the thousands apart', /Beviljat belopp: +\d{1,3}( \d{3})+ kr/.test(await page.$eval('body', (b) => b.textContent)));
+	await page.goto(`${URL0}/beslut/${id}`);
 	await page.click('#verdict');
 	await page.type('#note', 'Närvaron förklarad: sjukdom styrkt med intyg.');
 	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
