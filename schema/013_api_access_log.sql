@@ -24,36 +24,30 @@ begin
     return new;
 end $$;
 
--- Volatile now, since it writes.
-create or replace function ebba.intake_status(token text, p_external_id text, out verdict text,
-                                              out state text, out received_at timestamptz,
-                                              out outcome text, out amount bigint,
-                                              out decided_at timestamptz, out reviewed boolean)
+-- Version 8's look-up, kept as it was under another name; the new
+-- ebba.intake_status (volatile, since it writes) answers with it and logs.
+alter function ebba.intake_status(text, text) rename to intake_status_lookup;
+revoke all on function ebba.intake_status_lookup(text, text) from public, ebba_web;
+
+create function ebba.intake_status(token text, p_external_id text, out verdict text,
+                                   out state text, out received_at timestamptz,
+                                   out outcome text, out amount bigint,
+                                   out decided_at timestamptz, out reviewed boolean)
     language plpgsql volatile security definer set search_path = pg_catalog
 as $$
-declare t record;
 begin
-    select * into t from ebba.intake_token_check(token);
-    if t.verdict <> 'ok' then
-        verdict := t.verdict;
+    select * into verdict, state, received_at, outcome, amount, decided_at, reviewed
+      from ebba.intake_status_lookup(token, p_external_id);
+    if verdict <> 'ok' then
         return;
     end if;
-    select i.state, i.received_at, coalesce(r.outcome, d.outcome),
-           case when r.id is not null then r.amount else d.amount end,
-           coalesce(r.decided_at, d.decided_at), r.id is not null
-      into state, received_at, outcome, amount, decided_at, reviewed
-      from ebba.inbox i
-      left join ebba.decisions d on d.inbox_id = i.id
-      left join ebba.decisions r on r.reviews_decision_id = d.id
-     where i.external_id = p_external_id and i.intake_token = t.token_id;
-    if not found then
-        verdict := 'not found';
-        return;
-    end if;
-    verdict := 'ok';
     perform set_config('ebba.access_log_who',
-                       'token:' || (select k.name from ebba.intake_tokens k where k.id = t.token_id), true);
+                       'token:' || (select k.name from ebba.intake_tokens k
+                                     where k.id = (select c.token_id from ebba.intake_token_check(token) c)),
+                       true);
     insert into ebba.access_log (action, object_kind, object_id, client)
     values ('view', 'application', p_external_id, 'api');
     perform set_config('ebba.access_log_who', '', true);
 end $$;
+revoke all on function ebba.intake_status(text, text) from public;
+grant execute on function ebba.intake_status(text, text) to ebba_web;
