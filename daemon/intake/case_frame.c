@@ -419,9 +419,15 @@ int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 		pnr_scrub(je.text);
 		return ebba_errf(err, "frame JSON:%d:%d: %s", je.line, je.column, je.text);
 	}
+	int rc = case_frame_from_json_value(j, out, err);
+	json_decref(j);
+	return rc;
+}
+
+int case_frame_from_json_value(json_t *j, struct case_frame *out, struct ebba_err *err)
+{
 	struct ydoc *d = ydoc_new("frame JSON");
 	int rc = json_node(d, j, ydoc_set_root(d, YN_SCALAR), 0, err);
-	json_decref(j);
 	if (rc == 0)
 		rc = case_frame_from_tree(d, d->root, out, err);
 	ydoc_free(d);

@@ -25,7 +25,9 @@ static int set_ssbtek(struct reg_person *p, const char *status, const char *raw,
 		evidence_set(&p->evidence[p->n_evidence++], "ssbtek", "", "unavailable", raw, len, 0);
 		return 0;
 	}
-	struct ssbtek_parse_opts opts = {.expect_pnr = p->pnr};
+	/* Offline sources re-decide (calc, replay, what-if); nothing they
+	 * decide is stored, so the parts need no raw copies of their own. */
+	struct ssbtek_parse_opts opts = {.expect_pnr = p->pnr, .skip_raw = true};
 	if (ssbtek_parse_response(raw, len, &opts, &p->ssbtek, err) != 0)
 		return ebba_err_prefix(err, "SSBTEK answer");
 	p->ssbtek_status = REG_OK;

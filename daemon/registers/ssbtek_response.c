@@ -821,7 +821,8 @@ static void read_error(struct ctx *c, struct ssbtek_part *p, xmlNode *e)
 static void parse_part(struct ctx *c, enum ssbtek_agency a, xmlNode *el)
 {
 	struct ssbtek_part *p = &c->r->part[a];
-	keep_raw(p, el);
+	if (!c->opts->skip_raw)
+		keep_raw(p, el);
 	xmlNode *data = NULL, *error = NULL;
 	struct ebba_err err;
 	size_t n_pay = c->r->n_payments, n_unknown = c->r->n_unknown_codes;

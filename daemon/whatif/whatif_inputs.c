@@ -46,16 +46,13 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 	return 0;
 }
 
-/* The frame and the history are read by their own parsers, which take text. */
+/* The history is read by its own parser, which takes text. */
 static int frame_from_trace(struct whatif_inputs *in, struct ebba_err *err)
 {
 	json_t *f = json_object_get(in->trace, "frame");
 	if (!json_is_object(f))
 		return 0;
-	char *text = json_dumps(f, JSON_COMPACT);
-	int rc = text ? case_frame_from_json(text, strlen(text), &in->frame, err)
-		      : ebba_errf(err, "out of memory");
-	free(text);
+	int rc = case_frame_from_json_value(f, &in->frame, err);
 	in->has_frame = rc == 0;
 	return rc;
 }

@@ -90,6 +90,10 @@ char *case_frame_to_json(const struct case_frame *f);
 /* Parses JSON made by case_frame_to_json (or by hand) with the same checks. */
 int case_frame_from_json(const char *json, size_t len, struct case_frame *out,
 			 struct ebba_err *err);
+/* The same from JSON already parsed (a stored trace's "frame": what-if,
+ * replay), without printing it and parsing it again. */
+struct json_t;
+int case_frame_from_json_value(struct json_t *j, struct case_frame *out, struct ebba_err *err);
 
 /* YAML in the layout of docs/architecture.md §4, for `case show`. malloc'd. */
 char *case_frame_to_yaml(const struct case_frame *f);

@@ -137,6 +137,10 @@ struct ssbtek_parse_opts {
 	const struct lefi_mapping *mapping; /* borrowed; NULL: mapping_path */
 	const char *mapping_path;           /* NULL: the compiled-in default */
 	const char *expect_pnr;             /* if set, a part about another person is an error */
+	/* Parts without their own raw XML (raw NULL): for the offline sources,
+	 * whose decisions are never stored, so the parts' evidence is never
+	 * written; copying each part out was a fifth of parsing a response. */
+	bool skip_raw;
 };
 
 enum ssbtek_status {
