@@ -55,6 +55,9 @@ static void test_refuses_what_it_cannot_delimit(void **state)
 	const char *bad[] = {"", "[]", "\"rules\"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1",
 			     "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{\"rules\":{\"x\":1}", "{\"a\":\"x}",
 			     "{\"a\":\"x\\", "{a:1}", "{\"a\":1}x", "{\"a\":[1,2}"};
+	struct ebba_buf nul = {0};
+	assert_int_equal(json_drop_member(" { \"a\" : 1\0 } ", 14, "rules", &nul), -1);
+	buf_free(&nul);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct ebba_buf b = {0};
 		if (json_drop_member(bad[i], strlen(bad[i]), "rules", &b) != -1)

@@ -20,6 +20,8 @@
  * members kept are for a JSON parser to validate, and a dropped value is
  * delimited (strings, escapes, nesting), never interpreted.  A key is
  * matched by its bytes as written, so an escaped spelling of key is kept.
+ * text is text: a NUL byte between tokens is refused (a PostgreSQL text
+ * value cannot hold one).
  */
 int json_drop_member(const char *text, size_t len, const char *key, struct ebba_buf *out);
 
