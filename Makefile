@@ -58,7 +58,7 @@ EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard s
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
-.PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
+.PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build torture install clean deb security
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -128,7 +128,7 @@ check: deps
 # Every UBSan finding is fatal (-fno-sanitize-recover=all, halt_on_error).
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
-check-san:
+check-san: deps
 	$(MAKE) BUILD=build-san SAN=1 CC=clang all
 	@$(SAN_ENV) BUILD=build-san tests/run
 
@@ -139,10 +139,14 @@ demo: deps
 demo-stop:
 	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo
 
-bench: all
+# Every target a newcomer may type first installs what is missing (deps),
+# then builds in a sub-make, as check and demo do.
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@contrib/bench/run.sh
 
-torture: all
+torture: deps
+	@$(MAKE) --no-print-directory all
 	@tests/torture/run.sh
 
 # libFuzzer: contrib/fuzz.sh builds the library with fuzzer coverage and
@@ -150,9 +154,9 @@ torture: all
 # and runs each on a copy of its seed corpus for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-fuzz:
+fuzz: deps
 	@contrib/fuzz.sh $(FUZZ_SECONDS)
-fuzz-ci:
+fuzz-ci: deps
 	@contrib/fuzz.sh 30
 fuzz-build: $(FUZZ_BIN)
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libebba.a
@@ -170,12 +174,12 @@ install: all
 
 # The Debian package, built from a copy of the tree under $(BUILD)/deb;
 # prints lintian's result and fails on any lintian error.
-deb:
+deb: deps
 	@packaging/build-deb.sh $(BUILD)/deb
 
 # The unit's exposure under systemd-analyze (offline: no running systemd
 # needed).  --threshold is the exposure times ten: 15 means at most 1.5.
-security:
+security: deps
 	@rc=0; for u in packaging/ebba.service packaging/ebba-web.service; do \
 	out=$$(systemd-analyze security --offline=true --threshold=15 $$u 2>&1) || rc=1; \
 	printf '%s\n' "$$out" | tail -n 1; done; exit $$rc

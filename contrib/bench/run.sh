@@ -115,8 +115,9 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -f "$DIR/pg/data/postmaster.pid" ]; then
-	PG_DIR=$DIR/pg PG_BIN=$(pg_bindir) pg_stop
+	PG_DIR=$(pg_real_dir "$DIR/pg") PG_BIN=$(pg_bindir) pg_stop
 fi
+[ -e "$DIR/pg" ] && pg_remove "$DIR/pg"
 rm -rf "$DIR"
 mkdir -p "$DIR"
 [ "$(id -u)" = 0 ] && chmod 0755 "$DIR"

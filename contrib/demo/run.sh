@@ -15,6 +15,7 @@ DIR=${EBBA_DEMO_DIR:-$ROOT/$BUILD/demo}
 . contrib/demo/setup.sh
 
 [ -d "$DIR" ] && "$ROOT/contrib/demo/stop.sh" "$DIR" >/dev/null
+[ -e "$DIR/pg" ] && pg_remove "$DIR/pg"
 rm -rf "$DIR"
 mkdir -p "$DIR"
 [ "$(id -u)" = 0 ] && chmod 0755 "$DIR"

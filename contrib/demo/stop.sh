@@ -15,6 +15,6 @@ for name in ebba-web ebbad regsim; do
 done
 if [ -f "$DIR/pg/data/postmaster.pid" ]; then
 	. "$ROOT/tests/pg.sh"
-	PG_DIR=$DIR/pg PG_BIN=$(pg_bindir) pg_stop && echo "demo: database stopped"
+	PG_DIR=$(pg_real_dir "$DIR/pg") PG_BIN=$(pg_bindir) pg_stop && echo "demo: database stopped"
 fi
 exit 0

@@ -251,62 +251,41 @@ static struct cel_value concat(struct eval *e, struct cel_value a, struct cel_va
 	return (struct cel_value){.kind = a.kind, .len = (uint32_t)n, .str = p};
 }
 
+/* a + b, a - b or a * b into *r; true when it overflows.  A macro because
+ * the builtins are generic over the operands' type, and int and uint want
+ * the same three lines. */
+#define CEL_RING_OP_OVERFLOWS(op, a, b, r) \
+	((op) == OP_ADD ? __builtin_add_overflow(a, b, r) \
+	 : (op) == OP_SUB ? __builtin_sub_overflow(a, b, r) : __builtin_mul_overflow(a, b, r))
+
+static struct cel_value by_zero(enum cel_op op)
+{
+	return cel_error_static(CEL_ERR_DIV_ZERO, op == OP_DIV ? "division by zero" : "modulus by zero");
+}
+
 static struct cel_value arith_int(enum cel_op op, int64_t a, int64_t b)
 {
 	int64_t r;
-	switch (op) {
-	case OP_ADD:
-		if (__builtin_add_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
-		return cel_int(r);
-	case OP_SUB:
-		if (__builtin_sub_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
-		return cel_int(r);
-	case OP_MUL:
-		if (__builtin_mul_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
-		return cel_int(r);
-	case OP_DIV:
+	if (op == OP_DIV || op == OP_MOD) {
 		if (b == 0)
-			return cel_error_static(CEL_ERR_DIV_ZERO, "division by zero");
-		if (a == INT64_MIN && b == -1)
+			return by_zero(op);
+		if (a == INT64_MIN && b == -1)  /* the one quotient that does not fit */
 			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
-		return cel_int(a / b);
-	default:
-		if (b == 0)
-			return cel_error_static(CEL_ERR_DIV_ZERO, "modulus by zero");
-		if (a == INT64_MIN && b == -1)
-			return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
-		return cel_int(a % b);
+		return cel_int(op == OP_DIV ? a / b : a % b);
 	}
+	if (CEL_RING_OP_OVERFLOWS(op, a, b, &r))
+		return cel_error_static(CEL_ERR_OVERFLOW, "integer overflow");
+	return cel_int(r);
 }
 
 static struct cel_value arith_uint(enum cel_op op, uint64_t a, uint64_t b)
 {
 	uint64_t r;
-	switch (op) {
-	case OP_ADD:
-		if (__builtin_add_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
-		return cel_uint(r);
-	case OP_SUB:
-		if (__builtin_sub_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
-		return cel_uint(r);
-	case OP_MUL:
-		if (__builtin_mul_overflow(a, b, &r))
-			return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
-		return cel_uint(r);
-	case OP_DIV:
-		if (b == 0)
-			return cel_error_static(CEL_ERR_DIV_ZERO, "division by zero");
-		return cel_uint(a / b);
-	default:
-		if (b == 0)
-			return cel_error_static(CEL_ERR_DIV_ZERO, "modulus by zero");
-		return cel_uint(a % b);
-	}
+	if (op == OP_DIV || op == OP_MOD)
+		return b == 0 ? by_zero(op) : cel_uint(op == OP_DIV ? a / b : a % b);
+	if (CEL_RING_OP_OVERFLOWS(op, a, b, &r))
+		return cel_error_static(CEL_ERR_OVERFLOW, "unsigned integer overflow");
+	return cel_uint(r);
 }
 
 static struct cel_value arith_double(enum cel_op op, double a, double b)
