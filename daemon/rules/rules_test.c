@@ -193,30 +193,44 @@ static void app_person(struct tctx *T, struct tinputs *I, yaml_node_t *p)
 	a->n_persons++;
 }
 
-static void app_incomes(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+/* One entry of incomes or assets, { type, person, amount }: its type's
+ * number by type_from_name (-1 when refused, with the error recorded). */
+struct titem {
+	int type;
+	size_t person;
+	int64_t amount;
+};
+
+static bool app_item(struct tctx *T, struct tinputs *I, yaml_node_t *p, const char *noun,
+		     int (*type_from_name)(const char *), struct titem *out)
 {
 	struct rs_file *f = T->f;
-	struct application *a = &I->app;
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top && a->n_incomes < 32; it++) {
-		yaml_node_t *p = rs_node(f, *it);
-		rs_check_keys(f, p, ITEM_KEYS, "an income", &T->d);
-		struct app_income *x = &I->incomes[a->n_incomes];
-		const char *ty = rs_scalar(rs_map_get(f, p, "type"));
-		int t = ty ? income_type_from_name(ty) : -1;
-		yaml_node_t *pn = rs_map_get(f, p, "person");
-		if (t < 0) {
-			TERR(T, p, "unknown income type '%s'", ty ? ty : "?");
-			continue;
-		}
-		x->type = (enum income_type)t;
-		x->person = 0;
-		if (pn && !person_index(T, I, pn, &x->person))
-			continue;
-		yaml_node_t *am = rs_map_get(f, p, "amount");
-		if (tint(T, am ? am : p, &x->amount, "amount"))
-			a->n_incomes++;
+	char what[32];
+	snprintf(what, sizeof(what), "an %s", noun);
+	rs_check_keys(f, p, ITEM_KEYS, what, &T->d);
+	const char *ty = rs_scalar(rs_map_get(f, p, "type"));
+	out->type = ty ? type_from_name(ty) : -1;
+	if (out->type < 0) {
+		TERR(T, p, "unknown %s type '%s'", noun, ty ? ty : "?");
+		return false;
 	}
+	out->person = 0;
+	yaml_node_t *pn = rs_map_get(f, p, "person");
+	if (pn && !person_index(T, I, pn, &out->person))
+		return false;
+	yaml_node_t *am = rs_map_get(f, p, "amount");
+	return tint(T, am ? am : p, &out->amount, "amount");
+}
+
+static void app_incomes(struct tctx *T, struct tinputs *I, yaml_node_t *n)
+{
+	struct application *a = &I->app;
+	struct titem x;
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top && a->n_incomes < 32; it++)
+		if (app_item(T, I, rs_node(T->f, *it), "income", income_type_from_name, &x))
+			I->incomes[a->n_incomes++] = (struct app_income){
+				.person = x.person, .type = (enum income_type)x.type, .amount = x.amount};
 }
 
 static void app_costs(struct tctx *T, struct tinputs *I, yaml_node_t *n)
@@ -242,27 +256,13 @@ static void app_costs(struct tctx *T, struct tinputs *I, yaml_node_t *n)
 
 static void app_assets(struct tctx *T, struct tinputs *I, yaml_node_t *n)
 {
-	struct rs_file *f = T->f;
 	struct application *a = &I->app;
+	struct titem x;
 	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top && a->n_assets < 16; it++) {
-		yaml_node_t *p = rs_node(f, *it);
-		rs_check_keys(f, p, ITEM_KEYS, "an asset", &T->d);
-		struct app_asset *x = &I->assets[a->n_assets];
-		const char *ty = rs_scalar(rs_map_get(f, p, "type"));
-		int t = ty ? asset_type_from_name(ty) : -1;
-		if (t < 0) {
-			TERR(T, p, "unknown asset type '%s'", ty ? ty : "?");
-			continue;
-		}
-		x->type = (enum asset_type)t;
-		yaml_node_t *pn = rs_map_get(f, p, "person");
-		if (pn && !person_index(T, I, pn, &x->person))
-			continue;
-		yaml_node_t *am = rs_map_get(f, p, "amount");
-		if (tint(T, am ? am : p, &x->amount, "amount"))
-			a->n_assets++;
-	}
+	     it < n->data.sequence.items.top && a->n_assets < 16; it++)
+		if (app_item(T, I, rs_node(T->f, *it), "asset", asset_type_from_name, &x))
+			I->assets[a->n_assets++] = (struct app_asset){
+				.person = x.person, .type = (enum asset_type)x.type, .amount = x.amount};
 }
 
 static void build_app(struct tctx *T, struct tinputs *I)
@@ -747,25 +747,47 @@ static void expect_flags(struct tctx *T, yaml_node_t *fg, const struct rule_deci
 	}
 }
 
+/* The message of the check named id, or of its paragraph in the letter;
+ * NULL when there is none. */
+static const char *check_message(const struct rule_decision *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_checks; i++)
+		if (strcmp(d->checks[i].id, id) == 0)
+			return d->checks[i].message;
+	return NULL;
+}
+
+static const char *paragraph_text(const struct rule_decision *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_paragraphs; i++)
+		if (strcmp(d->paragraphs[i].id, id) == 0)
+			return d->paragraphs[i].text;
+	return NULL;
+}
+
+/* {id: text}: each text as lookup finds it; `what` names one in the
+ * failures ("message of", "letter paragraph"), absent says none was found. */
+static void expect_texts(struct tctx *T, yaml_node_t *m, const struct rule_decision *d,
+			 const char *(*lookup)(const struct rule_decision *, const char *),
+			 const char *what, const char *absent, struct ebba_buf *why)
+{
+	struct rs_file *f = T->f;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
+		const char *got = id && want ? lookup(d, id) : NULL;
+		if (!got)
+			buf_printf(why, "; %s%s", absent, id ? id : "?");
+		else if (strcmp(got, want) != 0)
+			buf_printf(why, "; %s %s is \"%s\", expected \"%s\"", what, id, got, want);
+	}
+}
+
 static void expect_messages(struct tctx *T, yaml_node_t *mc, const struct rule_decision *d,
 			    struct ebba_buf *why)
 {
-	struct rs_file *f = T->f;
-	if (mc->type != YAML_MAPPING_NODE)
-		return;
-	for (yaml_node_pair_t *p = mc->data.mapping.pairs.start; p < mc->data.mapping.pairs.top; p++) {
-		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
-		bool found = false;
-		for (size_t i = 0; id && want && i < d->n_checks; i++)
-			if (strcmp(d->checks[i].id, id) == 0) {
-				found = true;
-				if (strcmp(d->checks[i].message, want) != 0)
-					buf_printf(why, "; message of %s is \"%s\", expected \"%s\"", id,
-						   d->checks[i].message, want);
-			}
-		if (!found)
-			buf_printf(why, "; no check %s to compare the message of", id ? id : "?");
-	}
+	if (mc->type == YAML_MAPPING_NODE)
+		expect_texts(T, mc, d, check_message, "message of", "no check to compare the message of: ",
+			     why);
 }
 
 /* notes: exactly the calculation's lines, in order. */
@@ -798,25 +820,14 @@ static void expect_notes(struct tctx *T, yaml_node_t *nt, const struct rule_deci
 static void expect_letter(struct tctx *T, yaml_node_t *lc, const struct rule_decision *d,
 			  struct ebba_buf *why)
 {
-	struct rs_file *f = T->f;
 	if (lc->type != YAML_MAPPING_NODE) {
 		TERR(T, lc, "letter must be a mapping from paragraph id to its text");
 		return;
 	}
-	for (yaml_node_pair_t *p = lc->data.mapping.pairs.start; p < lc->data.mapping.pairs.top; p++) {
-		const char *id = rs_scalar(rs_node(f, p->key)), *want = rs_scalar(rs_node(f, p->value));
-		bool found = false;
-		for (size_t i = 0; id && want && i < d->n_paragraphs; i++)
-			if (strcmp(d->paragraphs[i].id, id) == 0) {
-				found = true;
-				if (strcmp(d->paragraphs[i].text, want) != 0)
-					buf_printf(why, "; letter paragraph %s is \"%s\", expected \"%s\"", id,
-						   d->paragraphs[i].text, want);
-			}
-		if (!found)
-			buf_printf(why, "; the letter has no paragraph %s%s", id ? id : "?",
-				   d->letter ? "" : " (there is no letter: only approvals have one)");
-	}
+	expect_texts(T, lc, d, paragraph_text, "letter paragraph",
+		     d->letter ? "the letter has no paragraph "
+			       : "there is no letter (only approvals have one), so no paragraph ",
+		     why);
 }
 
 /* Compares the decision with the test's expect: section. */
