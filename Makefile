@@ -58,7 +58,7 @@ EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard s
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
-.PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
+.PHONY: all deps check check-san demo demo-sso demo-stop bench fuzz fuzz-ci fuzz-build valgrind torture install clean deb security
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -135,6 +135,12 @@ check-san:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@contrib/demo/run.sh
+
+# Single sign-on beside the demo: the test OpenID Provider and Apache with
+# mod_auth_openidc in front of a second ebba-web (auth: proxy).
+demo-sso: deps
+	@$(MAKE) --no-print-directory all
+	@contrib/demo/sso.sh
 
 demo-stop:
 	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo
