@@ -115,6 +115,8 @@ $(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/test_svg_chart: tests/unit/test_svg_chart.c $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_sso: tests/unit/test_sso.c $(BUILD)/obj/web/sso.o $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/sso.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/libebba.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
