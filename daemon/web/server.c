@@ -518,8 +518,9 @@ enum refusal { REFUSED_NONE, REFUSED_PERSON, REFUSED_ACR, REFUSED_GROUPS, REFUSE
 static void record_signin(const char *name, const struct claims *cl, unsigned provider,
 			  const char *outcome)
 {
-	char groups[64], display[128], title[128], acr[256];
+	char groups[64], display[128], title[128], acr[256], claim[512];
 	sso_groups_text(provider, groups, sizeof(groups));
+	sso_text(cl->groups, claim, sizeof(claim));
 	sso_text(cl->display_name, display, sizeof(display));
 	sso_text(cl->title, title, sizeof(title));
 	sso_text(cl->acr, acr, sizeof(acr));
@@ -527,8 +528,7 @@ static void record_signin(const char *name, const struct claims *cl, unsigned pr
 	if (!db)
 		return;
 	struct ebba_err err;
-	if (store_provider_signin(db, name, display, title, groups, cl->groups ? cl->groups : "", acr,
-				  outcome, &err) != 0)
+	if (store_provider_signin(db, name, display, title, groups, claim, acr, outcome, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
 	server_own_db_unlock();
 }
