@@ -21,6 +21,27 @@ const logins = (who) => count(`select count(*) from ebba.access_log where who = 
 const denied = (kind, who) => count(`select count(*) from ebba.access_log where action = 'denied' and object_kind = '${kind}' and object_id = '${who}'`);
 const shot = async (page, name) => { if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }); };
 
+// The browser's back button, pressed until it reaches one of ebba's pages
+// from before Logga ut (past the provider's sign-out page): the test asks
+// the page's target, in a CDP session of its own, for that history entry,
+// and waits for wherever it leads (redirects included).  (puppeteer's own
+// goBack stalls here: the provider's page swapped the page's process,
+// ebba sending Cross-Origin-Opener-Policy.)  Returns the entry's URL.
+async function backToEbba(page) {
+	const cdp = await page.createCDPSession();
+	try {
+		const h = await cdp.send('Page.getNavigationHistory');
+		let i = h.currentIndex - 1;
+		while (i >= 0 && !(h.entries[i].url.startsWith(URL0) && !h.entries[i].url.endsWith('/utloggad'))) i--;
+		if (i < 0) return `(none in ${h.entries.map((e) => e.url).join(' ')})`;
+		await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 20000 }),
+			cdp.send('Page.navigateToHistoryEntry', { entryId: h.entries[i].id })]);
+		return h.entries[i].url;
+	} finally {
+		await cdp.detach().catch(() => {});
+	}
+}
+
 // Through the provider's own page: ebba's address, the provider's login
 // form, back at ebba.  Returns the page's path at ebba.
 async function signIn(page, user, name) {
@@ -71,12 +92,8 @@ async function caseworker(browser) {
 	check("ebba's session ended on the server", count(`select count(*) from ebba.access_log where who = '${CW}'`) > 0);
 
 	// The back button: every page before it asks for a sign-in again.
-	let back = 0;
-	do {
-		await page.goBack({ waitUntil: 'load' });
-		back++;
-	} while (back < 4 && page.url().startsWith(ISSUER) && !(await onLoginPage(page)));
-	check('after Logga ut the back button gets the sign-in page', await onLoginPage(page), `${back} back: ${page.url()} ${await h1(page)}`);
+	const went = await backToEbba(page);
+	check('after Logga ut the back button gets the sign-in page', await onLoginPage(page), `back to ${went}: ${page.url()} ${await h1(page)}`);
 	check('... and shows nothing of the queue', !/Arbetskö|Beslutet är sparat/.test(await text(page)));
 
 	// The cookies replayed in another browser.
