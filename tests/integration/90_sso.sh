@@ -101,7 +101,7 @@ mkdir -p "$ROOT/$BUILD/web-screens"
 EBBA_SSO_URL=$SSO_URL EBBA_SSO_ISSUER=$SSO_ISSUER EBBA_SSO_SPKI=$SSO_SPKI EBBA_SSO_PEOPLE=$T_TMP/people.json \
 EBBA_SSO_PASSWORD=$PW EBBA_SSO_CASEWORKER=$CW EBBA_SSO_SUPERVISOR=$SV EBBA_SSO_NO_MFA=$NO_MFA \
 EBBA_SSO_NO_GROUP=$NO_GROUP EBBA_SSO_DECISION=$DECISION EBBA_SSO_LOA3=$LOA3 EBBA_SCREENS=$ROOT/$BUILD/web-screens \
-	timeout 120 node "$ROOT/tests/sso/sso.mjs" || fail "tests/sso/sso.mjs exited $?"
+	timeout 180 node "$ROOT/tests/sso/sso.mjs" || fail "tests/sso/sso.mjs exited $?"
 
 # -- identity headers from anyone but Apache --------------------------------
 forged=(-H "X-Remote-User: $CW" -H "X-Ebba-Acr: $LOA3" -H "X-Ebba-Groups: ebba-handlaggare" -H "X-Ebba-Name: Förfalskad")
