@@ -58,7 +58,7 @@ EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard s
 BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
-.PHONY: all deps check check-san demo demo-stop bench fuzz fuzz-ci fuzz-build torture install clean deb security
+.PHONY: all deps check check-san demo demo-sso demo-stop bench fuzz fuzz-ci fuzz-build torture install clean deb security
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -115,6 +115,8 @@ $(BUILD)/tests/test_template: tests/unit/test_template.c $(WEB_TMPL_OBJ) $(BUILD
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(WEB_TMPL_OBJ) $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/test_svg_chart: tests/unit/test_svg_chart.c $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/svg_chart.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_sso: tests/unit/test_sso.c $(BUILD)/obj/web/sso.o $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP -Idaemon/web $(LDFLAGS) -o $@ $< $(BUILD)/obj/web/sso.o $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/fuzz/fuzz_template: fuzz/fuzz_template.c $(BUILD)/libebba.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Idaemon/web -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
@@ -135,6 +137,12 @@ check-san: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@contrib/demo/run.sh
+
+# Single sign-on beside the demo: the test OpenID Provider and Apache with
+# mod_auth_openidc in front of a second ebba-web (auth: proxy).
+demo-sso: deps
+	@$(MAKE) --no-print-directory all
+	@contrib/demo/sso.sh
 
 demo-stop:
 	@contrib/demo/stop.sh $(CURDIR)/$(BUILD)/demo

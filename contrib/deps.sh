@@ -13,6 +13,7 @@ PKGS=(
 	chromium nodejs
 	python3-jsonschema python3-yaml
 	prometheus tidy python3-markdown
+	apache2 libapache2-mod-auth-openidc
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -29,11 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The browser tests' npm packages (puppeteer-core, axe-core), at the versions
-# package-lock.json pins; again only when they are missing or node_modules is
-# older than the lockfile.
+# The browser tests' npm packages (puppeteer-core, axe-core) and the test
+# OpenID Provider's (oidc-provider), at the versions package-lock.json pins;
+# again only when they are missing or node_modules is older than the
+# lockfile.
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules/puppeteer-core ] || [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules ]; then
+if [ ! -d node_modules/puppeteer-core ] || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/oidc-provider ] ||
+   [ package-lock.json -nt node_modules ]; then
 	echo "deps: npm ci (browser tests)"
 	npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	touch node_modules

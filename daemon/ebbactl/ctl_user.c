@@ -119,11 +119,31 @@ static int user_list(void)
 	PQfinish(conn);
 	if (rc != 0)
 		return ctl_fail(CTL_USAGE, "ebbactl user list: %s", err.msg);
+	/* Beside the database's groups, those the identity provider gave at
+	 * the person's last sign-in through it (auth: proxy), marked when they
+	 * differ; porcelain: a "provider" line after the person's "user" line. */
+	bool any_differs = false;
 	if (!ctl_globals.porcelain)
-		printf("%-32s %-8s %s\n", "NAME", "LOGIN", "GROUPS");
-	for (size_t i = 0; i < n; i++)
-		printf(ctl_globals.porcelain ? "user\t%s\t%s\t%s\n" : "%-32s %-8s %s\n", u[i].name,
-		       u[i].can_login ? "yes" : "no", u[i].groups);
+		printf("%-32s %-8s %-28s %s\n", "NAME", "LOGIN", "GROUPS (DATABASE)",
+		       "GROUPS AT THE PROVIDER (LAST SIGN-IN)");
+	for (size_t i = 0; i < n; i++) {
+		const struct store_user *x = &u[i];
+		if (ctl_globals.porcelain) {
+			printf("user\t%s\t%s\t%s\n", x->name, x->can_login ? "yes" : "no", x->groups);
+			if (x->signed_in[0])
+				printf("provider\t%s\t%s\t%s\t%s\n", x->name, x->provider_groups,
+				       x->signed_in, x->differs ? "differs" : "same");
+			continue;
+		}
+		char at[200] = "-";
+		if (x->signed_in[0])
+			snprintf(at, sizeof(at), "%s (%s)%s", x->provider_groups[0] ? x->provider_groups : "none",
+				 x->signed_in, x->differs ? "  * differs" : "");
+		any_differs |= x->differs;
+		printf("%-32s %-8s %-28s %s\n", x->name, x->can_login ? "yes" : "no", x->groups, at);
+	}
+	if (any_differs)
+		printf("* the provider's groups differ from the database's: ebba-web grants only those both give\n");
 	free(u);
 	return CTL_OK;
 }

@@ -52,6 +52,10 @@ void config_defaults(struct ebba_config *c)
 			.threads = 4,
 			.login_max_failures = 5,
 			.login_lockout_seconds = 300,
+			.proxy_acr_header = xstrdup("X-Ebba-Acr"),
+			.proxy_group_map = xstrdup("ebba-handlaggare=caseworker ebba-chef=supervisor ebba-logg=auditor"),
+			.proxy_name_header = xstrdup("X-Ebba-Name"),
+			.proxy_title_header = xstrdup("X-Ebba-Title"),
 		},
 	};
 }
@@ -83,6 +87,13 @@ void config_free(struct ebba_config *c)
 	free(w->tls_cert);
 	free(w->tls_key);
 	free(w->metrics_listen);
+	free(w->proxy_acr_header);
+	free(w->proxy_required_acr);
+	free(w->proxy_groups_header);
+	free(w->proxy_group_map);
+	free(w->proxy_name_header);
+	free(w->proxy_title_header);
+	free(w->proxy_logout_url);
 	*c = (struct ebba_config){0};
 }
 
@@ -154,6 +165,13 @@ static const struct setting web_settings[] = {
 	S("tls_key", K_STR, web.tls_key, 0, 0),
 	S("cookie_secure", K_BOOL, web.cookie_secure, 0, 0),
 	S("metrics_listen", K_STR, web.metrics_listen, 0, 0),
+	S("proxy_acr_header", K_STR, web.proxy_acr_header, 0, 0),
+	S("proxy_required_acr", K_STR, web.proxy_required_acr, 0, 0),
+	S("proxy_groups_header", K_STR, web.proxy_groups_header, 0, 0),
+	S("proxy_group_map", K_STR, web.proxy_group_map, 0, 0),
+	S("proxy_name_header", K_STR, web.proxy_name_header, 0, 0),
+	S("proxy_title_header", K_STR, web.proxy_title_header, 0, 0),
+	S("proxy_logout_url", K_STR, web.proxy_logout_url, 0, 0),
 };
 #undef S
 

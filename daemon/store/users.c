@@ -120,6 +120,48 @@ static const char LIST_SQL[] =
 	"                     'ebba_daemon')"
 	" group by r.rolname, r.rolcanlogin order by r.rolname";
 
+/* Whether the comma-separated lists a (the database's, where intake and
+ * daemon are no person's groups at the provider) and b name the same
+ * groups of people. */
+static bool same_groups(const char *a, const char *b)
+{
+	static const char *const people[] = {"caseworker", "supervisor", "auditor"};
+	for (size_t i = 0; i < ARRAY_LEN(people); i++) {
+		size_t n = strlen(people[i]);
+		bool in_a = false, in_b = false;
+		for (const char *p = a; (p = strstr(p, people[i])); p += n)
+			in_a |= (p == a || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+		for (const char *p = b; (p = strstr(p, people[i])); p += n)
+			in_b |= (p == b || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+		if (in_a != in_b)
+			return false;
+	}
+	return true;
+}
+
+static int add_provider_groups(PGconn *db, struct store_user *u, size_t n, struct ebba_err *err)
+{
+	PGresult *res = PQexecParams(db,
+		"select person, array_to_string(groups, ','), to_char(signed_in_at, 'YYYY-MM-DD HH24:MI')"
+		" from ebba.provider_signins",
+		0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "listing sign-ins through the identity provider: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	for (int r = 0; r < PQntuples(res); r++)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(u[i].name, PQgetvalue(res, r, 0)) == 0) {
+				snprintf(u[i].provider_groups, sizeof(u[i].provider_groups), "%s",
+					 PQgetvalue(res, r, 1));
+				snprintf(u[i].signed_in, sizeof(u[i].signed_in), "%s", PQgetvalue(res, r, 2));
+				u[i].differs = !same_groups(u[i].groups, u[i].provider_groups);
+			}
+	PQclear(res);
+	return 0;
+}
+
 int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_err *err)
 {
 	PGresult *res = PQexecParams(db, LIST_SQL, 0, NULL, NULL, NULL, NULL, 0);
@@ -137,6 +179,32 @@ int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_
 		snprintf(u->groups, sizeof(u->groups), "%s", PQgetvalue(res, (int)i, 2));
 	}
 	PQclear(res);
+	/* Before schema 017 there is no such table: nobody signed in through it. */
+	PGresult *has = PQexec(db, "select to_regclass('ebba.provider_signins') is not null");
+	bool table = PQresultStatus(has) == PGRES_TUPLES_OK && PQgetvalue(has, 0, 0)[0] == 't';
+	PQclear(has);
+	if (table && add_provider_groups(db, *out, *n, err) != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int store_provider_signin(PGconn *db, const char *person, const char *display_name,
+			  const char *title, const char *groups, const char *claim, const char *acr,
+			  const char *outcome, struct ebba_err *err)
+{
+	const char *p[] = {person, display_name, title, groups, claim, acr, outcome};
+	if (db_exec(db,
+		"insert into ebba.provider_signins as s (person, display_name, title, groups,"
+		"  provider_groups, acr, outcome)"
+		" values ($1, $2, $3, coalesce(string_to_array(nullif($4, ''), ','), '{}'), $5, $6, $7)"
+		" on conflict (person) do update set signed_in_at = now(), display_name = excluded.display_name,"
+		"  title = excluded.title, groups = excluded.groups,"
+		"  provider_groups = excluded.provider_groups, acr = excluded.acr, outcome = excluded.outcome",
+		7, p, err) != 0)
+		return ebba_err_prefix(err, "recording %s's sign-in", person);
 	return 0;
 }
 

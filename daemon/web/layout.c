@@ -52,9 +52,10 @@ static json_t *layout_ctx(const struct web_request *rq, const char *title)
 							       under(rq->path, nav[i].path)));
 	json_object_set_new(l, "has_nav", json_boolean(json_array_size(items) > 0));
 	json_object_set_new(l, "nav", items);
-	json_object_set_new(l, "user", json_pack("{s:s,s:s}", "name",
+	/* title always set ("" when none), so no page's own "title" shows. */
+	json_object_set_new(l, "user", json_pack("{s:s,s:s,s:s}", "name",
 						 s->display_name[0] ? s->display_name : s->user,
-						 "role", s->user));
+						 "role", s->user, "title", s->title));
 	return l;
 }
 

@@ -128,7 +128,11 @@ static int logout_post(const struct web_request *rq, struct web_response *rs, st
 {
 	server_end_session(rq);
 	server_set_cookie(rq, NULL);
-	snprintf(rs->location, sizeof(rs->location), "/login");
+	/* auth: proxy: on to the proxy's own sign-out, which ends its session
+	 * and the provider's (contrib/apache/ebba-web-openidc.conf). */
+	const char *out = server_config()->web.proxy_logout_url;
+	snprintf(rs->location, sizeof(rs->location), "%s",
+		 strcmp(server_config()->web.auth, "proxy") == 0 && out && *out ? out : "/login");
 	return 0;
 }
 

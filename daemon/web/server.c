@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include "conn_limits.h"
 #include "server.h"
 #include "session.h"
+#include "sso.h"
 #include "template.h"
 #include "web_metrics.h"
 
@@ -62,12 +64,12 @@ struct web_server {
 static struct {
 	const struct ebba_config *cfg;
 	const char *conninfo;
-	const struct web_route *pages, *own;
-	size_t n_pages, n_own;
+	const struct web_route *pages, *own, *sso;
+	size_t n_pages, n_own, n_sso;
 	PGconn *own_db;
 	pthread_mutex_t own_lock;
 	bool secure_cookie, proxy, on_unix;
-	char **peers;               /* proxy_peers, normalised; NULL-terminated */
+	char **peers;               /* proxy_peers, normalised ("unix:UID"); NULL-terminated */
 	struct ebba_buf cert, key;
 } S = {.own_lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -81,6 +83,7 @@ struct call {
 	size_t dropped;             /* body bytes read past the limit */
 	struct sess *sess;          /* a reference, or NULL */
 	char client[INET6_ADDRSTRLEN];
+	long peer_uid;              /* on a Unix socket: the peer's user id, or -1 */
 	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
 	char *form_text;            /* the decoded form the params point into */
 	char cookie[160];
@@ -371,7 +374,7 @@ static const struct web_route *find_route(const char *method, const char *path,
 	const char *best_tail = "";
 	*other_method = false;
 	const struct { const struct web_route *r; size_t n; } sets[] = {
-		{S.own, S.n_own}, {S.pages, S.n_pages}};
+		{S.own, S.n_own}, {S.sso, S.n_sso}, {S.pages, S.n_pages}};
 	for (size_t s = 0; s < ARRAY_LEN(sets); s++) {
 		for (size_t i = 0; i < sets[s].n; i++) {
 			const struct web_route *r = &sets[s].r[i];
@@ -435,7 +438,17 @@ static void client_address(struct MHD_Connection *c, struct call *k)
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	snprintf(k->client, sizeof(k->client), "unix");
-	if (!sa || S.on_unix)
+	k->peer_uid = -1;
+	if (S.on_unix) {
+		/* Who is at the other end of the socket, as the kernel says. */
+		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (fi && getsockopt(fi->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			k->peer_uid = (long)cred.uid;
+		return;
+	}
+	if (!sa)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->client, sizeof(k->client));
@@ -448,11 +461,18 @@ static void client_address(struct MHD_Connection *c, struct call *k)
 	}
 }
 
-static bool peer_trusted(const char *client)
+/* proxy_peers: an address, "unix" (whoever may open the socket) or
+ * "unix:USER" (only that user's processes: Apache's workers, not another
+ * local program that can open the socket too). */
+static bool peer_trusted(const struct call *k)
 {
-	for (char **p = S.peers; p && *p; p++)
-		if (strcmp(*p, client) == 0)
+	for (char **p = S.peers; p && *p; p++) {
+		if (strcmp(*p, k->client) == 0)
 			return true;
+		if (strncmp(*p, "unix:", 5) == 0 && strcmp(k->client, "unix") == 0 &&
+		    k->peer_uid >= 0 && strtol(*p + 5, NULL, 10) == k->peer_uid)
+			return true;
+	}
 	return false;
 }
 
@@ -462,66 +482,207 @@ unsigned server_groups(const struct store_person *p)
 	       (p->auditor ? WEB_AUDITOR : 0u);
 }
 
-/* auth: proxy: a connection as ebba-web's own role that has become name. */
-static struct sess *proxy_new_session(struct call *k, const char *name, int *status)
+/* auth: proxy: what the trusted peer says of one sign-in. */
+struct claims {
+	const char *name, *acr, *groups, *display_name, *title;
+};
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return name && *name ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, name) : NULL;
+}
+
+static void read_claims(struct MHD_Connection *c, struct claims *cl)
+{
+	const struct web_config *w = &S.cfg->web;
+	*cl = (struct claims){
+		.name = header(c, w->proxy_header),
+		.acr = header(c, w->proxy_acr_header),
+		.groups = header(c, w->proxy_groups_header),
+		.display_name = header(c, w->proxy_name_header),
+		.title = header(c, w->proxy_title_header),
+	};
+}
+
+static void fingerprint(const struct claims *cl, char out[65])
+{
+	const char *v[] = {cl->name, cl->acr, cl->groups, cl->display_name, cl->title};
+	sso_fingerprint(v, ARRAY_LEN(v), out);
+}
+
+/* Why a sign-in that the peer vouched for is refused. */
+enum refusal { REFUSED_NONE, REFUSED_PERSON, REFUSED_ACR, REFUSED_GROUPS, REFUSED_UNAVAILABLE };
+
+/* What the provider said at this sign-in, for ebbactl user list; under
+ * ebba-web's own name. */
+static void record_signin(const char *name, const struct claims *cl, unsigned provider,
+			  const char *outcome)
+{
+	char groups[64], display[128], title[128], acr[256], claim[512];
+	sso_groups_text(provider, groups, sizeof(groups));
+	sso_text(cl->groups, claim, sizeof(claim));
+	sso_text(cl->display_name, display, sizeof(display));
+	sso_text(cl->title, title, sizeof(title));
+	sso_text(cl->acr, acr, sizeof(acr));
+	PGconn *db = server_own_db_lock();
+	if (!db)
+		return;
+	struct ebba_err err;
+	if (store_provider_signin(db, name, display, title, groups, claim, acr, outcome, &err) != 0)
+		log_error("ebba-web: %s", err.msg);
+	server_own_db_unlock();
+}
+
+/* auth: proxy: a connection as ebba-web's own role that has become the
+ * person, with the groups that both the provider (when proxy_groups_header
+ * is set) and the database give them; for the database's own rules the
+ * connection says which (ebba.session_groups, schema 017). */
+static struct sess *proxy_new_session(struct call *k, const struct claims *cl, enum refusal *why)
 {
 	struct ebba_err err;
-	*status = 403;
+	const char *name = cl->name;
+	const bool from_provider = S.cfg->web.proxy_groups_header && *S.cfg->web.proxy_groups_header;
+	unsigned provider = sso_groups(cl->groups);
+	*why = REFUSED_PERSON;
 	if (!store_user_name_ok(name)) {
 		log_denied_own("proxy", "(not a role name)", k->client);
+		return NULL;
+	}
+	if (!sso_acr_ok(cl->acr)) {
+		char acr[128];
+		sso_text(cl->acr, acr, sizeof(acr));
+		log_warn("ebba-web: %s signed in at level '%s', below web.proxy_required_acr; refused",
+			 name, acr[0] ? acr : "(none)");
+		log_denied_own("acr", name, k->client);
+		record_signin(name, cl, provider, "refused-acr");
+		*why = REFUSED_ACR;
 		return NULL;
 	}
 	PGconn *db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
 	if (!db) {
 		log_error("ebba-web: connection for a proxy session: %s", err.msg);
-		*status = 503;
+		*why = REFUSED_UNAVAILABLE;
 		return NULL;
 	}
 	struct store_person p;
-	if (store_set_role(db, name, &err) != 0 || store_person(db, &p, &err) != 0 || !server_groups(&p)) {
+	if (store_set_role(db, name, &err) != 0 || store_person(db, &p, &err) != 0) {
 		PQfinish(db);
 		log_denied_own("proxy", name, k->client);
 		return NULL;
 	}
-	if (store_access_log(db, "login", "proxy", NULL, k->client, &err) != 0) {
-		log_error("ebba-web: %s", err.msg);
+	unsigned groups = server_groups(&p) & (from_provider ? provider : ~0u);
+	if (from_provider)
+		record_signin(name, cl, provider, groups ? "signed-in" : "refused-groups");
+	if (!groups) {
 		PQfinish(db);
-		*status = 503;
+		log_warn("ebba-web: %s has no group of ebba from both the provider and the database; refused", name);
+		log_denied_own("groups", name, k->client);
+		*why = REFUSED_GROUPS;
 		return NULL;
 	}
-	struct sess *s = sess_new_person(db, p.name, p.display_name, server_groups(&p));
-	if (!s)
-		*status = 503;
+	char list[64];
+	sso_groups_text(groups, list, sizeof(list));
+	const char *param[] = {list};
+	*why = REFUSED_UNAVAILABLE;
+	if ((from_provider && db_exec(db, "select set_config('ebba.session_groups', $1, false)", 1, param,
+				      &err) != 0) ||
+	    store_access_log(db, "login", "proxy", NULL, k->client, &err) != 0) {
+		log_error("ebba-web: %s", err.msg);
+		PQfinish(db);
+		return NULL;
+	}
+	char display[128], title[128], fp[65];
+	sso_text(cl->display_name, display, sizeof(display));
+	sso_text(cl->title, title, sizeof(title));
+	fingerprint(cl, fp);
+	struct sess *s = sess_new_person(db, p.name, display[0] ? display : p.display_name, groups);
+	if (s) {
+		sess_set_claims(s, title, fp);
+		*why = REFUSED_NONE;
+	}
 	return s;
 }
 
-/* auth: proxy: the session of the person the trusted peer names.  0 with
- * k->sess set or left NULL (no header); otherwise the status to answer. */
-static int proxy_session(struct MHD_Connection *c, struct call *k)
+static enum MHD_Result send_refusal(struct MHD_Connection *c, struct call *k, enum refusal why)
 {
-	const char *name = MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.cfg->web.proxy_header);
-	if (!name || !*name)
-		return 0;
-	if (!peer_trusted(k->client)) {
+	const char *logout = S.cfg->web.proxy_logout_url;
+	const char *title = "Ingen behörighet", *message, *advice = NULL;
+	int status = 403;
+	switch (why) {
+	case REFUSED_ACR:
+		title = "Inloggningen räcker inte";
+		message = "ebba visar uppgifter om enskilda och kräver inloggning med två faktorer, "
+			  "till exempel e-legitimation eller SITHS-kort. Du loggade in med enbart lösenord.";
+		advice = "Logga ut och logga in igen med e-legitimation. Försöket är loggat.";
+		break;
+	case REFUSED_GROUPS:
+		message = "Kommunens inloggning ger dig ingen roll i ebba, eller ingen som ebba också har "
+			  "gett dig.";
+		advice = "Be din chef eller den som administrerar behörigheter att lägga till dig i rätt "
+			 "grupp. Försöket är loggat.";
+		break;
+	case REFUSED_UNAVAILABLE:
+		status = 503;
+		title = "Logga in";
+		message = "Databasen svarar inte just nu. Försök igen om en stund.";
+		logout = NULL;
+		break;
+	default:
+		message = "Inloggningen kunde inte knytas till en användare i ebba.";
+		break;
+	}
+	json_t *ctx = json_pack("{s:s}", "message", message);
+	if (advice)
+		json_object_set_new(ctx, "advice", json_string(advice));
+	if (logout && *logout)
+		json_object_set_new(ctx, "logout", json_true());
+	struct web_response rs = {0};
+	struct ebba_err err;
+	int rc = web_page(&k->rq, &rs, title, "signin", ctx, &err);
+	json_decref(ctx);
+	if (rc != 0) {
+		log_error("ebba-web: refusal page: %s", err.msg);
+		buf_free(&rs.body);
+		return send_simple(c, k, status, "text/plain; charset=utf-8", message, NULL);
+	}
+	rs.status = status;
+	return send_response(c, k, &rs, false);
+}
+
+/* auth: proxy: the session of the person the trusted peer names.  A
+ * session stays the person's while the peer says the same of them; a new
+ * sign-in that says otherwise (another level, other groups) ends it and
+ * is checked anew.  REFUSED_NONE with k->sess set or left NULL (no
+ * header); otherwise why there is no session. */
+static enum refusal proxy_session(struct MHD_Connection *c, struct call *k)
+{
+	struct claims cl;
+	read_claims(c, &cl);
+	if (!cl.name || !*cl.name)
+		return REFUSED_NONE;
+	if (!peer_trusted(k)) {
 		log_warn("ebba-web: %s header from %s, which proxy_peers does not trust",
 			 S.cfg->web.proxy_header, k->client);
 		log_denied_own("proxy", "(untrusted peer)", k->client);
-		return 403;
+		return REFUSED_PERSON;
 	}
-	if (k->sess && sess_is_person(k->sess) && strcmp(sess_info(k->sess)->user, name) == 0)
-		return 0;
+	char fp[65];
+	fingerprint(&cl, fp);
+	if (k->sess && sess_is_person(k->sess) && strcmp(sess_info(k->sess)->user, cl.name) == 0 &&
+	    strcmp(sess_info(k->sess)->claims, fp) == 0)
+		return REFUSED_NONE;
 	if (k->sess) {
 		if (sess_is_person(k->sess))
 			sess_end(k->sess);
 		sess_release(k->sess);
 		k->sess = NULL;
 	}
-	int status;
-	k->sess = proxy_new_session(k, name, &status);
+	enum refusal why;
+	k->sess = proxy_new_session(k, &cl, &why);
 	if (!k->sess)
-		return status;
+		return why;
 	server_set_cookie(&k->rq, sess_info(k->sess)->id);
-	return 0;
+	return REFUSED_NONE;
 }
 
 static void find_session(struct MHD_Connection *c, struct call *k)
@@ -657,11 +818,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 		return serve_static(c, k);
 	}
 	find_session(c, k);
-	if (S.proxy) {
-		int status = proxy_session(c, k);
-		if (status)
-			return send_message(c, k, status, "Ingen behörighet",
-					    "Inloggningen kunde inte knytas till en användare i ebba.");
+	if (S.proxy && !sso_signing_out(method, k->rq.path)) {
+		enum refusal why = proxy_session(c, k);
+		if (why != REFUSED_NONE)
+			return send_refusal(c, k, why);
 	}
 	bool other_method;
 	const struct web_route *r = find_route(method, k->rq.path, &k->rq.tail, &other_method);
@@ -818,13 +978,22 @@ static int load_peers(const char *list, struct ebba_err *err)
 		char norm[INET6_ADDRSTRLEN];
 		if (strcmp(t, "unix") == 0)
 			snprintf(norm, sizeof(norm), "unix");
-		else if (inet_pton(AF_INET, t, a) == 1)
+		else if (strncmp(t, "unix:", 5) == 0) {
+			const struct passwd *pw = getpwnam(t + 5);
+			char *end;
+			long uid = strtol(t + 5, &end, 10);
+			if (!pw && (end == t + 5 || *end || uid < 0)) {
+				free(copy);
+				return ebba_errf(err, "web.proxy_peers: no user %s (unix:USER)", t + 5);
+			}
+			snprintf(norm, sizeof(norm), "unix:%ld", pw ? (long)pw->pw_uid : uid);
+		} else if (inet_pton(AF_INET, t, a) == 1)
 			inet_ntop(AF_INET, a, norm, sizeof(norm));
 		else if (inet_pton(AF_INET6, t, a) == 1)
 			inet_ntop(AF_INET6, a, norm, sizeof(norm));
 		else {
 			free(copy);
-			return ebba_errf(err, "web.proxy_peers: '%s' is not an IP address or \"unix\"", t);
+			return ebba_errf(err, "web.proxy_peers: '%s' is not an IP address, \"unix\" or \"unix:USER\"", t);
 		}
 		S.peers[n++] = xstrdup(norm);
 	}
@@ -855,7 +1024,9 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 	S.secure_cookie = w->cookie_secure || w->tls_cert;
 	S.pages = web_page_routes(&S.n_pages);
 	S.own = login_routes(&S.n_own);
-	if (load_peers(w->proxy_peers, err) != 0 || load_tls(w, err) != 0 ||
+	if (S.proxy)
+		S.sso = sso_routes(&S.n_sso);
+	if (load_peers(w->proxy_peers, err) != 0 || load_tls(w, err) != 0 || sso_init(w, err) != 0 ||
 	    sess_init(w, err) != 0 || tmpl_preload(err) != 0 ||
 	    api_init(cfg, S.conninfo, (unsigned)w->threads, err) != 0)
 		return -1;
@@ -929,6 +1100,7 @@ void server_stop(struct web_server *srv)
 		free(*p);
 	free(S.peers);
 	S.peers = NULL;
+	sso_shutdown();
 	if (S.key.data)
 		explicit_bzero(S.key.data, S.key.len);
 	buf_free(&S.cert);

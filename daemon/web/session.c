@@ -216,6 +216,12 @@ void sess_end(struct sess *s)
 		sess_free(s);
 }
 
+void sess_set_claims(struct sess *s, const char *title, const char *fingerprint)
+{
+	snprintf(s->info.title, sizeof(s->info.title), "%s", title ? title : "");
+	snprintf(s->info.claims, sizeof(s->info.claims), "%s", fingerprint ? fingerprint : "");
+}
+
 bool sess_is_person(const struct sess *s)
 {
 	return s->db != NULL;

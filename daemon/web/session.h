@@ -49,6 +49,10 @@ void sess_hold(struct sess *s);
  * reference stays valid until released. */
 void sess_end(struct sess *s);
 
+/* auth: proxy: the provider's title for the person and the digest of
+ * the sign-in's claims (sso_fingerprint), set once after sess_new_person. */
+void sess_set_claims(struct sess *s, const char *title, const char *fingerprint);
+
 bool sess_is_person(const struct sess *s);
 const struct web_session *sess_info(const struct sess *s);
 

@@ -44,6 +44,8 @@ struct web_session {
 	char display_name[128];     /* for the page header; the role if none */
 	unsigned groups;            /* enum web_group bits */
 	char csrf[65];              /* hex of 256 random bits, one per session */
+	char title[128];            /* auth: proxy: the provider's title claim, or "" */
+	char claims[65];            /* auth: proxy: digest of the sign-in's claims (sso.h) */
 	long long created_us, seen_us;
 };
 

@@ -59,6 +59,16 @@ struct web_config {
 	char *tls_key;
 	bool cookie_secure;        /* Secure cookies without tls_cert (TLS at a proxy) */
 	char *metrics_listen;      /* HOST:PORT of ebba-web's /metrics; NULL: off */
+	/* auth: proxy, signing in through the municipality's identity
+	 * provider (daemon/web/sso.h): the trusted headers with the ID
+	 * token's claims, what a sign-in must show, where Logga ut goes. */
+	char *proxy_acr_header;    /* the acr (or amr) claim */
+	char *proxy_required_acr;  /* accepted values, space-separated; NULL: none asked */
+	char *proxy_groups_header; /* the provider's groups; NULL: the database's alone */
+	char *proxy_group_map;     /* "provider-group=caseworker ..." */
+	char *proxy_name_header;   /* the person's name, for the page header */
+	char *proxy_title_header;  /* their title */
+	char *proxy_logout_url;    /* after Logga ut (RP-initiated logout); NULL: /login */
 };
 
 struct ebba_config {

@@ -35,6 +35,11 @@ struct store_user {
 	char name[64];
 	char groups[128];       /* "caseworker,supervisor" */
 	bool can_login;
+	/* What the identity provider gave at the last sign-in through it
+	 * (ebba.provider_signins, schema 017); signed_in "" when never. */
+	char provider_groups[128];  /* ebba's groups its claim mapped to */
+	char signed_in[32];         /* "2026-12-02 10:11" */
+	bool differs;               /* its groups are not the database's */
 };
 
 /* Every role in one of ebba's groups, by name.  *out is malloc'd (the
@@ -57,6 +62,16 @@ struct store_person {
 	bool caseworker, supervisor, auditor;
 };
 int store_person(PGconn *db, struct store_person *out, struct ebba_err *err);
+
+/*
+ * Records what the identity provider said at person's sign-in (ebba-web,
+ * auth: proxy), on ebba-web's own connection: groups as ebba's names
+ * ("caseworker,supervisor"), claim as the provider sent it, outcome
+ * "signed-in", "refused-acr" or "refused-groups".
+ */
+int store_provider_signin(PGconn *db, const char *person, const char *display_name,
+			  const char *title, const char *groups, const char *claim, const char *acr,
+			  const char *outcome, struct ebba_err *err);
 
 /* SET ROLE name (auth: proxy: the front end becomes the person). */
 int store_set_role(PGconn *db, const char *name, struct ebba_err *err);

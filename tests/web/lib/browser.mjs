@@ -72,9 +72,10 @@ export async function tabTo(page, sel, max = 200) {
 	return focusIs(page, sel);
 }
 
-// Runs fn(browser) in a headless chromium and closes it whatever happens.
-export async function withBrowser(fn) {
-	const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new'] });
+// Runs fn(browser) in a headless chromium (with more command-line args)
+// and closes it whatever happens.
+export async function withBrowser(fn, args = []) {
+	const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless=new', ...args] });
 	try {
 		await fn(browser);
 	} finally {
@@ -84,11 +85,11 @@ export async function withBrowser(fn) {
 
 // Runs each part(browser) in turn; one that throws is a failure and the
 // next still runs.
-export const runParts = (parts) => withBrowser(async (browser) => {
+export const runParts = (parts, args = []) => withBrowser(async (browser) => {
 	for (const part of parts) {
 		try { await part(browser); } catch (e) { notOk(`${part.name} ran to the end`, e.stack); }
 	}
-});
+}, args);
 
 // Ends the test: exit status 1 if any check failed.
 export const finish = () => process.exit(failures ? 1 : 0);
