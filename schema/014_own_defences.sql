@@ -132,8 +132,9 @@ $$;
 revoke all on function ebba.lock_decision(bigint) from public;
 
 -- A caseworker's decision on one of ebba's open decisions (Pröva, `ebbactl
--- review resolve`).  verdict: 'approve' (ebba's amount), 'adjust' (amount,
--- whole kronor) or 'reject'; a note is required with adjust and reject.
+-- review resolve`).  verdict: 'approve' (ebba's amount, or p_amount when
+-- given), 'adjust' (p_amount, required) or 'reject' (no amount); amounts in
+-- whole kronor; a note is required with adjust and reject.
 -- The decision's open audit flags are resolved with the verdict, and the
 -- access_log row ('resolve', 'decision', id, client) is written, in the
 -- same transaction.  review_id is null when p_decision_id is not an open
@@ -161,8 +162,12 @@ begin
         raise exception 'ebba.resolve_review: the verdict is approve, adjust or reject, not %', coalesce(p_verdict, 'none')
             using errcode = 'invalid_parameter_value';
     end if;
-    if (p_verdict = 'adjust') <> (p_amount is not null) then
-        raise exception 'ebba.resolve_review: an amount goes with adjust, and only with adjust'
+    if p_verdict = 'adjust' and p_amount is null then
+        raise exception 'ebba.resolve_review: adjust needs an amount'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if p_verdict = 'reject' and p_amount is not null then
+        raise exception 'ebba.resolve_review: a rejection has no amount'
             using errcode = 'invalid_parameter_value';
     end if;
     if p_amount < 0 or p_amount > 99999999 then
@@ -191,7 +196,7 @@ begin
                                      ruleset_sha256, decided_by, note)
     values (orig.id, orig.external_id, orig.case_id, orig.period,
             case p_verdict when 'reject' then 'rejected' else 'approved' end,
-            case p_verdict when 'reject' then null when 'adjust' then p_amount else orig.amount end,
+            case p_verdict when 'reject' then null else coalesce(p_amount, orig.amount) end,
             orig.norm, orig.costs, orig.incomes, orig.ruleset_name, orig.ruleset_version,
             orig.ruleset_sha256, who, p_note)
     returning n.id, n.decided_by into review_id, reviewed_by;

@@ -206,8 +206,8 @@ static int check_resolution(const struct resolution *r)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict must be approve, reject or adjust");
 	if (strcmp(r->verdict, "adjust") == 0 && !r->amount)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict adjust needs --amount");
-	if (strcmp(r->verdict, "adjust") != 0 && r->amount)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --amount goes with --verdict adjust only");
+	if (strcmp(r->verdict, "reject") == 0 && r->amount)
+		return ctl_fail(CTL_USAGE, "ebbactl review resolve: a rejection has no --amount");
 	if (r->amount) {
 		char *end;
 		errno = 0;

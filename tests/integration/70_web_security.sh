@@ -64,7 +64,7 @@ check_eq "... resolved_by is the caseworker's own role" "$CW" "$(psql_val "selec
 out=$(PGUSER=$OTHER PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "select ebba.resolve_flag($F2, 'not-ok', 'igen', 'psql')" 2>&1)
 check_eq "a resolved flag cannot be resolved again (by someone else)" f "$out"
 check_eq "... it stays the first person's" "$CW ok" "$(psql_val "select resolved_by || ' ' || verdict from ebba.audit_flags where id = $F2")"
-check_match "ebba.resolve_review checks what it is given (adjust needs an amount)" "an amount goes with adjust" \
+check_match "ebba.resolve_review checks what it is given (adjust needs an amount)" "adjust needs an amount" \
 	"$(as_cw "select * from ebba.resolve_review($D2, 'adjust', null, 'x', 'psql')")"
 check_match "... and a note with a rejection" "reject needs a note" "$(as_cw "select * from ebba.resolve_review($D2, 'reject', null, '', 'psql')")"
 out=$(as_cw "insert into ebba.access_log (who, action) values ('$OTHER', 'view')")
@@ -84,8 +84,8 @@ check_eq "... and the access_log row, written with it, names the caseworker" 1 \
 PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review show "$D1" >/dev/null 2>&1
 check_eq "review show is an access_log row under the caseworker's name" 1 \
 	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1' and client = 'ebbactl'")"
-PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict approve --amount 5 --note x >/dev/null 2>&1
-check_eq "review resolve refuses --amount without --verdict adjust" 2 "$?"
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict reject --amount 5 --note x >/dev/null 2>&1
+check_eq "review resolve refuses --amount with --verdict reject" 2 "$?"
 "$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note x --by "$OTHER" >/dev/null 2>&1
 check_eq "review resolve has no --by any more" 2 "$?"
 
