@@ -4,7 +4,9 @@
  * The frame is stored twice: as validated JSON (what the daemon reads) and
  * as the YAML the caseworker wrote (what a person reads back).  `show`
  * prints the stored YAML re-rendered from the JSON, so what is shown is
- * exactly what the daemon will use.
+ * exactly what the daemon will use.  Both write their access_log row:
+ * set in the same statement as the frame (frames_put), show before it
+ * prints.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "ebba/intake/case_frame.h"
 #include "ctl.h"
 #include "ctl_common.h"
+#include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/frames.h"
 
@@ -34,7 +37,7 @@ static int case_set(PGconn *conn, const char *path)
 		return ctl_fail(CTL_NO, "%s", err.msg);
 	}
 	char *json = case_frame_to_json(&frame);
-	int rc = frames_put(conn, frame.case_id, json, yaml.data, &err);
+	int rc = frames_put(conn, frame.case_id, json, yaml.data, "ebbactl", &err);
 	if (rc == 0)
 		printf("case %s: frame stored\n", frame.case_id);
 	free(json);
@@ -50,6 +53,10 @@ static int case_show(PGconn *conn, const char *case_id, bool as_json)
 		return ctl_fail(CTL_USAGE, "ebbactl case show: %s", err.msg);
 	if (!json)
 		return ctl_fail(CTL_NO, "ebbactl case show: no frame for case %s", case_id);
+	if (store_access_log(conn, "view", "case_frame", case_id, "ebbactl", &err) != 0) {
+		free(json);
+		return ctl_fail(CTL_USAGE, "ebbactl case show: %s", err.msg);
+	}
 	struct case_frame frame;
 	int rc = CTL_OK;
 	if (as_json) {

@@ -8,6 +8,8 @@
  * and a what-if re-decide alike.  Reports
  * every difference (outcome, amounts, each check, targeted flags, the rule
  * set's hash, the delegation an automatic outcome relied on); exit 0 when there is none, 1 when there is.
+ * What it prints is personal data (the household's amounts and checks):
+ * each decision replayed writes its access_log row ("view") first.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "ebba/intake/case_frame.h"
 #include "ctl.h"
 #include "ctl_common.h"
+#include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/decisions.h"
 #include "ebba/decide/decide.h"
@@ -154,6 +157,10 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	}
 	if (!found) {
 		rc = ctl_fail(CTL_NO, "ebbactl replay: no decision %s by ebba", id);
+		goto out;
+	}
+	if (store_access_log(conn, "view", "decision", id, "ebbactl", &err) != 0) {
+		rc = ctl_fail(CTL_USAGE, "ebbactl replay: %s", err.msg);
 		goto out;
 	}
 	if (!(trace = json_loads(s.trace, 0, NULL))) {

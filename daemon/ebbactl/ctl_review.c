@@ -6,11 +6,12 @@
  *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT
  *
  * A resolution is a new decision by the caseworker that points at ebba's
- * (reviews_decision_id); ebba's own decision is never changed.  Who
- * resolved is the connected role (ebba.person()), never an argument: the
- * database refuses any other name.  The
- * decision's open audit flags are resolved with the verdict in the same
- * transaction.
+ * (reviews_decision_id); ebba's own decision is never changed.  It is
+ * recorded by ebba.resolve_review (schema 014), the only way a caseworker
+ * writes a decision: who resolved is the connected role (ebba.person()),
+ * never an argument, and the decision's open audit flags and the access
+ * log's row are written in the same transaction.  list and show are views
+ * of personal data: each writes its access_log row before printing.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,8 +21,12 @@
 
 #include "ctl.h"
 #include "ctl_common.h"
+#include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/review.h"
+
+/* The access log's client for what the command line does. */
+#define CTL_CLIENT "ebbactl"
 
 static void usage(FILE *out)
 {
@@ -57,8 +62,11 @@ static int review_list(PGconn *conn, int argc, char **argv)
 	struct review_filter f = {.outcome = outcome, .flag = flag, .older_than = days, .all = all};
 	struct review_list l;
 	struct ebba_err err;
-	if (review_list_load(conn, &f, &l, &err) != 0)
+	if (review_list_load(conn, &f, &l, &err) != 0 ||
+	    store_access_log(conn, "view", "queue", NULL, CTL_CLIENT, &err) != 0) {
+		review_list_free(&l);
 		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
+	}
 	if (!ctl_globals.porcelain)
 		printf("%-8s %-22s %-10s %-7s %-9s %8s %-16s %-16s %s\n", "ID", "APPLICATION", "CASE",
 		       "PERIOD", "OUTCOME", "AMOUNT", "DECIDED", "OPEN FLAGS", "FIRST REASON");
@@ -140,6 +148,10 @@ static int review_show(PGconn *conn, const char *id)
 		review_detail_free(&d);
 		return ctl_fail(CTL_NO, "ebbactl review show: no decision %s", id);
 	}
+	if (store_access_log(conn, "view", "decision", id, CTL_CLIENT, &err) != 0) {
+		review_detail_free(&d);
+		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
+	}
 	static const char *const keys[] = {"application", "case", "period", "outcome", "amount",
 					   "norm", "costs", "incomes", "ruleset", "ruleset_sha256",
 					   "decided_by", "decided_at", "note", "reviews"};
@@ -194,12 +206,14 @@ static int check_resolution(const struct resolution *r)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict must be approve, reject or adjust");
 	if (strcmp(r->verdict, "adjust") == 0 && !r->amount)
 		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict adjust needs --amount");
+	if (strcmp(r->verdict, "reject") == 0 && r->amount)
+		return ctl_fail(CTL_USAGE, "ebbactl review resolve: a rejection has no --amount");
 	if (r->amount) {
 		char *end;
 		errno = 0;
 		long long v = strtoll(r->amount, &end, 10);
-		if (errno || *end || end == r->amount || v < 0)
-			return ctl_fail(CTL_USAGE, "ebbactl review resolve: --amount must be whole kronor, not negative");
+		if (errno || *end || end == r->amount || v < 0 || v > 99999999)
+			return ctl_fail(CTL_USAGE, "ebbactl review resolve: --amount must be whole kronor, 0 to 99999999");
 	}
 	return CTL_OK;
 }
@@ -215,7 +229,7 @@ static int review_resolve(PGconn *conn, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	struct review_resolution res = {.decision_id = r.id, .verdict = r.verdict, .amount = r.amount,
-					.note = r.note};
+					.note = r.note, .client = CTL_CLIENT};
 	struct ebba_err err;
 	bool resolved;
 	int64_t new_id = 0;

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/lib/date.h"
+#include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/whatif/whatif.h"
 
@@ -307,6 +308,15 @@ static int load_candidate(const struct args *a, const char *dir, struct ruleset 
 	return status;
 }
 
+/* The changed decisions it prints are personal data: a view, logged as
+ * ebba-web logs a run's page (the run's id, when it was saved). */
+static int log_view(PGconn *conn, int64_t run_id, struct ebba_err *err)
+{
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", (long long)run_id);
+	return store_access_log(conn, "view", "whatif_run", run_id ? id : NULL, "ebbactl", err);
+}
+
 static int run(const struct args *a, const char *dir, const struct ebba_config *cfg,
 	       const struct ruleset *rs)
 {
@@ -329,6 +339,8 @@ static int run(const struct args *a, const char *dir, const struct ebba_config *
 			whatif_store_end(conn, p.run, NULL, err.msg, &err);
 	} else if (p.failed || (p.run && whatif_store_end(conn, p.run, &r, NULL, &p.err) != 0)) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl whatif: %s", p.err.msg);
+	} else if (log_view(conn, p.run, &err) != 0) {
+		rc = ctl_fail(CTL_USAGE, "ebbactl whatif: %s", err.msg);
 	} else if (ctl_globals.porcelain) {
 		print_porcelain(&r);
 	} else {

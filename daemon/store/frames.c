@@ -127,14 +127,19 @@ int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct fram
 }
 
 int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
-	       const char *source_yaml, struct ebba_err *err)
+	       const char *source_yaml, const char *client, struct ebba_err *err)
 {
-	const char *params[] = {case_id, frame_json, source_yaml};
+	/* One statement, so the change and its access_log row commit together. */
+	const char *params[] = {case_id, frame_json, source_yaml, client};
 	return db_exec(conn,
-		"insert into ebba.case_frames (case_id, frame, source_yaml) values ($1, $2::jsonb, $3)"
+		"with f as (insert into ebba.case_frames (case_id, frame, source_yaml)"
+		" values ($1, $2::jsonb, $3)"
 		" on conflict (case_id) do update set frame = excluded.frame,"
-		" source_yaml = excluded.source_yaml, updated_at = now(), updated_by = current_user",
-		3, params, err);
+		" source_yaml = excluded.source_yaml, updated_at = now(), updated_by = ebba.person()"
+		" returning case_id)"
+		" insert into ebba.access_log (action, object_kind, object_id, client)"
+		" select 'resolve', 'case_frame', case_id, $4 from f",
+		4, params, err);
 }
 
 int frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err)

@@ -150,51 +150,12 @@ void review_detail_free(struct review_detail *d)
 	*d = (struct review_detail){0};
 }
 
-/* One statement: the caseworker's decision and the flags' verdicts commit
- * together or not at all; a second review finds no orig row (and the unique
- * index decisions_one_review refuses one all the same).  Caseworkers may
- * not lock decisions (FOR UPDATE needs UPDATE), so two people resolving at
- * once are put in line by an advisory lock on the decision, taken in the
- * transaction before the statement's snapshot.  The command line and the
- * web's Pröva both resolve through here. */
-static const char RESOLVE_SQL[] =
-	"with orig as ("
-	"  select * from ebba.decisions where id = $1::bigint and inbox_id is not null"
-	"  and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = $1::bigint)"
-	"), ins as ("
-	"  insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,"
-	"    amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
-	"    decided_by, note)"
-	"  select id, external_id, case_id, period,"
-	"    case $2 when 'reject' then 'rejected' else 'approved' end,"
-	"    case $2 when 'reject' then null else coalesce($3::bigint, amount) end,"
-	"    norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, ebba.person(), $4"
-	"  from orig returning id, decided_by"
-	"), fl as ("
-	"  update ebba.audit_flags set resolved_at = now(), resolved_by = ebba.person(), verdict = $2"
-	"  where decision_id in (select id from orig) and resolved_at is null returning id"
-	")"
-	" select (select id from ins), (select count(*) from fl), (select decided_by from ins)";
-
-static int resolve_in_tx(PGconn *conn, const char *const *p, bool *resolved, int64_t *new_id,
-			 long *flags, char *by, size_t by_len, struct ebba_err *err)
-{
-	if (db_exec(conn, "select pg_advisory_xact_lock(hashtext('ebba.review'),"
-		    " ($1::bigint % 2147483647)::int)", 1, p, err) != 0)
-		return -1;
-	PGresult *res = query(conn, "resolving the decision", RESOLVE_SQL, 4, p, err);
-	if (!res)
-		return -1;
-	if (!PQgetisnull(res, 0, 0)) {
-		*resolved = true;
-		*new_id = atoll(PQgetvalue(res, 0, 0));
-		*flags = atol(PQgetvalue(res, 0, 1));
-		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 2));
-	}
-	PQclear(res);
-	return 0;
-}
-
+/* The caseworker's decision, its flags' verdicts and the access_log row
+ * commit together or not at all, inside ebba.resolve_review (schema 014):
+ * it takes the decision's advisory lock before any of its rows, stamps who
+ * decided from the session, and writes nothing when the decision is not an
+ * open one of ebba's.  The command line and the web's Pröva both resolve
+ * through here. */
 int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
 			    int64_t *new_id, long *flags, char *by, size_t by_len,
 			    struct ebba_err *err)
@@ -202,17 +163,18 @@ int review_resolve_decision(PGconn *conn, const struct review_resolution *r, boo
 	*resolved = false;
 	*new_id = 0;
 	*flags = 0;
-	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note};
-	if (db_exec(conn, "begin", 0, NULL, err) != 0)
+	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note, r->client};
+	PGresult *res = query(conn, "resolving the decision",
+			      "select review_id, flags_resolved, reviewed_by from ebba.resolve_review("
+			      "$1::bigint, $2, $3::bigint, $4, $5)", 5, p, err);
+	if (!res)
 		return ebba_err_prefix(err, "resolving decision %s", r->decision_id);
-	if (resolve_in_tx(conn, p, resolved, new_id, flags, by, by_len, err) != 0) {
-		db_exec(conn, "rollback", 0, NULL, NULL);
-		*resolved = false;
-		return -1;
+	if (!PQgetisnull(res, 0, 0)) {
+		*resolved = true;
+		*new_id = atoll(PQgetvalue(res, 0, 0));
+		*flags = atol(PQgetvalue(res, 0, 1));
+		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 2));
 	}
-	if (db_exec(conn, "commit", 0, NULL, err) != 0) {
-		*resolved = false;
-		return ebba_err_prefix(err, "resolving decision %s", r->decision_id);
-	}
+	PQclear(res);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ebba/store/db.h"
+#include "ebba/store/frames.h"
 #include "ebba/store/review.h"
 #include "ebba/store/web_pages.h"
 
@@ -218,13 +219,13 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 }
 
 int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
-		      const char *note, int64_t *new_id, struct ebba_err *err)
+		      const char *note, const char *client, int64_t *new_id, struct ebba_err *err)
 {
 	*new_id = 0;
 	if (!is_id(id))
 		return 0;
 	struct review_resolution r = {.decision_id = id, .verdict = verdict, .amount = nz(amount),
-				      .note = note};
+				      .note = note, .client = client};
 	bool resolved;
 	long flags;
 	char by[64];
@@ -277,24 +278,22 @@ int store_web_flags(PGconn *db, const char *after, const char *from, json_t **ou
 }
 
 int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
-			   const char *note, bool *done, struct ebba_err *err)
+			   const char *note, const char *client, bool *done, struct ebba_err *err)
 {
 	*done = false;
 	if (!is_id(flag_id))
 		return 0;
-	/* The note goes with the verdict: the schema has one column for both. */
-	char *v = note && *note ? xasprintf("%s: %s", verdict, note) : xstrdup(verdict);
-	const char *p[] = {flag_id, v};
-	PGresult *res = PQexecParams(db, "update ebba.audit_flags set resolved_at = now(), verdict = $2"
-				     " where id = $1::bigint and resolved_at is null", 2, NULL, p,
+	/* ebba.resolve_flag (schema 014): the decision's lock first, the
+	 * verdict and the note in one column, the access_log row with it. */
+	const char *p[] = {flag_id, verdict, nz(note), client};
+	PGresult *res = PQexecParams(db, "select ebba.resolve_flag($1::bigint, $2, $3, $4)", 4, NULL, p,
 				     NULL, NULL, 0);
-	free(v);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ebba_errf(err, "resolve flag %s: %s", flag_id, db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
-	*done = strcmp(PQcmdTuples(res), "1") == 0;
+	*done = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return 0;
 }
@@ -309,13 +308,9 @@ int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_e
 }
 
 int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
-			const char *source_yaml, struct ebba_err *err)
+			const char *source_yaml, const char *client, struct ebba_err *err)
 {
-	const char *p[] = {case_id, frame_json, source_yaml};
-	return db_exec(db, "insert into ebba.case_frames (case_id, frame, source_yaml)"
-		       " values ($1, $2::jsonb, $3) on conflict (case_id) do update"
-		       " set frame = excluded.frame, source_yaml = excluded.source_yaml,"
-		       " updated_at = now(), updated_by = ebba.person()", 3, p, err);
+	return frames_put(db, case_id, frame_json, source_yaml, client, err);
 }
 
 /* Each figure from an index (schema 006): the states but 'decided' are the

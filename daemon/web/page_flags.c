@@ -63,7 +63,7 @@ int page_flag_resolve(const struct web_request *rq, struct web_response *rs, str
 		return rc;
 	}
 	bool done;
-	if (store_web_flag_resolve(rq->db, id, verdict, note, &done, err) != 0)
+	if (store_web_flag_resolve(rq->db, id, verdict, note, rq->client, &done, err) != 0)
 		return -1;
 	if (!done) {
 		rs->status = 409;
@@ -72,8 +72,6 @@ int page_flag_resolve(const struct web_request *rq, struct web_response *rs, str
 		json_decref(m);
 		return rc;
 	}
-	if (page_log(rq, "resolve", "audit_flag", id, err) != 0)
-		return -1;
 	rs->status = 303;
 	snprintf(rs->location, sizeof(rs->location), "/stickprov");
 	return 0;

@@ -299,15 +299,17 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 		}
 	}
 	if (rc != 0 || json_is_true(json_object_get(ctx, "has_errors"))) {
+		/* The refused form shows the stored frame again: a view. */
 		rs->status = 422;
-		rc = show(rq, rs, case_id, stored, rq, ctx, err);
+		rc = page_log(rq, "view", "case_frame", case_id, err);
+		if (rc == 0)
+			rc = show(rq, rs, case_id, stored, rq, ctx, err);
 	} else {
 		char *json = case_frame_to_json(&g), *yaml = case_frame_to_yaml(&g);
-		rc = store_web_frame_set(rq->db, case_id, json, yaml, err);
+		/* The frame and its access_log row in one statement. */
+		rc = store_web_frame_set(rq->db, case_id, json, yaml, rq->client, err);
 		free(json);
 		free(yaml);
-		if (rc == 0)
-			rc = page_log(rq, "resolve", "case_frame", case_id, err);
 		if (rc == 0) {
 			rs->status = 303;
 			snprintf(rs->location, sizeof(rs->location), "/referensram/");

@@ -3,7 +3,9 @@
  * /beslut/ID/prova).  A refused form shows the decision page again (422)
  * with a GOV.UK-style error summary whose links lead to the fields; a
  * saved one is a 303 back to the queue.  Who decided is the database's
- * answer (store_web_resolve), never a field.
+ * answer (store_web_resolve), never a field; the decision and its
+ * access_log row commit together.  A refused form shows the decision
+ * again, so it is a view and is logged as one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +58,8 @@ static int refuse(const struct web_request *rq, struct web_response *rs, json_t 
 		  int status, struct ebba_err *err)
 {
 	rs->status = status;
+	if (page_log(rq, "view", "decision", json_string_value(json_object_get(ctx, "id_text")), err) != 0)
+		return -1;
 	char title[96];
 	snprintf(title, sizeof(title), "Fel i prövningen av beslut %s",
 		 json_string_value(json_object_get(ctx, "id_text")));
@@ -110,14 +114,13 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	}
 	int64_t new_id;
 	rc = store_web_resolve(rq->db, id, verdict, strcmp(verdict, "adjust") == 0 ? amount : NULL,
-			       note ? note : "", &new_id, err);
+			       note ? note : "", rq->client, &new_id, err);
 	if (rc == 0 && new_id == 0) {
 		/* Someone else was first, between the page and the form. */
 		add_error(ctx, "verdict", "err_verdict", "Ärendet har redan prövats av någon annan; ditt beslut sparades inte");
 		json_object_set_new(ctx, "has_errors", json_true());
 		rc = refuse(rq, rs, ctx, 409, err);
 	} else if (rc == 0) {
-		rc = page_log(rq, "resolve", "decision", id, err);
 		rs->status = 303;
 		snprintf(rs->location, sizeof(rs->location), "/ko?sparat=%lld", (long long)new_id);
 	}

@@ -31,6 +31,8 @@ check_eq "an empty window has no decisions" "total	decisions	0	changed	0	amount_
 out=$(ctl --porcelain whatif --save --set attendance_min_percent=50 --period 2026-12)
 run=$(awk -F'\t' '$1 == "run" {print $2}' <<<"$out")
 check_match "--save prints the run's id" '^[0-9]+$' "$run"
+check_eq "every whatif printed is an access_log view, a saved run's naming the run (issue 24)" "4 1" \
+	"$(psql_val "select count(*) from ebba.access_log where who = current_user and action = 'view' and object_kind = 'whatif_run' and client = 'ebbactl'") $(psql_val "select count(*) from ebba.access_log where action = 'view' and object_kind = 'whatif_run' and object_id = '$run'")"
 check_eq "the stored run: who, status, progress, window, parameters" \
 	"$(psql_val 'select current_user')|done|$n_demo|$n_demo|2026-12|[{\"name\":\"attendance_min_percent\",\"value\":\"50\"}]" \
 	"$(psql_val "select created_by, status, done, total, period, parameters from ebba.whatif_runs where id = $run")"

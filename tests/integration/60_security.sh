@@ -9,11 +9,12 @@ new_db || exit 2
 # -- roles -------------------------------------------------------------------
 # Login roles that are members of exactly one group each, as operations
 # would set them up.  (Cluster-wide: names carry the database's name.)
-D=d_$PGDATABASE I=i_$PGDATABASE C=c_$PGDATABASE
+D=d_$PGDATABASE I=i_$PGDATABASE C=c_$PGDATABASE S=s_$PGDATABASE X=x_$PGDATABASE
 psql -XAtq -v ON_ERROR_STOP=1 -c "create role $D login in role ebba_daemon;
-	create role $I login in role ebba_intake; create role $C login in role ebba_caseworker" >/dev/null
-cleanup_roles() { psql -XAtq -d postgres -c "drop owned by $D, $I, $C cascade" >/dev/null 2>&1
-	psql -XAtq -d postgres -c "drop role if exists $D, $I, $C" >/dev/null 2>&1; }
+	create role $I login in role ebba_intake; create role $C login in role ebba_caseworker;
+	create role $S login in role ebba_supervisor" >/dev/null
+cleanup_roles() { psql -XAtq -d postgres -c "drop owned by $D, $I, $C, $S, $X cascade" >/dev/null 2>&1
+	psql -XAtq -d postgres -c "drop role if exists $D, $I, $C, $S, $X" >/dev/null 2>&1; }
 as() {  # as ROLE SQL: succeeds if ROLE may run SQL
 	PGUSER=$1 psql -XAtq -v ON_ERROR_STOP=1 -c "$2" >/dev/null 2>&1
 }
@@ -59,12 +60,68 @@ refused "caseworker may not overwrite ebba's decision" "$C" "update ebba.decisio
 refused "caseworker may not touch the inbox" "$C" "update ebba.inbox set state = 'pending'"
 refused "caseworker may not insert evidence" "$C" "insert into ebba.register_evidence (decision_id, source, agency, status) select id, 'x', 'x', 'ok' from ebba.decisions limit 1"
 check "caseworker may read decisions and evidence" as "$C" "select * from ebba.decisions, ebba.register_evidence"
-# Resolving a flag is the caseworker's right; make one to resolve.
-psql_val "insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions limit 1" >/dev/null
-# (resolved_by is the database's to write: see 70_web_security for names.)
-check "caseworker may resolve an audit flag" as "$C" "update ebba.audit_flags set resolved_at = now(), verdict = 'ok'"
-check_eq "... and resolved_by is the caseworker's own role" "$C" "$(psql_val "select string_agg(distinct resolved_by, ',') from ebba.audit_flags")"
+
+# -- the database's own defences (issue 24; RELIABILITY.md) ---------------------
+# ebba's own decision is ebba_daemon's to write.  The attack of issue 24: a
+# caseworker's login writes "approved, 99 999 999" for an application still
+# pending, before ebbad gets to it.
+psql_val "insert into ebba.inbox (external_id, payload) values ('SEC-PENDING', 'x')" >/dev/null
+pending=$(psql_val "select id from ebba.inbox where external_id = 'SEC-PENDING'")
+forged="insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name, ruleset_version, ruleset_sha256) values ($pending, 'X', 'C-10042', '2026-12', 'approved', 99999999, 'x', '1', 's')"
+refused "caseworker may not write ebba's decision on a pending application (issue 24's forgery)" "$C" "$forged"
+check_eq "... and none was written" 0 "$(psql_val "select count(*) from ebba.decisions where inbox_id = $pending")"
+ebbas=$(psql_val "select id from ebba.decisions where inbox_id is not null order by id limit 1")
+refused "caseworker may not add a check to ebba's decision" "$C" \
+	"insert into ebba.decision_checks (decision_id, check_id, result, message) values ($ebbas, 'forged', 'fail', 'Forged')"
+check_eq "... and none was written" 0 "$(psql_val "select count(*) from ebba.decision_checks where check_id = 'forged'")"
+refused "caseworker may not write a review row directly (only ebba.resolve_review)" "$C" \
+	"insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256) select id, external_id, case_id, period, 'approved', 'x', '1', 's' from ebba.decisions where id = $ebbas"
+refused "caseworker may not draw decision ids" "$C" "select nextval('ebba.decisions_id_seq')"
+refused "supervisor may not record a decision" "$S" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
+refused "daemon may not record a caseworker's decision" "$D" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
+refused "intake may not record a caseworker's decision" "$I" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
+# Whatever the grants say (a trigger): a role with INSERT on ebba.decisions
+# that is not ebba_daemon writes no decision with inbox_id, and no review
+# unless a caseworker.
+psql_val "create role $X login; grant usage on schema ebba to $X; grant insert on ebba.decisions to $X;
+	grant usage on sequence ebba.decisions_id_seq to $X" >/dev/null
+out=$(PGUSER=$X psql -XAtq -v ON_ERROR_STOP=1 -c "$forged" 2>&1)
+check_match "even with INSERT granted, a decision with inbox_id comes only from ebba_daemon (trigger)" "written only by ebba_daemon" "$out"
+out=$(PGUSER=$X psql -XAtq -v ON_ERROR_STOP=1 -c "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256) values ($ebbas, 'X', 'C-10042', '2026-12', 'approved', 'x', '1', 's')" 2>&1)
+check_match "even with INSERT granted, a review comes only from a caseworker (trigger)" "written only by a caseworker" "$out"
+check_eq "a decision ebba_daemon writes says 'ebba', whatever decided_by it sends" ebba \
+	"$(psql_val "insert into ebba.inbox (external_id, payload) values ('SEC-DAEMON', 'x');
+	set role $D; insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256, decided_by)
+	select id, external_id, 'C-1', '2026-12', 'referred', 'x', '1', '', '$C' from ebba.inbox where external_id = 'SEC-DAEMON' returning decided_by")"
+
+# A caseworker's decision, through ebba.resolve_review only: named after the
+# session, never an argument.
+check_eq "caseworker records a decision through ebba.resolve_review, named after the session" "$C" \
+	"$(PGUSER=$C psql -XAtq -v ON_ERROR_STOP=1 -c "select reviewed_by from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')" 2>&1)"
+check_eq "... its decided_by is the caseworker" "$C" "$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $ebbas")"
+check_eq "... and its access_log row was written with it" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$C' and action = 'resolve' and object_kind = 'decision' and object_id = '$ebbas'")"
+
+# Audit flags: resolved through ebba.resolve_flag, at the database's time.
+flag() { psql_val "insert into ebba.audit_flags (decision_id, kind, reason) values ($ebbas, 'targeted', 'test') returning id"; }
+F1=$(flag)
+refused "caseworker may not backdate a flag's resolution (issue 24)" "$C" "update ebba.audit_flags set resolved_at = '2001-01-01' where id = $F1"
+refused "caseworker may not resolve a flag by UPDATE (only ebba.resolve_flag)" "$C" "update ebba.audit_flags set resolved_at = now(), verdict = 'ok' where id = $F1"
+refused "daemon may not resolve a flag" "$D" "select ebba.resolve_flag($F1, 'ok', null, 'psql')"
+check "caseworker may resolve an audit flag through ebba.resolve_flag" as "$C" "select ebba.resolve_flag($F1, 'ok', null, 'psql')"
+check_eq "... resolved now, by the caseworker's own role, with an access_log row" "true $C 1" \
+	"$(psql_val "select (resolved_at > now() - interval '1 minute')::text || ' ' || resolved_by || ' ' ||
+	(select count(*) from ebba.access_log where who = '$C' and action = 'resolve' and object_kind = 'audit_flag' and object_id = '$F1')
+	from ebba.audit_flags where id = $F1")"
 refused "caseworker may not rewrite a flag's reason" "$C" "update ebba.audit_flags set reason = 'x'"
+# Whoever may UPDATE (the owner here): the database's clock, not the client's.
+F2=$(flag)
+psql_val "update ebba.audit_flags set resolved_at = '2001-01-01', verdict = 'ok' where id = $F2" >/dev/null
+check_eq "a backdated resolved_at is stamped with the time of the change (trigger)" t \
+	"$(psql_val "select resolved_at > now() - interval '1 minute' from ebba.audit_flags where id = $F2")"
+F3=$(psql_val "insert into ebba.audit_flags (decision_id, kind, reason, created_at) values ($ebbas, 'targeted', 'test', '2001-01-01') returning id")
+check_eq "a backdated created_at is stamped with the time of the insert (trigger)" t \
+	"$(psql_val "select created_at > now() - interval '1 minute' from ebba.audit_flags where id = $F3")"
 psql_val "insert into ebba.inbox (external_id, payload) values ('SEC-1', 'x');
 	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256)
 	select id, external_id, 'C-1', '2026-12', 'referred', 'x', '1', '' from ebba.inbox where external_id = 'SEC-1';
@@ -133,13 +190,25 @@ sed -i '/insecure_skip_verify/d' "$T_TMP/demo/ebba.yaml"
 "$EBBAD" -c "$T_TMP/demo/ebba.yaml" --once 2>"$LOGS/ebbad-3.log"
 check "without it, no such warning" bash -c "! grep -q 'TLS verification' '$LOGS/ebbad-3.log'"
 
-# Everything a caseworker and operator would run, logs kept.
+# Everything a caseworker and operator would run, logs kept.  Each view
+# of personal data is an access_log row (issue 24): review list, show,
+# replay, case show.
+views() { psql_val "select count(*) from ebba.access_log where who = current_user and action = 'view' and object_kind = '$1' and client = 'ebbactl'"; }
 ctl status >"$LOGS/status.out" 2>"$LOGS/status.log"
 ctl review list >"$LOGS/review.out" 2>"$LOGS/review.log"
-for id in $(psql_val "select id from ebba.decisions order by id limit 5"); do
+check_eq "ebbactl review list writes an access_log row" 1 "$(views queue)"
+ids=$(psql_val "select id from ebba.decisions order by id limit 5")
+for id in $ids; do
 	ctl review show "$id" >>"$LOGS/show.out" 2>>"$LOGS/show.log"
 	ctl replay "$id" >>"$LOGS/replay.out" 2>>"$LOGS/replay.log"
 done
+check_eq "ebbactl review show and replay write an access_log row each, naming the decision" \
+	"$(for id in $ids; do echo "$id 2"; done)" \
+	"$(psql_val "select object_id || ' ' || count(*) from ebba.access_log where who = current_user and action = 'view'
+	and object_kind = 'decision' and client = 'ebbactl' group by object_id order by object_id::bigint")"
+fc=$(psql_val "select case_id from ebba.case_frames order by case_id limit 1")
+ctl case show "$fc" >/dev/null 2>>"$LOGS/case.log"
+check_eq "ebbactl case show writes an access_log row" 1 "$(views case_frame)"
 a=$(grep -v "^#" "$data/manifest.tsv" | head -n 1 | cut -f1)
 ctl calc "$data/applications/$a.xml" --case "$data/cases/$(grep -o 'case="[^"]*"' "$data/applications/$a.xml" | cut -d'"' -f2).yaml" \
 	--registers "$data/registers" >/dev/null 2>"$LOGS/calc.log"

@@ -36,30 +36,37 @@ check_eq "the password is stored as a SCRAM verifier" 1 \
 	"$(psql_val "select count(*) from pg_authid where rolname = '$CW' and rolpassword like 'SCRAM-SHA-256\$%'")"
 
 # -- data: a referred decision with an open flag -------------------------------
-psql_val "insert into ebba.inbox (external_id, payload) values ('WEB-1', 'x'), ('WEB-2', 'x');
+psql_val "insert into ebba.inbox (external_id, payload) select 'WEB-' || g, 'x' from generate_series(1, 10) g;
 	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name, ruleset_version, ruleset_sha256)
 	select id, external_id, 'C-1', '2026-12', 'referred', 100, 'r', '1', '' from ebba.inbox;
 	insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions" >/dev/null
-D1=$(psql_val "select id from ebba.decisions where external_id = 'WEB-1'")
-D2=$(psql_val "select id from ebba.decisions where external_id = 'WEB-2'")
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	eval "D$n=\$(psql_val \"select id from ebba.decisions where external_id = 'WEB-$n'\")"
+done
+flag_of() { psql_val "select id from ebba.audit_flags where decision_id = $1"; }
 
 # -- *_by from the session, in direct SQL --------------------------------------
+# A caseworker writes a decision and resolves a flag only through ebba's
+# functions (schema 014), which take the name from the session.
 as_cw() { PGUSER=$CW PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
-review_sql() {  # review_sql DECISION [decided_by]: a caseworker's decision on it
+review_sql() {  # review_sql DECISION [decided_by]: a caseworker's decision on it, in SQL
 	echo "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,
 		ruleset_name, ruleset_version, ruleset_sha256 ${2:+, decided_by}) select id, external_id, case_id, period,
 		'approved', 'r', '1', '' ${2:+, '$2'} from ebba.decisions where id = $1 returning decided_by"
 }
 out=$(as_cw "$(review_sql "$D2" "$OTHER")")
-check_match "a caseworker cannot write another person's name into decided_by" "decided_by must be the session's own role" "$out"
-out=$(as_cw "$(review_sql "$D2" ebba)")
-check_eq "a caseworker's 'ebba' in decided_by becomes their own role" "$CW" "$out"
+check_match "a caseworker cannot write a decision in SQL, under another name or their own" "permission denied" "$out"
 out=$(as_cw "update ebba.audit_flags set resolved_at = now(), resolved_by = '$OTHER', verdict = 'x' where decision_id = $D2")
-check_match "a caseworker cannot write another person's name into resolved_by" "resolved_by must be the session's own role" "$out"
-out=$(as_cw "update ebba.audit_flags set resolved_at = now(), verdict = 'x' where decision_id = $D2 returning resolved_by")
-check_eq "resolved_by left out is the caseworker's own role" "$CW" "$(printf '%s' "$out" | head -n 1)"
-out=$(PGUSER=$OTHER PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "update ebba.audit_flags set resolved_at = now(), verdict = 'y' where decision_id = $D2" 2>&1)
-check_match "a resolved flag cannot be resolved again (by someone else)" "already resolved" "$out"
+check_match "a caseworker cannot write resolved_by (or any column of a flag) in SQL" "permission denied" "$out"
+F2=$(flag_of "$D2")
+check_eq "ebba.resolve_flag resolves the flag" t "$(as_cw "select ebba.resolve_flag($F2, 'ok', null, 'psql')")"
+check_eq "... resolved_by is the caseworker's own role" "$CW" "$(psql_val "select resolved_by from ebba.audit_flags where id = $F2")"
+out=$(PGUSER=$OTHER PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "select ebba.resolve_flag($F2, 'not-ok', 'igen', 'psql')" 2>&1)
+check_eq "a resolved flag cannot be resolved again (by someone else)" f "$out"
+check_eq "... it stays the first person's" "$CW ok" "$(psql_val "select resolved_by || ' ' || verdict from ebba.audit_flags where id = $F2")"
+check_match "ebba.resolve_review checks what it is given (adjust needs an amount)" "adjust needs an amount" \
+	"$(as_cw "select * from ebba.resolve_review($D2, 'adjust', null, 'x', 'psql')")"
+check_match "... and a note with a rejection" "reject needs a note" "$(as_cw "select * from ebba.resolve_review($D2, 'reject', null, '', 'psql')")"
 out=$(as_cw "insert into ebba.access_log (who, action) values ('$OTHER', 'view')")
 check_match "nobody names who in the access log" "permission denied" "$out"
 check_match "a caseworker cannot read the access log" "permission denied" "$(as_cw "select * from ebba.access_log")"
@@ -72,6 +79,13 @@ check_eq "... and decided_by is the connected role" "$CW" \
 	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D1")"
 check_eq "... and so is the flag's resolved_by" "$CW" \
 	"$(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D1")"
+check_eq "... and the access_log row, written with it, names the caseworker" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'resolve' and object_kind = 'decision' and object_id = '$D1' and client = 'ebbactl'")"
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review show "$D1" >/dev/null 2>&1
+check_eq "review show is an access_log row under the caseworker's name" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1' and client = 'ebbactl'")"
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict reject --amount 5 --note x >/dev/null 2>&1
+check_eq "review resolve refuses --amount with --verdict reject" 2 "$?"
 "$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note x --by "$OTHER" >/dev/null 2>&1
 check_eq "review resolve has no --by any more" 2 "$?"
 
@@ -138,7 +152,69 @@ curl -s -o /dev/null -b "$J" "$URL/"
 check_eq "viewing the queue is an access-log row under the caseworker's name" $((n0 + 1)) "$(psql_val "$views")"
 curl -s -o /dev/null -b "$J" "$URL/beslut/$D1"
 check_eq "viewing a decision is a row naming the decision" 1 \
-	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1'")"
+	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1' and client <> 'ebbactl'")"
+
+# -- every view logs; every change commits with its row (issue 24) -------------
+tok=$(curl -s -b "$J" "$URL/" | csrf_of)
+logged() {  # logged ACTION KIND ID: the caseworker's access_log rows
+	psql_val "select count(*) from ebba.access_log where who = '$CW' and action = '$1' and object_kind = '$2' and object_id = '$3'"
+}
+post() {  # post PATH FIELD=VALUE...: the status of the caseworker's form
+	local path=$1 a=(); shift
+	for f in "$@"; do a+=(--data-urlencode "$f"); done
+	code -b "$J" --data-urlencode "csrf=$tok" "${a[@]}" "$URL$path"
+}
+n0=$(logged view decision "$D3")
+check_eq "Pröva without a verdict is refused (422)" 422 "$(post "/beslut/$D3/prova" note=)"
+check_eq "... and the decision it shows again is a view in the access log" $((n0 + 1)) "$(logged view decision "$D3")"
+# Someone else (the owner here) reviews D4, holding the decision's lock as
+# ebba.resolve_review does, a moment before committing; the form sent
+# meanwhile waits for it, finds the decision reviewed: 409, and the
+# decision shown again is a view.
+psql -XAtq -v ON_ERROR_STOP=1 -c "begin" \
+	-c "select pg_advisory_xact_lock(hashtext('ebba.review'), ($D4 % 2147483647)::int)" \
+	-c "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome, ruleset_name,
+	ruleset_version, ruleset_sha256) select id, external_id, case_id, period, 'approved', 'r', '1', '' from ebba.decisions where id = $D4" \
+	-c "select pg_sleep(2)" -c "commit" >/dev/null 2>&1 &
+for _ in $(seq 100); do
+	[ "$(psql_val "select count(*) from pg_stat_activity where query like '%pg_sleep(2)%' and pid <> pg_backend_pid()")" = 1 ] && break
+	sleep 0.05
+done
+n0=$(logged view decision "$D4")
+check_eq "Pröva when someone else was first is refused (409)" 409 "$(post "/beslut/$D4/prova" verdict=approve)"
+wait $!
+check_eq "... and the decision it shows again is a view in the access log" $((n0 + 1)) "$(logged view decision "$D4")"
+check_eq "... and the decision is the other person's" "$(psql_val "select current_user")" "$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D4")"
+check_eq "a decision through Pröva (303)" 303 "$(post "/beslut/$D8/prova" verdict=approve)"
+check_eq "... names the caseworker, in the decision, its flag and the access log" "$CW $CW 1" \
+	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D8") $(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D8") $(logged resolve decision "$D8")"
+check_eq "a flag resolved on Stickprov (303)" 303 "$(post "/stickprov/$(flag_of "$D9")" verdict=ok)"
+check_eq "... names the caseworker, in the flag and the access log" "$CW 1" \
+	"$(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D9") $(logged resolve audit_flag "$(flag_of "$D9")")"
+"$EBBACTL" case set "$ROOT/tests/data/frames/good.yaml" >/dev/null
+n0=$(logged view case_frame C-10042)
+check_eq "a frame form with errors is refused (422)" 422 "$(post /referensram/C-10042 automation=kanske)"
+check_eq "... and the frame it shows again is a view in the access log" $((n0 + 1)) "$(logged view case_frame C-10042)"
+frame_form=(automation=manual valid_until=2027-03-31 months=15 capacity_0=full capacity_1=none cost_rent=7450)
+check_eq "a frame saved on Referensram (303)" 303 "$(post /referensram/C-10042 "${frame_form[@]}")"
+check_eq "... names the caseworker, in the frame and the access log" "$CW 1" \
+	"$(psql_val "select updated_by from ebba.case_frames where case_id = 'C-10042'") $(logged resolve case_frame C-10042)"
+# A change and its access_log row commit together: with the log refusing
+# 'resolve' rows, no change is kept, on any path.
+psql_val "create function public.t_log_down() returns trigger language plpgsql as \$\$
+	begin if new.action = 'resolve' then raise exception 'test: the access log refuses'; end if; return new; end \$\$;
+	create trigger t_log_down before insert on ebba.access_log for each row execute function public.t_log_down()" >/dev/null
+frame_before=$(psql_val "select updated_at from ebba.case_frames where case_id = 'C-10042'")
+check_eq "with the access log down, Pröva fails" 500 "$(post "/beslut/$D5/prova" verdict=approve)"
+check_eq "... and no decision was kept" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D5")"
+check_eq "with the access log down, Stickprov fails" 500 "$(post "/stickprov/$(flag_of "$D6")" verdict=ok)"
+check_eq "... and the flag is still open" "" "$(psql_val "select resolved_at from ebba.audit_flags where decision_id = $D6")"
+check_eq "with the access log down, Referensram fails" 500 "$(post /referensram/C-10042 automation=allowed valid_until=2027-04-30 months=16 capacity_0=full capacity_1=none)"
+check_eq "... and the frame is as it was" "$frame_before" "$(psql_val "select updated_at from ebba.case_frames where case_id = 'C-10042'")"
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D7" --verdict approve --note x >/dev/null 2>&1
+check_eq "with the access log down, ebbactl review resolve fails" 2 "$?"
+check_eq "... and no decision was kept" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D7")"
+psql_val "drop trigger t_log_down on ebba.access_log; drop function public.t_log_down()" >/dev/null
 
 # Headers on every kind of response (the 403 of a supervisor page too).
 sup=$(awk -F'\t' '$1 == "GET" && $3 == "supervisor" && $2 !~ /\/$/ {print $2; exit}' "$T_TMP/routes")
@@ -221,11 +297,21 @@ check_eq "proxy: ... logged in under the person's name" 1 \
 check_eq "proxy: the supervisor page is refused to the caseworker here too" 403 \
 	"$(code -b "$JP" -H "X-Remote-User: $CW" "$URL$sup")"
 check_eq "proxy: a name that is no person of ebba is refused" 403 "$(code -H "X-Remote-User: postgres" "$URL/")"
-# The person a vouching front end set is who the database writes.
+# The person a vouching front end set is who the database writes, inside
+# ebba's SECURITY DEFINER functions too (where current_user is their owner).
 out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; $(review_sql "$D2" "$OTHER")" 2>&1)
-check_match "proxy: the front end, acting as the caseworker, cannot write another name" "must be the session's own role \($CW\)" "$out"
+check_match "proxy: the front end, acting as the caseworker, cannot write a decision in SQL" "permission denied" "$out"
 out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.person()" 2>&1)
 check_eq "proxy: ebba.person() is the role the front end set" "$CW" "$out"
+out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; set ebba.access_log_who = 'someone'" \
+	-c "select reviewed_by from ebba.resolve_review($D10, 'approve', null, '', 'psql')" 2>&1)
+check_eq "proxy: ebba.resolve_review names the role the front end set" "$CW" "$out"
+check_eq "... and so does its access_log row (no setting names anyone else)" 1 "$(logged resolve decision "$D10")"
+tokp=$(curl -s -b "$JP" -H "X-Remote-User: $CW" "$URL/" | csrf_of)
+check_eq "proxy: a decision through Pröva (303)" 303 \
+	"$(code -b "$JP" -H "X-Remote-User: $CW" --data-urlencode "csrf=$tokp" -d verdict=reject --data-urlencode "note=Avslag i test" "$URL/beslut/$D6/prova")"
+check_eq "... names the person, in the decision and the access log" "$CW 1" \
+	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D6") $(logged resolve decision "$D6")"
 check_match "a caseworker cannot act as another person" "permission denied" \
 	"$(as_cw "set role $OTHER")"
 kill "$WEB_PID" 2>/dev/null

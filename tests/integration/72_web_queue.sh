@@ -1,7 +1,8 @@
 # The queue kept by the database (schema 006, ebba.open_work and its
 # counts): after every kind of write that changes it (ebba's decisions,
 # failed checks, flags, a later failed check, a resolved flag, a
-# caseworker's review, by ebbactl and in direct SQL as a caseworker) it
+# caseworker's review, by ebbactl and through ebba's functions in direct
+# SQL as a caseworker) it
 # holds exactly what the queue's definition computes from the tables, and
 # the counts are the counts of it.  Then Arbetskö over more than a page: 100
 # rows a page, the next-page link keeps the filter, the last page has none.
@@ -83,7 +84,7 @@ same_queue "after a failed check added later"
 check_eq "... which is the first reason where its ordinal comes first" late \
 	"$(psql_val "select first_check from ebba.open_work where decision_id = $(id_of 2)")"
 
-as_cw "update ebba.audit_flags set resolved_at = now(), verdict = 'ok' where decision_id in ($(id_of 5), $(id_of 11))" >/dev/null
+as_cw "select ebba.resolve_flag(id, 'ok', null, 'psql') from ebba.audit_flags where decision_id in ($(id_of 5), $(id_of 11))" >/dev/null
 same_queue "after a caseworker resolves flags in SQL"
 check_eq "the approval whose flag is resolved leaves the queue" 0 \
 	"$(psql_val "select count(*) from ebba.open_work where decision_id = $(id_of 5)")"
@@ -92,9 +93,7 @@ check_eq "the referral whose flag is resolved stays, without the flag" "{}" \
 
 cfg=$(write_config </dev/null)
 PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$(id_of 1)" --verdict approve --note x >/dev/null
-as_cw "insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome,
-	ruleset_name, ruleset_version, ruleset_sha256) select id, external_id, case_id, period, 'rejected',
-	'r', '1', '' from ebba.decisions where id = $(id_of 6)" >/dev/null
+as_cw "select * from ebba.resolve_review($(id_of 6), 'reject', null, 'Avslag i SQL', 'psql')" >/dev/null
 same_queue "after reviews by ebbactl and in SQL"
 check_eq "reviewed decisions leave the queue" 0 \
 	"$(psql_val "select count(*) from ebba.open_work where decision_id in ($(id_of 1), $(id_of 6))")"
@@ -163,3 +162,78 @@ done
 want=$(psql_val "select string_agg(id::text, ' ' order by created_at, id) from ebba.audit_flags where resolved_at is null")
 check_eq "Stickprov's pages show every open flag once, oldest first" "$want" \
 	"$(for i in $(seq "$spages"); do flags_of "$T_TMP/s$i.html"; done | tr '\n' ' ' | sed 's/ $//')"
+
+# -- Stickprov and Pröva on one decision at once (issue 24) -------------------------
+# One caseworker resolves a decision's flag on Stickprov while another
+# resolves the decision on Pröva, 60 times.  Both must take the decision's
+# advisory lock before its rows (ebba.resolve_flag, ebba.resolve_review):
+# in opposite orders they deadlocked ("deadlock detected", HTTP 500, about
+# twice in 60 pairs).  To make the race bite every run, not now and then, a
+# test trigger holds each review 50 ms between the decision's lock and its
+# flags, and the Stickprov request goes 0-100 ms after the Pröva one, a
+# different delay each pair (before the fix: 10 to 20 of the 60 pairs
+# deadlocked).
+J2=$T_TMP/cw2.jar
+token=$(curl -s -c "$J2" -b "$J2" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$J2" -b "$J2" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
+	--data-urlencode "password=$PW" "$URL/login"
+csrf() { curl -s -b "$1" "$URL/ko" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}'; }
+psql_val "select f.id || ' ' || f.decision_id from ebba.audit_flags f where f.resolved_at is null
+	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = f.decision_id)
+	and (select count(*) from ebba.audit_flags g where g.decision_id = f.decision_id) = 1
+	order by f.id limit 60" >"$T_TMP/pairs"
+check_eq "60 decisions with one open flag each to race on" 60 "$(wc -l <"$T_TMP/pairs")"
+psql_val "create function public.t_slow_review() returns trigger language plpgsql as \$\$
+	begin perform pg_sleep(0.05); return new; end \$\$;
+	create trigger t_slow_review before insert on ebba.decisions for each row
+	when (new.reviews_decision_id is not null) execute function public.t_slow_review()" >/dev/null
+python3 - "$URL" "$J" "$(csrf "$J")" "$J2" "$(csrf "$J2")" "$T_TMP/pairs" >"$T_TMP/race.out" 2>&1 <<'PY'
+import http.client, sys, threading, time, urllib.parse
+url, jar1, tok1, jar2, tok2, pairs = sys.argv[1:]
+u = urllib.parse.urlsplit(url)
+
+def session(jar):
+    for line in open(jar):
+        f = line.rstrip('\n').split('\t')
+        if len(f) >= 7 and f[5] == 'ebba_session':
+            return f[6]
+
+def post(conn, cookie, path, fields, out, i, at):
+    body = urllib.parse.urlencode(fields)
+    while time.perf_counter() < at:
+        pass
+    conn.request('POST', path, body, {'Cookie': 'ebba_session=' + cookie,
+                                      'Content-Type': 'application/x-www-form-urlencoded'})
+    out[i] = conn.getresponse().status
+
+s1, s2 = session(jar1), session(jar2)
+lines = [l.split() for l in open(pairs)]
+for k, (flag, decision) in enumerate(lines):
+    conns = [http.client.HTTPConnection(u.hostname, u.port, timeout=30) for _ in range(2)]
+    for c in conns:
+        c.connect()
+    out = [None, None]
+    start = time.perf_counter() + 0.002
+    delay = 0.1 * (k + 0.5) / len(lines)
+    t = [threading.Thread(target=post, args=(conns[0], s1, '/stickprov/' + flag,
+                                             {'csrf': tok1, 'verdict': 'ok'}, out, 0, start + delay)),
+         threading.Thread(target=post, args=(conns[1], s2, '/beslut/%s/prova' % decision,
+                                             {'csrf': tok2, 'verdict': 'approve'}, out, 1, start))]
+    for x in t:
+        x.start()
+    for x in t:
+        x.join()
+    for c in conns:
+        c.close()
+    print(flag, decision, out[0], out[1], '%.4f' % delay)
+PY
+psql_val "drop trigger t_slow_review on ebba.decisions; drop function public.t_slow_review()" >/dev/null
+check_eq "60 pairs sent" 60 "$(grep -c . "$T_TMP/race.out")"
+check_eq "no pair answered 500" "" "$(awk '$3 == 500 || $4 == 500' "$T_TMP/race.out" | head -n 5)"
+check_eq "every Pröva was saved (303); every Stickprov saved (303) or found it done (409)" "" \
+	"$(awk '$4 != 303 || ($3 != 303 && $3 != 409)' "$T_TMP/race.out" | head -n 5)"
+check_eq "no deadlock in ebba-web's log" "" "$(grep -i 'deadlock' "$T_TMP/web.log" | head -n 3)"
+ids=$(awk '{printf "%s%s", s, $2; s = ","}' "$T_TMP/pairs")
+check_eq "each of the 60 decisions reviewed once, its flag resolved" "60 60" \
+	"$(psql_val "select count(*) from ebba.decisions where reviews_decision_id in ($ids)") $(psql_val "select count(*) from ebba.audit_flags where decision_id in ($ids) and resolved_at is not null")"
+same_queue "after 60 pairs of Stickprov and Pröva at once"

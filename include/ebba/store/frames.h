@@ -36,9 +36,11 @@ int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct fram
 		      size_t n, struct ebba_err *err);
 
 /* Stores (or replaces) the frame of frame_json's case: the validated JSON
- * and the YAML the caseworker wrote. */
+ * and the YAML the caseworker wrote, with its access_log row ("resolve",
+ * "case_frame", client) in the same statement.  updated_by is the
+ * database's person (schema 004). */
 int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
-	       const char *source_yaml, struct ebba_err *err);
+	       const char *source_yaml, const char *client, struct ebba_err *err);
 
 /* The stored frame of case_id as JSON text into *json (caller frees), or
  * NULL when the case has none. */

@@ -80,11 +80,13 @@ struct review_resolution {
 	const char *verdict;        /* "approve" | "reject" | "adjust" */
 	const char *amount;         /* whole kronor as text, or NULL */
 	const char *note;
+	const char *client;         /* for the access log: an address, "ebbactl" */
 };
 
 /*
  * Records a caseworker's decision on one of ebba's open decisions and
- * resolves its open audit flags, in one statement.  *resolved false (and 0)
+ * resolves its open audit flags, with its access_log row, in one
+ * transaction (ebba.resolve_review, schema 014).  *resolved false (and 0)
  * when the decision is not an open decision by ebba (none, or reviewed
  * already); else *new_id is the caseworker's decision and *flags how many
  * flags were resolved, and by (by_len bytes) who the database recorded as

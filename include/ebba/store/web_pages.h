@@ -75,12 +75,14 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
  * Records the person's decision on ebba's decision id: verdict "approve",
  * "reject" or "adjust" (amount in whole kronor, else NULL), with note.
  * decided_by is the session's role (schema 004).  The decision's open
- * flags are resolved with the verdict in the same statement.  *new_id gets
- * the new decision's id, or 0 when id is not an open decision by ebba (no
- * such decision, or already reviewed: a decision is reviewed once).
+ * flags are resolved with the verdict, and the access_log row ("resolve",
+ * "decision", client) written, in the same transaction (schema 014).
+ * *new_id gets the new decision's id, or 0 when id is not an open decision
+ * by ebba (no such decision, or already reviewed: a decision is reviewed
+ * once).
  */
 int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
-		      const char *note, int64_t *new_id, struct ebba_err *err);
+		      const char *note, const char *client, int64_t *new_id, struct ebba_err *err);
 
 /* Open audit flags, oldest first, 100 a page (after flag `after`, or from
  * flag `from` on; NULL for neither), with the realised sample rate:
@@ -89,19 +91,22 @@ int store_web_resolve(PGconn *db, const char *id, const char *verdict, const cha
 int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
 		    struct ebba_err *err);
 
-/* Resolves open flag flag_id with verdict ("ok", "not-ok") and note; *done
- * false when the flag does not exist or was already resolved. */
+/* Resolves open flag flag_id with verdict ("ok", "not-ok") and note, with
+ * its access_log row ("resolve", "audit_flag", client) in the same
+ * transaction; *done false when the flag does not exist or was already
+ * resolved. */
 int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
-			   const char *note, bool *done, struct ebba_err *err);
+			   const char *note, const char *client, bool *done, struct ebba_err *err);
 
 /* A case's frame: {"case_id", "frame" (JSON), "source_yaml", "updated_at",
  * "updated_by"}; *out NULL when the case has none. */
 int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_err *err);
 
 /* Stores a validated frame (frame_json from case_frame_to_json) with the
- * YAML it was parsed from. */
+ * YAML it was parsed from, and its access_log row ("resolve",
+ * "case_frame", client), in one statement (frames_put). */
 int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
-			const char *source_yaml, struct ebba_err *err);
+			const char *source_yaml, const char *client, struct ebba_err *err);
 
 /* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
  * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,

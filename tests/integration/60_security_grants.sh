@@ -1,0 +1,198 @@
+# The database's own defences, from the catalogue (issue 24; RELIABILITY.md,
+# "The database's own defences"): every privilege any role other than the
+# owner holds in schema ebba (the schema, tables, columns, sequences,
+# functions), compared with the list below.  A new grant, or one gone, fails
+# here until the list is changed with it: a deliberate change, reviewed
+# with the RELIABILITY.md table.  Then what the list cannot say: every
+# SECURITY DEFINER function pins its search_path, nothing in the schema is
+# owned by anyone but the schema's owner, the groups cannot log in and are
+# members of none of each other, ebba_web_proxy inherits nothing.
+. "$(dirname "$0")/../lib.sh"
+new_db || exit 2
+
+GRANTS_SQL="with obj as (
+    select 'schema' as kind, n.nspname::text as name, n.nspowner as owner,
+           coalesce(n.nspacl, acldefault('n', n.nspowner)) as acl
+      from pg_namespace n where n.nspname = 'ebba'
+    union all
+    select case c.relkind when 'S' then 'sequence' else 'table' end, c.oid::regclass::text, c.relowner,
+           coalesce(c.relacl, acldefault(case c.relkind when 'S' then 's'::\"char\" else 'r'::\"char\" end, c.relowner))
+      from pg_class c
+     where c.relnamespace = 'ebba'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+    union all
+    select 'column', a.attrelid::regclass::text || '.' || a.attname, c.relowner, a.attacl
+      from pg_attribute a join pg_class c on c.oid = a.attrelid
+     where c.relnamespace = 'ebba'::regnamespace and a.attacl is not null and not a.attisdropped
+    union all
+    select case when p.prosecdef then 'definer-function' else 'function' end,
+           p.oid::regprocedure::text, p.proowner, coalesce(p.proacl, acldefault('f', p.proowner))
+      from pg_proc p where p.pronamespace = 'ebba'::regnamespace
+)
+select g from (
+    select format('%s %s%s %s %s', case when x.grantee = 0 then 'PUBLIC' else x.grantee::regrole::text end,
+                  x.privilege_type, case when x.is_grantable then '+grant' else '' end, o.kind, o.name) as g
+      from obj o, aclexplode(o.acl) x
+     where x.grantee <> o.owner) s
+ order by g collate \"C\""
+
+# GRANTEE PRIVILEGE KIND OBJECT, one a line.
+EXPECTED=$(grep -v '^#' <<'LIST' | grep .
+# PUBLIC: only functions that run with the caller's own rights (triggers,
+# ebba.person(), helpers); no SECURITY DEFINER function is PUBLIC's.
+PUBLIC EXECUTE function ebba.check_decision_refs()
+PUBLIC EXECUTE function ebba.notify_inbox()
+PUBLIC EXECUTE function ebba.open_work_keys(text,text,text[],text[])
+PUBLIC EXECUTE function ebba.person()
+PUBLIC EXECUTE function ebba.refuse_change()
+PUBLIC EXECUTE function ebba.stamp_access_log()
+PUBLIC EXECUTE function ebba.stamp_decided_by()
+PUBLIC EXECUTE function ebba.stamp_intake_token()
+PUBLIC EXECUTE function ebba.stamp_resolved_by()
+PUBLIC EXECUTE function ebba.stamp_updated_by()
+PUBLIC EXECUTE function ebba.stamp_whatif_progress()
+PUBLIC EXECUTE function ebba.stamp_whatif_run()
+PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
+
+# ebba_auditor: reads the access log; logs their own views.
+ebba_auditor INSERT column ebba.access_log.action
+ebba_auditor INSERT column ebba.access_log.client
+ebba_auditor INSERT column ebba.access_log.object_id
+ebba_auditor INSERT column ebba.access_log.object_kind
+ebba_auditor SELECT table ebba.access_log
+ebba_auditor USAGE schema ebba
+ebba_auditor USAGE sequence ebba.access_log_id_seq
+
+# ebba_caseworker: reads everything but the access log; sets frames; records
+# a decision and resolves a flag only through the two functions (schema 014);
+# logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
+# on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
+ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
+ebba_caseworker INSERT column ebba.access_log.action
+ebba_caseworker INSERT column ebba.access_log.client
+ebba_caseworker INSERT column ebba.access_log.object_id
+ebba_caseworker INSERT column ebba.access_log.object_kind
+ebba_caseworker INSERT table ebba.case_frames
+ebba_caseworker SELECT table ebba.audit_flags
+ebba_caseworker SELECT table ebba.case_frames
+ebba_caseworker SELECT table ebba.decision_checks
+ebba_caseworker SELECT table ebba.decisions
+ebba_caseworker SELECT table ebba.inbox
+ebba_caseworker SELECT table ebba.letters
+ebba_caseworker SELECT table ebba.open_work
+ebba_caseworker SELECT table ebba.open_work_counts
+ebba_caseworker SELECT table ebba.register_evidence
+ebba_caseworker SELECT table ebba.schema_migrations
+ebba_caseworker UPDATE table ebba.case_frames
+ebba_caseworker USAGE schema ebba
+ebba_caseworker USAGE sequence ebba.access_log_id_seq
+
+# ebba_daemon: claims and completes inbox rows (state columns only), writes
+# decisions and what belongs to them.  No UPDATE or DELETE on any of them.
+ebba_daemon INSERT table ebba.audit_flags
+ebba_daemon INSERT table ebba.decision_checks
+ebba_daemon INSERT table ebba.decisions
+ebba_daemon INSERT table ebba.letters
+ebba_daemon INSERT table ebba.register_evidence
+ebba_daemon SELECT table ebba.audit_flags
+ebba_daemon SELECT table ebba.case_frames
+ebba_daemon SELECT table ebba.decision_checks
+ebba_daemon SELECT table ebba.decisions
+ebba_daemon SELECT table ebba.inbox
+ebba_daemon SELECT table ebba.letters
+ebba_daemon SELECT table ebba.register_evidence
+ebba_daemon UPDATE column ebba.inbox.attempts
+ebba_daemon UPDATE column ebba.inbox.claimed_at
+ebba_daemon UPDATE column ebba.inbox.error
+ebba_daemon UPDATE column ebba.inbox.lease_expires
+ebba_daemon UPDATE column ebba.inbox.lease_owner
+ebba_daemon UPDATE column ebba.inbox.state
+ebba_daemon UPDATE column ebba.inbox.updated_at
+ebba_daemon USAGE schema ebba
+ebba_daemon USAGE sequence ebba.audit_flags_id_seq
+ebba_daemon USAGE sequence ebba.decisions_id_seq
+ebba_daemon USAGE sequence ebba.register_evidence_id_seq
+
+# ebba_intake: puts applications in the inbox (four columns), nothing else.
+ebba_intake INSERT column ebba.inbox.case_id
+ebba_intake INSERT column ebba.inbox.external_id
+ebba_intake INSERT column ebba.inbox.payload
+ebba_intake INSERT column ebba.inbox.period
+ebba_intake USAGE schema ebba
+ebba_intake USAGE sequence ebba.inbox_id_seq
+
+# ebba_supervisor: reads what a caseworker reads; starts and records what-if
+# runs; logs their own views.  Records no decision.
+ebba_supervisor INSERT column ebba.access_log.action
+ebba_supervisor INSERT column ebba.access_log.client
+ebba_supervisor INSERT column ebba.access_log.object_id
+ebba_supervisor INSERT column ebba.access_log.object_kind
+ebba_supervisor INSERT column ebba.whatif_runs.candidate
+ebba_supervisor INSERT column ebba.whatif_runs.candidate_sha256
+ebba_supervisor INSERT column ebba.whatif_runs.parameters
+ebba_supervisor INSERT column ebba.whatif_runs.period
+ebba_supervisor INSERT column ebba.whatif_runs.total
+ebba_supervisor INSERT column ebba.whatif_runs.window_from
+ebba_supervisor INSERT column ebba.whatif_runs.window_to
+ebba_supervisor SELECT table ebba.audit_flags
+ebba_supervisor SELECT table ebba.case_frames
+ebba_supervisor SELECT table ebba.decision_checks
+ebba_supervisor SELECT table ebba.decisions
+ebba_supervisor SELECT table ebba.inbox
+ebba_supervisor SELECT table ebba.letters
+ebba_supervisor SELECT table ebba.open_work
+ebba_supervisor SELECT table ebba.open_work_counts
+ebba_supervisor SELECT table ebba.register_evidence
+ebba_supervisor SELECT table ebba.schema_migrations
+ebba_supervisor SELECT table ebba.whatif_runs
+ebba_supervisor UPDATE column ebba.whatif_runs.done
+ebba_supervisor UPDATE column ebba.whatif_runs.error
+ebba_supervisor UPDATE column ebba.whatif_runs.result
+ebba_supervisor UPDATE column ebba.whatif_runs.status
+ebba_supervisor UPDATE column ebba.whatif_runs.total
+ebba_supervisor USAGE schema ebba
+ebba_supervisor USAGE sequence ebba.access_log_id_seq
+ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
+
+# ebba_web (ebba-web's own role): the API's three functions, and the access
+# log's refusals and logins under its own name.
+ebba_web EXECUTE definer-function ebba.intake_status(text,text)
+ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
+ebba_web EXECUTE definer-function ebba.intake_token_check(text)
+ebba_web INSERT column ebba.access_log.action
+ebba_web INSERT column ebba.access_log.client
+ebba_web INSERT column ebba.access_log.object_id
+ebba_web INSERT column ebba.access_log.object_kind
+ebba_web USAGE schema ebba
+ebba_web USAGE sequence ebba.access_log_id_seq
+LIST
+)
+
+got=$(psql_val "$GRANTS_SQL")
+if [ "$EXPECTED" = "$got" ]; then
+	ok "the privileges in schema ebba are exactly the expected list ($(wc -l <<<"$got") grants)"
+else
+	fail "the privileges in schema ebba are exactly the expected list"
+	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 40
+fi
+for r in ebba_daemon ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
+	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
+done
+check_eq "no ebba group has any power beyond its grants (superuser, createrole, createdb, replication, bypassrls)" "" \
+	"$(psql_val "select rolname from pg_roles where rolname like 'ebba\_%' and (rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls)")"
+check_eq "ebba_web_proxy inherits nothing (NOINHERIT: the right to become a person, not everyone's rights)" f \
+	"$(psql_val "select rolinherit from pg_roles where rolname = 'ebba_web_proxy'")"
+check_eq "no ebba group is a member of another" "" \
+	"$(psql_val "select m.roleid::regrole || ' > ' || m.member::regrole from pg_auth_members m
+	where m.roleid::regrole::text like 'ebba\_%' and m.member::regrole::text like 'ebba\_%'")"
+check_eq "every SECURITY DEFINER function in ebba pins its search_path" "" \
+	"$(psql_val "select p.oid::regprocedure from pg_proc p where p.pronamespace = 'ebba'::regnamespace and p.prosecdef
+	and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%')")"
+check_eq "everything in ebba is owned by the schema's owner" "" \
+	"$(psql_val "select c.oid::regclass from pg_class c join pg_namespace n on n.oid = c.relnamespace
+	where n.nspname = 'ebba' and c.relowner <> n.nspowner
+	union all select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+	where n.nspname = 'ebba' and p.proowner <> n.nspowner")"
+check_eq "no default privileges give a role what the migrations did not" "" \
+	"$(psql_val "select defaclrole::regrole || ' ' || defaclobjtype from pg_default_acl d
+	where d.defaclnamespace in (0, 'ebba'::regnamespace)")"
