@@ -44,6 +44,8 @@ PUBLIC EXECUTE function ebba.notify_inbox()
 PUBLIC EXECUTE function ebba.open_work_keys(text,text,text[],text[])
 PUBLIC EXECUTE function ebba.person()
 PUBLIC EXECUTE function ebba.refuse_change()
+PUBLIC EXECUTE function ebba.refuse_ungiven()
+PUBLIC EXECUTE function ebba.session_given(text)
 PUBLIC EXECUTE function ebba.stamp_access_log()
 PUBLIC EXECUTE function ebba.stamp_decided_by()
 PUBLIC EXECUTE function ebba.stamp_intake_token()
@@ -59,6 +61,7 @@ ebba_auditor INSERT column ebba.access_log.client
 ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
 ebba_auditor SELECT table ebba.access_log
+ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 
@@ -163,6 +166,9 @@ ebba_web INSERT column ebba.access_log.action
 ebba_web INSERT column ebba.access_log.client
 ebba_web INSERT column ebba.access_log.object_id
 ebba_web INSERT column ebba.access_log.object_kind
+ebba_web INSERT table ebba.provider_signins
+ebba_web SELECT table ebba.provider_signins
+ebba_web UPDATE table ebba.provider_signins
 ebba_web USAGE schema ebba
 ebba_web USAGE sequence ebba.access_log_id_seq
 LIST
