@@ -91,7 +91,9 @@ check_eq "the same review with a readable note is saved (303)" 303 \
 check_eq "... once" 1 "$(psql_val "$reviews")"
 
 # -- the log --------------------------------------------------------------------------
-kill -TERM "$WEB_PID"; wait "$WEB_PID" 2>/dev/null
+kill -TERM "$WEB_PID"; wait "$WEB_PID"
+check_eq "ebba-web stops cleanly (exit 0)" 0 "$?"
+check_eq "... with nothing from a sanitizer in its log" "" "$(grep -ai 'sanitizer' "$T_TMP/web.log" | head -n 3)"
 check_eq "no raw CR in ebba-web's log" 0 "$(tr -cd '\r' <"$T_TMP/web.log" | wc -c)"
 check_eq "no other control byte in ebba-web's log (but the line ends)" 0 \
 	"$(tr -d '\n' <"$T_TMP/web.log" | tr -cd '\000-\037\177' | wc -c)"
