@@ -3,7 +3,8 @@
  *
  * Serves, on 127.0.0.1 only, from a fixtures directory:
  *   POST /ssbtek                      SSBTEK v10 SOAP (hamtaBastjanstInformation)
- *   GET  /attendance?pnr=P&period=M   attendance; no plan file -> 404
+ *   POST /attendance                  attendance, the form body pnr=P&period=M
+ *                                     (never in the URL); no plan file -> 404
  *   GET  /control?...                 change fault injection at run time
  *   GET  /stats                       the counters, one line
  * See usage() for the options.  Fault injection is decided per request with
@@ -328,17 +329,58 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
-static void prepare_attendance(struct MHD_Connection *c, struct req *r)
+static int hexval(char c)
 {
-	const char *pnr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "pnr");
-	const char *period = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* The value of name in an application/x-www-form-urlencoded body, decoded
+ * into out; false if it is not there or does not fit. */
+static bool form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < len;) {
+		const char *amp = memchr(body + i, '&', len - i);
+		size_t end = amp ? (size_t)(amp - body) : len;
+		if (end - i > nl && !memcmp(body + i, name, nl) && body[i + nl] == '=') {
+			size_t o = 0;
+			for (size_t k = i + nl + 1; k < end; k++) {
+				char c = body[k];
+				if (c == '+')
+					c = ' ';
+				else if (c == '%' && k + 2 < end &&
+					 hexval(body[k + 1]) >= 0 && hexval(body[k + 2]) >= 0) {
+					c = (char)(hexval(body[k + 1]) * 16 + hexval(body[k + 2]));
+					k += 2;
+				}
+				if (o + 1 >= cap)
+					return false;
+				out[o++] = c;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		i = end + 1;
+	}
+	return false;
+}
+
+static void prepare_attendance(struct req *r)
+{
+	char pnr[16], period[16];
+	const char *body = r->in.data ? r->in.data : "";
 	r->ctype = "text/plain; charset=utf-8";
-	if (!pnr || strlen(pnr) != 12 || !all_digits(pnr, 12) ||
-	    !period || strlen(period) != 7 || period[4] != '-' ||
+	if (r->too_big || !form_value(body, r->in.len, "pnr", pnr, sizeof(pnr)) ||
+	    !form_value(body, r->in.len, "period", period, sizeof(period)) ||
+	    strlen(pnr) != 12 || !all_digits(pnr, 12) ||
+	    strlen(period) != 7 || period[4] != '-' ||
 	    !all_digits(period, 4) || !all_digits(period + 5, 2)) {
 		atomic_fetch_add(&stats.bad_request, 1);
 		r->status = 400;
-		buf_puts(&r->out, "need pnr=YYYYMMDDNNNC and period=YYYY-MM\n");
+		buf_puts(&r->out, "need the form body pnr=YYYYMMDDNNNC&period=YYYY-MM\n");
 		return;
 	}
 	char *path = xasprintf("%s/plan/%s.xml", sim.dir, pnr);
@@ -410,7 +452,7 @@ static enum MHD_Result serve_register(struct MHD_Connection *c, struct req *r, i
 	if (ep == EP_SSBTEK)
 		prepare_ssbtek(r, agency_errors);
 	else
-		prepare_attendance(c, r);
+		prepare_attendance(r);
 	apply_fault(r, ep);
 
 	if (r->fault == F_HANG) {
@@ -575,8 +617,10 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 	if (!strcmp(url, "/ssbtek"))
 		return post ? serve_register(c, r, EP_SSBTEK) : send_text(c, 405, "use POST\n");
+	/* An identity number in a URL stays in access logs: GET is refused. */
 	if (!strcmp(url, "/attendance"))
-		return get ? serve_register(c, r, EP_ATTENDANCE) : send_text(c, 405, "use GET\n");
+		return post ? serve_register(c, r, EP_ATTENDANCE)
+			    : send_text(c, 405, "use POST with the form body pnr=...&period=...\n");
 	if (!strcmp(url, "/control") && get)
 		return serve_control(c);
 	if (!strcmp(url, "/stats") && get) {
@@ -619,7 +663,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void usage(FILE *f)
 {
 	fputs("usage: ebba-regsim [options]\n"
-	      "Serves SSBTEK v10 (POST /ssbtek) and attendance (GET /attendance?pnr=&period=)\n"
+	      "Serves SSBTEK v10 (POST /ssbtek) and attendance (POST /attendance, form body\n"
+	      "pnr=&period=; a GET is refused: an identity number never goes in a URL)\n"
 	      "on 127.0.0.1 from a fixtures directory (DIR/ssbtek/<pnr>.xml, DIR/plan/<pnr>.xml).\n"
 	      "  --dir DIR            fixtures directory (default .)\n"
 	      "  --port N             TCP port; 0 picks a free one (default 8089)\n"

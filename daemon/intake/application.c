@@ -258,9 +258,11 @@ static void on_schema_error(void *data, xmlErrorPtr e)
 	char path[160] = "";
 	const char *rest = msg;
 	char elem[64], attr[64];
+	const char *attr_name = "";
 	int used = 0;
 	if (sscanf(msg, "Element '%63[^']', attribute '%63[^']': %n", elem, attr, &used) == 2 && used) {
 		snprintf(path, sizeof(path), "%s/@%s", elem, attr);
+		attr_name = attr;
 		rest = msg + used;
 	} else if (sscanf(msg, "Element '%63[^']': %n", elem, &used) == 1 && used) {
 		snprintf(path, sizeof(path), "%s", elem);
@@ -268,6 +270,10 @@ static void on_schema_error(void *data, xmlErrorPtr e)
 	}
 	if (strncmp(rest, "[facet '", 8) == 0 && strstr(rest, "] "))
 		rest = strstr(rest, "] ") + 2;
+	/* libxml2 quotes the value, and a malformed identity number is still
+	 * most of one: say what is wrong without it. */
+	if (strcmp(attr_name, "pnr") == 0 || strcmp(attr_name, "person") == 0)
+		rest = "not an identity number (YYYYMMDDNNNC or YYYYMMDD-NNNC)";
 	if (path[0])
 		first_error(p, "line %d: %s: %s", e->line, path, rest);
 	else
@@ -313,45 +319,19 @@ static int check_utf8(const unsigned char *s, size_t len, struct ebba_err *err)
 	int line = 1;
 	size_t line_start = 0;
 	for (size_t i = 0; i < len;) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			/* XML has no NUL; refusing it also rules out UCS-4 detection. */
-			if (c == 0)
-				return ebba_errf(err, "line %d, column %zu: NUL byte not allowed", line,
-						 i - line_start + 1);
-			if (c == '\n') {
-				line++;
-				line_start = i + 1;
-			}
-			i++;
-			continue;
+		/* XML has no NUL; refusing it also rules out UCS-4 detection. */
+		if (s[i] == 0)
+			return ebba_errf(err, "line %d, column %zu: NUL byte not allowed", line,
+					 i - line_start + 1);
+		if (s[i] == '\n') {
+			line++;
+			line_start = i + 1;
 		}
-		size_t n;
-		unsigned lo = 0x80, hi = 0xBF;
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			if (c == 0xE0) lo = 0xA0;
-			if (c == 0xED) hi = 0x9F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			if (c == 0xF0) lo = 0x90;
-			if (c == 0xF4) hi = 0x8F;
-		} else
-			goto bad;
-		if (i + n >= len)
-			goto bad;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			goto bad;
-		for (size_t k = 2; k <= n; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				goto bad;
-		i += n + 1;
-		continue;
-bad:
-		return ebba_errf(err, "line %d, column %zu: not valid UTF-8 (byte 0x%02X)", line,
-				 i - line_start + 1, c);
+		size_t n = utf8_char_len(s + i, len - i);
+		if (!n)
+			return ebba_errf(err, "line %d, column %zu: not valid UTF-8 (byte 0x%02X)", line,
+					 i - line_start + 1, s[i]);
+		i += n;
 	}
 	return 0;
 }
@@ -684,17 +664,6 @@ static int check_assets(struct application *app, const xmlNode *list, struct ebb
 	return 0;
 }
 
-/* Whether the log's scrubber (pnr_scrub) would mask part of s. */
-static bool id_holds_pnr(const char *s)
-{
-	char copy[128];
-	if (strlen(s) >= sizeof(copy))
-		return false;   /* the schema allows 64 characters */
-	snprintf(copy, sizeof(copy), "%s", s);
-	pnr_scrub(copy);
-	return strcmp(copy, s) != 0;
-}
-
 static int check_document(const xmlDoc *doc, struct application **out, struct ebba_err *err)
 {
 	const xmlNode *root = xmlDocGetRootElement(doc);
@@ -714,12 +683,13 @@ static int check_document(const xmlDoc *doc, struct application **out, struct eb
 		application_free(app);
 		return ebba_errf(err, "line %d: application: id, case and kind are required", line_of(root));
 	}
-	/* Ids appear in URLs (the intake API, the web) and in logs, where an
-	 * identity number must never be; the log would mask it anyway. */
-	if (id_holds_pnr(id) || id_holds_pnr(cs)) {
+	/* Ids appear in URLs (the intake API, the web), the access log and
+	 * logs, where an identity number must never be: the detector the
+	 * log's scrubber uses (pnr.h) refuses any, in any spelling. */
+	if (pnr_in_text(id) || pnr_in_text(cs)) {
 		application_free(app);
 		return ebba_errf(err, "line %d: application/@%s: must not hold an identity number"
-				 " (ids appear in URLs and logs)", line_of(root), id_holds_pnr(id) ? "id" : "case");
+				 " (ids appear in URLs and logs)", line_of(root), pnr_in_text(id) ? "id" : "case");
 	}
 	app->id = store_str(&strings, id);
 	app->case_id = store_str(&strings, cs);

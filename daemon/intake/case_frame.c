@@ -226,6 +226,9 @@ static int check_case_id(const struct vctx *v, const struct ynode *n, struct cas
 	}
 	if (!ok)
 		return yerrf(v->d, n, v->err, "case: '%.64s' is not a case id (1-64 of A-Z a-z 0-9 . _ : -)", s);
+	/* A case id is in URLs (/referensram/...), the access log and logs. */
+	if (pnr_in_text(s))
+		return yerrf(v->d, n, v->err, "case: must not hold an identity number (case ids appear in URLs and logs)");
 	memcpy(f->case_id, s, len + 1);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ebba/lib/pnr.h"
+#include "ebba/lib/util.h"
 
 static bool is_digit(char c)
 {
@@ -90,26 +91,111 @@ char *pnr_mask(const char *s, char out[PNR_MASK_BUF])
 	return out;
 }
 
-void pnr_scrub(char *text)
+/* ---- the detector ---- */
+
+/*
+ * Whether the ten digits YYMMDDNNNC make a number: a real day (or that +
+ * 60) and the check digit.  cc: the century digits of a 12-digit form, or
+ * NULL for YYMMDD, whose century is not known.
+ */
+static bool ten_digits_ok(const char d[10], const char *cc)
 {
-	char *p = text;
-	while (*p) {
-		if (!is_digit(*p)) {
-			p++;
+	int month = two(d + 2), day = two(d + 4);
+	if (day > 60)
+		day -= 60;
+	if (month < 1 || month > 12 || day < 1)
+		return false;
+	int last;
+	if (cc) {
+		int year = two(cc) * 100 + two(d);
+		if (year < 1800)
+			return false;
+		last = date_days_in_month(year, month);
+	} else {
+		last = month == 2 ? (two(d) % 4 == 0 ? 29 : 28) : date_days_in_month(2001, month);
+	}
+	return day <= last && d[9] - '0' == pnr_luhn_digit(d);
+}
+
+static size_t digit_run(const char *t, size_t i, size_t len)
+{
+	size_t j = i;
+	while (j < len && is_digit(t[j]))
+		j++;
+	return j - i;
+}
+
+/* The length of the separator at t[i]: a character that is neither a
+ * digit nor an ASCII letter (a byte that is not UTF-8 counts as one); 0
+ * when t[i] is a digit or a letter. */
+static size_t separator_len(const char *t, size_t i, size_t len)
+{
+	unsigned char c = (unsigned char)t[i];
+	if (c < 0x80) {
+		unsigned char l = c | 0x20;
+		return is_digit((char)c) || (l >= 'a' && l <= 'z') ? 0 : 1;
+	}
+	size_t n = utf8_char_len((const unsigned char *)t + i, len - i);
+	return n ? n : 1;
+}
+
+bool pnr_find(const char *text, size_t len, struct pnr_span *span)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (!is_digit(text[i])) {
+			i++;
 			continue;
 		}
-		char *start = p;
-		while (is_digit(*p))
-			p++;
-		size_t run = (size_t)(p - start);
-		if (run == 8 && *p == '-' && is_digit(p[1])) {
-			/* YYYYMMDD-NNNC: mask what follows the hyphen. */
-			p++;
-			while (is_digit(*p))
-				*p++ = '*';
-		} else if (run >= 10) {
-			for (char *q = start + 8; q < p; q++)
-				*q = '*';
+		/* text[i] starts a run of digits: the one before is no digit. */
+		size_t run = digit_run(text, i, len);
+		char d[10];
+		if (run == 10 || run == 12) {
+			memcpy(d, text + i + run - 10, 10);
+			if (ten_digits_ok(d, run == 12 ? text + i : NULL)) {
+				*span = (struct pnr_span){i, i + run};
+				return true;
+			}
+		} else if ((run == 6 || run == 8) && i + run < len) {
+			size_t sep = i + run, k = sep + separator_len(text, sep, len);
+			if (k > sep && k < len && digit_run(text, k, len) == 4) {
+				memcpy(d, text + sep - 6, 6);
+				memcpy(d + 6, text + k, 4);
+				if (ten_digits_ok(d, run == 8 ? text + i : NULL)) {
+					*span = (struct pnr_span){i, k + 4};
+					return true;
+				}
+			}
 		}
+		i += run;
 	}
+	return false;
+}
+
+bool pnr_in_text(const char *text)
+{
+	struct pnr_span sp;
+	return text && pnr_find(text, strlen(text), &sp);
+}
+
+size_t pnr_scrub_n(char *text, size_t len)
+{
+	size_t n = 0, at = 0;
+	struct pnr_span sp;
+	/* Each match ends before a character that is no digit, so the search
+	 * goes on from there as if from the start of a text. */
+	while (at < len && pnr_find(text + at, len - at, &sp)) {
+		for (size_t q = at + sp.start; q < at + sp.end; q++)
+			if (is_digit(text[q]))
+				text[q] = '*';
+		at += sp.end;
+		n++;
+	}
+	return n;
+}
+
+void pnr_scrub(char *text)
+{
+	if (text)
+		pnr_scrub_n(text, strlen(text));
 }

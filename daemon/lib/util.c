@@ -201,6 +201,52 @@ size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+size_t utf8_char_len(const unsigned char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t more;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) {
+		more = 1;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		more = 2;
+		if (c == 0xE0)
+			lo = 0xA0;    /* overlong */
+		if (c == 0xED)
+			hi = 0x9F;    /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		more = 3;
+		if (c == 0xF0)
+			lo = 0x90;    /* overlong */
+		if (c == 0xF4)
+			hi = 0x8F;    /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n <= more || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= more; k++)
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+	return more + 1;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_char_len(u + i, n - i);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
 uint64_t now_usec(void)
 {
 	struct timespec ts;

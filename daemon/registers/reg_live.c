@@ -377,6 +377,11 @@ static void submit_ssbtek(struct live *r, struct reg_application *a, struct reg_
 	buf_free(&body);
 }
 
+/*
+ * POST {base}/attendance with the form body pnr=...&period=...: an
+ * identity number never goes in a URL, which the attendance service's
+ * and every proxy's access logs keep (docs/registers.md).
+ */
 static void submit_attendance(struct live *r, struct reg_application *a,
 			      struct reg_person *p, const char *month, uint64_t deadline)
 {
@@ -386,18 +391,23 @@ static void submit_attendance(struct live *r, struct reg_application *a,
 	}
 	size_t n = strlen(r->attendance_url);
 	const char *sep = n && r->attendance_url[n - 1] == '/' ? "" : "/";
+	char *u = xasprintf("%s%sattendance", r->attendance_url, sep);
 	/* pnr and period are digits and '-' only (checked), so no escaping. */
-	char *u = xasprintf("%s%sattendance?pnr=%s&period=%s", r->attendance_url, sep, p->pnr,
-			    a->period);
+	char *body = xasprintf("pnr=%s&period=%s", p->pnr, a->period);
 	struct lookup *l = xcalloc(1, sizeof(*l));
 	*l = (struct lookup){ .r = r, .app = a, .p = p, .is_ssbtek = false };
 	memcpy(l->month, month, sizeof(l->month));
-	static const char *const headers[] = { "Accept: application/xml", NULL };
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded", "Accept: application/xml", NULL
+	};
 	struct http_request req = {
-		.url = u, .headers = headers, .timeout_ms = r->timeout_ms,
-		.deadline_usec = deadline, .validate = check_attendance, .tag = l,
+		.method = "POST", .url = u, .body = body, .body_len = strlen(body),
+		.headers = headers, .timeout_ms = r->timeout_ms, .deadline_usec = deadline,
+		.validate = check_attendance, .tag = l,
 	};
 	http_submit(r->http, &req);
+	explicit_bzero(body, strlen(body));
+	free(body);
 	free(u);
 }
 

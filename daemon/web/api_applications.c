@@ -2,16 +2,20 @@
  * POST /api/v1/applications and GET /api/v1/applications/{id}
  * (docs/architecture.md §13; schema/ebba-api.openapi.yaml).
  *
- * POST: 413 over the document limit (server.c refuses from Content-Length
- * before reading, and while the body streams in), 401 without a well-formed
- * bearer token, 415 unless application/xml, then the document is parsed
- * and validated by the very parser `ebbactl validate` and ebbad use: 422
- * with its one-line error.  A valid document goes into the inbox in one
- * statement (ebba.intake_submit, which checks the token: 401 unknown or
- * revoked, 403 its role is not in ebba_intake): 201 with Location, 200 when
- * this token sent the same bytes under that id before, 409 when the id is
- * taken.  Whenever the database does not answer, or refuses the write:
- * 503 with Retry-After, and nothing was kept.
+ * POST: the token first, before anything that costs: 401 without a
+ * well-formed bearer token, then the database checks it (ebba.intake_token_
+ * check: 401 unknown or revoked, 403 its role is not in ebba_intake), so a
+ * flood with a made-up token costs one indexed look-up each and never a
+ * validation.  Then 413 over the document limit (server.c hands a request
+ * over as soon as its Content-Length says so, before reading the body, and
+ * while the body streams in), 415 unless application/xml, then the
+ * document is parsed and validated by the very parser `ebbactl validate`
+ * and ebbad use: 422 with its one-line error.  A valid document goes into
+ * the inbox in one statement (ebba.intake_submit, which checks the token
+ * again): 201 with Location, 200 when this token sent the same bytes under
+ * that id before, 409 when the id is taken.  Whenever the database does not
+ * answer, or refuses the write: 503 with Retry-After, and nothing was kept.
+ * ebba_web_api_documents_total (web_metrics.h) counts the validations.
  *
  * GET: the state of the token's own submission; any other id is 404,
  * whether it exists or not.
@@ -31,6 +35,7 @@
 #include "api.h"
 #include "api_notify.h"
 #include "api_pool.h"
+#include "web_metrics.h"
 
 #define APPLICATIONS API_PREFIX "applications"
 
@@ -206,40 +211,47 @@ static void submitted(struct web_response *rs, const struct application *app, bo
 static void post_application(const struct api_request *rq, struct web_response *rs)
 {
 	char token[INTAKE_TOKEN_LEN + 1];
-	if (rq->too_large) {
-		char msg[120];
-		snprintf(msg, sizeof(msg), "document: larger than the limit of %zu bytes", api_max_body());
-		reply_error(rs, 413, msg);
-		return;
-	}
 	if (!bearer(rq, token)) {
 		reply_unauthenticated(rs, "a bearer token is required (Authorization: Bearer TOKEN)");
-		return;
-	}
-	if (!xml_content(rq->content_type)) {
-		reply_error(rs, 415, "the document must be sent as Content-Type: application/xml");
 		return;
 	}
 	struct api_slot *s = api_slot_take();
 	struct application *app = NULL;
 	struct ebba_err invalid, err;
 	struct db_call c = {.token = token, .rq = rq};
-	if (app_parse(api_slot_parser(s), rq->body, rq->body_len, &app, &invalid) == 0)
-		c.app = app;
+	/* The token before the size, the type and above all the validation. */
 	int rc = call_db(s, do_submit, &c, &err);
+	if (rc == 0 && c.verdict == INTAKE_OK && !rq->too_large && xml_content(rq->content_type)) {
+		bool valid = app_parse(api_slot_parser(s), rq->body, rq->body_len, &app, &invalid) == 0;
+		web_metrics_api_document(valid);
+		if (valid) {
+			c.app = app;
+			rc = call_db(s, do_submit, &c, &err);
+		}
+	}
 	api_slot_give(s);
 	explicit_bzero(token, sizeof(token));
-	if (rc != 0)
+	if (rc != 0) {
 		reply_unavailable(rs, "POST " APPLICATIONS, &err);
-	else if (!reply_refused_token(rs, c.verdict) && !app)
+	} else if (reply_refused_token(rs, c.verdict)) {
+		/* 401 or 403, whatever the request carried */
+	} else if (rq->too_large) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "document: larger than the limit of %zu bytes", api_max_body());
+		reply_error(rs, 413, msg);
+	} else if (!xml_content(rq->content_type)) {
+		reply_error(rs, 415, "the document must be sent as Content-Type: application/xml");
+	} else if (!app) {
 		reply_error(rs, 422, invalid.msg);
-	else if (app && (c.verdict == INTAKE_CREATED || c.verdict == INTAKE_EXISTS)) {
+	} else if (c.verdict == INTAKE_CREATED || c.verdict == INTAKE_EXISTS) {
 		if (c.verdict == INTAKE_CREATED)
 			api_notify_inserted();
 		submitted(rs, app, c.verdict == INTAKE_CREATED);
-	}
-	else if (app && c.verdict == INTAKE_CONFLICT)
+	} else if (c.verdict == INTAKE_CONFLICT) {
 		reply_error(rs, 409, "an application with this id was submitted before with other content");
+	} else {
+		reply_unavailable(rs, "POST " APPLICATIONS, &(struct ebba_err){.msg = "unexpected verdict"});
+	}
 	application_free(app);
 }
 
@@ -274,7 +286,9 @@ static void get_application(const struct api_request *rq, struct web_response *r
 		reply_unauthenticated(rs, "a bearer token is required (Authorization: Bearer TOKEN)");
 		return;
 	}
-	if (!id_ok(id)) {
+	/* No application holds an identity number in its id (intake refuses
+	 * one): no need to ask, nor to send it to the database. */
+	if (!id_ok(id) || pnr_in_text(id)) {
 		explicit_bzero(token, sizeof(token));
 		reply_error(rs, 404, "no such application");
 		return;

@@ -475,7 +475,8 @@ static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
 	snprintf(shortsha, sizeof(shortsha), "%.12s", sha);
 	json_object_set_new(ctx, "sha_short", json_string(shortsha));
 	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
-	json_object_set(ctx, "notes", json_is_array(notes) ? notes : json_array());
+	/* (a decision without a trace has no notes: an empty list, not a leak) */
+	json_object_set_new(ctx, "notes", json_is_array(notes) ? json_incref(notes) : json_array());
 	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
 	/* the delegation an automatic decision relied on (a trace before delegations has none) */
 	const char *deleg = json_string_value(json_object_get(

@@ -53,11 +53,21 @@ int page_flag_resolve(const struct web_request *rq, struct web_response *rs, str
 		return page_not_found(rq, rs, "Det finns ingen sådan flagga.", err);
 	const char *verdict = web_form(rq, "verdict"), *note = web_form(rq, "note");
 	bool ok = verdict && (strcmp(verdict, "ok") == 0 || strcmp(verdict, "not-ok") == 0);
-	if (!ok || (strcmp(verdict, "not-ok") == 0 && (!note || !*note)) || (note && strlen(note) > 4000)) {
+	const char *field = NULL, *text = NULL;
+	if (rq->form_unreadable) {
+		field = strcmp(rq->form_unreadable, "verdict") == 0 ? "verdict" : "note";
+		text = WEB_FORM_UNREADABLE_TEXT;
+	} else if (!ok) {
+		field = "verdict";
+		text = "Välj utfallet av granskningen";
+	} else if ((strcmp(verdict, "not-ok") == 0 && (!note || !*note)) || (note && strlen(note) > 4000)) {
+		field = "note";
+		text = "Skriv en anteckning: den krävs när granskningen visar fel (högst 4000 tecken)";
+	}
+	if (field) {
 		rs->status = 422;
-		json_t *e = json_pack("{s:s,s:s,s:s}", "error_flag", id, "error_field", ok ? "note" : "verdict",
-				      "error_text", ok ? "Skriv en anteckning: den krävs när granskningen visar fel (högst 4000 tecken)"
-						       : "Välj utfallet av granskningen");
+		json_t *e = json_pack("{s:s,s:s,s:s}", "error_flag", id, "error_field", field,
+				      "error_text", text);
 		int rc = show(rq, rs, e, id, err);
 		json_decref(e);
 		return rc;

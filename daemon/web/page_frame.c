@@ -289,6 +289,8 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	free(fj);
 	json_t *ctx = json_object();
 	if (rc == 0) {
+		if (rq->form_unreadable)
+			add_error(ctx, rq->form_unreadable, WEB_FORM_UNREADABLE_TEXT);
 		apply(ctx, rq, frame, &f);
 		/* The form and the stored frame are displayed with the errors. */
 		if (!json_is_true(json_object_get(ctx, "has_errors"))) {

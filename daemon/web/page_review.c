@@ -106,6 +106,14 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		json_decref(ctx);
 		return rc;
 	}
+	if (rq->form_unreadable) {
+		/* At its field; the note is the form's text, and anything else too. */
+		const char *f = rq->form_unreadable;
+		f = strcmp(f, "verdict") == 0 || strcmp(f, "amount") == 0 ? f : "note";
+		char key[16];
+		snprintf(key, sizeof(key), "err_%s", f);
+		add_error(ctx, f, key, WEB_FORM_UNREADABLE_TEXT);
+	}
 	validate(ctx, verdict, amount, note);
 	if (json_is_true(json_object_get(ctx, "has_errors"))) {
 		rc = refuse(rq, rs, ctx, 422, err);

@@ -304,6 +304,8 @@ int page_whatif_start(const struct web_request *rq, struct web_response *rs, str
 {
 	struct form f = {0};
 	read_form(rq, &f);
+	if (rq->form_unreadable)
+		return refuse(rq, rs, &f, WEB_FORM_UNREADABLE_TEXT, err);
 	if (*f.period && !date_is_month(f.period))
 		return refuse(rq, rs, &f, "Perioden ska skrivas ÅÅÅÅ-MM, till exempel 2026-12.", err);
 	char *dir = candidate_dir(f.candidate);

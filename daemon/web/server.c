@@ -148,6 +148,23 @@ static char *form_decode(char *s, char *end)
 	return w;
 }
 
+/* Makes each byte of s[0..len) that is not UTF-8, and each NUL, a '?';
+ * true if there was one. */
+static bool mark_unreadable(char *s, size_t len)
+{
+	bool bad = false;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
+		if (n == 0 || s[i] == '\0') {
+			s[i] = '?';
+			bad = true;
+			n = 1;
+		}
+		i += n;
+	}
+	return bad;
+}
+
 static void parse_form(struct call *k)
 {
 	k->form_text = xmalloc(k->body.len + 1);
@@ -159,8 +176,12 @@ static void parse_form(struct call *k)
 		char *eq = memchr(p, '=', (size_t)(pair_end - p));
 		char *name_end = eq ? eq : pair_end;
 		char *value = eq ? eq + 1 : pair_end;
-		form_decode(p, name_end);
-		form_decode(value, pair_end);
+		char *name_stop = form_decode(p, name_end), *value_stop = form_decode(value, pair_end);
+		/* Text that is not UTF-8 is shown back as '?'s and refused (run_route). */
+		bool bad = mark_unreadable(p, (size_t)(name_stop - p));
+		bad = mark_unreadable(value, (size_t)(value_stop - value)) || bad;
+		if (bad && *p && !k->rq.form_unreadable)
+			k->rq.form_unreadable = p;
 		if (*p)
 			k->form[k->rq.n_form++] = (struct web_param){p, value};
 		p = pair_end + 1;
@@ -175,6 +196,28 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
 	if (k->rq.n_query < MAX_PARAMS && key)
 		k->query[k->rq.n_query++] = (struct web_param){key, value ? value : ""};
 	return MHD_YES;
+}
+
+/*
+ * Whether the address can name a page: a path without control bytes and
+ * both it and every query parameter UTF-8 (libmicrohttpd has decoded the
+ * %XX escapes).  Anything else is answered 400 before it reaches a page,
+ * the database or a log line.
+ */
+static bool address_readable(const struct call *k)
+{
+	const char *p = k->rq.path;
+	size_t n = strlen(p);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	if (!utf8_valid(p, n))
+		return false;
+	for (size_t i = 0; i < k->rq.n_query; i++)
+		if (!utf8_valid(k->query[i].name, strlen(k->query[i].name)) ||
+		    !utf8_valid(k->query[i].value, strlen(k->query[i].value)))
+			return false;
+	return true;
 }
 
 /* --- responses ------------------------------------------------------------- */
@@ -757,6 +800,13 @@ static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
 		return send_message(c, k, 403, "Formuläret gick inte att skicka",
 				    "Formuläret hade gått ut eller kom inte från ebba. Ladda om sidan och försök igen.");
 	}
+	/* A form with text that is not UTF-8: the page shows its form again
+	 * with the error at the field, or, for a form without text fields, a
+	 * page says so.  Never a 500, nor the bytes in a log. */
+	if (k->rq.form_unreadable && !(r->flags & WEB_FORM_REDISPLAY))
+		return send_message(c, k, 422, "Formuläret gick inte att läsa",
+				    "Formuläret innehöll tecken som inte gick att läsa (ogiltig teckenkodning). "
+				    "Gå tillbaka, skriv in texten igen och skicka formuläret på nytt.");
 	struct web_response rs = {0};
 	struct ebba_err err = {{0}};
 	int rc;
@@ -808,6 +858,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 	k->rq.client = k->client;
 	k->rq.query = k->query;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, k);
+	if (!address_readable(k))
+		return send_message(c, k, 400, "Felaktig adress",
+				    "Adressen innehåller tecken som inte går att läsa. Kontrollera adressen och försök igen.");
 	if (strcmp(method, "POST") == 0) {
 		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)

@@ -71,7 +71,19 @@ struct web_request {
 	/* The request body as received (NUL-terminated), e.g. for the API. */
 	const char *body;
 	size_t body_len;
+	/*
+	 * POST: the name of the first form field whose value was not UTF-8
+	 * (or held a NUL), or NULL.  Its bad bytes are '?' in web_form(), so
+	 * a page can show the text back.  Only a route marked
+	 * WEB_FORM_REDISPLAY sees it set: the server answers any other such
+	 * form with 422 itself.
+	 */
+	const char *form_unreadable;
 };
+
+/* A page's error at a field whose text was not UTF-8 (rq->form_unreadable). */
+#define WEB_FORM_UNREADABLE_TEXT \
+	"Texten innehöll tecken som inte gick att läsa (ogiltig teckenkodning). Skriv in den igen."
 
 /* The value of a query (or form) parameter, or NULL. */
 const char *web_query(const struct web_request *rq, const char *name);
@@ -91,6 +103,8 @@ struct web_response {
 /* A route: exact path, or a prefix ending in '/' whose rest is rq->tail. */
 enum web_route_flags {
 	WEB_PUBLIC = 1u << 0,       /* no session needed (login, CSS) */
+	WEB_FORM_REDISPLAY = 1u << 1,   /* shows its own form again, with an error at
+					   rq->form_unreadable's field (422) */
 };
 
 typedef int (*web_handler)(const struct web_request *rq, struct web_response *rs,

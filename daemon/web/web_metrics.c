@@ -34,6 +34,7 @@ static struct {
 	struct metric_family *requests;
 	struct metric *duration[N_CLASSES];
 	struct metric *login_failures;
+	struct metric *documents[2];     /* invalid, valid */
 	struct code_slot codes[N_CLASSES][N_CODES];
 	pthread_mutex_t lock;    /* making a code slot */
 	atomic_bool serving;     /* the main server has started */
@@ -90,6 +91,12 @@ void web_metrics_login_failed(void)
 		metric_inc(W.login_failures);
 }
 
+void web_metrics_api_document(bool valid)
+{
+	if (W.m)
+		metric_inc(W.documents[valid]);
+}
+
 static void collect_sessions(void *arg, struct ebba_buf *out)
 {
 	buf_printf(out, "# HELP ebba_web_sessions People logged in (each session holds a database connection).\n"
@@ -140,6 +147,12 @@ int web_metrics_start(const struct ebba_config *cfg, struct ebba_err *err)
 		W.duration[i] = metric_series(d, (const char *const[]){CLASSES[i]});
 	W.login_failures = metrics_counter(m, "ebba_web_login_failures_total",
 		"Logins refused for a wrong user name or password.");
+	static const char *const result[] = {"result", NULL};
+	struct metric_family *docs = metrics_family(m, METRIC_COUNTER, "ebba_web_api_documents_total",
+		"Application documents the intake API parsed and validated, by result (valid, invalid); "
+		"only ever after the request's token was accepted.", result, NULL, 0);
+	W.documents[0] = metric_series(docs, (const char *const[]){"invalid"});
+	W.documents[1] = metric_series(docs, (const char *const[]){"valid"});
 	metrics_add_collector(m, collect_sessions, NULL);
 	metrics_add_collector(m, metrics_collect_process, m);
 	W.http = metrics_server_start(listen_on, "web.metrics_listen", m, web_ready, NULL, err);

@@ -8,6 +8,9 @@
  *   ebba_web_request_duration_seconds{class}
  *   ebba_web_sessions                       people logged in
  *   ebba_web_login_failures_total           wrong user name or password
+ *   ebba_web_api_documents_total{result}    documents the intake API validated
+ *                                           (valid, invalid): only ever after
+ *                                           the token was accepted
  *   ebba_web_build_info{version}, process_*
  * and /healthz, /readyz (200 while ebba-web's own connection answers
  * a statement).
@@ -15,6 +18,7 @@
 #ifndef EBBA_WEB_METRICS_H
 #define EBBA_WEB_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ebba/lib/config.h"
@@ -38,5 +42,7 @@ void web_metrics_free(void);
  * each class and status. */
 void web_metrics_request(const char *route_class, int status, uint64_t started);
 void web_metrics_login_failed(void);
+/* The intake API parsed and validated a document (api_applications.c). */
+void web_metrics_api_document(bool valid);
 
 #endif

@@ -54,3 +54,39 @@ rss=$(cat "$T_TMP/rss" 2>/dev/null || echo 0)
 # structural (well under the document's size), not a timing.
 check "ebbad peak memory stays far below the 100 MB document ($rss KiB)" test "${rss:-0}" -lt 300000
 check "no identity number in the daemon's log" bash -c "! grep -Eq '(19|20)[0-9]{6}-?[0-9]{4}' '$T_TMP/ebbad.log'"
+
+# -- identity numbers in ids and case numbers (issue 24, item 3) ------------------
+# The API took these (201): each then stood in a Location header, the access
+# log, a /referensram/ link and ebba-web's log.  Intake refuses them, and
+# the refusal does not repeat the number.
+n0=$(psql_val "select count(*) from ebba.inbox")
+bad=
+for pair in "id=X-850301-2380" "id=P-19850301_2380" "id=P-19850301.2380" "id=P-19850301:2380" \
+	    "case=C-850301-2380" "id=8503012380" "case=C-19850301-2380"; do
+	field=${pair%%=*} value=${pair#*=}
+	sed "s/ $field=\"[^\"]*\"/ $field=\"$value\"/" "$good" >"$T_TMP/pnr-$field.xml"
+	grep -q "$field=\"$value\"" "$T_TMP/pnr-$field.xml" || { bad="$bad [$pair: not made]"; continue; }
+	out=$("$EBBACTL" submit "$T_TMP/pnr-$field.xml" 2>&1); rc=$?
+	[ "$rc" = 1 ] && printf '%s' "$out" | grep -q "application/@$field: must not hold an identity number" &&
+		! printf '%s' "$out" | grep -qE '850301|2380' || bad="$bad [$pair: rc=$rc $out]"
+done
+check_eq "ebbactl submit refuses ids and case numbers that hold an identity number, without repeating it" "" "$bad"
+check_eq "... and none is in the inbox" "$n0" "$(psql_val "select count(*) from ebba.inbox")"
+sed 's/^case: .*/case: C-850301-2380/' "$ROOT/tests/data/frames/good.yaml" >"$T_TMP/pnr-frame.yaml"
+out=$("$EBBACTL" case set "$T_TMP/pnr-frame.yaml" 2>&1); rc=$?
+check_eq "ebbactl case set refuses a case id that holds an identity number (exit 1)" 1 "$rc"
+check_match "... saying so at its place" "pnr-frame.yaml:1:7: case: must not hold an identity number" "$out"
+check_eq "... and stores nothing" 0 "$(psql_val "select count(*) from ebba.case_frames where case_id like '%850301%'")"
+
+# The scrubber: libxml2 quotes a value it refuses, and a number in any
+# spelling is masked, every digit, in the quarantine error and ebbad's log.
+ins QUOTE-1 "$(sed 's/<cost type="rent"/<cost type="850301-2380"/' "$good" | sed 's/id="EB-2026-12-000123"/id="QUOTE-1"/' | base64 -w0)"
+ins QUOTE-2 "$(sed 's/<cost type="rent"/<cost type="P-19850301_2380"/' "$good" | sed 's/id="EB-2026-12-000123"/id="QUOTE-2"/' | base64 -w0)"
+"$EBBAD" -c "$cfg" --once 2>"$T_TMP/ebbad2.log"
+check_match "the quarantine error keeps the place and masks the number" \
+	"cost/@type: The value '\*\*\*\*\*\*-\*\*\*\*' is not an element" \
+	"$(psql_val "select error from ebba.inbox where external_id = 'QUOTE-1'")"
+check_match "... in every spelling" "The value 'P-\*\*\*\*\*\*\*\*_\*\*\*\*'" \
+	"$(psql_val "select error from ebba.inbox where external_id = 'QUOTE-2'")"
+check_eq "... and no digit of it in ebbad's log" "" "$(grep -E '850301|2380' "$T_TMP/ebbad2.log")"
+check_match "... which did log the quarantines" "quarantined: line [0-9]+: cost/@type" "$(cat "$T_TMP/ebbad2.log")"

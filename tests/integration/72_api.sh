@@ -68,13 +68,19 @@ check_eq "ebba_web's submit with a made-up token keeps nothing" "unauthenticated
 	"$(as_web "select verdict from ebba.intake_submit('$(printf '%064d' 0)', 'X-2', 'C', '2026-12', 'x')")"
 
 # -- a real ebba-web -------------------------------------------------------------------
-{ grep -v '^web:' "$CFG"; echo "web:"; echo "  port: 0"; } >"$T_TMP/web.yaml"
+{ grep -v '^web:' "$CFG"; echo "web:"; echo "  port: 0"; echo '  metrics_listen: "127.0.0.1:0"'; } >"$T_TMP/web.yaml"
 "$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
 WEB_PID=$!
 for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
 URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
 [ -n "$URL" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
 API=$URL/api/v1/applications
+WM=http://127.0.0.1:$(sed -nE 's/.*metrics on .* \(port ([0-9]+)\).*/\1/p' "$T_TMP/web.log" | head -n 1)
+# documents VALID|INVALID: ebba-web's count of documents the API validated ("missing" without the metric).
+documents() {
+	curl -s "$WM/metrics" | awk -v k="ebba_web_api_documents_total{result=\"$1\"}" \
+		'$1 == k { v = $2; f = 1 } END { print f ? v : "missing" }'
+}
 
 # api NAME METHOD PATH [curl args...]: one request; prints the status.  The
 # response is kept for the OpenAPI check at the end; $R is its body.
@@ -115,6 +121,28 @@ check_eq "... with WWW-Authenticate: Bearer" 'Bearer realm="ebba"' "$(header WWW
 check_eq "POST with a malformed token: 401" 401 "$(api "malformed token" POST /api/v1/applications -H "Authorization: Bearer nope" -H "$XML" --data-binary @"$T_TMP/app.xml")"
 check_eq "POST with an unknown token: 401" 401 "$(api "unknown token" POST /api/v1/applications -H "$(auth "$(printf '%064d' 7)")" -H "$XML" --data-binary @"$T_TMP/app.xml")"
 check_eq "POST with a revoked token: 401" 401 "$(api "revoked token" POST /api/v1/applications -H "$(auth "$OLD")" -H "$XML" --data-binary @"$T_TMP/app.xml")"
+# -- the token before the work (issue 24, item 9) ----------------------------------------
+# A flood with a made-up token must not cost a validation each: the token is
+# checked first, whatever the body.  ebba_web_api_documents_total counts the
+# validations; an invalid document with a good token (below) moves it.
+UNKNOWN=$(printf '%064d' 9)
+{ echo '<application xmlns="urn:ebba:application:1">'; head -c 200000 /dev/zero | tr '\0' 'x'; } >"$T_TMP/invalid.xml"
+check_eq "no document validated yet" "0 0" "$(documents valid) $(documents invalid)"
+check_eq "an unknown token with an invalid document: 401, not 422" 401 \
+	"$(api "unknown token, invalid document" POST /api/v1/applications -H "$(auth "$UNKNOWN")" -H "$XML" --data-binary @"$T_TMP/invalid.xml")"
+check_eq "a revoked token with an invalid document: 401" 401 \
+	"$(api "revoked token, invalid document" POST /api/v1/applications -H "$(auth "$OLD")" -H "$XML" --data-binary @"$DATA/bad-pnr.xml")"
+check_eq "a token outside ebba_intake with an invalid document: 403" 403 \
+	"$(api "not intake, invalid document" POST /api/v1/applications -H "$(auth "$NOT_INTAKE")" -H "$XML" --data-binary @"$DATA/bad-pnr.xml")"
+{ head -c 300000 /dev/zero | tr '\0' ' '; cat "$T_TMP/app.xml"; } >"$T_TMP/huge-unknown.xml"
+check_eq "an unknown token with a document over the limit: 401, not 413" 401 \
+	"$(api "unknown token, huge document" POST /api/v1/applications -H "$(auth "$UNKNOWN")" -H "$XML" --data-binary @"$T_TMP/huge-unknown.xml")"
+check_eq "an unknown token as text/plain: 401, not 415" 401 \
+	"$(api "unknown token, text/plain" POST /api/v1/applications -H "$(auth "$UNKNOWN")" -H 'Content-Type: text/plain' --data-binary @"$T_TMP/app.xml")"
+check_eq "... and none of them was validated" "0 0" "$(documents valid) $(documents invalid)"
+check_eq "the invalid document with the good token: 422" 422 \
+	"$(api "good token, invalid document" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/invalid.xml")"
+check_eq "... validated once (the count works)" "0 1" "$(documents valid) $(documents invalid)"
 check_eq "POST with a session cookie and no token: 401 (no session path)" 401 \
 	"$(api "cookie, no token" POST /api/v1/applications -b "ebba_session=$(printf '%064d' 1)" -H "$XML" --data-binary @"$T_TMP/app.xml")"
 check_eq "POST with a token whose role is not in ebba_intake: 403" 403 "$(api "not intake" POST /api/v1/applications -H "$(auth "$NOT_INTAKE")" -H "$XML" --data-binary @"$T_TMP/app.xml")"
@@ -166,6 +194,23 @@ msg=$("$EBBACTL" --porcelain validate "$T_TMP/pnr-id.xml" | cut -f3-)
 check_match "an id that is an identity number is refused" "^line [0-9]+: application/@id: must not hold an identity number" "$msg"
 check "... and the line does not repeat it" sh -c "! printf '%s' '$msg' | grep -q '$(test_pnr 1)'"
 check_eq "none of them is in the inbox" 2 "$(psql_val "select count(*) from ebba.inbox where intake_token is not null")"
+
+# Ids and case numbers the API took before (201), each an identity number
+# in some spelling: 422 with the line, no Location, nothing kept or logged.
+bad=
+for pair in "id=X-850301-2380" "id=P-19850301_2380" "id=P-19850301.2380" "id=P-19850301:2380" "case=C-850301-2380"; do
+	field=${pair%%=*} value=${pair#*=}
+	sed "s/ $field=\"[^\"]*\"/ $field=\"$value\"/" "$T_TMP/app.xml" >"$T_TMP/pnr-ids.xml"
+	code=$(api "422 $pair" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/pnr-ids.xml")
+	[ "$code" = 422 ] && [ -z "$(header Location)" ] &&
+		printf '%s' "$(error_of)" | grep -q "application/@$field: must not hold an identity number" &&
+		! grep -qE '850301|2380' "$R" || bad="$bad [$pair: $code $(header Location) $(error_of)]"
+done
+check_eq "ids and case numbers holding an identity number: 422, no Location, the number not repeated" "" "$bad"
+check_eq "... none in the inbox" 0 "$(psql_val "select count(*) from ebba.inbox where external_id like '%850301%' or case_id like '%850301%'")"
+check_eq "... nor in the access log" 0 "$(psql_val "select count(*) from ebba.access_log where object_id like '%850301%'")"
+check_eq "GET with such an id: 404" 404 \
+	"$(api_raw GET "/api/v1/applications/X-850301-2380" -H "$(auth "$TOKEN")")"
 
 # -- 413 ----------------------------------------------------------------------------------
 { head -c 300000 /dev/zero | tr '\0' ' '; cat "$T_TMP/app.xml"; } >"$T_TMP/big.xml"

@@ -83,7 +83,10 @@ int main(int argc, char **argv)
 		pid = start_sim(build, latency, dir, &port);
 		base = owned = xasprintf("http://127.0.0.1:%d", port);
 	}
-	char *u = xasprintf("%s/attendance?pnr=198503122395&period=2026-12", base);
+	/* An attendance look-up as ebba makes it: the number in a POST body. */
+	char *u = xasprintf("%s/attendance", base);
+	static const char body[] = "pnr=198503122395&period=2026-12";
+	static const char *const form[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
 
 	struct http_engine_config cfg = { .max_concurrent = conc, .breaker_threshold = -1 };
 	struct http_engine *e;
@@ -92,7 +95,9 @@ int main(int argc, char **argv)
 		fatal("%s", err.msg);
 	uint64_t t0 = now_usec();
 	for (int i = 0; i < n; i++) {
-		struct http_request req = { .url = u, .timeout_ms = 10000 };
+		struct http_request req = { .method = "POST", .url = u, .body = body,
+					    .body_len = sizeof(body) - 1, .headers = form,
+					    .timeout_ms = 10000 };
 		http_submit(e, &req);
 	}
 	if (http_engine_run_all(e, &err) != 0)

@@ -215,6 +215,10 @@ static void test_limits(void **state)
 		{"case: C 1", "f.yaml:1:7: case: 'C 1' is not a case id"},
 		{"case:", "f.yaml:1:6: case: '' is not a case id"},
 		{"case: -C", "f.yaml:1:7: case: '-C' is not a case id"},
+		/* A case id is in URLs and logs: no identity number, in any spelling. */
+		{"case: C-850301-2380", "f.yaml:1:7: case: must not hold an identity number"},
+		{"case: C-19850301_2380", "f.yaml:1:7: case: must not hold an identity number"},
+		{"case: \"8503012380\"", "f.yaml:1:7: case: must not hold an identity number"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(first); i++) {
 		char *doc = xasprintf("%s%s", first[i].line, strchr(good.data, '\n'));

@@ -155,9 +155,15 @@ static int reset(void **state)
 	return 0;
 }
 
-static struct http_request attendance(char *u, int timeout_ms)
+static const char BODY_PLAN[] = "pnr=" PNR_PLAN "&period=2026-12";
+static const char BODY_NOPLAN[] = "pnr=" PNR_NOPLAN "&period=2026-12";
+
+/* An attendance look-up as ebba makes it: a POST, the number in the body. */
+static struct http_request attendance(char *u, const char *body, int timeout_ms)
 {
-	return (struct http_request){ .url = u, .timeout_ms = timeout_ms };
+	static const char *const form[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	return (struct http_request){ .method = "POST", .url = u, .body = body, .body_len = strlen(body),
+				      .headers = form, .timeout_ms = timeout_ms };
 }
 
 /* --------------------------------------------------------------- tests */
@@ -166,9 +172,9 @@ static void test_success(void **state)
 {
 	struct http_engine_config cfg = { .seed = 1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	int tag = 42;
-	struct http_request req = attendance(u, 2000);
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	req.tag = &tag;
 	struct http_result r;
 	run_one(e, &req, &r);
@@ -202,8 +208,8 @@ static void test_success(void **state)
 static void test_not_found_is_an_answer(void **state)
 {
 	struct http_engine *e = engine(NULL);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_NOPLAN);
-	struct http_request req = attendance(u, 2000);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_NOPLAN, 2000);
 	struct http_result r;
 	run_one(e, &req, &r);
 	assert_true(r.ok);
@@ -238,10 +244,10 @@ static void test_retries_after_503(void **state)
 	struct http_engine_config cfg = { .max_retries = 30, .backoff_base_ms = 1,
 					  .backoff_max_ms = 5, .breaker_threshold = -1, .seed = 3 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	struct ebba_err err;
 	for (int i = 0; i < 20; i++) {
-		struct http_request req = attendance(u, 2000);
+		struct http_request req = attendance(u, BODY_PLAN, 2000);
 		http_submit(e, &req);
 	}
 	assert_int_equal(http_engine_run_all(e, &err), 0);
@@ -266,8 +272,8 @@ static void test_gives_up_with_reason(void **state)
 	struct http_engine_config cfg = { .max_retries = 2, .backoff_base_ms = 1,
 					  .backoff_max_ms = 2, .breaker_threshold = -1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
-	struct http_request req = attendance(u, 2000);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	struct http_result r;
 	run_one(e, &req, &r);
 	assert_false(r.ok);
@@ -286,8 +292,8 @@ static void test_timeout_hits_deadline(void **state)
 	struct http_engine_config cfg = { .backoff_base_ms = 10, .max_retries = 10,
 					  .breaker_threshold = -1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
-	struct http_request req = attendance(u, 200);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_PLAN, 200);
 	uint64_t t0 = now_usec();
 	req.deadline_usec = t0 + 700 * 1000;
 	struct http_result r;
@@ -312,8 +318,8 @@ static void test_truncated_body(void **state)
 	struct http_engine_config cfg = { .max_retries = 1, .backoff_base_ms = 1,
 					  .breaker_threshold = -1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
-	struct http_request req = attendance(u, 2000);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	struct http_result r;
 	run_one(e, &req, &r);
 	assert_false(r.ok);
@@ -339,8 +345,8 @@ static void test_garbage_body(void **state)
 	struct http_engine_config cfg = { .max_retries = 2, .backoff_base_ms = 1,
 					  .breaker_threshold = -1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
-	struct http_request req = attendance(u, 2000);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	req.validate = looks_like_xml;
 	struct http_result r;
 	run_one(e, &req, &r);
@@ -364,8 +370,8 @@ static void test_too_large(void **state)
 {
 	struct http_engine_config cfg = { .max_body = 16 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
-	struct http_request req = attendance(u, 2000);
+	char *u = url("/attendance");
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	struct http_result r;
 	run_one(e, &req, &r);
 	assert_false(r.ok);
@@ -382,9 +388,9 @@ static void test_circuit_breaker(void **state)
 	struct http_engine_config cfg = { .max_retries = -1, .breaker_threshold = 3,
 					  .breaker_cooldown_ms = 300 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	char *ep = url("/attendance");
-	struct http_request req = attendance(u, 2000);
+	struct http_request req = attendance(u, BODY_PLAN, 2000);
 	struct http_result r;
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(http_breaker_state(e, ep), "closed");
@@ -448,11 +454,11 @@ static void test_concurrency(void **state)
 	control("latency-ms=50");
 	struct http_engine_config cfg = { .max_concurrent = 100 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	struct ebba_err err;
 	uint64_t t0 = now_usec();
 	for (int i = 0; i < 100; i++) {
-		struct http_request req = attendance(u, 5000);
+		struct http_request req = attendance(u, BODY_PLAN, 5000);
 		http_submit(e, &req);
 	}
 	assert_int_equal(http_pending(e), 100);
@@ -473,7 +479,7 @@ static void test_concurrency(void **state)
 	/* A second round reuses the kept-alive connections. */
 	control("reset=1");
 	for (int i = 0; i < 50; i++) {
-		struct http_request req = attendance(u, 5000);
+		struct http_request req = attendance(u, BODY_PLAN, 5000);
 		http_submit(e, &req);
 	}
 	assert_int_equal(http_engine_run_all(e, &err), 0);
@@ -493,11 +499,11 @@ static void test_queue_beyond_concurrency(void **state)
 	control("latency-ms=50");
 	struct http_engine_config cfg = { .max_concurrent = 2 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	struct ebba_err err;
 	uint64_t t0 = now_usec();
 	for (int i = 0; i < 6; i++) {
-		struct http_request req = attendance(u, 5000);
+		struct http_request req = attendance(u, BODY_PLAN, 5000);
 		http_submit(e, &req);
 	}
 	assert_int_equal(http_engine_run_all(e, &err), 0);
@@ -520,11 +526,11 @@ static void test_hang_does_not_delay_others(void **state)
 	control("endpoint=attendance&hang-rate=1");
 	struct http_engine_config cfg = { .max_retries = -1 };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	char *su = url("/ssbtek");
 	struct ebba_err err;
 	int hang_tag = 1, soap_tag = 2;
-	struct http_request hang = attendance(u, 1500);
+	struct http_request hang = attendance(u, BODY_PLAN, 1500);
 	hang.tag = &hang_tag;
 	http_submit(e, &hang);
 	for (int i = 0; i < 20; i++) {
@@ -608,10 +614,10 @@ static void test_free_with_pending(void **state)
 	control("latency-ms=200");
 	struct http_engine_config cfg = { .max_concurrent = 2, .insecure = true };
 	struct http_engine *e = engine(&cfg);
-	char *u = url("/attendance?pnr=%s&period=2026-12", PNR_PLAN);
+	char *u = url("/attendance");
 	struct ebba_err err;
 	for (int i = 0; i < 5; i++) {
-		struct http_request req = attendance(u, 5000);
+		struct http_request req = attendance(u, BODY_PLAN, 5000);
 		http_submit(e, &req);
 	}
 	assert_int_equal(http_engine_run(e, -1, 20, NULL, &err), 0);

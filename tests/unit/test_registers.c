@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +25,7 @@
 #include "ebba/lib/config.h"
 #include "ebba/lib/http.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/pnr.h"
 #include "ebba/registers/registers.h"
 #include "ebba/lib/util.h"
 
@@ -400,6 +405,113 @@ static void test_stop_abandons_hanging_lookups(void **state)
 	registers_free(r);
 }
 
+/* --- what the attendance service is sent ------------------------------------------ */
+
+/* A stand-in attendance service: accepts connections on loopback and keeps
+ * the first request as received (head and body), answering 404 to each. */
+struct recorder {
+	int fd, port;
+	pthread_t thread;
+	char request[8192];
+	size_t len;
+};
+
+static void *recorder_run(void *arg)
+{
+	struct recorder *rec = arg;
+	for (;;) {
+		int c = accept(rec->fd, NULL, NULL);
+		if (c < 0)
+			return NULL;
+		char buf[8192];
+		size_t len = 0, want = SIZE_MAX;
+		while (len < sizeof(buf) - 1 && len < want) {
+			ssize_t n = read(c, buf + len, sizeof(buf) - 1 - len);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			buf[len] = '\0';
+			char *head_end = strstr(buf, "\r\n\r\n");
+			if (head_end && want == SIZE_MAX) {
+				char *cl = strcasestr(buf, "\r\nContent-Length:");
+				size_t body = cl && cl < head_end ? strtoul(cl + 17, NULL, 10) : 0;
+				want = (size_t)(head_end + 4 - buf) + body;
+			}
+		}
+		if (rec->len == 0) {
+			memcpy(rec->request, buf, len);
+			rec->request[len] = '\0';
+			rec->len = len;
+		}
+		static const char answer[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		if (write(c, answer, sizeof(answer) - 1) < 0)
+			perror("recorder");
+		close(c);
+	}
+}
+
+static void recorder_start(struct recorder *rec)
+{
+	*rec = (struct recorder){0};
+	rec->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(bind(rec->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(rec->fd, 8), 0);
+	assert_int_equal(getsockname(rec->fd, (struct sockaddr *)&sa, &sl), 0);
+	rec->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&rec->thread, NULL, recorder_run, rec), 0);
+}
+
+static void recorder_stop(struct recorder *rec)
+{
+	shutdown(rec->fd, SHUT_RDWR);
+	close(rec->fd);
+	pthread_join(rec->thread, NULL);
+}
+
+/*
+ * The attendance look-up is a POST with the identity number in its form
+ * body: nothing of the number in the request line or the headers, which
+ * the attendance service's and every proxy's access logs keep.
+ */
+static void test_attendance_number_not_in_url(void **state)
+{
+	struct recorder rec;
+	recorder_start(&rec);
+	char *s = xasprintf("http://127.0.0.1:%d/ssbtek", sim_port);
+	char *att = xasprintf("http://127.0.0.1:%d/", rec.port);
+	struct register_config cfg = {
+		.ssbtek_url = s, .attendance_url = att, .timeout_ms = 2000, .deadline_ms = 5000,
+		.retries = 1, .concurrency = 4,
+		.organisation_number = "2120000142", .organisation_name = "Testkommunen",
+	};
+	struct registers *r;
+	struct ebba_err err;
+	assert_int_equal(registers_live_new(&cfg, NULL, &r, &err), 0);
+	struct reg_person p[1] = { { .pnr = ADULT1, .age = 41, .adult = true } };
+	struct reg_application a = { .id = "EB-9", .case_id = "C-9", .period = "2026-12",
+				     .persons = p, .n_persons = 1 };
+	fetch(r, &a, 1);
+	registers_free(r);
+	recorder_stop(&rec);
+	free(s);
+	free(att);
+	assert_int_equal(p[0].attendance_status, REG_NO_PLAN);
+	char *body = strstr(rec.request, "\r\n\r\n");
+	assert_non_null(body);
+	*body = '\0';
+	body += 4;
+	const char *head = rec.request;
+	if (strncmp(head, "POST /attendance HTTP/1.1\r\n", 27) != 0)
+		fail_msg("request line: %.80s", head);
+	if (strstr(head, ADULT1) || strstr(head, &ADULT1[2]) || pnr_in_text(head))
+		fail_msg("the identity number is in the request head:\n%s", head);
+	assert_non_null(strcasestr(head, "\r\nContent-Type: application/x-www-form-urlencoded"));
+	assert_string_equal(body, "pnr=" ADULT1 "&period=2026-12");
+	reg_application_clear(&a);
+}
+
 int main(void)
 {
 	log_init("test_registers", LOG_LVL_ERROR);
@@ -412,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_input, reset),
 		cmocka_unit_test_setup(test_not_configured, reset),
 		cmocka_unit_test_setup(test_stop_abandons_hanging_lookups, reset),
+		cmocka_unit_test_setup(test_attendance_number_not_in_url, reset),
 	};
 	return cmocka_run_group_tests(tests, start_sim, stop_sim);
 }

@@ -9,10 +9,12 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "ebba/lib/log.h"
 #include "ebba/lib/util.h"
 
 static void test_hex_encode(void **state)
@@ -91,6 +93,54 @@ static void test_buf_printf_grows(void **state)
 	buf_free(&b);
 }
 
+static void test_utf8(void **state)
+{
+	(void)state;
+	static const struct { const char *s; size_t len, first; } cases[] = {
+		{"a", 1, 1}, {"\xc3\xa5", 2, 2}, {"\xe2\x80\x93", 3, 3}, {"\xf0\x9f\x98\x80", 4, 4},
+		{"\xc0\xaf", 2, 0},             /* overlong '/' */
+		{"\xe0\x80\xaf", 3, 0},         /* overlong */
+		{"\xed\xa0\x80", 3, 0},         /* a surrogate */
+		{"\xf4\x90\x80\x80", 4, 0},     /* past U+10FFFF */
+		{"\x80", 1, 0}, {"\xff", 1, 0}, {"\xc3", 1, 0}, {"\xe2\x80", 2, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(utf8_char_len((const unsigned char *)cases[i].s, cases[i].len), cases[i].first);
+		assert_int_equal(utf8_valid(cases[i].s, cases[i].len), cases[i].first == cases[i].len);
+	}
+	assert_int_equal(utf8_char_len((const unsigned char *)"", 0), 0);
+	assert_true(utf8_valid("Närvaro 55 %", strlen("Närvaro 55 %")));
+	assert_false(utf8_valid("x\xc0\xafy", 4));
+}
+
+/* Every log line: control bytes and bytes that are not UTF-8 as \xHH,
+ * identity numbers masked before and after. */
+static void test_log_clean(void **state)
+{
+	(void)state;
+#define C(in, want) {in, sizeof(in) - 1, want}
+	static const struct { const char *in; size_t len; const char *want; } cases[] = {
+		C("GET /referensram/x\rFORGED\xc0", "GET /referensram/x\\x0DFORGED\\xC0"),
+		C("a\x1b[2Jb\x7f\tc", "a\\x1B[2Jb\\x7F\\x09c"),
+		C("Närvaro – 55 %", "Närvaro – 55 %"),
+		C("id X-850301-2380, P-19850301_2380", "id X-******-****, P-********_****"),
+		/* a CR as the separator: masked before it is escaped */
+		C("850301\r2380", "******\\x0D****"),
+		/* an escape's hex digits next to real ones: masked after */
+		C("\x85" "0301-2380", "\\x******-****"),
+		C("a\\x0d", "a\\x0d"),   /* a backslash stays as it is */
+		C("x\0y", "x\\x00y"),
+	};
+#undef C
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = log_clean(cases[i].in, cases[i].len);
+		assert_non_null(got);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, got, cases[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +149,8 @@ int main(void)
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_buf_put_int),
 		cmocka_unit_test(test_buf_printf_grows),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_log_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

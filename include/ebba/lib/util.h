@@ -81,6 +81,17 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 #define EDIT_DISTANCE_MAX_LEN 64
 size_t edit_distance(const char *a, const char *b);
 
+/*
+ * Strict UTF-8 (RFC 3629): the length (1..4) of the well-formed character
+ * at s[0..n), or 0 when s does not start one (a stray continuation byte,
+ * an overlong form, a surrogate, a code point past U+10FFFF, a sequence
+ * cut short, or n == 0).  NUL is a character like any other here.
+ */
+size_t utf8_char_len(const unsigned char *s, size_t n);
+
+/* Whether s[0..n) is strict UTF-8 throughout. */
+bool utf8_valid(const char *s, size_t n);
+
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
 
