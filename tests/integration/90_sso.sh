@@ -132,9 +132,9 @@ check_eq "... and nobody signed in as the caseworker by them" "$before" \
 as_front() { PGUSER=$WEBROLE psql -XAtq -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
 check_match "a proxy session given only supervisor cannot write as a caseworker, whatever its role has" \
 	"not signed in as caseworker" \
-	"$(as_front "set role $CW; set ebba.session_groups = 'supervisor'; update ebba.audit_flags set verdict = verdict where false")"
+	"$(as_front "set role $CW; set ebba.session_groups = 'supervisor'; update ebba.case_frames set case_id = case_id where false")"
 check_eq "... given caseworker, it can" "" \
-	"$(as_front "set role $CW; set ebba.session_groups = 'caseworker'; update ebba.audit_flags set verdict = verdict where false")"
+	"$(as_front "set role $CW; set ebba.session_groups = 'caseworker'; update ebba.case_frames set case_id = case_id where false")"
 
 # -- ebbactl user list: the provider's groups beside the database's -------------
 list=$("$EBBACTL" -c "$CFG" --porcelain user list)
