@@ -3,7 +3,10 @@
 # Layout (docs/architecture.md): daemon/<stage>/ holds one stage of an
 # application's flow, in the order LIB_STAGES lists them; all of them go into
 # build/libebba.a, which the programs, the tests, the simulator and the
-# fuzzers link.  The programs (daemon/ebbad/, daemon/ebbactl/) are built from
+# fuzzers link.  The stages of OUT_STAGES come after them but go into an
+# archive of their own (the letter's PDF: build/libebba-letter.a, with
+# cairo, pango and qpdf), linked only into the programs that use it, never
+# into ebbad.  The programs (daemon/ebbad/, daemon/ebbactl/) are built from
 # their own folders.  New files are picked up by the globs; there is no list
 # to keep in step.  contrib/layers.sh refuses a lower stage that includes a
 # higher one, as part of every build.
@@ -22,6 +25,11 @@ PKGS    := libpq libcurl libxml-2.0 yaml-0.1 libsystemd jansson libcrypto
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
 PG_INC     = $(eval PG_INC := $$(shell pg_config --includedir 2>/dev/null))$(PG_INC)
+# The letter's PDF (daemon/letter/): only its objects and the programs that
+# link it ask for these.
+LETTER_PKGS := pangocairo pangoft2 fontconfig libqpdf
+LETTER_CFLAGS = $(eval LETTER_CFLAGS := $$(shell pkg-config --cflags $(LETTER_PKGS) 2>/dev/null))$(LETTER_CFLAGS)
+LETTER_LIBS   = $(eval LETTER_LIBS := $$(shell pkg-config --libs $(LETTER_PKGS) 2>/dev/null))$(LETTER_LIBS)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
@@ -39,9 +47,12 @@ LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
 LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_STAGES := lib cel intake registers facts rules decide store whatif
+OUT_STAGES := letter
 PROGRAMS   := ebbad ebbactl web
 LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
+LETTER_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(foreach d,$(OUT_STAGES),$(wildcard daemon/$(d)/*.c)))
+LETTER_A := $(BUILD)/libebba-letter.a
 EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
 CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbactl/*.c))
 WEB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/web/*.c))
@@ -71,10 +82,13 @@ $(BUILD)/obj/%.o: daemon/%.c | $(BUILD)/layers.ok
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 
+# The letter's objects see cairo's, pango's and qpdf's headers; no other does.
+$(LETTER_OBJ): CFLAGS += $(LETTER_CFLAGS)
+
 # The stages may only include their own and lower stages' headers.
 $(BUILD)/layers.ok: contrib/layers.sh $(shell find daemon include -name '*.[ch]' 2>/dev/null)
 	@mkdir -p $(@D)
-	@contrib/layers.sh "$(LIB_STAGES)" "$(PROGRAMS)"
+	@contrib/layers.sh "$(LIB_STAGES) $(OUT_STAGES)" "$(PROGRAMS)"
 	@touch $@
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/gen:
@@ -91,13 +105,15 @@ $(BUILD)/obj/embedded.o: $(BUILD)/gen/embedded.c
 
 $(BUILD)/libebba.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
+$(LETTER_A): $(LETTER_OBJ)
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
-$(BUILD)/ebbactl: $(CTL_OBJ) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/ebba-web: $(WEB_OBJ) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
+$(BUILD)/ebbactl: $(CTL_OBJ) $(LETTER_A) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS)
+$(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
 $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
@@ -107,6 +123,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS) -lcmocka
 $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libebba.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(BUILD)/libebba.a $(LDLIBS)
+# The letter renderer's timing tool links the letter's archive too.
+$(BUILD)/tests/letter_bench: tests/tools/letter_bench.c $(LETTER_A) $(BUILD)/libebba.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LETTER_A) $(BUILD)/libebba.a $(LDLIBS) $(LETTER_LIBS)
 
 # The template renderer is in libebba.a (lib/template.c); the layout lives
 # in the web program folder, and its unit test links that object itself.

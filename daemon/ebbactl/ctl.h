@@ -27,6 +27,7 @@ int ctl_eval(int argc, char **argv);
 int ctl_calc(int argc, char **argv);
 int ctl_rules(int argc, char **argv);
 int ctl_review(int argc, char **argv);
+int ctl_letter(int argc, char **argv);
 int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"validate", ctl_validate, "check application documents without a database"},
 	{"case", ctl_case, "case set FILE.yaml | case show CASE: case frames"},
 	{"review", ctl_review, "review list | show ID | resolve ID: the caseworker's queue"},
+	{"letter", ctl_letter, "letter ID [--pdf FILE]: a decision's letter, as text or its stored PDF"},
 	{"calc", ctl_calc, "calc FILE --case FRAME --registers DIR: decide one application offline"},
 	{"replay", ctl_replay, "replay DECISION...: re-evaluate stored decisions, report differences"},
 	{"whatif", ctl_whatif, "whatif --rules DIR [--set P=V] [--period M]: a candidate against stored decisions"},

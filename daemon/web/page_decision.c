@@ -530,6 +530,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(jstr(d, "outcome"))));
 	split_checks(d, d);
 	label_lists(d);
+	letter_as_text(d);
 	rules_part(d, d, trace);
 	struct ebba_buf payload = {0};
 	bool found;
@@ -588,6 +589,8 @@ int page_decision(const struct web_request *rq, struct web_response *rs, struct 
 		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
 	if (tail[n] == '/' && sscanf(tail + n, "/underlag/%18[0-9]", eid) == 1)
 		return evidence_download(rq, rs, id, eid, err);
+	if (strcmp(tail + n, "/brev.pdf") == 0)
+		return page_letter_pdf(rq, rs, id, err);
 	if (tail[n] != '\0')
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;

@@ -23,6 +23,11 @@ int page_whatif(const struct web_request *rq, struct web_response *rs, struct eb
 int page_whatif_start(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_whatif_run(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* /beslut/ID/brev.pdf (page_letter.c), routed by page_decision. */
+int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const char *id,
+		    struct ebba_err *err);
+/* The decision's "letter" (its stored markup) as text for a person to read. */
+void letter_as_text(json_t *d);
 
 /* A 404 page saying what was not found. */
 int page_not_found(const struct web_request *rq, struct web_response *rs, const char *what,
