@@ -53,6 +53,7 @@ PUBLIC EXECUTE function ebba.stamp_resolved_by()
 PUBLIC EXECUTE function ebba.stamp_updated_by()
 PUBLIC EXECUTE function ebba.stamp_whatif_progress()
 PUBLIC EXECUTE function ebba.stamp_whatif_run()
+PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
 # ebba_auditor: reads the access log; logs their own views.
@@ -69,6 +70,7 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 # a decision and resolves a flag only through the two functions (schema 014);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -81,6 +83,7 @@ ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
 ebba_caseworker SELECT table ebba.inbox
+ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
 ebba_caseworker SELECT table ebba.open_work
 ebba_caseworker SELECT table ebba.open_work_counts
@@ -126,6 +129,7 @@ ebba_intake USAGE sequence ebba.inbox_id_seq
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
+ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id
@@ -142,6 +146,7 @@ ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
 ebba_supervisor SELECT table ebba.inbox
+ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters
 ebba_supervisor SELECT table ebba.open_work
 ebba_supervisor SELECT table ebba.open_work_counts
