@@ -45,7 +45,7 @@ struct frame_adult {
 	enum frame_plan plan;
 	char reason[FRAME_REASON_MAX + 1];   /* required when plan is exempt, else may be "" */
 	/* "YYYY-MM": the first month the jobbstimulans disregard applied
-	 * (socialtjänstlagen 4 kap. 1 b §); "" when none is recorded */
+	 * (socialtjänstlagen (2025:400) 12 kap. 8 §, före 2025-07-01 4 kap. 1 b §); "" when none is recorded */
 	char jobbstimulans_from[8];
 };
 
