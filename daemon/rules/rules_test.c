@@ -27,7 +27,7 @@ static const char *const DEFAULT_KEYS[] = {"application", "frame", "registers", 
 static const char *const HISTORY_KEYS[] = {"period", "outcome", "amount", "by", "incomes", NULL};
 static const char *const APP_KEYS[] = {"id", "kind", "period", "shared_with", "changes",
 				       "message", "household", "incomes", "costs", "assets", NULL};
-static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", NULL};
+static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", "birth_year", NULL};
 static const char *const ITEM_KEYS[] = {"person", "type", "amount", NULL};
 static const char *const REG_KEYS[] = {"asked", "AF", "SO", "CSN", "FK", "SKV", "TNS", "MIV",
 				       "af", "income", NULL};
@@ -187,6 +187,12 @@ static void app_person(struct tctx *T, struct tinputs *I, yaml_node_t *p)
 		TERR(T, p, "a person needs an age");
 	else if (tint(T, ag, &v, "age"))
 		ap->age = (int)v;
+	/* Born on 1 January of the year that gives the age on the first day of
+	 * the period, unless the test says which year (facts' birth_year). */
+	ap->birth = (struct date){I->app.period_year - ap->age, 1, 1};
+	yaml_node_t *by = rs_map_get(f, p, "birth_year");
+	if (by && tint(T, by, &v, "birth_year"))
+		ap->birth.year = (int)v;
 	yaml_node_t *pl = rs_map_get(f, p, "preschool_lunch");
 	if (pl)
 		tbool(T, pl, &ap->preschool_lunch, "preschool_lunch");
