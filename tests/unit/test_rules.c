@@ -218,6 +218,60 @@ static void decide(struct ruleset *rs, struct hh *h, const char *today, struct c
 	assert_int_equal(ruleset_decide(rs, &in, false, arena, d, &err), 0);
 }
 
+static bool check_failed(const struct rule_decision *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_checks; i++)
+		if (strcmp(d->checks[i].id, id) == 0)
+			return d->checks[i].result == RULE_FAIL || d->checks[i].result == RULE_ERROR;
+	return false;
+}
+
+/* 12 kap. 7 a § (lag 2026:897): without the government's figures a household
+ * with four children is referred for January 2027; with figures entered
+ * (here 500 kr per child beyond the third, set for the run) the norm is
+ * computed lower; a person's finding of synnerliga skäl lifts the limit. */
+static void test_child_limit(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ebba_err err;
+	struct ruleset *shipped = load_dir("rules", &diag), *with = NULL;
+	struct ruleset_override ov = {"riksnorm_child_limit", "[500]"};
+	assert_int_equal(ruleset_load_with("rules", &ov, 1, &with, &diag, &err), 0);
+	struct cel_arena *arena = cel_arena_new();
+	struct hh h;
+	struct rule_decision d;
+	int four[] = {35, 4, 8, 12, 15};
+	const int64_t riksnorm = 3940 + 3060 + 3820 + 4390 + 4960 + 2330;
+	hh_init(&h, "2027-01", 0, 5, four);
+	decide(shipped, &h, "2026-12-20", arena, &d);
+	assert_string_equal(d.outcome, "referred");
+	assert_true(check_failed(&d, "riksnorm-begransning"));
+	assert_int_equal(d.norm, riksnorm);
+	cel_arena_reset(arena);
+	decide(with, &h, "2026-12-20", arena, &d);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	assert_int_equal(d.norm, riksnorm - 500);
+	assert_string_equal(d.outcome, "approved");
+	cel_arena_reset(arena);
+	h.frame.has_limit_exception = true;
+	decide(with, &h, "2026-12-20", arena, &d);
+	assert_int_equal(d.norm, riksnorm);
+	cel_arena_reset(arena);
+	decide(shipped, &h, "2026-12-20", arena, &d);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	cel_arena_reset(arena);
+	/* December 2026: the older rules, whatever the number of children */
+	hh_init(&h, "2026-12", 0, 5, four);
+	decide(with, &h, "2026-11-25", arena, &d);
+	assert_int_equal(d.norm, riksnorm);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	cel_arena_free(arena);
+	ruleset_free(shipped);
+	ruleset_free(with);
+	buf_free(&diag);
+}
+
 static void test_official_figures(void **state)
 {
 	(void)state;
@@ -502,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_loads_with_provisional_warnings),
+		cmocka_unit_test(test_child_limit),
 		cmocka_unit_test(test_default_rule_tests_pass),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_official_figures),
