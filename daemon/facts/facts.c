@@ -50,6 +50,7 @@ void person_registers_from_ssbtek(struct person_registers *pr, const struct ssbt
 	memcpy(pr->af_since, r->af.since, sizeof(pr->af_since));
 	pr->af_scope_percent = r->af.scope_percent;
 	memcpy(pr->af_latest_report, r->af.latest_report, sizeof(pr->af_latest_report));
+	pr->fk_sickness_percent = ssbtek_month_sickness_percent(r, income_month);
 	ssbtek_month_net_all(r, income_month, pr->income);
 }
 
@@ -118,6 +119,10 @@ static struct cel_value person_registers_value(const struct decision_inputs *in,
 		days = -1;
 	SET(a, af, "days_since_report", cel_int(days));
 	SET(a, m, "af", af);
+	struct cel_value fk = cel_map_new(a, 2);
+	bool fkok = asked && pr->agency[SSBTEK_FK] == AGENCY_OK;
+	SET(a, fk, "sickness_percent", cel_int(fkok ? pr->fk_sickness_percent : -1));
+	SET(a, m, "fk", fk);
 	int64_t inc[INCOME_TYPE_COUNT] = {0};
 	int64_t total = 0;
 	if (asked) {
