@@ -269,7 +269,7 @@ static void test_aktivitetskrav_keys(void **state)
 	(void)state;
 	struct case_frame f, g;
 	struct ebba_err err;
-	load_frame(DATA "aktivitetskrav.yaml", &f);
+	load_frame(DATA "good-aktivitetskrav.yaml", &f);
 	const struct frame_aktivitetskrav *a = &case_frame_adult(&f, "198503012380")->ak;
 	assert_int_equal(a->hours_able, 30);
 	assert_string_equal(a->occupation, "employment");
