@@ -1,6 +1,6 @@
 /*
  * ebbactl whatif --rules DIR [--set PARAM=VALUE ...]
- *                [--period YYYY-MM | --from DATE --to DATE] [--save]
+ *                [--period YYYY-MM | --from DATE --to DATE] [--save] [--under-paid]
  *
  * A candidate rule set against ebba's stored decisions of a window
  * (docs/architecture.md §12): each re-decided from its stored document,
@@ -31,6 +31,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ebbactl whatif [--rules DIR] [--set PARAM=VALUE ...]\n"
 		"                      [--period YYYY-MM | --from YYYY-MM-DD --to YYYY-MM-DD] [--save]\n"
+		"                      [--under-paid]\n"
 		"\n"
 		"Re-decides ebba's stored decisions of the window under a candidate rule set,\n"
 		"from each decision's stored document, frame, register evidence and decision\n"
@@ -47,15 +48,20 @@ static void usage(FILE *out)
 		"  (no window: every stored decision)\n"
 		"  --save             store the run in ebba.whatif_runs (who ran it is the role\n"
 		"                     connected as), so ebba-web's What-if page shows it; prints its id\n"
+		"  --under-paid       the under-payment report: every stored approval whose amount\n"
+		"                     the candidate computes higher, per household and month, with\n"
+		"                     the difference the municipality owes, and the total\n"
 		"\n"
 		"--porcelain prints\n"
 		"  total\tdecisions\tN\tchanged\tM\tamount_delta\tK\n"
 		"  skipped\tN\n"
 		"  transition\tOLD_OUTCOME\tNEW_OUTCOME\tN\n"
 		"  check\tCHECK\tfails_before\tN\tfails_after\tM\n"
-		"  changed\tDECISION\tOLD_OUTCOME\tNEW_OUTCOME\tOLD_AMOUNT\tNEW_AMOUNT\tNEWLY_FAILING_CHECKS\n"
+		"  changed\tDECISION\tOLD_OUTCOME\tNEW_OUTCOME\tOLD_AMOUNT\tNEW_AMOUNT\tNEWLY_FAILING_CHECKS\tCASE\tPERIOD\tOLD_NORM\tNEW_NORM\n"
 		"  skip\tDECISION\tWHY\n"
 		"  run\tID                     (with --save)\n"
+		"  underpaid\tCASE\tPERIOD\tDECISION\tPAID\tSHOULD_BE\tDIFFERENCE   (with --under-paid)\n"
+		"  underpaid_total\tHOUSEHOLDS\tMONTHS\tDIFFERENCE             (with --under-paid)\n"
 		"(amounts empty when there is none; newly failing checks joined by \",\").\n"
 		"\n"
 		"exit status: 0 it ran (whatever changed), 1 the candidate does not load\n"
@@ -68,6 +74,7 @@ struct args {
 	size_t n_sets;
 	struct whatif_window w;
 	bool save;
+	bool under_paid;
 };
 
 static int add_set(struct args *a, char *arg)
@@ -90,6 +97,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"from", required_argument, NULL, 'f'},
 					     {"to", required_argument, NULL, 't'},
 					     {"save", no_argument, NULL, 'S'},
+					     {"under-paid", no_argument, NULL, 'U'},
 					     {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
@@ -102,6 +110,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'f': a->w.from = optarg; break;
 		case 't': a->w.to = optarg; break;
 		case 'S': a->save = true; break;
+		case 'U': a->under_paid = true; break;
 		default: usage(stderr); return CTL_USAGE;
 		}
 		if (rc != CTL_OK)
@@ -151,8 +160,12 @@ static void print_porcelain(const struct whatif_result *r)
 		char was[32], now[32];
 		amount_text(c->old_has_amount, c->old_amount, was);
 		amount_text(c->new_has_amount, c->new_amount, now);
-		printf("changed\t%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)c->decision_id, c->old_outcome,
-		       c->new_outcome, was, now, c->newly_failing);
+		char on[32], nn[32];
+		amount_text(c->old_has_norm, c->old_norm, on);
+		amount_text(c->new_has_norm, c->new_norm, nn);
+		printf("changed\t%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)c->decision_id,
+		       c->old_outcome, c->new_outcome, was, now, c->newly_failing, c->case_id, c->period,
+		       on, nn);
 	}
 	for (size_t i = 0; i < r->n_skips; i++)
 		printf("skip\t%lld\t%s\n", (long long)r->skips[i].decision_id, r->skips[i].why);
@@ -209,10 +222,12 @@ static void print_changes(const struct whatif_result *r)
 		return;
 	}
 	printf("  %-10s ", "BESLUT");
+	column("HUSHÅLL", 15);
+	column("PERIOD", 9);
 	column("FÖRE", 10);
 	column("EFTER", 10);
 	printf("%13s %12s   ", "BELOPP FÖRE", "EFTER");   /* Ö is two bytes */
-	printf("NYA UNDERKÄNDA KONTROLLER\n");
+	printf("VARFÖR\n");
 	for (size_t i = 0; i < r->n_changes; i++) {
 		const struct whatif_change *c = &r->changes[i];
 		char was[40] = "–", now[40] = "–";
@@ -221,9 +236,26 @@ static void print_changes(const struct whatif_result *r)
 		if (c->new_has_amount)
 			kronor(c->new_amount, now, false);
 		printf("  %-10lld ", (long long)c->decision_id);
+		column(c->case_id, 15);
+		column(c->period, 9);
 		column(sv_outcome(c->old_outcome), 10);
 		column(sv_outcome(c->new_outcome), 10);
-		printf("%12s %12s   %s\n", was, now, c->newly_failing[0] ? c->newly_failing : "–");
+		printf("%12s %12s   ", was, now);
+		/* why: the checks that fail now and did not, and the norm when it moved */
+		bool any = false;
+		if (c->newly_failing[0]) {
+			printf("underkänd nu: %s", c->newly_failing);
+			any = true;
+		}
+		if (c->old_has_norm && c->new_has_norm && c->old_norm != c->new_norm) {
+			char o[40], n[40], d[40];
+			kronor(c->old_norm, o, false);
+			kronor(c->new_norm, n, false);
+			kronor(c->new_norm - c->old_norm, d, true);
+			printf("%snormen %s → %s kr (%s)", any ? "; " : "", o, n, d);
+			any = true;
+		}
+		printf("%s\n", any ? "" : "–");
 	}
 }
 
@@ -269,6 +301,74 @@ static void print_people(const struct whatif_result *r, const struct args *a)
 		for (size_t i = 0; i < r->n_skips; i++)
 			printf("  %-10lld %s\n", (long long)r->skips[i].decision_id, r->skips[i].why);
 	}
+}
+
+/* The under-payment report: per household and month, what a stored approval
+ * paid too little under the candidate, and the total owed. */
+static void print_under_paid(const struct whatif_result *r)
+{
+	int64_t total = 0, months = 0, households = 0;
+	const char *last_case = NULL;
+	if (!ctl_globals.porcelain) {
+		printf("\nUnderbetalt: beviljade beslut där beloppet enligt kandidaten är högre\n");
+		printf("  ");
+		column("HUSHÅLL", 15);
+		printf("%-8s %-10s %12s ", "PERIOD", "BESLUT", "BETALT");
+		column("RÄTT BELOPP", 12);
+		printf(" %12s\n", "SKILLNAD");
+	}
+	/* by household, then month: changes are by decision id, so sort a copy of indexes */
+	size_t *ix = xcalloc(r->n_changes + 1, sizeof(*ix)), n = 0;
+	for (size_t i = 0; i < r->n_changes; i++) {
+		int64_t d;
+		if (whatif_change_underpaid(&r->changes[i], &d))
+			ix[n++] = i;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0; k--) {
+			const struct whatif_change *a = &r->changes[ix[k - 1]], *b = &r->changes[ix[k]];
+			int c = strcmp(a->case_id, b->case_id);
+			if (c < 0 || (c == 0 && strcmp(a->period, b->period) <= 0))
+				break;
+			size_t t = ix[k];
+			ix[k] = ix[k - 1];
+			ix[k - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		const struct whatif_change *c = &r->changes[ix[i]];
+		int64_t d = c->new_amount - c->old_amount;
+		total += d;
+		months++;
+		if (!last_case || strcmp(last_case, c->case_id) != 0)
+			households++;
+		last_case = c->case_id;
+		if (ctl_globals.porcelain) {
+			printf("underpaid\t%s\t%s\t%lld\t%lld\t%lld\t%lld\n", c->case_id, c->period,
+			       (long long)c->decision_id, (long long)c->old_amount, (long long)c->new_amount,
+			       (long long)d);
+			continue;
+		}
+		char paid[40], should[40], diff[40];
+		kronor(c->old_amount, paid, false);
+		kronor(c->new_amount, should, false);
+		kronor(d, diff, true);
+		printf("  ");
+		column(c->case_id, 15);
+		printf("%-8s %-10lld %12s %12s %12s\n", c->period, (long long)c->decision_id, paid, should,
+		       diff);
+	}
+	free(ix);
+	if (ctl_globals.porcelain) {
+		printf("underpaid_total\t%lld\t%lld\t%lld\n", (long long)households, (long long)months,
+		       (long long)total);
+		return;
+	}
+	char t[40];
+	kronor(total, t, false);
+	if (n == 0)
+		printf("  (inga)\n");
+	printf("Totalt: %lld hushåll, %lld månader, %s kr att betala ut\n", (long long)households,
+	       (long long)months, t);
 }
 
 struct progress {
@@ -346,6 +446,8 @@ static int run(const struct args *a, const char *dir, const struct ebba_config *
 	} else {
 		print_people(&r, a);
 	}
+	if (rc == CTL_OK && a->under_paid)
+		print_under_paid(&r);
 	if (rc == CTL_OK && p.run)
 		printf(ctl_globals.porcelain ? "run\t%lld\n" : "\nSparad som körning %lld.\n",
 		       (long long)p.run);

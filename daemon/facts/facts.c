@@ -50,6 +50,7 @@ void person_registers_from_ssbtek(struct person_registers *pr, const struct ssbt
 	memcpy(pr->af_since, r->af.since, sizeof(pr->af_since));
 	pr->af_scope_percent = r->af.scope_percent;
 	memcpy(pr->af_latest_report, r->af.latest_report, sizeof(pr->af_latest_report));
+	pr->fk_sickness_percent = ssbtek_month_sickness_percent(r, income_month);
 	ssbtek_month_net_all(r, income_month, pr->income);
 }
 
@@ -118,6 +119,10 @@ static struct cel_value person_registers_value(const struct decision_inputs *in,
 		days = -1;
 	SET(a, af, "days_since_report", cel_int(days));
 	SET(a, m, "af", af);
+	struct cel_value fk = cel_map_new(a, 2);
+	bool fkok = asked && pr->agency[SSBTEK_FK] == AGENCY_OK;
+	SET(a, fk, "sickness_percent", cel_int(fkok ? pr->fk_sickness_percent : -1));
+	SET(a, m, "fk", fk);
 	int64_t inc[INCOME_TYPE_COUNT] = {0};
 	int64_t total = 0;
 	if (asked) {
@@ -177,18 +182,53 @@ static void person_disregard_facts(const struct decision_inputs *in, const struc
 	SET(a, m, "year_income", income_map(a, year));
 }
 
+/* Whether break b covers any day of the period's month. */
+static bool break_in_period(const struct frame_activity_break *b, const struct application *app)
+{
+	int first = app->period_year * 10000 + app->period_month * 100 + 1;
+	int last = app->period_year * 10000 + app->period_month * 100 + 31;
+	int from = b->from.year * 10000 + b->from.month * 100 + b->from.day;
+	int to = b->to.year * 10000 + b->to.month * 100 + b->to.day;
+	return from <= last && to >= first;
+}
+
+/* What the frame records for the aktivitetskrav (12 kap. 4 a-4 f §§); see docs/fact-model.md. */
+static struct cel_value person_aktivitetskrav(const struct decision_inputs *in,
+					      const struct frame_adult *fa, struct cel_arena *a)
+{
+	static const struct frame_aktivitetskrav none = {.hours_able = -1, .sickness_percent = -1};
+	const struct frame_aktivitetskrav *ak = fa ? &fa->ak : &none;
+	struct cel_value m = cel_map_new(a, 12);
+	SET(a, m, "hours_able", cel_int(ak->hours_able));
+	SET(a, m, "occupation", STR(a, ak->occupation));
+	SET(a, m, "occupation_full_time", cel_bool(ak->occupation_full_time));
+	SET(a, m, "occupation_hours", cel_int(ak->occupation_full_time ? 0 : ak->occupation_hours));
+	SET(a, m, "studies", cel_bool(ak->studies));
+	SET(a, m, "sickness_benefit_percent", cel_int(ak->sickness_percent));
+	SET(a, m, "parental_leave", cel_bool(ak->parental_leave));
+	SET(a, m, "formedlingsinsatser", cel_bool(ak->formedlingsinsatser));
+	SET(a, m, "job_search_hours", cel_int(ak->job_search_hours));
+	SET(a, m, "other_duties_hours", cel_int(ak->other_duties_hours));
+	bool on_break = false;
+	for (size_t k = 0; k < ak->n_breaks; k++)
+		on_break |= break_in_period(&ak->breaks[k], in->app);
+	SET(a, m, "on_break", cel_bool(on_break));
+	return m;
+}
+
 static struct cel_value person_value(const struct decision_inputs *in, size_t i,
 				     struct cel_arena *a)
 {
 	const struct application *app = in->app;
 	const struct app_person *p = &app->persons[i];
-	struct cel_value m = cel_map_new(a, 16);
+	struct cel_value m = cel_map_new(a, 24);
 	char label[32];
 	fact_person_label(app, i, label, sizeof(label));
 	SET(a, m, "index", cel_int((int64_t)i));
 	SET(a, m, "label", STR(a, label));
 	SET(a, m, "role", STR(a, person_role_name(p->role)));
 	SET(a, m, "age", cel_int(p->age));
+	SET(a, m, "birth_year", cel_int(p->birth.year));
 	SET(a, m, "adult", cel_bool(p->role != ROLE_CHILD));
 	SET(a, m, "preschool_lunch", cel_bool(p->preschool_lunch));
 	const struct frame_adult *fa = in->frame ? case_frame_adult(in->frame, p->pnr) : NULL;
@@ -197,6 +237,7 @@ static struct cel_value person_value(const struct decision_inputs *in, size_t i,
 	SET(a, m, "plan", STR(a, fa ? frame_plan_name(fa->plan) : ""));
 	SET(a, m, "exempt_reason", STR(a, fa ? fa->reason : ""));
 	person_disregard_facts(in, p, fa, m, a);
+	SET(a, m, "aktivitetskrav", person_aktivitetskrav(in, fa, a));
 	int64_t inc[INCOME_TYPE_COUNT] = {0}, total = 0, assets = 0;
 	for (size_t k = 0; k < app->n_incomes; k++)
 		if (app->incomes[k].person == i) {
@@ -232,7 +273,7 @@ static struct cel_value members_value(const struct decision_inputs *in, int whic
 static struct cel_value application_value(const struct decision_inputs *in, struct cel_arena *a)
 {
 	const struct application *app = in->app;
-	struct cel_value m = cel_map_new(a, 16);
+	struct cel_value m = cel_map_new(a, 24);
 	char buf[16];
 	SET(a, m, "id", STR(a, app->id ? app->id : ""));
 	SET(a, m, "case", STR(a, app->case_id ? app->case_id : ""));
@@ -374,7 +415,7 @@ static struct cel_value frame_value(const struct decision_inputs *in, struct cel
 {
 	const struct case_frame *f = in->frame;
 	const struct application *app = in->app;
-	struct cel_value m = cel_map_new(a, 16);
+	struct cel_value m = cel_map_new(a, 24);
 	char buf[16] = "";
 	SET(a, m, "exists", cel_bool(f != NULL));
 	SET(a, m, "automation_allowed", cel_bool(f && f->automation_allowed));
@@ -410,6 +451,15 @@ static struct cel_value frame_value(const struct decision_inputs *in, struct cel
 	SET(a, ld, "period", STR(a, f && f->has_last_decision ? f->last_period : ""));
 	SET(a, ld, "amount", cel_int(f && f->has_last_decision ? f->last_amount : 0));
 	SET(a, m, "last_decision", ld);
+	SET(a, m, "sublet_without_consent", cel_bool(f && f->sublet_without_consent));
+	SET(a, m, "not_lawfully_resident", cel_bool(f && f->not_lawfully_resident));
+	SET(a, m, "limit_exception", cel_bool(f && f->has_limit_exception));
+	char ld_buf[16] = "";
+	if (f && f->has_limit_exception)
+		snprintf(ld_buf, sizeof(ld_buf), "%04d-%02d-%02d", f->limit_exception_decided.year % 10000,
+			 f->limit_exception_decided.month % 100, f->limit_exception_decided.day % 100);
+	SET(a, m, "limit_exception_decided", STR(a, ld_buf));
+	SET(a, m, "limit_exception_note", STR(a, f && f->has_limit_exception ? f->limit_exception_note : ""));
 	return m;
 }
 

@@ -252,11 +252,157 @@ static int check_household(const struct vctx *v, const struct ynode *n, struct c
 	return 0;
 }
 
+static int date_cmp(const struct date *a, const struct date *b)
+{
+	int x = a->year * 10000 + a->month * 100 + a->day, y = b->year * 10000 + b->month * 100 + b->day;
+	return (x > y) - (x < y);
+}
+
+/* Days of [from, to] that fall in calendar year `year`. */
+static int64_t date_days_in_year(const struct date *from, const struct date *to, int year)
+{
+	struct date a = *from, b = *to, jan1 = {year, 1, 1}, dec31 = {year, 12, 31};
+	if (date_cmp(&a, &jan1) < 0)
+		a = jan1;
+	if (date_cmp(&b, &dec31) > 0)
+		b = dec31;
+	if (date_cmp(&a, &b) > 0)
+		return 0;
+	char s1[16], s2[16];
+	snprintf(s1, sizeof(s1), "%04d-%02d-%02d", a.year % 10000, a.month % 100, a.day % 100);
+	snprintf(s2, sizeof(s2), "%04d-%02d-%02d", b.year % 10000, b.month % 100, b.day % 100);
+	int64_t d = 0;
+	return date_days_between(s1, s2, &d, NULL) == 0 ? d + 1 : 0;
+}
+
+static int get_bool(const struct vctx *v, const struct ynode *n, const char *key, bool *out)
+{
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
+		return -1;
+	if (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0) {
+		*out = n->text[0] == 't';
+		return 0;
+	}
+	return yerrf(v->d, n, v->err, "%s: '%.32s' is not true or false", key, n->text);
+}
+
+static int get_hours(const struct vctx *v, const struct ynode *n, const char *key, int max, int *out)
+{
+	int64_t h;
+	if (get_int(v, n, key, max, &h) < 0)
+		return -1;
+	*out = (int)h;
+	return 0;
+}
+
+static int get_note(const struct vctx *v, const struct ynode *n, const char *key, char *out)
+{
+	if (want_kind(v, n, YN_SCALAR, key) < 0)
+		return -1;
+	if (strlen(n->text) > FRAME_NOTE_MAX)
+		return yerrf(v->d, n, v->err, "%s: longer than %d bytes", key, FRAME_NOTE_MAX);
+	strcpy(out, n->text);
+	return 0;
+}
+
+static const char *const occupation_names[] = {"employment", "programme", "sfi", "other"};
+
+/* occupation: {type: employment|programme|sfi|other, full_time: true} or {type: ..., hours: N} */
+static int check_occupation(const struct vctx *v, const struct ynode *n, struct frame_aktivitetskrav *ak)
+{
+	static const char *const keys[] = {"type", "full_time", "hours"};
+	const struct ynode *found[3];
+	if (want_kind(v, n, YN_MAP, "occupation") < 0 ||
+	    check_keys(v, n, "occupation", keys, 3, found) < 0)
+		return -1;
+	if (!found[0])
+		return missing(v, n, "type", "occupation");
+	int t;
+	if (get_enum(v, found[0], "type", occupation_names, 4, &t) < 0)
+		return -1;
+	strcpy(ak->occupation, occupation_names[t]);
+	if (found[1] && get_bool(v, found[1], "full_time", &ak->occupation_full_time) < 0)
+		return -1;
+	if (found[2] && get_hours(v, found[2], "hours", 168, &ak->occupation_hours) < 0)
+		return -1;
+	if (!ak->occupation_full_time && !found[2])
+		return yerrf(v->d, n, v->err, "occupation: give hours (a week) or full_time: true");
+	return 0;
+}
+
+/* activity_breaks: [{from: DATE, to: DATE}, ...], at most four weeks per calendar year (4 f §). */
+static int check_breaks(const struct vctx *v, const struct ynode *n, struct frame_aktivitetskrav *ak)
+{
+	static const char *const keys[] = {"from", "to"};
+	if (want_kind(v, n, YN_SEQ, "activity_breaks") < 0)
+		return -1;
+	if (n->n > FRAME_MAX_BREAKS)
+		return yerrf(v->d, n, v->err, "activity_breaks: more than %d breaks", FRAME_MAX_BREAKS);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *e = &n->kids[i], *found[2];
+		struct frame_activity_break *b = &ak->breaks[ak->n_breaks];
+		if (want_kind(v, e, YN_MAP, "activity_breaks") < 0 ||
+		    check_keys(v, e, "activity_breaks", keys, 2, found) < 0)
+			return -1;
+		if (!found[0])
+			return missing(v, e, "from", "activity_breaks");
+		if (!found[1])
+			return missing(v, e, "to", "activity_breaks");
+		if (get_date(v, found[0], "from", &b->from) < 0 || get_date(v, found[1], "to", &b->to) < 0)
+			return -1;
+		if (date_cmp(&b->to, &b->from) < 0)
+			return yerrf(v->d, found[1], v->err, "activity_breaks: to is before from");
+		ak->n_breaks++;
+	}
+	/* days per calendar year, over every break */
+	for (size_t i = 0; i < ak->n_breaks; i++) {
+		for (int year = ak->breaks[i].from.year; year <= ak->breaks[i].to.year; year++) {
+			int64_t days = 0;
+			for (size_t k = 0; k < ak->n_breaks; k++)
+				days += date_days_in_year(&ak->breaks[k].from, &ak->breaks[k].to, year);
+			if (days > FRAME_BREAK_MAX_DAYS)
+				return yerrf(v->d, n, v->err,
+					     "activity_breaks: %lld days in %d, at most four weeks (%d days) a calendar year (12 kap. 4 f §)",
+					     (long long)days, year, FRAME_BREAK_MAX_DAYS);
+		}
+	}
+	return 0;
+}
+
+enum { A_CAPACITY, A_PLAN, A_REASON, A_JOBB, A_HOURS_ABLE, A_OCCUPATION, A_STUDIES, A_SICK,
+       A_PARENTAL, A_FORMEDLING, A_JOB_SEARCH, A_OTHER_DUTIES, A_BREAKS, A_COUNT };
+
+static const char *const adult_keys[A_COUNT] = {
+	"capacity", "plan", "reason", "jobbstimulans_from", "hours_able", "occupation", "studies",
+	"sickness_benefit_percent", "parental_leave", "formedlingsinsatser", "job_search_hours",
+	"other_duties_hours", "activity_breaks",
+};
+
+/* The aktivitetskrav's keys of an adult (all optional). */
+static int check_aktivitetskrav(const struct vctx *v, const struct ynode **found,
+				struct frame_aktivitetskrav *ak)
+{
+	memset(ak, 0, sizeof(*ak));     /* padding too: frames compare bytewise */
+	ak->hours_able = -1;
+	ak->sickness_percent = -1;
+	if ((found[A_HOURS_ABLE] && get_hours(v, found[A_HOURS_ABLE], "hours_able", 40, &ak->hours_able) < 0) ||
+	    (found[A_OCCUPATION] && check_occupation(v, found[A_OCCUPATION], ak) < 0) ||
+	    (found[A_STUDIES] && get_bool(v, found[A_STUDIES], "studies", &ak->studies) < 0) ||
+	    (found[A_SICK] && get_hours(v, found[A_SICK], "sickness_benefit_percent", 100, &ak->sickness_percent) < 0) ||
+	    (found[A_PARENTAL] && get_bool(v, found[A_PARENTAL], "parental_leave", &ak->parental_leave) < 0) ||
+	    (found[A_FORMEDLING] && get_bool(v, found[A_FORMEDLING], "formedlingsinsatser", &ak->formedlingsinsatser) < 0) ||
+	    (found[A_JOB_SEARCH] && get_hours(v, found[A_JOB_SEARCH], "job_search_hours", 40, &ak->job_search_hours) < 0) ||
+	    (found[A_OTHER_DUTIES] && get_hours(v, found[A_OTHER_DUTIES], "other_duties_hours", 40, &ak->other_duties_hours) < 0) ||
+	    (found[A_BREAKS] && check_breaks(v, found[A_BREAKS], ak) < 0))
+		return -1;
+	return 0;
+}
+
 static int check_adult(const struct vctx *v, const struct ynode *key, const struct ynode *val,
 		       struct case_frame *f)
 {
-	static const char *const keys[] = {"capacity", "plan", "reason", "jobbstimulans_from"};
-	const struct ynode *found[4];
+	const char *const *keys = adult_keys;
+	const struct ynode *found[A_COUNT];
 	struct frame_adult *a = &f->adults[f->n_adults];
 	*a = (struct frame_adult){0};
 	if (get_pnr(v, key, "adults", a->pnr) < 0)
@@ -266,7 +412,8 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 		return yerrf(v->d, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
 	if (case_frame_adult(f, a->pnr))
 		return yerrf(v->d, key, v->err, "adults: the same person is listed twice");
-	if (want_kind(v, val, YN_MAP, "adults") < 0 || check_keys(v, val, "adults", keys, 4, found) < 0)
+	if (want_kind(v, val, YN_MAP, "adults") < 0 ||
+	    check_keys(v, val, "adults", keys, A_COUNT, found) < 0)
 		return -1;
 	int cap, plan;
 	if (!found[0])
@@ -289,6 +436,8 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 		return yerrf(v->d, found[2] ? found[2] : val, v->err,
 			  "adults: a reason is required when plan is exempt");
 	if (found[3] && get_period(v, found[3], "jobbstimulans_from", a->jobbstimulans_from) < 0)
+		return -1;
+	if (check_aktivitetskrav(v, found, &a->ak) < 0)
 		return -1;
 	f->n_adults++;
 	return 0;
@@ -346,11 +495,34 @@ static int check_last_decision(const struct vctx *v, const struct ynode *n, stru
 	return 0;
 }
 
-enum { K_CASE, K_AUTOMATION, K_VALID_UNTIL, K_HOUSEHOLD, K_ADULTS, K_COSTS, K_MONTHS, K_LAST, K_COUNT };
+/* limit_exception: {decided: DATE, note: text} -- a person's finding of synnerliga skäl (12 kap. 7 a §) */
+static int check_limit_exception(const struct vctx *v, const struct ynode *n, struct case_frame *f)
+{
+	static const char *const keys[] = {"decided", "note"};
+	const struct ynode *found[2];
+	if (want_kind(v, n, YN_MAP, "limit_exception") < 0 ||
+	    check_keys(v, n, "limit_exception", keys, 2, found) < 0)
+		return -1;
+	if (!found[0])
+		return missing(v, n, "decided", "limit_exception");
+	if (!found[1])
+		return missing(v, n, "note", "limit_exception");
+	if (get_date(v, found[0], "decided", &f->limit_exception_decided) < 0 ||
+	    get_note(v, found[1], "note", f->limit_exception_note) < 0)
+		return -1;
+	if (!f->limit_exception_note[0])
+		return yerrf(v->d, found[1], v->err, "limit_exception: the note says why (synnerliga skäl)");
+	f->has_limit_exception = true;
+	return 0;
+}
+
+enum { K_CASE, K_AUTOMATION, K_VALID_UNTIL, K_HOUSEHOLD, K_ADULTS, K_COSTS, K_MONTHS, K_LAST,
+       K_SUBLET, K_UNLAWFUL, K_LIMIT_EXCEPTION, K_COUNT };
 
 static const char *const top_keys[K_COUNT] = {
 	"case", "automation", "valid_until", "household", "adults", "approved_costs",
-	"months_on_assistance", "last_decision",
+	"months_on_assistance", "last_decision", "sublet_without_consent", "not_lawfully_resident",
+	"limit_exception",
 };
 
 int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct case_frame *f,
@@ -366,7 +538,7 @@ int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct 
 	if (check_keys(&v, root, "", top_keys, K_COUNT, k) < 0)
 		return -1;
 	for (int i = 0; i < K_COUNT; i++)
-		if (!k[i] && i != K_LAST)
+		if (!k[i] && i < K_LAST)
 			return missing(&v, root, top_keys[i], "");
 	int automation;
 	static const char *const automation_names[] = {"allowed", "manual"};
@@ -376,7 +548,10 @@ int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct 
 	    check_household(&v, k[K_HOUSEHOLD], f) < 0 || check_adults(&v, k[K_ADULTS], f) < 0 ||
 	    check_costs(&v, k[K_COSTS], f) < 0 ||
 	    get_int(&v, k[K_MONTHS], "months_on_assistance", FRAME_MAX_MONTHS, &f->months_on_assistance) < 0 ||
-	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) < 0))
+	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) < 0) ||
+	    (k[K_SUBLET] && get_bool(&v, k[K_SUBLET], "sublet_without_consent", &f->sublet_without_consent) < 0) ||
+	    (k[K_UNLAWFUL] && get_bool(&v, k[K_UNLAWFUL], "not_lawfully_resident", &f->not_lawfully_resident) < 0) ||
+	    (k[K_LIMIT_EXCEPTION] && check_limit_exception(&v, k[K_LIMIT_EXCEPTION], f) < 0))
 		return -1;
 	f->automation_allowed = automation == 0;
 	return 0;
@@ -442,6 +617,50 @@ static json_t *jint(int64_t v)
 	return json_integer((json_int_t)v);
 }
 
+static json_t *jint(int64_t v);
+
+static void date_text(const struct date *d, char out[16])
+{
+	snprintf(out, 16, "%04d-%02d-%02d", d->year % 10000, d->month % 100, d->day % 100);
+}
+
+static void aktivitetskrav_to_json(const struct frame_aktivitetskrav *ak, json_t *ao)
+{
+	char d1[16], d2[16];
+	if (ak->hours_able >= 0)
+		json_object_set_new(ao, "hours_able", jint(ak->hours_able));
+	if (ak->occupation[0]) {
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string(ak->occupation));
+		if (ak->occupation_full_time)
+			json_object_set_new(o, "full_time", json_true());
+		else
+			json_object_set_new(o, "hours", jint(ak->occupation_hours));
+		json_object_set_new(ao, "occupation", o);
+	}
+	if (ak->studies)
+		json_object_set_new(ao, "studies", json_true());
+	if (ak->sickness_percent >= 0)
+		json_object_set_new(ao, "sickness_benefit_percent", jint(ak->sickness_percent));
+	if (ak->parental_leave)
+		json_object_set_new(ao, "parental_leave", json_true());
+	if (ak->formedlingsinsatser)
+		json_object_set_new(ao, "formedlingsinsatser", json_true());
+	if (ak->job_search_hours)
+		json_object_set_new(ao, "job_search_hours", jint(ak->job_search_hours));
+	if (ak->other_duties_hours)
+		json_object_set_new(ao, "other_duties_hours", jint(ak->other_duties_hours));
+	if (ak->n_breaks) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < ak->n_breaks; i++) {
+			date_text(&ak->breaks[i].from, d1);
+			date_text(&ak->breaks[i].to, d2);
+			json_array_append_new(l, json_pack("{s:s, s:s}", "from", d1, "to", d2));
+		}
+		json_object_set_new(ao, "activity_breaks", l);
+	}
+}
+
 char *case_frame_to_json(const struct case_frame *f)
 {
 	char date[16];
@@ -465,6 +684,7 @@ char *case_frame_to_json(const struct case_frame *f)
 			json_object_set_new(ao, "reason", json_string(a->reason));
 		if (a->jobbstimulans_from[0])
 			json_object_set_new(ao, "jobbstimulans_from", json_string(a->jobbstimulans_from));
+		aktivitetskrav_to_json(&a->ak, ao);
 		json_object_set_new(adults, a->pnr, ao);
 	}
 	json_object_set_new(o, "adults", adults);
@@ -479,6 +699,16 @@ char *case_frame_to_json(const struct case_frame *f)
 		json_object_set_new(ld, "period", json_string(f->last_period));
 		json_object_set_new(ld, "amount", jint(f->last_amount));
 		json_object_set_new(o, "last_decision", ld);
+	}
+	if (f->sublet_without_consent)
+		json_object_set_new(o, "sublet_without_consent", json_true());
+	if (f->not_lawfully_resident)
+		json_object_set_new(o, "not_lawfully_resident", json_true());
+	if (f->has_limit_exception) {
+		char d[16];
+		date_text(&f->limit_exception_decided, d);
+		json_object_set_new(o, "limit_exception",
+				    json_pack("{s:s, s:s}", "decided", d, "note", f->limit_exception_note));
 	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -515,6 +745,38 @@ static void yaml_scalar(struct ebba_buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+static void aktivitetskrav_to_yaml(const struct frame_aktivitetskrav *ak, struct ebba_buf *b)
+{
+	char d1[16], d2[16];
+	if (ak->hours_able >= 0)
+		buf_printf(b, ", hours_able: %d", ak->hours_able);
+	if (ak->occupation[0] && ak->occupation_full_time)
+		buf_printf(b, ", occupation: { type: %s, full_time: true }", ak->occupation);
+	else if (ak->occupation[0])
+		buf_printf(b, ", occupation: { type: %s, hours: %d }", ak->occupation, ak->occupation_hours);
+	if (ak->studies)
+		buf_puts(b, ", studies: true");
+	if (ak->sickness_percent >= 0)
+		buf_printf(b, ", sickness_benefit_percent: %d", ak->sickness_percent);
+	if (ak->parental_leave)
+		buf_puts(b, ", parental_leave: true");
+	if (ak->formedlingsinsatser)
+		buf_puts(b, ", formedlingsinsatser: true");
+	if (ak->job_search_hours)
+		buf_printf(b, ", job_search_hours: %d", ak->job_search_hours);
+	if (ak->other_duties_hours)
+		buf_printf(b, ", other_duties_hours: %d", ak->other_duties_hours);
+	if (ak->n_breaks) {
+		buf_puts(b, ", activity_breaks: [");
+		for (size_t i = 0; i < ak->n_breaks; i++) {
+			date_text(&ak->breaks[i].from, d1);
+			date_text(&ak->breaks[i].to, d2);
+			buf_printf(b, "%s{ from: %s, to: %s }", i ? ", " : "", d1, d2);
+		}
+		buf_putc(b, ']');
+	}
+}
+
 char *case_frame_to_yaml(const struct case_frame *f)
 {
 	struct ebba_buf b = {0};
@@ -540,6 +802,7 @@ char *case_frame_to_yaml(const struct case_frame *f)
 		}
 		if (a->jobbstimulans_from[0])
 			buf_printf(&b, ", jobbstimulans_from: %s", a->jobbstimulans_from);
+		aktivitetskrav_to_yaml(&a->ak, &b);
 		buf_puts(&b, " }\n");
 	}
 	bool any = false;
@@ -554,6 +817,17 @@ char *case_frame_to_yaml(const struct case_frame *f)
 	if (f->has_last_decision)
 		buf_printf(&b, "last_decision: { period: %s, amount: %lld }\n", f->last_period,
 			   (long long)f->last_amount);
+	if (f->sublet_without_consent)
+		buf_puts(&b, "sublet_without_consent: true\n");
+	if (f->not_lawfully_resident)
+		buf_puts(&b, "not_lawfully_resident: true\n");
+	if (f->has_limit_exception) {
+		char d[16];
+		date_text(&f->limit_exception_decided, d);
+		buf_printf(&b, "limit_exception: { decided: %s, note: ", d);
+		yaml_scalar(&b, f->limit_exception_note);
+		buf_puts(&b, " }\n");
+	}
 	return buf_steal(&b);
 }
 

@@ -24,9 +24,18 @@
 #include "reg_backend.h"
 
 
-/* Sent as syfte and lagtext: why the municipality asks (SoL 11 kap. 11 §). */
+/* Sent as syfte and lagtext: why the municipality asks.  The lagtext is the
+ * provision in force for the period applied for, as the rules' citations
+ * are (rules/lagrum.yaml): socialtjänstlagen (2001:453) 11 kap. 11 § before
+ * 1 July 2025, socialtjänstlagen (2025:400) 15 kap. 10-11 §§ from it. */
 #define SSBTEK_PURPOSE "Handläggning av ansökan om ekonomiskt bistånd"
-#define SSBTEK_LAW "11 kap. 11 § socialtjänstlagen (2001:453)"
+#define SSBTEK_LAW_2001 "11 kap. 11 § socialtjänstlagen (2001:453)"
+#define SSBTEK_LAW_2025 "15 kap. 10 och 11 §§ socialtjänstlagen (2025:400)"
+
+static const char *ssbtek_law(const char *period)
+{
+	return period && strcmp(period, "2025-07") >= 0 ? SSBTEK_LAW_2025 : SSBTEK_LAW_2001;
+}
 
 /* Why look-ups still in flight at a stop end; ends up in their reasons. */
 #define ABANDONED "abandoned: the daemon is stopping"
@@ -352,7 +361,7 @@ static void submit_ssbtek(struct live *r, struct reg_application *a, struct reg_
 		.pnr = p->pnr, .case_id = a->case_id ? a->case_id : a->id,
 		.from_date = from, .to_date = to,
 		.org_number = r->org_number, .org_name = r->org_name,
-		.purpose = SSBTEK_PURPOSE, .law_text = SSBTEK_LAW,
+		.purpose = SSBTEK_PURPOSE, .law_text = ssbtek_law(a->period),
 		.correlation_id = a->id, .agencies = SSBTEK_ALL_AGENCIES,
 		.fk_aktorsid = r->org_number,
 	};

@@ -133,17 +133,21 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
 
 /*
  * The LEFI question: payments in every benefit group (an income the rules
- * never see cannot be checked), plus general person information to tie the
- * answer to its subject.  Nothing else: the legal basis covers incomes.
+ * never see cannot be checked), the decisions on sickness benefits (their
+ * extent), plus general person information to tie the answer to its
+ * subject.  Nothing else: the legal basis covers benefits and incomes.
  */
 static void lefi_question(const struct ssbtek_request_params *p, struct ebba_buf *out)
 {
 	json_t *codes = json_array();
 	for (size_t i = 0; i < SSBTEK_LEFI_N_CODES; i++)
 		json_array_append_new(codes, json_string(SSBTEK_LEFI_CODES[i]));
-	json_t *q = json_pack("{s:s, s:{s:s, s:s}, s:o, s:[s]}", "personnummer", p->pnr,
+	/* The decisions on sickness benefits, for their extent (the aktivitetskrav,
+	 * socialtjänstlagen (2025:400) 12 kap. 4 a § 5; 15 kap. 10 § covers it). */
+	json_t *q = json_pack("{s:s, s:{s:s, s:s}, s:o, s:[s,s,s], s:[s]}", "personnummer", p->pnr,
 			      "period", "from", p->from_date, "tom", p->to_date,
-			      "utbetalningar", codes, "ovrigInformation", "FK:GEPI");
+			      "utbetalningar", codes, "formansinformation", "FK:SJP", "FK:SA", "FK:RBE",
+			      "ovrigInformation", "FK:GEPI");
 	char *js = json_dumps(q, JSON_COMPACT);
 	if (!js)
 		fatal("out of memory encoding the LEFI question");

@@ -188,6 +188,7 @@ void ssbtek_result_free(struct ssbtek_result *r)
 		free(p->raw);
 	}
 	free(r->payments);
+	free(r->sick);
 	for (size_t i = 0; i < r->n_unknown_codes; i++)
 		free(r->unknown_codes[i]);
 	free(r->unknown_codes);
@@ -695,6 +696,73 @@ static int lefi_fk_payments(struct ctx *c, const json_t *fi, struct ebba_err *er
 }
 
 /*
+ * Försäkringskassan's decisions on benefits for sickness, with their extent:
+ * formansinformation.{sjukpenningarende, sjukOchAktivitetsersattningsarende,
+ * rehabersattningsarende}[].beslut[] with period {fran, till} and
+ * omfattning {taljare, namnare}.  Refused decisions (beslutsutfall AVSLAG)
+ * and those without an extent are left out.
+ */
+static int lefi_sick_decisions(struct ctx *c, const json_t *fi, struct ebba_err *err)
+{
+	static const char *const keys[] = {"sjukpenningarende", "sjukOchAktivitetsersattningsarende",
+					   "rehabersattningsarende"};
+	if (!fi)
+		return 0;
+	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
+		json_t *cases, *cs;
+		size_t i;
+		if (jarray(fi, keys[k], &cases, err) < 0)
+			return -1;
+		json_array_foreach(cases, i, cs) {
+			json_t *decisions, *d;
+			size_t j;
+			if (jarray(cs, "beslut", &decisions, err) < 0)
+				return -1;
+			json_array_foreach(decisions, j, d) {
+				const char *outcome = jstr(d, "beslutsutfall");
+				if (outcome && strcmp(outcome, "AVSLAG") == 0)
+					continue;
+				const json_t *om = json_object_get(d, "omfattning");
+				json_int_t num = json_integer_value(json_object_get(om, "taljare"));
+				json_int_t den = json_integer_value(json_object_get(om, "namnare"));
+				if (num <= 0 || den <= 0)
+					continue;     /* not set */
+				if (num > den)
+					return ebba_errf(err, "LEFI: %s[%zu].beslut[%zu]: omfattning over 100 %%",
+							 keys[k], i, j);
+				struct ssbtek_sick_decision s = {.percent = (int)((num * 100 + den / 2) / den)};
+				const json_t *per = json_object_get(d, "period");
+				const char *from = jstr(per, "fran"), *to = jstr(per, "till");
+				if (!from || strlen(from) != 10 || norm_date(from, s.from) < 0 ||
+				    (to && (strlen(to) != 10 || norm_date(to, s.to) < 0)))
+					return ebba_errf(err, "LEFI: %s[%zu].beslut[%zu]: period not YYYY-MM-DD",
+							 keys[k], i, j);
+				if (!to)
+					memcpy(s.to, "9999-12-31", 11);
+				const char *code = jstr(json_object_get(d, "forman"), "id");
+				snprintf(s.code, sizeof(s.code), "%s", code ? code : "");
+				c->r->sick = xrealloc(c->r->sick, (c->r->n_sick + 1) * sizeof(*c->r->sick));
+				c->r->sick[c->r->n_sick++] = s;
+			}
+		}
+	}
+	return 0;
+}
+
+int ssbtek_month_sickness_percent(const struct ssbtek_result *r, const char *yyyy_mm)
+{
+	char first[11], last[11];
+	snprintf(first, sizeof(first), "%.7s-01", yyyy_mm);
+	snprintf(last, sizeof(last), "%.7s-31", yyyy_mm);
+	int best = -1;
+	for (size_t i = 0; i < r->n_sick; i++)
+		if (strcmp(r->sick[i].from, last) <= 0 && strcmp(r->sick[i].to, first) >= 0 &&
+		    r->sick[i].percent > best)
+			best = r->sick[i].percent;
+	return best;
+}
+
+/*
  * Pensionsmyndigheten: utbetalningar[].  The benefit group is on the rows;
  * a payment is typed by its first row (PM pays one benefit group per
  * payment in practice; rows split it into amount types).
@@ -739,7 +807,7 @@ static int lefi_json(struct ctx *c, const char *js, size_t len, struct ebba_err 
 		fi = json_is_object(fi) ? fi : NULL;
 		if (lefi_providers(root, err) == 0 && lefi_deviations(root, err) == 0 &&
 		    lefi_person(c, fi, err) == 0 && lefi_fk_payments(c, fi, err) == 0 &&
-		    lefi_pm_payments(c, root, err) == 0)
+		    lefi_sick_decisions(c, fi, err) == 0 && lefi_pm_payments(c, root, err) == 0)
 			rc = 0;
 	}
 	json_decref(root);
@@ -825,7 +893,7 @@ static void parse_part(struct ctx *c, enum ssbtek_agency a, xmlNode *el)
 		keep_raw(p, el);
 	xmlNode *data = NULL, *error = NULL;
 	struct ebba_err err;
-	size_t n_pay = c->r->n_payments, n_unknown = c->r->n_unknown_codes;
+	size_t n_pay = c->r->n_payments, n_unknown = c->r->n_unknown_codes, n_sick = c->r->n_sick;
 	if (xp_one(c, el, "ssbt:data", &data, &err) < 0 ||
 	    xp_one(c, el, "ssbt:error", &error, &err) < 0) {
 		part_error(p, "ebba", "malformed", err.msg);
@@ -845,6 +913,7 @@ static void parse_part(struct ctx *c, enum ssbtek_agency a, xmlNode *el)
 	part_error(p, "ebba", "malformed", err.msg);
 	/* What was read before the fault is not evidence of anything. */
 	c->r->n_payments = n_pay;
+	c->r->n_sick = n_sick;
 	while (c->r->n_unknown_codes > n_unknown)
 		free(c->r->unknown_codes[--c->r->n_unknown_codes]);
 	if (a == SSBTEK_AF)

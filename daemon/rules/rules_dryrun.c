@@ -92,6 +92,7 @@ static void sample_registers(struct sample *s, const char *latest)
 		r->af_known = true;
 		r->af_registered = i == 0;
 		r->af_scope_percent = 100;
+		r->fk_sickness_percent = -1;
 		snprintf(r->af_latest_report, 11, "%.8s01", latest);
 		r->attendance_asked = s->persons[i].role != ROLE_CHILD;
 		r->attendance = ATTENDANCE_OK;

@@ -144,6 +144,7 @@ static int load_files(struct rs_file *files, size_t n_files, const struct rulese
 		if (rs_file_parse(&files[i], &L.d) == 0)
 			rs_load_sections(&L, &files[i]);
 	rs_apply_overrides(&L, ov, n_ov);
+	rs_warn_provisional(&L);
 	if (!L.ruleset_node && L.d.errors == 0)
 		rs_diag(&L.d, false, n_files ? files[0].name : "rules", 1, 1,
 			"ingen fil har ett avsnitt 'ruleset' med regeluppsättningens namn och version");

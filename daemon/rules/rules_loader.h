@@ -44,6 +44,8 @@ void rs_load_sections(struct loader *L, struct rs_file *f);
  * and the arrays no longer move): queues their expressions and texts.
  */
 void rs_queue_expressions(struct loader *L);
+/* One warning per provisional date and source, naming its parameters. */
+void rs_warn_provisional(struct loader *L);
 /* Every parameter has a value in force from the rule set's valid_from. */
 void rs_check_coverage(struct loader *L);
 /* The delegation section of f (rules_delegation.c). */

@@ -269,10 +269,56 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 	pv->file = xstrdup(f->name);
 	pv->line = rs_line(e);
 	pv->col = rs_col(e);
-	if (prov)
-		rs_diag(&L->d, true, f->name, rs_line(e), rs_col(e),
-			"parametern '%s' från %s är preliminär (%s); beslut som använder den säger det",
-			name, from, src);
+	/* provisional values are warned about once per date and source (rs_warn_provisional) */
+}
+
+/*
+ * One warning per provisional date and source, naming every parameter it
+ * covers: a year's table carried forward is one missing ordinance, not one
+ * warning per cell.  After the overrides, which may have replaced a value.
+ */
+void rs_warn_provisional(struct loader *L)
+{
+	struct ruleset *rs = L->rs;
+	size_t n = 0;
+	for (size_t i = 0; i < rs->n_params; i++)
+		n += rs->params[i].n;
+	bool *done = xcalloc(n ? n : 1, sizeof(*done));
+	size_t base_i = 0;
+	for (size_t i = 0; i < rs->n_params; base_i += rs->params[i].n, i++) {
+		for (size_t k = 0; k < rs->params[i].n; k++) {
+			const struct rs_param_value *pv = &rs->params[i].v[k];
+			if (!pv->provisional || done[base_i + k])
+				continue;
+			struct ebba_buf names = {0};
+			size_t count = 0, last_len = 0;
+			size_t base_j = base_i;
+			for (size_t j = i; j < rs->n_params; base_j += rs->params[j].n, j++)
+				for (size_t m = 0; m < rs->params[j].n; m++) {
+					const struct rs_param_value *q = &rs->params[j].v[m];
+					if (!q->provisional || done[base_j + m] ||
+					    strcmp(q->from, pv->from) != 0 || strcmp(q->source, pv->source) != 0)
+						continue;
+					done[base_j + m] = true;
+					last_len = names.len;
+					buf_printf(&names, "%s'%s'", count ? ", " : "", rs->params[j].name);
+					count++;
+				}
+			if (count == 1) {
+				rs_diag(&L->d, true, pv->file, pv->line, pv->col,
+					"parametern %s från %s är preliminär (%s); beslut som använder den säger det",
+					names.data, pv->from, pv->source);
+			} else {
+				/* "'a', 'b' och 'c'" */
+				rs_diag(&L->d, true, pv->file, pv->line, pv->col,
+					"parametrarna %.*s och %s från %s är preliminära (%s); beslut som använder dem säger det",
+					(int)last_len, names.data, names.data + last_len + 2, pv->from,
+					pv->source);
+			}
+			buf_free(&names);
+		}
+	}
+	free(done);
 }
 
 /* A value listed out of date order is probably a mistake (they are sorted anyway). */

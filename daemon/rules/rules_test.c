@@ -27,10 +27,10 @@ static const char *const DEFAULT_KEYS[] = {"application", "frame", "registers", 
 static const char *const HISTORY_KEYS[] = {"period", "outcome", "amount", "by", "incomes", NULL};
 static const char *const APP_KEYS[] = {"id", "kind", "period", "shared_with", "changes",
 				       "message", "household", "incomes", "costs", "assets", NULL};
-static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", NULL};
+static const char *const PERSON_KEYS[] = {"role", "age", "preschool_lunch", "birth_year", NULL};
 static const char *const ITEM_KEYS[] = {"person", "type", "amount", NULL};
 static const char *const REG_KEYS[] = {"asked", "AF", "SO", "CSN", "FK", "SKV", "TNS", "MIV",
-				       "af", "income", NULL};
+				       "af", "fk", "income", NULL};
 static const char *const AF_KEYS[] = {"registered", "since", "scope_percent", "latest_report",
 				      NULL};
 static const char *const ATT_KEYS[] = {"status", "plan_hours_per_week", "scheduled", "attended",
@@ -187,6 +187,12 @@ static void app_person(struct tctx *T, struct tinputs *I, yaml_node_t *p)
 		TERR(T, p, "a person needs an age");
 	else if (tint(T, ag, &v, "age"))
 		ap->age = (int)v;
+	/* Born on 1 January of the year that gives the age on the first day of
+	 * the period, unless the test says which year (facts' birth_year). */
+	ap->birth = (struct date){I->app.period_year - ap->age, 1, 1};
+	yaml_node_t *by = rs_map_get(f, p, "birth_year");
+	if (by && tint(T, by, &v, "birth_year"))
+		ap->birth.year = (int)v;
 	yaml_node_t *pl = rs_map_get(f, p, "preschool_lunch");
 	if (pl)
 		tbool(T, pl, &ap->preschool_lunch, "preschool_lunch");
@@ -507,6 +513,7 @@ static void build_registers(struct tctx *T, struct tinputs *I)
 		for (int g = 0; g < SSBTEK_AGENCY_COUNT; g++)
 			pr->agency[g] = AGENCY_OK;
 		pr->af_scope_percent = -1;
+		pr->fk_sickness_percent = -1;
 		pr->attendance_asked = a->persons[i].role != ROLE_CHILD;
 		pr->attendance = ATTENDANCE_NO_PLAN;
 		char key[24];
@@ -544,6 +551,15 @@ static void build_registers(struct tctx *T, struct tinputs *I)
 						 rs_scalar(x) ? rs_scalar(x) : "");
 				if ((x = rs_map_get(f, n, "scope_percent")) && tint(T, x, &v, "scope_percent"))
 					pr->af_scope_percent = (int)v;
+			}
+			/* fk: {sickness_percent: N}: a granted sickness decision's extent */
+			if ((n = rs_map_get(f, e, "fk"))) {
+				static const char *const FK_KEYS[] = {"sickness_percent", NULL};
+				rs_check_keys(f, n, FK_KEYS, "fk", &T->d);
+				yaml_node_t *x = rs_map_get(f, n, "sickness_percent");
+				int64_t v;
+				if (x && tint(T, x, &v, "sickness_percent"))
+					pr->fk_sickness_percent = (int)v;
 			}
 			if ((n = rs_map_get(f, e, "income"))) {
 				for (yaml_node_pair_t *p = n->type == YAML_MAPPING_NODE ? n->data.mapping.pairs.start : NULL;

@@ -34,7 +34,8 @@ static const char ROWS_SQL[] =
 	"with ids as materialized (select d.id from ebba.decisions d where " WINDOW
 	" and d.id > $4::bigint and d.id <= $5::bigint order by d.id limit $6::int)"
 	" select d.id, d.outcome, coalesce(d.amount::text, ''), d.period,"
-	" convert_from(i.payload, 'UTF8'), coalesce(d.trace::text, '{}')"
+	" convert_from(i.payload, 'UTF8'), coalesce(d.trace::text, '{}'), d.case_id,"
+	" coalesce(d.norm::text, '')"
 	" from ids join ebba.decisions d on d.id = ids.id join ebba.inbox i on i.id = d.inbox_id"
 	" order by d.id";
 
@@ -102,7 +103,9 @@ static void read_rows(struct whatif_batch *b)
 			.outcome = PQgetvalue(res, r, 1), .has_amount = *amount != '\0',
 			.amount = strtoll(amount, NULL, 10), .period = PQgetvalue(res, r, 3),
 			.document = PQgetvalue(res, r, 4), .document_len = (size_t)PQgetlength(res, r, 4),
-			.trace = PQgetvalue(res, r, 5), .trace_len = (size_t)PQgetlength(res, r, 5)};
+			.trace = PQgetvalue(res, r, 5), .trace_len = (size_t)PQgetlength(res, r, 5),
+			.case_id = PQgetvalue(res, r, 6), .has_norm = *PQgetvalue(res, r, 7) != '\0',
+			.norm = strtoll(PQgetvalue(res, r, 7), NULL, 10)};
 	}
 }
 

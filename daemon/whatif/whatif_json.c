@@ -34,11 +34,13 @@ void whatif_result_json(const struct whatif_result *r, struct ebba_buf *out)
 			"fails_after", (json_int_t)r->checks[i].fails_after));
 	for (size_t i = 0; i < r->n_changes; i++) {
 		const struct whatif_change *c = &r->changes[i];
-		json_array_append_new(changes, json_pack("{s:I,s:s,s:s,s:o,s:o,s:s}",
+		json_array_append_new(changes, json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o}",
 			"decision", (json_int_t)c->decision_id, "old_outcome", c->old_outcome,
 			"new_outcome", c->new_outcome, "old_amount", amount(c->old_has_amount, c->old_amount),
 			"new_amount", amount(c->new_has_amount, c->new_amount),
-			"newly_failing", c->newly_failing));
+			"newly_failing", c->newly_failing, "case", c->case_id, "period", c->period,
+			"old_norm", amount(c->old_has_norm, c->old_norm),
+			"new_norm", amount(c->new_has_norm, c->new_norm)));
 	}
 	for (size_t i = 0; i < r->n_skips; i++)
 		json_array_append_new(skips, json_pack("{s:I,s:s}", "decision",
@@ -106,6 +108,13 @@ static void read_lists(const json_t *j, struct whatif_result *r)
 			.old_has_amount = json_is_integer(oa), .old_amount = (int64_t)json_integer_value(oa),
 			.new_has_amount = json_is_integer(na), .new_amount = (int64_t)json_integer_value(na),
 			.newly_failing = dup_str(e, "newly_failing")};
+		json_t *on = json_object_get(e, "old_norm"), *nn = json_object_get(e, "new_norm");
+		c->old_has_norm = json_is_integer(on);
+		c->old_norm = (int64_t)json_integer_value(on);
+		c->new_has_norm = json_is_integer(nn);
+		c->new_norm = (int64_t)json_integer_value(nn);
+		copy_str(c->case_id, sizeof(c->case_id), e, "case");
+		copy_str(c->period, sizeof(c->period), e, "period");
 		copy_str(c->old_outcome, sizeof(c->old_outcome), e, "old_outcome");
 		copy_str(c->new_outcome, sizeof(c->new_outcome), e, "new_outcome");
 	}

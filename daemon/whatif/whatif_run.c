@@ -127,8 +127,11 @@ static void record_change(struct run *run, const struct whatif_row *row)
 	struct whatif_change *c = &r->changes[r->n_changes++];
 	*c = (struct whatif_change){.decision_id = row->id, .old_has_amount = row->has_amount,
 		.old_amount = row->amount, .new_has_amount = run->now.has_amount,
-		.new_amount = run->now.amount,
+		.new_amount = run->now.amount, .old_has_norm = row->has_norm, .old_norm = row->norm,
+		.new_has_norm = run->now.has_amount, .new_norm = run->now.norm,
 		.newly_failing = xstrdup(run->newly.data ? run->newly.data : "")};
+	snprintf(c->case_id, sizeof(c->case_id), "%s", row->case_id ? row->case_id : "");
+	snprintf(c->period, sizeof(c->period), "%s", row->period ? row->period : "");
 	snprintf(c->old_outcome, sizeof(c->old_outcome), "%s", row->outcome);
 	snprintf(c->new_outcome, sizeof(c->new_outcome), "%s", run->now.outcome);
 	r->changed++;
@@ -304,4 +307,13 @@ int whatif_run(PGconn *conn, const struct whatif_opts *o, struct whatif_result *
 	cel_arena_free(arena);
 	app_parser_free(run.parser);
 	return rc;
+}
+
+bool whatif_change_underpaid(const struct whatif_change *c, int64_t *diff)
+{
+	if (strcmp(c->old_outcome, "approved") != 0 || !c->old_has_amount || !c->new_has_amount ||
+	    c->new_amount <= c->old_amount)
+		return false;
+	*diff = c->new_amount - c->old_amount;
+	return true;
 }

@@ -5,7 +5,10 @@
 out=$("$EBBACTL" rules check "$ROOT/rules" 2>&1); rc=$?
 check_eq "rules check: default rule set is valid" 0 "$rc"
 check_match "rules check: names the rule set and its sha256" "rule set ebba-standard version .* sha256 [0-9a-f]{64}" "$out"
-check_match "rules check: provisional values are warnings" "riksnorm.yaml:[0-9]+:[0-9]+: warning: parametern 'riksnorm_single' från 2024-01-01 är preliminär" "$out"
+check_match "rules check: provisional values are warnings, one per date and source" "riksnorm.yaml:[0-9]+:[0-9]+: warning: parametrarna 'riksnorm_single', .* från 2024-01-01 är preliminära" "$out"
+check_eq "rules check: one warning for 2027, the 2026 table carried forward" 1 "$(grep -c 'från 2027-01-01 är preliminär' <<<"$out")"
+check_match "rules check: the 2027 warning names what is missing" "från 2027-01-01 är preliminära \(ebba: 2026 års belopp förda vidare. SAKNAS: regeringens riksnorm för 2027" "$out"
+check_eq "rules check: the official 2026 table is not provisional" 0 "$(grep -c 'från 2026-01-01 är preliminär' <<<"$out")"
 
 out=$("$EBBACTL" rules test "$ROOT/rules" 2>&1); rc=$?
 check_eq "rules test: all default rule tests pass" 0 "$rc"

@@ -10,9 +10,9 @@ demo_decided || exit 0
 
 # The golden file says which households are referred for what.
 mapfile -t akt < <(golden aktivitetskrav)
-mapfile -t akt_reg < <(golden plan-registered,aktivitetskrav)
+mapfile -t akt_reg < <(golden plan-registered,aktivitetskrav-plan)
 mapfile -t nochg < <(golden no-changes)
-mapfile -t attend < <(golden plan-attendance)
+mapfile -t attend < <(golden plan-attendance,aktivitetskrav-franvaro)
 [ ${#akt[@]} -ge 2 ] && [ ${#akt_reg[@]} -ge 3 ] && [ ${#nochg[@]} -ge 3 ] && [ ${#attend[@]} -ge 1 ] ||
 	{ fail "the demo has the referrals this test resolves"; exit 0; }
 demo_copies "${akt[0]}" || exit 0
@@ -22,8 +22,9 @@ check "the January copies are decided as January" test "$(psql_val "select count
 	where inbox_id is not null and period = '2027-01' and outcome = 'referred'")" -gt 0
 
 # aktivitetskrav (2026-12): the twelve copies and both demo referrals
-# approved as applied, one of them with ebba's amount typed out; one
-# adjusted; the other plan-registered ones left open.
+# approved as applied; of those without a plan (aktivitetskrav-plan, 12 kap.
+# 4 e §) one approved with ebba's amount typed out, one adjusted, the others
+# left open.
 for ext in "${akt[@]}" $(seq -f 'T-%g' 1 12); do resolve "$(did "$ext")" approve; done
 d=$(did "${akt_reg[0]}"); resolve "$d" approve "$(amount "$d")"
 d=$(did "${akt_reg[1]}"); resolve "$d" adjust $(( $(amount "$d") + 500 ))
@@ -109,10 +110,13 @@ check_eq "an empty month: no approvals, no realised rate" "sample_rate	realised	
 
 # --- the known resolutions, by hand ---------------------------------------
 out=$(ctl --porcelain stats --period 2026-12)
-n_akt=$(( ${#akt[@]} + ${#akt_reg[@]} + 12 ))
-check_eq "aktivitetskrav 2026-12: $((${#akt[@]} + 13)) as applied, 1 adjusted, 0 rejected, the rest open" \
-	"check	aktivitetskrav	2026-12	referred	$n_akt	approved_as_applied	$((${#akt[@]} + 13))	adjusted	1	rejected	0	open	$((${#akt_reg[@]} - 2))" \
+n_akt=$(( ${#akt[@]} + 12 ))
+check_eq "aktivitetskrav 2026-12: $n_akt as applied, none adjusted, rejected or open" \
+	"check	aktivitetskrav	2026-12	referred	$n_akt	approved_as_applied	$n_akt	adjusted	0	rejected	0	open	0" \
 	"$(grep -P '^check\taktivitetskrav\t' <<<"$out")"
+check_eq "aktivitetskrav-plan 2026-12: 1 as applied, 1 adjusted, 0 rejected, the rest open" \
+	"check	aktivitetskrav-plan	2026-12	referred	${#akt_reg[@]}	approved_as_applied	1	adjusted	1	rejected	0	open	$((${#akt_reg[@]} - 2))" \
+	"$(grep -P '^check\taktivitetskrav-plan\t' <<<"$out")"
 check_match "no-changes 2026-12: one of each" \
 	"^check	no-changes	2026-12	referred	${#nochg[@]}	approved_as_applied	1	adjusted	1	rejected	1	open	$((${#nochg[@]} - 3))$" \
 	"$(grep -P '^check\tno-changes\t' <<<"$out")"
@@ -121,7 +125,7 @@ check_eq "sample flags: the two resolved, the adjusted one found an error" "2 1"
 	"$(grep -P '^audit\tsample\t' <<<"$out" | cut -f6,8 | tr '\t' ' ')"
 check_match "targeted flags: the rejected one found an error" "found_error	[1-9]" "$(grep -P '^audit\ttargeted\t' <<<"$out")"
 check_eq "aktivitetskrav is the one check to tune (>= 90 % of >= 10 decided approved as applied)" \
-	"tune	aktivitetskrav	decided	$((${#akt[@]} + 14))	approved_as_applied	$((${#akt[@]} + 13))" \
+	"tune	aktivitetskrav	decided	$n_akt	approved_as_applied	$n_akt" \
 	"$(grep '^tune' <<<"$out")"
 check_eq "with the January referrals too, aktivitetskrav is still to tune" "aktivitetskrav" \
 	"$(ctl --porcelain stats | awk -F'\t' '$1 == "tune" {print $2}')"

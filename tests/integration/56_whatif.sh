@@ -125,7 +125,7 @@ property "income tolerance 0" tighten --set income_tolerance=0
 # --- a candidate directory, and agreement with calc ---------------------------------
 cp -r "$ROOT/rules" "$T_TMP/cand"
 sed -i '/^  attendance_min_percent:/,/value:/s/value: 90/value: 30/' "$T_TMP/cand/ruleset.yaml"
-sed -i '/^  aktivitetskrav_from:/,/value:/s/value: "2026-07-01"/value: "2027-06-01"/' "$T_TMP/cand/ruleset.yaml"
+sed -i '/^  aktivitetskrav_from:/,/value:/s/value: "2026-10-01"/value: "2027-06-01"/' "$T_TMP/cand/aktivitetskrav.yaml"
 ctl --porcelain whatif --rules "$T_TMP/cand" --period 2026-12 >"$T_TMP/cand.out"
 ctl --porcelain whatif --period 2026-12 --set attendance_min_percent=30 --set aktivitetskrav_from=2027-06-01 >"$T_TMP/set.out"
 check_eq "a candidate directory and --set decide alike" "$(grep -v '^total' "$T_TMP/cand.out")" "$(grep -v '^total' "$T_TMP/set.out")"

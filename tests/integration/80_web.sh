@@ -87,6 +87,8 @@ PY2
 mkdir -p "$T_TMP/whatif"
 cp -r "$ROOT/rules" "$T_TMP/whatif/narvaro-50"
 sed -i '/^  attendance_min_percent:/,/value:/s/value: 90/value: 50/' "$T_TMP/whatif/narvaro-50/ruleset.yaml"
+# (absence under the aktivitetskrav, 12 kap. 5 §, relaxed alike)
+sed -i '/^  aktivitetskrav_unexcused_max_percent:/,/value:/s/value: 10/value: 50/' "$T_TMP/whatif/narvaro-50/aktivitetskrav.yaml"
 cp -r "$ROOT/rules" "$T_TMP/whatif/trasig"
 sed -i '0,/expr: /s//expr: apllicant.age >= 18 \&\& /' "$T_TMP/whatif/trasig/checks.yaml"
 WHATIF_CHANGED=$(ctl --porcelain whatif --rules "$T_TMP/whatif/narvaro-50" --period 2026-12 | awk -F'\t' '$1 == "changed" {printf "%s ", $2}')

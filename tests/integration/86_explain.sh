@@ -154,7 +154,9 @@ has "the salary counted" "Lön: 10 000 kr räknas som inkomst."
 has "an income not counted (jobbstimulans, disregards.yaml)" "Jobbstimulans (sökande): 1 150 kr räknas inte."
 has "and the other adult's" "Jobbstimulans (medsökande): 1 350 kr räknas inte."
 has "why it is not counted" \
-	"Det som inte räknas är sådant som lagen säger inte ska räknas: jobbstimulans (en del av lönen för den som har fått försörjningsstöd en längre tid, 4 kap. 1 b § socialtjänstlagen)"
+	"Det som inte räknas är sådant som lagen säger inte ska räknas: jobbstimulans (en del av lönen för den som har fått försörjningsstöd en längre tid, 12 kap. 8 § socialtjänstlagen (2025:400))"
+has "the provisions in force for the period: the right to support" "Beslutet är fattat med stöd av 12 kap. 1 § socialtjänstlagen (2025:400)."
+has "and the appeal provisions" "Bestämmelserna om överklagande finns i 35 kap. 1 § socialtjänstlagen (2025:400) och 43-44 §§ förvaltningslagen (2017:900)."
 has "that it was decided automatically, under the named delegation" \
 	"Beslutet har fattats automatiskt med stöd av Socialnämndens beslut den 2016-06-14 (§ 123, delegationsordningen punkt 4.2.1"
 has "that a caseworker will look at it on request" "Du kan alltid be att en handläggare tittar på beslutet."

@@ -162,6 +162,11 @@ static void test_mistakes(void **state)
 		{"billion-laughs.yaml", ":1:4: anchors (&name) are not allowed"},
 		{"bad-jobbstimulans-from.yaml", ":6:71: jobbstimulans_from: '2026-3' is not a month YYYY-MM"},
 		{"bad-jobbstimulans-month.yaml", ":6:71: jobbstimulans_from: 2026-13 is not a real month"},
+		{"break-too-long.yaml", ":6:68: activity_breaks: 32 days in 2026, at most four weeks (28 days) a calendar year (12 kap. 4 f §)"},
+		{"bad-sickness-percent.yaml", ":6:77: sickness_benefit_percent: 150 is larger than the maximum 100"},
+		{"bad-occupation.yaml", ":6:70: type: 'work' is not one of employment|programme|sfi|other"},
+		{"occupation-without-hours.yaml", ":6:63: occupation: give hours (a week) or full_time: true"},
+		{"limit-exception-no-note.yaml", ":14:47: limit_exception: the note says why (synnerliga skäl)"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char path[256], want[512];
@@ -261,6 +266,44 @@ static void test_json_errors(void **state)
 	}
 }
 
+/* The aktivitetskrav's keys of an adult and the 2027 keys of the household
+ * (docs/application.md) survive JSON and YAML. */
+static void test_aktivitetskrav_keys(void **state)
+{
+	(void)state;
+	struct case_frame f, g;
+	struct ebba_err err;
+	load_frame(DATA "good-aktivitetskrav.yaml", &f);
+	const struct frame_aktivitetskrav *a = &case_frame_adult(&f, "198503012380")->ak;
+	assert_int_equal(a->hours_able, 30);
+	assert_string_equal(a->occupation, "employment");
+	assert_false(a->occupation_full_time);
+	assert_int_equal(a->occupation_hours, 10);
+	assert_int_equal(a->job_search_hours, 5);
+	assert_int_equal(a->other_duties_hours, 2);
+	assert_int_equal(a->sickness_percent, -1);
+	assert_int_equal(a->n_breaks, 1);
+	assert_int_equal(a->breaks[0].to.year, 2027);
+	const struct frame_aktivitetskrav *b = &case_frame_adult(&f, "198701012398")->ak;
+	assert_true(b->studies && b->parental_leave && b->formedlingsinsatser);
+	assert_int_equal(b->sickness_percent, 25);
+	assert_int_equal(b->hours_able, -1);
+	assert_true(f.sublet_without_consent);
+	assert_false(f.not_lawfully_resident);
+	assert_true(f.has_limit_exception);
+	assert_int_equal(f.limit_exception_decided.day, 10);
+	char *json = case_frame_to_json(&f);
+	if (case_frame_from_json(json, strlen(json), &g, &err) != 0)
+		fail_msg("%s\n%s", err.msg, json);
+	assert_same(&f, &g);
+	free(json);
+	char *y = case_frame_to_yaml(&f);
+	if (case_frame_parse_yaml("shown.yaml", y, strlen(y), &g, &err) != 0)
+		fail_msg("%s\n%s", err.msg, y);
+	assert_same(&f, &g);
+	free(y);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -277,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_mistakes),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_aktivitetskrav_keys),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

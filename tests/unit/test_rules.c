@@ -73,7 +73,14 @@ static void test_default_loads_with_provisional_warnings(void **state)
 	assert_true(ruleset_n_checks(rs) >= 15);
 	assert_true(ruleset_n_warnings(rs) > 0);
 	assert_non_null(strstr(diag.data, "rules/riksnorm.yaml:"));
-	assert_non_null(strstr(diag.data, "warning: parametern 'riksnorm_single' från 2024-01-01 är preliminär"));
+	assert_non_null(strstr(diag.data, "warning: parametrarna 'riksnorm_single', 'riksnorm_couple', 'riksnorm_children', 'riksnorm_children_preschool_lunch' och 'riksnorm_common' från 2024-01-01 är preliminära"));
+	/* 2027: the 2026 table carried forward, one warning that names what is missing */
+	const char *w27 = strstr(diag.data, "från 2027-01-01 är preliminära (");
+	assert_non_null(w27);
+	assert_non_null(strstr(w27, "SAKNAS: regeringens riksnorm för 2027"));
+	assert_null(strstr(w27 + 1, "från 2027-01-01 är preliminär"));
+	/* 2026 is the ordinance's table: no warning */
+	assert_null(strstr(diag.data, "från 2026-01-01 är preliminär"));
 	assert_null(strstr(diag.data, "från 2023-01-01 är preliminär (Ängelholm"));
 	ruleset_free(rs);
 	buf_free(&diag);
@@ -119,9 +126,15 @@ static void test_views(void **state)
 		} else if (strcmp(p.name, "riksnorm_single") == 0) {
 			riks = true;
 			const struct ruleset_param_value_view *last = &p.values[p.n_values - 1];
-			assert_string_equal(last->from, "2026-01-01");
-			assert_string_equal(last->value, "3950");
+			/* 2027: the ordinance's 2026 table carried forward, provisional */
+			assert_string_equal(last->from, "2027-01-01");
+			assert_string_equal(last->value, "3940");
 			assert_true(last->provisional);
+			const struct ruleset_param_value_view *y26 = &p.values[p.n_values - 2];
+			assert_string_equal(y26->from, "2026-01-01");
+			assert_string_equal(y26->value, "3940");
+			assert_false(y26->provisional);
+			assert_non_null(strstr(y26->source, "förordning (2025:1046)"));
 			for (size_t k = 1; k < p.n_values; k++)
 				assert_true(strcmp(p.values[k - 1].from, p.values[k].from) < 0);
 		} else if (strcmp(p.name, "register_income_types") == 0) {
@@ -205,6 +218,60 @@ static void decide(struct ruleset *rs, struct hh *h, const char *today, struct c
 	assert_int_equal(ruleset_decide(rs, &in, false, arena, d, &err), 0);
 }
 
+static bool check_failed(const struct rule_decision *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_checks; i++)
+		if (strcmp(d->checks[i].id, id) == 0)
+			return d->checks[i].result == RULE_FAIL || d->checks[i].result == RULE_ERROR;
+	return false;
+}
+
+/* 12 kap. 7 a § (lag 2026:897): without the government's figures a household
+ * with four children is referred for January 2027; with figures entered
+ * (here 500 kr per child beyond the third, set for the run) the norm is
+ * computed lower; a person's finding of synnerliga skäl lifts the limit. */
+static void test_child_limit(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ebba_err err;
+	struct ruleset *shipped = load_dir("rules", &diag), *with = NULL;
+	struct ruleset_override ov = {"riksnorm_child_limit", "[500]"};
+	assert_int_equal(ruleset_load_with("rules", &ov, 1, &with, &diag, &err), 0);
+	struct cel_arena *arena = cel_arena_new();
+	struct hh h;
+	struct rule_decision d;
+	int four[] = {35, 4, 8, 12, 15};
+	const int64_t riksnorm = 3940 + 3060 + 3820 + 4390 + 4960 + 2330;
+	hh_init(&h, "2027-01", 0, 5, four);
+	decide(shipped, &h, "2026-12-20", arena, &d);
+	assert_string_equal(d.outcome, "referred");
+	assert_true(check_failed(&d, "riksnorm-begransning"));
+	assert_int_equal(d.norm, riksnorm);
+	cel_arena_reset(arena);
+	decide(with, &h, "2026-12-20", arena, &d);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	assert_int_equal(d.norm, riksnorm - 500);
+	assert_string_equal(d.outcome, "approved");
+	cel_arena_reset(arena);
+	h.frame.has_limit_exception = true;
+	decide(with, &h, "2026-12-20", arena, &d);
+	assert_int_equal(d.norm, riksnorm);
+	cel_arena_reset(arena);
+	decide(shipped, &h, "2026-12-20", arena, &d);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	cel_arena_reset(arena);
+	/* December 2026: the older rules, whatever the number of children */
+	hh_init(&h, "2026-12", 0, 5, four);
+	decide(with, &h, "2026-11-25", arena, &d);
+	assert_int_equal(d.norm, riksnorm);
+	assert_false(check_failed(&d, "riksnorm-begransning"));
+	cel_arena_free(arena);
+	ruleset_free(shipped);
+	ruleset_free(with);
+	buf_free(&diag);
+}
+
 static void test_official_figures(void **state)
 {
 	(void)state;
@@ -240,11 +307,22 @@ static void test_official_figures(void **state)
 	decide(rs, &h, "2021-02-25", arena, &d);
 	assert_int_equal(d.norm, 3160 + 3060 + 1990 + 1420);
 	cel_arena_reset(arena);
-	/* 2026: provisional, and the trace says so */
+	/* 2026: the ordinance's table (förordning 2025:1046), nothing provisional */
 	hh_init(&h, "2026-03", 0, 1, one);
 	decide(rs, &h, "2026-02-25", arena, &d);
 	assert_int_equal(d.norm, 5220);
-	assert_non_null(strstr(d.trace_json, "Preliminärt värde: parametern riksnorm_single"));
+	assert_non_null(strstr(d.trace_json, "\"notes\":[]"));
+	cel_arena_reset(arena);
+	int kids26[] = {35, 12, 19};
+	hh_init(&h, "2026-03", 0, 3, kids26);
+	decide(rs, &h, "2026-02-25", arena, &d);
+	assert_int_equal(d.norm, 3940 + 4390 + 5000 + 1790);
+	cel_arena_reset(arena);
+	/* 2027: the 2026 table carried forward, and the trace says it is provisional */
+	hh_init(&h, "2027-01", 0, 1, one);
+	decide(rs, &h, "2026-12-20", arena, &d);
+	assert_int_equal(d.norm, 5220);
+	assert_non_null(strstr(d.trace_json, "Preliminärt värde: parametern riksnorm_single från 2027-01-01"));
 	cel_arena_reset(arena);
 	/* no frame: referred, never a crash */
 	struct decision_inputs in = {.app = &h.app, .frame = NULL, .regs = NULL, .today = "2026-02-25"};
@@ -478,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_loads_with_provisional_warnings),
+		cmocka_unit_test(test_child_limit),
 		cmocka_unit_test(test_default_rule_tests_pass),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_official_figures),

@@ -577,6 +577,49 @@ static const struct ssbtek_payment *pay(const struct ssbtek_result *r, size_t i)
 	return &r->payments[i];
 }
 
+/* Försäkringskassan's decisions on sickness benefits give their extent for
+ * a month: the highest granted omfattning covering a day of it. */
+static void test_lefi_sick_decisions(void **s)
+{
+	(void)s;
+	char *part = fk_part(
+		"{\"utlamnare\":[],\"formansinformation\":{"
+		"\"sjukpenningarende\":[{\"aktivt\":true,\"beslut\":["
+		"{\"forman\":{\"id\":\"SJP\"},\"period\":{\"fran\":\"2026-10-05\",\"till\":\"2026-11-10\"},"
+		"\"omfattning\":{\"taljare\":1,\"namnare\":2},\"beslutsutfall\":\"BEVILJAN\"},"
+		"{\"forman\":{\"id\":\"SJP\"},\"period\":{\"fran\":\"2026-11-11\",\"till\":\"2026-11-30\"},"
+		"\"omfattning\":{\"taljare\":3,\"namnare\":4}},"
+		"{\"forman\":{\"id\":\"SJP\"},\"period\":{\"fran\":\"2026-12-01\",\"till\":\"2026-12-31\"},"
+		"\"omfattning\":{\"taljare\":1,\"namnare\":1},\"beslutsutfall\":\"AVSLAG\"}]}],"
+		"\"sjukOchAktivitetsersattningsarende\":[{\"beslut\":["
+		"{\"forman\":{\"id\":\"SA\"},\"period\":{\"fran\":\"2027-01-01\"},"
+		"\"omfattning\":{\"taljare\":1,\"namnare\":4}}]}],"
+		"\"rehabersattningsarende\":[{\"beslut\":[{\"period\":{\"fran\":\"2026-09-01\",\"till\":\"2026-09-30\"},"
+		"\"omfattning\":{\"taljare\":0,\"namnare\":0}}]}]}}");
+	struct ssbtek_result r;
+	struct ebba_err err;
+	assert_int_equal(parse_parts(part, &r, &err), 0);
+	assert_only(&r, SSBTEK_FK, SSBTEK_OK);
+	assert_int_equal(r.n_sick, 3);          /* the refused one and the one without extent left out */
+	assert_string_equal(r.sick[0].code, "SJP");
+	assert_int_equal(ssbtek_month_sickness_percent(&r, "2026-10"), 50);
+	assert_int_equal(ssbtek_month_sickness_percent(&r, "2026-11"), 75);
+	assert_int_equal(ssbtek_month_sickness_percent(&r, "2026-12"), -1);
+	assert_int_equal(ssbtek_month_sickness_percent(&r, "2026-09"), -1);
+	assert_int_equal(ssbtek_month_sickness_percent(&r, "2031-05"), 25);   /* open-ended */
+	ssbtek_result_free(&r);
+	free(part);
+
+	/* An extent over 100 % is not what the contract says: the part fails. */
+	part = fk_part("{\"utlamnare\":[],\"formansinformation\":{\"sjukpenningarende\":[{\"beslut\":["
+		       "{\"period\":{\"fran\":\"2026-11-01\"},\"omfattning\":{\"taljare\":5,\"namnare\":4}}]}]}}");
+	assert_int_equal(parse_parts(part, &r, &err), 0);
+	assert_malformed(&r, SSBTEK_FK, "omfattning over 100 %");
+	assert_int_equal(r.n_sick, 0);
+	ssbtek_result_free(&r);
+	free(part);
+}
+
 static void test_lefi_payments(void **s)
 {
 	char *part = fk_part(
@@ -783,6 +826,8 @@ static void test_request_roundtrip(void **s)
 	assert_contains(js.data, "\"from\":\"2026-11-01\"");
 	assert_contains(js.data, "\"FK:BOB\"");
 	assert_contains(js.data, "\"PM:EF\"");
+	/* the decisions on sickness benefits, for their extent (12 kap. 4 a § 5) */
+	assert_contains(js.data, "\"formansinformation\":[\"FK:SJP\",\"FK:SA\",\"FK:RBE\"]");
 	buf_free(&js);
 
 	/* Only some agencies: the others say inkludera="false" and FK needs no aktorsid. */
@@ -1045,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_bad_so),
 		cmocka_unit_test(test_hostile_envelopes),
 		cmocka_unit_test(test_lefi_payments),
+		cmocka_unit_test(test_lefi_sick_decisions),
 		cmocka_unit_test(test_csn_payments),
 		cmocka_unit_test(test_rounding),
 		cmocka_unit_test(test_request_roundtrip),

@@ -54,6 +54,10 @@ struct person_registers {
 	char af_since[11];             /* "YYYY-MM-DD" or "" */
 	int af_scope_percent;          /* -1 unknown */
 	char af_latest_report[11];     /* latest activity report, "YYYY-MM-DD" or "" */
+	/* Försäkringskassan, meaningful when agency[SSBTEK_FK] is AGENCY_OK: the
+	 * highest extent (per cent) of a granted sickness decision covering the
+	 * income month; -1 none (ssbtek_month_sickness_percent) */
+	int fk_sickness_percent;
 	/* Net payments in the income month (the month before the period), whole kronor */
 	int64_t income[INCOME_TYPE_COUNT];
 	/* Attendance at the labour-market unit, for the income month */

@@ -39,14 +39,41 @@ enum frame_plan { PLAN_REQUIRED, PLAN_EXEMPT };
 const char *frame_capacity_name(enum frame_capacity c);
 const char *frame_plan_name(enum frame_plan p);
 
+#define FRAME_MAX_BREAKS 8              /* activity breaks (12 kap. 4 f §) per adult */
+#define FRAME_BREAK_MAX_DAYS 28         /* up to four weeks per calendar year */
+#define FRAME_NOTE_MAX 200
+
+/* What the aktivitetskrav (socialtjänstlagen (2025:400) 12 kap. 4 a-4 f §§)
+ * needs to know about an adult that no register tells ebba; every key is
+ * optional (docs/application.md, "The case frame"). */
+struct frame_activity_break {
+	struct date from, to;                /* both included */
+};
+
+struct frame_aktivitetskrav {
+	int hours_able;                      /* hours a week the person can take part (4 b §); -1 not recorded */
+	char occupation[12];                 /* "" none, or employment|programme|sfi|other (4 a § 3, 4 b § 1) */
+	bool occupation_full_time;
+	int occupation_hours;                /* hours a week of part-time occupation */
+	bool studies;                        /* 18-20 and studying in grundskola, gymnasieskola or the like */
+	int sickness_percent;                /* extent of sjukpenning etc. (4 a § 5); -1 not recorded */
+	bool parental_leave;                 /* on parental leave (4 a § 6) */
+	bool formedlingsinsatser;            /* placed part time in förmedlingsinsatser (SoF 12 kap. 4 §) */
+	int job_search_hours;                /* set aside in the plan to seek work (4 b § 2, 4 e §) */
+	int other_duties_hours;              /* other duties (4 b § 3) */
+	size_t n_breaks;
+	struct frame_activity_break breaks[FRAME_MAX_BREAKS];   /* 4 f § */
+};
+
 struct frame_adult {
 	char pnr[PNR_BUF];                   /* normalised; also in household */
 	enum frame_capacity capacity;
 	enum frame_plan plan;
 	char reason[FRAME_REASON_MAX + 1];   /* required when plan is exempt, else may be "" */
 	/* "YYYY-MM": the first month the jobbstimulans disregard applied
-	 * (socialtjänstlagen 4 kap. 1 b §); "" when none is recorded */
+	 * (socialtjänstlagen (2025:400) 12 kap. 8 §, före 2025-07-01 4 kap. 1 b §); "" when none is recorded */
 	char jobbstimulans_from[8];
+	struct frame_aktivitetskrav ak;
 };
 
 struct case_frame {
@@ -61,6 +88,12 @@ struct case_frame {
 	int64_t approved_costs[COST_TYPE_COUNT];      /* ceiling, kronor */
 	int64_t months_on_assistance;
 	bool has_last_decision;              /* last_decision is optional */
+	/* From 1 January 2027 (lag 2026:897), recorded by a caseworker: */
+	bool sublet_without_consent;         /* rent for a sublet home without the consent needed (12 kap. 7 d §) */
+	bool not_lawfully_resident;          /* 12 kap. 2 a § */
+	bool has_limit_exception;            /* synnerliga skäl: the household is not limited (12 kap. 7 a § andra stycket) */
+	struct date limit_exception_decided;
+	char limit_exception_note[FRAME_NOTE_MAX + 1];
 	char last_period[8];                 /* "YYYY-MM" */
 	int64_t last_amount;
 };

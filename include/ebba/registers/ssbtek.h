@@ -185,6 +185,19 @@ struct ssbtek_payment {
 	bool planned;               /* announced but not paid (CSN "Planerad"); not summed */
 };
 
+/*
+ * A granted decision on a benefit for sickness, from LEFI's
+ * formansinformation (sjukpenningarende, sjukOchAktivitetsersattningsarende,
+ * rehabersattningsarende): its period and extent (omfattning, taljare /
+ * namnare, in whole per cent).  The aktivitetskrav does not apply to the
+ * extent of such a benefit (socialtjänstlagen (2025:400) 12 kap. 4 a § 5).
+ */
+struct ssbtek_sick_decision {
+	char from[11], to[11];      /* "YYYY-MM-DD"; to "9999-12-31" when open */
+	int percent;                /* 1-100 */
+	char code[24];              /* the benefit (forman.id), e.g. "SJP" */
+};
+
 struct ssbtek_result {
 	struct ssbtek_part part[SSBTEK_AGENCY_COUNT];
 	struct ssbtek_af af;        /* meaningful when part[SSBTEK_AF] is ok */
@@ -192,6 +205,8 @@ struct ssbtek_result {
 	size_t n_payments;
 	char **unknown_codes;       /* LEFI codes not in the mapping (counted as "other") */
 	size_t n_unknown_codes;
+	struct ssbtek_sick_decision *sick;   /* from an ok FK part only */
+	size_t n_sick;
 };
 
 /*
@@ -215,6 +230,12 @@ int64_t ssbtek_month_net(const struct ssbtek_result *r, enum income_type type, c
 /* The same for every type at once. */
 void ssbtek_month_net_all(const struct ssbtek_result *r, const char *yyyy_mm,
 			  int64_t out[INCOME_TYPE_COUNT]);
+
+/*
+ * The highest extent (whole per cent) of a granted sickness decision that
+ * covers a day of month "YYYY-MM"; -1 when none does.
+ */
+int ssbtek_month_sickness_percent(const struct ssbtek_result *r, const char *yyyy_mm);
 
 /* Öre to whole kronor, half away from zero: 50 -> 1, 149 -> 1, -50 -> -1. */
 int64_t ssbtek_round_kronor(int64_t ore);

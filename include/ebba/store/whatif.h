@@ -40,6 +40,9 @@ struct whatif_row {
 	bool has_amount;
 	int64_t amount;
 	const char *period;               /* "YYYY-MM" */
+	const char *case_id;              /* the household's case */
+	bool has_norm;
+	int64_t norm;                     /* the norm it was decided with */
 	const char *document;             /* the application as received (UTF-8 XML) */
 	size_t document_len;
 	/* The decision's trace as stored (JSON text, "{}" when none): its frame,

@@ -76,6 +76,10 @@ struct whatif_check {
 
 struct whatif_change {
 	int64_t decision_id;
+	char case_id[65];                        /* the household */
+	char period[8];                          /* the month decided, "YYYY-MM" */
+	bool old_has_norm, new_has_norm;         /* the norm before and after: why an amount moved */
+	int64_t old_norm, new_norm;
 	char old_outcome[12], new_outcome[12];
 	bool old_has_amount, new_has_amount;
 	int64_t old_amount, new_amount;
@@ -148,6 +152,14 @@ int whatif_store_begin(PGconn *conn, const char *candidate, const struct ruleset
 		       size_t n_ov, int64_t *id, struct ebba_err *err);
 int whatif_store_end(PGconn *conn, int64_t id, const struct whatif_result *r, const char *error,
 		     struct ebba_err *err);
+
+/*
+ * Under-paid: a stored approval whose amount the candidate computes higher
+ * (the municipality owes the difference), whatever the candidate's outcome;
+ * *diff is new - old.  For the under-payment report (ebbactl whatif
+ * --under-paid) after a correction such as the official 2026 riksnorm.
+ */
+bool whatif_change_underpaid(const struct whatif_change *c, int64_t *diff);
 
 /* The amount change: paid_after - paid_before. */
 int64_t whatif_amount_delta(const struct whatif_result *r);
