@@ -1,29 +1,124 @@
 /*
  * Logging in and out (auth: database).  The login form's user name and
  * password open a connection as that role; PostgreSQL checks the password
- * and ebba-web never keeps it.  The connection becomes the new session's
- * (with a new id: the anonymous session that carried the form ends).
- * Failed logins count towards the throttle per user name and per client
+ * and ebba-web never keeps it.  The connection becomes the new session's,
+ * with a new id.  The form's CSRF token is signed and needs no session
+ * (server.h, login_init).  Failed logins count towards the throttle per
+ * client (in memory, session.c) and per user name (in the database,
+ * ebba.login_strikes, where no flood of other names can push a name out)
  * and are written to ebba.access_log as "denied" under ebba-web's own
- * name; a login is written as "login" under the person's.
+ * name, counted (denials.h); a login is written as "login" under the
+ * person's.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ebba/lib/log.h"
+#include "ebba/lib/util.h"
 #include "ebba/store/access_log.h"
+#include "ebba/store/login_strikes.h"
 #include "ebba/store/users.h"
+#include "denials.h"
 #include "server.h"
 #include "session.h"
 #include "web_metrics.h"
 
+/* --- the login form's token ------------------------------------------------ */
+
+#define TOKEN_NONCE 8
+#define TOKEN_MAC 20
+#define TOKEN_BYTES (TOKEN_NONCE + 4 + TOKEN_MAC)
+
+static unsigned char token_key[32];
+
+int login_init(struct ebba_err *err)
+{
+	if (getrandom(token_key, sizeof(token_key), 0) != (ssize_t)sizeof(token_key))
+		return ebba_errf(err, "getrandom: no random bytes for the login form's key");
+	return 0;
+}
+
+static void token_mac(const unsigned char *msg, unsigned char mac[TOKEN_MAC])
+{
+	unsigned char full[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	HMAC(EVP_sha256(), token_key, sizeof(token_key), msg, TOKEN_NONCE + 4, full, &len);
+	memcpy(mac, full, TOKEN_MAC);
+	explicit_bzero(full, sizeof(full));
+}
+
+/* A new token valid for lifetime seconds, in hex; -1 without random bytes. */
+static int token_new(char out[2 * TOKEN_BYTES + 1], int lifetime)
+{
+	unsigned char t[TOKEN_BYTES];
+	if (getrandom(t, TOKEN_NONCE, 0) != TOKEN_NONCE)
+		return -1;
+	uint32_t expiry = (uint32_t)(time(NULL) + lifetime);
+	for (int i = 0; i < 4; i++)
+		t[TOKEN_NONCE + i] = (unsigned char)(expiry >> (24 - 8 * i));
+	token_mac(t, t + TOKEN_NONCE + 4);
+	hex_encode(t, sizeof(t), out);
+	return 0;
+}
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	return -1;
+}
+
+/* The seconds token has left (<= 0: expired, or not a token of ours). */
+static long long token_left(const char *token)
+{
+	if (!token || strlen(token) != 2 * TOKEN_BYTES)
+		return 0;
+	unsigned char t[TOKEN_BYTES], mac[TOKEN_MAC];
+	for (size_t i = 0; i < TOKEN_BYTES; i++) {
+		int hi = hexdigit(token[2 * i]), lo = hexdigit(token[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		t[i] = (unsigned char)(hi << 4 | lo);
+	}
+	token_mac(t, mac);
+	if (CRYPTO_memcmp(mac, t + TOKEN_NONCE + 4, TOKEN_MAC) != 0)
+		return 0;
+	uint32_t expiry = 0;
+	for (int i = 0; i < 4; i++)
+		expiry = expiry << 8 | t[TOKEN_NONCE + i];
+	return (long long)expiry - (long long)time(NULL) + 1;
+}
+
+bool login_token_ok(const char *form, const char *cookie)
+{
+	return form && cookie && strlen(form) == 2 * TOKEN_BYTES && strlen(cookie) == 2 * TOKEN_BYTES &&
+	       CRYPTO_memcmp(form, cookie, 2 * TOKEN_BYTES) == 0 && token_left(form) > 0;
+}
+
+/* --- the form ---------------------------------------------------------------- */
+
 static int form_page(const struct web_request *rq, struct web_response *rs, int status,
 		     const char *user, const char *error, struct ebba_err *err)
 {
-	struct sess *anon = server_anonymous(rq, true);
-	if (!anon)
-		return server_message(rq, rs, 503, "Logga in",
-				      "ebba tar inte emot fler inloggningar just nu. Försök igen om en stund.", err);
-	json_t *ctx = json_pack("{s:s,s:s}", "login_csrf", sess_info(anon)->csrf, "user",
+	/* The token the browser has, while it has half its time left: a
+	 * second tab's form does not make the first one's stale. */
+	char token[2 * TOKEN_BYTES + 1];
+	int lifetime = server_config()->web.session_idle_seconds;
+	const char *have = server_login_cookie(rq);
+	if (token_left(have) > lifetime / 2)
+		snprintf(token, sizeof(token), "%s", have);
+	else if (token_new(token, lifetime) != 0)
+		return ebba_errf(err, "getrandom: no random bytes for the login form");
+	else
+		server_set_login_cookie(rq, token, lifetime);
+	json_t *ctx = json_pack("{s:s,s:s}", "login_csrf", token, "user",
 				user && store_user_name_ok(user) ? user : "");
 	if (error)
 		json_object_set_new(ctx, "error", json_string(error));
@@ -47,22 +142,60 @@ static int login_get(const struct web_request *rq, struct web_response *rs, stru
 
 static void log_denied(const char *user, const char *client)
 {
+	denial_record("login", store_user_name_ok(user) ? user : "(not a role name)", client);
+}
+
+/*
+ * Whether a login for user from client is refused for now: 1 yes, 0 no,
+ * -1 the database does not answer.  Per client in memory; per user name
+ * (a role name only: no other can log in) in ebba.login_strikes.
+ */
+static int login_blocked(const char *user, const char *client)
+{
+	if (throttle_blocked(client))
+		return 1;
+	const struct web_config *w = &server_config()->web;
+	PGconn *db = server_own_db_lock();
+	if (!db)
+		return -1;
+	bool locked = false;
+	struct ebba_err err;
+	int rc = store_user_name_ok(user) ? store_login_locked(db, user, w->login_max_failures,
+							       w->login_lockout_seconds, &locked, &err) : 0;
+	server_own_db_unlock();
+	if (rc != 0) {
+		log_error("ebba-web: %s", err.msg);
+		return -1;
+	}
+	return locked;
+}
+
+static void login_failed(const char *user, const char *client)
+{
+	throttle_failed(client);
+	if (!store_user_name_ok(user))
+		return;
 	PGconn *db = server_own_db_lock();
 	if (!db)
 		return;
 	struct ebba_err err;
-	if (store_access_log(db, "denied", "login", store_user_name_ok(user) ? user : "(not a role name)",
-			     client, &err) != 0)
+	if (store_login_failed(db, user, server_config()->web.login_lockout_seconds, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
 	server_own_db_unlock();
 }
 
-static bool database_answers(void)
+/* A person who got in is not locked out by earlier guesses at their name;
+ * the client's count stays, so logging into one's own account between
+ * guesses at others does not reset it. */
+static void login_succeeded(const char *user)
 {
 	PGconn *db = server_own_db_lock();
-	if (db)
-		server_own_db_unlock();
-	return db != NULL;
+	if (!db)
+		return;
+	struct ebba_err err;
+	if (store_login_cleared(db, user, &err) != 0)
+		log_error("ebba-web: %s", err.msg);
+	server_own_db_unlock();
 }
 
 /* The connection is the person's; it becomes the session's or is closed. */
@@ -84,12 +217,12 @@ static int start_session(const struct web_request *rq, struct web_response *rs, 
 		return server_message(rq, rs, 503, "Logga in",
 				      "Databasen svarar inte just nu. Försök igen om en stund.", err);
 	}
-	throttle_succeeded(user);
+	login_succeeded(user);
 	struct sess *s = sess_new_person(db, p.name, p.display_name, server_groups(&p));
 	if (!s)
 		return server_message(rq, rs, 503, "Logga in",
 				      "ebba tar inte emot fler inloggningar just nu. Försök igen om en stund.", err);
-	server_end_session(rq);     /* the anonymous one: its id is never a person's */
+	server_end_session(rq);     /* any session the request came with */
 	server_set_cookie(rq, sess_info(s)->id);
 	sess_release(s);
 	snprintf(rs->location, sizeof(rs->location), "/");
@@ -104,20 +237,21 @@ static int login_post(const struct web_request *rq, struct web_response *rs, str
 	const char *user = web_form(rq, "user"), *password = web_form(rq, "password");
 	if (!user || !*user || !password || !*password)
 		return form_page(rq, rs, 422, user, "Fyll i både användarnamn och lösenord.", err);
-	if (throttle_blocked(user, rq->client)) {
+	int blocked = login_blocked(user, rq->client);
+	if (blocked < 0)
+		return form_page(rq, rs, 503, user, "Databasen svarar inte just nu. Försök igen om en stund.", err);
+	if (blocked) {
 		log_denied(user, rq->client);
 		return form_page(rq, rs, 429, user,
 				 "För många misslyckade inloggningar. Vänta några minuter och försök igen.", err);
 	}
-	if (!database_answers())
-		return form_page(rq, rs, 503, user, "Databasen svarar inte just nu. Försök igen om en stund.", err);
 	struct ebba_err why;
 	PGconn *db = store_user_name_ok(user)
 		     ? store_connect_person(server_conninfo(), user, password, cfg->statement_timeout_ms, &why)
 		     : NULL;
 	if (!db) {
 		web_metrics_login_failed();
-		throttle_failed(user, rq->client);
+		login_failed(user, rq->client);
 		log_denied(user, rq->client);
 		return form_page(rq, rs, 401, user, "Fel användarnamn eller lösenord.", err);
 	}
@@ -138,7 +272,7 @@ static int logout_post(const struct web_request *rq, struct web_response *rs, st
 
 static const struct web_route routes[] = {
 	{"GET", "/login", 0, WEB_PUBLIC, login_get},
-	{"POST", "/login", 0, WEB_PUBLIC, login_post},
+	{"POST", "/login", 0, WEB_PUBLIC | WEB_LOGIN_FORM, login_post},
 	{"POST", "/logout", 0, 0, logout_post},
 };
 

@@ -5,12 +5,18 @@
  * reaches anything but the login page and static files (pages answer 303
  * to /login, /api/ answers 401); a person whose groups do not allow a route
  * gets 403 and a "denied" row in ebba.access_log; a POST whose form does
- * not carry the session's CSRF token gets 403.  The handler runs with the
- * session's lock held, on the person's own connection.  The intake API
- * under /api/v1/ (api_applications.c) takes no session: its bearer token
- * is checked by the database.  Every response carries the security
- * headers; everything but static files is no-store.  A request must
- * arrive whole within request_timeout_seconds (conn_limits.c).
+ * not carry the session's CSRF token (the login form: its signed token,
+ * login.c) gets 403.  The handler runs with the session's lock held, on
+ * the person's own connection.  The intake API under /api/v1/
+ * (api_applications.c) takes no session: its bearer token is checked by
+ * the database.  Every response carries the security headers; everything
+ * but static files is no-store.  A request's head must arrive within
+ * header_timeout_seconds of its first byte and the request whole within
+ * request_timeout_seconds; one client address holds at most
+ * max_connections_per_ip connections (conn_limits.c).  The client's
+ * address is the peer's, or from a peer in proxy_peers the one its
+ * X-Forwarded-For names: it is what the access log, the login throttle
+ * and the per-client limit go by.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +43,7 @@
 #include "ebba/store/users.h"
 #include "api.h"
 #include "conn_limits.h"
+#include "denials.h"
 #include "server.h"
 #include "session.h"
 #include "sso.h"
@@ -44,6 +51,9 @@
 #include "web_metrics.h"
 
 #define COOKIE_NAME "ebba_session"
+/* The login form's token (login.c); with Secure, a name no other host of
+ * the domain may set. */
+#define LOGIN_COOKIE (S.secure_cookie ? "__Host-ebba_login" : "ebba_login")
 #define MAX_PARAMS 256
 /* A body over its limit is read and dropped up to this many times the
  * limit, for the 413; beyond, the connection is cut. */
@@ -76,18 +86,22 @@ static struct {
 /* One request, from its first byte to MHD's "completed". */
 struct call {
 	struct web_request rq;
+	struct MHD_Connection *conn;
 	struct ebba_buf body;
 	size_t max_body;            /* the API's document limit, or max_request_bytes */
 	bool too_large;
 	bool answered;              /* a response is queued (refused early) */
 	size_t dropped;             /* body bytes read past the limit */
 	struct sess *sess;          /* a reference, or NULL */
-	char client[INET6_ADDRSTRLEN];
-	long peer_uid;              /* on a Unix socket: the peer's user id, or -1 */
+	char peer[INET6_ADDRSTRLEN];    /* the socket's other end, or "unix" */
+	char client[INET6_ADDRSTRLEN];  /* the peer, or the client a proxy forwards for */
+	long peer_uid;                  /* on a Unix socket: the peer's user id, or -1 */
 	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
 	char *form_text;            /* the decoded form the params point into */
 	char cookie[160];
 	bool set_cookie;
+	char login_cookie[200];
+	bool set_login_cookie;
 	uint64_t started;           /* for the metrics (web_metrics.h) */
 	const char *route_class;
 	int status;                 /* the answer's, once queued */
@@ -235,17 +249,19 @@ void server_set_cookie(const struct web_request *rq, const char *id)
 	k->set_cookie = true;
 }
 
-struct sess *server_anonymous(const struct web_request *rq, bool create)
+const char *server_login_cookie(const struct web_request *rq)
+{
+	const struct call *k = (const struct call *)rq;
+	return MHD_lookup_connection_value(k->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
+}
+
+void server_set_login_cookie(const struct web_request *rq, const char *token, int max_age)
 {
 	struct call *k = (struct call *)rq;
-	if (k->sess && !sess_is_person(k->sess))
-		return k->sess;
-	if (!create || k->sess)
-		return NULL;
-	k->sess = sess_new_anonymous();
-	if (k->sess)
-		server_set_cookie(rq, sess_info(k->sess)->id);
-	return k->sess;
+	snprintf(k->login_cookie, sizeof(k->login_cookie),
+		 "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", LOGIN_COOKIE, token, max_age,
+		 S.secure_cookie ? "; Secure" : "");
+	k->set_login_cookie = true;
 }
 
 void server_end_session(const struct web_request *rq)
@@ -297,6 +313,8 @@ static void add_headers(struct MHD_Response *r, const struct call *k, const stru
 	}
 	if (k->set_cookie)
 		MHD_add_response_header(r, "Set-Cookie", k->cookie);
+	if (k->set_login_cookie)
+		MHD_add_response_header(r, "Set-Cookie", k->login_cookie);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, struct call *k,
@@ -464,58 +482,139 @@ void server_own_db_unlock(void)
 }
 
 /* A "denied" row under ebba-web's own name, for refusals before anyone is
- * known (a failed login, an untrusted proxy header). */
+ * known (a failed login, an untrusted proxy header): counted (denials.h). */
 static void log_denied_own(const char *kind, const char *id, const char *client)
 {
-	PGconn *db = server_own_db_lock();
-	if (!db)
-		return;
-	struct ebba_err err;
-	if (store_access_log(db, "denied", kind, id, client, &err) != 0)
-		log_error("ebba-web: %s", err.msg);
-	server_own_db_unlock();
+	denial_record(kind, id, client);
 }
 
-static void client_address(struct MHD_Connection *c, struct call *k)
+/* On a Unix socket: who is at the other end, as the kernel says; -1 else. */
+static long peer_uid(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	snprintf(k->client, sizeof(k->client), "unix");
-	k->peer_uid = -1;
-	if (S.on_unix) {
-		/* Who is at the other end of the socket, as the kernel says. */
-		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		struct ucred cred;
-		socklen_t len = sizeof(cred);
-		if (fi && getsockopt(fi->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-			k->peer_uid = (long)cred.uid;
-		return;
-	}
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, k->client, sizeof(k->client));
-	else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a))
-			inet_ntop(AF_INET, &a->s6_addr[12], k->client, sizeof(k->client));
-		else
-			inet_ntop(AF_INET6, a, k->client, sizeof(k->client));
-	}
+	const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (!S.on_unix || !fi || getsockopt(fi->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return -1;
+	return (long)cred.uid;
 }
 
 /* proxy_peers: an address, "unix" (whoever may open the socket) or
  * "unix:USER" (only that user's processes: Apache's workers, not another
- * local program that can open the socket too). */
-static bool peer_trusted(const struct call *k)
+ * local program that can open the socket too).  uid is the Unix peer's,
+ * or -1 when it is not known. */
+static bool peer_trusted_as(const char *peer, long uid)
 {
 	for (char **p = S.peers; p && *p; p++) {
-		if (strcmp(*p, k->client) == 0)
+		if (strcmp(*p, peer) == 0)
 			return true;
-		if (strncmp(*p, "unix:", 5) == 0 && strcmp(k->client, "unix") == 0 &&
-		    k->peer_uid >= 0 && strtol(*p + 5, NULL, 10) == k->peer_uid)
+		if (strncmp(*p, "unix:", 5) == 0 && strcmp(peer, "unix") == 0 && uid >= 0 &&
+		    strtol(*p + 5, NULL, 10) == uid)
 			return true;
 	}
+	return false;
+}
+
+/* An address of X-Forwarded-For: a listed proxy? */
+static bool peer_trusted(const char *peer)
+{
+	return peer_trusted_as(peer, -1);
+}
+
+/* For the connection limits, which know a Unix peer only as "unix": a
+ * proxy on the socket ("unix" or "unix:USER") is counted per forwarded
+ * client, not per connection (the socket's own mode decides who may open
+ * it at all). */
+static bool peer_is_proxy(const char *peer)
+{
+	if (strcmp(peer, "unix") == 0)
+		for (char **p = S.peers; p && *p; p++)
+			if (strncmp(*p, "unix", 4) == 0 && ((*p)[4] == '\0' || (*p)[4] == ':'))
+				return true;
+	return peer_trusted(peer);
+}
+
+/* One address of X-Forwarded-For (spaces around it, "[v6]", a port after
+ * it), as inet_ntop writes it; false when it is not an address. */
+static bool forwarded_address(const char *s, size_t len, char out[INET6_ADDRSTRLEN])
+{
+	char t[64];
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(t))
+		return false;
+	memcpy(t, s, len);
+	t[len] = '\0';
+	char *a = t, *end;
+	if (*a == '[' && (end = strchr(a, ']')) != NULL) {
+		*end = '\0';
+		a++;
+	} else if (strchr(a, '.') && (end = strchr(a, ':')) != NULL)
+		*end = '\0';       /* IPv4 with a port */
+	unsigned char bin[16];
+	if (inet_pton(AF_INET, a, bin) == 1)
+		return inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN) != NULL;
+	if (inet_pton(AF_INET6, a, bin) != 1)
+		return false;
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin))
+		return inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN) != NULL;
+	return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != NULL;
+}
+
+struct xff {
+	int n;
+	const char *value;
+};
+
+static enum MHD_Result find_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct xff *x = cls;
+	if (key && strcasecmp(key, "X-Forwarded-For") == 0) {
+		x->n++;
+		x->value = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+/*
+ * k->peer, and k->client: the peer, or, when the peer is a proxy of
+ * proxy_peers, the right-most address of its X-Forwarded-For that is not
+ * itself such a proxy (a proxy appends the address it saw; what stands to
+ * its left is the client's to write).  A header sent twice, or an entry
+ * that is no address, leaves the peer's address: nobody can choose it.
+ * True when the client is one a proxy forwarded for.
+ */
+static bool client_address(struct MHD_Connection *c, struct call *k)
+{
+	static bool warned;
+	limits_peer_address(c, k->peer);
+	k->peer_uid = peer_uid(c);
+	snprintf(k->client, sizeof(k->client), "%s", k->peer);
+	if (!peer_trusted_as(k->peer, k->peer_uid))
+		return false;
+	struct xff x = {0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, find_xff, &x);
+	if (x.n == 0)
+		return false;
+	char addr[INET6_ADDRSTRLEN];
+	size_t end = strlen(x.value);
+	while (x.n == 1) {
+		const char *comma = memrchr(x.value, ',', end);
+		size_t start = comma ? (size_t)(comma - x.value) + 1 : 0;
+		if (!forwarded_address(x.value + start, end - start, addr))
+			break;
+		snprintf(k->client, sizeof(k->client), "%s", addr);
+		if (!comma || !peer_trusted(addr))
+			return true;
+		end = (size_t)(comma - x.value);
+	}
+	snprintf(k->client, sizeof(k->client), "%s", k->peer);
+	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		log_warn("ebba-web: X-Forwarded-For from %s is %s; the peer's own address stands for "
+			 "the client (said once)", k->peer, x.n > 1 ? "sent more than once" : "not a list of addresses");
 	return false;
 }
 
@@ -703,9 +802,9 @@ static enum refusal proxy_session(struct MHD_Connection *c, struct call *k)
 	read_claims(c, &cl);
 	if (!cl.name || !*cl.name)
 		return REFUSED_NONE;
-	if (!peer_trusted(k)) {
+	if (!peer_trusted_as(k->peer, k->peer_uid)) {
 		log_warn("ebba-web: %s header from %s, which proxy_peers does not trust",
-			 S.cfg->web.proxy_header, k->client);
+			 S.cfg->web.proxy_header, k->peer);
 		log_denied_own("proxy", "(untrusted peer)", k->client);
 		return REFUSED_PERSON;
 	}
@@ -768,9 +867,11 @@ static int run_person(struct call *k, const struct web_route *r, struct web_resp
 	return rc;
 }
 
-static bool csrf_ok(const struct call *k)
+static bool csrf_ok(struct MHD_Connection *c, const struct call *k, const struct web_route *r)
 {
 	const char *sent = web_form(&k->rq, "csrf");
+	if (r->flags & WEB_LOGIN_FORM)
+		return login_token_ok(sent, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, LOGIN_COOKIE));
 	const char *want = k->sess ? sess_info(k->sess)->csrf : NULL;
 	return sent && want && strlen(sent) == 64 && CRYPTO_memcmp(sent, want, 64) == 0;
 }
@@ -794,7 +895,7 @@ static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
 		return send_message(c, k, 403, "Ingen behörighet",
 				    "Din roll ger inte tillgång till den här sidan.");
 	}
-	if (strcmp(k->rq.method, "POST") == 0 && !csrf_ok(k)) {
+	if (strcmp(k->rq.method, "POST") == 0 && !csrf_ok(c, k, r)) {
 		if (person)
 			log_denied_person(k, "csrf");
 		return send_message(c, k, 403, "Formuläret gick inte att skicka",
@@ -844,7 +945,6 @@ static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
 static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 {
 	limits_request_read(c);
-	client_address(c, k);
 	const char *method = strcmp(k->rq.method, "HEAD") == 0 ? "GET" : k->rq.method;
 	k->rq.method = method;
 	k->rq.body = k->body.data ? k->body.data : "";
@@ -901,12 +1001,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct call *k = *req_cls;
 	if (!k) {
 		k = xcalloc(1, sizeof(*k));
+		k->conn = c;
 		k->rq.method = method;
 		k->rq.path = url;
 		k->started = now_usec();
 		k->route_class = "none";
 		k->max_body = api_owns(url) ? api_max_body() : (size_t)S.cfg->web.max_request_bytes;
 		*req_cls = k;
+		bool forwarded = client_address(c, k);
+		if (!limits_head_read(c, forwarded ? k->client : NULL)) {
+			/* From a proxy, for a client with its fill of requests in hand. */
+			k->answered = true;
+			limits_request_read(c);
+			struct web_response rs = {.status = 429, .content_type = "text/plain; charset=utf-8",
+						  .retry_after = 1};
+			buf_puts(&rs.body, "too many requests at once from your address\n");
+			return send_response(c, k, &rs, false);
+		}
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)k->max_body) {
 			/* Refused before a byte of the body is read (and without a
@@ -1080,6 +1191,7 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 	if (S.proxy)
 		S.sso = sso_routes(&S.n_sso);
 	if (load_peers(w->proxy_peers, err) != 0 || load_tls(w, err) != 0 || sso_init(w, err) != 0 ||
+	    login_init(err) != 0 ||
 	    sess_init(w, err) != 0 || tmpl_preload(err) != 0 ||
 	    api_init(cfg, S.conninfo, (unsigned)w->threads, err) != 0)
 		return -1;
@@ -1100,7 +1212,15 @@ struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *
 		ebba_errf(err, "listen: %s", strerror(errno));
 		goto fail;
 	}
-	if (limits_start(w->request_timeout_seconds, err) != 0)
+	struct limits_config lc = {
+		.header_timeout_seconds = w->header_timeout_seconds,
+		.request_timeout_seconds = w->request_timeout_seconds,
+		.idle_seconds = w->connection_timeout_seconds,
+		.per_client = w->max_connections_per_ip,
+		.on_unix = S.on_unix,
+		.trusted = peer_is_proxy,
+	};
+	if (limits_start(&lc, err) != 0 || denials_start(w->denied_log_seconds, err) != 0)
 		goto fail;
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
@@ -1110,7 +1230,6 @@ struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *
 		{MHD_OPTION_CONNECTION_TIMEOUT, w->connection_timeout_seconds, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
 		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)limits_notify, NULL},
-		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->max_connections_per_ip, NULL},
 		{S.cert.len ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, S.cert.data},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, S.key.data},
 		{MHD_OPTION_END, 0, NULL},
@@ -1139,6 +1258,7 @@ void server_stop(struct web_server *srv)
 	if (srv->mhd)
 		MHD_stop_daemon(srv->mhd);
 	limits_stop();
+	denials_stop();     /* the counts still held, on the own connection */
 	if (srv->fd >= 0)
 		close(srv->fd);
 	if (srv->unix_path)

@@ -10,7 +10,7 @@
 
 struct sess {
 	struct web_session info;
-	PGconn *db;                 /* NULL: anonymous */
+	PGconn *db;                 /* the person's connection */
 	pthread_mutex_t lock;       /* held while a request uses db */
 	int refs;                   /* the table's own counts as one */
 	bool ended;
@@ -19,14 +19,16 @@ struct sess {
 static struct {
 	pthread_mutex_t lock;       /* the table, refs and ended */
 	struct sess **slots;
-	size_t people_cap, anon_cap;
+	size_t people_cap;
 	long long idle_us, absolute_us;
 } T = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 #define THROTTLE_SLOTS 4096
 
+/* Per client only: per user name, the database keeps them (login.c), so
+ * that making room here can never unlock a name. */
 struct strike {
-	char key[72];               /* "u:NAME" or "c:ADDRESS" */
+	char key[72];               /* the client's address */
 	int failures;
 	long long since_us;         /* start of the window */
 };
@@ -52,8 +54,7 @@ int sess_random_hex(char out[65], struct ebba_err *err)
 int sess_init(const struct web_config *cfg, struct ebba_err *err)
 {
 	T.people_cap = (size_t)cfg->max_sessions;
-	T.anon_cap = (size_t)cfg->max_sessions < 64 ? 64 : (size_t)cfg->max_sessions;
-	T.slots = xcalloc(T.people_cap + T.anon_cap, sizeof(*T.slots));
+	T.slots = xcalloc(T.people_cap, sizeof(*T.slots));
 	T.idle_us = cfg->session_idle_seconds * 1000000LL;
 	T.absolute_us = cfg->session_absolute_seconds * 1000000LL;
 	Z.max_failures = cfg->login_max_failures;
@@ -74,7 +75,7 @@ static void sess_free(struct sess *s)
  * any more (the caller then frees it, outside the lock). */
 static bool end_locked(struct sess *s)
 {
-	for (size_t i = 0; i < T.people_cap + T.anon_cap; i++)
+	for (size_t i = 0; i < T.people_cap; i++)
 		if (T.slots[i] == s)
 			T.slots[i] = NULL;
 	if (!s->ended) {
@@ -86,9 +87,7 @@ static bool end_locked(struct sess *s)
 
 static bool expired(const struct sess *s, long long now)
 {
-	if (now - s->info.seen_us > T.idle_us)
-		return true;
-	return s->db && now - s->info.created_us > T.absolute_us;
+	return now - s->info.seen_us > T.idle_us || now - s->info.created_us > T.absolute_us;
 }
 
 struct sess *sess_find(const char *id)
@@ -98,7 +97,7 @@ struct sess *sess_find(const char *id)
 	long long now = (long long)now_usec();
 	struct sess *found = NULL, *dead = NULL;
 	pthread_mutex_lock(&T.lock);
-	for (size_t i = 0; i < T.people_cap + T.anon_cap && !found; i++) {
+	for (size_t i = 0; i < T.people_cap && !found; i++) {
 		struct sess *s = T.slots[i];
 		if (s && CRYPTO_memcmp(s->info.id, id, 64) == 0)
 			found = s;
@@ -131,47 +130,22 @@ static struct sess *make(PGconn *db)
 	return s;
 }
 
-/* With T.lock held: a free slot in [from, to), or for anonymous sessions
- * the least recently seen one (ended; returned in *evicted). */
-static struct sess **slot_for(size_t from, size_t to, bool evict, struct sess **evicted)
+/* Into a free slot; NULL (s freed) when there is none. */
+static struct sess *insert(struct sess *s)
 {
-	struct sess **oldest = NULL;
-	for (size_t i = from; i < to; i++) {
-		if (!T.slots[i])
-			return &T.slots[i];
-		if (!oldest || T.slots[i]->info.seen_us < (*oldest)->info.seen_us)
-			oldest = &T.slots[i];
-	}
-	if (!evict || !oldest)
-		return NULL;
-	struct sess *old = *oldest;
-	if (end_locked(old))
-		*evicted = old;
-	return oldest;
-}
-
-static struct sess *insert(struct sess *s, bool person)
-{
-	struct sess *evicted = NULL;
+	struct sess **slot = NULL;
 	pthread_mutex_lock(&T.lock);
-	struct sess **slot = person ? slot_for(0, T.people_cap, false, NULL)
-				    : slot_for(T.people_cap, T.people_cap + T.anon_cap, true, &evicted);
+	for (size_t i = 0; i < T.people_cap && !slot; i++)
+		if (!T.slots[i])
+			slot = &T.slots[i];
 	if (slot)
 		*slot = s;
 	pthread_mutex_unlock(&T.lock);
-	if (evicted)
-		sess_free(evicted);
 	if (!slot) {
 		sess_free(s);
 		return NULL;
 	}
 	return s;
-}
-
-struct sess *sess_new_anonymous(void)
-{
-	struct sess *s = make(NULL);
-	return s ? insert(s, false) : NULL;
 }
 
 struct sess *sess_new_person(PGconn *db, const char *user, const char *display_name,
@@ -186,7 +160,7 @@ struct sess *sess_new_person(PGconn *db, const char *user, const char *display_n
 	snprintf(s->info.user, sizeof(s->info.user), "%s", user);
 	snprintf(s->info.display_name, sizeof(s->info.display_name), "%s", display_name);
 	s->info.groups = groups;
-	return insert(s, true);
+	return insert(s);
 }
 
 void sess_release(struct sess *s)
@@ -249,7 +223,7 @@ void sess_sweep(void)
 	for (;;) {
 		struct sess *dead = NULL;
 		pthread_mutex_lock(&T.lock);
-		for (size_t i = 0; i < T.people_cap + T.anon_cap && !dead; i++) {
+		for (size_t i = 0; i < T.people_cap && !dead; i++) {
 			struct sess *s = T.slots[i];
 			if (s && expired(s, now) && end_locked(s))
 				dead = s;
@@ -273,7 +247,7 @@ int sess_count(void)
 
 void sess_shutdown(void)
 {
-	for (size_t i = 0; T.slots && i < T.people_cap + T.anon_cap; i++) {
+	for (size_t i = 0; T.slots && i < T.people_cap; i++) {
 		struct sess *s = T.slots[i];
 		if (s)
 			sess_end(s);
@@ -307,46 +281,23 @@ static struct strike *strike_for(const char *key, bool create, long long now)
 	return e;
 }
 
-static void key_of(char out[72], char kind, const char *v)
+bool throttle_blocked(const char *client)
 {
-	snprintf(out, 72, "%c:%s", kind, v ? v : "");
-}
-
-bool throttle_blocked(const char *user, const char *client)
-{
-	char ku[72], kc[72];
-	key_of(ku, 'u', user);
-	key_of(kc, 'c', client);
+	char key[72];
+	snprintf(key, sizeof(key), "%s", client ? client : "");
 	long long now = (long long)now_usec();
 	pthread_mutex_lock(&Z.lock);
-	const struct strike *u = strike_for(ku, false, now), *c = strike_for(kc, false, now);
-	bool blocked = (u && u->failures >= Z.max_failures) || (c && c->failures >= Z.max_failures);
+	const struct strike *c = strike_for(key, false, now);
+	bool blocked = c && c->failures >= Z.max_failures;
 	pthread_mutex_unlock(&Z.lock);
 	return blocked;
 }
 
-void throttle_failed(const char *user, const char *client)
+void throttle_failed(const char *client)
 {
-	char ku[72], kc[72];
-	key_of(ku, 'u', user);
-	key_of(kc, 'c', client);
-	long long now = (long long)now_usec();
+	char key[72];
+	snprintf(key, sizeof(key), "%s", client ? client : "");
 	pthread_mutex_lock(&Z.lock);
-	strike_for(ku, true, now)->failures++;
-	strike_for(kc, true, now)->failures++;
-	pthread_mutex_unlock(&Z.lock);
-}
-
-/* A person who got in is not locked out by earlier guesses at their name;
- * the client's count stays, so logging into one's own account between
- * guesses at others does not reset it. */
-void throttle_succeeded(const char *user)
-{
-	char ku[72];
-	key_of(ku, 'u', user);
-	pthread_mutex_lock(&Z.lock);
-	struct strike *u = strike_for(ku, false, (long long)now_usec());
-	if (u)
-		*u = (struct strike){0};
+	strike_for(key, true, (long long)now_usec())->failures++;
 	pthread_mutex_unlock(&Z.lock);
 }

@@ -1,16 +1,16 @@
 /*
  * ebba-web's sessions (docs/architecture.md, "ebba-web"): a fixed table in
- * memory, nothing on disk.  A session is anonymous (the login form's CSRF
- * token only) or a person's, holding that person's own database
- * connection: with auth: database the password is used once, to open it,
+ * memory, nothing on disk.  A session is a person's, holding that person's
+ * own database connection (the login form needs none: its CSRF token is
+ * signed, login.c): with auth: database the password is used once, to open it,
  * and never kept, so a session whose connection breaks ends and the person
  * logs in again.  Every request of a session takes the session's lock for
  * as long as it uses the connection, so one connection is never used by
  * two threads at once.
  *
  * Ids and CSRF tokens are 256 random bits from getrandom(), in hex.  A
- * login always makes a new session with a new id (the anonymous one ends),
- * so an id set before the login is worthless after it.
+ * login always makes a new session with a new id, so an id set before the
+ * login is worthless after it.
  */
 #ifndef EBBA_WEB_SESSION_H
 #define EBBA_WEB_SESSION_H
@@ -25,7 +25,7 @@
 
 struct sess;
 
-/* Sizes the table from cfg (max_sessions people, as many anonymous). */
+/* Sizes the table from cfg (max_sessions). */
 int sess_init(const struct web_config *cfg, struct ebba_err *err);
 /* Ends every session and closes their connections (at exit). */
 void sess_shutdown(void);
@@ -33,8 +33,6 @@ void sess_shutdown(void);
 /* The live session with this id (a reference: sess_release it), or NULL
  * when there is none or it timed out (it is then ended). */
 struct sess *sess_find(const char *id);
-/* A new anonymous session; NULL when the table is full of people. */
-struct sess *sess_new_anonymous(void);
 /*
  * A new person's session owning db (closed when the session ends), with
  * person's name and groups.  NULL (db closed) when max_sessions are in use.
@@ -68,10 +66,10 @@ int sess_count(void);
 /* 256 random bits in hex (65 bytes with the NUL). */
 int sess_random_hex(char out[65], struct ebba_err *err);
 
-/* Login throttling: per user name and per client, login_max_failures
- * within login_lockout_seconds. */
-bool throttle_blocked(const char *user, const char *client);
-void throttle_failed(const char *user, const char *client);
-void throttle_succeeded(const char *user);
+/* Login throttling per client: login_max_failures within
+ * login_lockout_seconds (per user name: ebba.login_strikes, login.c).  A
+ * full table makes room by forgetting its oldest client. */
+bool throttle_blocked(const char *client);
+void throttle_failed(const char *client);
 
 #endif

@@ -10,7 +10,9 @@
  *     statement the page makes;
  *   - the person's groups allow the route (otherwise the server answered
  *     403 and wrote a "denied" row to ebba.access_log);
- *   - for POST, the form's CSRF token matched the session's.
+ *   - for POST, the form's CSRF token matched the session's (the login
+ *     form's, which comes before any session: its signed token matched
+ *     the one in its cookie).
  * A page that shows personal data records the view with web_access_log()
  * (store/access_log.c) before it answers.
  *
@@ -105,6 +107,8 @@ enum web_route_flags {
 	WEB_PUBLIC = 1u << 0,       /* no session needed (login, CSS) */
 	WEB_FORM_REDISPLAY = 1u << 1,   /* shows its own form again, with an error at
 					   rq->form_unreadable's field (422) */
+	WEB_LOGIN_FORM = 1u << 2,   /* a POST's CSRF token is the login form's,
+				       signed, and needs no session (login.c) */
 };
 
 typedef int (*web_handler)(const struct web_request *rq, struct web_response *rs,

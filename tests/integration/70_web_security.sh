@@ -4,7 +4,11 @@
 # response; CSRF, session fixation, logout and throttling; a caseworker is
 # refused a supervisor page and the refusal is logged; people's names in
 # *_by come from the database session, even in direct SQL; ebbactl user;
-# auth: proxy trusts its header only from its peers.
+# auth: proxy trusts its header only from its peers.  Logins (issue 24,
+# item 5): the login form's token needs no session slot, so a flood of
+# forms evicts nobody's; the throttle goes by the client a trusted proxy
+# forwards for; a locked user name stays locked whatever else fails (its
+# strikes are in the database); refusals are counted rows, none dropped.
 . "$(dirname "$0")/../lib.sh"
 WEB=$ROOT/$BUILD/ebba-web
 new_db || exit 2
@@ -103,7 +107,7 @@ start_web() {
 	URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/$name.log" | head -n 1)
 	[ -n "$URL" ] || { fail "ebba-web $name started"; cat "$T_TMP/$name.log"; exit 0; }
 }
-start_web db "login_max_failures: 4"
+start_web db "login_max_failures: 4" "denied_log_seconds: 2"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 cookie() { awk -v n=ebba_session '$6 == n {print $7}' "$1"; }
 csrf_of() { grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}'; }
@@ -127,13 +131,17 @@ check_eq "a made-up session id is no session" "303" "$(code -b "ebba_session=$(p
 check_eq "static files need no session" "200" "$(code "$URL/static/ebba.css")"
 check_eq "a migration is not a static file" "404" "$(code "$URL/static/004_people.sql")"
 
-# Session fixation: the id before the login is not the one after it.
+# Session fixation: an id planted before the login is not the one after it.
 J=$T_TMP/cw.jar
+pre=$(printf 'f%.0s' $(seq 64))
+printf '127.0.0.1\tFALSE\t/\tFALSE\t0\tebba_session\t%s\n' "$pre" >"$J"
 curl -s -c "$J" -b "$J" "$URL/login" >"$T_TMP/login.html"
-pre=$(cookie "$J"); token=$(csrf_of <"$T_TMP/login.html")
-check_match "the login page sets a session cookie, HttpOnly and SameSite=Strict" \
-	"Set-Cookie: ebba_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict" \
-	"$(curl -s -D - -o /dev/null "$URL/login")"
+token=$(csrf_of <"$T_TMP/login.html")
+h=$(curl -s -D - -o /dev/null "$URL/login")
+check_match "the login page sets its signed token in a cookie, HttpOnly and SameSite=Strict" \
+	"Set-Cookie: ebba_login=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict" "$h"
+check_eq "the login page makes no session (no slot to take)" "" "$(printf '%s' "$h" | grep -i '^Set-Cookie: ebba_session')"
+check_eq "the form carries the cookie's token" "$token" "$(awk '$6 == "ebba_login" {print $7}' "$J")"
 check_eq "a login POST without the form's CSRF token is refused" 403 \
 	"$(code -b "$J" --data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")"
 got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$J" -b "$J" --data-urlencode "csrf=$token" \
@@ -267,6 +275,23 @@ got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$J" --data-urle
 check_eq "logout with the token: 303 to /login" "303 $URL/login" "$got"
 check_eq "after logout the old session id opens nothing" 303 "$(code -b "ebba_session=$post" "$URL/")"
 
+# The login form needs no session slot: ~150 strangers asking for the form
+# (each one a slot of the anonymous table before, which held 100) do not
+# make a real person's open form stale.
+JF=$T_TMP/form.jar
+curl -s -c "$JF" -b "$JF" "$URL/login" >"$T_TMP/loginf.html"
+tf=$(csrf_of <"$T_TMP/loginf.html")
+for i in $(seq 150); do [ "$i" = 1 ] || echo next; printf 'url = "%s/login"\noutput = "/dev/null"\n' "$URL"; done >"$T_TMP/forms.curl"
+curl -s --parallel --parallel-max 8 -K "$T_TMP/forms.curl"
+check_eq "after 150 more login forms were handed out, the first one still logs in (303)" 303 \
+	"$(code -c "$JF" -b "$JF" --data-urlencode "csrf=$tf" --data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")"
+check_eq "a login POST whose token is not its cookie's is refused" 403 \
+	"$(code -b "ebba_login=$(curl -s -D - -o /dev/null "$URL/login" | grep -o 'ebba_login=[0-9a-f]*' | cut -d= -f2)" \
+		--data-urlencode "csrf=$tf" --data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")"
+forged=$(printf '%s' "$tf" | cut -c1-60)ffff
+check_eq "a login POST with a token ebba-web did not sign (cookie and form alike) is refused" 403 \
+	"$(code -b "ebba_login=$forged" --data-urlencode "csrf=$forged" --data-urlencode "user=$CW" --data-urlencode "password=$PW" "$URL/login")"
+
 # Throttling: login_max_failures wrong passwords, then even the right one waits.
 JT=$T_TMP/t.jar
 curl -s -c "$JT" -b "$JT" "$URL/login" >"$T_TMP/login3.html"
@@ -276,13 +301,78 @@ codes="$(try wrong1) $(try wrong2) $(try wrong3) $(try wrong4)"
 check_eq "wrong passwords are refused" "401 401 401 401" "$codes"
 check_eq "after login_max_failures (4) failures the next attempt is throttled" 429 "$(try wrong5)"
 check_eq "the right password is refused while throttled" 429 "$(try "$PW")"
-check_eq "every failed or throttled login is a denied row under ebba-web's own name" 6 \
-	"$(psql_val "select count(*) from ebba.access_log where action = 'denied' and object_kind = 'login' and object_id = '$OTHER' and who = current_user")"
+sleep 3  # denied_log_seconds (2) and the flush
+check_eq "every failed or throttled login is counted in a denied row under ebba-web's own name" 6 \
+	"$(psql_val "select sum(count) from ebba.access_log where action = 'denied' and object_kind = 'login' and object_id = '$OTHER' and who = current_user")"
 check_eq "no login row for the throttled person" 0 \
 	"$(psql_val "select count(*) from ebba.access_log where who = '$OTHER' and action = 'login'")"
+
+# Behind a proxy (a peer of proxy_peers: here 127.0.0.1, the default) the
+# throttle goes by the client the proxy forwards for, the right-most
+# address of X-Forwarded-For: one person's failures do not lock out the
+# next person behind the same proxy.  (Every attempt from here on carries
+# the form's token as its cookie, so needs no jar.)
+JX=$T_TMP/x.jar
+curl -s -c "$JX" "$URL/login" >"$T_TMP/loginx.html"
+tx=$(csrf_of <"$T_TMP/loginx.html")
+attempt() {  # attempt USER PASSWORD [curl options...]
+	local u=$1 p=$2; shift 2
+	code -b "ebba_login=$tx" --data-urlencode "csrf=$tx" --data-urlencode "user=$u" --data-urlencode "password=$p" "$@" "$URL/login"
+}
+codes="$(attempt "nxa$sfx" w -H 'X-Forwarded-For: 203.0.113.9, 192.0.2.10')"
+for n in b c d e; do codes="$codes $(attempt "nx$n$sfx" w -H 'X-Forwarded-For: 192.0.2.10')"; done
+check_eq "behind the proxy, a client's four failures (four names) throttle that client" "401 401 401 401 429" "$codes"
+check_eq "... and the next person behind the same proxy logs in (303)" 303 \
+	"$(attempt "$CW" "$PW" -H 'X-Forwarded-For: 192.0.2.11')"
+check_eq "the denied row names the forwarded client (the right-most address)" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where action = 'denied' and object_id = 'nxa$sfx' and client = '192.0.2.10'")"
+codes=
+for n in 1 2 3 4 5; do codes="$codes $(attempt "nxy$n$sfx" w --interface 127.0.0.2 -H "X-Forwarded-For: 192.0.2.2$n")"; done
+check_eq "from a peer not in proxy_peers X-Forwarded-For counts for nothing: the peer is throttled" \
+	" 401 401 401 401 429" "$codes"
+
+# A locked name stays locked: 900 addresses each failing four times with
+# names of their own (3 600 failures; more names and clients than the
+# in-memory table's 4 096 places, which made room by forgetting its
+# oldest) do not unlock $OTHER.
+for a in $(seq 900); do
+	for n in 1 2 3 4; do
+		[ "$a$n" = 11 ] || echo next
+		printf 'url = "%s/login"\ninterface = "127.1.%d.%d"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+			"$URL" $((a / 200)) $((a % 200 + 1))
+		printf 'cookie = "ebba_login=%s"\ndata = "csrf=%s&user=f%dx%d%s&password=w"\n' "$tx" "$tx" "$a" "$n" "$sfx"
+	done
+done >"$T_TMP/strikes.curl"
+curl -s --parallel --parallel-max 16 -K "$T_TMP/strikes.curl" >"$T_TMP/strikes.codes"
+check_eq "3 600 failures from 900 addresses: each refused (401)" "3600 401" \
+	"$(sort "$T_TMP/strikes.codes" | uniq -c | awk '{print $1 " " $2}' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... and $OTHER is still locked: its right password from a new address waits (429)" 429 \
+	"$(attempt "$OTHER" "$PW" --interface 127.0.9.9)"
+
+# Refusals are counted, not a row each: four failures and twenty throttled
+# attempts of one name from one client are two rows (the first refusal at
+# once, then the rest with their count), none left out.
+for i in $(seq 24); do
+	[ "$i" = 1 ] || echo next
+	printf 'url = "%s/login"\ninterface = "127.0.10.1"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' "$URL"
+	printf 'cookie = "ebba_login=%s"\ndata = "csrf=%s&user=nxz%s&password=w%d"\n' "$tx" "$tx" "$sfx" "$i"
+done >"$T_TMP/counted.curl"
+curl -s -K "$T_TMP/counted.curl" >"$T_TMP/counted.codes"
+check_eq "four failures, then twenty throttled attempts" "4 401 20 429" \
+	"$(sort "$T_TMP/counted.codes" | uniq -c | awk '{print $1 " " $2}' | tr '\n' ' ' | sed 's/ $//')"
+sleep 3  # denied_log_seconds (2) and the flush
+rows="select count(*) || ' ' || sum(count) from ebba.access_log where action = 'denied' and object_id = 'nxz$sfx' and client = '127.0.10.1'"
+got=$(psql_val "$rows")
+check_match "the 24 refusals are in at most three rows (one per 2 s) that count 24" "^[123] 24$" "$got"
+check_eq "a row that counts several says when the first of them was" 1 \
+	"$(psql_val "select count(*) > 0 and bool_and(first_at is not null and first_at <= at) from ebba.access_log where object_id = 'nxz$sfx' and count > 1" | sed 's/t/1/')"
+curl -s -K "$T_TMP/counted.curl" >/dev/null   # 24 more, throttled; counted when ebba-web stops
 leak=$(grep -E '(19|20)[0-9]{6}[-+]?[0-9]{4}' "$T_TMP/db.log")
 check_eq "no identity number in ebba-web's log" "" "$leak"
 kill "$WEB_PID" 2>/dev/null
+wait "$WEB_PID" 2>/dev/null
+check_eq "refusals still counted when ebba-web stops are written as it stops" "48" \
+	"$(psql_val "select sum(count) from ebba.access_log where action = 'denied' and object_id = 'nxz$sfx'")"
 
 # -- auth: proxy ---------------------------------------------------------------------
 # ebba-web's own role: may log, may become the people granted to ebba_web_proxy.

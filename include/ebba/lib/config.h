@@ -43,18 +43,20 @@ struct web_config {
 	char *auth;                /* "database" or "proxy" */
 	char *database;            /* ebba-web's own connection; NULL: the top-level one */
 	char *proxy_header;        /* auth: proxy: the header naming the person */
-	char *proxy_peers;         /* auth: proxy: addresses trusted to send it */
+	char *proxy_peers;         /* trusted to send it, and X-Forwarded-For */
 	int session_idle_seconds;
 	int session_absolute_seconds;
 	int max_sessions;          /* each holds one database connection */
 	int max_connections;       /* HTTP connections at once */
 	int max_request_bytes;
 	int connection_timeout_seconds;   /* an idle connection */
+	int header_timeout_seconds;       /* a request's head, from its first byte */
 	int request_timeout_seconds;      /* a request arriving, however slowly */
-	int max_connections_per_ip;       /* 0: no limit per client address */
+	int max_connections_per_ip;       /* per client address; 0: no limit */
 	int threads;
 	int login_max_failures;    /* per user name and per client ... */
 	int login_lockout_seconds; /* ... within this window, then refused */
+	int denied_log_seconds;    /* refusals before a login: one row per this */
 	char *tls_cert;            /* PEM files; both or neither */
 	char *tls_key;
 	bool cookie_secure;        /* Secure cookies without tls_cert (TLS at a proxy) */

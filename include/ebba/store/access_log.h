@@ -19,4 +19,14 @@
 int store_access_log(PGconn *db, const char *action, const char *object_kind,
 		     const char *object_id, const char *client, struct ebba_err *err);
 
+/*
+ * A "denied" row that stands for count refusals of object_kind and
+ * object_id for client, the first of them first_age_seconds ago (0: now),
+ * as ebba-web's own role (schema/015_login_strikes.sql: only ebba_web may
+ * write count and first_at).
+ */
+int store_access_log_denied(PGconn *db, const char *object_kind, const char *object_id,
+			    const char *client, long long count, double first_age_seconds,
+			    struct ebba_err *err);
+
 #endif
