@@ -164,15 +164,21 @@ ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
 # ebba_web (ebba-web's own role): the API's three functions, and the access
 # log's refusals and logins under its own name.
+ebba_web DELETE table ebba.login_strikes
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_token_check(text)
 ebba_web INSERT column ebba.access_log.action
 ebba_web INSERT column ebba.access_log.client
+ebba_web INSERT column ebba.access_log.count
+ebba_web INSERT column ebba.access_log.first_at
 ebba_web INSERT column ebba.access_log.object_id
 ebba_web INSERT column ebba.access_log.object_kind
+ebba_web INSERT table ebba.login_strikes
 ebba_web INSERT table ebba.provider_signins
+ebba_web SELECT table ebba.login_strikes
 ebba_web SELECT table ebba.provider_signins
+ebba_web UPDATE table ebba.login_strikes
 ebba_web UPDATE table ebba.provider_signins
 ebba_web USAGE schema ebba
 ebba_web USAGE sequence ebba.access_log_id_seq
