@@ -122,6 +122,7 @@ struct ruleset {
 	size_t n_derived;
 	int calc[RS_CALC_COUNT];    /* index into derived, -1 if missing */
 	int calc_notes;             /* calculation.notes: index into derived, -1 if none */
+	int calc_lines;             /* calculation.lines: index into derived, -1 if none */
 	struct rs_check *checks;
 	size_t n_checks;
 	struct rs_flag *flags;
