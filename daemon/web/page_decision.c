@@ -153,23 +153,17 @@ static void payment_agencies(const struct ssbtek_result *r, enum income_type t, 
 	}
 }
 
-static bool is_register_type(const json_t *trace, const char *type)
+/* The calculation's line for income type (trace rules.lines), or NULL:
+ * whether the rule set compares the type with the registers ("checked")
+ * and whether it found them apart ("warn") are the rule's words. */
+static const json_t *income_line(const json_t *trace, const char *type)
 {
-	const json_t *types = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "register_income_types"), "value");
 	size_t i;
-	json_t *v;
-	json_array_foreach(types, i, v)
-		if (strcmp(json_string_value(v) ? json_string_value(v) : "", type) == 0)
-			return true;
-	return false;
-}
-
-static long long tolerance(const json_t *trace)
-{
-	const json_t *v = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "income_tolerance"), "value");
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+	json_t *l;
+	json_array_foreach(json_object_get(json_object_get(trace, "rules"), "lines"), i, l)
+		if (strcmp(jstr(l, "part"), "incomes") == 0 && strcmp(jstr(l, "type"), type) == 0)
+			return l;
+	return NULL;
 }
 
 static long long declared(const struct application *app, size_t person, int type)
@@ -216,8 +210,9 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		char agencies[64] = "";
 		if (pv->ssbtek_ok)
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
-		bool reg_type = is_register_type(trace, type);
-		bool differs = pv->ssbtek_ok && reg_type && llabs(dec - reg) > tolerance(trace);
+		const json_t *line = income_line(trace, type);
+		bool reg_type = json_is_true(json_object_get(line, "checked"));
+		bool differs = pv->ssbtek_ok && *jstr(line, "warn");
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
@@ -289,138 +284,77 @@ static json_t *hours(int64_t hundredths)
 	return json_string(s);
 }
 
-static json_t *plan_rows(const struct person_view *pv)
+/*
+ * A person's planning: the activities as the register reported them (its
+ * hours), and the attendance the rule used (trace: registers[i].
+ * attendance_figures, attended plus valid absence over planned), never a
+ * share the page works out itself.
+ */
+static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size_t i)
 {
 	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
 			      pv->plan_fetched ? pv->plan_fetched : "");
 	if (!pv->has_plan) {
 		bool none = pv->plan_status && strcmp(pv->plan_status, "no_plan") == 0;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
-			: "Register ej tillgängligt: planering (arbetsmarknadsenheten)"));
+			: "Planeringen (arbetsmarknadsenheten) svarade inte"));
 		return p;
 	}
 	json_t *acts = json_array();
 	for (size_t k = 0; k < pv->att.n_activities; k++) {
 		const struct attendance_activity *a = &pv->att.activities[k];
-		json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type), "scheduled", hours(a->scheduled),
-					"attended", hours(a->attended), "excused", hours(a->excused));
-		if (a->scheduled > 0)
-			json_object_set_new(row, "percent", json_integer((json_int_t)(a->attended * 100 / a->scheduled)));
-		json_array_append_new(acts, row);
+		json_array_append_new(acts, json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type),
+			"scheduled", hours(a->scheduled), "attended", hours(a->attended), "excused", hours(a->excused)));
 	}
 	json_object_set_new(p, "activities", acts);
 	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
-	json_object_set_new(p, "scheduled", hours(pv->att.scheduled));
-	json_object_set_new(p, "attended", hours(pv->att.attended));
-	json_object_set_new(p, "excused", hours(pv->att.excused));
-	if (pv->att.attended_permille >= 0)
-		json_object_set_new(p, "percent", json_integer(pv->att.attended_permille / 10));
+	const json_t *f = json_object_get(json_array_get(json_object_get(trace, "registers"), i),
+					  "attendance_figures");
+	if (json_is_object(f)) {
+		json_object_set_new(p, "scheduled", kr((long long)json_integer_value(json_object_get(f, "scheduled"))));
+		json_object_set_new(p, "attended", kr((long long)json_integer_value(json_object_get(f, "attended"))));
+		json_object_set_new(p, "excused", kr((long long)json_integer_value(json_object_get(f, "excused"))));
+		json_object_set_new(p, "percent", json_integer(json_integer_value(json_object_get(f, "percent"))));
+		json_object_set_new(p, "has_figures", json_true());
+	}
 	return p;
 }
 
 /* --- the calculation ------------------------------------------------- */
 
-static const json_t *derived(const json_t *trace, const char *name)
-{
-	return json_object_get(json_object_get(json_object_get(trace, "rules"), "derived"), name);
-}
-
-static long long child_norm(const json_t *trace, int age)
-{
-	const json_t *table = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "riksnorm_children"), "value");
-	size_t i;
-	json_t *g;
-	json_array_foreach(table, i, g)
-		if (json_integer_value(json_object_get(g, "from_age")) <= age &&
-		    age <= json_integer_value(json_object_get(g, "to_age")))
-			return (long long)json_integer_value(json_object_get(g, "amount"));
-	return -1;
-}
-
-static void add_line(json_t *a, const char *what, long long v, const char *note)
-{
-	json_array_append_new(a, json_pack("{s:s,s:o,s:s?}", "what", what, "amount", kr(v), "note", note));
-}
-
 /*
- * The income the law does not count (docs/income-disregards.md): the
- * calculation's own lines as the letter has them, and the sum as a row of
- * its own so that the table adds up to the counted incomes.
+ * The calculation as the rule set made it: its lines (calculation.lines,
+ * stored in the trace as rules.lines) and the decision's own sums.  The
+ * page adds nothing up and reads no parameter: what it shows is what was
+ * decided.  A decision made before the rules recorded lines shows the sums
+ * only, and says so.
  */
-static void disregards(json_t *c, const json_t *trace)
-{
-	json_t *lines = json_object_get(trace, "calculation_notes");
-	if (json_is_array(lines) && json_array_size(lines) > 0)
-		json_object_set(c, "calc_notes", lines);
-	const json_t *sum = derived(trace, "income_disregarded");
-	if (json_is_integer(sum) && json_integer_value(sum) > 0)
-		json_object_set_new(c, "disregarded", kr((long long)json_integer_value(sum)));
-}
-
-static json_t *calculation(const struct application *app, struct person_view *pv, json_t *d,
-			   const json_t *trace)
+static json_t *calculation(json_t *d, const json_t *trace)
 {
 	json_t *c = json_object();
-	json_t *norm = json_array(), *costs = json_array(), *incomes = json_array();
-	size_t adults = 0;
-	for (size_t i = 0; i < app->n_persons; i++)
-		adults += app->persons[i].role != ROLE_CHILD;
-	const json_t *ap = derived(trace, "adults_personal");
-	if (json_is_integer(ap))
-		add_line(norm, adults > 1 ? "Personliga kostnader, sambor" : "Personliga kostnader, ensamstående",
-			 (long long)json_integer_value(ap), NULL);
-	for (size_t i = 0; i < app->n_persons; i++) {
-		if (app->persons[i].role != ROLE_CHILD)
-			continue;
-		char what[96];
-		snprintf(what, sizeof(what), "%s", pv[i].label);
-		long long v = child_norm(trace, app->persons[i].age);
-		if (v >= 0)
-			add_line(norm, what, v, app->persons[i].preschool_lunch ? "lunch i förskolan: lägre belopp enligt regeln" : NULL);
-	}
-	const json_t *common = derived(trace, "common_cost_share");
-	if (json_is_integer(common)) {
-		char what[96];
-		snprintf(what, sizeof(what), "Gemensamma hushållskostnader, %zu personer%s", app->n_persons,
-			 app->shared_with ? " (delad bostad)" : "");
-		add_line(norm, what, (long long)json_integer_value(common), NULL);
-	}
-	const json_t *approved = json_object_get(json_object_get(trace, "frame"), "approved_costs");
-	for (size_t i = 0; i < app->n_costs; i++) {
-		const char *type = cost_type_name(app->costs[i].type);
-		const json_t *ceiling = json_object_get(approved, type);
-		long long amount = app->costs[i].amount;
-		json_t *row = json_pack("{s:s,s:o}", "what", sv_cost(type), "applied", kr(amount));
-		if (json_is_integer(ceiling)) {
-			long long cap = (long long)json_integer_value(ceiling);
-			json_object_set_new(row, "ceiling", kr(cap));
-			json_object_set_new(row, "amount", kr(amount < cap ? amount : cap));
-			json_object_set_new(row, "capped", json_boolean(amount > cap));
-		} else {
-			json_object_set_new(row, "amount", kr(0));
-			json_object_set_new(row, "not_approved", json_true());
+	json_t *parts[3] = {json_array(), json_array(), json_array()};
+	static const char *const part_names[] = {"norm", "costs", "incomes"};
+	const json_t *lines = json_object_get(json_object_get(trace, "rules"), "lines");
+	size_t i;
+	json_t *l;
+	json_array_foreach(lines, i, l) {
+		const char *part = jstr(l, "part");
+		for (int k = 0; k < 3; k++) {
+			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
+				continue;
+			const char *basis = jstr(l, "basis"), *warn = jstr(l, "warn");
+			json_array_append_new(parts[k], json_pack("{s:s,s:o,s:s?,s:s?}", "what", jstr(l, "what"),
+				"amount", kr((long long)json_integer_value(json_object_get(l, "amount"))),
+				"basis", *basis ? basis : NULL, "warn", *warn ? warn : NULL));
 		}
-		json_array_append_new(costs, row);
 	}
-	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
-		long long dec = 0, reg = 0;
-		for (size_t i = 0; i < app->n_persons; i++) {
-			dec += declared(app, i, t);
-			reg += pv[i].ssbtek_ok ? (long long)pv[i].regs.income[t] : 0;
-		}
-		if (dec == 0 && reg == 0)
-			continue;
-		json_t *row = json_pack("{s:s,s:o,s:o,s:o,s:b}", "what",
-					sv_income(income_type_name((enum income_type)t)), "declared", kr(dec),
-					"register", kr(reg), "amount", kr(dec > reg ? dec : reg),
-					"from_register", reg > dec);
-		json_array_append_new(incomes, row);
-	}
-	json_object_set_new(c, "norm_lines", norm);
-	json_object_set_new(c, "cost_lines", costs);
-	json_object_set_new(c, "income_lines", incomes);
-	disregards(c, trace);
+	json_object_set_new(c, "norm_lines", parts[0]);
+	json_object_set_new(c, "cost_lines", parts[1]);
+	json_object_set_new(c, "income_lines", parts[2]);
+	json_object_set_new(c, "no_lines", json_boolean(!json_is_array(lines)));
+	json_t *notes = json_object_get(trace, "calculation_notes");
+	if (json_is_array(notes) && json_array_size(notes) > 0)
+		json_object_set(c, "calc_notes", notes);
 	json_object_set(c, "norm", json_object_get(d, "norm"));
 	json_object_set(c, "costs", json_object_get(d, "costs"));
 	json_object_set(c, "incomes", json_object_get(d, "incomes"));
@@ -451,14 +385,14 @@ static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *
 		if (a)
 			json_array_append_new(af, a);
 		if (pv[i].plan_status)
-			json_array_append_new(plans, plan_rows(&pv[i]));
+			json_array_append_new(plans, plan_rows(&pv[i], trace, i));
 	}
 	json_object_set_new(ctx, "persons", persons);
 	json_object_set_new(ctx, "income_rows", income);
 	json_object_set_new(ctx, "af_rows", af);
 	json_object_set_new(ctx, "plans", plans);
 	if (json_is_string(json_object_get(d, "amount")) && trace)
-		json_object_set_new(ctx, "calc", calculation(app, pv, d, trace));
+		json_object_set_new(ctx, "calc", calculation(d, trace));
 	json_object_set_new(ctx, "message", json_string(app->message));
 	json_object_set_new(ctx, "changes", json_boolean(app->changes));
 	json_object_set_new(ctx, "kind_new", json_boolean(app->kind == APP_KIND_NEW));
