@@ -431,6 +431,35 @@ static void trace_notes(const struct rs_eval *e, struct ebba_buf *b)
 	}
 }
 
+/*
+ * The same for people: one sentence per provisional value the decision used
+ * (the value's `note`, "Riksnormen 2026 är preliminär"), each once, so that
+ * a caseworker reads one line rather than a list of parameter names.
+ */
+static void trace_provisional(const struct rs_eval *e, struct ebba_buf *b)
+{
+	static const char GENERIC[] = "Ett belopp i regeluppsättningen är preliminärt";
+	const struct ruleset *rs = e->rs;
+	size_t n = 0;
+	for (size_t i = 0; i < rs->n_params; i++) {
+		int k = e->param_entry[i];
+		if (k < 0 || !rs->params[i].v[k].provisional)
+			continue;
+		const char *note = rs->params[i].v[k].note ? rs->params[i].v[k].note : GENERIC;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			int kj = e->param_entry[j];
+			seen = kj >= 0 && rs->params[j].v[kj].provisional &&
+			       strcmp(rs->params[j].v[kj].note ? rs->params[j].v[kj].note : GENERIC, note) == 0;
+		}
+		if (seen)
+			continue;
+		if (n++)
+			buf_putc(b, ',');
+		json_str(b, note, strlen(note));
+	}
+}
+
 /* The parameters the decision used, with the value in force and its source. */
 static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
 {
@@ -490,6 +519,8 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	trace_delegation(dg, b);
 	buf_puts(b, ",\"notes\":[");
 	trace_notes(e, b);
+	buf_puts(b, "],\"provisional\":[");
+	trace_provisional(e, b);
 	buf_puts(b, "],\"parameters\":{");
 	trace_params(e, b);
 	/* the calculation's lines (decide_lines), once: not again under derived */

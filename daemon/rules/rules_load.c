@@ -40,6 +40,7 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n_params; i++) {
 		for (size_t k = 0; k < rs->params[i].n; k++) {
 			free(rs->params[i].v[k].source);
+			free(rs->params[i].v[k].note);
 			free(rs->params[i].v[k].display);
 			free(rs->params[i].v[k].file);
 		}

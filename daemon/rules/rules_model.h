@@ -30,6 +30,7 @@ struct rs_param_value {
 	struct cel_value value;     /* in rs->consts */
 	char *source;
 	bool provisional;
+	char *note;                 /* what a person is told of a provisional value, or NULL */
 	char *display;              /* the value for people (rs_views_build) */
 	char *file;
 	unsigned line, col;

@@ -266,6 +266,8 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 	pv->value = v;
 	pv->source = xstrdup(src);
 	pv->provisional = prov;
+	const char *note = rs_scalar(rs_map_get(f, e, "note"));
+	pv->note = note && *note ? xstrdup(note) : NULL;
 	pv->file = xstrdup(f->name);
 	pv->line = rs_line(e);
 	pv->col = rs_col(e);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_words.h"
 #include "decision.h"
 #include "ebba/facts/facts.h"
 #include "ebba/intake/application.h"
@@ -38,19 +39,24 @@ static const char *jstr(const json_t *o, const char *key)
 
 /* --- checks ---------------------------------------------------------- */
 
+/* The checks in words: the message of a failure, the rule set's
+ * description of each check (check_words.c); never the id. */
 static void split_checks(json_t *ctx, json_t *d)
 {
 	json_t *failed = json_array(), *rest = json_array();
+	json_t *words = check_words();
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(d, "checks"), i, c) {
 		const char *r = jstr(c, "result");
+		json_object_set_new(c, "description", json_string(check_word(words, jstr(c, "id"))));
 		json_object_set_new(c, "result_label", json_string(sv_result(r)));
 		json_object_set_new(c, "is_error", json_boolean(strcmp(r, "error") == 0));
 		json_object_set_new(c, "is_pass", json_boolean(strcmp(r, "pass") == 0));
 		bool bad = strcmp(r, "fail") == 0 || strcmp(r, "error") == 0;
 		json_array_append(bad ? failed : rest, c);
 	}
+	json_decref(words);
 	json_object_set_new(ctx, "failed", failed);
 	json_object_set_new(ctx, "n_rest", json_integer((json_int_t)json_array_size(rest)));
 	json_object_set_new(ctx, "rest", rest);
@@ -175,8 +181,10 @@ static long long declared(const struct application *app, size_t person, int type
 	return s;
 }
 
-/* A person's agency parts that did not answer: "FK, SO" (with reasons). */
-static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out)
+/* A person's agency parts that did not answer, in words ("Försäkringskassan,
+ * a-kassan"), and what each said, for Underlag. */
+static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out,
+			    struct ebba_buf *detail)
 {
 	size_t k;
 	json_t *e;
@@ -185,7 +193,8 @@ static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *
 		if (strcmp(jstr(e, "person_ref"), ref) != 0 || strcmp(jstr(e, "source"), "ssbtek") != 0 ||
 		    strcmp(ag, "SSBTEK") == 0 || strcmp(st, "ok") == 0 || strcmp(st, "absent") == 0)
 			continue;
-		buf_printf(out, "%s%s", out->len ? ", " : "", ag);
+		buf_printf(out, "%s%s", out->len ? ", " : "", sv_agency(ag));
+		buf_printf(detail, "%s%s: %s", detail->len ? "; " : "", ag, st);
 	}
 }
 
@@ -216,20 +225,24 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
-					agencies[0] ? agencies : (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
-					"answered", pv->fetched_at ? pv->fetched_at : "");
+					!pv->ssbtek_ok ? "registret svarade inte" : agencies[0] ? agencies
+					: (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
+					"answered", pv->ssbtek_ok && pv->fetched_at ? pv->fetched_at : "");
 		json_object_set_new(row, "register", kr(reg));
 		json_array_append_new(rows, row);
 	}
-	struct ebba_buf bad = {0};
-	failed_agencies(evidence, pv->ref, &bad);
+	struct ebba_buf bad = {0}, detail = {0};
+	failed_agencies(evidence, pv->ref, &bad, &detail);
 	if (pv->ssbtek_status && strcmp(pv->ssbtek_status, "ok") != 0) {
+		/* the technical reason (English, from the transport) only under Underlag */
 		const char *why = reg_reason(trace, i, "ssbtek_reason");
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
-			"Register ej tillgängligt: SSBTEK (AF, CSN, FK, SO)", "why", why));
+			"Register ej tillgängligt: Försäkringskassan (SSBTEK) svarade inte, så uppgifterna från "
+			"Arbetsförmedlingen, CSN, Försäkringskassan och a-kassan saknas", "why", why));
 	} else if (bad.len) {
-		char *msg = xasprintf("Register ej tillgängligt: %s", bad.data);
-		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "unavailable", msg));
+		char *msg = xasprintf("Register ej tillgängligt: %s svarade inte", bad.data);
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "person", pv->label, "unavailable", msg,
+						      "why", detail.data));
 		free(msg);
 	} else if (!pv->ssbtek_status) {
 		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "none",
@@ -241,6 +254,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 			pv->fetched_at ? pv->fetched_at : ""));
 	}
 	buf_free(&bad);
+	buf_free(&detail);
 }
 
 static json_t *af_row(const struct person_view *pv)
@@ -297,7 +311,10 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 	if (!pv->has_plan) {
 		bool none = pv->plan_status && strcmp(pv->plan_status, "no_plan") == 0;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
-			: "Planeringen (arbetsmarknadsenheten) svarade inte"));
+			: "Register ej tillgängligt: planeringen (arbetsmarknadsenheten) svarade inte"));
+		const char *why = reg_reason(trace, i, "attendance_reason");
+		if (!none && why)
+			json_object_set_new(p, "why", json_string(why));
 		return p;
 	}
 	json_t *acts = json_array();
@@ -411,6 +428,19 @@ static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
 	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
 	json_object_set(ctx, "notes", json_is_array(notes) ? notes : json_array());
 	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+	/* for people: one line, the rule set's own sentences ("Riksnormen 2026 är
+	 * preliminär"); a trace from before them says it generally */
+	const json_t *prov = json_object_get(json_object_get(trace, "rules"), "provisional");
+	struct ebba_buf line = {0};
+	size_t i;
+	json_t *v;
+	json_array_foreach(prov, i, v)
+		buf_printf(&line, "%s%s", i ? "; " : "", json_string_value(v) ? json_string_value(v) : "");
+	if (!line.len && json_array_size(notes) > 0)
+		buf_puts(&line, "Beslutet bygger på preliminära belopp");
+	if (line.len)
+		json_object_set_new(ctx, "provisional", json_string(line.data));
+	buf_free(&line);
 	/* the delegation an automatic decision relied on (a trace before delegations has none) */
 	const char *deleg = json_string_value(json_object_get(
 		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));

@@ -251,6 +251,13 @@ static void test_official_figures(void **state)
 	decide(rs, &h, "2026-02-25", arena, &d);
 	assert_int_equal(d.norm, 5220);
 	assert_non_null(strstr(d.trace_json, "Preliminärt värde: parametern riksnorm_single"));
+	/* for people: one sentence, once, whatever number of riksnorm tables used */
+	const char *prov = strstr(d.trace_json, "\"provisional\":[");
+	assert_non_null(prov);
+	const char *riks = strstr(prov, "\"Riksnormen 2026 är preliminär\"");
+	assert_non_null(riks);
+	assert_true(riks < strchr(prov, ']'));
+	assert_null(strstr(riks + 2, "Riksnormen 2026 är preliminär"));
 	cel_arena_reset(arena);
 	/* no frame: referred, never a crash */
 	struct decision_inputs in = {.app = &h.app, .frame = NULL, .regs = NULL, .today = "2026-02-25"};
