@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "check_words.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
 
@@ -45,11 +46,15 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 	json_object_set_new(ctx, "outcomes", options_json(outcomes, outcome_labels, 3, f->outcome));
 	json_object_set_new(ctx, "flag_options", options_json(flags, flag_labels, 2, f->flag));
 	json_t *checks = json_array(), *periods = json_array();
+	json_t *words = check_words();
 	size_t i;
 	json_t *v;
+	/* a check is chosen by what it asks, in words; its id is only the value sent */
 	json_array_foreach(json_object_get(ctx, "checks"), i, v)
-		json_array_append_new(checks, json_pack("{s:O,s:b}", "value", v, "selected",
-			f->check && strcmp(f->check, json_string_value(v)) == 0));
+		json_array_append_new(checks, json_pack("{s:O,s:s,s:b}", "value", v, "label",
+			check_word(words, json_string_value(v)),
+			"selected", f->check && strcmp(f->check, json_string_value(v)) == 0));
+	json_decref(words);
 	json_array_foreach(json_object_get(ctx, "periods"), i, v)
 		json_array_append_new(periods, json_pack("{s:O,s:b}", "value", v, "selected",
 			f->period && strcmp(f->period, json_string_value(v)) == 0));

@@ -20,6 +20,7 @@
 
 #include "ebba/rules/rules.h"
 #include "ebba/store/stats.h"
+#include "check_words.h"
 #include "pages.h"
 #include "server.h"
 #include "svg_chart.h"
@@ -83,7 +84,7 @@ static size_t cat_of(const struct window *w, const char *period)
 
 /* One check over the window: a row of totals, a table and a chart. */
 static json_t *check_json(const struct stats_report *r, size_t first, size_t end,
-			  const struct window *w, int n)
+			  const struct window *w, int n, const json_t *words)
 {
 	size_t nc = (size_t)w->months;
 	double *v = xcalloc(nc * 4, sizeof(*v));
@@ -117,7 +118,8 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	char chart_id[32];
 	snprintf(chart_id, sizeof(chart_id), "diagram-kontroll-%d", n);
 	/* not a fixed buffer: cutting a long id could cut a UTF-8 character */
-	char *title = xasprintf("Hänvisningar av %s per period och vad handläggaren beslutade", id);
+	const char *label = check_word(words, id);
+	char *title = xasprintf("Hänvisningar av kontrollen \"%s\" per period och vad handläggaren beslutade", label);
 	struct chart ch = {chart_id, title, "", 0, w->cat_ptrs, nc, check_series, 4, v, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
 	free(title);
@@ -128,7 +130,8 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	char of[48] = "–";
 	if (decided > 0)
 		snprintf(of, sizeof(of), "%s av %ld", json_string_value(share), decided);
-	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id, "n", n,
+	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id,
+			 "label", label, "n", n,
 			 "referred", (json_int_t)t[0], "as_applied", (json_int_t)t[1], "adjusted",
 			 (json_int_t)t[2], "rejected", (json_int_t)t[3], "open", (json_int_t)t[4],
 			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share", share,
@@ -139,17 +142,19 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 static json_t *checks_json(const struct stats_report *r, const struct window *w, json_t **tune)
 {
 	json_t *a = json_array();
+	json_t *words = check_words();
 	*tune = json_array();
 	for (size_t i = 0; i < r->n_checks;) {
 		size_t end = i + 1;
 		while (end < r->n_checks && strcmp(r->checks[end].check_id, r->checks[i].check_id) == 0)
 			end++;
-		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1);
+		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1, words);
 		if (json_is_true(json_object_get(c, "tune")))
 			json_array_append(*tune, c);
 		json_array_append_new(a, c);
 		i = end;
 	}
+	json_decref(words);
 	return a;
 }
 
