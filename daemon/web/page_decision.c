@@ -456,8 +456,10 @@ static void label_lists(json_t *d)
 		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
 	json_array_foreach(json_object_get(d, "reviews"), i, v)
 		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
-	json_array_foreach(json_object_get(d, "flags"), i, v)
+	json_array_foreach(json_object_get(d, "flags"), i, v) {
 		json_object_set_new(v, "label", json_string(sv_flag(jstr(v, "kind"))));
+		json_object_set_new(v, "verdict_label", json_string(sv_verdict(jstr(v, "verdict"))));
+	}
 	json_array_foreach(json_object_get(d, "evidence"), i, v) {
 		const char *ref = jstr(v, "person_ref");
 		const char *colon = strchr(ref, ':');

@@ -99,8 +99,19 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 	add_filters(ctx, &f);
 	add_paging(ctx, &f);
 	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
-	if (saved)
-		json_object_set_new(ctx, "saved", json_string(saved));
+	json_t *what = NULL;
+	if (saved && store_web_saved(rq->db, saved, &what, err) != 0) {
+		json_decref(ctx);
+		return -1;
+	}
+	/* after saving: what was saved, and the next case (the queue's oldest) */
+	if (what) {
+		json_object_set_new(what, "outcome_label",
+				    json_string(sv_outcome(json_string_value(json_object_get(what, "outcome")))));
+		json_object_set(what, "next_id", json_object_get(json_array_get(json_object_get(ctx, "rows"), 0), "id"));
+		json_object_set_new(ctx, "saved", what);
+	}
+	json_object_set_new(ctx, "skip_to_queue", json_true());
 	int rc = page_log(rq, "view", "queue", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Arbetskö", "queue", ctx, err);

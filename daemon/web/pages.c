@@ -115,6 +115,12 @@ const char *sv_flag(const char *kind)
 	return lookup_word(w, ARRAY_LEN(w), kind);
 }
 
+const char *sv_verdict(const char *verdict)
+{
+	static const struct word w[] = {{"ok", "beslutet var rätt"}, {"not-ok", "beslutet var fel"}};
+	return lookup_word(w, ARRAY_LEN(w), verdict);
+}
+
 const char *sv_agency(const char *code)
 {
 	static const struct word w[] = {
