@@ -469,10 +469,9 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 			return -1;
 		if (!stored)
 			return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
-		if (json_integer_value(json_object_get(stored, "version")) != atoll(version)) {
-			json_decref(stored);
-			return conflict(rq, rs, case_id, false, err);
-		}
+		/* (the form's version, not the one just read: if they differ the
+		 * update finds no row, and that is the one test for a conflict) */
+		json_object_set_new(stored, "version", json_integer(atoll(version)));
 	}
 	json_t *frame = json_deep_copy(json_object_get(stored, "frame"));
 	struct case_frame f, g;
