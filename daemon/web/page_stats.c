@@ -84,7 +84,7 @@ static size_t cat_of(const struct window *w, const char *period)
 
 /* One check over the window: a row of totals, a table and a chart. */
 static json_t *check_json(const struct stats_report *r, size_t first, size_t end,
-			  const struct window *w, int n, const json_t *words)
+			  const struct window *w, int n)
 {
 	size_t nc = (size_t)w->months;
 	double *v = xcalloc(nc * 4, sizeof(*v));
@@ -118,8 +118,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	char chart_id[32];
 	snprintf(chart_id, sizeof(chart_id), "diagram-kontroll-%d", n);
 	/* not a fixed buffer: cutting a long id could cut a UTF-8 character */
-	const char *label = check_word(words, id);
-	char *title = xasprintf("Hänvisningar av kontrollen \"%s\" per period och vad handläggaren beslutade", label);
+	char *title = xasprintf("Hänvisningar av %s per period och vad handläggaren beslutade", id);
 	struct chart ch = {chart_id, title, "", 0, w->cat_ptrs, nc, check_series, 4, v, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
 	free(title);
@@ -130,8 +129,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	char of[48] = "–";
 	if (decided > 0)
 		snprintf(of, sizeof(of), "%s av %ld", json_string_value(share), decided);
-	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id,
-			 "label", label, "n", n,
+	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id, "n", n,
 			 "referred", (json_int_t)t[0], "as_applied", (json_int_t)t[1], "adjusted",
 			 (json_int_t)t[2], "rejected", (json_int_t)t[3], "open", (json_int_t)t[4],
 			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share", share,
@@ -148,7 +146,9 @@ static json_t *checks_json(const struct stats_report *r, const struct window *w,
 		size_t end = i + 1;
 		while (end < r->n_checks && strcmp(r->checks[end].check_id, r->checks[i].check_id) == 0)
 			end++;
-		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1, words);
+		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1);
+		/* the rule's id is what a supervisor tunes in Regler; its words beside it */
+		json_object_set_new(c, "label", json_string(check_word(words, r->checks[i].check_id)));
 		if (json_is_true(json_object_get(c, "tune")))
 			json_array_append(*tune, c);
 		json_array_append_new(a, c);
