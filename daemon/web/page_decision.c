@@ -351,6 +351,7 @@ static json_t *calculation(json_t *d, const json_t *trace)
 	json_t *c = json_object();
 	json_t *parts[3] = {json_array(), json_array(), json_array()};
 	static const char *const part_names[] = {"norm", "costs", "incomes"};
+	static const char *const prefixes[] = {"Norm: ", "Kostnad: ", "Inkomst: "};
 	const json_t *lines = json_object_get(json_object_get(trace, "rules"), "lines");
 	size_t i;
 	json_t *l;
@@ -360,9 +361,18 @@ static json_t *calculation(json_t *d, const json_t *trace)
 			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
 				continue;
 			const char *basis = jstr(l, "basis"), *warn = jstr(l, "warn");
-			json_array_append_new(parts[k], json_pack("{s:s,s:o,s:s?,s:s?}", "what", jstr(l, "what"),
-				"amount", kr((long long)json_integer_value(json_object_get(l, "amount"))),
-				"basis", *basis ? basis : NULL, "warn", *warn ? warn : NULL));
+			long long v = (long long)json_integer_value(json_object_get(l, "amount"));
+			char amount[48] = "";
+			if (v < 0)   /* a minus sign, as in print: "−1 000" */
+				strcpy(amount, "\xe2\x88\x92");
+			kr_format(v < 0 ? -v : v, amount + strlen(amount), sizeof(amount) - strlen(amount));
+			/* a line of a type (a cost, an income) is named with its part;
+			 * one that is not (what is not counted) stands alone */
+			bool typed = k == 0 || *jstr(l, "type");
+			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", jstr(l, "what"));
+			json_array_append_new(parts[k], json_pack("{s:s,s:s,s:s?,s:s?}", "label", label,
+				"amount", amount, "basis", *basis ? basis : NULL, "warn", *warn ? warn : NULL));
+			free(label);
 		}
 	}
 	json_object_set_new(c, "norm_lines", parts[0]);
