@@ -221,7 +221,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
 		const json_t *line = income_line(trace, type);
 		bool reg_type = json_is_true(json_object_get(line, "checked"));
-		bool differs = pv->ssbtek_ok && *jstr(line, "warn");
+		bool differs = pv->ssbtek_ok && json_is_true(json_object_get(line, "differs"));
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
@@ -339,6 +339,43 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 
 /* --- the calculation ------------------------------------------------- */
 
+static long long jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/*
+ * What a cost or income line rests on, in words, from the figures the rule
+ * set put on the line (calculation.lines: applied, ceiling, declared,
+ * register; whether it was capped or differs): written here, computed
+ * there.  NULL for a line without them (its own "basis" text, if any).
+ */
+static char *line_basis(const json_t *l, int part, const char **warn)
+{
+	char a[32], b[32];
+	if (part == 1 && json_is_integer(json_object_get(l, "applied"))) {
+		kr_format(jint(l, "applied"), a, sizeof(a));
+		kr_format(jint(l, "ceiling"), b, sizeof(b));
+		if (!json_is_true(json_object_get(l, "approved"))) {
+			*warn = "ej godkänd i referensramen";
+			return xasprintf("ansökt %s kr", a);
+		}
+		if (json_is_true(json_object_get(l, "capped")))
+			*warn = "över taket";
+		return xasprintf("ansökt %s kr · tak i referensramen %s kr", a, b);
+	}
+	if (part == 2 && json_is_integer(json_object_get(l, "declared"))) {
+		kr_format(jint(l, "declared"), a, sizeof(a));
+		kr_format(jint(l, "register"), b, sizeof(b));
+		if (json_is_true(json_object_get(l, "differs")))
+			*warn = "avviker från registren";
+		bool reg_counts = jint(l, "amount") == jint(l, "register") && jint(l, "register") != jint(l, "declared");
+		return xasprintf("uppgett %s kr · register %s kr%s", a, b,
+				 reg_counts ? " (registrets högre uppgift räknas)" : "");
+	}
+	return NULL;
+}
+
 /*
  * The calculation as the rule set made it: its lines (calculation.lines,
  * stored in the trace as rules.lines) and the decision's own sums.  The
@@ -360,7 +397,10 @@ static json_t *calculation(json_t *d, const json_t *trace)
 		for (int k = 0; k < 3; k++) {
 			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
 				continue;
-			const char *basis = jstr(l, "basis"), *warn = jstr(l, "warn");
+			const char *basis = jstr(l, "basis"), *warn = NULL;
+			char *made = line_basis(l, k, &warn);
+			if (made)
+				basis = made;
 			long long v = (long long)json_integer_value(json_object_get(l, "amount"));
 			char amount[48] = "";
 			if (v < 0)   /* a minus sign, as in print: "−1 000" */
@@ -371,8 +411,9 @@ static json_t *calculation(json_t *d, const json_t *trace)
 			bool typed = k == 0 || *jstr(l, "type");
 			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", jstr(l, "what"));
 			json_array_append_new(parts[k], json_pack("{s:s,s:s,s:s?,s:s?}", "label", label,
-				"amount", amount, "basis", *basis ? basis : NULL, "warn", *warn ? warn : NULL));
+				"amount", amount, "basis", *basis ? basis : NULL, "warn", warn));
 			free(label);
+			free(made);
 		}
 	}
 	json_object_set_new(c, "norm_lines", parts[0]);
