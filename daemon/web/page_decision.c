@@ -353,6 +353,11 @@ static long long jint(const json_t *o, const char *key)
 static char *line_basis(const json_t *l, int part, const char **warn)
 {
 	char a[32], b[32];
+	if (part == 0 && jint(l, "shared_with") > 0) {
+		kr_format(jint(l, "whole_home"), a, sizeof(a));
+		return xasprintf("bostaden delas med %lld till: %s kr för hela bostaden, delat",
+				 jint(l, "shared_with"), a);
+	}
 	if (part == 1 && json_is_integer(json_object_get(l, "applied"))) {
 		kr_format(jint(l, "applied"), a, sizeof(a));
 		kr_format(jint(l, "ceiling"), b, sizeof(b));
