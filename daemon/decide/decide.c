@@ -192,18 +192,26 @@ static void fill_flags(struct decision *out, const struct decide_env *env,
 
 /* What each look-up came to, with the reasons: replay needs them, since
  * the evidence of a failed look-up is whatever bytes arrived. */
-static json_t *registers_trace(const struct reg_person *persons, size_t n)
+static json_t *registers_trace(const struct reg_person *persons, const struct person_registers *regs,
+				size_t n)
 {
 	if (!persons)
 		return json_null();
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct reg_person *p = &persons[i];
-		json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:s?}",
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s?}",
 			"ssbtek", reg_status_name(p->ssbtek_status),
 			"ssbtek_reason", p->ssbtek_status == REG_UNAVAILABLE ? p->ssbtek_reason : NULL,
 			"attendance", reg_status_name(p->attendance_status),
-			"attendance_reason", p->attendance_status == REG_UNAVAILABLE ? p->attendance_reason : NULL));
+			"attendance_reason", p->attendance_status == REG_UNAVAILABLE ? p->attendance_reason : NULL);
+		/* the attendance the rules read (person.attendance), for the decision page */
+		struct fact_attendance f = fact_attendance(regs ? &regs[i] : NULL);
+		if (f.ok)
+			json_object_set_new(o, "attendance_figures", json_pack("{s:I, s:I, s:I, s:I}",
+				"scheduled", (json_int_t)f.scheduled, "attended", (json_int_t)f.attended,
+				"excused", (json_int_t)f.excused, "percent", (json_int_t)f.percent));
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -216,7 +224,8 @@ static json_t *registers_trace(const struct reg_person *persons, size_t n)
  */
 static void trace_text(struct ebba_buf *b, const struct decide_env *env,
 		       const struct rule_decision *d, const struct case_frame *frame,
-		       const struct reg_person *persons, size_t n, const char *today)
+		       const struct reg_person *persons, const struct person_registers *regs,
+		       size_t n, const char *today)
 {
 	buf_puts(b, "{\"rules\":");
 	buf_puts(b, d->trace_json && d->trace_json[0] ? d->trace_json : "{}");
@@ -229,9 +238,9 @@ static void trace_text(struct ebba_buf *b, const struct decide_env *env,
 	char *fj = frame ? case_frame_to_json(frame) : NULL;
 	buf_puts(b, fj ? fj : "null");
 	free(fj);
-	json_t *regs = registers_trace(persons, n);
-	char *rj = json_dumps(regs, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(regs);
+	json_t *rt = registers_trace(persons, regs, n);
+	char *rj = json_dumps(rt, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(rt);
 	buf_printf(b, ",\"registers\":%s", rj);
 	free(rj);
 	/* The calculation's lines, for the caseworker's page (store/web_pages.c). */
@@ -316,7 +325,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 		if (regs)
 			fill_evidence(out, persons, app);
 		if (!env->untraced)
-			trace_text(&out->trace, env, &d, frame, persons, app->n_persons, today);
+			trace_text(&out->trace, env, &d, frame, persons, regs, app->n_persons, today);
 	}
 	free(regs);
 	return rc;

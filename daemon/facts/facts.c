@@ -136,6 +136,20 @@ static struct cel_value person_registers_value(const struct decision_inputs *in,
 	return m;
 }
 
+struct fact_attendance fact_attendance(const struct person_registers *pr)
+{
+	struct fact_attendance f = {0};
+	f.ok = pr && pr->attendance_asked && pr->attendance == ATTENDANCE_OK;
+	if (f.ok) {
+		f.scheduled = pr->scheduled_hours;
+		f.attended = pr->attended_hours;
+		f.excused = pr->excused_hours;
+	}
+	/* (attended + excused) / scheduled in whole per cent, rounded down */
+	f.percent = f.scheduled > 0 ? (f.attended + f.excused) * 100 / f.scheduled : 100;
+	return f;
+}
+
 static struct cel_value person_attendance_value(const struct decision_inputs *in, size_t i,
 						struct cel_arena *a)
 {
@@ -147,13 +161,11 @@ static struct cel_value person_attendance_value(const struct decision_inputs *in
 	bool ok = asked && pr->attendance == ATTENDANCE_OK;
 	SET(a, m, "plan_hours_per_week",
 	    cel_int(ok ? (int64_t)(pr->plan_hours_per_week + 0.5) : 0));
-	int64_t sch = ok ? pr->scheduled_hours : 0, att = ok ? pr->attended_hours : 0,
-		exc = ok ? pr->excused_hours : 0;
-	SET(a, m, "scheduled", cel_int(sch));
-	SET(a, m, "attended", cel_int(att));
-	SET(a, m, "excused", cel_int(exc));
-	/* (attended + excused) / scheduled in whole per cent, rounded down */
-	SET(a, m, "percent", cel_int(sch > 0 ? (att + exc) * 100 / sch : 100));
+	struct fact_attendance f = fact_attendance(pr);
+	SET(a, m, "scheduled", cel_int(f.scheduled));
+	SET(a, m, "attended", cel_int(f.attended));
+	SET(a, m, "excused", cel_int(f.excused));
+	SET(a, m, "percent", cel_int(f.percent));
 	return m;
 }
 

@@ -337,6 +337,52 @@ static bool decide_notes(struct rs_eval *e, struct rule_decision *out, struct eb
 	return true;
 }
 
+/*
+ * calculation.lines: what each part of the calculation is made of, for the
+ * people who read it (the decision page shows these lines, never figures
+ * of its own).  A list of maps {part: "norm" | "costs" | "incomes", what:
+ * text, amount: int, ...}; each part's lines must add up to the part, so
+ * that what a person reads is what was decided.  false (and why in why)
+ * when they are something else or do not add up.
+ */
+static bool decide_lines(struct rs_eval *e, const struct rule_decision *out, struct ebba_buf *why)
+{
+	static const char *const parts[] = {"norm", "costs", "incomes"};
+	if (e->rs->calc_lines < 0)
+		return true;
+	struct cel_value v = rs_eval_derived(e, (size_t)e->rs->calc_lines);
+	int64_t sum[3] = {0, 0, 0};
+	bool ok = v.kind == CEL_LIST;
+	for (size_t i = 0; ok && i < cel_list_size(v); i++) {
+		struct cel_value line = cel_list_get(v, i), part, what, amount;
+		int64_t a = 0;
+		ok = line.kind == CEL_MAP && cel_map_get_str(line, "part", &part) && part.kind == CEL_STRING &&
+		     cel_map_get_str(line, "what", &what) && what.kind == CEL_STRING &&
+		     cel_map_get_str(line, "amount", &amount) && value_int(amount, &a);
+		int k = -1;
+		for (int p = 0; ok && p < 3; p++)
+			if (strlen(parts[p]) == part.len && memcmp(parts[p], part.str, part.len) == 0)
+				k = p;
+		ok = ok && k >= 0 && !__builtin_add_overflow(sum[k], a, &sum[k]);
+	}
+	if (!ok) {
+		buf_puts(why, "Beräkningens rader (lines) kunde inte beräknas: ");
+		if (v.kind == CEL_ERROR)
+			rs_error_words(cel_error_kind_of(v), v.str, v.len, why);
+		else
+			buf_puts(why, "varje rad ska vara {part: norm, costs eller incomes, what: text, amount: belopp}");
+		return false;
+	}
+	const int64_t want[3] = {out->norm, out->costs, out->incomes};
+	for (int p = 0; p < 3; p++)
+		if (sum[p] != want[p]) {
+			buf_printf(why, "Beräkningens rader (lines) för %s är tillsammans %lld kr, inte %lld kr",
+				   parts[p], (long long)sum[p], (long long)want[p]);
+			return false;
+		}
+	return true;
+}
+
 static struct rule_check_result *add_result(struct rule_decision *out, const char *id,
 					    enum rule_result result, struct cel_arena *arena,
 					    const struct ebba_buf *msg)
@@ -382,6 +428,35 @@ static void trace_notes(const struct rs_eval *e, struct ebba_buf *b)
 		json_str(b, t.data, t.len);
 		buf_free(&t);
 		first = false;
+	}
+}
+
+/*
+ * The same for people: one sentence per provisional value the decision used
+ * (the value's `note`, "Riksnormen 2026 är preliminär"), each once, so that
+ * a caseworker reads one line rather than a list of parameter names.
+ */
+static void trace_provisional(const struct rs_eval *e, struct ebba_buf *b)
+{
+	static const char GENERIC[] = "Ett belopp i regeluppsättningen är preliminärt";
+	const struct ruleset *rs = e->rs;
+	size_t n = 0;
+	for (size_t i = 0; i < rs->n_params; i++) {
+		int k = e->param_entry[i];
+		if (k < 0 || !rs->params[i].v[k].provisional)
+			continue;
+		const char *note = rs->params[i].v[k].note ? rs->params[i].v[k].note : GENERIC;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			int kj = e->param_entry[j];
+			seen = kj >= 0 && rs->params[j].v[kj].provisional &&
+			       strcmp(rs->params[j].v[kj].note ? rs->params[j].v[kj].note : GENERIC, note) == 0;
+		}
+		if (seen)
+			continue;
+		if (n++)
+			buf_putc(b, ',');
+		json_str(b, note, strlen(note));
 	}
 }
 
@@ -444,12 +519,20 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	trace_delegation(dg, b);
 	buf_puts(b, ",\"notes\":[");
 	trace_notes(e, b);
+	buf_puts(b, "],\"provisional\":[");
+	trace_provisional(e, b);
 	buf_puts(b, "],\"parameters\":{");
 	trace_params(e, b);
-	buf_puts(b, "},\"derived\":{");
+	/* the calculation's lines (decide_lines), once: not again under derived */
+	buf_puts(b, "},\"lines\":");
+	if (rs->calc_lines >= 0 && e->derived_state[rs->calc_lines] == 2)
+		json_value(b, e->derived[rs->calc_lines], 0);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, ",\"derived\":{");
 	bool first = true;
 	for (size_t i = 0; i < rs->n_derived; i++) {
-		if (e->derived_state[i] != 2)
+		if (e->derived_state[i] != 2 || (int)i == rs->calc_lines)
 			continue;
 		if (!first)
 			buf_putc(b, ',');
@@ -506,7 +589,7 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	struct ebba_buf *scratch = thread_scratch();
 	struct ebba_buf b = *scratch;
 	buf_reset(&b);
-	size_t extra = 4;          /* calculation and notes errors, amount-positive and delegation guards */
+	size_t extra = 5;          /* calculation, notes and lines errors, amount-positive and delegation guards */
 	out->checks = aalloc(arena, (rs->n_checks + extra) * sizeof(*out->checks));
 	struct verdict vd = {false, false};
 	for (size_t i = 0; i < rs->n_checks; i++)
@@ -520,6 +603,12 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	buf_reset(&b);
 	if (!decide_notes(&e, out, &b)) {
 		add_result(out, "calculation-notes", RULE_ERROR, arena, &b);
+		vd.refer = true;
+	}
+	buf_reset(&b);
+	/* (without an amount the lines have nothing to add up to: "calculation" says why) */
+	if (calc_ok && !decide_lines(&e, out, &b)) {
+		add_result(out, "calculation-lines", RULE_ERROR, arena, &b);
 		vd.refer = true;
 	}
 	if (!vd.refer && !vd.reject && (!calc_ok || out->amount <= 0)) {

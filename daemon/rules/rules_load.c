@@ -40,6 +40,7 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n_params; i++) {
 		for (size_t k = 0; k < rs->params[i].n; k++) {
 			free(rs->params[i].v[k].source);
+			free(rs->params[i].v[k].note);
 			free(rs->params[i].v[k].display);
 			free(rs->params[i].v[k].file);
 		}
@@ -122,6 +123,7 @@ static int load_files(struct rs_file *files, size_t n_files, const struct rulese
 	for (int k = 0; k < RS_CALC_COUNT; k++)
 		rs->calc[k] = -1;
 	rs->calc_notes = -1;
+	rs->calc_lines = -1;
 	/* SHA-256 over name NUL content NUL, in name order (files are sorted) */
 	struct ebba_buf all = {0};
 	for (size_t i = 0; i < n_files; i++) {

@@ -30,6 +30,7 @@ struct rs_param_value {
 	struct cel_value value;     /* in rs->consts */
 	char *source;
 	bool provisional;
+	char *note;                 /* what a person is told of a provisional value, or NULL */
 	char *display;              /* the value for people (rs_views_build) */
 	char *file;
 	unsigned line, col;
@@ -122,6 +123,7 @@ struct ruleset {
 	size_t n_derived;
 	int calc[RS_CALC_COUNT];    /* index into derived, -1 if missing */
 	int calc_notes;             /* calculation.notes: index into derived, -1 if none */
+	int calc_lines;             /* calculation.lines: index into derived, -1 if none */
 	struct rs_check *checks;
 	size_t n_checks;
 	struct rs_flag *flags;

@@ -63,12 +63,15 @@ static void apply_one(struct loader *L, const struct ruleset_override *ov)
 		} else {
 			for (size_t k = 1; k < p->n; k++) {
 				free(p->v[k].source);
+				free(p->v[k].note);
 				free(p->v[k].file);
 			}
 			p->n = 1;
 			p->v[0].value = v;
 			p->v[0].provisional = false;
 			free(p->v[0].source);
+			free(p->v[0].note);
+			p->v[0].note = NULL;
 			free(p->v[0].file);
 			p->v[0].source = xstrdup("satt för denna körning");
 			p->v[0].file = xstrdup(f.name);

@@ -19,8 +19,8 @@ static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisiona
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
 static const char *const CHECK_KEYS[] = {"id", "group", "description", "when", "expr", "outcome",
 					 "message", NULL};
-static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "notes", "description",
-					NULL};
+static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "notes", "lines",
+					"description", NULL};
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
 static const char *const SAMPLE_KEYS[] = {"approved", "referred", "rejected", NULL};
 static const char *const FLAG_KEYS[] = {"id", "when", "reason", "description", NULL};
@@ -266,6 +266,8 @@ static void load_param_value(struct loader *L, struct rs_file *f, struct rs_para
 	pv->value = v;
 	pv->source = xstrdup(src);
 	pv->provisional = prov;
+	const char *note = rs_scalar(rs_map_get(f, e, "note"));
+	pv->note = note && *note ? xstrdup(note) : NULL;
 	pv->file = xstrdup(f->name);
 	pv->line = rs_line(e);
 	pv->col = rs_col(e);
@@ -544,6 +546,21 @@ static void load_checks(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		load_check(L, f, rs_node(f, *it));
 }
 
+/* An optional expression of calculation (notes, lines) as derived fact name. */
+static void load_calc_extra(struct loader *L, struct rs_file *f, yaml_node_t *n, const char *key,
+			    const char *name, int *index)
+{
+	yaml_node_t *e = rs_map_get(f, n, key);
+	if (!e)
+		return;
+	if (!rs_is_scalar(e) || !e->data.scalar.length) {
+		DIAG(L, f, e, "'%s' i calculation måste vara ett uttryck, inte %s", key, kind_sv(e));
+		return;
+	}
+	*index = (int)L->rs->n_derived;
+	add_derived(L, f, e, e, name);
+}
+
 static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {
@@ -574,16 +591,10 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 		L->rs->calc[k] = (int)L->rs->n_derived;
 		add_derived(L, f, rs_map_get(f, n, key) ? e : n, e, RS_CALC_NAMES[k]);
 	}
-	/* Optional: lines of text shown under the calculation (rules_eval.c). */
-	yaml_node_t *notes = rs_map_get(f, n, "notes");
-	if (!notes)
-		return;
-	if (!rs_is_scalar(notes) || !notes->data.scalar.length) {
-		DIAG(L, f, notes, "'notes' i calculation måste vara ett uttryck, inte %s", kind_sv(notes));
-		return;
-	}
-	L->rs->calc_notes = (int)L->rs->n_derived;
-	add_derived(L, f, notes, notes, "calc.notes");
+	/* Optional: lines of text shown under the calculation, and the
+	 * calculation's own lines (what each figure is made of), rules_eval.c. */
+	load_calc_extra(L, f, n, "notes", "calc.notes", &L->rs->calc_notes);
+	load_calc_extra(L, f, n, "lines", "calc.lines", &L->rs->calc_lines);
 }
 
 static void load_audit(struct loader *L, struct rs_file *f, yaml_node_t *n)

@@ -47,6 +47,7 @@ int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view 
 	*out = (struct ruleset_check_view){
 		.id = c->id, .group = c->group, .outcome = c->reject ? "reject" : "refer",
 		.when = c->when ? cel_program_source(c->when) : NULL,
-		.expr = cel_program_source(c->expr), .message = c->message_src};
+		.expr = cel_program_source(c->expr), .message = c->message_src,
+		.description = c->description};
 	return 0;
 }

@@ -256,7 +256,7 @@ static const char FLAGS_SQL[] =
 	"    (select id from page order by created_at desc, id desc limit 1) end,"
 	" 'by_outcome', coalesce((select json_agg(json_build_object('outcome', outcome,"
 	"    'decided', decided, 'sampled', sampled,"
-	"    'percent', case when decided > 0 then round(100.0 * sampled / decided, 1)::text end)"
+	"    'percent', case when decided > 0 then replace(round(100.0 * sampled / decided, 1)::text, '.', ',') end)"
 	"    order by outcome) from (select o.outcome, o.decided, coalesce(s.sampled, 0) sampled"
 	"    from (select outcome, count(*) decided from ebba.decisions where inbox_id is not null"
 	"      group by outcome) o"
@@ -298,21 +298,6 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 	return 0;
 }
 
-int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_err *err)
-{
-	const char *p[] = {case_id};
-	return store_web_json(db, "select json_build_object('case_id', case_id, 'frame', frame,"
-			      " 'source_yaml', source_yaml, 'updated_at', " TS("updated_at") ","
-			      " 'updated_by', updated_by) from ebba.case_frames where case_id = $1",
-			      1, p, out, err);
-}
-
-int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
-			const char *source_yaml, const char *client, struct ebba_err *err)
-{
-	return frames_put(db, case_id, frame_json, source_yaml, client, err);
-}
-
 /* Each figure from an index (schema 006): the states but 'decided' are the
  * few rows still moving or stopped, and ebba's decisions are the decided
  * ones (completion writes both in one transaction). */
@@ -342,4 +327,14 @@ static const char OPS_SQL[] =
 int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err)
 {
 	return store_web_json(db, OPS_SQL, 0, NULL, out, err);
+}
+
+int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err)
+{
+	const char *p[] = {id};
+	return store_web_json(db, "select json_build_object('id', d.id, 'case_id', d.case_id,"
+			      " 'period', d.period, 'outcome', d.outcome, 'amount', " KR("d.amount") ","
+			      " 'decided_by', d.decided_by, 'decided_at', " TS("d.decided_at") ")"
+			      " from ebba.decisions d where d.id = $1::bigint and d.reviews_decision_id is not null",
+			      1, p, out, err);
 }

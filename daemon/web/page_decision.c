@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_words.h"
 #include "decision.h"
 #include "ebba/facts/facts.h"
 #include "ebba/intake/application.h"
@@ -38,19 +39,24 @@ static const char *jstr(const json_t *o, const char *key)
 
 /* --- checks ---------------------------------------------------------- */
 
+/* The checks in words: the message of a failure, the rule set's
+ * description of each check (check_words.c); never the id. */
 static void split_checks(json_t *ctx, json_t *d)
 {
 	json_t *failed = json_array(), *rest = json_array();
+	json_t *words = check_words();
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(d, "checks"), i, c) {
 		const char *r = jstr(c, "result");
+		json_object_set_new(c, "description", json_string(check_word(words, jstr(c, "id"))));
 		json_object_set_new(c, "result_label", json_string(sv_result(r)));
 		json_object_set_new(c, "is_error", json_boolean(strcmp(r, "error") == 0));
 		json_object_set_new(c, "is_pass", json_boolean(strcmp(r, "pass") == 0));
 		bool bad = strcmp(r, "fail") == 0 || strcmp(r, "error") == 0;
 		json_array_append(bad ? failed : rest, c);
 	}
+	json_decref(words);
 	json_object_set_new(ctx, "failed", failed);
 	json_object_set_new(ctx, "n_rest", json_integer((json_int_t)json_array_size(rest)));
 	json_object_set_new(ctx, "rest", rest);
@@ -153,23 +159,17 @@ static void payment_agencies(const struct ssbtek_result *r, enum income_type t, 
 	}
 }
 
-static bool is_register_type(const json_t *trace, const char *type)
+/* The calculation's line for income type (trace rules.lines), or NULL:
+ * whether the rule set compares the type with the registers ("checked")
+ * and whether it found them apart ("warn") are the rule's words. */
+static const json_t *income_line(const json_t *trace, const char *type)
 {
-	const json_t *types = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "register_income_types"), "value");
 	size_t i;
-	json_t *v;
-	json_array_foreach(types, i, v)
-		if (strcmp(json_string_value(v) ? json_string_value(v) : "", type) == 0)
-			return true;
-	return false;
-}
-
-static long long tolerance(const json_t *trace)
-{
-	const json_t *v = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "income_tolerance"), "value");
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+	json_t *l;
+	json_array_foreach(json_object_get(json_object_get(trace, "rules"), "lines"), i, l)
+		if (strcmp(jstr(l, "part"), "incomes") == 0 && strcmp(jstr(l, "type"), type) == 0)
+			return l;
+	return NULL;
 }
 
 static long long declared(const struct application *app, size_t person, int type)
@@ -181,8 +181,10 @@ static long long declared(const struct application *app, size_t person, int type
 	return s;
 }
 
-/* A person's agency parts that did not answer: "FK, SO" (with reasons). */
-static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out)
+/* A person's agency parts that did not answer, in words ("Försäkringskassan,
+ * a-kassan"), and what each said, for Underlag. */
+static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out,
+			    struct ebba_buf *detail)
 {
 	size_t k;
 	json_t *e;
@@ -191,7 +193,8 @@ static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *
 		if (strcmp(jstr(e, "person_ref"), ref) != 0 || strcmp(jstr(e, "source"), "ssbtek") != 0 ||
 		    strcmp(ag, "SSBTEK") == 0 || strcmp(st, "ok") == 0 || strcmp(st, "absent") == 0)
 			continue;
-		buf_printf(out, "%s%s", out->len ? ", " : "", ag);
+		buf_printf(out, "%s%s", out->len ? ", " : "", sv_agency(ag));
+		buf_printf(detail, "%s%s: %s", detail->len ? "; " : "", ag, st);
 	}
 }
 
@@ -216,25 +219,30 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		char agencies[64] = "";
 		if (pv->ssbtek_ok)
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
-		bool reg_type = is_register_type(trace, type);
-		bool differs = pv->ssbtek_ok && reg_type && llabs(dec - reg) > tolerance(trace);
+		const json_t *line = income_line(trace, type);
+		bool reg_type = json_is_true(json_object_get(line, "checked"));
+		bool differs = pv->ssbtek_ok && json_is_true(json_object_get(line, "differs"));
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
-					agencies[0] ? agencies : (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
-					"answered", pv->fetched_at ? pv->fetched_at : "");
+					!pv->ssbtek_ok ? "registret svarade inte" : agencies[0] ? agencies
+					: (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
+					"answered", pv->ssbtek_ok && pv->fetched_at ? pv->fetched_at : "");
 		json_object_set_new(row, "register", kr(reg));
 		json_array_append_new(rows, row);
 	}
-	struct ebba_buf bad = {0};
-	failed_agencies(evidence, pv->ref, &bad);
+	struct ebba_buf bad = {0}, detail = {0};
+	failed_agencies(evidence, pv->ref, &bad, &detail);
 	if (pv->ssbtek_status && strcmp(pv->ssbtek_status, "ok") != 0) {
+		/* the technical reason (English, from the transport) only under Underlag */
 		const char *why = reg_reason(trace, i, "ssbtek_reason");
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
-			"Register ej tillgängligt: SSBTEK (AF, CSN, FK, SO)", "why", why));
+			"Register ej tillgängligt: Försäkringskassan (SSBTEK) svarade inte, så uppgifterna från "
+			"Arbetsförmedlingen, CSN, Försäkringskassan och a-kassan saknas", "why", why));
 	} else if (bad.len) {
-		char *msg = xasprintf("Register ej tillgängligt: %s", bad.data);
-		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "unavailable", msg));
+		char *msg = xasprintf("Register ej tillgängligt: %s svarade inte", bad.data);
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "person", pv->label, "unavailable", msg,
+						      "why", detail.data));
 		free(msg);
 	} else if (!pv->ssbtek_status) {
 		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "none",
@@ -246,6 +254,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 			pv->fetched_at ? pv->fetched_at : ""));
 	}
 	buf_free(&bad);
+	buf_free(&detail);
 }
 
 static json_t *af_row(const struct person_view *pv)
@@ -289,138 +298,136 @@ static json_t *hours(int64_t hundredths)
 	return json_string(s);
 }
 
-static json_t *plan_rows(const struct person_view *pv)
+/*
+ * A person's planning: the activities as the register reported them (its
+ * hours), and the attendance the rule used (trace: registers[i].
+ * attendance_figures, attended plus valid absence over planned), never a
+ * share the page works out itself.
+ */
+static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size_t i)
 {
 	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
 			      pv->plan_fetched ? pv->plan_fetched : "");
 	if (!pv->has_plan) {
 		bool none = pv->plan_status && strcmp(pv->plan_status, "no_plan") == 0;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
-			: "Register ej tillgängligt: planering (arbetsmarknadsenheten)"));
+			: "Register ej tillgängligt: planeringen (arbetsmarknadsenheten) svarade inte"));
+		const char *why = reg_reason(trace, i, "attendance_reason");
+		if (!none && why)
+			json_object_set_new(p, "why", json_string(why));
 		return p;
 	}
 	json_t *acts = json_array();
 	for (size_t k = 0; k < pv->att.n_activities; k++) {
 		const struct attendance_activity *a = &pv->att.activities[k];
-		json_t *row = json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type), "scheduled", hours(a->scheduled),
-					"attended", hours(a->attended), "excused", hours(a->excused));
-		if (a->scheduled > 0)
-			json_object_set_new(row, "percent", json_integer((json_int_t)(a->attended * 100 / a->scheduled)));
-		json_array_append_new(acts, row);
+		json_array_append_new(acts, json_pack("{s:s,s:o,s:o,s:o}", "type", sv_activity(a->type),
+			"scheduled", hours(a->scheduled), "attended", hours(a->attended), "excused", hours(a->excused)));
 	}
 	json_object_set_new(p, "activities", acts);
 	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
-	json_object_set_new(p, "scheduled", hours(pv->att.scheduled));
-	json_object_set_new(p, "attended", hours(pv->att.attended));
-	json_object_set_new(p, "excused", hours(pv->att.excused));
-	if (pv->att.attended_permille >= 0)
-		json_object_set_new(p, "percent", json_integer(pv->att.attended_permille / 10));
+	const json_t *f = json_object_get(json_array_get(json_object_get(trace, "registers"), i),
+					  "attendance_figures");
+	if (json_is_object(f)) {
+		json_object_set_new(p, "scheduled", kr((long long)json_integer_value(json_object_get(f, "scheduled"))));
+		json_object_set_new(p, "attended", kr((long long)json_integer_value(json_object_get(f, "attended"))));
+		json_object_set_new(p, "excused", kr((long long)json_integer_value(json_object_get(f, "excused"))));
+		json_object_set_new(p, "percent", json_integer(json_integer_value(json_object_get(f, "percent"))));
+		json_object_set_new(p, "has_figures", json_true());
+	}
 	return p;
 }
 
 /* --- the calculation ------------------------------------------------- */
 
-static const json_t *derived(const json_t *trace, const char *name)
+static long long jint(const json_t *o, const char *key)
 {
-	return json_object_get(json_object_get(json_object_get(trace, "rules"), "derived"), name);
-}
-
-static long long child_norm(const json_t *trace, int age)
-{
-	const json_t *table = json_object_get(json_object_get(json_object_get(json_object_get(trace,
-		"rules"), "parameters"), "riksnorm_children"), "value");
-	size_t i;
-	json_t *g;
-	json_array_foreach(table, i, g)
-		if (json_integer_value(json_object_get(g, "from_age")) <= age &&
-		    age <= json_integer_value(json_object_get(g, "to_age")))
-			return (long long)json_integer_value(json_object_get(g, "amount"));
-	return -1;
-}
-
-static void add_line(json_t *a, const char *what, long long v, const char *note)
-{
-	json_array_append_new(a, json_pack("{s:s,s:o,s:s?}", "what", what, "amount", kr(v), "note", note));
+	return (long long)json_integer_value(json_object_get(o, key));
 }
 
 /*
- * The income the law does not count (docs/income-disregards.md): the
- * calculation's own lines as the letter has them, and the sum as a row of
- * its own so that the table adds up to the counted incomes.
+ * What a cost or income line rests on, in words, from the figures the rule
+ * set put on the line (calculation.lines: applied, ceiling, declared,
+ * register; whether it was capped or differs): written here, computed
+ * there.  NULL for a line without them (its own "basis" text, if any).
  */
-static void disregards(json_t *c, const json_t *trace)
+static char *line_basis(const json_t *l, int part, const char **warn)
 {
-	json_t *lines = json_object_get(trace, "calculation_notes");
-	if (json_is_array(lines) && json_array_size(lines) > 0)
-		json_object_set(c, "calc_notes", lines);
-	const json_t *sum = derived(trace, "income_disregarded");
-	if (json_is_integer(sum) && json_integer_value(sum) > 0)
-		json_object_set_new(c, "disregarded", kr((long long)json_integer_value(sum)));
+	char a[32], b[32];
+	if (part == 0 && jint(l, "shared_with") > 0) {
+		kr_format(jint(l, "whole_home"), a, sizeof(a));
+		return xasprintf("bostaden delas med %lld till: %s kr för hela bostaden, delat",
+				 jint(l, "shared_with"), a);
+	}
+	if (part == 1 && json_is_integer(json_object_get(l, "applied"))) {
+		kr_format(jint(l, "applied"), a, sizeof(a));
+		kr_format(jint(l, "ceiling"), b, sizeof(b));
+		if (!json_is_true(json_object_get(l, "approved"))) {
+			*warn = "ej godkänd i referensramen";
+			return xasprintf("ansökt %s kr", a);
+		}
+		if (json_is_true(json_object_get(l, "capped")))
+			*warn = "över taket";
+		return xasprintf("ansökt %s kr · tak i referensramen %s kr", a, b);
+	}
+	if (part == 2 && json_is_integer(json_object_get(l, "declared"))) {
+		kr_format(jint(l, "declared"), a, sizeof(a));
+		kr_format(jint(l, "register"), b, sizeof(b));
+		if (json_is_true(json_object_get(l, "differs")))
+			*warn = "avviker från registren";
+		bool reg_counts = jint(l, "amount") == jint(l, "register") && jint(l, "register") != jint(l, "declared");
+		return xasprintf("uppgett %s kr · register %s kr%s", a, b,
+				 reg_counts ? " (registrets högre uppgift räknas)" : "");
+	}
+	return NULL;
 }
 
-static json_t *calculation(const struct application *app, struct person_view *pv, json_t *d,
-			   const json_t *trace)
+/*
+ * The calculation as the rule set made it: its lines (calculation.lines,
+ * stored in the trace as rules.lines) and the decision's own sums.  The
+ * page adds nothing up and reads no parameter: what it shows is what was
+ * decided.  A decision made before the rules recorded lines shows the sums
+ * only, and says so.
+ */
+static json_t *calculation(json_t *d, const json_t *trace)
 {
 	json_t *c = json_object();
-	json_t *norm = json_array(), *costs = json_array(), *incomes = json_array();
-	size_t adults = 0;
-	for (size_t i = 0; i < app->n_persons; i++)
-		adults += app->persons[i].role != ROLE_CHILD;
-	const json_t *ap = derived(trace, "adults_personal");
-	if (json_is_integer(ap))
-		add_line(norm, adults > 1 ? "Personliga kostnader, sambor" : "Personliga kostnader, ensamstående",
-			 (long long)json_integer_value(ap), NULL);
-	for (size_t i = 0; i < app->n_persons; i++) {
-		if (app->persons[i].role != ROLE_CHILD)
-			continue;
-		char what[96];
-		snprintf(what, sizeof(what), "%s", pv[i].label);
-		long long v = child_norm(trace, app->persons[i].age);
-		if (v >= 0)
-			add_line(norm, what, v, app->persons[i].preschool_lunch ? "lunch i förskolan: lägre belopp enligt regeln" : NULL);
-	}
-	const json_t *common = derived(trace, "common_cost_share");
-	if (json_is_integer(common)) {
-		char what[96];
-		snprintf(what, sizeof(what), "Gemensamma hushållskostnader, %zu personer%s", app->n_persons,
-			 app->shared_with ? " (delad bostad)" : "");
-		add_line(norm, what, (long long)json_integer_value(common), NULL);
-	}
-	const json_t *approved = json_object_get(json_object_get(trace, "frame"), "approved_costs");
-	for (size_t i = 0; i < app->n_costs; i++) {
-		const char *type = cost_type_name(app->costs[i].type);
-		const json_t *ceiling = json_object_get(approved, type);
-		long long amount = app->costs[i].amount;
-		json_t *row = json_pack("{s:s,s:o}", "what", sv_cost(type), "applied", kr(amount));
-		if (json_is_integer(ceiling)) {
-			long long cap = (long long)json_integer_value(ceiling);
-			json_object_set_new(row, "ceiling", kr(cap));
-			json_object_set_new(row, "amount", kr(amount < cap ? amount : cap));
-			json_object_set_new(row, "capped", json_boolean(amount > cap));
-		} else {
-			json_object_set_new(row, "amount", kr(0));
-			json_object_set_new(row, "not_approved", json_true());
+	json_t *parts[3] = {json_array(), json_array(), json_array()};
+	static const char *const part_names[] = {"norm", "costs", "incomes"};
+	static const char *const prefixes[] = {"Norm: ", "Kostnad: ", "Inkomst: "};
+	const json_t *lines = json_object_get(json_object_get(trace, "rules"), "lines");
+	size_t i;
+	json_t *l;
+	json_array_foreach(lines, i, l) {
+		const char *part = jstr(l, "part");
+		for (int k = 0; k < 3; k++) {
+			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
+				continue;
+			const char *basis = jstr(l, "basis"), *warn = NULL;
+			char *made = line_basis(l, k, &warn);
+			if (made)
+				basis = made;
+			long long v = (long long)json_integer_value(json_object_get(l, "amount"));
+			char amount[48] = "";
+			if (v < 0)   /* a minus sign, as in print: "−1 000" */
+				strcpy(amount, "\xe2\x88\x92");
+			kr_format(v < 0 ? -v : v, amount + strlen(amount), sizeof(amount) - strlen(amount));
+			/* a line of a type (a cost, an income) is named with its part;
+			 * one that is not (what is not counted) stands alone */
+			bool typed = k == 0 || *jstr(l, "type");
+			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", jstr(l, "what"));
+			json_array_append_new(parts[k], json_pack("{s:s,s:s,s:s?,s:s?}", "label", label,
+				"amount", amount, "basis", *basis ? basis : NULL, "warn", warn));
+			free(label);
+			free(made);
 		}
-		json_array_append_new(costs, row);
 	}
-	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
-		long long dec = 0, reg = 0;
-		for (size_t i = 0; i < app->n_persons; i++) {
-			dec += declared(app, i, t);
-			reg += pv[i].ssbtek_ok ? (long long)pv[i].regs.income[t] : 0;
-		}
-		if (dec == 0 && reg == 0)
-			continue;
-		json_t *row = json_pack("{s:s,s:o,s:o,s:o,s:b}", "what",
-					sv_income(income_type_name((enum income_type)t)), "declared", kr(dec),
-					"register", kr(reg), "amount", kr(dec > reg ? dec : reg),
-					"from_register", reg > dec);
-		json_array_append_new(incomes, row);
-	}
-	json_object_set_new(c, "norm_lines", norm);
-	json_object_set_new(c, "cost_lines", costs);
-	json_object_set_new(c, "income_lines", incomes);
-	disregards(c, trace);
+	json_object_set_new(c, "norm_lines", parts[0]);
+	json_object_set_new(c, "cost_lines", parts[1]);
+	json_object_set_new(c, "income_lines", parts[2]);
+	json_object_set_new(c, "no_lines", json_boolean(!json_is_array(lines)));
+	json_t *notes = json_object_get(trace, "calculation_notes");
+	if (json_is_array(notes) && json_array_size(notes) > 0)
+		json_object_set(c, "calc_notes", notes);
 	json_object_set(c, "norm", json_object_get(d, "norm"));
 	json_object_set(c, "costs", json_object_get(d, "costs"));
 	json_object_set(c, "incomes", json_object_get(d, "incomes"));
@@ -451,14 +458,14 @@ static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *
 		if (a)
 			json_array_append_new(af, a);
 		if (pv[i].plan_status)
-			json_array_append_new(plans, plan_rows(&pv[i]));
+			json_array_append_new(plans, plan_rows(&pv[i], trace, i));
 	}
 	json_object_set_new(ctx, "persons", persons);
 	json_object_set_new(ctx, "income_rows", income);
 	json_object_set_new(ctx, "af_rows", af);
 	json_object_set_new(ctx, "plans", plans);
 	if (json_is_string(json_object_get(d, "amount")) && trace)
-		json_object_set_new(ctx, "calc", calculation(app, pv, d, trace));
+		json_object_set_new(ctx, "calc", calculation(d, trace));
 	json_object_set_new(ctx, "message", json_string(app->message));
 	json_object_set_new(ctx, "changes", json_boolean(app->changes));
 	json_object_set_new(ctx, "kind_new", json_boolean(app->kind == APP_KIND_NEW));
@@ -478,6 +485,19 @@ static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
 	/* (a decision without a trace has no notes: an empty list, not a leak) */
 	json_object_set_new(ctx, "notes", json_is_array(notes) ? json_incref(notes) : json_array());
 	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+	/* for people: one line, the rule set's own sentences ("Riksnormen 2026 är
+	 * preliminär"); a trace from before them says it generally */
+	const json_t *prov = json_object_get(json_object_get(trace, "rules"), "provisional");
+	struct ebba_buf line = {0};
+	size_t i;
+	json_t *v;
+	json_array_foreach(prov, i, v)
+		buf_printf(&line, "%s%s", i ? "; " : "", json_string_value(v) ? json_string_value(v) : "");
+	if (!line.len && json_array_size(notes) > 0)
+		buf_puts(&line, "Beslutet bygger på preliminära belopp");
+	if (line.len)
+		json_object_set_new(ctx, "provisional", json_string(line.data));
+	buf_free(&line);
 	/* the delegation an automatic decision relied on (a trace before delegations has none) */
 	const char *deleg = json_string_value(json_object_get(
 		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
@@ -493,8 +513,10 @@ static void label_lists(json_t *d)
 		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
 	json_array_foreach(json_object_get(d, "reviews"), i, v)
 		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
-	json_array_foreach(json_object_get(d, "flags"), i, v)
+	json_array_foreach(json_object_get(d, "flags"), i, v) {
 		json_object_set_new(v, "label", json_string(sv_flag(jstr(v, "kind"))));
+		json_object_set_new(v, "verdict_label", json_string(sv_verdict(jstr(v, "verdict"))));
+	}
 	json_array_foreach(json_object_get(d, "evidence"), i, v) {
 		const char *ref = jstr(v, "person_ref");
 		const char *colon = strchr(ref, ':');

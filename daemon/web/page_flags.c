@@ -27,8 +27,10 @@ static int show(const struct web_request *rq, struct web_response *rs, json_t *e
 	}
 	json_array_foreach(json_object_get(ctx, "by_outcome"), i, f)
 		json_object_set_new(f, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(f, "outcome")))));
-	json_array_foreach(json_object_get(ctx, "resolved"), i, f)
+	json_array_foreach(json_object_get(ctx, "resolved"), i, f) {
 		json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
+		json_object_set_new(f, "verdict_label", json_string(sv_verdict(json_string_value(json_object_get(f, "verdict")))));
+	}
 	if (extra)
 		json_object_update(ctx, extra);
 	json_object_set_new(ctx, "can_resolve", json_boolean(rq->session && (rq->session->groups & WEB_CASEWORKER)));

@@ -1,18 +1,32 @@
 /*
  * Referensram: a case's frame, shown and edited as a form (GET and POST
- * /referensram/CASE-ID).  Household members are shown by position and
- * birth year, never by identity number; the form edits what a caseworker
- * decides (automation, validity, months, each adult's capacity, plan and
- * exemption reason, the cost ceilings, the last decision) and keeps the
- * household as stored.  Every field is checked on its own, so each error
- * stands at its field; the whole frame is then checked by the intake
- * parser (case_frame_from_json) as `ebbactl case set` would.
+ * /referensram/CASE-ID), or created for a case that has none from the
+ * household of its newest application.  Household members are shown by
+ * position and birth year, never by identity number; the form edits what
+ * a caseworker decides (automation, validity, months, each adult's
+ * capacity, plan and exemption reason, the cost ceilings, the last
+ * decision) and keeps the household as stored.
+ *
+ * Every field is checked on its own, so each error stands at its field and
+ * names it ("Hyra: ange taket i hela kronor"); amounts are read as Swedes
+ * write them ("6 150", "6 150 kr").  The whole frame is then checked by
+ * the intake parser (case_frame_from_json) as `ebbactl case set` would.
+ *
+ * Two people editing at once: the form carries the version it showed, and
+ * the change is one `update ... where version = $n` (store/web_frames.c).
+ * The second one to save finds another version, is told who changed the
+ * frame and when, and sees the stored frame again: nothing is overwritten.
+ * A view or a change is logged by the statement that reads or writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ebba/intake/application.h"
 #include "ebba/intake/case_frame.h"
+#include "ebba/store/db.h"
+#include "ebba/store/web_frames.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
 
@@ -21,13 +35,21 @@ static bool is_case_id(const char *s)
 	return s && *s && strlen(s) <= FRAME_ID_MAX && !strchr(s, '/');
 }
 
-static void add_error(json_t *ctx, const char *field, const char *text)
+/* Only digits, 1 to 9 of them (a version, a decision id). */
+static bool is_number(const char *s)
+{
+	return s && *s && strlen(s) <= 9 && strspn(s, "0123456789") == strlen(s);
+}
+
+/* An error at field: "Label: what is wrong", in the summary and at the field. */
+static void add_error(json_t *ctx, const char *field, const char *label, const char *problem)
 {
 	json_t *errors = json_object_get(ctx, "errors");
 	if (!errors) {
 		errors = json_array();
 		json_object_set_new(ctx, "errors", errors);
 	}
+	char *text = xasprintf("%s: %s", label, problem);
 	json_array_append_new(errors, json_pack("{s:s,s:s}", "field", field, "text", text));
 	json_object_set_new(ctx, "has_errors", json_true());
 	json_t *by_field = json_object_get(ctx, "field_errors");
@@ -36,6 +58,7 @@ static void add_error(json_t *ctx, const char *field, const char *text)
 		json_object_set_new(ctx, "field_errors", by_field);
 	}
 	json_object_set_new(by_field, field, json_string(text));
+	free(text);
 }
 
 /* The error of field, or NULL: the form's lists are built after the checks. */
@@ -44,34 +67,79 @@ static const char *error_at(const json_t *ctx, const char *field)
 	return json_string_value(json_object_get(json_object_get(ctx, "field_errors"), field));
 }
 
+/*
+ * Whole kronor as Swedes write them: "6150", "6 150", "6 150 kr", with a
+ * space, a no-break space or a narrow no-break space between the
+ * thousands; 0..max.  false for anything else ("6150,50", "sex").
+ */
+static bool parse_kronor(const char *s, long long max, long long *out)
+{
+	if (!s)
+		return false;
+	char digits[16];
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p == ' ')
+		p++;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= sizeof(digits))
+				return false;
+			digits[n++] = (char)*p;
+		} else if (*p == ' ' && n) {
+			continue;
+		} else if (p[0] == 0xC2 && p[1] == 0xA0 && n) {            /* U+00A0 */
+			p++;
+		} else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xAF && n) {   /* U+202F */
+			p += 2;
+		} else {
+			break;
+		}
+	}
+	while (*p == ' ')
+		p++;
+	if ((p[0] == 'k' || p[0] == 'K') && (p[1] == 'r' || p[1] == 'R')) {
+		p += 2;
+		if (*p == '.')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (!n || *p)
+		return false;
+	digits[n] = '\0';
+	long long v = atoll(digits);
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 /* The first month of jobbstimulans (docs/income-disregards.md): empty
  * removes it; the frame's own validation then checks the month. */
-static void jobbstimulans_field(const struct web_request *rq, json_t *ctx, json_t *entry, size_t i)
+static void jobbstimulans_field(const struct web_request *rq, json_t *ctx, json_t *entry, size_t i,
+				const char *who)
 {
-	char k[48], tail;
+	char k[48], tail, label[128];
 	int y, m;
 	snprintf(k, sizeof(k), "jobbstimulans_from_%zu", i);
+	snprintf(label, sizeof(label), "%s, jobbstimulans från och med", who);
 	const char *v = web_form(rq, k);
 	if (!v || !*v) {
 		json_object_del(entry, "jobbstimulans_from");
 		return;
 	}
 	if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
-		add_error(ctx, k, "Ange månaden som ÅÅÅÅ-MM");
+		add_error(ctx, k, label, "ange månaden som ÅÅÅÅ-MM, till exempel 2026-03");
 		return;
 	}
 	json_object_set_new(entry, "jobbstimulans_from", json_string(v));
 }
 
-/* "adult 1, född 1964": the birth year is enough to tell adults apart. */
+/* "Vuxen 1, född 1964": the birth year is enough to tell adults apart. */
 static void adult_label(const char *pnr, size_t i, char *out, size_t n)
 {
 	snprintf(out, n, "Vuxen %zu, född %.4s", i + 1, pnr);
-}
-
-static json_t *choice(const char *const *values, const char *const *labels, size_t n, const char *sel)
-{
-	return options_json(values, labels, n, sel);
 }
 
 /* The form's fields from a frame (stored) and, when refused, what was typed. */
@@ -85,15 +153,23 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 	static const char *const auto_labels[] = {"Ebba får besluta", "Alltid manuell handläggning"};
 #define V(name, stored) (typed && web_form(rq, name) ? web_form(rq, name) : (stored))
 	char buf[64];
-	json_object_set_new(ctx, "automation", choice(autos, auto_labels, 2,
+	bool creating = json_is_true(json_object_get(ctx, "creating"));
+	json_object_set_new(ctx, "automation", options_json(autos, auto_labels, 2,
 		V("automation", f->automation_allowed ? "allowed" : "manual")));
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", f->valid_until.year, f->valid_until.month, f->valid_until.day);
-	json_object_set_new(ctx, "valid_until", json_string(V("valid_until", buf)));
+	json_object_set_new(ctx, "valid_until", json_string(V("valid_until", creating ? "" : buf)));
 	snprintf(buf, sizeof(buf), "%lld", (long long)f->months_on_assistance);
 	json_object_set_new(ctx, "months", json_string(V("months", buf)));
 	json_object_set_new(ctx, "last_period", json_string(V("last_period", f->has_last_decision ? f->last_period : "")));
-	snprintf(buf, sizeof(buf), "%lld", (long long)f->last_amount);
+	kr_format(f->last_amount, buf, sizeof(buf));
 	json_object_set_new(ctx, "last_amount", json_string(V("last_amount", f->has_last_decision ? buf : "")));
+	static const char *const field_keys[] = {"valid_until", "months", "last_period", "last_amount", "automation"};
+	for (size_t k = 0; k < ARRAY_LEN(field_keys); k++) {
+		char key[32];
+		snprintf(key, sizeof(key), "err_%s", field_keys[k]);
+		if (error_at(ctx, field_keys[k]))
+			json_object_set_new(ctx, key, json_string(error_at(ctx, field_keys[k])));
+	}
 	json_t *adults = json_array();
 	for (size_t i = 0; i < f->n_adults; i++) {
 		char label[64], cap[32], plan[32], reason[32], jobb[48];
@@ -103,8 +179,8 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 		snprintf(reason, sizeof(reason), "reason_%zu", i);
 		snprintf(jobb, sizeof(jobb), "jobbstimulans_from_%zu", i);
 		json_t *a = json_pack("{s:s,s:i,s:o,s:o,s:s,s:s?,s:s?}", "label", label, "i", (int)i,
-			"capacity", choice(caps, cap_labels, 3, V(cap, frame_capacity_name(f->adults[i].capacity))),
-			"plan", choice(plans, plan_labels, 2, V(plan, frame_plan_name(f->adults[i].plan))),
+			"capacity", options_json(caps, cap_labels, 3, V(cap, frame_capacity_name(f->adults[i].capacity))),
+			"plan", options_json(plans, plan_labels, 2, V(plan, frame_plan_name(f->adults[i].plan))),
 			"reason", V(reason, f->adults[i].reason), "error", error_at(ctx, cap),
 			"err_reason", error_at(ctx, reason));
 		json_object_set_new(a, "jobbstimulans_from", json_string(V(jobb, f->adults[i].jobbstimulans_from)));
@@ -118,79 +194,129 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 		char name[48], val[32] = "";
 		snprintf(name, sizeof(name), "cost_%s", cost_type_name((enum cost_type)t));
 		if (f->cost_approved[t])
-			snprintf(val, sizeof(val), "%lld", (long long)f->approved_costs[t]);
+			kr_format(f->approved_costs[t], val, sizeof(val));
 		json_array_append_new(costs, json_pack("{s:s,s:s,s:s,s:s?}", "name", name,
 			"label", sv_cost(cost_type_name((enum cost_type)t)), "value", V(name, val),
 			"error", error_at(ctx, name)));
 	}
 	json_object_set_new(ctx, "costs", costs);
-	json_object_set_new(ctx, "n_household", json_integer((json_int_t)f->n_household));
+	snprintf(buf, sizeof(buf), "%zu %s", f->n_household, f->n_household == 1 ? "person" : "personer");
+	json_object_set_new(ctx, "household_size", json_string(buf));
 #undef V
 }
 
+/*
+ * The page: stored is {"frame", "version", "updated_at", "updated_by"} (a
+ * new frame: version 0 and "from", the decision whose household it takes).
+ * ctx may hold errors and notices already; it is not taken.
+ */
 static int show(const struct web_request *rq, struct web_response *rs, const char *case_id,
-		json_t *stored, const struct web_request *typed, json_t *errors_into, struct ebba_err *err)
+		const json_t *stored, bool typed, json_t *ctx, struct ebba_err *err)
 {
 	struct case_frame f;
 	struct ebba_err ferr;
-	json_t *frame = json_object_get(stored, "frame");
-	char *fj = json_dumps(frame, JSON_COMPACT);
-	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
+	char *fj = json_dumps(json_object_get(stored, "frame"), JSON_COMPACT);
+	int prc = fj ? case_frame_from_json(fj, strlen(fj), &f, &ferr) : -1;
+	if (!fj)
+		snprintf(ferr.msg, sizeof(ferr.msg), "ingen referensram");
 	free(fj);
-	json_t *ctx = errors_into ? errors_into : json_object();
 	json_object_set_new(ctx, "case_id", json_string(case_id));
 	json_object_set(ctx, "updated_at", json_object_get(stored, "updated_at"));
 	json_object_set(ctx, "updated_by", json_object_get(stored, "updated_by"));
+	json_int_t version = json_integer_value(json_object_get(stored, "version"));
+	json_object_set_new(ctx, "version", json_integer(version));
+	json_object_set_new(ctx, "creating", json_boolean(version == 0));
+	if (version == 0)
+		json_object_set(ctx, "from", json_object_get(stored, "from"));
 	if (prc == 0)
-		form_fields(ctx, &f, rq, typed != NULL);
+		form_fields(ctx, &f, rq, typed);
 	else
 		json_object_set_new(ctx, "stored_error", json_string(ferr.msg));
 	json_object_set_new(ctx, "can_edit", json_boolean(prc == 0 && rq->session && (rq->session->groups & WEB_CASEWORKER)));
 	char title[96];
-	snprintf(title, sizeof(title), "Referensram %s", case_id);
-	int rc = web_page(rq, rs, title, "frame", ctx, err);
-	if (!errors_into)
-		json_decref(ctx);
-	return rc;
+	snprintf(title, sizeof(title), "%s %s", version == 0 ? "Ny referensram för" : "Referensram", case_id);
+	return web_page(rq, rs, title, "frame", ctx, err);
 }
 
 /*
- * The stored frame of the case the path names, into *stored (the caller
- * decrefs it).  Returns 1 with *stored set, or the handler's answer (0 with
- * a "not found" page in rs, -1 on error) with *stored NULL.
+ * A new frame for case_id from the household of ebba's decision id (its
+ * application as received): every adult with full capacity and a plan
+ * required, until the caseworker says otherwise; no cost approved.  NULL
+ * with why in *why when the decision has no application of that case.
  */
-static int load_stored(const struct web_request *rq, struct web_response *rs, json_t **stored,
-		       struct ebba_err *err)
+static json_t *new_frame(PGconn *db, const char *case_id, const char *id, const char **why,
+			 struct ebba_err *err, int *rc)
 {
-	*stored = NULL;
-	if (!is_case_id(rq->tail))
-		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
-	if (store_web_frame(rq->db, rq->tail, stored, err) != 0)
-		return -1;
-	if (!*stored)
-		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
-	return 1;
+	*rc = 0;
+	struct ebba_buf payload = {0};
+	bool found = false;
+	if (store_web_payload(db, id, &payload, &found, err) != 0) {
+		*rc = -1;
+		buf_free(&payload);
+		return NULL;
+	}
+	struct application *app = NULL;
+	struct ebba_err perr;
+	if (!found || application_parse(payload.data, payload.len, &app, &perr) != 0 ||
+	    strcmp(app->case_id ? app->case_id : "", case_id) != 0) {
+		*why = "Ansökan som referensramen skulle utgå från hör inte till ärendet.";
+		application_free(app);
+		buf_free(&payload);
+		return NULL;
+	}
+	json_t *household = json_array(), *adults = json_object();
+	for (size_t i = 0; i < app->n_persons; i++) {
+		json_array_append_new(household, json_string(app->persons[i].pnr));
+		if (app->persons[i].role != ROLE_CHILD)
+			json_object_set_new(adults, app->persons[i].pnr,
+					    json_pack("{s:s,s:s}", "capacity", "full", "plan", "required"));
+	}
+	/* valid_until is the caseworker's to give: the form shows it empty */
+	json_t *frame = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:i}", "case", case_id, "automation", "manual",
+				  "valid_until", "2000-01-01", "household", household, "adults", adults,
+				  "approved_costs", json_object(), "months_on_assistance", 0);
+	application_free(app);
+	buf_free(&payload);
+	return json_pack("{s:o,s:i,s:s}", "frame", frame, "version", 0, "from", id);
+}
+
+static void saved_notice(const struct web_request *rq, json_t *ctx)
+{
+	const char *v = web_query(rq, "sparat");
+	if (is_number(v))
+		json_object_set_new(ctx, "saved", json_string(v));
 }
 
 int page_frame(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	const char *case_id = rq->tail;
-	json_t *stored;
-	int found = load_stored(rq, rs, &stored, err);
-	if (found != 1)
-		return found;
-	int rc = page_log(rq, "view", "case_frame", case_id, err);
-	if (rc == 0)
-		rc = show(rq, rs, case_id, stored, NULL, NULL, err);
-	json_decref(stored);
+	if (!is_case_id(case_id))
+		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
+	json_t *view;
+	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
+		return -1;
+	json_t *frame = json_object_get(view, "frame");
+	json_t *ctx = json_object();
+	saved_notice(rq, ctx);
+	int rc;
+	if (json_is_object(frame)) {
+		rc = show(rq, rs, case_id, frame, false, ctx, err);
+	} else if (json_is_integer(json_object_get(view, "latest"))) {
+		char id[24];
+		const char *why = NULL;
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(view, "latest")));
+		json_t *fresh = new_frame(rq->db, case_id, id, &why, err, &rc);
+		if (fresh)
+			rc = show(rq, rs, case_id, fresh, false, ctx, err);
+		else if (rc == 0)
+			rc = page_not_found(rq, rs, why, err);
+		json_decref(fresh);
+	} else {
+		rc = page_not_found(rq, rs, "Ärendet har ingen referensram och ingen ansökan att utgå från.", err);
+	}
+	json_decref(ctx);
+	json_decref(view);
 	return rc;
-}
-
-static bool whole(const char *s, long long max)
-{
-	if (!s || !*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
-		return false;
-	return atoll(s) <= max;
 }
 
 /* Checks each field; writes the accepted values into frame (the stored
@@ -199,47 +325,46 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 {
 	const char *a = web_form(rq, "automation");
 	if (!a || (strcmp(a, "allowed") && strcmp(a, "manual")))
-		add_error(ctx, "automation", "Välj om ebba får besluta");
+		add_error(ctx, "automation", "Handläggning", "välj om ebba får besluta");
 	else
 		json_object_set_new(frame, "automation", json_string(a));
 	const char *vu = web_form(rq, "valid_until");
 	int y, m, d;
 	char tail;
 	if (!vu || sscanf(vu, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(vu) != 10)
-		json_object_set_new(ctx, "err_valid_until", json_string("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2027-02-28")),
-		add_error(ctx, "valid_until", "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2027-02-28");
+		add_error(ctx, "valid_until", "Giltig till och med", "ange datumet som ÅÅÅÅ-MM-DD, till exempel 2027-02-28");
 	else
 		json_object_set_new(frame, "valid_until", json_string(vu));
-	const char *mo = web_form(rq, "months");
-	if (!whole(mo, FRAME_MAX_MONTHS))
-		json_object_set_new(ctx, "err_months", json_string("Ange antalet månader som ett heltal, 0–1200")),
-		add_error(ctx, "months", "Ange antalet månader som ett heltal, 0–1200");
+	long long v;
+	if (!parse_kronor(web_form(rq, "months"), FRAME_MAX_MONTHS, &v))
+		add_error(ctx, "months", "Månader med bistånd", "ange antalet månader som ett heltal, 0–1200");
 	else
-		json_object_set_new(frame, "months_on_assistance", json_integer(atoll(mo)));
+		json_object_set_new(frame, "months_on_assistance", json_integer(v));
 	const char *lp = web_form(rq, "last_period"), *la = web_form(rq, "last_amount");
 	bool lp_set = lp && *lp, la_set = la && *la;
 	if (lp_set || la_set) {
 		int py, pm;
-		if (!lp_set || sscanf(lp, "%4d-%2d%c", &py, &pm, &tail) != 2 || strlen(lp) != 7)
-			json_object_set_new(ctx, "err_last_period", json_string("Ange perioden som ÅÅÅÅ-MM")),
-			add_error(ctx, "last_period", "Ange perioden som ÅÅÅÅ-MM");
-		if (!whole(la, APP_MAX_AMOUNT))
-			json_object_set_new(ctx, "err_last_amount", json_string("Ange beloppet i hela kronor")),
-			add_error(ctx, "last_amount", "Ange beloppet i hela kronor");
-		if (lp_set && whole(la, APP_MAX_AMOUNT))
+		bool lp_ok = lp_set && sscanf(lp, "%4d-%2d%c", &py, &pm, &tail) == 2 && strlen(lp) == 7;
+		bool la_ok = parse_kronor(la, APP_MAX_AMOUNT, &v);
+		if (!lp_ok)
+			add_error(ctx, "last_period", "Förra beslutet, period", "ange perioden som ÅÅÅÅ-MM, till exempel 2026-11");
+		if (!la_ok)
+			add_error(ctx, "last_amount", "Förra beslutet, belopp", "ange beloppet i hela kronor, till exempel 9 120");
+		if (lp_ok && la_ok)
 			json_object_set_new(frame, "last_decision", json_pack("{s:s,s:I}", "period", lp, "amount",
-									     (json_int_t)atoll(la)));
+									     (json_int_t)v));
 	} else {
 		json_object_del(frame, "last_decision");
 	}
 	json_t *adults = json_object_get(frame, "adults");
 	for (size_t i = 0; i < f->n_adults; i++) {
-		char k[32];
+		char k[32], who[64];
+		adult_label(f->adults[i].pnr, i, who, sizeof(who));
 		json_t *entry = json_object_get(adults, f->adults[i].pnr);
 		snprintf(k, sizeof(k), "capacity_%zu", i);
 		const char *cap = web_form(rq, k);
 		if (!cap || (strcmp(cap, "full") && strcmp(cap, "partial") && strcmp(cap, "none")))
-			add_error(ctx, k, "Välj arbetsförmåga");
+			add_error(ctx, k, who, "välj arbetsförmåga");
 		else
 			json_object_set_new(entry, "capacity", json_string(cap));
 		snprintf(k, sizeof(k), "plan_%zu", i);
@@ -247,9 +372,9 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		snprintf(k, sizeof(k), "reason_%zu", i);
 		const char *reason = web_form(rq, k);
 		if (reason && strlen(reason) > FRAME_REASON_MAX)
-			add_error(ctx, k, "Skälet får vara högst 200 tecken");
+			add_error(ctx, k, who, "skälet får vara högst 200 tecken");
 		else if (plan && strcmp(plan, "exempt") == 0 && (!reason || !*reason))
-			add_error(ctx, k, "Skriv skälet till undantaget från planering");
+			add_error(ctx, k, who, "skriv skälet till undantaget från planering");
 		if (!plan || (strcmp(plan, "required") && strcmp(plan, "exempt")))
 			continue;
 		json_object_set_new(entry, "plan", json_string(plan));
@@ -257,72 +382,132 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 			json_object_set_new(entry, "reason", json_string(reason));
 		else
 			json_object_del(entry, "reason");
-		jobbstimulans_field(rq, ctx, entry, i);
+		jobbstimulans_field(rq, ctx, entry, i, who);
 	}
 	json_t *costs = json_object();
 	for (int t = 0; t < COST_TYPE_COUNT; t++) {
 		char name[48];
-		snprintf(name, sizeof(name), "cost_%s", cost_type_name((enum cost_type)t));
-		const char *v = web_form(rq, name);
-		if (!v || !*v)
+		const char *type = cost_type_name((enum cost_type)t);
+		snprintf(name, sizeof(name), "cost_%s", type);
+		const char *val = web_form(rq, name);
+		if (!val || !*val)
 			continue;
-		if (!whole(v, APP_MAX_AMOUNT))
-			add_error(ctx, name, "Ange taket i hela kronor, eller lämna tomt om kostnaden inte är godkänd");
+		if (!parse_kronor(val, APP_MAX_AMOUNT, &v))
+			add_error(ctx, name, sv_cost(type),
+				  "ange taket i hela kronor, till exempel 6 150, eller lämna tomt om kostnaden inte är godkänd");
 		else
-			json_object_set_new(costs, cost_type_name((enum cost_type)t), json_integer(atoll(v)));
+			json_object_set_new(costs, type, json_integer(v));
 	}
 	json_object_set_new(frame, "approved_costs", costs);
 }
 
+/* The saved frame's page, with the version, by its URL-safe case id. */
+static void redirect_saved(struct web_response *rs, const char *case_id, int version)
+{
+	rs->status = 303;
+	snprintf(rs->location, sizeof(rs->location), "/referensram/");
+	/* The case id is the applicant's text: only its URL-safe form. */
+	size_t o = strlen(rs->location);
+	for (const unsigned char *c = (const unsigned char *)case_id; *c && o + 4 < sizeof(rs->location); c++) {
+		bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
+		o += (size_t)snprintf(rs->location + o, sizeof(rs->location) - o, plain ? "%c" : "%%%02X", *c);
+	}
+	snprintf(rs->location + o, sizeof(rs->location) - o, "?sparat=%d", version);
+}
+
+/*
+ * Someone else saved first: the page again (409) with the frame as now
+ * stored, read and logged as a view, and the form's version the new one.
+ */
+static int conflict(const struct web_request *rq, struct web_response *rs, const char *case_id,
+		    bool creating, struct ebba_err *err)
+{
+	json_t *view;
+	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
+		return -1;
+	json_t *stored = json_object_get(view, "frame");
+	if (!json_is_object(stored)) {
+		json_decref(view);
+		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
+	}
+	char *text = xasprintf(creating
+		? "%s skapade en referensram för ärendet %s medan du skrev. Ingenting skrevs över: "
+		  "din referensram sparades inte. Här är den som sparades; gör dina ändringar i den."
+		: "%s ändrade referensramen %s medan du redigerade. Ingenting skrevs över: "
+		  "dina ändringar sparades inte. Här är den sparade versionen; gör dina ändringar igen.",
+		json_string_value(json_object_get(stored, "updated_by")),
+		json_string_value(json_object_get(stored, "updated_at")));
+	json_t *ctx = json_pack("{s:b,s:[{s:s,s:s}],s:b}", "has_errors", true, "errors", "field",
+				"automation", "text", text, "conflict", true);
+	free(text);
+	rs->status = 409;
+	int rc = show(rq, rs, case_id, stored, false, ctx, err);
+	json_decref(ctx);
+	json_decref(view);
+	return rc;
+}
+
 int page_frame_save(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	const char *case_id = rq->tail;
-	json_t *stored;
-	int found = load_stored(rq, rs, &stored, err);
-	if (found != 1)
-		return found;
+	const char *case_id = rq->tail, *version = web_form(rq, "version");
+	if (!is_case_id(case_id))
+		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
+	if (!is_number(version))
+		return page_not_found(rq, rs, "Formuläret saknar referensramens version; ladda om sidan.", err);
+	bool creating = strcmp(version, "0") == 0;
+	json_t *stored = NULL;
+	int rc = 0;
+	if (creating) {
+		const char *from = web_form(rq, "from"), *why = "Formuläret saknar ansökan att utgå från.";
+		if (is_number(from))
+			stored = new_frame(rq->db, case_id, from, &why, err, &rc);
+		if (!stored)
+			return rc != 0 ? rc : page_not_found(rq, rs, why, err);
+	} else {
+		if (store_web_frame(rq->db, case_id, &stored, err) != 0)
+			return -1;
+		if (!stored)
+			return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
+		/* (the form's version, not the one just read: if they differ the
+		 * update finds no row, and that is the one test for a conflict) */
+		json_object_set_new(stored, "version", json_integer(atoll(version)));
+	}
 	json_t *frame = json_deep_copy(json_object_get(stored, "frame"));
 	struct case_frame f, g;
 	struct ebba_err ferr;
 	char *fj = json_dumps(frame, JSON_COMPACT);
-	int rc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
+	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
 	free(fj);
 	json_t *ctx = json_object();
-	if (rc == 0) {
+	if (prc == 0) {
 		if (rq->form_unreadable)
-			add_error(ctx, rq->form_unreadable, WEB_FORM_UNREADABLE_TEXT);
+			add_error(ctx, rq->form_unreadable, "Referensramen", WEB_FORM_UNREADABLE_TEXT);
 		apply(ctx, rq, frame, &f);
-		/* The form and the stored frame are displayed with the errors. */
 		if (!json_is_true(json_object_get(ctx, "has_errors"))) {
 			fj = json_dumps(frame, JSON_COMPACT);
 			if (case_frame_from_json(fj, strlen(fj), &g, &ferr) != 0)
-				add_error(ctx, "automation", ferr.msg);
+				add_error(ctx, "automation", "Referensramen", ferr.msg);
 			free(fj);
 		}
 	}
-	if (rc != 0 || json_is_true(json_object_get(ctx, "has_errors"))) {
-		/* The refused form shows the stored frame again: a view. */
+	if (prc != 0 || json_is_true(json_object_get(ctx, "has_errors"))) {
+		/* the refused form shows the stored frame again: a view */
 		rs->status = 422;
 		rc = page_log(rq, "view", "case_frame", case_id, err);
 		if (rc == 0)
-			rc = show(rq, rs, case_id, stored, rq, ctx, err);
+			rc = show(rq, rs, case_id, stored, true, ctx, err);
 	} else {
 		char *json = case_frame_to_json(&g), *yaml = case_frame_to_yaml(&g);
-		/* The frame and its access_log row in one statement. */
-		rc = store_web_frame_set(rq->db, case_id, json, yaml, rq->client, err);
+		int now = 0;
+		rc = creating ? store_web_frame_create(rq->db, case_id, json, yaml, rq->client, &now, err)
+			      : store_web_frame_update(rq->db, case_id, version, json, yaml, rq->client, &now, err);
 		free(json);
 		free(yaml);
-		if (rc == 0) {
-			rs->status = 303;
-			snprintf(rs->location, sizeof(rs->location), "/referensram/");
-			/* The case id is the applicant's text: only its URL-safe form. */
-			size_t o = strlen(rs->location);
-			for (const unsigned char *c = (const unsigned char *)case_id; *c && o + 4 < sizeof(rs->location); c++) {
-				bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-					     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
-				o += (size_t)snprintf(rs->location + o, sizeof(rs->location) - o, plain ? "%c" : "%%%02X", *c);
-			}
-		}
+		if (rc == 0 && now == 0)
+			rc = conflict(rq, rs, case_id, creating, err);
+		else if (rc == 0)
+			redirect_saved(rs, case_id, now);
 	}
 	json_decref(ctx);
 	json_decref(frame);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "check_words.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
 
@@ -45,11 +46,15 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 	json_object_set_new(ctx, "outcomes", options_json(outcomes, outcome_labels, 3, f->outcome));
 	json_object_set_new(ctx, "flag_options", options_json(flags, flag_labels, 2, f->flag));
 	json_t *checks = json_array(), *periods = json_array();
+	json_t *words = check_words();
 	size_t i;
 	json_t *v;
+	/* a check is chosen by what it asks, in words; its id is only the value sent */
 	json_array_foreach(json_object_get(ctx, "checks"), i, v)
-		json_array_append_new(checks, json_pack("{s:O,s:b}", "value", v, "selected",
-			f->check && strcmp(f->check, json_string_value(v)) == 0));
+		json_array_append_new(checks, json_pack("{s:O,s:s,s:b}", "value", v, "label",
+			check_word(words, json_string_value(v)),
+			"selected", f->check && strcmp(f->check, json_string_value(v)) == 0));
+	json_decref(words);
 	json_array_foreach(json_object_get(ctx, "periods"), i, v)
 		json_array_append_new(periods, json_pack("{s:O,s:b}", "value", v, "selected",
 			f->period && strcmp(f->period, json_string_value(v)) == 0));
@@ -94,8 +99,19 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 	add_filters(ctx, &f);
 	add_paging(ctx, &f);
 	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
-	if (saved)
-		json_object_set_new(ctx, "saved", json_string(saved));
+	json_t *what = NULL;
+	if (saved && store_web_saved(rq->db, saved, &what, err) != 0) {
+		json_decref(ctx);
+		return -1;
+	}
+	/* after saving: what was saved, and the next case (the queue's oldest) */
+	if (what) {
+		json_object_set_new(what, "outcome_label",
+				    json_string(sv_outcome(json_string_value(json_object_get(what, "outcome")))));
+		json_object_set(what, "next_id", json_object_get(json_array_get(json_object_get(ctx, "rows"), 0), "id"));
+		json_object_set_new(ctx, "saved", what);
+	}
+	json_object_set_new(ctx, "skip_to_queue", json_true());
 	int rc = page_log(rq, "view", "queue", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Arbetskö", "queue", ctx, err);

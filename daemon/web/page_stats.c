@@ -20,6 +20,7 @@
 
 #include "ebba/rules/rules.h"
 #include "ebba/store/stats.h"
+#include "check_words.h"
 #include "pages.h"
 #include "server.h"
 #include "svg_chart.h"
@@ -139,17 +140,21 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 static json_t *checks_json(const struct stats_report *r, const struct window *w, json_t **tune)
 {
 	json_t *a = json_array();
+	json_t *words = check_words();
 	*tune = json_array();
 	for (size_t i = 0; i < r->n_checks;) {
 		size_t end = i + 1;
 		while (end < r->n_checks && strcmp(r->checks[end].check_id, r->checks[i].check_id) == 0)
 			end++;
 		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1);
+		/* the rule's id is what a supervisor tunes in Regler; its words beside it */
+		json_object_set_new(c, "label", json_string(check_word(words, r->checks[i].check_id)));
 		if (json_is_true(json_object_get(c, "tune")))
 			json_array_append(*tune, c);
 		json_array_append_new(a, c);
 		i = end;
 	}
+	json_decref(words);
 	return a;
 }
 

@@ -115,6 +115,24 @@ const char *sv_flag(const char *kind)
 	return lookup_word(w, ARRAY_LEN(w), kind);
 }
 
+const char *sv_verdict(const char *verdict)
+{
+	static const struct word w[] = {{"ok", "beslutet var rätt"}, {"not-ok", "beslutet var fel"}};
+	return lookup_word(w, ARRAY_LEN(w), verdict);
+}
+
+const char *sv_agency(const char *code)
+{
+	static const struct word w[] = {
+		{"AF", "Arbetsförmedlingen"}, {"CSN", "CSN"}, {"FK", "Försäkringskassan"},
+		{"SO", "a-kassan"}, {"SKV", "Skatteverket"}, {"MIV", "Migrationsverket"},
+		{"TNS", "Transportstyrelsen"}, {"SSBTEK", "Försäkringskassan (SSBTEK)"},
+		{"PLAN", "Planeringen (arbetsmarknadsenheten)"},
+		{"attendance", "Planeringen (arbetsmarknadsenheten)"},
+	};
+	return lookup_word(w, ARRAY_LEN(w), code);
+}
+
 void kr_format(long long v, char *out, size_t n)
 {
 	char digits[32];

@@ -44,6 +44,10 @@ const char *sv_result(const char *result);
 const char *sv_income(const char *type);
 const char *sv_cost(const char *type);
 const char *sv_flag(const char *kind);
+/* An audit verdict in words: "Beslutet var rätt" for "ok". */
+const char *sv_verdict(const char *verdict);
+/* An agency's name as people say it: "Försäkringskassan" for "FK". */
+const char *sv_agency(const char *code);
 
 /* "18 700" for 18700. */
 void kr_format(long long v, char *out, size_t n);

@@ -65,7 +65,9 @@ HOSTILE_ID=$(psql_val "select id from ebba.decisions where external_id = '$HOSTI
 PASSWORD='Lösen-för-test-1'
 printf '%s\n' "$PASSWORD" | ctl user add anna.s --role caseworker >/dev/null
 printf '%s\n' "$PASSWORD" | ctl user add sven.chef --role supervisor >/dev/null
-psql_val "grant password_login to \"anna.s\", \"sven.chef\"" >/dev/null
+# A second caseworker, for two people editing one frame at once (pages.mjs).
+printf '%s\n' "$PASSWORD" | ctl user add bo.h --role caseworker >/dev/null
+psql_val "grant password_login to \"anna.s\", \"sven.chef\", \"bo.h\"" >/dev/null
 # ebba-web reads a copy of the rules where a check's message is hostile
 # (a rule's text is written by people too) and one rule test fails, so
 # Regler shows both as text.
@@ -102,6 +104,7 @@ grep -ho 'pnr="[0-9]*"' "$DATA"/applications/*.xml | grep -o '[0-9]\{12\}' | sor
 
 export EBBA_WEB_URL=http://127.0.0.1:$WEB_PORT EBBA_CASEWORKER=anna.s EBBA_SUPERVISOR=sven.chef \
 	EBBA_PASSWORD=$PASSWORD EBBA_DECISION_MOUSE=${REFERRED[0]} EBBA_DECISION_KEYS=${REFERRED[1]} \
+	EBBA_CASEWORKER2=bo.h EBBA_DECISION_PAGES=${REFERRED[2]} \
 	EBBA_DECISION_OUTAGE=$OUTAGE_ID EBBA_DECISION_HOSTILE=$HOSTILE_ID EBBA_HOSTILE_CASE=$HOSTILE_CASE \
 	EBBA_HOSTILE_MSG=$HOSTILE_MSG EBBA_HOSTILE_REASON=$HOSTILE_REASON EBBA_PNRS=$T_TMP/pnrs.txt \
 	EBBA_HOSTILE_RULE=$HOSTILE_RULE EBBA_FAILING_TEST=$FAILING_TEST \

@@ -306,6 +306,12 @@ static void test_official_figures(void **state)
 	h.persons[2].preschool_lunch = true;
 	decide(rs, &h, "2021-02-25", arena, &d);
 	assert_int_equal(d.norm, 3160 + 3060 + 1990 + 1420);
+	/* the calculation's lines, as the decision page shows them: the child
+	 * with lunch in preschool has the lunch norm's line, not the table's */
+	assert_non_null(strstr(d.trace_json, "\"lines\":[{\"part\":\"norm\",\"what\":\"Personliga kostnader, ensamstående\",\"amount\":3160}"));
+	assert_non_null(strstr(d.trace_json, "{\"part\":\"norm\",\"what\":\"Personliga kostnader, barn 2, 3 år\",\"amount\":1990,\"basis\":\"lunch i förskolan: lägre belopp\"}"));
+	assert_non_null(strstr(d.trace_json, "\"what\":\"Gemensamma hushållskostnader, 3 personer\",\"amount\":1420,"));
+	assert_null(strstr(d.trace_json, "\"calc.lines\":"));
 	cel_arena_reset(arena);
 	/* 2026: the ordinance's table (förordning 2025:1046), nothing provisional */
 	hh_init(&h, "2026-03", 0, 1, one);
@@ -323,6 +329,13 @@ static void test_official_figures(void **state)
 	decide(rs, &h, "2026-12-20", arena, &d);
 	assert_int_equal(d.norm, 5220);
 	assert_non_null(strstr(d.trace_json, "Preliminärt värde: parametern riksnorm_single från 2027-01-01"));
+	/* for people: one sentence, once, whatever number of riksnorm tables used */
+	const char *prov = strstr(d.trace_json, "\"provisional\":[");
+	assert_non_null(prov);
+	const char *riks = strstr(prov, "\"Riksnormen 2027 är preliminär\"");
+	assert_non_null(riks);
+	assert_true(riks < strchr(prov, ']'));
+	assert_null(strstr(riks + 2, "Riksnormen 2027 är preliminär"));
 	cel_arena_reset(arena);
 	/* no frame: referred, never a crash */
 	struct decision_inputs in = {.app = &h.app, .frame = NULL, .regs = NULL, .today = "2026-02-25"};
@@ -447,6 +460,62 @@ static void test_delegation(void **state)
 	cel_arena_free(arena);
 }
 
+/* calculation.lines must add up to each part: otherwise the lines a person
+ * reads are not the figures decided, and the case goes to a person. */
+static void test_calculation_lines(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"[{'part': 'norm', 'what': 'Norm', 'amount': 4000}]", NULL},
+		{"[{'part': 'norm', 'what': 'Norm', 'amount': 3999}]", "för norm är tillsammans 3999 kr, inte 4000 kr"},
+		{"[{'part': 'norm', 'what': 'Norm', 'amount': 4000}, {'part': 'costs', 'what': 'Hyra', 'amount': 1}]",
+		 "för costs är tillsammans 1 kr, inte 0 kr"},
+		{"[{'part': 'annat', 'what': 'Norm', 'amount': 4000}]", "varje rad ska vara"},
+		{"['Norm 4000']", "varje rad ska vara"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char y[1024];
+		snprintf(y, sizeof(y),
+			 "ruleset: {name: r, version: '1'}\n"
+			 "parameters:\n"
+			 "  n:\n"
+			 "    - {from: 2020-01-01, value: 4000, source: x}\n"
+			 "calculation: {norm: params.n, costs: 0, incomes: 0, amount: calc.norm, lines: \"%s\"}\n"
+			 "delegation: [{body: N, decided: 2019-01-01, reference: x, valid_from: 2019-01-01, outcomes: [approved]}]\n",
+			 cases[i][0]);
+		struct ruleset *rs = NULL;
+		struct ebba_buf diag = {0};
+		struct ebba_err err = {{0}};
+		if (ruleset_load_buffer("r.yaml", y, strlen(y), &rs, &diag, &err) != 0)
+			fprintf(stderr, "%s\n", diag.data ? diag.data : err.msg);
+		assert_non_null(rs);
+		struct cel_arena *arena = cel_arena_new();
+		struct hh h;
+		int one[] = {30};
+		hh_init(&h, "2024-01", 0, 1, one);
+		struct decision_inputs in = {.app = &h.app, .frame = &h.frame, .regs = h.regs, .today = "2023-12-20"};
+		struct rule_decision d;
+		assert_int_equal(ruleset_decide(rs, &in, false, arena, &d, &err), 0);
+		const char *msg = NULL;
+		for (size_t k = 0; k < d.n_checks; k++)
+			if (strcmp(d.checks[k].id, "calculation-lines") == 0 && d.checks[k].result == RULE_ERROR)
+				msg = d.checks[k].message;
+		if (!cases[i][1]) {
+			assert_null(msg);
+			assert_non_null(strstr(d.trace_json, "\"lines\":[{\"part\":\"norm\",\"what\":\"Norm\",\"amount\":4000}]"));
+		} else {
+			if (!msg || !strstr(msg, cases[i][1]))
+				fprintf(stderr, "case %zu: %s\n", i, msg ? msg : "(no error)");
+			assert_non_null(msg);
+			assert_non_null(strstr(msg, cases[i][1]));
+			assert_string_equal(d.outcome, "referred");
+		}
+		cel_arena_free(arena);
+		ruleset_free(rs);
+		buf_free(&diag);
+	}
+}
+
 static void test_delegation_load_errors(void **state)
 {
 	(void)state;
@@ -563,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rule_files),
 		cmocka_unit_test(test_reject_only_when_allowed),
 		cmocka_unit_test(test_delegation),
+		cmocka_unit_test(test_calculation_lines),
 		cmocka_unit_test(test_delegation_load_errors),
 		cmocka_unit_test(test_sha_follows_files),
 	};

@@ -89,6 +89,19 @@ void person_registers_from_ssbtek(struct person_registers *pr, const struct ssbt
 void person_registers_unavailable(struct person_registers *pr, const char *reason);
 
 /*
+ * A person's attendance as rule expressions read it (person.attendance):
+ * whole hours, and the share (attended + excused) / scheduled in whole per
+ * cent, rounded down (100 when nothing was scheduled); all 0 unless the
+ * plan answered.  The decision's trace records it (decide.c) so that the
+ * decision page shows the figure the rule used, not one of its own.
+ */
+struct fact_attendance {
+	bool ok;
+	int64_t scheduled, attended, excused, percent;
+};
+struct fact_attendance fact_attendance(const struct person_registers *pr);
+
+/*
  * The top-level fact names (NULL-terminated): "application", "household",
  * "adults", "children", "incomes", "costs", "assets", "frame", "registers",
  * "months_on_assistance", "today".  Parameters are "params.NAME", derived

@@ -105,6 +105,7 @@ struct ruleset_check_view {
 	const char *when;          /* the `when` expression as written, or NULL: always */
 	const char *expr;          /* the expression that must hold, as written */
 	const char *message;       /* the message template as written, with its {{ }} parts */
+	const char *description;   /* what the check asks, in words, or NULL */
 };
 
 size_t ruleset_n_params(const struct ruleset *rs);

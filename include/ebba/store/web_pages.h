@@ -98,15 +98,12 @@ int store_web_flags(PGconn *db, const char *after, const char *from, json_t **ou
 int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 			   const char *note, const char *client, bool *done, struct ebba_err *err);
 
-/* A case's frame: {"case_id", "frame" (JSON), "source_yaml", "updated_at",
- * "updated_by"}; *out NULL when the case has none. */
-int store_web_frame(PGconn *db, const char *case_id, json_t **out, struct ebba_err *err);
+/* The frames (Referensram): include/ebba/store/web_frames.h. */
 
-/* Stores a validated frame (frame_json from case_frame_to_json) with the
- * YAML it was parsed from, and its access_log row ("resolve",
- * "case_frame", client), in one statement (frames_put). */
-int store_web_frame_set(PGconn *db, const char *case_id, const char *frame_json,
-			const char *source_yaml, const char *client, struct ebba_err *err);
+/* A person's decision id as the page after saving tells it: {id, case_id,
+ * period, outcome, amount, decided_by, decided_at}; *out NULL when it is
+ * not one. */
+int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
 
 /* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
  * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,
