@@ -179,7 +179,7 @@ int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_
 		snprintf(u->groups, sizeof(u->groups), "%s", PQgetvalue(res, (int)i, 2));
 	}
 	PQclear(res);
-	/* Before schema 017 there is no such table: nobody signed in through it. */
+	/* Before schema 016 there is no such table: nobody signed in through it. */
 	PGresult *has = PQexec(db, "select to_regclass('ebba.provider_signins') is not null");
 	bool table = PQresultStatus(has) == PGRES_TUPLES_OK && PQgetvalue(has, 0, 0)[0] == 't';
 	PQclear(has);

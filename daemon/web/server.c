@@ -678,7 +678,7 @@ static void record_signin(const char *name, const struct claims *cl, unsigned pr
 /* auth: proxy: a connection as ebba-web's own role that has become the
  * person, with the groups that both the provider (when proxy_groups_header
  * is set) and the database give them; for the database's own rules the
- * connection says which (ebba.session_groups, schema 017). */
+ * connection says which (ebba.session_groups, schema 016). */
 static struct sess *proxy_new_session(struct call *k, const struct claims *cl, enum refusal *why)
 {
 	struct ebba_err err;

@@ -39,6 +39,7 @@ select g from (
 EXPECTED=$(grep -v '^#' <<'LIST' | grep .
 # PUBLIC: only functions that run with the caller's own rights (triggers,
 # ebba.person(), helpers); no SECURITY DEFINER function is PUBLIC's.
+PUBLIC EXECUTE function ebba.case_frame_next_version()
 PUBLIC EXECUTE function ebba.check_decision_refs()
 PUBLIC EXECUTE function ebba.notify_inbox()
 PUBLIC EXECUTE function ebba.open_work_keys(text,text,text[],text[])
@@ -79,6 +80,7 @@ ebba_caseworker INSERT column ebba.access_log.object_id
 ebba_caseworker INSERT column ebba.access_log.object_kind
 ebba_caseworker INSERT table ebba.case_frames
 ebba_caseworker SELECT table ebba.audit_flags
+ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
@@ -142,6 +144,7 @@ ebba_supervisor INSERT column ebba.whatif_runs.total
 ebba_supervisor INSERT column ebba.whatif_runs.window_from
 ebba_supervisor INSERT column ebba.whatif_runs.window_to
 ebba_supervisor SELECT table ebba.audit_flags
+ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions

@@ -1,5 +1,5 @@
 /*
- * A decision's letter as stored (letter_pdfs.c; schema version 19,
+ * A decision's letter as stored (letter_pdfs.c; schema version 17,
  * docs/letters.md): its text with the SHA-256 the database computed, and
  * its PDF, stored once through ebba.letter_pdf_store() and never changed.
  * The rendering itself is not here (daemon/letter/, outside libebba.a).

@@ -36,7 +36,7 @@ struct store_user {
 	char groups[128];       /* "caseworker,supervisor" */
 	bool can_login;
 	/* What the identity provider gave at the last sign-in through it
-	 * (ebba.provider_signins, schema 017); signed_in "" when never. */
+	 * (ebba.provider_signins, schema 016); signed_in "" when never. */
 	char provider_groups[128];  /* ebba's groups its claim mapped to */
 	char signed_in[32];         /* "2026-12-02 10:11" */
 	bool differs;               /* its groups are not the database's */

@@ -1,6 +1,6 @@
 /*
  * The SQL behind ebba-web's Referensram (daemon/store/web_frames.c): a
- * case's frame read and written with its version (schema 020), and each
+ * case's frame read and written with its version (schema 018), and each
  * view or change written to ebba.access_log by the same statement, so
  * that nobody is shown or changes a frame without the log knowing.  Every
  * function runs on the person's own connection (the *_by triggers apply).

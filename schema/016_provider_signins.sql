@@ -1,4 +1,4 @@
--- ebba schema, version 17: signing in through the municipality's identity
+-- ebba schema, version 16: signing in through the municipality's identity
 -- provider (ebba-web, auth: proxy; README, "Operations").
 --
 -- What the provider said at each person's last sign-in: their name and

@@ -1,4 +1,4 @@
--- ebba schema, version 19: the letter as sent, text and PDF, each with its
+-- ebba schema, version 17: the letter as sent, text and PDF, each with its
 -- SHA-256 (DESIGN.md §10a; docs/letters.md).
 --
 -- The text of a letter is written with its decision, in the decision's

@@ -1,4 +1,4 @@
--- ebba schema, version 20: a frame has a version, and every version is kept.
+-- ebba schema, version 18: a frame has a version, and every version is kept.
 --
 -- ebba-web's Referensram edits a frame with a version check: the form
 -- carries the version it showed, and the change is one
