@@ -201,10 +201,11 @@ check_eq "... names the caseworker, in the flag and the access log" "$CW 1" \
 	"$(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D9") $(logged resolve audit_flag "$(flag_of "$D9")")"
 "$EBBACTL" case set "$ROOT/tests/data/frames/good.yaml" >/dev/null
 n0=$(logged view case_frame C-10042)
-check_eq "a frame form with errors is refused (422)" 422 "$(post /referensram/C-10042 automation=kanske)"
+fv() { echo "version=$(psql_val "select version from ebba.case_frames where case_id = 'C-10042'")"; }
+check_eq "a frame form with errors is refused (422)" 422 "$(post /referensram/C-10042 "$(fv)" automation=kanske)"
 check_eq "... and the frame it shows again is a view in the access log" $((n0 + 1)) "$(logged view case_frame C-10042)"
 frame_form=(automation=manual valid_until=2027-03-31 months=15 capacity_0=full capacity_1=none cost_rent=7450)
-check_eq "a frame saved on Referensram (303)" 303 "$(post /referensram/C-10042 "${frame_form[@]}")"
+check_eq "a frame saved on Referensram (303)" 303 "$(post /referensram/C-10042 "$(fv)" "${frame_form[@]}")"
 check_eq "... names the caseworker, in the frame and the access log" "$CW 1" \
 	"$(psql_val "select updated_by from ebba.case_frames where case_id = 'C-10042'") $(logged resolve case_frame C-10042)"
 # A change and its access_log row commit together: with the log refusing
@@ -217,7 +218,7 @@ check_eq "with the access log down, Pröva fails" 500 "$(post "/beslut/$D5/prova
 check_eq "... and no decision was kept" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D5")"
 check_eq "with the access log down, Stickprov fails" 500 "$(post "/stickprov/$(flag_of "$D6")" verdict=ok)"
 check_eq "... and the flag is still open" "" "$(psql_val "select resolved_at from ebba.audit_flags where decision_id = $D6")"
-check_eq "with the access log down, Referensram fails" 500 "$(post /referensram/C-10042 automation=allowed valid_until=2027-04-30 months=16 capacity_0=full capacity_1=none)"
+check_eq "with the access log down, Referensram fails" 500 "$(post /referensram/C-10042 "$(fv)" automation=allowed valid_until=2027-04-30 months=16 capacity_0=full capacity_1=none)"
 check_eq "... and the frame is as it was" "$frame_before" "$(psql_val "select updated_at from ebba.case_frames where case_id = 'C-10042'")"
 PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D7" --verdict approve --note x >/dev/null 2>&1
 check_eq "with the access log down, ebbactl review resolve fails" 2 "$?"

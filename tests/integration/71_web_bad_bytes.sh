@@ -72,7 +72,8 @@ check_eq "... and the flag is still open" "" "$(psql_val "select coalesce(verdic
 frame_sum() { psql_val "select md5(frame::text) from ebba.case_frames where case_id = 'C-10042'"; }
 before=$(frame_sum)
 check_eq "Referensram: a reason with %FF: 422" 422 \
-	"$(post -d automation=allowed -d valid_until=2027-02-28 -d months=14 -d capacity_0=full -d plan_0=required \
+	"$(post -d "version=$(psql_val "select version from ebba.case_frames where case_id = 'C-10042'")" \
+		-d automation=allowed -d valid_until=2027-02-28 -d months=14 -d capacity_0=full -d plan_0=required \
 		-d capacity_1=none -d plan_1=exempt -d 'reason_1=sjuk%FFskriven' -d cost_rent=7450 "$URL/referensram/C-10042")"
 check_match "... the frame's form again, with the error" "$UNREADABLE" "$(cat "$T_TMP/body")"
 check_eq "... and the frame is unchanged" "$before" "$(frame_sum)"
