@@ -12,6 +12,7 @@
 
 #include "ebba/cel/cel.h"
 #include "rules_eval.h"
+#include "ebba/lib/outcome.h"
 
 static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct cel_value *out);
 
@@ -541,7 +542,7 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	if (vd.refer)
 		dg = NULL;
 	out->delegation = dg ? dg->label : NULL;
-	out->outcome = vd.refer ? "referred" : vd.reject ? "rejected" : "approved";
+	out->outcome = outcome_name(vd.refer ? OUTCOME_REFERRED : vd.reject ? OUTCOME_REJECTED : OUTCOME_APPROVED);
 	out->sample_rate = rs->sample[vd.refer ? 1 : vd.reject ? 2 : 0];
 	decide_flags(&e, out, &b);
 	if (!vd.refer && !vd.reject && rs->has_letter) {

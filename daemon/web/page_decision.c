@@ -22,6 +22,7 @@
 #include "ebba/registers/ssbtek.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+#include "ebba/lib/outcome.h"
 
 static json_t *kr(long long v)
 {
@@ -507,13 +508,14 @@ static void label_lists(json_t *d)
  * page used to say why the case was referred. */
 static const char *reasons_heading(const char *outcome)
 {
-	if (strcmp(outcome, "referred") == 0)
-		return "Därför hänvisades ärendet";
-	if (strcmp(outcome, "rejected") == 0)
-		return "Därför avslogs ansökan";
-	if (strcmp(outcome, "approved") == 0)
-		return "Därför beviljades ansökan";
-	return "Därför blev utfallet så här";
+	static const char *const HEADINGS[OUTCOME_COUNT] = {
+		[OUTCOME_APPROVED] = "Därför beviljades ansökan",
+		[OUTCOME_PARTLY_APPROVED] = "Därför beviljades ansökan delvis",
+		[OUTCOME_REFERRED] = "Därför hänvisades ärendet",
+		[OUTCOME_REJECTED] = "Därför avslogs ansökan",
+	};
+	enum outcome o;
+	return outcome_parse(outcome, &o) ? HEADINGS[o] : "Därför blev utfallet så här";
 }
 
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
