@@ -13,7 +13,8 @@
 #include "rules_loader.h"
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
-				       "calculation", "audit", "letters", "delegation", NULL};
+				       "calculation", "audit", "letters", "delegation",
+				       "reasons", "appeal", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
@@ -802,5 +803,9 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			load_audit(L, f, v);
 		else if (strcmp(k, "delegation") == 0)
 			rs_load_delegation(L, f, v);
+		else if (strcmp(k, "reasons") == 0)
+			rs_load_reasons(L, f, v);
+		else if (strcmp(k, "appeal") == 0)
+			rs_load_appeal(L, f, v);
 	}
 }
