@@ -94,9 +94,10 @@ begin
         end if;
     end loop;
     outcome := case when rejected then 'rejected' when partly then 'partly_approved' else 'approved' end;
-    if p_verdict is not null and p_verdict <> case outcome when 'rejected' then 'reject'
-                                                          when 'partly_approved' then 'partly'
-                                                          else 'approve' end then
+    -- (in parentheses: plpgsql would end the IF's condition at the CASE's first THEN)
+    if p_verdict is not null and p_verdict <> (case outcome when 'rejected' then 'reject'
+                                                           when 'partly_approved' then 'partly'
+                                                           else 'approve' end) then
         raise exception 'ebba.decide_referral: the verdict % disagrees with the lines, which give %', p_verdict, outcome
             using errcode = 'invalid_parameter_value';
     end if;

@@ -104,7 +104,7 @@ struct run {
 };
 
 static int rerun(PGconn *conn, const struct ebba_config *cfg, struct lines_args *a, struct run *r,
-		 struct ebba_err *err)
+		 bool *already, struct ebba_err *err)
 {
 	bool found = false;
 	struct ebba_buf diag = {0};
@@ -112,6 +112,15 @@ static int rerun(PGconn *conn, const struct ebba_config *cfg, struct lines_args 
 		return -1;
 	if (!found)
 		return ebba_errf(err, "no decision %s by ebba", a->id);
+	const char *p[] = {a->id};
+	PGresult *res = PQexecParams(conn, "select exists (select 1 from ebba.decisions where reviews_decision_id = $1::bigint)",
+				     1, NULL, p, NULL, NULL, 0);
+	bool reviewed = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (reviewed) {
+		*already = true;
+		return ebba_errf(err, "decision %s is not an open decision by ebba (it was already reviewed)", a->id);
+	}
 	struct whatif_row row = {.document = r->s.document.data ? r->s.document.data : "",
 				 .document_len = r->s.document.len, .trace = r->s.trace,
 				 .trace_len = strlen(r->s.trace), .n_evidence = r->s.n_evidence};
@@ -175,9 +184,10 @@ int ctl_review_lines(PGconn *conn, int argc, char **argv)
 	}
 	enum outcome o;
 	char name[256], title[256], today[DATE_BUF];
-	if (rerun(conn, &cfg, &a, &r, &err) != 0 || verdict_outcome(&a.v, r.rules, &r.now, &o, &err) != 0 ||
+	bool already = false;
+	if (rerun(conn, &cfg, &a, &r, &already, &err) != 0 || verdict_outcome(&a.v, r.rules, &r.now, &o, &err) != 0 ||
 	    whoami(conn, name, sizeof(name), title, sizeof(title), &err) != 0) {
-		rc = ctl_fail(CTL_USAGE, "ebbactl review resolve: %s", err.msg);
+		rc = ctl_fail(already ? CTL_NO : CTL_USAGE, "ebbactl review resolve: %s", err.msg);
 		goto out;
 	}
 	static const char *const VERDICT_OF[OUTCOME_COUNT] = {

@@ -1,0 +1,116 @@
+# A person's decision on a referral, line by line (issue 25): the demo's
+# referral for rent over the frame's ceiling (EB-2026-12-000036: 9 000 kr
+# applied for, 6 600 kr the ceiling) decided with ebbactl review resolve.
+#  - delvis bifall: rent accepted up to 6 000 kr with a catalogue reason;
+#    the amount is the rule set's run again, equal to `ebbactl calc` on the
+#    same application with 6 000 kr as the ceiling; the outcome
+#    partly_approved; the letter (text and pdftotext of its PDF) holds the
+#    accepted and refused parts, the reason's sentence, the provision, who
+#    decided (display name and title) and the appeal text;
+#  - a full avslag on a check, likewise; a --verdict that disagrees with
+#    the lines is refused with one line and writes nothing; a refusal
+#    without a note or a reason is refused; direct SQL cannot write a
+#    decision or a letter, nor forge who decided.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/demo_lib.sh"
+new_db || exit 2
+demo_decided || exit 0
+
+R=$(did EB-2026-12-000036)
+A=$(did EB-2026-12-000011)     # referred on plan-attendance
+[ -n "$R" ] && [ -n "$A" ] || { fail "the demo has the rent referral and an attendance referral"; exit 0; }
+check_eq "the rent referral is referred on costs-within-frame" "referred costs-within-frame" \
+	"$(psql_val "select d.outcome || ' ' || string_agg(c.check_id, ',') from ebba.decisions d join ebba.decision_checks c
+	  on c.decision_id = d.id and c.result = 'fail' where d.id = $R group by d.outcome")"
+
+# ---- refusals that write nothing ------------------------------------------------
+before=$(psql_val "select count(*) from ebba.decisions")
+out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable --note "Skälig hyra" --verdict approve 2>&1); rc=$?
+check_eq "a --verdict that disagrees with the lines is refused (exit 2)" 2 "$rc"
+check_eq "... with one line saying what the lines give" \
+	"ebbactl review resolve: --verdict approve disagrees with the lines, which give partly_approved" "$out"
+out=$(ctl review resolve "$R" --cost rent=6000 --note "x" 2>&1); rc=$?
+check_eq "accepting less than applied for without a reason is refused" 2 "$rc"
+check_match "... naming the cost" "--cost rent: accepting less than applied for \(9000 kr\) needs a reason" "$out"
+out=$(ctl review resolve "$R" --cost rent=6000:no-such-reason --note "x" 2>&1)
+check_match "an unknown reason is refused, naming the catalogue" "no reason 'no-such-reason' in the rule set's catalogue" "$out"
+out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable 2>&1); rc=$?
+check_eq "delvis bifall without a note is refused" "2 ebbactl review resolve: partly_approved needs --note" "$rc $out"
+out=$(ctl review resolve "$A" --note "x" --verdict partly 2>&1); rc=$?
+check_match "a failed check no line decides is refused, naming it" \
+	"check plan-attendance fails and no line decides it" "$out"
+check_eq "nothing was written by the refusals" "$before" "$(psql_val "select count(*) from ebba.decisions")"
+
+# ---- delvis bifall ----------------------------------------------------------------
+psql_val "insert into ebba.people_names (role, display_name, title) values (current_user, 'Anna Svensson', 'socialsekreterare')" >/dev/null
+out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable --note "Hyran är högre än skälig nivå för hushållet" --verdict partly 2>&1)
+check_eq "delvis bifall is recorded (exit 0)" 0 "$?"
+P=$(psql_val "select id from ebba.decisions where reviews_decision_id = $R")
+check_eq "... as partly_approved" "partly_approved" "$(psql_val "select outcome from ebba.decisions where id = $P")"
+# ebbactl calc on the same application with 6 000 kr as the rent's ceiling
+case_id=$(psql_val "select case_id from ebba.decisions where id = $R")
+sed -E 's/^(\s*rent:\s*)6600/\16000/' "$T_TMP/demo/data/cases/$case_id.yaml" >"$T_TMP/frame6000.yaml"
+check "the frame with 6 000 kr differs from the stored one" bash -c "! cmp -s '$T_TMP/demo/data/cases/$case_id.yaml' '$T_TMP/frame6000.yaml'"
+calc=$(ctl --porcelain calc "$T_TMP/demo/data/applications/EB-2026-12-000036.xml" --case "$T_TMP/frame6000.yaml" \
+	--registers "$T_TMP/demo/data/registers" --today 2026-12-07 | awk -F'\t' '$1 == "amount" {print $2}')
+AM=$(psql_val "select amount from ebba.decisions where id = $P")
+check_eq "the amount equals ebbactl calc with that ceiling" "$calc" "$AM"
+check_eq "... which is ebba's amount less the 600 kr refused" "$(( $(amount "$R") - 600 ))" "$AM"
+check_match "ebbactl says the outcome and the amount" "decided by .* as decision $P \(partly_approved, $AM kr\)" "$out"
+check_eq "the findings are stored: the line, its reason, both rule sets' SHA-256" \
+	"cost rent 6000 9000 cost-over-reasonable false" \
+	"$(psql_val "select l->>'kind', l->>'type', l->>'accepted', l->>'applied', l->>'reason', d.findings->>'ruleset_differs'
+	  from ebba.decisions d, jsonb_array_elements(d.findings->'lines') l where d.id = $P" | tr '|' ' ')"
+check_eq "the access log has the resolve row" 1 \
+	"$(psql_val "select count(*) from ebba.access_log where action = 'resolve' and object_id = '$R'")"
+ctl letter "$P" >"$T_TMP/p.txt"
+check_eq "the person's decision has a letter" 0 "$?"
+KR=$(printf '%d' "$AM" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta')
+check "... granting the amount" grep -qF "Socialnämnden beviljar dig försörjningsstöd med $KR kr" "$T_TMP/p.txt"
+check "... refusing the rest" grep -qF "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." "$T_TMP/p.txt"
+check "... the accepted part beside the applied" grep -qF "Hyra godtas upp till 6 000 kr. Du har ansökt om 9 000 kr." "$T_TMP/p.txt"
+check "... the reason's sentence" grep -qF "Kostnaden godtas bara till den del den är skälig." "$T_TMP/p.txt"
+check "... the provision in force" grep -qF "(12 kap. 1 och 7 §§ socialtjänstlagen (2025:400))" "$T_TMP/p.txt"
+check "... who decided" grep -qF "Beslutet har fattats av Anna Svensson, socialsekreterare." "$T_TMP/p.txt"
+check "... how to appeal" grep -qF "till förvaltningsrätten (35 kap. 1 § socialtjänstlagen, 2025:400)" "$T_TMP/p.txt"
+check "... within three weeks" grep -qF "inom tre veckor från den dag du fick del av beslutet" "$T_TMP/p.txt"
+check_eq "the letter's SHA-256 is kept" 64 "$(psql_val "select length(encode(sha256, 'hex')) from ebba.letters where decision_id = $P")"
+if command -v pdftotext >/dev/null; then
+	ctl letter "$P" --pdf "$T_TMP/p.pdf" >/dev/null
+	pdftotext "$T_TMP/p.pdf" - | python3 -c 'import sys, re; print(re.sub(r"\s+", " ", sys.stdin.read().replace("\u00a0", " ")))' >"$T_TMP/p.pdf.txt"
+	check "the PDF: the refused part" grep -qF "hyra över 6 000 kr" "$T_TMP/p.pdf.txt"
+	check "the PDF: the reason's sentence" grep -qF "Kostnaden godtas bara till den del den är skälig." "$T_TMP/p.pdf.txt"
+	check "the PDF: the provision" grep -qF "12 kap. 1 och 7 §§ socialtjänstlagen (2025:400)" "$T_TMP/p.pdf.txt"
+	check "the PDF: the appeal" grep -qF "förvaltningsrätten (35 kap. 1 § socialtjänstlagen, 2025:400)" "$T_TMP/p.pdf.txt"
+fi
+out=$(ctl review resolve "$R" --cost rent=6600 --note again 2>&1); rc=$?
+check_eq "a referral is decided once (exit 1)" 1 "$rc"
+
+# ---- avslag -------------------------------------------------------------------
+ctl review resolve "$A" --check plan-attendance=reject:not-available-for-work \
+	--note "Har inte deltagit i planeringen" >/dev/null
+check_eq "avslag on a check is recorded (exit 0)" 0 "$?"
+J=$(psql_val "select id from ebba.decisions where reviews_decision_id = $A")
+check_eq "... as rejected, without an amount" "rejected " "$(psql_val "select outcome || ' ' || coalesce(amount::text, '') from ebba.decisions where id = $J")"
+ctl letter "$J" >"$T_TMP/j.txt"
+check "the avslag letter states the decision" grep -qF "Socialnämnden avslår din ansökan om försörjningsstöd för 2026-12." "$T_TMP/j.txt"
+check "... the check's facts" grep -qF "Närvaro 55 %" "$T_TMP/j.txt"
+check "... the reason's sentence" grep -qF "Den som kan arbeta ska stå till arbetsmarknadens förfogande" "$T_TMP/j.txt"
+check "... the provision" grep -qF "(12 kap. 1 § och 13 kap. socialtjänstlagen (2025:400))" "$T_TMP/j.txt"
+check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till socialnämnden" "$T_TMP/j.txt"
+
+# ---- direct SQL ---------------------------------------------------------------
+sfx=${PGDATABASE##*_}
+CW=cwv$sfx
+"$EBBACTL" -c "$CFG" user add "$CW" --role caseworker </dev/null >/dev/null 2>&1 ||
+	psql_val "create role $CW login in role ebba_caseworker" >/dev/null
+trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
+O=$(did EB-2026-12-000012)
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; insert into ebba.letters (decision_id, body) values ($O, 'forged')" 2>&1)
+check_match "a caseworker cannot write a letter by SQL" "permission denied" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [], \"reason\": \"needs-not-shown\"}', 'approve', null, null, null, null, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "the function refuses a verdict the lines do not give" "the verdict approve disagrees with the lines, which give rejected" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"cost\", \"type\": \"rent\", \"accepted\": 1, \"applied\": 9}]}', null, 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "... and a part refused without a reason" "rent accepted below what was applied for needs a reason" "$out"
+by=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select reviewed_by from ebba.decide_referral($O, '{\"lines\": [], \"reason\": \"needs-not-shown\"}', null, null, null, null, null, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_eq "who decided is the session's person, whatever the client" "$CW" "$by"
