@@ -56,19 +56,24 @@ PUBLIC EXECUTE function ebba.stamp_whatif_run()
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
 # ebba_auditor: reads the access log; logs their own views.
+ebba_auditor EXECUTE definer-function ebba.person_name(text)
 ebba_auditor INSERT column ebba.access_log.action
 ebba_auditor INSERT column ebba.access_log.client
 ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
 ebba_auditor SELECT table ebba.access_log
+ebba_auditor SELECT table ebba.people_names
 ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
-# a decision and resolves a flag only through the two functions (schema 014);
+# a decision and resolves a flag only through the functions (schema 014; a
+# person's decision line by line through ebba.decide_referral, schema 021);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
+ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -84,6 +89,7 @@ ebba_caseworker SELECT table ebba.inbox
 ebba_caseworker SELECT table ebba.letters
 ebba_caseworker SELECT table ebba.open_work
 ebba_caseworker SELECT table ebba.open_work_counts
+ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
 ebba_caseworker UPDATE table ebba.case_frames
@@ -126,6 +132,7 @@ ebba_intake USAGE sequence ebba.inbox_id_seq
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
+ebba_supervisor EXECUTE definer-function ebba.person_name(text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id
@@ -145,6 +152,7 @@ ebba_supervisor SELECT table ebba.inbox
 ebba_supervisor SELECT table ebba.letters
 ebba_supervisor SELECT table ebba.open_work
 ebba_supervisor SELECT table ebba.open_work_counts
+ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
