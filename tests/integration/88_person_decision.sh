@@ -42,7 +42,11 @@ check_match "a failed check no line decides is refused, naming it" \
 check_eq "nothing was written by the refusals" "$before" "$(psql_val "select count(*) from ebba.decisions")"
 
 # ---- delvis bifall ----------------------------------------------------------------
-psql_val "insert into ebba.people_names (role, display_name, title) values (current_user, 'Anna Svensson', 'socialsekreterare')" >/dev/null
+ME=$(psql_val "select current_user")
+ctl user set "$ME" --display-name "Anna Svenson" >/dev/null
+ctl user set "$ME" --display-name "Anna Svensson" --title socialsekreterare >/dev/null
+check_eq "ebbactl user set: the display name and title, changeable" "Anna Svensson|socialsekreterare" \
+	"$(psql_val "select display_name, title from ebba.person_name('$ME')")"
 out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable --note "Hyran är högre än skälig nivå för hushållet" --verdict partly 2>&1)
 check_eq "delvis bifall is recorded (exit 0)" 0 "$?"
 P=$(psql_val "select id from ebba.decisions where reviews_decision_id = $R")
@@ -102,8 +106,10 @@ check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till 
 # ---- direct SQL ---------------------------------------------------------------
 sfx=${PGDATABASE##*_}
 CW=cwv$sfx
-"$EBBACTL" -c "$CFG" user add "$CW" --role caseworker </dev/null >/dev/null 2>&1 ||
-	psql_val "create role $CW login in role ebba_caseworker" >/dev/null
+printf 'Test-l0senord\n' | ctl user add "$CW" --role caseworker --display-name "Bo Ek" --title socialsekreterare >/dev/null ||
+	fail "user add with a display name"
+check_eq "ebbactl user add --display-name --title" "Bo Ek|socialsekreterare" \
+	"$(psql_val "select display_name, title from ebba.person_name('$CW')")"
 trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
 O=$(did EB-2026-12-000012)
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; insert into ebba.letters (decision_id, body) values ($O, 'forged')" 2>&1)
