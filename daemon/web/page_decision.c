@@ -531,6 +531,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	json_object_set_new(d, "outcome_label", json_string(sv_outcome(jstr(d, "outcome"))));
 	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(jstr(d, "outcome"))));
 	split_checks(d, d);
+	person_decision_ctx(d);
 	label_lists(d);
 	letter_as_text(d);
 	rules_part(d, d, trace);

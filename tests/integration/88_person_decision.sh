@@ -120,3 +120,25 @@ out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referra
 check_match "... and a part refused without a reason" "rent accepted below what was applied for needs a reason" "$out"
 by=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select reviewed_by from ebba.decide_referral($O, '{\"lines\": [], \"reason\": \"needs-not-shown\"}', null, null, null, null, null, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
 check_eq "who decided is the session's person, whatever the client" "$CW" "$by"
+
+# ---- the person's decision page -------------------------------------------------
+psql_val "grant password_login to $CW" >/dev/null 2>&1
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+"$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
+JAR=$T_TMP/cw.jar
+token=$(curl -s -c "$JAR" -b "$JAR" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
+	--data-urlencode "password=Test-l0senord" "$URL/login"
+page=$(curl -s -b "$JAR" "$URL/beslut/$P")
+check_match "Beslut (delvis bifall): the outcome" "Delvis beviljat" "$page"
+check_match "... the line decided" "Hyra: godtas upp till 6.000 kr \(ansökt 9.000 kr\)" "$page"
+check_match "... and why, in words" "Skäl: Kostnaden godtas bara till den del den är skälig" "$page"
+check_match "... who decided, by name and title" "Beslutat av Anna Svensson, socialsekreterare" "$page"
+check_match "... what ebba proposed and why it referred" "Kostnader över godkänd nivå: Hyra 9 000 kr" "$page"
+check_eq "... never ebba's 'Alla kontroller är uppfyllda'" 0 "$(printf '%s' "$page" | grep -c 'Alla kontroller är uppfyllda')"
+check_eq "... no reason id shown" 0 "$(printf '%s' "$page" | grep -c 'cost-over-reasonable')"
+page=$(curl -s -b "$JAR" "$URL/beslut/$J")
+check_match "Beslut (avslag): the check rejected, and why" "Avslag på kontroll som hänvisade ärendet. Skäl: Den som kan arbeta" "$page"
+check_eq "... never 'Alla kontroller är uppfyllda'" 0 "$(printf '%s' "$page" | grep -c 'Alla kontroller är uppfyllda')"
