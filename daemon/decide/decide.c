@@ -307,7 +307,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 			fill_person(&regs[i], &persons[i], month);
 	}
 	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today,
-				     .history = env->history};
+				     .history = env->history, .person_letter = env->person_letter};
 	struct rule_decision d;
 	cel_arena_reset(env->arena);
 	decision_reset(out);

@@ -113,6 +113,16 @@ int verdict_check(struct verdict *v, const struct application *app, const struct
 	return 0;
 }
 
+enum outcome verdict_intended(const struct verdict *v)
+{
+	bool rejected = v->reason != NULL, partly = false;
+	for (size_t i = 0; i < v->n_lines; i++) {
+		rejected |= v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject;
+		partly |= v->lines[i].kind == VERDICT_COST && v->lines[i].amount < v->lines[i].applied;
+	}
+	return rejected ? OUTCOME_REJECTED : partly ? OUTCOME_PARTLY_APPROVED : OUTCOME_APPROVED;
+}
+
 void verdict_apply_frame(const struct verdict *v, struct case_frame *frame)
 {
 	for (size_t i = 0; i < v->n_lines; i++) {
@@ -260,6 +270,12 @@ static void letter_decision(const struct verdict *v, const struct decision *d, e
 	}
 	kr(d->amount, a);
 	buf_printf(out, "Socialnämnden beviljar dig försörjningsstöd med %s kr för %s.\n", a, period);
+	(void)v;
+}
+
+/* "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." per cost refused in part. */
+static void letter_refusals(const struct verdict *v, struct ebba_buf *out)
+{
 	for (size_t i = 0; i < v->n_lines; i++) {
 		const struct verdict_line *l = &v->lines[i];
 		if (l->kind != VERDICT_COST || l->amount >= l->applied)
@@ -299,6 +315,7 @@ static void letter_reasons(const struct verdict *v, const struct ruleset *rs, co
 			   const char *date, struct ebba_buf *out)
 {
 	buf_puts(out, "\n## Skäl för beslutet\n");
+	letter_refusals(v, out);
 	for (size_t k = 0; k < v->n_lines; k++) {
 		const struct verdict_line *l = &v->lines[k];
 		if (l->kind == VERDICT_COST && l->amount < l->applied) {
@@ -329,12 +346,20 @@ void verdict_letter(const struct verdict *v, const struct ruleset *rs, const str
 		    const struct decision *d, enum outcome o, const struct verdict_person *who,
 		    const char *date, struct ebba_buf *out)
 {
-	buf_puts(out, "# Beslut om ekonomiskt bistånd (försörjningsstöd)\n\n");
-	buf_printf(out, "Ärende: %s\nAnsökan: %s\nPeriod: %s\nBeslutsdatum: %s\n\n", app->case_id, app->id,
-		   app->period, date);
-	letter_decision(v, d, o, app->period, out);
-	if (o != OUTCOME_REJECTED)
-		letter_calculation(v, d, out);
+	if (d->letter && *d->letter) {
+		/* the rule set's head (letters.partly_approved, letters.rejected) */
+		buf_puts(out, d->letter);
+		while (out->len && out->data[out->len - 1] == '\n')
+			out->data[--out->len] = '\0';
+		buf_putc(out, '\n');
+	} else {
+		buf_puts(out, "# Beslut om ekonomiskt bistånd (försörjningsstöd)\n\n");
+		buf_printf(out, "Ärende: %s\nAnsökan: %s\nPeriod: %s\nBeslutsdatum: %s\n\n", app->case_id,
+			   app->id, app->period, date);
+		letter_decision(v, d, o, app->period, out);
+		if (o != OUTCOME_REJECTED)
+			letter_calculation(v, d, out);
+	}
 	letter_reasons(v, rs, d, date, out);
 	buf_puts(out, "\n## Vem har beslutat\n");
 	if (who->title && *who->title)

@@ -145,7 +145,8 @@ static int rerun(PGconn *conn, const struct ebba_config *cfg, struct lines_args 
 	if (has_cost && !r->in.has_frame)
 		return ebba_errf(err, "the case had no frame when ebba referred it: decide its costs in a frame first");
 	verdict_apply_frame(&a->v, &r->in.frame);
-	struct decide_env env = {.rules = r->rules, .cfg = cfg, .arena = r->arena};
+	struct decide_env env = {.rules = r->rules, .cfg = cfg, .arena = r->arena,
+				 .person_letter = outcome_name(verdict_intended(&a->v))};
 	return whatif_redecide(&env, &r->in, &r->now, err);
 }
 

@@ -84,6 +84,8 @@ void ruleset_free(struct ruleset *rs)
 	}
 	free(rs->paras);
 	rs_text_free(&rs->closing);
+	rs_text_free(&rs->person_letter[0]);
+	rs_text_free(&rs->person_letter[1]);
 	free(rs->description);
 	rs_delegations_free(rs);
 	rs_reasons_free(rs);

@@ -151,6 +151,9 @@ struct ruleset {
 	size_t n_paras;
 	struct rs_text closing;     /* letters.closing, after the reasons */
 	bool has_closing;
+	/* the heads of a person's letters: letters.partly_approved, letters.rejected */
+	struct rs_text person_letter[2];
+	bool has_person_letter[2];
 	char *description;          /* ruleset.description, or NULL */
 	struct rs_reason *reasons;  /* the reason catalogue (reasons) */
 	size_t n_reasons;

@@ -60,6 +60,9 @@ int verdict_add(struct verdict *v, enum verdict_kind kind, const char *arg, stru
 int verdict_check(struct verdict *v, const struct application *app, const struct ruleset *rs,
 		  struct ebba_err *err);
 
+/* The outcome the lines intend before the run again (for the letter's head). */
+enum outcome verdict_intended(const struct verdict *v);
+
 /* The frame for the run again: each cost line's amount becomes the cost's ceiling. */
 void verdict_apply_frame(const struct verdict *v, struct case_frame *frame);
 
