@@ -546,6 +546,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
 		facts(d, rq->db, d, app, json_is_object(trace) ? trace : NULL);
+		prova_lines_ctx(rq, d, app);
 		application_free(app);
 	} else if (found) {
 		json_object_set_new(d, "payload_error", json_string(perr.msg));

@@ -16,12 +16,56 @@
 new_db || exit 2
 demo_decided || exit 0
 
+# a caseworker, and ebba-web for the Pröva form and the decision page
+sfx=${PGDATABASE##*_}
+CW=cwv$sfx
+printf 'Test-l0senord\n' | ctl user add "$CW" --role caseworker --display-name "Bo Ek" --title socialsekreterare >/dev/null ||
+	fail "user add with a display name"
+check_eq "ebbactl user add --display-name --title" "Bo Ek|socialsekreterare" \
+	"$(psql_val "select display_name, title from ebba.person_name('$CW')")"
+trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
+psql_val "grant password_login to $CW" >/dev/null 2>&1
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+"$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
+JAR=$T_TMP/cw.jar
+token=$(curl -s -c "$JAR" -b "$JAR" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
+	--data-urlencode "password=Test-l0senord" "$URL/login"
+
 R=$(did EB-2026-12-000036)
 A=$(did EB-2026-12-000011)     # referred on plan-attendance
 [ -n "$R" ] && [ -n "$A" ] || { fail "the demo has the rent referral and an attendance referral"; exit 0; }
 check_eq "the rent referral is referred on costs-within-frame" "referred costs-within-frame" \
 	"$(psql_val "select d.outcome || ' ' || string_agg(c.check_id, ',') from ebba.decisions d join ebba.decision_checks c
 	  on c.decision_id = d.id and c.result = 'fail' where d.id = $R group by d.outcome")"
+
+# ---- Pröva in the browser, without JavaScript: Beräkna shows the amount ----------
+post() {  # post DECISION FIELD=VALUE...: the Pröva form, line by line
+	local d=$1; shift
+	local tok; tok=$(curl -s -b "$JAR" "$URL/beslut/$d" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+	local a=(--data-urlencode "csrf=$tok" --data-urlencode "lines=1")
+	for kv in "$@"; do a+=(--data-urlencode "$kv"); done
+	curl -s -b "$JAR" -o "$T_TMP/post.html" -w '%{http_code} %{redirect_url}' "${a[@]}" "$URL/beslut/$d/prova"
+}
+form=$(curl -s -b "$JAR" "$URL/beslut/$R")
+check_match "Pröva: the rent line with what was applied for" "<legend>Hyra: sökt 9.000 kr</legend>" "$form"
+check_match "Pröva: a reason from the catalogue, in words" "<option value=\"cost-over-reasonable\">Kostnaden godtas bara till den del den är skälig" "$form"
+check_match "Pröva: Beräkna and Spara" 'name="action" value="berakna">Beräkna</button>' "$form"
+out=$(post "$R" c0=6000 c0r=cost-over-reasonable action=berakna)
+check_eq "Beräkna answers 200 and saves nothing" "200 " "$out"
+check_match "... showing the recomputed amount and the outcome" \
+	"Beräknat med dina beslut: <strong>Delvis beviljat</strong>, $(( $(amount "$R") - 600 )).?.?.?.?[0-9]* kr|Beräknat med dina beslut: <strong>Delvis beviljat</strong>, [0-9]+.[0-9]{3} kr" "$(cat "$T_TMP/post.html")"
+kr_expected=$(printf '%d' $(( $(amount "$R") - 600 )) | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1\xc2\xa0\2/;ta')
+check "... which is the rule set's amount with 6 000 kr accepted" grep -qF "<strong>Delvis beviljat</strong>, $kr_expected kr" "$T_TMP/post.html"
+check_eq "... nothing written" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $R")"
+out=$(post "$R" c0=6000 action=berakna)
+check_eq "a cost below what was applied for without a reason is refused (422)" "422 " "$out"
+check_match "... in Swedish, at the field" 'href="#c0r">Hyra: välj ett skäl när du godtar mindre än det sökta' "$(cat "$T_TMP/post.html")"
+out=$(post "$R" "c0=6 000" c0r=cost-over-reasonable action=spara)
+check_eq "Spara without a note for delvis bifall is refused (422)" "422 " "$out"
+check_match "... saying so" 'href="#pl-note">Skriv en anteckning' "$(cat "$T_TMP/post.html")"
 
 # ---- refusals that write nothing ------------------------------------------------
 before=$(psql_val "select count(*) from ebba.decisions")
@@ -104,13 +148,6 @@ check "... the provision" grep -qF "(12 kap. 1 § och 13 kap. socialtjänstlagen
 check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till socialnämnden" "$T_TMP/j.txt"
 
 # ---- direct SQL ---------------------------------------------------------------
-sfx=${PGDATABASE##*_}
-CW=cwv$sfx
-printf 'Test-l0senord\n' | ctl user add "$CW" --role caseworker --display-name "Bo Ek" --title socialsekreterare >/dev/null ||
-	fail "user add with a display name"
-check_eq "ebbactl user add --display-name --title" "Bo Ek|socialsekreterare" \
-	"$(psql_val "select display_name, title from ebba.person_name('$CW')")"
-trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
 O=$(did EB-2026-12-000012)
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; insert into ebba.letters (decision_id, body) values ($O, 'forged')" 2>&1)
 check_match "a caseworker cannot write a letter by SQL" "permission denied" "$out"
@@ -122,15 +159,6 @@ by=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select reviewed_by from ebb
 check_eq "who decided is the session's person, whatever the client" "$CW" "$by"
 
 # ---- the person's decision page -------------------------------------------------
-psql_val "grant password_login to $CW" >/dev/null 2>&1
-printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
-"$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
-for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
-URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
-JAR=$T_TMP/cw.jar
-token=$(curl -s -c "$JAR" -b "$JAR" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
-curl -s -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
-	--data-urlencode "password=Test-l0senord" "$URL/login"
 page=$(curl -s -b "$JAR" "$URL/beslut/$P")
 check_match "Beslut (delvis bifall): the outcome" "Delvis beviljat" "$page"
 check_match "... the line decided" "Hyra: godtas upp till 6.000 kr \(ansökt 9.000 kr\)" "$page"
@@ -142,3 +170,11 @@ check_eq "... no reason id shown" 0 "$(printf '%s' "$page" | grep -c 'cost-over-
 page=$(curl -s -b "$JAR" "$URL/beslut/$J")
 check_match "Beslut (avslag): the check rejected, and why" "Avslag på kontroll som hänvisade ärendet. Skäl: Den som kan arbeta" "$page"
 check_eq "... never 'Alla kontroller är uppfyllda'" 0 "$(printf '%s' "$page" | grep -c 'Alla kontroller är uppfyllda')"
+
+W=$(did EB-2026-12-000027)
+out=$(post "$W" k0=reject k0r=not-available-for-work "note=Har inte deltagit" action=spara)
+check_match "Pröva: Spara an avslag on a check: 303 to the new decision" "^303 .*/beslut/[0-9]+\?sparat=1" "$out"
+N=$(psql_val "select id from ebba.decisions where reviews_decision_id = $W")
+check_eq "... recorded as rejected, by the person" "rejected $CW" "$(psql_val "select outcome || ' ' || decided_by from ebba.decisions where id = $N")"
+check "... with its letter: the reason's sentence" bash -c "psql -XAtq -c 'select body from ebba.letters where decision_id = $N' | grep -qF 'Den som kan arbeta ska stå till arbetsmarknadens förfogande'"
+check "... and who decided, by name and title" bash -c "psql -XAtq -c 'select body from ebba.letters where decision_id = $N' | grep -qF 'Beslutet har fattats av Bo Ek, socialsekreterare.'"
