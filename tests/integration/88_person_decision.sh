@@ -67,6 +67,15 @@ out=$(post "$R" "c0=6 000" c0r=cost-over-reasonable action=spara)
 check_eq "Spara without a note for delvis bifall is refused (422)" "422 " "$out"
 check_match "... saying so" 'href="#pl-note">Skriv en anteckning' "$(cat "$T_TMP/post.html")"
 
+# ---- the same by keyboard alone in Chromium, with axe ---------------------------
+if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$R \
+	EBBA_RENT_AMOUNT="$(printf '%d' $(( $(amount "$R") - 600 )) | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1\xc2\xa0\2/;ta')" \
+	EBBA_AVSLAG=$(did EB-2026-12-000045) timeout 180 node "$ROOT/tests/web/person/prova.mjs" || fail "prova.mjs exited $?"
+else
+	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
+fi
+
 # ---- refusals that write nothing ------------------------------------------------
 before=$(psql_val "select count(*) from ebba.decisions")
 out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable --note "Skälig hyra" --verdict approve 2>&1); rc=$?
