@@ -15,6 +15,7 @@
 #include "ebba/facts/facts.h"
 #include "ebba/facts/history.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/outcome.h"
 
 static void fill_attendance(struct person_registers *pr, const struct reg_person *p)
 {
@@ -168,9 +169,11 @@ static double sample_rate(const struct decide_env *env, const char *outcome, dou
 {
 	const struct audit_config *a = &env->cfg->audit;
 	/* Operations may override the rule set's rate in the configuration. */
-	double configured = strcmp(outcome, "approved") == 0 ? a->sample_approved
-			  : strcmp(outcome, "referred") == 0 ? a->sample_referred
-			  : a->sample_rejected;
+	enum outcome o = OUTCOME_REJECTED;
+	outcome_parse(outcome, &o);
+	double configured = o == OUTCOME_APPROVED   ? a->sample_approved
+			  : o == OUTCOME_REFERRED ? a->sample_referred
+						  : a->sample_rejected;
 	if (configured >= 0.0)
 		return configured;
 	return from_rules > 0.0 ? from_rules : 0.0;
@@ -313,7 +316,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 			fill_person(&regs[i], &persons[i], month);
 	}
 	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today,
-				     .history = env->history};
+				     .history = env->history, .person_letter = env->person_letter};
 	struct rule_decision d;
 	cel_arena_reset(env->arena);
 	decision_reset(out);

@@ -27,6 +27,9 @@ int ctl_eval(int argc, char **argv);
 int ctl_calc(int argc, char **argv);
 int ctl_rules(int argc, char **argv);
 int ctl_review(int argc, char **argv);
+/* review resolve ID with --cost/--check/--reason lines (ctl_verdict.c); argv[0] is "resolve". */
+struct pg_conn;
+int ctl_review_lines(struct pg_conn *conn, int argc, char **argv);
 int ctl_letter(int argc, char **argv);
 int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);

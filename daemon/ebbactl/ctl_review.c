@@ -36,6 +36,13 @@ static void usage(FILE *out)
 		"       ebbactl review show DECISION\n"
 		"       ebbactl review resolve DECISION --verdict approve|reject|adjust [--amount N]\n"
 		"                              --note TEXT\n"
+		"       ebbactl review resolve DECISION [--cost TYPE=AMOUNT[:REASON]]...\n"
+		"                              [--check CHECK_ID=accept|reject[:REASON]]... [--reason REASON]\n"
+		"                              [--note TEXT] [--verdict approve|partly|reject]\n"
+		"With lines, the rule set decides again with the costs accepted as their ceilings; the\n"
+		"outcome follows from the lines (a --verdict that disagrees is refused), a note is\n"
+		"required for delvis bifall and avslag, and the letter is written with the decision.\n"
+		"REASON is an id of the rule set's reason catalogue (ebbactl rules reasons).\n"
 		"list shows ebba's decisions that a person still has to look at: referrals and\n"
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");
 }
@@ -218,8 +225,28 @@ static int check_resolution(const struct resolution *r)
 	return CTL_OK;
 }
 
+/* A decision line by line (ctl_verdict.c): any line, a whole avslag's
+ * reason, or the verdict "partly" that only lines can give. */
+static bool has_lines(int argc, char **argv)
+{
+	static const char *const LINE_OPTS[] = {"--cost", "--check", "--income", "--reason"};
+	for (int i = 1; i < argc; i++) {
+		for (size_t k = 0; k < ARRAY_LEN(LINE_OPTS); k++) {
+			size_t n = strlen(LINE_OPTS[k]);
+			if (strncmp(argv[i], LINE_OPTS[k], n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+				return true;
+		}
+		if (strcmp(argv[i], "--verdict=partly") == 0 ||
+		    (strcmp(argv[i], "--verdict") == 0 && i + 1 < argc && strcmp(argv[i + 1], "partly") == 0))
+			return true;
+	}
+	return false;
+}
+
 static int review_resolve(PGconn *conn, int argc, char **argv)
 {
+	if (has_lines(argc, argv))
+		return ctl_review_lines(conn, argc, argv);
 	struct resolution r = {0};
 	if (parse_resolve(argc, argv, &r) != 0) {
 		usage(stderr);

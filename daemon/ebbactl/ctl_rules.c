@@ -9,6 +9,7 @@
 
 #include "ebba/lib/config.h"
 #include "ebba/lib/template.h"
+#include "ebba/lib/date.h"
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/rules/rules.h"
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 		"usage: ebbactl rules check [DIR]\n"
 		"       ebbactl rules test [DIR]\n"
 		"       ebbactl rules explain [DIR] [--format html|markdown]\n"
+		"       ebbactl rules reasons [DIR]\n"
 		"\n"
 		"check  loads and validates every *.yaml file of DIR and prints each\n"
 		"       problem as FILE:LINE:COLUMN: message (warnings too, e.g. a\n"
@@ -26,6 +28,8 @@ static void usage(FILE *out)
 		"       and SHA-256.\n"
 		"test   loads DIR and runs the tests in DIR/tests/*.yaml, one line per\n"
 		"       test, then a summary.\n"
+		"reasons  lists the reason catalogue: each reason's id, the sentence for the letter\n"
+		"         and the provision in force today (--porcelain: ID<TAB>sentence)\n"
 		"explain  prints the whole rule set as a document for anyone to read\n"
 		"       (citizens, journalists, JO): the delegation, each check with its\n"
 		"       condition and message, every parameter with its dated values and\n"
@@ -81,6 +85,23 @@ static int explain(const struct ruleset *rs, bool markdown)
 	return status;
 }
 
+static int list_reasons(const struct ruleset *rs)
+{
+	char today[DATE_BUF];
+	date_today_local(today);
+	for (size_t i = 0; i < ruleset_n_reasons(rs); i++) {
+		struct ruleset_reason_view r;
+		ruleset_reason(rs, i, today, &r);
+		if (ctl_globals.porcelain)
+			printf("%s\t%s\n", r.id, r.text);
+		else
+			printf("%s\n  %s\n  (%s)\n", r.id, r.text, r.provision ? r.provision : "inget lagrum i kraft");
+	}
+	if (!ctl_globals.porcelain)
+		printf("%zu reason%s\n", ruleset_n_reasons(rs), ruleset_n_reasons(rs) == 1 ? "" : "s");
+	return CTL_OK;
+}
+
 int ctl_rules(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
@@ -90,7 +111,8 @@ int ctl_rules(int argc, char **argv)
 	bool is_explain = argc >= 2 && strcmp(argv[1], "explain") == 0, markdown = false;
 	const char *dir = argc == 3 ? argv[2] : NULL;
 	if (is_explain ? explain_args(argc, argv, &dir, &markdown) != 0
-		       : argc < 2 || argc > 3 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0)) {
+		       : argc < 2 || argc > 3 || (strcmp(argv[1], "check") != 0 && strcmp(argv[1], "test") != 0 &&
+					  strcmp(argv[1], "reasons") != 0)) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
@@ -123,6 +145,8 @@ int ctl_rules(int argc, char **argv)
 	int status = CTL_OK;
 	if (is_explain) {
 		status = explain(rs, markdown);
+	} else if (strcmp(argv[1], "reasons") == 0) {
+		status = list_reasons(rs);
 	} else if (strcmp(argv[1], "check") == 0) {
 		if (ctl_globals.porcelain)
 			printf("name\t%s\nversion\t%s\nsha256\t%s\nchecks\t%zu\nwarnings\t%zu\n",

@@ -2,12 +2,18 @@
  * People's login roles.
  *
  *   user add NAME --role caseworker|supervisor|auditor|intake
+ *            [--display-name "Anna Svensson"] [--title socialsekreterare]
+ *   user set NAME [--display-name TEXT] [--title TEXT]
  *   user list
+ *
+ * The display name and title are what a letter says of who decided
+ * (ebba.people_names, schema 019).
  *
  * The password is read from the terminal (twice, not echoed) or, when
  * stdin is not a terminal, as its first line: never from the command line,
  * where every user of the machine could read it in the process list.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ebbactl user add NAME --role caseworker|supervisor|auditor|intake\n"
+		"                        [--display-name TEXT] [--title TEXT]\n"
+		"       ebbactl user set NAME [--display-name TEXT] [--title TEXT]\n"
 		"       ebbactl user list\n"
 		"add creates the PostgreSQL login role NAME in the role's group; the password\n"
 		"is asked for on the terminal, or read as the first line of stdin.\n"
@@ -75,10 +83,64 @@ static int read_password(const char *name, char *pw, size_t size)
 	return same ? CTL_OK : ctl_fail(CTL_NO, "ebbactl user add: the passwords differ");
 }
 
+struct user_args {
+	const char *name, *role, *display, *title;
+};
+
+static int user_args(int argc, char **argv, struct user_args *a)
+{
+	static const struct option opts[] = {
+		{"role", required_argument, NULL, 'r'}, {"display-name", required_argument, NULL, 'd'},
+		{"title", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': a->role = optarg; break;
+		case 'd': a->display = optarg; break;
+		case 't': a->title = optarg; break;
+		default: return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return -1;
+	a->name = argv[optind];
+	if ((a->display && (!*a->display || strlen(a->display) > 200)) || (a->title && strlen(a->title) > 200))
+		return -1;
+	return 0;
+}
+
+static int set_names(PGconn *conn, const struct user_args *a)
+{
+	struct ebba_err err;
+	if ((a->display || a->title) && store_user_names(conn, a->name, a->display, a->title, &err) != 0)
+		return ctl_fail(CTL_NO, "ebbactl user: %s", err.msg);
+	return CTL_OK;
+}
+
+static int user_set(int argc, char **argv)
+{
+	struct user_args a = {0};
+	if (user_args(argc, argv, &a) != 0 || a.role || (!a.display && !a.title)) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	PGconn *conn = ctl_connect();
+	if (!conn)
+		return CTL_USAGE;
+	int rc = set_names(conn, &a);
+	PQfinish(conn);
+	if (rc == CTL_OK)
+		printf("user %s: display name and title set\n", a.name);
+	return rc;
+}
+
 static int user_add(int argc, char **argv)
 {
-	const char *role = NULL;
-	const char *name = ctl_name_and_role(argc, argv, &role);
+	struct user_args a = {0};
+	if (user_args(argc, argv, &a) != 0)
+		a.name = NULL;
+	const char *role = a.role, *name = a.name;
 	if (!name || !role) {
 		usage(stderr);
 		return CTL_USAGE;
@@ -100,9 +162,14 @@ static int user_add(int argc, char **argv)
 	struct ebba_err err;
 	rc = store_user_add(conn, name, role, pw, &err);
 	explicit_bzero(pw, sizeof(pw));
-	PQfinish(conn);
-	if (rc != 0)
+	if (rc != 0) {
+		PQfinish(conn);
 		return ctl_fail(CTL_NO, "ebbactl %s", err.msg);
+	}
+	rc = set_names(conn, &a);
+	PQfinish(conn);
+	if (rc != CTL_OK)
+		return rc;
 	printf("user %s added (%s)\n", name, role);
 	return CTL_OK;
 }
@@ -155,6 +222,8 @@ int ctl_user(int argc, char **argv)
 		return status;
 	if (strcmp(argv[1], "add") == 0)
 		return user_add(argc - 1, argv + 1);
+	if (strcmp(argv[1], "set") == 0)
+		return user_set(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return user_list();
 	usage(stderr);

@@ -23,6 +23,7 @@
 #include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/whatif/whatif.h"
+#include "ebba/lib/outcome.h"
 
 #define MAX_SETS 32
 
@@ -173,10 +174,8 @@ static void print_porcelain(const struct whatif_result *r)
 
 static const char *sv_outcome(const char *o)
 {
-	return strcmp(o, "approved") == 0   ? "beviljad"
-	       : strcmp(o, "referred") == 0 ? "hänvisad"
-	       : strcmp(o, "rejected") == 0 ? "avslagen"
-					    : o;
+	enum outcome k;
+	return outcome_parse(o, &k) ? outcome_sv_word(k) : o;
 }
 
 /* 1234567 as "1 234 567" (a narrow space is not in every terminal font). */

@@ -24,6 +24,7 @@
 #include "ebba/store/frames.h"
 #include "ebba/store/queue.h"
 #include "worker.h"
+#include "ebba/lib/outcome.h"
 
 /* What the worker works with; rebuilt whole on reload. */
 struct worker_set {
@@ -51,7 +52,8 @@ struct worker_metrics {
 	struct metric *outcomes[3];    /* OUTCOMES, made up front so each shows from 0 */
 };
 
-static const char *const OUTCOMES[] = {"approved", "referred", "rejected"};
+/* The outcomes ebba itself decides (a person's partly_approved is not counted here). */
+static const enum outcome OUTCOMES[] = {OUTCOME_APPROVED, OUTCOME_REFERRED, OUTCOME_REJECTED};
 
 struct worker {
 	const struct ebba_config *cfg;
@@ -197,7 +199,7 @@ void worker_count_into(struct worker *w, struct metrics *m)
 		"Time to work one claimed batch, from parsing to the completing transaction.",
 		NULL, NULL, 0), NULL);
 	for (size_t i = 0; i < ARRAY_LEN(wm->outcomes); i++)
-		wm->outcomes[i] = metric_series(wm->decisions, (const char *const[]){OUTCOMES[i]});
+		wm->outcomes[i] = metric_series(wm->decisions, (const char *const[]){outcome_name(OUTCOMES[i])});
 	free(w->met);
 	w->met = wm;
 	if (w->set.regs)
@@ -215,7 +217,7 @@ void worker_rules_id(const struct worker *w, const char **name, const char **ver
 static void count_outcome(struct worker_metrics *wm, const char *outcome)
 {
 	for (size_t i = 0; i < ARRAY_LEN(wm->outcomes); i++)
-		if (strcmp(OUTCOMES[i], outcome) == 0) {
+		if (outcome_is(outcome, OUTCOMES[i])) {
 			metric_inc(wm->outcomes[i]);
 			return;
 		}
@@ -242,7 +244,8 @@ static void count_batch(struct worker_metrics *wm, const struct queue_result *re
 			continue;
 		}
 		count_outcome(wm, d->outcome);
-		if (strcmp(d->outcome, "referred") != 0)
+		enum outcome o;
+		if (!outcome_parse(d->outcome, &o) || o != OUTCOME_REFERRED)
 			continue;
 		for (size_t c = 0; c < d->n_checks; c++)
 			if (d->checks[c].result == RULE_FAIL || d->checks[c].result == RULE_ERROR) {

@@ -11,6 +11,7 @@
 #include "ebba/facts/history.h"
 #include "ebba/lib/date.h"
 #include "ebba/lib/util.h"
+#include "ebba/lib/outcome.h"
 
 #define HISTORY_MAX_FILE_BYTES (1u << 20)
 
@@ -33,8 +34,8 @@ void case_history_init(struct case_history *h, const char *period)
 
 static bool known_outcome(const char *s)
 {
-	return strcmp(s, "approved") == 0 || strcmp(s, "referred") == 0 ||
-	       strcmp(s, "rejected") == 0;
+	enum outcome o;
+	return outcome_parse(s, &o);
 }
 
 int case_history_add_decision(struct case_history *h, const char *period, const char *outcome,
@@ -46,7 +47,7 @@ int case_history_add_decision(struct case_history *h, const char *period, const 
 	if (!period || !date_is_month(period))
 		return ebba_errf(err, "history: period '%.16s' is not YYYY-MM", period ? period : "");
 	if (!outcome || !known_outcome(outcome))
-		return ebba_errf(err, "history %s: outcome '%.16s' is not approved|referred|rejected",
+		return ebba_errf(err, "history %s: outcome '%.16s' is not approved|partly_approved|referred|rejected",
 				 period, outcome ? outcome : "");
 	struct history_decision *d = &h->decisions[h->n_decisions++];
 	*d = (struct history_decision){.has_amount = has_amount, .amount = has_amount ? amount : 0};

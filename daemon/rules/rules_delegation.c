@@ -13,6 +13,7 @@
 
 #include "ebba/lib/date.h"
 #include "rules_loader.h"
+#include "ebba/lib/outcome.h"
 
 static const char *const DELEG_KEYS[] = {"body", "decided", "reference", "outcomes",
 					 "valid_from", "valid_until", "example", "note", NULL};
@@ -225,7 +226,8 @@ void rs_delegations_free(struct ruleset *rs)
 bool ruleset_delegation_in_force(const struct ruleset *rs, const char *date, const char *outcome,
 				 struct ruleset_delegation_view *out)
 {
-	int k = strcmp(outcome, "rejected") == 0 ? RS_DELEG_REJECTED : RS_DELEG_APPROVED;
+	enum outcome o = OUTCOME_APPROVED;
+	int k = outcome_parse(outcome, &o) && o == OUTCOME_REJECTED ? RS_DELEG_REJECTED : RS_DELEG_APPROVED;
 	const struct rs_delegation *d = rs_delegation_for(rs, date, k);
 	if (d && out)
 		*out = (struct ruleset_delegation_view){

@@ -12,6 +12,7 @@
 
 #include "ebba/cel/cel.h"
 #include "rules_eval.h"
+#include "ebba/lib/outcome.h"
 
 static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct cel_value *out);
 
@@ -630,10 +631,22 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	if (vd.refer)
 		dg = NULL;
 	out->delegation = dg ? dg->label : NULL;
-	out->outcome = vd.refer ? "referred" : vd.reject ? "rejected" : "approved";
+	out->outcome = outcome_name(vd.refer ? OUTCOME_REFERRED : vd.reject ? OUTCOME_REJECTED : OUTCOME_APPROVED);
 	out->sample_rate = rs->sample[vd.refer ? 1 : vd.reject ? 2 : 0];
 	decide_flags(&e, out, &b);
-	if (!vd.refer && !vd.reject && rs->has_letter) {
+	enum outcome po = OUTCOME_REFERRED;
+	if (in->person_letter && outcome_parse(in->person_letter, &po)) {
+		/* a person's decision run again: the head of its letter (decide/verdict.c adds the rest);
+		 * a person's approval has the approval's head without ebba's paragraphs */
+		const struct rs_text *t = po == OUTCOME_PARTLY_APPROVED ? (rs->has_person_letter[0] ? &rs->person_letter[0] : NULL)
+					: po == OUTCOME_REJECTED ? (rs->has_person_letter[1] ? &rs->person_letter[1] : NULL)
+					: rs->has_letter ? &rs->letter : NULL;
+		if (t) {
+			buf_reset(&b);
+			rs_text_render(t, &e.act, e.arena, &b);
+			out->letter = arena_str(arena, b.data ? b.data : "", b.len);
+		}
+	} else if (!vd.refer && !vd.reject && rs->has_letter) {
 		buf_reset(&b);
 		rs_letter_render(&e, out, &b);
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);

@@ -133,6 +133,33 @@ static json_t *paragraphs_json(const struct ruleset *rs)
 	return a;
 }
 
+/* The reason catalogue, each reason with every dated provision, and the appeal text. */
+static json_t *reasons_json(const struct ruleset *rs)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < rs->n_reasons; i++) {
+		const struct rs_reason *r = &rs->reasons[i];
+		json_t *prov = json_array(), *checks = json_array();
+		for (size_t k = 0; k < r->n_provision; k++)
+			json_array_append_new(prov, json_pack("{s:s,s:s}", "from", r->provision[k].from,
+							      "value", r->provision[k].value));
+		for (size_t k = 0; k < r->n_checks; k++)
+			json_array_append_new(checks, json_string(r->checks[k]));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o}", "id", r->id, "text", r->text,
+						   "provisions", prov, "checks", checks));
+	}
+	return a;
+}
+
+static json_t *appeal_json(const struct ruleset *rs)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < rs->n_appeal; k++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "from", rs->appeal[k].from, "value",
+						   rs->appeal[k].value));
+	return a;
+}
+
 json_t *ruleset_explain_model(const struct ruleset *rs)
 {
 	json_t *m = json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", rs->name, "version", rs->version,
@@ -143,6 +170,9 @@ json_t *ruleset_explain_model(const struct ruleset *rs)
 	json_object_set_new(m, "delegations", deleg);
 	json_object_set_new(m, "delegation_message", json_string(RULE_DELEGATION_MESSAGE));
 	json_object_set_new(m, "checks", checks_json(rs));
+	json_object_set_new(m, "has_reasons", json_boolean(rs->n_reasons > 0 || rs->n_appeal > 0));
+	json_object_set_new(m, "reasons", reasons_json(rs));
+	json_object_set_new(m, "appeal", appeal_json(rs));
 	json_object_set_new(m, "parameters", params_json(rs));
 	json_object_set_new(m, "calculation", calculation_json(rs));
 	json_object_set_new(m, "derived", derived_json(rs));
@@ -201,6 +231,38 @@ static void md_code(struct ebba_buf *b, const char *s)
 static const char *jget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+static void md_reasons(struct ebba_buf *b, const json_t *m)
+{
+	if (!json_is_true(json_object_get(m, "has_reasons")))
+		return;
+	buf_puts(b, "\n## Skälkatalogen\n\n");
+	buf_puts(b, "De skäl en handläggare kan ange när hen beslutar en del av en ansökan, med meningen "
+		    "i brevet och lagrummet (det som gällde på beslutsdagen citeras).\n\n");
+	size_t i, k;
+	json_t *r, *p;
+	json_array_foreach(json_object_get(m, "reasons"), i, r) {
+		buf_puts(b, "- `");
+		buf_puts(b, jget(r, "id"));
+		buf_puts(b, "`: ");
+		md_text(b, jget(r, "text"));
+		json_array_foreach(json_object_get(r, "provisions"), k, p) {
+			buf_puts(b, k ? "; från " : " Lagrum från ");
+			md_text(b, jget(p, "from"));
+			buf_puts(b, ": ");
+			md_text(b, jget(p, "value"));
+		}
+		buf_puts(b, ".\n");
+	}
+	json_array_foreach(json_object_get(m, "appeal"), i, p) {
+		buf_puts(b, i ? "" : "\n### Hur man överklagar\n\n");
+		buf_puts(b, "- Från ");
+		md_text(b, jget(p, "from"));
+		buf_puts(b, ": ");
+		md_text(b, jget(p, "value"));
+		buf_putc(b, '\n');
+	}
 }
 
 static void md_delegations(struct ebba_buf *b, const json_t *m)
@@ -396,6 +458,7 @@ void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out)
 	}
 	md_delegations(out, m);
 	md_checks(out, m);
+	md_reasons(out, m);
 	md_calculation(out, m);
 	md_params(out, m);
 	md_audit(out, m);

@@ -85,8 +85,11 @@ void ruleset_free(struct ruleset *rs)
 	}
 	free(rs->paras);
 	rs_text_free(&rs->closing);
+	rs_text_free(&rs->person_letter[0]);
+	rs_text_free(&rs->person_letter[1]);
 	free(rs->description);
 	rs_delegations_free(rs);
+	rs_reasons_free(rs);
 	rs_names_free(rs);
 	if (rs->consts)
 		cel_arena_free(rs->consts);
@@ -160,6 +163,7 @@ static int load_files(struct rs_file *files, size_t n_files, const struct rulese
 	rs_queue_expressions(&L);
 	rs_compile_pending(&L);
 	rs_check_coverage(&L);
+	rs_reasons_check(&L);
 	if (L.d.errors == 0)
 		rs_find_cycles(&L);
 	if (L.d.errors == 0)

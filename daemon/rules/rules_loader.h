@@ -56,6 +56,13 @@ void rs_load_delegation(struct loader *L, struct rs_file *f, yaml_node_t *n);
  */
 void rs_delegation_check(struct loader *L, const char *today);
 void rs_delegations_free(struct ruleset *rs);
+/* The reason catalogue and the appeal text (rules_reasons.c); the check
+ * that every check that can refer or reject has a reason (warnings). */
+void rs_load_reasons(struct loader *L, struct rs_file *f, yaml_node_t *n);
+void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n);
+void rs_reasons_check(struct loader *L);
+void rs_reasons_free(struct ruleset *rs);
+const struct rs_reason *ruleset_reason_find(const struct ruleset *rs, const char *id);
 /* Compiles every queued expression against the names; reports what fails. */
 void rs_compile_pending(struct loader *L);
 /* Replaces the named parameters' values with the run's own (rules_override.c). */

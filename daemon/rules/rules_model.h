@@ -64,6 +64,24 @@ struct rs_check {
 	unsigned line[2], col[2];
 };
 
+/* A text in force from a date (reasons.yaml: provision, appeal). */
+struct rs_dated {
+	char from[11];              /* YYYY-MM-DD */
+	char *value;
+};
+
+/* A reason of the catalogue (rules_reasons.c). */
+struct rs_reason {
+	char *id;
+	char *text;                 /* the sentence for the letter */
+	char **checks;              /* the checks it answers */
+	size_t n_checks;
+	struct rs_dated *provision; /* date order */
+	size_t n_provision;
+	char *file;                 /* where it is defined, for messages */
+	unsigned line, col;
+};
+
 struct rs_flag {
 	char *id;
 	struct cel_program *when;
@@ -135,7 +153,14 @@ struct ruleset {
 	size_t n_paras;
 	struct rs_text closing;     /* letters.closing, after the reasons */
 	bool has_closing;
+	/* the heads of a person's letters: letters.partly_approved, letters.rejected */
+	struct rs_text person_letter[2];
+	bool has_person_letter[2];
 	char *description;          /* ruleset.description, or NULL */
+	struct rs_reason *reasons;  /* the reason catalogue (reasons) */
+	size_t n_reasons;
+	struct rs_dated *appeal;    /* how to appeal (appeal), date order */
+	size_t n_appeal;
 	struct rs_delegation *deleg;
 	size_t n_deleg;
 	struct cel_value no_deleg;  /* the `delegation` fact when none is in force */

@@ -13,7 +13,8 @@
 #include "rules_loader.h"
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
-				       "calculation", "audit", "letters", "delegation", NULL};
+				       "calculation", "audit", "letters", "delegation",
+				       "reasons", "appeal", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
@@ -24,7 +25,8 @@ static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "n
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
 static const char *const SAMPLE_KEYS[] = {"approved", "referred", "rejected", NULL};
 static const char *const FLAG_KEYS[] = {"id", "when", "reason", "description", NULL};
-static const char *const LETTER_KEYS[] = {"approved", "reasons", "closing", NULL};
+static const char *const LETTER_KEYS[] = {"approved", "reasons", "closing", "partly_approved",
+					  "rejected", NULL};
 static const char *const PARAGRAPH_KEYS[] = {"id", "when", "each", "text", "description", NULL};
 static const char *const RESERVED[] = {"params", "calc", "true", "false", "null", "in", "int",
 				       "uint", "double", "bool", "string", "bytes", "list", "map",
@@ -789,6 +791,20 @@ static void queue_letter(struct loader *L, struct rs_file *f)
 		parse_text(L, f, ap, &rs->letter, "brevet 'approved'");
 	}
 	queue_paragraphs(L, f, rs_map_get(f, ln, "reasons"));
+	static const char *const PERSON[2] = {"partly_approved", "rejected"};
+	for (int k = 0; k < 2; k++) {
+		yaml_node_t *pn = rs_map_get(f, ln, PERSON[k]);
+		if (pn && (!rs_is_scalar(pn) || !pn->data.scalar.length)) {
+			DIAG(L, f, pn, "brevet '%s' måste vara text, inte %s", PERSON[k], kind_sv(pn));
+		} else if (pn && rs->has_person_letter[k]) {
+			DIAG(L, f, pn, "brevet '%s' anges två gånger", PERSON[k]);
+		} else if (pn) {
+			char what[64];
+			snprintf(what, sizeof(what), "brevet '%s'", PERSON[k]);
+			rs->has_person_letter[k] = true;
+			parse_text(L, f, pn, &rs->person_letter[k], what);
+		}
+	}
 	yaml_node_t *cl = rs_map_get(f, ln, "closing");
 	if (cl && (!rs_is_scalar(cl) || !cl->data.scalar.length)) {
 		DIAG(L, f, cl, "brevets 'closing' måste vara text, inte %s", kind_sv(cl));
@@ -859,5 +875,9 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			load_audit(L, f, v);
 		else if (strcmp(k, "delegation") == 0)
 			rs_load_delegation(L, f, v);
+		else if (strcmp(k, "reasons") == 0)
+			rs_load_reasons(L, f, v);
+		else if (strcmp(k, "appeal") == 0)
+			rs_load_appeal(L, f, v);
 	}
 }

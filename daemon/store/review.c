@@ -178,3 +178,43 @@ int review_resolve_decision(PGconn *conn, const struct review_resolution *r, boo
 	PQclear(res);
 	return 0;
 }
+
+/* A person's decision line by line, through ebba.decide_referral (schema
+ * 021): the outcome is the database's reading of the lines, and the
+ * decision, its letter, the flags and the access_log row commit together. */
+int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
+			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err)
+{
+	*resolved = false;
+	*new_id = 0;
+	const char *p[] = {r->decision_id, r->findings, r->verdict, r->amount, r->norm, r->costs,
+			   r->incomes, r->ruleset_version, r->ruleset_sha256, r->note, r->letter, r->client};
+	PGresult *res = query(conn, "deciding the referral",
+			      "select review_id, reviewed_by, outcome from ebba.decide_referral("
+			      "$1::bigint, $2::jsonb, $3, $4::bigint, $5::bigint, $6::bigint, $7::bigint,"
+			      " $8, $9, $10, $11, $12)", 12, p, err);
+	if (!res)
+		return ebba_err_prefix(err, "deciding decision %s", r->decision_id);
+	if (!PQgetisnull(res, 0, 0)) {
+		*resolved = true;
+		*new_id = atoll(PQgetvalue(res, 0, 0));
+		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 1));
+		snprintf(outcome, outlen, "%s", PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
+int review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
+		       size_t title_len, struct ebba_err *err)
+{
+	const char *p[] = {role};
+	PGresult *res = query(conn, "reading the person's name",
+			      "select display_name, title from ebba.person_name($1)", 1, p, err);
+	if (!res)
+		return -1;
+	snprintf(name, name_len, "%s", PQgetvalue(res, 0, 0));
+	snprintf(title, title_len, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}

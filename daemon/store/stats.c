@@ -11,7 +11,9 @@
 #include "ebba/store/stats.h"
 #include "ebba/lib/util.h"
 
-/* The caseworker's decision on ebba's decision d: the first review row. */
+/* The caseworker's decision on ebba's decision d: the first review row.  A
+ * person's partly_approved (delvis bifall) counts as adjusted: approved
+ * with an amount other than ebba's. */
 #define REVIEW_OF(d)                                                                           \
 	"left join lateral (select r.id, r.outcome, r.amount from ebba.decisions r"            \
 	" where r.reviews_decision_id = " d ".id order by r.id limit 1) rv on true"
@@ -22,9 +24,9 @@
 static const char CHECKS_SQL[] =
 	"select c.check_id, e.period, count(*),"
 	" count(*) filter (where " AS_APPLIED "),"
-	" count(*) filter (where rv.outcome = 'approved' and not " AS_APPLIED "),"
+	" count(*) filter (where rv.outcome in ('approved', 'partly_approved') and not " AS_APPLIED "),"
 	" count(*) filter (where rv.outcome = 'rejected'),"
-	" count(*) filter (where rv.id is null or rv.outcome not in ('approved', 'rejected'))"
+	" count(*) filter (where rv.id is null or rv.outcome not in ('approved', 'partly_approved', 'rejected'))"
 	" from ebba.decisions e " REVIEW_OF("e")
 	" join ebba.decision_checks c on c.decision_id = e.id and c.result in ('fail', 'error')"
 	" where e.inbox_id is not null and e.outcome = 'referred' and " IN_WINDOW("e")

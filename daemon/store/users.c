@@ -270,3 +270,15 @@ PGconn *store_connect_person(const char *conninfo, const char *user, const char 
 	}
 	return conn;
 }
+
+int store_user_names(PGconn *db, const char *name, const char *display_name, const char *title,
+		     struct ebba_err *err)
+{
+	const char *p[] = {name, display_name, title};
+	return db_exec(db,
+		       "insert into ebba.people_names as n (role, display_name, title)"
+		       " values ($1, coalesce($2, $1), $3)"
+		       " on conflict (role) do update set display_name = coalesce($2, n.display_name),"
+		       " title = coalesce($3, n.title), updated_at = now()",
+		       3, p, err);
+}

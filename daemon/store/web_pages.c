@@ -131,6 +131,15 @@ static const char DECISION_SQL[] =
 	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
 	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
 	" 'reviewed', d.reviews_decision_id,"
+	/* a person's decision: its lines, who decided by name and title, what
+	 * ebba had proposed and why it referred (issue 25) */
+	" 'findings', d.findings,"
+	" 'decider', case when d.inbox_id is null then (select n.display_name"
+	"    || case when n.title <> '' then ', ' || n.title else '' end from ebba.person_name(d.decided_by) n) end,"
+	" 'referral', (select json_build_object('amount', " KR("o.amount") ", 'ruleset_sha256', o.ruleset_sha256,"
+	"    'failed', coalesce((select json_agg(c.message order by c.ordinal) from ebba.decision_checks c"
+	"    where c.decision_id = o.id and c.result in ('fail', 'error')), '[]'))"
+	"    from ebba.decisions o where o.id = d.reviews_decision_id),"
 	" 'history', coalesce((select json_agg(json_build_object('id', h.id, 'period', h.period,"
 	"    'outcome', h.outcome, 'amount', " KR("h.amount") ", 'decided_by', h.decided_by,"
 	"    'decided_at', " TS("h.decided_at") ") order by h.decided_at desc, h.id desc)"

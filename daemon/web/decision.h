@@ -10,5 +10,13 @@
 /* The template context of decision id, or *out NULL (and 0) when there is
  * no such decision.  The caller json_decref()s *out. */
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err);
+/* A person's decision: its lines in words, by_person, ruleset_differs (page_person.c). */
+void person_decision_ctx(json_t *d);
+/* Pröva line by line: the form's costs, failed checks and the catalogue (page_person.c). */
+struct application;
+void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct application *app);
+/* POST /beslut/ID/prova with lines=1: Beräkna shows the amount, Spara saves (page_person.c). */
+int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id, json_t *ctx,
+		      struct ebba_err *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include "ebba/registers/ssbtek.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+#include "ebba/lib/outcome.h"
 
 static json_t *kr(long long v)
 {
@@ -529,13 +530,14 @@ static void label_lists(json_t *d)
  * page used to say why the case was referred. */
 static const char *reasons_heading(const char *outcome)
 {
-	if (strcmp(outcome, "referred") == 0)
-		return "Därför hänvisades ärendet";
-	if (strcmp(outcome, "rejected") == 0)
-		return "Därför avslogs ansökan";
-	if (strcmp(outcome, "approved") == 0)
-		return "Därför beviljades ansökan";
-	return "Därför blev utfallet så här";
+	static const char *const HEADINGS[OUTCOME_COUNT] = {
+		[OUTCOME_APPROVED] = "Därför beviljades ansökan",
+		[OUTCOME_PARTLY_APPROVED] = "Därför beviljades ansökan delvis",
+		[OUTCOME_REFERRED] = "Därför hänvisades ärendet",
+		[OUTCOME_REJECTED] = "Därför avslogs ansökan",
+	};
+	enum outcome o;
+	return outcome_parse(outcome, &o) ? HEADINGS[o] : "Därför blev utfallet så här";
 }
 
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
@@ -551,6 +553,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	json_object_set_new(d, "outcome_label", json_string(sv_outcome(jstr(d, "outcome"))));
 	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(jstr(d, "outcome"))));
 	split_checks(d, d);
+	person_decision_ctx(d);
 	label_lists(d);
 	letter_as_text(d);
 	rules_part(d, d, trace);
@@ -565,6 +568,7 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
 		facts(d, rq->db, d, app, json_is_object(trace) ? trace : NULL);
+		prova_lines_ctx(rq, d, app);
 		application_free(app);
 	} else if (found) {
 		json_object_set_new(d, "payload_error", json_string(perr.msg));

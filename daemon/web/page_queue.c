@@ -9,6 +9,7 @@
 #include "check_words.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+#include "ebba/lib/outcome.h"
 
 /* A filter value is used only when it has the shape its column has. */
 static const char *clean(const char *v, const char *allowed, size_t max)
@@ -32,7 +33,7 @@ static void decorate_rows(json_t *rows)
 		const char *reason = json_string_value(json_object_get(r, "reason"));
 		if (!reason || !*reason)
 			json_object_set_new(r, "reason", json_string(
-				strcmp(json_string_value(json_object_get(r, "outcome")), "approved") == 0
+				outcome_is(json_string_value(json_object_get(r, "outcome")), OUTCOME_APPROVED)
 				? "(beviljat automatiskt)" : "(ingen kontroll föll)"));
 	}
 }

@@ -106,6 +106,11 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		json_decref(ctx);
 		return rc;
 	}
+	if (web_form(rq, "lines")) {
+		rc = page_review_lines(rq, rs, id, ctx, err);
+		json_decref(ctx);
+		return rc;
+	}
 	if (rq->form_unreadable) {
 		/* At its field; the note is the form's text, and anything else too. */
 		const char *f = rq->form_unreadable;

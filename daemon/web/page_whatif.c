@@ -25,6 +25,7 @@
 #include "pages.h"
 #include "server.h"
 #include "session.h"
+#include "ebba/lib/outcome.h"
 
 #define MAX_SETS 3           /* parameter rows in the form */
 #define MAX_RUNNING 2        /* runs at once: each keeps a core busy */
@@ -348,10 +349,8 @@ int page_whatif_start(const struct web_request *rq, struct web_response *rs, str
 
 static const char *sv_short(const char *outcome)
 {
-	return strcmp(outcome, "approved") == 0   ? "Beviljat"
-	       : strcmp(outcome, "referred") == 0 ? "Hänvisat"
-	       : strcmp(outcome, "rejected") == 0 ? "Avslag"
-						  : outcome;
+	enum outcome o;
+	return outcome_parse(outcome, &o) ? outcome_sv_short(o) : outcome;
 }
 
 static json_t *kr_json(bool has, int64_t v)

@@ -8,6 +8,7 @@
 
 #include "ebba/store/access_log.h"
 #include "pages.h"
+#include "ebba/lib/outcome.h"
 
 #define READERS (WEB_CASEWORKER | WEB_SUPERVISOR)
 
@@ -67,11 +68,7 @@ static const char *lookup_word(const struct word *w, size_t n, const char *code)
 
 const char *sv_outcome(const char *outcome)
 {
-	static const struct word w[] = {
-		{"approved", "Beviljat"}, {"referred", "Hänvisat till handläggare"},
-		{"rejected", "Avslag"},
-	};
-	return lookup_word(w, ARRAY_LEN(w), outcome);
+	return outcome ? outcome_sv_of(outcome) : "";
 }
 
 const char *sv_result(const char *result)

@@ -46,3 +46,27 @@ check_match "rules test: says what differed" "FAIL wrong expectation .*amount is
 
 out=$("$EBBACTL" rules check /nonexistent 2>&1); rc=$?
 check_eq "rules check: missing directory exits 2" 2 "$rc"
+
+# the reason catalogue (rules/reasons.yaml): listed, published by explain,
+# and every check answered by a reason
+out=$("$EBBACTL" --porcelain rules reasons "$ROOT/rules" 2>&1); rc=$?
+check_eq "rules reasons: exits 0" 0 "$rc"
+check_match "rules reasons --porcelain: ID<TAB>sentence" $'^cost-over-reasonable\tKostnaden godtas bara till den del den är skälig' "$out"
+out=$("$EBBACTL" rules reasons "$ROOT/rules" 2>&1)
+check_match "rules reasons: the provision in force today" "12 kap. 1 och 7 §§ socialtjänstlagen \(2025:400\)" "$out"
+out=$("$EBBACTL" rules check "$ROOT/rules" 2>&1)
+check_eq "rules check: every check of the standard set has a catalogue reason" 0 \
+	"$(printf "%s" "$out" | grep -c "inget skäl i skälkatalogen")"
+out=$("$EBBACTL" rules explain "$ROOT/rules" --format markdown 2>&1)
+check_match "rules explain: publishes the catalogue with dated provisions" \
+	"cost-over-reasonable.*Lagrum från 2017-01-01: 4 kap. 1 § socialtjänstlagen \(2001:453\); från 2025-07-01" "$out"
+check_match "rules explain: publishes the appeal text" "förvaltningsrätten \(35 kap. 1 § socialtjänstlagen, 2025:400\)" "$out"
+nor=$T_TMP/noreason; mkdir -p "$nor"
+cp "$ROOT"/rules/*.yaml "$nor/"
+sed -i 's/checks: \[assets-within-limit\]/checks: [no-such-check]/' "$nor/reasons.yaml"
+out=$("$EBBACTL" rules check "$nor" 2>&1); rc=$?
+check_eq "rules check: a check without a reason is a warning, not an error" 0 "$rc"
+check_match "rules check: warns for the check no reason answers" \
+	"checks.yaml:[0-9]+:[0-9]+: warning: kontrollen 'assets-within-limit' kan hänvisa men inget skäl i skälkatalogen" "$out"
+check_match "rules check: warns for a reason naming no check" \
+	"reasons.yaml:[0-9]+:[0-9]+: warning: skälet 'assets-available' nämner kontrollen 'no-such-check'" "$out"

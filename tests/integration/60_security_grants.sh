@@ -58,20 +58,25 @@ PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
 # ebba_auditor: reads the access log; logs their own views.
+ebba_auditor EXECUTE definer-function ebba.person_name(text)
 ebba_auditor INSERT column ebba.access_log.action
 ebba_auditor INSERT column ebba.access_log.client
 ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
 ebba_auditor SELECT table ebba.access_log
+ebba_auditor SELECT table ebba.people_names
 ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
-# a decision and resolves a flag only through the two functions (schema 014);
+# a decision and resolves a flag only through the functions (schema 014; a
+# person's decision line by line through ebba.decide_referral, schema 019);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -89,6 +94,7 @@ ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
 ebba_caseworker SELECT table ebba.open_work
 ebba_caseworker SELECT table ebba.open_work_counts
+ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
 ebba_caseworker UPDATE table ebba.case_frames
@@ -132,6 +138,7 @@ ebba_intake USAGE sequence ebba.inbox_id_seq
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_supervisor EXECUTE definer-function ebba.person_name(text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id
@@ -153,6 +160,7 @@ ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters
 ebba_supervisor SELECT table ebba.open_work
 ebba_supervisor SELECT table ebba.open_work_counts
+ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs

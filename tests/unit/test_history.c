@@ -108,7 +108,7 @@ static void test_mistakes(void **state)
 	expect_error("[]", "expected an object with a list \"decisions\"");
 	expect_error("{\"decisions\": [{\"outcome\": \"approved\"}]}", "each decision needs a period");
 	expect_error("{\"decisions\": [{\"period\": \"2021-03\", \"outcome\": \"ok\"}]}",
-		     "outcome 'ok' is not approved|referred|rejected");
+		     "outcome 'ok' is not approved|partly_approved|referred|rejected");
 	expect_error("{\"decisions\": [{\"period\": \"2021-03\", \"outcome\": \"approved\", \"amount\": \"12\"}]}",
 		     "amount must be whole kronor or null");
 	expect_error("{\"decisions\": [{\"period\": \"2021-03\", \"outcome\": \"approved\","

@@ -28,6 +28,7 @@ struct decide_env {
 	 * the trace so a replay sees them as they stood; NULL: none available
 	 * (the trace says so). */
 	const struct case_history *history;
+	const char *person_letter;          /* decision_inputs.person_letter (facts.h) */
 	bool untraced;                      /* true for what-if: out->trace stays empty */
 };
 

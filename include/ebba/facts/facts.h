@@ -74,6 +74,11 @@ struct decision_inputs {
 	const struct person_registers *regs;   /* app->n_persons entries, or NULL: no look-ups configured */
 	const char *today;                     /* "YYYY-MM-DD", the decision date */
 	const struct case_history *history;    /* the year's earlier decisions; NULL: not available */
+	/* A person's decision run again (decide/verdict.h): "partly_approved"
+	 * or "rejected" renders that letter's head (letters.partly_approved,
+	 * letters.rejected) into the decision's letter whatever the outcome;
+	 * NULL for ebba's own decisions. */
+	const char *person_letter;
 };
 
 /*

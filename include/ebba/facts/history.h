@@ -45,7 +45,7 @@
 
 struct history_decision {
 	char period[8];                   /* "YYYY-MM" */
-	char outcome[12];                 /* "approved" | "referred" | "rejected" */
+	char outcome[16];                 /* outcome_name(): "approved" ... "partly_approved" */
 	bool has_amount;
 	int64_t amount;
 	char by[HISTORY_BY_MAX];          /* "ebba" or the caseworker */

@@ -115,6 +115,29 @@ int ruleset_param(const struct ruleset *rs, size_t i, struct ruleset_param_view 
 int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view *out);
 
 /*
+ * The reason catalogue (rules/reasons.yaml; docs/rules.md, "reasons"): what
+ * a person may give as the reason for deciding a line of a referral.
+ * Strings point into rs.  provision is the one in force on the date asked
+ * for (NULL: the newest), or NULL when none is.
+ */
+struct ruleset_reason_view {
+	const char *id;            /* "cost-over-reasonable" */
+	const char *text;          /* the sentence for the letter */
+	const char *provision;     /* "12 kap. 1 och 7 §§ socialtjänstlagen (2025:400)" */
+	const char *const *checks; /* the checks it answers */
+	size_t n_checks;
+};
+
+size_t ruleset_n_reasons(const struct ruleset *rs);
+/* Fills *out with reason i as on date; -1 (out untouched) if i is out of range. */
+int ruleset_reason(const struct ruleset *rs, size_t i, const char *date, struct ruleset_reason_view *out);
+/* The reason called id, as on date: true and *out filled, or false. */
+bool ruleset_reason_by_id(const struct ruleset *rs, const char *id, const char *date,
+			  struct ruleset_reason_view *out);
+/* How to appeal, the text in force on date (NULL: the newest), or NULL if the set has none. */
+const char *ruleset_appeal(const struct ruleset *rs, const char *date);
+
+/*
  * A delegation: the committee decision that lets ebba decide automatically
  * (docs/rules.md, "delegation").  Strings point into rs (`rules explain`
  * shows them all: ruleset_explain_model).

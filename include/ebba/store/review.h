@@ -97,4 +97,30 @@ int review_resolve_decision(PGconn *conn, const struct review_resolution *r, boo
 			    int64_t *new_id, long *flags, char *by, size_t by_len,
 			    struct ebba_err *err);
 
+/* A person's decision line by line (decide/verdict.h), as ebba.decide_referral takes it. */
+struct review_lines {
+	const char *decision_id;
+	const char *findings;       /* verdict_findings_json() */
+	const char *verdict;        /* "approve" | "partly" | "reject", or NULL */
+	const char *amount, *norm, *costs, *incomes;   /* the run again's, as text */
+	const char *ruleset_version, *ruleset_sha256;  /* the set that ran again */
+	const char *note, *letter;
+	const char *client;
+};
+
+/*
+ * Records it through ebba.decide_referral (schema 019): the outcome the
+ * lines give (*outcome, outlen bytes), the decision, its letter, the
+ * flags' verdicts and the access_log row in one transaction.  *resolved as
+ * review_resolve_decision.
+ */
+int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
+			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err);
+
+/* The display name and title of role (ebba.people_names; else the identity
+ * provider's last name claim; else the role itself).  Fills name and title
+ * ("" when none). */
+int review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
+		       size_t title_len, struct ebba_err *err);
+
 #endif

@@ -28,6 +28,13 @@ bool store_user_name_ok(const char *name);
  * vouching front end may act as them.  Only the SCRAM verifier reaches the
  * server (PQencryptPasswordConn), never the password.  One transaction.
  */
+/*
+ * Sets the person's display name and title for letters (ebba.people_names,
+ * schema 019); NULL leaves one as it is (a new row needs the name).
+ */
+int store_user_names(PGconn *db, const char *name, const char *display_name, const char *title,
+		     struct ebba_err *err);
+
 int store_user_add(PGconn *db, const char *name, const char *role, const char *password,
 		   struct ebba_err *err);
 

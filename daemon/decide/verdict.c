@@ -1,0 +1,372 @@
+/*
+ * A person's decision on a referral, line by line (include/ebba/decide/verdict.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ebba/decide/verdict.h"
+
+void verdict_init(struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+void verdict_free(struct verdict *v)
+{
+	for (size_t i = 0; i < v->n_lines; i++) {
+		free(v->lines[i].name);
+		free(v->lines[i].reason);
+	}
+	free(v->reason);
+	free(v->note);
+	verdict_init(v);
+}
+
+static int parse_amount(const char *s, size_t len, int64_t *out)
+{
+	char buf[24];
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *end;
+	errno = 0;
+	long long n = strtoll(buf, &end, 10);
+	if (errno || *end || n < 0 || n > 99999999)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int verdict_add(struct verdict *v, enum verdict_kind kind, const char *arg, struct ebba_err *err)
+{
+	const char *what = kind == VERDICT_COST ? "--cost" : "--check";
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return ebba_errf(err, "%s %.60s: write NAME=%s", what, arg,
+				 kind == VERDICT_COST ? "AMOUNT[:REASON]" : "accept|reject[:REASON]");
+	if (v->n_lines == VERDICT_MAX_LINES)
+		return ebba_errf(err, "more than %d lines", VERDICT_MAX_LINES);
+	const char *colon = strchr(eq + 1, ':');
+	size_t vlen = colon ? (size_t)(colon - eq - 1) : strlen(eq + 1);
+	struct verdict_line l = {.kind = kind};
+	if (kind == VERDICT_COST) {
+		if (parse_amount(eq + 1, vlen, &l.amount) != 0)
+			return ebba_errf(err, "%s %.60s: the amount is whole kronor, 0 to 99999999", what, arg);
+	} else if (vlen == 6 && strncmp(eq + 1, "reject", 6) == 0) {
+		l.reject = true;
+	} else if (!(vlen == 6 && strncmp(eq + 1, "accept", 6) == 0)) {
+		return ebba_errf(err, "%s %.60s: accept or reject", what, arg);
+	}
+	for (size_t i = 0; i < v->n_lines; i++)
+		if (v->lines[i].kind == kind && strlen(v->lines[i].name) == (size_t)(eq - arg) &&
+		    strncmp(v->lines[i].name, arg, (size_t)(eq - arg)) == 0)
+			return ebba_errf(err, "%s %.*s is given twice", what, (int)(eq - arg), arg);
+	l.name = xstrndup(arg, (size_t)(eq - arg));
+	l.reason = colon && colon[1] ? xstrdup(colon + 1) : NULL;
+	v->lines[v->n_lines++] = l;
+	return 0;
+}
+
+static int known_reason(const struct ruleset *rs, const char *id, struct ebba_err *err)
+{
+	struct ruleset_reason_view r;
+	if (!ruleset_reason_by_id(rs, id, NULL, &r))
+		return ebba_errf(err, "no reason '%.60s' in the rule set's catalogue (ebbactl rules reasons lists them)", id);
+	return 0;
+}
+
+int verdict_check(struct verdict *v, const struct application *app, const struct ruleset *rs,
+		  struct ebba_err *err)
+{
+	if (v->reason && known_reason(rs, v->reason, err) != 0)
+		return -1;
+	for (size_t i = 0; i < v->n_lines; i++) {
+		struct verdict_line *l = &v->lines[i];
+		if (l->reason && known_reason(rs, l->reason, err) != 0)
+			return -1;
+		if (l->kind == VERDICT_CHECK) {
+			if (l->reject && !l->reason)
+				return ebba_errf(err, "--check %s=reject needs a reason (ID=reject:REASON)", l->name);
+			continue;
+		}
+		int t = cost_type_from_name(l->name);
+		if (t < 0)
+			return ebba_errf(err, "--cost %.40s: no such cost type", l->name);
+		l->applied = -1;
+		for (size_t k = 0; k < app->n_costs; k++)
+			if (app->costs[k].type == (enum cost_type)t)
+				l->applied = (l->applied < 0 ? 0 : l->applied) + app->costs[k].amount;
+		if (l->applied < 0)
+			return ebba_errf(err, "--cost %s: the application has no such cost", l->name);
+		if (l->amount > l->applied)
+			return ebba_errf(err, "--cost %s: %lld kr is more than the %lld kr applied for", l->name,
+					 (long long)l->amount, (long long)l->applied);
+		if (l->amount < l->applied && !l->reason)
+			return ebba_errf(err, "--cost %s: accepting less than applied for (%lld kr) needs a reason"
+					 " (TYPE=AMOUNT:REASON)", l->name, (long long)l->applied);
+	}
+	return 0;
+}
+
+enum outcome verdict_intended(const struct verdict *v)
+{
+	bool rejected = v->reason != NULL, partly = false;
+	for (size_t i = 0; i < v->n_lines; i++) {
+		rejected |= v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject;
+		partly |= v->lines[i].kind == VERDICT_COST && v->lines[i].amount < v->lines[i].applied;
+	}
+	return rejected ? OUTCOME_REJECTED : partly ? OUTCOME_PARTLY_APPROVED : OUTCOME_APPROVED;
+}
+
+void verdict_apply_frame(const struct verdict *v, struct case_frame *frame)
+{
+	for (size_t i = 0; i < v->n_lines; i++) {
+		const struct verdict_line *l = &v->lines[i];
+		int t = l->kind == VERDICT_COST ? cost_type_from_name(l->name) : -1;
+		if (t < 0)
+			continue;
+		frame->cost_approved[t] = true;
+		frame->approved_costs[t] = l->amount;
+	}
+}
+
+static const struct verdict_line *check_line(const struct verdict *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_lines; i++)
+		if (v->lines[i].kind == VERDICT_CHECK && strcmp(v->lines[i].name, id) == 0)
+			return &v->lines[i];
+	return NULL;
+}
+
+/* A cost line whose reason the catalogue gives for check id. */
+static bool decided_by_cost(const struct verdict *v, const struct ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < v->n_lines; i++) {
+		struct ruleset_reason_view r;
+		if (v->lines[i].kind != VERDICT_COST || !v->lines[i].reason ||
+		    !ruleset_reason_by_id(rs, v->lines[i].reason, NULL, &r))
+			continue;
+		for (size_t k = 0; k < r.n_checks; k++)
+			if (strcmp(r.checks[k], id) == 0)
+				return true;
+	}
+	return false;
+}
+
+int verdict_outcome(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
+		    enum outcome *out, struct ebba_err *err)
+{
+	bool rejected = v->reason != NULL, partly = false;
+	for (size_t i = 0; i < v->n_lines; i++) {
+		rejected |= v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject;
+		partly |= v->lines[i].kind == VERDICT_COST && v->lines[i].amount < v->lines[i].applied;
+	}
+	if (!rejected)
+		for (size_t k = 0; k < d->n_checks; k++) {
+			const struct decision_check *c = &d->checks[k];
+			if (c->result != RULE_FAIL && c->result != RULE_ERROR)
+				continue;
+			/* a person decides: ebba's own guards on automatic decisions do not apply */
+			if (strcmp(c->id, RULE_DELEGATION_CHECK) == 0 || strncmp(c->id, "ebba-", 5) == 0)
+				continue;
+			if (!check_line(v, c->id) && !decided_by_cost(v, rs, c->id))
+				return ebba_errf(err, "check %s fails and no line decides it: give --check %s=accept|reject:REASON",
+						 c->id, c->id);
+		}
+	if (!rejected && (!d->has_amount || d->amount <= 0))
+		return ebba_errf(err, "the lines leave no amount to grant (%lld kr): reject with --reason",
+				 (long long)(d->has_amount ? d->amount : 0));
+	*out = rejected ? OUTCOME_REJECTED : partly ? OUTCOME_PARTLY_APPROVED : OUTCOME_APPROVED;
+	return 0;
+}
+
+char *verdict_findings_json(const struct verdict *v, const char *referring_sha256,
+			    const char *ruleset_sha256)
+{
+	json_t *lines = json_array();
+	for (size_t i = 0; i < v->n_lines; i++) {
+		const struct verdict_line *l = &v->lines[i];
+		json_t *o = l->kind == VERDICT_COST
+			? json_pack("{s:s,s:s,s:I,s:I}", "kind", "cost", "type", l->name, "accepted",
+				    (json_int_t)l->amount, "applied", (json_int_t)l->applied)
+			: json_pack("{s:s,s:s,s:s}", "kind", "check", "check", l->name, "verdict",
+				    l->reject ? "reject" : "accept");
+		json_object_set_new(o, "reason", l->reason ? json_string(l->reason) : json_null());
+		json_array_append_new(lines, o);
+	}
+	json_t *j = json_pack("{s:o,s:o,s:s,s:s,s:b}", "lines", lines, "reason",
+			      v->reason ? json_string(v->reason) : json_null(), "referring_ruleset_sha256",
+			      referring_sha256, "ruleset_sha256", ruleset_sha256, "ruleset_differs",
+			      strcmp(referring_sha256, ruleset_sha256) != 0);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return s;
+}
+
+/* ---- the letter ---------------------------------------------------------- */
+
+static const char *const COST_SV[COST_TYPE_COUNT] = {
+	[COST_RENT] = "Hyra", [COST_ELECTRICITY] = "Hushållsel", [COST_HOME_INSURANCE] = "Hemförsäkring",
+	[COST_UNION_FEE] = "Fackavgift", [COST_UNEMPLOYMENT_INSURANCE_FEE] = "Avgift till a-kassa",
+	[COST_WORK_TRAVEL] = "Resor till och från arbetet", [COST_CHILDCARE] = "Barnomsorg",
+	[COST_MEDICAL] = "Läkarvård", [COST_MEDICINE] = "Medicin",
+	[COST_DENTAL_EMERGENCY] = "Akut tandvård", [COST_OTHER] = "Annan kostnad",
+};
+
+static const char *cost_sv(const char *name)
+{
+	int t = cost_type_from_name(name);
+	return t < 0 ? name : COST_SV[t];
+}
+
+/* 9000 as "9 000", as Swedes write it (a plain space: the PDF's font has it). */
+static void kr(int64_t v, char out[32])
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "%lld", (long long)(v < 0 ? -v : v));
+	size_t o = 0;
+	if (v < 0)
+		o += (size_t)snprintf(out, 32, "−");
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[o++] = ' ';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+static void reason_sentence(const struct ruleset *rs, const char *id, const char *date,
+			    struct ebba_buf *out)
+{
+	struct ruleset_reason_view r;
+	if (!id || !ruleset_reason_by_id(rs, id, date, &r))
+		return;
+	buf_printf(out, " %s", r.text);
+	if (r.provision)
+		buf_printf(out, " (%s)", r.provision);
+}
+
+static const char *check_message(const struct decision *d, const char *id)
+{
+	for (size_t k = 0; k < d->n_checks; k++)
+		if (strcmp(d->checks[k].id, id) == 0 && d->checks[k].message && *d->checks[k].message)
+			return d->checks[k].message;
+	return NULL;
+}
+
+static void letter_decision(const struct verdict *v, const struct decision *d, enum outcome o,
+			    const char *period, struct ebba_buf *out)
+{
+	char a[32];
+	buf_puts(out, "## Beslut\n");
+	if (o == OUTCOME_REJECTED) {
+		buf_printf(out, "Socialnämnden avslår din ansökan om försörjningsstöd för %s.\n", period);
+		return;
+	}
+	kr(d->amount, a);
+	buf_printf(out, "Socialnämnden beviljar dig försörjningsstöd med %s kr för %s.\n", a, period);
+	(void)v;
+}
+
+/* "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." per cost refused in part. */
+static void letter_refusals(const struct verdict *v, struct ebba_buf *out)
+{
+	for (size_t i = 0; i < v->n_lines; i++) {
+		const struct verdict_line *l = &v->lines[i];
+		if (l->kind != VERDICT_COST || l->amount >= l->applied)
+			continue;
+		char acc[32];
+		kr(l->amount, acc);
+		const char *name = cost_sv(l->name);
+		buf_printf(out, "Din ansökan avslås till den del den gäller %c%s över %s kr i månaden.\n",
+			   name[0] >= 'A' && name[0] <= 'Z' ? name[0] - 'A' + 'a' : name[0], name + 1, acc);
+	}
+}
+
+static void letter_calculation(const struct verdict *v, const struct decision *d, struct ebba_buf *out)
+{
+	char n[32], c[32], i[32], a[32];
+	kr(d->norm, n);
+	kr(d->costs, c);
+	kr(d->incomes, i);
+	kr(d->amount, a);
+	buf_puts(out, "\n## Så har beloppet beräknats\n");
+	buf_printf(out, "  Norm (riksnormen för hushållet):  %s kr\n", n);
+	for (size_t k = 0; k < v->n_lines; k++) {
+		const struct verdict_line *l = &v->lines[k];
+		if (l->kind != VERDICT_COST || l->amount >= l->applied)
+			continue;
+		char acc[32], app[32];
+		kr(l->amount, acc);
+		kr(l->applied, app);
+		buf_printf(out, "  %s (du har ansökt om %s kr):  %s kr\n", cost_sv(l->name), app, acc);
+	}
+	buf_printf(out, "  + Godtagna kostnader:  %s kr\n", c);
+	buf_printf(out, "  - Inkomster:  %s kr\n", i);
+	buf_printf(out, "  = Beviljat belopp:  %s kr\n", a);
+}
+
+static void letter_reasons(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
+			   const char *date, struct ebba_buf *out)
+{
+	buf_puts(out, "\n## Skäl för beslutet\n");
+	letter_refusals(v, out);
+	for (size_t k = 0; k < v->n_lines; k++) {
+		const struct verdict_line *l = &v->lines[k];
+		if (l->kind == VERDICT_COST && l->amount < l->applied) {
+			char acc[32], app[32];
+			kr(l->amount, acc);
+			kr(l->applied, app);
+			buf_printf(out, "%s godtas upp till %s kr. Du har ansökt om %s kr.", cost_sv(l->name), acc, app);
+			reason_sentence(rs, l->reason, date, out);
+			buf_putc(out, '\n');
+		} else if (l->kind == VERDICT_CHECK && l->reject) {
+			const char *m = check_message(d, l->name);
+			if (m)
+				buf_printf(out, "%s.", m);
+			reason_sentence(rs, l->reason, date, out);
+			buf_putc(out, '\n');
+		}
+	}
+	if (v->reason) {
+		buf_puts(out, "Ansökan avslås.");
+		reason_sentence(rs, v->reason, date, out);
+		buf_putc(out, '\n');
+	}
+	if (v->note && *v->note)
+		buf_printf(out, "Handläggarens bedömning: %s\n", v->note);
+}
+
+void verdict_letter(const struct verdict *v, const struct ruleset *rs, const struct application *app,
+		    const struct decision *d, enum outcome o, const struct verdict_person *who,
+		    const char *date, struct ebba_buf *out)
+{
+	if (d->letter && *d->letter) {
+		/* the rule set's head (letters.partly_approved, letters.rejected) */
+		buf_puts(out, d->letter);
+		while (out->len && out->data[out->len - 1] == '\n')
+			out->data[--out->len] = '\0';
+		buf_putc(out, '\n');
+	} else {
+		buf_puts(out, "# Beslut om ekonomiskt bistånd (försörjningsstöd)\n\n");
+		buf_printf(out, "Ärende: %s\nAnsökan: %s\nPeriod: %s\nBeslutsdatum: %s\n\n", app->case_id,
+			   app->id, app->period, date);
+		letter_decision(v, d, o, app->period, out);
+		if (o != OUTCOME_REJECTED)
+			letter_calculation(v, d, out);
+	}
+	letter_reasons(v, rs, d, date, out);
+	buf_puts(out, "\n## Vem har beslutat\n");
+	if (who->title && *who->title)
+		buf_printf(out, "Beslutet har fattats av %s, %s.\n", who->name, who->title);
+	else
+		buf_printf(out, "Beslutet har fattats av %s.\n", who->name);
+	const char *appeal = ruleset_appeal(rs, date);
+	if (o != OUTCOME_APPROVED && appeal)
+		buf_printf(out, "\n## Om du vill överklaga\n%s\n", appeal);
+}

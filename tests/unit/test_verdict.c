@@ -1,0 +1,179 @@
+/*
+ * A person's decision line by line (decide/verdict.h) and the outcome's
+ * one table of names (lib/outcome.h): the lines as the command line
+ * writes them, the outcome that follows from them, a failed check no
+ * line decides, and the letter's refused parts with the catalogue's
+ * sentence, provision and the appeal text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ebba/decide/verdict.h"
+#include "ebba/lib/outcome.h"
+
+static struct ruleset *rules;
+
+static int setup(void **state)
+{
+	(void)state;
+	struct ebba_err err = {{0}};
+	return ruleset_load("rules", &rules, NULL, &err);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ruleset_free(rules);
+	return 0;
+}
+
+static void test_outcome_names(void **state)
+{
+	(void)state;
+	for (int k = 0; k < OUTCOME_COUNT; k++) {
+		enum outcome o;
+		assert_true(outcome_parse(outcome_name((enum outcome)k), &o));
+		assert_int_equal(o, k);
+	}
+	enum outcome o;
+	assert_false(outcome_parse("partly", &o));
+	assert_false(outcome_parse(NULL, &o));
+	assert_string_equal(outcome_name(OUTCOME_PARTLY_APPROVED), "partly_approved");
+	assert_string_equal(outcome_sv_of("partly_approved"), "Delvis beviljat");
+	assert_true(outcome_is("rejected", OUTCOME_REJECTED));
+}
+
+static void test_lines_parsed(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	verdict_init(&v);
+	assert_int_equal(verdict_add(&v, VERDICT_COST, "rent=6600:cost-over-reasonable", &err), 0);
+	assert_int_equal(verdict_add(&v, VERDICT_CHECK, "plan-attendance=reject:not-available-for-work", &err), 0);
+	assert_int_equal(verdict_add(&v, VERDICT_CHECK, "no-changes=accept", &err), 0);
+	assert_string_equal(v.lines[0].name, "rent");
+	assert_int_equal(v.lines[0].amount, 6600);
+	assert_string_equal(v.lines[0].reason, "cost-over-reasonable");
+	assert_true(v.lines[1].reject);
+	assert_null(v.lines[2].reason);
+	assert_int_equal(verdict_add(&v, VERDICT_COST, "rent=6000", &err), -1);
+	assert_string_equal(err.msg, "--cost rent is given twice");
+	assert_int_equal(verdict_add(&v, VERDICT_COST, "electricity=4 30", &err), -1);
+	assert_int_equal(verdict_add(&v, VERDICT_CHECK, "x=maybe", &err), -1);
+	assert_string_equal(err.msg, "--check x=maybe: accept or reject");
+	assert_int_equal(verdict_add(&v, VERDICT_COST, "=5", &err), -1);
+	verdict_free(&v);
+}
+
+/* A decision with one failed check and an amount, as the run again gives it. */
+static struct decision_check CHECKS[2] = {
+	{.id = "costs-within-frame", .result = RULE_FAIL, .outcome = "refer",
+	 .message = "Kostnader över godkänd nivå: Hyra 9 000 kr (godkänt 6 600 kr)", .ordinal = 9},
+	{.id = "ebba-delegation", .result = RULE_FAIL, .outcome = "refer", .message = "", .ordinal = 20},
+};
+
+static struct decision run_again(int64_t amount)
+{
+	struct decision d;
+	memset(&d, 0, sizeof(d));
+	d.has_amount = true;
+	d.amount = amount;
+	d.norm = 7230;
+	d.costs = 7030;
+	d.incomes = 1000;
+	d.checks = CHECKS;
+	d.n_checks = 2;
+	return d;
+}
+
+static void test_outcome_follows_from_lines(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	enum outcome o;
+	struct decision d = run_again(13260);
+	verdict_init(&v);
+	/* no line decides costs-within-frame (ebba's own delegation guard is not the person's) */
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), -1);
+	assert_string_equal(err.msg, "check costs-within-frame fails and no line decides it: give --check costs-within-frame=accept|reject:REASON");
+	/* a cost accepted below what was applied for, with the reason the catalogue gives for the check */
+	verdict_add(&v, VERDICT_COST, "rent=6600:cost-over-reasonable", &err);
+	v.lines[0].applied = 9000;
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_PARTLY_APPROVED);
+	/* the whole accepted: bifall */
+	v.lines[0].amount = 9000;
+	verdict_add(&v, VERDICT_CHECK, "costs-within-frame=accept", &err);
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_APPROVED);
+	/* nothing left to grant */
+	struct decision zero = run_again(0);
+	assert_int_equal(verdict_outcome(&v, rules, &zero, &o, &err), -1);
+	/* a rejected check: avslag, whatever the amount */
+	verdict_free(&v);
+	verdict_add(&v, VERDICT_CHECK, "costs-within-frame=reject:cost-over-reasonable", &err);
+	assert_int_equal(verdict_outcome(&v, rules, &zero, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_REJECTED);
+	verdict_free(&v);
+}
+
+static void test_letter(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	verdict_init(&v);
+	verdict_add(&v, VERDICT_COST, "rent=6600:cost-over-reasonable", &err);
+	v.lines[0].applied = 9000;
+	v.note = strdup("Hyran är högre än skälig nivå");
+	struct decision d = run_again(12400);
+	struct app_cost costs[1] = {{COST_RENT, 9000}};
+	struct application app;
+	memset(&app, 0, sizeof(app));
+	app.id = "EB-2026-12-000036";
+	app.case_id = "C-10035";
+	strcpy(app.period, "2026-12");
+	app.costs = costs;
+	app.n_costs = 1;
+	struct verdict_person who = {"Anna Svensson", "socialsekreterare"};
+	struct ebba_buf b = {0};
+	verdict_letter(&v, rules, &app, &d, OUTCOME_PARTLY_APPROVED, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "Socialnämnden beviljar dig försörjningsstöd med 12 400 kr för 2026-12."));
+	assert_non_null(strstr(b.data, "Din ansökan avslås till den del den gäller hyra över 6 600 kr i månaden."));
+	assert_non_null(strstr(b.data, "Hyra godtas upp till 6 600 kr. Du har ansökt om 9 000 kr. Kostnaden godtas bara"));
+	assert_non_null(strstr(b.data, "(12 kap. 1 och 7 §§ socialtjänstlagen (2025:400))"));
+	assert_non_null(strstr(b.data, "Handläggarens bedömning: Hyran är högre än skälig nivå"));
+	assert_non_null(strstr(b.data, "Beslutet har fattats av Anna Svensson, socialsekreterare."));
+	assert_non_null(strstr(b.data, "## Om du vill överklaga\nDu kan överklaga beslutet"));
+	/* before 1 July 2025 the provisions of socialtjänstlagen (2001:453) */
+	buf_reset(&b);
+	verdict_letter(&v, rules, &app, &d, OUTCOME_PARTLY_APPROVED, &who, "2025-06-30", &b);
+	assert_non_null(strstr(b.data, "(4 kap. 1 § socialtjänstlagen (2001:453))"));
+	assert_non_null(strstr(b.data, "16 kap. 3 § socialtjänstlagen, 2001:453"));
+	/* an approval has no appeal section */
+	buf_reset(&b);
+	verdict_letter(&v, rules, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
+	assert_null(strstr(b.data, "överklaga"));
+	buf_free(&b);
+	verdict_free(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_outcome_names),
+		cmocka_unit_test(test_lines_parsed),
+		cmocka_unit_test(test_outcome_follows_from_lines),
+		cmocka_unit_test(test_letter),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,83 @@
+// Pröva line by line in Chromium, by keyboard alone, with axe-core
+// (issue 25).  Run by tests/integration/88_person_decision.sh, which sets
+// EBBA_WEB_URL, EBBA_PASSWORD, EBBA_CASEWORKER, EBBA_RENT (the referral
+// for rent over the ceiling, still open), EBBA_RENT_AMOUNT (the rule
+// set's amount with 6 000 kr accepted, as Swedes write it) and EBBA_AVSLAG
+// (a referral on one failed check).  Not in tests/web/ itself: 80_web.sh
+// runs those with its own environment.
+// Prints TAP lines (ok - / not ok -) for tests/run.
+import { axe, check, finish, login, newPage, tabTo, withBrowser } from '../lib/browser.mjs';
+
+const env = process.env;
+
+async function pick(page, sel, value) {
+	if (!(await tabTo(page, sel))) return false;
+	for (let n = 0; n < 30; n++) {
+		if ((await page.$eval(sel, (s) => s.value)) === value) return true;
+		await page.keyboard.press('ArrowDown');
+	}
+	return false;
+}
+
+async function typeInto(page, sel, text) {
+	if (!(await tabTo(page, sel))) return false;
+	await page.keyboard.down('Control');
+	await page.keyboard.press('a');
+	await page.keyboard.up('Control');
+	await page.keyboard.press('Backspace');
+	await page.keyboard.type(text);
+	return true;
+}
+
+async function pressButton(page, sel) {
+	if (!(await tabTo(page, sel))) return false;
+	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+	return true;
+}
+
+async function partly(browser) {
+	const page = await newPage(browser, { refuseDialogs: true });
+	await login(page, env.EBBA_CASEWORKER, true);
+	await page.goto(`${env.EBBA_WEB_URL}/beslut/${env.EBBA_RENT}`);
+	await axe(page, 'Pröva with the line-by-line form');
+	check('keyboard: the rent accepted up to 6 000 kr', await typeInto(page, '#c0', '6 000'));
+	check('keyboard: a reason from the catalogue', await pick(page, '#c0r', 'cost-over-reasonable'));
+	check('keyboard: Beräkna', await pressButton(page, 'button[value=berakna]'));
+	const shown = await page.$eval('#berakning', (p) => p.textContent).catch(() => '');
+	check('Beräkna shows the rule set\'s amount before saving', shown.includes(`Delvis beviljat, ${env.EBBA_RENT_AMOUNT} kr`), shown);
+	await axe(page, 'Pröva after Beräkna');
+	check('keyboard: Spara without a note', await pressButton(page, 'button[value=spara]'));
+	const summary = await page.$eval('.error-summary', (d) => d.textContent).catch(() => '');
+	check('Spara without a note is refused, saying so', /Skriv en anteckning/.test(summary), summary);
+	await axe(page, 'Pröva refused');
+	await page.browserContext().close();
+}
+
+async function avslag(browser) {
+	const page = await newPage(browser, { refuseDialogs: true });
+	await login(page, env.EBBA_CASEWORKER, true);
+	await page.goto(`${env.EBBA_WEB_URL}/beslut/${env.EBBA_AVSLAG}`);
+	// a radio group is one Tab stop: the arrow keys choose within it
+	let rejected = await tabTo(page, '#k0');
+	if (rejected) {
+		await page.keyboard.press('ArrowDown');
+		rejected = await page.$eval('#k0-avslag', (r) => r.checked);
+	}
+	check('keyboard: the failed check rejected', rejected);
+	check('keyboard: its reason', await pick(page, '#k0r', 'not-available-for-work'));
+	check('keyboard: the note', await typeInto(page, '#pl-note', 'Har inte deltagit i planeringen'));
+	check('keyboard: Spara', await pressButton(page, 'button[value=spara]'));
+	const t = await page.evaluate(() => document.body.innerText);
+	check('the saved decision page says Avslag, the line, the reason and the person',
+		/Avslag/.test(t) && /Avslag på kontroll som hänvisade ärendet\. Skäl: Den som kan arbeta/.test(t) && /Den som kan arbeta/.test(t) && /Handläggarens beslut/.test(t), t.slice(t.indexOf("Handläggarens beslut"), 800));
+	check('... never ebba\'s "Alla kontroller är uppfyllda"', !/Alla kontroller är uppfyllda/.test(t));
+	await axe(page, 'a person\'s avslag');
+	await page.browserContext().close();
+}
+
+await withBrowser(async (browser) => {
+	for (const part of [partly, avslag]) {
+		try { await part(browser); } catch (e) { check(`${part.name} ran to the end`, false, e.stack); }
+	}
+});
+finish();
