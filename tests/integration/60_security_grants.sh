@@ -53,6 +53,7 @@ PUBLIC EXECUTE function ebba.stamp_resolved_by()
 PUBLIC EXECUTE function ebba.stamp_updated_by()
 PUBLIC EXECUTE function ebba.stamp_whatif_progress()
 PUBLIC EXECUTE function ebba.stamp_whatif_run()
+PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
 # ebba_auditor: reads the access log; logs their own views.
@@ -69,6 +70,7 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 # a decision and resolves a flag only through the two functions (schema 014);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -81,9 +83,11 @@ ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
 ebba_caseworker SELECT table ebba.inbox
+ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
 ebba_caseworker SELECT table ebba.open_work
 ebba_caseworker SELECT table ebba.open_work_counts
+ebba_caseworker SELECT table ebba.outbox
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
 ebba_caseworker UPDATE table ebba.case_frames
@@ -116,6 +120,34 @@ ebba_daemon USAGE sequence ebba.audit_flags_id_seq
 ebba_daemon USAGE sequence ebba.decisions_id_seq
 ebba_daemon USAGE sequence ebba.register_evidence_id_seq
 
+# ebba_deliver (ebba-deliver, schema 022): works the outbox (its state
+# columns only), reads the letters and renders a missing PDF through
+# ebba.letter_pdf_store, learns the recipient only through
+# ebba.outbox_recipient, logs every letter that leaves.
+ebba_deliver EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_deliver EXECUTE definer-function ebba.outbox_recipient(bigint)
+ebba_deliver INSERT column ebba.access_log.action
+ebba_deliver INSERT column ebba.access_log.client
+ebba_deliver INSERT column ebba.access_log.object_id
+ebba_deliver INSERT column ebba.access_log.object_kind
+ebba_deliver SELECT column ebba.decisions.decided_at
+ebba_deliver SELECT column ebba.decisions.id
+ebba_deliver SELECT table ebba.letter_pdfs
+ebba_deliver SELECT table ebba.letters
+ebba_deliver SELECT table ebba.outbox
+ebba_deliver UPDATE column ebba.outbox.attempts
+ebba_deliver UPDATE column ebba.outbox.channel
+ebba_deliver UPDATE column ebba.outbox.deadline
+ebba_deliver UPDATE column ebba.outbox.delivered_at
+ebba_deliver UPDATE column ebba.outbox.last_error
+ebba_deliver UPDATE column ebba.outbox.lease_expires
+ebba_deliver UPDATE column ebba.outbox.lease_owner
+ebba_deliver UPDATE column ebba.outbox.next_attempt_at
+ebba_deliver UPDATE column ebba.outbox.receipt
+ebba_deliver UPDATE column ebba.outbox.state
+ebba_deliver USAGE schema ebba
+ebba_deliver USAGE sequence ebba.access_log_id_seq
+
 # ebba_intake: puts applications in the inbox (four columns), nothing else.
 ebba_intake INSERT column ebba.inbox.case_id
 ebba_intake INSERT column ebba.inbox.external_id
@@ -126,6 +158,7 @@ ebba_intake USAGE sequence ebba.inbox_id_seq
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
+ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id
@@ -142,9 +175,11 @@ ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
 ebba_supervisor SELECT table ebba.inbox
+ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters
 ebba_supervisor SELECT table ebba.open_work
 ebba_supervisor SELECT table ebba.open_work_counts
+ebba_supervisor SELECT table ebba.outbox
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
@@ -179,9 +214,9 @@ if [ "$EXPECTED" = "$got" ]; then
 	ok "the privileges in schema ebba are exactly the expected list ($(wc -l <<<"$got") grants)"
 else
 	fail "the privileges in schema ebba are exactly the expected list"
-	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 40
+	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 80
 fi
-for r in ebba_daemon ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
+for r in ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
 	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
 done
 check_eq "no ebba group has any power beyond its grants (superuser, createrole, createdb, replication, bypassrls)" "" \

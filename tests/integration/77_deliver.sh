@@ -32,6 +32,14 @@ P=$(psql_val "select count(*) from ebba.letters l join ebba.decisions d on d.id 
 
 psql_val "do \$\$ begin if not exists (select 1 from pg_roles where rolname = 't_deliverer') then
 	create role t_deliverer login; end if; end \$\$; grant ebba_deliver to t_deliverer" >/dev/null
+as_deliver() { psql -XAtq -U t_deliverer -v ON_ERROR_STOP=1 -c "$1" >/dev/null 2>&1; }
+for q in "select count(*) from ebba.inbox" "select count(*) from ebba.case_frames" \
+	"select count(*) from ebba.register_evidence" "select amount from ebba.decisions limit 1" \
+	"insert into ebba.outbox (decision_id) values (1)" "delete from ebba.outbox" \
+	"update ebba.outbox set idempotency_key = gen_random_uuid()" "update ebba.letters set body = 'x'"; do
+	as_deliver "$q"
+	check_eq "ebba_deliver may not: $q" 1 "$?"
+done
 SPOOL=$T_TMP/spool
 cat >>"$CFG" <<YAML
 deliver:
