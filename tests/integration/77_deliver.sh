@@ -158,3 +158,23 @@ fi
 kill "$BADPID"
 wait "$BADPID" 2>/dev/null
 check_eq "ebba-deliver stops cleanly on SIGTERM (exit 0)" 0 "$?"
+
+# ---- Drift shows the counts and the failed letter with its reason -------------------
+SV=svd${PGDATABASE##*_} PW=Test-l0senord
+printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor >/dev/null
+psql_val "grant password_login to $SV" >/dev/null
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+if start_web "$T_TMP/web.yaml"; then
+	URL=http://127.0.0.1:$WEB_PORT J=$T_TMP/sv.jar
+	token=$(curl -s -c "$J" -b "$J" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+	curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$token" --data-urlencode "user=$SV" \
+		--data-urlencode "password=$PW" "$URL/login"
+	page=$(curl -s -b "$J" "$URL/drift")
+	check_match "Drift: the letters printed" "<dt>Till utskrift</dt><dd>$((L - P - 1))</dd>" "$page"
+	check_match "Drift: the protected spool's" "<dt>Skyddade, för manuell hantering</dt><dd>$P</dd>" "$page"
+	check_match "Drift: the failed letter, with its reason" "href=\"/beslut/$F\">$F</a>.*notadir/print: Not a directory" "$(tr -d '\n' <<<"$page")"
+else
+	fail "ebba-web started"
+fi
+psql -XAtq -d postgres -c "drop owned by $SV cascade" >/dev/null 2>&1
+psql -XAtq -d postgres -c "drop role if exists $SV" >/dev/null 2>&1
