@@ -119,3 +119,108 @@ grant execute on function ebba.letter_pdf_store(bigint, bytea, bytea, text) to e
 -- every letter that leaves is logged as an export, as a download is
 grant insert (action, object_kind, object_id, client) on ebba.access_log to ebba_deliver;
 grant usage on sequence ebba.access_log_id_seq to ebba_deliver;
+
+-- ---------------------------------------------------------------------
+-- The decision feed for the municipality's case system (DESIGN.md §13:
+-- GET /api/v1/decisions?after=CURSOR).  Every final decision (not a
+-- referral) exactly once, none skipped, in one order all consumers see.
+--
+-- A cursor on decisions.id would skip: ids are drawn when a row is
+-- inserted, but rows become visible when their transaction commits, so a
+-- reader can see id 11 committed while id 10's transaction is still open,
+-- move its cursor past 10, and never see it.  The feed's own number is
+-- drawn at commit instead: a DEFERRABLE INITIALLY DEFERRED constraint
+-- trigger runs as the transaction commits, takes a transaction-level
+-- advisory lock (held until the commit is visible) and only then draws the
+-- number.  Two committing transactions number one after the other, and the
+-- one that numbered first is visible before the other can number, so a
+-- reader who sees seq N sees every seq below N that will ever exist (gaps,
+-- from a transaction that failed after numbering, are never filled).  The
+-- cost: committing decisions serialise on this lock, from the trigger to
+-- the end of the commit.
+
+do $$
+begin
+    if not exists (select 1 from pg_roles where rolname = 'ebba_casesystem') then
+        create role ebba_casesystem nologin;
+    end if;
+end $$;
+
+create table ebba.decision_feed (
+    seq         bigint primary key,
+    decision_id bigint not null unique references ebba.decisions (id)
+);
+create sequence ebba.decision_feed_seq owned by ebba.decision_feed.seq;
+create trigger decision_feed_immutable before update or delete on ebba.decision_feed
+    for each row execute function ebba.refuse_change();
+create trigger decision_feed_no_truncate before truncate on ebba.decision_feed
+    for each statement execute function ebba.refuse_change();
+
+-- (a constant key of ebba's own for the advisory lock: 'ebbafeed')
+create function ebba.number_feed() returns trigger
+    language plpgsql security definer set search_path = pg_catalog
+as $$
+begin
+    perform pg_advisory_xact_lock(6558946265567700324);
+    insert into ebba.decision_feed (seq, decision_id)
+    values (nextval('ebba.decision_feed_seq'), new.id);
+    return null;
+end $$;
+revoke all on function ebba.number_feed() from public;
+create constraint trigger decisions_feed after insert on ebba.decisions
+    deferrable initially deferred
+    for each row when (new.outcome <> 'referred')
+    execute function ebba.number_feed();
+
+-- the final decisions made before this version, in id order
+insert into ebba.decision_feed (seq, decision_id)
+select nextval('ebba.decision_feed_seq'), id from (
+    select id from ebba.decisions where outcome <> 'referred' order by id) d;
+
+-- One page of the feed for a token whose role is in ebba_casesystem:
+-- verdict ('ok', 'unauthenticated', 'forbidden'), the items after p_after
+-- (at most p_limit, 1..1000) as a JSON array, and the cursor to ask with
+-- next (p_after when the page is empty).  SECURITY DEFINER: ebba-web holds
+-- no right to read decisions; the token is its whole authority.
+create function ebba.decision_feed_page(token text, p_after bigint, p_limit integer,
+                                        out verdict text, out items text, out next bigint)
+    language plpgsql stable security definer set search_path = pg_catalog
+as $$
+declare t_role text;
+begin
+    select t.role into t_role from ebba.intake_tokens t
+     where t.sha256 = sha256(convert_to(token, 'UTF8')) and t.revoked_at is null;
+    if not found then
+        verdict := 'unauthenticated';
+        return;
+    elsif not exists (select 1 from pg_roles where rolname = t_role)
+          or not pg_has_role(t_role, 'ebba_casesystem', 'MEMBER') then
+        verdict := 'forbidden';
+        return;
+    end if;
+    verdict := 'ok';
+    select coalesce(json_agg(x.item order by x.seq)::text, '[]'), coalesce(max(x.seq), p_after)
+      into items, next
+      from (select f.seq, json_build_object(
+                'cursor', f.seq, 'id', d.id, 'application', d.external_id, 'case', d.case_id,
+                'period', d.period, 'outcome', d.outcome, 'amount', d.amount,
+                'lines', json_build_array(json_build_object('kind', 'norm', 'amount', d.norm),
+                                          json_build_object('kind', 'costs', 'amount', d.costs),
+                                          json_build_object('kind', 'incomes', 'amount', d.incomes)),
+                'decided_by', d.decided_by,
+                'decided_by_name', (select s.display_name from ebba.provider_signins s
+                                     where s.person = d.decided_by),
+                'automatic', d.inbox_id is not null,
+                'decided_at', to_char(d.decided_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                'follows', d.reviews_decision_id,
+                'letter', (select json_build_object('id', l.decision_id, 'sha256', encode(l.sha256, 'hex'))
+                             from ebba.letters l where l.decision_id = d.id),
+                'protected', exists (select 1 from ebba.case_frames c where c.case_id = d.case_id
+                                     and c.frame -> 'protected' = 'true'::jsonb)) as item
+              from ebba.decision_feed f join ebba.decisions d on d.id = f.decision_id
+             where f.seq > coalesce(p_after, 0)
+             order by f.seq
+             limit greatest(1, least(coalesce(p_limit, 100), 1000))) x;
+end $$;
+revoke all on function ebba.decision_feed_page(text, bigint, integer) from public;
+grant execute on function ebba.decision_feed_page(text, bigint, integer) to ebba_web;
