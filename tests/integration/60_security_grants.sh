@@ -192,8 +192,10 @@ ebba_supervisor USAGE schema ebba
 ebba_supervisor USAGE sequence ebba.access_log_id_seq
 ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
-# ebba_web (ebba-web's own role): the API's three functions, and the access
+# ebba_web (ebba-web's own role): the API's functions (the decision feed's
+# checks its token's role in ebba_casesystem, schema 022), and the access
 # log's refusals and logins under its own name.
+ebba_web EXECUTE definer-function ebba.decision_feed_page(text,bigint,integer)
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_token_check(text)
@@ -216,7 +218,7 @@ else
 	fail "the privileges in schema ebba are exactly the expected list"
 	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 80
 fi
-for r in ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
+for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
 	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
 done
 check_eq "no ebba group has any power beyond its grants (superuser, createrole, createdb, replication, bypassrls)" "" \

@@ -15,9 +15,12 @@ INTAKE_TOKEN=$(ctl token add eservice)
 printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
 start_web "$T_TMP/web.yaml" || { fail "ebba-web started"; exit 0; }
 API=http://127.0.0.1:$WEB_PORT/api/v1
-get() {  # get TOKEN QUERY: the body; the status in $T_TMP/status
-	curl -s -o "$T_TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$API/decisions$2" >"$T_TMP/status"
-	cat "$T_TMP/body"
+N=0
+get() {  # get TOKEN QUERY: the body; the status in $T_TMP/status; kept for the OpenAPI check
+	N=$((N + 1))
+	curl -s -D "$T_TMP/h$N" -o "$T_TMP/b$N" -w '%{http_code}' -H "Authorization: Bearer $1" "$API/decisions$2" >"$T_TMP/status"
+	printf 'GET\t/api/v1/decisions\t%s\t%s\tGET /api/v1/decisions%s (%s)\n' "$T_TMP/h$N" "$T_TMP/b$N" "$2" "$(cat "$T_TMP/status")" >>"$T_TMP/responses"
+	cat "$T_TMP/b$N"
 }
 ids() { python3 -c 'import json,sys; print(" ".join(str(d["id"]) for d in json.load(sys.stdin)["decisions"]))'; }
 next_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["next"])'; }
@@ -95,3 +98,4 @@ check_eq "... one JSON line per final decision, each exactly once" \
 	"$(python3 -c 'import json,sys; l=[json.loads(x)["id"] for x in open(sys.argv[1])]; print(len(l), " ".join(map(str, sorted(set(l)))))' "$T_TMP/d.jsonl")"
 "$CONSUMER" --url "$API" --token-file "$T_TMP/token" --state "$T_TMP/cursor" --out "$T_TMP/d.jsonl" --limit 7
 check_eq "... and run again from its cursor, nothing twice" "$(wc -w <<<"$FINAL")" "$(wc -l <"$T_TMP/d.jsonl")"
+python3 "$ROOT/tests/tools/openapi_check.py" "$ROOT/schema/ebba-api.openapi.yaml" "$T_TMP/responses"
