@@ -48,7 +48,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_STAGES := lib cel intake registers facts rules decide store whatif
 OUT_STAGES := letter
-PROGRAMS   := ebbad ebbactl web
+PROGRAMS   := ebbad ebbactl web deliver
 LIB_SRC  := $(foreach d,$(LIB_STAGES),$(wildcard daemon/$(d)/*.c))
 LIB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/embedded.o
 LETTER_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(foreach d,$(OUT_STAGES),$(wildcard daemon/$(d)/*.c)))
@@ -56,6 +56,7 @@ LETTER_A := $(BUILD)/libebba-letter.a
 EBBAD_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbad/*.c))
 CTL_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/ebbactl/*.c))
 WEB_OBJ  := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/web/*.c))
+DELIVER_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(wildcard daemon/deliver/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -66,7 +67,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 EMBED    := $(sort $(wildcard schema/*.sql)) schema/application.xsd $(wildcard schema/*.yaml) \
             $(sort $(wildcard daemon/web/templates/*.html)) $(wildcard daemon/web/static/*)
 
-BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web \
+BINS := $(BUILD)/ebbad $(BUILD)/ebbactl $(BUILD)/ebba-web $(BUILD)/ebba-deliver \
         $(if $(SIM_SRC),$(BUILD)/ebba-regsim) $(if $(GEN_SRC),$(BUILD)/ebba-gen)
 
 .PHONY: all deps check check-san demo demo-sso demo-stop bench fuzz fuzz-ci fuzz-build torture install clean deb security
@@ -113,6 +114,8 @@ $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 $(BUILD)/ebbactl: $(CTL_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS)
 $(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
+$(BUILD)/ebba-deliver: $(DELIVER_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
@@ -195,6 +198,7 @@ install: all
 	install -m 0755 $(BUILD)/ebbactl $(DESTDIR)$(PREFIX)/bin/ebbactl
 	install -m 0755 $(BUILD)/ebbad $(DESTDIR)$(PREFIX)/sbin/ebbad
 	install -m 0755 $(BUILD)/ebba-web $(DESTDIR)$(PREFIX)/sbin/ebba-web
+	install -m 0755 $(BUILD)/ebba-deliver $(DESTDIR)$(PREFIX)/sbin/ebba-deliver
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/ebba/rules/
 	install -m 0644 schema/ebba-rules.schema.json schema/ebba-rule-tests.schema.json \
 		schema/ebba-api.openapi.yaml $(DESTDIR)$(PREFIX)/share/ebba/
@@ -207,7 +211,7 @@ deb: deps
 # The unit's exposure under systemd-analyze (offline: no running systemd
 # needed).  --threshold is the exposure times ten: 15 means at most 1.5.
 security: deps
-	@rc=0; for u in packaging/ebba.service packaging/ebba-web.service; do \
+	@rc=0; for u in packaging/ebba.service packaging/ebba-web.service packaging/ebba-deliver.service; do \
 	out=$$(systemd-analyze security --offline=true --threshold=15 $$u 2>&1) || rc=1; \
 	printf '%s\n' "$$out" | tail -n 1; done; exit $$rc
 

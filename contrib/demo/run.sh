@@ -43,6 +43,10 @@ web:
   address: 127.0.0.1
   port: ${EBBA_DEMO_WEB_PORT:-0}
   metrics_listen: 127.0.0.1:${EBBA_DEMO_WEB_METRICS_PORT:-0}
+deliver:
+  print_spool: $DIR/spool/print
+  protected_spool: $DIR/spool/protected
+  metrics_listen: 127.0.0.1:${EBBA_DEMO_DELIVER_METRICS_PORT:-0}
 YAML
 ctl="$ROOT/$BUILD/ebbactl -c $DIR/ebba.yaml"
 for who in "$CASEWORKER caseworker" "$SUPERVISOR supervisor"; do
@@ -56,6 +60,10 @@ nohup "$ROOT/$BUILD/ebbad" -c "$DIR/ebba.yaml" >>"$DIR/ebbad.log" 2>&1 &
 echo $! >"$DIR/ebbad.pid"
 nohup "$ROOT/$BUILD/ebba-web" -c "$DIR/ebba.yaml" >"$DIR/ebba-web.log" 2>&1 &
 echo $! >"$DIR/ebba-web.pid"
+# ebba-deliver sends the letters: with no digital mailbox configured, all
+# to the print spool (a protected case's to the protected one).
+nohup "$ROOT/$BUILD/ebba-deliver" -c "$DIR/ebba.yaml" >"$DIR/ebba-deliver.log" 2>&1 &
+echo $! >"$DIR/ebba-deliver.pid"
 echo "$DEMO_REGSIM_PID" >"$DIR/regsim.pid"
 trap - EXIT
 url=
@@ -74,6 +82,12 @@ metrics_port() {  # metrics_port LOG: the port its "(port N)" line names
 }
 metrics_url=http://127.0.0.1:$(metrics_port "$DIR/ebbad.log")
 web_metrics_url=http://127.0.0.1:$(metrics_port "$DIR/ebba-web.log")
+deliver_metrics_url=http://127.0.0.1:$(metrics_port "$DIR/ebba-deliver.log")
+letters=$(psql -XAtq -c 'select count(*) from ebba.outbox')
+for _ in $(seq 300); do  # the demo's letters, delivered (rendering takes a moment)
+	[ "$(psql -XAtq -c "select count(*) from ebba.outbox where state in ('queued', 'claimed')")" = 0 ] && break
+	sleep 0.1
+done
 cat >"$DIR/web.env" <<ENV
 # Written by make demo (contrib/demo/run.sh); source it: . $DIR/web.env
 EBBA_WEB_URL=$url
@@ -97,7 +111,13 @@ The web interface:  $url/
   caseworker:  $CASEWORKER / $PASSWORD
   supervisor:  $SUPERVISOR / $PASSWORD
   (also in $DIR/web.env)
-Metrics (Prometheus):  $metrics_url/metrics (ebbad), $web_metrics_url/metrics (ebba-web)
+Metrics (Prometheus):  $metrics_url/metrics (ebbad), $web_metrics_url/metrics (ebba-web),
+  $deliver_metrics_url/metrics (ebba-deliver)
+
+The letters ($letters) went to the print spool:  $DIR/spool/print/
+  one PDF per letter (LETTER.pdf) and manifest.tsv (letter, case, identity number, SHA-256, key);
+  ebba holds no postal addresses: the municipality's print service adds them.
+  A protected case's letters:  $DIR/spool/protected/   (counts on Drift and in ebbactl status)
 
 The intake API (for the e-service):  $url/api/v1/  (token: EBBA_DEMO_INTAKE_TOKEN in web.env)
   . $DIR/web.env

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo-stop: stops what make demo left running in DIR (default
-# build/demo): ebba-web, ebbad and the register simulator by the pids it
+# build/demo): ebba-web, ebba-deliver, ebbad and the register simulator by the pids it
 # wrote, what make demo-sso added (a second ebba-web, Apache, the test
 # provider), then the private PostgreSQL.
 set -u
@@ -10,7 +10,7 @@ if [ -d "$DIR/sso" ]; then
 	. "$ROOT/tests/sso/stack.sh"
 	sso_stack_stop "$DIR/sso" && echo "demo: Apache and the test provider stopped"
 fi
-for name in ebba-web-sso ebba-web ebbad regsim; do
+for name in ebba-web-sso ebba-web ebba-deliver ebbad regsim; do
 	f=$DIR/$name.pid
 	[ -s "$f" ] || continue
 	pid=$(cat "$f")

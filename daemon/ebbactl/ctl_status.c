@@ -1,5 +1,6 @@
 /* ebbactl status: queue depth, decision rates, sample rate, last errors, the delegation. */
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "ctl_common.h"
@@ -7,6 +8,7 @@
 #include "ebba/lib/date.h"
 #include "ebba/rules/rules.h"
 #include "ebba/store/db.h"
+#include "ebba/store/outbox.h"
 #include "ebba/store/status.h"
 
 /*
@@ -54,9 +56,11 @@ int ctl_status(int argc, char **argv)
 		return CTL_USAGE;
 	struct status_figures f;
 	struct status_quarantine_list q = {0};
+	struct outbox_counts o;
 	struct ebba_err err;
 	if (status_figures_load(conn, &f, &err) != 0 ||
-	    status_latest_quarantined(conn, 5, &q, &err) != 0) {
+	    status_latest_quarantined(conn, 5, &q, &err) != 0 ||
+	    outbox_counts(conn, &o, &err) != 0) {
 		PQfinish(conn);
 		return ctl_fail(CTL_USAGE, "ebbactl status: %s", err.msg);
 	}
@@ -66,7 +70,10 @@ int ctl_status(int argc, char **argv)
 		{"quarantined", f.quarantined}, {"approved", f.approved}, {"referred", f.referred},
 		{"rejected", f.rejected}, {"decisions_last_minute", f.last_minute},
 		{"decisions_last_hour", f.last_hour}, {"sampled_approvals", f.sampled_approvals},
-		{"open_flags", f.open_flags}, {"awaiting_review", f.awaiting_review}};
+		{"open_flags", f.open_flags}, {"awaiting_review", f.awaiting_review},
+		{"letters_queued", o.queued + o.claimed}, {"letters_delivered", o.delivered},
+		{"letters_printed", o.print}, {"letters_protected_spool", o.protected_print},
+		{"letters_digital", o.digital}, {"letters_failed", o.failed}};
 	for (size_t k = 0; k < ARRAY_LEN(rows); k++)
 		printf(ctl_globals.porcelain ? "%s\t%ld\n" : "%-22s %ld\n", rows[k].key, rows[k].v);
 	double rate = f.approved ? 100.0 * (double)f.sampled_approvals / (double)f.approved : 0.0;
@@ -78,6 +85,14 @@ int ctl_status(int argc, char **argv)
 		printf(ctl_globals.porcelain ? "quarantined\t%s\t%s\t%s\n" : "quarantined %s at %s: %s\n",
 		       q.rows[i].external_id, q.rows[i].at, q.rows[i].error);
 	status_quarantine_list_free(&q);
+	if (o.last_error[0]) {
+		/* "DECISION: reason" */
+		char *sep = strstr(o.last_error, ": ");
+		if (sep)
+			*sep = '\0';
+		printf(ctl_globals.porcelain ? "letter_failed\t%s\t%s\n" : "letter %s failed: %s\n",
+		       o.last_error, sep ? sep + 2 : "");
+	}
 	print_delegation();
 	return CTL_OK;
 }

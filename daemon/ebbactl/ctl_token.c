@@ -25,7 +25,7 @@ static void usage(FILE *out)
 		"       ebbactl token revoke NAME\n"
 		"add creates a bearer token for the intake API (POST /api/v1/applications)\n"
 		"acting for the PostgreSQL role ROLE (default ebba_intake; it must be in\n"
-		"ebba_intake for the API to accept the token) and prints it once: only its\n"
+		"ebba_intake for the API to accept the token; ebba_casesystem for the decision feed) and prints it once: only its\n"
 		"SHA-256 is kept.  revoke ends a token at once.\n");
 }
 
@@ -50,7 +50,8 @@ static int token_add(int argc, char **argv)
 	PQfinish(conn);
 	if (rc != 0)
 		return ctl_fail(CTL_NO, "ebbactl token add: %s", err.msg);
-	if (!in_intake)
+	/* the decision feed's tokens stand for ebba_casesystem (schema 020) */
+	if (!in_intake && strcmp(role, "ebba_casesystem") != 0)
 		fprintf(stderr, "ebbactl token add: warning: role %s is not in ebba_intake; the API"
 				" refuses this token (403) until it is\n", role);
 	if (ctl_globals.porcelain)

@@ -60,6 +60,16 @@ void config_defaults(struct ebba_config *c)
 			.proxy_title_header = xstrdup("X-Ebba-Title"),
 			.denied_log_seconds = 60,
 		},
+		.deliver = {
+			.print_spool = xstrdup("/var/spool/ebba/print"),
+			.protected_spool = xstrdup("/var/spool/ebba/protected"),
+			.batch_size = 16,
+			.lease_seconds = 300,
+			.deadline_seconds = 3 * 86400,
+			.retry_min_seconds = 30,
+			.retry_max_seconds = 3600,
+			.poll_interval_ms = 5000,
+		},
 	};
 }
 
@@ -97,6 +107,11 @@ void config_free(struct ebba_config *c)
 	free(w->proxy_name_header);
 	free(w->proxy_title_header);
 	free(w->proxy_logout_url);
+	struct deliver_config *d = &c->deliver;
+	free(d->database);
+	free(d->print_spool);
+	free(d->protected_spool);
+	free(d->metrics_listen);
 	*c = (struct ebba_config){0};
 }
 
@@ -178,6 +193,18 @@ static const struct setting web_settings[] = {
 	S("proxy_title_header", K_STR, web.proxy_title_header, 0, 0),
 	S("proxy_logout_url", K_STR, web.proxy_logout_url, 0, 0),
 };
+static const struct setting deliver_settings[] = {
+	S("database", K_STR, deliver.database, 0, 0),
+	S("print_spool", K_STR, deliver.print_spool, 0, 0),
+	S("protected_spool", K_STR, deliver.protected_spool, 0, 0),
+	S("batch_size", K_INT, deliver.batch_size, 1, 1000),
+	S("lease_seconds", K_INT, deliver.lease_seconds, 1, 86400),
+	S("deadline_seconds", K_INT, deliver.deadline_seconds, 1, 90 * 86400),
+	S("retry_min_seconds", K_INT, deliver.retry_min_seconds, 1, 86400),
+	S("retry_max_seconds", K_INT, deliver.retry_max_seconds, 1, 86400),
+	S("poll_interval_ms", K_INT, deliver.poll_interval_ms, 10, 3600000),
+	S("metrics_listen", K_STR, deliver.metrics_listen, 0, 0),
+};
 #undef S
 
 struct loader {
@@ -234,6 +261,8 @@ static int load_pair(struct loader *l, const struct ynode *k, const struct ynode
 		return load_map(l, v, audit_settings, ARRAY_LEN(audit_settings), "audit");
 	if (!section && strcmp(key, "web") == 0)
 		return load_map(l, v, web_settings, ARRAY_LEN(web_settings), "web");
+	if (!section && strcmp(key, "deliver") == 0)
+		return load_map(l, v, deliver_settings, ARRAY_LEN(deliver_settings), "deliver");
 	for (size_t i = 0; i < nset; i++)
 		if (strcmp(set[i].key, key) == 0)
 			return set_scalar(l, &set[i], v);

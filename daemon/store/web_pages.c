@@ -331,7 +331,19 @@ static const char OPS_SQL[] =
 	"    'external_id', external_id, 'received', " TS("received_at") ","
 	"    'attempts', attempts, 'error', split_part(coalesce(error, ''), E'\\n', 1))"
 	"    order by updated_at desc) from (select * from ebba.inbox where state = 'quarantined'"
-	"    order by updated_at desc limit 20) q), '[]'))";
+	"    order by updated_at desc limit 20) q), '[]'),"
+	/* the letters' outbox (schema 020): queued and claimed from its
+	 * partial index; the delivered ones by channel */
+	" 'letters', (select json_build_object('queued', count(*) filter (where state = 'queued'),"
+	"    'claimed', count(*) filter (where state = 'claimed'),"
+	"    'print', count(*) filter (where state = 'delivered' and channel = 'print'),"
+	"    'protected', count(*) filter (where state = 'delivered' and channel = 'protected'),"
+	"    'digital', count(*) filter (where state = 'delivered' and channel = 'digital'),"
+	"    'failed', count(*) filter (where state = 'failed')) from ebba.outbox),"
+	" 'letters_failed', coalesce((select json_agg(json_build_object('decision', decision_id,"
+	"    'channel', coalesce(channel, ''), 'attempts', attempts, 'at', " TS("next_attempt_at") ","
+	"    'error', coalesce(last_error, '')) order by next_attempt_at desc)"
+	"    from (select * from ebba.outbox where state = 'failed' order by next_attempt_at desc limit 20) f), '[]'))";
 
 int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err)
 {

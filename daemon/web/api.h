@@ -43,10 +43,15 @@ struct api_request {
 	const char *body;           /* NUL-terminated */
 	size_t body_len;
 	bool too_large;             /* more than api_max_body() was sent */
+	/* GET /api/v1/decisions' query arguments, or NULL */
+	const char *after, *limit, *wait;
 };
 
 /* Fills rs (a JSON body, the status, Location, Retry-After, ...).  Never
  * fails: an error in ebba is a 503 to the client and a log line. */
 void api_handle(const struct api_request *rq, struct web_response *rs);
+
+/* GET /api/v1/decisions (api_decisions.c) for a well-formed bearer token. */
+void api_decisions(const struct api_request *rq, struct web_response *rs, const char *token);
 
 #endif

@@ -345,6 +345,10 @@ void api_handle(const struct api_request *rq, struct web_response *rs)
 		get_application(rq, rs, p + n + 1);
 	else if (strncmp(p, APPLICATIONS "/", n + 1) == 0)
 		method_not_allowed(rs, "GET");
+	else if (strcmp(p, API_PREFIX "decisions") == 0 && get)
+		api_decisions(rq, rs, token);
+	else if (strcmp(p, API_PREFIX "decisions") == 0)
+		method_not_allowed(rs, "GET");
 	else if (openapi_path && get)
 		openapi(rs);
 	else

@@ -935,6 +935,9 @@ static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
 		.body = k->rq.body,
 		.body_len = k->rq.body_len,
 		.too_large = k->too_large,
+		.after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
+		.limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+		.wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait"),
 	};
 	struct web_response rs = {0};
 	k->route_class = "api";

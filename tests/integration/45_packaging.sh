@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
-	for name in ebba ebba-web; do
+	for name in ebba ebba-web ebba-deliver; do
 		out=$(systemd-analyze security --offline=true --threshold=15 "$ROOT/packaging/$name.service" 2>&1); rc=$?
 		check_eq "$name.service: systemd-analyze security --offline: exposure at most 1.5" 0 "$rc"
 		check_match "... and it says OK" "Overall exposure level for $name.service: (0\.[0-9]|1\.[0-5]) " "$out"
@@ -31,6 +31,6 @@ check_eq "ebba.yaml(5) documents every setting" "" "$missing_man"
 # And nothing that the loader does not know.
 extra=
 for k in $(sed -nE 's/^\s*#([a-z_]+):.*/\1/p' "$ROOT/packaging/ebba.yaml"); do
-	case " registers audit web $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
+	case " registers audit web deliver $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
 done
 check_eq "packaging/ebba.yaml has no unknown setting" "" "$extra"

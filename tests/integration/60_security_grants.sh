@@ -94,6 +94,7 @@ ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
 ebba_caseworker SELECT table ebba.open_work
 ebba_caseworker SELECT table ebba.open_work_counts
+ebba_caseworker SELECT table ebba.outbox
 ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
@@ -126,6 +127,34 @@ ebba_daemon USAGE schema ebba
 ebba_daemon USAGE sequence ebba.audit_flags_id_seq
 ebba_daemon USAGE sequence ebba.decisions_id_seq
 ebba_daemon USAGE sequence ebba.register_evidence_id_seq
+
+# ebba_deliver (ebba-deliver, schema 020): works the outbox (its state
+# columns only), reads the letters and renders a missing PDF through
+# ebba.letter_pdf_store, learns the recipient only through
+# ebba.outbox_recipient, logs every letter that leaves.
+ebba_deliver EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_deliver EXECUTE definer-function ebba.outbox_recipient(bigint)
+ebba_deliver INSERT column ebba.access_log.action
+ebba_deliver INSERT column ebba.access_log.client
+ebba_deliver INSERT column ebba.access_log.object_id
+ebba_deliver INSERT column ebba.access_log.object_kind
+ebba_deliver SELECT column ebba.decisions.decided_at
+ebba_deliver SELECT column ebba.decisions.id
+ebba_deliver SELECT table ebba.letter_pdfs
+ebba_deliver SELECT table ebba.letters
+ebba_deliver SELECT table ebba.outbox
+ebba_deliver UPDATE column ebba.outbox.attempts
+ebba_deliver UPDATE column ebba.outbox.channel
+ebba_deliver UPDATE column ebba.outbox.deadline
+ebba_deliver UPDATE column ebba.outbox.delivered_at
+ebba_deliver UPDATE column ebba.outbox.last_error
+ebba_deliver UPDATE column ebba.outbox.lease_expires
+ebba_deliver UPDATE column ebba.outbox.lease_owner
+ebba_deliver UPDATE column ebba.outbox.next_attempt_at
+ebba_deliver UPDATE column ebba.outbox.receipt
+ebba_deliver UPDATE column ebba.outbox.state
+ebba_deliver USAGE schema ebba
+ebba_deliver USAGE sequence ebba.access_log_id_seq
 
 # ebba_intake: puts applications in the inbox (four columns), nothing else.
 ebba_intake INSERT column ebba.inbox.case_id
@@ -160,6 +189,7 @@ ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters
 ebba_supervisor SELECT table ebba.open_work
 ebba_supervisor SELECT table ebba.open_work_counts
+ebba_supervisor SELECT table ebba.outbox
 ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
@@ -173,9 +203,11 @@ ebba_supervisor USAGE schema ebba
 ebba_supervisor USAGE sequence ebba.access_log_id_seq
 ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
-# ebba_web (ebba-web's own role): the API's three functions, and the access
+# ebba_web (ebba-web's own role): the API's functions (the decision feed's
+# checks its token's role in ebba_casesystem, schema 020), and the access
 # log's refusals and logins under its own name.
 ebba_web DELETE table ebba.login_strikes
+ebba_web EXECUTE definer-function ebba.decision_feed_page(text,bigint,integer)
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_token_check(text)
@@ -201,9 +233,9 @@ if [ "$EXPECTED" = "$got" ]; then
 	ok "the privileges in schema ebba are exactly the expected list ($(wc -l <<<"$got") grants)"
 else
 	fail "the privileges in schema ebba are exactly the expected list"
-	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 40
+	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 80
 fi
-for r in ebba_daemon ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
+for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
 	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
 done
 check_eq "no ebba group has any power beyond its grants (superuser, createrole, createdb, replication, bypassrls)" "" \

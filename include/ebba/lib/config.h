@@ -73,6 +73,20 @@ struct web_config {
 	char *proxy_logout_url;    /* after Logga ut (RP-initiated logout); NULL: /login */
 };
 
+/* ebba-deliver (ebba-deliver(8), docs/delivery.md). */
+struct deliver_config {
+	char *database;            /* ebba-deliver's own connection; NULL: the top-level one */
+	char *print_spool;         /* the print service's directory (0700) */
+	char *protected_spool;     /* protected cases, for manual handling */
+	int batch_size;            /* letters claimed at once */
+	int lease_seconds;         /* a claimed letter is another worker's after this */
+	int deadline_seconds;      /* from queued to failed, all attempts */
+	int retry_min_seconds;     /* the first backoff, doubled each attempt ... */
+	int retry_max_seconds;     /* ... up to this */
+	int poll_interval_ms;      /* fallback when no NOTIFY arrives */
+	char *metrics_listen;      /* HOST:PORT of its /metrics; NULL: off */
+};
+
 struct ebba_config {
 	char *path;                /* where it was read from, or NULL */
 	char *database;            /* libpq conninfo; "" = libpq environment */
@@ -92,6 +106,7 @@ struct ebba_config {
 	struct register_config registers;
 	struct audit_config audit;
 	struct web_config web;
+	struct deliver_config deliver;
 };
 
 /* Fills cfg with the defaults (all strings owned by cfg). */
