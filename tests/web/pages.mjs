@@ -150,7 +150,7 @@ async function govuk(browser) {
 	await reflowAt320(page, 'Beslut');
 	// A refused form: the error summary has the focus, without script.
 	await page.click('#verdict-adjust');
-	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
 	check('a refused form puts the focus on the error summary', await focusIs(page, '.error-summary'),
 		await page.evaluate(() => document.activeElement && document.activeElement.outerHTML.slice(0, 80)));
 	const links = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
@@ -161,7 +161,7 @@ async function govuk(browser) {
 	await page.click('#verdict');
 	await page.$eval('#amount', (i) => { i.value = ''; });
 	await page.type('#note', 'Närvaron styrkt.');
-	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
 	const t = await text(page);
 	const caseId = sql(`select case_id from ebba.decisions where id = ${id}`);
 	check('after saving, the page says what was saved', /Beslutet är sparat/.test(t) && t.includes(`Ärende ${caseId}`) && /Beviljat, [\d ]+ kr/.test(t), t.slice(0, 300));

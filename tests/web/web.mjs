@@ -43,7 +43,7 @@ async function mousePath(browser) {
 	await page.goto(`${URL0}/beslut/${id}`);
 	await page.click('#verdict');
 	await page.type('#note', 'Närvaron förklarad: sjukdom styrkt med intyg.');
-	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
 	const u = new URL(page.url());
 	check('saving goes back to the queue with a confirmation', u.pathname === '/ko' && u.searchParams.get('sparat') && /Beslutet är sparat/.test(await text(page)), page.url());
 	check('the decision has left the queue', !(await queueIds(page)).includes(`/beslut/${id}`));
@@ -67,7 +67,7 @@ async function mousePath(browser) {
 	const other = env.EBBA_DECISION_OUTAGE;
 	await page.goto(`${URL0}/beslut/${other}`);
 	await page.click('#verdict-reject');
-	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
 	const summary = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
 	check('a reject without a note is refused with a summary linking to the note', summary.includes('#note'), summary.join(' '));
 	await axe(page, 'a decision with every kind of check result, an unavailable register and a refused form');
@@ -94,7 +94,7 @@ async function keyboardPath(browser) {
 	check('Space chooses a verdict', await page.$eval('#verdict', (r) => r.checked));
 	await tabTo(page, '#note', 50);
 	await page.keyboard.type('Prövat med tangentbordet.');
-	await tabTo(page, 'form[action$="/prova"] button[type=submit]', 20);
+	await tabTo(page, '#prova-enkel button[type=submit]', 20);
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 	check('by keyboard alone the referral is resolved', new URL(page.url()).pathname === '/ko' &&
 		sql(`select decided_by from ebba.decisions where reviews_decision_id = ${id}`) === env.EBBA_CASEWORKER, page.url());
