@@ -70,7 +70,7 @@ async function caseworker(browser) {
 	await page.goto(`${URL0}/beslut/${DECISION}`);
 	await page.click('#verdict');
 	await page.type('#note', 'Prövat efter inloggning med två faktorer.');
-	await Promise.all([page.waitForNavigation(), page.click('form[action$="/prova"] button[type=submit]')]);
+	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
 	const u = new URL(page.url());
 	check('the caseworker resolves the referral', u.pathname === '/ko' && /Beslutet är sparat/.test(await text(page)), page.url());
 	const by = sql(`select decided_by || '|' || outcome from ebba.decisions where reviews_decision_id = ${DECISION}`);
