@@ -10,6 +10,10 @@
 /* The template context of decision id, or *out NULL (and 0) when there is
  * no such decision.  The caller json_decref()s *out. */
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err);
+/* The same for a page that shows it: with *out NULL and 0, rs already holds
+ * the "no such decision" page (Beslut and Pröva answer alike). */
+int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
+		      json_t **out, struct ebba_err *err);
 /* A person's decision: its lines in words, by_person, ruleset_differs (page_person.c). */
 void person_decision_ctx(json_t *d);
 /* Pröva line by line: the form's costs, failed checks and the catalogue (page_person.c). */

@@ -606,6 +606,14 @@ static int evidence_download(const struct web_request *rq, struct web_response *
 	return 0;
 }
 
+int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
+		      json_t **out, struct ebba_err *err)
+{
+	if (decision_ctx(rq, id, out, err) != 0)
+		return -1;
+	return *out ? 0 : page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
+}
+
 int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	char id[24] = "", eid[24] = "";
@@ -620,11 +628,10 @@ int page_decision(const struct web_request *rq, struct web_response *rs, struct 
 	if (tail[n] != '\0')
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;
-	if (decision_ctx(rq, id, &ctx, err) != 0)
-		return -1;
-	if (!ctx)
-		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
-	int rc = page_log(rq, "view", "decision", id, err);
+	int rc = decision_page_ctx(rq, rs, id, &ctx, err);
+	if (rc != 0 || !ctx)
+		return rc;
+	rc = page_log(rq, "view", "decision", id, err);
 	char title[96];
 	snprintf(title, sizeof(title), "Beslut %s, ärende %s", id, jstr(ctx, "case_id"));
 	if (rc == 0)

@@ -85,10 +85,9 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1 || strcmp(tail + n, "/prova") != 0)
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;
-	if (decision_ctx(rq, id, &ctx, err) != 0)
-		return -1;
-	if (!ctx)
-		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
+	int prc = decision_page_ctx(rq, rs, id, &ctx, err);
+	if (prc != 0 || !ctx)
+		return prc;
 	const char *verdict = web_form(rq, "verdict"), *amount = web_form(rq, "amount");
 	const char *note = web_form(rq, "note");
 	int rc;
