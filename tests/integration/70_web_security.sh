@@ -32,7 +32,7 @@ check_match "user list shows the caseworker in its group" "^user	$CW	yes	casewor
 check_match "user list shows the supervisor in its group" "^user	$SV	yes	supervisor$" "$list"
 printf '%s\n' "$PW" | "$EBBACTL" user add "$CW" --role caseworker >/dev/null 2>&1
 check_eq "user add refuses a role that exists" 1 "$?"
-printf '%s\n' "$PW" | "$EBBACTL" user add 191212121212 --role caseworker >/dev/null 2>&1
+printf '%s\n' "$PW" | "$EBBACTL" user add 198503012380 --role caseworker >/dev/null 2>&1
 check_eq "user add refuses a name that is not a role name (digits first)" 1 "$?"
 "$EBBACTL" user add "x$sfx" --role boss </dev/null >/dev/null 2>&1
 check_eq "user add refuses an unknown role" 2 "$?"

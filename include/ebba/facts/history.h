@@ -19,7 +19,7 @@
  *   {"year": 2021,
  *    "decisions": [
  *      {"period": "2021-07", "outcome": "approved", "amount": 8260, "by": "ebba",
- *       "incomes": {"200406152383": {"salary": 6000}}}]}
+ *       "incomes": {"200406152389": {"salary": 6000}}}]}
  *
  * "amount" may be null (a referral without an amount); "by" is "ebba" or
  * the caseworker's role name; "incomes" is per identity number and income
