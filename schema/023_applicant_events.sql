@@ -37,7 +37,8 @@ revoke all on function ebba.application_letters(bigint) from public;
 -- What the applicant can be told of application p_inbox_id, in order, as
 -- a JSON array: received, ebba's decision (decided: outcome, amount), each
 -- person's decision on it (reviewed), each letter once delivered (letter:
--- n, channel).  Times in UTC to the second; events of the same instant in
+-- n, channel).  amount is what was granted: null for a referral (whose
+-- stored amount is only what ebba computed) and a rejection.  Times in UTC to the second; events of the same instant in
 -- that order.  Not granted: ebba.intake_status answers with it.
 create function ebba.application_events(p_inbox_id bigint) returns text
     language sql stable set search_path = pg_catalog
@@ -54,7 +55,9 @@ as $$
         union all
         select c.decided_at, case when c.by_person then 2 else 1 end, c.id,
                jsonb_build_object('type', case when c.by_person then 'reviewed' else 'decided' end,
-                                  'outcome', c.outcome, 'amount', c.amount)
+                                  'outcome', c.outcome,
+                                  'amount', case when c.outcome in ('approved', 'partly_approved')
+                                                 then c.amount end)
           from chain c
         union all
         select l.delivered_at, 3, l.n::bigint,
