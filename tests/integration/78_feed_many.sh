@@ -125,6 +125,7 @@ check_eq "the consumer never failed" "" "$(cat "$T_TMP/consumer.fail" 2>/dev/nul
 WANT=$(psql_val "select count(*) || ' ' || coalesce(sum(id), 0) || ' ' || count(*) filter (where reviews_decision_id is not null)
 	from ebba.decisions where outcome <> 'referred'")
 check "there are final decisions of ebba's and of the people's" test "$(cut -d' ' -f3 <<<"$WANT")" -gt 0
+echo "# final decisions: $(cut -d' ' -f1 <<<"$WANT") ($(cut -d' ' -f3 <<<"$WANT") by the two people); the consumer had $SEEN_WHILE when the last application was decided"
 python3 - "$T_TMP/d.jsonl" >"$T_TMP/got" <<'PY'
 import json, sys
 items = [json.loads(l) for l in open(sys.argv[1])]
