@@ -64,7 +64,6 @@ static int ask(PGconn *db, struct letter_call *c, struct ebba_err *err)
 void api_letter(const struct api_request *rq, struct web_response *rs, const char *token,
 		const char *id, int n)
 {
-	(void)rq;
 	struct letter_call c = {.token = token, .id = id, .n = n};
 	struct ebba_err err;
 	struct api_slot *s = api_slot_take();
