@@ -3,9 +3,12 @@
 # 409, 422 with exactly the line `ebbactl validate` prints for each bad
 # document, 413, 415, 401, 403, 404, 405, 503 while PostgreSQL is stopped
 # and while the inbox write fails, then accepted), GET received -> decided
-# once ebbad has decided it, another token's application invisible, what
-# the database enforces about tokens and ebba-web's role, and every response
-# checked against schema/ebba-api.openapi.yaml.  Its own PostgreSQL cluster,
+# once ebbad has decided it, another token's application invisible, the
+# events (received, decided, reviewed, letter once ebba-deliver delivered
+# it) and the letters' PDFs (the bytes ebbactl and the spool have; rendered
+# and stored by the API when none is; another token's 404; the export
+# logged), what the database enforces about tokens and ebba-web's role, and
+# every response checked against schema/ebba-api.openapi.yaml.  Its own PostgreSQL cluster,
 # since it stops it.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
