@@ -107,7 +107,7 @@ static enum intake_verdict verdict_of(const char *s)
 	static const struct { const char *name; enum intake_verdict v; } names[] = {
 		{"created", INTAKE_CREATED}, {"exists", INTAKE_EXISTS}, {"conflict", INTAKE_CONFLICT},
 		{"unauthenticated", INTAKE_UNAUTHENTICATED}, {"forbidden", INTAKE_FORBIDDEN},
-		{"not found", INTAKE_NOT_FOUND}, {"ok", INTAKE_OK},
+		{"not found", INTAKE_NOT_FOUND}, {"ok", INTAKE_OK}, {"render", INTAKE_RENDER},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		if (strcmp(names[i].name, s) == 0)
@@ -157,11 +157,14 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 			enum intake_verdict *verdict, struct intake_status *out,
 			struct ebba_err *err)
 {
-	*out = (struct intake_status){0};
+	/* (the events' buffer is kept: called again on a fresh connection) */
+	struct ebba_buf events = out->events;
+	buf_reset(&events);
+	*out = (struct intake_status){.events = events};
 	const char *params[] = {token, external_id};
 	PGresult *res = PQexecParams(db,
 		"select verdict, coalesce(state, ''), " ISO_UTC("received_at") ", coalesce(outcome, ''),"
-		" amount, " ISO_UTC("decided_at") ", coalesce(reviewed, false)"
+		" amount, " ISO_UTC("decided_at") ", coalesce(reviewed, false), coalesce(events, '[]')"
 		" from ebba.intake_status($1, $2)",
 		2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -177,8 +180,72 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 	out->amount = out->has_amount ? strtoll(PQgetvalue(res, 0, 4), NULL, 10) : 0;
 	copy_field(out->decided_at, sizeof(out->decided_at), res, 0, 5);
 	out->reviewed = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	buf_puts(&out->events, PQgetvalue(res, 0, 7));
 	PQclear(res);
 	return 0;
+}
+
+void intake_status_free(struct intake_status *st)
+{
+	buf_free(&st->events);
+}
+
+/* A binary result's column as a NUL-terminated string into dst. */
+static void copy_binary(char *dst, size_t size, const PGresult *res, int col)
+{
+	size_t n = PQgetisnull(res, 0, col) ? 0 : (size_t)PQgetlength(res, 0, col);
+	if (n >= size)
+		n = 0;
+	memcpy(dst, PQgetvalue(res, 0, col), n);
+	dst[n] = '\0';
+}
+
+int store_intake_letter(PGconn *db, const char *token, const char *external_id, int n,
+			const struct ebba_buf *offer, const char *body_sha256, const char *renderer,
+			enum intake_verdict *verdict, struct intake_letter *out, struct ebba_err *err)
+{
+	buf_reset(&out->pdf);
+	buf_reset(&out->body);
+	out->decision_id[0] = out->body_sha256[0] = out->created[0] = '\0';
+	if (offer && offer->len > (size_t)1 << 30)
+		return ebba_errf(err, "offering a letter's PDF: %zu bytes", offer->len);
+	char num[16];
+	snprintf(num, sizeof(num), "%d", n);
+	const char *values[] = {token, external_id, num, offer ? offer->data : NULL,
+				offer ? body_sha256 : NULL, offer ? renderer : NULL};
+	const int lengths[] = {0, 0, 0, offer ? (int)offer->len : 0, 0, 0};
+	const int formats[] = {0, 0, 0, 1, 0, 0};
+	/* binary results: the PDF as it is, the text as UTF-8 whatever the
+	 * client encoding */
+	PGresult *res = PQexecParams(db,
+		"select verdict, coalesce(decision_id::text, ''), convert_to(coalesce(body, ''), 'UTF8'),"
+		" coalesce(encode(body_sha256, 'hex'), ''), coalesce(created, ''), pdf"
+		" from ebba.intake_letter($1, $2, $3::int, $4::bytea, decode($5, 'hex'), $6)",
+		6, NULL, values, lengths, formats, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "reading an application's letter: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	char v[24];
+	copy_binary(v, sizeof(v), res, 0);
+	*verdict = verdict_of(v);
+	copy_binary(out->decision_id, sizeof(out->decision_id), res, 1);
+	buf_append(&out->body, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+	copy_binary(out->body_sha256, sizeof(out->body_sha256), res, 3);
+	copy_binary(out->created, sizeof(out->created), res, 4);
+	if (!PQgetisnull(res, 0, 5))
+		buf_append(&out->pdf, PQgetvalue(res, 0, 5), (size_t)PQgetlength(res, 0, 5));
+	PQclear(res);
+	if (*verdict == INTAKE_OK && out->pdf.len == 0)
+		return ebba_errf(err, "reading an application's letter: the database answered without the PDF");
+	return 0;
+}
+
+void intake_letter_free(struct intake_letter *l)
+{
+	buf_free(&l->pdf);
+	buf_free(&l->body);
 }
 
 int store_intake_notify(PGconn *db, struct ebba_err *err)

@@ -1,7 +1,7 @@
 /*
  * The intake API under /api/v1/ (docs/architecture.md §13), for the
- * municipality's e-service: POST /api/v1/applications and GET
- * /api/v1/applications/{id}, authenticated by a bearer token
+ * municipality's e-service: POST /api/v1/applications, GET
+ * /api/v1/applications/{id} and its letters, authenticated by a bearer token
  * (`ebbactl token`), never by a session cookie, so the session and CSRF
  * path of server.c is not taken.  The OpenAPI description is
  * schema/ebba-api.openapi.yaml, served at /api/v1/openapi.yaml.
@@ -53,5 +53,10 @@ void api_handle(const struct api_request *rq, struct web_response *rs);
 
 /* GET /api/v1/decisions (api_decisions.c) for a well-formed bearer token. */
 void api_decisions(const struct api_request *rq, struct web_response *rs, const char *token);
+
+/* GET /api/v1/applications/{id}/letters/{n} (api_letters.c) for a
+ * well-formed bearer token, an id as the schema allows it and n >= 1. */
+void api_letter(const struct api_request *rq, struct web_response *rs, const char *token,
+		const char *id, int n);
 
 #endif

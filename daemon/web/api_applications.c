@@ -17,8 +17,9 @@
  * answer, or refuses the write: 503 with Retry-After, and nothing was kept.
  * ebba_web_api_documents_total (web_metrics.h) counts the validations.
  *
- * GET: the state of the token's own submission; any other id is 404,
- * whether it exists or not.
+ * GET: the state of the token's own submission and its events (schema
+ * 023: received, decided, reviewed, letter); any other id is 404, whether
+ * it exists or not.  GET .../{id}/letters/{n} is api_letters.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,21 +277,54 @@ static json_t *status_json(const char *id, const struct intake_status *st)
 		json_object_set_new(o, "decided_at", json_string(st->decided_at));
 		json_object_set_new(o, "reviewed", json_boolean(st->reviewed));
 	}
+	json_t *events = json_loadb(st->events.data ? st->events.data : "[]", st->events.len, 0, NULL);
+	if (!json_is_array(events)) {
+		log_warn("ebba-web: api: an application's events are not a JSON array");
+		json_decref(events);
+		events = json_array();
+	}
+	json_object_set_new(o, "events", events);
 	return o;
 }
 
-static void get_application(const struct api_request *rq, struct web_response *rs, const char *id)
+/* "ID/letters/N" into id and n (1 to 999 999); false for anything else. */
+static bool letter_path(const char *rest, char id[65], int *n)
+{
+	const char *slash = strchr(rest, '/');
+	static const char mid[] = "/letters/";
+	if (!slash || (size_t)(slash - rest) > 64 || strncmp(slash, mid, sizeof(mid) - 1) != 0)
+		return false;
+	const char *num = slash + sizeof(mid) - 1;
+	size_t len = strlen(num);
+	if (len < 1 || len > 6 || num[0] == '0' || strspn(num, "0123456789") != len)
+		return false;
+	memcpy(id, rest, (size_t)(slash - rest));
+	id[slash - rest] = '\0';
+	*n = atoi(num);
+	return true;
+}
+
+static void get_application(const struct api_request *rq, struct web_response *rs, const char *rest)
 {
 	char token[INTAKE_TOKEN_LEN + 1];
 	if (!bearer(rq, token)) {
 		reply_unauthenticated(rs, "a bearer token is required (Authorization: Bearer TOKEN)");
 		return;
 	}
+	char letter_of[65];
+	int n = 0;
+	bool letter = letter_path(rest, letter_of, &n);
+	const char *id = letter ? letter_of : rest;
 	/* No application holds an identity number in its id (intake refuses
 	 * one): no need to ask, nor to send it to the database. */
 	if (!id_ok(id) || pnr_in_text(id)) {
 		explicit_bzero(token, sizeof(token));
-		reply_error(rs, 404, "no such application");
+		reply_error(rs, 404, letter ? "no such letter" : "no such application");
+		return;
+	}
+	if (letter) {
+		api_letter(rq, rs, token, id, n);
+		explicit_bzero(token, sizeof(token));
 		return;
 	}
 	struct api_slot *s = api_slot_take();
@@ -305,6 +339,7 @@ static void get_application(const struct api_request *rq, struct web_response *r
 		reply(rs, 200, status_json(id, &c.status));
 	else if (!reply_refused_token(rs, c.verdict))
 		reply_error(rs, 404, "no such application");
+	intake_status_free(&c.status);
 }
 
 /* --- routing ------------------------------------------------------------------------ */

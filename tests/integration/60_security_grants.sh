@@ -204,10 +204,12 @@ ebba_supervisor USAGE sequence ebba.access_log_id_seq
 ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
 # ebba_web (ebba-web's own role): the API's functions (the decision feed's
-# checks its token's role in ebba_casesystem, schema 020), and the access
-# log's refusals and logins under its own name.
+# checks its token's role in ebba_casesystem, schema 020; an application's
+# letter for the token that submitted it, schema 023), and the access log's
+# refusals and logins under its own name.
 ebba_web DELETE table ebba.login_strikes
 ebba_web EXECUTE definer-function ebba.decision_feed_page(text,bigint,integer)
+ebba_web EXECUTE definer-function ebba.intake_letter(text,text,integer,bytea,bytea,text)
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_token_check(text)

@@ -3,9 +3,12 @@
 # 409, 422 with exactly the line `ebbactl validate` prints for each bad
 # document, 413, 415, 401, 403, 404, 405, 503 while PostgreSQL is stopped
 # and while the inbox write fails, then accepted), GET received -> decided
-# once ebbad has decided it, another token's application invisible, what
-# the database enforces about tokens and ebba-web's role, and every response
-# checked against schema/ebba-api.openapi.yaml.  Its own PostgreSQL cluster,
+# once ebbad has decided it, another token's application invisible, the
+# events (received, decided, reviewed, letter once ebba-deliver delivered
+# it) and the letters' PDFs (the bytes ebbactl and the spool have; rendered
+# and stored by the API when none is; another token's 404; the export
+# logged), what the database enforces about tokens and ebba-web's role, and
+# every response checked against schema/ebba-api.openapi.yaml.  Its own PostgreSQL cluster,
 # since it stops it.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
@@ -254,6 +257,86 @@ err=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set ebba.access_log_who = 'token:someone
 check_eq "nobody else names who looked: the setting is ignored outside ebba's functions" ebba_caseworker "$err"
 check_eq "an application submitted with ebbactl is no token's" 404 \
 	"$(api "get ebbactl's" GET "/api/v1/applications/$orig" -H "$(auth "$TOKEN")")"
+
+# -- the applicant told: events and letters (issue 26 item 4) ----------------------------
+types() { jq -r '[.events[].type] | join(" ")' "$R"; }
+DID=$(psql_val "select id from ebba.decisions where external_id = '$ID'")
+DIDN=$(psql_val "select id from ebba.decisions where external_id = '$ID-N'")
+check_eq "GET: the events before any letter is delivered" "received decided" \
+	"$(api "events, decided" GET "/api/v1/applications/$ID" -H "$(auth "$TOKEN")" >/dev/null; types)"
+check_eq "... decided: the outcome and the amount" "approved $want_amount" "$(jq -r '.events[1] | .outcome + " " + (.amount | tostring)' "$R")"
+check_eq "a letter not yet delivered does not exist for the API: 404" 404 \
+	"$(api "letter before delivery" GET "/api/v1/applications/$ID/letters/1" -H "$(auth "$TOKEN")")"
+SPOOL=$T_TMP/spool
+printf 'deliver:\n  print_spool: %s/print\n  protected_spool: %s/protected\n' "$SPOOL" "$SPOOL" >>"$CFG"
+# $ID-N's letter is marked delivered by hand before ebba-deliver runs, so
+# that no PDF is stored for it: the API renders and stores it.
+psql_val "update ebba.outbox set state = 'delivered', delivered_at = now(), channel = 'print' where decision_id = $DIDN" >/dev/null
+"$ROOT/$BUILD/ebba-deliver" -c "$CFG" --once 2>>"$T_TMP/deliver.log"
+check_eq "ebba-deliver delivered the approval's letter to the print spool" "delivered print" \
+	"$(psql_val "select state || ' ' || channel from ebba.outbox where decision_id = $DID")"
+api "events, delivered" GET "/api/v1/applications/$ID" -H "$(auth "$TOKEN")" >/dev/null
+check_eq "an approved application: received, decided, letter" "received decided letter" "$(types)"
+check_eq "... the letter is number 1, to print" "1 print" "$(jq -r '.events[2] | "\(.n) \(.channel)"' "$R")"
+check "... each event with its time, in order" jq -e '[.events[].at] | (. == sort) and all(test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' "$R"
+check_eq "GET letters/1: 200, a PDF" "200 application/pdf" \
+	"$(api "letter 1" GET "/api/v1/applications/$ID/letters/1" -H "$(auth "$TOKEN")") $(header Content-Type)"
+cp "$R" "$T_TMP/letter-api.pdf"
+ctl letter "$DID" --pdf "$T_TMP/letter-ctl.pdf" >/dev/null
+check "... the same bytes as ebbactl letter ID --pdf" cmp -s "$T_TMP/letter-api.pdf" "$T_TMP/letter-ctl.pdf"
+check "... and as the print spool's" cmp -s "$T_TMP/letter-api.pdf" "$SPOOL/print/$DID.pdf"
+check_eq "another intake token: 404, not 200" 404 \
+	"$(api "letter other token" GET "/api/v1/applications/$ID/letters/1" -H "$(auth "$OTHER")")"
+check_eq "a token outside ebba_intake: 403" 403 \
+	"$(api "letter not intake" GET "/api/v1/applications/$ID/letters/1" -H "$(auth "$NOT_INTAKE")")"
+check_eq "no token: 401" 401 "$(api "letter no token" GET "/api/v1/applications/$ID/letters/1")"
+check_eq "a letter that does not exist: 404" 404 \
+	"$(api "letter 2" GET "/api/v1/applications/$ID/letters/2" -H "$(auth "$TOKEN")")"
+check_eq "letter 0, or not a number: 404" "404 404" \
+	"$(api_raw GET "/api/v1/applications/$ID/letters/0" -H "$(auth "$TOKEN")") $(api_raw GET "/api/v1/applications/$ID/letters/x" -H "$(auth "$TOKEN")")"
+check_eq "a letter of another token's application: 404" 404 \
+	"$(api_raw GET "/api/v1/applications/$orig/letters/1" -H "$(auth "$TOKEN")")"
+check_eq "the letter read is in the access log as an export, by the token's name, once" \
+	"token:eservice export letter $DID api 1" \
+	"$(psql_val "select who, action, object_kind, object_id, client, count(*) from ebba.access_log
+		where action = 'export' and client = 'api' group by 1, 2, 3, 4, 5" | tr '|' ' ')"
+check_eq "a letter delivered with no PDF stored yet: none before the API asks" 0 \
+	"$(psql_val "select count(*) from ebba.letter_pdfs where decision_id = $DIDN")"
+check_eq "... the API renders it: 200" 200 "$(api "letter rendered" GET "/api/v1/applications/$ID-N/letters/1" -H "$(auth "$TOKEN")")"
+check_eq "... stores it through ebba.letter_pdf_store, rendered by the token" "token:eservice" \
+	"$(psql_val "select rendered_by from ebba.letter_pdfs where decision_id = $DIDN")"
+cp "$R" "$T_TMP/letter-n-api.pdf"
+ctl letter "$DIDN" --pdf "$T_TMP/letter-n-ctl.pdf" >/dev/null
+check "... and the bytes are the stored ones" cmp -s "$T_TMP/letter-n-api.pdf" "$T_TMP/letter-n-ctl.pdf"
+
+# A referral that a person resolves: reviewed, then its letter.
+rorig=EB-2026-12-000002
+RID_EXT=API-$rorig
+sed "s/id=\"$rorig\"/id=\"$RID_EXT\"/" "$T_TMP/demo/data/applications/$rorig.xml" >"$T_TMP/ref.xml"
+check_eq "POST a document ebba refers: 201" 201 "$(api "created, referral" POST /api/v1/applications -H "$(auth "$TOKEN")" -H "$XML" --data-binary @"$T_TMP/ref.xml")"
+"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log"
+REF=$(psql_val "select id from ebba.decisions where external_id = '$RID_EXT' and inbox_id is not null")
+check_eq "ebbad refers it" referred "$(psql_val "select outcome from ebba.decisions where id = ${REF:-0}")"
+ctl review resolve "$REF" --check no-message=accept --note "Utredd i test" >/dev/null || fail "review resolve $REF"
+REV=$(psql_val "select id from ebba.decisions where reviews_decision_id = ${REF:-0}")
+"$ROOT/$BUILD/ebba-deliver" -c "$CFG" --once 2>>"$T_TMP/deliver.log"
+api "events, reviewed" GET "/api/v1/applications/$RID_EXT" -H "$(auth "$TOKEN")" >/dev/null
+check_match "a referral resolved by a person: received, decided (referred), reviewed, then the review's letter" \
+	"^received decided (letter )?reviewed letter$" "$(types)"
+check_eq "... decided: referred, no amount; reviewed: approved with the person's amount" \
+	"referred null approved $(psql_val "select amount from ebba.decisions where id = ${REV:-0}")" \
+	"$(jq -r '[.events[] | select(.type == "decided" or .type == "reviewed") | .outcome + " " + (.amount | tostring)] | join(" ")' "$R")"
+RN=$(jq -r '[.events[] | select(.type == "letter")] | last | .n' "$R")
+check_eq "the review's letter: 200" 200 "$(api "letter reviewed" GET "/api/v1/applications/$RID_EXT/letters/$RN" -H "$(auth "$TOKEN")")"
+cp "$R" "$T_TMP/letter-r-api.pdf"
+ctl letter "$REV" --pdf "$T_TMP/letter-r-ctl.pdf" >/dev/null
+check "... the same bytes as ebbactl letter REVIEW --pdf" cmp -s "$T_TMP/letter-r-api.pdf" "$T_TMP/letter-r-ctl.pdf"
+check_eq "... and another intake token gets 404" 404 \
+	"$(api "letter reviewed other token" GET "/api/v1/applications/$RID_EXT/letters/$RN" -H "$(auth "$OTHER")")"
+check_eq "ebba_web reads no letter by SQL (only through ebba.intake_letter)" "permission denied" \
+	"$(as_web "select body from ebba.letters limit 1" | grep -o 'permission denied' | head -n 1)"
+check_match "ebba_web cannot call the functions behind it" "permission denied" \
+	"$(as_web "select * from ebba.application_events(1)")"
 
 # -- 503: the database away, the write refused ---------------------------------------------
 sed "s/id=\"$ID\"/id=\"$ID-2\"/" "$T_TMP/app.xml" >"$T_TMP/app2.xml"

@@ -9,9 +9,9 @@ each it prints "ok - NAME" or "not ok - NAME: WHY" (TAP, as tests/run counts
 it): the path and method are described, the status is one of the
 operation's responses, the Content-Type is the one described, every header
 the response marks required is there, and the body validates against the
-response's schema.  First it checks that every schema in components is a
-valid JSON Schema (2020-12, as OpenAPI 3.1 has it).  Exits 0 whatever the
-responses, 2 when SPEC or LIST cannot be read.
+response's schema (a PDF's begins with %PDF-).  First it checks that every
+schema in components is a valid JSON Schema (2020-12, as OpenAPI 3.1 has
+it).  Exits 0 whatever the responses, 2 when SPEC or LIST cannot be read.
 """
 import json
 import re
@@ -85,6 +85,8 @@ def check_one(spec, method, path, hfile, bfile):
     if ctype not in content:
         return "Content-Type %r is not one of %s" % (ctype, sorted(content))
     schema = content[ctype].get("schema")
+    if ctype == "application/pdf" and not body.startswith(b"%PDF-"):
+        return "the body is not a PDF"
     if schema is None or ctype != "application/json":
         return None
     try:

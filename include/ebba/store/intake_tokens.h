@@ -1,9 +1,10 @@
 /*
- * The intake API's bearer tokens and the two things a token may do
- * (schema/008_intake_tokens.sql, docs/architecture.md §13).  Only a
- * token's SHA-256 is stored; the database checks every token itself, in
- * ebba.intake_submit and ebba.intake_status, which ebba-web's own role
- * may call and which are all it may do with the inbox.
+ * The intake API's bearer tokens and the things a token may do
+ * (schema/008_intake_tokens.sql, 023_applicant_events.sql,
+ * docs/architecture.md §13).  Only a token's SHA-256 is stored; the
+ * database checks every token itself, in ebba.intake_submit,
+ * ebba.intake_status and ebba.intake_letter, which ebba-web's own role may
+ * call and which are all it may do with the inbox.
  */
 #ifndef EBBA_INTAKE_TOKENS_H
 #define EBBA_INTAKE_TOKENS_H
@@ -15,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/error.h"
+#include "ebba/lib/util.h"
 
 #define INTAKE_TOKEN_LEN 64          /* hex of 256 random bits */
 
@@ -55,6 +57,7 @@ enum intake_verdict {
 	INTAKE_FORBIDDEN,           /* the token's role is not in ebba_intake */
 	INTAKE_NOT_FOUND,           /* (status) not this token's, or no such id */
 	INTAKE_OK,                  /* (status) found */
+	INTAKE_RENDER,              /* (letter) no PDF stored yet: render and offer one */
 };
 
 /* Whether token may submit: INTAKE_OK, INTAKE_UNAUTHENTICATED or
@@ -80,12 +83,41 @@ struct intake_status {
 	int64_t amount;
 	char decided_at[40];        /* "" until decided */
 	bool reviewed;              /* outcome is a caseworker's decision */
+	struct ebba_buf events;     /* a JSON array (DESIGN.md §13), "[]" at least */
 };
 
-/* The state of token's own submission external_id (verdict INTAKE_OK). */
+/* The state of token's own submission external_id (verdict INTAKE_OK),
+ * with its events; logged as a view.  out->events is the caller's to free
+ * (intake_status_free), whatever the answer. */
 int store_intake_status(PGconn *db, const char *token, const char *external_id,
 			enum intake_verdict *verdict, struct intake_status *out,
 			struct ebba_err *err);
+void intake_status_free(struct intake_status *st);
+
+/* The n-th letter of a token's own application (ebba.intake_letter). */
+struct intake_letter {
+	char decision_id[24];
+	struct ebba_buf pdf;        /* INTAKE_OK: the stored PDF */
+	struct ebba_buf body;       /* INTAKE_RENDER: the letter's text (UTF-8) ... */
+	char body_sha256[65];       /* ... its SHA-256 (hex) ... */
+	char created[32];           /* ... and the decision's time, to render it from */
+};
+
+/*
+ * Letter n (from 1) of token's own application external_id, once it is
+ * delivered: INTAKE_OK with its stored PDF, logged as an export in the same
+ * statement; INTAKE_RENDER when no PDF is stored yet (nothing logged): the
+ * caller renders out->body and asks again with the PDF as offer (rendered
+ * by renderer from the text whose SHA-256 is body_sha256, hex), which the
+ * database stores unless one was stored meanwhile, and answers with the
+ * stored one.  INTAKE_NOT_FOUND for a letter that does
+ * not exist (or not yet), and another token's.  out is the caller's to free
+ * (intake_letter_free).
+ */
+int store_intake_letter(PGconn *db, const char *token, const char *external_id, int n,
+			const struct ebba_buf *offer, const char *body_sha256, const char *renderer,
+			enum intake_verdict *verdict, struct intake_letter *out, struct ebba_err *err);
+void intake_letter_free(struct intake_letter *l);
 
 /* NOTIFY ebba_inbox, for the inserts of ebba.intake_submit, which do not
  * notify themselves (one notifying commit waits for every other). */
