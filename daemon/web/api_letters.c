@@ -1,6 +1,6 @@
 /*
  * GET /api/v1/applications/{id}/letters/{n}: the n-th letter of the
- * token's own application as its stored PDF (DESIGN.md §13; schema 023,
+ * token's own application as its stored PDF (DESIGN.md §13; schema 022,
  * ebba.intake_letter), for the e-service's pages, which show the applicant
  * their own case.  The bytes are those that were sent: the PDF stored
  * write-once when the letter was first rendered (by ebba-deliver, as a

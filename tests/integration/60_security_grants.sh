@@ -205,7 +205,7 @@ ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
 # ebba_web (ebba-web's own role): the API's functions (the decision feed's
 # checks its token's role in ebba_casesystem, schema 020; an application's
-# letter for the token that submitted it, schema 023), and the access log's
+# letter for the token that submitted it, schema 022), and the access log's
 # refusals and logins under its own name.
 ebba_web DELETE table ebba.login_strikes
 ebba_web EXECUTE definer-function ebba.decision_feed_page(text,bigint,integer)

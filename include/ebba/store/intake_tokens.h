@@ -1,6 +1,6 @@
 /*
  * The intake API's bearer tokens and the things a token may do
- * (schema/008_intake_tokens.sql, 023_applicant_events.sql,
+ * (schema/008_intake_tokens.sql, 022_applicant_events.sql,
  * docs/architecture.md §13).  Only a token's SHA-256 is stored; the
  * database checks every token itself, in ebba.intake_submit,
  * ebba.intake_status and ebba.intake_letter, which ebba-web's own role may
