@@ -51,9 +51,9 @@ static int check_args(struct log_args *a)
 {
 	const struct audit_log_query *q = &a->q;
 	if (q->who && !audit_valid_name(q->who))
-		return bad_value("--person", q->who, "a login name");
+		return ctl_fail(CTL_USAGE, "ebbactl log: --person is a login name (letters, digits, - _ . @ :), never an identity number");
 	if (q->case_id && !audit_valid_name(q->case_id))
-		return bad_value("--case", q->case_id, "a case number");
+		return ctl_fail(CTL_USAGE, "ebbactl log: --case is a case number (letters, digits, - _ . @ :), never an identity number");
 	if (q->from && !audit_valid_day(q->from))
 		return bad_value("--from", q->from, "a day written YYYY-MM-DD");
 	if (q->to && !audit_valid_day(q->to))

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ebba/lib/date.h"
+#include "ebba/lib/pnr.h"
 #include "ebba/store/audit_log.h"
 #include "ebba/store/db.h"
 
@@ -44,7 +45,8 @@ bool audit_valid_name(const char *s)
 {
 	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@:";
 	size_t n = s ? strlen(s) : 0;
-	return n > 0 && n <= 63 && strspn(s, allowed) == n;
+	/* an identity number would go into the auditor's own log row */
+	return n > 0 && n <= 63 && strspn(s, allowed) == n && !pnr_in_text(s);
 }
 
 bool audit_valid_action(const char *s)

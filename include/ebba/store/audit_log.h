@@ -56,7 +56,8 @@ int audit_reason_of(const char *code);
 
 /* Whether s is a day written YYYY-MM-DD that exists. */
 bool audit_valid_day(const char *s);
-/* Whether s may be a login name or case number filter (letters, digits, - _ . @ :). */
+/* Whether s may be a login name or case number filter (letters, digits,
+ * - _ . @ :; at most 63; no identity number in it). */
 bool audit_valid_name(const char *s);
 /* Whether s is one of the access log's actions. */
 bool audit_valid_action(const char *s);
