@@ -204,6 +204,7 @@ int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba
 	}
 	json_object_set_new(ctx, "rows", entries_json(res));
 	json_object_set_new(ctx, "shown", json_integer(PQntuples(res)));
+	json_object_set_new(ctx, "one", json_boolean(PQntuples(res) == 1));
 	json_object_set_new(ctx, "capped", json_boolean(PQntuples(res) == LOG_PAGE_ROWS));
 	json_object_set_new(ctx, "filtered", json_boolean(f.q.who || f.q.case_id || f.q.from ||
 							  f.q.to || f.q.action));

@@ -94,10 +94,10 @@ check_match "the log shows the caseworker's view of household B, with the case n
 page=$(curl -s -b "$AJ" "$URL/loggar?person=$CW&arende=$CC&handelse=view")
 check_match "filtered by person, case and action: the protected view, marked" \
 	"<td>Referensram $CC</td><td>$CC</td><td>10.0.0.7</td><td class=\"num\">1</td><td><span class=\"tag warn\">Skyddat</span>" "$(tr -d '\n' <<<"$page")"
-check_match "... and nothing else" '<caption id="logg-rubrik">1 händelser \(filtrerat\)' "$page"
+check_match "... and nothing else" '<caption id="logg-rubrik">1 händelse \(filtrerat\)' "$page"
 today=$(date +%F)
 page=$(curl -s -b "$AJ" "$URL/loggar?person=$CW&fran=$(date -d '-7 years' +%F)&till=$(date -d '-5 years' +%F)")
-check_match "filtered by period: the six-year-old view alone" '<caption id="logg-rubrik">1 händelser \(filtrerat\)' "$page"
+check_match "filtered by period: the six-year-old view alone" '<caption id="logg-rubrik">1 händelse \(filtrerat\)' "$page"
 out=$(curl -s -w '\n%{http_code}' -b "$AJ" "$URL/loggar?fran=2026-13-01&arende=191212121212")
 check_eq "a bad filter is refused (400)" 400 "$(tail -n 1 <<<"$out")"
 check_match "... saying what, at the field" 'href="#f-fran">Från: skriv ett datum som ÅÅÅÅ-MM-DD' "$out"
