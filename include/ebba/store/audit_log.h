@@ -89,7 +89,7 @@ int store_audit_followup(PGconn *db, const struct audit_log_query *q, int factor
  * a quote or a line break) with header as its first line; a field that
  * starts with = + - @ is prefixed with ' so that a spreadsheet does not
  * run it.  word(col, value) may give a field's text in other words (NULL:
- * as stored).
+ * as stored).  res NULL: the header line alone.
  */
 void audit_csv(const PGresult *res, const char *const *header, int ncols,
 	       const char *(*word)(int col, const char *value), struct ebba_buf *out);
