@@ -27,7 +27,9 @@ revoke select on ebba.access_log from ebba_auditor;
 -- RETENTION HOOK: ebba.access_log_removable(at) answers false for every
 -- row until the retention migration (issue 28, items 3-5) replaces it with
 -- "the current role is the retention function's own, and at is older than
--- the configured time".  Nothing else here needs to change for that.
+-- the configured time" (and grants that role EXECUTE on it: the guard
+-- runs with the deleting role's rights).  Nothing else here needs to
+-- change for that.
 create function ebba.access_log_removable(p_at timestamptz) returns boolean
     language sql stable set search_path = pg_catalog
 as $$
@@ -53,8 +55,10 @@ create trigger access_log_immutable before update or delete on ebba.access_log
 create trigger access_log_no_truncate before truncate on ebba.access_log
     for each statement execute function ebba.guard_access_log();
 
--- Newest first, as Loggar shows it, without sorting the whole log.
+-- Newest first, as Loggar shows it, without sorting the whole log (the
+-- index on at alone, of version 4, is this one's first column).
 create index if not exists access_log_at_id on ebba.access_log (at, id);
+drop index if exists ebba.access_log_at;
 
 -- ---- which case a row is about ---------------------------------------------
 -- Each row with the case number behind its object: a decision, its letter,
