@@ -34,6 +34,7 @@ int ctl_letter(int argc, char **argv);
 int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
+int ctl_log(int argc, char **argv);
 int ctl_user(int argc, char **argv);
 int ctl_token(int argc, char **argv);
 int ctl_whatif(int argc, char **argv);

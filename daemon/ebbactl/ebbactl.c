@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{"user", ctl_user, "user add NAME --role ROLE | user list: people's login roles"},
 	{"token", ctl_token, "token add NAME [--role ROLE] | list | revoke NAME: intake API tokens"},
 	{"status", ctl_status, "queue depth, rates, sample rate, last errors"},
+	{"log", ctl_log, "log [--person N] [--case C] [--from D] [--to D] [--action A] [--csv] | log followup: the access log (auditors)"},
 	{"stats", ctl_stats, "stats [--period YYYY-MM | --from M --to M]: rule health for supervisors"},
 	{"pnr", ctl_pnr, "pnr check: check identity numbers read from stdin"},
 	{"eval", ctl_eval, "eval EXPR [--facts FILE]: evaluate a rule expression"},

@@ -35,7 +35,8 @@ void config_defaults(struct ebba_config *c)
 			.concurrency = 64,
 		},
 		/* -1: the rule set's audit section decides the rate. */
-		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1},
+		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1,
+			  .log_burst_factor = 3, .log_burst_minimum = 50},
 		.web = {
 			.address = xstrdup("127.0.0.1"),
 			.port = 8080,
@@ -160,6 +161,8 @@ static const struct setting audit_settings[] = {
 	S("sample_referred", K_RATE, audit.sample_referred, 0, 0),
 	S("sample_rejected", K_RATE, audit.sample_rejected, 0, 0),
 	S("secret", K_STR, audit.secret, 0, 0),
+	S("log_burst_factor", K_INT, audit.log_burst_factor, 1, 1000),
+	S("log_burst_minimum", K_INT, audit.log_burst_minimum, 1, 1000000),
 };
 static const struct setting web_settings[] = {
 	S("address", K_STR, web.address, 0, 0),

@@ -20,9 +20,11 @@ static const struct nav_item nav[] = {
 	{"stickprov", "Stickprov", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"regler", "Regler", WEB_SUPERVISOR},
 	{"statistik", "Statistik", WEB_SUPERVISOR},
-	{"regelverk", "Regelverket", WEB_CASEWORKER | WEB_SUPERVISOR | WEB_AUDITOR},
+	{"regelverk", "Regelverket", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"whatif", "What-if", WEB_SUPERVISOR},
 	{"drift", "Drift", WEB_SUPERVISOR},
+	/* auditors read no case data: Loggar is all they see */
+	{"loggar", "Loggar", WEB_AUDITOR},
 };
 
 /* Whether path is under /SEG (the queue is also "/" and every decision,

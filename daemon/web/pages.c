@@ -12,8 +12,17 @@
 
 #define READERS (WEB_CASEWORKER | WEB_SUPERVISOR)
 
+/* "/" is the queue; an auditor who reads no cases starts at Loggar. */
+static int page_home(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
+{
+	if (rq->session->groups & READERS)
+		return page_queue(rq, rs, err);
+	snprintf(rs->location, sizeof(rs->location), "/loggar");
+	return 0;
+}
+
 static const struct web_route routes[] = {
-	{"GET", "/", READERS, 0, page_queue},
+	{"GET", "/", READERS | WEB_AUDITOR, 0, page_home},
 	{"GET", "/ko", READERS, 0, page_queue},
 	{"POST", "/beslut/", WEB_CASEWORKER, WEB_FORM_REDISPLAY, page_review},
 	{"GET", "/beslut/", READERS, 0, page_decision},
@@ -28,6 +37,8 @@ static const struct web_route routes[] = {
 	{"GET", "/whatif/", WEB_SUPERVISOR, 0, page_whatif_run},
 	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
 	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
+	{"GET", "/loggar", WEB_AUDITOR, 0, page_logs},
+	{"GET", "/loggar/", WEB_AUDITOR, 0, page_logs_sub},
 };
 
 const struct web_route *web_page_routes(size_t *n)

@@ -23,6 +23,9 @@ int page_whatif(const struct web_request *rq, struct web_response *rs, struct eb
 int page_whatif_start(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_whatif_run(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* Loggar (page_logs.c): the log; its monthly lists and CSV files under /loggar/. */
+int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_logs_sub(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 /* /beslut/ID/brev.pdf (page_letter.c), routed by page_decision. */
 int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err);

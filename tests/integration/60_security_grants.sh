@@ -57,13 +57,15 @@ PUBLIC EXECUTE function ebba.stamp_whatif_run()
 PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
-# ebba_auditor: reads the access log; logs their own views.
+# ebba_auditor: reads the access log only through the two functions that
+# log each read (schema 025); logs their own views.
+ebba_auditor EXECUTE definer-function ebba.access_log_entries(text,text,date,date,text,integer,boolean,text,text)
+ebba_auditor EXECUTE definer-function ebba.access_log_followup(date,date,numeric,integer,boolean,text)
 ebba_auditor EXECUTE definer-function ebba.person_name(text)
 ebba_auditor INSERT column ebba.access_log.action
 ebba_auditor INSERT column ebba.access_log.client
 ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
-ebba_auditor SELECT table ebba.access_log
 ebba_auditor SELECT table ebba.people_names
 ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor USAGE schema ebba

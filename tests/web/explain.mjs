@@ -4,7 +4,8 @@
 //     `ebbactl rules explain --format html` (tests/integration/86_explain.sh)
 //   node tests/web/explain.mjs             ebba-web's Regelverket, started by
 //     tests/integration/80_web.sh (which sets EBBA_WEB_URL and the logins):
-//     every logged-in person reaches it from the navigation.
+//     caseworkers and supervisors reach it from the navigation (auditors
+//     see only Loggar there, tests/web/logs/loggar.mjs).
 // Prints TAP lines (ok - / not ok -) for tests/run.
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';

@@ -34,6 +34,11 @@ struct audit_config {
 	double sample_referred;
 	double sample_rejected;
 	char *secret;              /* key of the sample draw; NULL: none set */
+	/* Loggar's monthly list of bursts: a day on which a person's views are
+	 * at least log_burst_minimum and more than log_burst_factor times
+	 * their own median of the 30 days before (store/audit_log.h). */
+	int log_burst_factor;
+	int log_burst_minimum;
 };
 
 /* ebba-web (ebba-web(8)). */
