@@ -1,6 +1,6 @@
 /*
  * Following up the access log (include/ebba/store/audit_log.h): the calls
- * of schema 025's two functions, the filters' shapes, and CSV.
+ * of schema 024's two functions, the filters' shapes, and CSV.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * Loggar (auditors, issue 28 item 2): the access log, filtered by person,
  * case, period and action; the lists a security officer goes through each
  * month (store/audit_log.h); both as CSV files.  Every read goes through
- * schema 025's functions, which log the auditor's own view or export in
+ * schema 024's functions, which log the auditor's own view or export in
  * the same statement.  Filters are login names, case numbers, days and
  * actions (GET forms, so a filtered log is a link): never an identity
  * number, which has no place in a URL.

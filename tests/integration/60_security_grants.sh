@@ -58,7 +58,7 @@ PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
 
 # ebba_auditor: reads the access log only through the two functions that
-# log each read (schema 025); logs their own views.
+# log each read (schema 024); logs their own views.
 ebba_auditor EXECUTE definer-function ebba.access_log_entries(text,text,date,date,text,integer,boolean,text,text)
 ebba_auditor EXECUTE definer-function ebba.access_log_followup(date,date,numeric,integer,boolean,text)
 ebba_auditor EXECUTE definer-function ebba.person_name(text)

@@ -1,4 +1,4 @@
-# Following up the access log (issue 28, item 2; schema 025): Loggar in
+# Following up the access log (issue 28, item 2; schema 024): Loggar in
 # ebba-web and `ebbactl log` for an auditor.  Planted in the log: a
 # caseworker's view of a household they never worked on, a view of a case
 # they did work on (not listed), a view marked protected, a burst of views

@@ -1,5 +1,5 @@
 /*
- * Following up the access log (schema/025_log_followup.sql): what an
+ * Following up the access log (schema/024_log_followup.sql): what an
  * auditor reads, through the two SECURITY DEFINER functions that return
  * log facts only and write the auditor's own access-log row ("view", or
  * "export") in the same statement.  ebba-web's Loggar page and `ebbactl
