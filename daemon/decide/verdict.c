@@ -158,6 +158,25 @@ static bool decided_by_cost(const struct verdict *v, const struct ruleset *rs, c
 	return false;
 }
 
+/* A failed check a person has to decide: ebba's own guards on automatic
+ * decisions do not apply when a person decides. */
+static bool to_decide(const struct decision_check *c)
+{
+	if (c->result != RULE_FAIL && c->result != RULE_ERROR)
+		return false;
+	return strcmp(c->id, RULE_DELEGATION_CHECK) != 0 && strncmp(c->id, "ebba-", 5) != 0;
+}
+
+void verdict_accept_open(struct verdict *v, const struct ruleset *rs, const struct decision *d)
+{
+	for (size_t k = 0; k < d->n_checks && v->n_lines < VERDICT_MAX_LINES; k++) {
+		const struct decision_check *c = &d->checks[k];
+		if (!to_decide(c) || check_line(v, c->id) || decided_by_cost(v, rs, c->id))
+			continue;
+		v->lines[v->n_lines++] = (struct verdict_line){.kind = VERDICT_CHECK, .name = xstrdup(c->id)};
+	}
+}
+
 int verdict_outcome(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
 		    enum outcome *out, struct ebba_err *err)
 {
@@ -169,12 +188,7 @@ int verdict_outcome(const struct verdict *v, const struct ruleset *rs, const str
 	if (!rejected)
 		for (size_t k = 0; k < d->n_checks; k++) {
 			const struct decision_check *c = &d->checks[k];
-			if (c->result != RULE_FAIL && c->result != RULE_ERROR)
-				continue;
-			/* a person decides: ebba's own guards on automatic decisions do not apply */
-			if (strcmp(c->id, RULE_DELEGATION_CHECK) == 0 || strncmp(c->id, "ebba-", 5) == 0)
-				continue;
-			if (!check_line(v, c->id) && !decided_by_cost(v, rs, c->id))
+			if (to_decide(c) && !check_line(v, c->id) && !decided_by_cost(v, rs, c->id))
 				return ebba_errf(err, "check %s fails and no line decides it: give --check %s=accept|reject:REASON",
 						 c->id, c->id);
 		}

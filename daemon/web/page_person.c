@@ -19,6 +19,8 @@
 #include "pages.h"
 #include "server.h"
 
+#define NOTE_MAX 4000
+
 static const char *const COST_SV[COST_TYPE_COUNT] = {
 	[COST_RENT] = "Hyra", [COST_ELECTRICITY] = "Hushållsel", [COST_HOME_INSURANCE] = "Hemförsäkring",
 	[COST_UNION_FEE] = "Fackavgift", [COST_UNEMPLOYMENT_INSURANCE_FEE] = "Avgift till a-kassa",
@@ -216,6 +218,15 @@ static long long swedish_amount(const char *s)
 	return atoll(digits);
 }
 
+/* The id of the form's field name f (a line's fields are named as their
+ * ids: c0, c0r, k1, k1r, reason); the note's for anything else. */
+static const char *form_field(const char *f)
+{
+	size_t d = (f[0] == 'c' || f[0] == 'k') ? strspn(f + 1, "0123456789") : 0;
+	bool line = d >= 1 && d <= 3 && (f[1 + d] == '\0' || (f[1 + d] == 'r' && f[2 + d] == '\0'));
+	return line || strcmp(f, "reason") == 0 ? f : "pl-note";
+}
+
 /* The form's lines as a verdict; Swedish errors at their fields in ctx. */
 static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdict *v)
 {
@@ -223,6 +234,8 @@ static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdi
 	json_t *c;
 	struct ebba_err e;
 	char msg[400], line[200];
+	if (rq->form_unreadable)
+		pl_error(ctx, form_field(rq->form_unreadable), WEB_FORM_UNREADABLE_TEXT);
 	json_array_foreach(json_object_get(ctx, "pl_costs"), i, c) {
 		const char *label = json_string_value(json_object_get(c, "label"));
 		const char *field = json_string_value(json_object_get(c, "field"));
@@ -268,6 +281,8 @@ static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdi
 			pl_error(ctx, rfield, "Raden kunde inte läsas");
 	}
 	const char *whole = web_form(rq, "reason"), *note = web_form(rq, "note");
+	if (note && strlen(note) > NOTE_MAX)
+		pl_error(ctx, "pl-note", "Din bedömning får vara högst 4000 tecken");
 	if (whole && *whole)
 		v->reason = xstrdup(whole);
 	if (note && *note)

@@ -79,6 +79,8 @@ int verdict_run_decide(PGconn *conn, const struct ebba_config *cfg, const char *
 				 .person_letter = outcome_name(verdict_intended(v))};
 	if (whatif_redecide(&env, &r->in, &r->now, err) != 0)
 		return -1;
+	if (v->accept_open)
+		verdict_accept_open(v, r->rules, &r->now);
 	return verdict_outcome(v, r->rules, &r->now, &r->outcome, err);
 }
 

@@ -43,6 +43,7 @@ struct verdict {
 	size_t n_lines;
 	char *reason;               /* a whole avslag's reason, or NULL */
 	char *note;                 /* the person's own words, or NULL */
+	bool accept_open;           /* approve: every failed check no line decides is accepted */
 };
 
 void verdict_init(struct verdict *v);
@@ -62,6 +63,13 @@ int verdict_check(struct verdict *v, const struct application *app, const struct
 
 /* The outcome the lines intend before the run again (for the letter's head). */
 enum outcome verdict_intended(const struct verdict *v);
+
+/*
+ * For a plain approval (`--verdict approve` without lines): adds an accept
+ * line for every check that failed in the run again d and that no line
+ * decides, so that the findings name each check the person accepted.
+ */
+void verdict_accept_open(struct verdict *v, const struct ruleset *rs, const struct decision *d);
 
 /* The frame for the run again: each cost line's amount becomes the cost's ceiling. */
 void verdict_apply_frame(const struct verdict *v, struct case_frame *frame);

@@ -1,0 +1,11 @@
+-- ebba schema, version 21: every person's decision has its letter (issue 25).
+--
+-- ebba.resolve_review (schema 014) recorded a caseworker's approve, adjust
+-- or reject with a typed amount and no letter: the applicant never learnt
+-- why, or how to appeal (förvaltningslagen 32-33 §§).  Pröva and `ebbactl
+-- review resolve` now decide every referral line by line through
+-- ebba.decide_referral (schema 019), which writes the decision with its
+-- findings and its letter in one transaction.  The old function goes, so
+-- no role can record a decision without a letter; the decisions it
+-- recorded stay as they are (decisions are immutable).
+drop function ebba.resolve_review(bigint, text, bigint, text, text);
