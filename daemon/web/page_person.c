@@ -317,7 +317,7 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 				pl_error(ctx, "pl-note", "Skriv en anteckning: den krävs vid delvis bifall och avslag");
 		}
 	}
-	bool errors = json_is_true(json_object_get(ctx, "has_errors"));
+	bool errors = json_is_true(json_object_get(ctx, "has_errors")), conflict = r.already;
 	if (save && !errors) {
 		bool resolved;
 		int64_t new_id;
@@ -326,14 +326,14 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 			rc = -1;
 		} else if (!resolved) {
 			pl_error(ctx, "c0", "Ärendet har redan prövats av någon annan; ditt beslut sparades inte");
-			errors = true;
+			errors = conflict = true;
 		} else {
 			rs->status = 303;
 			snprintf(rs->location, sizeof(rs->location), "/beslut/%lld?sparat=1", (long long)new_id);
 		}
 	}
 	if (rc == 0 && rs->status != 303) {
-		rs->status = errors ? 422 : 200;
+		rs->status = conflict ? 409 : errors ? 422 : 200;
 		if (page_log(rq, "view", "decision", id, err) != 0) {
 			rc = -1;
 		} else {
