@@ -41,8 +41,8 @@ static void usage(FILE *out)
 		"The rule set decides again with the costs accepted as their ceilings and the incomes\n"
 		"counted as given; the outcome follows from the lines (a --verdict that disagrees is\n"
 		"refused), a note is required for delvis bifall and avslag, and the letter is written\n"
-		"with the decision. --verdict approve alone accepts every failed check; a rejection\n"
-		"needs --reason or a rejected --check. REASON is an id of the rule set's reason\n"
+		"with the decision. --verdict approve or partly accepts every failed check no line\n"
+		"decides; a rejection needs --reason or a rejected --check. REASON is an id of the rule set's reason\n"
 		"catalogue (ebbactl rules reasons).\n"
 		"list shows ebba's decisions that a person still has to look at: referrals and\n"
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");

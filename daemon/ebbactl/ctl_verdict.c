@@ -9,9 +9,9 @@
  *
  * Every person's decision goes this way and gets its letter (the plain
  * verdicts of old, saved through ebba.resolve_review without one, are
- * gone with that function, schema 021): `--verdict approve` alone accepts
- * every failed check no line decides, the amount as the rule set computes
- * it; a rejection names its reason (--reason, or a rejected --check); an
+ * gone with that function, schema 021): `--verdict approve` or `partly`
+ * accepts every failed check no line decides, the amount as the rule set
+ * computes it; a rejection names its reason (--reason, or a rejected --check); an
  * amount of one's own is a cost or income line, never a sum typed in.
  *
  * The referral's inputs are rebuilt as `ebbactl replay` rebuilds them
@@ -87,7 +87,8 @@ static int parse(int argc, char **argv, struct lines_args *a, struct ebba_err *e
 	    strcmp(a->verdict, "reject"))
 		return ebba_errf(err, "--verdict is approve, partly or reject");
 	a->id = argv[optind];
-	a->v.accept_open = a->verdict && strcmp(a->verdict, "approve") == 0;
+	/* approve or partly: what is not refused is granted */
+	a->v.accept_open = a->verdict && (strcmp(a->verdict, "approve") == 0 || strcmp(a->verdict, "partly") == 0);
 	if (a->verdict && strcmp(a->verdict, "reject") == 0 && !a->v.reason && !rejects_a_check(&a->v))
 		return ebba_errf(err, "--verdict reject needs the reason: --reason REASON (the whole application)"
 				 " or --check CHECK_ID=reject:REASON (ebbactl rules reasons lists them)");
