@@ -68,10 +68,36 @@ check_eq "Spara without a note for delvis bifall is refused (422)" "422 " "$out"
 check_match "... saying so" 'href="#pl-note">Skriv en anteckning' "$(cat "$T_TMP/post.html")"
 
 # ---- the same by keyboard alone in Chromium, with axe ---------------------------
+# On a copy of the rent referral (the command line decides the original
+# below): delvis bifall to the end, then the letter's PDF as downloaded.
+psql_val "insert into ebba.inbox (external_id, case_id, period, payload)
+	select 'K-36', case_id, period, convert_to(replace(convert_from(payload, 'UTF8'),
+		'id=\"EB-2026-12-000036\"', 'id=\"K-36\"'), 'UTF8') from ebba.inbox where external_id = 'EB-2026-12-000036'" >/dev/null
+"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log" || fail "ebbad --once (the copy)"
+RK=$(did K-36)
+check_eq "the copy is referred like the original, with its amount" "referred $(amount "$R")" \
+	"$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $RK")"
 if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
-	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$R \
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$RK \
 	EBBA_RENT_AMOUNT="$(printf '%d' $(( $(amount "$R") - 600 )) | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1\xc2\xa0\2/;ta')" \
 	EBBA_AVSLAG=$(did EB-2026-12-000045) timeout 180 node "$ROOT/tests/web/person/prova.mjs" || fail "prova.mjs exited $?"
+	KP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $RK")
+	check_eq "the keyboard's delvis bifall is recorded, by the person" "partly_approved $CW" \
+		"$(psql_val "select outcome || ' ' || decided_by from ebba.decisions where id = $KP")"
+	if [ -n "$KP" ] && command -v pdftotext >/dev/null; then
+		# the PDF as the browser downloaded it, with the same session
+		curl -s -b "$JAR" -o "$T_TMP/k.pdf" "$URL/beslut/$KP/brev.pdf"
+		pdftotext "$T_TMP/k.pdf" - | python3 -c 'import sys, re; print(re.sub(r"\s+", " ", sys.stdin.read().replace("\u00a0", " ")))' >"$T_TMP/k.pdf.txt"
+		KKR=$(printf '%d' "$(psql_val "select amount from ebba.decisions where id = $KP")" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta')
+		check "the keyboard's letter (PDF): the accepted part, granted" grep -qF "Socialnämnden beviljar dig försörjningsstöd med $KKR kr" "$T_TMP/k.pdf.txt"
+		check "... the accepted rent beside the applied" grep -qF "Hyra godtas upp till 6 000 kr. Du har ansökt om 9 000 kr." "$T_TMP/k.pdf.txt"
+		check "... the rejected part" grep -qF "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." "$T_TMP/k.pdf.txt"
+		check "... the reason's sentence" grep -qF "Kostnaden godtas bara till den del den är skälig." "$T_TMP/k.pdf.txt"
+		check "... the provision" grep -qF "12 kap. 1 och 7 §§ socialtjänstlagen (2025:400)" "$T_TMP/k.pdf.txt"
+		check "... the person" grep -qF "Beslutet har fattats av Bo Ek, socialsekreterare." "$T_TMP/k.pdf.txt"
+		check "... the appeal" grep -qF "förvaltningsrätten (35 kap. 1 § socialtjänstlagen, 2025:400)" "$T_TMP/k.pdf.txt"
+		check "... within three weeks" grep -qF "inom tre veckor från den dag du fick del av beslutet" "$T_TMP/k.pdf.txt"
+	fi
 else
 	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
 fi
@@ -155,6 +181,21 @@ check "... the check's facts" grep -qF "Närvaro 55 %" "$T_TMP/j.txt"
 check "... the reason's sentence" grep -qF "Den som kan arbeta ska stå till arbetsmarknadens förfogande" "$T_TMP/j.txt"
 check "... the provision" grep -qF "(12 kap. 1 § och 13 kap. socialtjänstlagen (2025:400))" "$T_TMP/j.txt"
 check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till socialnämnden" "$T_TMP/j.txt"
+
+# ---- a plain approval: every failed check accepted, the rule set's amount ---------
+V=$(psql_val "select min(d.id) from ebba.decisions d where d.outcome = 'referred' and d.inbox_id is not null
+	and d.external_id <> 'EB-2026-12-000027' and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
+	and exists (select 1 from ebba.decision_checks c where c.decision_id = d.id and c.check_id = 'plan-attendance' and c.result = 'fail')")
+out=$(ctl review resolve "$V" --verdict approve 2>&1)
+check_eq "--verdict approve alone is recorded (exit 0)" 0 "$?"
+VP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $V")
+check_eq "... approved with ebba's amount" "approved $(amount "$V")" "$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $VP")"
+check_eq "... its findings accept each failed check by name" \
+	"$(psql_val "select string_agg(check_id || ' accept', ',' order by check_id) from ebba.decision_checks
+	  where decision_id = $V and result in ('fail', 'error') and check_id not like 'ebba-%'")" \
+	"$(psql_val "select string_agg((l->>'check') || ' ' || (l->>'verdict'), ',' order by l->>'check')
+	  from ebba.decisions d, jsonb_array_elements(d.findings->'lines') l where d.id = $VP")"
+check "... and it has its letter, granting" bash -c "psql -XAtq -c 'select body from ebba.letters where decision_id = $VP' | grep -qF 'Socialnämnden beviljar dig försörjningsstöd'"
 
 # ---- direct SQL ---------------------------------------------------------------
 O=$(did EB-2026-12-000012)
