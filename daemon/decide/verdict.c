@@ -42,19 +42,22 @@ static int parse_amount(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
+static const char *const KIND_OPTION[] = {
+	[VERDICT_COST] = "--cost", [VERDICT_CHECK] = "--check", [VERDICT_INCOME] = "--income"};
+
 int verdict_add(struct verdict *v, enum verdict_kind kind, const char *arg, struct ebba_err *err)
 {
-	const char *what = kind == VERDICT_COST ? "--cost" : "--check";
+	const char *what = KIND_OPTION[kind];
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg)
 		return ebba_errf(err, "%s %.60s: write NAME=%s", what, arg,
-				 kind == VERDICT_COST ? "AMOUNT[:REASON]" : "accept|reject[:REASON]");
+				 kind == VERDICT_CHECK ? "accept|reject[:REASON]" : "AMOUNT[:REASON]");
 	if (v->n_lines == VERDICT_MAX_LINES)
 		return ebba_errf(err, "more than %d lines", VERDICT_MAX_LINES);
 	const char *colon = strchr(eq + 1, ':');
 	size_t vlen = colon ? (size_t)(colon - eq - 1) : strlen(eq + 1);
 	struct verdict_line l = {.kind = kind};
-	if (kind == VERDICT_COST) {
+	if (kind != VERDICT_CHECK) {
 		if (parse_amount(eq + 1, vlen, &l.amount) != 0)
 			return ebba_errf(err, "%s %.60s: the amount is whole kronor, 0 to 99999999", what, arg);
 	} else if (vlen == 6 && strncmp(eq + 1, "reject", 6) == 0) {
@@ -80,6 +83,25 @@ static int known_reason(const struct ruleset *rs, const char *id, struct ebba_er
 	return 0;
 }
 
+/* An income line: a type the application declares; counting more than
+ * was declared goes against the applicant and needs a reason. */
+static int check_income(struct verdict_line *l, const struct application *app, struct ebba_err *err)
+{
+	int t = income_type_from_name(l->name);
+	if (t < 0)
+		return ebba_errf(err, "--income %.40s: no such income type", l->name);
+	l->applied = -1;
+	for (size_t k = 0; k < app->n_incomes; k++)
+		if (app->incomes[k].type == (enum income_type)t)
+			l->applied = (l->applied < 0 ? 0 : l->applied) + app->incomes[k].amount;
+	if (l->applied < 0)
+		return ebba_errf(err, "--income %s: the application declares no such income", l->name);
+	if (l->amount > l->applied && !l->reason)
+		return ebba_errf(err, "--income %s: counting more than was declared (%lld kr) needs a reason"
+				 " (TYPE=AMOUNT:REASON)", l->name, (long long)l->applied);
+	return 0;
+}
+
 int verdict_check(struct verdict *v, const struct application *app, const struct ruleset *rs,
 		  struct ebba_err *err)
 {
@@ -92,6 +114,11 @@ int verdict_check(struct verdict *v, const struct application *app, const struct
 		if (l->kind == VERDICT_CHECK) {
 			if (l->reject && !l->reason)
 				return ebba_errf(err, "--check %s=reject needs a reason (ID=reject:REASON)", l->name);
+			continue;
+		}
+		if (l->kind == VERDICT_INCOME) {
+			if (check_income(l, app, err) != 0)
+				return -1;
 			continue;
 		}
 		int t = cost_type_from_name(l->name);
@@ -113,12 +140,20 @@ int verdict_check(struct verdict *v, const struct application *app, const struct
 	return 0;
 }
 
+/* A cost accepted below what was applied for, or an income counted above
+ * what was declared: part of what the application asks is refused. */
+static bool refuses_part(const struct verdict_line *l)
+{
+	return (l->kind == VERDICT_COST && l->amount < l->applied) ||
+	       (l->kind == VERDICT_INCOME && l->amount > l->applied);
+}
+
 enum outcome verdict_intended(const struct verdict *v)
 {
 	bool rejected = v->reason != NULL, partly = false;
 	for (size_t i = 0; i < v->n_lines; i++) {
 		rejected |= v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject;
-		partly |= v->lines[i].kind == VERDICT_COST && v->lines[i].amount < v->lines[i].applied;
+		partly |= refuses_part(&v->lines[i]);
 	}
 	return rejected ? OUTCOME_REJECTED : partly ? OUTCOME_PARTLY_APPROVED : OUTCOME_APPROVED;
 }
@@ -135,6 +170,24 @@ void verdict_apply_frame(const struct verdict *v, struct case_frame *frame)
 	}
 }
 
+void verdict_apply_incomes(const struct verdict *v, struct application *app, bool *as_declared)
+{
+	for (size_t i = 0; i < v->n_lines; i++) {
+		const struct verdict_line *l = &v->lines[i];
+		int t = l->kind == VERDICT_INCOME ? income_type_from_name(l->name) : -1;
+		if (t < 0)
+			continue;
+		as_declared[t] = true;
+		bool first = true;
+		for (size_t k = 0; k < app->n_incomes; k++) {
+			if (app->incomes[k].type != (enum income_type)t)
+				continue;
+			app->incomes[k].amount = first ? l->amount : 0;
+			first = false;
+		}
+	}
+}
+
 static const struct verdict_line *check_line(const struct verdict *v, const char *id)
 {
 	for (size_t i = 0; i < v->n_lines; i++)
@@ -143,12 +196,12 @@ static const struct verdict_line *check_line(const struct verdict *v, const char
 	return NULL;
 }
 
-/* A cost line whose reason the catalogue gives for check id. */
+/* A cost or income line whose reason the catalogue gives for check id. */
 static bool decided_by_cost(const struct verdict *v, const struct ruleset *rs, const char *id)
 {
 	for (size_t i = 0; i < v->n_lines; i++) {
 		struct ruleset_reason_view r;
-		if (v->lines[i].kind != VERDICT_COST || !v->lines[i].reason ||
+		if (v->lines[i].kind == VERDICT_CHECK || !v->lines[i].reason ||
 		    !ruleset_reason_by_id(rs, v->lines[i].reason, NULL, &r))
 			continue;
 		for (size_t k = 0; k < r.n_checks; k++)
@@ -183,7 +236,7 @@ int verdict_outcome(const struct verdict *v, const struct ruleset *rs, const str
 	bool rejected = v->reason != NULL, partly = false;
 	for (size_t i = 0; i < v->n_lines; i++) {
 		rejected |= v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject;
-		partly |= v->lines[i].kind == VERDICT_COST && v->lines[i].amount < v->lines[i].applied;
+		partly |= refuses_part(&v->lines[i]);
 	}
 	if (!rejected)
 		for (size_t k = 0; k < d->n_checks; k++) {
@@ -205,7 +258,10 @@ char *verdict_findings_json(const struct verdict *v, const char *referring_sha25
 	json_t *lines = json_array();
 	for (size_t i = 0; i < v->n_lines; i++) {
 		const struct verdict_line *l = &v->lines[i];
-		json_t *o = l->kind == VERDICT_COST
+		json_t *o = l->kind == VERDICT_INCOME
+			? json_pack("{s:s,s:s,s:I,s:I}", "kind", "income", "type", l->name, "counted",
+				    (json_int_t)l->amount, "declared", (json_int_t)l->applied)
+			: l->kind == VERDICT_COST
 			? json_pack("{s:s,s:s,s:I,s:I}", "kind", "cost", "type", l->name, "accepted",
 				    (json_int_t)l->amount, "applied", (json_int_t)l->applied)
 			: json_pack("{s:s,s:s,s:s}", "kind", "check", "check", l->name, "verdict",
@@ -232,10 +288,26 @@ static const char *const COST_SV[COST_TYPE_COUNT] = {
 	[COST_DENTAL_EMERGENCY] = "Akut tandvård", [COST_OTHER] = "Annan kostnad",
 };
 
+static const char *const INCOME_SV[INCOME_TYPE_COUNT] = {
+	[INCOME_SALARY] = "Lön", [INCOME_UNEMPLOYMENT_BENEFIT] = "Ersättning från a-kassan",
+	[INCOME_ACTIVITY_SUPPORT] = "Aktivitetsstöd", [INCOME_SICKNESS_BENEFIT] = "Sjukpenning",
+	[INCOME_PARENTAL_BENEFIT] = "Föräldrapenning", [INCOME_HOUSING_ALLOWANCE] = "Bostadsbidrag",
+	[INCOME_CHILD_ALLOWANCE] = "Barnbidrag", [INCOME_MAINTENANCE_SUPPORT] = "Underhållsstöd",
+	[INCOME_STUDENT_AID] = "Studiemedel", [INCOME_PENSION] = "Pension",
+	[INCOME_ESTABLISHMENT_BENEFIT] = "Etableringsersättning",
+	[INCOME_ACTIVITY_COMPENSATION] = "Aktivitetsersättning", [INCOME_OTHER] = "Annan inkomst",
+};
+
 static const char *cost_sv(const char *name)
 {
 	int t = cost_type_from_name(name);
 	return t < 0 ? name : COST_SV[t];
+}
+
+static const char *income_sv(const char *name)
+{
+	int t = income_type_from_name(name);
+	return t < 0 ? name : INCOME_SV[t];
 }
 
 /* 9000 as "9 000", as Swedes write it (a plain space: the PDF's font has it). */
@@ -337,6 +409,13 @@ static void letter_reasons(const struct verdict *v, const struct ruleset *rs, co
 			kr(l->amount, acc);
 			kr(l->applied, app);
 			buf_printf(out, "%s godtas upp till %s kr. Du har ansökt om %s kr.", cost_sv(l->name), acc, app);
+			reason_sentence(rs, l->reason, date, out);
+			buf_putc(out, '\n');
+		} else if (l->kind == VERDICT_INCOME) {
+			char cnt[32], dec[32];
+			kr(l->amount, cnt);
+			kr(l->applied, dec);
+			buf_printf(out, "%s räknas som inkomst med %s kr. Du har uppgett %s kr.", income_sv(l->name), cnt, dec);
 			reason_sentence(rs, l->reason, date, out);
 			buf_putc(out, '\n');
 		} else if (l->kind == VERDICT_CHECK && l->reject) {

@@ -2,6 +2,7 @@
  * ebbactl review resolve ID, line by line (issue 25):
  *
  *   --cost TYPE=AMOUNT[:REASON]         the cost accepted up to AMOUNT
+ *   --income TYPE=AMOUNT[:REASON]       the income counted at AMOUNT
  *   --check CHECK_ID=accept|reject[:REASON]
  *   --reason REASON                     the whole application rejected
  *   --note TEXT                         required for delvis bifall and avslag
@@ -67,7 +68,7 @@ static int parse(int argc, char **argv, struct lines_args *a, struct ebba_err *e
 		switch (c) {
 		case 'c': rc = verdict_add(&a->v, VERDICT_COST, optarg, err); break;
 		case 'k': rc = verdict_add(&a->v, VERDICT_CHECK, optarg, err); break;
-		case 'i': return ebba_errf(err, "--income is not decided line by line yet: give --check income-matches-registers=accept|reject:REASON");
+		case 'i': rc = verdict_add(&a->v, VERDICT_INCOME, optarg, err); break;
 		case 'r': free(a->v.reason); a->v.reason = xstrdup(optarg); break;
 		case 'n': free(a->v.note); a->v.note = xstrdup(optarg); break;
 		case 'v': a->verdict = optarg; break;
