@@ -183,9 +183,7 @@ check "... the provision" grep -qF "(12 kap. 1 § och 13 kap. socialtjänstlagen
 check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till socialnämnden" "$T_TMP/j.txt"
 
 # ---- a plain approval: every failed check accepted, the rule set's amount ---------
-V=$(psql_val "select min(d.id) from ebba.decisions d where d.outcome = 'referred' and d.inbox_id is not null
-	and d.external_id not in ('EB-2026-12-000012', 'EB-2026-12-000027') and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
-	and exists (select 1 from ebba.decision_checks c where c.decision_id = d.id and c.check_id = 'plan-attendance' and c.result = 'fail')")
+V=$(did EB-2026-12-000025)     # referred on aktivitetskrav
 out=$(ctl review resolve "$V" --verdict approve 2>&1)
 check_eq "--verdict approve alone is recorded (exit 0)" 0 "$?"
 VP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $V")
@@ -198,6 +196,48 @@ check_eq "... its findings accept each failed check by name" \
 ctl letter "$VP" >"$T_TMP/v.txt"
 sed 's/^/# /' "$T_TMP/v.txt"
 check "... and it has its letter, granting" grep -qF "Socialnämnden beviljar" "$T_TMP/v.txt"
+
+# ---- an income counted (--income, Pröva's income line) ---------------------------
+# An approval whose application declares one salary: counted 1 000 kr above
+# what was declared, run through the rule set as the person's finding.
+IE=""
+for e in $(psql_val "select d.external_id from ebba.decisions d where d.outcome = 'approved' and d.inbox_id is not null
+	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id) order by d.id"); do
+	[ "$(grep -c 'type="salary"' "$T_TMP/demo/data/applications/$e.xml")" = 1 ] && { IE=$e; break; }
+done
+IA=$(did "$IE")
+SAL=$(grep -o 'type="salary" amount="[0-9]*"' "$T_TMP/demo/data/applications/$IE.xml" | grep -o '[0-9]*')
+NEW=$((SAL + 1000))
+sed -E "s/(type=\"salary\" amount=\")$SAL\"/\1$NEW\"/" "$T_TMP/demo/data/applications/$IE.xml" >"$T_TMP/income.xml"
+calc=$(ctl --porcelain calc "$T_TMP/income.xml" --case "$T_TMP/demo/data/cases/$(psql_val "select case_id from ebba.decisions where id = $IA").yaml" \
+	--registers "$T_TMP/demo/data/registers" --today 2026-12-07 | awk -F'\t' '$1 == "amount" {print $2}')
+check "an approval with one salary declared, and calc's amount with it 1 000 kr higher" test -n "$IA" -a -n "$calc"
+dots() { printf '%d' "$1" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1.\2/;ta'; }
+out=$(post "$IA" "i0=$NEW" action=berakna)
+check_eq "Pröva: counting more income than declared without a reason is refused (422)" "422 " "$out"
+check_match "... in Swedish, at the field" 'href="#i0r">Lön: välj ett skäl när du räknar mer än det uppgivna' "$(cat "$T_TMP/post.html")"
+out=$(post "$IA" "i0=$NEW" i0r=income-counted action=berakna)
+check_match "Pröva: Beräkna with the income line shows delvis bifall and calc's amount" \
+	"Beräknat med dina beslut: <strong>Delvis beviljat</strong>, $(dots "$calc") kr" "$(cat "$T_TMP/post.html")"
+out=$(ctl review resolve "$IA" --income "salary=$NEW" --note "Lönen enligt lönebeskedet" 2>&1); rc=$?
+check_eq "--income above what was declared without a reason is refused" \
+	"2 ebbactl review resolve: --income salary: counting more than was declared ($SAL kr) needs a reason (TYPE=AMOUNT:REASON)" "$rc $out"
+out=$(ctl review resolve "$IA" --income "salary=$NEW:income-counted" --note "Lönen enligt lönebeskedet" 2>&1)
+check_eq "--income with a reason is recorded (exit 0)" 0 "$?"
+IP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $IA")
+check_eq "... as delvis bifall, with calc's amount for the salary counted" "partly_approved $calc" \
+	"$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $IP")"
+check "... which is less than ebba's" test "$(amount "$IP")" -lt "$(amount "$IA")"
+check_eq "... the finding stored as an income line" "income salary $NEW $SAL income-counted" \
+	"$(psql_val "select l->>'kind', l->>'type', l->>'counted', l->>'declared', l->>'reason'
+	  from ebba.decisions d, jsonb_array_elements(d.findings->'lines') l where d.id = $IP" | tr '|' ' ')"
+ctl letter "$IP" >"$T_TMP/i.txt"
+check "... its letter states the income counted and why" grep -qF \
+	"Lön räknas som inkomst med $(printf '%d' "$NEW" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta') kr. Du har uppgett $(printf '%d' "$SAL" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta') kr. Inkomsten räknas med det belopp som myndigheternas uppgifter visar." "$T_TMP/i.txt"
+check "... and how to appeal" grep -qF "inom tre veckor från den dag du fick del av beslutet" "$T_TMP/i.txt"
+page=$(curl -s -b "$JAR" "$URL/beslut/$IP")
+check_match "... and the decision page shows the line and why" \
+	"Lön: räknas som inkomst med $(dots "$NEW") kr \(uppgett $(dots "$SAL") kr\).*Skäl: Inkomsten räknas med det belopp" "$page"
 
 # ---- direct SQL ---------------------------------------------------------------
 O=$(did EB-2026-12-000012)
