@@ -105,6 +105,10 @@ static int check_income(struct verdict_line *l, const struct application *app, s
 int verdict_check(struct verdict *v, const struct application *app, const struct ruleset *rs,
 		  struct ebba_err *err)
 {
+	for (int s = 0; s < SENTENCE_COUNT; s++)
+		if (!ruleset_sentence(rs, (enum ruleset_sentence)s, NULL))
+			return ebba_errf(err, "the rule set has no sentence '%s' for a person's letter (reasons.yaml, sentences)",
+					 ruleset_sentence_name((enum ruleset_sentence)s));
 	if (v->reason && known_reason(rs, v->reason, err) != 0)
 		return -1;
 	for (size_t i = 0; i < v->n_lines; i++) {
@@ -359,18 +363,52 @@ static void letter_decision(const struct verdict *v, const struct decision *d, e
 	(void)v;
 }
 
-/* "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." per cost refused in part. */
-static void letter_refusals(const struct verdict *v, struct ebba_buf *out)
+/*
+ * The rule set's sentence s in force on date, its {placeholders} filled
+ * from kv (name, value, ..., NULL); the loader let no other placeholder
+ * in.  Nothing when the set has no such sentence (verdict_check refuses a
+ * person's decision under such a set).
+ */
+static void sentence(const struct ruleset *rs, enum ruleset_sentence s, const char *date,
+		     const char *const *kv, struct ebba_buf *out)
+{
+	const char *t = ruleset_sentence(rs, s, date);
+	for (const char *p = t; p && *p; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		if (!end) {
+			buf_putc(out, *p);
+			continue;
+		}
+		for (size_t k = 0; kv[k]; k += 2)
+			if (strlen(kv[k]) == (size_t)(end - p - 1) && strncmp(kv[k], p + 1, (size_t)(end - p - 1)) == 0)
+				buf_puts(out, kv[k + 1]);
+		p = end;
+	}
+}
+
+/* "hyra" of "Hyra", for the middle of a sentence (the names begin with A-Z). */
+static void lower_first(const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s", name);
+	if (out[0] >= 'A' && out[0] <= 'Z')
+		out[0] = (char)(out[0] - 'A' + 'a');
+}
+
+/* The refused part of each cost accepted below what was applied for
+ * (sentence cost-refused: "Din ansökan avslås till den del den gäller hyra
+ * över 6 000 kr i månaden."). */
+static void letter_refusals(const struct verdict *v, const struct ruleset *rs, const char *date,
+			    struct ebba_buf *out)
 {
 	for (size_t i = 0; i < v->n_lines; i++) {
 		const struct verdict_line *l = &v->lines[i];
 		if (l->kind != VERDICT_COST || l->amount >= l->applied)
 			continue;
-		char acc[32];
+		char acc[32], name[64];
 		kr(l->amount, acc);
-		const char *name = cost_sv(l->name);
-		buf_printf(out, "Din ansökan avslås till den del den gäller %c%s över %s kr i månaden.\n",
-			   name[0] >= 'A' && name[0] <= 'Z' ? name[0] - 'A' + 'a' : name[0], name + 1, acc);
+		lower_first(cost_sv(l->name), name, sizeof(name));
+		sentence(rs, SENTENCE_COST_REFUSED, date, (const char *const[]){"kostnad", name, "godtas", acc, NULL}, out);
+		buf_putc(out, '\n');
 	}
 }
 
@@ -401,21 +439,23 @@ static void letter_reasons(const struct verdict *v, const struct ruleset *rs, co
 			   const char *date, struct ebba_buf *out)
 {
 	buf_puts(out, "\n## Skäl för beslutet\n");
-	letter_refusals(v, out);
+	letter_refusals(v, rs, date, out);
 	for (size_t k = 0; k < v->n_lines; k++) {
 		const struct verdict_line *l = &v->lines[k];
 		if (l->kind == VERDICT_COST && l->amount < l->applied) {
 			char acc[32], app[32];
 			kr(l->amount, acc);
 			kr(l->applied, app);
-			buf_printf(out, "%s godtas upp till %s kr. Du har ansökt om %s kr.", cost_sv(l->name), acc, app);
+			sentence(rs, SENTENCE_COST_ACCEPTED, date,
+				 (const char *const[]){"Kostnad", cost_sv(l->name), "godtas", acc, "sokt", app, NULL}, out);
 			reason_sentence(rs, l->reason, date, out);
 			buf_putc(out, '\n');
 		} else if (l->kind == VERDICT_INCOME) {
 			char cnt[32], dec[32];
 			kr(l->amount, cnt);
 			kr(l->applied, dec);
-			buf_printf(out, "%s räknas som inkomst med %s kr. Du har uppgett %s kr.", income_sv(l->name), cnt, dec);
+			sentence(rs, SENTENCE_INCOME_COUNTED, date,
+				 (const char *const[]){"Inkomst", income_sv(l->name), "raknas", cnt, "uppgett", dec, NULL}, out);
 			reason_sentence(rs, l->reason, date, out);
 			buf_putc(out, '\n');
 		} else if (l->kind == VERDICT_CHECK && l->reject) {
@@ -427,12 +467,14 @@ static void letter_reasons(const struct verdict *v, const struct ruleset *rs, co
 		}
 	}
 	if (v->reason) {
-		buf_puts(out, "Ansökan avslås.");
+		sentence(rs, SENTENCE_WHOLE_REJECTED, date, (const char *const[]){NULL}, out);
 		reason_sentence(rs, v->reason, date, out);
 		buf_putc(out, '\n');
 	}
-	if (v->note && *v->note)
-		buf_printf(out, "Handläggarens bedömning: %s\n", v->note);
+	if (v->note && *v->note) {
+		sentence(rs, SENTENCE_NOTE, date, (const char *const[]){"bedomning", v->note, NULL}, out);
+		buf_putc(out, '\n');
+	}
 }
 
 void verdict_letter(const struct verdict *v, const struct ruleset *rs, const struct application *app,
@@ -456,9 +498,10 @@ void verdict_letter(const struct verdict *v, const struct ruleset *rs, const str
 	letter_reasons(v, rs, d, date, out);
 	buf_puts(out, "\n## Vem har beslutat\n");
 	if (who->title && *who->title)
-		buf_printf(out, "Beslutet har fattats av %s, %s.\n", who->name, who->title);
+		sentence(rs, SENTENCE_DECIDED_BY, date, (const char *const[]){"namn", who->name, "titel", who->title, NULL}, out);
 	else
-		buf_printf(out, "Beslutet har fattats av %s.\n", who->name);
+		sentence(rs, SENTENCE_DECIDED_BY_UNTITLED, date, (const char *const[]){"namn", who->name, NULL}, out);
+	buf_putc(out, '\n');
 	const char *appeal = ruleset_appeal(rs, date);
 	if (o != OUTCOME_APPROVED && appeal)
 		buf_printf(out, "\n## Om du vill överklaga\n%s\n", appeal);

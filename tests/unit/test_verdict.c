@@ -278,6 +278,55 @@ static void test_accept_open(void **state)
 	verdict_free(&v);
 }
 
+static int sh(const char *cmd)
+{
+	return system(cmd);
+}
+
+/* The sentences come from the rule set (reasons.yaml, sentences), dated;
+ * a placeholder a sentence cannot have is refused where it stands. */
+static void test_sentences_from_rule_set(void **state)
+{
+	(void)state;
+	assert_string_equal(ruleset_sentence(rules, SENTENCE_DECIDED_BY, "2026-12-07"),
+			    "Beslutet har fattats av {namn}, {titel}.");
+	assert_string_equal(ruleset_sentence_name(SENTENCE_COST_REFUSED), "cost-refused");
+	char dir[] = "/tmp/ebba-sentences.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "cp rules/*.yaml %s/ && sed -i 's/Beslutet har fattats av {namn}, {titel}./"
+		 "Beslutet fattades av {namn} ({titel})./' %s/reasons.yaml", dir, dir);
+	assert_int_equal(sh(cmd), 0);
+	struct ruleset *changed = NULL;
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_load(dir, &changed, NULL, &err), 0);
+	struct verdict v;
+	verdict_init(&v);
+	struct decision d = run_again(12400);
+	struct application app;
+	memset(&app, 0, sizeof(app));
+	app.id = "EB-2026-12-000036";
+	app.case_id = "C-10035";
+	strcpy(app.period, "2026-12");
+	struct verdict_person who = {"Anna Svensson", "socialsekreterare"};
+	struct ebba_buf b = {0};
+	verdict_letter(&v, changed, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "Beslutet fattades av Anna Svensson (socialsekreterare).\n"));
+	ruleset_free(changed);
+	/* a placeholder the sentence cannot have */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/Ansökan avslås\\./Ansökan avslås för {namn}./' %s/reasons.yaml", dir);
+	assert_int_equal(sh(cmd), 0);
+	struct ebba_buf diag = {0};
+	changed = NULL;
+	assert_int_not_equal(ruleset_load(dir, &changed, &diag, &err), 0);
+	assert_non_null(strstr(diag.data, "meningen 'whole-rejected' har platshållaren '{namn}', som den inte kan ha"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh(cmd);
+	buf_free(&diag);
+	buf_free(&b);
+	verdict_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_income_lines),
 		cmocka_unit_test(test_income_facts_and_outcome),
 		cmocka_unit_test(test_accept_open),
+		cmocka_unit_test(test_sentences_from_rule_set),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
