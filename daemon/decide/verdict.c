@@ -435,10 +435,31 @@ static void letter_calculation(const struct verdict *v, const struct decision *d
 	buf_printf(out, "  = Beviljat belopp:  %s kr\n", a);
 }
 
+static void reasons_text(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
+			 const char *date, struct ebba_buf *out);
+
+/* The person's reasons, under the heading "Skäl för beslutet": the head's
+ * own when it ends with that section (an approval's), else a new one;
+ * nothing when there is nothing to say. */
 static void letter_reasons(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
 			   const char *date, struct ebba_buf *out)
 {
-	buf_puts(out, "\n## Skäl för beslutet\n");
+	static const char HEADING[] = "\n## Skäl för beslutet\n";
+	struct ebba_buf r = {0};
+	reasons_text(v, rs, d, date, &r);
+	const char *last = NULL;
+	for (const char *p = out->data ? strstr(out->data, "\n## ") : NULL; p; p = strstr(p + 1, "\n## "))
+		last = p;
+	if (r.len && !(last && strncmp(last, HEADING, sizeof(HEADING) - 1) == 0))
+		buf_puts(out, HEADING);
+	if (r.len)
+		buf_puts(out, r.data);
+	buf_free(&r);
+}
+
+static void reasons_text(const struct verdict *v, const struct ruleset *rs, const struct decision *d,
+			 const char *date, struct ebba_buf *out)
+{
 	letter_refusals(v, rs, date, out);
 	for (size_t k = 0; k < v->n_lines; k++) {
 		const struct verdict_line *l = &v->lines[k];

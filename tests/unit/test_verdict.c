@@ -312,6 +312,15 @@ static void test_sentences_from_rule_set(void **state)
 	struct ebba_buf b = {0};
 	verdict_letter(&v, changed, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
 	assert_non_null(strstr(b.data, "Beslutet fattades av Anna Svensson (socialsekreterare).\n"));
+	/* nothing to say: no empty "Skäl för beslutet" */
+	assert_null(strstr(b.data, "Skäl för beslutet"));
+	/* an approval's head ends with its reasons: the note goes under that heading, not a second one */
+	buf_reset(&b);
+	d.letter = "# Beslut\n\n## Beslut\nBeviljas.\n\n## Skäl för beslutet\nSkälen.\n";
+	v.note = strdup("Utredd");
+	verdict_letter(&v, changed, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "## Skäl för beslutet\nSkälen.\nHandläggarens bedömning: Utredd\n"));
+	assert_null(strstr(strstr(b.data, "Skäl för beslutet") + 1, "Skäl för beslutet"));
 	ruleset_free(changed);
 	/* a placeholder the sentence cannot have */
 	snprintf(cmd, sizeof(cmd), "sed -i 's/Ansökan avslås\\./Ansökan avslås för {namn}./' %s/reasons.yaml", dir);
