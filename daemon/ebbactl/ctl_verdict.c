@@ -12,12 +12,14 @@
  * verdicts of old, saved through ebba.resolve_review without one, are
  * gone with that function, schema 021): `--verdict approve` or `partly`
  * accepts every failed check no line decides, the amount as the rule set
- * computes it; a rejection names its reason (--reason, or a rejected --check); an
- * amount of one's own is a cost or income line, never a sum typed in.
+ * computes it; a rejection names its reason (--reason, or a rejected
+ * --check); an amount of one's own is a cost or income line, never a sum
+ * typed in.
  *
  * The referral's inputs are rebuilt as `ebbactl replay` rebuilds them
  * (whatif/whatif_inputs.c), the person's costs become the frame's
- * ceilings, and the rule set loaded now decides again: its amount is the
+ * ceilings and their incomes the facts, and the rule set loaded now
+ * decides again: its amount is the
  * decision's.  The outcome follows from the lines (decide/verdict.c; the
  * database derives it again in ebba.decide_referral, schema 019), and the
  * letter's text is written with the decision, in its transaction.
