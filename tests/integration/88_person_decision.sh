@@ -247,6 +247,10 @@ out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referra
 check_match "the function refuses a verdict the lines do not give" "the verdict approve disagrees with the lines, which give rejected" "$out"
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"cost\", \"type\": \"rent\", \"accepted\": 1, \"applied\": 9}]}', null, 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
 check_match "... and a part refused without a reason" "rent accepted below what was applied for needs a reason" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"income\", \"type\": \"salary\", \"counted\": 9, \"declared\": 1}]}', null, 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "... and an income counted above what was declared without a reason (schema 021)" "salary counted above what was declared needs a reason" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"income\", \"type\": \"salary\", \"counted\": 9, \"declared\": 1, \"reason\": \"income-counted\"}]}', 'approve', 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "... which the function reads as delvis bifall" "the verdict approve disagrees with the lines, which give partly_approved" "$out"
 by=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select reviewed_by from ebba.decide_referral($O, '{\"lines\": [], \"reason\": \"needs-not-shown\"}', null, null, null, null, null, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
 check_eq "who decided is the session's person, whatever the client" "$CW" "$by"
 
