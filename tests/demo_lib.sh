@@ -39,14 +39,31 @@ demo_copies() {
 
 did() { psql_val "select id from ebba.decisions where inbox_id is not null and external_id = '$1'"; }
 amount() { psql_val "select amount from ebba.decisions where id = $1"; }
-resolve() {  # resolve DECISION VERDICT [AMOUNT]
-	local a=(); [ -n "${3:-}" ] && a=(--amount "$3")
-	ctl review resolve "$1" --verdict "$2" "${a[@]}" --note "Utredd i test" >/dev/null ||
+# applied_rent DECISION: the rent its application applied for, in kronor.
+applied_rent() {
+	psql_val "select (xpath('//e:cost[@type=\"rent\"]/@amount', convert_from(i.payload, 'UTF8')::xml,
+		'{{e,urn:ebba:application:1}}'))[1]::text from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id
+		where d.id = $1"
+}
+# resolve DECISION approve|reject|less KRONOR: a person's decision, line by
+# line with its letter: approve accepts every failed check (the rule set's
+# amount); reject refuses the whole (needs-not-shown); less accepts the
+# rent KRONOR below what was applied for and every failed check (delvis
+# bifall).
+resolve() {
+	local a=()
+	case $2 in
+	approve) a=(--verdict approve) ;;
+	reject) a=(--reason needs-not-shown) ;;
+	less) a=(--cost "rent=$(( $(applied_rent "$1") - $3 )):cost-over-reasonable" --verdict partly) ;;
+	esac
+	ctl review resolve "$1" "${a[@]}" --note "Utredd i test" >/dev/null ||
 		fail "review resolve $1 $2 ${3:-}"
 }
 
 # review_two_samples: the first two sampled approvals of 2026-12 reviewed,
-# one confirmed and one adjusted by 250 kr (an error found).  Returns 1,
+# one confirmed and one with its rent accepted 250 kr below what was
+# applied for (delvis bifall: an error found).  Returns 1,
 # having said so, if there are not two.
 review_two_samples() {
 	local sampled
@@ -55,5 +72,5 @@ review_two_samples() {
 	order by d.id limit 2")
 	[ ${#sampled[@]} -eq 2 ] || { fail "the demo has two sampled approvals"; return 1; }
 	resolve "${sampled[0]}" approve
-	resolve "${sampled[1]}" adjust $(( $(amount "${sampled[1]}") + 250 ))
+	resolve "${sampled[1]}" less 250
 }

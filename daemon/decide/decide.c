@@ -302,6 +302,22 @@ static void fill_decision(struct decision *out, const struct decide_env *env,
 	out->delegation = keep(out, d->delegation);
 }
 
+/* The person's findings of income (decide_env.income_as_declared): per
+ * person, the registers paid of each marked type what was declared. */
+static void registers_as_declared(struct person_registers *regs, const struct application *app,
+				  const bool *marked)
+{
+	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
+		if (!marked[t])
+			continue;
+		for (size_t i = 0; i < app->n_persons; i++)
+			regs[i].income[t] = 0;
+		for (size_t k = 0; k < app->n_incomes; k++)
+			if (app->incomes[k].type == (enum income_type)t)
+				regs[app->incomes[k].person].income[t] += app->incomes[k].amount;
+	}
+}
+
 int decide_application(const struct decide_env *env, const struct application *app,
 		       const struct case_frame *frame, const struct reg_person *persons,
 		       const char *today, struct decision *out, struct ebba_err *err)
@@ -314,6 +330,8 @@ int decide_application(const struct decide_env *env, const struct application *a
 		regs = xcalloc(app->n_persons, sizeof(*regs));
 		for (size_t i = 0; i < app->n_persons; i++)
 			fill_person(&regs[i], &persons[i], month);
+		if (env->income_as_declared)
+			registers_as_declared(regs, app, env->income_as_declared);
 	}
 	struct decision_inputs in = {.app = app, .frame = frame, .regs = regs, .today = today,
 				     .history = env->history, .person_letter = env->person_letter};

@@ -3,17 +3,17 @@
  *
  *   review list [--outcome O] [--flag sample|targeted] [--older-than DAYS] [--all]
  *   review show ID
- *   review resolve ID --verdict approve|reject|adjust [--amount N] --note TEXT
+ *   review resolve ID [lines...] [--note TEXT] [--verdict approve|partly|reject]
  *
  * A resolution is a new decision by the caseworker that points at ebba's
  * (reviews_decision_id); ebba's own decision is never changed.  It is
- * recorded by ebba.resolve_review (schema 014), the only way a caseworker
- * writes a decision: who resolved is the connected role (ebba.person()),
- * never an argument, and the decision's open audit flags and the access
- * log's row are written in the same transaction.  list and show are views
+ * recorded, line by line with its letter, by ebba.decide_referral (schema
+ * 019; ctl_verdict.c), the only way a caseworker writes a decision: who
+ * resolved is the connected role (ebba.person()), never an argument, and
+ * the decision's open audit flags, its letter and the access log's row are
+ * written in the same transaction.  list and show are views
  * of personal data: each writes its access_log row before printing.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +34,16 @@ static void usage(FILE *out)
 		"usage: ebbactl review list [--outcome referred|approved|rejected] [--flag sample|targeted]\n"
 		"                           [--older-than DAYS] [--all]\n"
 		"       ebbactl review show DECISION\n"
-		"       ebbactl review resolve DECISION --verdict approve|reject|adjust [--amount N]\n"
-		"                              --note TEXT\n"
 		"       ebbactl review resolve DECISION [--cost TYPE=AMOUNT[:REASON]]...\n"
+		"                              [--income TYPE=AMOUNT[:REASON]]...\n"
 		"                              [--check CHECK_ID=accept|reject[:REASON]]... [--reason REASON]\n"
 		"                              [--note TEXT] [--verdict approve|partly|reject]\n"
-		"With lines, the rule set decides again with the costs accepted as their ceilings; the\n"
-		"outcome follows from the lines (a --verdict that disagrees is refused), a note is\n"
-		"required for delvis bifall and avslag, and the letter is written with the decision.\n"
-		"REASON is an id of the rule set's reason catalogue (ebbactl rules reasons).\n"
+		"The rule set decides again with the costs accepted as their ceilings and the incomes\n"
+		"counted as given; the outcome follows from the lines (a --verdict that disagrees is\n"
+		"refused), a note is required for delvis bifall and avslag, and the letter is written\n"
+		"with the decision. --verdict approve or partly accepts every failed check no line\n"
+		"decides; a rejection needs --reason or a rejected --check. REASON is an id of the rule set's reason\n"
+		"catalogue (ebbactl rules reasons).\n"
 		"list shows ebba's decisions that a person still has to look at: referrals and\n"
 		"decisions with an open audit flag, oldest first (--all: reviewed ones too).\n");
 }
@@ -180,96 +181,10 @@ static int review_show(PGconn *conn, const char *id)
 	return CTL_OK;
 }
 
-struct resolution {
-	const char *id, *verdict, *amount, *note;
-};
-
-static int parse_resolve(int argc, char **argv, struct resolution *r)
-{
-	static const struct option opts[] = {
-		{"verdict", required_argument, NULL, 'v'}, {"amount", required_argument, NULL, 'a'},
-		{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v': r->verdict = optarg; break;
-		case 'a': r->amount = optarg; break;
-		case 'n': r->note = optarg; break;
-		default: return -1;
-		}
-	}
-	if (optind != argc - 1)
-		return -1;
-	r->id = argv[optind];
-	return 0;
-}
-
-static int check_resolution(const struct resolution *r)
-{
-	if (!r->verdict || !r->note || !*r->note)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict and --note are required");
-	if (strcmp(r->verdict, "approve") && strcmp(r->verdict, "reject") && strcmp(r->verdict, "adjust"))
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict must be approve, reject or adjust");
-	if (strcmp(r->verdict, "adjust") == 0 && !r->amount)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: --verdict adjust needs --amount");
-	if (strcmp(r->verdict, "reject") == 0 && r->amount)
-		return ctl_fail(CTL_USAGE, "ebbactl review resolve: a rejection has no --amount");
-	if (r->amount) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(r->amount, &end, 10);
-		if (errno || *end || end == r->amount || v < 0 || v > 99999999)
-			return ctl_fail(CTL_USAGE, "ebbactl review resolve: --amount must be whole kronor, 0 to 99999999");
-	}
-	return CTL_OK;
-}
-
-/* A decision line by line (ctl_verdict.c): any line, a whole avslag's
- * reason, or the verdict "partly" that only lines can give. */
-static bool has_lines(int argc, char **argv)
-{
-	static const char *const LINE_OPTS[] = {"--cost", "--check", "--income", "--reason"};
-	for (int i = 1; i < argc; i++) {
-		for (size_t k = 0; k < ARRAY_LEN(LINE_OPTS); k++) {
-			size_t n = strlen(LINE_OPTS[k]);
-			if (strncmp(argv[i], LINE_OPTS[k], n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
-				return true;
-		}
-		if (strcmp(argv[i], "--verdict=partly") == 0 ||
-		    (strcmp(argv[i], "--verdict") == 0 && i + 1 < argc && strcmp(argv[i + 1], "partly") == 0))
-			return true;
-	}
-	return false;
-}
-
+/* Every person's decision is line by line, with its letter (ctl_verdict.c). */
 static int review_resolve(PGconn *conn, int argc, char **argv)
 {
-	if (has_lines(argc, argv))
-		return ctl_review_lines(conn, argc, argv);
-	struct resolution r = {0};
-	if (parse_resolve(argc, argv, &r) != 0) {
-		usage(stderr);
-		return CTL_USAGE;
-	}
-	int rc = check_resolution(&r);
-	if (rc != CTL_OK)
-		return rc;
-	struct review_resolution res = {.decision_id = r.id, .verdict = r.verdict, .amount = r.amount,
-					.note = r.note, .client = CTL_CLIENT};
-	struct ebba_err err;
-	bool resolved;
-	int64_t new_id = 0;
-	long flags = 0;
-	char by[64] = "";
-	if (review_resolve_decision(conn, &res, &resolved, &new_id, &flags, by, sizeof(by), &err) != 0)
-		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
-	if (!resolved)
-		return ctl_fail(CTL_NO, "ebbactl review resolve: decision %s is not an open decision by ebba"
-				" (no such decision, or it was already reviewed)", r.id);
-	printf("decision %s resolved by %s as decision %lld (%s); %ld audit flag(s) resolved\n", r.id,
-	       by, (long long)new_id, r.verdict, flags);
-	return CTL_OK;
+	return ctl_review_lines(conn, argc, argv);
 }
 
 int ctl_review(int argc, char **argv)

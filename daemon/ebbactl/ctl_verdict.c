@@ -2,14 +2,24 @@
  * ebbactl review resolve ID, line by line (issue 25):
  *
  *   --cost TYPE=AMOUNT[:REASON]         the cost accepted up to AMOUNT
+ *   --income TYPE=AMOUNT[:REASON]       the income counted at AMOUNT
  *   --check CHECK_ID=accept|reject[:REASON]
  *   --reason REASON                     the whole application rejected
  *   --note TEXT                         required for delvis bifall and avslag
  *   --verdict approve|partly|reject     optional; refused when the lines disagree
  *
+ * Every person's decision goes this way and gets its letter (the plain
+ * verdicts of old, saved through ebba.resolve_review without one, are
+ * gone with that function, schema 021): `--verdict approve` or `partly`
+ * accepts every failed check no line decides, the amount as the rule set
+ * computes it; a rejection names its reason (--reason, or a rejected
+ * --check); an amount of one's own is a cost or income line, never a sum
+ * typed in.
+ *
  * The referral's inputs are rebuilt as `ebbactl replay` rebuilds them
  * (whatif/whatif_inputs.c), the person's costs become the frame's
- * ceilings, and the rule set loaded now decides again: its amount is the
+ * ceilings and their incomes the facts, and the rule set loaded now
+ * decides again: its amount is the
  * decision's.  The outcome follows from the lines (decide/verdict.c; the
  * database derives it again in ebba.decide_referral, schema 019), and the
  * letter's text is written with the decision, in its transaction.
@@ -38,13 +48,21 @@ struct lines_args {
 	struct verdict v;
 };
 
+static bool rejects_a_check(const struct verdict *v)
+{
+	for (size_t i = 0; i < v->n_lines; i++)
+		if (v->lines[i].kind == VERDICT_CHECK && v->lines[i].reject)
+			return true;
+	return false;
+}
+
 static int parse(int argc, char **argv, struct lines_args *a, struct ebba_err *err)
 {
 	static const struct option opts[] = {
 		{"cost", required_argument, NULL, 'c'}, {"check", required_argument, NULL, 'k'},
 		{"income", required_argument, NULL, 'i'}, {"reason", required_argument, NULL, 'r'},
 		{"note", required_argument, NULL, 'n'}, {"verdict", required_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0}};
+		{"amount", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -52,10 +70,12 @@ static int parse(int argc, char **argv, struct lines_args *a, struct ebba_err *e
 		switch (c) {
 		case 'c': rc = verdict_add(&a->v, VERDICT_COST, optarg, err); break;
 		case 'k': rc = verdict_add(&a->v, VERDICT_CHECK, optarg, err); break;
-		case 'i': return ebba_errf(err, "--income is not decided line by line yet: give --check income-matches-registers=accept|reject:REASON");
+		case 'i': rc = verdict_add(&a->v, VERDICT_INCOME, optarg, err); break;
 		case 'r': free(a->v.reason); a->v.reason = xstrdup(optarg); break;
 		case 'n': free(a->v.note); a->v.note = xstrdup(optarg); break;
 		case 'v': a->verdict = optarg; break;
+		case 'a': return ebba_errf(err, "--amount is gone: the amount is the rule set's; give the lines"
+					   " (--cost TYPE=AMOUNT:REASON, --income TYPE=AMOUNT:REASON)");
 		default: return ebba_errf(err, "unknown option");
 		}
 		if (rc)
@@ -63,10 +83,18 @@ static int parse(int argc, char **argv, struct lines_args *a, struct ebba_err *e
 	}
 	if (optind != argc - 1)
 		return ebba_errf(err, "give one DECISION");
+	if (a->verdict && strcmp(a->verdict, "adjust") == 0)
+		return ebba_errf(err, "--verdict adjust is gone: give the amounts line by line"
+				 " (--cost TYPE=AMOUNT:REASON, --income TYPE=AMOUNT:REASON)");
 	if (a->verdict && strcmp(a->verdict, "approve") && strcmp(a->verdict, "partly") &&
 	    strcmp(a->verdict, "reject"))
-		return ebba_errf(err, "--verdict is approve, partly or reject with lines");
+		return ebba_errf(err, "--verdict is approve, partly or reject");
 	a->id = argv[optind];
+	/* approve or partly: what is not refused is granted */
+	a->v.accept_open = a->verdict && (strcmp(a->verdict, "approve") == 0 || strcmp(a->verdict, "partly") == 0);
+	if (a->verdict && strcmp(a->verdict, "reject") == 0 && !a->v.reason && !rejects_a_check(&a->v))
+		return ebba_errf(err, "--verdict reject needs the reason: --reason REASON (the whole application)"
+				 " or --check CHECK_ID=reject:REASON (ebbactl rules reasons lists them)");
 	return 0;
 }
 

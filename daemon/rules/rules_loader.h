@@ -60,6 +60,7 @@ void rs_delegations_free(struct ruleset *rs);
  * that every check that can refer or reject has a reason (warnings). */
 void rs_load_reasons(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n);
+void rs_load_sentences(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_reasons_check(struct loader *L);
 void rs_reasons_free(struct ruleset *rs);
 const struct rs_reason *ruleset_reason_find(const struct ruleset *rs, const char *id);

@@ -161,6 +161,9 @@ struct ruleset {
 	size_t n_reasons;
 	struct rs_dated *appeal;    /* how to appeal (appeal), date order */
 	size_t n_appeal;
+	/* the person's letter's sentences (sentences), date order, by enum ruleset_sentence */
+	struct rs_dated *sentences[SENTENCE_COUNT];
+	size_t n_sentences[SENTENCE_COUNT];
 	struct rs_delegation *deleg;
 	size_t n_deleg;
 	struct cel_value no_deleg;  /* the `delegation` fact when none is in force */

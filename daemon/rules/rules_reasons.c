@@ -2,9 +2,11 @@
  * The rule set's reason catalogue (docs/rules.md, "reasons"): the reasons a
  * person gives when deciding a line of a referral, each with the sentence
  * for the letter and the legal provision, dated like a parameter, and the
- * appeal text (`appeal`), dated the same way.  Loaded with the sections;
- * rs_reasons_check warns for a check that can refer or reject and that no
- * reason answers.
+ * appeal text (`appeal`), dated the same way, and the sentences a
+ * person's letter writes around them (`sentences`), each with its closed
+ * set of {placeholders}.  Loaded with the sections; rs_reasons_check warns
+ * for a check that can refer or reject and that no reason answers, and
+ * for a sentence a catalogue's rule set lacks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,72 @@ void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	load_dated(L, f, n, "'appeal'", &L->rs->appeal, &L->rs->n_appeal);
 }
 
+/* The sentences' names and the placeholders each may use (one table). */
+static const struct {
+	const char *name;
+	const char *const placeholders[4];
+} SENTENCES[SENTENCE_COUNT] = {
+	[SENTENCE_COST_REFUSED] = {"cost-refused", {"kostnad", "godtas"}},
+	[SENTENCE_COST_ACCEPTED] = {"cost-accepted", {"Kostnad", "godtas", "sokt"}},
+	[SENTENCE_INCOME_COUNTED] = {"income-counted", {"Inkomst", "raknas", "uppgett"}},
+	[SENTENCE_WHOLE_REJECTED] = {"whole-rejected", {NULL}},
+	[SENTENCE_NOTE] = {"note", {"bedomning"}},
+	[SENTENCE_DECIDED_BY] = {"decided-by", {"namn", "titel"}},
+	[SENTENCE_DECIDED_BY_UNTITLED] = {"decided-by-untitled", {"namn"}},
+};
+
+const char *ruleset_sentence_name(enum ruleset_sentence s)
+{
+	return (unsigned)s < SENTENCE_COUNT ? SENTENCES[s].name : "";
+}
+
+static bool known_placeholder(enum ruleset_sentence s, const char *p, size_t n)
+{
+	for (size_t k = 0; k < 4 && SENTENCES[s].placeholders[k]; k++)
+		if (strlen(SENTENCES[s].placeholders[k]) == n && strncmp(SENTENCES[s].placeholders[k], p, n) == 0)
+			return true;
+	return false;
+}
+
+/* Every {placeholder} of every value of sentence s is one of its own. */
+static void check_placeholders(struct loader *L, struct rs_file *f, yaml_node_t *n, enum ruleset_sentence s)
+{
+	for (size_t i = 0; i < L->rs->n_sentences[s]; i++)
+		for (const char *p = strchr(L->rs->sentences[s][i].value, '{'); p; p = strchr(p + 1, '{')) {
+			const char *end = strchr(p, '}');
+			if (!end || !known_placeholder(s, p + 1, (size_t)(end - p - 1)))
+				DIAG(L, f, n, "meningen '%s' har platshållaren '%.*s', som den inte kan ha", SENTENCES[s].name,
+				     end ? (int)(end - p + 1) : (int)strlen(p), p);
+		}
+}
+
+void rs_load_sentences(struct loader *L, struct rs_file *f, yaml_node_t *n)
+{
+	if (!n || n->type != YAML_MAPPING_NODE) {
+		DIAG(L, f, n, "'sentences' måste vara en mappning från meningens namn till daterade texter");
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *k = rs_scalar(rs_node(f, p->key));
+		yaml_node_t *v = rs_node(f, p->value);
+		int s = 0;
+		while (s < SENTENCE_COUNT && (!k || strcmp(SENTENCES[s].name, k) != 0))
+			s++;
+		if (s == SENTENCE_COUNT) {
+			DIAG(L, f, rs_node(f, p->key), "okänd mening '%s' i 'sentences'", k ? k : "");
+			continue;
+		}
+		if (L->rs->n_sentences[s]) {
+			DIAG(L, f, v, "meningen '%s' anges två gånger", k);
+			continue;
+		}
+		char what[80];
+		snprintf(what, sizeof(what), "meningen '%s'", k);
+		load_dated(L, f, v, what, &L->rs->sentences[s], &L->rs->n_sentences[s]);
+		check_placeholders(L, f, v, (enum ruleset_sentence)s);
+	}
+}
+
 static bool answered(const struct ruleset *rs, const char *check)
 {
 	for (size_t i = 0; i < rs->n_reasons; i++)
@@ -126,6 +194,11 @@ static bool answered(const struct ruleset *rs, const char *check)
 void rs_reasons_check(struct loader *L)
 {
 	const struct ruleset *rs = L->rs;
+	for (int s = 0; rs->n_reasons && s < SENTENCE_COUNT; s++)
+		if (!rs->n_sentences[s])
+			rs_diag(&L->d, true, rs->reasons[0].file, 1, 1,
+				"skälkatalogen saknar meningen '%s' (sentences), som en handläggares beslutsbrev behöver",
+				SENTENCES[s].name);
 	for (size_t i = 0; i < rs->n_checks; i++)
 		if (!answered(rs, rs->checks[i].id))
 			rs_diag(&L->d, true, rs->checks[i].file ? rs->checks[i].file : "rules",
@@ -165,6 +238,8 @@ void rs_reasons_free(struct ruleset *rs)
 	}
 	free(rs->reasons);
 	dated_free(rs->appeal, rs->n_appeal);
+	for (int s = 0; s < SENTENCE_COUNT; s++)
+		dated_free(rs->sentences[s], rs->n_sentences[s]);
 }
 
 /* The value in force on date ("YYYY-MM-DD"; NULL: the newest), or NULL. */
@@ -221,4 +296,9 @@ bool ruleset_reason_by_id(const struct ruleset *rs, const char *id, const char *
 const char *ruleset_appeal(const struct ruleset *rs, const char *date)
 {
 	return in_force(rs->appeal, rs->n_appeal, date);
+}
+
+const char *ruleset_sentence(const struct ruleset *rs, enum ruleset_sentence s, const char *date)
+{
+	return (unsigned)s < SENTENCE_COUNT ? in_force(rs->sentences[s], rs->n_sentences[s], date) : NULL;
 }

@@ -14,7 +14,7 @@
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
 				       "calculation", "audit", "letters", "delegation",
-				       "reasons", "appeal", NULL};
+				       "reasons", "appeal", "sentences", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
@@ -879,5 +879,7 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			rs_load_reasons(L, f, v);
 		else if (strcmp(k, "appeal") == 0)
 			rs_load_appeal(L, f, v);
+		else if (strcmp(k, "sentences") == 0)
+			rs_load_sentences(L, f, v);
 	}
 }

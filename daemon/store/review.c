@@ -150,37 +150,8 @@ void review_detail_free(struct review_detail *d)
 	*d = (struct review_detail){0};
 }
 
-/* The caseworker's decision, its flags' verdicts and the access_log row
- * commit together or not at all, inside ebba.resolve_review (schema 014):
- * it takes the decision's advisory lock before any of its rows, stamps who
- * decided from the session, and writes nothing when the decision is not an
- * open one of ebba's.  The command line and the web's Pröva both resolve
- * through here. */
-int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
-			    int64_t *new_id, long *flags, char *by, size_t by_len,
-			    struct ebba_err *err)
-{
-	*resolved = false;
-	*new_id = 0;
-	*flags = 0;
-	const char *p[] = {r->decision_id, r->verdict, r->amount, r->note, r->client};
-	PGresult *res = query(conn, "resolving the decision",
-			      "select review_id, flags_resolved, reviewed_by from ebba.resolve_review("
-			      "$1::bigint, $2, $3::bigint, $4, $5)", 5, p, err);
-	if (!res)
-		return ebba_err_prefix(err, "resolving decision %s", r->decision_id);
-	if (!PQgetisnull(res, 0, 0)) {
-		*resolved = true;
-		*new_id = atoll(PQgetvalue(res, 0, 0));
-		*flags = atol(PQgetvalue(res, 0, 1));
-		snprintf(by, by_len, "%s", PQgetvalue(res, 0, 2));
-	}
-	PQclear(res);
-	return 0;
-}
-
 /* A person's decision line by line, through ebba.decide_referral (schema
- * 021): the outcome is the database's reading of the lines, and the
+ * 019): the outcome is the database's reading of the lines, and the
  * decision, its letter, the flags and the access_log row commit together. */
 int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
 			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err)

@@ -227,20 +227,6 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 	return 0;
 }
 
-int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
-		      const char *note, const char *client, int64_t *new_id, struct ebba_err *err)
-{
-	*new_id = 0;
-	if (!is_id(id))
-		return 0;
-	struct review_resolution r = {.decision_id = id, .verdict = verdict, .amount = nz(amount),
-				      .note = note, .client = client};
-	bool resolved;
-	long flags;
-	char by[64];
-	return review_resolve_decision(db, &r, &resolved, new_id, &flags, by, sizeof(by), err);
-}
-
 /* The open flags oldest first, a page at a time (after flag $1, or from
  * flag $2 on), as the queue pages: with 100 000 decisions stored, 5 800
  * open flags made one page of 1.4 s that took ebba-web's RSS past 32 MiB. */

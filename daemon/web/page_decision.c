@@ -614,6 +614,25 @@ int decision_page_ctx(const struct web_request *rq, struct web_response *rs, con
 	return *out ? 0 : page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
 }
 
+/* Just after Pröva saved this person's decision (?sparat=1): say so and
+ * offer the queue's oldest case next, as Arbetskö does after saving. */
+static int saved_notice(const struct web_request *rq, json_t *ctx, struct ebba_err *err)
+{
+	if (!web_query(rq, "sparat") || !json_is_true(json_object_get(ctx, "by_person")))
+		return 0;
+	struct web_queue_filter f = {0};
+	json_t *q;
+	if (store_web_queue(rq->db, &f, &q, err) != 0)
+		return -1;
+	json_t *saved = json_object();
+	json_object_set(saved, "next_id", json_object_get(json_array_get(json_object_get(q, "rows"), 0), "id"));
+	json_object_set(saved, "outcome_label", json_object_get(ctx, "outcome_label"));
+	json_object_set(saved, "amount", json_object_get(ctx, "amount"));
+	json_object_set_new(ctx, "saved", saved);
+	json_decref(q);
+	return 0;
+}
+
 int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	char id[24] = "", eid[24] = "";
@@ -631,7 +650,9 @@ int page_decision(const struct web_request *rq, struct web_response *rs, struct 
 	int rc = decision_page_ctx(rq, rs, id, &ctx, err);
 	if (rc != 0 || !ctx)
 		return rc;
-	rc = page_log(rq, "view", "decision", id, err);
+	rc = saved_notice(rq, ctx, err);
+	if (rc == 0)
+		rc = page_log(rq, "view", "decision", id, err);
 	char title[96];
 	snprintf(title, sizeof(title), "Beslut %s, ärende %s", id, jstr(ctx, "case_id"));
 	if (rc == 0)

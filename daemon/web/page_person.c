@@ -19,6 +19,8 @@
 #include "pages.h"
 #include "server.h"
 
+#define NOTE_MAX 4000
+
 static const char *const COST_SV[COST_TYPE_COUNT] = {
 	[COST_RENT] = "Hyra", [COST_ELECTRICITY] = "Hushållsel", [COST_HOME_INSURANCE] = "Hemförsäkring",
 	[COST_UNION_FEE] = "Fackavgift", [COST_UNEMPLOYMENT_INSURANCE_FEE] = "Avgift till a-kassa",
@@ -69,6 +71,15 @@ static json_t *line_json(const struct ruleset *rs, const json_t *l, const json_t
 		kr(app, b);
 		refused = acc < app;
 		snprintf(what, sizeof(what), "%s: godtas upp till %s kr (ansökt %s kr)", t < 0 ? "Kostnad" : COST_SV[t], a, b);
+	} else if (kind && strcmp(kind, "income") == 0) {
+		json_int_t cnt = json_integer_value(json_object_get(l, "counted"));
+		json_int_t dec = json_integer_value(json_object_get(l, "declared"));
+		char a[32], b[32];
+		kr(cnt, a);
+		kr(dec, b);
+		refused = cnt > dec;
+		snprintf(what, sizeof(what), "%s: räknas som inkomst med %s kr (uppgett %s kr)",
+			 sv_income(json_string_value(json_object_get(l, "type"))), a, b);
 	} else {
 		const char *v = json_string_value(json_object_get(l, "verdict"));
 		refused = v && strcmp(v, "reject") == 0;
@@ -125,6 +136,34 @@ static json_t *reason_options(const struct ruleset *rs, const char *selected)
 	return a;
 }
 
+/* One line per income type declared: the amount to count, empty for as
+ * ebba counted it (a typed amount becomes the person's finding). */
+static json_t *income_fields(const struct web_request *rq, const struct application *app,
+			     const struct ruleset *rs)
+{
+	json_t *a = json_array();
+	int64_t by[INCOME_TYPE_COUNT] = {0};
+	bool has[INCOME_TYPE_COUNT] = {false};
+	for (size_t k = 0; k < app->n_incomes; k++) {
+		by[app->incomes[k].type] += app->incomes[k].amount;
+		has[app->incomes[k].type] = true;
+	}
+	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
+		if (!has[t])
+			continue;
+		char f[16], fr[16], declared[32];
+		snprintf(f, sizeof(f), "i%zu", json_array_size(a));
+		snprintf(fr, sizeof(fr), "i%zur", json_array_size(a));
+		kr(by[t], declared);
+		const char *v = web_form(rq, f), *r = web_form(rq, fr);
+		const char *type = income_type_name((enum income_type)t);
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o}", "label", sv_income(type),
+			"type", type, "declared", declared, "declared_value", (json_int_t)by[t], "field", f,
+			"rfield", fr, "value", v ? v : "", "options", reason_options(rs, r)));
+	}
+	return a;
+}
+
 void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct application *app)
 {
 	if (!json_is_true(json_object_get(d, "by_ebba")) || json_array_size(json_object_get(d, "reviews")))
@@ -156,6 +195,7 @@ void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct appli
 			"field", f, "rfield", fr, "options", reason_options(rs, r)));
 		json_object_set_new(json_array_get(costs, i), "value", json_string(v ? v : deflt));
 	}
+	json_t *incomes = income_fields(rq, app, rs);
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(d, "failed"), i, c) {
@@ -173,6 +213,7 @@ void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct appli
 			"options", reason_options(rs, r)));
 	}
 	json_object_set_new(d, "pl_costs", costs);
+	json_object_set_new(d, "pl_incomes", incomes);
 	json_object_set_new(d, "pl_checks", checks);
 	json_object_set_new(d, "pl_reasons", reason_options(rs, web_form(rq, "reason")));
 	const char *note = web_form(rq, "note");
@@ -216,6 +257,44 @@ static long long swedish_amount(const char *s)
 	return atoll(digits);
 }
 
+/* The id of the form's field name f (a line's fields are named as their
+ * ids: c0, c0r, i0, i0r, k1, k1r, reason); the note's for anything else. */
+static const char *form_field(const char *f)
+{
+	size_t d = (f[0] == 'c' || f[0] == 'k' || f[0] == 'i') ? strspn(f + 1, "0123456789") : 0;
+	bool line = d >= 1 && d <= 3 && (f[1 + d] == '\0' || (f[1 + d] == 'r' && f[2 + d] == '\0'));
+	return line || strcmp(f, "reason") == 0 ? f : "pl-note";
+}
+
+/* An income line of the form: empty is as ebba counted it. */
+static void form_income(const struct web_request *rq, json_t *ctx, const json_t *c, struct verdict *v)
+{
+	const char *label = json_string_value(json_object_get(c, "label"));
+	const char *field = json_string_value(json_object_get(c, "field"));
+	const char *rfield = json_string_value(json_object_get(c, "rfield"));
+	const char *value = json_string_value(json_object_get(c, "value"));
+	const char *reason = web_form(rq, rfield);
+	char msg[400], line[200];
+	struct ebba_err e;
+	if (!value || !*value)
+		return;
+	long long amount = swedish_amount(value);
+	if (amount < 0) {
+		snprintf(msg, sizeof(msg), "%s: ange beloppet i hela kronor, till exempel 8 000", label);
+		pl_error(ctx, field, msg);
+		return;
+	}
+	if (amount > json_integer_value(json_object_get(c, "declared_value")) && (!reason || !*reason)) {
+		snprintf(msg, sizeof(msg), "%s: välj ett skäl när du räknar mer än det uppgivna", label);
+		pl_error(ctx, rfield, msg);
+		return;
+	}
+	snprintf(line, sizeof(line), "%s=%lld%s%s", json_string_value(json_object_get(c, "type")), amount,
+		 reason && *reason ? ":" : "", reason && *reason ? reason : "");
+	if (verdict_add(v, VERDICT_INCOME, line, &e) != 0)
+		pl_error(ctx, field, "Raden kunde inte läsas");
+}
+
 /* The form's lines as a verdict; Swedish errors at their fields in ctx. */
 static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdict *v)
 {
@@ -223,6 +302,8 @@ static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdi
 	json_t *c;
 	struct ebba_err e;
 	char msg[400], line[200];
+	if (rq->form_unreadable)
+		pl_error(ctx, form_field(rq->form_unreadable), WEB_FORM_UNREADABLE_TEXT);
 	json_array_foreach(json_object_get(ctx, "pl_costs"), i, c) {
 		const char *label = json_string_value(json_object_get(c, "label"));
 		const char *field = json_string_value(json_object_get(c, "field"));
@@ -250,6 +331,8 @@ static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdi
 		if (verdict_add(v, VERDICT_COST, line, &e) != 0)
 			pl_error(ctx, field, "Raden kunde inte läsas");
 	}
+	json_array_foreach(json_object_get(ctx, "pl_incomes"), i, c)
+		form_income(rq, ctx, c, v);
 	json_array_foreach(json_object_get(ctx, "pl_checks"), i, c) {
 		const char *m = json_string_value(json_object_get(c, "message"));
 		const char *rfield = json_string_value(json_object_get(c, "rfield"));
@@ -268,6 +351,8 @@ static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdi
 			pl_error(ctx, rfield, "Raden kunde inte läsas");
 	}
 	const char *whole = web_form(rq, "reason"), *note = web_form(rq, "note");
+	if (note && strlen(note) > NOTE_MAX)
+		pl_error(ctx, "pl-note", "Din bedömning får vara högst 4000 tecken");
 	if (whole && *whole)
 		v->reason = xstrdup(whole);
 	if (note && *note)
@@ -302,7 +387,7 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 				pl_error(ctx, "pl-note", "Skriv en anteckning: den krävs vid delvis bifall och avslag");
 		}
 	}
-	bool errors = json_is_true(json_object_get(ctx, "has_errors"));
+	bool errors = json_is_true(json_object_get(ctx, "has_errors")), conflict = r.already;
 	if (save && !errors) {
 		bool resolved;
 		int64_t new_id;
@@ -311,14 +396,14 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 			rc = -1;
 		} else if (!resolved) {
 			pl_error(ctx, "c0", "Ärendet har redan prövats av någon annan; ditt beslut sparades inte");
-			errors = true;
+			errors = conflict = true;
 		} else {
 			rs->status = 303;
 			snprintf(rs->location, sizeof(rs->location), "/beslut/%lld?sparat=1", (long long)new_id);
 		}
 	}
 	if (rc == 0 && rs->status != 303) {
-		rs->status = errors ? 422 : 200;
+		rs->status = conflict ? 409 : errors ? 422 : 200;
 		if (page_log(rq, "view", "decision", id, err) != 0) {
 			rc = -1;
 		} else {

@@ -75,10 +75,15 @@ int verdict_run_decide(PGconn *conn, const struct ebba_config *cfg, const char *
 	if (has_cost && !r->in.has_frame)
 		return ebba_errf(err, "the case had no frame when ebba referred it: decide its costs in a frame first");
 	verdict_apply_frame(v, &r->in.frame);
+	bool as_declared[INCOME_TYPE_COUNT] = {false};
+	verdict_apply_incomes(v, r->in.app, as_declared);
 	struct decide_env env = {.rules = r->rules, .cfg = cfg, .arena = r->arena,
-				 .person_letter = outcome_name(verdict_intended(v))};
+				 .person_letter = outcome_name(verdict_intended(v)),
+				 .income_as_declared = as_declared};
 	if (whatif_redecide(&env, &r->in, &r->now, err) != 0)
 		return -1;
+	if (v->accept_open)
+		verdict_accept_open(v, r->rules, &r->now);
 	return verdict_outcome(v, r->rules, &r->now, &r->outcome, err);
 }
 

@@ -100,10 +100,11 @@ rid=$(psql_val "select id from ebba.decisions where outcome = 'referred' order b
 out=$(ctl --porcelain review show "$rid")
 check_match "review show lists every check" "^check	kind-repeat	fail	" "$out"
 check_match "review show lists evidence" "^evidence	" "$(ctl --porcelain review show "$(psql_val "select id from ebba.decisions where outcome = 'approved' order by id limit 1")")"
-ctl review resolve "$rid" --verdict adjust --amount 1234 --note "Utredd" >/dev/null
+ctl review resolve "$rid" --reason needs-not-shown --note "Utredd" >/dev/null
 me=$(psql_val "select session_user")
-check_eq "resolve records the caseworker's own decision, as the connected role" "$me approved 1234" \
-	"$(psql_val "select decided_by || ' ' || outcome || ' ' || amount from ebba.decisions where reviews_decision_id = $rid")"
+check_eq "resolve records the caseworker's own decision, as the connected role, with its letter" "$me rejected 1" \
+	"$(psql_val "select decided_by || ' ' || outcome || ' ' || (select count(*) from ebba.letters l where l.decision_id = d.id)
+	from ebba.decisions d where reviews_decision_id = $rid")"
 check_eq "ebba's own decision is unchanged" referred "$(psql_val "select outcome from ebba.decisions where id = $rid")"
 ctl review resolve "$rid" --verdict approve --note "igen" >/dev/null 2>&1
 check_eq "a second resolution is refused" 1 "$?"
@@ -112,6 +113,9 @@ if [ -n "$sid" ]; then
 	ctl review resolve "$sid" --verdict approve --note "Stickprov granskat" >/dev/null
 	check_eq "resolving a sampled approval resolves its flag" "approve $me" \
 		"$(psql_val "select verdict || ' ' || resolved_by from ebba.audit_flags where decision_id = $sid and kind = 'sample'")"
+	check_eq "... approved as ebba computed it (--verdict approve: the rule set's amount)" \
+		"approved $(psql_val "select amount from ebba.decisions where id = $sid")" \
+		"$(psql_val "select outcome || ' ' || amount from ebba.decisions where reviews_decision_id = $sid")"
 fi
 check_match "status shows the realised sample rate" "sample_rate_percent" "$(ctl status)"
 demo_stop_regsim

@@ -95,7 +95,7 @@ check_match "calc --history: a mistake in the file is named" "bad.json: decision
 
 # A caseworker's decision is part of the history too, the period's incomes counted once.
 did08=$(psql_val "select id from ebba.decisions where external_id = 'EB-J1-08' and inbox_id is not null")
-ctl review resolve "$did08" --verdict adjust --amount 13000 --note "Justerat i test" >/dev/null || fail "review resolve"
+ctl review resolve "$did08" --verdict approve --note "Prövat i test" >/dev/null || fail "review resolve"
 app EB-J1-10 C-J1 2021-10 "$family" "$(child_pay 1000)" "$rent"; decide
 check_eq "October: ebba's and the caseworker's August decisions in the history" "ebba,person" \
 	"$(psql_val "select string_agg(case when h->>'by' = 'ebba' then 'ebba' else 'person' end, ',' order by h->>'by' = 'ebba' desc)

@@ -74,12 +74,16 @@ ebbas=$(psql_val "select id from ebba.decisions where inbox_id is not null order
 refused "caseworker may not add a check to ebba's decision" "$C" \
 	"insert into ebba.decision_checks (decision_id, check_id, result, message) values ($ebbas, 'forged', 'fail', 'Forged')"
 check_eq "... and none was written" 0 "$(psql_val "select count(*) from ebba.decision_checks where check_id = 'forged'")"
-refused "caseworker may not write a review row directly (only ebba.resolve_review)" "$C" \
+refused "caseworker may not write a review row directly (only ebba.decide_referral)" "$C" \
 	"insert into ebba.decisions (reviews_decision_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256) select id, external_id, case_id, period, 'approved', 'x', '1', 's' from ebba.decisions where id = $ebbas"
 refused "caseworker may not draw decision ids" "$C" "select nextval('ebba.decisions_id_seq')"
-refused "supervisor may not record a decision" "$S" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
-refused "daemon may not record a caseworker's decision" "$D" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
-refused "intake may not record a caseworker's decision" "$I" "select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
+# A person's decision with its letter, as ebba.decide_referral takes it (schema 019).
+decide="select * from ebba.decide_referral($ebbas, '{\"lines\": []}', null, 100, null, null, null, null, repeat('a', 64), '', 'Brev', 'psql')"
+refused "supervisor may not record a decision" "$S" "$decide"
+refused "daemon may not record a caseworker's decision" "$D" "$decide"
+refused "intake may not record a caseworker's decision" "$I" "$decide"
+refused "no one records a decision without a letter (ebba.resolve_review is gone, schema 021)" "$C" \
+	"select * from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')"
 # Whatever the grants say (a trigger): a role with INSERT on ebba.decisions
 # that is not ebba_daemon writes no decision with inbox_id, and no review
 # unless a caseworker.
@@ -94,10 +98,10 @@ check_eq "a decision ebba_daemon writes says 'ebba', whatever decided_by it send
 	set role $D; insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name, ruleset_version, ruleset_sha256, decided_by)
 	select id, external_id, 'C-1', '2026-12', 'referred', 'x', '1', '', '$C' from ebba.inbox where external_id = 'SEC-DAEMON' returning decided_by")"
 
-# A caseworker's decision, through ebba.resolve_review only: named after the
+# A caseworker's decision, through ebba.decide_referral only: named after the
 # session, never an argument.
-check_eq "caseworker records a decision through ebba.resolve_review, named after the session" "$C" \
-	"$(PGUSER=$C psql -XAtq -v ON_ERROR_STOP=1 -c "select reviewed_by from ebba.resolve_review($ebbas, 'approve', null, '', 'psql')" 2>&1)"
+check_eq "caseworker records a decision through ebba.decide_referral, named after the session" "$C" \
+	"$(PGUSER=$C psql -XAtq -v ON_ERROR_STOP=1 -c "select reviewed_by from ($decide) r" 2>&1)"
 check_eq "... its decided_by is the caseworker" "$C" "$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $ebbas")"
 check_eq "... and its access_log row was written with it" 1 \
 	"$(psql_val "select count(*) from ebba.access_log where who = '$C' and action = 'resolve' and object_kind = 'decision' and object_id = '$ebbas'")"

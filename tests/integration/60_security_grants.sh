@@ -72,15 +72,15 @@ ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
-# a decision and resolves a flag only through the functions (schema 014; a
-# person's decision line by line through ebba.decide_referral, schema 019);
+# a decision only line by line with its letter through ebba.decide_referral
+# (schema 019; ebba.resolve_review, without a letter, is gone, schema 021)
+# and resolves a flag only through ebba.resolve_flag (schema 014);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
-ebba_caseworker EXECUTE definer-function ebba.resolve_review(bigint,text,bigint,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
 ebba_caseworker INSERT column ebba.access_log.client
 ebba_caseworker INSERT column ebba.access_log.object_id

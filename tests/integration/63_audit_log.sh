@@ -36,7 +36,7 @@ did() { psql_val "select id from ebba.decisions where external_id = '$1' and inb
 DA=$(did LOG-A) DB=$(did LOG-B)
 as() { local u=$1; shift; PGUSER=$u PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "$*" 2>&1; }
 # the caseworker's own work in household A: they decide its referral
-as "$CW" "select ebba.resolve_review($DA, 'approve', null, '', 'psql')" >/dev/null
+as "$CW" "select * from ebba.decide_referral($DA, '{\"lines\": []}', null, 100, null, null, null, null, repeat('a', 64), '', 'Brev', 'psql')" >/dev/null
 
 # ---- planted rows, as ebba-web writes them but at the times the test needs ----
 # (session_replication_role: the stamping trigger would make who and at the

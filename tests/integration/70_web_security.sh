@@ -39,14 +39,23 @@ check_eq "user add refuses an unknown role" 2 "$?"
 check_eq "the password is stored as a SCRAM verifier" 1 \
 	"$(psql_val "select count(*) from pg_authid where rolname = '$CW' and rolpassword like 'SCRAM-SHA-256\$%'")"
 
-# -- data: a referred decision with an open flag -------------------------------
-psql_val "insert into ebba.inbox (external_id, payload) select 'WEB-' || g, 'x' from generate_series(1, 10) g;
-	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name, ruleset_version, ruleset_sha256)
-	select id, external_id, 'C-1', '2026-12', 'referred', 100, 'r', '1', '' from ebba.inbox;
-	insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions" >/dev/null
+# -- data: ten referrals of one application, each with an open flag ------------
+# Real decisions by ebbad (no registers: it refers), so that a person can
+# decide them line by line, with a letter, as every person's decision is.
+cfg=$(write_config </dev/null)
+"$EBBACTL" case set "$ROOT/tests/data/frames/good.yaml" >/dev/null
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	sed "s/id=\"EB-2026-12-000123\"/id=\"WEB-$n\"/" "$ROOT/tests/data/applications/good.xml" >"$T_TMP/web-$n.xml"
+	"$EBBACTL" -c "$cfg" submit "$T_TMP/web-$n.xml" >/dev/null || fail "submit WEB-$n"
+done
+"$EBBAD" -c "$cfg" --once 2>"$T_TMP/ebbad.log" || fail "ebbad --once"
+psql_val "insert into ebba.audit_flags (decision_id, kind, reason) select d.id, 'targeted', 'test' from ebba.decisions d
+	where not exists (select 1 from ebba.audit_flags f where f.decision_id = d.id)" >/dev/null
 for n in 1 2 3 4 5 6 7 8 9 10; do
 	eval "D$n=\$(psql_val \"select id from ebba.decisions where external_id = 'WEB-$n'\")"
 done
+check_eq "ten referrals to decide" "10 referred" \
+	"$(psql_val "select count(*) || ' ' || string_agg(distinct outcome, ',') from ebba.decisions where external_id like 'WEB-%'")"
 flag_of() { psql_val "select id from ebba.audit_flags where decision_id = $1"; }
 
 # -- *_by from the session, in direct SQL --------------------------------------
@@ -68,17 +77,24 @@ check_eq "... resolved_by is the caseworker's own role" "$CW" "$(psql_val "selec
 out=$(PGUSER=$OTHER PGPASSWORD=$PW psql -XAtq -v ON_ERROR_STOP=1 -c "select ebba.resolve_flag($F2, 'not-ok', 'igen', 'psql')" 2>&1)
 check_eq "a resolved flag cannot be resolved again (by someone else)" f "$out"
 check_eq "... it stays the first person's" "$CW ok" "$(psql_val "select resolved_by || ' ' || verdict from ebba.audit_flags where id = $F2")"
-check_match "ebba.resolve_review checks what it is given (adjust needs an amount)" "adjust needs an amount" \
-	"$(as_cw "select * from ebba.resolve_review($D2, 'adjust', null, 'x', 'psql')")"
-check_match "... and a note with a rejection" "reject needs a note" "$(as_cw "select * from ebba.resolve_review($D2, 'reject', null, '', 'psql')")"
+decide_sql() {  # decide_sql DECISION FINDINGS AMOUNT NOTE LETTER: ebba.decide_referral, in SQL
+	echo "select reviewed_by from ebba.decide_referral($1, '$2', null, $3, null, null, null, null, repeat('a', 64), '$4', '$5', 'psql')"
+}
+check_match "ebba.decide_referral checks what it is given (a refusal needs a note)" "rejected needs a note" \
+	"$(as_cw "$(decide_sql "$D2" '{"lines": [], "reason": "needs-not-shown"}' null '' Brev)")"
+check_match "... and a letter with every decision" "needs its letter" \
+	"$(as_cw "$(decide_sql "$D2" '{"lines": []}' 100 '' '')")"
+check_match "no one records a decision without a letter (ebba.resolve_review is gone)" "does not exist" \
+	"$(as_cw "select * from ebba.resolve_review($D2, 'approve', null, '', 'psql')")"
 out=$(as_cw "insert into ebba.access_log (who, action) values ('$OTHER', 'view')")
 check_match "nobody names who in the access log" "permission denied" "$out"
 check_match "a caseworker cannot read the access log" "permission denied" "$(as_cw "select * from ebba.access_log")"
 
 # -- ebbactl review resolve records the connected role --------------------------
-cfg=$(write_config </dev/null)
-out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note "Utredd" 2>&1)
-check_match "review resolve needs no --by" "resolved by $CW" "$out"
+out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D1" --reason needs-not-shown --note "Utredd" 2>&1)
+check_match "review resolve needs no --by" "decided by $CW as decision [0-9]+ \(rejected\)" "$out"
+check_eq "... and its letter is written with it" 1 \
+	"$(psql_val "select count(*) from ebba.letters l join ebba.decisions r on r.id = l.decision_id where r.reviews_decision_id = $D1")"
 check_eq "... and decided_by is the connected role" "$CW" \
 	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D1")"
 check_eq "... and so is the flag's resolved_by" "$CW" \
@@ -88,8 +104,14 @@ check_eq "... and the access_log row, written with it, names the caseworker" 1 \
 PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review show "$D1" >/dev/null 2>&1
 check_eq "review show is an access_log row under the caseworker's name" 1 \
 	"$(psql_val "select count(*) from ebba.access_log where who = '$CW' and action = 'view' and object_kind = 'decision' and object_id = '$D1' and client = 'ebbactl'")"
-PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict reject --amount 5 --note x >/dev/null 2>&1
-check_eq "review resolve refuses --amount with --verdict reject" 2 "$?"
+out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict reject --amount 5 --note x 2>&1)
+check_eq "review resolve refuses --amount: the amount is the rule set's" \
+	"2 ebbactl review resolve: --amount is gone: the amount is the rule set's; give the lines (--cost TYPE=AMOUNT:REASON, --income TYPE=AMOUNT:REASON)" "$? $out"
+out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict adjust --note x 2>&1)
+check_match "review resolve refuses --verdict adjust (exit 2), pointing at the lines" "^ebbactl review resolve: --verdict adjust is gone: give the amounts line by line" "$out"
+out=$(PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D2" --verdict reject --note x 2>&1)
+check_match "review resolve refuses --verdict reject without a reason" "^ebbactl review resolve: --verdict reject needs the reason" "$out"
+check_eq "... and none of these wrote a decision" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D2")"
 "$EBBACTL" -c "$cfg" review resolve "$D1" --verdict approve --note x --by "$OTHER" >/dev/null 2>&1
 check_eq "review resolve has no --by any more" 2 "$?"
 
@@ -173,10 +195,10 @@ post() {  # post PATH FIELD=VALUE...: the status of the caseworker's form
 	code -b "$J" --data-urlencode "csrf=$tok" "${a[@]}" "$URL$path"
 }
 n0=$(logged view decision "$D3")
-check_eq "Pröva without a verdict is refused (422)" 422 "$(post "/beslut/$D3/prova" note=)"
+check_eq "Pröva with its failed checks left undecided is refused (422)" 422 "$(post "/beslut/$D3/prova" lines=1 action=spara note=)"
 check_eq "... and the decision it shows again is a view in the access log" $((n0 + 1)) "$(logged view decision "$D3")"
 # Someone else (the owner here) reviews D4, holding the decision's lock as
-# ebba.resolve_review does, a moment before committing; the form sent
+# ebba.decide_referral does, a moment before committing; the form sent
 # meanwhile waits for it, finds the decision reviewed: 409, and the
 # decision shown again is a view.
 psql -XAtq -v ON_ERROR_STOP=1 -c "begin" \
@@ -189,11 +211,11 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 n0=$(logged view decision "$D4")
-check_eq "Pröva when someone else was first is refused (409)" 409 "$(post "/beslut/$D4/prova" verdict=approve)"
+check_eq "Pröva when someone else was first is refused (409)" 409 "$(post "/beslut/$D4/prova" lines=1 action=spara reason=needs-not-shown "note=Avslag i test")"
 wait $!
 check_eq "... and the decision it shows again is a view in the access log" $((n0 + 1)) "$(logged view decision "$D4")"
 check_eq "... and the decision is the other person's" "$(psql_val "select current_user")" "$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D4")"
-check_eq "a decision through Pröva (303)" 303 "$(post "/beslut/$D8/prova" verdict=approve)"
+check_eq "a decision through Pröva (303)" 303 "$(post "/beslut/$D8/prova" lines=1 action=spara reason=needs-not-shown "note=Avslag i test")"
 check_eq "... names the caseworker, in the decision, its flag and the access log" "$CW $CW 1" \
 	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D8") $(psql_val "select resolved_by from ebba.audit_flags where decision_id = $D8") $(logged resolve decision "$D8")"
 check_eq "a flag resolved on Stickprov (303)" 303 "$(post "/stickprov/$(flag_of "$D9")" verdict=ok)"
@@ -214,13 +236,13 @@ psql_val "create function public.t_log_down() returns trigger language plpgsql a
 	begin if new.action = 'resolve' then raise exception 'test: the access log refuses'; end if; return new; end \$\$;
 	create trigger t_log_down before insert on ebba.access_log for each row execute function public.t_log_down()" >/dev/null
 frame_before=$(psql_val "select updated_at from ebba.case_frames where case_id = 'C-10042'")
-check_eq "with the access log down, Pröva fails" 500 "$(post "/beslut/$D5/prova" verdict=approve)"
+check_eq "with the access log down, Pröva fails" 500 "$(post "/beslut/$D5/prova" lines=1 action=spara reason=needs-not-shown "note=Avslag i test")"
 check_eq "... and no decision was kept" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D5")"
 check_eq "with the access log down, Stickprov fails" 500 "$(post "/stickprov/$(flag_of "$D6")" verdict=ok)"
 check_eq "... and the flag is still open" "" "$(psql_val "select resolved_at from ebba.audit_flags where decision_id = $D6")"
 check_eq "with the access log down, Referensram fails" 500 "$(post /referensram/C-10042 "$(fv)" automation=allowed valid_until=2027-04-30 months=16 capacity_0=full capacity_1=none)"
 check_eq "... and the frame is as it was" "$frame_before" "$(psql_val "select updated_at from ebba.case_frames where case_id = 'C-10042'")"
-PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D7" --verdict approve --note x >/dev/null 2>&1
+PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$D7" --reason needs-not-shown --note x >/dev/null 2>&1
 check_eq "with the access log down, ebbactl review resolve fails" 2 "$?"
 check_eq "... and no decision was kept" 0 "$(psql_val "select count(*) from ebba.decisions where reviews_decision_id = $D7")"
 psql_val "drop trigger t_log_down on ebba.access_log; drop function public.t_log_down()" >/dev/null
@@ -395,12 +417,12 @@ check_match "proxy: the front end, acting as the caseworker, cannot write a deci
 out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.person()" 2>&1)
 check_eq "proxy: ebba.person() is the role the front end set" "$CW" "$out"
 out=$(PGUSER=webp$sfx psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; set ebba.access_log_who = 'someone'" \
-	-c "select reviewed_by from ebba.resolve_review($D10, 'approve', null, '', 'psql')" 2>&1)
-check_eq "proxy: ebba.resolve_review names the role the front end set" "$CW" "$out"
+	-c "$(decide_sql "$D10" '{"lines": []}' 100 '' Brev)" 2>&1)
+check_eq "proxy: ebba.decide_referral names the role the front end set" "$CW" "$out"
 check_eq "... and so does its access_log row (no setting names anyone else)" 1 "$(logged resolve decision "$D10")"
 tokp=$(curl -s -b "$JP" -H "X-Remote-User: $CW" "$URL/" | csrf_of)
 check_eq "proxy: a decision through Pröva (303)" 303 \
-	"$(code -b "$JP" -H "X-Remote-User: $CW" --data-urlencode "csrf=$tokp" -d verdict=reject --data-urlencode "note=Avslag i test" "$URL/beslut/$D6/prova")"
+	"$(code -b "$JP" -H "X-Remote-User: $CW" --data-urlencode "csrf=$tokp" -d lines=1 -d action=spara -d reason=needs-not-shown --data-urlencode "note=Avslag i test" "$URL/beslut/$D6/prova")"
 check_eq "... names the person, in the decision and the access log" "$CW 1" \
 	"$(psql_val "select decided_by from ebba.decisions where reviews_decision_id = $D6") $(logged resolve decision "$D6")"
 check_match "a caseworker cannot act as another person" "permission denied" \

@@ -20,13 +20,14 @@ cleanup_roles() {
 }
 trap 'cleanup_roles; t_cleanup' EXIT
 
-# A referred decision with an open flag, and the case's frame.
+# A referral by ebbad (no registers: it refers) with an open flag, and the
+# case's frame: a person decides it line by line, with a letter.
 cfg=$(write_config </dev/null)
 "$EBBACTL" -c "$cfg" case set "$ROOT/tests/data/frames/good.yaml" >/dev/null
-psql_val "insert into ebba.inbox (external_id, payload) values ('BYTES-1', 'x');
-	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, amount, ruleset_name, ruleset_version, ruleset_sha256)
-	select id, external_id, 'C-10042', '2026-12', 'referred', 100, 'r', '1', '' from ebba.inbox;
-	insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions" >/dev/null
+sed 's/id="EB-2026-12-000123"/id="BYTES-1"/' "$ROOT/tests/data/applications/good.xml" >"$T_TMP/bytes.xml"
+"$EBBACTL" -c "$cfg" submit "$T_TMP/bytes.xml" >/dev/null || fail "submit"
+"$EBBAD" -c "$cfg" --once 2>"$T_TMP/ebbad.log" || fail "ebbad --once"
+psql_val "insert into ebba.audit_flags (decision_id, kind, reason) select id, 'targeted', 'test' from ebba.decisions" >/dev/null
 D=$(psql_val "select id from ebba.decisions where external_id = 'BYTES-1'")
 F=$(psql_val "select id from ebba.audit_flags where decision_id = $D")
 
@@ -61,9 +62,10 @@ check_eq "the same pages with readable addresses still answer" "200 200" \
 # -- forms ----------------------------------------------------------------------------
 post() { code --data-urlencode "csrf=$CSRF" "$@"; }
 reviews="select count(*) from ebba.decisions where reviews_decision_id = $D"
-check_eq "Pröva: a note with %C0%AF: 422" 422 "$(post -d verdict=reject -d 'note=Avslag%C0%AF' "$URL/beslut/$D/prova")"
+avslag=(-d lines=1 -d action=spara -d reason=needs-not-shown)
+check_eq "Pröva: a note with %C0%AF: 422" 422 "$(post "${avslag[@]}" -d 'note=Avslag%C0%AF' "$URL/beslut/$D/prova")"
 body=$(cat "$T_TMP/body")
-check_match "... the decision's form again, the error at the note" "id=\"note-error\">$UNREADABLE" "$body"
+check_match "... the decision's form again, the error leading to the note" "href=\"#pl-note\">$UNREADABLE" "$body"
 check_match "... and the typed note kept, its unreadable bytes as ?" ">Avslag\?\?</textarea>" "$body"
 check_eq "... and nothing was saved" 0 "$(psql_val "$reviews")"
 check_eq "Stickprov: a note with %C0%AF: 422" 422 "$(post -d verdict=not-ok -d 'note=fel%C0%AF' "$URL/stickprov/$F")"
@@ -88,7 +90,7 @@ check_eq "What-if: a parameter value with %C0: 422" 422 \
 	"$(as_sv -o "$T_TMP/body" -w '%{http_code}' --data-urlencode "csrf=$SV_CSRF" -d parameter1=x -d 'varde1=1%C0' "$URL/whatif")"
 check_match "... the form again, with the error" "$UNREADABLE" "$(cat "$T_TMP/body")"
 check_eq "the same review with a readable note is saved (303)" 303 \
-	"$(post -d verdict=reject --data-urlencode 'note=Avslag, se anteckning' "$URL/beslut/$D/prova")"
+	"$(post "${avslag[@]}" --data-urlencode 'note=Avslag, se anteckning' "$URL/beslut/$D/prova")"
 check_eq "... once" 1 "$(psql_val "$reviews")"
 
 # -- the log --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # The queue kept by the database (schema 006, ebba.open_work and its
 # counts): after every kind of write that changes it (ebba's decisions,
 # failed checks, flags, a later failed check, a resolved flag, a
-# caseworker's review, by ebbactl and through ebba's functions in direct
+# caseworker's review, by Pröva and through ebba's functions in direct
 # SQL as a caseworker) it
 # holds exactly what the queue's definition computes from the tables, and
 # the counts are the counts of it.  Then Arbetskö over more than a page: 100
@@ -91,10 +91,15 @@ check_eq "the approval whose flag is resolved leaves the queue" 0 \
 check_eq "the referral whose flag is resolved stays, without the flag" "{}" \
 	"$(psql_val "select flags from ebba.open_work where decision_id = $(id_of 11)")"
 
-cfg=$(write_config </dev/null)
-PGUSER=$CW PGPASSWORD=$PW "$EBBACTL" -c "$cfg" review resolve "$(id_of 1)" --verdict approve --note x >/dev/null
-as_cw "select * from ebba.resolve_review($(id_of 6), 'reject', null, 'Avslag i SQL', 'psql')" >/dev/null
-same_queue "after reviews by ebbactl and in SQL"
+# A person's decision through ebba.decide_referral (schema 019), as Pröva and
+# ebbactl review resolve record it (their own runs of the rule set are
+# tested with real referrals below and in 88_person_decision).
+decide_sql() {  # decide_sql DECISION FINDINGS AMOUNT NOTE
+	echo "select review_id from ebba.decide_referral($1, '$2', null, $3, null, null, null, null, repeat('a', 64), '$4', 'Brev', 'psql')"
+}
+as_cw "$(decide_sql "$(id_of 1)" '{"lines": []}' 100 '')" >/dev/null
+as_cw "$(decide_sql "$(id_of 6)" '{"lines": [], "reason": "needs-not-shown"}' null 'Avslag i SQL')" >/dev/null
+same_queue "after reviews in SQL"
 check_eq "reviewed decisions leave the queue" 0 \
 	"$(psql_val "select count(*) from ebba.open_work where decision_id in ($(id_of 1), $(id_of 6))")"
 
@@ -164,9 +169,20 @@ check_eq "Stickprov's pages show every open flag once, oldest first" "$want" \
 	"$(for i in $(seq "$spages"); do flags_of "$T_TMP/s$i.html"; done | tr '\n' ' ' | sed 's/ $//')"
 
 # -- Stickprov and Pröva on one decision at once (issue 24) -------------------------
+# Sixty real referrals by ebbad (no registers: it refers), each with one
+# open flag: Pröva decides them line by line, rule set and letter and all.
+cfg=$(write_config </dev/null)
+"$EBBACTL" -c "$cfg" case set "$ROOT/tests/data/frames/good.yaml" >/dev/null
+for n in $(seq 60); do
+	sed "s/id=\"EB-2026-12-000123\"/id=\"RACE-$n\"/" "$ROOT/tests/data/applications/good.xml" >"$T_TMP/race.xml"
+	"$EBBACTL" -c "$cfg" submit "$T_TMP/race.xml" >/dev/null || fail "submit RACE-$n"
+done
+"$EBBAD" -c "$cfg" --once 2>"$T_TMP/ebbad.log" || fail "ebbad --once"
+psql_val "insert into ebba.audit_flags (decision_id, kind, reason) select d.id, 'targeted', 'race' from ebba.decisions d
+	where d.external_id like 'RACE-%' and not exists (select 1 from ebba.audit_flags f where f.decision_id = d.id)" >/dev/null
 # One caseworker resolves a decision's flag on Stickprov while another
 # resolves the decision on Pröva, 60 times.  Both must take the decision's
-# advisory lock before its rows (ebba.resolve_flag, ebba.resolve_review):
+# advisory lock before its rows (ebba.resolve_flag, ebba.decide_referral):
 # in opposite orders they deadlocked ("deadlock detected", HTTP 500, about
 # twice in 60 pairs).  To make the race bite every run, not now and then, a
 # test trigger holds each review 50 ms between the decision's lock and its
@@ -178,7 +194,8 @@ token=$(curl -s -c "$J2" -b "$J2" "$URL/login" | grep -o 'name="csrf" value="[0-
 curl -s -o /dev/null -c "$J2" -b "$J2" --data-urlencode "csrf=$token" --data-urlencode "user=$CW" \
 	--data-urlencode "password=$PW" "$URL/login"
 csrf() { curl -s -b "$1" "$URL/ko" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}'; }
-psql_val "select f.id || ' ' || f.decision_id from ebba.audit_flags f where f.resolved_at is null
+psql_val "select f.id || ' ' || f.decision_id from ebba.audit_flags f join ebba.decisions d on d.id = f.decision_id
+	where d.external_id like 'RACE-%' and f.resolved_at is null
 	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = f.decision_id)
 	and (select count(*) from ebba.audit_flags g where g.decision_id = f.decision_id) = 1
 	order by f.id limit 60" >"$T_TMP/pairs"
@@ -218,7 +235,8 @@ for k, (flag, decision) in enumerate(lines):
     t = [threading.Thread(target=post, args=(conns[0], s1, '/stickprov/' + flag,
                                              {'csrf': tok1, 'verdict': 'ok'}, out, 0, start + delay)),
          threading.Thread(target=post, args=(conns[1], s2, '/beslut/%s/prova' % decision,
-                                             {'csrf': tok2, 'verdict': 'approve'}, out, 1, start))]
+                                             {'csrf': tok2, 'lines': '1', 'action': 'spara',
+                                              'reason': 'needs-not-shown', 'note': 'Avslag i test'}, out, 1, start))]
     for x in t:
         x.start()
     for x in t:

@@ -31,7 +31,7 @@ SQL
 # approved, one rejected.
 for ext in "${akt[@]}" $(seq -f 'T-%g' 1 12); do resolve "$(did "$ext")" approve; done
 resolve "$(did "${nochg[0]}")" approve
-d=$(did "${nochg[1]}"); resolve "$d" adjust $(( $(amount "$d") - 100 ))
+resolve "$(did "${nochg[1]}")" less 100
 resolve "$(did "${nochg[2]}")" reject
 mapfile -t jan < <(psql_val "select id from ebba.decisions where inbox_id is not null and period = '2027-01'
 	and outcome = 'referred' and id <> $HOSTILE_DEC order by id limit 3")
@@ -165,7 +165,7 @@ SAME="(r.outcome = 'approved' and coalesce(r.amount, -1) = coalesce(e.amount, -1
 REFS="from ebba.decisions e join ebba.decision_checks c on c.decision_id = e.id left join $REV r on r.of = e.id
 	where e.reviews_decision_id is null and e.outcome = 'referred' and c.result not in ('pass', 'skip')
 	and e.period between '2026-11' and '2027-01'"
-COUNTS="count(*), sum(case when $SAME then 1 else 0 end), sum(case when r.outcome = 'approved' and not $SAME then 1 else 0 end),
+COUNTS="count(*), sum(case when $SAME then 1 else 0 end), sum(case when r.outcome in ('approved', 'partly_approved') and not $SAME then 1 else 0 end),
 	sum(case when r.outcome = 'rejected' then 1 else 0 end), sum(case when r.outcome is null then 1 else 0 end)"
 pct() { echo "case when $2 = 0 then '–' else round(100.0 * $1 / $2)::text || ' %' end"; }
 A="sum(case when $SAME then 1 else 0 end)"

@@ -68,10 +68,36 @@ check_eq "Spara without a note for delvis bifall is refused (422)" "422 " "$out"
 check_match "... saying so" 'href="#pl-note">Skriv en anteckning' "$(cat "$T_TMP/post.html")"
 
 # ---- the same by keyboard alone in Chromium, with axe ---------------------------
+# On a copy of the rent referral (the command line decides the original
+# below): delvis bifall to the end, then the letter's PDF as downloaded.
+psql_val "insert into ebba.inbox (external_id, case_id, period, payload)
+	select 'K-36', case_id, period, convert_to(replace(convert_from(payload, 'UTF8'),
+		'id=\"EB-2026-12-000036\"', 'id=\"K-36\"'), 'UTF8') from ebba.inbox where external_id = 'EB-2026-12-000036'" >/dev/null
+"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log" || fail "ebbad --once (the copy)"
+RK=$(did K-36)
+check_eq "the copy is referred like the original, with its amount" "referred $(amount "$R")" \
+	"$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $RK")"
 if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
-	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$R \
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$RK \
 	EBBA_RENT_AMOUNT="$(printf '%d' $(( $(amount "$R") - 600 )) | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1\xc2\xa0\2/;ta')" \
 	EBBA_AVSLAG=$(did EB-2026-12-000045) timeout 180 node "$ROOT/tests/web/person/prova.mjs" || fail "prova.mjs exited $?"
+	KP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $RK")
+	check_eq "the keyboard's delvis bifall is recorded, by the person" "partly_approved $CW" \
+		"$(psql_val "select outcome || ' ' || decided_by from ebba.decisions where id = $KP")"
+	if [ -n "$KP" ] && command -v pdftotext >/dev/null; then
+		# the PDF as the browser downloaded it, with the same session
+		curl -s -b "$JAR" -o "$T_TMP/k.pdf" "$URL/beslut/$KP/brev.pdf"
+		pdftotext "$T_TMP/k.pdf" - | python3 -c 'import sys, re; print(re.sub(r"\s+", " ", sys.stdin.read().replace("\u00a0", " ")))' >"$T_TMP/k.pdf.txt"
+		KKR=$(printf '%d' "$(psql_val "select amount from ebba.decisions where id = $KP")" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta')
+		check "the keyboard's letter (PDF): the accepted part, granted" grep -qF "Socialnämnden beviljar dig försörjningsstöd med $KKR kr" "$T_TMP/k.pdf.txt"
+		check "... the accepted rent beside the applied" grep -qF "Hyra godtas upp till 6 000 kr. Du har ansökt om 9 000 kr." "$T_TMP/k.pdf.txt"
+		check "... the rejected part" grep -qF "Din ansökan avslås till den del den gäller hyra över 6 000 kr i månaden." "$T_TMP/k.pdf.txt"
+		check "... the reason's sentence" grep -qF "Kostnaden godtas bara till den del den är skälig." "$T_TMP/k.pdf.txt"
+		check "... the provision" grep -qF "12 kap. 1 och 7 §§ socialtjänstlagen (2025:400)" "$T_TMP/k.pdf.txt"
+		check "... the person" grep -qF "Beslutet har fattats av Bo Ek, socialsekreterare." "$T_TMP/k.pdf.txt"
+		check "... the appeal" grep -qF "förvaltningsrätten (35 kap. 1 § socialtjänstlagen, 2025:400)" "$T_TMP/k.pdf.txt"
+		check "... within three weeks" grep -qF "inom tre veckor från den dag du fick del av beslutet" "$T_TMP/k.pdf.txt"
+	fi
 else
 	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
 fi
@@ -89,7 +115,7 @@ out=$(ctl review resolve "$R" --cost rent=6000:no-such-reason --note "x" 2>&1)
 check_match "an unknown reason is refused, naming the catalogue" "no reason 'no-such-reason' in the rule set's catalogue" "$out"
 out=$(ctl review resolve "$R" --cost rent=6000:cost-over-reasonable 2>&1); rc=$?
 check_eq "delvis bifall without a note is refused" "2 ebbactl review resolve: partly_approved needs --note" "$rc $out"
-out=$(ctl review resolve "$A" --note "x" --verdict partly 2>&1); rc=$?
+out=$(ctl review resolve "$A" --note "x" 2>&1); rc=$?
 check_match "a failed check no line decides is refused, naming it" \
 	"check plan-attendance fails and no line decides it" "$out"
 check_eq "nothing was written by the refusals" "$before" "$(psql_val "select count(*) from ebba.decisions")"
@@ -156,6 +182,63 @@ check "... the reason's sentence" grep -qF "Den som kan arbeta ska stå till arb
 check "... the provision" grep -qF "(12 kap. 1 § och 13 kap. socialtjänstlagen (2025:400))" "$T_TMP/j.txt"
 check "... how to appeal" grep -qF "Skicka eller lämna ditt överklagande till socialnämnden" "$T_TMP/j.txt"
 
+# ---- a plain approval: every failed check accepted, the rule set's amount ---------
+V=$(did EB-2026-12-000025)     # referred on aktivitetskrav
+out=$(ctl review resolve "$V" --verdict approve 2>&1)
+check_eq "--verdict approve alone is recorded (exit 0)" 0 "$?"
+VP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $V")
+check_eq "... approved with ebba's amount" "approved $(amount "$V")" "$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $VP")"
+check_eq "... its findings accept each failed check by name" \
+	"$(psql_val "select string_agg(check_id || ' accept', ',' order by check_id) from ebba.decision_checks
+	  where decision_id = $V and result in ('fail', 'error') and check_id not like 'ebba-%'")" \
+	"$(psql_val "select string_agg((l->>'check') || ' ' || (l->>'verdict'), ',' order by l->>'check')
+	  from ebba.decisions d, jsonb_array_elements(d.findings->'lines') l where d.id = $VP")"
+ctl letter "$VP" >"$T_TMP/v.txt"
+sed 's/^/# /' "$T_TMP/v.txt"
+check "... and it has its letter, granting" grep -qF "Socialnämnden beviljar" "$T_TMP/v.txt"
+
+# ---- an income counted (--income, Pröva's income line) ---------------------------
+# An approval whose application declares one salary: counted 1 000 kr above
+# what was declared, run through the rule set as the person's finding.
+IE=""
+for e in $(psql_val "select d.external_id from ebba.decisions d where d.outcome = 'approved' and d.inbox_id is not null
+	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id) order by d.id"); do
+	[ "$(grep -c 'type="salary"' "$T_TMP/demo/data/applications/$e.xml")" = 1 ] && { IE=$e; break; }
+done
+IA=$(did "$IE")
+SAL=$(grep -o 'type="salary" amount="[0-9]*"' "$T_TMP/demo/data/applications/$IE.xml" | grep -o '[0-9]*')
+NEW=$((SAL + 1000))
+sed -E "s/(type=\"salary\" amount=\")$SAL\"/\1$NEW\"/" "$T_TMP/demo/data/applications/$IE.xml" >"$T_TMP/income.xml"
+calc=$(ctl --porcelain calc "$T_TMP/income.xml" --case "$T_TMP/demo/data/cases/$(psql_val "select case_id from ebba.decisions where id = $IA").yaml" \
+	--registers "$T_TMP/demo/data/registers" --today 2026-12-07 | awk -F'\t' '$1 == "amount" {print $2}')
+check "an approval with one salary declared, and calc's amount with it 1 000 kr higher" test -n "$IA" -a -n "$calc"
+dots() { printf '%d' "$1" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1.\2/;ta'; }
+out=$(post "$IA" "i0=$NEW" action=berakna)
+check_eq "Pröva: counting more income than declared without a reason is refused (422)" "422 " "$out"
+check_match "... in Swedish, at the field" 'href="#i0r">Lön: välj ett skäl när du räknar mer än det uppgivna' "$(cat "$T_TMP/post.html")"
+out=$(post "$IA" "i0=$NEW" i0r=income-counted action=berakna)
+check_match "Pröva: Beräkna with the income line shows delvis bifall and calc's amount" \
+	"Beräknat med dina beslut: <strong>Delvis beviljat</strong>, $(dots "$calc") kr" "$(cat "$T_TMP/post.html")"
+out=$(ctl review resolve "$IA" --income "salary=$NEW" --note "Lönen enligt lönebeskedet" 2>&1); rc=$?
+check_eq "--income above what was declared without a reason is refused" \
+	"2 ebbactl review resolve: --income salary: counting more than was declared ($SAL kr) needs a reason (TYPE=AMOUNT:REASON)" "$rc $out"
+out=$(ctl review resolve "$IA" --income "salary=$NEW:income-counted" --note "Lönen enligt lönebeskedet" 2>&1)
+check_eq "--income with a reason is recorded (exit 0)" 0 "$?"
+IP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $IA")
+check_eq "... as delvis bifall, with calc's amount for the salary counted" "partly_approved $calc" \
+	"$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $IP")"
+check "... which is less than ebba's" test "$(amount "$IP")" -lt "$(amount "$IA")"
+check_eq "... the finding stored as an income line" "income salary $NEW $SAL income-counted" \
+	"$(psql_val "select l->>'kind', l->>'type', l->>'counted', l->>'declared', l->>'reason'
+	  from ebba.decisions d, jsonb_array_elements(d.findings->'lines') l where d.id = $IP" | tr '|' ' ')"
+ctl letter "$IP" >"$T_TMP/i.txt"
+check "... its letter states the income counted and why" grep -qF \
+	"Lön räknas som inkomst med $(printf '%d' "$NEW" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta') kr. Du har uppgett $(printf '%d' "$SAL" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1 \2/;ta') kr. Inkomsten räknas med det belopp som myndigheternas uppgifter visar." "$T_TMP/i.txt"
+check "... and how to appeal" grep -qF "inom tre veckor från den dag du fick del av beslutet" "$T_TMP/i.txt"
+page=$(curl -s -b "$JAR" "$URL/beslut/$IP")
+check_match "... and the decision page shows the line and why" \
+	"Lön: räknas som inkomst med $(dots "$NEW") kr \(uppgett $(dots "$SAL") kr\).*Skäl: Inkomsten räknas med det belopp" "$page"
+
 # ---- direct SQL ---------------------------------------------------------------
 O=$(did EB-2026-12-000012)
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; insert into ebba.letters (decision_id, body) values ($O, 'forged')" 2>&1)
@@ -164,6 +247,10 @@ out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referra
 check_match "the function refuses a verdict the lines do not give" "the verdict approve disagrees with the lines, which give rejected" "$out"
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"cost\", \"type\": \"rent\", \"accepted\": 1, \"applied\": 9}]}', null, 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
 check_match "... and a part refused without a reason" "rent accepted below what was applied for needs a reason" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"income\", \"type\": \"salary\", \"counted\": 9, \"declared\": 1}]}', null, 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "... and an income counted above what was declared without a reason (schema 021)" "salary counted above what was declared needs a reason" "$out"
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select ebba.decide_referral($O, '{\"lines\": [{\"kind\": \"income\", \"type\": \"salary\", \"counted\": 9, \"declared\": 1, \"reason\": \"income-counted\"}]}', 'approve', 5, 0, 0, 0, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
+check_match "... which the function reads as delvis bifall" "the verdict approve disagrees with the lines, which give partly_approved" "$out"
 by=$(psql -XAtq -v ON_ERROR_STOP=1 -c "set role $CW; select reviewed_by from ebba.decide_referral($O, '{\"lines\": [], \"reason\": \"needs-not-shown\"}', null, null, null, null, null, null, repeat('a', 64), 'n', 'l', 'sql')" 2>&1)
 check_eq "who decided is the session's person, whatever the client" "$CW" "$by"
 

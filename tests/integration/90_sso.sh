@@ -43,8 +43,10 @@ T_PIDS+=("$DEMO_REGSIM_PID")
 CFG=$T_TMP/demo/ebba.yaml
 "$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log" || { fail "ebbad --once"; exit 0; }
 kill "$DEMO_REGSIM_PID" 2>/dev/null
+# (one referred on attendance: accepting its checks leaves an amount to grant)
 DECISION=$(psql_val "select min(d.id) from ebba.decisions d where d.outcome = 'referred' and d.inbox_id is not null
-	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)")
+	and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id)
+	and exists (select 1 from ebba.decision_checks c where c.decision_id = d.id and c.check_id = 'plan-attendance' and c.result = 'fail')")
 
 # Every person is a role in the database with ebba's groups; the provider
 # decides how each signs in.  Their database passwords are never used.

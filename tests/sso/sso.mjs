@@ -68,11 +68,11 @@ async function caseworker(browser) {
 	check("the provider's groups at the sign-in are recorded", rec === `caseworker|signed-in|${env.EBBA_SSO_LOA3}`, rec);
 
 	await page.goto(`${URL0}/beslut/${DECISION}`);
-	await page.click('#verdict');
-	await page.type('#note', 'Prövat efter inloggning med två faktorer.');
-	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
+	for (const r of await page.$$('#prova-rader input[type=radio][value=accept]')) await r.click();
+	await page.type('#pl-note', 'Prövat efter inloggning med två faktorer.');
+	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
 	const u = new URL(page.url());
-	check('the caseworker resolves the referral', u.pathname === '/ko' && /Beslutet är sparat/.test(await text(page)), page.url());
+	check('the caseworker resolves the referral', /^\/beslut\/\d+$/.test(u.pathname) && /Beslutet är sparat/.test(await text(page)), page.url());
 	const by = sql(`select decided_by || '|' || outcome from ebba.decisions where reviews_decision_id = ${DECISION}`);
 	check("the decision's decided_by is the caseworker", by === `${CW}|approved`, by);
 

@@ -167,6 +167,175 @@ static void test_letter(void **state)
 	verdict_free(&v);
 }
 
+/* An application with a salary declared by two people: 3 000 and 2 000 kr. */
+static struct app_income INCOMES[3] = {{0, INCOME_SALARY, 3000}, {1, INCOME_SALARY, 2000},
+				       {0, INCOME_CHILD_ALLOWANCE, 1250}};
+
+static void income_app(struct application *app, struct app_income *incomes)
+{
+	memcpy(incomes, INCOMES, sizeof(INCOMES));
+	memset(app, 0, sizeof(*app));
+	app->id = "EB-2026-12-000046";
+	app->case_id = "C-10046";
+	strcpy(app->period, "2026-12");
+	app->incomes = incomes;
+	app->n_incomes = 3;
+	app->n_persons = 2;
+}
+
+static void test_income_lines(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	struct application app;
+	struct app_income incomes[3];
+	income_app(&app, incomes);
+	verdict_init(&v);
+	assert_int_equal(verdict_add(&v, VERDICT_INCOME, "salary=x", &err), -1);
+	assert_string_equal(err.msg, "--income salary=x: the amount is whole kronor, 0 to 99999999");
+	assert_int_equal(verdict_add(&v, VERDICT_INCOME, "salary=8000", &err), 0);
+	/* counting more than the 5 000 kr declared goes against the applicant: a reason */
+	assert_int_equal(verdict_check(&v, &app, rules, &err), -1);
+	assert_string_equal(err.msg, "--income salary: counting more than was declared (5000 kr) needs a reason (TYPE=AMOUNT:REASON)");
+	v.lines[0].reason = strdup("income-counted");
+	assert_int_equal(verdict_check(&v, &app, rules, &err), 0);
+	assert_int_equal(v.lines[0].applied, 5000);
+	/* a type the application does not declare */
+	assert_int_equal(verdict_add(&v, VERDICT_INCOME, "pension=100", &err), 0);
+	assert_int_equal(verdict_check(&v, &app, rules, &err), -1);
+	assert_string_equal(err.msg, "--income pension: the application declares no such income");
+	verdict_free(&v);
+}
+
+static void test_income_facts_and_outcome(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	struct application app;
+	struct app_income incomes[3];
+	income_app(&app, incomes);
+	verdict_init(&v);
+	verdict_add(&v, VERDICT_INCOME, "salary=8000:income-counted", &err);
+	assert_int_equal(verdict_check(&v, &app, rules, &err), 0);
+	bool as_declared[INCOME_TYPE_COUNT] = {false};
+	verdict_apply_incomes(&v, &app, as_declared);
+	/* the first who declared it has it all, the other none; other types untouched */
+	assert_int_equal(incomes[0].amount, 8000);
+	assert_int_equal(incomes[1].amount, 0);
+	assert_int_equal(incomes[2].amount, 1250);
+	assert_true(as_declared[INCOME_SALARY]);
+	assert_false(as_declared[INCOME_CHILD_ALLOWANCE]);
+	/* counted above what was declared: delvis bifall; the reason answers the income check */
+	static struct decision_check failed[1] = {{.id = "income-matches-registers", .result = RULE_FAIL,
+						   .outcome = "refer", .message = "Inkomst avviker", .ordinal = 5}};
+	struct decision d = run_again(9000);
+	d.checks = failed;
+	d.n_checks = 1;
+	enum outcome o;
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_PARTLY_APPROVED);
+	assert_int_equal(verdict_intended(&v), OUTCOME_PARTLY_APPROVED);
+	/* the findings carry the line for ebba.decide_referral */
+	char *j = verdict_findings_json(&v, "a", "a");
+	assert_non_null(strstr(j, "{\"counted\":8000,\"declared\":5000,\"kind\":\"income\",\"reason\":\"income-counted\",\"type\":\"salary\"}"));
+	free(j);
+	/* the letter states it, with the catalogue's sentence */
+	struct verdict_person who = {"Anna Svensson", "socialsekreterare"};
+	struct ebba_buf b = {0};
+	verdict_letter(&v, rules, &app, &d, o, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "Lön räknas som inkomst med 8 000 kr. Du har uppgett 5 000 kr. "));
+	buf_free(&b);
+	/* counted at or below what was declared refuses nothing */
+	v.lines[0].amount = 5000;
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_APPROVED);
+	verdict_free(&v);
+}
+
+static void test_accept_open(void **state)
+{
+	(void)state;
+	struct verdict v;
+	struct ebba_err err;
+	verdict_init(&v);
+	struct decision d = run_again(13260);
+	verdict_accept_open(&v, rules, &d);
+	/* the person's check, not ebba's own delegation guard */
+	assert_int_equal(v.n_lines, 1);
+	assert_string_equal(v.lines[0].name, "costs-within-frame");
+	assert_false(v.lines[0].reject);
+	enum outcome o;
+	assert_int_equal(verdict_outcome(&v, rules, &d, &o, &err), 0);
+	assert_int_equal(o, OUTCOME_APPROVED);
+	/* a check a line decides already is not accepted again */
+	verdict_free(&v);
+	verdict_add(&v, VERDICT_CHECK, "costs-within-frame=reject:cost-over-reasonable", &err);
+	verdict_accept_open(&v, rules, &d);
+	assert_int_equal(v.n_lines, 1);
+	assert_true(v.lines[0].reject);
+	verdict_free(&v);
+}
+
+static int sh(const char *cmd)
+{
+	return system(cmd);
+}
+
+/* The sentences come from the rule set (reasons.yaml, sentences), dated;
+ * a placeholder a sentence cannot have is refused where it stands. */
+static void test_sentences_from_rule_set(void **state)
+{
+	(void)state;
+	assert_string_equal(ruleset_sentence(rules, SENTENCE_DECIDED_BY, "2026-12-07"),
+			    "Beslutet har fattats av {namn}, {titel}.");
+	assert_string_equal(ruleset_sentence_name(SENTENCE_COST_REFUSED), "cost-refused");
+	char dir[] = "/tmp/ebba-sentences.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "cp rules/*.yaml %s/ && sed -i 's/Beslutet har fattats av {namn}, {titel}./"
+		 "Beslutet fattades av {namn} ({titel})./' %s/reasons.yaml", dir, dir);
+	assert_int_equal(sh(cmd), 0);
+	struct ruleset *changed = NULL;
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_load(dir, &changed, NULL, &err), 0);
+	struct verdict v;
+	verdict_init(&v);
+	struct decision d = run_again(12400);
+	struct application app;
+	memset(&app, 0, sizeof(app));
+	app.id = "EB-2026-12-000036";
+	app.case_id = "C-10035";
+	strcpy(app.period, "2026-12");
+	struct verdict_person who = {"Anna Svensson", "socialsekreterare"};
+	struct ebba_buf b = {0};
+	verdict_letter(&v, changed, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "Beslutet fattades av Anna Svensson (socialsekreterare).\n"));
+	/* nothing to say: no empty "Skäl för beslutet" */
+	assert_null(strstr(b.data, "Skäl för beslutet"));
+	/* an approval's head ends with its reasons: the note goes under that heading, not a second one */
+	buf_reset(&b);
+	d.letter = "# Beslut\n\n## Beslut\nBeviljas.\n\n## Skäl för beslutet\nSkälen.\n";
+	v.note = strdup("Utredd");
+	verdict_letter(&v, changed, &app, &d, OUTCOME_APPROVED, &who, "2026-12-07", &b);
+	assert_non_null(strstr(b.data, "## Skäl för beslutet\nSkälen.\nHandläggarens bedömning: Utredd\n"));
+	assert_null(strstr(strstr(b.data, "Skäl för beslutet") + 1, "Skäl för beslutet"));
+	ruleset_free(changed);
+	/* a placeholder the sentence cannot have */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/Ansökan avslås\\./Ansökan avslås för {namn}./' %s/reasons.yaml", dir);
+	assert_int_equal(sh(cmd), 0);
+	struct ebba_buf diag = {0};
+	changed = NULL;
+	assert_int_not_equal(ruleset_load(dir, &changed, &diag, &err), 0);
+	assert_non_null(strstr(diag.data, "meningen 'whole-rejected' har platshållaren '{namn}', som den inte kan ha"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh(cmd);
+	buf_free(&diag);
+	buf_free(&b);
+	verdict_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +343,10 @@ int main(void)
 		cmocka_unit_test(test_lines_parsed),
 		cmocka_unit_test(test_outcome_follows_from_lines),
 		cmocka_unit_test(test_letter),
+		cmocka_unit_test(test_income_lines),
+		cmocka_unit_test(test_income_facts_and_outcome),
+		cmocka_unit_test(test_accept_open),
+		cmocka_unit_test(test_sentences_from_rule_set),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -149,23 +149,24 @@ async function govuk(browser) {
 	await page.goto(`${URL0}/beslut/${id}`);
 	await reflowAt320(page, 'Beslut');
 	// A refused form: the error summary has the focus, without script.
-	await page.click('#verdict-adjust');
-	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
+	await page.click('#k0-avslag');
+	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
 	check('a refused form puts the focus on the error summary', await focusIs(page, '.error-summary'),
 		await page.evaluate(() => document.activeElement && document.activeElement.outerHTML.slice(0, 80)));
 	const links = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
-	check('... whose links lead to each field', links.includes('#amount') && links.includes('#note'), links.join(' '));
+	check('... whose links lead to the field (a rejection without a reason)', links.includes('#k0r') && await page.$('#k0r') !== null, links.join(' '));
 	await axe(page, 'Pröva refused');
 	await reflowAt320(page, 'Pröva');
 	// Saved: what was saved, and Nästa ärende.
-	await page.click('#verdict');
-	await page.$eval('#amount', (i) => { i.value = ''; });
-	await page.type('#note', 'Närvaron styrkt.');
-	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
+	for (const r of await page.$$('#prova-rader input[type=radio][value=accept]')) await r.click();
+	await page.type('#pl-note', 'Närvaron styrkt.');
+	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
 	const t = await text(page);
-	const caseId = sql(`select case_id from ebba.decisions where id = ${id}`);
-	check('after saving, the page says what was saved', /Beslutet är sparat/.test(t) && t.includes(`Ärende ${caseId}`) && /Beviljat, [\d ]+ kr/.test(t), t.slice(0, 300));
+	const saved = new URL(page.url());
+	check('after saving, the page says what was saved', saved.searchParams.get('sparat') && /Beslutet är sparat/.test(t) && /Beviljat, [\d ]+ kr/.test(t), t.slice(0, 300));
 	const next = await page.$eval('.notice a.button', (a) => [a.textContent, a.getAttribute('href')]).catch(() => null);
+	await axe(page, 'a person\'s decision just saved');
+	await page.goto(`${URL0}/ko`);
 	const first = await page.$eval('#ko-tabell tbody a[href^="/beslut/"]', (x) => x.getAttribute('href'));
 	check('... and offers Nästa ärende (the first in the queue)', next && next[0] === 'Nästa ärende' && next[1] === first, `${JSON.stringify(next)} vs ${first}`);
 	await axe(page, 'Arbetskö after saving');

@@ -41,11 +41,11 @@ async function mousePath(browser) {
 		/Därför beviljades ansökan/.test(at) && !/hänvisades ärendet/.test(at) && /Alla kontroller är uppfyllda/.test(at), at.slice(0, 400));
 	check('... and its letter writes the amounts with the thousands apart', /Beviljat belopp: +\d{1,3}( \d{3})+ kr/.test(await page.$eval('body', (b) => b.textContent)));
 	await page.goto(`${URL0}/beslut/${id}`);
-	await page.click('#verdict');
-	await page.type('#note', 'Närvaron förklarad: sjukdom styrkt med intyg.');
-	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
+	for (const r of await page.$$('#prova-rader input[type=radio][value=accept]')) await r.click();
+	await page.type('#pl-note', 'Närvaron förklarad: sjukdom styrkt med intyg.');
+	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
 	const u = new URL(page.url());
-	check('saving goes back to the queue with a confirmation', u.pathname === '/ko' && u.searchParams.get('sparat') && /Beslutet är sparat/.test(await text(page)), page.url());
+	check('saving shows the person\'s decision with a confirmation', /^\/beslut\/\d+$/.test(u.pathname) && u.searchParams.get('sparat') && /Beslutet är sparat/.test(await text(page)), page.url());
 	check('the decision has left the queue', !(await queueIds(page)).includes(`/beslut/${id}`));
 	const by = sql(`select decided_by || '|' || outcome || '|' || note from ebba.decisions where reviews_decision_id = ${id}`);
 	check('the database row has decided_by = the caseworker', by === `${env.EBBA_CASEWORKER}|approved|Närvaron förklarad: sjukdom styrkt med intyg.`, by);
@@ -59,17 +59,17 @@ async function mousePath(browser) {
 	const csrf = await page.$eval('input[name=csrf]', (i) => i.value);
 	const again = await page.evaluate(async (u, c) => {
 		const r = await fetch(u, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ csrf: c, verdict: 'reject', note: 'igen' }) });
+			body: new URLSearchParams({ csrf: c, lines: '1', action: 'spara', reason: 'needs-not-shown', note: 'igen' }) });
 		return { status: r.status, body: await r.text() };
 	}, `${URL0}/beslut/${id}/prova`, csrf);
 	check('a second resolve is refused (409, "redan prövat")', again.status === 409 && /redan prövat/.test(again.body), again.status);
 	// The refused form: an error summary that links to the fields.
 	const other = env.EBBA_DECISION_OUTAGE;
 	await page.goto(`${URL0}/beslut/${other}`);
-	await page.click('#verdict-reject');
-	await Promise.all([page.waitForNavigation(), page.click('#prova-enkel button[type=submit]')]);
+	await page.select('#reason', 'needs-not-shown');
+	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
 	const summary = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
-	check('a reject without a note is refused with a summary linking to the note', summary.includes('#note'), summary.join(' '));
+	check('a reject without a note is refused with a summary linking to the note', summary.includes('#pl-note'), summary.join(' '));
 	await axe(page, 'a decision with every kind of check result, an unavailable register and a refused form');
 	const ot = await text(page);
 	check('an unavailable register is visible', /Register ej tillgängligt/.test(ot));
@@ -89,14 +89,18 @@ async function keyboardPath(browser) {
 	await login(page, env.EBBA_CASEWORKER, true);
 	check('Tab reaches the decision in the queue', await tabTo(page, `a[href="/beslut/${id}"]`, 400));
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	await tabTo(page, 'input[name=verdict]', 400);
-	await page.keyboard.press('Space');
-	check('Space chooses a verdict', await page.$eval('#verdict', (r) => r.checked));
-	await tabTo(page, '#note', 50);
+	// each failed check is a radio group, one Tab stop: Space accepts it
+	const groups = await page.$$eval('#prova-rader input[type=radio][value=accept]', (rs) => rs.map((r) => r.id));
+	for (const g of groups) {
+		await tabTo(page, `#${g}`, 400);
+		await page.keyboard.press('Space');
+	}
+	check('Space accepts each failed check', groups.length > 0 && (await page.$$eval('#prova-rader input[type=radio][value=accept]', (rs) => rs.every((r) => r.checked))));
+	await tabTo(page, '#pl-note', 50);
 	await page.keyboard.type('Prövat med tangentbordet.');
-	await tabTo(page, '#prova-enkel button[type=submit]', 20);
+	await tabTo(page, '#prova-rader button[value=spara]', 20);
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	check('by keyboard alone the referral is resolved', new URL(page.url()).pathname === '/ko' &&
+	check('by keyboard alone the referral is resolved', /^\/beslut\/\d+$/.test(new URL(page.url()).pathname) &&
 		sql(`select decided_by from ebba.decisions where reviews_decision_id = ${id}`) === env.EBBA_CASEWORKER, page.url());
 	check('no mouse event was used', (await page.evaluate(() => window.__mouse || 0)) === 0);
 	await page.browserContext().close();

@@ -29,6 +29,11 @@ struct decide_env {
 	 * (the trace says so). */
 	const struct case_history *history;
 	const char *person_letter;          /* decision_inputs.person_letter (facts.h) */
+	/* A person's decision run again (decide/verdict.h): for each income
+	 * type marked (INCOME_TYPE_COUNT entries), the registers' payments are
+	 * taken to be what the application declares, the person having
+	 * established that amount; NULL for ebba's own decisions. */
+	const bool *income_as_declared;
 	bool untraced;                      /* true for what-if: out->trace stays empty */
 };
 

@@ -138,6 +138,28 @@ bool ruleset_reason_by_id(const struct ruleset *rs, const char *id, const char *
 const char *ruleset_appeal(const struct ruleset *rs, const char *date);
 
 /*
+ * The sentences a person's decision letter writes around the catalogue's
+ * reasons (reasons.yaml, `sentences`; decide/verdict.c), dated like the
+ * appeal text.  Each has a closed set of {placeholders}, which the loader
+ * checks and verdict.c fills in: a cost's name in lower case ({kostnad})
+ * or as a line begins ({Kostnad}), amounts as Swedes write them.
+ */
+enum ruleset_sentence {
+	SENTENCE_COST_REFUSED,      /* {kostnad} {godtas}: the refused part of a cost */
+	SENTENCE_COST_ACCEPTED,     /* {Kostnad} {godtas} {sokt}: what was accepted of it */
+	SENTENCE_INCOME_COUNTED,    /* {Inkomst} {raknas} {uppgett}: an income counted */
+	SENTENCE_WHOLE_REJECTED,    /* the whole application rejected */
+	SENTENCE_NOTE,              /* {bedomning}: the person's own words */
+	SENTENCE_DECIDED_BY,        /* {namn} {titel}: who decided */
+	SENTENCE_DECIDED_BY_UNTITLED, /* {namn}: who decided, without a title */
+	SENTENCE_COUNT
+};
+/* Its name in reasons.yaml ("cost-refused", ...). */
+const char *ruleset_sentence_name(enum ruleset_sentence s);
+/* The sentence in force on date (NULL: the newest), or NULL if the set has none. */
+const char *ruleset_sentence(const struct ruleset *rs, enum ruleset_sentence s, const char *date);
+
+/*
  * A delegation: the committee decision that lets ebba decide automatically
  * (docs/rules.md, "delegation").  Strings point into rs (`rules explain`
  * shows them all: ruleset_explain_model).

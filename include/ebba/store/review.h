@@ -75,28 +75,6 @@ int review_detail_load(PGconn *conn, const char *decision_id, struct review_deta
 		       bool *found, struct ebba_err *err);
 void review_detail_free(struct review_detail *d);
 
-struct review_resolution {
-	const char *decision_id;
-	const char *verdict;        /* "approve" | "reject" | "adjust" */
-	const char *amount;         /* whole kronor as text, or NULL */
-	const char *note;
-	const char *client;         /* for the access log: an address, "ebbactl" */
-};
-
-/*
- * Records a caseworker's decision on one of ebba's open decisions and
- * resolves its open audit flags, with its access_log row, in one
- * transaction (ebba.resolve_review, schema 014).  *resolved false (and 0)
- * when the decision is not an open decision by ebba (none, or reviewed
- * already); else *new_id is the caseworker's decision and *flags how many
- * flags were resolved, and by (by_len bytes) who the database recorded as
- * deciding: the connected person (ebba.person()), never a name the client
- * gives.
- */
-int review_resolve_decision(PGconn *conn, const struct review_resolution *r, bool *resolved,
-			    int64_t *new_id, long *flags, char *by, size_t by_len,
-			    struct ebba_err *err);
-
 /* A person's decision line by line (decide/verdict.h), as ebba.decide_referral takes it. */
 struct review_lines {
 	const char *decision_id;
@@ -111,8 +89,11 @@ struct review_lines {
 /*
  * Records it through ebba.decide_referral (schema 019): the outcome the
  * lines give (*outcome, outlen bytes), the decision, its letter, the
- * flags' verdicts and the access_log row in one transaction.  *resolved as
- * review_resolve_decision.
+ * flags' verdicts and the access_log row in one transaction.  *resolved
+ * false (and 0) when the decision is not an open decision by ebba (none,
+ * or reviewed already); else *new_id is the person's decision, and by
+ * (by_len bytes) who the database recorded as deciding: the connected
+ * person (ebba.person()), never a name the client gives.
  */
 int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
 			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err);

@@ -71,18 +71,6 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 		       struct ebba_buf *out, char *name, size_t name_size, bool *found,
 		       struct ebba_err *err);
 
-/*
- * Records the person's decision on ebba's decision id: verdict "approve",
- * "reject" or "adjust" (amount in whole kronor, else NULL), with note.
- * decided_by is the session's role (schema 004).  The decision's open
- * flags are resolved with the verdict, and the access_log row ("resolve",
- * "decision", client) written, in the same transaction (schema 014).
- * *new_id gets the new decision's id, or 0 when id is not an open decision
- * by ebba (no such decision, or already reviewed: a decision is reviewed
- * once).
- */
-int store_web_resolve(PGconn *db, const char *id, const char *verdict, const char *amount,
-		      const char *note, const char *client, int64_t *new_id, struct ebba_err *err);
 
 /* Open audit flags, oldest first, 100 a page (after flag `after`, or from
  * flag `from` on; NULL for neither), with the realised sample rate:

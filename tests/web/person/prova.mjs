@@ -1,7 +1,8 @@
 // Pröva line by line in Chromium, by keyboard alone, with axe-core
 // (issue 25).  Run by tests/integration/88_person_decision.sh, which sets
-// EBBA_WEB_URL, EBBA_PASSWORD, EBBA_CASEWORKER, EBBA_RENT (the referral
-// for rent over the ceiling, still open), EBBA_RENT_AMOUNT (the rule
+// EBBA_WEB_URL, EBBA_PASSWORD, EBBA_CASEWORKER, EBBA_RENT (a referral
+// for rent over the ceiling, still open: decided here as delvis bifall to
+// the end, its letter's PDF read by the shell), EBBA_RENT_AMOUNT (the rule
 // set's amount with 6 000 kr accepted, as Swedes write it) and EBBA_AVSLAG
 // (a referral on one failed check).  Not in tests/web/ itself: 80_web.sh
 // runs those with its own environment.
@@ -50,6 +51,29 @@ async function partly(browser) {
 	const summary = await page.$eval('.error-summary', (d) => d.textContent).catch(() => '');
 	check('Spara without a note is refused, saying so', /Skriv en anteckning/.test(summary), summary);
 	await axe(page, 'Pröva refused');
+	// to the end: the note, Spara, the saved decision and its letter
+	check('keyboard: the note', await typeInto(page, '#pl-note', 'Hyran är högre än skälig nivå för hushållet'));
+	check('keyboard: Spara', await pressButton(page, 'button[value=spara]'));
+	const url = new URL(page.url());
+	const t = (await page.evaluate(() => document.body.innerText)).replace(/\u00a0/g, ' ');
+	check('Spara saves: the person\'s decision, said to be saved', /^\/beslut\/\d+$/.test(url.pathname) &&
+		url.searchParams.get('sparat') === '1' && /Beslutet är sparat/.test(t), page.url());
+	check('the saved page shows the outcome and the line', /Delvis beviljat/.test(t) &&
+		/Hyra: godtas upp till 6 000 kr \(ansökt 9 000 kr\)/.test(t), t.slice(t.indexOf('Handläggarens beslut'), 600));
+	check('... the reason\'s sentence and provision', /Skäl: Kostnaden godtas bara till den del den är skälig/.test(t) &&
+		/12 kap\. 1 och 7 §§ socialtjänstlagen \(2025:400\)/.test(t));
+	check('... and the person, by name and title', /Beslutat av Bo Ek, socialsekreterare/.test(t));
+	check('... never ebba\'s "Alla kontroller är uppfyllda"', !/Alla kontroller är uppfyllda/.test(t));
+	await axe(page, 'a person\'s delvis bifall just saved');
+	// the letter's PDF, fetched in the signed-in page as a person would
+	// download it; 88_person_decision.sh reads its text with pdftotext
+	const pdf = await page.evaluate(async (u) => {
+		const r = await fetch(u);
+		const b = new Uint8Array(await r.arrayBuffer());
+		return { status: r.status, type: r.headers.get('content-type'), head: String.fromCharCode(...b.slice(0, 5)) };
+	}, `${env.EBBA_WEB_URL}${url.pathname}/brev.pdf`);
+	check('Skriv ut / PDF gives the letter as a PDF', pdf.status === 200 && /application\/pdf/.test(pdf.type) && pdf.head === '%PDF-',
+		JSON.stringify(pdf));
 	await page.browserContext().close();
 }
 
