@@ -46,15 +46,18 @@ create table ebba.case_people (
 );
 create index case_people_case on ebba.case_people (case_id);
 
--- The persons of one application document, its roles as written.
+-- The persons of one application document, its roles as written (every
+-- person of a valid document has both attributes, so the two lists pair).
 create function ebba.application_people(payload bytea)
     returns table (pnr text, role text)
     language sql stable strict set search_path = pg_catalog
 as $$
-    select replace(p[1]::text, '-', ''), r[1]::text
-      from unnest(xpath('/a:application/a:household/a:person', convert_from(payload, 'UTF8')::xml,
-                        array[array['a', 'urn:ebba:application:1']])) x,
-           lateral (select xpath('@pnr', x) p, xpath('@role', x) r) a
+    with d as (select convert_from(payload, 'UTF8')::xml as doc)
+    select replace(p::text, '-', ''), r::text
+      from d, unnest(xpath('/a:application/a:household/a:person/@pnr', d.doc,
+                           array[array['a', 'urn:ebba:application:1']]),
+                     xpath('/a:application/a:household/a:person/@role', d.doc,
+                           array[array['a', 'urn:ebba:application:1']])) as x(p, r)
 $$;
 
 -- ebba's own decisions name their application: its persons, once per
@@ -107,8 +110,8 @@ select v.case_id, h.pnr, case when v.frame -> 'adults' ? h.pnr then 'adult' else
 on conflict do nothing;
 
 -- Applications not decided (pending, or quarantined: perhaps no XML at
--- all) are few; export-person searches their bytes, by this index.
-create index inbox_quarantined on ebba.inbox (id) where state = 'quarantined';
+-- all) are few; export-person searches their bytes, found by the partial
+-- indexes inbox_claimable (schema 1) and inbox_quarantined (schema 6).
 
 -- ---------------------------------------------------------------------
 -- 2. Legal holds.

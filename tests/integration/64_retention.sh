@@ -1,0 +1,146 @@
+# Retention (gallring), legal holds and the applicant's own copy (issue 28,
+# items 3 and 4; docs/retention.md).  The demo's 50 households decided,
+# then, in the test's set-up (the superuser, triggers off), their dates
+# spread over eight years: the households born on the 5th, 15th or 25th
+# and one held case among the oldest.  Then:
+#  - export-person for a test person returns every row an independent SQL
+#    query finds for them and nothing of anyone else;
+#  - retention plan names exactly the cases past the limit, and why each
+#    stays; keep_all keeps them all;
+#  - retention run removes exactly those cases' rows in every table (what-if
+#    results and the access log's old rows included), touches nothing else,
+#    records counts per case and table; every remaining decision replays
+#    with 0 differences;
+#  - no role deletes anything by direct SQL, nor reaches the function's
+#    helpers or its role.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/demo_lib.sh"
+new_db || exit 2
+demo_decided || exit 0
+sfx=${PGDATABASE##*_}
+CW=cwr$sfx AR=arr$sfx SU=sur$sfx
+for u in "$CW:caseworker" "$AR:archivist" "$SU:supervisor"; do
+	printf 'Test-l0senord\n' | ctl user add "${u%%:*}" --role "${u#*:}" >/dev/null || fail "user add $u"
+done
+trap 'for u in $CW $AR $SU; do psql -XAtq -d postgres -c "drop owned by $u cascade; drop role if exists $u" >/dev/null 2>&1; done; t_cleanup' EXIT
+as() { local u=$1; shift; PGUSER=$u "$@"; }
+sql_as() { PGUSER=$1 psql -XAtq -v ON_ERROR_STOP=1 -c "$2" 2>&1; }
+
+# ---- the test's set-up: eight years of history ---------------------------------
+# The applicant's and co-applicant's birth days, from the documents (not from
+# ebba.case_people, which is what is being tested).
+psql -XAtq -v ON_ERROR_STOP=1 <<'SQL' || fail "spreading the history"
+create table public.t_case_age as
+with people as (
+    select i.case_id, (regexp_matches(convert_from(i.payload, 'UTF8'),
+           'pnr="([0-9]{8})-?([0-9]{4})" role="(applicant|co-applicant)"', 'g'))[1] as born
+      from ebba.inbox i),
+birthday as (
+    select distinct case_id from people
+     where (case when substr(born, 7, 2)::int > 60 then substr(born, 7, 2)::int - 60
+                 else substr(born, 7, 2)::int end) in (5, 15, 25)),
+cases as (select distinct case_id, row_number() over (order by case_id) as rn
+            from (select distinct case_id from ebba.inbox) c)
+select c.case_id, b.case_id is not null as birthday,
+       case when b.case_id is not null then 6 else (c.rn % 8)::int end as years
+  from cases c left join birthday b using (case_id);
+set session_replication_role = replica;
+update ebba.inbox i set received_at = received_at - make_interval(years => a.years, days => 30)
+  from public.t_case_age a where a.case_id = i.case_id;
+update ebba.decisions d set decided_at = decided_at - make_interval(years => a.years, days => 30)
+  from public.t_case_age a where a.case_id = d.case_id;
+update ebba.case_frame_versions v set updated_at = updated_at - make_interval(years => a.years, days => 30)
+  from public.t_case_age a where a.case_id = v.case_id;
+update ebba.case_frames v set updated_at = updated_at - make_interval(years => a.years, days => 30)
+  from public.t_case_age a where a.case_id = v.case_id;
+update ebba.audit_flags f set created_at = created_at - make_interval(years => a.years, days => 30)
+  from public.t_case_age a, ebba.decisions d where d.id = f.decision_id and a.case_id = d.case_id;
+SQL
+echo "# ages: $(psql_val "select string_agg(years || ':' || n || case when b then 'b' else '' end, ' ')
+	from (select years, birthday b, count(*) n from public.t_case_age group by 1, 2 order by 1, 2) s")"
+
+# ---- export-person ----------------------------------------------------------------
+# The person: the applicant of a sampled approval in a case that stays, whose
+# decision a caseworker looks at and reviews; someone else's decision is looked
+# at too, and must not show.
+R=$(psql_val "select d.id from ebba.decisions d join public.t_case_age a using (case_id)
+	where d.inbox_id is not null and a.years < 5 and exists (select 1 from ebba.audit_flags f where f.decision_id = d.id)
+	and d.outcome = 'approved' order by d.id limit 1")
+OTHER=$(psql_val "select d.id from ebba.decisions d where d.inbox_id is not null and d.id <> ${R:-0} order by d.id desc limit 1")
+P=$(psql_val "select (regexp_match(convert_from(i.payload, 'UTF8'), 'pnr=\"([0-9]{8}-?[0-9]{4})\" role=\"applicant\"'))[1]
+	from ebba.inbox i join ebba.decisions d on d.inbox_id = i.id where d.id = ${R:-0}" | tr -d -)
+[ -n "$R" ] && [ -n "$P" ] || { fail "the demo has a sampled approval in a kept case"; exit 0; }
+as "$CW" "$EBBACTL" -c "$CFG" review show "$R" >/dev/null || fail "review show as the caseworker"
+as "$CW" "$EBBACTL" -c "$CFG" review show "$OTHER" >/dev/null || fail "review show of another decision"
+as "$CW" "$EBBACTL" -c "$CFG" review resolve "$R" --verdict approve --note "Stickprov utan anmärkning" >/dev/null ||
+	fail "review resolve as the caseworker"
+# the independent query: every application whose bytes name the person, in
+# either spelling, its decisions and the reviews of those
+PDASH="${P:0:8}-${P:8}"
+APPS="select i.id from ebba.inbox i where position(convert_to('\"$P\"', 'UTF8') in i.payload) > 0
+	or position(convert_to('\"$PDASH\"', 'UTF8') in i.payload) > 0"
+DECS="select d.id from ebba.decisions d where d.inbox_id in ($APPS)
+	union select r.id from ebba.decisions r join ebba.decisions d on r.reviews_decision_id = d.id where d.inbox_id in ($APPS)"
+before_export=$(psql_val "select count(*) from ebba.access_log where action = 'export' and object_kind = 'person'")
+out=$(printf '%s\n' "$PDASH" | as "$CW" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/p.tar" 2>&1)
+check_eq "export-person writes the archive (exit 0)" 0 "$?"
+check_match "... and says how many files" "p.tar: [0-9]+ files" "$out"
+check_eq "... logged as an export of the person, once" "$((before_export + 1))" \
+	"$(psql_val "select count(*) from ebba.access_log where action = 'export' and object_kind = 'person' and who = '$CW'")"
+check_eq "... the log row names the cases, not the number" 0 \
+	"$(psql_val "select count(*) from ebba.access_log where object_id like '%${P:8}%' or client like '%${P:8}%'")"
+printf "%s\n" "$P" | as "$CW" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/arg.tar" "$P" >/dev/null 2>&1
+check_eq "a number as an argument is refused (usage, exit 2), nothing written" "2 no" "$? $([ -e "$T_TMP/arg.tar" ] && echo yes || echo no)"
+tar -tvf "$T_TMP/p.tar" | head -5 | sed "s/^/# /"
+mkdir -p "$T_TMP/x" && tar -xf "$T_TMP/p.tar" -C "$T_TMP/x" || fail "the archive is a tar archive"
+X=$T_TMP/x/ebba-export
+lsids() { ls "$1" 2>/dev/null | sed 's/\..*//' | sort -n | tr '\n' ' '; }
+check_eq "every application that names the person, and no other" \
+	"$(psql_val "$APPS order by 1" | tr '\n' ' ')" "$(lsids "$X/ansokningar")"
+check_eq "every decision about the person (the review included), and no other" \
+	"$(psql_val "$DECS order by 1" | tr '\n' ' ')" "$(lsids "$X/beslut")"
+check_match "... the review is there" " $(psql_val "select id from ebba.decisions where reviews_decision_id = $R") " " $(lsids "$X/beslut")"
+ok_bytes=0 n_bytes=0
+while IFS='|' read -r id sha; do
+	n_bytes=$((n_bytes + 1))
+	[ "$(sha256sum <"$X/ansokningar/$id.xml" | cut -d' ' -f1)" = "$sha" ] && ok_bytes=$((ok_bytes + 1))
+done < <(psql_val "select id, encode(sha256(payload), 'hex') from ebba.inbox where id in ($APPS)")
+check_eq "each application is the bytes received" "$n_bytes" "$ok_bytes"
+check_eq "every evidence row of theirs, as received" \
+	"$(psql_val "select string_agg(h, ' ' order by h collate \"C\") from (select encode(sha256(coalesce(raw, '')), 'hex') h from ebba.register_evidence where decision_id in ($DECS)) e")" \
+	"$(for f in "$X"/beslut/*/underlag/*; do sha256sum <"$f" | cut -d' ' -f1; done | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "every letter as text" "$(psql_val "select count(*) from ebba.letters where decision_id in ($DECS)")" \
+	"$(ls "$X"/beslut/*/brev.txt 2>/dev/null | wc -l)"
+check_eq "every letter as its PDF" "$(psql_val "select count(*) from ebba.letters where decision_id in ($DECS)")" \
+	"$(ls "$X"/beslut/*/brev.pdf 2>/dev/null | wc -l)"
+check_eq "... the PDF as stored" "$(psql_val "select encode(sha256, 'hex') from ebba.letter_pdfs where decision_id = $R")" \
+	"$(sha256sum <"$X/beslut/$R/brev.pdf" | cut -d' ' -f1)"
+check_eq "every check of theirs, with its message" \
+	"$(psql_val "select count(*) from ebba.decision_checks where decision_id in ($DECS)")" \
+	"$(cat "$X"/beslut/*/beslut.json | grep -c '"kontroll":')"
+check_eq "every flag of theirs, with its verdict" \
+	"$(psql_val "select count(*) from ebba.audit_flags where decision_id in ($DECS) and verdict is not null")" \
+	"$(cat "$X"/beslut/*/beslut.json | grep -c '"bedomning": "approve"')"
+CASE=$(psql_val "select case_id from ebba.decisions where id = $R")
+check_eq "every version of their frame" \
+	"$(psql_val "select count(*) from ebba.case_frame_versions where case_id = '$CASE' and frame -> 'household' ? '$P'")" \
+	"$(ls "$X/referensramar/$CASE" 2>/dev/null | wc -l)"
+check_eq "who looked at their data: the caseworker's view and resolve, nothing else" \
+	"view;decision;$R resolve;decision;$R" \
+	"$(awk -F';' -v w="$CW" '$2 == w {print $3 ";" $4 ";" $5}' "$X/atkomst.csv" | grep -v ';letter;' | tr '\n' ' ' | sed 's/ $//')"
+check "... not the view of someone else's decision" bash -c "! grep -q ';decision;$OTHER;' '$X/atkomst.csv'"
+# nothing of anyone else: every identity number in the archive is a member
+# of the person's own households, every case theirs
+HOUSE=$(psql_val "select distinct replace(m[1], '-', '') from ebba.inbox i,
+	regexp_matches(convert_from(i.payload, 'UTF8'), 'pnr=\"([0-9]{8}-?[0-9]{4})\"', 'g') m where i.id in ($APPS) order by 1")
+INARCH=$(grep -rhoaE '(19|20)[0-9]{6}-?[0-9]{4}' "$X" | tr -d - | sort -u | while read -r n; do
+	grep -qx "$n" "$EBBA_REFERENCE/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" && echo "$n"; done)
+check_eq "no identity number outside the person's households" "" "$(comm -13 <(echo "$HOUSE") <(echo "$INARCH") | grep .)"
+check_eq "no case but theirs" "$CASE" "$(grep -rhoE '"arende": "[^"]*"' "$X/beslut" | sort -u | cut -d'"' -f4)"
+out=$(printf '19121212-1213\n' | as "$CW" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/bad.tar" 2>&1)
+check_eq "an invalid number is refused with one line (exit 1), no file" "1 no" "$? $([ -e "$T_TMP/bad.tar" ] && echo yes || echo no)"
+check_match "... saying what" "^ebbactl export-person: standard input: check digit" "$out"
+out=$(printf '%s\n' "$P" | as "$CW" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/p.tar" 2>&1)
+check_eq "an existing file is not overwritten (exit 2)" 2 "$?"
+out=$(printf '%s\n' "$P" | as "$AR" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/ar.tar" 2>&1)
+check_match "only a caseworker exports" "permission denied|not a caseworker" "$out"
