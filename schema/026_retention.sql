@@ -126,6 +126,13 @@ create table ebba.case_holds (
 );
 create unique index case_holds_open on ebba.case_holds (case_id) where released_at is null;
 
+-- The lock a hold and retention's removal of one case queue on.
+create function ebba.lock_case(p_case text) returns void
+    language sql volatile set search_path = pg_catalog
+as $$
+    select pg_advisory_xact_lock(hashtext('ebba.case'), hashtext(p_case))
+$$;
+
 -- Held now by the person; released once, now, by the person; nothing
 -- else changes.
 create function ebba.stamp_case_hold() returns trigger language plpgsql
@@ -134,6 +141,7 @@ as $$
 declare who text := ebba.person();
 begin
     if tg_op = 'INSERT' then
+        perform ebba.lock_case(new.case_id);
         if new.held_by is distinct from who then
             raise exception 'held_by must be the session''s own role (%), not %', who, new.held_by
                 using errcode = 'insufficient_privilege';
@@ -205,6 +213,22 @@ begin
     raise exception 'ebba.%: rows are immutable (% refused)', tg_table_name, tg_op
         using errcode = 'insufficient_privilege';
 end $$;
+
+-- Frames, their versions and who a case is about are deleted by nobody
+-- else either (a frame had no such trigger: only its grants kept
+-- caseworkers from deleting one).
+create trigger case_frames_no_delete before delete on ebba.case_frames
+    for each row execute function ebba.refuse_change();
+create trigger case_frame_versions_immutable before update or delete on ebba.case_frame_versions
+    for each row execute function ebba.refuse_change();
+create trigger case_people_no_delete before update or delete on ebba.case_people
+    for each row execute function ebba.refuse_change();
+create trigger case_frames_no_truncate before truncate on ebba.case_frames
+    for each statement execute function ebba.refuse_change();
+create trigger case_frame_versions_no_truncate before truncate on ebba.case_frame_versions
+    for each statement execute function ebba.refuse_change();
+create trigger case_people_no_truncate before truncate on ebba.case_people
+    for each statement execute function ebba.refuse_change();
 
 -- A what-if run's result is fixed once finished, but for retention: the
 -- changes and skips of removed decisions leave it (version 7's rules
@@ -401,9 +425,11 @@ begin
         end if;
         exit when done >= p_batch;
         done := done + 1;
-        -- the case's rows, locked against a hold set meanwhile
-        perform 1 from ebba.case_holds h where h.case_id = c.case_id and h.released_at is null for share;
-        if found then
+        -- a hold set since the list was read keeps the case: the case's
+        -- lock (a hold takes it too), then the hold looked for again
+        perform ebba.lock_case(c.case_id);
+        if exists (select 1 from ebba.case_holds h
+                    where h.case_id = c.case_id and h.released_at is null) then
             continue;
         end if;
         for r in select * from ebba.retention_remove_case(c.case_id, who) x where x.removed > 0 loop

@@ -144,3 +144,140 @@ out=$(printf '%s\n' "$P" | as "$CW" "$EBBACTL" -c "$CFG" export-person --out "$T
 check_eq "an existing file is not overwritten (exit 2)" 2 "$?"
 out=$(printf '%s\n' "$P" | as "$AR" "$EBBACTL" -c "$CFG" export-person --out "$T_TMP/ar.tar" 2>&1)
 check_match "only a caseworker exports" "permission denied|not a caseworker" "$out"
+
+# ---- legal holds --------------------------------------------------------------------
+HELD=$(psql_val "select case_id from public.t_case_age where years = 7 and not birthday order by case_id limit 1")
+FREED=$(psql_val "select case_id from public.t_case_age where years = 7 and not birthday order by case_id offset 1 limit 1")
+out=$(as "$AR" "$EBBACTL" -c "$CFG" case hold "$HELD" --reason "Överklagat, mål 1234-26" 2>&1)
+check_eq "an archivist holds a case" "case $HELD: held" "$out"
+check_eq "... as themselves, by the database" "$AR" "$(psql_val "select held_by from ebba.case_holds where case_id = '$HELD'")"
+out=$(as "$AR" "$EBBACTL" -c "$CFG" case hold "$HELD" --reason "igen" 2>&1)
+check_eq "a case is held once at a time (exit 1)" 1 "$?"
+as "$AR" "$EBBACTL" -c "$CFG" case hold "$FREED" --reason "Tillfälligt" >/dev/null || fail "hold $FREED"
+out=$(as "$AR" "$EBBACTL" -c "$CFG" case release "$FREED" 2>&1)
+check_eq "... and released" "case $FREED: released" "$out"
+check_eq "... by the archivist, once" "$AR|1" "$(psql_val "select released_by, count(*) from ebba.case_holds where case_id = '$FREED' group by 1")"
+out=$(as "$AR" "$EBBACTL" -c "$CFG" case hold "$HELD" --reason "pnr $P" 2>&1)
+check_match "an identity number in a reason is refused" "identity number cannot be part" "$out"
+out=$(as "$CW" "$EBBACTL" -c "$CFG" case hold "$FREED" --reason "x" 2>&1)
+check_match "a caseworker cannot hold a case" "permission denied" "$out"
+check_match "nobody names another person as who held" "must be the session's own role|permission denied" \
+	"$(sql_as "$AR" "insert into ebba.case_holds (case_id, reason, held_by) values ('X', 'y', 'someone')")"
+check_match "a hold's reason cannot be rewritten" "permission denied|only released" \
+	"$(sql_as "$AR" "update ebba.case_holds set reason = 'z' where case_id = '$HELD'")"
+
+# ---- retention plan -----------------------------------------------------------------
+expect() {  # the cases past the limit with the verdict the set-up gives them
+	psql_val "select case_id || ' ' || case when case_id = '$HELD' then 'keep-hold'
+		when birthday then 'keep-birthday' else '$1' end from public.t_case_age
+		where years >= 5 order by case_id collate \"C\""
+}
+plan=$(as "$AR" "$EBBACTL" -c "$CFG" --porcelain retention plan 2>&1)
+check_eq "retention plan: exactly the cases past five years, with why" "$(expect remove)" \
+	"$(awk -F'\t' '$1 == "case" {print $2 " " $4}' <<<"$plan" | LC_ALL=C sort)"
+check_eq "... the birthday cases are among them (the test means something)" 6 "$(grep -c keep-birthday <<<"$plan")"
+plan_words=$(as "$AR" "$EBBACTL" -c "$CFG" retention plan 2>&1)
+check_match "... in words" "sparas: född den 5, 15 eller 25" "$plan_words"
+check_match "... with a count" "$(grep -c ' remove$' <<<"$(expect remove)") ärenden gallras" "$plan_words"
+write_config <<<"$(grep -v '^rules_dir:' "$CFG")
+retention:
+  keep_all: true" >/dev/null
+plan=$(as "$AR" "$EBBACTL" -c "$T_TMP/ebba.yaml" --porcelain retention plan 2>&1)
+check_eq "retention.keep_all: every case kept" "$(expect keep-all)" \
+	"$(awk -F'\t' '$1 == "case" {print $2 " " $4}' <<<"$plan" | LC_ALL=C sort)"
+out=$(as "$AR" "$EBBACTL" -c "$CFG" retention plan --rules "$T_TMP/none" 2>&1)
+check_eq "rules that do not load: exit 2, one line" "2 1" "$? $(wc -l <<<"$out")"
+
+# ---- what retention must touch and what it must not ------------------------------------
+# A finished what-if run whose result names a decision that goes and one that
+# stays; an access-log row six years old and one of today.
+GONE=$(psql_val "select min(d.id) from ebba.decisions d join public.t_case_age a using (case_id) where a.years >= 5
+	and a.case_id <> '$HELD' and not a.birthday")
+KEPT=$(psql_val "select min(d.id) from ebba.decisions d join public.t_case_age a using (case_id) where a.years < 5")
+psql -XAtq -v ON_ERROR_STOP=1 <<SQL || fail "planting a what-if run and old log rows"
+set session_replication_role = replica;
+insert into ebba.whatif_runs (created_by, candidate, candidate_sha256, status, result)
+values ('$SU', 'rules', repeat('a', 64), 'done', '{"total": 2, "changes": [{"decision": $GONE, "case": "x"},
+  {"decision": $KEPT, "case": "y"}], "skips": [{"decision": $GONE, "why": "z"}]}');
+insert into ebba.access_log (at, who, action, object_kind, object_id) values
+  (now() - interval '6 years', '$CW', 'view', 'decision', '$GONE'),
+  (now() - interval '1 day', '$CW', 'view', 'decision', '$KEPT');
+SQL
+# every row of every case that stays, and every row of the tables that hold no
+# case, as one digest per table
+TABLES="inbox decisions decision_checks register_evidence audit_flags letters letter_pdfs outbox decision_feed
+	open_work case_frames case_frame_versions case_people case_holds"
+digest_kept() {
+	local t q out=
+	for t in $TABLES; do
+		case $t in
+		inbox|decisions|case_frames|case_frame_versions|case_people|case_holds) q="select * from ebba.$t x where x.case_id in (select case_id from keep)" ;;
+		*) q="select x.* from ebba.$t x join ebba.decisions d on d.id = x.decision_id where d.case_id in (select case_id from keep)" ;;
+		esac
+		out+="$t $(psql_val "with keep as (select case_id from public.t_case_age where years < 5 or birthday or case_id = '$HELD')
+			select count(*) || ':' || md5(coalesce(string_agg(r::text, '|' order by r::text collate \"C\"), '')) from ($q) r") "
+	done
+	echo "$out $(psql_val "select md5(string_agg(r::text, '|' order by r::text collate \"C\")) from (select * from ebba.access_log where at > now() - interval '5 years') r")"
+}
+kept_before=$(digest_kept)
+gone_before=$(psql_val "select count(*) from ebba.decisions d join public.t_case_age a using (case_id) where a.years >= 5 and not a.birthday and a.case_id <> '$HELD'")
+
+# ---- nobody deletes by direct SQL -------------------------------------------------------
+for t in $TABLES access_log retention_log whatif_runs; do
+	for u in "$CW" "$AR" "$SU"; do
+		r=$(sql_as "$u" "delete from ebba.$t")
+		case $r in *"permission denied"*|*"immutable"*) ;; *) fail "$u deleted from ebba.$t: $r"; continue 2 ;; esac
+	done
+	# the owner, inside a transaction rolled back whatever happens; the
+	# queue (open_work) is derived, and rebuilt by the owner by design
+	r=$(psql -XAtq -v ON_ERROR_STOP=1 -c "begin" -c "delete from ebba.$t" -c "select 'deleted'" -c "rollback" 2>&1)
+	if [ "$t" != open_work ] && [ "$(psql_val "select count(*) > 0 from ebba.$t")" = t ]; then
+		case $r in *"immutable"*) ;; *) fail "the owner deleted from ebba.$t: $r"; continue ;; esac
+	fi
+	ok "nobody deletes from ebba.$t by direct SQL"
+done 2>/dev/null
+check_eq "... and everything is still there" "$kept_before" "$(digest_kept)"
+check_match "no login becomes ebba_retention" "permission denied" "$(sql_as "$AR" "set role ebba_retention")"
+check_eq "ebba_retention cannot log in and has no member" "false 0" \
+	"$(psql_val "select rolcanlogin || ' ' || (select count(*) from pg_auth_members where roleid = r.oid) from pg_roles r where rolname = 'ebba_retention'")"
+check_match "the function's helpers are not callable" "permission denied" \
+	"$(sql_as "$AR" "select * from ebba.retention_remove_case('$GONE', 'x')")"
+check_match "only an archivist runs retention" "not an archivist|permission denied" \
+	"$(sql_as "$SU" "select * from ebba.retention_run(5, '{}', false, 5, 10, true)")"
+check_match "the limits cannot be cut below a year" "at least 1" \
+	"$(sql_as "$AR" "select * from ebba.retention_run(0, '{}', false, 5, 10, true)")"
+
+# ---- retention run --------------------------------------------------------------------
+out=$(as "$AR" "$EBBACTL" -c "$CFG" --porcelain retention run 2>&1)
+rc=$?
+check_eq "retention run (exit 0)" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out" | tail -3 | sed 's/^/#   /'
+
+check_eq "every case that was to go is gone from every table" "" \
+	"$(for t in inbox decisions case_frames case_frame_versions case_people case_holds; do
+		psql_val "select '$t ' || case_id from ebba.$t where case_id in (select case_id from public.t_case_age
+			where years >= 5 and not birthday and case_id <> '$HELD')"; done | grep .)"
+check_eq "... and no row refers to a decision that is gone" "" \
+	"$(for t in decision_checks register_evidence audit_flags letters letter_pdfs outbox decision_feed open_work; do
+		psql_val "select '$t ' || decision_id from ebba.$t x where not exists (select 1 from ebba.decisions d where d.id = x.decision_id)"; done | grep .)"
+check_eq "nothing else is touched" "$kept_before" "$(digest_kept)"
+check_eq "the run removed the decisions it counted" "$gone_before" \
+	"$(awk -F'\t' '$1 == "removed" && $3 == "decisions" {s += $4} END {print s + 0}' <<<"$out")"
+check_eq "ebba.retention_log: counts per case and table, the same" \
+	"$(awk -F'\t' '$1 == "removed" {print $2 " " $3 " " $4}' <<<"$out" | LC_ALL=C sort)" \
+	"$(psql_val "select l from (select case_id || ' ' || table_name || ' ' || removed as l from ebba.retention_log) s order by l collate \"C\"")"
+check_eq "... by the archivist" "$AR" "$(psql_val "select string_agg(distinct who, ',') from ebba.retention_log")"
+check_eq "the what-if run keeps no change of a removed decision" "$KEPT" \
+	"$(psql_val "select string_agg(e->>'decision', ',') from ebba.whatif_runs w, json_array_elements(w.result->'changes') e")"
+check_eq "... nor a skip" 0 "$(psql_val "select json_array_length(result->'skips') from ebba.whatif_runs")"
+check_eq "access-log rows past five years are gone, the rest stay" "0 1" \
+	"$(psql_val "select count(*) filter (where at < now() - interval '5 years') || ' ' || count(*) filter (where object_id = '$KEPT' and at < now() - interval '12 hours') from ebba.access_log")"
+check_eq "a second run finds nothing" "" "$(as "$AR" "$EBBACTL" -c "$CFG" --porcelain retention run 2>&1)"
+check_eq "the plan then lists only what stays" "" "$(as "$AR" "$EBBACTL" -c "$CFG" --porcelain retention plan | grep -v 'keep-')"
+
+# ---- replay of every remaining decision ------------------------------------------------
+mapfile -t left < <(psql_val "select id from ebba.decisions where inbox_id is not null order by id")
+out=$("$EBBACTL" -c "$CFG" --porcelain replay "${left[@]}" 2>&1)
+check_eq "replay of the ${#left[@]} remaining decisions: exit 0" 0 "$?"
+check_eq "... 0 differences" "0" "$(awk -F'\t' '$1 == "differences" {s += $2} END {print s + 0}' <<<"$out")"
+psql_val "drop table public.t_case_age" >/dev/null
