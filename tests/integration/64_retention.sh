@@ -248,7 +248,11 @@ check_match "the limits cannot be cut below a year" "at least 1" \
 	"$(sql_as "$AR" "select * from ebba.retention_run(0, '{}', false, 5, 10, true)")"
 
 # ---- retention run --------------------------------------------------------------------
-out=$(as "$AR" "$EBBACTL" -c "$CFG" --porcelain retention run 2>&1)
+# in batches of four cases, each its own transaction
+write_config <<<"$(grep -v '^rules_dir:' "$CFG")
+retention:
+  batch_size: 4" >/dev/null
+out=$(as "$AR" "$EBBACTL" -c "$T_TMP/ebba.yaml" --porcelain retention run 2>&1)
 rc=$?
 check_eq "retention run (exit 0)" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out" | tail -3 | sed 's/^/#   /'
@@ -266,6 +270,10 @@ check_eq "the run removed the decisions it counted" "$gone_before" \
 check_eq "ebba.retention_log: counts per case and table, the same" \
 	"$(awk -F'\t' '$1 == "removed" {print $2 " " $3 " " $4}' <<<"$out" | LC_ALL=C sort)" \
 	"$(psql_val "select l from (select case_id || ' ' || table_name || ' ' || removed as l from ebba.retention_log) s order by l collate \"C\"")"
+check_eq "... in four transactions (batches of four)" 4 \
+	"$(psql_val "select count(distinct xmin::text) from ebba.retention_log where case_id <> ''")"
+check_match "... which not even the owner deletes" "immutable" \
+	"$(psql -XAtq -c "delete from ebba.retention_log" 2>&1)"
 check_eq "... by the archivist" "$AR" "$(psql_val "select string_agg(distinct who, ',') from ebba.retention_log")"
 check_eq "the what-if run keeps no change of a removed decision" "$KEPT" \
 	"$(psql_val "select string_agg(e->>'decision', ',') from ebba.whatif_runs w, json_array_elements(w.result->'changes') e")"
