@@ -128,8 +128,9 @@ ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
-# decisions and what belongs to them.  No UPDATE or DELETE on any of them.
+# decisions and what belongs to them (and who the case is about, schema 026).  No UPDATE or DELETE on any of them.
 ebba_daemon INSERT table ebba.audit_flags
+ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
 ebba_daemon INSERT table ebba.decisions
 ebba_daemon INSERT table ebba.letters

@@ -26,6 +26,17 @@ trap 'for u in $CW $AR $SU; do psql -XAtq -d postgres -c "drop owned by $u casca
 as() { local u=$1; shift; PGUSER=$u "$@"; }
 sql_as() { PGUSER=$1 psql -XAtq -v ON_ERROR_STOP=1 -c "$2" 2>&1; }
 
+# ---- who each case is about (ebba.case_people), as ebbad wrote it -------------------
+check_eq "ebba.case_people holds every person of every decided application, with its role" \
+	"$(psql_val "select count(*) from (select i.id, replace(m[1], '-', ''), m[2] from ebba.inbox i
+		join ebba.decisions d on d.inbox_id = i.id,
+		regexp_matches(convert_from(i.payload, 'UTF8'), 'pnr=\"([0-9-]+)\" role=\"([a-z-]+)\"', 'g') m) s")" \
+	"$(psql_val "select count(*) from ebba.case_people where inbox_id <> 0")"
+check_eq "... and nothing else" "" \
+	"$(psql_val "select p.inbox_id from ebba.case_people p join ebba.inbox i on i.id = p.inbox_id
+		where position(convert_to('pnr=\"' || p.pnr, 'UTF8') in i.payload) = 0
+		  and position(convert_to('pnr=\"' || substr(p.pnr, 1, 8) || '-' || substr(p.pnr, 9), 'UTF8') in i.payload) = 0")"
+
 # ---- the test's set-up: eight years of history ---------------------------------
 # The applicant's and co-applicant's birth days, from the documents (not from
 # ebba.case_people, which is what is being tested).
