@@ -196,6 +196,12 @@ retention:
 plan=$(as "$AR" "$EBBACTL" -c "$T_TMP/ebba.yaml" --porcelain retention plan 2>&1)
 check_eq "retention.keep_all: every case kept" "$(expect keep-all)" \
 	"$(awk -F'\t' '$1 == "case" {print $2 " " $4}' <<<"$plan" | LC_ALL=C sort)"
+check_match "a caseworker cannot ask for the plan" "permission denied" \
+	"$(as "$CW" "$EBBACTL" -c "$CFG" retention plan 2>&1)"
+printf 'database: ""\nretention:\n  access_log_years: 0\n' >"$T_TMP/bad.yaml"
+out=$(as "$AR" "$EBBACTL" -c "$T_TMP/bad.yaml" retention plan 2>&1)
+check_eq "a limit of 0 years in the configuration is refused (exit 2), one line" "2 1" "$? $(wc -l <<<"$out")"
+check_match "... naming the file and the place" "bad.yaml:3:[0-9]+: .*access_log_years" "$out"
 out=$(as "$AR" "$EBBACTL" -c "$CFG" retention plan --rules "$T_TMP/none" 2>&1)
 check_eq "rules that do not load: exit 2, one line" "2 1" "$? $(wc -l <<<"$out")"
 
