@@ -18,11 +18,12 @@
 new_db || exit 2
 demo_decided || exit 0
 sfx=${PGDATABASE##*_}
-CW=cwr$sfx AR=arr$sfx SU=sur$sfx
-for u in "$CW:caseworker" "$AR:archivist" "$SU:supervisor"; do
+CW=cwr$sfx AR=arr$sfx SU=sur$sfx AU=aur$sfx DA=dar$sfx DL=dlr$sfx
+for u in "$CW:caseworker" "$AR:archivist" "$SU:supervisor" "$AU:auditor"; do
 	printf 'Test-l0senord\n' | ctl user add "${u%%:*}" --role "${u#*:}" >/dev/null || fail "user add $u"
 done
-trap 'for u in $CW $AR $SU; do psql -XAtq -d postgres -c "drop owned by $u cascade; drop role if exists $u" >/dev/null 2>&1; done; t_cleanup' EXIT
+psql_val "create role $DA login in role ebba_daemon; create role $DL login in role ebba_deliver" >/dev/null
+trap 'for u in $CW $AR $SU $AU $DA $DL; do psql -XAtq -d postgres -c "drop owned by $u cascade; drop role if exists $u" >/dev/null 2>&1; done; t_cleanup' EXIT
 as() { local u=$1; shift; PGUSER=$u "$@"; }
 sql_as() { PGUSER=$1 psql -XAtq -v ON_ERROR_STOP=1 -c "$2" 2>&1; }
 
@@ -241,7 +242,7 @@ gone_before=$(psql_val "select count(*) from ebba.decisions d join public.t_case
 
 # ---- nobody deletes by direct SQL -------------------------------------------------------
 for t in $TABLES access_log retention_log whatif_runs; do
-	for u in "$CW" "$AR" "$SU"; do
+	for u in "$CW" "$AR" "$SU" "$AU" "$DA" "$DL"; do
 		r=$(sql_as "$u" "delete from ebba.$t")
 		case $r in *"permission denied"*|*"immutable"*) ;; *) fail "$u deleted from ebba.$t: $r"; continue 2 ;; esac
 	done
