@@ -365,10 +365,12 @@ create function ebba.retention_remove_case(p_case text, p_who text)
 as $$
 declare
     ids bigint[];
+    inbox_ids bigint[];
     n bigint;
     m bigint;
 begin
-    select coalesce(array_agg(d.id), '{}') into ids from ebba.decisions d where d.case_id = p_case;
+    select coalesce(array_agg(d.id), '{}'), coalesce(array_agg(d.inbox_id) filter (where d.inbox_id is not null), '{}')
+      into ids, inbox_ids from ebba.decisions d where d.case_id = p_case;
     -- what-if results keep no change of a removed decision
     update ebba.whatif_runs w
        set result = jsonb_set(jsonb_set(w.result::jsonb, '{changes}',
@@ -406,8 +408,14 @@ begin
     delete from ebba.decisions d where d.id = any (ids);
     get diagnostics m = row_count;
     table_name := 'decisions'; removed := n + m; return next;
-    delete from ebba.inbox i where i.case_id = p_case;
-    get diagnostics n = row_count; table_name := 'inbox'; removed := n; return next;
+    -- the applications: those decided by their ids, the rest (quarantined;
+    -- a pending one is a recent entry) by the partial index of their state
+    -- (an index on the inbox's case would cost every intake)
+    delete from ebba.inbox i where i.id = any (inbox_ids);
+    get diagnostics n = row_count;
+    delete from ebba.inbox i where i.state = 'quarantined' and i.case_id = p_case;
+    get diagnostics m = row_count;
+    table_name := 'inbox'; removed := n + m; return next;
     delete from ebba.case_frames f where f.case_id = p_case;
     get diagnostics n = row_count; table_name := 'case_frames'; removed := n; return next;
     delete from ebba.case_frame_versions v where v.case_id = p_case;
