@@ -566,13 +566,19 @@ create function ebba.person_applications(p_pnr text) returns table (id bigint)
 as $$
     select p.inbox_id from ebba.case_people p where p.pnr = p_pnr and p.inbox_id <> 0
     union
-    select i.id from ebba.inbox i
-     where i.state in ('pending', 'processing', 'quarantined')
-       and (position(convert_to('"' || p_pnr || '"', 'UTF8') in i.payload) > 0
-            or position(convert_to('"' || substr(p_pnr, 1, 8) || '-' || substr(p_pnr, 9), 'UTF8')
-                        in i.payload) > 0)
+    select u.id from (
+        select i.id, i.payload from ebba.inbox i where i.state in ('pending', 'processing')
+        union all
+        select i.id, i.payload from ebba.inbox i where i.state = 'quarantined') u
+     where position(convert_to('"' || p_pnr || '"', 'UTF8') in u.payload) > 0
+        or position(convert_to('"' || substr(p_pnr, 1, 8) || '-' || substr(p_pnr, 9), 'UTF8')
+                    in u.payload) > 0
 $$;
 revoke all on function ebba.person_applications(text) from public;
+
+-- Who looked at an object: the export reads the person's rows by it
+-- (without, every export read the whole access log).
+create index access_log_object on ebba.access_log (object_kind, object_id);
 
 -- The files of the person's archive: path and bytes.  Written for the
 -- applicant: the texts are Swedish, the data as stored.  Only a
