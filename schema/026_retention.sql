@@ -2,8 +2,9 @@
 -- applicant's own copy (issue 28, items 3 and 4; docs/retention.md).
 --
 -- 1. ebba.case_people: who each case is about, by identity number and
---    role, kept by the database as applications are decided and frames
---    written.  Retention reads the applicant's and co-applicant's day of
+--    role: written by ebbad with each decision (from the document it
+--    parsed; a trigger reads the document for any decision written
+--    otherwise) and by a trigger as frames are written.  Retention reads the applicant's and co-applicant's day of
 --    birth from it (those born on the 5th, 15th and 25th are kept), and
 --    export-person finds a person's cases by an index on it instead of
 --    parsing every stored document.
