@@ -4,10 +4,11 @@
 -- 1. ebba.case_people: who each case is about, by identity number and
 --    role: written by ebbad with each decision (from the document it
 --    parsed; a trigger reads the document for any decision written
---    otherwise) and by a trigger as frames are written.  Retention reads the applicant's and co-applicant's day of
---    birth from it (those born on the 5th, 15th and 25th are kept), and
---    export-person finds a person's cases by an index on it instead of
---    parsing every stored document.
+--    otherwise) and by a trigger as frames are written.  Retention reads
+--    the applicant's and co-applicant's day of birth from it (those born
+--    on the 5th, 15th and 25th are kept), and export-person finds a
+--    person's cases by an index on it instead of parsing every stored
+--    document.
 -- 2. ebba.case_holds: a legal hold keeps a case whatever its age; set and
 --    released by archivists and supervisors, who is the database's answer.
 -- 3. ebba.retention_run(): the ONE way anything of a case is deleted.
