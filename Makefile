@@ -111,8 +111,9 @@ $(LETTER_A): $(LETTER_OBJ)
 
 $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd -lpthread
+# (libarchive: export-person's tar archive, ebbactl only)
 $(BUILD)/ebbactl: $(CTL_OBJ) $(LETTER_A) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -larchive
 $(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-deliver: $(DELIVER_OBJ) $(LETTER_A) $(BUILD)/libebba.a

@@ -8,7 +8,7 @@ PKGS=(
 	libpq-dev libcurl4-openssl-dev libxml2-dev libyaml-dev libsystemd-dev
 	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 	libcairo2-dev libpango1.0-dev libqpdf-dev fonts-liberation2 fonts-dejavu-core
-	poppler-utils qpdf
+	poppler-utils qpdf libarchive-dev
 	postgresql postgresql-contrib
 	time curl valgrind openssl
 	systemd groff-base debhelper lintian

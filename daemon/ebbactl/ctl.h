@@ -38,6 +38,8 @@ int ctl_log(int argc, char **argv);
 int ctl_user(int argc, char **argv);
 int ctl_token(int argc, char **argv);
 int ctl_whatif(int argc, char **argv);
+int ctl_retention(int argc, char **argv);
+int ctl_export_person(int argc, char **argv);
 
 /* True if argv has -h or --help; commands print their usage then. */
 bool ctl_wants_help(int argc, char **argv);

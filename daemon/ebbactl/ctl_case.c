@@ -7,6 +7,11 @@
  * exactly what the daemon will use.  Both write their access_log row:
  * set in the same statement as the frame (frames_put), show before it
  * prints.
+ *
+ * ebbactl case hold CASE --reason TEXT | case release CASE
+ *
+ * A legal hold keeps a case from retention whatever its age (ebba.case_holds,
+ * schema 025); who held and released it is the database's answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +23,16 @@
 #include "ebba/store/access_log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/frames.h"
+#include "ebba/store/retention.h"
+#include "ebba/lib/pnr.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: ebbactl case set FILE.yaml   validate a case frame and store it\n"
 		     "       ebbactl case show CASE       print the stored frame of CASE as YAML\n"
-		     "       ebbactl case show --json CASE\n");
+		     "       ebbactl case show --json CASE\n"
+		     "       ebbactl case hold CASE --reason TEXT   keep CASE from retention (a legal hold)\n"
+		     "       ebbactl case release CASE              end CASE's hold\n");
 }
 
 static int case_set(PGconn *conn, const char *path)
@@ -72,12 +81,57 @@ static int case_show(PGconn *conn, const char *case_id, bool as_json)
 	return rc;
 }
 
+static int case_hold(PGconn *conn, const char *case_id, const char *reason)
+{
+	struct ebba_err err;
+	if (store_case_hold(conn, case_id, reason, &err) != 0)
+		return ctl_fail(CTL_NO, "ebbactl case hold: %s", err.msg);
+	printf("case %s: held\n", case_id);
+	return CTL_OK;
+}
+
+static int case_release(PGconn *conn, const char *case_id)
+{
+	struct ebba_err err;
+	bool found;
+	if (store_case_release(conn, case_id, &found, &err) != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl case release: %s", err.msg);
+	if (!found)
+		return ctl_fail(CTL_NO, "ebbactl case release: case %s has no hold", case_id);
+	printf("case %s: released\n", case_id);
+	return CTL_OK;
+}
+
+/* case hold CASE --reason TEXT, case release CASE */
+static int case_holds(int argc, char **argv)
+{
+	bool hold = strcmp(argv[1], "hold") == 0;
+	if ((hold && (argc != 5 || strcmp(argv[3], "--reason") != 0)) || (!hold && argc != 3)) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	const char *case_id = argv[2], *reason = hold ? argv[4] : "";
+	if (pnr_in_text(case_id) || pnr_in_text(reason))
+		return ctl_fail(CTL_NO, "ebbactl case %s: an identity number cannot be part of a case or"
+				" a reason", argv[1]);
+	if (hold && (reason[0] == '\0' || strlen(reason) > 500 || strpbrk(reason, "\r\n")))
+		return ctl_fail(CTL_NO, "ebbactl case hold: --reason is one line of 1 to 500 characters");
+	PGconn *conn = ctl_connect();
+	if (!conn)
+		return CTL_USAGE;
+	int rc = hold ? case_hold(conn, case_id, reason) : case_release(conn, case_id);
+	PQfinish(conn);
+	return rc;
+}
+
 int ctl_case(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
 		usage(stdout);
 		return CTL_OK;
 	}
+	if (argc >= 2 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "release") == 0))
+		return case_holds(argc, argv);
 	bool set = argc == 3 && strcmp(argv[1], "set") == 0;
 	bool show = (argc == 3 || (argc == 4 && strcmp(argv[2], "--json") == 0)) &&
 		    strcmp(argv[1], "show") == 0;

@@ -342,6 +342,7 @@ static bool decide_slot(struct worker *w, struct slot *s, struct decision *rec, 
 	st->decided++;
 	r->state = QUEUE_DECIDED;
 	r->decision = rec;
+	r->app = s->app;
 	return true;
 }
 

@@ -71,6 +71,10 @@ void config_defaults(struct ebba_config *c)
 			.retry_max_seconds = 3600,
 			.poll_interval_ms = 5000,
 		},
+		.retention = {
+			.access_log_years = 5,
+			.batch_size = 100,
+		},
 	};
 }
 
@@ -196,6 +200,11 @@ static const struct setting web_settings[] = {
 	S("proxy_title_header", K_STR, web.proxy_title_header, 0, 0),
 	S("proxy_logout_url", K_STR, web.proxy_logout_url, 0, 0),
 };
+static const struct setting retention_settings[] = {
+	S("keep_all", K_BOOL, retention.keep_all, 0, 0),
+	S("access_log_years", K_INT, retention.access_log_years, 1, 100),
+	S("batch_size", K_INT, retention.batch_size, 1, 10000),
+};
 static const struct setting deliver_settings[] = {
 	S("database", K_STR, deliver.database, 0, 0),
 	S("print_spool", K_STR, deliver.print_spool, 0, 0),
@@ -266,6 +275,8 @@ static int load_pair(struct loader *l, const struct ynode *k, const struct ynode
 		return load_map(l, v, web_settings, ARRAY_LEN(web_settings), "web");
 	if (!section && strcmp(key, "deliver") == 0)
 		return load_map(l, v, deliver_settings, ARRAY_LEN(deliver_settings), "deliver");
+	if (!section && strcmp(key, "retention") == 0)
+		return load_map(l, v, retention_settings, ARRAY_LEN(retention_settings), "retention");
 	for (size_t i = 0; i < nset; i++)
 		if (strcmp(set[i].key, key) == 0)
 			return set_scalar(l, &set[i], v);

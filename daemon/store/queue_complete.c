@@ -6,7 +6,8 @@
  *   update inbox ... from unnest(ids, attempts, states, errors)
  *       where lease_owner = owner and attempts = attempt   -> fenced ids
  *   nextval(decisions_id_seq) once per fenced decision    -> decision ids
- *   copy decisions, decision_checks, register_evidence, audit_flags, letters
+ *   copy case_people (schema 025), decisions, decision_checks,
+ *       register_evidence, audit_flags, letters
  *   commit
  *
  * Why COPY and not one statement over a JSON document (what this replaced):
@@ -27,7 +28,7 @@
 
 /* What goes to each table, as COPY text. */
 struct copy_set {
-	struct ebba_buf decisions, checks, evidence, flags, letters;
+	struct ebba_buf decisions, checks, evidence, flags, letters, people;
 };
 
 /*
@@ -45,6 +46,7 @@ static struct copy_set *copy_set_take(void)
 	buf_reset(&kept.evidence);
 	buf_reset(&kept.flags);
 	buf_reset(&kept.letters);
+	buf_reset(&kept.people);
 	return &kept;
 }
 
@@ -129,6 +131,20 @@ static void add_flags_letter(struct copy_set *c, int64_t id, const struct decisi
 		pg_copy_id(&c->letters, id);
 		pg_copy_field(&c->letters, d->letter);
 		pg_copy_sep(&c->letters, true);
+	}
+}
+
+/* Who the case is about (ebba.case_people, schema 025): the persons of the
+ * document as parsed, so the database need not parse it again. */
+static void add_people(struct copy_set *c, int64_t inbox_id, const struct decision *d,
+		       const struct application *app)
+{
+	for (size_t i = 0; app && i < app->n_persons; i++) {
+		put_text(&c->people, d->case_id);
+		put_text(&c->people, app->persons[i].pnr);
+		put_text(&c->people, person_role_name(app->persons[i].role));
+		pg_copy_int(&c->people, inbox_id);
+		pg_copy_sep(&c->people, true);
 	}
 }
 
@@ -250,12 +266,17 @@ static void build_rows(const struct queue_result *results, size_t n, const bool 
 		add_checks(c, id, d);
 		add_evidence(c, id, d);
 		add_flags_letter(c, id, d);
+		add_people(c, results[i].inbox_id, d, results[i].app);
 	}
 }
 
 static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *err)
 {
-	if (copy_in(conn, "copy ebba.decisions (id, inbox_id, external_id, case_id, period, outcome,"
+	/* the persons first: the decisions' trigger then finds them there and
+	 * parses no document (schema 025) */
+	if (copy_in(conn, "copy ebba.case_people (case_id, pnr, role, inbox_id) from stdin",
+		    &c->people, err) != 0 ||
+	    copy_in(conn, "copy ebba.decisions (id, inbox_id, external_id, case_id, period, outcome,"
 		    " amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
 		    " trace) from stdin", &c->decisions, err) != 0 ||
 	    copy_in(conn, "copy ebba.decision_checks (decision_id, check_id, result, message,"

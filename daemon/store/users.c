@@ -19,6 +19,7 @@ static const struct {
 	{"supervisor", "ebba_supervisor"},
 	{"auditor", "ebba_auditor"},
 	{"intake", "ebba_intake"},
+	{"archivist", "ebba_archivist"},
 };
 
 const char *store_role_group(const char *role)
@@ -94,7 +95,7 @@ int store_user_add(PGconn *db, const char *name, const char *role, const char *p
 		return ebba_errf(err, "'%s' cannot be a person's role name (a-z first, then a-z 0-9 . _ -;"
 				 " not ebba, ebba_*, pg_*)", name);
 	if (!store_role_group(role))
-		return ebba_errf(err, "unknown role '%s' (caseworker, supervisor, auditor or intake)", role);
+		return ebba_errf(err, "unknown role '%s' (caseworker, supervisor, auditor, intake or archivist)", role);
 	if (!password || !*password)
 		return ebba_errf(err, "the password is empty");
 	char *ident = PQescapeIdentifier(db, name, strlen(name));
@@ -117,7 +118,7 @@ static const char LIST_SQL[] =
 	" from pg_roles r join pg_auth_members m on m.member = r.oid"
 	" join pg_roles g on g.oid = m.roleid"
 	" where g.rolname in ('ebba_caseworker', 'ebba_supervisor', 'ebba_auditor', 'ebba_intake',"
-	"                     'ebba_daemon')"
+	"                     'ebba_daemon', 'ebba_archivist')"
 	" group by r.rolname, r.rolcanlogin order by r.rolname";
 
 /* Whether the comma-separated lists a (the database's, where intake and

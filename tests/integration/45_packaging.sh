@@ -31,6 +31,6 @@ check_eq "ebba.yaml(5) documents every setting" "" "$missing_man"
 # And nothing that the loader does not know.
 extra=
 for k in $(sed -nE 's/^\s*#([a-z_]+):.*/\1/p' "$ROOT/packaging/ebba.yaml"); do
-	case " registers audit web deliver $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
+	case " registers audit web deliver retention $(echo $keys) " in *" $k "*) ;; *) extra="$extra $k";; esac
 done
 check_eq "packaging/ebba.yaml has no unknown setting" "" "$extra"

@@ -39,15 +39,19 @@ select g from (
 EXPECTED=$(grep -v '^#' <<'LIST' | grep .
 # PUBLIC: only functions that run with the caller's own rights (triggers,
 # ebba.person(), helpers); no SECURITY DEFINER function is PUBLIC's.
+PUBLIC EXECUTE function ebba.application_people(bytea)
 PUBLIC EXECUTE function ebba.case_frame_next_version()
 PUBLIC EXECUTE function ebba.check_decision_refs()
+PUBLIC EXECUTE function ebba.lock_case(text)
 PUBLIC EXECUTE function ebba.notify_inbox()
 PUBLIC EXECUTE function ebba.open_work_keys(text,text,text[],text[])
 PUBLIC EXECUTE function ebba.person()
+PUBLIC EXECUTE function ebba.pnr_birth_day(text)
 PUBLIC EXECUTE function ebba.refuse_change()
 PUBLIC EXECUTE function ebba.refuse_ungiven()
 PUBLIC EXECUTE function ebba.session_given(text)
 PUBLIC EXECUTE function ebba.stamp_access_log()
+PUBLIC EXECUTE function ebba.stamp_case_hold()
 PUBLIC EXECUTE function ebba.stamp_decided_by()
 PUBLIC EXECUTE function ebba.stamp_intake_token()
 PUBLIC EXECUTE function ebba.stamp_resolved_by()
@@ -56,6 +60,23 @@ PUBLIC EXECUTE function ebba.stamp_whatif_progress()
 PUBLIC EXECUTE function ebba.stamp_whatif_run()
 PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
+
+# ebba_archivist (schema 025): runs retention through ebba.retention_run only,
+# sets and releases legal holds, reads what retention removed (counts);
+# logs their own views.  Reads no case data.
+ebba_archivist EXECUTE definer-function ebba.retention_run(integer,integer[],boolean,integer,integer,boolean)
+ebba_archivist INSERT column ebba.access_log.action
+ebba_archivist INSERT column ebba.access_log.client
+ebba_archivist INSERT column ebba.access_log.object_id
+ebba_archivist INSERT column ebba.access_log.object_kind
+ebba_archivist INSERT column ebba.case_holds.case_id
+ebba_archivist INSERT column ebba.case_holds.reason
+ebba_archivist SELECT table ebba.case_holds
+ebba_archivist SELECT table ebba.retention_log
+ebba_archivist UPDATE column ebba.case_holds.released_at
+ebba_archivist USAGE schema ebba
+ebba_archivist USAGE sequence ebba.access_log_id_seq
+ebba_archivist USAGE sequence ebba.case_holds_id_seq
 
 # ebba_auditor: reads the access log only through the two functions that
 # log each read (schema 024); logs their own views.
@@ -68,6 +89,7 @@ ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
 ebba_auditor SELECT table ebba.people_names
 ebba_auditor SELECT table ebba.provider_signins
+ebba_auditor SELECT table ebba.retention_log
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 
@@ -79,6 +101,7 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 # on audit_flags.
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -89,6 +112,8 @@ ebba_caseworker INSERT table ebba.case_frames
 ebba_caseworker SELECT table ebba.audit_flags
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
+ebba_caseworker SELECT table ebba.case_holds
+ebba_caseworker SELECT table ebba.case_people
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
 ebba_caseworker SELECT table ebba.inbox
@@ -105,8 +130,9 @@ ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
-# decisions and what belongs to them.  No UPDATE or DELETE on any of them.
+# decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
 ebba_daemon INSERT table ebba.audit_flags
+ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
 ebba_daemon INSERT table ebba.decisions
 ebba_daemon INSERT table ebba.letters
@@ -166,6 +192,45 @@ ebba_intake INSERT column ebba.inbox.period
 ebba_intake USAGE schema ebba
 ebba_intake USAGE sequence ebba.inbox_id_seq
 
+# ebba_retention (schema 025): NOLOGIN, no members; owns ebba.retention_run,
+# the one function that deletes case data (the immutability triggers let
+# DELETE through only for this role), and may delete exactly those tables.
+ebba_retention DELETE table ebba.access_log
+ebba_retention DELETE table ebba.audit_flags
+ebba_retention DELETE table ebba.case_frame_versions
+ebba_retention DELETE table ebba.case_frames
+ebba_retention DELETE table ebba.case_holds
+ebba_retention DELETE table ebba.case_people
+ebba_retention DELETE table ebba.decision_checks
+ebba_retention DELETE table ebba.decision_feed
+ebba_retention DELETE table ebba.decisions
+ebba_retention DELETE table ebba.inbox
+ebba_retention DELETE table ebba.letter_pdfs
+ebba_retention DELETE table ebba.letters
+ebba_retention DELETE table ebba.open_work
+ebba_retention DELETE table ebba.outbox
+ebba_retention DELETE table ebba.register_evidence
+ebba_retention INSERT table ebba.retention_log
+ebba_retention SELECT table ebba.access_log
+ebba_retention SELECT table ebba.audit_flags
+ebba_retention SELECT table ebba.case_frame_versions
+ebba_retention SELECT table ebba.case_frames
+ebba_retention SELECT table ebba.case_holds
+ebba_retention SELECT table ebba.case_people
+ebba_retention SELECT table ebba.decision_checks
+ebba_retention SELECT table ebba.decision_feed
+ebba_retention SELECT table ebba.decisions
+ebba_retention SELECT table ebba.inbox
+ebba_retention SELECT table ebba.letter_pdfs
+ebba_retention SELECT table ebba.letters
+ebba_retention SELECT table ebba.open_work
+ebba_retention SELECT table ebba.outbox
+ebba_retention SELECT table ebba.register_evidence
+ebba_retention SELECT table ebba.whatif_runs
+ebba_retention UPDATE column ebba.whatif_runs.result
+ebba_retention USAGE schema ebba
+ebba_retention USAGE sequence ebba.retention_log_id_seq
+
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
@@ -174,6 +239,8 @@ ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id
 ebba_supervisor INSERT column ebba.access_log.object_kind
+ebba_supervisor INSERT column ebba.case_holds.case_id
+ebba_supervisor INSERT column ebba.case_holds.reason
 ebba_supervisor INSERT column ebba.whatif_runs.candidate
 ebba_supervisor INSERT column ebba.whatif_runs.candidate_sha256
 ebba_supervisor INSERT column ebba.whatif_runs.parameters
@@ -184,6 +251,8 @@ ebba_supervisor INSERT column ebba.whatif_runs.window_to
 ebba_supervisor SELECT table ebba.audit_flags
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
+ebba_supervisor SELECT table ebba.case_holds
+ebba_supervisor SELECT table ebba.case_people
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
 ebba_supervisor SELECT table ebba.inbox
@@ -196,6 +265,7 @@ ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
+ebba_supervisor UPDATE column ebba.case_holds.released_at
 ebba_supervisor UPDATE column ebba.whatif_runs.done
 ebba_supervisor UPDATE column ebba.whatif_runs.error
 ebba_supervisor UPDATE column ebba.whatif_runs.result
@@ -203,6 +273,7 @@ ebba_supervisor UPDATE column ebba.whatif_runs.status
 ebba_supervisor UPDATE column ebba.whatif_runs.total
 ebba_supervisor USAGE schema ebba
 ebba_supervisor USAGE sequence ebba.access_log_id_seq
+ebba_supervisor USAGE sequence ebba.case_holds_id_seq
 ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 
 # ebba_web (ebba-web's own role): the API's functions (the decision feed's
@@ -239,7 +310,8 @@ else
 	fail "the privileges in schema ebba are exactly the expected list"
 	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 80
 fi
-for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy; do
+for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy \
+	ebba_archivist ebba_retention; do
 	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
 done
 check_eq "no ebba group has any power beyond its grants (superuser, createrole, createdb, replication, bypassrls)" "" \
@@ -252,11 +324,19 @@ check_eq "no ebba group is a member of another" "" \
 check_eq "every SECURITY DEFINER function in ebba pins its search_path" "" \
 	"$(psql_val "select p.oid::regprocedure from pg_proc p where p.pronamespace = 'ebba'::regnamespace and p.prosecdef
 	and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%')")"
-check_eq "everything in ebba is owned by the schema's owner" "" \
-	"$(psql_val "select c.oid::regclass from pg_class c join pg_namespace n on n.oid = c.relnamespace
-	where n.nspname = 'ebba' and c.relowner <> n.nspowner
-	union all select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-	where n.nspname = 'ebba' and p.proowner <> n.nspowner")"
+# (retention's three functions are ebba_retention's, schema 025: the one
+# role the immutability triggers let delete)
+check_eq "everything in ebba is owned by the schema's owner, but retention's functions" \
+	"ebba.retention_cases(integer,integer[],boolean) ebba_retention
+ebba.retention_remove_case(text,text) ebba_retention
+ebba.retention_run(integer,integer[],boolean,integer,integer,boolean) ebba_retention" \
+	"$(psql_val "select o from (select c.oid::regclass::text || ' ' || c.relowner::regrole as o from pg_class c
+	join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'ebba' and c.relowner <> n.nspowner
+	union all select p.oid::regprocedure::text || ' ' || p.proowner::regrole from pg_proc p
+	join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'ebba' and p.proowner <> n.nspowner) s
+	order by o collate \"C\"")"
+check_eq "ebba_retention has no member, so only its functions act as it" "" \
+	"$(psql_val "select member::regrole from pg_auth_members where roleid = 'ebba_retention'::regrole")"
 check_eq "no default privileges give a role what the migrations did not" "" \
 	"$(psql_val "select defaclrole::regrole || ' ' || defaclobjtype from pg_default_acl d
 	where d.defaclnamespace in (0, 'ebba'::regnamespace)")"

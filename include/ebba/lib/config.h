@@ -92,6 +92,14 @@ struct deliver_config {
 	char *metrics_listen;      /* HOST:PORT of its /metrics; NULL: off */
 };
 
+/* retention: (gallring, docs/retention.md); the years themselves are the
+ * rule set's (rules/retention.yaml) */
+struct retention_config {
+	bool keep_all;             /* keep every case (the research areas of SoF 13 kap. 1 §) */
+	int access_log_years;      /* access-log rows go after this many years */
+	int batch_size;            /* cases removed per transaction */
+};
+
 struct ebba_config {
 	char *path;                /* where it was read from, or NULL */
 	char *database;            /* libpq conninfo; "" = libpq environment */
@@ -112,6 +120,7 @@ struct ebba_config {
 	struct audit_config audit;
 	struct web_config web;
 	struct deliver_config deliver;
+	struct retention_config retention;
 };
 
 /* Fills cfg with the defaults (all strings owned by cfg). */

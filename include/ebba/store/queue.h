@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/decide/decision.h"
+#include "ebba/intake/application.h"
 #include "ebba/lib/error.h"
 #include "ebba/store/db.h"
 
@@ -52,6 +53,9 @@ struct queue_result {
 	enum queue_outcome state;
 	const char *error;                /* quarantined: why; decided: NULL */
 	const struct decision *decision;  /* decided: the record; quarantined: NULL */
+	/* decided: the document, whose persons go to ebba.case_people
+	 * (schema 025) in the same transaction; NULL: the database reads them */
+	const struct application *app;
 };
 
 /*
