@@ -210,6 +210,7 @@ ebba_retention DELETE table ebba.letters
 ebba_retention DELETE table ebba.open_work
 ebba_retention DELETE table ebba.outbox
 ebba_retention DELETE table ebba.register_evidence
+ebba_retention EXECUTE function ebba.access_log_removable(timestamp with time zone)
 ebba_retention INSERT table ebba.retention_log
 ebba_retention SELECT table ebba.access_log
 ebba_retention SELECT table ebba.audit_flags
