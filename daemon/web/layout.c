@@ -17,6 +17,7 @@ struct nav_item {
 
 static const struct nav_item nav[] = {
 	{"ko", "Arbetskö", WEB_CASEWORKER | WEB_SUPERVISOR},
+	{"sok", "Sök", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"stickprov", "Stickprov", WEB_CASEWORKER | WEB_SUPERVISOR},
 	{"regler", "Regler", WEB_SUPERVISOR},
 	{"statistik", "Statistik", WEB_SUPERVISOR},

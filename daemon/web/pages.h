@@ -22,6 +22,11 @@ int page_explain(const struct web_request *rq, struct web_response *rs, struct e
 int page_whatif(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_whatif_start(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_whatif_run(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* Sök (page_find.c): the forms, and a search by case or identity number (POST). */
+int page_find(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+int page_find_post(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* Hushåll (page_household.c): /hushall/CASE, one case over time. */
+int page_household(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 /* Loggar (page_logs.c): the log; its monthly lists and CSV files under /loggar/. */
 int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
