@@ -42,7 +42,7 @@ create trigger person_key_secret_immutable before update or delete on ebba.perso
 
 -- The functions are written with the schema pgcrypto is in, wherever a
 -- database administrator put it.
-do $$
+do $m$
 declare s text := (select extnamespace::regnamespace::text from pg_extension where extname = 'pgcrypto');
 begin
     execute format('insert into ebba.person_key_secret (key) values (%I.gen_random_bytes(32))', s);
@@ -54,8 +54,8 @@ begin
             select %I.hmac(convert_to(p_pnr, 'UTF8'), k.key, 'sha256')
               from ebba.person_key_secret k
              where p_pnr ~ '^[0-9]{12}$'
-        $b$$f$, s);
-end $$;
+        $b$ $f$, s);
+end $m$;
 revoke all on function ebba.person_key(text) from public;
 grant execute on function ebba.person_key(text) to ebba_caseworker, ebba_supervisor;
 

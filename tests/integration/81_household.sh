@@ -110,7 +110,7 @@ check_match "... every month of the case" "<th scope=\"row\">2026-12</th>.*|<th 
 check "... both of them" test "$(grep -c '<th scope="row">202[67]-[01][12]</th>' "$T_TMP/h.html")" -ge 2
 check_match "... the amounts as a chart with its name" '<svg class="chart-svg" viewBox="[0-9 ]*" role="img" aria-labelledby="diagram-belopp-t diagram-belopp-d">' "$H"
 D=$(psql_val "select max(id) from ebba.decisions where case_id = '$C' and period = '2027-01'")
-check_match "... each decision linked, with who decided" "<a href=\"/beslut/$D\">Beslut $D</a>: Beviljat[^<]* kr · ebba" "$H"
+check_match "... each decision linked, with its outcome, amount and who decided" "<a href=\"/beslut/$D\">Beslut $D</a>: [^<,]+, [0-9 ]+ kr · ebba" "$H"
 check_match "... the frame's history: the caseworker's change, by name, what changed" \
 	"<th scope=\"row\">2</th><td>[0-9: -]*</td><td>Siv Ås</td><td><ul class=\"plain\"><li>Månader med bistånd</li></ul>" "$H"
 check_match "... and the frame's first version" "Referensramen skapades" "$H"
