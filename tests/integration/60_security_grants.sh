@@ -102,6 +102,7 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
+ebba_caseworker EXECUTE definer-function ebba.person_key(text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
@@ -235,6 +236,7 @@ ebba_retention USAGE sequence ebba.retention_log_id_seq
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_supervisor EXECUTE definer-function ebba.person_key(text)
 ebba_supervisor EXECUTE definer-function ebba.person_name(text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
