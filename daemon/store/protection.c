@@ -1,0 +1,84 @@
+/*
+ * ebba.case_protection (schema 024): the names of its sources, and the
+ * two functions a member of ebba_protected sets or lifts it with.
+ */
+#include <string.h>
+
+#include "ebba/lib/util.h"
+#include "ebba/store/db.h"
+#include "ebba/store/protection.h"
+
+static const struct {
+	const char *name, *words;
+} SOURCES[PROTECTION_SOURCE_COUNT] = {
+	[PROTECTION_FRAME] = {"frame", "referensramen"},
+	[PROTECTION_MANUAL] = {"manual", "skyddat för hand"},
+	[PROTECTION_AF_SEKRETESS] = {"af-sekretessmarkering", "sekretessmarkering hos Arbetsförmedlingen"},
+};
+
+const char *protection_source_name(enum protection_source s)
+{
+	return (unsigned)s < PROTECTION_SOURCE_COUNT ? SOURCES[s].name : "?";
+}
+
+const char *protection_source_words(enum protection_source s)
+{
+	return (unsigned)s < PROTECTION_SOURCE_COUNT ? SOURCES[s].words : "?";
+}
+
+int protection_source_from_name(const char *name)
+{
+	for (int i = 0; i < PROTECTION_SOURCE_COUNT; i++)
+		if (strcmp(SOURCES[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* select FN($1, $2): one boolean. */
+static int call_bool(PGconn *db, const char *sql, const char *case_id, const char *client,
+		     bool *out, struct ebba_err *err)
+{
+	const char *p[] = {case_id, client};
+	PGresult *res = PQexecParams(db, sql, 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "%s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*out = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+int store_case_protect(PGconn *db, const char *case_id, const char *client, bool *changed,
+		       struct ebba_err *err)
+{
+	return call_bool(db, "select ebba.case_protect($1, $2)", case_id, client, changed, err);
+}
+
+int store_case_unprotect(PGconn *db, const char *case_id, const char *client, bool *changed,
+			 struct ebba_err *err)
+{
+	return call_bool(db, "select ebba.case_unprotect($1, $2)", case_id, client, changed, err);
+}
+
+int store_case_protection(PGconn *db, const char *case_id, unsigned *sources,
+			  struct ebba_err *err)
+{
+	const char *p[] = {case_id};
+	*sources = 0;
+	PGresult *res = PQexecParams(db, "select source from ebba.case_protection where case_id = $1",
+				     1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ebba_errf(err, "reading the protection of case %s: %s", case_id, db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		int s = protection_source_from_name(PQgetvalue(res, i, 0));
+		if (s >= 0)
+			*sources |= 1u << s;
+	}
+	PQclear(res);
+	return 0;
+}
