@@ -192,6 +192,8 @@ create trigger case_frames_protection after insert or update on ebba.case_frames
 -- A register's protection mark: AF's answer part with
 -- <Sekretessmarkering>true</Sekretessmarkering> (any namespace prefix; the
 -- bytes as received, as ebba.outbox_recipient read them in version 20).
+-- The bytes are the whole SSBTEK answer's row (agency 'SSBTEK'); only AF's
+-- part has the element.
 -- Once per statement, over ebbad's COPY: the case is protected in the
 -- transaction that decides it, set by ebbad's own role, no person acting.
 create function ebba.evidence_protection() returns trigger language plpgsql
@@ -201,7 +203,7 @@ begin
     insert into ebba.case_protection (case_id, source)
     select distinct d.case_id, 'af-sekretessmarkering'
       from new_rows e join ebba.decisions d on d.id = e.decision_id
-     where e.agency = 'AF' and e.raw is not null
+     where e.source = 'ssbtek' and e.agency in ('SSBTEK', 'AF') and e.raw is not null
        and position(convert_to('Sekretessmarkering>true<', 'UTF8') in e.raw) > 0
     on conflict do nothing;
     return null;
@@ -307,20 +309,29 @@ declare
     deltas bigint[];
 begin
     -- 'total' rows first (the slot's lock order), then by kind, key, protected
-    select array_agg(kind order by kind <> 'total', kind, key, protected),
-           array_agg(key order by kind <> 'total', kind, key, protected),
-           array_agg(protected order by kind <> 'total', kind, key, protected),
-           array_agg(n order by kind <> 'total', kind, key, protected)
-      into kinds, keys, prots, deltas
-      from (select k.kind, k.key, w.protected, sum(w.sign) as n
-              from (select 1 as sign, n.period, n.first_check, n.flags, n.failing, n.protected
-                      from new_rows n where tg_op <> 'DELETE'
-                    union all
-                    select -1, o.period, o.first_check, o.flags, o.failing, o.protected
-                      from old_rows o where tg_op <> 'INSERT') w,
-                   ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) k
-             group by k.kind, k.key, w.protected
-            having sum(w.sign) <> 0 or k.kind = 'total') d;
+    if tg_op = 'INSERT' then
+        select array_agg(kind order by kind <> 'total', kind, key, p), array_agg(key order by kind <> 'total', kind, key, p),
+               array_agg(p order by kind <> 'total', kind, key, p), array_agg(n order by kind <> 'total', kind, key, p)
+          into kinds, keys, prots, deltas
+          from (select k.kind, k.key, w.protected as p, count(*) as n from new_rows w,
+                       ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) k
+                 group by k.kind, k.key, w.protected) d;
+    elsif tg_op = 'DELETE' then
+        select array_agg(kind order by kind <> 'total', kind, key, p), array_agg(key order by kind <> 'total', kind, key, p),
+               array_agg(p order by kind <> 'total', kind, key, p), array_agg(-n order by kind <> 'total', kind, key, p)
+          into kinds, keys, prots, deltas
+          from (select k.kind, k.key, w.protected as p, count(*) as n from old_rows w,
+                       ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) k
+                 group by k.kind, k.key, w.protected) d;
+    else
+        select array_agg(kind order by kind <> 'total', kind, key, p), array_agg(key order by kind <> 'total', kind, key, p),
+               array_agg(p order by kind <> 'total', kind, key, p), array_agg(n order by kind <> 'total', kind, key, p)
+          into kinds, keys, prots, deltas
+          from (select k.kind, k.key, w.protected as p, sum(w.sign) as n
+                  from (select 1 as sign, * from new_rows union all select -1, * from old_rows) w,
+                       ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) k
+                 group by k.kind, k.key, w.protected having sum(w.sign) <> 0 or k.kind = 'total') d;
+    end if;
     if kinds is null then
         return null;
     end if;
@@ -350,9 +361,9 @@ begin
 end $$;
 
 select ebba.protect_tables(array['decisions', 'case_frames', 'case_frame_versions', 'case_protection'],
-                           'case_id <> all ((select ebba.hidden_cases()))');
+                           'case_id <> all ((select ebba.hidden_cases())::text[])');
 select ebba.protect_tables(array['inbox'],
-                           'case_id is null or case_id <> all ((select ebba.hidden_cases()))');
+                           'case_id is null or case_id <> all ((select ebba.hidden_cases())::text[])');
 select ebba.protect_tables(array['decision_checks', 'register_evidence', 'audit_flags', 'letters',
                                  'letter_pdfs', 'outbox', 'decision_feed'],
                            'cardinality((select ebba.hidden_cases())) = 0'
@@ -564,12 +575,13 @@ grant execute on function ebba.object_protected(text, text)
 grant select on ebba.case_protection to ebba_caseworker, ebba_supervisor;
 grant select on ebba.case_protection_log to ebba_protected, ebba_auditor;
 
--- The cases already protected by their frame or AF's mark.
+-- The cases already protected by their frame or AF's mark (their queue
+-- rows and counts move apart through ebba.case_protection_changed).
 insert into ebba.case_protection (case_id, source)
 select f.case_id, 'frame' from ebba.case_frames f where f.frame -> 'protected' = 'true'::jsonb
 on conflict do nothing;
 insert into ebba.case_protection (case_id, source)
 select distinct d.case_id, 'af-sekretessmarkering'
   from ebba.register_evidence e join ebba.decisions d on d.id = e.decision_id
- where e.agency = 'AF' and position(convert_to('Sekretessmarkering>true<', 'UTF8') in e.raw) > 0
+ where e.source = 'ssbtek' and e.agency in ('SSBTEK', 'AF') and position(convert_to('Sekretessmarkering>true<', 'UTF8') in e.raw) > 0
 on conflict do nothing;

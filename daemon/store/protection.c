@@ -62,6 +62,27 @@ int store_case_unprotect(PGconn *db, const char *case_id, const char *client, bo
 	return call_bool(db, "select ebba.case_unprotect($1, $2)", case_id, client, changed, err);
 }
 
+int store_protection_writer_ok(PGconn *db, struct ebba_err *err)
+{
+	PGresult *res = PQexec(db,
+		"select r.rolname, coalesce((select c.relrowsecurity from pg_class c"
+		"   where c.oid = to_regclass('ebba.decisions')), false)"
+		"   and not (r.rolsuper or r.rolbypassrls)"
+		" from pg_roles r where r.rolname = current_user");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "reading this role's attributes: %s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	int rc = 0;
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		rc = ebba_errf(err, "role %s cannot write decisions under the row-level policies of schema 24:"
+			       " ALTER ROLE %s BYPASSRLS (docs/architecture.md §7, \"Protected cases\")",
+			       PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
 int store_case_protection(PGconn *db, const char *case_id, unsigned *sources,
 			  struct ebba_err *err)
 {

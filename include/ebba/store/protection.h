@@ -46,4 +46,13 @@ int store_case_unprotect(PGconn *db, const char *case_id, const char *client, bo
 int store_case_protection(PGconn *db, const char *case_id, unsigned *sources,
 			  struct ebba_err *err);
 
+/*
+ * ebbad writes with COPY, which PostgreSQL refuses on a table with
+ * row-level security for any role the policies apply to; and ebbad decides
+ * a protected case as any other.  So its login role bypasses the policies
+ * (BYPASSRLS, or a superuser): -1, with the one line that says how, when
+ * the schema has the policies and this session's role does not.
+ */
+int store_protection_writer_ok(PGconn *db, struct ebba_err *err);
+
 #endif
