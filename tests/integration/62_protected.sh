@@ -180,10 +180,18 @@ before=$(psql_val "select count(*) from ebba.access_log where protected")
 for path in "/beslut/$ADEC" "/beslut/$FDEC" "/referensram/$FCASE"; do
 	check_eq "web, member: $path" 200 "$(status "$T_TMP/p.jar" "$path")"
 done
+upto=$(psql_val "select max(id) from ebba.access_log")
+OCASE=$(psql_val "select case_id from ebba.case_frames where case_id not in $HIDDEN order by case_id limit 1")
+check "web: Referensram's protection box is not shown to a caseworker outside the group" \
+	sh -c "curl -s -b '$T_TMP/c.jar' '$URL/referensram/$OCASE' | grep -q 'name=\"automation\"' &&
+		! curl -s -b '$T_TMP/c.jar' '$URL/referensram/$OCASE' | grep -q 'name=\"protected\"'"
+check "web: ... it is shown to a member, checked for the frame-protected case" \
+	sh -c "curl -s -b '$T_TMP/p.jar' '$URL/referensram/$FCASE' | grep -q 'name=\"protected\" value=\"ja\" checked'"
 check_eq "every view of a protected case by the member is logged with the mark" \
 	"decision $ADEC|decision $FDEC|case_frame $FCASE" \
 	"$(psql_val "select string_agg(object_kind || ' ' || object_id, '|' order by id) from ebba.access_log
-		where who = '$P' and action = 'view' and protected and object_kind in ('decision', 'case_frame')")"
+		where who = '$P' and action = 'view' and protected and object_kind in ('decision', 'case_frame')
+		and id <= $upto")"
 check_eq "... and views of unprotected cases are not marked" 0 \
 	"$(psql_val "select count(*) from ebba.access_log where protected and object_kind = 'decision'
 		and object_id::bigint not in $HIDDEN_DEC")"
