@@ -80,6 +80,7 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 # on audit_flags.
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.hidden_cases()
+ebba_caseworker EXECUTE definer-function ebba.hidden_decisions()
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.object_protected(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
@@ -109,6 +110,7 @@ ebba_caseworker UPDATE table ebba.case_frames
 ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
 ebba_daemon EXECUTE definer-function ebba.hidden_cases()
+ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
 # decisions and what belongs to them.  No UPDATE or DELETE on any of them.
@@ -136,6 +138,7 @@ ebba_daemon USAGE sequence ebba.audit_flags_id_seq
 ebba_daemon USAGE sequence ebba.decisions_id_seq
 ebba_daemon USAGE sequence ebba.register_evidence_id_seq
 ebba_deliver EXECUTE definer-function ebba.hidden_cases()
+ebba_deliver EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_deliver (ebba-deliver, schema 020): works the outbox (its state
 # columns only), reads the letters and renders a missing PDF through
@@ -169,6 +172,7 @@ ebba_deliver USAGE sequence ebba.access_log_id_seq
 # ebba_intake: puts applications in the inbox (four columns), nothing else
 # (and asks the inbox's row policy, schema 024).
 ebba_intake EXECUTE definer-function ebba.hidden_cases()
+ebba_intake EXECUTE definer-function ebba.hidden_decisions()
 ebba_intake INSERT column ebba.inbox.case_id
 ebba_intake INSERT column ebba.inbox.external_id
 ebba_intake INSERT column ebba.inbox.payload
@@ -186,6 +190,7 @@ ebba_protected SELECT table ebba.case_protection_log
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.hidden_cases()
+ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor EXECUTE definer-function ebba.object_protected(text,text)
 ebba_supervisor EXECUTE definer-function ebba.person_name(text)
