@@ -540,6 +540,22 @@ begin
              limit greatest(1, least(coalesce(p_limit, 100), 1000))) x;
 end $$;
 
+-- What-if for someone outside the group: the protected cases' decisions
+-- are not theirs to re-decide or list, but the report says how many there
+-- are ("skyddade ärenden"), so a total is never mistaken for all.  The
+-- window as store/whatif.c's.
+create function ebba.hidden_decision_count(p_period text, p_from date, p_to date) returns bigint
+    language sql stable security definer set search_path = pg_catalog
+as $$
+    select count(*) from ebba.decisions d
+     where d.inbox_id is not null and not ebba.sees_protected()
+       and d.case_id in (select p.case_id from ebba.case_protection p)
+       and (p_period is null or d.period = p_period)
+       and (p_from is null or d.decided_at >= p_from) and (p_to is null or d.decided_at < p_to + 1)
+$$;
+revoke all on function ebba.hidden_decision_count(text, date, date) from public;
+grant execute on function ebba.hidden_decision_count(text, date, date) to ebba_supervisor;
+
 -- ---------------------------------------------------------------------
 -- The access log's mark.  Stamped by its trigger from the object the row
 -- names (a decision, its letter, a flag, a frame), so a view of a

@@ -190,6 +190,7 @@ ebba_protected SELECT table ebba.case_protection_log
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.hidden_cases()
+ebba_supervisor EXECUTE definer-function ebba.hidden_decision_count(text,date,date)
 ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor EXECUTE definer-function ebba.object_protected(text,text)

@@ -221,3 +221,13 @@ check_eq "the queue's kept counts still agree with the queue" "" \
 		full join (select k.kind, k.key, w.protected, count(*) m from ebba.open_work w,
 		           ebba.open_work_keys(w.period, w.first_check, w.flags, w.failing) k group by 1, 2, 3) r using (kind, key, protected)
 		where coalesce(n, 0) <> coalesce(m, 0)")"
+
+# What-if: a supervisor outside the group re-decides the unprotected cases
+# and is told how many protected ones are left out; their households and
+# amounts are not in the report.
+HID=$(psql_val "select count(*) from ebba.decisions where inbox_id is not null and case_id in $HIDDEN")
+out=$(PGUSER=$S PGPASSWORD=$PW "$EBBACTL" -c "$CFG" whatif --rules "$ROOT/rules" --period 2026-12 2>&1)
+check_match "what-if, supervisor outside the group: only the unprotected decisions re-decided" \
+	"^$(psql_val "select count(*) from ebba.decisions where inbox_id is not null and case_id not in $HIDDEN") beslut, " "$out"
+check_match "... the protected ones counted as skyddade ärenden" "^$HID skyddade ärenden är inte med" "$out"
+check "... and neither protected case is in the report" sh -c "! printf '%s' \"\$1\" | grep -Eq -- \"$ACASE|$FCASE\"" _ "$out"
