@@ -396,32 +396,43 @@ drop function ebba.protect_tables(text[], text);
 -- same question.  The functions of versions 14, 17 and 19 keep their
 -- bodies under a new name, callable only by the owner; the old name
 -- answers a hidden decision as one that does not exist.
-alter function ebba.resolve_review(bigint, text, bigint, text, text) rename to resolve_review_visible;
 alter function ebba.resolve_flag(bigint, text, text, text) rename to resolve_flag_visible;
 alter function ebba.decide_referral(bigint, jsonb, text, bigint, bigint, bigint, bigint, text, text,
                                     text, text, text) rename to decide_referral_visible;
 alter function ebba.letter_pdf_store(bigint, bytea, bytea, text) rename to letter_pdf_store_visible;
-revoke all on function ebba.resolve_review_visible(bigint, text, bigint, text, text),
-    ebba.resolve_flag_visible(bigint, text, text, text),
+revoke all on function ebba.resolve_flag_visible(bigint, text, text, text),
     ebba.decide_referral_visible(bigint, jsonb, text, bigint, bigint, bigint, bigint, text, text,
                                  text, text, text),
     ebba.letter_pdf_store_visible(bigint, bytea, bytea, text)
     from public, ebba_caseworker, ebba_supervisor, ebba_deliver;
 
-create function ebba.resolve_review(p_decision_id bigint, p_verdict text, p_amount bigint,
-                                    p_note text, p_client text,
-                                    out review_id bigint, out flags_resolved integer,
-                                    out reviewed_by text)
-    language plpgsql volatile security definer set search_path = pg_catalog
-as $$
+-- (ebba.resolve_review only where a schema still has it: issue 25's
+-- line-by-line decision may have replaced it with ebba.decide_referral)
+do $do$
 begin
-    flags_resolved := 0;
-    if not ebba.decision_visible(p_decision_id) then
+    if to_regprocedure('ebba.resolve_review(bigint, text, bigint, text, text)') is null then
         return;
     end if;
-    select r.review_id, r.flags_resolved, r.reviewed_by into review_id, flags_resolved, reviewed_by
-      from ebba.resolve_review_visible(p_decision_id, p_verdict, p_amount, p_note, p_client) r;
-end $$;
+    alter function ebba.resolve_review(bigint, text, bigint, text, text) rename to resolve_review_visible;
+    revoke all on function ebba.resolve_review_visible(bigint, text, bigint, text, text)
+        from public, ebba_caseworker;
+    create function ebba.resolve_review(p_decision_id bigint, p_verdict text, p_amount bigint,
+                                        p_note text, p_client text,
+                                        out review_id bigint, out flags_resolved integer,
+                                        out reviewed_by text)
+        language plpgsql volatile security definer set search_path = pg_catalog
+    as $$
+    begin
+        flags_resolved := 0;
+        if not ebba.decision_visible(p_decision_id) then
+            return;
+        end if;
+        select r.review_id, r.flags_resolved, r.reviewed_by into review_id, flags_resolved, reviewed_by
+          from ebba.resolve_review_visible(p_decision_id, p_verdict, p_amount, p_note, p_client) r;
+    end $$;
+    revoke all on function ebba.resolve_review(bigint, text, bigint, text, text) from public;
+    grant execute on function ebba.resolve_review(bigint, text, bigint, text, text) to ebba_caseworker;
+end $do$;
 
 create function ebba.resolve_flag(p_flag_id bigint, p_verdict text, p_note text, p_client text)
     returns boolean
@@ -468,13 +479,11 @@ begin
       from ebba.letter_pdf_store_visible(p_decision_id, p_pdf, p_body_sha256, p_renderer) s;
 end $$;
 
-revoke all on function ebba.resolve_review(bigint, text, bigint, text, text),
-    ebba.resolve_flag(bigint, text, text, text),
+revoke all on function ebba.resolve_flag(bigint, text, text, text),
     ebba.decide_referral(bigint, jsonb, text, bigint, bigint, bigint, bigint, text, text, text,
                          text, text),
     ebba.letter_pdf_store(bigint, bytea, bytea, text) from public;
-grant execute on function ebba.resolve_review(bigint, text, bigint, text, text),
-    ebba.resolve_flag(bigint, text, text, text),
+grant execute on function ebba.resolve_flag(bigint, text, text, text),
     ebba.decide_referral(bigint, jsonb, text, bigint, bigint, bigint, bigint, text, text, text,
                          text, text) to ebba_caseworker;
 grant execute on function ebba.letter_pdf_store(bigint, bytea, bytea, text)
@@ -569,7 +578,8 @@ grant execute on function ebba.hidden_decision_count(text, date, date) to ebba_s
 -- The access log's mark.  Stamped by its trigger from the object the row
 -- names (a decision, its letter, a flag, a frame), so a view of a
 -- protected case is marked whoever logs it.
-alter table ebba.access_log add column protected boolean not null default false;
+-- (if not exists: the log follow-up's migration adds the same column)
+alter table ebba.access_log add column if not exists protected boolean not null default false;
 
 create function ebba.object_protected(p_kind text, p_id text) returns boolean language sql stable
     security definer set search_path = pg_catalog
