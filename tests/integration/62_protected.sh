@@ -231,3 +231,14 @@ check_match "what-if, supervisor outside the group: only the unprotected decisio
 	"^$(psql_val "select count(*) from ebba.decisions where inbox_id is not null and case_id not in $HIDDEN") beslut, " "$out"
 check_match "... the protected ones counted as skyddade ärenden" "^$HID skyddade ärenden är inte med" "$out"
 check "... and neither protected case is in the report" sh -c "! printf '%s' \"\$1\" | grep -Eq -- \"$ACASE|$FCASE\"" _ "$out"
+
+# The API: the case system's feed carries the protected case's decisions
+# (the member's decision on the AF-protected referral), marked protected.
+FEED_TOKEN=$(ctl token add "feed$sfx" --role ebba_casesystem 2>/dev/null)
+feed=$(curl -s -H "Authorization: Bearer $FEED_TOKEN" "$URL/api/v1/decisions?after=0&limit=1000")
+check_eq "API feed: the protected case's decision is there, marked protected; the others are not marked" "true false" \
+	"$(printf '%s' "$feed" | python3 -c "import json, sys
+items = json.load(sys.stdin)['decisions']
+mine = [i['protected'] for i in items if i['case'] == '$ACASE']
+others = [i['protected'] for i in items if i['case'] not in ('$ACASE', '$FCASE')]
+print(str(bool(mine) and all(mine)).lower(), str(any(others)).lower())" 2>&1)"
