@@ -111,8 +111,11 @@ static int find_person(const struct web_request *rq, struct web_response *rs, co
 		json_object_set_new(c, "role_words", json_string(words));
 		json_object_set_new(c, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(c, "outcome")))));
 	}
-	json_t *ctx = json_pack("{s:b,s:O,s:I}", "searched", 1, "cases", cases, "count",
-				(json_int_t)json_array_size(cases));
+	size_t count = json_array_size(cases);
+	char heading[64];
+	snprintf(heading, sizeof(heading), "%zu %s", count, count == 1 ? "ärende" : "ärenden");
+	json_t *ctx = json_pack("{s:b,s:O,s:b,s:s}", "searched", 1, "cases", cases, "found", count > 0,
+				"found_text", heading);
 	json_decref(found);
 	return show(rq, rs, ctx, err);
 }

@@ -10,6 +10,8 @@
 #  - Hushåll shows every month's decisions with a chart and its table, the
 #    frame's history with who changed what; each view is logged; Beslut
 #    links to it; an unknown case is 404;
+#  - a caseworker outside ebba_protected finds no trace of a protected
+#    case (row-level security on case_people, schema 028); a member does;
 #  - the same by keyboard alone in Chromium, axe-clean
 #    (tests/web/household/find.mjs).
 . "$(dirname "$0")/../lib.sh"
@@ -21,8 +23,11 @@ sfx=${PGDATABASE##*_}
 CW=cwh$sfx
 printf 'Test-l0senord\n' | ctl user add "$CW" --role caseworker --display-name "Siv Ås" --title socialsekreterare >/dev/null ||
 	fail "user add"
-trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
+PR=prh$sfx
+printf 'Test-l0senord\n' | ctl user add "$PR" --role caseworker,protected >/dev/null || fail "user add (protected)"
+trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade; drop role if exists $CW; drop owned by $PR cascade; drop role if exists $PR" >/dev/null 2>&1; t_cleanup' EXIT
 psql_val "grant password_login to $CW" >/dev/null 2>&1
+psql_val "grant password_login to $PR" >/dev/null 2>&1
 
 # one household in two months: its December application again for January
 C=$(psql_val "select d.case_id from ebba.decisions d join ebba.case_frames f using (case_id)
@@ -39,6 +44,12 @@ psql_val "insert into ebba.inbox (external_id, case_id, period, payload)
 "$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log" || fail "ebbad --once (January)"
 check_eq "the case has decisions in two months" 2 \
 	"$(psql_val "select count(distinct period) from ebba.decisions where case_id = '$C'")"
+
+# another household, protected by a member of ebba_protected
+C2=$(psql_val "select d.case_id from ebba.decisions d join ebba.case_people p on p.case_id = d.case_id and p.role = 'applicant'
+	where d.inbox_id is not null and d.case_id <> '$C' and p.pnr <> '$P' order by d.id limit 1")
+P2=$(psql_val "select pnr from ebba.case_people where case_id = '$C2' and role = 'applicant' limit 1")
+check "a member of ebba_protected protects another case" env PGUSER=$PR PGPASSWORD=Test-l0senord "$EBBACTL" -c "$CFG" case protect "$C2"
 
 # ---- the index --------------------------------------------------------------
 check_eq "every case_people row has its keyed hash (backfilled and new alike)" 0 \
@@ -57,6 +68,10 @@ for r in ebba_web ebba_daemon ebba_auditor ebba_supervisor; do
 	check_eq "$r has no privilege on the key" f \
 		"$(psql_val "select has_table_privilege('$r', 'ebba.person_key_secret', 'select')")"
 done
+check_eq "a caseworker outside ebba_protected sees no row of who the protected case is about" 0 \
+	"$(psql_val "set session authorization $CW; select count(*) from ebba.case_people where case_id = '$C2' or pnr_key = ebba.person_key('$P2')")"
+check "... a member does" test "$(psql_val "set session authorization $PR; select count(*) from ebba.case_people
+	where pnr_key = ebba.person_key('$P2')")" -ge 1
 plan=$(psql_val "set enable_seqscan = off; explain select case_id from ebba.case_people where pnr_key = ebba.person_key('$P')")
 check_match "the search is an index look-up on the hash" "case_people_pnr_key" "$plan"
 
@@ -98,6 +113,13 @@ check_match "... saying so" "det finns inget ärende med det numret" "$(cat "$T_
 check_eq "an identity number typed as a case number is refused" "422 " "$(search "arende=$dashed")"
 check_match "... pointing to the right field, not echoing it" 'ser ut som ett personnummer' "$(cat "$T_TMP/sok.html")"
 check "... and not shown back" sh -c "! grep -qE '$P|$dashed' '$T_TMP/sok.html'"
+
+check_eq "a caseworker outside ebba_protected does not find the protected case by identity number" "200 " \
+	"$(search "personnummer=$P2")"
+check_match "... which says nothing is found" "Inga ärenden för personnumret du sökte på" "$(cat "$T_TMP/sok.html")"
+check "... and does not name the case" sh -c "! grep -q '$C2' '$T_TMP/sok.html'"
+check_eq "... nor by case number" "422 " "$(search "arende=$C2")"
+check_eq "... nor its household (404)" 404 "$(curl -s -b "$JAR" -o /dev/null -w '%{http_code}' "$URL/hushall/$C2")"
 
 # a change to the frame, by the caseworker, for the history
 psql -XAtq -c "set session authorization $CW; update ebba.case_frames
