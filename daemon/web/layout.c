@@ -29,12 +29,15 @@ static const struct nav_item nav[] = {
 };
 
 /* Whether path is under /SEG (the queue is also "/" and every decision,
- * reached from it, counts as the queue's). */
+ * reached from it, counts as the queue's; a household counts as Sök's). */
 static bool under(const char *path, const char *seg)
 {
 	if (!path)
 		return false;
 	if (strcmp(seg, "ko") == 0 && (strcmp(path, "/") == 0 || strncmp(path, "/beslut", 7) == 0))
+		return true;
+	/* a household is reached from Sök */
+	if (strcmp(seg, "sok") == 0 && strncmp(path, "/hushall/", 9) == 0)
 		return true;
 	size_t n = strlen(seg);
 	return path[0] == '/' && strncmp(path + 1, seg, n) == 0 &&

@@ -104,10 +104,16 @@ static int find_person(const struct web_request *rq, struct web_response *rs, co
 		char words[160] = "";
 		size_t j, at = 0;
 		json_t *r;
-		json_array_foreach(json_object_get(c, "roles"), j, r)
+		json_t *roles = json_object_get(c, "roles");
+		json_array_foreach(roles, j, r) {
+			/* "in the household" says nothing beside a role of an application */
+			const char *role = json_string_value(r);
+			if (json_array_size(roles) > 1 && role && strcmp(role, "household") == 0)
+				continue;
 			if (at < sizeof(words))
-				at += (size_t)snprintf(words + at, sizeof(words) - at, "%s%s", j ? ", " : "",
-						       sv_role(json_string_value(r)));
+				at += (size_t)snprintf(words + at, sizeof(words) - at, "%s%s", at ? ", " : "",
+						       sv_role(role));
+		}
 		json_object_set_new(c, "role_words", json_string(words));
 		json_object_set_new(c, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(c, "outcome")))));
 	}

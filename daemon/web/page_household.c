@@ -37,6 +37,13 @@ static const char *sv_frame_part(const char *key)
 
 static const struct chart_series amount_series[] = {{"Beviljat belopp", "c0"}};
 
+/* Whether a month's last decision grants its amount (a referral's amount is
+ * only what ebba computed, a rejection's nothing). */
+static bool grants(const char *outcome)
+{
+	return outcome && (strcmp(outcome, "approved") == 0 || strcmp(outcome, "partly_approved") == 0);
+}
+
 /* The chart of the months' granted amounts (0 for a month not granted). */
 static json_t *amount_chart(json_t *months)
 {
@@ -50,11 +57,12 @@ static json_t *amount_chart(json_t *months)
 	json_t *m;
 	json_array_foreach(months, i, m) {
 		cats[i] = json_string_value(json_object_get(m, "period"));
-		const char *outcome = json_string_value(json_object_get(m, "outcome"));
-		if (outcome && strcmp(outcome, "approved") == 0)
+		if (grants(json_string_value(json_object_get(m, "outcome"))))
 			v[i] = (double)json_integer_value(json_object_get(m, "amount_value"));
 	}
-	struct chart ch = {"diagram-belopp", "Beviljat belopp per månad, kronor", " kr", 0, cats, n,
+	/* no unit after the numbers: " kr" on every tick would not fit the
+	 * chart's left margin; the title says kronor */
+	struct chart ch = {"diagram-belopp", "Beviljat belopp per månad, kronor", "", 0, cats, n,
 			   amount_series, 1, v, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
 	free(cats);
@@ -67,7 +75,10 @@ static void label_months(json_t *months)
 	size_t i, j;
 	json_t *m, *d, *f;
 	json_array_foreach(months, i, m) {
-		json_object_set_new(m, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(m, "outcome")))));
+		const char *outcome = json_string_value(json_object_get(m, "outcome"));
+		json_object_set_new(m, "outcome_label", json_string(sv_outcome(outcome)));
+		const char *amount = json_string_value(json_object_get(m, "amount"));
+		json_object_set_new(m, "granted", json_string(grants(outcome) && amount ? amount : "–"));
 		json_array_foreach(json_object_get(m, "decisions"), j, d) {
 			json_object_set_new(d, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(d, "outcome")))));
 			size_t k;

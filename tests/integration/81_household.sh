@@ -130,12 +130,18 @@ check_eq "Hushåll answers 200" 200 "$code"
 H=$(cat "$T_TMP/h.html")
 check_match "... every month of the case" "<th scope=\"row\">2026-12</th>.*|<th scope=\"row\">2027-01</th>" "$H"
 check "... both of them" test "$(grep -c '<th scope="row">202[67]-[01][12]</th>' "$T_TMP/h.html")" -ge 2
+DEC=$(psql_val "select replace(to_char(amount, 'FM999,999,990'), ',', ' ') from ebba.decisions where case_id = '$C' and period = '2026-12' order by decided_at desc, id desc limit 1")
+check_match "... December granted, with its amount" "<th scope=\"row\">2026-12</th><td>Beviljat</td><td class=\"num\">$DEC</td>" "$H"
+if [ "$(psql_val "select outcome from ebba.decisions where case_id = '$C' and period = '2027-01' order by decided_at desc, id desc limit 1")" = referred ]; then
+	check_match "... January referred, nothing granted" "<th scope=\"row\">2027-01</th><td>Hänvisat till handläggare</td><td class=\"num\">–</td>" "$H"
+fi
 check_match "... the amounts as a chart with its name" '<svg class="chart-svg" viewBox="[0-9 ]*" role="img" aria-labelledby="diagram-belopp-t diagram-belopp-d">' "$H"
 D=$(psql_val "select max(id) from ebba.decisions where case_id = '$C' and period = '2027-01'")
 check_match "... each decision linked, with its outcome, amount and who decided" "<a href=\"/beslut/$D\">Beslut $D</a>: [^<,]+, [0-9 ]+ kr · ebba" "$H"
 check_match "... the frame's history: the caseworker's change, by name, what changed" \
 	"<th scope=\"row\">2</th><td>[0-9: -]*</td><td>Siv Ås</td><td><ul class=\"plain\"><li>Månader med bistånd</li></ul>" "$H"
 check_match "... and the frame's first version" "Referensramen skapades" "$H"
+check_match "... under Sök in the navigation" '<a href="/sok" aria-current="page">Sök</a>' "$H"
 check_eq "the view is logged, by the person" "$CW" \
 	"$(psql_val "select who from ebba.access_log where action = 'view' and object_kind = 'household' and object_id = '$C'")"
 check_match "Beslut links to the household" "<a href=\"/hushall/$C\">Hushållet över tid</a>" \
@@ -144,7 +150,7 @@ check_eq "an unknown household is 404" 404 "$(curl -s -b "$JAR" -o /dev/null -w 
 
 # ---- the same by keyboard alone in Chromium, with axe ---------------------------
 if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
-	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_CASE=$C EBBA_PNR=$P \
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_CASE=$C EBBA_PNR=$P EBBA_SHOTS=${EBBA_SHOTS:-} \
 		timeout 180 node "$ROOT/tests/web/household/find.mjs" || fail "find.mjs exited $?"
 else
 	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"

@@ -4,6 +4,7 @@
 // months of decisions) and EBBA_PNR (its applicant's identity number).
 // Every URL the browser requests is recorded: none may hold the number.
 // Prints TAP lines (ok - / not ok -) for tests/run; never the number.
+// With EBBA_SHOTS (a directory), the two pages' screenshots go there.
 import { axe, check, finish, login, newPage, runParts, tabTo } from '../lib/browser.mjs';
 
 const env = process.env;
@@ -47,6 +48,7 @@ async function findAndFollow(browser) {
 	const html = await page.content();
 	check('the number is not shown back on the page', !html.includes(env.EBBA_PNR) && !html.includes(dashed) &&
 		(await page.$eval('#personnummer', (i) => i.value)) === '');
+	if (env.EBBA_SHOTS) await page.screenshot({ path: `${env.EBBA_SHOTS}/sok.png`, fullPage: true });
 	await axe(page, 'Sök with its results');
 
 	check('keyboard: the household', await pressOn(page, `#sokresultat a[href="/hushall/${env.EBBA_CASE}"]`));
@@ -56,6 +58,7 @@ async function findAndFollow(browser) {
 	const text = await page.evaluate(() => document.body.innerText);
 	check('the household shows both months', /2026-12/.test(text) && /2027-01/.test(text) && months[0] >= 2, JSON.stringify(months));
 	check('... with the amounts as a chart', (await page.$('svg.chart-svg[role=img]')) !== null);
+	if (env.EBBA_SHOTS) await page.screenshot({ path: `${env.EBBA_SHOTS}/hushall.png`, fullPage: true });
 	await axe(page, 'Hushåll');
 	await page.setViewport({ width: 320, height: 640 });
 	const wide = await page.evaluate(() => document.documentElement.scrollWidth);
