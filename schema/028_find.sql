@@ -64,7 +64,9 @@ alter table ebba.case_people add column pnr_key bytea;
 
 -- Every row written gets its key, however it is written (ebbad's COPY,
 -- the triggers of schema 025, a test's insert): whatever it said is
--- replaced.
+-- replaced.  Measured on the shared test machine: 20 000 rows inserted in
+-- 1.6 s with the key, 0.4 s without (about 60 us a row, most of it
+-- pgcrypto's hmac; a decision names two to four persons).
 create function ebba.stamp_person_key() returns trigger
     language plpgsql security definer set search_path = pg_catalog
 as $$
