@@ -23,7 +23,7 @@ static const char CLAIM_SQL[] =
 	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"
 	"   deadline = coalesce(o.deadline, o.queued_at + make_interval(secs => $4::int))"
 	" from c where o.id = c.id"
-	" returning o.decision_id, o.idempotency_key, o.attempts";
+	" returning o.decision_id, o.idempotency_key, o.attempts, coalesce(o.channel, '')";
 
 int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 		 int deadline_seconds, struct outbox_item **items, size_t *n,
@@ -50,6 +50,7 @@ int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 			snprintf(it->decision_id, sizeof(it->decision_id), "%s", PQgetvalue(res, i, 0));
 			snprintf(it->key, sizeof(it->key), "%s", PQgetvalue(res, i, 1));
 			it->attempt = atoi(PQgetvalue(res, i, 2));
+			snprintf(it->channel, sizeof(it->channel), "%s", PQgetvalue(res, i, 3));
 		}
 	}
 	*n = (size_t)rows;
@@ -91,6 +92,21 @@ int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it
 		" receipt = $5, last_error = null, lease_owner = null, lease_expires = null"
 		" where decision_id = $2::bigint and lease_owner = $1 and attempts = $3::int"
 		" and state = 'claimed' returning state", 5, p, &rows, NULL, 0, err);
+	*held = rows == 1;
+	return rc;
+}
+
+int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
+			  const char *channel, bool *held, struct ebba_err *err)
+{
+	char attempt[16];
+	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
+	const char *p[] = {owner, it->decision_id, attempt, channel};
+	int rows = 0;
+	int rc = fenced(db, "recording a letter's channel",
+		"update ebba.outbox set channel = $4"
+		" where decision_id = $2::bigint and lease_owner = $1 and attempts = $3::int"
+		" and state = 'claimed' returning state", 4, p, &rows, NULL, 0, err);
 	*held = rows == 1;
 	return rc;
 }
