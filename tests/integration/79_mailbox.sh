@@ -1,0 +1,175 @@
+# The digital mailbox (issue 26 item 2; docs/delivery.md): the demo
+# households decided, half their applicants with a mailbox at one of two
+# simulated service suppliers (ebba-regsim, by the Mina meddelanden
+# contract), the recipient service and the suppliers failing 30 % of
+# requests (half of a supplier's failures after it kept the delivery, so
+# the answer is lost), and ebba-deliver killed with kill -9 five times
+# while it delivers.  Then: every letter delivered, a reachable person's
+# exactly once as the suppliers count by message id (the idempotency key),
+# the rest in the print spool once each, none by both channels, nothing
+# lost; a protected case reachable digitally goes there, never to the
+# ordinary spool.  A delivery altered after signing, one signed with a key
+# the supplier does not trust, and an unsigned one are refused with a SOAP
+# fault, and the letter ends failed with the reason.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/demo_lib.sh"
+DELIVER=$ROOT/$BUILD/ebba-deliver
+new_db || exit 2
+demo_decided || exit 0
+demo_copies "$(psql_val "select external_id from ebba.decisions where outcome = 'approved' order by id limit 1")" || exit 0
+SIM=http://127.0.0.1:$(cat "$DEMO_DIR/regsim.port")
+L=$(psql_val "select count(*) from ebba.outbox")
+[ "$L" -gt 10 ] || { fail "the demo has letters ($L)"; exit 0; }
+
+# Who has a mailbox: demo_mailbox gave every other applicant one (one of
+# them declining this sender).  The first letter's case is protected and
+# its applicant reachable: its letters go to the mailbox, which needs no
+# address.
+PEOPLE=$DEMO_DIR/data/registers/mailbox/people.tsv
+PCASE=$(psql_val "select d.case_id from ebba.letters l join ebba.decisions d on d.id = l.decision_id order by l.decision_id limit 1")
+PPNR=$(psql_val "select (ebba.outbox_recipient(decision_id)).pnr from ebba.outbox o join ebba.decisions d on d.id = o.decision_id
+	where d.case_id = '$PCASE' limit 1")
+sed -i "/^$PPNR	/d" "$PEOPLE"
+printf '%s\ta\n' "$PPNR" >>"$PEOPLE"
+# the simulator reads people.tsv when it starts: start it again
+kill "$DEMO_REGSIM_PID"; wait "$DEMO_REGSIM_PID" 2>/dev/null
+"$REGSIM" --dir "$DEMO_DIR/data/registers" --port 0 --port-file "$T_TMP/mm.port" --seed 79 \
+	--mailbox-trust "$DEMO_DIR/mailbox/signer.pem" >"$T_TMP/regsim.log" 2>&1 &
+T_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$T_TMP/mm.port" ] && break; sleep 0.05; done
+SIM=http://127.0.0.1:$(cat "$T_TMP/mm.port")
+psql_val "update ebba.case_frames set frame = frame || '{\"protected\": true}' where case_id = '$PCASE'" >/dev/null
+expect() {  # expect CHANNEL: the letters that should go there, by decision id
+	psql -XAtq -c "select o.decision_id from ebba.outbox o, ebba.outbox_recipient(o.decision_id) r
+		where r.pnr in ($(awk -F'\t' -v q="'" 'NF == 2 {printf "%s%s%s%s", (n++ ? "," : ""), q, $1, q}' "$PEOPLE"))
+		$1 order by 1"
+}
+DIGITAL=$(expect "")
+ND=$(wc -l <<<"$DIGITAL")
+P=$(psql_val "select count(*) from ebba.letters l join ebba.decisions d on d.id = l.decision_id where d.case_id = '$PCASE'")
+check "some letters are for people with a mailbox, some not ($ND of $L)" test "$ND" -gt 0 -a "$ND" -lt "$L"
+
+psql_val "do \$\$ begin if not exists (select 1 from pg_roles where rolname = 't_deliverer') then
+	create role t_deliverer login; end if; end \$\$; grant ebba_deliver to t_deliverer" >/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Not the municipality" \
+	-keyout "$T_TMP/other.key" -out "$T_TMP/other.pem" >/dev/null 2>&1 || { fail "openssl makes a second key"; exit 0; }
+SPOOL=$T_TMP/spool
+cat >>"$CFG" <<YAML
+deliver:
+  database: "user=t_deliverer"
+  print_spool: $SPOOL/print
+  protected_spool: $SPOOL/protected
+  batch_size: 4
+  lease_seconds: 2
+  retry_min_seconds: 1
+  retry_max_seconds: 2
+  poll_interval_ms: 200
+  mailbox_url: $SIM/mailbox/recipient
+  mailbox_timeout_ms: 3000
+  mailbox_retries: 0
+  signing_key: $DEMO_DIR/mailbox/signer.key
+  signing_cert: $DEMO_DIR/mailbox/signer.pem
+YAML
+check_eq "the mailbox services fail 30 % of requests" "ok ok" \
+	"$(curl -fsS "$SIM/control?endpoint=recipient&error-rate=0.3") $(curl -fsS "$SIM/control?endpoint=supplier&error-rate=0.3")"
+
+# ---- kill -9 five times while delivering ----------------------------------------
+kills=0
+for i in 1 2 3 4 5; do
+	"$DELIVER" -c "$CFG" 2>>"$T_TMP/deliver.log" &
+	pid=$!
+	before=$(psql_val "select count(*) from ebba.outbox where state = 'delivered'")
+	for _ in $(seq 50); do
+		[ "$(psql_val "select count(*) from ebba.outbox where state = 'delivered'")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	sleep 0.0$((RANDOM % 5))
+	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+	wait "$pid" 2>/dev/null
+done
+check_eq "ebba-deliver was killed with kill -9 five times while it delivered" 5 "$kills"
+check "... with letters still in the outbox after the kills" \
+	test "$(psql_val "select count(*) from ebba.outbox where state = 'delivered'")" -lt "$L"
+for _ in $(seq 80); do
+	"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/deliver.log"
+	[ "$(psql_val "select count(*) from ebba.outbox where state <> 'delivered'")" = 0 ] && break
+	sleep 0.5
+done
+stats=$(curl -fsS "$SIM/stats")
+check_match "the simulator injected errors (the mailbox's 30 %)" "injected: errors [1-9]" "$stats"
+check_eq "every letter delivered: digital, print, protected; none failed" \
+	"$L $ND $((L - ND)) 0 0" \
+	"$(psql_val "select count(*) filter (where state = 'delivered'), count(*) filter (where channel = 'digital'),
+	count(*) filter (where channel = 'print'), count(*) filter (where channel = 'protected'),
+	count(*) filter (where state = 'failed') from ebba.outbox" | tr '|' ' ')"
+check_eq "the digital letters are exactly those of the people with a mailbox that accepts the sender" \
+	"$DIGITAL" "$(psql_val "select decision_id from ebba.outbox where channel = 'digital' order by 1")"
+check_eq "... the protected case's among them ($P letters), none in a spool" "$P 0" \
+	"$(psql_val "select count(*) from ebba.outbox o join ebba.decisions d on d.id = o.decision_id
+	where d.case_id = '$PCASE' and o.channel = 'digital'") $(ls "$SPOOL/protected" 2>/dev/null | grep -c pdf)"
+
+# The suppliers' count, by message id (the SecureMessage's Id: the key).
+curl -fsS "$SIM/mailbox/deliveries" >"$T_TMP/deliveries.tsv"
+check_eq "the suppliers kept each digital letter exactly once, by its idempotency key" \
+	"$(psql_val "select idempotency_key || ' ' || decision_id from ebba.outbox where channel = 'digital' order by 1")" \
+	"$(awk -F'\t' '{print $1, $4}' "$T_TMP/deliveries.tsv" | LC_ALL=C sort)"
+check_eq "... and no key twice in their table" "$ND" "$(cut -f1 "$T_TMP/deliveries.tsv" | sort -u | wc -l)"
+repeats=$(awk -F'\t' '$3 > 1 {n++} END {print n + 0}' "$T_TMP/deliveries.tsv")
+echo "# deliveries received more than once (answers lost, kills): $repeats; $stats"
+check_eq "... at the supplier isReachable named (a or b)" "$ND" \
+	"$(awk -F'\t' '$2 == "a" || $2 == "b"' "$T_TMP/deliveries.tsv" | wc -l)"
+check_match "the outbox keeps the supplier's distribution id as the receipt" \
+	"^$SIM/mailbox/supplier/[ab] distribution SIM-[ab]-[0-9]+$" \
+	"$(psql_val "select receipt from ebba.outbox where channel = 'digital' limit 1")"
+check_eq "the print spool holds the other letters, once each, and no digital one" \
+	"$(psql_val "select string_agg(decision_id || '.pdf', ' ' order by decision_id::text) from ebba.outbox where channel = 'print'")" \
+	"$(cd "$SPOOL/print" && ls -1 -- *.pdf | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... one manifest line each" "$((L - ND)) $((L - ND))" \
+	"$(awk -F'\t' '{n++; u[$1]=1} END {print n, length(u)}' "$SPOOL/print/manifest.tsv")"
+check "no identity number in ebba-deliver's log" bash -c "! grep -E '[0-9]{10,12}' '$T_TMP/deliver.log' | grep -q ."
+status=$("$EBBACTL" -c "$CFG" --porcelain status)
+check_match "ebbactl status counts the digital letters" $'letters_digital\t'"$ND" "$status"
+
+# ---- refused deliveries end failed, with the reason ------------------------------
+curl -fsS "$SIM/control?reset=1" >/dev/null
+requeue() {  # requeue DECISION: as if never tried
+	psql_val "update ebba.outbox set state = 'queued', channel = null, delivered_at = null, receipt = null,
+		deadline = null, attempts = 0, queued_at = now(), next_attempt_at = now() where decision_id = $1" >/dev/null
+}
+T1=$(sed -n 1p <<<"$DIGITAL") T2=$(sed -n 2p <<<"$DIGITAL")
+requeue "$T1"
+curl -fsS "$SIM/control?tamper=1" >/dev/null
+"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+curl -fsS "$SIM/control?tamper=0" >/dev/null
+check_eq "a delivery altered after it was signed is refused: the letter ends failed at once" "failed digital 1" \
+	"$(psql_val "select state, channel, attempts from ebba.outbox where decision_id = $T1" | tr '|' ' ')"
+check_match "... with the supplier's reason" "distributeSecure at .*SOAP fault Client: the signature does not match the delivery" \
+	"$(psql_val "select last_error from ebba.outbox where decision_id = $T1")"
+
+requeue "$T2"
+sed -e "s|^  signing_key: .*|  signing_key: $T_TMP/other.key|" -e "s|^  signing_cert: .*|  signing_cert: $T_TMP/other.pem|" \
+	"$CFG" >"$T_TMP/other.yaml"
+"$DELIVER" -c "$T_TMP/other.yaml" --once 2>>"$T_TMP/refused.log"
+check_eq "a delivery signed with a key the supplier does not trust is refused: failed" "failed digital" \
+	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T2" | tr '|' ' ')"
+check_match "... with the reason" "SOAP fault Client: the signature could not be checked" \
+	"$(psql_val "select last_error from ebba.outbox where decision_id = $T2")"
+check_eq "... and the suppliers kept neither again (still one entry each)" "1 1" \
+	"$(curl -fsS "$SIM/mailbox/deliveries" | awk -F'\t' -v a="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T1")" \
+	-v b="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T2")" '$1 == a {x++} $1 == b {y++} END {print x + 0, y + 0}')"
+status=$("$EBBACTL" -c "$CFG" --porcelain status)
+check_match "ebbactl status counts the failed letters" $'letters_failed\t2' "$status"
+
+# An unsigned delivery, by hand: refused with a SOAP Client fault.
+sup=$(awk -F'\t' 'NF == 2 {print $2; exit}' "$PEOPLE")
+pnr=$(awk -F'\t' 'NF == 2 {print $1; exit}' "$PEOPLE")
+body="<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>
+<v3:distributeSecure xmlns:v3=\"http://minameddelanden.gov.se/schema/Message/v3\" xmlns:v2=\"http://minameddelanden.gov.se/schema/Message/v2\">
+<v3:signedDelivery Id=\"x\"><v3:Delivery><v3:Header><v2:Recipient>$pnr</v2:Recipient></v3:Header>
+<v3:Message><v3:Header><v3:Id>unsigned-1</v3:Id></v3:Header></v3:Message></v3:Delivery></v3:signedDelivery>
+</v3:distributeSecure></s:Body></s:Envelope>"
+answer=$(curl -sS -w '\n%{http_code}' -H 'Content-Type: text/xml' --data-binary "$body" "$SIM/mailbox/supplier/$sup")
+check_match "an unsigned delivery is refused with a SOAP Client fault (HTTP 500)" \
+	"faultcode>soap:Client<.*the delivery is not signed" "$(tr -d '\n' <<<"$answer")"
+check_match "... HTTP 500" "500$" "$answer"
+check "... and not kept" bash -c "! curl -fsS '$SIM/mailbox/deliveries' | grep -q unsigned-1"
