@@ -739,6 +739,7 @@ static void usage(FILE *f)
 	      "  --mailbox-trust PEM  the certificate(s) a supplier trusts for signatures\n"
 	      "  --mailbox-tamper     alter each delivery's signed subject before the check\n"
 	      "  --supplier-down A,B  these suppliers answer every delivery with a Server fault\n"
+	      "  --mailbox-save DIR   write each kept delivery, as received, to DIR/KEY.xml\n"
 	      "  (faults for one of them: recipient=VALUE, supplier=VALUE)\n"
 	      "At run time: GET /control?[endpoint=E&]latency-ms=..&error-rate=..&agency-error=AF\n"
 	      "             GET /control?tamper=1&supplier-down=a    GET /control?reset=1\n"
@@ -748,7 +749,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_DIR = 256, OPT_PORT, OPT_PORT_FILE, OPT_THREADS, OPT_SEED, OPT_HANG_MS, OPT_DRIP_MS,
-	OPT_AGENCY, OPT_FAULT, OPT_TRUST, OPT_TAMPER, OPT_DOWN
+	OPT_AGENCY, OPT_FAULT, OPT_TRUST, OPT_TAMPER, OPT_DOWN, OPT_SAVE
 };
 
 static void set_fault_option(const char *name, const char *arg)
@@ -804,6 +805,7 @@ int main(int argc, char **argv)
 		{ "mailbox-trust", required_argument, NULL, OPT_TRUST },
 		{ "mailbox-tamper", no_argument, NULL, OPT_TAMPER },
 		{ "supplier-down", required_argument, NULL, OPT_DOWN },
+		{ "mailbox-save", required_argument, NULL, OPT_SAVE },
 		{ "latency-ms", required_argument, NULL, OPT_FAULT },
 		{ "jitter-ms", required_argument, NULL, OPT_FAULT },
 		{ "error-rate", required_argument, NULL, OPT_FAULT },
@@ -815,7 +817,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int port = 8089, threads = 4, c, idx;
-	const char *port_file = NULL, *trust = NULL;
+	const char *port_file = NULL, *trust = NULL, *save_dir = NULL;
 	log_init("ebba-regsim", LOG_LVL_INFO);
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		switch (c) {
@@ -839,6 +841,7 @@ int main(int argc, char **argv)
 		case OPT_TRUST: trust = optarg; break;
 		case OPT_TAMPER: sim_mailbox_control("tamper", "1"); break;
 		case OPT_DOWN: sim_mailbox_control("supplier-down", optarg); break;
+		case OPT_SAVE: save_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -857,7 +860,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	xmlInitParser();
 	struct ebba_err err;
-	if (sim_mailbox_init(sim.dir, trust, &err) != 0) {
+	if (sim_mailbox_init(sim.dir, trust, save_dir, &err) != 0) {
 		fprintf(stderr, "ebba-regsim: %s\n", err.msg);
 		return 2;
 	}

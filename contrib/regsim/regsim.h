@@ -26,9 +26,11 @@ int sim_ssbtek_response(const char *dir, const char *pnr, unsigned agency_errors
 /*
  * The digital mailbox, Mina meddelanden (sim_mailbox.c): the people with
  * one from dir/mailbox/people.tsv, the certificate(s) a supplier trusts
- * for signatures (NULL: it refuses every delivery).
+ * for signatures (NULL: it refuses every delivery), where to write each
+ * kept delivery as received (NULL: nowhere).
  */
-int sim_mailbox_init(const char *dir, const char *trust_file, struct ebba_err *err);
+int sim_mailbox_init(const char *dir, const char *trust_file, const char *save_dir,
+		     struct ebba_err *err);
 void sim_mailbox_set_port(unsigned port);
 /* tamper=1|0, supplier-down=NAME[,NAME] ("" for none); -1 for another name. */
 int sim_mailbox_control(const char *name, const char *value);

@@ -14,7 +14,9 @@
  * tampered one, or one signed by anyone else, with a SOAP Client fault.
  * It keeps every accepted delivery by its message id (the SecureMessage's
  * Id, ebba's idempotency key): a repeat is answered with the first one's
- * distribution id and only counted.  GET /mailbox/deliveries lists them.
+ * distribution id and only counted.  GET /mailbox/deliveries lists them;
+ * with --mailbox-save DIR each kept delivery is also written, as received,
+ * to DIR/KEY.xml (for an independent check of its signature).
  * The simulator's own tampering (--mailbox-tamper) alters the signed
  * subject after receipt, before the check, as a change in transit would.
  */
@@ -71,6 +73,7 @@ static struct {
 	size_t cap, used;
 	unsigned long reachable_asked, accepted, repeats, refused;
 	char down[256];               /* suppliers answering Server faults, ",a,b," */
+	const char *save_dir;         /* NULL: kept deliveries are not written */
 	bool tamper;
 } mb = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -126,8 +129,10 @@ static int load_people(const char *dir, struct ebba_err *err)
 	return 0;
 }
 
-int sim_mailbox_init(const char *dir, const char *trust_file, struct ebba_err *err)
+int sim_mailbox_init(const char *dir, const char *trust_file, const char *save_dir,
+		     struct ebba_err *err)
 {
+	mb.save_dir = save_dir;
 	if (load_people(dir, err) != 0)
 		return -1;
 	mb.cap = 1024;
@@ -341,9 +346,27 @@ static void grow(void)
 	free(old);
 }
 
-/* Keeps the delivery, or counts a repeat; its distribution id into dist. */
-static void keep(const char *key, const char *supplier, const char *reference, char *dist, size_t size)
+/* DIR/KEY.xml: the delivery as received, written whole or not at all. */
+static void save(const char *key, const char *body, size_t len)
 {
+	for (const char *k = key; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '-'))
+			return;   /* not a name to put in a path */
+	char *path = xasprintf("%s/%s.xml", mb.save_dir, key), *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "we");
+	if (f && fwrite(body, 1, len, f) == len && fclose(f) == 0)
+		rename(tmp, path);
+	else if (f)
+		fclose(f);
+	free(path);
+	free(tmp);
+}
+
+/* Keeps the delivery, or counts a repeat; its distribution id into dist. */
+static void keep(const char *key, const char *supplier, const char *reference, char *dist, size_t size,
+		 const char *body, size_t len)
+{
+	bool first = false;
 	pthread_mutex_lock(&mb.lock);
 	if ((mb.used + 1) * 2 > mb.cap)
 		grow();
@@ -359,9 +382,12 @@ static void keep(const char *key, const char *supplier, const char *reference, c
 		d->received = 1;
 		mb.used++;
 		mb.accepted++;
+		first = true;
 	}
 	snprintf(dist, size, "%s", d->dist);
 	pthread_mutex_unlock(&mb.lock);
+	if (first && mb.save_dir)
+		save(key, body, len);
 }
 
 void sim_mailbox_deliveries(struct ebba_buf *out)
@@ -472,7 +498,7 @@ unsigned sim_mailbox_supplier(const char *supplier, const char *body, size_t len
 	else {
 		char dist[48] = "SIM-not-kept";
 		if (keep_it)
-			keep(key, supplier, ref, dist, sizeof(dist));
+			keep(key, supplier, ref, dist, sizeof(dist), body, len);
 		buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			   "<soap:Envelope xmlns:soap=\"" NS_SOAP "\"><soap:Body>"
 			   "<v3:distributeSecureResponse xmlns:v3=\"" NS_M3 "\"><v3:return>%s</v3:return>"

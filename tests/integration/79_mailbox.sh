@@ -33,8 +33,9 @@ sed -i "/^$PPNR	/d" "$PEOPLE"
 printf '%s\ta\n' "$PPNR" >>"$PEOPLE"
 # the simulator reads people.tsv when it starts: start it again
 kill "$DEMO_REGSIM_PID"; wait "$DEMO_REGSIM_PID" 2>/dev/null
+mkdir "$T_TMP/kept"
 "$REGSIM" --dir "$DEMO_DIR/data/registers" --port 0 --port-file "$T_TMP/mm.port" --seed 79 \
-	--mailbox-trust "$DEMO_DIR/mailbox/signer.pem" >"$T_TMP/regsim.log" 2>&1 &
+	--mailbox-trust "$DEMO_DIR/mailbox/signer.pem" --mailbox-save "$T_TMP/kept" >"$T_TMP/regsim.log" 2>&1 &
 T_PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T_TMP/mm.port" ] && break; sleep 0.05; done
 SIM=http://127.0.0.1:$(cat "$T_TMP/mm.port")
@@ -118,6 +119,36 @@ repeats=$(awk -F'\t' '$3 > 1 {n++} END {print n + 0}' "$T_TMP/deliveries.tsv")
 echo "# deliveries received more than once (answers lost, kills): $repeats; $stats"
 check_eq "... at the supplier isReachable named (a or b)" "$ND" \
 	"$(awk -F'\t' '$2 == "a" || $2 == "b"' "$T_TMP/deliveries.tsv" | wc -l)"
+# Each kept delivery as the supplier received it, checked apart from the
+# simulator: xmlsec1 verifies its signature against the municipality's
+# certificate (and not against another), and its attachment is the stored PDF.
+check_eq "the suppliers wrote each kept delivery once" "$ND" "$(ls "$T_TMP/kept" | grep -c '\.xml$')"
+ID_ATTR="http://minameddelanden.gov.se/schema/Message/v3:signedDelivery"
+bad=0
+for f in "$T_TMP"/kept/*.xml; do
+	xmlsec1 --verify --trusted-pem "$DEMO_DIR/mailbox/signer.pem" --id-attr:Id "$ID_ATTR" "$f" >/dev/null 2>&1 || bad=$((bad + 1))
+done
+check_eq "xmlsec1 --verify accepts every delivery's signature with the municipality's certificate" 0 "$bad"
+f=$(ls "$T_TMP"/kept/*.xml | head -n 1)
+check "... and refuses it with another certificate as the trusted one" bash -c \
+	"! xmlsec1 --verify --trusted-pem '$T_TMP/other.pem' --id-attr:Id '$ID_ATTR' '$f' >/dev/null 2>&1"
+sed 's|<v3:Subject>[^<]*</v3:Subject>|<v3:Subject>Beslut</v3:Subject>|' "$f" >"$T_TMP/altered.xml"
+check "... and a copy with its subject changed" bash -c \
+	"! cmp -s '$f' '$T_TMP/altered.xml' && ! xmlsec1 --verify --trusted-pem '$DEMO_DIR/mailbox/signer.pem' --id-attr:Id '$ID_ATTR' '$T_TMP/altered.xml' >/dev/null 2>&1"
+pdfs=$(python3 - "$T_TMP/kept" <<'PY'
+import base64, hashlib, os, sys, xml.etree.ElementTree as ET
+M1 = "{http://minameddelanden.gov.se/schema/Message}"
+M3 = "{http://minameddelanden.gov.se/schema/Message/v3}"
+for name in sorted(os.listdir(sys.argv[1])):
+    root = ET.parse(os.path.join(sys.argv[1], name)).getroot()
+    msg = root.find(f".//{M3}Message")
+    pdf = base64.b64decode(msg.find(f"{M3}Attachment/{M1}Body").text)
+    print(msg.find(f"{M3}Header/{M3}Id").text, hashlib.sha256(pdf).hexdigest())
+PY
+)
+check_eq "each delivery's attachment is the letter's stored PDF, under its message id (the key)" \
+	"$(psql_val "select o.idempotency_key || ' ' || encode(p.sha256, 'hex') from ebba.outbox o
+	join ebba.letter_pdfs p using (decision_id) where o.channel = 'digital' order by 1")" "$(LC_ALL=C sort <<<"$pdfs")"
 check_match "the outbox keeps the supplier's distribution id as the receipt" \
 	"^$SIM/mailbox/supplier/[ab] distribution SIM-[ab]-[0-9]+$" \
 	"$(psql_val "select receipt from ebba.outbox where channel = 'digital' limit 1")"
