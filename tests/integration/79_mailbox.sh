@@ -204,3 +204,23 @@ check_match "an unsigned delivery is refused with a SOAP Client fault (HTTP 500)
 	"faultcode>soap:Client<.*the delivery is not signed" "$(tr -d '\n' <<<"$answer")"
 check_match "... HTTP 500" "500$" "$answer"
 check "... and not kept" bash -c "! curl -fsS '$SIM/mailbox/deliveries' | grep -q unsigned-1"
+
+# ---- Drift shows the letters by channel --------------------------------------------
+SV=svm${PGDATABASE##*_} PW=Test-l0senord
+printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor >/dev/null
+psql_val "grant password_login to $SV" >/dev/null
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+if start_web "$T_TMP/web.yaml"; then
+	URL=http://127.0.0.1:$WEB_PORT J=$T_TMP/sv.jar
+	token=$(curl -s -c "$J" -b "$J" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+	curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$token" --data-urlencode "user=$SV" \
+		--data-urlencode "password=$PW" "$URL/login"
+	page=$(curl -s -b "$J" "$URL/drift")
+	check_match "Drift: the letters in the digital mailbox" "<dt>Digital brevlåda</dt><dd>$((ND - 2))</dd>" "$page"
+	check_match "Drift: the letters printed" "<dt>Till utskrift</dt><dd>$((L - ND))</dd>" "$page"
+	check_match "Drift: a refused letter, with the supplier's reason" "href=\"/beslut/$T1\">$T1</a>.*the signature does not match" "$(tr -d '\n' <<<"$page")"
+else
+	fail "ebba-web started"
+fi
+psql -XAtq -d postgres -c "drop owned by $SV cascade" >/dev/null 2>&1
+psql -XAtq -d postgres -c "drop role if exists $SV" >/dev/null 2>&1
