@@ -46,9 +46,10 @@
 #      each rendered from its own decision, through the simulator's digital
 #      mailbox (every other applicant reachable, at two suppliers; each
 #      delivery signed, its signature checked) and the print spool for the
-#      rest: letters per second and ebba-deliver's peak RSS; then as many
-#      decided again into a fresh database with ebba-deliver running beside
-#      ebbad: deliver_ratio = deciding with delivery / alone (bar 0.8).
+#      rest: letters per second and ebba-deliver's peak RSS (the largest of
+#      BENCH_DELIVER_PROCS processes on the same outbox); then as many
+#      decided again into a fresh database with them running beside ebbad:
+#      deliver_ratio = deciding with delivery / alone (bar 0.8).
 #
 # Households come from ebba-gen (Skatteverket test numbers only, which run
 # out near 10 000 households), so the inbox holds copies of them with new
@@ -69,7 +70,7 @@
 #   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
 #   BENCH_REGSIM_THREADS=2
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
-#   BENCH_DELIVER_APPS=5000
+#   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
 #   BENCH_SKIP= (space-separated: pgbench fast whatif store slow slow1s mem web api deliver)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
@@ -104,6 +105,7 @@ WEB_REQUESTS=${BENCH_WEB_REQUESTS:-200}
 API_APPS=${BENCH_API_APPS:-5000}
 API_CLIENTS=${BENCH_API_CLIENTS:-32}
 DELIVER_APPS=${BENCH_DELIVER_APPS:-5000}
+DELIVER_PROCS=${BENCH_DELIVER_PROCS:-2}
 SKIP=" ${BENCH_SKIP:-} "
 METRICS=${BENCH_METRICS:-}
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
@@ -116,10 +118,11 @@ skipped() { [[ $SKIP == *" $1 "* ]]; }
 
 SIM_PIDS=()
 EBBAD_PIDS=()
+DELIVER_PIDS=()
 PERF_PIDS=()
 cleanup() {
 	local p
-	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-} ${DELIVER_PID:-}; do kill "$p" 2>/dev/null || true; done
+	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-} "${DELIVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pg_stop
 }
@@ -580,10 +583,23 @@ deliver:
   signing_key: $DIR/mailbox/signer.key
   signing_cert: $DIR/mailbox/signer.pem
 YAML
-	"$BIN/ebba-deliver" -c "$DIR/$db.yaml" 2>"$DIR/$db-deliver.log" &
-	DELIVER_PID=$!
+	local i
+	for i in $(seq "$DELIVER_PROCS"); do
+		"$BIN/ebba-deliver" -c "$DIR/$db.yaml" --worker "deliver$i" 2>"$DIR/$db-deliver$i.log" &
+		DELIVER_PIDS+=($!)
+	done
 }
-stop_deliver() { kill "$DELIVER_PID" 2>/dev/null || true; wait "$DELIVER_PID" 2>/dev/null || true; DELIVER_PID=; }
+# deliver_hwm: the largest peak RSS (KiB) of the running ebba-delivers.
+deliver_hwm() {
+	local p h max=0
+	for p in "${DELIVER_PIDS[@]}"; do h=$(hwm_kib "$p"); [ "$h" -gt "$max" ] && max=$h; done
+	echo "$max"
+}
+stop_deliver() {
+	local p
+	for p in "${DELIVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	DELIVER_PIDS=()
+}
 undelivered() { sql -d "$1" -c "select count(*) from ebba.outbox where state in ('queued', 'claimed')"; }
 if ! skipped deliver; then
 	mkdir -p "$DIR/mailbox" "$DIR/data/registers/mailbox"
@@ -596,21 +612,21 @@ if ! skipped deliver; then
 	phase "deliver: deciding alone" delivery "$SIM_PORT" "$DELIVER_APPS" "$PROCS"
 	DECIDE_ALONE=$RATE
 	letters=$(sql -d delivery -c "select count(*) from ebba.outbox")
-	say "deliver: $letters letters through one ebba-deliver (mailbox and print spool)"
+	say "deliver: $letters letters through $DELIVER_PROCS ebba-deliver (mailbox and print spool)"
 	t0=$(now_s)
 	with_deliver delivery
 	t_end=$((SECONDS + 1800))
-	while [ "$(undelivered delivery)" != 0 ] && [ $SECONDS -lt $t_end ] && kill -0 "$DELIVER_PID" 2>/dev/null; do
+	while [ "$(undelivered delivery)" != 0 ] && [ $SECONDS -lt $t_end ] && kill -0 "${DELIVER_PIDS[0]}" 2>/dev/null; do
 		sleep 0.2
 	done
 	t1=$(now_s)
-	DELIVER_RSS=$(( ($(hwm_kib "$DELIVER_PID") + 1023) / 1024 ))
+	DELIVER_RSS=$(( ($(deliver_hwm) + 1023) / 1024 ))
 	stop_deliver
 	read -r sent digital failed < <(sql -d delivery -F ' ' -c "select count(*) filter (where state = 'delivered'),
 		count(*) filter (where channel = 'digital'), count(*) filter (where state = 'failed') from ebba.outbox")
 	LETTER_RATE=$(per_s "$sent" "$t0" "$t1")
-	[ "$sent" = "$letters" ] || say "deliver: only $sent of $letters letters delivered ($failed failed; $DIR/delivery-deliver.log)"
-	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "deliver: letters" "$letters" 1 "$LETTER_RATE" - - "$DELIVER_RSS" \
+	[ "$sent" = "$letters" ] || say "deliver: only $sent of $letters letters delivered ($failed failed; $DIR/delivery-deliver*.log)"
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "deliver: letters" "$letters" "$DELIVER_PROCS" "$LETTER_RATE" - - "$DELIVER_RSS" \
 		"letters/s rendered and delivered, $digital to the mailbox (signed, checked), the rest printed")")
 	BEFORE_EBBAD=with_deliver
 	phase "deliver: deciding beside" deliverwith "$SIM_PORT" "$DELIVER_APPS" "$PROCS"
