@@ -49,6 +49,11 @@ DIGITAL=$(expect "")
 ND=$(wc -l <<<"$DIGITAL")
 P=$(psql_val "select count(*) from ebba.letters l join ebba.decisions d on d.id = l.decision_id where d.case_id = '$PCASE'")
 check "some letters are for people with a mailbox, some not ($ND of $L)" test "$ND" -gt 0 -a "$ND" -lt "$L"
+# A second protected case, its applicant without a mailbox: the protected spool.
+P2CASE=$(psql_val "select d.case_id from ebba.outbox o join ebba.decisions d on d.id = o.decision_id
+	where o.decision_id not in ($(paste -sd, <<<"$DIGITAL")) order by o.decision_id limit 1")
+psql_val "update ebba.case_frames set frame = frame || '{\"protected\": true}' where case_id = '$P2CASE'" >/dev/null
+P2=$(psql_val "select count(*) from ebba.outbox o join ebba.decisions d on d.id = o.decision_id where d.case_id = '$P2CASE'")
 
 psql_val "do \$\$ begin if not exists (select 1 from pg_roles where rolname = 't_deliverer') then
 	create role t_deliverer login; end if; end \$\$; grant ebba_deliver to t_deliverer" >/dev/null
@@ -99,15 +104,19 @@ done
 stats=$(curl -fsS "$SIM/stats")
 check_match "the simulator injected errors (the mailbox's 30 %)" "injected: errors [1-9]" "$stats"
 check_eq "every letter delivered: digital, print, protected; none failed" \
-	"$L $ND $((L - ND)) 0 0" \
+	"$L $ND $((L - ND - P2)) $P2 0" \
 	"$(psql_val "select count(*) filter (where state = 'delivered'), count(*) filter (where channel = 'digital'),
 	count(*) filter (where channel = 'print'), count(*) filter (where channel = 'protected'),
 	count(*) filter (where state = 'failed') from ebba.outbox" | tr '|' ' ')"
 check_eq "the digital letters are exactly those of the people with a mailbox that accepts the sender" \
 	"$DIGITAL" "$(psql_val "select decision_id from ebba.outbox where channel = 'digital' order by 1")"
-check_eq "... the protected case's among them ($P letters), none in a spool" "$P 0" \
+check_eq "... the reachable protected case's among them ($P letters)" "$P" \
 	"$(psql_val "select count(*) from ebba.outbox o join ebba.decisions d on d.id = o.decision_id
-	where d.case_id = '$PCASE' and o.channel = 'digital'") $(ls "$SPOOL/protected" 2>/dev/null | grep -c pdf)"
+	where d.case_id = '$PCASE' and o.channel = 'digital'")"
+check_eq "the other protected case's letters ($P2) in the protected spool, and only they" \
+	"$(psql_val "select string_agg(o.decision_id || '.pdf', ' ' order by o.decision_id::text) from ebba.outbox o
+	join ebba.decisions d on d.id = o.decision_id where d.case_id = '$P2CASE'")" \
+	"$(cd "$SPOOL/protected" && ls -1 -- *.pdf | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 
 # The suppliers' count, by message id (the SecureMessage's Id: the key).
 curl -fsS "$SIM/mailbox/deliveries" >"$T_TMP/deliveries.tsv"
@@ -155,7 +164,7 @@ check_match "the outbox keeps the supplier's distribution id as the receipt" \
 check_eq "the print spool holds the other letters, once each, and no digital one" \
 	"$(psql_val "select string_agg(decision_id || '.pdf', ' ' order by decision_id::text) from ebba.outbox where channel = 'print'")" \
 	"$(cd "$SPOOL/print" && ls -1 -- *.pdf | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
-check_eq "... one manifest line each" "$((L - ND)) $((L - ND))" \
+check_eq "... one manifest line each" "$((L - ND - P2)) $((L - ND - P2))" \
 	"$(awk -F'\t' '{n++; u[$1]=1} END {print n, length(u)}' "$SPOOL/print/manifest.tsv")"
 check "no identity number in ebba-deliver's log" bash -c "! grep -E '[0-9]{10,12}' '$T_TMP/deliver.log' | grep -q ."
 status=$("$EBBACTL" -c "$CFG" --porcelain status)
@@ -205,6 +214,46 @@ check_match "an unsigned delivery is refused with a SOAP Client fault (HTTP 500)
 check_match "... HTTP 500" "500$" "$answer"
 check "... and not kept" bash -c "! curl -fsS '$SIM/mailbox/deliveries' | grep -q unsigned-1"
 
+# ---- a channel once chosen holds -------------------------------------------------
+requeue_as() {  # requeue_as DECISION CHANNEL: as if an earlier attempt had chosen CHANNEL and been killed
+	requeue "$1"
+	psql_val "update ebba.outbox set channel = '$2' where decision_id = $1" >/dev/null
+}
+T3=$(sed -n 3p <<<"$DIGITAL")
+T4=$(psql_val "select decision_id from ebba.outbox where channel = 'print' order by decision_id limit 1")
+requeue_as "$T3" print
+requeue_as "$T4" digital
+"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+check_eq "a letter an earlier attempt chose to print is printed, though its person has a mailbox" "delivered print t" \
+	"$(psql_val "select state, channel, receipt like '%print/$T3.pdf' from ebba.outbox where decision_id = $T3" | tr '|' ' ')"
+check_eq "a letter begun digitally whose person the mailbox no longer reaches is not printed: failed" "failed digital" \
+	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T4" | tr '|' ' ')"
+check_match "... saying why" "begun by the digital mailbox, which no longer reaches the person" \
+	"$(psql_val "select last_error from ebba.outbox where decision_id = $T4")"
+
+# ---- TLS to the mailbox: verified; a mailbox that cannot be trusted is no reason to print
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+	-keyout "$T_TMP/tls.key" -out "$T_TMP/tls.pem" >/dev/null 2>&1
+tport=$((30000 + RANDOM % 20000))
+openssl s_server -accept "127.0.0.1:$tport" -cert "$T_TMP/tls.pem" -key "$T_TMP/tls.key" -www -quiet >/dev/null 2>&1 &
+T_PIDS+=($!)
+for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$tport") 2>/dev/null && break; sleep 0.1; done
+T5=$(sed -n 4p <<<"$DIGITAL")
+requeue "$T5"
+sed -e "s|^  mailbox_url: .*|  mailbox_url: https://127.0.0.1:$tport/mailbox/recipient|" "$CFG" >"$T_TMP/tls.yaml"
+"$DELIVER" -c "$T_TMP/tls.yaml" --once 2>>"$T_TMP/refused.log"
+check_eq "a mailbox whose certificate is not trusted: the letter waits for its next try, unprinted" "queued  f" \
+	"$(psql_val "select state, coalesce(channel, ''), exists (select 1 from ebba.outbox where decision_id = $T5 and receipt is not null)
+	from ebba.outbox where decision_id = $T5" | tr '|' ' ')"
+check_match "... the reason is the certificate" "isReachable at https://.*(certificate|SSL)" \
+	"$(psql_val "select last_error from ebba.outbox where decision_id = $T5")"
+check "... and no file in the spool" test ! -e "$SPOOL/print/$T5.pdf"
+psql_val "update ebba.outbox set next_attempt_at = now() where decision_id = $T5" >/dev/null
+"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+check_eq "with the mailbox back, the letter goes digitally, the supplier keeping it still once" "delivered digital 1" \
+	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T5" | tr '|' ' ') $(curl -fsS "$SIM/mailbox/deliveries" |
+	awk -F'\t' -v k="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T5")" '$1 == k {n++} END {print n + 0}')"
+
 # ---- Drift shows the letters by channel --------------------------------------------
 SV=svm${PGDATABASE##*_} PW=Test-l0senord
 printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor >/dev/null
@@ -216,8 +265,9 @@ if start_web "$T_TMP/web.yaml"; then
 	curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$token" --data-urlencode "user=$SV" \
 		--data-urlencode "password=$PW" "$URL/login"
 	page=$(curl -s -b "$J" "$URL/drift")
-	check_match "Drift: the letters in the digital mailbox" "<dt>Digital brevlåda</dt><dd>$((ND - 2))</dd>" "$page"
-	check_match "Drift: the letters printed" "<dt>Till utskrift</dt><dd>$((L - ND))</dd>" "$page"
+	check_match "Drift: the letters in the digital mailbox" "<dt>Digital brevlåda</dt><dd>$((ND - 3))</dd>" "$page"
+	check_match "Drift: the letters printed" "<dt>Till utskrift</dt><dd>$((L - ND - P2))</dd>" "$page"
+	check_match "Drift: the protected case's on paper" "<dt>Skyddade, för manuell hantering</dt><dd>$P2</dd>" "$page"
 	check_match "Drift: a refused letter, with the supplier's reason" "href=\"/beslut/$T1\">$T1</a>.*the signature does not match" "$(tr -d '\n' <<<"$page")"
 else
 	fail "ebba-web started"
