@@ -136,7 +136,7 @@ static void post(struct mailbox *m, const char *url, const void *body, size_t le
 		.timeout_ms = m->timeout_ms,
 	};
 	http_submit(m->http, &req);
-	struct ebba_err err;
+	struct ebba_err err = {{0}};
 	if (http_engine_run_all(m->http, &err) != 0 || !http_next_result(m->http, res)) {
 		*res = (struct http_result){.failure = HTTP_FAIL_OTHER};
 		ebba_errf(&res->error, "the HTTP engine: %s", err.msg);

@@ -80,12 +80,33 @@ static int fenced(PGconn *db, const char *what, const char *sql, int np, const c
 	return 0;
 }
 
+/*
+ * src as one line for a text column of at most size - 1 bytes (both
+ * columns check 500 characters, which is no fewer): line breaks become
+ * spaces, and a receiver's stray bytes or a character cut by the limit
+ * become '?', since PostgreSQL refuses text that is not UTF-8.
+ */
+static void column_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+	size_t n = strlen(dst);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_char_len((const unsigned char *)dst + i, n - i);
+		if (len == 0 || dst[i] == '\n' || dst[i] == '\r') {
+			dst[i] = len == 0 ? '?' : ' ';
+			len = 1;
+		}
+		i += len;
+	}
+}
+
 int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
 		     const char *channel, const char *receipt, bool *held, struct ebba_err *err)
 {
-	char attempt[16];
+	char attempt[16], line[500];
 	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
-	const char *p[] = {owner, it->decision_id, attempt, channel, receipt};
+	column_text(line, sizeof(line), receipt ? receipt : "");
+	const char *p[] = {owner, it->decision_id, attempt, channel, receipt ? line : NULL};
 	int rows = 0;
 	int rc = fenced(db, "marking a letter delivered",
 		"update ebba.outbox set state = 'delivered', delivered_at = now(), channel = $4,"
@@ -119,10 +140,7 @@ int outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
 	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
 	snprintf(backoff, sizeof(backoff), "%d", backoff_seconds);
 	/* one line, as the column insists */
-	snprintf(line, sizeof(line), "%s", why && *why ? why : "unknown error");
-	for (char *c = line; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
+	column_text(line, sizeof(line), why && *why ? why : "unknown error");
 	const char *p[] = {owner, it->decision_id, attempt, channel, line, backoff,
 			   permanent ? "true" : "false"};
 	int rows = 0;
