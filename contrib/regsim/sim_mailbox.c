@@ -137,10 +137,11 @@ int sim_mailbox_init(const char *dir, const char *trust_file, const char *save_d
 		return -1;
 	mb.cap = 1024;
 	mb.table = xcalloc(mb.cap, sizeof(*mb.table));
-	xmlSecErrorsSetCallback(on_xmlsec_error);
 	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(NULL) < 0 ||
 	    xmlSecCryptoInit() < 0)
-		return ebba_errf(err, "xmlsec: cannot start: %s", xmlsec_error);
+		return ebba_errf(err, "xmlsec: cannot start");
+	/* once started: starting sets xmlsec's own, which prints every refusal */
+	xmlSecErrorsSetCallback(on_xmlsec_error);
 	if (!trust_file)
 		return 0;
 	mb.trust = xmlSecKeysMngrCreate();

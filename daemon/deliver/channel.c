@@ -1,6 +1,5 @@
 /* The channels' names, the choice between them, and the dispatch (channel.h). */
 #include <stdio.h>
-
 #include <string.h>
 
 #include "channel.h"

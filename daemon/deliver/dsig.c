@@ -24,12 +24,15 @@ struct dsig_signer {
 
 static bool xmlsec_started;
 
-/* xmlsec prints to stderr by default; its reasons go into err instead. */
+/* xmlsec prints to stderr by default; its reasons go into err instead:
+ * the first since it was cleared, the innermost (e.g. OpenSSL's). */
 static char last_xmlsec_error[256];
 
 static void on_xmlsec_error(const char *file, int line, const char *func, const char *obj,
 			    const char *subj, int reason, const char *msg)
 {
+	if (last_xmlsec_error[0])
+		return;
 	snprintf(last_xmlsec_error, sizeof(last_xmlsec_error), "%s%s%s (reason %d)",
 		 func ? func : "", msg ? ": " : "", msg ? msg : "", reason);
 }
@@ -38,13 +41,14 @@ static int start_xmlsec(struct ebba_err *err)
 {
 	if (xmlsec_started)
 		return 0;
-	xmlSecErrorsSetCallback(on_xmlsec_error);
 	if (xmlSecInit() < 0)
 		return ebba_errf(err, "xmlsec: cannot start");
 	if (xmlSecCheckVersion() != 1)
 		return ebba_errf(err, "xmlsec: the library's version does not match the one built against");
 	if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
 		return ebba_errf(err, "xmlsec: cannot start its crypto engine: %s", last_xmlsec_error);
+	/* (once started: starting sets xmlsec's own, which prints to stderr) */
+	xmlSecErrorsSetCallback(on_xmlsec_error);
 	xmlsec_started = true;
 	return 0;
 }

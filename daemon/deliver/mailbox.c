@@ -65,20 +65,26 @@ void mailbox_free(struct mailbox *m)
 /* "16" and ten digits, from the configured number (dashes dropped). */
 static int sender_org(const char *configured, char out[13], struct ebba_err *err)
 {
-	char digits[16] = "";
+	char digits[12];
 	size_t n = 0;
-	for (const char *p = configured ? configured : ""; *p && n < sizeof(digits) - 1; p++)
-		if (*p >= '0' && *p <= '9')
+	bool ok = true;
+	for (const char *p = configured ? configured : ""; *p && ok; p++) {
+		if (*p == '-')
+			continue;
+		ok = *p >= '0' && *p <= '9' && n < sizeof(digits);
+		if (ok)
 			digits[n++] = *p;
-		else if (*p != '-')
-			n = sizeof(digits);   /* anything else: refused below */
-	if (n == 10)
-		snprintf(out, 13, "16%s", digits);
-	else if (n == 12 && strncmp(digits, "16", 2) == 0)
-		snprintf(out, 13, "%s", digits);
-	else
+	}
+	if (ok && n == 10) {
+		memcpy(out, "16", 2);
+		memcpy(out + 2, digits, 10);
+	} else if (ok && n == 12 && digits[0] == '1' && digits[1] == '6') {
+		memcpy(out, digits, 12);
+	} else {
 		return ebba_errf(err, "deliver.sender_org_number (or registers.organisation_number): "
 				 "expected an organisation number, ten digits or 16 and ten digits");
+	}
+	out[12] = '\0';
 	return 0;
 }
 

@@ -76,6 +76,20 @@ deliver:
   signing_key: $DEMO_DIR/mailbox/signer.key
   signing_cert: $DEMO_DIR/mailbox/signer.pem
 YAML
+# A mailbox without what it needs is a configuration error, said in one line.
+sed '/^  signing_key: /d' "$CFG" >"$T_TMP/nokey.yaml"
+out=$("$DELIVER" -c "$T_TMP/nokey.yaml" --once 2>&1); rc=$?
+check_eq "a mailbox without a signing key: ebba-deliver refuses to start (exit 2)" 2 "$rc"
+check_match "... saying which settings" "^ebba-deliver: deliver.signing_key and deliver.signing_cert must both be set" "$out"
+echo "not a key" >"$T_TMP/bad.key"
+sed "s|^  signing_key: .*|  signing_key: $T_TMP/bad.key|" "$CFG" >"$T_TMP/badkey.yaml"
+out=$("$DELIVER" -c "$T_TMP/badkey.yaml" --once 2>&1); rc=$?
+check_eq "an unreadable signing key: exit 2, in one line naming the file" "2 1" "$rc $(wc -l <<<"$out")"
+check_match "... the file" "deliver.signing_key $T_TMP/bad.key: not a readable PEM private key" "$out"
+sed "s|^  mailbox_url: .*|&\n  sender_org_number: \"12-34\"|" "$CFG" >"$T_TMP/badorg.yaml"
+out=$("$DELIVER" -c "$T_TMP/badorg.yaml" --once 2>&1); rc=$?
+check_match "a sender organisation number that is not one: exit 2, said" "^2 .*sender_org_number.*expected an organisation number" "$rc $out"
+check_eq "... and none of them touched a letter" "$L" "$(psql_val "select count(*) from ebba.outbox where state = 'queued' and attempts = 0")"
 check_eq "the mailbox services fail 30 % of requests" "ok ok" \
 	"$(curl -fsS "$SIM/control?endpoint=recipient&error-rate=0.3") $(curl -fsS "$SIM/control?endpoint=supplier&error-rate=0.3")"
 
