@@ -256,6 +256,7 @@ T5=$(sed -n 4p <<<"$DIGITAL")
 requeue "$T5"
 sed -e "s|^  mailbox_url: .*|  mailbox_url: https://127.0.0.1:$tport/mailbox/recipient|" "$CFG" >"$T_TMP/tls.yaml"
 "$DELIVER" -c "$T_TMP/tls.yaml" --once 2>>"$T_TMP/refused.log"
+check_eq "ebba-deliver --once, its mailbox not trusted, exits 0 (the letter waits)" 0 "$?"
 check_eq "a mailbox whose certificate is not trusted: the letter waits for its next try, unprinted" "queued  f" \
 	"$(psql_val "select state, coalesce(channel, ''), exists (select 1 from ebba.outbox where decision_id = $T5 and receipt is not null)
 	from ebba.outbox where decision_id = $T5" | tr '|' ' ')"
@@ -264,6 +265,7 @@ check_match "... the reason is the certificate" "isReachable at https://.*(certi
 check "... and no file in the spool" test ! -e "$SPOOL/print/$T5.pdf"
 psql_val "update ebba.outbox set next_attempt_at = now() where decision_id = $T5" >/dev/null
 "$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+check_eq "ebba-deliver --once, having signed and sent, exits 0 (under the sanitizers: nothing leaked)" 0 "$?"
 check_eq "with the mailbox back, the letter goes digitally, the supplier keeping it still once" "delivered digital 1" \
 	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T5" | tr '|' ' ') $(curl -fsS "$SIM/mailbox/deliveries" |
 	awk -F'\t' -v k="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T5")" '$1 == k {n++} END {print n + 0}')"
