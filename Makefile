@@ -36,6 +36,11 @@ MAILBOX_PKGS := xmlsec1-openssl
 MAILBOX_CFLAGS = $(eval MAILBOX_CFLAGS := $$(shell pkg-config --cflags $(MAILBOX_PKGS) 2>/dev/null))$(MAILBOX_CFLAGS)
 MAILBOX_LIBS   = $(eval MAILBOX_LIBS := $$(shell pkg-config --libs $(MAILBOX_PKGS) 2>/dev/null))$(MAILBOX_LIBS)
 
+# The simulator's HTTPS client-certificate check (contrib/regsim/): GnuTLS,
+# as libmicrohttpd's TLS is.
+SIM_PKGS := gnutls
+SIM_LIBS = $(eval SIM_LIBS := $$(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null))$(SIM_LIBS)
+
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
 CSTD    := -std=c17 -D_GNU_SOURCE
@@ -125,7 +130,7 @@ $(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 $(BUILD)/ebba-deliver: $(DELIVER_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) $(MAILBOX_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
-	$(CC) $(CFLAGS) $(MAILBOX_CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) $(MAILBOX_LIBS) -lmicrohttpd
+	$(CC) $(CFLAGS) $(MAILBOX_CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) $(MAILBOX_LIBS) $(SIM_LIBS) -lmicrohttpd
 $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRC) $(BUILD)/libebba.a $(LDLIBS)
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -62,6 +63,13 @@ static struct {
 	atomic_uint_fast64_t seq;
 } sim = { .dir = ".", .hang_ms = 60000, .drip_ms = 3000, .seed = 1,
 	  .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* HTTPS (--tls-cert, --tls-key); with --tls-client-ca every client must
+ * present a certificate that it signed, as Mina meddelanden's services
+ * and SSBTEK ask.  The files' contents; NULL: plain HTTP. */
+static struct {
+	char *cert, *key, *client_ca;
+} tls;
 
 static struct {
 	atomic_uint_fast64_t total, ssbtek, attendance, mailbox, not_found, bad_request, soap_fault,
@@ -647,10 +655,22 @@ static void stats_line(char *out, size_t cap)
 
 /* ------------------------------------------------------------- routing */
 
+/* Did the client present a certificate that --tls-client-ca signed? */
+static bool client_verified(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 1;
+	return ci && ci->tls_session &&
+	       gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char *url,
 			     const char *method)
 {
 	atomic_fetch_add(&stats.total, 1);
+	if (tls.client_ca && !client_verified(c))
+		return send_text(c, 403, "a client certificate signed by --tls-client-ca is required\n");
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 	if (!strcmp(url, "/ssbtek"))
 		return post ? serve_register(c, r, EP_SSBTEK) : send_text(c, 405, "use POST\n");
@@ -740,6 +760,9 @@ static void usage(FILE *f)
 	      "  --mailbox-tamper     alter each delivery's signed subject before the check\n"
 	      "  --supplier-down A,B  these suppliers answer every delivery with a Server fault\n"
 	      "  --mailbox-save DIR   write each kept delivery, as received, to DIR/KEY.xml\n"
+	      "HTTPS (all endpoints):\n"
+	      "  --tls-cert PEM --tls-key PEM   serve HTTPS with this certificate and key\n"
+	      "  --tls-client-ca PEM  and require a client certificate signed by this CA\n"
 	      "  (faults for one of them: recipient=VALUE, supplier=VALUE)\n"
 	      "At run time: GET /control?[endpoint=E&]latency-ms=..&error-rate=..&agency-error=AF\n"
 	      "             GET /control?tamper=1&supplier-down=a    GET /control?reset=1\n"
@@ -749,8 +772,22 @@ static void usage(FILE *f)
 
 enum {
 	OPT_DIR = 256, OPT_PORT, OPT_PORT_FILE, OPT_THREADS, OPT_SEED, OPT_HANG_MS, OPT_DRIP_MS,
-	OPT_AGENCY, OPT_FAULT, OPT_TRUST, OPT_TAMPER, OPT_DOWN, OPT_SAVE
+	OPT_AGENCY, OPT_FAULT, OPT_TRUST, OPT_TAMPER, OPT_DOWN, OPT_SAVE, OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_TLS_CA
 };
+
+/* The whole of a PEM file named by an option, or exit 2 saying why. */
+static char *pem_option(const char *name, const char *path)
+{
+	struct ebba_buf b = {0};
+	struct ebba_err err;
+	if (read_file_limited(path, 1u << 20, &b, &err) != 0) {
+		fprintf(stderr, "ebba-regsim: --%s %s: %s\n", name, path, err.msg);
+		exit(2);
+	}
+	buf_putc(&b, '\0');
+	return buf_steal(&b);
+}
 
 static void set_fault_option(const char *name, const char *arg)
 {
@@ -806,6 +843,9 @@ int main(int argc, char **argv)
 		{ "mailbox-tamper", no_argument, NULL, OPT_TAMPER },
 		{ "supplier-down", required_argument, NULL, OPT_DOWN },
 		{ "mailbox-save", required_argument, NULL, OPT_SAVE },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-client-ca", required_argument, NULL, OPT_TLS_CA },
 		{ "latency-ms", required_argument, NULL, OPT_FAULT },
 		{ "jitter-ms", required_argument, NULL, OPT_FAULT },
 		{ "error-rate", required_argument, NULL, OPT_FAULT },
@@ -842,12 +882,19 @@ int main(int argc, char **argv)
 		case OPT_TAMPER: sim_mailbox_control("tamper", "1"); break;
 		case OPT_DOWN: sim_mailbox_control("supplier-down", optarg); break;
 		case OPT_SAVE: save_dir = optarg; break;
+		case OPT_TLS_CERT: tls.cert = pem_option("tls-cert", optarg); break;
+		case OPT_TLS_KEY: tls.key = pem_option("tls-key", optarg); break;
+		case OPT_TLS_CA: tls.client_ca = pem_option("tls-client-ca", optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (!tls.cert != !tls.key || (tls.client_ca && !tls.cert)) {
+		fprintf(stderr, "ebba-regsim: --tls-cert and --tls-key go together (and --tls-client-ca needs them)\n");
 		return 2;
 	}
 
@@ -868,9 +915,17 @@ int main(int argc, char **argv)
 
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 (tls.cert ? MHD_USE_TLS : 0);
+	struct MHD_OptionItem tls_opts[] = {
+		{ tls.cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls.cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, tls.key },
+		{ tls.client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, tls.client_ca },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		MHD_OPTION_CONNECTION_LIMIT, 8192u,
@@ -882,10 +937,10 @@ int main(int argc, char **argv)
 		fatal("ebba-regsim: cannot listen on 127.0.0.1:%d", port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : (unsigned)port;
-	sim_mailbox_set_port(bound);
+	sim_mailbox_set_base(tls.cert ? "https" : "http", bound);
 	if (port_file)
 		write_port_file(port_file, bound);
-	printf("ebba-regsim listening on 127.0.0.1:%u\n", bound);
+	printf("ebba-regsim listening on 127.0.0.1:%u%s\n", bound, tls.cert ? " (HTTPS)" : "");
 	fflush(stdout);
 
 	int sig = 0;

@@ -31,7 +31,8 @@ int sim_ssbtek_response(const char *dir, const char *pnr, unsigned agency_errors
  */
 int sim_mailbox_init(const char *dir, const char *trust_file, const char *save_dir,
 		     struct ebba_err *err);
-void sim_mailbox_set_port(unsigned port);
+/* Where the simulator listens, for the suppliers' addresses ("http"/"https"). */
+void sim_mailbox_set_base(const char *scheme, unsigned port);
 /* tamper=1|0, supplier-down=NAME[,NAME] ("" for none); -1 for another name. */
 int sim_mailbox_control(const char *name, const char *value);
 /* POST /mailbox/recipient: isReachable v3.  Returns the HTTP status. */

@@ -66,6 +66,7 @@ struct delivery {
 static struct {
 	struct person *people;
 	size_t n_people;
+	const char *scheme;           /* of the suppliers' addresses: http or https */
 	unsigned port;
 	xmlSecKeysMngrPtr trust;      /* NULL: every delivery is refused */
 	pthread_mutex_t lock;         /* the table, the counters, xmlsec */
@@ -153,8 +154,9 @@ int sim_mailbox_init(const char *dir, const char *trust_file, const char *save_d
 	return 0;
 }
 
-void sim_mailbox_set_port(unsigned port)
+void sim_mailbox_set_base(const char *scheme, unsigned port)
 {
+	mb.scheme = scheme;
 	mb.port = port;
 }
 
@@ -227,11 +229,11 @@ static void reachability(struct ebba_buf *out, const char *pnr)
 		   "<r:Type>%s</r:Type><r:Pending>false</r:Pending>", pnr, p ? "Secure" : "Not");
 	if (p)
 		buf_printf(out, "<r:ServiceSupplier><r:Id>16999999%04u</r:Id><r:Name>Simulerad "
-			   "brevlåda %s</r:Name><r:ServiceAdress>http://127.0.0.1:%u/mailbox/supplier/%s"
-			   "</r:ServiceAdress><r:InternalServiceAdress>http://127.0.0.1:%u/mailbox/supplier/%s"
+			   "brevlåda %s</r:Name><r:ServiceAdress>%s://127.0.0.1:%u/mailbox/supplier/%s"
+			   "</r:ServiceAdress><r:InternalServiceAdress>%s://127.0.0.1:%u/mailbox/supplier/%s"
 			   "</r:InternalServiceAdress></r:ServiceSupplier>",
-			   (unsigned)(p - mb.people) % 10000, p->supplier, mb.port, p->supplier,
-			   mb.port, p->supplier);
+			   (unsigned)(p - mb.people) % 10000, p->supplier, mb.scheme, mb.port, p->supplier,
+			   mb.scheme, mb.port, p->supplier);
 	buf_printf(out, "</r:AccountStatus><r:SenderAccepted>%s</r:SenderAccepted></v3:return>",
 		   p && !p->declined ? "true" : "false");
 }

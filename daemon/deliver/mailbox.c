@@ -197,6 +197,8 @@ static int failure(const char *op, const char *url, const struct http_result *re
 	xmlNode *fault = doc ? soap_body(doc, &perr) : NULL;
 	if (!fault || !xmlsafe_is(fault, NS_SOAP, "Fault")) {
 		xmlFreeDoc(doc);
+		if (!res->error.msg[0])   /* a final answer, not 200 and not SOAP */
+			return ebba_errf(err, "%s at %s: HTTP %ld", op, url, res->status);
 		return ebba_errf(err, "%s at %s: %s", op, url, res->error.msg);
 	}
 	char code[64], text[256], ecode[16], edesc[256];
@@ -268,7 +270,7 @@ int mailbox_reachable(struct mailbox *m, const char *pnr, bool *reachable, char 
 	bool permanent = false;
 	int rc = 0;
 	xmlDoc *doc = NULL;
-	if (!res.ok) {
+	if (!res.ok || res.status != 200) {
 		rc = failure("isReachable", m->recipient_url, &res, &permanent, err);
 	} else {
 		xmlNode *resp = answer("isReachable", m->recipient_url, &res, &doc, NS_R3,
@@ -400,7 +402,7 @@ int mailbox_send(struct mailbox *m, const char *supplier, const struct letter_re
 	buf_free(&req);
 	int rc = 0;
 	xmlDoc *doc = NULL;
-	if (!res.ok) {
+	if (!res.ok || res.status != 200) {
 		rc = failure("distributeSecure", supplier, &res, permanent, err);
 	} else {
 		xmlNode *resp = answer("distributeSecure", supplier, &res, &doc, NS_M3,

@@ -270,6 +270,31 @@ check_eq "with the mailbox back, the letter goes digitally, the supplier keeping
 	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T5" | tr '|' ' ') $(curl -fsS "$SIM/mailbox/deliveries" |
 	awk -F'\t' -v k="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T5")" '$1 == k {n++} END {print n + 0}')"
 
+# ---- mutual TLS: the mailbox services over HTTPS asking for ebba's client certificate
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Testkommun ebba-deliver" \
+	-keyout "$T_TMP/client.key" -out "$T_TMP/client.pem" >/dev/null 2>&1
+"$REGSIM" --dir "$DEMO_DIR/data/registers" --port 0 --port-file "$T_TMP/tls.port" \
+	--mailbox-trust "$DEMO_DIR/mailbox/signer.pem" --tls-cert "$T_TMP/tls.pem" --tls-key "$T_TMP/tls.key" \
+	--tls-client-ca "$T_TMP/client.pem" >"$T_TMP/regsim-tls.log" 2>&1 &
+T_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$T_TMP/tls.port" ] && break; sleep 0.05; done
+TSIM=https://127.0.0.1:$(cat "$T_TMP/tls.port")
+T6=$(sed -n 5p <<<"$DIGITAL")
+requeue "$T6"
+sed -e "s|^  mailbox_url: .*|  mailbox_url: $TSIM/mailbox/recipient\n  mailbox_ca_file: $T_TMP/tls.pem|" "$CFG" >"$T_TMP/mtls0.yaml"
+"$DELIVER" -c "$T_TMP/mtls0.yaml" --once 2>>"$T_TMP/refused.log"
+check_match "HTTPS without the client certificate: refused (403), the letter waits" "^queued\|isReachable at https://.*: HTTP 403$" \
+	"$(psql_val "select state, last_error from ebba.outbox where decision_id = $T6")"
+sed -e "s|^  mailbox_url: .*|&\n  mailbox_client_cert: $T_TMP/client.pem\n  mailbox_client_key: $T_TMP/client.key|" \
+	"$T_TMP/mtls0.yaml" >"$T_TMP/mtls.yaml"
+psql_val "update ebba.outbox set next_attempt_at = now() where decision_id = $T6" >/dev/null
+"$DELIVER" -c "$T_TMP/mtls.yaml" --once 2>>"$T_TMP/refused.log"
+check_match "with it (deliver.mailbox_client_cert), isReachable and distributeSecure over HTTPS: delivered" \
+	"^delivered\|digital\|$TSIM/mailbox/supplier/[ab] distribution SIM-" \
+	"$(psql_val "select state, channel, receipt from ebba.outbox where decision_id = $T6")"
+check_match "... the HTTPS supplier kept it by its key" "^$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T6")	" \
+	"$(curl -sS --cacert "$T_TMP/tls.pem" --cert "$T_TMP/client.pem" --key "$T_TMP/client.key" "$TSIM/mailbox/deliveries")"
+
 # ---- Drift shows the letters by channel --------------------------------------------
 SV=svm${PGDATABASE##*_} PW=Test-l0senord
 printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor >/dev/null
