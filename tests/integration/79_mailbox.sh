@@ -10,7 +10,9 @@
 # lost; a protected case reachable digitally goes there, never to the
 # ordinary spool.  A delivery altered after signing, one signed with a key
 # the supplier does not trust, and an unsigned one are refused with a SOAP
-# fault, and the letter ends failed with the reason.
+# fault, and the letter ends failed with the reason.  Then: a slow
+# supplier, one down, a channel once chosen, configuration errors, TLS
+# (an untrusted server; a client certificate required), Drift's counts.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/demo_lib.sh"
 DELIVER=$ROOT/$BUILD/ebba-deliver
@@ -227,6 +229,28 @@ check_match "an unsigned delivery is refused with a SOAP Client fault (HTTP 500)
 	"faultcode>soap:Client<.*the delivery is not signed" "$(tr -d '\n' <<<"$answer")"
 check_match "... HTTP 500" "500$" "$answer"
 check "... and not kept" bash -c "! curl -fsS '$SIM/mailbox/deliveries' | grep -q unsigned-1"
+
+# ---- a slow supplier, a supplier down: tried again, never printed ----------------
+T7=$(sed -n 6p <<<"$DIGITAL")
+requeue "$T7"
+curl -fsS "$SIM/control?endpoint=supplier&latency-ms=1500" >/dev/null
+sed -e "s|^  mailbox_timeout_ms: .*|  mailbox_timeout_ms: 500|" "$CFG" >"$T_TMP/slow.yaml"
+"$DELIVER" -c "$T_TMP/slow.yaml" --once 2>>"$T_TMP/refused.log"
+check_match "a supplier slower than mailbox_timeout_ms: the letter waits for its next try, digital" \
+	"^queued\|digital\|distributeSecure at $SIM/mailbox/supplier/[ab]: .*timeout after 500 ms$" \
+	"$(psql_val "select state, channel, last_error from ebba.outbox where decision_id = $T7")"
+curl -fsS "$SIM/control?reset=1&supplier-down=a,b" >/dev/null
+psql_val "update ebba.outbox set next_attempt_at = now() where decision_id = $T7" >/dev/null
+"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+check_match "a supplier down (a SOAP Server fault): the letter waits again" \
+	"^queued\|digital\|.*SOAP fault Server: the service supplier is down" \
+	"$(psql_val "select state, channel, last_error from ebba.outbox where decision_id = $T7")"
+curl -fsS "$SIM/control?supplier-down=" >/dev/null
+psql_val "update ebba.outbox set next_attempt_at = now() where decision_id = $T7" >/dev/null
+"$DELIVER" -c "$CFG" --once 2>>"$T_TMP/refused.log"
+check_eq "... and goes once the supplier is back, still one delivery at the supplier, none in the spool" "delivered digital 1 no" \
+	"$(psql_val "select state, channel from ebba.outbox where decision_id = $T7" | tr '|' ' ') $(curl -fsS "$SIM/mailbox/deliveries" |
+	awk -F'\t' -v k="$(psql_val "select idempotency_key from ebba.outbox where decision_id = $T7")" '$1 == k {n++} END {print n + 0}') $([ -e "$SPOOL/print/$T7.pdf" ] && echo yes || echo no)"
 
 # ---- a channel once chosen holds -------------------------------------------------
 requeue_as() {  # requeue_as DECISION CHANNEL: as if an earlier attempt had chosen CHANNEL and been killed
