@@ -321,7 +321,8 @@ check_match "... the HTTPS supplier kept it by its key" "^$(psql_val "select ide
 
 # ---- Drift shows the letters by channel --------------------------------------------
 SV=svm${PGDATABASE##*_} PW=Test-l0senord
-printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor >/dev/null
+# (a member of ebba_protected: the protected case's letters are counted only for members, schema 023)
+printf '%s\n' "$PW" | "$EBBACTL" -c "$CFG" user add "$SV" --role supervisor,protected >/dev/null
 psql_val "grant password_login to $SV" >/dev/null
 printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
 if start_web "$T_TMP/web.yaml"; then
