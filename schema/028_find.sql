@@ -22,8 +22,9 @@
 --
 -- Who may compute a key: the people who search (a keyed hash of a number
 -- they already typed), and the owner's own trigger.  No application role
--- reads the key.  Like every table with case data, case_people is under
--- row-level security (schema 023; the end of this file).
+-- reads the key.  case_people is under row-level security (schema 025's
+-- policy, as every case table): a search finds no trace of a protected
+-- case for those who may not see it.
 
 do $$
 begin
@@ -86,13 +87,3 @@ alter table ebba.case_people enable trigger case_people_no_delete;
 alter table ebba.case_people alter column pnr_key set not null;
 create index case_people_pnr_key on ebba.case_people (pnr_key);
 
--- Who a case is about is a case's data like any other (schema 023): a
--- protected case's rows do not exist for those who may not see it, so a
--- search by identity number finds no trace of it, not even its number.
--- ebba's own triggers and functions run as the owner, whom no policy
--- binds; ebbad's role bypasses row-level security; retention sees every
--- row through a policy of its own, as on every other table (schema 025).
-alter table ebba.case_people enable row level security;
-create policy case_visible on ebba.case_people for all
-    using (case_id not in (select ebba.hidden_cases())) with check (true);
-create policy retention_sees_all on ebba.case_people to ebba_retention using (true);
