@@ -5,7 +5,7 @@
  * person types an identity number into the case-number field.  A case
  * number found goes to its Hushåll page (303); an identity number is
  * answered on the page itself, from the keyed-hash index of
- * ebba.case_people (schema/028_find.sql), and its access-log row names the
+ * ebba.case_people (schema/026_find.sql), and its access-log row names the
  * hash, never the number.  The number is never repeated on the page once
  * it was valid, and never in a log line: a bad one's error names what is
  * wrong, not the number.  What is found is what the person's own

@@ -1,6 +1,6 @@
 # Find a household and follow it over time (issue 29, items 3 and 4).
 #  - the index: every ebba.case_people row carries the keyed hash of its
-#    identity number (schema 028), for rows from before the migration as
+#    identity number (schema 026), for rows from before the migration as
 #    for new ones; the key is readable by no application role;
 #  - Sök by identity number is a POST answered from that index: the number
 #    is in neither a URL, the access log (which names the hash) nor
@@ -11,7 +11,7 @@
 #    frame's history with who changed what; each view is logged; Beslut
 #    links to it; an unknown case is 404;
 #  - a caseworker outside ebba_protected finds no trace of a protected
-#    case (row-level security on case_people, schema 028); a member does;
+#    case (row-level security on case_people, schema 026); a member does;
 #  - the same by keyboard alone in Chromium, axe-clean
 #    (tests/web/household/find.mjs).
 . "$(dirname "$0")/../lib.sh"

@@ -7,7 +7,7 @@
  *
  * Ownership: a json_t **out is a new reference the caller json_decref()s.
  * No answer holds an identity number, and none is ever logged: the search
- * logs the person's keyed hash (schema/028_find.sql), never the number.
+ * logs the person's keyed hash (schema/026_find.sql), never the number.
  */
 #ifndef EBBA_STORE_WEB_FIND_H
 #define EBBA_STORE_WEB_FIND_H
