@@ -14,7 +14,7 @@
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
 				       "calculation", "audit", "letters", "delegation",
-				       "reasons", "appeal", "sentences", NULL};
+				       "reasons", "appeal", "sentences", "documents", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
