@@ -1,5 +1,5 @@
 /*
- * ebbactl case set FILE.yaml | case show CASE
+ * ebbactl case set FILE.yaml | case show CASE | case protect CASE | case unprotect CASE
  *
  * The frame is stored twice: as validated JSON (what the daemon reads) and
  * as the YAML the caseworker wrote (what a person reads back).  `show`
@@ -12,6 +12,10 @@
  *
  * A legal hold keeps a case from retention whatever its age (ebba.case_holds,
  * schema 025); who held and released it is the database's answer.
+ *
+ * protect / unprotect set or lift a protected identity by hand (schema
+ * 023): only a member of ebba_protected may, which the database decides;
+ * the change is logged there (ebba.case_protection_log).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include "ebba/store/frames.h"
 #include "ebba/store/retention.h"
 #include "ebba/lib/pnr.h"
+#include "ebba/store/protection.h"
 
 static void usage(FILE *out)
 {
@@ -32,7 +37,9 @@ static void usage(FILE *out)
 		     "       ebbactl case show CASE       print the stored frame of CASE as YAML\n"
 		     "       ebbactl case show --json CASE\n"
 		     "       ebbactl case hold CASE --reason TEXT   keep CASE from retention (a legal hold)\n"
-		     "       ebbactl case release CASE              end CASE's hold\n");
+		     "       ebbactl case release CASE              end CASE's hold\n"
+		     "       ebbactl case protect CASE    protect CASE's identities (members of ebba_protected)\n"
+		     "       ebbactl case unprotect CASE  lift every protection of CASE (members of ebba_protected)\n");
 }
 
 static int case_set(PGconn *conn, const char *path)
@@ -124,6 +131,21 @@ static int case_holds(int argc, char **argv)
 	return rc;
 }
 
+static int case_protect(PGconn *conn, const char *case_id, bool protect)
+{
+	struct ebba_err err;
+	bool changed;
+	int rc = protect ? store_case_protect(conn, case_id, "ebbactl", &changed, &err)
+			 : store_case_unprotect(conn, case_id, "ebbactl", &changed, &err);
+	if (rc != 0)
+		return ctl_fail(CTL_NO, "ebbactl case %s %s: %s", protect ? "protect" : "unprotect", case_id,
+				err.msg);
+	printf("case %s: %s\n", case_id,
+	       protect ? (changed ? "protected" : "already protected by hand")
+		       : (changed ? "no longer protected" : "was not protected"));
+	return CTL_OK;
+}
+
 int ctl_case(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
@@ -135,14 +157,18 @@ int ctl_case(int argc, char **argv)
 	bool set = argc == 3 && strcmp(argv[1], "set") == 0;
 	bool show = (argc == 3 || (argc == 4 && strcmp(argv[2], "--json") == 0)) &&
 		    strcmp(argv[1], "show") == 0;
-	if (!set && !show) {
+	bool protect = argc == 3 && strcmp(argv[1], "protect") == 0;
+	bool unprotect = argc == 3 && strcmp(argv[1], "unprotect") == 0;
+	if (!set && !show && !protect && !unprotect) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
 	PGconn *conn = ctl_connect();
 	if (!conn)
 		return CTL_USAGE;
-	int rc = set ? case_set(conn, argv[2]) : case_show(conn, argv[argc - 1], argc == 4);
+	int rc = set		     ? case_set(conn, argv[2])
+		 : protect || unprotect ? case_protect(conn, argv[2], protect)
+					: case_show(conn, argv[argc - 1], argc == 4);
 	PQfinish(conn);
 	return rc;
 }

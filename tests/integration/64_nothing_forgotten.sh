@@ -15,7 +15,7 @@ new_db || exit 2
 
 # >>> Switch to 1 when row-level security (issue 28 item 1, ebba.case_protection)
 # >>> is merged: every case-data table must then have a policy in pg_policies.
-CHECK_POLICIES=0
+CHECK_POLICIES=1
 
 # Case-data tables that need no row-level policy once CHECK_POLICIES is on:
 # TABLE=why (for the merger of item 1 to fill, e.g. retention_log).
