@@ -79,7 +79,8 @@ create trigger decisions_redecides before insert on ebba.decisions
     execute function ebba.stamp_redecides();
 
 -- 6. The queue: a re-decided referral leaves it as a reviewed one does.
---    Version 6's refresh, with the re-decision beside the review.
+--    Version 23's refresh (schema 023_case_protection), with the
+--    re-decision beside the review.
 create or replace function ebba.open_work_refresh(ids bigint[], lock boolean) returns void
     language plpgsql security definer set search_path = pg_catalog
 as $$
@@ -93,7 +94,8 @@ begin
     end if;
     with cur as (
         select d.id, i.received_at, d.outcome, d.period, fc.check_id, coalesce(fc.message, '') as reason,
-               coalesce(fl.failing, '{}') as failing, coalesce(ff.flags, '{}') as flags
+               coalesce(fl.failing, '{}') as failing, coalesce(ff.flags, '{}') as flags,
+               exists (select 1 from ebba.case_protection p where p.case_id = d.case_id) as protected
           from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id
           left join lateral (select c.check_id, c.message from ebba.decision_checks c
                               where c.decision_id = d.id and c.result in ('fail', 'error')
@@ -113,13 +115,13 @@ begin
          where w.decision_id = any(ids) and w.decision_id not in (select id from cur)
     )
     insert into ebba.open_work as w (decision_id, received_at, outcome, period, first_check,
-                                     reason, failing, flags)
+                                     reason, failing, flags, protected)
     select * from cur
     on conflict (decision_id) do update
        set first_check = excluded.first_check, reason = excluded.reason,
-           failing = excluded.failing, flags = excluded.flags
-     where (w.first_check, w.reason, w.failing, w.flags) is distinct from
-           (excluded.first_check, excluded.reason, excluded.failing, excluded.flags);
+           failing = excluded.failing, flags = excluded.flags, protected = excluded.protected
+     where (w.first_check, w.reason, w.failing, w.flags, w.protected) is distinct from
+           (excluded.first_check, excluded.reason, excluded.failing, excluded.flags, excluded.protected);
 end $$;
 revoke execute on function ebba.open_work_refresh(bigint[], boolean) from public;
 
@@ -159,7 +161,8 @@ create view ebba.awaiting_completion with (security_barrier) as
            r.documents, r.message
       from ebba.document_requests r join ebba.decisions d on d.id = r.decision_id
      where r.deadline >= current_date
-       and not exists (select 1 from ebba.completions c where c.request_id = r.id);
+       and not exists (select 1 from ebba.completions c where c.request_id = r.id)
+       and r.decision_id not in (select ebba.hidden_decisions());
 grant select on ebba.awaiting_completion to ebba_caseworker, ebba_supervisor;
 
 -- 8. A caseworker asks.  The referral must be ebba's, still open (not
@@ -184,7 +187,7 @@ begin
     end if;
     perform pg_advisory_xact_lock(hashtext('ebba.review'), (p_decision_id % 2147483647)::int);
     select x.* into d from ebba.decisions x where x.id = p_decision_id;
-    if not found then
+    if not found or not ebba.decision_visible(p_decision_id) then
         raise exception 'decision % does not exist', p_decision_id using errcode = 'no_data_found';
     end if;
     if d.inbox_id is null or d.outcome <> 'referred' then
@@ -294,7 +297,10 @@ begin
     end if;
     select a.filename, a.media_type, a.content, encode(a.sha256, 'hex')
       into filename, media_type, content, sha256
-      from ebba.completion_attachments a where a.id = p_id;
+      from ebba.completion_attachments a
+      join ebba.completions c on c.id = a.completion_id
+      join ebba.document_requests r on r.id = c.request_id
+     where a.id = p_id and ebba.decision_visible(r.decision_id);
     if not found then
         return;
     end if;
@@ -309,7 +315,8 @@ create view ebba.completion_files with (security_barrier) as
            encode(a.sha256, 'hex') as sha256, c.received_at
       from ebba.completion_attachments a
       join ebba.completions c on c.id = a.completion_id
-      join ebba.document_requests r on r.id = c.request_id;
+      join ebba.document_requests r on r.id = c.request_id
+     where r.decision_id not in (select ebba.hidden_decisions());
 grant select on ebba.completion_files to ebba_caseworker;
 
 -- 11. What the applicant is told (version 23's events): the chain of
@@ -467,6 +474,11 @@ begin
     get diagnostics n = row_count; table_name := 'case_people'; removed := n; return next;
     delete from ebba.case_holds h where h.case_id = p_case;
     get diagnostics n = row_count; table_name := 'case_holds'; removed := n; return next;
+    -- protection last: its trigger logs the lifting, and that log goes too
+    delete from ebba.case_protection p where p.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection'; removed := n; return next;
+    delete from ebba.case_protection_log l where l.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection_log'; removed := n; return next;
 end $$;
 do $$
 begin
@@ -508,6 +520,15 @@ begin
     select coalesce(array_agg(distinct c order by c), '{}') into cases from (
         select p.case_id as c from ebba.case_people p where p.pnr = p_pnr and p.inbox_id = 0
         union select d.case_id from ebba.decisions d where d.id = any (decs)) s;
+    -- a protected case this caller may not see does not exist here either
+    -- (schema 023): this function runs as the owner, whom no policy binds
+    decs := array(select d.id from ebba.decisions d
+                   where d.id = any (decs) and d.case_id not in (select h from ebba.hidden_cases() h)
+                   order by d.id);
+    apps := array(select i.id from ebba.inbox i
+                   where i.id = any (apps) and coalesce(i.case_id, '') not in (select h from ebba.hidden_cases() h)
+                   order by i.id);
+    cases := array(select c from unnest(cases) c where c not in (select h from ebba.hidden_cases() h) order by c);
     select coalesce(array_agg(f.id), '{}') into flags from ebba.audit_flags f where f.decision_id = any (decs);
     select coalesce(array_agg(i.external_id), '{}') into exts from ebba.inbox i where i.id = any (apps);
 
@@ -586,6 +607,19 @@ begin
                'havd', h.released_at, 'havd_av', h.released_by)), 'UTF8')
       from ebba.case_holds h where h.case_id = any (cases)
     union all
+    -- protection of their cases (skyddade personuppgifter) and its history
+    select format('arenden/%s/skydd.json', c), convert_to(jsonb_pretty(jsonb_build_object(
+               'arende', c,
+               'skydd', (select coalesce(jsonb_agg(jsonb_build_object('kalla', p.source, 'sedan', p.since,
+                                                                     'satt_av', p.set_by) order by p.source), '[]')
+                          from ebba.case_protection p where p.case_id = c),
+               'historik', (select coalesce(jsonb_agg(jsonb_build_object('tid', l.at, 'vem', l.who,
+                                                                        'handling', l.action, 'kalla', l.source)
+                                                     order by l.id), '[]')
+                             from ebba.case_protection_log l where l.case_id = c))), 'UTF8')
+      from unnest(cases) c
+     where exists (select 1 from ebba.case_protection_log l where l.case_id = c)
+    union all
     -- who looked at their data, and when
     select 'atkomst.csv', convert_to('tid;vem;handling;objekt;id;klient' || E'\n' ||
                coalesce(string_agg(format('%s;%s;%s;%s;%s;%s', a.at, a.who, a.action, a.object_kind,
@@ -598,3 +632,16 @@ begin
         or (a.object_kind = 'case_frame' and a.object_id = any (cases))
         or (a.object_kind = 'application' and a.object_id = any (exts));
 end $$;
+
+-- 13. Row-level security (schema 023): a protected case's komplettering is
+--     as invisible as its decisions.  The answers and attachments follow
+--     their request (the subquery reads the request under its own policy).
+alter table ebba.document_requests enable row level security;
+create policy case_visible on ebba.document_requests for all
+    using (decision_id not in (select ebba.hidden_decisions())) with check (true);
+alter table ebba.completions enable row level security;
+create policy case_visible on ebba.completions for all
+    using (exists (select 1 from ebba.document_requests r where r.id = request_id)) with check (true);
+alter table ebba.completion_attachments enable row level security;
+create policy case_visible on ebba.completion_attachments for all
+    using (exists (select 1 from ebba.completions c where c.id = completion_id)) with check (true);

@@ -21,7 +21,7 @@ CHECK_POLICIES=1
 # TABLE=why (for the merger of item 1 to fill, e.g. retention_log).
 declare -A NO_POLICY_NEEDED=()
 # Tables that hold case data without a tell-tale column.
-HOLDS_CASE_DATA="access_log whatif_runs"
+HOLDS_CASE_DATA="access_log whatif_runs completion_attachments"
 # Case-data tables whose data reaches the export another way: TABLE=why.
 declare -A EXPORTED_ELSEWHERE=(
 	[case_frames]="the frame as it stands is its newest version in case_frame_versions, every version of which is exported"
