@@ -152,6 +152,7 @@ as $$
       from ebba.document_requests r left join ebba.completions c on c.request_id = r.id
      where r.decision_id = p_decision_id
 $$;
+revoke all on function ebba.completion_state(bigint) from public;
 grant execute on function ebba.completion_state(bigint) to ebba_caseworker, ebba_supervisor;
 
 -- The cases waiting for the applicant, oldest deadline first (Arbetskö's
