@@ -142,9 +142,11 @@ create trigger decisions_open_work_redecision after insert on ebba.decisions
 --    'expired' (the deadline passed without an answer: back in the queue,
 --    marked), 'answered' (ebba decides again), or null (never asked).  The
 --    deadline is the last day an answer is on time.  No job moves a case:
---    the queue asks this each time it is read.
+--    the queue asks this each time it is read.  SECURITY DEFINER: a
+--    caseworker reads no request table; the queue's rows are already
+--    only those the reader may see.
 create function ebba.completion_state(p_decision_id bigint) returns text
-    language sql stable set search_path = pg_catalog
+    language sql stable security definer set search_path = pg_catalog
 as $$
     select case when c.id is not null then 'answered'
                 when r.deadline >= current_date then 'waiting'

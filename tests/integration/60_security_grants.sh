@@ -113,7 +113,6 @@ ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.request_documents(bigint,jsonb,text,date,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
-ebba_caseworker EXECUTE function ebba.completion_state(bigint)
 ebba_caseworker INSERT column ebba.access_log.action
 ebba_caseworker INSERT column ebba.access_log.client
 ebba_caseworker INSERT column ebba.access_log.object_id
@@ -274,7 +273,6 @@ ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor EXECUTE definer-function ebba.object_protected(text,text)
 ebba_supervisor EXECUTE definer-function ebba.person_name(text)
-ebba_supervisor EXECUTE function ebba.completion_state(bigint)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
 ebba_supervisor INSERT column ebba.access_log.object_id

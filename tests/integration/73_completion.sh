@@ -26,6 +26,21 @@ for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 
 URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
 [ -n "$URL" ] || { fail "ebba-web started"; cat "$T_TMP/web.log"; exit 0; }
 
+# A caseworker signed in to ebba-web, for Arbetskö.
+sfx=${PGDATABASE##*_}
+CW=cwk$sfx PW=Test-l0senord
+printf '%s\n' "$PW" | ctl user add "$CW" --role caseworker >/dev/null
+psql_val "grant password_login to $CW" >/dev/null
+trap 'psql -XAtq -d postgres -c "drop owned by $CW cascade" >/dev/null 2>&1;
+	psql -XAtq -d postgres -c "drop role if exists $CW" >/dev/null 2>&1; t_cleanup' EXIT
+J=$T_TMP/jar
+csrf=$(curl -s -c "$J" -b "$J" "$URL/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{64\}')
+curl -s -o /dev/null -c "$J" -b "$J" --data-urlencode "csrf=$csrf" --data-urlencode "user=$CW" \
+	--data-urlencode "password=$PW" "$URL/login"
+queue_page() { curl -s -b "$J" "$URL/ko" >"$T_TMP/ko.html"; }
+active_part() { sed -n '/<h1>Arbetskö/,/id="vantar"/p' "$T_TMP/ko.html"; }
+waiting_part() { sed -n '/id="vantar"/,$p' "$T_TMP/ko.html"; }
+
 R=$T_TMP/last.body
 : >"$T_TMP/responses"
 echo 0 >"$T_TMP/n"
@@ -75,6 +90,12 @@ check_match "... and says what to send and by when" "Kvitto eller avi på betald
 check_eq "the case waits: out of the active queue" 0 "$(in_queue "$REF")"
 check_eq "... and listed as waiting, with its deadline" "$DEADLINE" \
 	"$(psql_val "select deadline from ebba.awaiting_completion where decision_id = $REF")"
+queue_page
+check "Arbetskö: the waiting case is not among those to look at" sh -c "! grep -q 'href=\"/beslut/$REF\"' <<'EOF2'
+$(active_part)
+EOF2"
+check_match "Arbetskö: it is under Väntar på komplettering, with its deadline" \
+	"href=\"/beslut/$REF\">[^<]*</a></td><td class=\"nowrap\">2026-12</td><td class=\"nowrap\">$DEADLINE</td>" "$(waiting_part | tr -d '\n')"
 check_eq "GET: 200" 200 "$(api "requested" GET "/api/v1/applications/$ID" -H "$(auth "$TOKEN")")"
 check_eq "the events: received, decided, documents_requested" "received decided documents_requested" "$(types)"
 check_eq "... with the documents and the deadline" "rent-receipt,corrected-application $DEADLINE" \
@@ -154,6 +175,9 @@ psql_val "alter table ebba.document_requests disable trigger document_requests_i
 	update ebba.document_requests set deadline = current_date - 1 where decision_id = ${REF2:-0};
 	alter table ebba.document_requests enable trigger document_requests_immutable" >/dev/null
 check_eq "a passed deadline brings it back to the queue" 1 "$(in_queue "${REF2:-0}")"
+queue_page
+check_match "Arbetskö: back among those to look at, marked" \
+	"href=\"/beslut/${REF2:-0}\".*Kompletteringstiden gick ut" "$(active_part | tr -d '\n')"
 check_eq "... marked so" expired "$(psql_val "select ebba.completion_state(${REF2:-0})")"
 check_eq "... no longer listed as waiting" 0 "$(psql_val "select count(*) from ebba.awaiting_completion where decision_id = ${REF2:-0}")"
 check_eq "an answer after the deadline: 409" 409 "$(api "too late" POST "/api/v1/applications/$ID2/completions" \
