@@ -648,3 +648,32 @@ create policy case_visible on ebba.completions for all
 alter table ebba.completion_attachments enable row level security;
 create policy case_visible on ebba.completion_attachments for all
     using (exists (select 1 from ebba.completions c where c.id = completion_id)) with check (true);
+
+-- 14. GET /api/v1/applications/{id}'s outcome is the last word on it: a
+--     person's decision on the referral, else ebba's re-decision after a
+--     komplettering, else ebba's first (version 8's look-up, renamed by
+--     version 13, with the re-decision).
+create or replace function ebba.intake_status_lookup(token text, p_external_id text, out verdict text,
+                                   out state text, out received_at timestamptz,
+                                   out outcome text, out amount bigint,
+                                   out decided_at timestamptz, out reviewed boolean)
+    language plpgsql stable security definer set search_path = pg_catalog
+as $$
+declare t record;
+begin
+    select * into t from ebba.intake_token_check(token);
+    if t.verdict <> 'ok' then
+        verdict := t.verdict;
+        return;
+    end if;
+    select i.state, i.received_at, coalesce(r.outcome, e.outcome, d.outcome),
+           case when r.id is not null then r.amount when e.id is not null then e.amount else d.amount end,
+           coalesce(r.decided_at, e.decided_at, d.decided_at), r.id is not null
+      into state, received_at, outcome, amount, decided_at, reviewed
+      from ebba.inbox i
+      left join ebba.decisions d on d.inbox_id = i.id
+      left join ebba.decisions r on r.reviews_decision_id = d.id
+      left join ebba.decisions e on e.redecides_decision_id = d.id
+     where i.external_id = p_external_id and i.intake_token = t.token_id;
+    verdict := case when found then 'ok' else 'not found' end;
+end $$;

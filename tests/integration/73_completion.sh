@@ -149,6 +149,7 @@ check_eq "a referral is re-decided once, whatever writes (unique)" "duplicate ke
 		ruleset_sha256, reviews_decision_id, redecides_decision_id) select external_id, case_id, period, 'approved',
 		ruleset_name, ruleset_version, ruleset_sha256, id, id from ebba.decisions where id = $REF" 2>&1 | grep -o 'duplicate key' | head -n 1)"
 check_eq "GET after: 200" 200 "$(api "redecided" GET "/api/v1/applications/$ID" -H "$(auth "$TOKEN")")"
+check_eq "the state is the re-decision's" "decided approved" "$(jq -r '.state + " " + .outcome' "$R")"
 check_eq "the events: ... documents_requested, completion_received, redecided" \
 	"received decided documents_requested completion_received redecided" "$(types)"
 check_eq "... redecided: approved with its amount" \
