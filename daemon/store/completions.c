@@ -94,3 +94,21 @@ int store_completion(PGconn *db, const char *token, const char *external_id,
 	}
 	return db_exec(db, "commit", 0, NULL, err);
 }
+
+int store_request_documents(PGconn *db, const char *decision_id, const char *docs,
+			    const char *text, const char *deadline, const char *letter,
+			    long long *request_id, struct ebba_err *err)
+{
+	const char *p[] = {decision_id, docs, text ? text : "", deadline, letter};
+	PGresult *res = PQexecParams(db,
+		"select ebba.request_documents($1::bigint, $2::jsonb, $3, $4::date, $5)",
+		5, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		ebba_errf(err, "%s", db_result_error(res));
+		PQclear(res);
+		return -1;
+	}
+	*request_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}

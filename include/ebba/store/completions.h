@@ -40,4 +40,15 @@ int store_completion(PGconn *db, const char *token, const char *external_id,
 		     enum completion_verdict *verdict, long long *completion_id,
 		     struct ebba_err *err);
 
+/*
+ * Asks for documents on ebba's referral decision_id (ebba.request_documents):
+ * docs a JSON array, text the caseworker's message ("" for none), deadline
+ * YYYY-MM-DD, letter the letter's text.  -1 with err holding the
+ * database's one-line refusal (not a caseworker, not an open referral,
+ * asked before, a deadline not after today).
+ */
+int store_request_documents(PGconn *db, const char *decision_id, const char *docs,
+			    const char *text, const char *deadline, const char *letter,
+			    long long *request_id, struct ebba_err *err);
+
 #endif
