@@ -222,6 +222,10 @@ end $$;
 revoke all on function ebba.request_documents(bigint, jsonb, text, date, text) from public;
 grant execute on function ebba.request_documents(bigint, jsonb, text, date, text) to ebba_caseworker;
 
+-- What was asked, for the decision page (the row policy hides a
+-- protected case's).
+grant select on ebba.document_requests to ebba_caseworker, ebba_supervisor;
+
 -- 9. The e-service answers (POST .../completions), on ebba-web's role:
 --    the token must be the one that submitted the application, and the
 --    application's newest referral must wait for an answer.  p_document is
@@ -320,7 +324,7 @@ create view ebba.completion_files with (security_barrier) as
       join ebba.completions c on c.id = a.completion_id
       join ebba.document_requests r on r.id = c.request_id
      where r.decision_id not in (select ebba.hidden_decisions());
-grant select on ebba.completion_files to ebba_caseworker;
+grant select on ebba.completion_files to ebba_caseworker, ebba_supervisor;
 
 -- 11. What the applicant is told (version 23's events): the chain of
 --     decisions now follows re-decisions too (redecided), and a

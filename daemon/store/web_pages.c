@@ -140,6 +140,18 @@ static const char DECISION_SQL[] =
 	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
 	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
 	" 'reviewed', d.reviews_decision_id,"
+	/* a komplettering (schema 027): what was asked, where it stands, the
+	 * files that came (names only: each is downloaded, and logged, alone),
+	 * and ebba's re-decision once the answer was decided */
+	" 'redecided', (select e.id from ebba.decisions e where e.redecides_decision_id = d.id),"
+	" 'redecides', d.redecides_decision_id,"
+	" 'komplettering', (select json_build_object('state', ebba.completion_state(d.id),"
+	"    'deadline', to_char(q.deadline, 'YYYY-MM-DD'), 'requested_by', q.requested_by,"
+	"    'requested_at', " TS("q.requested_at") ", 'message', q.message, 'documents', q.documents,"
+	"    'files', coalesce((select json_agg(json_build_object('id', f.id, 'filename', f.filename,"
+	"       'media_type', f.media_type, 'bytes', f.bytes, 'sha256', f.sha256) order by f.id)"
+	"       from ebba.completion_files f where f.decision_id = d.id), '[]'))"
+	"    from ebba.document_requests q where q.decision_id = d.id),"
 	/* a person's decision: its lines, who decided by name and title, what
 	 * ebba had proposed and why it referred (issue 25) */
 	" 'findings', d.findings,"

@@ -128,6 +128,7 @@ ebba_caseworker SELECT table ebba.case_people
 ebba_caseworker SELECT table ebba.completion_files
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
+ebba_caseworker SELECT table ebba.document_requests
 ebba_caseworker SELECT table ebba.inbox
 ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
@@ -293,8 +294,10 @@ ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
 ebba_supervisor SELECT table ebba.case_protection
 ebba_supervisor SELECT table ebba.case_people
+ebba_supervisor SELECT table ebba.completion_files
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
+ebba_supervisor SELECT table ebba.document_requests
 ebba_supervisor SELECT table ebba.inbox
 ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters

@@ -162,6 +162,22 @@ check_eq "a caseworker's download is the bytes sent" "$(sha256sum "$T_TMP/avtal.
 	"$(psql_val "select encode(sha256(content), 'hex') from ebba.completion_attachment($AID, 'test')")"
 check_eq "... and is logged" 1 "$(psql_val "select count(*) from ebba.access_log where object_kind = 'attachment' and object_id = '$AID'")"
 
+# -- the decision page: the komplettering, the attachment as a download, logged ----------------
+curl -s -b "$J" "$URL/beslut/$REF" >"$T_TMP/ref.html"
+check_match "Beslut: the referral names its re-decision" "beslut ${RE:-x}</a>" "$(cat "$T_TMP/ref.html")"
+check_match "Beslut: what was asked, and the file that came" \
+	"Svar har kommit.*Kvitto eller avi.*href=\"/beslut/$REF/bilaga/$AID\" download>avtal.pdf" "$(tr -d '\n' <"$T_TMP/ref.html")"
+check "Beslut: no button to ask again" sh -c "! grep -q 'Begär komplettering</a>' '$T_TMP/ref.html'"
+code=$(curl -s -b "$J" -D "$T_TMP/dl.head" -o "$T_TMP/dl.pdf" -w '%{http_code}' "$URL/beslut/$REF/bilaga/$AID")
+check_eq "the attachment from the decision page: 200" 200 "$code"
+check "... the bytes the e-service sent" cmp -s "$T_TMP/dl.pdf" "$T_TMP/avtal.pdf"
+check_match "... only as a download" "^Content-Disposition: attachment; filename=\"bilaga-$AID-avtal.pdf\"" "$(tr -d '\r' <"$T_TMP/dl.head")"
+check_match "... never sniffed" "^X-Content-Type-Options: nosniff" "$(tr -d '\r' <"$T_TMP/dl.head")"
+check_eq "... and the view logged under the caseworker" "1" \
+	"$(psql_val "select count(*) from ebba.access_log where object_kind = 'attachment' and object_id = '$AID' and who = '$CW'")"
+check_eq "another decision's attachment number: 404" 404 \
+	"$(curl -s -b "$J" -o /dev/null -w '%{http_code}' "$URL/beslut$( [ "$REF" = 1 ] && echo /2 || echo /1)/bilaga/$AID")"
+
 # -- a deadline that passes -------------------------------------------------------------------
 ID2=KOMPL2-$orig
 sed "s/id=\"$orig\"/id=\"$ID2\"/" "$T_TMP/demo/data/applications/$orig.xml" >"$T_TMP/app2.xml"
@@ -169,7 +185,23 @@ check_eq "POST another application: 201" 201 "$(api "created 2" POST /api/v1/app
 	-H 'Content-Type: application/xml' --data-binary @"$T_TMP/app2.xml")"
 "$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log"
 REF2=$(psql_val "select id from ebba.decisions where external_id = '$ID2' and inbox_id is not null")
-ctl review request-documents "${REF2:-0}" --document salary-slip --deadline "$DEADLINE" >/dev/null || fail "request 2"
+# This time by the caseworker's button and its form.
+curl -s -b "$J" "$URL/beslut/${REF2:-0}" >"$T_TMP/ref2.html"
+check_match "Beslut: the referral offers Begär komplettering" "href=\"/beslut/${REF2:-0}/komplettering\">Begär komplettering" "$(cat "$T_TMP/ref2.html")"
+curl -s -b "$J" "$URL/beslut/${REF2:-0}/komplettering" >"$T_TMP/form.html"
+check_match "the form lists the catalogue" 'name="handling-salary-slip" value="ja".*Lönebesked' "$(tr -d '\n' <"$T_TMP/form.html")"
+token=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T_TMP/form.html" | head -n 1 | grep -o '[0-9a-f]\{64\}')
+code=$(curl -s -b "$J" -o "$T_TMP/form2.html" -w '%{http_code}' --data-urlencode "csrf=$token" \
+	--data-urlencode "sista_dag=imorgon" "$URL/beslut/${REF2:-0}/komplettering")
+check_eq "the form with nothing chosen and no date: 422" 422 "$code"
+check_match "... says both, each linked to its field" \
+	'href="#handling-rent-receipt">Välj minst en handling.*href="#sista-dag">Skriv sista dagen' "$(tr -d '\n' <"$T_TMP/form2.html")"
+code=$(curl -s -b "$J" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$token" --data-urlencode "handling-salary-slip=ja" \
+	--data-urlencode "sista_dag=$DEADLINE" "$URL/beslut/${REF2:-0}/komplettering")
+check_eq "the form filled in: 303 to the decision" 303 "$code"
+check_eq "... the request is the caseworker's" "$CW [{\"id\": \"salary-slip\", \"text\": \"Lönebesked för den senaste månaden\"}]" \
+	"$(psql_val "select requested_by || ' ' || documents::text from ebba.document_requests where decision_id = ${REF2:-0}")"
+check_match "Beslut: the case waits for the applicant" "Väntar på den sökande" "$(curl -s -b "$J" "$URL/beslut/${REF2:-0}")"
 check_eq "the second case waits" 0 "$(in_queue "${REF2:-0}")"
 # The deadline moved into the past by the owner (time is not waited for in a test).
 psql_val "alter table ebba.document_requests disable trigger document_requests_immutable;
