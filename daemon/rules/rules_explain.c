@@ -18,10 +18,12 @@ static const char *const CALC_LABELS[RS_CALC_COUNT] = {
 	"Norm (riksnormen för hushållet)", "Godtagna kostnader", "Inkomster som räknas",
 	"Belopp som beviljas"};
 
-static const char *outcome_words(bool reject)
+static const char *outcome_words(const struct rs_check *c)
 {
-	return reject ? "Ansökan avslås (bara där konfigurationen tillåter automatiskt avslag; annars hänvisas den till en handläggare)"
-		      : "Ansökan hänvisas till en handläggare, som beslutar";
+	if (c->reject)
+		return "Ansökan avslås (bara där konfigurationen tillåter automatiskt avslag; annars hänvisas den till en handläggare)";
+	return c->complete ? "Ansökan hänvisas till en handläggare, som kan begära komplettering av den sökande"
+			   : "Ansökan hänvisas till en handläggare, som beslutar";
 }
 
 static json_t *str_or_null(const char *s)
@@ -58,7 +60,7 @@ static json_t *checks_json(const struct ruleset *rs)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s}", "id", c->id,
 			"group", str_or_null(c->group), "description", str_or_null(c->description),
 			"when", c->when ? json_string(cel_program_source(c->when)) : json_null(),
-			"expr", cel_program_source(c->expr), "outcome", outcome_words(c->reject),
+			"expr", cel_program_source(c->expr), "outcome", outcome_words(c),
 			"message", c->message_src));
 	}
 	return a;

@@ -508,14 +508,15 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	yaml_node_t *grpn = rs_map_get(f, n, "group");
 	const char *expr = need_scalar(L, f, n, exprn, "expr", what);
 	const char *msg = need_scalar(L, f, n, msgn, "message", what);
-	bool reject = false;
+	bool reject = false, complete = false;
 	if (outn) {
 		const char *o = rs_scalar(outn);
-		if (!o || (strcmp(o, "refer") != 0 && strcmp(o, "reject") != 0)) {
-			DIAG(L, f, outn, "outcome för %s måste vara 'refer' eller 'reject', inte '%s'", what,
-			     o ? o : kind_sv(outn));
+		if (!o || (strcmp(o, "refer") != 0 && strcmp(o, "reject") != 0 && strcmp(o, "complete") != 0)) {
+			DIAG(L, f, outn, "outcome för %s måste vara 'refer', 'complete' eller 'reject', inte '%s'",
+			     what, o ? o : kind_sv(outn));
 		} else {
 			reject = strcmp(o, "reject") == 0;
+			complete = strcmp(o, "complete") == 0;
 		}
 	}
 	if (whenn && (!rs_is_scalar(whenn) || !whenn->data.scalar.length))
@@ -530,6 +531,7 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->id = xstrdup(id);
 	c->group = xstrdup(rs_scalar(grpn) ? rs_scalar(grpn) : "");
 	c->reject = reject;
+	c->complete = complete;
 	c->message_src = xstrdup(msg);
 	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
 	if (desc && *desc)

@@ -16,6 +16,19 @@ demo_setup "$ROOT" "$ROOT/$BUILD" "$T_TMP/demo" "$EBBA_REFERENCE" || { fail "dem
 T_PIDS+=("$DEMO_REGSIM_PID")
 CFG=$T_TMP/demo/ebba.yaml
 ctl() { "$EBBACTL" -c "$CFG" "$@"; }
+# The rule set with the applicant's message answered by a komplettering
+# (outcome complete, DESIGN.md §6): ebba still refers, and says so.
+cp -r "$ROOT/rules" "$T_TMP/rules"
+python3 - "$T_TMP/rules/checks.yaml" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p, encoding='utf-8').read()
+old = "expr: '!application.has_message'\n    outcome: refer"
+assert old in s
+open(p, 'w', encoding='utf-8').write(s.replace(old, "expr: '!application.has_message'\n    outcome: complete"))
+PY
+sed -i "s|^rules_dir: .*|rules_dir: $T_TMP/rules|" "$CFG"
+check_match "the rule set with outcome complete loads, and explains it" "begära komplettering" \
+	"$(ctl rules explain "$T_TMP/rules" --format markdown 2>&1 | grep -i -A6 "no-message" | head -n 12)"
 TOKEN=$(ctl token add eservice)
 OTHER=$(ctl token add other-service)
 
@@ -66,6 +79,8 @@ check_eq "POST the application: 201" 201 "$(api "created" POST /api/v1/applicati
 "$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log"
 REF=$(psql_val "select id from ebba.decisions where external_id = '$ID' and inbox_id is not null")
 check_eq "ebbad refers it" referred "$(psql_val "select outcome from ebba.decisions where id = ${REF:-0}")"
+check_eq "... its failed check's outcome is complete" complete \
+	"$(psql_val "select outcome from ebba.decision_checks where decision_id = ${REF:-0} and check_id = 'no-message'")"
 REF=${REF:-0}
 in_queue() { psql_val "select count(*) from ebba.open_work w where w.decision_id = $1
 	and ebba.completion_state(w.decision_id) is distinct from 'waiting'"; }
