@@ -681,3 +681,7 @@ begin
      where i.external_id = p_external_id and i.intake_token = t.token_id;
     verdict := case when found then 'ok' else 'not found' end;
 end $$;
+-- Retention sees every case (schema 025's permissive policy of its own).
+create policy retention_sees_all on ebba.document_requests to ebba_retention using (true);
+create policy retention_sees_all on ebba.completions to ebba_retention using (true);
+create policy retention_sees_all on ebba.completion_attachments to ebba_retention using (true);

@@ -153,6 +153,15 @@ static json_t *reasons_json(const struct ruleset *rs)
 	return a;
 }
 
+static json_t *documents_json(const struct ruleset *rs)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < rs->n_documents; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "id", rs->documents[i].id,
+						   "text", rs->documents[i].text));
+	return a;
+}
+
 static json_t *appeal_json(const struct ruleset *rs)
 {
 	json_t *a = json_array();
@@ -175,6 +184,8 @@ json_t *ruleset_explain_model(const struct ruleset *rs)
 	json_object_set_new(m, "has_reasons", json_boolean(rs->n_reasons > 0 || rs->n_appeal > 0));
 	json_object_set_new(m, "reasons", reasons_json(rs));
 	json_object_set_new(m, "appeal", appeal_json(rs));
+	json_object_set_new(m, "has_documents", json_boolean(rs->n_documents > 0));
+	json_object_set_new(m, "documents", documents_json(rs));
 	json_object_set_new(m, "parameters", params_json(rs));
 	json_object_set_new(m, "calculation", calculation_json(rs));
 	json_object_set_new(m, "derived", derived_json(rs));
@@ -233,6 +244,24 @@ static void md_code(struct ebba_buf *b, const char *s)
 static const char *jget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+static void md_documents(struct ebba_buf *b, const json_t *m)
+{
+	if (!json_is_true(json_object_get(m, "has_documents")))
+		return;
+	buf_puts(b, "\n## Handlingskatalogen\n\n");
+	buf_puts(b, "Det en handläggare kan begära in av den sökande som komplettering, med texten "
+		    "i brevet och i e-tjänsten.\n\n");
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(m, "documents"), i, d) {
+		buf_puts(b, "- `");
+		buf_puts(b, jget(d, "id"));
+		buf_puts(b, "`: ");
+		md_text(b, jget(d, "text"));
+		buf_putc(b, '\n');
+	}
 }
 
 static void md_reasons(struct ebba_buf *b, const json_t *m)
@@ -461,6 +490,7 @@ void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out)
 	md_delegations(out, m);
 	md_checks(out, m);
 	md_reasons(out, m);
+	md_documents(out, m);
 	md_calculation(out, m);
 	md_params(out, m);
 	md_audit(out, m);

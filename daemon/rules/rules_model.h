@@ -51,6 +51,11 @@ struct rs_derived {
 	unsigned line, col;
 };
 
+/* An entry of the documents catalogue (documents; schema 027). */
+struct rs_document {
+	char *id, *text;
+};
+
 struct rs_check {
 	char *id;
 	char *group;
@@ -160,6 +165,8 @@ struct ruleset {
 	char *description;          /* ruleset.description, or NULL */
 	struct rs_reason *reasons;  /* the reason catalogue (reasons) */
 	size_t n_reasons;
+	struct rs_document *documents; /* the documents catalogue, for komplettering */
+	size_t n_documents;
 	struct rs_dated *appeal;    /* how to appeal (appeal), date order */
 	size_t n_appeal;
 	/* the person's letter's sentences (sentences), date order, by enum ruleset_sentence */

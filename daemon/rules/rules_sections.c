@@ -883,5 +883,7 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			rs_load_appeal(L, f, v);
 		else if (strcmp(k, "sentences") == 0)
 			rs_load_sentences(L, f, v);
+		else if (strcmp(k, "documents") == 0)
+			rs_load_documents(L, f, v);
 	}
 }

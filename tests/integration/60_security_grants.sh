@@ -97,6 +97,7 @@ ebba_auditor SELECT table ebba.retention_log
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
 ebba_caseworker EXECUTE definer-function ebba.completion_attachment(bigint,text)
+ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
 # a decision only line by line with its letter through ebba.decide_referral
@@ -265,6 +266,7 @@ ebba_retention SELECT table ebba.whatif_runs
 ebba_retention UPDATE column ebba.whatif_runs.result
 ebba_retention USAGE schema ebba
 ebba_retention USAGE sequence ebba.retention_log_id_seq
+ebba_supervisor EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.

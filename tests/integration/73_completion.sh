@@ -29,6 +29,8 @@ PY
 sed -i "s|^rules_dir: .*|rules_dir: $T_TMP/rules|" "$CFG"
 check_match "the rule set with outcome complete loads, and explains it" "begära komplettering" \
 	"$(ctl rules explain "$T_TMP/rules" --format markdown 2>&1 | grep -i -A6 "no-message" | head -n 12)"
+check_match "rules explain publishes the documents catalogue" "Handlingskatalogen.*rent-receipt.*Kvitto eller avi" \
+	"$(ctl rules explain "$T_TMP/rules" --format markdown 2>&1 | tr '\n' ' ')"
 TOKEN=$(ctl token add eservice)
 OTHER=$(ctl token add other-service)
 
