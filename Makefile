@@ -127,7 +127,7 @@ $(BUILD)/ebbad: $(EBBAD_OBJ) $(BUILD)/libebba.a
 $(BUILD)/ebbactl: $(CTL_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -larchive
 $(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread -lmagic
 $(BUILD)/ebba-deliver: $(DELIVER_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) $(MAILBOX_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a

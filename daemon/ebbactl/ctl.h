@@ -30,6 +30,8 @@ int ctl_review(int argc, char **argv);
 /* review resolve ID with --cost/--check/--reason lines (ctl_verdict.c); argv[0] is "resolve". */
 struct pg_conn;
 int ctl_review_lines(struct pg_conn *conn, int argc, char **argv);
+/* ebbactl review request-documents (ctl_completion.c). */
+int ctl_request_documents(struct pg_conn *conn, int argc, char **argv);
 int ctl_letter(int argc, char **argv);
 int ctl_replay(int argc, char **argv);
 int ctl_status(int argc, char **argv);

@@ -4,6 +4,7 @@
  *   review list [--outcome O] [--flag sample|targeted] [--older-than DAYS] [--all]
  *   review show ID
  *   review resolve ID [lines...] [--note TEXT] [--verdict approve|partly|reject]
+ *   review request-documents ID --document ID... [--text TEXT] --deadline DATE (ctl_completion.c)
  *
  * A resolution is a new decision by the caseworker that points at ebba's
  * (reviews_decision_id); ebba's own decision is never changed.  It is
@@ -193,7 +194,8 @@ int ctl_review(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	const char *sub = argv[1];
-	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "resolve")) {
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "resolve") &&
+	    strcmp(sub, "request-documents")) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
@@ -209,6 +211,8 @@ int ctl_review(int argc, char **argv)
 		rc = review_list(conn, argc - 1, argv + 1);
 	else if (strcmp(sub, "show") == 0)
 		rc = review_show(conn, argv[2]);
+	else if (strcmp(sub, "request-documents") == 0)
+		rc = ctl_request_documents(conn, argc - 1, argv + 1);
 	else
 		rc = review_resolve(conn, argc - 1, argv + 1);
 	PQfinish(conn);

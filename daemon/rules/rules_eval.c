@@ -232,7 +232,9 @@ static void decide_check(struct rs_eval *e, const struct rs_check *c, bool allow
 {
 	struct cel_arena *arena = e->arena;
 	r->id = c->id;
-	r->outcome = c->reject && allow_reject ? "reject" : "refer";
+	/* complete refers as refer does; the check's outcome tells the
+	 * caseworker (and the queue) that a komplettering answers it */
+	r->outcome = c->reject && allow_reject ? "reject" : c->complete ? "complete" : "refer";
 	r->message = "";
 	buf_reset(b);
 	if (c->when) {

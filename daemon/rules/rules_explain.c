@@ -18,10 +18,12 @@ static const char *const CALC_LABELS[RS_CALC_COUNT] = {
 	"Norm (riksnormen för hushållet)", "Godtagna kostnader", "Inkomster som räknas",
 	"Belopp som beviljas"};
 
-static const char *outcome_words(bool reject)
+static const char *outcome_words(const struct rs_check *c)
 {
-	return reject ? "Ansökan avslås (bara där konfigurationen tillåter automatiskt avslag; annars hänvisas den till en handläggare)"
-		      : "Ansökan hänvisas till en handläggare, som beslutar";
+	if (c->reject)
+		return "Ansökan avslås (bara där konfigurationen tillåter automatiskt avslag; annars hänvisas den till en handläggare)";
+	return c->complete ? "Ansökan hänvisas till en handläggare, som kan begära komplettering av den sökande"
+			   : "Ansökan hänvisas till en handläggare, som beslutar";
 }
 
 static json_t *str_or_null(const char *s)
@@ -58,7 +60,7 @@ static json_t *checks_json(const struct ruleset *rs)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s}", "id", c->id,
 			"group", str_or_null(c->group), "description", str_or_null(c->description),
 			"when", c->when ? json_string(cel_program_source(c->when)) : json_null(),
-			"expr", cel_program_source(c->expr), "outcome", outcome_words(c->reject),
+			"expr", cel_program_source(c->expr), "outcome", outcome_words(c),
 			"message", c->message_src));
 	}
 	return a;
@@ -151,6 +153,15 @@ static json_t *reasons_json(const struct ruleset *rs)
 	return a;
 }
 
+static json_t *documents_json(const struct ruleset *rs)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < rs->n_documents; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "id", rs->documents[i].id,
+						   "text", rs->documents[i].text));
+	return a;
+}
+
 static json_t *appeal_json(const struct ruleset *rs)
 {
 	json_t *a = json_array();
@@ -173,6 +184,8 @@ json_t *ruleset_explain_model(const struct ruleset *rs)
 	json_object_set_new(m, "has_reasons", json_boolean(rs->n_reasons > 0 || rs->n_appeal > 0));
 	json_object_set_new(m, "reasons", reasons_json(rs));
 	json_object_set_new(m, "appeal", appeal_json(rs));
+	json_object_set_new(m, "has_documents", json_boolean(rs->n_documents > 0));
+	json_object_set_new(m, "documents", documents_json(rs));
 	json_object_set_new(m, "parameters", params_json(rs));
 	json_object_set_new(m, "calculation", calculation_json(rs));
 	json_object_set_new(m, "derived", derived_json(rs));
@@ -231,6 +244,24 @@ static void md_code(struct ebba_buf *b, const char *s)
 static const char *jget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+static void md_documents(struct ebba_buf *b, const json_t *m)
+{
+	if (!json_is_true(json_object_get(m, "has_documents")))
+		return;
+	buf_puts(b, "\n## Handlingskatalogen\n\n");
+	buf_puts(b, "Det en handläggare kan begära in av den sökande som komplettering, med texten "
+		    "i brevet och i e-tjänsten.\n\n");
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(m, "documents"), i, d) {
+		buf_puts(b, "- `");
+		buf_puts(b, jget(d, "id"));
+		buf_puts(b, "`: ");
+		md_text(b, jget(d, "text"));
+		buf_putc(b, '\n');
+	}
 }
 
 static void md_reasons(struct ebba_buf *b, const json_t *m)
@@ -459,6 +490,7 @@ void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out)
 	md_delegations(out, m);
 	md_checks(out, m);
 	md_reasons(out, m);
+	md_documents(out, m);
 	md_calculation(out, m);
 	md_params(out, m);
 	md_audit(out, m);

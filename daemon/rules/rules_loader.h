@@ -59,6 +59,7 @@ void rs_delegations_free(struct ruleset *rs);
 /* The reason catalogue and the appeal text (rules_reasons.c); the check
  * that every check that can refer or reject has a reason (warnings). */
 void rs_load_reasons(struct loader *L, struct rs_file *f, yaml_node_t *n);
+void rs_load_documents(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_load_sentences(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_reasons_check(struct loader *L);

@@ -51,12 +51,18 @@ struct rs_derived {
 	unsigned line, col;
 };
 
+/* An entry of the documents catalogue (documents; schema 027). */
+struct rs_document {
+	char *id, *text;
+};
+
 struct rs_check {
 	char *id;
 	char *group;
 	struct cel_program *when;   /* NULL: always */
 	struct cel_program *expr;
 	bool reject;
+	bool complete;              /* outcome complete: a komplettering would answer it (schema 027) */
 	struct rs_text message;
 	char *message_src;          /* the message as written, for people reading the rules */
 	char *description;          /* the condition in words, as written, or NULL */
@@ -159,6 +165,8 @@ struct ruleset {
 	char *description;          /* ruleset.description, or NULL */
 	struct rs_reason *reasons;  /* the reason catalogue (reasons) */
 	size_t n_reasons;
+	struct rs_document *documents; /* the documents catalogue, for komplettering */
+	size_t n_documents;
 	struct rs_dated *appeal;    /* how to appeal (appeal), date order */
 	size_t n_appeal;
 	/* the person's letter's sentences (sentences), date order, by enum ruleset_sentence */

@@ -107,6 +107,29 @@ void rs_load_reasons(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		load_reason(L, f, rs_node(f, *it));
 }
 
+/* The documents catalogue (documents: id, text), published by rules
+ * explain; a komplettering's request reads documents.yaml itself
+ * (rules_documents.c), so it is the same file the explanation shows. */
+void rs_load_documents(struct loader *L, struct rs_file *f, yaml_node_t *n)
+{
+	if (!n || n->type != YAML_SEQUENCE_NODE) {
+		DIAG(L, f, n, "'documents' måste vara en lista med handlingar (id, text)");
+		return;
+	}
+	struct ruleset *rs = L->rs;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = rs_node(f, *it);
+		const char *id = e && e->type == YAML_MAPPING_NODE ? rs_scalar(rs_map_get(f, e, "id")) : NULL;
+		const char *text = e && e->type == YAML_MAPPING_NODE ? rs_scalar(rs_map_get(f, e, "text")) : NULL;
+		if (!id || !*id || strpbrk(id, " \t\n:=") || !text || !*text) {
+			DIAG(L, f, e, "en handling har ett 'id' (ett ord) och en 'text'");
+			continue;
+		}
+		rs->documents = xrealloc(rs->documents, (rs->n_documents + 1) * sizeof(*rs->documents));
+		rs->documents[rs->n_documents++] = (struct rs_document){.id = xstrdup(id), .text = xstrdup(text)};
+	}
+}
+
 void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (L->rs->n_appeal) {
@@ -237,6 +260,11 @@ void rs_reasons_free(struct ruleset *rs)
 		dated_free(r->provision, r->n_provision);
 	}
 	free(rs->reasons);
+	for (size_t i = 0; i < rs->n_documents; i++) {
+		free(rs->documents[i].id);
+		free(rs->documents[i].text);
+	}
+	free(rs->documents);
 	dated_free(rs->appeal, rs->n_appeal);
 	for (int s = 0; s < SENTENCE_COUNT; s++)
 		dated_free(rs->sentences[s], rs->n_sentences[s]);

@@ -14,7 +14,7 @@
 
 static const char *const TOP_KEYS[] = {"ruleset", "parameters", "derived", "checks",
 				       "calculation", "audit", "letters", "delegation",
-				       "reasons", "appeal", "sentences", NULL};
+				       "reasons", "appeal", "sentences", "documents", NULL};
 static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "description", NULL};
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
@@ -508,14 +508,15 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	yaml_node_t *grpn = rs_map_get(f, n, "group");
 	const char *expr = need_scalar(L, f, n, exprn, "expr", what);
 	const char *msg = need_scalar(L, f, n, msgn, "message", what);
-	bool reject = false;
+	bool reject = false, complete = false;
 	if (outn) {
 		const char *o = rs_scalar(outn);
-		if (!o || (strcmp(o, "refer") != 0 && strcmp(o, "reject") != 0)) {
-			DIAG(L, f, outn, "outcome för %s måste vara 'refer' eller 'reject', inte '%s'", what,
-			     o ? o : kind_sv(outn));
+		if (!o || (strcmp(o, "refer") != 0 && strcmp(o, "reject") != 0 && strcmp(o, "complete") != 0)) {
+			DIAG(L, f, outn, "outcome för %s måste vara 'refer', 'complete' eller 'reject', inte '%s'",
+			     what, o ? o : kind_sv(outn));
 		} else {
 			reject = strcmp(o, "reject") == 0;
+			complete = strcmp(o, "complete") == 0;
 		}
 	}
 	if (whenn && (!rs_is_scalar(whenn) || !whenn->data.scalar.length))
@@ -530,6 +531,7 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->id = xstrdup(id);
 	c->group = xstrdup(rs_scalar(grpn) ? rs_scalar(grpn) : "");
 	c->reject = reject;
+	c->complete = complete;
 	c->message_src = xstrdup(msg);
 	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
 	if (desc && *desc)
@@ -881,5 +883,7 @@ void rs_load_sections(struct loader *L, struct rs_file *f)
 			rs_load_appeal(L, f, v);
 		else if (strcmp(k, "sentences") == 0)
 			rs_load_sentences(L, f, v);
+		else if (strcmp(k, "documents") == 0)
+			rs_load_documents(L, f, v);
 	}
 }

@@ -45,7 +45,7 @@ int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view 
 		return -1;
 	const struct rs_check *c = &rs->checks[i];
 	*out = (struct ruleset_check_view){
-		.id = c->id, .group = c->group, .outcome = c->reject ? "reject" : "refer",
+		.id = c->id, .group = c->group, .outcome = c->reject ? "reject" : c->complete ? "complete" : "refer",
 		.when = c->when ? cel_program_source(c->when) : NULL,
 		.expr = cel_program_source(c->expr), .message = c->message_src,
 		.description = c->description};

@@ -65,6 +65,9 @@ static const char QUEUE_SQL[] =
 	"  and ($3::text is null or $3 = any(w.failing))"
 	"  and ($4::text is null or w.period = $4)"
 	"  and ($5::int is null or w.received_at < now() - make_interval(days => $5::int))"
+	/* a case waiting for the applicant's komplettering is not to be
+	 * looked at until the answer comes or the deadline passes (schema 027) */
+	"  and ebba.completion_state(w.decision_id) is distinct from 'waiting'"
 	"  and ($6::bigint is null or (w.received_at, w.decision_id) >"
 	"   (select i.received_at, d.id from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
 	"    where d.id = $6::bigint))"
@@ -78,13 +81,19 @@ static const char QUEUE_SQL[] =
 	"     'amount', " KR("d.amount") ", 'received', " TS("p.received_at") ","
 	"     'age_days', extract(day from now() - p.received_at)::int,"
 	"     'reason', p.reason, 'check', p.chk,"
+	"     'expired', ebba.completion_state(p.id) = 'expired',"
 	"     'flags', case when p.flags <> '{}' then"
 	"       (select json_agg(json_build_object('kind', k)) from unnest(p.flags) k) end)"
 	"     order by p.received_at, p.id) from page p join ebba.decisions d on d.id = p.id), '[]'),"
 	"  'shown', (select count(*) from page),"
 	"  'next', case when (select count(*) from sel) > " QUEUE_PAGE " then"
 	"     (select id from page order by received_at desc, id desc limit 1) end,"
-	"  'total', coalesce((select n from cnt where kind = 'total'), 0),"
+	"  'total', coalesce((select n from cnt where kind = 'total'), 0)"
+	"     - (select count(*) from ebba.awaiting_completion a"
+	"        join ebba.open_work w on w.decision_id = a.decision_id),"
+	"  'waiting', coalesce((select json_agg(json_build_object('id', a.decision_id, 'case_id', a.case_id,"
+	"     'period', a.period, 'deadline', to_char(a.deadline, 'YYYY-MM-DD'))"
+	"     order by a.deadline, a.decision_id) from ebba.awaiting_completion a), '[]'),"
 	"  'reasons', coalesce((select json_agg(json_build_object('check', c.key, 'count', c.n,"
 	"     'reason', (select w.reason from ebba.open_work w where w.first_check = c.key"
 	"       order by w.received_at, w.decision_id limit 1)) order by c.n desc, c.key)"
@@ -131,6 +140,18 @@ static const char DECISION_SQL[] =
 	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
 	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
 	" 'reviewed', d.reviews_decision_id,"
+	/* a komplettering (schema 027): what was asked, where it stands, the
+	 * files that came (names only: each is downloaded, and logged, alone),
+	 * and ebba's re-decision once the answer was decided */
+	" 'redecided', (select e.id from ebba.decisions e where e.redecides_decision_id = d.id),"
+	" 'redecides', d.redecides_decision_id,"
+	" 'komplettering', (select json_build_object('state', ebba.completion_state(d.id),"
+	"    'deadline', to_char(q.deadline, 'YYYY-MM-DD'), 'requested_by', q.requested_by,"
+	"    'requested_at', " TS("q.requested_at") ", 'message', q.message, 'documents', q.documents,"
+	"    'files', coalesce((select json_agg(json_build_object('id', f.id, 'filename', f.filename,"
+	"       'media_type', f.media_type, 'bytes', f.bytes, 'sha256', f.sha256) order by f.id)"
+	"       from ebba.completion_files f where f.decision_id = d.id), '[]'))"
+	"    from ebba.document_requests q where q.decision_id = d.id),"
 	/* a person's decision: its lines, who decided by name and title, what
 	 * ebba had proposed and why it referred (issue 25) */
 	" 'findings', d.findings,"

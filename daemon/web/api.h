@@ -35,7 +35,10 @@ bool api_owns(const char *path);
 /* The largest request body the API reads: the document limit. */
 size_t api_max_body(void);
 
+struct MHD_Connection;
+
 struct api_request {
+	struct MHD_Connection *conn;  /* for the multipart parser of completions */
 	const char *method;         /* "GET" or "POST" (HEAD is GET) */
 	const char *path;
 	const char *authorization;  /* the header, or NULL */
@@ -58,5 +61,10 @@ void api_decisions(const struct api_request *rq, struct web_response *rs, const 
  * well-formed bearer token, an id as the schema allows it and n >= 1. */
 void api_letter(const struct api_request *rq, struct web_response *rs, const char *token,
 		const char *id, int n);
+
+/* POST /api/v1/applications/{id}/completions (api_completions.c) for a
+ * well-formed bearer token and an id as the schema allows it. */
+void api_completion(const struct api_request *rq, struct web_response *rs, const char *token,
+		    const char *id);
 
 #endif

@@ -342,6 +342,20 @@ static void get_application(const struct api_request *rq, struct web_response *r
 	intake_status_free(&c.status);
 }
 
+/* "{id}/completions" (an id as the schema allows it, and no identity
+ * number) into id. */
+static bool completion_path(const char *rest, char id[65])
+{
+	static const char tail[] = "/completions";
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : 0;
+	if (!slash || n == 0 || n > 64 || strcmp(slash, tail) != 0)
+		return false;
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	return id_ok(id) && !pnr_in_text(id);
+}
+
 /* --- routing ------------------------------------------------------------------------ */
 
 static void openapi(struct web_response *rs)
@@ -367,6 +381,7 @@ void api_handle(const struct api_request *rq, struct web_response *rs)
 	const char *p = rq->path;
 	size_t n = strlen(APPLICATIONS);
 	char token[INTAKE_TOKEN_LEN + 1];
+	char completion_of[65];
 	bool openapi_path = strcmp(p, API_PREFIX "openapi.yaml") == 0;
 	/* Without a token, nothing but the description: not even which
 	 * methods a path has. */
@@ -375,6 +390,10 @@ void api_handle(const struct api_request *rq, struct web_response *rs)
 	else if (strcmp(p, APPLICATIONS) == 0 && post)
 		post_application(rq, rs);
 	else if (strcmp(p, APPLICATIONS) == 0)
+		method_not_allowed(rs, "POST");
+	else if (strncmp(p, APPLICATIONS "/", n + 1) == 0 && completion_path(p + n + 1, completion_of) && post)
+		api_completion(rq, rs, token, completion_of);
+	else if (strncmp(p, APPLICATIONS "/", n + 1) == 0 && completion_path(p + n + 1, completion_of))
 		method_not_allowed(rs, "POST");
 	else if (strncmp(p, APPLICATIONS "/", n + 1) == 0 && get)
 		get_application(rq, rs, p + n + 1);

@@ -540,6 +540,23 @@ static const char *reasons_heading(const char *outcome)
 	return outcome_parse(outcome, &o) ? HEADINGS[o] : "Därför blev utfallet så här";
 }
 
+/* The komplettering's state as flags for the template, and each file's
+ * link with the decision's id (schema 027). */
+static void komplettering_words(json_t *d)
+{
+	json_t *k = json_object_get(d, "komplettering");
+	if (!json_is_object(k))
+		return;
+	const char *state = jstr(k, "state");
+	char key[32];
+	snprintf(key, sizeof(key), "state_%s", state ? state : "");
+	json_object_set_new(k, key, json_true());
+	json_t *f;
+	size_t i;
+	json_array_foreach(json_object_get(k, "files"), i, f)
+		json_object_set(f, "id_of_decision", json_object_get(d, "id"));
+}
+
 int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
 {
 	*out = NULL;
@@ -575,7 +592,14 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	}
 	buf_free(&payload);
 	bool open = json_is_true(json_object_get(d, "by_ebba")) &&
-		    json_array_size(json_object_get(d, "reviews")) == 0;
+		    json_array_size(json_object_get(d, "reviews")) == 0 &&
+		    json_is_null(json_object_get(d, "redecided"));
+	bool caseworker = rq->session && (rq->session->groups & WEB_CASEWORKER);
+	komplettering_words(d);
+	/* komplettering: once per referral of ebba's still open (schema 027) */
+	json_object_set_new(d, "can_request", json_boolean(open && caseworker &&
+		outcome_is(jstr(d, "outcome"), OUTCOME_REFERRED) &&
+		json_is_null(json_object_get(d, "komplettering"))));
 	json_object_set_new(d, "can_review", json_boolean(open && rq->session &&
 							  (rq->session->groups & WEB_CASEWORKER)));
 	json_object_set_new(d, "open", json_boolean(open));
@@ -644,6 +668,10 @@ int page_decision(const struct web_request *rq, struct web_response *rs, struct 
 		return evidence_download(rq, rs, id, eid, err);
 	if (strcmp(tail + n, "/brev.pdf") == 0)
 		return page_letter_pdf(rq, rs, id, err);
+	if (strcmp(tail + n, "/komplettering") == 0)
+		return page_completion(rq, rs, id, err);
+	if (tail[n] == '/' && sscanf(tail + n, "/bilaga/%18[0-9]", eid) == 1)
+		return page_completion_file(rq, rs, id, eid, err);
 	if (tail[n] != '\0')
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;

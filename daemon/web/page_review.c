@@ -20,6 +20,8 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	char id[24] = "";
 	int n = 0;
 	const char *tail = rq->tail ? rq->tail : "";
+	if (sscanf(tail, "%18[0-9]%n", id, &n) == 1 && strcmp(tail + n, "/komplettering") == 0)
+		return page_completion(rq, rs, id, err);
 	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1 || strcmp(tail + n, "/prova") != 0)
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;

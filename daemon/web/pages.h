@@ -31,6 +31,12 @@ int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_
 /* Loggar (page_logs.c): the log; its monthly lists and CSV files under /loggar/. */
 int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_logs_sub(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* /beslut/ID/komplettering, GET and POST, and /beslut/ID/bilaga/N
+ * (page_completion.c), routed by page_decision and page_review. */
+int page_completion(const struct web_request *rq, struct web_response *rs, const char *id,
+		    struct ebba_err *err);
+int page_completion_file(const struct web_request *rq, struct web_response *rs, const char *id,
+			 const char *file, struct ebba_err *err);
 /* /beslut/ID/brev.pdf (page_letter.c), routed by page_decision. */
 int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err);

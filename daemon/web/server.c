@@ -928,6 +928,7 @@ static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
 static enum MHD_Result serve_api(struct MHD_Connection *c, struct call *k)
 {
 	struct api_request rq = {
+		.conn = c,
 		.method = k->rq.method,
 		.path = k->rq.path,
 		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),

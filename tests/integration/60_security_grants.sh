@@ -98,6 +98,8 @@ ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor SELECT table ebba.retention_log
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
+ebba_caseworker EXECUTE definer-function ebba.completion_attachment(bigint,text)
+ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
 # a decision only line by line with its letter through ebba.decide_referral
@@ -113,6 +115,7 @@ ebba_caseworker EXECUTE definer-function ebba.object_protected(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_key(text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
+ebba_caseworker EXECUTE definer-function ebba.request_documents(bigint,jsonb,text,date,text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
 ebba_caseworker INSERT column ebba.access_log.action
 ebba_caseworker INSERT column ebba.access_log.client
@@ -120,13 +123,16 @@ ebba_caseworker INSERT column ebba.access_log.object_id
 ebba_caseworker INSERT column ebba.access_log.object_kind
 ebba_caseworker INSERT table ebba.case_frames
 ebba_caseworker SELECT table ebba.audit_flags
+ebba_caseworker SELECT table ebba.awaiting_completion
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.case_holds
 ebba_caseworker SELECT table ebba.case_people
 ebba_caseworker SELECT table ebba.case_protection
+ebba_caseworker SELECT table ebba.completion_files
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
+ebba_caseworker SELECT table ebba.document_requests
 ebba_caseworker SELECT table ebba.inbox
 ebba_caseworker SELECT table ebba.letter_pdfs
 ebba_caseworker SELECT table ebba.letters
@@ -229,9 +235,12 @@ ebba_retention DELETE table ebba.case_holds
 ebba_retention DELETE table ebba.case_people
 ebba_retention DELETE table ebba.case_protection
 ebba_retention DELETE table ebba.case_protection_log
+ebba_retention DELETE table ebba.completion_attachments
+ebba_retention DELETE table ebba.completions
 ebba_retention DELETE table ebba.decision_checks
 ebba_retention DELETE table ebba.decision_feed
 ebba_retention DELETE table ebba.decisions
+ebba_retention DELETE table ebba.document_requests
 ebba_retention DELETE table ebba.inbox
 ebba_retention DELETE table ebba.letter_pdfs
 ebba_retention DELETE table ebba.letters
@@ -248,9 +257,12 @@ ebba_retention SELECT table ebba.case_holds
 ebba_retention SELECT table ebba.case_people
 ebba_retention SELECT table ebba.case_protection
 ebba_retention SELECT table ebba.case_protection_log
+ebba_retention SELECT table ebba.completion_attachments
+ebba_retention SELECT table ebba.completions
 ebba_retention SELECT table ebba.decision_checks
 ebba_retention SELECT table ebba.decision_feed
 ebba_retention SELECT table ebba.decisions
+ebba_retention SELECT table ebba.document_requests
 ebba_retention SELECT table ebba.inbox
 ebba_retention SELECT table ebba.letter_pdfs
 ebba_retention SELECT table ebba.letters
@@ -261,6 +273,7 @@ ebba_retention SELECT table ebba.whatif_runs
 ebba_retention UPDATE column ebba.whatif_runs.result
 ebba_retention USAGE schema ebba
 ebba_retention USAGE sequence ebba.retention_log_id_seq
+ebba_supervisor EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
@@ -285,13 +298,16 @@ ebba_supervisor INSERT column ebba.whatif_runs.total
 ebba_supervisor INSERT column ebba.whatif_runs.window_from
 ebba_supervisor INSERT column ebba.whatif_runs.window_to
 ebba_supervisor SELECT table ebba.audit_flags
+ebba_supervisor SELECT table ebba.awaiting_completion
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
 ebba_supervisor SELECT table ebba.case_people
 ebba_supervisor SELECT table ebba.case_protection
+ebba_supervisor SELECT table ebba.completion_files
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
+ebba_supervisor SELECT table ebba.document_requests
 ebba_supervisor SELECT table ebba.inbox
 ebba_supervisor SELECT table ebba.letter_pdfs
 ebba_supervisor SELECT table ebba.letters
@@ -319,6 +335,8 @@ ebba_supervisor USAGE sequence ebba.whatif_runs_id_seq
 # refusals and logins under its own name.
 ebba_web DELETE table ebba.login_strikes
 ebba_web EXECUTE definer-function ebba.decision_feed_page(text,bigint,integer)
+ebba_web EXECUTE definer-function ebba.intake_completion(text,text,bytea)
+ebba_web EXECUTE definer-function ebba.intake_completion_attach(text,bigint,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_letter(text,text,integer,bytea,bytea,text)
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)

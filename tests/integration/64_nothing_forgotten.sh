@@ -25,7 +25,7 @@ declare -A NO_POLICY_NEEDED=(
 	[whatif_runs]="a supervisor's run; protected decisions are left out of what a non-member's run lists (schema 023)"
 )
 # Tables that hold case data without a tell-tale column.
-HOLDS_CASE_DATA="access_log whatif_runs"
+HOLDS_CASE_DATA="access_log whatif_runs completion_attachments"
 # Case-data tables whose data reaches the export another way: TABLE=why.
 declare -A EXPORTED_ELSEWHERE=(
 	[case_frames]="the frame as it stands is its newest version in case_frame_versions, every version of which is exported"
