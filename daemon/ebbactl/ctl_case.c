@@ -12,6 +12,13 @@
  *
  * A legal hold keeps a case from retention whatever its age (ebba.case_holds,
  * schema 025); who held and released it is the database's answer.
+ *
+ * ebbactl case take CASE | case untake CASE
+ *
+ * Who is on a case (ebba.case_assignments, schema 029), for scripts: the
+ * same functions as Ta ärendet and Släpp ärendet in ebba-web, so the one
+ * live assignment per case holds here too, and who took it is the
+ * connection's person.  ("release" is the hold's word already.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/store/access_log.h"
+#include "ebba/store/assign.h"
 #include "ebba/store/db.h"
 #include "ebba/store/frames.h"
 #include "ebba/store/retention.h"
@@ -32,7 +40,9 @@ static void usage(FILE *out)
 		     "       ebbactl case show CASE       print the stored frame of CASE as YAML\n"
 		     "       ebbactl case show --json CASE\n"
 		     "       ebbactl case hold CASE --reason TEXT   keep CASE from retention (a legal hold)\n"
-		     "       ebbactl case release CASE              end CASE's hold\n");
+		     "       ebbactl case release CASE              end CASE's hold\n"
+		     "       ebbactl case take CASE                 take CASE as the one working on it\n"
+		     "       ebbactl case untake CASE               give CASE back (release your assignment)\n");
 }
 
 static int case_set(PGconn *conn, const char *path)
@@ -124,6 +134,43 @@ static int case_holds(int argc, char **argv)
 	return rc;
 }
 
+/* case take CASE, case untake CASE: exit 0 when done, 1 when someone
+ * else has the case (take) or you have not (untake). */
+static int case_assignment(int argc, char **argv)
+{
+	if (argc != 3) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	bool take = strcmp(argv[1], "take") == 0;
+	const char *case_id = argv[2];
+	if (pnr_in_text(case_id))
+		return ctl_fail(CTL_NO, "ebbactl case %s: an identity number cannot be part of a case", argv[1]);
+	struct ebba_config cfg;
+	if (ctl_load_config(&cfg) != 0)
+		return CTL_USAGE;
+	int idle = cfg.web.assign_idle_minutes;
+	config_free(&cfg);
+	PGconn *conn = ctl_connect();
+	if (!conn)
+		return CTL_USAGE;
+	struct ebba_err err;
+	bool done;
+	char holder[128];
+	int rc = take ? store_case_take(conn, case_id, idle, &done, holder, sizeof(holder), &err)
+		      : store_case_untake(conn, case_id, &done, &err);
+	PQfinish(conn);
+	if (rc != 0)
+		return ctl_fail(CTL_USAGE, "ebbactl case %s: %s", argv[1], err.msg);
+	if (!done && take)
+		return ctl_fail(CTL_NO, "ebbactl case take: case %s is taken by %s", case_id,
+				holder[0] ? holder : "someone else");
+	if (!done)
+		return ctl_fail(CTL_NO, "ebbactl case untake: case %s is not yours", case_id);
+	printf("case %s: %s\n", case_id, take ? "taken" : "given back");
+	return CTL_OK;
+}
+
 int ctl_case(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
@@ -132,6 +179,8 @@ int ctl_case(int argc, char **argv)
 	}
 	if (argc >= 2 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "release") == 0))
 		return case_holds(argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "take") == 0 || strcmp(argv[1], "untake") == 0))
+		return case_assignment(argc, argv);
 	bool set = argc == 3 && strcmp(argv[1], "set") == 0;
 	bool show = (argc == 3 || (argc == 4 && strcmp(argv[2], "--json") == 0)) &&
 		    strcmp(argv[1], "show") == 0;

@@ -80,3 +80,19 @@ int store_worker_seen(PGconn *db, const char *owner, long decided, struct ebba_e
 	PQclear(res);
 	return 0;
 }
+
+int store_decision_case(PGconn *db, const char *id, char *case_id, size_t size,
+			struct ebba_err *err)
+{
+	if (size)
+		case_id[0] = '\0';
+	const char *p[] = {id};
+	PGresult *res = call(db, "select case_id from ebba.decisions where id = $1::bigint", 1, p,
+			     "the decision's case", err);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1)
+		snprintf(case_id, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}

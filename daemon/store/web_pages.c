@@ -139,6 +139,10 @@ static const char DECISION_SQL[] =
 	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
 	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
 	" 'reviewed', d.reviews_decision_id,"
+	/* who has taken the case (schema 029) */
+	" 'assignment', (select json_build_object('person', a.person, 'since', " TS("a.taken_at") ","
+	"    'mine', a.person = ebba.person()) from ebba.case_assignments a"
+	"    where a.case_id = d.case_id and a.released_at is null),"
 	/* a person's decision: its lines, who decided by name and title, what
 	 * ebba had proposed and why it referred (issue 25) */
 	" 'findings', d.findings,"

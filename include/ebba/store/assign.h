@@ -34,6 +34,10 @@ int store_case_untake(PGconn *db, const char *case_id, bool *released, struct eb
 /* Releases the assignments idle longer than idle_minutes (0: none). */
 int store_case_release_idle(PGconn *db, int idle_minutes, struct ebba_err *err);
 
+/* The case of decision id (digits) into case_id; "" when there is none. */
+int store_decision_case(PGconn *db, const char *id, char *case_id, size_t size,
+			struct ebba_err *err);
+
 /* ebbad's heartbeat: owner was seen now, having decided this many since
  * it started (ebba.workers). */
 int store_worker_seen(PGconn *db, const char *owner, long decided, struct ebba_err *err);
