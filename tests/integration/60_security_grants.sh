@@ -99,6 +99,9 @@ ebba_auditor USAGE sequence ebba.access_log_id_seq
 # and resolves a flag only through ebba.resolve_flag (schema 014);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.case_release(text)
+ebba_caseworker EXECUTE definer-function ebba.case_release_idle(integer)
+ebba_caseworker EXECUTE definer-function ebba.case_take(text,integer)
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
@@ -110,6 +113,7 @@ ebba_caseworker INSERT column ebba.access_log.object_id
 ebba_caseworker INSERT column ebba.access_log.object_kind
 ebba_caseworker INSERT table ebba.case_frames
 ebba_caseworker SELECT table ebba.audit_flags
+ebba_caseworker SELECT table ebba.case_assignments
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.case_holds
@@ -125,12 +129,14 @@ ebba_caseworker SELECT table ebba.outbox
 ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
+ebba_caseworker SELECT table ebba.workers
 ebba_caseworker UPDATE table ebba.case_frames
 ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
 # decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
+ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
 ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
@@ -197,6 +203,7 @@ ebba_intake USAGE sequence ebba.inbox_id_seq
 # DELETE through only for this role), and may delete exactly those tables.
 ebba_retention DELETE table ebba.access_log
 ebba_retention DELETE table ebba.audit_flags
+ebba_retention DELETE table ebba.case_assignments
 ebba_retention DELETE table ebba.case_frame_versions
 ebba_retention DELETE table ebba.case_frames
 ebba_retention DELETE table ebba.case_holds
@@ -214,6 +221,7 @@ ebba_retention EXECUTE function ebba.access_log_removable(timestamp with time zo
 ebba_retention INSERT table ebba.retention_log
 ebba_retention SELECT table ebba.access_log
 ebba_retention SELECT table ebba.audit_flags
+ebba_retention SELECT table ebba.case_assignments
 ebba_retention SELECT table ebba.case_frame_versions
 ebba_retention SELECT table ebba.case_frames
 ebba_retention SELECT table ebba.case_holds
@@ -234,6 +242,8 @@ ebba_retention USAGE sequence ebba.retention_log_id_seq
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
+ebba_supervisor EXECUTE definer-function ebba.case_release(text)
+ebba_supervisor EXECUTE definer-function ebba.case_release_idle(integer)
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_supervisor EXECUTE definer-function ebba.person_name(text)
 ebba_supervisor INSERT column ebba.access_log.action
@@ -250,6 +260,7 @@ ebba_supervisor INSERT column ebba.whatif_runs.total
 ebba_supervisor INSERT column ebba.whatif_runs.window_from
 ebba_supervisor INSERT column ebba.whatif_runs.window_to
 ebba_supervisor SELECT table ebba.audit_flags
+ebba_supervisor SELECT table ebba.case_assignments
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
@@ -266,6 +277,7 @@ ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
+ebba_supervisor SELECT table ebba.workers
 ebba_supervisor UPDATE column ebba.case_holds.released_at
 ebba_supervisor UPDATE column ebba.whatif_runs.done
 ebba_supervisor UPDATE column ebba.whatif_runs.error
