@@ -426,6 +426,11 @@ begin
     get diagnostics n = row_count; table_name := 'case_people'; removed := n; return next;
     delete from ebba.case_holds h where h.case_id = p_case;
     get diagnostics n = row_count; table_name := 'case_holds'; removed := n; return next;
+    -- protection last: its trigger logs the lifting, and that log goes too
+    delete from ebba.case_protection p where p.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection'; removed := n; return next;
+    delete from ebba.case_protection_log l where l.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection_log'; removed := n; return next;
 end $$;
 revoke all on function ebba.retention_remove_case(text, text) from public;
 
@@ -614,6 +619,15 @@ begin
     select coalesce(array_agg(distinct c order by c), '{}') into cases from (
         select p.case_id as c from ebba.case_people p where p.pnr = p_pnr and p.inbox_id = 0
         union select d.case_id from ebba.decisions d where d.id = any (decs)) s;
+    -- a protected case this caller may not see does not exist here either
+    -- (schema 023): this function runs as the owner, whom no policy binds
+    decs := array(select d.id from ebba.decisions d
+                   where d.id = any (decs) and d.case_id not in (select h from ebba.hidden_cases() h)
+                   order by d.id);
+    apps := array(select i.id from ebba.inbox i
+                   where i.id = any (apps) and coalesce(i.case_id, '') not in (select h from ebba.hidden_cases() h)
+                   order by i.id);
+    cases := array(select c from unnest(cases) c where c not in (select h from ebba.hidden_cases() h) order by c);
     select coalesce(array_agg(f.id), '{}') into flags from ebba.audit_flags f where f.decision_id = any (decs);
     select coalesce(array_agg(i.external_id), '{}') into exts from ebba.inbox i where i.id = any (apps);
 
@@ -675,6 +689,19 @@ begin
                'havd', h.released_at, 'havd_av', h.released_by)), 'UTF8')
       from ebba.case_holds h where h.case_id = any (cases)
     union all
+    -- protection of their cases (skyddade personuppgifter) and its history
+    select format('arenden/%s/skydd.json', c), convert_to(jsonb_pretty(jsonb_build_object(
+               'arende', c,
+               'skydd', (select coalesce(jsonb_agg(jsonb_build_object('kalla', p.source, 'sedan', p.since,
+                                                                     'satt_av', p.set_by) order by p.source), '[]')
+                          from ebba.case_protection p where p.case_id = c),
+               'historik', (select coalesce(jsonb_agg(jsonb_build_object('tid', l.at, 'vem', l.who,
+                                                                        'handling', l.action, 'kalla', l.source)
+                                                     order by l.id), '[]')
+                             from ebba.case_protection_log l where l.case_id = c))), 'UTF8')
+      from unnest(cases) c
+     where exists (select 1 from ebba.case_protection_log l where l.case_id = c)
+    union all
     -- who looked at their data, and when
     select 'atkomst.csv', convert_to('tid;vem;handling;objekt;id;klient' || E'\n' ||
                coalesce(string_agg(format('%s;%s;%s;%s;%s;%s', a.at, a.who, a.action, a.object_kind,
@@ -706,3 +733,17 @@ as $$
 $$;
 revoke all on function ebba.access_log_removable(timestamptz) from public;
 grant execute on function ebba.access_log_removable(timestamptz) to ebba_retention;
+
+-- Retention sees every case: ebba_retention runs retention_run's body, and
+-- the row policies of schema 023 bind it as anyone (it owns no table).  A
+-- permissive policy of its own on every table under row-level security;
+-- nobody can act as ebba_retention outside that function.
+do $$
+declare t record;
+begin
+    for t in select c.relname from pg_class c
+              where c.relnamespace = 'ebba'::regnamespace and c.relrowsecurity loop
+        execute format('create policy retention_sees_all on ebba.%I to ebba_retention using (true)', t.relname);
+    end loop;
+end $$;
+grant select, delete on ebba.case_protection, ebba.case_protection_log to ebba_retention;

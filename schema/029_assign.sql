@@ -33,6 +33,12 @@ create table ebba.case_assignments (
 create unique index case_assignments_live on ebba.case_assignments (case_id) where released_at is null;
 create index case_assignments_person on ebba.case_assignments (person) where released_at is null;
 grant select on ebba.case_assignments to ebba_caseworker, ebba_supervisor;
+-- A protected case's assignments are as hidden as its decisions (schema
+-- 023's policy), and retention sees them all (schema 025's).
+alter table ebba.case_assignments enable row level security;
+create policy case_visible on ebba.case_assignments for all
+    using (case_id not in (select ebba.hidden_cases())) with check (true);
+create policy retention_sees_all on ebba.case_assignments to ebba_retention using (true);
 
 -- Releases the live assignments idle longer than p_minutes (0: none);
 -- answers how many.  Called before a take and when the queue is read, so
@@ -68,6 +74,14 @@ begin
         raise exception 'ebba.case_take: % is not a caseworker', who
             using errcode = 'insufficient_privilege';
     end if;
+    -- a case is one ebba has decided on; a protected one the person may
+    -- not see is no case to them (this function runs as the owner, whom no
+    -- policy binds)
+    if not exists (select 1 from ebba.decisions d where d.case_id = p_case)
+       or not ebba.case_visible(p_case) then
+        raise exception 'ebba.case_take: there is no case %', p_case
+            using errcode = 'no_data_found';
+    end if;
     perform ebba.case_release_idle(p_idle_minutes);
     update ebba.case_assignments a set active_at = now()
      where a.case_id = p_case and a.released_at is null and a.person = who;
@@ -90,7 +104,7 @@ declare who text := ebba.person();
 begin
     update ebba.case_assignments a
        set released_at = now(), released_by = who, released_why = 'hand'
-     where a.case_id = p_case and a.released_at is null
+     where a.case_id = p_case and a.released_at is null and ebba.case_visible(p_case)
        and (a.person = who or pg_has_role(who, 'ebba_supervisor', 'MEMBER'));
     return found;
 end $$;
@@ -200,6 +214,11 @@ begin
     get diagnostics n = row_count; table_name := 'case_holds'; removed := n; return next;
     delete from ebba.case_assignments a where a.case_id = p_case;
     get diagnostics n = row_count; table_name := 'case_assignments'; removed := n; return next;
+    -- protection last: its trigger logs the lifting, and that log goes too
+    delete from ebba.case_protection p where p.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection'; removed := n; return next;
+    delete from ebba.case_protection_log l where l.case_id = p_case;
+    get diagnostics n = row_count; table_name := 'case_protection_log'; removed := n; return next;
 end $$;
 revoke all on function ebba.retention_remove_case(text, text) from public;
 
@@ -236,6 +255,15 @@ begin
     select coalesce(array_agg(distinct c order by c), '{}') into cases from (
         select p.case_id as c from ebba.case_people p where p.pnr = p_pnr and p.inbox_id = 0
         union select d.case_id from ebba.decisions d where d.id = any (decs)) s;
+    -- a protected case this caller may not see does not exist here either
+    -- (schema 023): this function runs as the owner, whom no policy binds
+    decs := array(select d.id from ebba.decisions d
+                   where d.id = any (decs) and d.case_id not in (select h from ebba.hidden_cases() h)
+                   order by d.id);
+    apps := array(select i.id from ebba.inbox i
+                   where i.id = any (apps) and coalesce(i.case_id, '') not in (select h from ebba.hidden_cases() h)
+                   order by i.id);
+    cases := array(select c from unnest(cases) c where c not in (select h from ebba.hidden_cases() h) order by c);
     select coalesce(array_agg(f.id), '{}') into flags from ebba.audit_flags f where f.decision_id = any (decs);
     select coalesce(array_agg(i.external_id), '{}') into exts from ebba.inbox i where i.id = any (apps);
 
@@ -297,7 +325,20 @@ begin
                'havd', h.released_at, 'havd_av', h.released_by)), 'UTF8')
       from ebba.case_holds h where h.case_id = any (cases)
     union all
-    -- who has had their cases, taken and released
+    -- protection of their cases (skyddade personuppgifter) and its history
+    select format('arenden/%s/skydd.json', c), convert_to(jsonb_pretty(jsonb_build_object(
+               'arende', c,
+               'skydd', (select coalesce(jsonb_agg(jsonb_build_object('kalla', p.source, 'sedan', p.since,
+                                                                     'satt_av', p.set_by) order by p.source), '[]')
+                          from ebba.case_protection p where p.case_id = c),
+               'historik', (select coalesce(jsonb_agg(jsonb_build_object('tid', l.at, 'vem', l.who,
+                                                                        'handling', l.action, 'kalla', l.source)
+                                                     order by l.id), '[]')
+                             from ebba.case_protection_log l where l.case_id = c))), 'UTF8')
+      from unnest(cases) c
+     where exists (select 1 from ebba.case_protection_log l where l.case_id = c)
+    union all
+    -- who has had their cases, taken and released (schema 029)
     select format('arenden/%s/handlaggare.json', a.case_id), convert_to(jsonb_pretty(jsonb_agg(jsonb_build_object(
                'handlaggare', a.person, 'tog', a.taken_at, 'senast_aktiv', a.active_at,
                'slappt', a.released_at, 'slappt_av', a.released_by, 'varfor', a.released_why)
@@ -318,4 +359,3 @@ begin
 end $$;
 revoke all on function ebba.person_export(text, text) from public;
 grant execute on function ebba.person_export(text, text) to ebba_caseworker;
-

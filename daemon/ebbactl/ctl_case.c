@@ -1,5 +1,5 @@
 /*
- * ebbactl case set FILE.yaml | case show CASE
+ * ebbactl case set FILE.yaml | case show CASE | case protect CASE | case unprotect CASE
  *
  * The frame is stored twice: as validated JSON (what the daemon reads) and
  * as the YAML the caseworker wrote (what a person reads back).  `show`
@@ -19,6 +19,10 @@
  * same functions as Ta ärendet and Släpp ärendet in ebba-web, so the one
  * live assignment per case holds here too, and who took it is the
  * connection's person.  ("release" is the hold's word already.)
+ *
+ * protect / unprotect set or lift a protected identity by hand (schema
+ * 023): only a member of ebba_protected may, which the database decides;
+ * the change is logged there (ebba.case_protection_log).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,7 @@
 #include "ebba/store/frames.h"
 #include "ebba/store/retention.h"
 #include "ebba/lib/pnr.h"
+#include "ebba/store/protection.h"
 
 static void usage(FILE *out)
 {
@@ -42,7 +47,9 @@ static void usage(FILE *out)
 		     "       ebbactl case hold CASE --reason TEXT   keep CASE from retention (a legal hold)\n"
 		     "       ebbactl case release CASE              end CASE's hold\n"
 		     "       ebbactl case take CASE                 take CASE as the one working on it\n"
-		     "       ebbactl case untake CASE               give CASE back (release your assignment)\n");
+		     "       ebbactl case untake CASE               give CASE back (release your assignment)\n"
+		     "       ebbactl case protect CASE    protect CASE's identities (members of ebba_protected)\n"
+		     "       ebbactl case unprotect CASE  lift every protection of CASE (members of ebba_protected)\n");
 }
 
 static int case_set(PGconn *conn, const char *path)
@@ -171,6 +178,21 @@ static int case_assignment(int argc, char **argv)
 	return CTL_OK;
 }
 
+static int case_protect(PGconn *conn, const char *case_id, bool protect)
+{
+	struct ebba_err err;
+	bool changed;
+	int rc = protect ? store_case_protect(conn, case_id, "ebbactl", &changed, &err)
+			 : store_case_unprotect(conn, case_id, "ebbactl", &changed, &err);
+	if (rc != 0)
+		return ctl_fail(CTL_NO, "ebbactl case %s %s: %s", protect ? "protect" : "unprotect", case_id,
+				err.msg);
+	printf("case %s: %s\n", case_id,
+	       protect ? (changed ? "protected" : "already protected by hand")
+		       : (changed ? "no longer protected" : "was not protected"));
+	return CTL_OK;
+}
+
 int ctl_case(int argc, char **argv)
 {
 	if (ctl_wants_help(argc, argv)) {
@@ -184,14 +206,18 @@ int ctl_case(int argc, char **argv)
 	bool set = argc == 3 && strcmp(argv[1], "set") == 0;
 	bool show = (argc == 3 || (argc == 4 && strcmp(argv[2], "--json") == 0)) &&
 		    strcmp(argv[1], "show") == 0;
-	if (!set && !show) {
+	bool protect = argc == 3 && strcmp(argv[1], "protect") == 0;
+	bool unprotect = argc == 3 && strcmp(argv[1], "unprotect") == 0;
+	if (!set && !show && !protect && !unprotect) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
 	PGconn *conn = ctl_connect();
 	if (!conn)
 		return CTL_USAGE;
-	int rc = set ? case_set(conn, argv[2]) : case_show(conn, argv[argc - 1], argc == 4);
+	int rc = set		     ? case_set(conn, argv[2])
+		 : protect || unprotect ? case_protect(conn, argv[2], protect)
+					: case_show(conn, argv[argc - 1], argc == 4);
 	PQfinish(conn);
 	return rc;
 }

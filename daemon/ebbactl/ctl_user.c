@@ -1,7 +1,7 @@
 /*
  * People's login roles.
  *
- *   user add NAME --role caseworker|supervisor|auditor|intake|archivist
+ *   user add NAME --role caseworker|supervisor|auditor|intake|archivist[,protected]
  *            [--display-name "Anna Svensson"] [--title socialsekreterare]
  *   user set NAME [--display-name TEXT] [--title TEXT]
  *   user list
@@ -30,6 +30,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ebbactl user add NAME --role caseworker|supervisor|auditor|intake|archivist\n"
+		"                        (caseworker,protected: also sees protected cases)\n"
 		"                        [--display-name TEXT] [--title TEXT]\n"
 		"       ebbactl user set NAME [--display-name TEXT] [--title TEXT]\n"
 		"       ebbactl user list\n"
@@ -148,8 +149,9 @@ static int user_add(int argc, char **argv)
 	if (!store_user_name_ok(name))
 		return ctl_fail(CTL_NO, "ebbactl user add: '%s' cannot be a role name (a-z first, then"
 				" a-z 0-9 . _ -; not ebba, ebba_*, pg_*)", name);
-	if (!store_role_group(role))
-		return ctl_fail(CTL_USAGE, "ebbactl user add: --role must be caseworker, supervisor, auditor, intake or archivist");
+	if (!store_roles_ok(role))
+		return ctl_fail(CTL_USAGE, "ebbactl user add: --role must be caseworker, supervisor, auditor,"
+				" intake or archivist; protected beside caseworker or supervisor (--role caseworker,protected)");
 	char pw[PASSWORD_MAX];
 	int rc = read_password(name, pw, sizeof(pw));
 	if (rc != CTL_OK)

@@ -267,6 +267,9 @@ static void print_people(const struct whatif_result *r, const struct args *a)
 		printf("  satt för körningen: %s = %s\n", a->sets[i].name, a->sets[i].value);
 	printf("\n%lld beslut, %lld beslutade på nytt, %lld ändrade, %lld kunde inte beslutas på nytt\n",
 	       (long long)r->total, (long long)r->decided, (long long)r->changed, (long long)r->skipped);
+	if (r->protected_hidden)
+		printf("%lld skyddade ärenden är inte med (bara behöriga ser dem)\n",
+		       (long long)r->protected_hidden);
 	char before[40], after[40], delta[40];
 	kronor(r->paid_before, before, false);
 	kronor(r->paid_after, after, false);

@@ -37,6 +37,7 @@
 
 #include "ebba/lib/config.h"
 #include "ebba/store/assign.h"
+#include "ebba/store/protection.h"
 #include "ebba/store/queue.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/metrics_http.h"
@@ -129,7 +130,7 @@ static void nap(struct daemon *d, int ms)
 static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
 {
 	PGconn *conn = db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
-	if (conn && queue_listen(conn, err) != 0) {
+	if (conn && (store_protection_writer_ok(conn, err) != 0 || queue_listen(conn, err) != 0)) {
 		PQfinish(conn);
 		return NULL;
 	}

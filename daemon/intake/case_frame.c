@@ -517,12 +517,12 @@ static int check_limit_exception(const struct vctx *v, const struct ynode *n, st
 }
 
 enum { K_CASE, K_AUTOMATION, K_VALID_UNTIL, K_HOUSEHOLD, K_ADULTS, K_COSTS, K_MONTHS, K_LAST,
-       K_SUBLET, K_UNLAWFUL, K_LIMIT_EXCEPTION, K_COUNT };
+       K_SUBLET, K_UNLAWFUL, K_LIMIT_EXCEPTION, K_PROTECTED, K_COUNT };
 
 static const char *const top_keys[K_COUNT] = {
 	"case", "automation", "valid_until", "household", "adults", "approved_costs",
 	"months_on_assistance", "last_decision", "sublet_without_consent", "not_lawfully_resident",
-	"limit_exception",
+	"limit_exception", "protected",
 };
 
 int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct case_frame *f,
@@ -551,7 +551,8 @@ int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct 
 	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) < 0) ||
 	    (k[K_SUBLET] && get_bool(&v, k[K_SUBLET], "sublet_without_consent", &f->sublet_without_consent) < 0) ||
 	    (k[K_UNLAWFUL] && get_bool(&v, k[K_UNLAWFUL], "not_lawfully_resident", &f->not_lawfully_resident) < 0) ||
-	    (k[K_LIMIT_EXCEPTION] && check_limit_exception(&v, k[K_LIMIT_EXCEPTION], f) < 0))
+	    (k[K_LIMIT_EXCEPTION] && check_limit_exception(&v, k[K_LIMIT_EXCEPTION], f) < 0) ||
+	    (k[K_PROTECTED] && get_bool(&v, k[K_PROTECTED], "protected", &f->protected_identity) < 0))
 		return -1;
 	f->automation_allowed = automation == 0;
 	return 0;
@@ -710,6 +711,8 @@ char *case_frame_to_json(const struct case_frame *f)
 		json_object_set_new(o, "limit_exception",
 				    json_pack("{s:s, s:s}", "decided", d, "note", f->limit_exception_note));
 	}
+	if (f->protected_identity)
+		json_object_set_new(o, "protected", json_true());
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!s)
@@ -828,6 +831,8 @@ char *case_frame_to_yaml(const struct case_frame *f)
 		yaml_scalar(&b, f->limit_exception_note);
 		buf_puts(&b, " }\n");
 	}
+	if (f->protected_identity)
+		buf_puts(&b, "protected: true\n");
 	return buf_steal(&b);
 }
 

@@ -20,6 +20,7 @@ static const struct {
 	{"auditor", "ebba_auditor"},
 	{"intake", "ebba_intake"},
 	{"archivist", "ebba_archivist"},
+	{"protected", "ebba_protected"},
 };
 
 const char *store_role_group(const char *role)
@@ -28,6 +29,44 @@ const char *store_role_group(const char *role)
 		if (strcmp(role_groups[i].role, role) == 0)
 			return role_groups[i].group;
 	return NULL;
+}
+
+/* Calls fn for each name of the comma-separated list roles (at most 7,
+ * each shorter than 32 bytes); false when one does not fit. */
+static bool each_role(const char *roles, bool (*fn)(const char *role, void *arg), void *arg)
+{
+	char one[32];
+	int n = 0;
+	for (const char *p = roles;; p++) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(one) || ++n > 7)
+			return false;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (!fn(one, arg))
+			return false;
+		p += len;
+		if (!*p)
+			return true;
+	}
+}
+
+struct roles_seen {
+	bool people, protected_group;
+};
+
+static bool see_role(const char *role, void *arg)
+{
+	struct roles_seen *s = arg;
+	s->people |= !strcmp(role, "caseworker") || !strcmp(role, "supervisor");
+	s->protected_group |= !strcmp(role, "protected");
+	return store_role_group(role) != NULL;
+}
+
+bool store_roles_ok(const char *roles)
+{
+	struct roles_seen s = {0};
+	return roles && each_role(roles, see_role, &s) && (!s.protected_group || s.people);
 }
 
 bool store_user_name_ok(const char *name)
@@ -65,6 +104,20 @@ static int create_role(PGconn *db, const char *ident, const char *name, const ch
 	return rc;
 }
 
+struct grant_to {
+	PGconn *db;
+	const char *ident;
+	struct ebba_err *err;
+	int rc;
+};
+
+static bool grant_one(const char *role, void *arg)
+{
+	struct grant_to *g = arg;
+	g->rc = exec_quoted(g->db, "grant", store_role_group(role), "to", g->ident, g->err);
+	return g->rc == 0;
+}
+
 static int add_in_tx(PGconn *db, const char *ident, const char *name, const char *role,
 		     const char *password, struct ebba_err *err)
 {
@@ -79,8 +132,10 @@ static int add_in_tx(PGconn *db, const char *ident, const char *name, const char
 		return -1;
 	}
 	PQclear(res);
-	if (create_role(db, ident, name, password, err) != 0 ||
-	    exec_quoted(db, "grant", store_role_group(role), "to", ident, err) != 0)
+	if (create_role(db, ident, name, password, err) != 0)
+		return -1;
+	struct grant_to g = {db, ident, err, 0};
+	if (!each_role(role, grant_one, &g) || g.rc != 0)
 		return -1;
 	if (strcmp(role, "intake") != 0 &&
 	    exec_quoted(db, "grant", ident, "to", "ebba_web_proxy", err) != 0)
@@ -94,8 +149,9 @@ int store_user_add(PGconn *db, const char *name, const char *role, const char *p
 	if (!store_user_name_ok(name))
 		return ebba_errf(err, "'%s' cannot be a person's role name (a-z first, then a-z 0-9 . _ -;"
 				 " not ebba, ebba_*, pg_*)", name);
-	if (!store_role_group(role))
-		return ebba_errf(err, "unknown role '%s' (caseworker, supervisor, auditor, intake or archivist)", role);
+	if (!store_roles_ok(role))
+		return ebba_errf(err, "unknown role '%s' (caseworker, supervisor, auditor, intake or archivist; protected"
+				 " beside caseworker or supervisor, as caseworker,protected)", role);
 	if (!password || !*password)
 		return ebba_errf(err, "the password is empty");
 	char *ident = PQescapeIdentifier(db, name, strlen(name));
@@ -118,7 +174,8 @@ static const char LIST_SQL[] =
 	" from pg_roles r join pg_auth_members m on m.member = r.oid"
 	" join pg_roles g on g.oid = m.roleid"
 	" where g.rolname in ('ebba_caseworker', 'ebba_supervisor', 'ebba_auditor', 'ebba_intake',"
-	"                     'ebba_daemon', 'ebba_archivist')"
+	"                     'ebba_daemon', 'ebba_archivist',"
+	"                     'ebba_protected')"
 	" group by r.rolname, r.rolcanlogin order by r.rolname";
 
 /* Whether the comma-separated lists a (the database's, where intake and
@@ -126,7 +183,7 @@ static const char LIST_SQL[] =
  * groups of people. */
 static bool same_groups(const char *a, const char *b)
 {
-	static const char *const people[] = {"caseworker", "supervisor", "auditor"};
+	static const char *const people[] = {"caseworker", "supervisor", "auditor", "protected"};
 	for (size_t i = 0; i < ARRAY_LEN(people); i++) {
 		size_t n = strlen(people[i]);
 		bool in_a = false, in_b = false;
@@ -214,7 +271,8 @@ int store_person(PGconn *db, struct store_person *out, struct ebba_err *err)
 	PGresult *res = PQexecParams(db,
 		"select p, coalesce(shobj_description(r.oid, 'pg_authid'), p),"
 		"  pg_has_role(p, 'ebba_caseworker', 'USAGE'), pg_has_role(p, 'ebba_supervisor', 'USAGE'),"
-		"  pg_has_role(p, 'ebba_auditor', 'USAGE')"
+		"  pg_has_role(p, 'ebba_auditor', 'USAGE'),"
+		"  to_regrole('ebba_protected') is not null and pg_has_role(p, 'ebba_protected', 'USAGE')"
 		" from ebba.person() p join pg_roles r on r.rolname = p",
 		0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -229,6 +287,7 @@ int store_person(PGconn *db, struct store_person *out, struct ebba_err *err)
 	out->caseworker = PQgetvalue(res, 0, 2)[0] == 't';
 	out->supervisor = PQgetvalue(res, 0, 3)[0] == 't';
 	out->auditor = PQgetvalue(res, 0, 4)[0] == 't';
+	out->protected_group = PQgetvalue(res, 0, 5)[0] == 't';
 	PQclear(res);
 	return 0;
 }

@@ -73,6 +73,18 @@ int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *la
 	return 0;
 }
 
+int whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
+			 struct ebba_err *err)
+{
+	const char *p[] = {w->period, w->from, w->to};
+	PGresult *res = query(conn, "select ebba.hidden_decision_count($1, $2::date, $3::date)", 3, p, 0, err);
+	if (!res)
+		return -1;
+	*hidden = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 static void clear_results(struct whatif_batch *b)
 {
 	for (int k = 0; k < 3; k++) {

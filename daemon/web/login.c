@@ -205,7 +205,7 @@ static int start_session(const struct web_request *rq, struct web_response *rs, 
 	struct store_person p;
 	memset(&p, 0, sizeof(p));
 	struct ebba_err why;
-	if (store_person(db, &p, &why) == 0 && !server_groups(&p)) {
+	if (store_person(db, &p, &why) == 0 && !(server_groups(&p) & ~(unsigned)WEB_PROTECTED)) {
 		PQfinish(db);
 		log_denied(user, rq->client);
 		return server_message(rq, rs, 403, "Ingen behörighet",

@@ -233,6 +233,15 @@ static int show(const struct web_request *rq, struct web_response *rs, const cha
 	else
 		json_object_set_new(ctx, "stored_error", json_string(ferr.msg));
 	json_object_set_new(ctx, "can_edit", json_boolean(prc == 0 && rq->session && (rq->session->groups & WEB_CASEWORKER)));
+	/* Only members see the box: protecting or lifting is theirs alone,
+	 * which the database enforces (schema 023, ebba.case_frame_protection). */
+	bool member = rq->session && (rq->session->groups & WEB_PROTECTED);
+	json_object_set_new(ctx, "can_protect", json_boolean(member));
+	if (member && prc == 0)
+		json_object_set_new(ctx, "protected",
+				    json_boolean(typed && web_form(rq, "protected_shown")
+							 ? web_form(rq, "protected") != NULL
+							 : f.protected_identity));
 	char title[96];
 	snprintf(title, sizeof(title), "%s %s", version == 0 ? "Ny referensram för" : "Referensram", case_id);
 	return web_page(rq, rs, title, "frame", ctx, err);
@@ -323,6 +332,12 @@ int page_frame(const struct web_request *rq, struct web_response *rs, struct ebb
  * frame's JSON object, edited in place). */
 static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, const struct case_frame *f)
 {
+	if (rq->session && (rq->session->groups & WEB_PROTECTED) && web_form(rq, "protected_shown")) {
+		if (web_form(rq, "protected"))
+			json_object_set_new(frame, "protected", json_true());
+		else
+			json_object_del(frame, "protected");
+	}
 	const char *a = web_form(rq, "automation");
 	if (!a || (strcmp(a, "allowed") && strcmp(a, "manual")))
 		add_error(ctx, "automation", "Handläggning", "välj om ebba får besluta");

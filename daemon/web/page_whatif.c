@@ -402,8 +402,10 @@ static json_t *result_json(const struct whatif_result *r)
 	kr_format((long long)(dv < 0 ? -dv : dv), delta, sizeof(delta));
 	char signed_delta[48];
 	snprintf(signed_delta, sizeof(signed_delta), "%s%s", dv < 0 ? "−" : dv > 0 ? "+" : "", delta);
-	return json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:o,s:b,s:o,s:o,s:b,s:b,s:o,s:b,s:s,s:s}",
-		"total", (json_int_t)r->total, "decided", (json_int_t)r->decided,
+	return json_pack("{s:I,s:I,s:b,s:I,s:I,s:I,s:s,s:s,s:s,s:o,s:b,s:o,s:o,s:b,s:b,s:o,s:b,s:s,s:s}",
+		"total", (json_int_t)r->total, "protected_hidden", (json_int_t)r->protected_hidden,
+		"any_protected", r->protected_hidden > 0,
+		"decided", (json_int_t)r->decided,
 		"changed", (json_int_t)r->changed, "skipped", (json_int_t)r->skipped,
 		"paid_before", before, "paid_after", after, "delta", signed_delta,
 		"transitions", tr, "no_transitions", json_array_size(tr) == 0, "checks", checks,

@@ -621,7 +621,7 @@ static bool client_address(struct MHD_Connection *c, struct call *k)
 unsigned server_groups(const struct store_person *p)
 {
 	return (p->caseworker ? WEB_CASEWORKER : 0u) | (p->supervisor ? WEB_SUPERVISOR : 0u) |
-	       (p->auditor ? WEB_AUDITOR : 0u);
+	       (p->auditor ? WEB_AUDITOR : 0u) | (p->protected_group ? WEB_PROTECTED : 0u);
 }
 
 /* auth: proxy: what the trusted peer says of one sign-in. */
@@ -715,7 +715,7 @@ static struct sess *proxy_new_session(struct call *k, const struct claims *cl, e
 	unsigned groups = server_groups(&p) & (from_provider ? provider : ~0u);
 	if (from_provider)
 		record_signin(name, cl, provider, groups ? "signed-in" : "refused-groups");
-	if (!groups) {
+	if (!(groups & ~(unsigned)WEB_PROTECTED)) {
 		PQfinish(db);
 		log_warn("ebba-web: %s has no group of ebba from both the provider and the database; refused", name);
 		log_denied_own("groups", name, k->client);

@@ -22,6 +22,7 @@ static const struct { const char *name; unsigned bit; } GROUPS[] = {
 	{"caseworker", WEB_CASEWORKER},
 	{"supervisor", WEB_SUPERVISOR},
 	{"auditor", WEB_AUDITOR},
+	{"protected", WEB_PROTECTED},
 };
 
 static unsigned group_bit(const char *name)

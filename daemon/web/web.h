@@ -38,6 +38,8 @@ enum web_group {
 	WEB_CASEWORKER = 1u << 0,   /* ebba_caseworker */
 	WEB_SUPERVISOR = 1u << 1,   /* ebba_supervisor */
 	WEB_AUDITOR = 1u << 2,      /* ebba_auditor */
+	WEB_PROTECTED = 1u << 3,    /* ebba_protected: also sees protected cases, which the
+				     * database decides (schema 023); opens no page alone */
 };
 
 struct web_session {

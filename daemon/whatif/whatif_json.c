@@ -45,9 +45,10 @@ void whatif_result_json(const struct whatif_result *r, struct ebba_buf *out)
 	for (size_t i = 0; i < r->n_skips; i++)
 		json_array_append_new(skips, json_pack("{s:I,s:s}", "decision",
 			(json_int_t)r->skips[i].decision_id, "why", r->skips[i].why));
-	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}",
+	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}",
 		"sha256", r->sha256, "ruleset_name", r->ruleset_name,
 		"ruleset_version", r->ruleset_version, "total", (json_int_t)r->total,
+		"protected_hidden", (json_int_t)r->protected_hidden,
 		"decided", (json_int_t)r->decided, "changed", (json_int_t)r->changed,
 		"skipped", (json_int_t)r->skipped, "paid_before", (json_int_t)r->paid_before,
 		"paid_after", (json_int_t)r->paid_after, "transitions", transitions_json(r),
@@ -138,6 +139,7 @@ int whatif_result_from_json(const char *json, size_t len, struct whatif_result *
 	copy_str(out->ruleset_name, sizeof(out->ruleset_name), j, "ruleset_name");
 	copy_str(out->ruleset_version, sizeof(out->ruleset_version), j, "ruleset_version");
 	out->total = num(j, "total");
+	out->protected_hidden = num(j, "protected_hidden");
 	out->decided = num(j, "decided");
 	out->changed = num(j, "changed");
 	out->skipped = num(j, "skipped");

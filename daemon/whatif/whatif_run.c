@@ -247,8 +247,13 @@ static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, s
 	struct guard g = {.conn = conn, .o = o};
 	pthread_mutex_init(&g.mu, NULL);
 	int64_t last_id, total, done = 0;
-	int rc = whatif_window_count(take(&g), &o->window, &last_id, &total, err);
+	int64_t hidden = 0;
+	PGconn *c = take(&g);
+	int rc = whatif_window_count(c, &o->window, &last_id, &total, err);
+	if (rc == 0)
+		rc = whatif_window_hidden(c, &o->window, &hidden, err);
 	give_back(&g);
+	run->r->protected_hidden = hidden;
 	struct whatif_batch b[2] = {{0}};
 	int cur = 0;
 	size_t limit = o->batch_size ? o->batch_size : 500;

@@ -10,7 +10,7 @@ new_db || exit 2
 # Login roles that are members of exactly one group each, as operations
 # would set them up.  (Cluster-wide: names carry the database's name.)
 D=d_$PGDATABASE I=i_$PGDATABASE C=c_$PGDATABASE S=s_$PGDATABASE X=x_$PGDATABASE
-psql -XAtq -v ON_ERROR_STOP=1 -c "create role $D login in role ebba_daemon;
+psql -XAtq -v ON_ERROR_STOP=1 -c "create role $D login bypassrls in role ebba_daemon;
 	create role $I login in role ebba_intake; create role $C login in role ebba_caseworker;
 	create role $S login in role ebba_supervisor" >/dev/null
 cleanup_roles() { psql -XAtq -d postgres -c "drop owned by $D, $I, $C, $S, $X cascade" >/dev/null 2>&1

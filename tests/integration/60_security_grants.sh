@@ -49,9 +49,11 @@ PUBLIC EXECUTE function ebba.person()
 PUBLIC EXECUTE function ebba.pnr_birth_day(text)
 PUBLIC EXECUTE function ebba.refuse_change()
 PUBLIC EXECUTE function ebba.refuse_ungiven()
+PUBLIC EXECUTE function ebba.sees_protected()
 PUBLIC EXECUTE function ebba.session_given(text)
 PUBLIC EXECUTE function ebba.stamp_access_log()
 PUBLIC EXECUTE function ebba.stamp_case_hold()
+PUBLIC EXECUTE function ebba.stamp_case_protection()
 PUBLIC EXECUTE function ebba.stamp_decided_by()
 PUBLIC EXECUTE function ebba.stamp_intake_token()
 PUBLIC EXECUTE function ebba.stamp_resolved_by()
@@ -60,6 +62,7 @@ PUBLIC EXECUTE function ebba.stamp_whatif_progress()
 PUBLIC EXECUTE function ebba.stamp_whatif_run()
 PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
+ebba_auditor EXECUTE definer-function ebba.object_protected(text,text)
 
 # ebba_archivist (schema 025): runs retention through ebba.retention_run only,
 # sets and releases legal holds, reads what retention removed (counts);
@@ -87,6 +90,7 @@ ebba_auditor INSERT column ebba.access_log.action
 ebba_auditor INSERT column ebba.access_log.client
 ebba_auditor INSERT column ebba.access_log.object_id
 ebba_auditor INSERT column ebba.access_log.object_kind
+ebba_auditor SELECT table ebba.case_protection_log
 ebba_auditor SELECT table ebba.people_names
 ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor SELECT table ebba.retention_log
@@ -103,7 +107,10 @@ ebba_caseworker EXECUTE definer-function ebba.case_release(text)
 ebba_caseworker EXECUTE definer-function ebba.case_release_idle(integer)
 ebba_caseworker EXECUTE definer-function ebba.case_take(text,integer)
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
+ebba_caseworker EXECUTE definer-function ebba.hidden_cases()
+ebba_caseworker EXECUTE definer-function ebba.hidden_decisions()
 ebba_caseworker EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_caseworker EXECUTE definer-function ebba.object_protected(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_export(text,text)
 ebba_caseworker EXECUTE definer-function ebba.person_name(text)
 ebba_caseworker EXECUTE definer-function ebba.resolve_flag(bigint,text,text,text)
@@ -117,6 +124,7 @@ ebba_caseworker SELECT table ebba.case_assignments
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.case_holds
+ebba_caseworker SELECT table ebba.case_protection
 ebba_caseworker SELECT table ebba.case_people
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
@@ -133,6 +141,8 @@ ebba_caseworker SELECT table ebba.workers
 ebba_caseworker UPDATE table ebba.case_frames
 ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
+ebba_daemon EXECUTE definer-function ebba.hidden_cases()
+ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
 # decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
@@ -161,12 +171,15 @@ ebba_daemon USAGE schema ebba
 ebba_daemon USAGE sequence ebba.audit_flags_id_seq
 ebba_daemon USAGE sequence ebba.decisions_id_seq
 ebba_daemon USAGE sequence ebba.register_evidence_id_seq
+ebba_deliver EXECUTE definer-function ebba.hidden_cases()
+ebba_deliver EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_deliver (ebba-deliver, schema 020): works the outbox (its state
 # columns only), reads the letters and renders a missing PDF through
 # ebba.letter_pdf_store, learns the recipient only through
 # ebba.outbox_recipient, logs every letter that leaves.
 ebba_deliver EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_deliver EXECUTE definer-function ebba.object_protected(text,text)
 ebba_deliver EXECUTE definer-function ebba.outbox_recipient(bigint)
 ebba_deliver INSERT column ebba.access_log.action
 ebba_deliver INSERT column ebba.access_log.client
@@ -190,13 +203,23 @@ ebba_deliver UPDATE column ebba.outbox.state
 ebba_deliver USAGE schema ebba
 ebba_deliver USAGE sequence ebba.access_log_id_seq
 
-# ebba_intake: puts applications in the inbox (four columns), nothing else.
+# ebba_intake: puts applications in the inbox (four columns), nothing else
+# (and asks the inbox's row policy, schema 023).
+ebba_intake EXECUTE definer-function ebba.hidden_cases()
+ebba_intake EXECUTE definer-function ebba.hidden_decisions()
 ebba_intake INSERT column ebba.inbox.case_id
 ebba_intake INSERT column ebba.inbox.external_id
 ebba_intake INSERT column ebba.inbox.payload
 ebba_intake INSERT column ebba.inbox.period
 ebba_intake USAGE schema ebba
 ebba_intake USAGE sequence ebba.inbox_id_seq
+
+# ebba_protected (schema 023): set or lift a protected identity by hand, and
+# read the history of those changes; what its members see besides is the
+# row-level policies' business, not a grant.
+ebba_protected EXECUTE definer-function ebba.case_protect(text,text)
+ebba_protected EXECUTE definer-function ebba.case_unprotect(text,text)
+ebba_protected SELECT table ebba.case_protection_log
 
 # ebba_retention (schema 025): NOLOGIN, no members; owns ebba.retention_run,
 # the one function that deletes case data (the immutability triggers let
@@ -244,7 +267,11 @@ ebba_retention USAGE sequence ebba.retention_log_id_seq
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.case_release(text)
 ebba_supervisor EXECUTE definer-function ebba.case_release_idle(integer)
+ebba_supervisor EXECUTE definer-function ebba.hidden_cases()
+ebba_supervisor EXECUTE definer-function ebba.hidden_decision_count(text,date,date)
+ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
 ebba_supervisor EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
+ebba_supervisor EXECUTE definer-function ebba.object_protected(text,text)
 ebba_supervisor EXECUTE definer-function ebba.person_name(text)
 ebba_supervisor INSERT column ebba.access_log.action
 ebba_supervisor INSERT column ebba.access_log.client
@@ -264,6 +291,7 @@ ebba_supervisor SELECT table ebba.case_assignments
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
+ebba_supervisor SELECT table ebba.case_protection
 ebba_supervisor SELECT table ebba.case_people
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
@@ -299,6 +327,7 @@ ebba_web EXECUTE definer-function ebba.intake_letter(text,text,integer,bytea,byt
 ebba_web EXECUTE definer-function ebba.intake_status(text,text)
 ebba_web EXECUTE definer-function ebba.intake_submit(text,text,text,text,bytea)
 ebba_web EXECUTE definer-function ebba.intake_token_check(text)
+ebba_web EXECUTE definer-function ebba.object_protected(text,text)
 ebba_web INSERT column ebba.access_log.action
 ebba_web INSERT column ebba.access_log.client
 ebba_web INSERT column ebba.access_log.count
@@ -323,7 +352,7 @@ else
 	fail "the privileges in schema ebba are exactly the expected list"
 	diff <(echo "$EXPECTED") <(echo "$got") | sed 's/^</#   expected only:/; s/^>/#   granted only: /' | grep '^#' | head -n 80
 fi
-for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_web ebba_web_proxy \
+for r in ebba_casesystem ebba_daemon ebba_deliver ebba_intake ebba_caseworker ebba_supervisor ebba_auditor ebba_protected ebba_web ebba_web_proxy \
 	ebba_archivist ebba_retention; do
 	check_eq "group $r exists and cannot log in" "f" "$(psql_val "select rolcanlogin from pg_roles where rolname = '$r'")"
 done
@@ -353,3 +382,16 @@ check_eq "ebba_retention has no member, so only its functions act as it" "" \
 check_eq "no default privileges give a role what the migrations did not" "" \
 	"$(psql_val "select defaclrole::regrole || ' ' || defaclobjtype from pg_default_acl d
 	where d.defaclnamespace in (0, 'ebba'::regnamespace)")"
+# Schema 023: every table that holds a case's rows (a case_id or a
+# decision_id column) has row-level security and a policy, so a protected
+# case does not exist for those outside ebba_protected.  The one exception
+# is the protection's own change log, which only members and auditors may
+# read at all.
+check_eq "every table with a case_id or decision_id has row-level security and a policy" "" \
+	"$(psql_val "select c.relname from pg_class c
+	where c.relnamespace = 'ebba'::regnamespace and c.relkind = 'r'
+	  and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname in ('case_id', 'decision_id')
+	              and not a.attisdropped)
+	  and c.relname <> 'case_protection_log'
+	  and not (c.relrowsecurity and exists (select 1 from pg_policy p where p.polrelid = c.oid))
+	order by 1")"

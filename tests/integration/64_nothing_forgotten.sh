@@ -15,7 +15,7 @@ new_db || exit 2
 
 # >>> Switch to 1 when row-level security (issue 28 item 1, ebba.case_protection)
 # >>> is merged: every case-data table must then have a policy in pg_policies.
-CHECK_POLICIES=0
+CHECK_POLICIES=1
 
 # Case-data tables that need no row-level policy once CHECK_POLICIES is on:
 # TABLE=why (for the merger of item 1 to fill, e.g. retention_log).
@@ -64,7 +64,7 @@ judge() {  # judge TABLE: the ok / not ok lines for one case-data table
 		fail "ebba.$t holds case data but ebba.person_export never reads it"
 	fi
 	if [ "$CHECK_POLICIES" = 1 ] && [ -z "${NO_POLICY_NEEDED[$t]:-}" ]; then
-		check_eq "ebba.$t has row-level security and a policy" "t 1" \
+		check_eq "ebba.$t has row-level security and a policy" "true 1" \
 			"$(psql_val "select c.relrowsecurity || ' ' || (exists (select 1 from pg_policies p
 				where p.schemaname = 'ebba' and p.tablename = '$t'))::int from pg_class c where c.oid = 'ebba.$t'::regclass")"
 	fi

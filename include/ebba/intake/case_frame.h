@@ -91,6 +91,9 @@ struct case_frame {
 	/* From 1 January 2027 (lag 2026:897), recorded by a caseworker: */
 	bool sublet_without_consent;         /* rent for a sublet home without the consent needed (12 kap. 7 d §) */
 	bool not_lawfully_resident;          /* 12 kap. 2 a § */
+	/* skyddade personuppgifter: the database keeps the case from everyone
+	 * outside ebba_protected (schema 023, ebba.case_protection) */
+	bool protected_identity;
 	bool has_limit_exception;            /* synnerliga skäl: the household is not limited (12 kap. 7 a § andra stycket) */
 	struct date limit_exception_decided;
 	char limit_exception_note[FRAME_NOTE_MAX + 1];

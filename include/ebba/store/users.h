@@ -12,8 +12,11 @@
 
 #include "ebba/lib/error.h"
 
-/* The group a role name ("caseworker", ...) stands for, or NULL. */
+/* The group a role name ("caseworker", ..., "protected") stands for, or NULL. */
 const char *store_role_group(const char *role);
+/* Whether roles is a comma-separated list of role names, "protected" only
+ * beside "caseworker" or "supervisor" (DESIGN.md §7). */
+bool store_roles_ok(const char *roles);
 
 /*
  * Whether name may be a person's role: a lower-case letter, then up to 62
@@ -23,8 +26,8 @@ const char *store_role_group(const char *role);
 bool store_user_name_ok(const char *name);
 
 /*
- * Creates the login role name with password, member of the group of role
- * (store_role_group) and, for people, granted to ebba_web_proxy so that a
+ * Creates the login role name with password, member of the groups of role
+ * (a list that store_roles_ok accepts) and, for people, granted to ebba_web_proxy so that a
  * vouching front end may act as them.  Only the SCRAM verifier reaches the
  * server (PQencryptPasswordConn), never the password.  One transaction.
  */
@@ -67,6 +70,7 @@ struct store_person {
 	char name[64];
 	char display_name[128]; /* the role's comment, or its name */
 	bool caseworker, supervisor, auditor;
+	bool protected_group;   /* ebba_protected (schema 023) */
 };
 int store_person(PGconn *db, struct store_person *out, struct ebba_err *err);
 

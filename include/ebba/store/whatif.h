@@ -74,6 +74,11 @@ struct whatif_batch {
 int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
 			int64_t *count, struct ebba_err *err);
 
+/* How many of ebba's decisions in the window are of protected cases this
+ * session may not see (schema 023): not re-decided, only counted. */
+int whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
+			 struct ebba_err *err);
+
 /*
  * The next at most limit decisions of the window with after < id <= last_id,
  * by id, into b (whatever it held is dropped); b->n == 0 at the end.

@@ -96,6 +96,8 @@ struct whatif_result {
 	char sha256[65];                         /* the candidate's (rules.h) */
 	char ruleset_name[64], ruleset_version[32];
 	int64_t total;                           /* decisions in the window */
+	int64_t protected_hidden;                /* of protected cases this person may not see:
+						  * not in total, only counted (schema 023) */
 	int64_t decided;                         /* re-decided (total - skipped) */
 	int64_t changed;                         /* outcome, amount or failing checks differ */
 	int64_t skipped;
