@@ -139,6 +139,18 @@ check_eq "... and a second take by another finds the holder, taking nothing" "$C
 	"$(as "$CW2" "select holder || ' ' || mine from ebba.case_take('CASE-11', 60)")"
 check_eq "... one live row" "$CW1" "$(live CASE-11)"
 
+# ---- a protected case (schema 023): its assignment is as hidden as its decisions ----
+c1=$(psql_val "select case_id from ebba.decisions where id = $(id_of 1)")
+psql_val "insert into ebba.case_protection (case_id, source) values ('$c1', 'manual')" >/dev/null
+check_eq "a caseworker who may not see a protected case sees no assignment of it" 0 \
+	"$(as "$CW1" "select count(*) from ebba.case_assignments where case_id = '$c1'")"
+check_match "... and cannot take it: there is no such case to them" "there is no case $c1" \
+	"$(as "$CW1" "select * from ebba.case_take('$c1', 60)")"
+check_eq "... nor give it back" f "$(as "$CW1" "select ebba.case_release('$c1')")"
+check_eq "... while the assignment stays as it was" 1 \
+	"$(psql_val "select count(*) from ebba.case_assignments where case_id = '$c1' and released_at is null")"
+psql_val "delete from ebba.case_protection where case_id = '$c1'" >/dev/null
+
 # ---- the queue: Handläggare, Mina, Otilldelade -----------------------------------
 rows() { grep -c '<td><a href="/beslut/' "$1"; }
 curl -s -b "$J1" "$URL/ko?tilldelning=mina" >"$T_TMP/mina.html"
