@@ -62,11 +62,11 @@ PUBLIC EXECUTE function ebba.stamp_whatif_progress()
 PUBLIC EXECUTE function ebba.stamp_whatif_run()
 PUBLIC EXECUTE function ebba.utf8_sha256(text)
 PUBLIC EXECUTE function ebba.whatif_run_status(text,timestamp with time zone)
-ebba_auditor EXECUTE definer-function ebba.object_protected(text,text)
 
 # ebba_archivist (schema 025): runs retention through ebba.retention_run only,
 # sets and releases legal holds, reads what retention removed (counts);
 # logs their own views.  Reads no case data.
+ebba_archivist EXECUTE definer-function ebba.hidden_cases()
 ebba_archivist EXECUTE definer-function ebba.retention_run(integer,integer[],boolean,integer,integer,boolean)
 ebba_archivist INSERT column ebba.access_log.action
 ebba_archivist INSERT column ebba.access_log.client
@@ -85,6 +85,8 @@ ebba_archivist USAGE sequence ebba.case_holds_id_seq
 # log each read (schema 024); logs their own views.
 ebba_auditor EXECUTE definer-function ebba.access_log_entries(text,text,date,date,text,integer,boolean,text,text)
 ebba_auditor EXECUTE definer-function ebba.access_log_followup(date,date,numeric,integer,boolean,text)
+ebba_auditor EXECUTE definer-function ebba.hidden_cases()
+ebba_auditor EXECUTE definer-function ebba.object_protected(text,text)
 ebba_auditor EXECUTE definer-function ebba.person_name(text)
 ebba_auditor INSERT column ebba.access_log.action
 ebba_auditor INSERT column ebba.access_log.client
@@ -124,8 +126,8 @@ ebba_caseworker SELECT table ebba.case_assignments
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.case_holds
-ebba_caseworker SELECT table ebba.case_protection
 ebba_caseworker SELECT table ebba.case_people
+ebba_caseworker SELECT table ebba.case_protection
 ebba_caseworker SELECT table ebba.decision_checks
 ebba_caseworker SELECT table ebba.decisions
 ebba_caseworker SELECT table ebba.inbox
@@ -231,6 +233,8 @@ ebba_retention DELETE table ebba.case_frame_versions
 ebba_retention DELETE table ebba.case_frames
 ebba_retention DELETE table ebba.case_holds
 ebba_retention DELETE table ebba.case_people
+ebba_retention DELETE table ebba.case_protection
+ebba_retention DELETE table ebba.case_protection_log
 ebba_retention DELETE table ebba.decision_checks
 ebba_retention DELETE table ebba.decision_feed
 ebba_retention DELETE table ebba.decisions
@@ -249,6 +253,8 @@ ebba_retention SELECT table ebba.case_frame_versions
 ebba_retention SELECT table ebba.case_frames
 ebba_retention SELECT table ebba.case_holds
 ebba_retention SELECT table ebba.case_people
+ebba_retention SELECT table ebba.case_protection
+ebba_retention SELECT table ebba.case_protection_log
 ebba_retention SELECT table ebba.decision_checks
 ebba_retention SELECT table ebba.decision_feed
 ebba_retention SELECT table ebba.decisions
@@ -291,8 +297,8 @@ ebba_supervisor SELECT table ebba.case_assignments
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
-ebba_supervisor SELECT table ebba.case_protection
 ebba_supervisor SELECT table ebba.case_people
+ebba_supervisor SELECT table ebba.case_protection
 ebba_supervisor SELECT table ebba.decision_checks
 ebba_supervisor SELECT table ebba.decisions
 ebba_supervisor SELECT table ebba.inbox
