@@ -31,6 +31,16 @@ LETTER_PKGS := pangocairo pangoft2 fontconfig libqpdf
 LETTER_CFLAGS = $(eval LETTER_CFLAGS := $$(shell pkg-config --cflags $(LETTER_PKGS) 2>/dev/null))$(LETTER_CFLAGS)
 LETTER_LIBS   = $(eval LETTER_LIBS := $$(shell pkg-config --libs $(LETTER_PKGS) 2>/dev/null))$(LETTER_LIBS)
 
+# The digital mailbox's signature (daemon/deliver/, the simulator): xmlsec.
+MAILBOX_PKGS := xmlsec1-openssl
+MAILBOX_CFLAGS = $(eval MAILBOX_CFLAGS := $$(shell pkg-config --cflags $(MAILBOX_PKGS) 2>/dev/null))$(MAILBOX_CFLAGS)
+MAILBOX_LIBS   = $(eval MAILBOX_LIBS := $$(shell pkg-config --libs $(MAILBOX_PKGS) 2>/dev/null))$(MAILBOX_LIBS)
+
+# The simulator's HTTPS client-certificate check (contrib/regsim/): GnuTLS,
+# as libmicrohttpd's TLS is.
+SIM_PKGS := gnutls
+SIM_LIBS = $(eval SIM_LIBS := $$(shell pkg-config --libs $(SIM_PKGS) 2>/dev/null))$(SIM_LIBS)
+
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
 CSTD    := -std=c17 -D_GNU_SOURCE
@@ -85,6 +95,8 @@ $(BUILD)/obj/%.o: daemon/%.c | $(BUILD)/layers.ok
 
 # The letter's objects see cairo's, pango's and qpdf's headers; no other does.
 $(LETTER_OBJ): CFLAGS += $(LETTER_CFLAGS)
+# ebba-deliver's see xmlsec's (whose ABI defines must match the library's).
+$(DELIVER_OBJ): CFLAGS += $(MAILBOX_CFLAGS)
 
 # The stages may only include their own and lower stages' headers.
 $(BUILD)/layers.ok: contrib/layers.sh $(shell find daemon include -name '*.[ch]' 2>/dev/null)
@@ -117,9 +129,9 @@ $(BUILD)/ebbactl: $(CTL_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 $(BUILD)/ebba-web: $(WEB_OBJ) $(LETTER_A) $(BUILD)/libebba.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-deliver: $(DELIVER_OBJ) $(LETTER_A) $(BUILD)/libebba.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) -lmicrohttpd -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(LETTER_LIBS) $(MAILBOX_LIBS) -lmicrohttpd -lpthread
 $(BUILD)/ebba-regsim: $(SIM_SRC) $(BUILD)/libebba.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) -lmicrohttpd
+	$(CC) $(CFLAGS) $(MAILBOX_CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libebba.a $(LDLIBS) $(MAILBOX_LIBS) $(SIM_LIBS) -lmicrohttpd
 $(BUILD)/ebba-gen: $(GEN_SRC) $(BUILD)/libebba.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GEN_SRC) $(BUILD)/libebba.a $(LDLIBS)
 

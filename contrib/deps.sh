@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	build-essential clang pkg-config make
 	libpq-dev libcurl4-openssl-dev libxml2-dev libyaml-dev libsystemd-dev
-	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev
+	libjansson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libxmlsec1-dev xmlsec1 libgnutls28-dev
 	libcairo2-dev libpango1.0-dev libqpdf-dev fonts-liberation2 fonts-dejavu-core
 	poppler-utils qpdf libarchive-dev
 	postgresql postgresql-contrib

@@ -734,6 +734,21 @@ $$;
 revoke all on function ebba.access_log_removable(timestamptz) from public;
 grant execute on function ebba.access_log_removable(timestamptz) to ebba_retention;
 
+-- The tables of this migration that name a case hide a protected one as
+-- schema 023's do (who a case is about above all: case_people holds their
+-- identity numbers).
+do $$
+declare t text;
+begin
+    foreach t in array array['case_people', 'case_holds', 'retention_log'] loop
+        execute format('alter table ebba.%I enable row level security', t);
+        execute format('create policy case_visible on ebba.%I for all'
+                       ' using (case_id not in (select ebba.hidden_cases())) with check (true)', t);
+    end loop;
+end $$;
+-- the policies ask it for archivists and auditors too, who read these
+grant execute on function ebba.hidden_cases() to ebba_archivist, ebba_auditor;
+
 -- Retention sees every case: ebba_retention runs retention_run's body, and
 -- the row policies of schema 023 bind it as anyone (it owns no table).  A
 -- permissive policy of its own on every table under row-level security;

@@ -40,7 +40,16 @@
 #      --parallel, each its own request), into a fresh database, beside
 #      `ebbactl submit` of the same documents into another: accepted per
 #      second (every one must be 201 / submitted and in the inbox once),
-#      and ebba-web's peak RSS.
+#      and ebba-web's peak RSS;
+#  10. delivery: BENCH_DELIVER_APPS applications decided with nothing else
+#      running (deciding alone), then one ebba-deliver sends their letters,
+#      each rendered from its own decision, through the simulator's digital
+#      mailbox (every other applicant reachable, at two suppliers; each
+#      delivery signed, its signature checked) and the print spool for the
+#      rest: letters per second and ebba-deliver's peak RSS (the largest of
+#      BENCH_DELIVER_PROCS processes on the same outbox); then as many
+#      decided again into a fresh database with them running beside ebbad:
+#      deliver_ratio = deciding with delivery / alone (bar 0.8).
 #
 # Households come from ebba-gen (Skatteverket test numbers only, which run
 # out near 10 000 households), so the inbox holds copies of them with new
@@ -61,8 +70,9 @@
 #   BENCH_SLOW1S_APPS=4000 BENCH_SLOW1S_LATENCY_MS=1000 BENCH_SLOW1S_CONCURRENCY=256
 #   BENCH_REGSIM_THREADS=2
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
+#   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
-#   BENCH_SKIP= (space-separated: pgbench fast whatif store slow slow1s mem web api)
+#   BENCH_SKIP= (space-separated: pgbench fast whatif store slow slow1s mem web api deliver)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
 #     /metrics scraped once a second while a phase runs)
 # Ends with one line:
@@ -72,7 +82,8 @@
 #     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
 #     web_decision_p99_ms=X web_rss_mib=N api_accepted_per_s=N
 #     api_submit_per_s=N api_rss_mib=N whatif_decisions_per_s=N
-#     rules_bench_per_s=N whatif_ratio=R
+#     rules_bench_per_s=N whatif_ratio=R letters_per_s=N deliver_rss_mib=N
+#     decisions_alone_per_s=N decisions_with_delivery_per_s=N deliver_ratio=R
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -93,6 +104,8 @@ SLOW1S_CONCURRENCY=${BENCH_SLOW1S_CONCURRENCY:-256}
 WEB_REQUESTS=${BENCH_WEB_REQUESTS:-200}
 API_APPS=${BENCH_API_APPS:-5000}
 API_CLIENTS=${BENCH_API_CLIENTS:-32}
+DELIVER_APPS=${BENCH_DELIVER_APPS:-5000}
+DELIVER_PROCS=${BENCH_DELIVER_PROCS:-2}
 SKIP=" ${BENCH_SKIP:-} "
 METRICS=${BENCH_METRICS:-}
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
@@ -105,10 +118,11 @@ skipped() { [[ $SKIP == *" $1 "* ]]; }
 
 SIM_PIDS=()
 EBBAD_PIDS=()
+DELIVER_PIDS=()
 PERF_PIDS=()
 cleanup() {
 	local p
-	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-}; do kill "$p" 2>/dev/null || true; done
+	for p in "${EBBAD_PIDS[@]}" "${SIM_PIDS[@]}" ${WEB_PID:-} "${DELIVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pg_stop
 }
@@ -293,6 +307,8 @@ phase() {
 	local name=$1 db=$2 port=$3 n=$4 procs=$5 conc=${6:-$CONCURRENCY}
 	say "$name: loading $n applications"
 	prepare "$db" "$port" "$n" "$conc"
+	# BEFORE_EBBAD: a function run with DB once it is loaded (the delivery phase)
+	[ -z "${BEFORE_EBBAD:-}" ] || "$BEFORE_EBBAD" "$db"
 	say "$name: $procs ebbad"
 	local pg0 sim0; pg0=$(pg_ticks) sim0=$(ticks_of "${SIM_PIDS[@]}")
 	start_ebbad "$db" "$procs"
@@ -552,6 +568,75 @@ if ! skipped api; then
 		"accepted/s (201), $API_CLIENTS clients at once, ebba-web threads 4")")
 fi
 
+# ---------------------------------------------------------------- deliver
+LETTER_RATE=0 DELIVER_RSS=0 DECIDE_ALONE=0 DECIDE_WITH=0 DELIVER_RATIO=0
+# with_deliver DB: DB's config gains a deliver section (the simulator's
+# mailbox, the spools under DIR/DB-spool) and ebba-deliver starts on it.
+with_deliver() {
+	local db=$1
+	cat >>"$DIR/$db.yaml" <<YAML
+deliver:
+  print_spool: $DIR/$db-spool/print
+  protected_spool: $DIR/$db-spool/protected
+  batch_size: 64
+  mailbox_url: http://127.0.0.1:$SIM_PORT/mailbox/recipient
+  signing_key: $DIR/mailbox/signer.key
+  signing_cert: $DIR/mailbox/signer.pem
+YAML
+	local i
+	for i in $(seq "$DELIVER_PROCS"); do
+		"$BIN/ebba-deliver" -c "$DIR/$db.yaml" --worker "deliver$i" 2>"$DIR/$db-deliver$i.log" &
+		DELIVER_PIDS+=($!)
+	done
+}
+# deliver_hwm: the largest peak RSS (KiB) of the running ebba-delivers.
+deliver_hwm() {
+	local p h max=0
+	for p in "${DELIVER_PIDS[@]}"; do h=$(hwm_kib "$p"); [ "$h" -gt "$max" ] && max=$h; done
+	echo "$max"
+}
+stop_deliver() {
+	local p
+	for p in "${DELIVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	DELIVER_PIDS=()
+}
+undelivered() { sql -d "$1" -c "select count(*) from ebba.outbox where state in ('queued', 'claimed')"; }
+if ! skipped deliver; then
+	mkdir -p "$DIR/mailbox" "$DIR/data/registers/mailbox"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Bench kommun (test signing only)" \
+		-keyout "$DIR/mailbox/signer.key" -out "$DIR/mailbox/signer.pem" >/dev/null 2>&1
+	find "$DIR/data/applications" -name '*.xml' -print0 | xargs -0 grep -ho 'pnr="[0-9]*" role="applicant"' |
+		grep -o '[0-9]\{12\}' | sort -u | awk 'NR % 2 == 1 { printf "%s\t%s\n", $1, (NR % 4 == 1 ? "a" : "b") }' \
+		>"$DIR/data/registers/mailbox/people.tsv"
+	start_regsim deliver --mailbox-trust "$DIR/mailbox/signer.pem"
+	phase "deliver: deciding alone" delivery "$SIM_PORT" "$DELIVER_APPS" "$PROCS"
+	DECIDE_ALONE=$RATE
+	letters=$(sql -d delivery -c "select count(*) from ebba.outbox")
+	say "deliver: $letters letters through $DELIVER_PROCS ebba-deliver (mailbox and print spool)"
+	t0=$(now_s)
+	with_deliver delivery
+	t_end=$((SECONDS + 1800))
+	while [ "$(undelivered delivery)" != 0 ] && [ $SECONDS -lt $t_end ] && kill -0 "${DELIVER_PIDS[0]}" 2>/dev/null; do
+		sleep 0.2
+	done
+	t1=$(now_s)
+	DELIVER_RSS=$(( ($(deliver_hwm) + 1023) / 1024 ))
+	stop_deliver
+	read -r sent digital failed < <(sql -d delivery -F ' ' -c "select count(*) filter (where state = 'delivered'),
+		count(*) filter (where channel = 'digital'), count(*) filter (where state = 'failed') from ebba.outbox")
+	LETTER_RATE=$(per_s "$sent" "$t0" "$t1")
+	[ "$sent" = "$letters" ] || say "deliver: only $sent of $letters letters delivered ($failed failed; $DIR/delivery-deliver*.log)"
+	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "deliver: letters" "$letters" "$DELIVER_PROCS" "$LETTER_RATE" - - "$DELIVER_RSS" \
+		"letters/s rendered and delivered, $digital to the mailbox (signed, checked), the rest printed")")
+	BEFORE_EBBAD=with_deliver
+	phase "deliver: deciding beside" deliverwith "$SIM_PORT" "$DELIVER_APPS" "$PROCS"
+	BEFORE_EBBAD=
+	stop_deliver
+	DECIDE_WITH=$RATE
+	DELIVER_RATIO=$(awk -v a="$DECIDE_WITH" -v b="$DECIDE_ALONE" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	ROWS[-1]+=", ebba-deliver running beside: $DELIVER_RATIO of deciding alone"
+fi
+
 # ---------------------------------------------------------------- report
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
@@ -574,4 +659,6 @@ echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RAT
 	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
 	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS" \
 	"api_accepted_per_s=$API_RATE api_submit_per_s=$SUBMIT_RATE api_rss_mib=$API_RSS" \
-	"whatif_decisions_per_s=$WHATIF rules_bench_per_s=$RULES_RATE whatif_ratio=$WHATIF_RATIO"
+	"whatif_decisions_per_s=$WHATIF rules_bench_per_s=$RULES_RATE whatif_ratio=$WHATIF_RATIO" \
+	"letters_per_s=$LETTER_RATE deliver_rss_mib=$DELIVER_RSS decisions_alone_per_s=$DECIDE_ALONE" \
+	"decisions_with_delivery_per_s=$DECIDE_WITH deliver_ratio=$DELIVER_RATIO"

@@ -47,6 +47,9 @@ deliver:
   print_spool: $DIR/spool/print
   protected_spool: $DIR/spool/protected
   metrics_listen: 127.0.0.1:${EBBA_DEMO_DELIVER_METRICS_PORT:-0}
+  mailbox_url: $DEMO_MAILBOX_URL
+  signing_key: $DIR/mailbox/signer.key
+  signing_cert: $DIR/mailbox/signer.pem
 YAML
 ctl="$ROOT/$BUILD/ebbactl -c $DIR/ebba.yaml"
 for who in "$CASEWORKER caseworker" "$SUPERVISOR supervisor"; do
@@ -60,8 +63,9 @@ nohup "$ROOT/$BUILD/ebbad" -c "$DIR/ebba.yaml" >>"$DIR/ebbad.log" 2>&1 &
 echo $! >"$DIR/ebbad.pid"
 nohup "$ROOT/$BUILD/ebba-web" -c "$DIR/ebba.yaml" >"$DIR/ebba-web.log" 2>&1 &
 echo $! >"$DIR/ebba-web.pid"
-# ebba-deliver sends the letters: with no digital mailbox configured, all
-# to the print spool (a protected case's to the protected one).
+# ebba-deliver sends the letters: to the simulated digital mailbox for the
+# applicants who have one, the rest to the print spool (a protected case's
+# to the protected one).
 nohup "$ROOT/$BUILD/ebba-deliver" -c "$DIR/ebba.yaml" >"$DIR/ebba-deliver.log" 2>&1 &
 echo $! >"$DIR/ebba-deliver.pid"
 echo "$DEMO_REGSIM_PID" >"$DIR/regsim.pid"
@@ -88,6 +92,7 @@ for _ in $(seq 300); do  # the demo's letters, delivered (rendering takes a mome
 	[ "$(psql -XAtq -c "select count(*) from ebba.outbox where state in ('queued', 'claimed')")" = 0 ] && break
 	sleep 0.1
 done
+by_channel() { psql -XAtq -c "select count(*) from ebba.outbox where state = 'delivered' and channel = '$1'"; }
 cat >"$DIR/web.env" <<ENV
 # Written by make demo (contrib/demo/run.sh); source it: . $DIR/web.env
 EBBA_WEB_URL=$url
@@ -114,10 +119,12 @@ The web interface:  $url/
 Metrics (Prometheus):  $metrics_url/metrics (ebbad), $web_metrics_url/metrics (ebba-web),
   $deliver_metrics_url/metrics (ebba-deliver)
 
-The letters ($letters) went to the print spool:  $DIR/spool/print/
+The letters ($letters): $(by_channel digital) to the digital mailbox (Mina meddelanden, simulated:
+  ${DEMO_MAILBOX_URL%/recipient}/deliveries lists what its suppliers received),
+  $(by_channel print) to the print spool:  $DIR/spool/print/
   one PDF per letter (LETTER.pdf) and manifest.tsv (letter, case, identity number, SHA-256, key);
   ebba holds no postal addresses: the municipality's print service adds them.
-  A protected case's letters:  $DIR/spool/protected/   (counts on Drift and in ebbactl status)
+  $(by_channel protected) of protected cases:  $DIR/spool/protected/   (counts on Drift and in ebbactl status)
 
 The intake API (for the e-service):  $url/api/v1/  (token: EBBA_DEMO_INTAKE_TOKEN in web.env)
   . $DIR/web.env

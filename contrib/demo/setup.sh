@@ -5,6 +5,10 @@
 #   DEMO_DIR/data       generated households (see contrib/gen/gen.c)
 #   DEMO_DIR/ebba.yaml  the configuration ebbad and ebbactl use
 #   DEMO_REGSIM_PID     the simulator's pid
+#   DEMO_DIR/mailbox    the municipality's test signing key and certificate
+#                       (signer.key, signer.pem) for the digital mailbox,
+#                       which the simulator trusts; DEMO_MAILBOX_URL its
+#                       recipient service (ebba-deliver's deliver.mailbox_url)
 #
 # About 50 households: ebba-gen draws deviations (a missing AF
 # registration, low attendance, undeclared income, declared changes, rent
@@ -20,13 +24,15 @@ demo_setup() {
 		--deviations 0.45 --pnr-list "$reference/skatteverket-testpersonnummer/skatteverket-testpersonnummer.txt" \
 		>/dev/null || return 1
 	demo_alter "$dir/data" || return 1
+	demo_mailbox "$dir" || return 1
 	"$build/ebba-regsim" --dir "$dir/data/registers" --port 0 --port-file "$dir/regsim.port" \
-		>"$dir/regsim.log" 2>&1 &
+		--mailbox-trust "$dir/mailbox/signer.pem" >"$dir/regsim.log" 2>&1 &
 	DEMO_REGSIM_PID=$!
 	local i
 	for i in $(seq 100); do [ -s "$dir/regsim.port" ] && break; sleep 0.05; done
 	[ -s "$dir/regsim.port" ] || { echo "demo: the register simulator did not start" >&2; return 1; }
 	local port; port=$(cat "$dir/regsim.port")
+	DEMO_MAILBOX_URL=http://127.0.0.1:$port/mailbox/recipient
 	cat >"$dir/ebba.yaml" <<YAML
 # Demo configuration (written by contrib/demo/setup.sh).
 database: ""
@@ -79,6 +85,21 @@ demo_alter() {
 		printf '%s\tmanual handling\n' "$(cut -f1 <<<"${plain[3]}")"
 		printf '%s\tregister outage\n' "$(cut -f1 <<<"${plain[4]}")"
 	} >"$data/altered.tsv"
+}
+
+# The digital mailbox of the demo: a test signing key and certificate made
+# here (never shipped), and every other applicant with a mailbox at the
+# simulated supplier a or b, one of whom does not accept the municipality
+# as a sender; the rest get their letters on paper.
+demo_mailbox() {
+	local dir=$1
+	mkdir -p "$dir/mailbox" "$dir/data/registers/mailbox"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Demo kommun (test signing only)" \
+		-keyout "$dir/mailbox/signer.key" -out "$dir/mailbox/signer.pem" >/dev/null 2>&1 ||
+		{ echo "demo: openssl could not make the signing certificate" >&2; return 1; }
+	grep -ho 'pnr="[0-9]*" role="applicant"' "$dir"/data/applications/*.xml | grep -o '[0-9]\{12\}' |
+		sort -u | awk 'NR % 2 == 1 { n++; printf "%s\t%s%s\n", $1, (n % 2 ? "a" : "b"), (n == 3 ? "\tdeclined" : "") }' \
+		>"$dir/data/registers/mailbox/people.tsv"
 }
 
 demo_stop_regsim() {

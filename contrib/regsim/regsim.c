@@ -5,6 +5,10 @@
  *   POST /ssbtek                      SSBTEK v10 SOAP (hamtaBastjanstInformation)
  *   POST /attendance                  attendance, the form body pnr=P&period=M
  *                                     (never in the URL); no plan file -> 404
+ *   POST /mailbox/recipient           Mina meddelanden: isReachable v3
+ *   POST /mailbox/supplier/NAME       a service supplier: distributeSecure v3,
+ *                                     the signature checked with xmlsec
+ *   GET  /mailbox/deliveries          what the suppliers kept, by message id
  *   GET  /control?...                 change fault injection at run time
  *   GET  /stats                       the counters, one line
  * See usage() for the options.  Fault injection is decided per request with
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <libxml/parser.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -39,8 +44,8 @@
 
 /* ------------------------------------------------------------ settings */
 
-enum { EP_SSBTEK, EP_ATTENDANCE, EP_COUNT };
-static const char *const ep_names[EP_COUNT] = { "ssbtek", "attendance" };
+enum { EP_SSBTEK, EP_ATTENDANCE, EP_RECIPIENT, EP_SUPPLIER, EP_COUNT };
+static const char *const ep_names[EP_COUNT] = { "ssbtek", "attendance", "recipient", "supplier" };
 
 struct faults {
 	int latency_ms, jitter_ms;
@@ -59,8 +64,15 @@ static struct {
 } sim = { .dir = ".", .hang_ms = 60000, .drip_ms = 3000, .seed = 1,
 	  .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* HTTPS (--tls-cert, --tls-key); with --tls-client-ca every client must
+ * present a certificate that it signed, as Mina meddelanden's services
+ * and SSBTEK ask.  The files' contents; NULL: plain HTTP. */
 static struct {
-	atomic_uint_fast64_t total, ssbtek, attendance, not_found, bad_request, soap_fault,
+	char *cert, *key, *client_ca;
+} tls;
+
+static struct {
+	atomic_uint_fast64_t total, ssbtek, attendance, mailbox, not_found, bad_request, soap_fault,
 		control, error, hang, truncate, garbage, drip;
 } stats;
 
@@ -201,7 +213,7 @@ static void timer_stop(void)
 enum phase { PH_BODY, PH_DELAYED, PH_HUNG };
 enum fault { F_NONE, F_ERROR, F_HANG, F_TRUNCATE, F_GARBAGE, F_DRIP };
 
-#define MAX_REQUEST (1u << 20)
+#define MAX_REQUEST (16u << 20)   /* a delivery carries a PDF */
 
 struct req {
 	enum phase phase;
@@ -215,6 +227,7 @@ struct req {
 	enum fault fault;
 	size_t chunk;                /* drip chunk size */
 	uint64_t rng;
+	char supplier[32];           /* EP_SUPPLIER: which */
 };
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -309,7 +322,7 @@ static void prepare_ssbtek(struct req *r, unsigned agency_errors)
 	if (r->too_big || ssbtek_request_pnr(r->in.data ? r->in.data : "", r->in.len, pnr, &err) != 0) {
 		atomic_fetch_add(&stats.soap_fault, 1);
 		r->status = 500;   /* SOAP 1.1: faults travel with HTTP 500 */
-		ssbtek_soap_fault(&r->out, "Client", r->too_big ? "request larger than 1 MiB" : err.msg);
+		ssbtek_soap_fault(&r->out, "Client", r->too_big ? "request larger than 16 MiB" : err.msg);
 		return;
 	}
 	if (sim_ssbtek_response(sim.dir, pnr, agency_errors, &r->out, &err) != 0) {
@@ -400,6 +413,25 @@ static void prepare_attendance(struct req *r)
 	free(path);
 }
 
+static void prepare_mailbox(struct req *r, int ep)
+{
+	r->ctype = "text/xml; charset=utf-8";
+	const char *body = r->in.data ? r->in.data : "";
+	if (r->too_big) {
+		r->status = 500;
+		sim_mailbox_fault(&r->out, "Client", 4999, "request larger than 16 MiB");
+	} else if (ep == EP_RECIPIENT) {
+		r->status = sim_mailbox_recipient(body, r->in.len, &r->out);
+	} else {
+		/* half the injected errors come after the supplier kept the
+		 * delivery: the answer is lost, the sender must send it again */
+		bool keep = r->fault != F_ERROR || (splitmix(&r->rng) & 1);
+		r->status = sim_mailbox_supplier(r->supplier, body, r->in.len, keep, &r->out);
+	}
+	if (r->status != 200)
+		atomic_fetch_add(&stats.soap_fault, 1);
+}
+
 /* Replaces the prepared answer with what the fault calls for. */
 static void apply_fault(struct req *r, int ep)
 {
@@ -411,6 +443,9 @@ static void apply_fault(struct req *r, int ep)
 		if (ep == EP_SSBTEK) {
 			r->ctype = "text/xml; charset=utf-8";
 			ssbtek_soap_fault(&r->out, "Server", "simulated register error");
+		} else if (ep == EP_RECIPIENT || ep == EP_SUPPLIER) {
+			r->ctype = "text/xml; charset=utf-8";
+			sim_mailbox_fault(&r->out, "Server", 5000, "simulated service error");
 		} else {
 			r->ctype = "text/plain; charset=utf-8";
 			buf_puts(&r->out, "simulated error\n");
@@ -446,13 +481,16 @@ static enum MHD_Result serve_register(struct MHD_Connection *c, struct req *r, i
 	unsigned agency_errors = sim.agency_errors;
 	pthread_mutex_unlock(&sim.lock);
 
-	atomic_fetch_add(ep == EP_SSBTEK ? &stats.ssbtek : &stats.attendance, 1);
+	atomic_fetch_add(ep == EP_SSBTEK ? &stats.ssbtek : ep == EP_ATTENDANCE ? &stats.attendance
+			 : &stats.mailbox, 1);
 	r->rng = sim.seed * 0x100000001b3ULL + atomic_fetch_add(&sim.seq, 1);
 	r->fault = pick_fault(&f, &r->rng);
 	if (ep == EP_SSBTEK)
 		prepare_ssbtek(r, agency_errors);
-	else
+	else if (ep == EP_ATTENDANCE)
 		prepare_attendance(r);
+	else
+		prepare_mailbox(r, ep);
 	apply_fault(r, ep);
 
 	if (r->fault == F_HANG) {
@@ -549,7 +587,9 @@ static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const cha
 		return MHD_YES;
 	const char *v = value ? value : "";
 	int rc = 0;
-	if (!strcmp(key, "reset")) {
+	if (!strcmp(key, "tamper") || !strcmp(key, "supplier-down")) {
+		rc = sim_mailbox_control(key, v);
+	} else if (!strcmp(key, "reset")) {
 		for (int i = 0; i < EP_COUNT; i++)
 			if (ctx->f[i])
 				memset(ctx->f[i], 0, sizeof(*ctx->f[i]));
@@ -583,7 +623,10 @@ static enum MHD_Result serve_control(struct MHD_Connection *c)
 	for (int i = 0; i < EP_COUNT; i++)
 		if (!ep || !strcmp(ep, ep_names[i]))
 			ctx.f[i] = &f[i];
-	if (ep && !ctx.f[EP_SSBTEK] && !ctx.f[EP_ATTENDANCE])
+	bool any = false;
+	for (int i = 0; i < EP_COUNT; i++)
+		any = any || ctx.f[i];
+	if (!any)
 		snprintf(ctx.error, sizeof(ctx.error), "unknown endpoint %s\n", ep);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, control_arg, &ctx);
 	if (!ctx.error[0]) {
@@ -596,24 +639,38 @@ static enum MHD_Result serve_control(struct MHD_Connection *c)
 
 static void stats_line(char *out, size_t cap)
 {
+	char mail[160];
+	sim_mailbox_stats(mail, sizeof(mail));
 	snprintf(out, cap,
-		 "requests %lu (ssbtek %lu, attendance %lu, not found %lu, bad request %lu, "
+		 "requests %lu (ssbtek %lu, attendance %lu, mailbox %lu, not found %lu, bad request %lu, "
 		 "soap faults %lu, control %lu); injected: errors %lu, hangs %lu, truncated %lu, "
-		 "garbage %lu, drips %lu",
+		 "garbage %lu, drips %lu; %s",
 		 (unsigned long)stats.total, (unsigned long)stats.ssbtek,
-		 (unsigned long)stats.attendance, (unsigned long)stats.not_found,
+		 (unsigned long)stats.attendance, (unsigned long)stats.mailbox, (unsigned long)stats.not_found,
 		 (unsigned long)stats.bad_request, (unsigned long)stats.soap_fault,
 		 (unsigned long)stats.control, (unsigned long)stats.error,
 		 (unsigned long)stats.hang, (unsigned long)stats.truncate,
-		 (unsigned long)stats.garbage, (unsigned long)stats.drip);
+		 (unsigned long)stats.garbage, (unsigned long)stats.drip, mail);
 }
 
 /* ------------------------------------------------------------- routing */
+
+/* Did the client present a certificate that --tls-client-ca signed? */
+static bool client_verified(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 1;
+	return ci && ci->tls_session &&
+	       gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+}
 
 static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char *url,
 			     const char *method)
 {
 	atomic_fetch_add(&stats.total, 1);
+	if (tls.client_ca && !client_verified(c))
+		return send_text(c, 403, "a client certificate signed by --tls-client-ca is required\n");
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 	if (!strcmp(url, "/ssbtek"))
 		return post ? serve_register(c, r, EP_SSBTEK) : send_text(c, 405, "use POST\n");
@@ -621,10 +678,24 @@ static enum MHD_Result route(struct MHD_Connection *c, struct req *r, const char
 	if (!strcmp(url, "/attendance"))
 		return post ? serve_register(c, r, EP_ATTENDANCE)
 			    : send_text(c, 405, "use POST with the form body pnr=...&period=...\n");
+	if (!strcmp(url, "/mailbox/recipient"))
+		return post ? serve_register(c, r, EP_RECIPIENT) : send_text(c, 405, "use POST\n");
+	if (!strncmp(url, "/mailbox/supplier/", 18)) {
+		snprintf(r->supplier, sizeof(r->supplier), "%s", url + 18);
+		return post ? serve_register(c, r, EP_SUPPLIER) : send_text(c, 405, "use POST\n");
+	}
+	if (!strcmp(url, "/mailbox/deliveries") && get) {
+		struct ebba_buf list = {0};
+		sim_mailbox_deliveries(&list);
+		enum MHD_Result rc = send_buf(c, 200, "text/plain; charset=utf-8",
+					      list.data ? list.data : "", list.len);
+		buf_free(&list);
+		return rc;
+	}
 	if (!strcmp(url, "/control") && get)
 		return serve_control(c);
 	if (!strcmp(url, "/stats") && get) {
-		char line[512];
+		char line[768];
 		stats_line(line, sizeof(line) - 1);
 		strcat(line, "\n");
 		return send_text(c, 200, line);
@@ -683,15 +754,40 @@ static void usage(FILE *f)
 	      "  --drip-ms MS         how long a drip lasts (default 3000)\n"
 	      "  --agency-error AG    SSBTEK answers carry an error part for agency AG\n"
 	      "                       (AF CSN FK SKV SO TNS MIV; repeatable or comma-separated)\n"
+	      "Mina meddelanden (POST /mailbox/recipient, /mailbox/supplier/NAME; the people with\n"
+	      "a mailbox in DIR/mailbox/people.tsv, PNR<TAB>SUPPLIER[<TAB>declined]):\n"
+	      "  --mailbox-trust PEM  the certificate(s) a supplier trusts for signatures\n"
+	      "  --mailbox-tamper     alter each delivery's signed subject before the check\n"
+	      "  --supplier-down A,B  these suppliers answer every delivery with a Server fault\n"
+	      "  --mailbox-save DIR   write each kept delivery, as received, to DIR/KEY.xml\n"
+	      "HTTPS (all endpoints):\n"
+	      "  --tls-cert PEM --tls-key PEM   serve HTTPS with this certificate and key\n"
+	      "  --tls-client-ca PEM  and require a client certificate signed by this CA\n"
+	      "  (faults for one of them: recipient=VALUE, supplier=VALUE)\n"
 	      "At run time: GET /control?[endpoint=E&]latency-ms=..&error-rate=..&agency-error=AF\n"
-	      "             GET /control?reset=1    GET /stats\n"
+	      "             GET /control?tamper=1&supplier-down=a    GET /control?reset=1\n"
+	      "             GET /stats    GET /mailbox/deliveries\n"
 	      "SIGTERM/SIGINT print a summary and exit.\n", f);
 }
 
 enum {
 	OPT_DIR = 256, OPT_PORT, OPT_PORT_FILE, OPT_THREADS, OPT_SEED, OPT_HANG_MS, OPT_DRIP_MS,
-	OPT_AGENCY, OPT_FAULT
+	OPT_AGENCY, OPT_FAULT, OPT_TRUST, OPT_TAMPER, OPT_DOWN, OPT_SAVE, OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_TLS_CA
 };
+
+/* The whole of a PEM file named by an option, or exit 2 saying why. */
+static char *pem_option(const char *name, const char *path)
+{
+	struct ebba_buf b = {0};
+	struct ebba_err err;
+	if (read_file_limited(path, 1u << 20, &b, &err) != 0) {
+		fprintf(stderr, "ebba-regsim: --%s %s: %s\n", name, path, err.msg);
+		exit(2);
+	}
+	buf_putc(&b, '\0');
+	return buf_steal(&b);
+}
 
 static void set_fault_option(const char *name, const char *arg)
 {
@@ -743,6 +839,13 @@ int main(int argc, char **argv)
 		{ "hang-ms", required_argument, NULL, OPT_HANG_MS },
 		{ "drip-ms", required_argument, NULL, OPT_DRIP_MS },
 		{ "agency-error", required_argument, NULL, OPT_AGENCY },
+		{ "mailbox-trust", required_argument, NULL, OPT_TRUST },
+		{ "mailbox-tamper", no_argument, NULL, OPT_TAMPER },
+		{ "supplier-down", required_argument, NULL, OPT_DOWN },
+		{ "mailbox-save", required_argument, NULL, OPT_SAVE },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-client-ca", required_argument, NULL, OPT_TLS_CA },
 		{ "latency-ms", required_argument, NULL, OPT_FAULT },
 		{ "jitter-ms", required_argument, NULL, OPT_FAULT },
 		{ "error-rate", required_argument, NULL, OPT_FAULT },
@@ -754,7 +857,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int port = 8089, threads = 4, c, idx;
-	const char *port_file = NULL;
+	const char *port_file = NULL, *trust = NULL, *save_dir = NULL;
 	log_init("ebba-regsim", LOG_LVL_INFO);
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		switch (c) {
@@ -775,12 +878,23 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_FAULT: set_fault_option(opts[idx].name, optarg); break;
+		case OPT_TRUST: trust = optarg; break;
+		case OPT_TAMPER: sim_mailbox_control("tamper", "1"); break;
+		case OPT_DOWN: sim_mailbox_control("supplier-down", optarg); break;
+		case OPT_SAVE: save_dir = optarg; break;
+		case OPT_TLS_CERT: tls.cert = pem_option("tls-cert", optarg); break;
+		case OPT_TLS_KEY: tls.key = pem_option("tls-key", optarg); break;
+		case OPT_TLS_CA: tls.client_ca = pem_option("tls-client-ca", optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (!tls.cert != !tls.key || (tls.client_ca && !tls.cert)) {
+		fprintf(stderr, "ebba-regsim: --tls-cert and --tls-key go together (and --tls-client-ca needs them)\n");
 		return 2;
 	}
 
@@ -792,13 +906,26 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	xmlInitParser();
+	struct ebba_err err;
+	if (sim_mailbox_init(sim.dir, trust, save_dir, &err) != 0) {
+		fprintf(stderr, "ebba-regsim: %s\n", err.msg);
+		return 2;
+	}
 	timer_start();
 
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 (tls.cert ? MHD_USE_TLS : 0);
+	struct MHD_OptionItem tls_opts[] = {
+		{ tls.cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls.cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, tls.key },
+		{ tls.client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, tls.client_ca },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		MHD_OPTION_CONNECTION_LIMIT, 8192u,
@@ -810,9 +937,10 @@ int main(int argc, char **argv)
 		fatal("ebba-regsim: cannot listen on 127.0.0.1:%d", port);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : (unsigned)port;
+	sim_mailbox_set_base(tls.cert ? "https" : "http", bound);
 	if (port_file)
 		write_port_file(port_file, bound);
-	printf("ebba-regsim listening on 127.0.0.1:%u\n", bound);
+	printf("ebba-regsim listening on 127.0.0.1:%u%s\n", bound, tls.cert ? " (HTTPS)" : "");
 	fflush(stdout);
 
 	int sig = 0;
@@ -826,7 +954,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	char line[512];
+	char line[768];
 	stats_line(line, sizeof(line));
 	log_info("ebba-regsim: %s: %s", sig == SIGINT ? "SIGINT" : "SIGTERM", line);
 	free(tq.heap);

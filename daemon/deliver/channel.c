@@ -1,7 +1,9 @@
 /* The channels' names, the choice between them, and the dispatch (channel.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "channel.h"
+#include "mailbox.h"
 
 static const char *const channel_names[CHANNEL_COUNT] = {
 	[CHANNEL_DIGITAL] = "digital",
@@ -14,11 +16,45 @@ const char *channel_name(enum channel c)
 	return c < CHANNEL_COUNT ? channel_names[c] : "unknown";
 }
 
-enum channel channel_choose(const struct channel_config *cfg, const struct letter_recipient *r)
+/* Paper: the protected spool for a protected case, never the ordinary one. */
+static enum channel on_paper(const struct letter_recipient *r)
 {
-	/* The mailbox needs no address, so a protected case may use it when
-	 * it comes; on paper it is handled by hand. */
+	/* The mailbox needs no address, so a protected case may use it; on
+	 * paper it is handled by hand. */
 	return r->protected_case ? CHANNEL_PROTECTED : CHANNEL_PRINT;
+}
+
+int channel_choose(const struct channel_config *cfg, const struct letter_recipient *r,
+		   const char *prior, enum channel *out, char *supplier, size_t supplier_size,
+		   bool *permanent, struct ebba_err *err)
+{
+	*permanent = false;
+	supplier[0] = '\0';
+	bool digital_before = strcmp(prior, channel_name(CHANNEL_DIGITAL)) == 0;
+	*out = on_paper(r);
+	if (strcmp(prior, channel_name(CHANNEL_PROTECTED)) == 0)
+		return 0;
+	if (*prior && !digital_before)
+		return 0;   /* print, or protected now */
+	if (!cfg->mailbox) {
+		*permanent = digital_before;
+		return digital_before ? ebba_errf(err, "begun by the digital mailbox, which is no longer "
+						  "configured (deliver.mailbox_url)") : 0;
+	}
+	bool reachable;
+	if (mailbox_reachable(cfg->mailbox, r->pnr, &reachable, supplier, supplier_size, err) != 0)
+		return -1;
+	if (reachable) {
+		*out = CHANNEL_DIGITAL;
+		return 0;
+	}
+	if (digital_before) {
+		/* it may have arrived: paper now could be a second letter */
+		*permanent = true;
+		return ebba_errf(err, "begun by the digital mailbox, which no longer reaches the person: "
+				 "see whether it arrived before sending it on paper by hand");
+	}
+	return 0;
 }
 
 int channel_deliver(const struct channel_config *cfg, enum channel c, const struct letter_recipient *r,
@@ -50,6 +86,9 @@ int channel_deliver(const struct channel_config *cfg, enum channel c, const stru
 		return 0;
 	}
 	case CHANNEL_DIGITAL:
+		if (!cfg->mailbox || !r->supplier || !*r->supplier)
+			break;
+		return mailbox_send(cfg->mailbox, r->supplier, r, pdf, receipt, receipt_size, permanent, err);
 	case CHANNEL_COUNT:
 		break;
 	}

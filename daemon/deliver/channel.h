@@ -1,9 +1,9 @@
 /*
  * The ways a letter leaves ebba (channel.c, spool.c; docs/delivery.md).
  * A closed set with one table of names: the outbox's channel column holds
- * these names.  The digital mailbox (Mina meddelanden) plugs in here; with
- * none configured every letter goes to a print spool, a protected case's
- * to the spool for manual handling.
+ * these names.  The digital mailbox (Mina meddelanden, mailbox.h) first
+ * when one is configured and reaches the person; else a print spool, a
+ * protected case's the spool for manual handling.
  */
 #ifndef EBBA_DELIVER_CHANNEL_H
 #define EBBA_DELIVER_CHANNEL_H
@@ -25,10 +25,11 @@ enum channel {
 const char *channel_name(enum channel c);
 
 /* Where the channels deliver (ebba.yaml's deliver section). */
+struct mailbox;
 struct channel_config {
 	const char *print_spool;
 	const char *protected_spool;
-	bool mailbox;            /* a digital mailbox is configured (not yet: false) */
+	struct mailbox *mailbox; /* NULL: no digital mailbox configured */
 };
 
 /* Who gets the letter (ebba.outbox_recipient). */
@@ -39,14 +40,23 @@ struct letter_recipient {
 	const char *pnr;         /* 12 digits; never logged */
 	const char *sha256;      /* the PDF's, hex */
 	bool protected_case;
+	const char *supplier;    /* digital: the service supplier's address */
 };
 
 /*
- * The channel for r: the mailbox when there is one and the person is
- * reachable (later), else the print spool, never the ordinary one for a
- * protected case.
+ * The channel for r into *out.  prior is the channel an earlier attempt
+ * chose ("" for none) and it holds: a letter never goes out by two
+ * channels, only a print letter whose case has become protected moves to
+ * the protected spool.  Otherwise: the mailbox when one is configured and
+ * isReachable says the person has one that accepts us (the supplier's
+ * address into supplier), else the print spool, never the ordinary one
+ * for a protected case.  -1 when the mailbox did not answer (try again
+ * later: printing instead could send the letter twice), or, *permanent,
+ * when a letter begun digitally can no longer go that way.
  */
-enum channel channel_choose(const struct channel_config *cfg, const struct letter_recipient *r);
+int channel_choose(const struct channel_config *cfg, const struct letter_recipient *r,
+		   const char *prior, enum channel *out, char *supplier, size_t supplier_size,
+		   bool *permanent, struct ebba_err *err);
 
 /*
  * Delivers pdf to r through c, at least once: a repeat of a delivery that

@@ -32,6 +32,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "channel.h"
+#include "mailbox.h"
 #include "ebba/letter/letter_store.h"
 #include "ebba/lib/config.h"
 #include "ebba/lib/log.h"
@@ -61,6 +62,7 @@ struct deliverer {
 	bool once;
 	PGconn *conn;
 	uint64_t status_usec;
+	struct mailbox *mailbox;
 	struct metrics *metrics;
 	struct metrics_server *metrics_http;
 	struct metric_family *letters;   /* {channel, result} */
@@ -183,6 +185,22 @@ static int load_recipient(PGconn *db, const struct outbox_item *it, struct lette
 	return 0;
 }
 
+/*
+ * Records the channel before anything goes out through it (unless an
+ * earlier attempt did): 1 held, 0 the lease was lost (leave the letter to
+ * whoever has it), -1 the database failed.
+ */
+static int record_channel(struct deliverer *d, const struct outbox_item *it, enum channel ch,
+			  struct ebba_err *err)
+{
+	if (strcmp(it->channel, channel_name(ch)) == 0)
+		return 1;
+	bool held;
+	if (outbox_choose_channel(d->conn, d->owner, it, channel_name(ch), &held, err) != 0)
+		return -1;
+	return held ? 1 : 0;
+}
+
 static int backoff_seconds(const struct deliver_config *c, int attempt)
 {
 	long s = c->retry_min_seconds;
@@ -205,10 +223,16 @@ static int deliver_one(struct deliverer *d, const struct outbox_item *it)
 	enum channel ch = CHANNEL_PRINT;
 	bool channel_known = false, permanent = false, ok = false;
 	struct ebba_buf pdf = {0};
-	char sha[65] = "", receipt[600];
-	if (load_recipient(d->conn, it, &r, &res, &err) == 0) {
-		ch = channel_choose(&d->channels, &r);
+	char sha[65] = "", receipt[600], supplier[512];
+	int holds = 1;   /* the lease, after the channel was recorded */
+	if (load_recipient(d->conn, it, &r, &res, &err) == 0 &&
+	    channel_choose(&d->channels, &r, it->channel, &ch, supplier, sizeof(supplier), &permanent,
+			   &err) == 0) {
 		channel_known = true;
+		r.supplier = supplier;
+		holds = record_channel(d, it, ch, &err);
+	}
+	if (channel_known && holds == 1) {
 		bool found = false, rendered = false;
 		if (letter_pdf_get(d->conn, it->decision_id, "ebba-deliver", &pdf, sha, &found,
 				   &rendered, &err) != 0) {
@@ -224,8 +248,12 @@ static int deliver_one(struct deliverer *d, const struct outbox_item *it)
 	}
 	buf_free(&pdf);
 	PQclear(res);
-	if (PQstatus(d->conn) != CONNECTION_OK)
+	if (holds < 0)
+		log_error("%s", err.msg);
+	if (holds < 0 || PQstatus(d->conn) != CONNECTION_OK)
 		return -1;
+	if (holds == 0)
+		return 0;   /* another worker has the letter now: it finishes it */
 	const char *ids[] = {"EBBA_DECISION_ID", NULL};
 	char field[64];
 	snprintf(field, sizeof(field), "EBBA_DECISION_ID=%s", it->decision_id);
@@ -316,7 +344,8 @@ static int run(struct deliverer *d)
 		if (!ready) {
 			ready = true;
 			sd_notify(0, "READY=1");
-			log_info("delivering letters as %s (print spool %s, protected spool %s)", d->owner,
+			log_info("delivering letters as %s (digital mailbox %s, print spool %s, protected spool %s)",
+				 d->owner, d->mailbox ? d->cfg.deliver.mailbox_url : "not configured",
 				 d->channels.print_spool, d->channels.protected_spool);
 		}
 		sd_notify(0, "WATCHDOG=1");
@@ -376,8 +405,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(parse_level(d.cfg.log_level));
+	if (mailbox_new(&d.cfg, &d.mailbox, &err) != 0) {
+		fprintf(stderr, "ebba-deliver: %s\n", err.msg);
+		config_free(&d.cfg);
+		return 2;
+	}
 	d.channels = (struct channel_config){.print_spool = d.cfg.deliver.print_spool,
-					     .protected_spool = d.cfg.deliver.protected_spool};
+					     .protected_spool = d.cfg.deliver.protected_spool,
+					     .mailbox = d.mailbox};
 	char host[64] = "localhost";
 	gethostname(host, sizeof(host) - 1);
 	if (worker || d.cfg.worker_name)
@@ -400,6 +435,7 @@ int main(int argc, char **argv)
 	PQfinish(d.conn);
 	metrics_server_stop(d.metrics_http);
 	metrics_free(d.metrics);
+	mailbox_free(d.mailbox);
 	config_free(&d.cfg);
 	return rc;
 }

@@ -71,6 +71,9 @@ void config_defaults(struct ebba_config *c)
 			.retry_min_seconds = 30,
 			.retry_max_seconds = 3600,
 			.poll_interval_ms = 5000,
+			.mailbox_timeout_ms = 10000,
+			.mailbox_retries = 2,
+			.support_text = xstrdup("Har du frågor om beslutet? Kontakta din handläggare på socialtjänsten."),
 		},
 		.retention = {
 			.access_log_years = 5,
@@ -118,6 +121,15 @@ void config_free(struct ebba_config *c)
 	free(d->print_spool);
 	free(d->protected_spool);
 	free(d->metrics_listen);
+	free(d->mailbox_url);
+	free(d->mailbox_client_cert);
+	free(d->mailbox_client_key);
+	free(d->mailbox_ca_file);
+	free(d->signing_key);
+	free(d->signing_cert);
+	free(d->sender_org_number);
+	free(d->sender_name);
+	free(d->support_text);
 	*c = (struct ebba_config){0};
 }
 
@@ -218,6 +230,18 @@ static const struct setting deliver_settings[] = {
 	S("retry_max_seconds", K_INT, deliver.retry_max_seconds, 1, 86400),
 	S("poll_interval_ms", K_INT, deliver.poll_interval_ms, 10, 3600000),
 	S("metrics_listen", K_STR, deliver.metrics_listen, 0, 0),
+	S("mailbox_url", K_STR, deliver.mailbox_url, 0, 0),
+	S("mailbox_client_cert", K_STR, deliver.mailbox_client_cert, 0, 0),
+	S("mailbox_client_key", K_STR, deliver.mailbox_client_key, 0, 0),
+	S("mailbox_ca_file", K_STR, deliver.mailbox_ca_file, 0, 0),
+	S("mailbox_insecure_skip_verify", K_BOOL, deliver.mailbox_insecure_skip_verify, 0, 0),
+	S("mailbox_timeout_ms", K_INT, deliver.mailbox_timeout_ms, 100, 600000),
+	S("mailbox_retries", K_INT, deliver.mailbox_retries, 0, 10),
+	S("signing_key", K_STR, deliver.signing_key, 0, 0),
+	S("signing_cert", K_STR, deliver.signing_cert, 0, 0),
+	S("sender_org_number", K_STR, deliver.sender_org_number, 0, 0),
+	S("sender_name", K_STR, deliver.sender_name, 0, 0),
+	S("support_text", K_STR, deliver.support_text, 0, 0),
 };
 #undef S
 

@@ -23,7 +23,7 @@ static const char CLAIM_SQL[] =
 	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"
 	"   deadline = coalesce(o.deadline, o.queued_at + make_interval(secs => $4::int))"
 	" from c where o.id = c.id"
-	" returning o.decision_id, o.idempotency_key, o.attempts";
+	" returning o.decision_id, o.idempotency_key, o.attempts, coalesce(o.channel, '')";
 
 int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 		 int deadline_seconds, struct outbox_item **items, size_t *n,
@@ -50,6 +50,7 @@ int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 			snprintf(it->decision_id, sizeof(it->decision_id), "%s", PQgetvalue(res, i, 0));
 			snprintf(it->key, sizeof(it->key), "%s", PQgetvalue(res, i, 1));
 			it->attempt = atoi(PQgetvalue(res, i, 2));
+			snprintf(it->channel, sizeof(it->channel), "%s", PQgetvalue(res, i, 3));
 		}
 	}
 	*n = (size_t)rows;
@@ -79,18 +80,54 @@ static int fenced(PGconn *db, const char *what, const char *sql, int np, const c
 	return 0;
 }
 
+/*
+ * src as one line for a text column of at most size - 1 bytes (both
+ * columns check 500 characters, which is no fewer): line breaks become
+ * spaces, and a receiver's stray bytes or a character cut by the limit
+ * become '?', since PostgreSQL refuses text that is not UTF-8.
+ */
+static void column_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+	size_t n = strlen(dst);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_char_len((const unsigned char *)dst + i, n - i);
+		if (len == 0 || dst[i] == '\n' || dst[i] == '\r') {
+			dst[i] = len == 0 ? '?' : ' ';
+			len = 1;
+		}
+		i += len;
+	}
+}
+
 int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
 		     const char *channel, const char *receipt, bool *held, struct ebba_err *err)
 {
-	char attempt[16];
+	char attempt[16], line[500];
 	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
-	const char *p[] = {owner, it->decision_id, attempt, channel, receipt};
+	column_text(line, sizeof(line), receipt ? receipt : "");
+	const char *p[] = {owner, it->decision_id, attempt, channel, receipt ? line : NULL};
 	int rows = 0;
 	int rc = fenced(db, "marking a letter delivered",
 		"update ebba.outbox set state = 'delivered', delivered_at = now(), channel = $4,"
 		" receipt = $5, last_error = null, lease_owner = null, lease_expires = null"
 		" where decision_id = $2::bigint and lease_owner = $1 and attempts = $3::int"
 		" and state = 'claimed' returning state", 5, p, &rows, NULL, 0, err);
+	*held = rows == 1;
+	return rc;
+}
+
+int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
+			  const char *channel, bool *held, struct ebba_err *err)
+{
+	char attempt[16];
+	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
+	const char *p[] = {owner, it->decision_id, attempt, channel};
+	int rows = 0;
+	int rc = fenced(db, "recording a letter's channel",
+		"update ebba.outbox set channel = $4"
+		" where decision_id = $2::bigint and lease_owner = $1 and attempts = $3::int"
+		" and state = 'claimed' returning state", 4, p, &rows, NULL, 0, err);
 	*held = rows == 1;
 	return rc;
 }
@@ -103,10 +140,7 @@ int outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
 	snprintf(attempt, sizeof(attempt), "%d", it->attempt);
 	snprintf(backoff, sizeof(backoff), "%d", backoff_seconds);
 	/* one line, as the column insists */
-	snprintf(line, sizeof(line), "%s", why && *why ? why : "unknown error");
-	for (char *c = line; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
+	column_text(line, sizeof(line), why && *why ? why : "unknown error");
 	const char *p[] = {owner, it->decision_id, attempt, channel, line, backoff,
 			   permanent ? "true" : "false"};
 	int rows = 0;

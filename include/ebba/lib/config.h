@@ -91,6 +91,20 @@ struct deliver_config {
 	int retry_max_seconds;     /* ... up to this */
 	int poll_interval_ms;      /* fallback when no NOTIFY arrives */
 	char *metrics_listen;      /* HOST:PORT of its /metrics; NULL: off */
+	/* The digital mailbox, Mina meddelanden (daemon/deliver/mailbox.c).
+	 * Only ebba-deliver reads these, and only it may read the key files. */
+	char *mailbox_url;         /* the recipient service (isReachable v3); NULL: print only */
+	char *mailbox_client_cert; /* PEM, mutual TLS to the recipient service and suppliers */
+	char *mailbox_client_key;
+	char *mailbox_ca_file;     /* PEM bundle; NULL: the system store */
+	bool mailbox_insecure_skip_verify;   /* test only; logged loudly */
+	int mailbox_timeout_ms;    /* one request */
+	int mailbox_retries;       /* quick retries of one request, before the outbox's backoff */
+	char *signing_key;         /* PEM: the municipality's key that signs each delivery */
+	char *signing_cert;        /* PEM: its certificate, sent in the signature's KeyInfo */
+	char *sender_org_number;   /* 16 + ten digits; NULL: 16 + registers.organisation_number */
+	char *sender_name;         /* NULL: registers.organisation_name */
+	char *support_text;        /* the message's support information, shown with the letter */
 };
 
 /* retention: (gallring, docs/retention.md); the years themselves are the

@@ -18,6 +18,7 @@ struct outbox_item {
 	char decision_id[24];   /* the letter: its decision's id */
 	char key[40];           /* the idempotency key (a UUID) */
 	int attempt;            /* the attempts counter this lease holds */
+	char channel[16];       /* chosen at an earlier attempt, or "" */
 };
 
 /*
@@ -39,6 +40,15 @@ void outbox_items_free(struct outbox_item *items);
  */
 int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
 		     const char *channel, const char *receipt, bool *held, struct ebba_err *err);
+
+/*
+ * The channel chosen for the letter, recorded before anything is sent
+ * through it, so that every later attempt (after a kill, by any worker)
+ * keeps to it and a letter never goes out by two channels.  Fenced as
+ * outbox_delivered: *held false when the lease was lost.
+ */
+int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
+			  const char *channel, bool *held, struct ebba_err *err);
 
 /*
  * Not delivered this time, for why (one line): queued again backoff_seconds
