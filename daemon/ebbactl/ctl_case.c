@@ -167,8 +167,9 @@ static int case_assignment(int argc, char **argv)
 	int rc = take ? store_case_take(conn, case_id, idle, &done, holder, sizeof(holder), &err)
 		      : store_case_untake(conn, case_id, &done, &err);
 	PQfinish(conn);
+	/* the database refuses a case it does not know (or hides) in one line */
 	if (rc != 0)
-		return ctl_fail(CTL_USAGE, "ebbactl case %s: %s", argv[1], err.msg);
+		return ctl_fail(CTL_NO, "ebbactl case %s: %s", argv[1], err.msg);
 	if (!done && take)
 		return ctl_fail(CTL_NO, "ebbactl case take: case %s is taken by %s", case_id,
 				holder[0] ? holder : "someone else");

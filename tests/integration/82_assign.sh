@@ -211,6 +211,10 @@ out=$(ctlas "$CW1" case untake CASE-12); rc=$?
 check_eq "ebbactl case untake by the holder: exit 0" "0 case CASE-12: given back" "$rc $out"
 check_eq "... the history of CASE-12 has both, who and why" "$CW1 hand $CW1" \
 	"$(psql_val "select person || ' ' || released_why || ' ' || released_by from ebba.case_assignments where case_id = 'CASE-12'")"
+out=$(ctlas "$CW1" case take NO-SUCH-CASE); rc=$?
+check_eq "ebbactl case take of no case: exit 1, one line saying so" "1 1" "$rc $(wc -l <<<"$out")"
+check_match "... naming it" "there is no case NO-SUCH-CASE" "$out"
+check_eq "... and nothing written" 0 "$(psql_val "select count(*) from ebba.case_assignments where case_id = 'NO-SUCH-CASE'")"
 check_match "a case that is an identity number is refused" "identity number" \
 	"$(ctlas "$CW1" case take "$(test_pnr 1)")"
 
