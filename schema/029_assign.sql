@@ -9,9 +9,11 @@
 --    took and who released are ebba.person(), never a parameter: the rows
 --    are written only by the SECURITY DEFINER functions below.  A row is
 --    never deleted but by retention, so the table is also the record of
---    every take and release.
+--    every take and release.  A protected case's assignments are hidden
+--    as its decisions are (schema 023's policy), and the functions refuse
+--    a case the person may not see as one that does not exist.
 -- 2. ebba.workers: each ebbad upserts its owner name here when it starts
---    and then every few seconds (store/queue.c, queue_heartbeat), so Drift
+--    and then every 10 s, busy or idle (ebbad.c, heartbeat()), so Drift
 --    reads when each worker was last seen from what ebbad writes; the
 --    inbox's lease_owner, which Drift read before, is cleared when a batch
 --    completes.
@@ -41,8 +43,9 @@ create policy case_visible on ebba.case_assignments for all
 create policy retention_sees_all on ebba.case_assignments to ebba_retention using (true);
 
 -- Releases the live assignments idle longer than p_minutes (0: none);
--- answers how many.  Called before a take and when the queue is read, so
--- an idle assignment is gone by the time anyone would see it.
+-- answers how many.  Called when the queue or a decision is read (a take
+-- releases its own case's), so an idle assignment is gone by the time
+-- anyone would see it.
 create function ebba.case_release_idle(p_minutes integer) returns bigint
     language plpgsql volatile security definer set search_path = pg_catalog
 as $$
@@ -82,7 +85,14 @@ begin
         raise exception 'ebba.case_take: there is no case %', p_case
             using errcode = 'no_data_found';
     end if;
-    perform ebba.case_release_idle(p_idle_minutes);
+    -- only this case's idle assignment: two takes of different cases never
+    -- wait on each other's rows (the queue releases the rest)
+    if p_idle_minutes > 0 then
+        update ebba.case_assignments a
+           set released_at = now(), released_by = 'ebba', released_why = 'idle'
+         where a.case_id = p_case and a.released_at is null
+           and a.active_at < now() - make_interval(mins => p_idle_minutes);
+    end if;
     update ebba.case_assignments a set active_at = now()
      where a.case_id = p_case and a.released_at is null and a.person = who;
     if not found then
