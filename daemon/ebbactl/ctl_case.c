@@ -13,6 +13,13 @@
  * A legal hold keeps a case from retention whatever its age (ebba.case_holds,
  * schema 025); who held and released it is the database's answer.
  *
+ * ebbactl case take CASE | case untake CASE
+ *
+ * Who is on a case (ebba.case_assignments, schema 028), for scripts: the
+ * same functions as Ta ärendet and Släpp ärendet in ebba-web, so the one
+ * live assignment per case holds here too, and who took it is the
+ * connection's person.  ("release" is the hold's word already.)
+ *
  * protect / unprotect set or lift a protected identity by hand (schema
  * 023): only a member of ebba_protected may, which the database decides;
  * the change is logged there (ebba.case_protection_log).
@@ -25,6 +32,7 @@
 #include "ctl.h"
 #include "ctl_common.h"
 #include "ebba/store/access_log.h"
+#include "ebba/store/assign.h"
 #include "ebba/store/db.h"
 #include "ebba/store/frames.h"
 #include "ebba/store/retention.h"
@@ -38,6 +46,8 @@ static void usage(FILE *out)
 		     "       ebbactl case show --json CASE\n"
 		     "       ebbactl case hold CASE --reason TEXT   keep CASE from retention (a legal hold)\n"
 		     "       ebbactl case release CASE              end CASE's hold\n"
+		     "       ebbactl case take CASE                 take CASE as the one working on it\n"
+		     "       ebbactl case untake CASE               give CASE back (release your assignment)\n"
 		     "       ebbactl case protect CASE    protect CASE's identities (members of ebba_protected)\n"
 		     "       ebbactl case unprotect CASE  lift every protection of CASE (members of ebba_protected)\n");
 }
@@ -131,6 +141,44 @@ static int case_holds(int argc, char **argv)
 	return rc;
 }
 
+/* case take CASE, case untake CASE: exit 0 when done, 1 when someone
+ * else has the case (take) or you have not (untake). */
+static int case_assignment(int argc, char **argv)
+{
+	if (argc != 3) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	bool take = strcmp(argv[1], "take") == 0;
+	const char *case_id = argv[2];
+	if (pnr_in_text(case_id))
+		return ctl_fail(CTL_NO, "ebbactl case %s: an identity number cannot be part of a case", argv[1]);
+	struct ebba_config cfg;
+	if (ctl_load_config(&cfg) != 0)
+		return CTL_USAGE;
+	int idle = cfg.web.assign_idle_minutes;
+	config_free(&cfg);
+	PGconn *conn = ctl_connect();
+	if (!conn)
+		return CTL_USAGE;
+	struct ebba_err err;
+	bool done;
+	char holder[128];
+	int rc = take ? store_case_take(conn, case_id, idle, &done, holder, sizeof(holder), &err)
+		      : store_case_untake(conn, case_id, &done, &err);
+	PQfinish(conn);
+	/* the database refuses a case it does not know (or hides) in one line */
+	if (rc != 0)
+		return ctl_fail(CTL_NO, "ebbactl case %s: %s", argv[1], err.msg);
+	if (!done && take)
+		return ctl_fail(CTL_NO, "ebbactl case take: case %s is taken by %s", case_id,
+				holder[0] ? holder : "someone else");
+	if (!done)
+		return ctl_fail(CTL_NO, "ebbactl case untake: case %s is not yours", case_id);
+	printf("case %s: %s\n", case_id, take ? "taken" : "given back");
+	return CTL_OK;
+}
+
 static int case_protect(PGconn *conn, const char *case_id, bool protect)
 {
 	struct ebba_err err;
@@ -154,6 +202,8 @@ int ctl_case(int argc, char **argv)
 	}
 	if (argc >= 2 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "release") == 0))
 		return case_holds(argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "take") == 0 || strcmp(argv[1], "untake") == 0))
+		return case_assignment(argc, argv);
 	bool set = argc == 3 && strcmp(argv[1], "set") == 0;
 	bool show = (argc == 3 || (argc == 4 && strcmp(argv[2], "--json") == 0)) &&
 		    strcmp(argv[1], "show") == 0;

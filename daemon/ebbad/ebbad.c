@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "ebba/lib/config.h"
+#include "ebba/store/assign.h"
 #include "ebba/store/protection.h"
 #include "ebba/store/queue.h"
 #include "ebba/lib/log.h"
@@ -63,6 +64,7 @@ struct daemon {
 	uint64_t db_ok_usec;     /* the database last answered a statement */
 	uint64_t status_usec;    /* last STATUS= with queue figures */
 	long status_done;        /* decided + quarantined at that time */
+	uint64_t seen_usec;      /* last heartbeat in ebba.workers (0: none yet) */
 	/* metrics_listen (docs/architecture.md §13); NULL when off. */
 	struct metrics *metrics;
 	struct metrics_server *metrics_http;
@@ -377,6 +379,27 @@ static uint64_t stop_deadline(void *arg)
 	return service_stop_deadline(&d->sig);
 }
 
+/*
+ * Drift's workers are what ebbad writes: its owner and when it was last
+ * seen, in ebba.workers (schema 028), at start and then at most every
+ * HEARTBEAT_EVERY_USEC, busy or idle (poll_interval_ms and the watchdog
+ * wake the loop).  A failed heartbeat is logged and retried next turn; it
+ * never stops deciding.
+ */
+#define HEARTBEAT_EVERY_USEC (10u * 1000000u)
+static void heartbeat(struct daemon *d)
+{
+	uint64_t now = now_usec();
+	if (d->seen_usec && now - d->seen_usec < HEARTBEAT_EVERY_USEC)
+		return;
+	struct ebba_err err;
+	if (connection_lost(d))
+		return;
+	d->seen_usec = now;
+	if (store_worker_seen(d->conn, d->owner, d->stats.decided, &err) != 0)
+		log_error("%s", err.msg);
+}
+
 /* Returns 1 if a batch was worked, 0 if the inbox had nothing, -1 on error. */
 static int work_one_batch(struct daemon *d)
 {
@@ -448,6 +471,7 @@ static int run(struct daemon *d)
 			reload(d);
 		}
 		keepalive(d);
+		heartbeat(d);
 		int got = work_one_batch(d);
 		if (got > 0) {
 			failures = 0;

@@ -60,6 +60,7 @@ void config_defaults(struct ebba_config *c)
 			.proxy_name_header = xstrdup("X-Ebba-Name"),
 			.proxy_title_header = xstrdup("X-Ebba-Title"),
 			.denied_log_seconds = 60,
+			.assign_idle_minutes = 240,
 		},
 		.deliver = {
 			.print_spool = xstrdup("/var/spool/ebba/print"),
@@ -200,6 +201,7 @@ static const struct setting web_settings[] = {
 	S("login_max_failures", K_INT, web.login_max_failures, 1, 1000),
 	S("login_lockout_seconds", K_INT, web.login_lockout_seconds, 1, 86400),
 	S("denied_log_seconds", K_INT, web.denied_log_seconds, 1, 3600),
+	S("assign_idle_minutes", K_INT, web.assign_idle_minutes, 0, 7 * 24 * 60),
 	S("tls_cert", K_STR, web.tls_cert, 0, 0),
 	S("tls_key", K_STR, web.tls_key, 0, 0),
 	S("cookie_secure", K_BOOL, web.cookie_secure, 0, 0),

@@ -21,8 +21,10 @@
 #include "ebba/lib/date.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/registers/ssbtek.h"
+#include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+#include "server.h"
 #include "ebba/lib/outcome.h"
 
 static json_t *kr(long long v)
@@ -674,10 +676,25 @@ int page_decision(const struct web_request *rq, struct web_response *rs, struct 
 		return page_completion_file(rq, rs, id, eid, err);
 	if (tail[n] != '\0')
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
+	/* an assignment idle past its time is not shown as taken; one of the
+	 * person's own starts its idle time again when they open it */
+	const struct ebba_config *cfg = server_config();
+	int idle = cfg ? cfg->web.assign_idle_minutes : 0;
+	if (store_case_release_idle(rq->db, idle, err) != 0)
+		return -1;
 	json_t *ctx;
 	int rc = decision_page_ctx(rq, rs, id, &ctx, err);
 	if (rc != 0 || !ctx)
 		return rc;
+	json_t *as = json_object_get(ctx, "assignment");
+	bool mine;
+	char holder[128];
+	if (json_is_true(json_object_get(as, "mine")) &&
+	    store_case_take(rq->db, jstr(ctx, "case_id"), idle, &mine, holder, sizeof(holder), err) != 0) {
+		json_decref(ctx);
+		return -1;
+	}
+	json_object_set_new(ctx, "can_take", json_boolean(rq->session && (rq->session->groups & WEB_CASEWORKER)));
 	rc = saved_notice(rq, ctx, err);
 	if (rc == 0)
 		rc = page_log(rq, "view", "decision", id, err);

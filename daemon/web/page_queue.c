@@ -1,14 +1,20 @@
 /*
  * Arbetskö: what a person still has to look at, oldest first, the first
- * reason in full, with filters (a GET form, so a filtered queue is a link),
- * the count per reason, and 100 a page (a link to the next, filters kept).
+ * reason in full, who has taken each case (Handläggare, with Ta ärendet
+ * for one nobody has), with filters (a GET form, so a filtered queue is a
+ * link; Mina / Otilldelade among them), the count per check that failed,
+ * worded as the rule set describes the check, and 100 a page (a link to
+ * the next, filters kept).  Assignments idle past web.assign_idle_minutes
+ * are released before the queue is read, so none is shown as taken.
  */
 #include <ctype.h>
 #include <string.h>
 
 #include "check_words.h"
+#include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+#include "server.h"
 #include "ebba/lib/outcome.h"
 
 /* A filter value is used only when it has the shape its column has. */
@@ -44,12 +50,20 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 	static const char *const outcome_labels[] = {"Hänvisade", "Beviljade med flagga", "Avslag"};
 	static const char *const flags[] = {"sample", "targeted"};
 	static const char *const flag_labels[] = {"Stickprov", "Riktad granskning"};
+	static const char *const assigned[] = {"mina", "otilldelade"};
+	static const char *const assigned_labels[] = {"Mina", "Otilldelade"};
 	json_object_set_new(ctx, "outcomes", options_json(outcomes, outcome_labels, 3, f->outcome));
+	json_object_set_new(ctx, "assigned_options", options_json(assigned, assigned_labels, 2, f->assigned));
 	json_object_set_new(ctx, "flag_options", options_json(flags, flag_labels, 2, f->flag));
 	json_t *checks = json_array(), *periods = json_array();
 	json_t *words = check_words();
 	size_t i;
 	json_t *v;
+	/* a reason group is named by what its check asks (the rule set's
+	 * description), never by a case's own message */
+	json_array_foreach(json_object_get(ctx, "reasons"), i, v)
+		json_object_set_new(v, "reason", json_string(check_word(words,
+			json_string_value(json_object_get(v, "check")))));
 	/* a check is chosen by what it asks, in words; its id is only the value sent */
 	json_array_foreach(json_object_get(ctx, "checks"), i, v)
 		json_array_append_new(checks, json_pack("{s:O,s:s,s:b}", "value", v, "label",
@@ -63,7 +77,7 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 	json_object_set_new(ctx, "period_options", periods);
 	json_object_set_new(ctx, "older_than", json_string(f->older_than ? f->older_than : ""));
 	json_object_set_new(ctx, "filtered", json_boolean(f->outcome || f->flag || f->check ||
-							  f->period || f->older_than));
+							  f->period || f->older_than || f->assigned));
 	json_object_set_new(ctx, "has_counts", json_boolean(json_array_size(json_object_get(ctx, "reasons")) +
 							    json_array_size(json_object_get(ctx, "flags")) > 0));
 	json_array_foreach(json_object_get(ctx, "flags"), i, v)
@@ -74,8 +88,10 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
  * the links keep the filters (q_*: "" for none, as the form sends them). */
 static void add_paging(json_t *ctx, const struct web_queue_filter *f)
 {
-	const char *const names[] = {"q_utfall", "q_flagga", "q_kontroll", "q_period", "q_aldre"};
-	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than};
+	const char *const names[] = {"q_utfall", "q_flagga", "q_kontroll", "q_period", "q_aldre",
+				     "q_tilldelning"};
+	const char *const values[] = {f->outcome, f->flag, f->check, f->period, f->older_than,
+				      f->assigned};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		json_object_set_new(ctx, names[i], json_string(values[i] ? values[i] : ""));
 	json_object_set_new(ctx, "paged", json_boolean(f->after != NULL));
@@ -92,7 +108,13 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 		.period = clean(web_query(rq, "period"), "0123456789-", 7),
 		.older_than = clean(web_query(rq, "aldre"), "0123456789", 4),
 		.after = clean(web_query(rq, "efter"), "0123456789", 18),
+		.assigned = clean(web_query(rq, "tilldelning"), lower, 16),
 	};
+	if (f.assigned && strcmp(f.assigned, "mina") != 0 && strcmp(f.assigned, "otilldelade") != 0)
+		f.assigned = NULL;
+	const struct ebba_config *cfg = server_config();
+	if (cfg && store_case_release_idle(rq->db, cfg->web.assign_idle_minutes, err) != 0)
+		return -1;
 	json_t *ctx;
 	if (store_web_queue(rq->db, &f, &ctx, err) != 0)
 		return -1;

@@ -1,6 +1,6 @@
 /*
  * Pröva: the caseworker's own decision on one of ebba's (POST
- * /beslut/ID/prova), line by line with its letter (page_person.c,
+ * /beslut/ID/prova; /beslut/ID/ta and /slapp are page_assign.c's), line by line with its letter (page_person.c,
  * page_review_lines): there is no other form.  A refused form shows the
  * decision page again (422) with a GOV.UK-style error summary whose links
  * lead to the fields; a saved one is a 303 to the person's decision.  Who
@@ -22,6 +22,9 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	const char *tail = rq->tail ? rq->tail : "";
 	if (sscanf(tail, "%18[0-9]%n", id, &n) == 1 && strcmp(tail + n, "/komplettering") == 0)
 		return page_completion(rq, rs, id, err);
+	if (sscanf(tail, "%18[0-9]%n", id, &n) == 1 &&
+	    (strcmp(tail + n, "/ta") == 0 || strcmp(tail + n, "/slapp") == 0))
+		return page_assign(rq, rs, id, strcmp(tail + n, "/ta") == 0, err);
 	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1 || strcmp(tail + n, "/prova") != 0)
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	json_t *ctx;

@@ -12,6 +12,9 @@
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_review(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* POST /beslut/ID/ta (take) or /slapp (release): page_assign.c. */
+int page_assign(const struct web_request *rq, struct web_response *rs, const char *id, bool take,
+		struct ebba_err *err);
 int page_flags(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_flag_resolve(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_frame(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);

@@ -107,6 +107,9 @@ ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 # and resolves a flag only through ebba.resolve_flag (schema 014);
 # logs their own views.  No INSERT on decisions or decision_checks, no UPDATE
 # on audit_flags.
+ebba_caseworker EXECUTE definer-function ebba.case_release(text)
+ebba_caseworker EXECUTE definer-function ebba.case_release_idle(integer)
+ebba_caseworker EXECUTE definer-function ebba.case_take(text,integer)
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.hidden_cases()
 ebba_caseworker EXECUTE definer-function ebba.hidden_decisions()
@@ -124,6 +127,7 @@ ebba_caseworker INSERT column ebba.access_log.object_kind
 ebba_caseworker INSERT table ebba.case_frames
 ebba_caseworker SELECT table ebba.audit_flags
 ebba_caseworker SELECT table ebba.awaiting_completion
+ebba_caseworker SELECT table ebba.case_assignments
 ebba_caseworker SELECT table ebba.case_frame_versions
 ebba_caseworker SELECT table ebba.case_frames
 ebba_caseworker SELECT table ebba.case_holds
@@ -142,6 +146,7 @@ ebba_caseworker SELECT table ebba.outbox
 ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
 ebba_caseworker SELECT table ebba.schema_migrations
+ebba_caseworker SELECT table ebba.workers
 ebba_caseworker UPDATE table ebba.case_frames
 ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
@@ -150,6 +155,7 @@ ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
 # decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
+ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
 ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
@@ -229,6 +235,7 @@ ebba_protected SELECT table ebba.case_protection_log
 # DELETE through only for this role), and may delete exactly those tables.
 ebba_retention DELETE table ebba.access_log
 ebba_retention DELETE table ebba.audit_flags
+ebba_retention DELETE table ebba.case_assignments
 ebba_retention DELETE table ebba.case_frame_versions
 ebba_retention DELETE table ebba.case_frames
 ebba_retention DELETE table ebba.case_holds
@@ -251,6 +258,7 @@ ebba_retention EXECUTE function ebba.access_log_removable(timestamp with time zo
 ebba_retention INSERT table ebba.retention_log
 ebba_retention SELECT table ebba.access_log
 ebba_retention SELECT table ebba.audit_flags
+ebba_retention SELECT table ebba.case_assignments
 ebba_retention SELECT table ebba.case_frame_versions
 ebba_retention SELECT table ebba.case_frames
 ebba_retention SELECT table ebba.case_holds
@@ -277,6 +285,8 @@ ebba_supervisor EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
+ebba_supervisor EXECUTE definer-function ebba.case_release(text)
+ebba_supervisor EXECUTE definer-function ebba.case_release_idle(integer)
 ebba_supervisor EXECUTE definer-function ebba.hidden_cases()
 ebba_supervisor EXECUTE definer-function ebba.hidden_decision_count(text,date,date)
 ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
@@ -299,6 +309,7 @@ ebba_supervisor INSERT column ebba.whatif_runs.window_from
 ebba_supervisor INSERT column ebba.whatif_runs.window_to
 ebba_supervisor SELECT table ebba.audit_flags
 ebba_supervisor SELECT table ebba.awaiting_completion
+ebba_supervisor SELECT table ebba.case_assignments
 ebba_supervisor SELECT table ebba.case_frame_versions
 ebba_supervisor SELECT table ebba.case_frames
 ebba_supervisor SELECT table ebba.case_holds
@@ -318,6 +329,7 @@ ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
+ebba_supervisor SELECT table ebba.workers
 ebba_supervisor UPDATE column ebba.case_holds.released_at
 ebba_supervisor UPDATE column ebba.whatif_runs.done
 ebba_supervisor UPDATE column ebba.whatif_runs.error

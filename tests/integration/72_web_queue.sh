@@ -131,7 +131,7 @@ check_eq "the first page shows 100" 100 "$(rows "$T_TMP/p1.html")"
 check_match "the total is the whole queue's" "– $(psql_val "select count(*) from ebba.open_work") att pröva" \
 	"$(cat "$T_TMP/p1.html")"
 next=$(next_of "$T_TMP/p1.html")
-check_match "... with a link to the next page that keeps the filter" '^/ko\?utfall=referred&flagga=&kontroll=&period=&aldre=&efter=[0-9]+$' "$next"
+check_match "... with a link to the next page that keeps the filter" '^/ko\?utfall=referred&flagga=&kontroll=&period=&aldre=&tilldelning=&efter=[0-9]+$' "$next"
 pages=1
 while [ -n "$next" ] && [ "$pages" -lt 20 ]; do
 	pages=$((pages + 1))
@@ -140,7 +140,7 @@ while [ -n "$next" ] && [ "$pages" -lt 20 ]; do
 done
 check_eq "the last page (of $(( (open + 99) / 100 ))) shows the rest and has no next link" "$(( (open + 99) / 100 )) $((open % 100))" \
 	"$pages $(rows "$T_TMP/p$pages.html")"
-check "... but one back to the first" grep -q 'href="/ko?utfall=referred&amp;flagga=&amp;kontroll=&amp;period=&amp;aldre=">Första sidan' "$T_TMP/p$pages.html"
+check "... but one back to the first" grep -q 'href="/ko?utfall=referred&amp;flagga=&amp;kontroll=&amp;period=&amp;aldre=&amp;tilldelning=">Första sidan' "$T_TMP/p$pages.html"
 shown() { for i in $(seq "$pages"); do cat "$T_TMP/p$i.html"; done | grep -o '<td><a href="/beslut/[0-9]*"' | grep -o '[0-9]*'; }
 check_eq "the pages together show every referral once" "$open" "$(shown | sort -u | wc -l)"
 want=$(psql_val "select string_agg(id::text, ' ' order by received_at, id) from (select d.id, i.received_at
@@ -148,8 +148,12 @@ want=$(psql_val "select string_agg(id::text, ' ' order by received_at, id) from 
 	where w.outcome = 'referred') s")
 check_eq "oldest first across the pages" "$want" \
 	"$(shown | tr '\n' ' ' | sed 's/ $//')"
-n_a=$(psql_val "select count(*) from ebba.open_work where first_check = 'a'")
-check "the count per first reason is over the whole queue" grep -q "kontroll=a\">.*</a> <span class=\"muted\">($n_a)" "$T_TMP/p1.html"
+# a reason group counts every decision a check failed (or erred) for, not
+# only those it is the first reason of (issue 29)
+n_a=$(psql_val "select count(*) from ebba.open_work where 'a' = any(failing)")
+check "the count per failed check is over the whole queue, every failed check counted" grep -q "kontroll=a\">.*</a> <span class=\"muted\">($n_a)" "$T_TMP/p1.html"
+check "... which is more than counting first reasons gives" test "$n_a" -gt "$(psql_val "select count(*) from ebba.open_work where first_check = 'a'")"
+check "no reason group is labelled with a case's own message" bash -c "! sed -n '/id=\"orsaker\"/,/<\/ul>/p' '$T_TMP/p1.html' | grep -q 'Föll:'"
 
 # -- Stickprov, a page at a time ----------------------------------------------------
 flag_next() { grep -o 'href="/stickprov?efter=[0-9]*">Nästa sida' "$1" | sed 's/^href="//; s/">.*//'; }

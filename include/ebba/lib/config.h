@@ -62,6 +62,7 @@ struct web_config {
 	int login_max_failures;    /* per user name and per client ... */
 	int login_lockout_seconds; /* ... within this window, then refused */
 	int denied_log_seconds;    /* refusals before a login: one row per this */
+	int assign_idle_minutes;   /* a taken case is released after this idle; 0: never */
 	char *tls_cert;            /* PEM files; both or neither */
 	char *tls_key;
 	bool cookie_secure;        /* Secure cookies without tls_cert (TLS at a proxy) */

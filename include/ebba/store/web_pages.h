@@ -33,6 +33,7 @@ struct web_queue_filter {
 	const char *period;      /* "YYYY-MM" */
 	const char *older_than;  /* whole days since the application arrived */
 	const char *after;       /* a decision id: the page after it (keyset) */
+	const char *assigned;    /* "mina": taken by the person; "otilldelade": by nobody */
 };
 
 /*
@@ -40,8 +41,9 @@ struct web_queue_filter {
  * and decisions with an open audit flag), oldest first, 100 a page (after
  * the decision f->after when it is set):
  * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
- *  reason, check, flags}], "shown": N, "next": ID or null (the id to ask
- *  the next page after), "total": N, "reasons": [{check, reason, count}],
+ *  reason, check, holder, flags}], "shown": N, "next": ID or null (the id
+ *  to ask the next page after), "total": N, "reasons": [{check, count}]
+ *  (every failed check counted),
  *  "flags": [{kind, count}], "checks": [..ids that failed..],
  *  "periods": [...]}.  The counts are over the whole queue, not the filter.
  */
