@@ -98,8 +98,6 @@ ebba_auditor SELECT table ebba.provider_signins
 ebba_auditor SELECT table ebba.retention_log
 ebba_auditor USAGE schema ebba
 ebba_auditor USAGE sequence ebba.access_log_id_seq
-ebba_caseworker EXECUTE definer-function ebba.completion_attachment(bigint,text)
-ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_caseworker: reads everything but the access log; sets frames; records
 # a decision only line by line with its letter through ebba.decide_referral
@@ -110,6 +108,8 @@ ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 ebba_caseworker EXECUTE definer-function ebba.case_release(text)
 ebba_caseworker EXECUTE definer-function ebba.case_release_idle(integer)
 ebba_caseworker EXECUTE definer-function ebba.case_take(text,integer)
+ebba_caseworker EXECUTE definer-function ebba.completion_attachment(bigint,text)
+ebba_caseworker EXECUTE definer-function ebba.completion_state(bigint)
 ebba_caseworker EXECUTE definer-function ebba.decide_referral(bigint,jsonb,text,bigint,bigint,bigint,bigint,text,text,text,text,text)
 ebba_caseworker EXECUTE definer-function ebba.hidden_cases()
 ebba_caseworker EXECUTE definer-function ebba.hidden_decisions()
@@ -150,11 +150,11 @@ ebba_caseworker SELECT table ebba.workers
 ebba_caseworker UPDATE table ebba.case_frames
 ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
-ebba_daemon EXECUTE definer-function ebba.hidden_cases()
-ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
 # decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
+ebba_daemon EXECUTE definer-function ebba.hidden_cases()
+ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
 ebba_daemon INSERT table ebba.case_people
@@ -180,13 +180,13 @@ ebba_daemon USAGE schema ebba
 ebba_daemon USAGE sequence ebba.audit_flags_id_seq
 ebba_daemon USAGE sequence ebba.decisions_id_seq
 ebba_daemon USAGE sequence ebba.register_evidence_id_seq
-ebba_deliver EXECUTE definer-function ebba.hidden_cases()
-ebba_deliver EXECUTE definer-function ebba.hidden_decisions()
 
 # ebba_deliver (ebba-deliver, schema 020): works the outbox (its state
 # columns only), reads the letters and renders a missing PDF through
 # ebba.letter_pdf_store, learns the recipient only through
 # ebba.outbox_recipient, logs every letter that leaves.
+ebba_deliver EXECUTE definer-function ebba.hidden_cases()
+ebba_deliver EXECUTE definer-function ebba.hidden_decisions()
 ebba_deliver EXECUTE definer-function ebba.letter_pdf_store(bigint,bytea,bytea,text)
 ebba_deliver EXECUTE definer-function ebba.object_protected(text,text)
 ebba_deliver EXECUTE definer-function ebba.outbox_recipient(bigint)
@@ -281,12 +281,12 @@ ebba_retention SELECT table ebba.whatif_runs
 ebba_retention UPDATE column ebba.whatif_runs.result
 ebba_retention USAGE schema ebba
 ebba_retention USAGE sequence ebba.retention_log_id_seq
-ebba_supervisor EXECUTE definer-function ebba.completion_state(bigint)
 
 # ebba_supervisor: reads what a caseworker reads; starts and records what-if
 # runs; logs their own views.  Records no decision.
 ebba_supervisor EXECUTE definer-function ebba.case_release(text)
 ebba_supervisor EXECUTE definer-function ebba.case_release_idle(integer)
+ebba_supervisor EXECUTE definer-function ebba.completion_state(bigint)
 ebba_supervisor EXECUTE definer-function ebba.hidden_cases()
 ebba_supervisor EXECUTE definer-function ebba.hidden_decision_count(text,date,date)
 ebba_supervisor EXECUTE definer-function ebba.hidden_decisions()
