@@ -23,7 +23,7 @@ static const char *const BAD[] = {
 	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: kontrollen 'assets' saknar 'expr'",
 	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: kontroll-id 'kind-repeat' används två gånger",
 	"tests/data/rules-bad/07-bad-check-id.yaml:21:9: kontroll-id 'Assets Check' får bara innehålla små bokstäver a-z, siffror och '-'",
-	"tests/data/rules-bad/08-bad-outcome.yaml:19:14: outcome för kontrollen 'kind-repeat' måste vara 'refer' eller 'reject', inte 'avslå'",
+	"tests/data/rules-bad/08-bad-outcome.yaml:19:14: outcome för kontrollen 'kind-repeat' måste vara 'refer', 'complete' eller 'reject', inte 'avslå'",
 	"tests/data/rules-bad/09-unknown-fact.yaml:22:11: okänt namn 'asets' (menade du 'assets'?)",
 	"tests/data/rules-bad/10-cel-syntax.yaml:18:42: uttrycket går inte att tolka (unexpected end of expression)",
 	"tests/data/rules-bad/11-type-mistake.yaml:18:45: typfel (no operator '+' for int and string)",
