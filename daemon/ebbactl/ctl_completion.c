@@ -69,7 +69,9 @@ int ctl_request_documents(PGconn *conn, int argc, char **argv)
 		return CTL_USAGE;
 	struct ebba_err err;
 	struct documents cat;
-	if (documents_load(cfg.rules_dir, &cat, &err) != 0)
+	int loaded = documents_load(cfg.rules_dir, &cat, &err);
+	config_free(&cfg);
+	if (loaded != 0)
 		return ctl_fail(CTL_USAGE, WHO ": %s", err.msg);
 	json_t *docs = json_array();
 	struct ebba_buf letter = {0};
