@@ -41,14 +41,19 @@ struct ctx {
 	size_t max_bytes;
 };
 
-const char *ssbtek_status_name(enum ssbtek_status s)
+enum ev_status ssbtek_status_evidence(enum ssbtek_status s)
 {
 	switch (s) {
-	case SSBTEK_ABSENT: return "absent";
-	case SSBTEK_OK: return "ok";
-	case SSBTEK_ERROR: return "error";
+	case SSBTEK_OK: return EV_OK;
+	case SSBTEK_ERROR: return EV_ERROR;
+	case SSBTEK_ABSENT: break;
 	}
-	return "?";
+	return EV_ABSENT;
+}
+
+const char *ssbtek_status_name(enum ssbtek_status s)
+{
+	return ev_status_name(ssbtek_status_evidence(s));
 }
 
 /* ------------------------------------------------------------ values */
@@ -221,8 +226,8 @@ void ssbtek_part_evidence(const struct ssbtek_result *r, enum ssbtek_agency a,
 			  struct evidence *out)
 {
 	const struct ssbtek_part *p = &r->part[a];
-	evidence_set(out, "ssbtek", ssbtek_agency_name(a), ssbtek_status_name(p->status), p->raw,
-		     p->raw_len, 0);
+	evidence_set(out, EV_SOURCE_SSBTEK, ssbtek_agency_name(a), ssbtek_status_evidence(p->status),
+		     p->raw, p->raw_len, 0);
 }
 
 /* ------------------------------------------------------------ XML helpers */

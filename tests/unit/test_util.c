@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ebba/lib/evidence_kind.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/util.h"
 
@@ -141,10 +142,36 @@ static void test_log_clean(void **state)
 	}
 }
 
+/* The names are ebba.register_evidence's text: a contract that must not move. */
+static void test_evidence_kind(void **s)
+{
+	(void)s;
+	static const char *const statuses[] = {"ok", "absent", "error", "not_found", "unavailable"};
+	for (int k = 0; k < EV_STATUS_COUNT; k++) {
+		enum ev_status st;
+		assert_string_equal(ev_status_name((enum ev_status)k), statuses[k]);
+		assert_true(ev_status_parse(statuses[k], &st));
+		assert_int_equal(st, k);
+		assert_true(ev_status_is(statuses[k], (enum ev_status)k));
+	}
+	enum ev_source src;
+	assert_true(ev_source_parse("attendance", &src));
+	assert_int_equal(src, EV_SOURCE_ATTENDANCE);
+	assert_string_equal(ev_source_name(EV_SOURCE_SSBTEK), "ssbtek");
+	assert_string_equal(ev_source_agency(EV_SOURCE_SSBTEK), "SSBTEK");
+	assert_string_equal(ev_source_agency(EV_SOURCE_ATTENDANCE), "PLAN");
+	assert_true(ev_agency_is_whole("PLAN"));
+	assert_false(ev_agency_is_whole("FK"));
+	assert_false(ev_source_parse("SSBTEK", &src));
+	assert_false(ev_status_parse(NULL, &(enum ev_status){0}));
+	assert_false(ev_status_is("OK", EV_OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_encode),
+		cmocka_unit_test(test_evidence_kind),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_buf_put_int),
