@@ -268,7 +268,7 @@ static void on_schema_error(void *data, xmlErrorPtr e)
 		snprintf(path, sizeof(path), "%s", elem);
 		rest = msg + used;
 	}
-	if (strncmp(rest, "[facet '", 8) == 0 && strstr(rest, "] "))
+	if (str_starts_with(rest, "[facet '") && strstr(rest, "] "))
 		rest = strstr(rest, "] ") + 2;
 	/* libxml2 quotes the value, and a malformed identity number is still
 	 * most of one: say what is wrong without it. */

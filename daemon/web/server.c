@@ -137,14 +137,6 @@ const char *web_form(const struct web_request *rq, const char *name)
 	return param(rq->form, rq->n_form, name);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes application/x-www-form-urlencoded in place; returns the end. */
 static char *form_decode(char *s, char *end)
 {
@@ -152,8 +144,9 @@ static char *form_decode(char *s, char *end)
 	for (char *r = s; r < end; r++) {
 		if (*r == '+')
 			*w++ = ' ';
-		else if (*r == '%' && end - r > 2 && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
+			 hex_digit_value(r[2]) >= 0) {
+			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
 			r += 2;
 		} else
 			*w++ = *r;
@@ -365,7 +358,7 @@ static enum MHD_Result send_message(struct MHD_Connection *c, struct call *k, in
 
 static bool is_api(const char *path)
 {
-	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+	return str_starts_with(path, "/api/") || strcmp(path, "/api") == 0;
 }
 
 static enum MHD_Result send_unauthenticated(struct MHD_Connection *c, struct call *k)
@@ -967,10 +960,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 				    "Adressen innehåller tecken som inte går att läsa. Kontrollera adressen och försök igen.");
 	if (strcmp(method, "POST") == 0) {
 		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
+		if (type && str_starts_with(type, "application/x-www-form-urlencoded"))
 			parse_form(k);
 	}
-	if (strcmp(method, "GET") == 0 && strncmp(k->rq.path, "/static/", 8) == 0) {
+	if (strcmp(method, "GET") == 0 && str_starts_with(k->rq.path, "/static/")) {
 		k->route_class = "static";
 		return serve_static(c, k);
 	}

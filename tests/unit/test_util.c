@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 
 #include <cmocka.h>
 
@@ -143,6 +144,46 @@ static void test_log_clean(void **state)
 }
 
 /* The names are ebba.register_evidence's text: a contract that must not move. */
+static void test_hex_digit_value(void **state)
+{
+	(void)state;
+	static const char digits[] = "0123456789abcdef";
+	for (int k = 0; k < 16; k++) {
+		assert_int_equal(hex_digit_value(digits[k]), k);
+		assert_int_equal(hex_digit_value(toupper((unsigned char)digits[k])), k);
+	}
+	assert_int_equal(hex_digit_value('g'), -1);
+	assert_int_equal(hex_digit_value('G'), -1);
+	assert_int_equal(hex_digit_value('/'), -1);
+	assert_int_equal(hex_digit_value(':'), -1);
+	assert_int_equal(hex_digit_value('@'), -1);
+	assert_int_equal(hex_digit_value(-1), -1);
+	assert_int_equal(hex_digit_value(0xe5), -1);
+}
+
+static void test_digits_only(void **state)
+{
+	(void)state;
+	assert_true(digits_only("0123456789", 10));
+	assert_true(digits_only("12ab", 2));   /* only the first n bytes */
+	assert_true(digits_only("", 0));
+	assert_false(digits_only("12a4", 4));
+	assert_false(digits_only("/", 1));
+	assert_false(digits_only(":", 1));
+	assert_false(digits_only("1 2", 3));
+}
+
+static void test_str_starts_with(void **state)
+{
+	(void)state;
+	assert_true(str_starts_with("application/x-www-form-urlencoded; charset=utf-8",
+				    "application/x-www-form-urlencoded"));
+	assert_true(str_starts_with("/api/x", "/api/"));
+	assert_true(str_starts_with("x", ""));
+	assert_false(str_starts_with("/ap", "/api/"));
+	assert_false(str_starts_with("application/json", "application/x-www-form-urlencoded"));
+}
+
 static void test_evidence_kind(void **s)
 {
 	(void)s;
@@ -172,6 +213,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_evidence_kind),
+		cmocka_unit_test(test_hex_digit_value),
+		cmocka_unit_test(test_digits_only),
+		cmocka_unit_test(test_str_starts_with),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_buf_put_int),
