@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ebba/lib/json_drop.h"
+#include "ebba/lib/log.h"
 #include "ebba/whatif/whatif.h"
 
 static const char *reason_of(const json_t *regs, size_t person, const char *key)
@@ -80,10 +81,13 @@ static int history_from_trace(struct whatif_inputs *in, struct ebba_err *err)
 		return 0;
 	if (!in->history)
 		in->history = xmalloc(sizeof(*in->history));
+	/* An object dumps to NULL only when jansson's malloc failed: that
+	 * aborts, as every allocation failure does (architecture.md §14.6). */
 	char *text = json_dumps(h, JSON_COMPACT);
-	int rc = text ? case_history_from_json("stored history", text, strlen(text), in->app->period,
-					       in->history, err)
-		      : ebba_errf(err, "out of memory");
+	if (!text)
+		fatal("out of memory dumping the stored history");
+	int rc = case_history_from_json("stored history", text, strlen(text), in->app->period,
+					in->history, err);
 	free(text);
 	in->has_history = rc == 0;
 	return rc;
