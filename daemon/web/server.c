@@ -44,10 +44,12 @@
 #include "api.h"
 #include "conn_limits.h"
 #include "denials.h"
+#include "login.h"
 #include "server.h"
 #include "session.h"
 #include "sso.h"
 #include "template.h"
+#include "web_db.h"
 #include "web_metrics.h"
 
 #define COOKIE_NAME "ebba_session"
@@ -76,12 +78,10 @@ static struct {
 	const char *conninfo;
 	const struct web_route *pages, *own, *sso;
 	size_t n_pages, n_own, n_sso;
-	PGconn *own_db;
-	pthread_mutex_t own_lock;
 	bool secure_cookie, proxy, on_unix;
 	char **peers;               /* proxy_peers, normalised ("unix:UID"); NULL-terminated */
 	struct ebba_buf cert, key;
-} S = {.own_lock = PTHREAD_MUTEX_INITIALIZER};
+} S;
 
 /* One request, from its first byte to MHD's "completed". */
 struct call {
@@ -110,11 +110,6 @@ struct call {
 const struct ebba_config *server_config(void)
 {
 	return S.cfg;
-}
-
-const char *server_conninfo(void)
-{
-	return S.conninfo;
 }
 
 /* --- parameters ------------------------------------------------------------ */
@@ -453,27 +448,6 @@ static const struct web_route *find_route(const char *method, const char *path,
 
 /* --- sessions and identity --------------------------------------------------- */
 
-PGconn *server_own_db_lock(void)
-{
-	pthread_mutex_lock(&S.own_lock);
-	if (!S.own_db || PQstatus(S.own_db) != CONNECTION_OK) {
-		struct ebba_err err;
-		PQfinish(S.own_db);
-		S.own_db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
-		if (!S.own_db) {
-			log_error("ebba-web: own connection: %s", err.msg);
-			pthread_mutex_unlock(&S.own_lock);
-			return NULL;
-		}
-	}
-	return S.own_db;
-}
-
-void server_own_db_unlock(void)
-{
-	pthread_mutex_unlock(&S.own_lock);
-}
-
 /* A "denied" row under ebba-web's own name, for refusals before anyone is
  * known (a failed login, an untrusted proxy header): counted (denials.h). */
 static void log_denied_own(const char *kind, const char *id, const char *client)
@@ -659,13 +633,13 @@ static void record_signin(const char *name, const struct claims *cl, unsigned pr
 	sso_text(cl->display_name, display, sizeof(display));
 	sso_text(cl->title, title, sizeof(title));
 	sso_text(cl->acr, acr, sizeof(acr));
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	if (!db)
 		return;
 	struct ebba_err err;
 	if (store_provider_signin(db, name, display, title, groups, claim, acr, outcome, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
-	server_own_db_unlock();
+	web_db_unlock();
 }
 
 /* auth: proxy: a connection as ebba-web's own role that has become the
@@ -1192,8 +1166,7 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 	    sess_init(w, err) != 0 || tmpl_preload(err) != 0 ||
 	    api_init(cfg, S.conninfo, (unsigned)w->threads, err) != 0)
 		return -1;
-	S.own_db = db_connect(S.conninfo, "ebba-web", cfg->statement_timeout_ms, err);
-	return S.own_db ? 0 : ebba_err_prefix(err, "ebba-web's own connection");
+	return web_db_open(S.conninfo, cfg->statement_timeout_ms, err);
 }
 
 struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *err)
@@ -1264,8 +1237,7 @@ void server_stop(struct web_server *srv)
 	free(srv);
 	sess_shutdown();
 	api_shutdown();
-	PQfinish(S.own_db);
-	S.own_db = NULL;
+	web_db_close();
 	for (char **p = S.peers; p && *p; p++)
 		free(*p);
 	free(S.peers);
