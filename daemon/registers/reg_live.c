@@ -195,7 +195,8 @@ void registers_count_into(struct registers *base, struct metrics *m)
 
 static const char *agency_label(int a)
 {
-	return a < SSBTEK_AGENCY_COUNT ? ssbtek_agency_name((enum ssbtek_agency)a) : "PLAN";
+	return a < SSBTEK_AGENCY_COUNT ? ssbtek_agency_name((enum ssbtek_agency)a)
+					 : ev_source_agency(EV_SOURCE_ATTENDANCE);
 }
 
 static const char *register_label(int a)
