@@ -356,7 +356,7 @@ static struct cel_value fn_matches(const struct cel_node *node, struct cel_value
 		return cel_bool(cel_regex_match(node->re, s.str, s.len));
 	regex_t re;
 	struct ebba_err err;
-	if (cel_regex_compile(pat.str, pat.len, &re, &err) < 0)
+	if (cel_regex_compile(pat.str, pat.len, &re, &err) != 0)
 		return cel_errorf(arena, CEL_ERR_INVALID, "%s", err.msg);
 	bool ok = cel_regex_match(&re, s.str, s.len);
 	regfree(&re);

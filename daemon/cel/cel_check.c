@@ -282,7 +282,7 @@ static void resolve_call(struct cel_parser *p, struct cel_node *n)
 	    n->args[1]->lit.kind == CEL_STRING) {
 		struct ebba_err err;
 		n->re = xmalloc(sizeof(*n->re));
-		if (cel_regex_compile(n->args[1]->lit.str, n->args[1]->lit.len, n->re, &err) < 0) {
+		if (cel_regex_compile(n->args[1]->lit.str, n->args[1]->lit.len, n->re, &err) != 0) {
 			free(n->re);
 			n->re = NULL;
 			cel_fail(p, n->args[1]->offset, CEL_ERR_INVALID, "%s", err.msg);

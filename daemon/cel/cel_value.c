@@ -687,7 +687,7 @@ int cel_value_from_json(const json_t *j, struct cel_arena *arena, struct cel_val
 		struct cel_value list = cel_list_new(arena, n);
 		for (size_t i = 0; i < n; i++) {
 			struct cel_value item;
-			if (cel_value_from_json(json_array_get(j, i), arena, &item, err) < 0)
+			if (cel_value_from_json(json_array_get(j, i), arena, &item, err) != 0)
 				return ebba_err_prefix(err, "[%zu]", i);
 			cel_list_append(arena, list, item);
 		}
@@ -701,7 +701,7 @@ int cel_value_from_json(const json_t *j, struct cel_arena *arena, struct cel_val
 		/* jansson's iteration macro takes a non-const object. */
 		json_object_foreach((json_t *)j, key, val) {
 			struct cel_value item;
-			if (cel_value_from_json(val, arena, &item, err) < 0)
+			if (cel_value_from_json(val, arena, &item, err) != 0)
 				return ebba_err_prefix(err, "%s", key);
 			cel_map_set_str(arena, map, key, item);
 		}

@@ -29,7 +29,7 @@ static int load_facts(const char *path, struct cel_arena *arena, struct cel_valu
 		      struct ebba_err *err)
 {
 	struct ebba_buf text = {0};
-	if (read_file_limited(path, FACTS_MAX_BYTES, &text, err) < 0) {
+	if (read_file_limited(path, FACTS_MAX_BYTES, &text, err) != 0) {
 		buf_free(&text);
 		return -1;
 	}
@@ -42,7 +42,7 @@ static int load_facts(const char *path, struct cel_arena *arena, struct cel_valu
 	int rc = 0;
 	if (!json_is_object(root))
 		rc = ebba_errf(err, "%s: facts must be a JSON object", path);
-	else if (cel_value_from_json(root, arena, vars, err) < 0)
+	else if (cel_value_from_json(root, arena, vars, err) != 0)
 		rc = ebba_err_prefix(err, "%s", path);
 	json_decref(root);
 	return rc;

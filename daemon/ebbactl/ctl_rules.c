@@ -119,7 +119,7 @@ int ctl_rules(int argc, char **argv)
 	struct ebba_config cfg;
 	bool have_cfg = false;
 	if (!dir) {
-		if (ctl_load_config(&cfg) < 0)
+		if (ctl_load_config(&cfg) != 0)
 			return CTL_USAGE;
 		have_cfg = true;
 		dir = cfg.rules_dir;
@@ -159,7 +159,7 @@ int ctl_rules(int argc, char **argv)
 	} else {
 		struct ebba_buf out = {0};
 		struct rule_test_report rep;
-		if (ruleset_run_tests(rs, dir, &out, &rep, &err) < 0) {
+		if (ruleset_run_tests(rs, dir, &out, &rep, &err) != 0) {
 			fprintf(stderr, "ebbactl rules: %s\n", err.msg);
 			status = CTL_USAGE;
 		} else {

@@ -39,7 +39,7 @@ static int validate_one(struct app_parser *p, const char *path, struct ebba_buf 
 		/* Too big is an invalid document, as ebbad would judge it. */
 		ebba_errf(&err, "document: %jd bytes, larger than the limit of %u bytes",
 			  (intmax_t)st.st_size, APP_DEFAULT_MAX_BYTES);
-	} else if (read_file_limited(path, APP_DEFAULT_MAX_BYTES, buf, &err) < 0) {
+	} else if (read_file_limited(path, APP_DEFAULT_MAX_BYTES, buf, &err) != 0) {
 		status = CTL_USAGE;
 		/* read_file_limited names the file; the line already does. */
 		size_t pl = strlen(path);

@@ -490,7 +490,7 @@ static int person_ref(const struct application *app, const xmlNode *n, size_t *o
 	struct pnr p;
 	if (!s)
 		return ebba_errf(err, "line %d: %s/@person: missing", line_of(n), (const char *)n->name);
-	if (pnr_parse(s, strlen(s), &p, err) < 0)
+	if (pnr_parse(s, strlen(s), &p, err) != 0)
 		return ebba_err_prefix(err, "line %d: %s/@person", line_of(n), (const char *)n->name);
 	for (size_t i = 0; i < app->n_persons; i++)
 		if (memcmp(app->persons[i].pnr, p.digits, PNR_LEN) == 0) {
@@ -565,7 +565,7 @@ static int check_person(struct application *app, const xmlNode *n, const struct 
 	struct pnr p;
 	if (!s || !role)
 		return ebba_errf(err, "line %d: person: pnr and role are required", line_of(n));
-	if (pnr_parse(s, strlen(s), &p, err) < 0)
+	if (pnr_parse(s, strlen(s), &p, err) != 0)
 		return ebba_err_prefix(err, "line %d: person/@pnr", line_of(n));
 	int r = name_index(role_names, (int)ARRAY_LEN(role_names), role);
 	if (r < 0)

@@ -162,7 +162,7 @@ static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key,
 		return -1;
 	struct pnr p;
 	struct ebba_err e;
-	if (pnr_parse(n->text, strlen(n->text), &p, &e) < 0)
+	if (pnr_parse(n->text, strlen(n->text), &p, &e) != 0)
 		return yerrf(v->d, n, v->err, "%s: %s", key, e.msg);
 	memcpy(out, p.digits, PNR_BUF);
 	return 0;

@@ -73,7 +73,7 @@ static int read_root(const xmlNode *root, const char *expect_pnr, const char *ex
 	struct ebba_err perr;
 	if (attr(root, "pnr", a->pnr, sizeof(a->pnr), err) < 0)
 		return -1;
-	if (strlen(a->pnr) != 12 || pnr_parse(a->pnr, 12, &p, &perr) < 0)
+	if (strlen(a->pnr) != 12 || pnr_parse(a->pnr, 12, &p, &perr) != 0)
 		return ebba_errf(err, "attendance:%d: pnr is not a valid 12-digit identity number",
 				 root->line);
 	if (expect_pnr && strcmp(expect_pnr, a->pnr))

@@ -95,7 +95,7 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
 {
 	struct ebba_err perr;
 	struct pnr pn;
-	if (!p->pnr || !all_digits(p->pnr, 12) || pnr_parse(p->pnr, 12, &pn, &perr) < 0)
+	if (!p->pnr || !all_digits(p->pnr, 12) || pnr_parse(p->pnr, 12, &pn, &perr) != 0)
 		return ebba_errf(err, "SSBTEK request: personal identity number: %s",
 				 p->pnr && all_digits(p->pnr, 12) ? perr.msg : "expected 12 digits");
 	if (need_text(p->case_id, "case id (arendeidentitet)", err) < 0 ||
@@ -279,7 +279,7 @@ static int read_general(const xmlNode *gen, struct ssbtek_request_info *out, str
 		return -1;
 	struct pnr pn;
 	struct ebba_err perr;
-	if (!all_digits(buf, 12) || pnr_parse(buf, 12, &pn, &perr) < 0)
+	if (!all_digits(buf, 12) || pnr_parse(buf, 12, &pn, &perr) != 0)
 		return ebba_errf(err, "personidentitet: not a valid 12-digit identity number");
 	memcpy(out->pnr, buf, 13);
 	if (child_text(gen, "arendeidentitet", buf, sizeof(buf), err) < 0)
@@ -345,7 +345,7 @@ int ssbtek_request_parse(const char *body, size_t len, struct ssbtek_request_inf
 int ssbtek_request_pnr(const char *body, size_t len, char pnr_out[13], struct ebba_err *err)
 {
 	struct ssbtek_request_info info;
-	if (ssbtek_request_parse(body, len, &info, err) < 0)
+	if (ssbtek_request_parse(body, len, &info, err) != 0)
 		return -1;
 	memcpy(pnr_out, info.pnr, 13);
 	return 0;

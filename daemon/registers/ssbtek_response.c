@@ -248,7 +248,7 @@ static int xp_text(struct ctx *c, xmlNode *at, const char *expr, char **out,
 {
 	xmlNode *n;
 	*out = NULL;
-	if (xp_one(c, at, expr, &n, err) < 0)
+	if (xp_one(c, at, expr, &n, err) != 0)
 		return -1;
 	if (n)
 		*out = xmlsafe_text(n);
@@ -292,10 +292,10 @@ static int af_date(struct ctx *c, xmlNode *info, const char *expr, char out[11],
 		   struct ebba_err *err)
 {
 	char *t;
-	if (xp_text(c, info, expr, &t, err) < 0)
+	if (xp_text(c, info, expr, &t, err) != 0)
 		return -1;
 	int rc = 0;
-	if (t && norm_date(t, out) < 0)
+	if (t && norm_date(t, out) != 0)
 		rc = ebba_errf(err, "%s is not a date", expr);
 	free(t);
 	return rc;
@@ -305,7 +305,7 @@ static int af_int(struct ctx *c, xmlNode *at, const char *expr, int lo, int hi, 
 		  struct ebba_err *err)
 {
 	char *t;
-	if (xp_text(c, at, expr, &t, err) < 0)
+	if (xp_text(c, at, expr, &t, err) != 0)
 		return -1;
 	int rc = 0;
 	if (t) {
@@ -323,7 +323,7 @@ static int af_int(struct ctx *c, xmlNode *at, const char *expr, int lo, int hi, 
 static int af_info(struct ctx *c, xmlNode *info, struct ssbtek_af *af, struct ebba_err *err)
 {
 	char *reg;
-	if (xp_text(c, info, "er:Arbetssokande", &reg, err) < 0)
+	if (xp_text(c, info, "er:Arbetssokande", &reg, err) != 0)
 		return -1;
 	if (reg) {
 		bool t = !strcmp(reg, "true") || !strcmp(reg, "1");
@@ -334,10 +334,10 @@ static int af_info(struct ctx *c, xmlNode *info, struct ssbtek_af *af, struct eb
 		af->known = true;
 		af->registered = t;
 	}
-	if (af_date(c, info, "er:ArbetssokandeRegistrerad", af->since, err) < 0 ||
-	    af_date(c, info, "er:ArbetssokandeAvaktualiserad", af->deregistered, err) < 0 ||
+	if (af_date(c, info, "er:ArbetssokandeRegistrerad", af->since, err) != 0 ||
+	    af_date(c, info, "er:ArbetssokandeAvaktualiserad", af->deregistered, err) != 0 ||
 	    af_date(c, info, "er:AktivetetsRapportDatum/er:SenasteAktivitetsRapportDatum",
-		    af->latest_report, err) < 0)
+		    af->latest_report, err) != 0)
 		return -1;
 	return af_int(c, info, "er:ArbetssokandeOmfattning", 0, 100, &af->scope_percent, err);
 }
@@ -347,21 +347,21 @@ static int parse_af(struct ctx *c, xmlNode *data, struct ebba_err *err)
 	struct ssbtek_af af = { .scope_percent = -1, .status_code = -1 };
 	xmlNode *svar, *info;
 	char *pnr;
-	if (xp_one(c, data, "er:Svar", &svar, err) < 0)
+	if (xp_one(c, data, "er:Svar", &svar, err) != 0)
 		return -1;
 	if (!svar)
 		return ebba_errf(err, "no Svar in the data");
-	if (xp_text(c, svar, "er:IdentitetsbeteckningFysiskPerson", &pnr, err) < 0)
+	if (xp_text(c, svar, "er:IdentitetsbeteckningFysiskPerson", &pnr, err) != 0)
 		return -1;
 	bool other = pnr && !same_person(c, pnr);
 	free(pnr);
 	if (other)
 		return ebba_errf(err, "the answer is about another person");
 	if (af_int(c, svar, "er:StatusSokandeinformationKod", -999999, 999999, &af.status_code,
-		   err) < 0 ||
-	    xp_one(c, svar, "er:ArbetssokandeInfo", &info, err) < 0)
+		   err) != 0 ||
+	    xp_one(c, svar, "er:ArbetssokandeInfo", &info, err) != 0)
 		return -1;
-	if (info && af_info(c, info, &af, err) < 0)
+	if (info && af_info(c, info, &af, err) != 0)
 		return -1;
 	c->r->af = af;
 	return 0;
@@ -372,17 +372,17 @@ static int parse_af(struct ctx *c, xmlNode *data, struct ebba_err *err)
 static int so_payment(struct ctx *c, xmlNode *u, struct ebba_err *err)
 {
 	char *date, *net;
-	if (xp_text(c, u, "in:Utbetalningsdatum", &date, err) < 0)
+	if (xp_text(c, u, "in:Utbetalningsdatum", &date, err) != 0)
 		return -1;
-	if (xp_text(c, u, "in:NettoEfterSkatt", &net, err) < 0) {
+	if (xp_text(c, u, "in:NettoEfterSkatt", &net, err) != 0) {
 		free(date);
 		return -1;
 	}
 	struct ssbtek_payment p = { .agency = SSBTEK_SO, .type = INCOME_UNEMPLOYMENT_BENEFIT };
 	int rc = 0;
-	if (!date || norm_date(date, p.date) < 0)
+	if (!date || norm_date(date, p.date) != 0)
 		rc = ebba_errf(err, "line %d: Utbetalningsdatum missing or not a date", u->line);
-	else if (!net || decimal_ore(net, &p.net_ore) < 0)
+	else if (!net || decimal_ore(net, &p.net_ore) != 0)
 		rc = ebba_errf(err, "line %d: NettoEfterSkatt missing or not an amount", u->line);
 	else
 		*add_payment(c, SSBTEK_SO) = p;
@@ -395,13 +395,13 @@ static int parse_so(struct ctx *c, xmlNode *data, struct ebba_err *err)
 {
 	char *pnr;
 	xmlNode *list;
-	if (xp_text(c, data, "in:IdentificationNumber", &pnr, err) < 0)
+	if (xp_text(c, data, "in:IdentificationNumber", &pnr, err) != 0)
 		return -1;
 	bool other = pnr && !same_person(c, pnr);
 	free(pnr);
 	if (other)
 		return ebba_errf(err, "the answer is about another person");
-	if (xp_one(c, data, "in:ArbetsloshetsersattningLista", &list, err) < 0)
+	if (xp_one(c, data, "in:ArbetsloshetsersattningLista", &list, err) != 0)
 		return -1;
 	if (!list)
 		return ebba_errf(err, "no ArbetsloshetsersattningLista in the data");
@@ -473,9 +473,9 @@ static int csn_payment(struct ctx *c, xmlNode *u, xmlNode *person, struct ebba_e
 	if (!date || strlen(date) != 8 || !digits_only(date, 8))
 		rc = ebba_errf(err, "CSN line %d: utbetdatum is not YYYYMMDD", u->line);
 	else if (snprintf(p.date, sizeof(p.date), "%.4s-%.2s-%.2s", date, date + 4, date + 6),
-		 norm_date(p.date, p.date) < 0)
+		 norm_date(p.date, p.date) != 0)
 		rc = ebba_errf(err, "CSN line %d: utbetdatum is not a date", u->line);
-	else if (!total || decimal_ore(total, &p.net_ore) < 0 || strchr(total, '.'))
+	else if (!total || decimal_ore(total, &p.net_ore) != 0 || strchr(total, '.'))
 		rc = ebba_errf(err, "CSN line %d: totbelopp is not whole kronor", u->line);
 	else if (!status || (strcmp(status, "Utbetald") && strcmp(status, "UTBETALAD") &&
 			     strcmp(status, "Planerad")))
@@ -534,7 +534,7 @@ static int csn_inner(struct ctx *c, xmlDoc *doc, struct ebba_err *err)
 		if (!csn_is(k, "Person"))
 			continue;
 		any = true;
-		if (csn_person(c, k, &matched, err) < 0)
+		if (csn_person(c, k, &matched, err) != 0)
 			return -1;
 	}
 	if (any && !matched)
@@ -545,7 +545,7 @@ static int csn_inner(struct ctx *c, xmlDoc *doc, struct ebba_err *err)
 static int parse_csn(struct ctx *c, xmlNode *data, struct ebba_err *err)
 {
 	char *b64;
-	if (xp_text(c, data, "ssbt:svar", &b64, err) < 0)
+	if (xp_text(c, data, "ssbt:svar", &b64, err) != 0)
 		return -1;
 	if (!b64)
 		return ebba_errf(err, "no svar in the data");
@@ -584,7 +584,7 @@ static int lefi_providers(const json_t *root, struct ebba_err *err)
 {
 	json_t *list, *it;
 	size_t i;
-	if (jarray(root, "utlamnare", &list, err) < 0)
+	if (jarray(root, "utlamnare", &list, err) != 0)
 		return -1;
 	if (!list)
 		return ebba_errf(err, "LEFI: no utlamnare (which providers answered)");
@@ -610,7 +610,7 @@ static int lefi_deviations(const json_t *root, struct ebba_err *err)
 		return ebba_errf(err, "LEFI: avvikelser is not an object");
 	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
 		json_t *list;
-		if (jarray(dev, keys[k], &list, err) < 0)
+		if (jarray(dev, keys[k], &list, err) != 0)
 			return -1;
 		if (!list || json_array_size(list) == 0)
 			continue;
@@ -629,7 +629,7 @@ static int lefi_person(struct ctx *c, const json_t *fi, struct ebba_err *err)
 	json_t *gepi;
 	if (!c->opts->expect_pnr || !fi)
 		return 0;
-	if (jarray(fi, "generellPersoninformation", &gepi, err) < 0)
+	if (jarray(fi, "generellPersoninformation", &gepi, err) != 0)
 		return -1;
 	const char *pnr = jstr(json_array_get(gepi, 0), "personnummer");
 	if (!pnr)
@@ -650,7 +650,7 @@ static int lefi_type(struct ctx *c, const char *code, struct ssbtek_payment *p,
 		return ebba_errf(err, "LEFI: benefit code longer than %zu characters",
 				 sizeof(p->code) - 1);
 	memcpy(p->code, code, strlen(code) + 1);
-	if (lefi_mapping_lookup(c->map, code, &p->type) < 0) {
+	if (lefi_mapping_lookup(c->map, code, &p->type) != 0) {
 		p->type = INCOME_OTHER;
 		add_unknown_code(c->r, *code ? code : "(none)");
 	}
@@ -660,7 +660,7 @@ static int lefi_type(struct ctx *c, const char *code, struct ssbtek_payment *p,
 static int lefi_date(const char *s, char out[11], const char *what, size_t i,
 		     struct ebba_err *err)
 {
-	if (!s || strlen(s) != 10 || norm_date(s, out) < 0)
+	if (!s || strlen(s) != 10 || norm_date(s, out) != 0)
 		return ebba_errf(err, "LEFI: %s[%zu]: payment date missing or not YYYY-MM-DD", what, i);
 	return 0;
 }
@@ -672,20 +672,20 @@ static int lefi_fk_payments(struct ctx *c, const json_t *fi, struct ebba_err *er
 	size_t i;
 	if (!fi)
 		return 0;
-	if (jarray(fi, "utbetalningsuppgift", &list, err) < 0)
+	if (jarray(fi, "utbetalningsuppgift", &list, err) != 0)
 		return -1;
 	json_array_foreach(list, i, u) {
 		struct ssbtek_payment p = { .agency = SSBTEK_FK };
 		const json_t *net = json_object_get(json_object_get(u, "nettobelopp"), "summa");
 		const char *cur = jstr(json_object_get(u, "nettobelopp"), "valuta");
-		if (lefi_date(jstr(u, "datum"), p.date, "utbetalningsuppgift", i, err) < 0)
+		if (lefi_date(jstr(u, "datum"), p.date, "utbetalningsuppgift", i, err) != 0)
 			return -1;
-		if (!net || json_ore(net, &p.net_ore) < 0)
+		if (!net || json_ore(net, &p.net_ore) != 0)
 			return ebba_errf(err, "LEFI: utbetalningsuppgift[%zu]: nettobelopp.summa "
 					      "missing or not an amount", i);
 		if (cur && strcmp(cur, "SEK"))
 			return ebba_errf(err, "LEFI: utbetalningsuppgift[%zu]: currency is not SEK", i);
-		if (lefi_type(c, jstr(json_object_get(u, "formansfamilj"), "id"), &p, err) < 0)
+		if (lefi_type(c, jstr(json_object_get(u, "formansfamilj"), "id"), &p, err) != 0)
 			return -1;
 		*add_payment(c, SSBTEK_FK) = p;
 	}
@@ -708,12 +708,12 @@ static int lefi_sick_decisions(struct ctx *c, const json_t *fi, struct ebba_err 
 	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
 		json_t *cases, *cs;
 		size_t i;
-		if (jarray(fi, keys[k], &cases, err) < 0)
+		if (jarray(fi, keys[k], &cases, err) != 0)
 			return -1;
 		json_array_foreach(cases, i, cs) {
 			json_t *decisions, *d;
 			size_t j;
-			if (jarray(cs, "beslut", &decisions, err) < 0)
+			if (jarray(cs, "beslut", &decisions, err) != 0)
 				return -1;
 			json_array_foreach(decisions, j, d) {
 				const char *outcome = jstr(d, "beslutsutfall");
@@ -730,8 +730,8 @@ static int lefi_sick_decisions(struct ctx *c, const json_t *fi, struct ebba_err 
 				struct ssbtek_sick_decision s = {.percent = (int)((num * 100 + den / 2) / den)};
 				const json_t *per = json_object_get(d, "period");
 				const char *from = jstr(per, "fran"), *to = jstr(per, "till");
-				if (!from || strlen(from) != 10 || norm_date(from, s.from) < 0 ||
-				    (to && (strlen(to) != 10 || norm_date(to, s.to) < 0)))
+				if (!from || strlen(from) != 10 || norm_date(from, s.from) != 0 ||
+				    (to && (strlen(to) != 10 || norm_date(to, s.to) != 0)))
 					return ebba_errf(err, "LEFI: %s[%zu].beslut[%zu]: period not YYYY-MM-DD",
 							 keys[k], i, j);
 				if (!to)
@@ -768,20 +768,20 @@ static int lefi_pm_payments(struct ctx *c, const json_t *root, struct ebba_err *
 {
 	json_t *list, *u;
 	size_t i;
-	if (jarray(root, "utbetalningar", &list, err) < 0)
+	if (jarray(root, "utbetalningar", &list, err) != 0)
 		return -1;
 	json_array_foreach(list, i, u) {
 		struct ssbtek_payment p = { .agency = SSBTEK_FK };
 		const json_t *net = json_object_get(u, "nettobelopp");
-		if (lefi_date(jstr(u, "utbetalningsdatum"), p.date, "utbetalningar", i, err) < 0)
+		if (lefi_date(jstr(u, "utbetalningsdatum"), p.date, "utbetalningar", i, err) != 0)
 			return -1;
-		if (!json_is_integer(net) || json_ore(net, &p.net_ore) < 0)
+		if (!json_is_integer(net) || json_ore(net, &p.net_ore) != 0)
 			return ebba_errf(err, "LEFI: utbetalningar[%zu]: nettobelopp missing or "
 					      "not whole kronor", i);
 		json_t *rows = json_object_get(u, "utbetalningsrader");
 		const char *code = jstr(json_object_get(json_array_get(rows, 0), "formansgrupp"),
 					"kod");
-		if (lefi_type(c, code, &p, err) < 0)
+		if (lefi_type(c, code, &p, err) != 0)
 			return -1;
 		*add_payment(c, SSBTEK_FK) = p;
 	}
@@ -814,7 +814,7 @@ static int lefi_json(struct ctx *c, const char *js, size_t len, struct ebba_err 
 static int parse_fk(struct ctx *c, xmlNode *data, struct ebba_err *err)
 {
 	char *b64;
-	if (xp_text(c, data, "ssbt:lefiJsonSvar", &b64, err) < 0)
+	if (xp_text(c, data, "ssbt:lefiJsonSvar", &b64, err) != 0)
 		return -1;
 	if (!b64)
 		return ebba_errf(err, "no lefiJsonSvar in the data");
@@ -833,7 +833,7 @@ static int parse_fk(struct ctx *c, xmlNode *data, struct ebba_err *err)
 static int parse_skv(struct ctx *c, xmlNode *data, struct ebba_err *err)
 {
 	xmlNode *svar;
-	if (xp_one(c, data, "svar|ssbt:svar", &svar, err) < 0)
+	if (xp_one(c, data, "svar|ssbt:svar", &svar, err) != 0)
 		return -1;
 	if (!svar)
 		return 0;
@@ -891,8 +891,8 @@ static void parse_part(struct ctx *c, enum ssbtek_agency a, xmlNode *el)
 	xmlNode *data = NULL, *error = NULL;
 	struct ebba_err err;
 	size_t n_pay = c->r->n_payments, n_unknown = c->r->n_unknown_codes, n_sick = c->r->n_sick;
-	if (xp_one(c, el, "ssbt:data", &data, &err) < 0 ||
-	    xp_one(c, el, "ssbt:error", &error, &err) < 0) {
+	if (xp_one(c, el, "ssbt:data", &data, &err) != 0 ||
+	    xp_one(c, el, "ssbt:error", &error, &err) != 0) {
 		part_error(p, "ebba", "malformed", err.msg);
 		return;
 	}
@@ -940,16 +940,16 @@ static int read_envelope(struct ctx *c, xmlDoc *doc, struct ebba_err *err)
 	xmlNode *body, *fault, *resp, *svar;
 	if (!xmlsafe_is(root, SOAP11_NS, "Envelope"))
 		return ebba_errf(err, "SSBTEK response: not a SOAP 1.1 Envelope");
-	if (xp_one(c, root, "soap:Body", &body, err) < 0 || !body)
+	if (xp_one(c, root, "soap:Body", &body, err) != 0 || !body)
 		return ebba_errf(err, "SSBTEK response: no single SOAP Body");
-	if (xp_one(c, body, "soap:Fault", &fault, err) < 0)
+	if (xp_one(c, body, "soap:Fault", &fault, err) != 0)
 		return ebba_err_prefix(err, "SSBTEK response");
 	if (fault)
 		return soap_fault(c, fault, err);
-	if (xp_one(c, body, "ssbt:hamtaBastjanstInformationResponse", &resp, err) < 0 || !resp)
+	if (xp_one(c, body, "ssbt:hamtaBastjanstInformationResponse", &resp, err) != 0 || !resp)
 		return ebba_errf(err, "SSBTEK response: no single hamtaBastjanstInformationResponse "
 				      "in the SOAP Body");
-	if (xp_one(c, resp, "ssbt:svarsdata", &svar, err) < 0 || !svar)
+	if (xp_one(c, resp, "ssbt:svarsdata", &svar, err) != 0 || !svar)
 		return ebba_errf(err, "SSBTEK response: no single svarsdata");
 	for (int a = 0; a < SSBTEK_AGENCY_COUNT; a++) {
 		char expr[32];
@@ -984,7 +984,7 @@ static int get_mapping(const struct ssbtek_parse_opts *o, const struct lefi_mapp
 		return 0;
 	}
 	if (o->mapping_path) {
-		if (lefi_mapping_load(o->mapping_path, owned, err) < 0)
+		if (lefi_mapping_load(o->mapping_path, owned, err) != 0)
 			return -1;
 		*out = *owned;
 		return 0;
@@ -1006,7 +1006,7 @@ int ssbtek_parse_response(const char *body, size_t len, const struct ssbtek_pars
 	struct ctx c = { .r = out, .opts = opts,
 			 .max_bytes = opts->max_bytes ? opts->max_bytes : SSBTEK_MAX_RESPONSE };
 	struct lefi_mapping *owned;
-	if (get_mapping(opts, &c.map, &owned, err) < 0)
+	if (get_mapping(opts, &c.map, &owned, err) != 0)
 		return -1;
 	xmlDoc *doc = xmlsafe_read(body, len, c.max_bytes, "SSBTEK response", err);
 	int rc = -1;

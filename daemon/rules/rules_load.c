@@ -258,7 +258,7 @@ int ruleset_load_with(const char *dir, const struct ruleset_override *ov, size_t
 	for (size_t i = 0; i < n; i++) {
 		files[i].name = dl && dir[dl - 1] == '/' ? xasprintf("%s%s", dir, names[i])
 							 : xasprintf("%s/%s", dir, names[i]);
-		if (read_file_limited(files[i].name, RULES_MAX_FILE_BYTES, &files[i].text, err) < 0)
+		if (read_file_limited(files[i].name, RULES_MAX_FILE_BYTES, &files[i].text, err) != 0)
 			rc = -1;
 	}
 	if (rc == 0)

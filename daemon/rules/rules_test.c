@@ -920,7 +920,7 @@ int ruleset_run_test_buffer(const struct ruleset *rs, const char *name, const ch
 	buf_append(&f.text, yaml, len);
 	struct rs_diags d = {0};
 	int rc = 0;
-	if (rs_file_parse(&f, &d) < 0 || !rs_root(&f) || rs_root(&f)->type != YAML_MAPPING_NODE) {
+	if (rs_file_parse(&f, &d) != 0 || !rs_root(&f) || rs_root(&f)->type != YAML_MAPPING_NODE) {
 		if (d.errors == 0)
 			rs_diag(&d, false, f.name, 1, 1, "a test file must be a mapping with 'tests'");
 		rs_diags_flush(&d, out);
@@ -1001,7 +1001,7 @@ int ruleset_run_tests(const struct ruleset *rs, const char *dir, struct ebba_buf
 		char *path = xasprintf("%s/%s", tdir, names[i]);
 		struct ebba_buf text = {0};
 		struct ebba_err e2 = {{0}};
-		if (read_file_limited(path, RULES_MAX_FILE_BYTES, &text, &e2) < 0) {
+		if (read_file_limited(path, RULES_MAX_FILE_BYTES, &text, &e2) != 0) {
 			buf_printf(out, "%s\n", e2.msg);
 			report->total++;
 			report->failed++;
