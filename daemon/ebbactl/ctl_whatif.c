@@ -151,7 +151,8 @@ static void print_porcelain(const struct whatif_result *r)
 	for (int f = 0; f < WHATIF_OUTCOMES; f++)
 		for (int t = 0; t < WHATIF_OUTCOMES; t++)
 			if (r->transitions[f][t])
-				printf("transition\t%s\t%s\t%lld\n", WHATIF_OUTCOME[f], WHATIF_OUTCOME[t],
+				printf("transition\t%s\t%s\t%lld\n", outcome_name(WHATIF_OUTCOME[f]),
+				       outcome_name(WHATIF_OUTCOME[t]),
 				       (long long)r->transitions[f][t]);
 	for (size_t i = 0; i < r->n_checks; i++)
 		printf("check\t%s\tfails_before\t%lld\tfails_after\t%lld\n", r->checks[i].id,
@@ -281,9 +282,9 @@ static void print_people(const struct whatif_result *r, const struct args *a)
 		for (int t = 0; t < WHATIF_OUTCOMES; t++)
 			if (r->transitions[f][t]) {
 				printf("  ");
-				column(sv_outcome(WHATIF_OUTCOME[f]), 9);
+				column(outcome_sv_word(WHATIF_OUTCOME[f]), 9);
 				printf(" → ");
-				column(sv_outcome(WHATIF_OUTCOME[t]), 9);
+				column(outcome_sv_word(WHATIF_OUTCOME[t]), 9);
 				printf(" %8lld\n", (long long)r->transitions[f][t]);
 				any = true;
 			}

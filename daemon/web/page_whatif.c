@@ -369,7 +369,8 @@ static json_t *result_json(const struct whatif_result *r)
 		for (int t = 0; t < WHATIF_OUTCOMES; t++)
 			if (r->transitions[f][t])
 				json_array_append_new(tr, json_pack("{s:s,s:s,s:I}", "from",
-					sv_short(WHATIF_OUTCOME[f]), "to", sv_short(WHATIF_OUTCOME[t]),
+					outcome_sv_short(WHATIF_OUTCOME[f]), "to",
+					outcome_sv_short(WHATIF_OUTCOME[t]),
 					"n", (json_int_t)r->transitions[f][t]));
 	for (size_t i = 0; i < r->n_checks; i++) {
 		const struct whatif_check *c = &r->checks[i];

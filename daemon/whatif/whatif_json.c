@@ -20,8 +20,8 @@ static json_t *transitions_json(const struct whatif_result *r)
 	for (int f = 0; f < WHATIF_OUTCOMES; f++)
 		for (int t = 0; t < WHATIF_OUTCOMES; t++)
 			if (r->transitions[f][t])
-				json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "from", WHATIF_OUTCOME[f],
-					"to", WHATIF_OUTCOME[t], "n", (json_int_t)r->transitions[f][t]));
+				json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "from",
+					outcome_name(WHATIF_OUTCOME[f]), "to", outcome_name(WHATIF_OUTCOME[t]), "n", (json_int_t)r->transitions[f][t]));
 	return a;
 }
 
@@ -81,13 +81,10 @@ static void read_transitions(const json_t *a, struct whatif_result *r)
 	size_t i;
 	json_t *t;
 	json_array_foreach(a, i, t) {
-		const char *from = json_string_value(json_object_get(t, "from"));
-		const char *to = json_string_value(json_object_get(t, "to"));
-		for (int f = 0; f < WHATIF_OUTCOMES; f++)
-			for (int k = 0; k < WHATIF_OUTCOMES; k++)
-				if (from && to && strcmp(from, WHATIF_OUTCOME[f]) == 0 &&
-				    strcmp(to, WHATIF_OUTCOME[k]) == 0)
-					r->transitions[f][k] = num(t, "n");
+		int f = whatif_outcome_index(json_string_value(json_object_get(t, "from")));
+		int k = whatif_outcome_index(json_string_value(json_object_get(t, "to")));
+		if (f >= 0 && k >= 0)
+			r->transitions[f][k] = num(t, "n");
 	}
 }
 

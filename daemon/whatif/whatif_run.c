@@ -12,13 +12,15 @@
 
 #include "ebba/whatif/whatif.h"
 
-const char *const WHATIF_OUTCOME[WHATIF_OUTCOMES] = {"approved", "referred", "rejected"};
+const enum outcome WHATIF_OUTCOME[WHATIF_OUTCOMES] = {OUTCOME_APPROVED, OUTCOME_REFERRED,
+						       OUTCOME_REJECTED};
 
-static int outcome_index(const char *o)
+int whatif_outcome_index(const char *o)
 {
-	for (int k = 0; k < WHATIF_OUTCOMES; k++)
-		if (strcmp(o, WHATIF_OUTCOME[k]) == 0)
-			return k;
+	enum outcome k;
+	for (int i = 0; outcome_parse(o, &k) && i < WHATIF_OUTCOMES; i++)
+		if (WHATIF_OUTCOME[i] == k)
+			return i;
 	return -1;
 }
 
@@ -141,7 +143,7 @@ static void compare(struct run *run, const struct whatif_batch *b, const struct 
 {
 	struct whatif_result *r = run->r;
 	const struct decision *now = &run->now;
-	int from = outcome_index(row->outcome), to = outcome_index(now->outcome);
+	int from = whatif_outcome_index(row->outcome), to = whatif_outcome_index(now->outcome);
 	if (from == 0 && row->has_amount)
 		r->paid_before += row->amount;
 	if (to == 0 && now->has_amount)

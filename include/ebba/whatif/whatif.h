@@ -25,6 +25,7 @@
 #include "ebba/intake/case_frame.h"
 #include "ebba/lib/config.h"
 #include "ebba/lib/error.h"
+#include "ebba/lib/outcome.h"
 #include "ebba/registers/registers.h"
 #include "ebba/rules/rules.h"
 #include "ebba/store/whatif.h"
@@ -67,7 +68,11 @@ int whatif_redecide(const struct decide_env *env, const struct whatif_inputs *in
 /* ---- a run over a window ------------------------------------------------------------ */
 
 enum { WHATIF_OUTCOMES = 3 };                /* approved, referred, rejected */
-extern const char *const WHATIF_OUTCOME[WHATIF_OUTCOMES];
+/* The outcomes ebba decides, in the order transitions[][] indexes them. */
+extern const enum outcome WHATIF_OUTCOME[WHATIF_OUTCOMES];
+/* The name o's index in WHATIF_OUTCOME, or -1 (a person's outcome such as
+ * partly_approved, another name, or NULL). */
+int whatif_outcome_index(const char *o);
 
 struct whatif_check {
 	char *id;
