@@ -23,15 +23,24 @@ const struct rs_calc_name RS_CALC[RS_CALC_COUNT] = {
 	[RS_CALC_AMOUNT] = {"calc.amount", "amount"},
 };
 
+/* The one table of check results: ebba.decision_checks.result's text. */
+static const char *const RULE_RESULTS[] = {
+	[RULE_PASS] = "pass", [RULE_FAIL] = "fail", [RULE_SKIP] = "skip", [RULE_ERROR] = "error",
+};
+
 const char *rule_result_name(enum rule_result r)
 {
-	switch (r) {
-	case RULE_PASS: return "pass";
-	case RULE_FAIL: return "fail";
-	case RULE_SKIP: return "skip";
-	case RULE_ERROR: return "error";
-	}
-	return "?";
+	return (unsigned)r < ARRAY_LEN(RULE_RESULTS) ? RULE_RESULTS[r] : "?";
+}
+
+bool rule_result_parse(const char *s, enum rule_result *out)
+{
+	for (size_t k = 0; s && k < ARRAY_LEN(RULE_RESULTS); k++)
+		if (strcmp(RULE_RESULTS[k], s) == 0) {
+			*out = (enum rule_result)k;
+			return true;
+		}
+	return false;
 }
 
 void ruleset_free(struct ruleset *rs)

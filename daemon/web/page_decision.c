@@ -22,6 +22,7 @@
 #include "ebba/lib/evidence_kind.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/registers/ssbtek.h"
+#include "ebba/rules/rules.h"
 #include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
@@ -53,11 +54,13 @@ static void split_checks(json_t *ctx, json_t *d)
 	json_t *c;
 	json_array_foreach(json_object_get(d, "checks"), i, c) {
 		const char *r = jstr(c, "result");
+		enum rule_result res;
+		bool known = rule_result_parse(r, &res);
 		json_object_set_new(c, "description", json_string(check_word(words, jstr(c, "id"))));
 		json_object_set_new(c, "result_label", json_string(sv_result(r)));
-		json_object_set_new(c, "is_error", json_boolean(strcmp(r, "error") == 0));
-		json_object_set_new(c, "is_pass", json_boolean(strcmp(r, "pass") == 0));
-		bool bad = strcmp(r, "fail") == 0 || strcmp(r, "error") == 0;
+		json_object_set_new(c, "is_error", json_boolean(known && res == RULE_ERROR));
+		json_object_set_new(c, "is_pass", json_boolean(known && res == RULE_PASS));
+		bool bad = known && (res == RULE_FAIL || res == RULE_ERROR);
 		json_array_append(bad ? failed : rest, c);
 	}
 	json_decref(words);

@@ -63,6 +63,23 @@ static struct ruleset *load_dir(const char *dir, struct ebba_buf *diag)
 	return rs;
 }
 
+/* ebba.decision_checks.result's text: one table, read back by the pages. */
+static void test_rule_result_names(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"pass", "fail", "skip", "error"};
+	const enum rule_result results[] = {RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR};
+	for (int k = 0; k < 4; k++) {
+		enum rule_result r;
+		assert_string_equal(rule_result_name(results[k]), names[k]);
+		assert_true(rule_result_parse(names[k], &r));
+		assert_int_equal(r, results[k]);
+	}
+	enum rule_result r;
+	assert_false(rule_result_parse("FAIL", &r));
+	assert_false(rule_result_parse(NULL, &r));
+}
+
 static void test_default_loads_with_provisional_warnings(void **state)
 {
 	(void)state;
@@ -624,6 +641,7 @@ static void test_sha_follows_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_result_names),
 		cmocka_unit_test(test_default_loads_with_provisional_warnings),
 		cmocka_unit_test(test_child_limit),
 		cmocka_unit_test(test_default_rule_tests_pass),

@@ -198,6 +198,8 @@ void ruleset_explain_markdown(const struct ruleset *rs, struct ebba_buf *out);
 
 enum rule_result { RULE_PASS, RULE_FAIL, RULE_SKIP, RULE_ERROR };
 const char *rule_result_name(enum rule_result r);   /* "pass", "fail", "skip", "error" */
+/* True and *out set when s is one of the names; false otherwise (s may be NULL). */
+bool rule_result_parse(const char *s, enum rule_result *out);
 
 struct rule_check_result {
 	const char *id;
