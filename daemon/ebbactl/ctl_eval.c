@@ -58,8 +58,8 @@ int ctl_eval(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--facts") == 0 && i + 1 < argc) {
 			facts = argv[++i];
-		} else if (strncmp(argv[i], "--facts=", 8) == 0) {
-			facts = argv[i] + 8;
+		} else if (str_after(argv[i], "--facts=")) {
+			facts = str_after(argv[i], "--facts=");
 		} else if (!expr && (argv[i][0] != '-' || argv[i][1] == '\0' ||
 				     (argv[i][1] >= '0' && argv[i][1] <= '9') || argv[i][1] == '(' ||
 				     argv[i][1] == '-' || argv[i][1] == ' ')) {

@@ -51,8 +51,8 @@ static int explain_args(int argc, char **argv, const char **dir, bool *markdown)
 		const char *fmt = NULL;
 		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
 			fmt = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			fmt = argv[i] + 9;
+		else if (str_after(argv[i], "--format="))
+			fmt = str_after(argv[i], "--format=");
 		else if (argv[i][0] != '-' && !*dir)
 			*dir = argv[i];
 		else

@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "ebba/lib/log.h"
+#include "ebba/lib/util.h"
 
 struct ctl_globals ctl_globals;
 
@@ -87,8 +88,8 @@ static int take_global_options(int argc, char **argv)
 				return -1;
 			}
 			ctl_globals.config_path = argv[++i];
-		} else if (strncmp(a, "--config=", 9) == 0) {
-			ctl_globals.config_path = a + 9;
+		} else if (str_after(a, "--config=")) {
+			ctl_globals.config_path = str_after(a, "--config=");
 		} else if (strcmp(a, "--porcelain") == 0) {
 			ctl_globals.porcelain = true;
 		} else {

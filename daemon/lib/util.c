@@ -189,6 +189,12 @@ bool str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+const char *str_after(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
 void sha256_hex(const void *data, size_t len, char out[65])
 {
 	static once_flag once = ONCE_FLAG_INIT;

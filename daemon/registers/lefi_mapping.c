@@ -31,7 +31,8 @@ struct lefi_mapping {
 
 static const char *strip_fk(const char *code)
 {
-	return strncmp(code, "FK:", 3) == 0 ? code + 3 : code;
+	const char *rest = str_after(code, "FK:");
+	return rest ? rest : code;
 }
 
 static const struct lefi_entry *find(const struct lefi_mapping *m, const char *code)

@@ -119,10 +119,11 @@ int store_case_release(PGconn *db, const char *case_id, bool *found, struct ebba
 static char *letter_of(const char *path)
 {
 	const char *suffix = "/brev.txt";
-	size_t n = strlen(path), s = strlen(suffix);
-	if (strncmp(path, "beslut/", 7) != 0 || n <= 7 + s || strcmp(path + n - s, suffix) != 0)
+	const char *id = str_after(path, "beslut/");
+	size_t n = id ? strlen(id) : 0, s = strlen(suffix);
+	if (!id || n <= s || strcmp(id + n - s, suffix) != 0)
 		return NULL;
-	return xstrndup(path + 7, n - 7 - s);
+	return xstrndup(id, n - s);
 }
 
 int store_person_export(PGconn *db, const char *pnr, const char *client, export_file_fn fn,

@@ -61,8 +61,9 @@ static json_t *test_failures(const struct ebba_buf *out)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len && strncmp(p, "ok ", 3) != 0) {
-			size_t skip = strncmp(p, "FAIL ", 5) == 0 ? 5 : 0;
+		if (len && !str_starts_with(p, "ok ")) {
+			const char *why = str_after(p, "FAIL ");
+			size_t skip = why ? (size_t)(why - p) : 0;
 			json_array_append_new(a, json_stringn(p + skip, len - skip));
 		}
 		p += len + (nl ? 1 : 0);

@@ -1113,13 +1113,14 @@ static int load_peers(const char *list, struct ebba_err *err)
 		char norm[INET6_ADDRSTRLEN];
 		if (strcmp(t, "unix") == 0)
 			snprintf(norm, sizeof(norm), "unix");
-		else if (strncmp(t, "unix:", 5) == 0) {
-			const struct passwd *pw = getpwnam(t + 5);
+		else if (str_after(t, "unix:")) {
+			const char *user = str_after(t, "unix:");
+			const struct passwd *pw = getpwnam(user);
 			char *end;
-			long uid = strtol(t + 5, &end, 10);
-			if (!pw && (end == t + 5 || *end || uid < 0)) {
+			long uid = strtol(user, &end, 10);
+			if (!pw && (end == user || *end || uid < 0)) {
 				free(copy);
-				return ebba_errf(err, "web.proxy_peers: no user %s (unix:USER)", t + 5);
+				return ebba_errf(err, "web.proxy_peers: no user %s (unix:USER)", user);
 			}
 			snprintf(norm, sizeof(norm), "unix:%ld", pw ? (long)pw->pw_uid : uid);
 		} else if (inet_pton(AF_INET, t, a) == 1)

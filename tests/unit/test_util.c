@@ -182,6 +182,12 @@ static void test_str_starts_with(void **state)
 	assert_true(str_starts_with("x", ""));
 	assert_false(str_starts_with("/ap", "/api/"));
 	assert_false(str_starts_with("application/json", "application/x-www-form-urlencoded"));
+	const char *arg = "--config=/etc/ebba.yaml";
+	assert_ptr_equal(str_after(arg, "--config="), arg + 9);
+	assert_string_equal(str_after("unix:ebba", "unix:"), "ebba");
+	assert_string_equal(str_after("FK:", "FK:"), "");
+	assert_null(str_after("--conf", "--config="));
+	assert_null(str_after("FK", "FK:"));
 }
 
 static void test_evidence_kind(void **s)

@@ -79,6 +79,9 @@ bool digits_only(const char *s, size_t n);
 
 /* True when the string s begins with prefix: no hand-counted strncmp. */
 bool str_starts_with(const char *s, const char *prefix);
+/* What follows prefix in s ("--config=" in "--config=x": "x"), or NULL
+ * when s does not begin with it: the offset is never counted by hand. */
+const char *str_after(const char *s, const char *prefix);
 
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);
