@@ -91,7 +91,7 @@ settled() {  # every retryable first referral but the held and the garbage one r
 		  and d.case_id not in (select case_id from ebba.decisions where id = $GARBAGE)
 		  and not exists (select 1 from ebba.decisions e where e.redecides_decision_id = d.id)"
 }
-for _ in $(seq 150); do [ "$(settled)" = 0 ] && break; sleep 0.2; done
+for _ in $(seq 300); do [ "$(settled)" = 0 ] && break; sleep 0.2; done
 check_eq "FK back: every retryable referral not held by a person is re-decided by ebba" 0 "$(settled)"
 # the chain's end for each first referral
 CHAIN_END="with recursive chain(root, id) as (
