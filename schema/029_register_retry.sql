@@ -122,7 +122,13 @@ begin
            and d.decided_at > now() - p_window
            and d.decided_at <= now() - p_every * power(2, least(coalesce(prev.attempt, 0), 16))
            and coalesce(prev.since, d.decided_at) > now() - p_window
-           and ebba.register_retry_only(d.id, p_checks)
+           -- failed only retry checks (ebba.register_retry_only, written
+           -- out so the planner sees two probes of decision_checks_failed)
+           and exists (select 1 from ebba.decision_checks c
+                        where c.decision_id = d.id and c.result in ('fail', 'error'))
+           and not exists (select 1 from ebba.decision_checks c
+                            where c.decision_id = d.id and c.result in ('fail', 'error')
+                              and c.check_id <> all (p_checks))
            and not exists (select 1 from ebba.decisions r
                             where r.reviews_decision_id = d.id or r.redecides_decision_id = d.id)
            and not exists (select 1 from ebba.document_requests q where q.decision_id = d.id)

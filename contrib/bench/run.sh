@@ -323,15 +323,15 @@ phase() {
 	start_ebbad "$db" "$procs"
 	scrape "$db"
 	wait_drained "$db" 1800
+	# AFTER_DRAINED: a function run with DB once the inbox is empty, ebbad
+	# still running (the outage phase waits there for its re-decisions)
+	[ -z "${AFTER_DRAINED:-}" ] || "$AFTER_DRAINED" "$db"
 	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
 	local pg1 sim1; pg1=$(pg_ticks) sim1=$(ticks_of "${SIM_PIDS[@]}")
 	stop_ebbad
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
 	CPU_PG_MS=$(per_decision_ms "$((pg1 - pg0))" "$n")
 	CPU_SIM_MS=$(per_decision_ms "$((sim1 - sim0))" "$n")
-	# AFTER_DRAINED: a function run with DB once the inbox is empty, before
-	# the count (the outage phase waits there for its re-decisions)
-	[ -z "${AFTER_DRAINED:-}" ] || "$AFTER_DRAINED" "$db"
 	read -r RATE P50 P99 COUNT UNAVAIL QUAR REDECIDED < <(result "$db")
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "$name" "$n" "$procs" "$RATE" "$P50" "$P99" \
 		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR$([ "${REDECIDED:-0}" = 0 ] || echo ", re-decided after a register came back $REDECIDED")")")
