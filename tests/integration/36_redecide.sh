@@ -152,6 +152,20 @@ else
 	fail "a case-system token could be made"
 fi
 
+# ---- the pages, in Chromium ----------------------------------------------------------------
+printf 'database: ""\nrules_dir: %s\nweb:\n  port: 0\n' "$ROOT/rules" >"$T_TMP/web.yaml"
+"$ROOT/$BUILD/ebba-web" -c "$T_TMP/web.yaml" 2>"$T_TMP/web.log" & T_PIDS+=($!)
+for _ in $(seq 100); do grep -q 'listening on' "$T_TMP/web.log" && break; sleep 0.05; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$T_TMP/web.log" | head -n 1)
+if [ -z "$URL" ]; then
+	fail "ebba-web started"
+elif command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=$PW EBBA_CASEWORKER=$CW EBBA_REFERRAL=$R1 EBBA_REDECISION=$E1 \
+		EBBA_SHOTS=${EBBA_SHOTS:-} timeout 180 node "$ROOT/tests/web/redecide/pages.mjs" || fail "pages.mjs exited $?"
+else
+	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
+fi
+
 # ---- the household whose register stays broken: a doubling wait --------------------------
 chain=$(psql_val "select count(*) from ebba.register_retries x join ebba.decisions d on d.id = x.decision_id
 	where d.case_id = (select case_id from ebba.decisions where id = $GARBAGE)")
