@@ -41,6 +41,9 @@ async function referralAndRedecision(browser) {
 	check('... and links the re-decision',
 	      (await page.$(`main a[href="/beslut/${env.EBBA_REDECISION}"]`)) !== null);
 	check('... and offers no Pröva: ebba has decided it again', (await page.$('a[href="#prova"]')) === null);
+	check('an income FK pays is not shown as "no payments" while FK did not answer',
+	      /inga utbetalningar från dem som svarade; Försäkringskassan svarade inte/.test(text) &&
+	      !/\binga utbetalningar ·/.test(text), text.slice(0, 1500));
 	await axe(page, 'the re-decided referral');
 	await reflows(page, 'the re-decided referral');
 	await shot(page, 'referral');
