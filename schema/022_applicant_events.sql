@@ -1,4 +1,4 @@
--- ebba schema, version 23: the applicant told (issue 26 item 4; DESIGN.md
+-- ebba schema, version 22: the applicant told (issue 26 item 4; DESIGN.md
 -- §13): GET /api/v1/applications/{id} answers with the application's
 -- events, and GET /api/v1/applications/{id}/letters/{n} with the n-th
 -- letter's PDF, both to the intake token that submitted it and no one else.

@@ -1,4 +1,4 @@
--- ebba schema, version 24: protected identities (skyddade personuppgifter),
+-- ebba schema, version 23: protected identities (skyddade personuppgifter),
 -- one model, enforced by the database (issue 28, item 1; DESIGN.md §4, §7).
 --
 -- 1. ebba.case_protection says which cases are protected and why: the

@@ -1,4 +1,4 @@
--- ebba schema, version 25: following up the access log (issue 28, item 2;
+-- ebba schema, version 24: following up the access log (issue 28, item 2;
 -- lag 2001:454 10 §: "systematiska och återkommande kontroller").
 --
 -- Members of ebba_auditor follow the access log up through ebba-web's

@@ -1,4 +1,4 @@
--- ebba schema, version 26: retention (gallring), legal holds and the
+-- ebba schema, version 25: retention (gallring), legal holds and the
 -- applicant's own copy (issue 28, items 3 and 4; docs/retention.md).
 --
 -- 1. ebba.case_people: who each case is about, by identity number and

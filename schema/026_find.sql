@@ -1,4 +1,4 @@
--- ebba schema, version 28: find a household by identity number (issue 29,
+-- ebba schema, version 26: find a household by identity number (issue 29,
 -- item 3) through keyed hashes, never through the number itself.
 --
 -- ebba.case_people (schema 025) says who each case is about.  Each row now

@@ -1,4 +1,4 @@
--- ebba schema, version 29: who is on a case, and the workers as ebbad
+-- ebba schema, version 28: who is on a case, and the workers as ebbad
 -- reports them (issue 29, items 5 and 6).
 --
 -- 1. ebba.case_assignments: a caseworker takes a case ("Ta ärendet") and

@@ -22,7 +22,11 @@
 #      batch of the same size one claim UPDATE, then one transaction with
 #      the completion UPDATE and a COPY per table; as many connections as
 #      ebbad processes), no deciding at all.  ratio_store = phase 3 / this;
-#   5. the same as 3 with BENCH_LATENCY_MS register latency;
+#   5. the same as 3 with BENCH_LATENCY_MS register latency; then again
+#      with FK down (the simulator's agency error) until 30 % are decided
+#      and ebbad asking the registers again every 2 s: first decisions per
+#      second, and the re-decisions once every referral for want of FK
+#      alone has had its own;
 #   6. BENCH_SLOW1S_APPS applications at BENCH_SLOW1S_LATENCY_MS (1 000 ms,
 #      as real SSBTEK answers), beside what Little's law predicts for the
 #      look-ups in flight: P x min(C, k x B) / (k x L) applications/s for P
@@ -72,13 +76,14 @@
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
-#   BENCH_SKIP= (space-separated: pgbench fast whatif store slow slow1s mem web api deliver)
+#   BENCH_SKIP= (space-separated: pgbench fast whatif store slow outage slow1s mem web api deliver)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
 #     /metrics scraped once a second while a phase runs)
 # Ends with one line:
 #   bench: decisions_per_s=N store_decisions_per_s=N ratio_store=R cpu_ms_ebbad=X
 #     cpu_ms_pg=Y cpu_ms_regsim=Z pgbench_tps=N ratio=R slow_decisions_per_s=N
-#     slow1s_decisions_per_s=N slow1s_predicted_per_s=N rss_mib=N
+#     slow1s_decisions_per_s=N slow1s_predicted_per_s=N outage_decisions_per_s=N
+#     outage_referred_for_fk=N outage_redecided=N rss_mib=N
 #     web_queue_p50_ms=X web_queue_p99_ms=X web_decision_p50_ms=X
 #     web_decision_p99_ms=X web_rss_mib=N api_accepted_per_s=N
 #     api_submit_per_s=N api_rss_mib=N whatif_decisions_per_s=N
@@ -194,6 +199,7 @@ registers:
   deadline_ms: 10000
   organisation_number: "2120000000"
   organisation_name: Bench kommun
+${PREPARE_REGISTERS:-}
 audit:
   secret: bench-secret-not-for-production
 YAML
@@ -286,17 +292,20 @@ wait_drained() {
 	done
 }
 
-# result DB: "rate p50_ms p99_ms decisions unavailable quarantined" from the database.
+# result DB: "rate p50_ms p99_ms decisions unavailable quarantined
+# redecided" from the database: the applications' first decisions; ebba's
+# re-decisions after a register came back (schema 029) counted apart.
 result() {
 	sql -d "$1" -F ' ' -c "
 		with t as (select d.decided_at, i.claimed_at from ebba.decisions d
-		           join ebba.inbox i on i.id = d.inbox_id)
+		           join ebba.inbox i on i.id = d.inbox_id where d.redecides_decision_id is null)
 		select round(count(*) / nullif(extract(epoch from max(decided_at) - min(claimed_at)), 0)),
 		  round(1000 * percentile_cont(0.5) within group (order by extract(epoch from decided_at - claimed_at))),
 		  round(1000 * percentile_cont(0.99) within group (order by extract(epoch from decided_at - claimed_at))),
 		  count(*),
 		  (select count(distinct decision_id) from ebba.register_evidence where status = 'unavailable'),
-		  (select count(*) from ebba.inbox where state = 'quarantined')
+		  (select count(*) from ebba.inbox where state = 'quarantined'),
+		  (select count(*) from ebba.decisions where redecides_decision_id is not null)
 		from t"
 }
 
@@ -314,15 +323,18 @@ phase() {
 	start_ebbad "$db" "$procs"
 	scrape "$db"
 	wait_drained "$db" 1800
+	# AFTER_DRAINED: a function run with DB once the inbox is empty, ebbad
+	# still running (the outage phase waits there for its re-decisions)
+	[ -z "${AFTER_DRAINED:-}" ] || "$AFTER_DRAINED" "$db"
 	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
 	local pg1 sim1; pg1=$(pg_ticks) sim1=$(ticks_of "${SIM_PIDS[@]}")
 	stop_ebbad
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
 	CPU_PG_MS=$(per_decision_ms "$((pg1 - pg0))" "$n")
 	CPU_SIM_MS=$(per_decision_ms "$((sim1 - sim0))" "$n")
-	read -r RATE P50 P99 COUNT UNAVAIL QUAR < <(result "$db")
+	read -r RATE P50 P99 COUNT UNAVAIL QUAR REDECIDED < <(result "$db")
 	ROWS+=("$(printf '%-24s %7s %5s %11s %7s %7s %9s   %s' "$name" "$n" "$procs" "$RATE" "$P50" "$P99" \
-		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR")")
+		"$((PEAK_KIB / 1024))" "decided $COUNT, register unavailable in $UNAVAIL, quarantined $QUAR$([ "${REDECIDED:-0}" = 0 ] || echo ", re-decided after a register came back $REDECIDED")")")
 	if [ "$COUNT" != "$n" ] || [ "$QUAR" != 0 ]; then
 		say "$name: expected $n decisions and none quarantined, got $COUNT and $QUAR"
 		exit 1
@@ -416,6 +428,45 @@ if ! skipped slow; then
 	start_regsim slow --latency-ms "$LATENCY"
 	phase "$LATENCY ms registers" slow "$SIM_PORT" "$APPS" "$PROCS"
 	SLOW=$RATE
+	peak
+fi
+# The same with FK down for the first 30 % of the applications (the
+# simulator's agency error, every SSBTEK answer without FK's part) and
+# ebbad asking the registers again every 2 s (schema 029): the
+# applications' first decisions per second beside the 20 ms phase's, and
+# the re-decisions counted once every referral for want of FK alone has
+# had its own.
+OUTAGE=0 OUTAGE_REDECIDED=0 OUTAGE_REFERRED=0
+outage_start() {  # BEFORE_EBBAD: FK down until 30 % are decided
+	local db=$1 n=$2
+	curl -fsS "http://127.0.0.1:$SIM_PORT/control?agency-error=FK" >/dev/null
+	( while [ "$(decided "$db")" -lt $((n * 3 / 10)) ]; do sleep 0.2; done
+	  curl -fsS "http://127.0.0.1:$SIM_PORT/control?agency-error=" >/dev/null ) &
+	OUTAGE_WATCH=$!
+}
+outage_settle() {  # AFTER_DRAINED: wait for every retryable referral's re-decision
+	local db=$1 t0=$SECONDS
+	wait "$OUTAGE_WATCH" 2>/dev/null || true
+	while [ $((SECONDS - t0)) -lt 300 ]; do
+		[ "$(sql -d "$db" -c "select count(*) from ebba.decisions d where d.outcome = 'referred'
+			and d.inbox_id is not null and ebba.register_retry_only(d.id, '{registers-answered}')
+			and not exists (select 1 from ebba.decisions e where e.redecides_decision_id = d.id)
+			and d.decided_at > now() - interval '1 hour'")" = 0 ] &&
+		[ "$(left "$db")" = 0 ] && return 0
+		sleep 1
+	done
+	say "$db: referrals for want of FK still waiting for their re-decision after 300 s"
+}
+if ! skipped outage; then
+	start_regsim outage --latency-ms "$LATENCY"
+	PREPARE_REGISTERS=$'  retry_every_seconds: 2\n  retry_window_hours: 1\n  retry_batch: 500'
+	BEFORE_EBBAD="outage_before" AFTER_DRAINED=outage_settle
+	outage_before() { outage_start "$1" "$APPS"; }
+	phase "$LATENCY ms, FK 30 % down" outage "$SIM_PORT" "$APPS" "$PROCS"
+	OUTAGE=$RATE OUTAGE_REDECIDED=$REDECIDED
+	OUTAGE_REFERRED=$(sql -d outage -c "select count(*) from ebba.decisions d where d.redecides_decision_id is null
+		and ebba.register_retry_only(d.id, '{registers-answered}')")
+	unset PREPARE_REGISTERS BEFORE_EBBAD AFTER_DRAINED
 	peak
 fi
 if ! skipped slow1s; then
@@ -655,6 +706,7 @@ echo
 echo "bench: decisions_per_s=$FAST store_decisions_per_s=$STORE ratio_store=$RATIO_STORE" \
 	"cpu_ms_ebbad=$CPU_FAST_EBBAD cpu_ms_pg=$CPU_FAST_PG cpu_ms_regsim=$CPU_FAST_SIM pgbench_tps=$TPS ratio=$RATIO" \
 	"slow_decisions_per_s=$SLOW slow1s_decisions_per_s=$SLOW1S slow1s_predicted_per_s=$SLOW1S_PRED" \
+	"outage_decisions_per_s=$OUTAGE outage_referred_for_fk=$OUTAGE_REFERRED outage_redecided=$OUTAGE_REDECIDED" \
 	"rss_mib=$(( (MAX_PEAK + 1023) / 1024 ))" \
 	"web_queue_p50_ms=$WEB_Q50 web_queue_p99_ms=$WEB_Q99 web_decision_p50_ms=$WEB_D50" \
 	"web_decision_p99_ms=$WEB_D99 web_rss_mib=$WEB_RSS" \

@@ -135,8 +135,8 @@ static void print_porcelain(const struct stats_report *r, const struct check_tot
 	for (size_t i = 0; i < r->n_checks; i++) {
 		const struct stats_check *c = &r->checks[i];
 		printf("check\t%s\t%s\treferred\t%ld\tapproved_as_applied\t%ld\tadjusted\t%ld"
-		       "\trejected\t%ld\topen\t%ld\n", c->check_id, c->period, c->referred,
-		       c->as_applied, c->adjusted, c->rejected, c->open);
+		       "\trejected\t%ld\topen\t%ld\tredecided\t%ld\n", c->check_id, c->period, c->referred,
+		       c->as_applied, c->adjusted, c->rejected, c->open, c->redecided);
 	}
 	for (size_t i = 0; i < nt; i++)
 		if (to_tune(&t[i]))
@@ -180,24 +180,25 @@ static void print_people(const struct stats_report *r, const struct check_total 
 {
 	printf("Hänvisningar per kontroll och period, och vad handläggaren sedan beslutade\n\n");
 	static const char *const head[] = {"HÄNVISADE", "OFÖRÄNDRADE", "JUSTERADE", "AVSLAGNA",
-					   "ÖPPNA", "ANDEL"};
-	static const int width[] = {9, 12, 9, 8, 6, 11};
+					   "ÖPPNA", "IGEN", "ANDEL"};
+	static const int width[] = {9, 12, 9, 8, 6, 5, 11};
 	printf("%-28s %-7s", "KONTROLL", "PERIOD");
-	for (int k = 0; k < 6; k++) {
+	for (int k = 0; k < 7; k++) {
 		printf(" ");
 		column_right(head[k], width[k]);
 	}
 	printf("\n");
 	for (size_t i = 0; i < r->n_checks; i++) {
 		const struct stats_check *c = &r->checks[i];
-		printf("%-28s %-7s %9ld %12ld %9ld %8ld %6ld    ", c->check_id, c->period, c->referred,
-		       c->as_applied, c->adjusted, c->rejected, c->open);
+		printf("%-28s %-7s %9ld %12ld %9ld %8ld %6ld %5ld    ", c->check_id, c->period, c->referred,
+		       c->as_applied, c->adjusted, c->rejected, c->open, c->redecided);
 		print_percent(c->as_applied, c->as_applied + c->adjusted + c->rejected);
 		printf("\n");
 	}
 	if (r->n_checks == 0)
 		printf("(inga hänvisningar i perioden)\n");
-	printf("\nOFÖRÄNDRADE: beviljade med det belopp ebba räknade fram.  ANDEL: oförändrade av de avgjorda\n"
+	printf("\nOFÖRÄNDRADE: beviljade med det belopp ebba räknade fram.  IGEN: prövade igen av ebba\n"
+	       "(efter komplettering eller när ett register svarade igen).  ANDEL: oförändrade av de avgjorda\n"
 	       "(oförändrade, justerade och avslagna).\n");
 	for (size_t i = 0; i < nt; i++)
 		if (to_tune(&t[i]))

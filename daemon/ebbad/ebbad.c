@@ -39,6 +39,7 @@
 #include "ebba/store/assign.h"
 #include "ebba/store/protection.h"
 #include "ebba/store/queue.h"
+#include "ebba/store/register_retry.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/metrics_http.h"
 #include "ebba/lib/pnr.h"
@@ -65,10 +66,12 @@ struct daemon {
 	uint64_t status_usec;    /* last STATUS= with queue figures */
 	long status_done;        /* decided + quarantined at that time */
 	uint64_t seen_usec;      /* last heartbeat in ebba.workers (0: none yet) */
+	uint64_t retry_usec;     /* last call of the register retry schedule */
 	/* metrics_listen (docs/architecture.md §13); NULL when off. */
 	struct metrics *metrics;
 	struct metrics_server *metrics_http;
 	struct metric *pending, *processing;
+	struct metric *retry_probes, *retry_batch;   /* ebba_register_retries_total{kind} */
 	atomic_bool db_up;       /* for /readyz: the last statement worked */
 	atomic_bool serving;     /* for /readyz: READY=1 was sent (rules loaded) */
 	pthread_mutex_t rules_lock;     /* guards rules_info for the HTTP thread */
@@ -203,6 +206,13 @@ static int metrics_start(struct daemon *d, struct ebba_err *err)
 		"Inbox rows waiting to be claimed (sampled every few seconds).");
 	d->processing = metrics_gauge(d->metrics, "ebba_queue_processing",
 		"Inbox rows leased by a worker, any worker (sampled every few seconds).");
+	static const char *const kind[] = {"kind", NULL};
+	struct metric_family *retries = metrics_family(d->metrics, METRIC_COUNTER,
+		"ebba_register_retries_total",
+		"Referrals sent back to the inbox to ask the registers again: one as a probe, "
+		"or a batch once a probe's registers answered.", kind, NULL, 0);
+	d->retry_probes = metric_series(retries, (const char *const[]){"probe"});
+	d->retry_batch = metric_series(retries, (const char *const[]){"batch"});
 	metrics_add_collector(d->metrics, collect_rules, d);
 	metrics_add_collector(d->metrics, metrics_collect_process, d->metrics);
 	d->metrics_http = metrics_server_start(d->cfg.metrics_listen, "metrics_listen", d->metrics,
@@ -400,6 +410,42 @@ static void heartbeat(struct daemon *d)
 		log_error("%s", err.msg);
 }
 
+/*
+ * Asking the registers again before asking a person (schema 029): the
+ * database picks what is due and sends it to the inbox, where this loop
+ * decides it like any application.  Asked a few times per interval (at
+ * least every second, at most every 10 s), so a probe's answer is acted
+ * on soon; each call is one statement that does nothing while a round is
+ * being decided.  A failure is logged and tried again next time.
+ */
+#define RETRY_CHECKS_MAX 64
+static void ask_registers_again(struct daemon *d)
+{
+	int every = d->cfg.registers.retry_every_seconds;
+	if (every <= 0 || connection_lost(d))
+		return;
+	uint64_t tick = (uint64_t)(every < 4 ? 1 : every / 4 > 10 ? 10 : every / 4) * 1000000u;
+	uint64_t now = now_usec();
+	if (d->retry_usec && now - d->retry_usec < tick)
+		return;
+	d->retry_usec = now;
+	const char *checks[RETRY_CHECKS_MAX];
+	size_t n = worker_retry_checks(d->worker, checks, RETRY_CHECKS_MAX);
+	struct register_retry_round round;
+	struct ebba_err err;
+	if (store_register_retry(d->conn, checks, n, every, d->cfg.registers.retry_window_hours,
+				 d->cfg.registers.retry_batch, &round, &err) != 0) {
+		log_error("%s", err.msg);
+		return;
+	}
+	if (round.sent == 0)
+		return;
+	log_info("asking the registers again: %ld referral%s sent back to the inbox%s", round.sent,
+		 round.sent == 1 ? "" : "s", round.probe ? " (a probe)" : "");
+	if (d->metrics)
+		metric_add(round.probe ? d->retry_probes : d->retry_batch, (double)round.sent);
+}
+
 /* Returns 1 if a batch was worked, 0 if the inbox had nothing, -1 on error. */
 static int work_one_batch(struct daemon *d)
 {
@@ -472,6 +518,7 @@ static int run(struct daemon *d)
 		}
 		keepalive(d);
 		heartbeat(d);
+		ask_registers_again(d);
 		int got = work_one_batch(d);
 		if (got > 0) {
 			failures = 0;

@@ -214,6 +214,16 @@ void worker_rules_id(const struct worker *w, const char **name, const char **ver
 	*sha256 = ruleset_sha256(w->set.rules);
 }
 
+size_t worker_retry_checks(const struct worker *w, const char **ids, size_t max)
+{
+	size_t k = 0;
+	struct ruleset_check_view v;
+	for (size_t i = 0; k < max && ruleset_check(w->set.rules, i, &v) == 0; i++)
+		if (v.retry_registers)
+			ids[k++] = v.id;
+	return k;
+}
+
 static void count_outcome(struct worker_metrics *wm, const char *outcome)
 {
 	for (size_t i = 0; i < ARRAY_LEN(wm->outcomes); i++)

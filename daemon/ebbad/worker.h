@@ -52,6 +52,13 @@ void worker_rules_id(const struct worker *w, const char **name, const char **ver
 		     const char **sha256);
 
 /*
+ * The running rule set's checks marked retry: registers, up to max of
+ * them into ids (pointers into the rule set, valid until the next
+ * reconfigure); returns how many.
+ */
+size_t worker_retry_checks(const struct worker *w, const char **ids, size_t max);
+
+/*
  * Processes and completes one batch; adds to *stats.  ctl (may be NULL)
  * is the caller's stop deadline and keepalive: once the deadline has
  * passed no further application is begun, and register look-ups still in

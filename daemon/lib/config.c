@@ -33,6 +33,9 @@ void config_defaults(struct ebba_config *c)
 			.deadline_ms = 15000,
 			.retries = 3,
 			.concurrency = 64,
+			.retry_every_seconds = 900,
+			.retry_window_hours = 24,
+			.retry_batch = 50,
 		},
 		/* -1: the rule set's audit section decides the rate. */
 		.audit = {.sample_approved = -1, .sample_referred = -1, .sample_rejected = -1,
@@ -170,6 +173,9 @@ static const struct setting register_settings[] = {
 	S("deadline_ms", K_INT, registers.deadline_ms, 1, 3600000),
 	S("retries", K_INT, registers.retries, 0, 100),
 	S("concurrency", K_INT, registers.concurrency, 1, 10000),
+	S("retry_every_seconds", K_INT, registers.retry_every_seconds, 0, 86400),
+	S("retry_window_hours", K_INT, registers.retry_window_hours, 1, 720),
+	S("retry_batch", K_INT, registers.retry_batch, 1, 10000),
 	S("organisation_number", K_STR, registers.organisation_number, 0, 0),
 	S("organisation_name", K_STR, registers.organisation_name, 0, 0),
 };

@@ -57,11 +57,11 @@ static json_t *checks_json(const struct ruleset *rs)
 	json_t *a = json_array();
 	for (size_t i = 0; i < rs->n_checks; i++) {
 		const struct rs_check *c = &rs->checks[i];
-		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s}", "id", c->id,
+		json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s,s:b}", "id", c->id,
 			"group", str_or_null(c->group), "description", str_or_null(c->description),
 			"when", c->when ? json_string(cel_program_source(c->when)) : json_null(),
 			"expr", cel_program_source(c->expr), "outcome", outcome_words(c),
-			"message", c->message_src));
+			"message", c->message_src, "retry_registers", c->retry_registers));
 	}
 	return a;
 }

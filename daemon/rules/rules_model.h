@@ -63,6 +63,7 @@ struct rs_check {
 	struct cel_program *expr;
 	bool reject;
 	bool complete;              /* outcome complete: a komplettering would answer it (schema 027) */
+	bool retry_registers;       /* retry: registers: ebbad asks again when they answer (schema 029) */
 	struct rs_text message;
 	char *message_src;          /* the message as written, for people reading the rules */
 	char *description;          /* the condition in words, as written, or NULL */

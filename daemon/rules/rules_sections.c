@@ -19,7 +19,7 @@ static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "des
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
 static const char *const CHECK_KEYS[] = {"id", "group", "description", "when", "expr", "outcome",
-					 "message", NULL};
+					 "retry", "message", NULL};
 static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "notes", "lines",
 					"description", NULL};
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
@@ -519,6 +519,11 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 			complete = strcmp(o, "complete") == 0;
 		}
 	}
+	yaml_node_t *retryn = rs_map_get(f, n, "retry");
+	const char *retry = retryn ? rs_scalar(retryn) : NULL;
+	if (retryn && (!retry || strcmp(retry, "registers") != 0))
+		DIAG(L, f, retryn, "retry för %s kan bara vara 'registers' (pröva igen när registren svarar), inte '%s'",
+		     what, retry ? retry : kind_sv(retryn));
 	if (whenn && (!rs_is_scalar(whenn) || !whenn->data.scalar.length))
 		DIAG(L, f, whenn, "'when' i %s måste vara ett uttryck, inte %s", what, kind_sv(whenn));
 	if (!expr || !msg) {
@@ -532,6 +537,7 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->group = xstrdup(rs_scalar(grpn) ? rs_scalar(grpn) : "");
 	c->reject = reject;
 	c->complete = complete;
+	c->retry_registers = retry && strcmp(retry, "registers") == 0;
 	c->message_src = xstrdup(msg);
 	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
 	if (desc && *desc)

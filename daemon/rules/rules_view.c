@@ -48,6 +48,6 @@ int ruleset_check(const struct ruleset *rs, size_t i, struct ruleset_check_view 
 		.id = c->id, .group = c->group, .outcome = c->reject ? "reject" : c->complete ? "complete" : "refer",
 		.when = c->when ? cel_program_source(c->when) : NULL,
 		.expr = cel_program_source(c->expr), .message = c->message_src,
-		.description = c->description};
+		.description = c->description, .retry_registers = c->retry_registers};
 	return 0;
 }

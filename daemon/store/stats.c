@@ -26,8 +26,12 @@ static const char CHECKS_SQL[] =
 	" count(*) filter (where " AS_APPLIED "),"
 	" count(*) filter (where rv.outcome in ('approved', 'partly_approved') and not " AS_APPLIED "),"
 	" count(*) filter (where rv.outcome = 'rejected'),"
-	" count(*) filter (where rv.id is null or rv.outcome not in ('approved', 'partly_approved', 'rejected'))"
+	" count(*) filter (where (rv.id is null and rd.id is null)"
+	"                  or rv.outcome not in ('approved', 'partly_approved', 'rejected')),"
+	" count(*) filter (where rv.id is null and rd.id is not null)"
 	" from ebba.decisions e " REVIEW_OF("e")
+	/* ebba's own re-decision of the referral (schema 027/029: at most one) */
+	" left join ebba.decisions rd on rd.redecides_decision_id = e.id"
 	" join ebba.decision_checks c on c.decision_id = e.id and c.result in ('fail', 'error')"
 	" where e.inbox_id is not null and e.outcome = 'referred' and " IN_WINDOW("e")
 	" group by c.check_id, e.period"
@@ -117,7 +121,8 @@ static int collect_checks(PGconn *conn, const char *from, const char *to, struct
 	for (int i = 0; i < n; i++)
 		r->checks[i] = (struct stats_check){
 			PQgetvalue(r->res, i, 0), PQgetvalue(r->res, i, 1), num(r->res, i, 2),
-			num(r->res, i, 3), num(r->res, i, 4), num(r->res, i, 5), num(r->res, i, 6)};
+			num(r->res, i, 3), num(r->res, i, 4), num(r->res, i, 5), num(r->res, i, 6),
+			num(r->res, i, 7)};
 	r->n_checks = (size_t)n;
 	return 0;
 }

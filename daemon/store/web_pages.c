@@ -153,6 +153,10 @@ static const char DECISION_SQL[] =
 	 * and ebba's re-decision once the answer was decided */
 	" 'redecided', (select e.id from ebba.decisions e where e.redecides_decision_id = d.id),"
 	" 'redecides', d.redecides_decision_id,"
+	/* or after a register did not answer (schema 029): the stamp trigger
+	 * wrote why into the re-decision's trace */
+	" 'redecided_register', exists (select 1 from ebba.register_retries x where x.decision_id = d.id),"
+	" 'redecides_register', d.trace -> 'follows' ->> 'why' = 'register',"
 	" 'komplettering', (select json_build_object('state', ebba.completion_state(d.id),"
 	"    'deadline', to_char(q.deadline, 'YYYY-MM-DD'), 'requested_by', q.requested_by,"
 	"    'requested_at', " TS("q.requested_at") ", 'message', q.message, 'documents', q.documents,"

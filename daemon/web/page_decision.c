@@ -229,12 +229,25 @@ static const char *reg_reason(const json_t *trace, size_t i, const char *key)
 	return json_string_value(json_object_get(json_array_get(json_object_get(trace, "registers"), i), key));
 }
 
+/* What the Källa column says of a type no agency paid this month. */
+static const char *no_payment_words(bool reg_type, const char *failed, char *buf, size_t n)
+{
+	if (!reg_type)
+		return "rapporteras inte till SSBTEK";
+	if (!failed[0])
+		return "inga utbetalningar";
+	snprintf(buf, n, "inga utbetalningar från dem som svarade; %s svarade inte", failed);
+	return buf;
+}
+
 static void income_rows(json_t *rows, const struct application *app, size_t i,
 			const struct person_view *pv, json_t *d, const json_t *trace,
 			const char *month)
 {
 	json_t *evidence = json_object_get(d, "evidence");
 	bool any = false;
+	struct ebba_buf bad = {0}, detail = {0};
+	failed_agencies(evidence, pv->ref, &bad, &detail);
 	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
 		long long dec = declared(app, i, t);
 		long long reg = pv->ssbtek_ok ? (long long)pv->regs.income[t] : 0;
@@ -242,7 +255,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 			continue;
 		any = true;
 		const char *type = income_type_name((enum income_type)t);
-		char agencies[64] = "";
+		char agencies[64] = "", words[200];
 		if (pv->ssbtek_ok)
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
 		const json_t *line = income_line(trace, type);
@@ -252,13 +265,11 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
 					!pv->ssbtek_ok ? "registret svarade inte" : agencies[0] ? agencies
-					: (reg_type ? "inga utbetalningar" : "rapporteras inte till SSBTEK"),
+					: no_payment_words(reg_type, bad.len ? bad.data : "", words, sizeof(words)),
 					"answered", pv->ssbtek_ok && pv->fetched_at ? pv->fetched_at : "");
 		json_object_set_new(row, "register", kr(reg));
 		json_array_append_new(rows, row);
 	}
-	struct ebba_buf bad = {0}, detail = {0};
-	failed_agencies(evidence, pv->ref, &bad, &detail);
 	if (pv->ssbtek_asked && pv->ssbtek_status != EV_OK) {
 		/* the technical reason (English, from the transport) only under Underlag */
 		const char *why = reg_reason(trace, i, "ssbtek_reason");

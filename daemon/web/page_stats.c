@@ -59,7 +59,7 @@ struct window {
 
 static const struct chart_series check_series[] = {
 	{"Beviljade oförändrade", "c0"}, {"Justerade", "c1"}, {"Avslagna", "c2"},
-	{"Öppna", "c3"},
+	{"Öppna", "c3"}, {"Prövade igen av ebba", "c4"},
 };
 static const struct chart_series audit_series[] = {
 	{"Fel funna", "c2"}, {"Utan fel", "c0"}, {"Ej avslutade", "c3"},
@@ -87,31 +87,34 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 			  const struct window *w, int n)
 {
 	size_t nc = (size_t)w->months;
-	double *v = xcalloc(nc * 4, sizeof(*v));
-	long *referred = xcalloc(nc, sizeof(*referred)), t[5] = {0};
+	double *v = xcalloc(nc * 5, sizeof(*v));
+	long *referred = xcalloc(nc, sizeof(*referred)), t[6] = {0};
 	for (size_t i = first; i < end; i++) {
 		const struct stats_check *c = &r->checks[i];
 		size_t k = cat_of(w, c->period);
 		if (k >= nc)
 			continue;
-		double *row = &v[k * 4];
+		double *row = &v[k * 5];
 		referred[k] = c->referred;
 		row[0] = (double)c->as_applied;
 		row[1] = (double)c->adjusted;
 		row[2] = (double)c->rejected;
 		row[3] = (double)c->open;
+		row[4] = (double)c->redecided;
 		t[0] += c->referred, t[1] += c->as_applied, t[2] += c->adjusted;
-		t[3] += c->rejected, t[4] += c->open;
+		t[3] += c->rejected, t[4] += c->open, t[5] += c->redecided;
 	}
 	json_t *rows = json_array();
 	for (size_t k = 0; k < nc; k++) {
-		const double *row = &v[k * 4];
+		const double *row = &v[k * 5];
 		long a = (long)row[0], d = (long)row[1], rj = (long)row[2], o = (long)row[3];
-		json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:o}", "period",
+		long again = (long)row[4];
+		json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "period",
 						      w->cats[k], "referred",
 						      (json_int_t)referred[k], "as_applied",
 						      (json_int_t)a, "adjusted", (json_int_t)d,
 						      "rejected", (json_int_t)rj, "open", (json_int_t)o,
+						      "redecided", (json_int_t)again,
 						      "share", percent(a, a + d + rj)));
 	}
 	const char *id = r->checks[first].check_id;
@@ -119,7 +122,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	snprintf(chart_id, sizeof(chart_id), "diagram-kontroll-%d", n);
 	/* not a fixed buffer: cutting a long id could cut a UTF-8 character */
 	char *title = xasprintf("Hänvisningar av %s per period och vad handläggaren beslutade", id);
-	struct chart ch = {chart_id, title, "", 0, w->cat_ptrs, nc, check_series, 4, v, NULL, -1, NULL};
+	struct chart ch = {chart_id, title, "", 0, w->cat_ptrs, nc, check_series, 5, v, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
 	free(title);
 	free(v);
@@ -129,9 +132,10 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	char of[48] = "–";
 	if (decided > 0)
 		snprintf(of, sizeof(of), "%s av %ld", json_string_value(share), decided);
-	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id, "n", n,
+	return json_pack("{s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:b,s:o,s:o}", "id", id, "n", n,
 			 "referred", (json_int_t)t[0], "as_applied", (json_int_t)t[1], "adjusted",
 			 (json_int_t)t[2], "rejected", (json_int_t)t[3], "open", (json_int_t)t[4],
+			 "redecided", (json_int_t)t[5],
 			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share", share,
 			 "share_of", of, "tune",
 			 stats_to_tune(decided, t[1]), "rows", rows, "chart", chart);

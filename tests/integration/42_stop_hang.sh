@@ -1,3 +1,4 @@
+# ebba-test: alone (it measures time under load: tests/run runs it with nothing beside it)
 # A stop while every register look-up hangs, with this script playing
 # systemd (NOTIFY_SOCKET, WATCHDOG_USEC): the registers never answer and
 # deadline_ms is ten minutes, yet WATCHDOG=1 keeps coming while ebbad

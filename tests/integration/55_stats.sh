@@ -58,8 +58,11 @@ expect_checks() {  # expect_checks FROM TO: the check records, sorted
 		'approved_as_applied', sum(case when $SAME then 1 else 0 end),
 		'adjusted', sum(case when r.outcome in ('approved', 'partly_approved') and not $SAME then 1 else 0 end),
 		'rejected', sum(case when r.outcome = 'rejected' then 1 else 0 end),
-		'open', sum(case when r.outcome is null then 1 else 0 end)
+		'open', sum(case when r.outcome is null and rd.id is null then 1 else 0 end),
+		'redecided', sum(case when r.outcome is null and rd.id is not null then 1 else 0 end)
 		from ebba.decisions e join ebba.decision_checks c on c.decision_id = e.id
+		left join (select redecides_decision_id as of, id from ebba.decisions
+		           where redecides_decision_id is not null) rd on rd.of = e.id
 		left join $REV r on r.of = e.id
 		where e.reviews_decision_id is null and e.outcome = 'referred' and c.result not in ('pass', 'skip')
 		and e.period between '$1' and '$2'
@@ -93,8 +96,8 @@ compare() {  # compare WHAT FROM TO ARGS...: stats ARGS against the rows in [FRO
 	check_eq "stats $what: realised and configured sample rate" \
 		"sample_rate	realised	$(expect_realised "$from" "$to")	configured	0.1000" \
 		"$(grep '^sample_rate	' <<<"$out")"
-	check_eq "stats $what: referred = approved as applied + adjusted + rejected + open on every line" "" \
-		"$(awk -F'\t' '$1 == "check" && $5 != $7 + $9 + $11 + $13' <<<"$out")"
+	check_eq "stats $what: referred = approved as applied + adjusted + rejected + open + re-decided on every line" "" \
+		"$(awk -F'\t' '$1 == "check" && $5 != $7 + $9 + $11 + $13 + $15' <<<"$out")"
 	printf '%s\n' "$out" >"$T_TMP/last.out"
 }
 compare "(everything)" 0000-00 9999-99
@@ -112,13 +115,13 @@ check_eq "an empty month: no approvals, no realised rate" "sample_rate	realised	
 out=$(ctl --porcelain stats --period 2026-12)
 n_akt=$(( ${#akt[@]} + 12 ))
 check_eq "aktivitetskrav 2026-12: $n_akt as applied, none adjusted, rejected or open" \
-	"check	aktivitetskrav	2026-12	referred	$n_akt	approved_as_applied	$n_akt	adjusted	0	rejected	0	open	0" \
+	"check	aktivitetskrav	2026-12	referred	$n_akt	approved_as_applied	$n_akt	adjusted	0	rejected	0	open	0	redecided	0" \
 	"$(grep -P '^check\taktivitetskrav\t' <<<"$out")"
 check_eq "aktivitetskrav-plan 2026-12: 1 as applied, 1 adjusted, 0 rejected, the rest open" \
-	"check	aktivitetskrav-plan	2026-12	referred	${#akt_reg[@]}	approved_as_applied	1	adjusted	1	rejected	0	open	$((${#akt_reg[@]} - 2))" \
+	"check	aktivitetskrav-plan	2026-12	referred	${#akt_reg[@]}	approved_as_applied	1	adjusted	1	rejected	0	open	$((${#akt_reg[@]} - 2))	redecided	0" \
 	"$(grep -P '^check\taktivitetskrav-plan\t' <<<"$out")"
 check_match "no-changes 2026-12: one of each" \
-	"^check	no-changes	2026-12	referred	${#nochg[@]}	approved_as_applied	1	adjusted	1	rejected	1	open	$((${#nochg[@]} - 3))$" \
+	"^check	no-changes	2026-12	referred	${#nochg[@]}	approved_as_applied	1	adjusted	1	rejected	1	open	$((${#nochg[@]} - 3))	redecided	0$" \
 	"$(grep -P '^check\tno-changes\t' <<<"$out")"
 check_match "plan-attendance 2026-12: one rejected" "	rejected	1	" "$(grep -P '^check\tplan-attendance\t' <<<"$out")"
 check_eq "sample flags: the two resolved, the adjusted one found an error" "2 1" \

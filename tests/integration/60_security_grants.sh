@@ -145,6 +145,7 @@ ebba_caseworker SELECT table ebba.open_work_counts
 ebba_caseworker SELECT table ebba.outbox
 ebba_caseworker SELECT table ebba.people_names
 ebba_caseworker SELECT table ebba.register_evidence
+ebba_caseworker SELECT table ebba.register_retries
 ebba_caseworker SELECT table ebba.schema_migrations
 ebba_caseworker SELECT table ebba.workers
 ebba_caseworker UPDATE table ebba.case_frames
@@ -155,6 +156,7 @@ ebba_caseworker USAGE sequence ebba.access_log_id_seq
 # decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
 ebba_daemon EXECUTE definer-function ebba.hidden_cases()
 ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
+ebba_daemon EXECUTE definer-function ebba.register_retry_schedule(text[],interval,interval,integer)
 ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
 ebba_daemon INSERT table ebba.case_people
@@ -254,6 +256,7 @@ ebba_retention DELETE table ebba.letters
 ebba_retention DELETE table ebba.open_work
 ebba_retention DELETE table ebba.outbox
 ebba_retention DELETE table ebba.register_evidence
+ebba_retention DELETE table ebba.register_retries
 ebba_retention EXECUTE function ebba.access_log_removable(timestamp with time zone)
 ebba_retention INSERT table ebba.retention_log
 ebba_retention SELECT table ebba.access_log
@@ -277,6 +280,7 @@ ebba_retention SELECT table ebba.letters
 ebba_retention SELECT table ebba.open_work
 ebba_retention SELECT table ebba.outbox
 ebba_retention SELECT table ebba.register_evidence
+ebba_retention SELECT table ebba.register_retries
 ebba_retention SELECT table ebba.whatif_runs
 ebba_retention UPDATE column ebba.whatif_runs.result
 ebba_retention USAGE schema ebba
@@ -327,6 +331,7 @@ ebba_supervisor SELECT table ebba.open_work_counts
 ebba_supervisor SELECT table ebba.outbox
 ebba_supervisor SELECT table ebba.people_names
 ebba_supervisor SELECT table ebba.register_evidence
+ebba_supervisor SELECT table ebba.register_retries
 ebba_supervisor SELECT table ebba.schema_migrations
 ebba_supervisor SELECT table ebba.whatif_runs
 ebba_supervisor SELECT table ebba.workers
@@ -406,7 +411,7 @@ ebba.retention_run(integer,integer[],boolean,integer,integer,boolean) ebba_reten
 check_eq "ebba_retention has no member, so only its functions act as it" "" \
 	"$(psql_val "select member::regrole from pg_auth_members where roleid = 'ebba_retention'::regrole")"
 check_eq "no default privileges give a role what the migrations did not" "" \
-	"$(psql_val "select defaclrole::regrole || ' ' || defaclobjtype from pg_default_acl d
+	"$(psql_val "select defaclrole::regrole::text || ' ' || defaclobjtype::text from pg_default_acl d
 	where d.defaclnamespace in (0, 'ebba'::regnamespace)")"
 # Schema 023: every table that holds a case's rows (a case_id or a
 # decision_id column) has row-level security and a policy, so a protected

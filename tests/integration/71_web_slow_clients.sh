@@ -1,3 +1,4 @@
+# ebba-test: alone (it measures time under load: tests/run runs it with nothing beside it)
 # Slow clients with the default settings (issue 24, item 4), loopback only,
 # bounded in count and time.  Seventy sockets from one address send a
 # request's head a line every 3 s (never idle, so libmicrohttpd's idle

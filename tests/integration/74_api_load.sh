@@ -1,3 +1,4 @@
+# ebba-test: alone (it measures time under load: tests/run runs it with nothing beside it)
 # ebba-web under load (docs/architecture.md §13), loopback only, bounded in
 # count and time: clients that dribble a byte a second (into the headers,
 # into an API body) are cut off by request_timeout_seconds while a logged-in

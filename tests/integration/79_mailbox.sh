@@ -272,10 +272,23 @@ check_match "... saying why" "begun by the digital mailbox, which no longer reac
 # ---- TLS to the mailbox: verified; a mailbox that cannot be trusted is no reason to print
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
 	-keyout "$T_TMP/tls.key" -out "$T_TMP/tls.pem" >/dev/null 2>&1
-tport=$((30000 + RANDOM % 20000))
-openssl s_server -accept "127.0.0.1:$tport" -cert "$T_TMP/tls.pem" -key "$T_TMP/tls.key" -www -quiet >/dev/null 2>&1 &
-T_PIDS+=($!)
-for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$tport") 2>/dev/null && break; sleep 0.1; done
+# a random port may be taken (s_server then exits at once): try another
+for _ in $(seq 10); do
+	tport=$((30000 + RANDOM % 20000))
+	openssl s_server -accept "127.0.0.1:$tport" -cert "$T_TMP/tls.pem" -key "$T_TMP/tls.key" -www -quiet >/dev/null 2>&1 &
+	spid=$!
+	T_PIDS+=($spid)
+	up=
+	for _ in $(seq 50); do
+		kill -0 "$spid" 2>/dev/null || break
+		# connected, and to s_server itself, not to whoever had the port
+		(exec 3<>"/dev/tcp/127.0.0.1/$tport") 2>/dev/null && sleep 0.2 && kill -0 "$spid" 2>/dev/null &&
+			{ up=1; break; }
+		sleep 0.1
+	done
+	[ -n "$up" ] && break
+done
+check "a TLS server with an untrusted certificate listens (port $tport)" test -n "$up"
 T5=$(sed -n 4p <<<"$DIGITAL")
 requeue "$T5"
 sed -e "s|^  mailbox_url: .*|  mailbox_url: https://127.0.0.1:$tport/mailbox/recipient|" "$CFG" >"$T_TMP/tls.yaml"

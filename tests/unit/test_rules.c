@@ -18,7 +18,7 @@
 static const char *const BAD[] = {
 	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax: did not find expected key while parsing a block mapping (started at 2:3)",
 	"tests/data/rules-bad/02-unknown-section.yaml:16:1: unknown key 'chekcs' in a rule file (did you mean 'checks'?)",
-	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, message)",
+	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, retry, message)",
 	"tests/data/rules-bad/04-check-without-id.yaml:21:5: en kontroll saknar 'id'",
 	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: kontrollen 'assets' saknar 'expr'",
 	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: kontroll-id 'kind-repeat' används två gånger",

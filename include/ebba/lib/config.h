@@ -25,6 +25,14 @@ struct register_config {
 	int retries;
 	int concurrency;
 	char *organisation_number; /* the municipality, sent as ingivare */
+	/* Asking again before asking a person (schema 029, ebbad.c): a
+	 * referral only for want of a register is decided again once they
+	 * answer; a failed probe waits retry_every_seconds (0: never ask
+	 * again), for retry_window_hours after the first referral, sending
+	 * retry_batch at a time. */
+	int retry_every_seconds;
+	int retry_window_hours;
+	int retry_batch;
 	char *organisation_name;
 };
 

@@ -106,6 +106,9 @@ struct ruleset_check_view {
 	const char *expr;          /* the expression that must hold, as written */
 	const char *message;       /* the message template as written, with its {{ }} parts */
 	const char *description;   /* what the check asks, in words, or NULL */
+	/* retry: registers: a referral failing only such checks is decided
+	 * again by ebbad once the registers answer (schema 029) */
+	bool retry_registers;
 };
 
 size_t ruleset_n_params(const struct ruleset *rs);

@@ -38,6 +38,9 @@ struct stats_check {
 	const char *check_id;
 	const char *period;        /* YYYY-MM, the application's period */
 	long referred, as_applied, adjusted, rejected, open;
+	/* decided again by ebba, no person needed: the applicant completed
+	 * it or a register came back (schemas 027, 029); not open */
+	long redecided;
 };
 
 enum { STATS_AUDIT_SAMPLE, STATS_AUDIT_TARGETED, STATS_AUDIT_KINDS };
