@@ -124,17 +124,6 @@ static void tp_skip(struct tp_reader *r)
 	}
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void put_utf8(struct ebba_buf *b, unsigned long cp)
 {
 	if (cp < 0x80) {
@@ -182,13 +171,13 @@ static int tp_string(struct tp_reader *r, struct ebba_buf *out)
 		case 'f': buf_putc(out, '\f'); break;
 		case 'v': buf_putc(out, '\v'); break;
 		case 'x': case 'X':
-			while (n < 2 && r->pos < r->len && hexv(r->s[r->pos]) >= 0)
-				v = v * 16 + (unsigned long)hexv(r->s[r->pos++]), n++;
+			while (n < 2 && r->pos < r->len && hex_digit_value(r->s[r->pos]) >= 0)
+				v = v * 16 + (unsigned long)hex_digit_value(r->s[r->pos++]), n++;
 			buf_putc(out, (char)v);
 			break;
 		case 'u': case 'U':
 			for (int k = 0; k < (c == 'u' ? 4 : 8) && r->pos < r->len; k++)
-				v = v * 16 + (unsigned long)hexv(r->s[r->pos++]);
+				v = v * 16 + (unsigned long)hex_digit_value(r->s[r->pos++]);
 			put_utf8(out, v);
 			break;
 		default:
