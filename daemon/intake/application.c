@@ -595,14 +595,14 @@ static int check_household(struct application *app, const xmlNode *h, struct ebb
 	const char *sw = attr(h, "shared-with");
 	if (sw) {
 		int64_t v;
-		if (parse_amount(h, "shared-with", 99, &v, err) < 0)
+		if (parse_amount(h, "shared-with", 99, &v, err) != 0)
 			return -1;
 		app->shared_with = (int)v;
 	}
 	struct date first = {app->period_year, app->period_month, 1};
 	int first_line[3] = {0, 0, 0};
 	for (const xmlNode *n = elem_first(h); n; n = elem_next(n)) {
-		if (check_person(app, n, &first, err) < 0)
+		if (check_person(app, n, &first, err) != 0)
 			return -1;
 		enum person_role r = app->persons[app->n_persons - 1].role;
 		if (r != ROLE_CHILD && first_line[r])
@@ -626,8 +626,8 @@ static int check_incomes(struct application *app, const xmlNode *list, struct eb
 		if (ti < 0)
 			return ebba_errf(err, "line %d: income/@type: unknown income type", line_of(n));
 		in->type = (enum income_type)ti;
-		if (person_ref(app, n, &in->person, err) < 0 ||
-		    parse_amount(n, "amount", APP_MAX_AMOUNT, &in->amount, err) < 0)
+		if (person_ref(app, n, &in->person, err) != 0 ||
+		    parse_amount(n, "amount", APP_MAX_AMOUNT, &in->amount, err) != 0)
 			return -1;
 		app->n_incomes++;
 	}
@@ -643,7 +643,7 @@ static int check_costs(struct application *app, const xmlNode *list, struct ebba
 		if (ti < 0)
 			return ebba_errf(err, "line %d: cost/@type: unknown cost type", line_of(n));
 		c->type = (enum cost_type)ti;
-		if (parse_amount(n, "amount", APP_MAX_AMOUNT, &c->amount, err) < 0)
+		if (parse_amount(n, "amount", APP_MAX_AMOUNT, &c->amount, err) != 0)
 			return -1;
 		app->n_costs++;
 	}
@@ -659,8 +659,8 @@ static int check_assets(struct application *app, const xmlNode *list, struct ebb
 		if (ti < 0)
 			return ebba_errf(err, "line %d: asset/@type: unknown asset type", line_of(n));
 		a->type = (enum asset_type)ti;
-		if (person_ref(app, n, &a->person, err) < 0 ||
-		    parse_amount(n, "amount", APP_MAX_AMOUNT, &a->amount, err) < 0)
+		if (person_ref(app, n, &a->person, err) != 0 ||
+		    parse_amount(n, "amount", APP_MAX_AMOUNT, &a->amount, err) != 0)
 			return -1;
 		app->n_assets++;
 	}
@@ -699,10 +699,10 @@ static int check_document(const xmlDoc *doc, struct application **out, struct eb
 	app->kind = (enum app_kind)k;
 	char flag[16];
 	app->changes = xs_true(text_trim(pt.changes, flag, sizeof(flag)));
-	if (parse_period(pt.period, app, err) < 0 ||
-	    parse_submitted(pt.submitted, app, &strings, err) < 0 ||
-	    check_household(app, pt.household, err) < 0 || check_incomes(app, pt.incomes, err) < 0 ||
-	    check_costs(app, pt.costs, err) < 0 || check_assets(app, pt.assets, err) < 0) {
+	if (parse_period(pt.period, app, err) != 0 ||
+	    parse_submitted(pt.submitted, app, &strings, err) != 0 ||
+	    check_household(app, pt.household, err) != 0 || check_incomes(app, pt.incomes, err) != 0 ||
+	    check_costs(app, pt.costs, err) != 0 || check_assets(app, pt.assets, err) != 0) {
 		application_free(app);
 		if (err)
 			pnr_scrub(err->msg);
@@ -730,7 +730,7 @@ int app_parse(struct app_parser *p, const char *data, size_t len, struct applica
 		return ebba_errf(err, "document: empty");
 	if (len > INT_MAX)
 		return ebba_errf(err, "document: too large");
-	if (check_utf8((const unsigned char *)data, len, err) < 0)
+	if (check_utf8((const unsigned char *)data, len, err) != 0)
 		return -1;
 	if (xmlDictSize(p->ctxt->dict) > DICT_RENEW) {
 		xmlFreeParserCtxt(p->ctxt);

@@ -31,7 +31,7 @@ static int json_node(struct ydoc *d, json_t *j, struct ynode *n, int depth, stru
 		json_t *v;
 		json_object_foreach(j, k, v) {
 			ynode_add_scalar(d, n, k, strlen(k), NULL);
-			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) < 0)
+			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) != 0)
 				return -1;
 		}
 	} else if (json_is_array(j)) {
@@ -39,7 +39,7 @@ static int json_node(struct ydoc *d, json_t *j, struct ynode *n, int depth, stru
 		size_t i;
 		json_t *v;
 		json_array_foreach(j, i, v)
-			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) < 0)
+			if (json_node(d, v, ynode_add(d, n, YN_SCALAR), depth + 1, err) != 0)
 				return -1;
 	} else if (json_is_string(j)) {
 		ynode_set_text(n, json_string_value(j), json_string_length(j));
@@ -138,7 +138,7 @@ static int missing(const struct vctx *v, const struct ynode *map, const char *ke
 static int get_int(const struct vctx *v, const struct ynode *n, const char *key, int64_t max,
 		   int64_t *out)
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	const char *s = n->text;
 	int64_t val = 0;
@@ -158,7 +158,7 @@ static int get_int(const struct vctx *v, const struct ynode *n, const char *key,
 
 static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key, char out[PNR_BUF])
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	struct pnr p;
 	struct ebba_err e;
@@ -171,7 +171,7 @@ static int get_pnr(const struct vctx *v, const struct ynode *n, const char *key,
 static int get_enum(const struct vctx *v, const struct ynode *n, const char *key,
 		    const char *const *names, size_t count, int *out)
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	int i = name_lookup(n->text, names, count);
 	if (i >= 0) {
@@ -187,7 +187,7 @@ static int get_enum(const struct vctx *v, const struct ynode *n, const char *key
 static int get_date(const struct vctx *v, const struct ynode *n, const char *key,
 		    struct date *out)
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	int y, m, d, used = 0;
 	if (strlen(n->text) != 10 || sscanf(n->text, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
@@ -201,7 +201,7 @@ static int get_date(const struct vctx *v, const struct ynode *n, const char *key
 
 static int get_period(const struct vctx *v, const struct ynode *n, const char *key, char out[8])
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	int y, m, used = 0;
 	if (strlen(n->text) != 7 || sscanf(n->text, "%4d-%2d%n", &y, &m, &used) != 2 || used != 7)
@@ -214,7 +214,7 @@ static int get_period(const struct vctx *v, const struct ynode *n, const char *k
 
 static int check_case_id(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, YN_SCALAR, "case") < 0)
+	if (want_kind(v, n, YN_SCALAR, "case") != 0)
 		return -1;
 	const char *s = n->text;
 	size_t len = strlen(s);
@@ -235,7 +235,7 @@ static int check_case_id(const struct vctx *v, const struct ynode *n, struct cas
 
 static int check_household(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, YN_SEQ, "household") < 0)
+	if (want_kind(v, n, YN_SEQ, "household") != 0)
 		return -1;
 	if (n->n == 0)
 		return yerrf(v->d, n, v->err, "household: at least one person is required");
@@ -243,7 +243,7 @@ static int check_household(const struct vctx *v, const struct ynode *n, struct c
 		return yerrf(v->d, n, v->err, "household: more than %d persons", FRAME_MAX_PERSONS);
 	for (size_t i = 0; i < n->n; i++) {
 		char pnr[PNR_BUF];
-		if (get_pnr(v, &n->kids[i], "household", pnr) < 0)
+		if (get_pnr(v, &n->kids[i], "household", pnr) != 0)
 			return -1;
 		if (case_frame_in_household(f, pnr))
 			return yerrf(v->d, &n->kids[i], v->err, "household: the same person is listed twice");
@@ -277,7 +277,7 @@ static int64_t date_days_in_year(const struct date *from, const struct date *to,
 
 static int get_bool(const struct vctx *v, const struct ynode *n, const char *key, bool *out)
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	if (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0) {
 		*out = n->text[0] == 't';
@@ -289,7 +289,7 @@ static int get_bool(const struct vctx *v, const struct ynode *n, const char *key
 static int get_hours(const struct vctx *v, const struct ynode *n, const char *key, int max, int *out)
 {
 	int64_t h;
-	if (get_int(v, n, key, max, &h) < 0)
+	if (get_int(v, n, key, max, &h) != 0)
 		return -1;
 	*out = (int)h;
 	return 0;
@@ -297,7 +297,7 @@ static int get_hours(const struct vctx *v, const struct ynode *n, const char *ke
 
 static int get_note(const struct vctx *v, const struct ynode *n, const char *key, char *out)
 {
-	if (want_kind(v, n, YN_SCALAR, key) < 0)
+	if (want_kind(v, n, YN_SCALAR, key) != 0)
 		return -1;
 	if (strlen(n->text) > FRAME_NOTE_MAX)
 		return yerrf(v->d, n, v->err, "%s: longer than %d bytes", key, FRAME_NOTE_MAX);
@@ -312,18 +312,18 @@ static int check_occupation(const struct vctx *v, const struct ynode *n, struct 
 {
 	static const char *const keys[] = {"type", "full_time", "hours"};
 	const struct ynode *found[3];
-	if (want_kind(v, n, YN_MAP, "occupation") < 0 ||
-	    check_keys(v, n, "occupation", keys, 3, found) < 0)
+	if (want_kind(v, n, YN_MAP, "occupation") != 0 ||
+	    check_keys(v, n, "occupation", keys, 3, found) != 0)
 		return -1;
 	if (!found[0])
 		return missing(v, n, "type", "occupation");
 	int t;
-	if (get_enum(v, found[0], "type", occupation_names, 4, &t) < 0)
+	if (get_enum(v, found[0], "type", occupation_names, 4, &t) != 0)
 		return -1;
 	strcpy(ak->occupation, occupation_names[t]);
-	if (found[1] && get_bool(v, found[1], "full_time", &ak->occupation_full_time) < 0)
+	if (found[1] && get_bool(v, found[1], "full_time", &ak->occupation_full_time) != 0)
 		return -1;
-	if (found[2] && get_hours(v, found[2], "hours", 168, &ak->occupation_hours) < 0)
+	if (found[2] && get_hours(v, found[2], "hours", 168, &ak->occupation_hours) != 0)
 		return -1;
 	if (!ak->occupation_full_time && !found[2])
 		return yerrf(v->d, n, v->err, "occupation: give hours (a week) or full_time: true");
@@ -334,21 +334,21 @@ static int check_occupation(const struct vctx *v, const struct ynode *n, struct 
 static int check_breaks(const struct vctx *v, const struct ynode *n, struct frame_aktivitetskrav *ak)
 {
 	static const char *const keys[] = {"from", "to"};
-	if (want_kind(v, n, YN_SEQ, "activity_breaks") < 0)
+	if (want_kind(v, n, YN_SEQ, "activity_breaks") != 0)
 		return -1;
 	if (n->n > FRAME_MAX_BREAKS)
 		return yerrf(v->d, n, v->err, "activity_breaks: more than %d breaks", FRAME_MAX_BREAKS);
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *e = &n->kids[i], *found[2];
 		struct frame_activity_break *b = &ak->breaks[ak->n_breaks];
-		if (want_kind(v, e, YN_MAP, "activity_breaks") < 0 ||
-		    check_keys(v, e, "activity_breaks", keys, 2, found) < 0)
+		if (want_kind(v, e, YN_MAP, "activity_breaks") != 0 ||
+		    check_keys(v, e, "activity_breaks", keys, 2, found) != 0)
 			return -1;
 		if (!found[0])
 			return missing(v, e, "from", "activity_breaks");
 		if (!found[1])
 			return missing(v, e, "to", "activity_breaks");
-		if (get_date(v, found[0], "from", &b->from) < 0 || get_date(v, found[1], "to", &b->to) < 0)
+		if (get_date(v, found[0], "from", &b->from) != 0 || get_date(v, found[1], "to", &b->to) != 0)
 			return -1;
 		if (date_cmp(&b->to, &b->from) < 0)
 			return yerrf(v->d, found[1], v->err, "activity_breaks: to is before from");
@@ -385,15 +385,15 @@ static int check_aktivitetskrav(const struct vctx *v, const struct ynode **found
 	memset(ak, 0, sizeof(*ak));     /* padding too: frames compare bytewise */
 	ak->hours_able = -1;
 	ak->sickness_percent = -1;
-	if ((found[A_HOURS_ABLE] && get_hours(v, found[A_HOURS_ABLE], "hours_able", 40, &ak->hours_able) < 0) ||
-	    (found[A_OCCUPATION] && check_occupation(v, found[A_OCCUPATION], ak) < 0) ||
-	    (found[A_STUDIES] && get_bool(v, found[A_STUDIES], "studies", &ak->studies) < 0) ||
-	    (found[A_SICK] && get_hours(v, found[A_SICK], "sickness_benefit_percent", 100, &ak->sickness_percent) < 0) ||
-	    (found[A_PARENTAL] && get_bool(v, found[A_PARENTAL], "parental_leave", &ak->parental_leave) < 0) ||
-	    (found[A_FORMEDLING] && get_bool(v, found[A_FORMEDLING], "formedlingsinsatser", &ak->formedlingsinsatser) < 0) ||
-	    (found[A_JOB_SEARCH] && get_hours(v, found[A_JOB_SEARCH], "job_search_hours", 40, &ak->job_search_hours) < 0) ||
-	    (found[A_OTHER_DUTIES] && get_hours(v, found[A_OTHER_DUTIES], "other_duties_hours", 40, &ak->other_duties_hours) < 0) ||
-	    (found[A_BREAKS] && check_breaks(v, found[A_BREAKS], ak) < 0))
+	if ((found[A_HOURS_ABLE] && get_hours(v, found[A_HOURS_ABLE], "hours_able", 40, &ak->hours_able) != 0) ||
+	    (found[A_OCCUPATION] && check_occupation(v, found[A_OCCUPATION], ak) != 0) ||
+	    (found[A_STUDIES] && get_bool(v, found[A_STUDIES], "studies", &ak->studies) != 0) ||
+	    (found[A_SICK] && get_hours(v, found[A_SICK], "sickness_benefit_percent", 100, &ak->sickness_percent) != 0) ||
+	    (found[A_PARENTAL] && get_bool(v, found[A_PARENTAL], "parental_leave", &ak->parental_leave) != 0) ||
+	    (found[A_FORMEDLING] && get_bool(v, found[A_FORMEDLING], "formedlingsinsatser", &ak->formedlingsinsatser) != 0) ||
+	    (found[A_JOB_SEARCH] && get_hours(v, found[A_JOB_SEARCH], "job_search_hours", 40, &ak->job_search_hours) != 0) ||
+	    (found[A_OTHER_DUTIES] && get_hours(v, found[A_OTHER_DUTIES], "other_duties_hours", 40, &ak->other_duties_hours) != 0) ||
+	    (found[A_BREAKS] && check_breaks(v, found[A_BREAKS], ak) != 0))
 		return -1;
 	return 0;
 }
@@ -405,28 +405,28 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 	const struct ynode *found[A_COUNT];
 	struct frame_adult *a = &f->adults[f->n_adults];
 	*a = (struct frame_adult){0};
-	if (get_pnr(v, key, "adults", a->pnr) < 0)
+	if (get_pnr(v, key, "adults", a->pnr) != 0)
 		return -1;
 	char mask[PNR_MASK_BUF];
 	if (!case_frame_in_household(f, a->pnr))
 		return yerrf(v->d, key, v->err, "adults: %s is not in household", pnr_mask(a->pnr, mask));
 	if (case_frame_adult(f, a->pnr))
 		return yerrf(v->d, key, v->err, "adults: the same person is listed twice");
-	if (want_kind(v, val, YN_MAP, "adults") < 0 ||
-	    check_keys(v, val, "adults", keys, A_COUNT, found) < 0)
+	if (want_kind(v, val, YN_MAP, "adults") != 0 ||
+	    check_keys(v, val, "adults", keys, A_COUNT, found) != 0)
 		return -1;
 	int cap, plan;
 	if (!found[0])
 		return missing(v, val, "capacity", "adults");
 	if (!found[1])
 		return missing(v, val, "plan", "adults");
-	if (get_enum(v, found[0], "capacity", capacity_names, 3, &cap) < 0 ||
-	    get_enum(v, found[1], "plan", plan_names, 2, &plan) < 0)
+	if (get_enum(v, found[0], "capacity", capacity_names, 3, &cap) != 0 ||
+	    get_enum(v, found[1], "plan", plan_names, 2, &plan) != 0)
 		return -1;
 	a->capacity = (enum frame_capacity)cap;
 	a->plan = (enum frame_plan)plan;
 	if (found[2]) {
-		if (want_kind(v, found[2], YN_SCALAR, "reason") < 0)
+		if (want_kind(v, found[2], YN_SCALAR, "reason") != 0)
 			return -1;
 		if (strlen(found[2]->text) > FRAME_REASON_MAX)
 			return yerrf(v->d, found[2], v->err, "reason: longer than %d bytes", FRAME_REASON_MAX);
@@ -435,9 +435,9 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 	if (a->plan == PLAN_EXEMPT && a->reason[0] == '\0')
 		return yerrf(v->d, found[2] ? found[2] : val, v->err,
 			  "adults: a reason is required when plan is exempt");
-	if (found[3] && get_period(v, found[3], "jobbstimulans_from", a->jobbstimulans_from) < 0)
+	if (found[3] && get_period(v, found[3], "jobbstimulans_from", a->jobbstimulans_from) != 0)
 		return -1;
-	if (check_aktivitetskrav(v, found, &a->ak) < 0)
+	if (check_aktivitetskrav(v, found, &a->ak) != 0)
 		return -1;
 	f->n_adults++;
 	return 0;
@@ -445,24 +445,24 @@ static int check_adult(const struct vctx *v, const struct ynode *key, const stru
 
 static int check_adults(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, YN_MAP, "adults") < 0)
+	if (want_kind(v, n, YN_MAP, "adults") != 0)
 		return -1;
 	for (size_t i = 0; i + 1 < n->n; i += 2)
-		if (check_adult(v, &n->kids[i], &n->kids[i + 1], f) < 0)
+		if (check_adult(v, &n->kids[i], &n->kids[i + 1], f) != 0)
 			return -1;
 	return 0;
 }
 
 static int check_costs(const struct vctx *v, const struct ynode *n, struct case_frame *f)
 {
-	if (want_kind(v, n, YN_MAP, "approved_costs") < 0)
+	if (want_kind(v, n, YN_MAP, "approved_costs") != 0)
 		return -1;
 	const char *names[COST_TYPE_COUNT];
 	for (int t = 0; t < COST_TYPE_COUNT; t++)
 		names[t] = cost_type_name((enum cost_type)t);
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
 		const struct ynode *k = &n->kids[i];
-		if (want_kind(v, k, YN_SCALAR, "approved_costs") < 0)
+		if (want_kind(v, k, YN_SCALAR, "approved_costs") != 0)
 			return -1;
 		int t = cost_type_from_name(k->text);
 		if (t < 0) {
@@ -470,7 +470,7 @@ static int check_costs(const struct vctx *v, const struct ynode *n, struct case_
 			did_you_mean(k->text, names, COST_TYPE_COUNT, hint, sizeof(hint));
 			return yerrf(v->d, k, v->err, "approved_costs: unknown cost type '%.64s'%s", k->text, hint);
 		}
-		if (get_int(v, &n->kids[i + 1], k->text, APP_MAX_AMOUNT, &f->approved_costs[t]) < 0)
+		if (get_int(v, &n->kids[i + 1], k->text, APP_MAX_AMOUNT, &f->approved_costs[t]) != 0)
 			return -1;
 		f->cost_approved[t] = true;
 	}
@@ -481,15 +481,15 @@ static int check_last_decision(const struct vctx *v, const struct ynode *n, stru
 {
 	static const char *const keys[] = {"period", "amount"};
 	const struct ynode *found[2];
-	if (want_kind(v, n, YN_MAP, "last_decision") < 0 ||
-	    check_keys(v, n, "last_decision", keys, 2, found) < 0)
+	if (want_kind(v, n, YN_MAP, "last_decision") != 0 ||
+	    check_keys(v, n, "last_decision", keys, 2, found) != 0)
 		return -1;
 	if (!found[0])
 		return missing(v, n, "period", "last_decision");
 	if (!found[1])
 		return missing(v, n, "amount", "last_decision");
-	if (get_period(v, found[0], "period", f->last_period) < 0 ||
-	    get_int(v, found[1], "amount", APP_MAX_AMOUNT, &f->last_amount) < 0)
+	if (get_period(v, found[0], "period", f->last_period) != 0 ||
+	    get_int(v, found[1], "amount", APP_MAX_AMOUNT, &f->last_amount) != 0)
 		return -1;
 	f->has_last_decision = true;
 	return 0;
@@ -500,15 +500,15 @@ static int check_limit_exception(const struct vctx *v, const struct ynode *n, st
 {
 	static const char *const keys[] = {"decided", "note"};
 	const struct ynode *found[2];
-	if (want_kind(v, n, YN_MAP, "limit_exception") < 0 ||
-	    check_keys(v, n, "limit_exception", keys, 2, found) < 0)
+	if (want_kind(v, n, YN_MAP, "limit_exception") != 0 ||
+	    check_keys(v, n, "limit_exception", keys, 2, found) != 0)
 		return -1;
 	if (!found[0])
 		return missing(v, n, "decided", "limit_exception");
 	if (!found[1])
 		return missing(v, n, "note", "limit_exception");
-	if (get_date(v, found[0], "decided", &f->limit_exception_decided) < 0 ||
-	    get_note(v, found[1], "note", f->limit_exception_note) < 0)
+	if (get_date(v, found[0], "decided", &f->limit_exception_decided) != 0 ||
+	    get_note(v, found[1], "note", f->limit_exception_note) != 0)
 		return -1;
 	if (!f->limit_exception_note[0])
 		return yerrf(v->d, found[1], v->err, "limit_exception: the note says why (synnerliga skäl)");
@@ -535,24 +535,24 @@ int case_frame_from_tree(const struct ydoc *d, const struct ynode *root, struct 
 		return yerrf_at(d->name, 1, 1, err, "empty file");
 	if (root->kind != YN_MAP)
 		return yerrf(d, root, err, "a case frame is a mapping of keys (case: ..., automation: ...)");
-	if (check_keys(&v, root, "", top_keys, K_COUNT, k) < 0)
+	if (check_keys(&v, root, "", top_keys, K_COUNT, k) != 0)
 		return -1;
 	for (int i = 0; i < K_COUNT; i++)
 		if (!k[i] && i < K_LAST)
 			return missing(&v, root, top_keys[i], "");
 	int automation;
 	static const char *const automation_names[] = {"allowed", "manual"};
-	if (check_case_id(&v, k[K_CASE], f) < 0 ||
-	    get_enum(&v, k[K_AUTOMATION], "automation", automation_names, 2, &automation) < 0 ||
-	    get_date(&v, k[K_VALID_UNTIL], "valid_until", &f->valid_until) < 0 ||
-	    check_household(&v, k[K_HOUSEHOLD], f) < 0 || check_adults(&v, k[K_ADULTS], f) < 0 ||
-	    check_costs(&v, k[K_COSTS], f) < 0 ||
-	    get_int(&v, k[K_MONTHS], "months_on_assistance", FRAME_MAX_MONTHS, &f->months_on_assistance) < 0 ||
-	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) < 0) ||
-	    (k[K_SUBLET] && get_bool(&v, k[K_SUBLET], "sublet_without_consent", &f->sublet_without_consent) < 0) ||
-	    (k[K_UNLAWFUL] && get_bool(&v, k[K_UNLAWFUL], "not_lawfully_resident", &f->not_lawfully_resident) < 0) ||
-	    (k[K_LIMIT_EXCEPTION] && check_limit_exception(&v, k[K_LIMIT_EXCEPTION], f) < 0) ||
-	    (k[K_PROTECTED] && get_bool(&v, k[K_PROTECTED], "protected", &f->protected_identity) < 0))
+	if (check_case_id(&v, k[K_CASE], f) != 0 ||
+	    get_enum(&v, k[K_AUTOMATION], "automation", automation_names, 2, &automation) != 0 ||
+	    get_date(&v, k[K_VALID_UNTIL], "valid_until", &f->valid_until) != 0 ||
+	    check_household(&v, k[K_HOUSEHOLD], f) != 0 || check_adults(&v, k[K_ADULTS], f) != 0 ||
+	    check_costs(&v, k[K_COSTS], f) != 0 ||
+	    get_int(&v, k[K_MONTHS], "months_on_assistance", FRAME_MAX_MONTHS, &f->months_on_assistance) != 0 ||
+	    (k[K_LAST] && check_last_decision(&v, k[K_LAST], f) != 0) ||
+	    (k[K_SUBLET] && get_bool(&v, k[K_SUBLET], "sublet_without_consent", &f->sublet_without_consent) != 0) ||
+	    (k[K_UNLAWFUL] && get_bool(&v, k[K_UNLAWFUL], "not_lawfully_resident", &f->not_lawfully_resident) != 0) ||
+	    (k[K_LIMIT_EXCEPTION] && check_limit_exception(&v, k[K_LIMIT_EXCEPTION], f) != 0) ||
+	    (k[K_PROTECTED] && get_bool(&v, k[K_PROTECTED], "protected", &f->protected_identity) != 0))
 		return -1;
 	f->automation_allowed = automation == 0;
 	return 0;

@@ -51,7 +51,7 @@ static int normalise(const char *s, size_t len, struct pnr *out, struct ebba_err
 int pnr_parse(const char *s, size_t len, struct pnr *out, struct ebba_err *err)
 {
 	struct pnr p;
-	if (normalise(s, len, &p, err) < 0)
+	if (normalise(s, len, &p, err) != 0)
 		return -1;
 	const char *d = p.digits;
 	int year = two(d) * 100 + two(d + 2), month = two(d + 4), day = two(d + 6);

@@ -54,9 +54,9 @@ static int parse_hours(const char *s, int64_t *out)
 static int hours_attr(const xmlNode *n, const char *name, int64_t *out, struct ebba_err *err)
 {
 	char v[32];
-	if (attr(n, name, v, sizeof(v), err) < 0)
+	if (attr(n, name, v, sizeof(v), err) != 0)
 		return -1;
-	if (parse_hours(v, out) < 0)
+	if (parse_hours(v, out) != 0)
 		return ebba_errf(err, "attendance:%d: %s: %s is not a number of hours from 0 to %d "
 				      "with at most two decimals", n->line, (const char *)n->name, name,
 				 ATTENDANCE_MAX_HOURS);
@@ -71,14 +71,14 @@ static int read_root(const xmlNode *root, const char *expect_pnr, const char *ex
 				 ATTENDANCE_NS);
 	struct pnr p;
 	struct ebba_err perr;
-	if (attr(root, "pnr", a->pnr, sizeof(a->pnr), err) < 0)
+	if (attr(root, "pnr", a->pnr, sizeof(a->pnr), err) != 0)
 		return -1;
 	if (strlen(a->pnr) != 12 || pnr_parse(a->pnr, 12, &p, &perr) != 0)
 		return ebba_errf(err, "attendance:%d: pnr is not a valid 12-digit identity number",
 				 root->line);
 	if (expect_pnr && strcmp(expect_pnr, a->pnr))
 		return ebba_errf(err, "attendance: the document is about another person");
-	if (attr(root, "period", a->period, sizeof(a->period), err) < 0)
+	if (attr(root, "period", a->period, sizeof(a->period), err) != 0)
 		return -1;
 	if (!date_is_month(a->period))
 		return ebba_errf(err, "attendance:%d: period is not YYYY-MM", root->line);
@@ -93,9 +93,9 @@ static int read_plan(const xmlNode *n, struct attendance *a, struct ebba_err *er
 	char hpw[16];
 	if (a->plan_id[0])
 		return ebba_errf(err, "attendance:%d: more than one plan", n->line);
-	if (attr(n, "id", a->plan_id, sizeof(a->plan_id), err) < 0 ||
-	    attr(n, "hours-per-week", hpw, sizeof(hpw), err) < 0 ||
-	    attr(n, "from", a->plan_from, sizeof(a->plan_from), err) < 0)
+	if (attr(n, "id", a->plan_id, sizeof(a->plan_id), err) != 0 ||
+	    attr(n, "hours-per-week", hpw, sizeof(hpw), err) != 0 ||
+	    attr(n, "from", a->plan_from, sizeof(a->plan_from), err) != 0)
 		return -1;
 	char *end;
 	long h = strtol(hpw, &end, 10);
@@ -114,10 +114,10 @@ static int read_activity(const xmlNode *n, struct attendance *a, struct ebba_err
 	if (a->n_activities >= ATTENDANCE_MAX_ACTIVITIES)
 		return ebba_errf(err, "attendance:%d: more than %d activities", n->line,
 				 ATTENDANCE_MAX_ACTIVITIES);
-	if (attr(n, "type", act.type, sizeof(act.type), err) < 0 ||
-	    hours_attr(n, "scheduled-hours", &act.scheduled, err) < 0 ||
-	    hours_attr(n, "attended-hours", &act.attended, err) < 0 ||
-	    hours_attr(n, "excused-hours", &act.excused, err) < 0)
+	if (attr(n, "type", act.type, sizeof(act.type), err) != 0 ||
+	    hours_attr(n, "scheduled-hours", &act.scheduled, err) != 0 ||
+	    hours_attr(n, "attended-hours", &act.attended, err) != 0 ||
+	    hours_attr(n, "excused-hours", &act.excused, err) != 0)
 		return -1;
 	if (act.attended + act.excused > act.scheduled)
 		return ebba_errf(err, "attendance:%d: activity %s: attended + excused hours exceed "

@@ -98,12 +98,12 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
 	if (!p->pnr || !all_digits(p->pnr, 12) || pnr_parse(p->pnr, 12, &pn, &perr) != 0)
 		return ebba_errf(err, "SSBTEK request: personal identity number: %s",
 				 p->pnr && all_digits(p->pnr, 12) ? perr.msg : "expected 12 digits");
-	if (need_text(p->case_id, "case id (arendeidentitet)", err) < 0 ||
-	    need_text(p->org_name, "organisation name", err) < 0 ||
-	    need_text(p->purpose, "purpose (syfte)", err) < 0 ||
-	    need_text(p->law_text, "law text (lagtext)", err) < 0)
+	if (need_text(p->case_id, "case id (arendeidentitet)", err) != 0 ||
+	    need_text(p->org_name, "organisation name", err) != 0 ||
+	    need_text(p->purpose, "purpose (syfte)", err) != 0 ||
+	    need_text(p->law_text, "law text (lagtext)", err) != 0)
 		return -1;
-	if (p->caseworker && need_text(p->caseworker, "caseworker (handlaggare)", err) < 0)
+	if (p->caseworker && need_text(p->caseworker, "caseworker (handlaggare)", err) != 0)
 		return -1;
 	if (p->correlation_id && !is_xml_text(p->correlation_id))
 		return ebba_errf(err, "SSBTEK request: correlation id has a control character");
@@ -122,7 +122,7 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
 		return ebba_errf(err, "SSBTEK request: organisation number: 5th digit must be 2-9");
 	if (!p->agencies || (p->agencies & ~SSBTEK_ALL_AGENCIES))
 		return ebba_errf(err, "SSBTEK request: no agency, or an unknown one, asked");
-	if ((p->agencies & (1u << SSBTEK_FK)) && need_text(p->fk_aktorsid, "LEFI aktorsid", err) < 0)
+	if ((p->agencies & (1u << SSBTEK_FK)) && need_text(p->fk_aktorsid, "LEFI aktorsid", err) != 0)
 		return -1;
 	return 0;
 }
@@ -173,7 +173,7 @@ int ssbtek_build_request(const struct ssbtek_request_params *p, struct ebba_buf 
 			 struct ebba_err *err)
 {
 	char org[13];
-	if (check_params(p, org, err) < 0)
+	if (check_params(p, org, err) != 0)
 		return -1;
 	struct ebba_buf *b = out;
 	buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -271,22 +271,22 @@ static int read_general(const xmlNode *gen, struct ssbtek_request_info *out, str
 {
 	char buf[256];
 	xmlNode *ing = one_child(gen, SSBTEK_NS, "ingivare", err);
-	if (!ing || child_text(ing, "organisationsnummer", buf, sizeof(buf), err) < 0 ||
-	    child_text(ing, "namn", buf, sizeof(buf), err) < 0 ||
-	    child_text(ing, "handlaggare", buf, sizeof(buf), err) < 0)
+	if (!ing || child_text(ing, "organisationsnummer", buf, sizeof(buf), err) != 0 ||
+	    child_text(ing, "namn", buf, sizeof(buf), err) != 0 ||
+	    child_text(ing, "handlaggare", buf, sizeof(buf), err) != 0)
 		return -1;
-	if (child_text(gen, "personidentitet", buf, sizeof(buf), err) < 0)
+	if (child_text(gen, "personidentitet", buf, sizeof(buf), err) != 0)
 		return -1;
 	struct pnr pn;
 	struct ebba_err perr;
 	if (!all_digits(buf, 12) || pnr_parse(buf, 12, &pn, &perr) != 0)
 		return ebba_errf(err, "personidentitet: not a valid 12-digit identity number");
 	memcpy(out->pnr, buf, 13);
-	if (child_text(gen, "arendeidentitet", buf, sizeof(buf), err) < 0)
+	if (child_text(gen, "arendeidentitet", buf, sizeof(buf), err) != 0)
 		return -1;
 	xmlNode *tp = one_child(gen, SSBTEK_NS, "tidsperiod", err);
-	if (!tp || child_text(tp, "fromDatum", out->from_date, 11, err) < 0 ||
-	    child_text(tp, "tomDatum", out->to_date, 11, err) < 0)
+	if (!tp || child_text(tp, "fromDatum", out->from_date, 11, err) != 0 ||
+	    child_text(tp, "tomDatum", out->to_date, 11, err) != 0)
 		return -1;
 	if (!date_is_iso(out->from_date) || !date_is_iso(out->to_date))
 		return ebba_errf(err, "tidsperiod: expected dates YYYY-MM-DD");
