@@ -321,7 +321,7 @@ int cel_regex_compile(const char *pattern, size_t len, regex_t *re, struct ebba_
 		return ebba_errf(err, "regular expression longer than %d bytes", REGEX_MAX_LEN);
 	struct ebba_buf ere = {0};
 	bool icase;
-	if (regex_translate(pattern, len, &ere, &icase, err) < 0) {
+	if (regex_translate(pattern, len, &ere, &icase, err) != 0) {
 		buf_free(&ere);
 		return ebba_err_prefix(err, "invalid regular expression");
 	}

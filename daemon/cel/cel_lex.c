@@ -310,7 +310,7 @@ static void lex_string(struct cel_lexer *lx, struct cel_token *tok, bool raw, bo
 		}
 		if (c == '\\' && !raw) {
 			lx->pos++;
-			if (lex_escape(lx, tok, bytes) < 0)
+			if (lex_escape(lx, tok, bytes) != 0)
 				return;
 			continue;
 		}

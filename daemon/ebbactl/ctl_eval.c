@@ -84,7 +84,7 @@ int ctl_eval(int argc, char **argv)
 	struct cel_arena *arena = cel_arena_new();
 	struct cel_activation act = {.vars = cel_null()};
 	int status = CTL_OK;
-	if (facts && load_facts(facts, arena, &act.vars, &err) < 0) {
+	if (facts && load_facts(facts, arena, &act.vars, &err) != 0) {
 		fprintf(stderr, "ebbactl eval: %s\n", err.msg);
 		status = CTL_USAGE;
 		goto out;
