@@ -334,22 +334,6 @@ static void prepare_ssbtek(struct req *r, unsigned agency_errors)
 	r->status = 200;
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 /* The value of name in an application/x-www-form-urlencoded body, decoded
  * into out; false if it is not there or does not fit. */
 static bool form_value(const char *body, size_t len, const char *name, char *out, size_t cap)
@@ -364,9 +348,10 @@ static bool form_value(const char *body, size_t len, const char *name, char *out
 				char c = body[k];
 				if (c == '+')
 					c = ' ';
-				else if (c == '%' && k + 2 < end &&
-					 hexval(body[k + 1]) >= 0 && hexval(body[k + 2]) >= 0) {
-					c = (char)(hexval(body[k + 1]) * 16 + hexval(body[k + 2]));
+				else if (c == '%' && k + 2 < end && hex_digit_value(body[k + 1]) >= 0 &&
+					 hex_digit_value(body[k + 2]) >= 0) {
+					c = (char)(hex_digit_value(body[k + 1]) * 16 +
+						   hex_digit_value(body[k + 2]));
 					k += 2;
 				}
 				if (o + 1 >= cap)
@@ -388,9 +373,9 @@ static void prepare_attendance(struct req *r)
 	r->ctype = "text/plain; charset=utf-8";
 	if (r->too_big || !form_value(body, r->in.len, "pnr", pnr, sizeof(pnr)) ||
 	    !form_value(body, r->in.len, "period", period, sizeof(period)) ||
-	    strlen(pnr) != 12 || !all_digits(pnr, 12) ||
+	    strlen(pnr) != 12 || !digits_only(pnr, 12) ||
 	    strlen(period) != 7 || period[4] != '-' ||
-	    !all_digits(period, 4) || !all_digits(period + 5, 2)) {
+	    !digits_only(period, 4) || !digits_only(period + 5, 2)) {
 		atomic_fetch_add(&stats.bad_request, 1);
 		r->status = 400;
 		buf_puts(&r->out, "need the form body pnr=YYYYMMDDNNNC&period=YYYY-MM\n");
