@@ -10,6 +10,26 @@
 #include "ebba/store/db.h"
 #include "ebba/store/whatif.h"
 
+static const char *const RUN_STATUSES[WHATIF_RUN_STATUS_COUNT] = {
+	[WHATIF_RUN_RUNNING] = "running", [WHATIF_RUN_DONE] = "done",
+	[WHATIF_RUN_FAILED] = "failed", [WHATIF_RUN_STALLED] = "stalled",
+};
+
+const char *whatif_run_status_name(enum whatif_run_status s)
+{
+	return (unsigned)s < WHATIF_RUN_STATUS_COUNT ? RUN_STATUSES[s] : "?";
+}
+
+bool whatif_run_status_parse(const char *s, enum whatif_run_status *out)
+{
+	for (int k = 0; s && k < WHATIF_RUN_STATUS_COUNT; k++)
+		if (strcmp(RUN_STATUSES[k], s) == 0) {
+			*out = (enum whatif_run_status)k;
+			return true;
+		}
+	return false;
+}
+
 int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
 		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
 		      struct ebba_err *err)
@@ -49,7 +69,8 @@ int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const c
 {
 	char i[24];
 	snprintf(i, sizeof(i), "%lld", (long long)id);
-	const char *p[] = {i, result_json ? "done" : "failed", result_json, result_json ? NULL : error};
+	const char *p[] = {i, whatif_run_status_name(result_json ? WHATIF_RUN_DONE : WHATIF_RUN_FAILED),
+			   result_json, result_json ? NULL : error};
 	if (db_exec(conn, "update ebba.whatif_runs set status = $2, result = $3::json, error = $4,"
 			  " done = case when $2 = 'done' then total else done end"
 			  " where id = $1::bigint", 4, p, err) != 0)
@@ -63,6 +84,23 @@ int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const c
 	" parameters::text, ebba.whatif_run_status(status, progress_at), done, total,"           \
 	" coalesce(to_char(finished_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(error, ''),"       \
 	" to_char(progress_at, 'YYYY-MM-DD HH24:MI')"
+
+/* Row r of RUN_COLUMNS (and the result); the strings stay in res. */
+static int fill_row(const PGresult *res, int r, struct whatif_run_row *row, struct ebba_err *err)
+{
+	const char *v[16];
+	for (int k = 0; k < 16; k++)
+		v[k] = PQgetvalue(res, r, k);
+	enum whatif_run_status st;
+	if (!whatif_run_status_parse(v[9], &st))
+		return ebba_errf(err, "reading what-if runs: run %s has the status '%.20s'", v[0], v[9]);
+	*row = (struct whatif_run_row){.id = v[0], .created_at = v[1],
+		.created_by = v[2], .candidate = v[3], .sha256 = v[4], .period = v[5],
+		.from = v[6], .to = v[7], .parameters = v[8], .status = st,
+		.done = strtoll(v[10], NULL, 10), .total = strtoll(v[11], NULL, 10),
+		.finished_at = v[12], .error = v[13], .progress_at = v[14], .result = v[15]};
+	return 0;
+}
 
 int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
 		     struct ebba_err *err)
@@ -85,17 +123,11 @@ int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_r
 	PGresult *res = out->res;
 	out->n = (size_t)PQntuples(res);
 	out->rows = xcalloc(out->n + 1, sizeof(*out->rows));
-	for (size_t i = 0; i < out->n; i++) {
-		int r = (int)i;
-		const char *v[16];
-		for (int k = 0; k < 16; k++)
-			v[k] = PQgetvalue(res, r, k);
-		out->rows[i] = (struct whatif_run_row){.id = v[0], .created_at = v[1],
-			.created_by = v[2], .candidate = v[3], .sha256 = v[4], .period = v[5],
-			.from = v[6], .to = v[7], .parameters = v[8], .status = v[9],
-			.done = strtoll(v[10], NULL, 10), .total = strtoll(v[11], NULL, 10),
-			.finished_at = v[12], .error = v[13], .progress_at = v[14], .result = v[15]};
-	}
+	for (size_t i = 0; i < out->n; i++)
+		if (fill_row(res, (int)i, &out->rows[i], err) != 0) {
+			whatif_runs_free(out);
+			return -1;
+		}
 	return 0;
 }
 

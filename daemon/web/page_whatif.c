@@ -120,12 +120,14 @@ static json_t *param_names(const char *selected)
 	return a;
 }
 
-static const char *status_text(const char *status)
+static const char *status_text(enum whatif_run_status status)
 {
-	return strcmp(status, "done") == 0 ? "klar"
-	     : strcmp(status, "failed") == 0 ? "misslyckades"
-	     : strcmp(status, "stalled") == 0 ? "avbruten"
-	     : "pågår";
+	switch (status) {
+	case WHATIF_RUN_DONE: return "klar";
+	case WHATIF_RUN_FAILED: return "misslyckades";
+	case WHATIF_RUN_STALLED: return "avbruten";
+	default: return "pågår";
+	}
 }
 
 static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
@@ -139,7 +141,7 @@ static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "id", r->id,
 			"created_at", r->created_at, "created_by", r->created_by, "candidate", r->candidate,
 			"period", *r->period ? r->period : "alla", "status", status_text(r->status),
-			"running", strcmp(r->status, "running") == 0));
+			"running", r->status == WHATIF_RUN_RUNNING));
 	}
 	whatif_runs_free(&runs);
 	return a;
@@ -427,11 +429,11 @@ static json_t *run_json(const struct whatif_run_row *row, struct ebba_err *err)
 	if (!json_is_array(params))
 		json_decref(params);
 	json_object_set_new(j, "has_parameters", json_boolean(json_array_size(json_object_get(j, "parameters")) > 0));
-	if (strcmp(row->status, "running") == 0) {
+	if (row->status == WHATIF_RUN_RUNNING) {
 		json_object_set_new(j, "running", json_true());
-	} else if (strcmp(row->status, "failed") == 0) {
+	} else if (row->status == WHATIF_RUN_FAILED) {
 		json_object_set_new(j, "failed", json_string(row->error));
-	} else if (strcmp(row->status, "stalled") == 0) {
+	} else if (row->status == WHATIF_RUN_STALLED) {
 		/* No progress for ten minutes: its thread is gone (schema 012). */
 		json_object_set_new(j, "stalled", json_string(row->progress_at));
 	} else {
@@ -460,7 +462,7 @@ int page_whatif_run(const struct web_request *rq, struct web_response *rs, struc
 		return page_not_found(rq, rs, "Det finns ingen sådan körning.", err);
 	}
 	json_t *run = run_json(&runs.rows[0], err);
-	bool refresh = strcmp(runs.rows[0].status, "running") == 0;
+	bool refresh = runs.rows[0].status == WHATIF_RUN_RUNNING;
 	whatif_runs_free(&runs);
 	if (!run)
 		return -1;

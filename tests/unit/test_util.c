@@ -17,6 +17,7 @@
 
 #include "ebba/lib/evidence_kind.h"
 #include "ebba/lib/log.h"
+#include "ebba/store/whatif.h"
 #include "ebba/lib/util.h"
 
 static void test_hex_encode(void **state)
@@ -214,11 +215,28 @@ static void test_evidence_kind(void **s)
 	assert_false(ev_status_is("OK", EV_OK));
 }
 
+/* A what-if run's states: schema 007's check and 012's function name them. */
+static void test_whatif_run_status(void **s)
+{
+	(void)s;
+	static const char *const names[] = {"running", "done", "failed", "stalled"};
+	for (int k = 0; k < WHATIF_RUN_STATUS_COUNT; k++) {
+		enum whatif_run_status st;
+		assert_string_equal(whatif_run_status_name((enum whatif_run_status)k), names[k]);
+		assert_true(whatif_run_status_parse(names[k], &st));
+		assert_int_equal(st, k);
+	}
+	enum whatif_run_status st;
+	assert_false(whatif_run_status_parse("klar", &st));
+	assert_false(whatif_run_status_parse(NULL, &st));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_evidence_kind),
+		cmocka_unit_test(test_whatif_run_status),
 		cmocka_unit_test(test_hex_digit_value),
 		cmocka_unit_test(test_digits_only),
 		cmocka_unit_test(test_str_starts_with),

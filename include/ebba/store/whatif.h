@@ -104,12 +104,26 @@ int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
 int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
 		      struct ebba_err *err);
 
+/* A run's state: ebba.whatif_runs.status (schema 007's check) as
+ * ebba.whatif_run_status() reads it, running with no progress for ten
+ * minutes being stalled (schema 012).  One table of names
+ * (store/whatif_runs.c). */
+enum whatif_run_status {
+	WHATIF_RUN_RUNNING,
+	WHATIF_RUN_DONE,
+	WHATIF_RUN_FAILED,
+	WHATIF_RUN_STALLED,
+	WHATIF_RUN_STATUS_COUNT
+};
+const char *whatif_run_status_name(enum whatif_run_status s);   /* "running", "done", ... */
+/* True and *out set when s is one of the names; false otherwise (s may be NULL). */
+bool whatif_run_status_parse(const char *s, enum whatif_run_status *out);
+
 /* A stored run; "" for what is NULL. */
 struct whatif_run_row {
 	const char *id, *created_at, *created_by, *candidate, *sha256, *period, *from, *to;
 	const char *parameters;          /* JSON array */
-	const char *status;              /* "running", "done", "failed", or "stalled": running
-					    with no progress for ten minutes (schema 012) */
+	enum whatif_run_status status;
 	int64_t done, total;
 	const char *finished_at, *error;
 	const char *progress_at;         /* when the run last wrote anything */
