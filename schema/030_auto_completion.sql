@@ -26,8 +26,15 @@ create function ebba.document_request_writer() returns trigger
     language plpgsql security definer set search_path = pg_catalog
 as $$
 declare
-    daemon boolean := pg_has_role(ebba.person(), 'ebba_daemon', 'MEMBER');
+    who text := ebba.person();
+    -- a superuser is a member of every role: an owner repairing by hand,
+    -- or a test, is neither ebbad nor refused
+    su boolean := exists (select 1 from pg_roles r where r.rolname = who and r.rolsuper);
+    daemon boolean := not su and pg_has_role(who, 'ebba_daemon', 'MEMBER');
 begin
+    if su then
+        return new;
+    end if;
     if daemon and new.requested_by <> 'ebba' then
         raise exception 'a request for documents ebbad writes says requested_by ebba, not %', new.requested_by
             using errcode = 'check_violation';
