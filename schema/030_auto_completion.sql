@@ -1,58 +1,63 @@
 -- ebba schema, version 30: ebba asks the applicant by itself (issue 29
 -- item 2; DESIGN.md §6).  When ebba's decision is a referral whose every
 -- failed check has outcome `complete` (so a person has nothing else to
--- look at), ebbad writes, in the transaction of the decision (its COPY,
--- daemon/store/queue_complete.c), the request for the checks' documents
--- (ebba.document_requests, requested_by 'ebba', the deadline the decision
--- date plus the rule set's completion_days) and its letter (ebba.letters,
--- so the outbox trigger queues it and the API's events show
--- documents_requested) -- what a caseworker's ebba.request_documents
--- writes, without a person.  Every other referral is the caseworker's as
+-- look at), ebbad writes, in the transaction of the decision (one more
+-- COPY in daemon/store/queue_complete.c, made only when the batch has such
+-- a referral), the request for the checks' documents (the deadline the
+-- decision date plus the rule set's completion_days) and its letter, the
+-- rule set's documents_requested: what a caseworker's
+-- ebba.request_documents writes, with requested_by 'ebba'.  The outbox
+-- trigger queues the letter and the API's events show
+-- documents_requested.  Every other referral is the caseworker's as
 -- before.
 
--- 1. ebbad writes the request rows (COPY: its login role is BYPASSRLS,
---    schema 023).  No UPDATE or DELETE: a request is immutable.
-grant insert on ebba.document_requests to ebba_daemon;
-grant usage on sequence ebba.document_requests_id_seq to ebba_daemon;
+-- 1. What ebbad writes: one row per request, the letter with it, into a
+--    view whose INSTEAD OF trigger writes both or neither.  ebbad gets no
+--    grant on the request table itself, so who asked, for which decision
+--    and by when is decided here, not by the writer.
+create view ebba.auto_document_requests as
+    select r.decision_id, r.documents, r.deadline, ''::text as letter
+      from ebba.document_requests r where false;
 
--- 2. Who asked is not a field the writer chooses: a row ebbad writes says
---    'ebba' (as its decisions' decided_by does), and nobody else may write
---    'ebba' (a caseworker's request goes through ebba.request_documents,
---    which names the person).  ebba asks only about its own fresh
---    referral, with a deadline after today and within the 90 days
---    ebba.request_documents allows a person.  The trigger fires only for
---    the rows that are requests, so ebbad's other decisions pay nothing.
-create function ebba.document_request_writer() returns trigger
+-- 2. ebba asks only about its own fresh referral, with a deadline after
+--    today and within the 90 days ebba.request_documents allows a person.
+--    It asks once per application: a re-decision after the applicant's
+--    answer (schema 027's stamp named a referral that had a request) that
+--    refers again is left to a caseworker, not asked about again, so no
+--    applicant goes round without a person ever looking.  That row is
+--    skipped, not refused: the decision stands, in the active queue.
+create function ebba.auto_document_request() returns trigger
     language plpgsql security definer set search_path = pg_catalog
 as $$
 declare
     who text := ebba.person();
-    -- a superuser is a member of every role: an owner repairing by hand,
-    -- or a test, is neither ebbad nor refused
-    su boolean := exists (select 1 from pg_roles r where r.rolname = who and r.rolsuper);
-    daemon boolean := not su and pg_has_role(who, 'ebba_daemon', 'MEMBER');
+    d record;
 begin
-    if su then
-        return new;
+    if not pg_has_role(who, 'ebba_daemon', 'MEMBER') then
+        raise exception 'only ebbad asks for documents as ebba' using errcode = 'insufficient_privilege';
     end if;
-    if daemon and new.requested_by <> 'ebba' then
-        raise exception 'a request for documents ebbad writes says requested_by ebba, not %', new.requested_by
-            using errcode = 'check_violation';
-    end if;
-    if not daemon and new.requested_by = 'ebba' then
-        raise exception 'only ebbad writes a request for documents as ebba' using errcode = 'insufficient_privilege';
-    end if;
-    if daemon and not exists (select 1 from ebba.decisions d
-                               where d.id = new.decision_id and d.outcome = 'referred'
-                                 and d.inbox_id is not null and d.decided_by = 'ebba') then
+    select x.outcome, x.inbox_id, x.decided_by, x.redecides_decision_id into d
+      from ebba.decisions x where x.id = new.decision_id;
+    if not found or d.outcome <> 'referred' or d.inbox_id is null or d.decided_by <> 'ebba' then
         raise exception 'decision % is not a referral of ebba''s', new.decision_id using errcode = 'check_violation';
     end if;
-    if daemon and (new.deadline <= current_date or new.deadline > current_date + 90) then
+    if new.deadline is null or new.deadline <= current_date or new.deadline > current_date + 90 then
         raise exception 'the deadline % must be after today and within 90 days', new.deadline
             using errcode = 'invalid_parameter_value';
     end if;
+    if new.letter is null or new.letter = '' then
+        raise exception 'a request for documents needs its letter' using errcode = 'check_violation';
+    end if;
+    if d.redecides_decision_id is not null
+       and exists (select 1 from ebba.document_requests r where r.decision_id = d.redecides_decision_id) then
+        return null;
+    end if;
+    insert into ebba.document_requests (decision_id, documents, message, deadline, requested_by)
+    values (new.decision_id, new.documents, '', new.deadline, 'ebba');
+    insert into ebba.letters (decision_id, body) values (new.decision_id, new.letter);
     return new;
 end $$;
-revoke all on function ebba.document_request_writer() from public;
-create trigger document_requests_writer before insert on ebba.document_requests
-    for each row execute function ebba.document_request_writer();
+revoke all on function ebba.auto_document_request() from public;
+create trigger auto_document_requests_insert instead of insert on ebba.auto_document_requests
+    for each row execute function ebba.auto_document_request();
+grant insert on ebba.auto_document_requests to ebba_daemon;

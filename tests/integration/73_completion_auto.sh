@@ -7,7 +7,9 @@
 # the outbox queues: the case waits out of the active queue, the API's
 # events show documents_requested with the list and the deadline, and the
 # e-service's completion leads to ebba's re-decision.  A referral that
-# also fails another check gets no request and stays the caseworker's.
+# also fails another check gets no request and stays the caseworker's, and
+# so does a re-decision after an answer that mended nothing (ebba asks
+# once per application).
 # Every response is checked against schema/ebba-api.openapi.yaml.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/contrib/demo/setup.sh"
@@ -61,13 +63,16 @@ in_queue() { psql_val "select count(*) from ebba.open_work w where w.decision_id
 # own; and the same application declaring changed circumstances too
 # (no-changes, outcome refer): a second reason a person must look at.
 orig=EB-2026-12-000002
-ID=AUTO-$orig ID2=MIXED-$orig
+ID=AUTO-$orig ID2=MIXED-$orig ID3=AGAIN-$orig
 sed "s/id=\"$orig\"/id=\"$ID\"/" "$T_TMP/demo/data/applications/$orig.xml" >"$T_TMP/app.xml"
+sed "s/id=\"$orig\"/id=\"$ID3\"/" "$T_TMP/demo/data/applications/$orig.xml" >"$T_TMP/app3.xml"
 sed -e "s/id=\"$orig\"/id=\"$ID2\"/" -e 's|<changes>false</changes>|<changes>true</changes>|' \
 	"$T_TMP/demo/data/applications/$orig.xml" >"$T_TMP/app2.xml"
 check "the mixed application declares changes" grep -q '<changes>true</changes>' "$T_TMP/app2.xml"
 check_eq "POST the application: 201" 201 "$(api "created" POST /api/v1/applications -H "$(auth "$TOKEN")" \
 	-H 'Content-Type: application/xml' --data-binary @"$T_TMP/app.xml")"
+check_eq "POST a third, to be answered with nothing new: 201" 201 "$(api "created again" POST /api/v1/applications \
+	-H "$(auth "$TOKEN")" -H 'Content-Type: application/xml' --data-binary @"$T_TMP/app3.xml")"
 check_eq "POST the mixed application: 201" 201 "$(api "created mixed" POST /api/v1/applications -H "$(auth "$TOKEN")" \
 	-H 'Content-Type: application/xml' --data-binary @"$T_TMP/app2.xml")"
 "$EBBAD" -c "$CFG" --once 2>"$T_TMP/ebbad.log"
@@ -120,17 +125,20 @@ psql_val "create role $D login bypassrls in role ebba_daemon" >/dev/null
 trap 'psql -XAtq -d postgres -c "drop role if exists $D" >/dev/null 2>&1; t_cleanup' EXIT
 as_daemon() { psql -XAtq -c "set session authorization $D; $1" 2>&1; }
 APPROVED=$(psql_val "select id from ebba.decisions where outcome = 'approved' order by id limit 1")
-check_match "ebbad's role may not write a request as a person" "says requested_by ebba, not nisse" \
+check_match "ebbad's role writes no request row itself" "permission denied" \
 	"$(as_daemon "insert into ebba.document_requests (decision_id, documents, deadline, requested_by)
-		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'nisse')")"
-check_match "... nor ask about a decision that is not its referral" "is not a referral of ebba's" \
-	"$(as_daemon "insert into ebba.document_requests (decision_id, documents, deadline, requested_by)
-		values (${APPROVED:-0}, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'ebba')")"
-check_match "... nor with a deadline beyond 90 days" "must be after today and within 90 days" \
-	"$(as_daemon "insert into ebba.document_requests (decision_id, documents, deadline, requested_by)
-		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 91, 'ebba')")"
-check_match "... nor change a request" "permission denied" \
+		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'ebba')")"
+check_match "... asks through the view only about its own referral" "is not a referral of ebba's" \
+	"$(as_daemon "insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
+		values (${APPROVED:-0}, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'Brev')")"
+check_match "... with a deadline within 90 days" "must be after today and within 90 days" \
+	"$(as_daemon "insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
+		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 91, 'Brev')")"
+check_match "... and changes no request" "permission denied" \
 	"$(as_daemon "update ebba.document_requests set deadline = deadline + 1 where decision_id = $REF")"
+check_match "a caseworker cannot ask as ebba" "permission denied" \
+	"$(psql -XAtq -c "set role ebba_caseworker; insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
+		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'Brev')" 2>&1)"
 check_eq "the mixed referral still has no request" 0 "$(psql_val "select count(*) from ebba.document_requests where decision_id = $REF2")"
 
 # -- the answer, and ebba decides again -----------------------------------------------------------
@@ -151,6 +159,20 @@ check_eq "the referral left the queue" 0 "$(psql_val "select count(*) from ebba.
 check_eq "GET after: 200" 200 "$(api "redecided" GET "/api/v1/applications/$ID" -H "$(auth "$TOKEN")")"
 check_eq "the events: ... documents_requested, completion_received, redecided" \
 	"received decided documents_requested completion_received redecided" "$(types)"
+
+# -- asked once: an answer that mends nothing goes to a person -------------------------------------
+REF3=$(psql_val "select id from ebba.decisions where external_id = '$ID3' and inbox_id is not null")
+check_eq "the third was asked about too" ebba "$(psql_val "select requested_by from ebba.document_requests where decision_id = ${REF3:-0}")"
+printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' >"$T_TMP/intyg.pdf"
+check_eq "its answer: a PDF, the application as it was: 201" 201 "$(api "answered again" POST "/api/v1/applications/$ID3/completions" \
+	-H "$(auth "$TOKEN")" -F "attachment=@$T_TMP/intyg.pdf;type=application/pdf")"
+"$EBBAD" -c "$CFG" --once 2>>"$T_TMP/ebbad.log"
+RE3=$(psql_val "select id from ebba.decisions where redecides_decision_id = ${REF3:-0}")
+check_eq "ebba decides it again: referred, for the message again" "referred no-message" \
+	"$(psql_val "select d.outcome || ' ' || string_agg(c.check_id, ',') from ebba.decisions d
+		join ebba.decision_checks c on c.decision_id = d.id and c.result = 'fail' where d.id = ${RE3:-0} group by d.outcome")"
+check_eq "... and asks no second time: no request, no letter, in the active queue" "0 0 1" \
+	"$(psql_val "select count(*) from ebba.document_requests where decision_id = ${RE3:-0}") $(psql_val "select count(*) from ebba.letters where decision_id = ${RE3:-0}") $(in_queue "${RE3:-0}")"
 
 leak=$(grep -oE '(19|20)[0-9]{6}-?[0-9]{4}' "$T_TMP/web.log" "$T_TMP/ebbad.log" | head -n 3)
 check_eq "no identity number in ebba-web's or ebbad's log" "" "$leak"
