@@ -69,17 +69,6 @@ static bool is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void skip_space_and_comments(struct cel_lexer *lx)
 {
 	for (;;) {
@@ -156,7 +145,7 @@ static void lex_number(struct cel_lexer *lx, struct cel_token *tok)
 		uint64_t v = 0;
 		bool overflow = false;
 		size_t digits = 0;
-		for (int h; (h = hex_value(peek(lx, 0))) >= 0; lx->pos++, digits++) {
+		for (int h; (h = hex_digit_value(peek(lx, 0))) >= 0; lx->pos++, digits++) {
 			if (v > (UINT64_MAX >> 4))
 				overflow = true;
 			v = (v << 4) | (uint64_t)h;
@@ -269,7 +258,7 @@ static int lex_escape(struct cel_lexer *lx, struct cel_token *tok, bool bytes)
 			return -1;
 		}
 		for (int i = 0; i < digits; i++, lx->pos++) {
-			int h = hex_value(peek(lx, 0));
+			int h = hex_digit_value(peek(lx, 0));
 			if (h < 0) {
 				lex_error(lx, tok, at, "invalid \\%c escape", c);
 				return -1;

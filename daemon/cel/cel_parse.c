@@ -15,19 +15,6 @@
 
 #include "cel_impl.h"
 
-void cel_fail(struct cel_parser *p, size_t off, enum cel_error_kind ek, const char *fmt, ...)
-{
-	if (p->failed)
-		return;        /* the first error is the one worth reporting */
-	p->failed = true;
-	p->err_off = off;
-	p->err_kind = ek;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
-	va_end(ap);
-}
-
 static void advance(struct cel_parser *p)
 {
 	cel_lex_next(&p->lx, &p->tok);

@@ -106,7 +106,7 @@ static void fill_checks(struct decision *out, const struct rule_decision *d)
 static const char *ssbtek_fetched_at(const struct reg_person *p)
 {
 	for (size_t k = 0; k < p->n_evidence; k++)
-		if (strcmp(p->evidence[k].source, "ssbtek") == 0 && p->evidence[k].fetched_at[0])
+		if (p->evidence[k].source == EV_SOURCE_SSBTEK && p->evidence[k].fetched_at[0])
 			return p->evidence[k].fetched_at;
 	return NULL;
 }
@@ -128,12 +128,11 @@ static void add_evidence(struct decision *out, const struct reg_person *p, size_
 	const char *person_ref = keep(out, ref);
 	for (size_t k = 0; k < p->n_evidence; k++) {
 		const struct evidence *ev = &p->evidence[k];
-		const char *agency = ev->agency[0] ? ev->agency
-				   : strcmp(ev->source, "ssbtek") == 0 ? "SSBTEK" : "PLAN";
+		const char *agency = ev->agency[0] ? ev->agency : ev_source_agency(ev->source);
 		/* The bytes stay where the register client keeps them. */
 		out->evidence[out->n_evidence++] = (struct decision_evidence){
-			.source = keep(out, ev->source), .agency = keep(out, agency),
-			.person_ref = person_ref, .status = keep(out, ev->status),
+			.source = ev_source_name(ev->source), .agency = keep(out, agency),
+			.person_ref = person_ref, .status = ev_status_name(ev->status),
 			.sha256 = keep(out, ev->sha256), .fetched_at = keep(out, ev->fetched_at),
 			.raw = ev->raw ? ev->raw : "", .raw_len = ev->raw ? ev->raw_len : 0};
 	}
@@ -147,8 +146,9 @@ static void add_evidence(struct decision *out, const struct reg_person *p, size_
 		struct evidence pe = {0};
 		ssbtek_part_evidence(&p->ssbtek, (enum ssbtek_agency)ag, &pe);
 		out->evidence[out->n_evidence++] = (struct decision_evidence){
-			.source = "ssbtek", .agency = ssbtek_agency_name((enum ssbtek_agency)ag),
-			.person_ref = person_ref, .status = keep(out, pe.status),
+			.source = ev_source_name(EV_SOURCE_SSBTEK),
+			.agency = ssbtek_agency_name((enum ssbtek_agency)ag),
+			.person_ref = person_ref, .status = ev_status_name(pe.status),
 			.sha256 = keep(out, pe.sha256), .fetched_at = fetched_at};
 		evidence_free(&pe);
 	}

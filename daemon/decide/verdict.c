@@ -221,7 +221,7 @@ static bool to_decide(const struct decision_check *c)
 {
 	if (c->result != RULE_FAIL && c->result != RULE_ERROR)
 		return false;
-	return strcmp(c->id, RULE_DELEGATION_CHECK) != 0 && strncmp(c->id, "ebba-", 5) != 0;
+	return strcmp(c->id, RULE_DELEGATION_CHECK) != 0 && !str_starts_with(c->id, "ebba-");
 }
 
 void verdict_accept_open(struct verdict *v, const struct ruleset *rs, const struct decision *d)

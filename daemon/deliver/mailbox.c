@@ -289,7 +289,7 @@ int mailbox_reachable(struct mailbox *m, const char *pnr, bool *reachable, char 
 		else if (!found)
 			rc = ebba_errf(err, "isReachable at %s: the answer is not about the person asked about",
 				       m->recipient_url);
-		if (*reachable && strncmp(supplier, "https://", 8) != 0 && strncmp(supplier, "http://", 7) != 0)
+		if (*reachable && !str_starts_with(supplier, "https://") && !str_starts_with(supplier, "http://"))
 			rc = ebba_errf(err, "isReachable at %s: the supplier's ServiceAdress is not an HTTP(S) URL",
 				       m->recipient_url);
 	}

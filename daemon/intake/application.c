@@ -268,7 +268,7 @@ static void on_schema_error(void *data, xmlErrorPtr e)
 		snprintf(path, sizeof(path), "%s", elem);
 		rest = msg + used;
 	}
-	if (strncmp(rest, "[facet '", 8) == 0 && strstr(rest, "] "))
+	if (str_starts_with(rest, "[facet '") && strstr(rest, "] "))
 		rest = strstr(rest, "] ") + 2;
 	/* libxml2 quotes the value, and a malformed identity number is still
 	 * most of one: say what is wrong without it. */
@@ -468,10 +468,13 @@ static char *store_str(char **cursor, const char *s)
 	return d;
 }
 
+/* The longest submitted time kept, its NUL included: a timestamp is 25. */
+#define SUBMITTED_MAX 64
+
 static int parse_submitted(const xmlNode *n, struct application *app, char **cursor,
 			   struct ebba_err *err)
 {
-	char buf[64];
+	char buf[SUBMITTED_MAX];
 	const char *s = text_trim(n, buf, sizeof(buf));
 	if (date_parse_timestamp(s, &app->submitted_epoch, err) != 0)
 		return ebba_err_prefix(err, "line %d: submitted", line_of(n));
@@ -527,7 +530,7 @@ static void find_parts(const xmlNode *root, struct parts *pt, struct counts *c)
 		else if (strcmp(name, "message") == 0) pt->message = n;
 	}
 	const char *id = attr(root, "id"), *cs = attr(root, "case");
-	c->strings = (id ? strlen(id) : 0) + 1 + (cs ? strlen(cs) : 0) + 1 + 64 +
+	c->strings = (id ? strlen(id) : 0) + 1 + (cs ? strlen(cs) : 0) + 1 + SUBMITTED_MAX +
 		     (pt->message ? text_len(pt->message) : 0) + 1;
 }
 
@@ -564,7 +567,7 @@ static int check_person(struct application *app, const xmlNode *n, const struct 
 		return ebba_errf(err, "line %d: person: pnr and role are required", line_of(n));
 	if (pnr_parse(s, strlen(s), &p, err) < 0)
 		return ebba_err_prefix(err, "line %d: person/@pnr", line_of(n));
-	int r = name_index(role_names, 3, role);
+	int r = name_index(role_names, (int)ARRAY_LEN(role_names), role);
 	if (r < 0)
 		return ebba_errf(err, "line %d: person/@role: unknown role '%.32s'", line_of(n), role);
 	for (size_t i = 0; i < app->n_persons; i++)
@@ -678,7 +681,7 @@ static int check_document(const xmlDoc *doc, struct application **out, struct eb
 	char *strings;
 	struct application *app = alloc_app(&c, &strings);
 	const char *id = attr(root, "id"), *cs = attr(root, "case"), *kind = attr(root, "kind");
-	int k = kind ? name_index(kind_names, 2, kind) : -1;
+	int k = kind ? name_index(kind_names, (int)ARRAY_LEN(kind_names), kind) : -1;
 	if (!id || !cs || k < 0) {
 		application_free(app);
 		return ebba_errf(err, "line %d: application: id, case and kind are required", line_of(root));

@@ -8,14 +8,7 @@
 #include <time.h>
 
 #include "ebba/lib/date.h"
-
-static bool digits(const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
+#include "ebba/lib/util.h"
 
 static int number(const char *s, int n)
 {
@@ -51,12 +44,12 @@ int date_days_in_month(int year, int month)
 /* "YYYY-MM" as the first seven characters of s; no check of the month. */
 static bool month_shape(const char *s)
 {
-	return digits(s, 4) && s[4] == '-' && digits(s + 5, 2);
+	return digits_only(s, 4) && s[4] == '-' && digits_only(s + 5, 2);
 }
 
 int date_parse(const char *s, struct date *out, struct ebba_err *err)
 {
-	if (!s || strlen(s) != 10 || !month_shape(s) || s[7] != '-' || !digits(s + 8, 2))
+	if (!s || strlen(s) != 10 || !month_shape(s) || s[7] != '-' || !digits_only(s + 8, 2))
 		return ebba_errf(err, "'%.32s' is not a date YYYY-MM-DD", s ? s : "");
 	struct date d = {number(s, 4), number(s + 5, 2), number(s + 8, 2)};
 	if (!date_is_valid(d.year, d.month, d.day))
@@ -141,8 +134,8 @@ static bool zone_offset(const char *p, int *seconds)
 		*seconds = 0;
 		return true;
 	}
-	if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || !digits(p + 1, 2) || p[3] != ':' ||
-	    !digits(p + 4, 2))
+	if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || !digits_only(p + 1, 2) || p[3] != ':' ||
+	    !digits_only(p + 4, 2))
 		return false;
 	int h = number(p + 1, 2), m = number(p + 4, 2);
 	if (h > 14 || m > 59)
@@ -154,13 +147,13 @@ static bool zone_offset(const char *p, int *seconds)
 int date_parse_timestamp(const char *s, int64_t *epoch, struct ebba_err *err)
 {
 	static const char bad[] = "not a timestamp YYYY-MM-DDThh:mm:ss with time zone";
-	if (!s || strlen(s) < 19 || !month_shape(s) || s[7] != '-' || !digits(s + 8, 2) ||
-	    s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
-	    s[16] != ':' || !digits(s + 17, 2))
+	if (!s || strlen(s) < 19 || !month_shape(s) || s[7] != '-' || !digits_only(s + 8, 2) ||
+	    s[10] != 'T' || !digits_only(s + 11, 2) || s[13] != ':' || !digits_only(s + 14, 2) ||
+	    s[16] != ':' || !digits_only(s + 17, 2))
 		return ebba_errf(err, "%s", bad);
 	const char *p = s + 19;
 	if (*p == '.') {
-		if (!digits(++p, 1))
+		if (!digits_only(++p, 1))
 			return ebba_errf(err, "%s", bad);
 		while (*p >= '0' && *p <= '9')
 			p++;

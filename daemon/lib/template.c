@@ -211,7 +211,7 @@ static const char *value_place(const struct html *h, bool *url)
 		return "a value right after '<' (it could name a tag)";
 	case H_DQ:
 	case H_SQ:
-		if (strncmp(h->attr, "on", 2) == 0)
+		if (str_starts_with(h->attr, "on"))
 			return "a value in an event-handler attribute";
 		if (strcmp(h->attr, "style") == 0)
 			return "a value in a style attribute";

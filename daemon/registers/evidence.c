@@ -6,15 +6,13 @@
 #include "ebba/registers/evidence.h"
 #include "ebba/lib/util.h"
 
-void evidence_set(struct evidence *ev, const char *source, const char *agency,
-		  const char *status, const void *data, size_t len, size_t max_raw)
+void evidence_set(struct evidence *ev, enum ev_source source, const char *agency,
+		  enum ev_status status, const void *data, size_t len, size_t max_raw)
 {
 	if (!max_raw)
 		max_raw = EVIDENCE_MAX_RAW;
-	*ev = (struct evidence){0};
-	snprintf(ev->source, sizeof(ev->source), "%s", source ? source : "");
+	*ev = (struct evidence){.source = source, .status = status};
 	snprintf(ev->agency, sizeof(ev->agency), "%s", agency ? agency : "");
-	snprintf(ev->status, sizeof(ev->status), "%s", status ? status : "");
 	if (!data)
 		len = 0;
 	sha256_hex(data ? data : "", len, ev->sha256);

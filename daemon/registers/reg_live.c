@@ -272,7 +272,7 @@ static void count_breakers(struct live *r)
 
 /* --------------------------------------------------------------- results */
 
-static void add_evidence(struct reg_person *p, const char *source, const char *status,
+static void add_evidence(struct reg_person *p, enum ev_source source, enum ev_status status,
 			 const struct http_result *res)
 {
 	if (p->n_evidence >= REG_MAX_EVIDENCE)
@@ -290,12 +290,12 @@ static void on_ssbtek(struct lookup *l, struct http_result *res)
 	struct reg_person *p = l->p;
 	if (res->ok && l->parsed) {
 		p->ssbtek_status = REG_OK;
-		add_evidence(p, "ssbtek", "ok", res);
+		add_evidence(p, EV_SOURCE_SSBTEK, EV_OK, res);
 		return;
 	}
 	reg_set_unavailable(p, true, xasprintf("register unavailable: SSBTEK (%s)",
 					       res->error.msg[0] ? res->error.msg : "no usable answer"));
-	add_evidence(p, "ssbtek", "unavailable", res);
+	add_evidence(p, EV_SOURCE_SSBTEK, EV_UNAVAILABLE, res);
 }
 
 static void on_attendance(struct lookup *l, struct http_result *res)
@@ -303,19 +303,19 @@ static void on_attendance(struct lookup *l, struct http_result *res)
 	struct reg_person *p = l->p;
 	if (res->ok && res->status == 404) {
 		p->attendance_status = REG_NO_PLAN;
-		add_evidence(p, "attendance", "not_found", res);
+		add_evidence(p, EV_SOURCE_ATTENDANCE, EV_NOT_FOUND, res);
 		return;
 	}
 	if (res->ok && l->parsed) {
 		p->attendance_status = REG_OK;
-		add_evidence(p, "attendance", "ok", res);
+		add_evidence(p, EV_SOURCE_ATTENDANCE, EV_OK, res);
 		p->attendance_len = res->body.len;
 		p->attendance_xml = buf_steal(&res->body);
 		return;
 	}
 	reg_set_unavailable(p, false, xasprintf("register unavailable: attendance (%s)",
 						res->error.msg[0] ? res->error.msg : "no usable answer"));
-	add_evidence(p, "attendance", "unavailable", res);
+	add_evidence(p, EV_SOURCE_ATTENDANCE, EV_UNAVAILABLE, res);
 }
 
 static void on_result(struct http_result *res, uint64_t batch_start, bool abandoned)

@@ -17,12 +17,12 @@
 
 /* ------------------------------------------------- one recorded answer */
 
-static int set_ssbtek(struct reg_person *p, const char *status, const char *raw, size_t len,
+static int set_ssbtek(struct reg_person *p, enum ev_status status, const char *raw, size_t len,
 		      const char *reason, struct ebba_err *err)
 {
-	if (strcmp(status, "ok") != 0) {
+	if (status != EV_OK) {
 		reg_set_unavailable(p, true, xstrdup(reason ? reason : "register unavailable: SSBTEK"));
-		evidence_set(&p->evidence[p->n_evidence++], "ssbtek", "", "unavailable", raw, len, 0);
+		evidence_set(&p->evidence[p->n_evidence++], EV_SOURCE_SSBTEK, "", EV_UNAVAILABLE, raw, len, 0);
 		return 0;
 	}
 	/* Offline sources re-decide (calc, replay, what-if); nothing they
@@ -31,22 +31,22 @@ static int set_ssbtek(struct reg_person *p, const char *status, const char *raw,
 	if (ssbtek_parse_response(raw, len, &opts, &p->ssbtek, err) != 0)
 		return ebba_err_prefix(err, "SSBTEK answer");
 	p->ssbtek_status = REG_OK;
-	evidence_set(&p->evidence[p->n_evidence++], "ssbtek", "", "ok", raw, len, 0);
+	evidence_set(&p->evidence[p->n_evidence++], EV_SOURCE_SSBTEK, "", EV_OK, raw, len, 0);
 	return 0;
 }
 
-static int set_attendance(struct reg_person *p, const char *period, const char *status,
+static int set_attendance(struct reg_person *p, const char *period, enum ev_status status,
 			  const char *raw, size_t len, const char *reason, struct ebba_err *err)
 {
-	if (strcmp(status, "not_found") == 0) {
+	if (status == EV_NOT_FOUND) {
 		p->attendance_status = REG_NO_PLAN;
-		evidence_set(&p->evidence[p->n_evidence++], "attendance", "", "not_found", raw, len, 0);
+		evidence_set(&p->evidence[p->n_evidence++], EV_SOURCE_ATTENDANCE, "", EV_NOT_FOUND, raw, len, 0);
 		return 0;
 	}
-	if (strcmp(status, "ok") != 0) {
+	if (status != EV_OK) {
 		reg_set_unavailable(p, false,
 				    xstrdup(reason ? reason : "register unavailable: attendance"));
-		evidence_set(&p->evidence[p->n_evidence++], "attendance", "", "unavailable", raw, len, 0);
+		evidence_set(&p->evidence[p->n_evidence++], EV_SOURCE_ATTENDANCE, "", EV_UNAVAILABLE, raw, len, 0);
 		return 0;
 	}
 	char month[8];
@@ -57,7 +57,7 @@ static int set_attendance(struct reg_person *p, const char *period, const char *
 	p->attendance_status = REG_OK;
 	p->attendance_xml = xstrndup(raw, len);
 	p->attendance_len = len;
-	evidence_set(&p->evidence[p->n_evidence++], "attendance", "", "ok", raw, len, 0);
+	evidence_set(&p->evidence[p->n_evidence++], EV_SOURCE_ATTENDANCE, "", EV_OK, raw, len, 0);
 	return 0;
 }
 
@@ -69,11 +69,9 @@ static int apply(struct reg_application *a, const struct reg_record *rec, struct
 	const char *raw = rec->raw ? rec->raw : "";
 	if (p->n_evidence >= REG_MAX_EVIDENCE)
 		return ebba_errf(err, "more than %d look-ups recorded for one person", REG_MAX_EVIDENCE);
-	if (strcmp(rec->source, "ssbtek") == 0)
+	if (rec->source == EV_SOURCE_SSBTEK)
 		return set_ssbtek(p, rec->status, raw, rec->len, rec->reason, err);
-	if (strcmp(rec->source, "attendance") == 0)
-		return set_attendance(p, a->period, rec->status, raw, rec->len, rec->reason, err);
-	return ebba_errf(err, "unknown evidence source '%s'", rec->source);
+	return set_attendance(p, a->period, rec->status, raw, rec->len, rec->reason, err);
 }
 
 /* ------------------------------------------------------------ fixtures */
@@ -112,13 +110,13 @@ static int fixture_lookup(const char *dir, struct reg_application *a, size_t per
 	bool found;
 	if (read_fixture(dir, ssbtek ? "ssbtek" : "plan", a->persons[person].pnr, b, &found, err) != 0)
 		return -1;
-	struct reg_record rec = {.person = person, .source = ssbtek ? "ssbtek" : "attendance",
-				 .status = "ok", .raw = b->data, .len = b->len};
+	struct reg_record rec = {.person = person, .source = ssbtek ? EV_SOURCE_SSBTEK : EV_SOURCE_ATTENDANCE,
+				 .status = EV_OK, .raw = b->data, .len = b->len};
 	if (!found && ssbtek) {
 		rec.raw = EMPTY_SSBTEK;
 		rec.len = sizeof(EMPTY_SSBTEK) - 1;
 	} else if (!found) {
-		rec.status = "not_found";
+		rec.status = EV_NOT_FOUND;
 		rec.raw = "";
 		rec.len = 0;
 	}
@@ -190,8 +188,6 @@ static void evidence_free_all(struct registers *base)
 {
 	struct stored *s = (struct stored *)base;
 	for (size_t i = 0; i < s->n; i++) {
-		free((char *)s->records[i].source);
-		free((char *)s->records[i].status);
 		free((void *)s->records[i].raw);
 		free((char *)s->records[i].reason);
 	}
@@ -223,7 +219,7 @@ void registers_evidence_add(struct registers *r, const struct reg_record *rec)
 		memcpy(raw, rec->raw, rec->len);
 	raw[rec->len] = '\0';
 	s->records[s->n++] = (struct reg_record){
-		.app = rec->app, .person = rec->person, .source = xstrdup(rec->source),
-		.status = xstrdup(rec->status), .raw = raw, .len = rec->len,
+		.app = rec->app, .person = rec->person, .source = rec->source,
+		.status = rec->status, .raw = raw, .len = rec->len,
 		.reason = rec->reason ? xstrdup(rec->reason) : NULL};
 }

@@ -69,7 +69,7 @@ static int check_input(const struct reg_application *a, struct ebba_err *err)
 /* SSBTEK first, then attendance, whatever order they completed in. */
 static void order_evidence(struct reg_person *p)
 {
-	if (p->n_evidence == 2 && strcmp(p->evidence[0].source, "ssbtek") != 0) {
+	if (p->n_evidence == 2 && p->evidence[0].source != EV_SOURCE_SSBTEK) {
 		struct evidence t = p->evidence[0];
 		p->evidence[0] = p->evidence[1];
 		p->evidence[1] = t;

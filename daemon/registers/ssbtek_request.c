@@ -65,14 +65,10 @@ static void put_elem(struct ebba_buf *b, const char *indent, const char *name, c
 	buf_printf(b, "</ssbt:%s>\n", name);
 }
 
+/* Exactly n digits: a string of another length is not one. */
 static bool all_digits(const char *s, size_t n)
 {
-	if (strlen(s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	return strlen(s) == n && digits_only(s, n);
 }
 
 /* Control characters other than tab and newline cannot be sent in XML 1.0. */

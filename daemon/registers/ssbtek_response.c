@@ -41,25 +41,22 @@ struct ctx {
 	size_t max_bytes;
 };
 
-const char *ssbtek_status_name(enum ssbtek_status s)
+enum ev_status ssbtek_status_evidence(enum ssbtek_status s)
 {
 	switch (s) {
-	case SSBTEK_ABSENT: return "absent";
-	case SSBTEK_OK: return "ok";
-	case SSBTEK_ERROR: return "error";
+	case SSBTEK_OK: return EV_OK;
+	case SSBTEK_ERROR: return EV_ERROR;
+	case SSBTEK_ABSENT: break;
 	}
-	return "?";
+	return EV_ABSENT;
+}
+
+const char *ssbtek_status_name(enum ssbtek_status s)
+{
+	return ev_status_name(ssbtek_status_evidence(s));
 }
 
 /* ------------------------------------------------------------ values */
-
-static bool digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
 
 /*
  * xsd:date "YYYY-MM-DD" with an optional time zone ("Z", "+01:00"), as AF
@@ -69,13 +66,13 @@ static bool digits(const char *s, size_t n)
 static int norm_date(const char *s, char out[11])
 {
 	size_t n = strlen(s);
-	if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) || !digits(s + 5, 2) ||
-	    !digits(s + 8, 2) || !date_is_valid(atoi(s), atoi(s + 5), atoi(s + 8)))
+	if (n < 10 || s[4] != '-' || s[7] != '-' || !digits_only(s, 4) || !digits_only(s + 5, 2) ||
+	    !digits_only(s + 8, 2) || !date_is_valid(atoi(s), atoi(s + 5), atoi(s + 8)))
 		return -1;
 	const char *tz = s + 10;
 	bool tz_ok = !*tz || !strcmp(tz, "Z") ||
-		     (strlen(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && digits(tz + 1, 2) &&
-		      tz[3] == ':' && digits(tz + 4, 2));
+		     (strlen(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && digits_only(tz + 1, 2) &&
+		      tz[3] == ':' && digits_only(tz + 4, 2));
 	if (!tz_ok)
 		return -1;
 	memcpy(out, s, 10);
@@ -221,8 +218,8 @@ void ssbtek_part_evidence(const struct ssbtek_result *r, enum ssbtek_agency a,
 			  struct evidence *out)
 {
 	const struct ssbtek_part *p = &r->part[a];
-	evidence_set(out, "ssbtek", ssbtek_agency_name(a), ssbtek_status_name(p->status), p->raw,
-		     p->raw_len, 0);
+	evidence_set(out, EV_SOURCE_SSBTEK, ssbtek_agency_name(a), ssbtek_status_evidence(p->status),
+		     p->raw, p->raw_len, 0);
 }
 
 /* ------------------------------------------------------------ XML helpers */
@@ -473,7 +470,7 @@ static int csn_payment(struct ctx *c, xmlNode *u, xmlNode *person, struct ebba_e
 	char *total = csn_child_text(u, "totbelopp");
 	struct ssbtek_payment p = { .agency = SSBTEK_CSN, .type = csn_kind(u, person) };
 	int rc = 0;
-	if (!date || strlen(date) != 8 || !digits(date, 8))
+	if (!date || strlen(date) != 8 || !digits_only(date, 8))
 		rc = ebba_errf(err, "CSN line %d: utbetdatum is not YYYYMMDD", u->line);
 	else if (snprintf(p.date, sizeof(p.date), "%.4s-%.2s-%.2s", date, date + 4, date + 6),
 		 norm_date(p.date, p.date) < 0)

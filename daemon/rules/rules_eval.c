@@ -36,7 +36,7 @@ void rs_eval_init(struct rs_eval *e, const struct ruleset *rs, const struct deci
 	e->params = aalloc(arena, rs->n_params * sizeof(*e->params));
 	e->param_entry = aalloc(arena, rs->n_params * sizeof(*e->param_entry));
 	for (size_t i = 0; i < rs->n_params; i++)
-		e->param_entry[i] = -2;
+		e->param_entry[i] = RS_PARAM_UNUSED;
 	e->derived = aalloc(arena, rs->n_derived * sizeof(*e->derived));
 	e->derived_state = aalloc(arena, rs->n_derived);
 	e->act = (struct cel_activation){.vars = cel_null(), .resolve = resolve, .ctx = e};
@@ -50,16 +50,16 @@ const char *rs_eval_date(const struct rs_eval *e)
 
 struct cel_value rs_eval_derived(struct rs_eval *e, size_t i)
 {
-	if (e->derived_state[i] == 2)
+	if (e->derived_state[i] == RS_DERIVED_DONE)
 		return e->derived[i];
-	if (e->derived_state[i] == 1)
+	if (e->derived_state[i] == RS_DERIVED_COMPUTING)
 		return cel_errorf(e->arena, CEL_ERR_OTHER, "'%s' beror på sig själv", e->rs->derived[i].name);
-	e->derived_state[i] = 1;
+	e->derived_state[i] = RS_DERIVED_COMPUTING;
 	struct cel_value v = e->rs->derived[i].prog ? cel_eval(e->rs->derived[i].prog, &e->act, e->arena)
 						  : cel_errorf(e->arena, CEL_ERR_OTHER, "'%s' saknar uttryck",
 							       e->rs->derived[i].name);
 	e->derived[i] = v;
-	e->derived_state[i] = 2;
+	e->derived_state[i] = RS_DERIVED_DONE;
 	return v;
 }
 
@@ -80,9 +80,9 @@ static bool resolve(void *ctx, const char *name, struct cel_arena *arena, struct
 		return true;
 	case RS_NAME_PARAM: {
 		size_t i = nm->index;
-		if (e->param_entry[i] == -2) {
+		if (e->param_entry[i] == RS_PARAM_UNUSED) {
 			const struct rs_param *p = &e->rs->params[i];
-			int found = -1;
+			int found = RS_PARAM_NONE_IN_FORCE;
 			for (size_t k = 0; k < p->n; k++)
 				if (strcmp(p->v[k].from, e->period_start) <= 0)
 					found = (int)k;
@@ -294,7 +294,7 @@ static bool decide_amount(struct rs_eval *e, struct rule_decision *out, struct e
 		if (value_int(v, &vals[k]))
 			continue;
 		if (ok) {
-			buf_printf(why, "Beloppet kunde inte beräknas (%s): ", RS_CALC_NAMES[k] + 5);
+			buf_printf(why, "Beloppet kunde inte beräknas (%s): ", RS_CALC[k].key);
 			if (v.kind == CEL_ERROR)
 				rs_error_words(cel_error_kind_of(v), v.str, v.len, why);
 			else
@@ -470,7 +470,7 @@ static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
 	bool first = true;
 	for (size_t i = 0; i < rs->n_params; i++) {
 		int k = e->param_entry[i];
-		if (k == -2)
+		if (k == RS_PARAM_UNUSED)
 			continue;
 		if (!first)
 			buf_putc(b, ',');
@@ -528,14 +528,14 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	trace_params(e, b);
 	/* the calculation's lines (decide_lines), once: not again under derived */
 	buf_puts(b, "},\"lines\":");
-	if (rs->calc_lines >= 0 && e->derived_state[rs->calc_lines] == 2)
+	if (rs->calc_lines >= 0 && e->derived_state[rs->calc_lines] == RS_DERIVED_DONE)
 		json_value(b, e->derived[rs->calc_lines], 0);
 	else
 		buf_puts(b, "null");
 	buf_puts(b, ",\"derived\":{");
 	bool first = true;
 	for (size_t i = 0; i < rs->n_derived; i++) {
-		if (e->derived_state[i] != 2 || (int)i == rs->calc_lines)
+		if (e->derived_state[i] != RS_DERIVED_DONE || (int)i == rs->calc_lines)
 			continue;
 		if (!first)
 			buf_putc(b, ',');

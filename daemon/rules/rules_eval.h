@@ -9,6 +9,20 @@
 #include "ebba/facts/facts.h"
 #include "rules_impl.h"
 
+/* param_entry[i]: the index of parameter i's value in force, or one of these. */
+enum {
+	RS_PARAM_UNUSED = -2,          /* not looked up yet: not in the trace */
+	RS_PARAM_NONE_IN_FORCE = -1,   /* looked up, no value from before the period */
+};
+
+/* derived_state[i]; RS_DERIVED_NOT_YET is 0 so that the arena's zeroed
+ * memory starts every derived fact unevaluated. */
+enum rs_derived_state {
+	RS_DERIVED_NOT_YET = 0,
+	RS_DERIVED_COMPUTING,          /* seen again while computing: it depends on itself */
+	RS_DERIVED_DONE,
+};
+
 /*
  * One decision's evaluation state: facts, parameters and derived facts are
  * resolved lazily, each at most once, into caches in the arena.
@@ -21,9 +35,9 @@ struct rs_eval {
 	struct cel_value *facts;      /* cache, rs->n_facts */
 	unsigned char *fact_done;
 	struct cel_value *params;     /* cache, rs->n_params */
-	int *param_entry;             /* -2 not used, -1 none in force, else index */
+	int *param_entry;             /* RS_PARAM_UNUSED, RS_PARAM_NONE_IN_FORCE, else index */
 	struct cel_value *derived;
-	unsigned char *derived_state; /* 0 no, 1 computing, 2 done */
+	unsigned char *derived_state; /* enum rs_derived_state, a byte each */
 	struct cel_activation act;    /* resolves through the caches */
 	struct cel_value item;        /* `item` while a letter paragraph's list is rendered */
 };

@@ -101,7 +101,7 @@ static json_t *calculation_json(const struct ruleset *rs)
 	json_t *a = json_array();
 	for (int k = 0; k < RS_CALC_COUNT; k++) {
 		const struct rs_derived *d = rs->calc[k] >= 0 ? &rs->derived[rs->calc[k]] : NULL;
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "name", RS_CALC_NAMES[k],
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "name", RS_CALC[k].fact,
 			"label", CALC_LABELS[k], "expr", d && d->prog ? cel_program_source(d->prog) : ""));
 	}
 	return a;
@@ -112,7 +112,7 @@ static json_t *derived_json(const struct ruleset *rs)
 	json_t *a = json_array();
 	for (size_t i = 0; i < rs->n_derived; i++) {
 		const struct rs_derived *d = &rs->derived[i];
-		if (strncmp(d->name, "calc.", 5) == 0 || !d->prog)
+		if (str_starts_with(d->name, "calc.") || !d->prog)
 			continue;
 		json_array_append_new(a, json_pack("{s:s,s:o,s:s}", "name", d->name, "description",
 			str_or_null(d->description), "expr", cel_program_source(d->prog)));

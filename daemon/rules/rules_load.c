@@ -16,8 +16,12 @@
 #include "rules_eval.h"
 #include "rules_loader.h"
 
-const char *const RS_CALC_NAMES[RS_CALC_COUNT] = {"calc.norm", "calc.costs", "calc.incomes",
-						  "calc.amount"};
+const struct rs_calc_name RS_CALC[RS_CALC_COUNT] = {
+	[RS_CALC_NORM] = {"calc.norm", "norm"},
+	[RS_CALC_COSTS] = {"calc.costs", "costs"},
+	[RS_CALC_INCOMES] = {"calc.incomes", "incomes"},
+	[RS_CALC_AMOUNT] = {"calc.amount", "amount"},
+};
 
 const char *rule_result_name(enum rule_result r)
 {

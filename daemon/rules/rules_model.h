@@ -104,7 +104,12 @@ struct rs_flag {
 };
 
 enum { RS_CALC_NORM, RS_CALC_COSTS, RS_CALC_INCOMES, RS_CALC_AMOUNT, RS_CALC_COUNT };
-extern const char *const RS_CALC_NAMES[RS_CALC_COUNT];   /* "calc.norm", ... */
+/* The calculation's four figures, one table (rules_load.c). */
+struct rs_calc_name {
+	const char *fact;           /* "calc.norm": the derived fact the rules read */
+	const char *key;            /* "norm": its key under `calculation:` */
+};
+extern const struct rs_calc_name RS_CALC[RS_CALC_COUNT];
 
 /*
  * A committee decision that lets ebba decide automatically (the delegation

@@ -643,12 +643,12 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 	L->have_calc = true;
 	rs_check_keys(f, n, CALC_KEYS, "calculation", &L->d);
 	for (int k = 0; k < RS_CALC_COUNT; k++) {
-		const char *key = RS_CALC_NAMES[k] + 5;
+		const char *key = RS_CALC[k].key;
 		yaml_node_t *e = rs_map_get(f, n, key);
 		if (!e) {
 			DIAG(L, f, n, "calculation saknar '%s'", key);
 			L->rs->calc[k] = (int)L->rs->n_derived;
-			add_derived(L, f, n, NULL, RS_CALC_NAMES[k]);
+			add_derived(L, f, n, NULL, RS_CALC[k].fact);
 			continue;
 		}
 		if (!rs_is_scalar(e) || !e->data.scalar.length) {
@@ -657,7 +657,7 @@ static void load_calculation(struct loader *L, struct rs_file *f, yaml_node_t *n
 			continue;
 		}
 		L->rs->calc[k] = (int)L->rs->n_derived;
-		add_derived(L, f, rs_map_get(f, n, key) ? e : n, e, RS_CALC_NAMES[k]);
+		add_derived(L, f, rs_map_get(f, n, key) ? e : n, e, RS_CALC[k].fact);
 	}
 	/* Optional: lines of text shown under the calculation, and the
 	 * calculation's own lines (what each figure is made of), rules_eval.c. */

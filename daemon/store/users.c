@@ -74,7 +74,7 @@ bool store_user_name_ok(const char *name)
 	size_t n = strlen(name);
 	if (n == 0 || n > 63 || name[0] < 'a' || name[0] > 'z')
 		return false;
-	if (strcmp(name, "ebba") == 0 || strncmp(name, "pg_", 3) == 0 || strncmp(name, "ebba_", 5) == 0)
+	if (strcmp(name, "ebba") == 0 || str_starts_with(name, "pg_") || str_starts_with(name, "ebba_"))
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }

@@ -17,7 +17,7 @@
 #include "ebba/lib/util.h"
 #include "ebba/store/access_log.h"
 #include "denials.h"
-#include "server.h"
+#include "web_db.h"
 
 #define KEYS 1024
 
@@ -50,13 +50,13 @@ static long long mono_us(void)
 /* One row; false when it could not be written. */
 static bool write_row(const struct denial *d, long long count, long long now)
 {
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	struct ebba_err err;
 	bool ok = db && store_access_log_denied(db, d->kind, d->object_id, d->client, count,
 						count > 1 ? (double)(now - d->first_us) / 1e6 : 0,
 						&err) == 0;
 	if (db)
-		server_own_db_unlock();
+		web_db_unlock();
 	if (!ok && db)
 		log_error("ebba-web: %s", err.msg);
 	return ok;

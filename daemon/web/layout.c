@@ -34,10 +34,10 @@ static bool under(const char *path, const char *seg)
 {
 	if (!path)
 		return false;
-	if (strcmp(seg, "ko") == 0 && (strcmp(path, "/") == 0 || strncmp(path, "/beslut", 7) == 0))
+	if (strcmp(seg, "ko") == 0 && (strcmp(path, "/") == 0 || str_starts_with(path, "/beslut")))
 		return true;
 	/* a household is reached from Sök */
-	if (strcmp(seg, "sok") == 0 && strncmp(path, "/hushall/", 9) == 0)
+	if (strcmp(seg, "sok") == 0 && str_starts_with(path, "/hushall/"))
 		return true;
 	size_t n = strlen(seg);
 	return path[0] == '/' && strncmp(path + 1, seg, n) == 0 &&

@@ -26,8 +26,10 @@
 #include "ebba/store/login_strikes.h"
 #include "ebba/store/users.h"
 #include "denials.h"
+#include "login.h"
 #include "server.h"
 #include "session.h"
+#include "web_db.h"
 #include "web_metrics.h"
 
 /* --- the login form's token ------------------------------------------------ */
@@ -155,14 +157,14 @@ static int login_blocked(const char *user, const char *client)
 	if (throttle_blocked(client))
 		return 1;
 	const struct web_config *w = &server_config()->web;
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	if (!db)
 		return -1;
 	bool locked = false;
 	struct ebba_err err;
 	int rc = store_user_name_ok(user) ? store_login_locked(db, user, w->login_max_failures,
 							       w->login_lockout_seconds, &locked, &err) : 0;
-	server_own_db_unlock();
+	web_db_unlock();
 	if (rc != 0) {
 		log_error("ebba-web: %s", err.msg);
 		return -1;
@@ -175,13 +177,13 @@ static void login_failed(const char *user, const char *client)
 	throttle_failed(client);
 	if (!store_user_name_ok(user))
 		return;
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	if (!db)
 		return;
 	struct ebba_err err;
 	if (store_login_failed(db, user, server_config()->web.login_lockout_seconds, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
-	server_own_db_unlock();
+	web_db_unlock();
 }
 
 /* A person who got in is not locked out by earlier guesses at their name;
@@ -189,13 +191,13 @@ static void login_failed(const char *user, const char *client)
  * guesses at others does not reset it. */
 static void login_succeeded(const char *user)
 {
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	if (!db)
 		return;
 	struct ebba_err err;
 	if (store_login_cleared(db, user, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
-	server_own_db_unlock();
+	web_db_unlock();
 }
 
 /* The connection is the person's; it becomes the session's or is closed. */
@@ -247,7 +249,7 @@ static int login_post(const struct web_request *rq, struct web_response *rs, str
 	}
 	struct ebba_err why;
 	PGconn *db = store_user_name_ok(user)
-		     ? store_connect_person(server_conninfo(), user, password, cfg->statement_timeout_ms, &why)
+		     ? store_connect_person(web_db_conninfo(), user, password, cfg->statement_timeout_ms, &why)
 		     : NULL;
 	if (!db) {
 		web_metrics_login_failed();

@@ -13,6 +13,7 @@
 
 #include "ebba/lib/config.h"
 #include "ebba/lib/log.h"
+#include "login.h"
 #include "server.h"
 #include "session.h"
 #include "web_metrics.h"

@@ -19,6 +19,7 @@
 #include "ebba/facts/facts.h"
 #include "ebba/intake/application.h"
 #include "ebba/lib/date.h"
+#include "ebba/lib/evidence_kind.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/registers/ssbtek.h"
 #include "ebba/store/assign.h"
@@ -72,12 +73,14 @@ struct person_view {
 	char role[64];
 	char ref[96];                 /* "0:sökande", as register_evidence.person_ref */
 	bool ssbtek_ok;
-	const char *ssbtek_status;    /* evidence status of the whole answer, or NULL */
+	bool ssbtek_asked;            /* a row holds the whole SSBTEK answer */
+	enum ev_status ssbtek_status; /* that row's status */
 	const char *fetched_at;
 	struct ssbtek_result ssbtek;
 	struct person_registers regs;
 	bool has_plan;
-	const char *plan_status;
+	bool plan_asked;              /* a row holds the planning service's answer */
+	enum ev_status plan_status;
 	const char *plan_fetched;
 	struct attendance att;
 };
@@ -100,6 +103,20 @@ static void read_plan(struct person_view *pv, const char *raw, size_t len)
 		pv->has_plan = true;
 }
 
+/* An evidence row's status; a name not in the table reads as no usable
+ * answer, as every status but ok always has here. */
+static enum ev_status row_status(const json_t *e)
+{
+	enum ev_status st;
+	return ev_status_parse(jstr(e, "status"), &st) ? st : EV_UNAVAILABLE;
+}
+
+static bool row_source_is(const json_t *e, enum ev_source s)
+{
+	enum ev_source k;
+	return ev_source_parse(jstr(e, "source"), &k) && k == s;
+}
+
 /* Reads the answers that arrived as bytes (SSBTEK, planning) for person i. */
 static int load_person(PGconn *db, const char *id, json_t *evidence, struct person_view *pv,
 		       const char *month, struct ebba_err *err)
@@ -110,17 +127,19 @@ static int load_person(PGconn *db, const char *id, json_t *evidence, struct pers
 	json_array_foreach(evidence, k, e) {
 		if (strcmp(jstr(e, "person_ref"), pv->ref) != 0)
 			continue;
-		bool whole_ssbtek = strcmp(jstr(e, "agency"), "SSBTEK") == 0;
-		bool plan = strcmp(jstr(e, "source"), "attendance") == 0;
+		bool whole_ssbtek = strcmp(jstr(e, "agency"), ev_source_agency(EV_SOURCE_SSBTEK)) == 0;
+		bool plan = row_source_is(e, EV_SOURCE_ATTENDANCE);
 		if (whole_ssbtek) {
-			pv->ssbtek_status = jstr(e, "status");
+			pv->ssbtek_asked = true;
+			pv->ssbtek_status = row_status(e);
 			pv->fetched_at = jstr(e, "fetched_at");
 		} else if (plan) {
-			pv->plan_status = jstr(e, "status");
+			pv->plan_asked = true;
+			pv->plan_status = row_status(e);
 			pv->plan_fetched = jstr(e, "fetched_at");
 		}
 		if (!(whole_ssbtek || plan) || !json_integer_value(json_object_get(e, "bytes")) ||
-		    strcmp(jstr(e, "status"), "ok") != 0)
+		    row_status(e) != EV_OK)
 			continue;
 		char eid[32], name[160];
 		bool found;
@@ -193,8 +212,9 @@ static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *
 	json_t *e;
 	json_array_foreach(evidence, k, e) {
 		const char *st = jstr(e, "status"), *ag = jstr(e, "agency");
-		if (strcmp(jstr(e, "person_ref"), ref) != 0 || strcmp(jstr(e, "source"), "ssbtek") != 0 ||
-		    strcmp(ag, "SSBTEK") == 0 || strcmp(st, "ok") == 0 || strcmp(st, "absent") == 0)
+		if (strcmp(jstr(e, "person_ref"), ref) != 0 || !row_source_is(e, EV_SOURCE_SSBTEK) ||
+		    strcmp(ag, ev_source_agency(EV_SOURCE_SSBTEK)) == 0 || row_status(e) == EV_OK ||
+		    row_status(e) == EV_ABSENT)
 			continue;
 		buf_printf(out, "%s%s", out->len ? ", " : "", sv_agency(ag));
 		buf_printf(detail, "%s%s: %s", detail->len ? "; " : "", ag, st);
@@ -247,7 +267,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		json_object_set_new(row, "register", kr(reg));
 		json_array_append_new(rows, row);
 	}
-	if (pv->ssbtek_status && strcmp(pv->ssbtek_status, "ok") != 0) {
+	if (pv->ssbtek_asked && pv->ssbtek_status != EV_OK) {
 		/* the technical reason (English, from the transport) only under Underlag */
 		const char *why = reg_reason(trace, i, "ssbtek_reason");
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
@@ -258,7 +278,7 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "person", pv->label, "unavailable", msg,
 						      "why", detail.data));
 		free(msg);
-	} else if (!pv->ssbtek_status) {
+	} else if (!pv->ssbtek_asked) {
 		json_array_append_new(rows, json_pack("{s:s,s:s}", "person", pv->label, "none",
 			app->persons[i].age < 16 ? "Registren tillfrågas inte (under 16 år)"
 						 : "Registren tillfrågades inte"));
@@ -323,7 +343,7 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
 			      pv->plan_fetched ? pv->plan_fetched : "");
 	if (!pv->has_plan) {
-		bool none = pv->plan_status && strcmp(pv->plan_status, "no_plan") == 0;
+		bool none = pv->plan_asked && pv->plan_status == EV_NOT_FOUND;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
 			: "Register ej tillgängligt: planeringen (arbetsmarknadsenheten) svarade inte"));
 		const char *why = reg_reason(trace, i, "attendance_reason");
@@ -471,7 +491,7 @@ static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *
 		json_t *a = af_row(&pv[i]);
 		if (a)
 			json_array_append_new(af, a);
-		if (pv[i].plan_status)
+		if (pv[i].plan_asked)
 			json_array_append_new(plans, plan_rows(&pv[i], trace, i));
 	}
 	json_object_set_new(ctx, "persons", persons);

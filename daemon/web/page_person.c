@@ -200,7 +200,7 @@ void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct appli
 	json_t *c;
 	json_array_foreach(json_object_get(d, "failed"), i, c) {
 		const char *id = json_string_value(json_object_get(c, "id"));
-		if (!id || strncmp(id, "ebba-", 5) == 0)
+		if (!id || str_starts_with(id, "ebba-"))
 			continue;
 		size_t n = json_array_size(checks);
 		snprintf(f, sizeof(f), "k%zu", n);

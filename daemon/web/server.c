@@ -44,10 +44,12 @@
 #include "api.h"
 #include "conn_limits.h"
 #include "denials.h"
+#include "login.h"
 #include "server.h"
 #include "session.h"
 #include "sso.h"
 #include "template.h"
+#include "web_db.h"
 #include "web_metrics.h"
 
 #define COOKIE_NAME "ebba_session"
@@ -76,12 +78,10 @@ static struct {
 	const char *conninfo;
 	const struct web_route *pages, *own, *sso;
 	size_t n_pages, n_own, n_sso;
-	PGconn *own_db;
-	pthread_mutex_t own_lock;
 	bool secure_cookie, proxy, on_unix;
 	char **peers;               /* proxy_peers, normalised ("unix:UID"); NULL-terminated */
 	struct ebba_buf cert, key;
-} S = {.own_lock = PTHREAD_MUTEX_INITIALIZER};
+} S;
 
 /* One request, from its first byte to MHD's "completed". */
 struct call {
@@ -112,11 +112,6 @@ const struct ebba_config *server_config(void)
 	return S.cfg;
 }
 
-const char *server_conninfo(void)
-{
-	return S.conninfo;
-}
-
 /* --- parameters ------------------------------------------------------------ */
 
 static const char *param(const struct web_param *p, size_t n, const char *name)
@@ -137,14 +132,6 @@ const char *web_form(const struct web_request *rq, const char *name)
 	return param(rq->form, rq->n_form, name);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes application/x-www-form-urlencoded in place; returns the end. */
 static char *form_decode(char *s, char *end)
 {
@@ -152,8 +139,9 @@ static char *form_decode(char *s, char *end)
 	for (char *r = s; r < end; r++) {
 		if (*r == '+')
 			*w++ = ' ';
-		else if (*r == '%' && end - r > 2 && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
+			 hex_digit_value(r[2]) >= 0) {
+			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
 			r += 2;
 		} else
 			*w++ = *r;
@@ -365,7 +353,7 @@ static enum MHD_Result send_message(struct MHD_Connection *c, struct call *k, in
 
 static bool is_api(const char *path)
 {
-	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+	return str_starts_with(path, "/api/") || strcmp(path, "/api") == 0;
 }
 
 static enum MHD_Result send_unauthenticated(struct MHD_Connection *c, struct call *k)
@@ -459,27 +447,6 @@ static const struct web_route *find_route(const char *method, const char *path,
 }
 
 /* --- sessions and identity --------------------------------------------------- */
-
-PGconn *server_own_db_lock(void)
-{
-	pthread_mutex_lock(&S.own_lock);
-	if (!S.own_db || PQstatus(S.own_db) != CONNECTION_OK) {
-		struct ebba_err err;
-		PQfinish(S.own_db);
-		S.own_db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
-		if (!S.own_db) {
-			log_error("ebba-web: own connection: %s", err.msg);
-			pthread_mutex_unlock(&S.own_lock);
-			return NULL;
-		}
-	}
-	return S.own_db;
-}
-
-void server_own_db_unlock(void)
-{
-	pthread_mutex_unlock(&S.own_lock);
-}
 
 /* A "denied" row under ebba-web's own name, for refusals before anyone is
  * known (a failed login, an untrusted proxy header): counted (denials.h). */
@@ -666,13 +633,13 @@ static void record_signin(const char *name, const struct claims *cl, unsigned pr
 	sso_text(cl->display_name, display, sizeof(display));
 	sso_text(cl->title, title, sizeof(title));
 	sso_text(cl->acr, acr, sizeof(acr));
-	PGconn *db = server_own_db_lock();
+	PGconn *db = web_db_lock();
 	if (!db)
 		return;
 	struct ebba_err err;
 	if (store_provider_signin(db, name, display, title, groups, claim, acr, outcome, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
-	server_own_db_unlock();
+	web_db_unlock();
 }
 
 /* auth: proxy: a connection as ebba-web's own role that has become the
@@ -967,10 +934,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct call *k)
 				    "Adressen innehåller tecken som inte går att läsa. Kontrollera adressen och försök igen.");
 	if (strcmp(method, "POST") == 0) {
 		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-		if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
+		if (type && str_starts_with(type, "application/x-www-form-urlencoded"))
 			parse_form(k);
 	}
-	if (strcmp(method, "GET") == 0 && strncmp(k->rq.path, "/static/", 8) == 0) {
+	if (strcmp(method, "GET") == 0 && str_starts_with(k->rq.path, "/static/")) {
 		k->route_class = "static";
 		return serve_static(c, k);
 	}
@@ -1199,8 +1166,7 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 	    sess_init(w, err) != 0 || tmpl_preload(err) != 0 ||
 	    api_init(cfg, S.conninfo, (unsigned)w->threads, err) != 0)
 		return -1;
-	S.own_db = db_connect(S.conninfo, "ebba-web", cfg->statement_timeout_ms, err);
-	return S.own_db ? 0 : ebba_err_prefix(err, "ebba-web's own connection");
+	return web_db_open(S.conninfo, cfg->statement_timeout_ms, err);
 }
 
 struct web_server *server_start(const struct ebba_config *cfg, struct ebba_err *err)
@@ -1271,8 +1237,7 @@ void server_stop(struct web_server *srv)
 	free(srv);
 	sess_shutdown();
 	api_shutdown();
-	PQfinish(S.own_db);
-	S.own_db = NULL;
+	web_db_close();
 	for (char **p = S.peers; p && *p; p++)
 		free(*p);
 	free(S.peers);

@@ -28,17 +28,6 @@ void server_stop(struct web_server *srv);
 /* The server's configuration. */
 const struct ebba_config *server_config(void);
 
-/*
- * ebba-web's own connection (failed logins; the start of a proxy person's
- * connection), locked for the caller until server_own_db_unlock.  NULL
- * when the database does not answer (then nothing is locked).
- */
-PGconn *server_own_db_lock(void);
-void server_own_db_unlock(void);
-
-/* The conninfo of ebba-web's own connection. */
-const char *server_conninfo(void);
-
 /* The login form's cookie (login.c) the request came with, or NULL. */
 const char *server_login_cookie(const struct web_request *rq);
 /* Makes the response set the login form's cookie (login.c) to token. */
@@ -55,23 +44,5 @@ int server_message(const struct web_request *rq, struct web_response *rs, int st
 /* The web_group bits of a person's groups (0: none of ebba's). */
 struct store_person;
 unsigned server_groups(const struct store_person *p);
-
-/* --- the server's own routes (login.c) ----------------------------------- */
-const struct web_route *login_routes(size_t *n);
-
-/*
- * The login form's CSRF token needs no session (a table of anonymous
- * sessions would let anyone who asks for the form often enough push out
- * the slot of a real person's form): it is signed, a double-submit token.
- * 64 hex digits: 8 random bytes, its expiry (4 bytes, seconds since the
- * epoch), the first 20 bytes of HMAC-SHA-256 over them with a key drawn
- * when ebba-web starts.  The form carries it and so does a cookie; a POST
- * is accepted when both are the same, the signature holds and it has not
- * expired.  Another site can neither read the cookie nor make the browser
- * send it (SameSite=Strict); with Secure it is __Host-, which no other
- * host of the domain may set.  A restart makes open login forms stale.
- */
-int login_init(struct ebba_err *err);
-bool login_token_ok(const char *form, const char *cookie);
 
 #endif

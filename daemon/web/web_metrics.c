@@ -11,7 +11,7 @@
 #include "ebba/lib/log.h"
 #include "ebba/lib/metrics_http.h"
 #include "ebba/store/db.h"
-#include "server.h"
+#include "web_db.h"
 #include "session.h"
 #include "web_metrics.h"
 
@@ -113,13 +113,13 @@ static bool web_ready(void *arg, char *why, size_t n)
 	}
 	bool ok = false;
 	for (int tries = 0; tries < 2 && !ok; tries++) {
-		PGconn *db = server_own_db_lock();
+		PGconn *db = web_db_lock();
 		if (!db)
 			break;
 		int version;
 		struct ebba_err e;
 		ok = db_schema_version(db, &version, &e) == 0;
-		server_own_db_unlock();
+		web_db_unlock();
 	}
 	if (!ok)
 		snprintf(why, n, "the database does not answer");

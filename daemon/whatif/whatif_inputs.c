@@ -11,11 +11,25 @@
 #include <jansson.h>
 
 #include "ebba/lib/json_drop.h"
+#include "ebba/lib/log.h"
 #include "ebba/whatif/whatif.h"
 
 static const char *reason_of(const json_t *regs, size_t person, const char *key)
 {
 	return json_string_value(json_object_get(json_array_get(regs, person), key));
+}
+
+/* A stored row's source and status as the evidence source takes them.  A
+ * status other than the table's names reads as unavailable, as any status
+ * but ok and not_found always has. */
+static int record_kind(const struct whatif_evidence *e, struct reg_record *rec,
+		       struct ebba_err *err)
+{
+	if (!ev_source_parse(e->source, &rec->source))
+		return ebba_errf(err, "unknown evidence source '%s'", e->source);
+	if (!ev_status_parse(e->status, &rec->status))
+		rec->status = EV_UNAVAILABLE;
+	return 0;
 }
 
 static int rebuild_persons(const struct whatif_row *row, const struct whatif_evidence *ev,
@@ -31,10 +45,13 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 	for (size_t r = 0; r < row->n_evidence; r++) {
 		const struct whatif_evidence *e = &ev[r];
 		size_t person = strtoul(e->person_ref, NULL, 10);
-		const char *key = strcmp(e->source, "ssbtek") == 0 ? "ssbtek_reason" : "attendance_reason";
-		struct reg_record rec = {.person = person, .source = e->source, .status = e->status,
-					 .raw = e->raw, .len = e->len,
-					 .reason = reason_of(regs, person, key)};
+		struct reg_record rec = {.person = person, .raw = e->raw, .len = e->len};
+		if (record_kind(e, &rec, err) != 0) {
+			registers_free(stored);
+			return ebba_err_prefix(err, "registrens lagrade svar läses inte");
+		}
+		rec.reason = reason_of(regs, person, rec.source == EV_SOURCE_SSBTEK ? "ssbtek_reason"
+										     : "attendance_reason");
 		registers_evidence_add(stored, &rec);
 	}
 	struct reg_application a;
@@ -64,10 +81,13 @@ static int history_from_trace(struct whatif_inputs *in, struct ebba_err *err)
 		return 0;
 	if (!in->history)
 		in->history = xmalloc(sizeof(*in->history));
+	/* An object dumps to NULL only when jansson's malloc failed: that
+	 * aborts, as every allocation failure does (architecture.md §14.6). */
 	char *text = json_dumps(h, JSON_COMPACT);
-	int rc = text ? case_history_from_json("stored history", text, strlen(text), in->app->period,
-					       in->history, err)
-		      : ebba_errf(err, "out of memory");
+	if (!text)
+		fatal("out of memory dumping the stored history");
+	int rc = case_history_from_json("stored history", text, strlen(text), in->app->period,
+					in->history, err);
 	free(text);
 	in->has_history = rc == 0;
 	return rc;

@@ -192,8 +192,8 @@ static void test_household(void **state)
 	assert_string_equal(p[0].attendance.plan_id, "P-1");
 	assert_int_equal(p[0].attendance.attended_permille, 950);
 	assert_int_equal(p[0].n_evidence, 2);
-	assert_string_equal(p[0].evidence[0].source, "ssbtek");
-	assert_string_equal(p[0].evidence[0].status, "ok");
+	assert_int_equal(p[0].evidence[0].source, EV_SOURCE_SSBTEK);
+	assert_int_equal(p[0].evidence[0].status, EV_OK);
 	assert_int_equal(strlen(p[0].evidence[0].sha256), 64);
 	assert_int_equal(p[0].evidence[0].full_len, strlen(AF_RESPONSE));
 
@@ -201,7 +201,7 @@ static void test_household(void **state)
 	assert_int_equal(p[1].ssbtek_status, REG_OK);
 	assert_int_equal(p[1].ssbtek.part[SSBTEK_AF].status, SSBTEK_ABSENT);
 	assert_int_equal(p[1].attendance_status, REG_NO_PLAN);
-	assert_string_equal(p[1].evidence[1].status, "not_found");
+	assert_int_equal(p[1].evidence[1].status, EV_NOT_FOUND);
 
 	/* 16+ gets SSBTEK only; younger children nothing. */
 	assert_int_equal(p[2].ssbtek_status, REG_OK);
@@ -250,7 +250,7 @@ static void test_ssbtek_down(void **state)
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(p[i].ssbtek_status, REG_UNAVAILABLE);
 		assert_non_null(strstr(p[i].ssbtek_reason, "register unavailable: SSBTEK ("));
-		assert_string_equal(p[i].evidence[0].status, "unavailable");
+		assert_int_equal(p[i].evidence[0].status, EV_UNAVAILABLE);
 	}
 	/* The other register still answered. */
 	assert_int_equal(p[0].attendance_status, REG_OK);
@@ -383,7 +383,7 @@ static void test_stop_abandons_hanging_lookups(void **state)
 		assert_int_equal(p[i].ssbtek_status, REG_UNAVAILABLE);
 		assert_string_equal(p[i].ssbtek_reason,
 				    "register unavailable: SSBTEK (abandoned: the daemon is stopping)");
-		assert_string_equal(p[i].evidence[0].status, "unavailable");
+		assert_int_equal(p[i].evidence[0].status, EV_UNAVAILABLE);
 	}
 	assert_int_equal(p[0].attendance_status, REG_UNAVAILABLE);
 	assert_string_equal(p[0].attendance_reason,

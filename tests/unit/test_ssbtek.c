@@ -233,9 +233,9 @@ static void test_fixture_all(void **s)
 
 	struct evidence ev;
 	ssbtek_part_evidence(&r, SSBTEK_SO, &ev);
-	assert_string_equal(ev.source, "ssbtek");
+	assert_int_equal(ev.source, EV_SOURCE_SSBTEK);
 	assert_string_equal(ev.agency, "SO");
-	assert_string_equal(ev.status, "ok");
+	assert_int_equal(ev.status, EV_OK);
 	assert_int_equal(ev.raw_len, r.part[SSBTEK_SO].raw_len);
 	assert_int_equal(strlen(ev.sha256), 64);
 	evidence_free(&ev);
@@ -1040,12 +1040,12 @@ static void test_base64(void **s)
 static void test_evidence(void **s)
 {
 	struct evidence ev;
-	evidence_set(&ev, "ssbtek", "FK", "ok", "abc", 3, 0);
+	evidence_set(&ev, EV_SOURCE_SSBTEK, "FK", EV_OK, "abc", 3, 0);
 	assert_string_equal(ev.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_string_equal(ev.raw, "abc");
 	assert_false(ev.truncated);
 	evidence_free(&ev);
-	evidence_set(&ev, "attendance", NULL, "ok", "abcdef", 6, 2);
+	evidence_set(&ev, EV_SOURCE_ATTENDANCE, NULL, EV_OK, "abcdef", 6, 2);
 	assert_string_equal(ev.raw, "ab");
 	assert_int_equal(ev.raw_len, 2);
 	assert_int_equal(ev.full_len, 6);
@@ -1054,7 +1054,7 @@ static void test_evidence(void **s)
 	/* The hash is of everything received, not of the kept copy. */
 	assert_string_equal(ev.sha256, "bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721");
 	evidence_free(&ev);
-	evidence_set(&ev, "x", "y", "z", NULL, 0, 0);
+	evidence_set(&ev, EV_SOURCE_SSBTEK, "y", EV_ERROR, NULL, 0, 0);
 	assert_string_equal(ev.raw, "");
 	evidence_free(&ev);
 }
@@ -1067,6 +1067,9 @@ static void test_names(void **s)
 	for (int t = 0; t < INCOME_TYPE_COUNT; t++)
 		assert_int_equal(income_type_from_name(income_type_name((enum income_type)t)), t);
 	assert_string_equal(ssbtek_status_name(SSBTEK_ABSENT), "absent");
+	assert_int_equal(ssbtek_status_evidence(SSBTEK_OK), EV_OK);
+	assert_int_equal(ssbtek_status_evidence(SSBTEK_ERROR), EV_ERROR);
+	assert_int_equal(ssbtek_status_evidence(SSBTEK_ABSENT), EV_ABSENT);
 }
 
 int main(void)

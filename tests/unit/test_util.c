@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 
 #include <cmocka.h>
 
+#include "ebba/lib/evidence_kind.h"
 #include "ebba/lib/log.h"
 #include "ebba/lib/util.h"
 
@@ -141,10 +143,79 @@ static void test_log_clean(void **state)
 	}
 }
 
+/* The names are ebba.register_evidence's text: a contract that must not move. */
+static void test_hex_digit_value(void **state)
+{
+	(void)state;
+	static const char digits[] = "0123456789abcdef";
+	for (int k = 0; k < 16; k++) {
+		assert_int_equal(hex_digit_value(digits[k]), k);
+		assert_int_equal(hex_digit_value(toupper((unsigned char)digits[k])), k);
+	}
+	assert_int_equal(hex_digit_value('g'), -1);
+	assert_int_equal(hex_digit_value('G'), -1);
+	assert_int_equal(hex_digit_value('/'), -1);
+	assert_int_equal(hex_digit_value(':'), -1);
+	assert_int_equal(hex_digit_value('@'), -1);
+	assert_int_equal(hex_digit_value(-1), -1);
+	assert_int_equal(hex_digit_value(0xe5), -1);
+}
+
+static void test_digits_only(void **state)
+{
+	(void)state;
+	assert_true(digits_only("0123456789", 10));
+	assert_true(digits_only("12ab", 2));   /* only the first n bytes */
+	assert_true(digits_only("", 0));
+	assert_false(digits_only("12a4", 4));
+	assert_false(digits_only("/", 1));
+	assert_false(digits_only(":", 1));
+	assert_false(digits_only("1 2", 3));
+}
+
+static void test_str_starts_with(void **state)
+{
+	(void)state;
+	assert_true(str_starts_with("application/x-www-form-urlencoded; charset=utf-8",
+				    "application/x-www-form-urlencoded"));
+	assert_true(str_starts_with("/api/x", "/api/"));
+	assert_true(str_starts_with("x", ""));
+	assert_false(str_starts_with("/ap", "/api/"));
+	assert_false(str_starts_with("application/json", "application/x-www-form-urlencoded"));
+}
+
+static void test_evidence_kind(void **s)
+{
+	(void)s;
+	static const char *const statuses[] = {"ok", "absent", "error", "not_found", "unavailable"};
+	for (int k = 0; k < EV_STATUS_COUNT; k++) {
+		enum ev_status st;
+		assert_string_equal(ev_status_name((enum ev_status)k), statuses[k]);
+		assert_true(ev_status_parse(statuses[k], &st));
+		assert_int_equal(st, k);
+		assert_true(ev_status_is(statuses[k], (enum ev_status)k));
+	}
+	enum ev_source src;
+	assert_true(ev_source_parse("attendance", &src));
+	assert_int_equal(src, EV_SOURCE_ATTENDANCE);
+	assert_string_equal(ev_source_name(EV_SOURCE_SSBTEK), "ssbtek");
+	assert_string_equal(ev_source_agency(EV_SOURCE_SSBTEK), "SSBTEK");
+	assert_string_equal(ev_source_agency(EV_SOURCE_ATTENDANCE), "PLAN");
+	assert_true(ev_agency_is_whole("PLAN"));
+	assert_false(ev_agency_is_whole("FK"));
+	assert_false(ev_source_parse("SSBTEK", &src));
+	assert_false(ev_status_parse(NULL, &(enum ev_status){0}));
+	assert_false(ev_status_is("OK", EV_OK));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_encode),
+		cmocka_unit_test(test_evidence_kind),
+		cmocka_unit_test(test_hex_digit_value),
+		cmocka_unit_test(test_digits_only),
+		cmocka_unit_test(test_str_starts_with),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_buf_put_int),

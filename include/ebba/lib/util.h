@@ -69,6 +69,16 @@ int read_file_limited(const char *path, size_t max_bytes, struct ebba_buf *out,
  * bytea for COPY); a table, not a printf per byte.
  */
 void hex_encode(const void *data, size_t len, char *out);
+/* The value of one hex digit, either case ('a' and 'A': 10), or -1 for
+ * anything else (EOF too): the form decoder and CEL's escapes share it. */
+int hex_digit_value(int c);
+
+/* True when s[0..n) are all ASCII digits (n 0: true); s need not be
+ * NUL-terminated but must hold n bytes.  Dates, identity numbers. */
+bool digits_only(const char *s, size_t n);
+
+/* True when the string s begins with prefix: no hand-counted strncmp. */
+bool str_starts_with(const char *s, const char *prefix);
 
 /* Lower-case hex SHA-256 of data (65 bytes with the NUL). */
 void sha256_hex(const void *data, size_t len, char out[65]);

@@ -13,12 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ebba/lib/evidence_kind.h"
+
 #define EVIDENCE_MAX_RAW (1u << 20)
 
 struct evidence {
-	char source[16];    /* "ssbtek", "attendance" */
+	enum ev_source source;
 	char agency[16];    /* "AF", "FK", ...; "" when the source has none */
-	char status[16];    /* "ok", "error", "absent", "not_found" ... */
+	enum ev_status status;
 	char sha256[65];    /* lower-case hex over all full_len bytes */
 	char *raw;          /* owned, NUL-terminated copy of the first raw_len bytes */
 	size_t raw_len;
@@ -32,10 +34,10 @@ struct evidence {
  * (0: EVIDENCE_MAX_RAW), stamped with the current time: the register
  * client records an answer the moment its look-up completes, so this is
  * when the register answered, not when the decision was committed.
- * Strings longer than their fields are cut.
+ * An agency longer than its field is cut.
  */
-void evidence_set(struct evidence *ev, const char *source, const char *agency,
-		  const char *status, const void *data, size_t len, size_t max_raw);
+void evidence_set(struct evidence *ev, enum ev_source source, const char *agency,
+		  enum ev_status status, const void *data, size_t len, size_t max_raw);
 void evidence_free(struct evidence *ev);
 
 #endif

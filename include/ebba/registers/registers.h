@@ -62,6 +62,7 @@
 #include "ebba/intake/application.h"
 #include "ebba/lib/config.h"
 #include "ebba/lib/error.h"
+#include "ebba/lib/evidence_kind.h"
 #include "ebba/registers/attendance.h"
 #include "ebba/registers/evidence.h"
 #include "ebba/registers/ssbtek.h"
@@ -163,17 +164,17 @@ struct registers *registers_fixtures_new(const char *dir);
 /* One stored look-up, as ebba.register_evidence and the trace keep it. */
 struct reg_record {
 	size_t app, person;            /* indexes into the fetch's apps and their persons */
-	const char *source;            /* "ssbtek" or "attendance" */
-	const char *status;            /* "ok", "not_found" or "unavailable" */
+	enum ev_source source;
+	enum ev_status status;         /* EV_OK, EV_NOT_FOUND; anything else reads as unavailable */
 	const void *raw;               /* the bytes received */
 	size_t len;
-	const char *reason;            /* "unavailable": the stored reason, or NULL */
+	const char *reason;            /* not EV_OK: the stored reason, or NULL */
 };
 
 /*
  * Answers from stored evidence: each fetch applies every record added, in
  * order.  A record naming a person the fetch does not have, or an answer
- * stored as "ok" that no longer parses, fails the fetch.  Free with
+ * stored as EV_OK that no longer parses, fails the fetch.  Free with
  * registers_free().
  */
 struct registers *registers_evidence_new(void);

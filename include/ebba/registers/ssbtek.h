@@ -148,6 +148,8 @@ enum ssbtek_status {
 	SSBTEK_OK,       /* data, read without fault */
 	SSBTEK_ERROR,    /* an error part, or data ebba could not read */
 };
+/* A part's status as its evidence row stores it: EV_ABSENT, EV_OK, EV_ERROR. */
+enum ev_status ssbtek_status_evidence(enum ssbtek_status s);
 const char *ssbtek_status_name(enum ssbtek_status s);   /* "absent", "ok", "error" */
 
 struct ssbtek_part {
