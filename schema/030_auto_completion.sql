@@ -19,8 +19,8 @@ create view ebba.auto_document_requests as
     select r.decision_id, r.documents, r.deadline, ''::text as letter
       from ebba.document_requests r where false;
 
--- 2. ebba asks only about its own fresh referral, with a deadline after
---    today and within the 90 days ebba.request_documents allows a person.
+-- 2. ebba asks only about its own fresh referral, with a deadline within
+--    the 90 days ebba.request_documents allows a person.
 --    It asks once per application: a re-decision after the applicant's
 --    answer (schema 027's stamp named a referral that had a request) that
 --    refers again is left to a caseworker, not asked about again, so no
@@ -41,8 +41,11 @@ begin
     if not found or d.outcome <> 'referred' or d.inbox_id is null or d.decided_by <> 'ebba' then
         raise exception 'decision % is not a referral of ebba''s', new.decision_id using errcode = 'check_violation';
     end if;
-    if new.deadline is null or new.deadline <= current_date or new.deadline > current_date + 90 then
-        raise exception 'the deadline % must be after today and within 90 days', new.deadline
+    -- ebbad's day is its local date and may be the database's day before
+    -- or after around midnight: a day's slack each way, so that a sound
+    -- request never aborts ebbad's batch (completion_days is 1 to 90)
+    if new.deadline is null or new.deadline < current_date or new.deadline > current_date + 91 then
+        raise exception 'the deadline % must be from today and within 91 days', new.deadline
             using errcode = 'invalid_parameter_value';
     end if;
     if new.letter is null or new.letter = '' then

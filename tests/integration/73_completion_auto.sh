@@ -131,9 +131,12 @@ check_match "ebbad's role writes no request row itself" "permission denied" \
 check_match "... asks through the view only about its own referral" "is not a referral of ebba's" \
 	"$(as_daemon "insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
 		values (${APPROVED:-0}, '[{\"id\": \"rent-receipt\"}]', current_date + 5, 'Brev')")"
-check_match "... with a deadline within 90 days" "must be after today and within 90 days" \
+check_match "... with a deadline within 90 days (and a day of ebbad's clock)" "must be from today and within 91 days" \
 	"$(as_daemon "insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
-		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 91, 'Brev')")"
+		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date + 92, 'Brev')")"
+check_match "... not in the past" "must be from today and within 91 days" \
+	"$(as_daemon "insert into ebba.auto_document_requests (decision_id, documents, deadline, letter)
+		values ($REF2, '[{\"id\": \"rent-receipt\"}]', current_date - 1, 'Brev')")"
 check_match "... and changes no request" "permission denied" \
 	"$(as_daemon "update ebba.document_requests set deadline = deadline + 1 where decision_id = $REF")"
 check_match "a caseworker cannot ask as ebba" "permission denied" \
