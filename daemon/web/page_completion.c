@@ -64,6 +64,21 @@ static json_t *form_ctx(const struct web_request *rq, const json_t *d, const str
 }
 
 /* The request the form asks for, or errors in ctx. */
+/* The range ebba.request_documents allows (schema 027), checked here too
+ * so that the form names every error at once (the database still
+ * decides: its day may differ from ours around midnight). */
+#define DEADLINE_RANGE_SV "Sista dagen ska vara efter i dag och högst 90 dagar fram"
+static bool deadline_in_range(const char *deadline)
+{
+	char today[DATE_BUF];
+	int64_t days;
+	struct ebba_err err;
+	date_today_local(today);
+	if (!date_is_iso(deadline) || date_days_between(today, deadline, &days, &err) != 0)
+		return false;
+	return days >= 1 && days <= 90;
+}
+
 static int ask(const struct web_request *rq, const char *id, const struct ruleset *cat, json_t *ctx,
 	       struct ebba_err *err)
 {
@@ -86,6 +101,8 @@ static int ask(const struct web_request *rq, const char *id, const struct rulese
 		add_error(ctx, "meddelande", "err_message", "Meddelandet får vara högst 2 000 tecken");
 	if (sscanf(deadline, "%4d-%2d-%2d", &y, &mo, &da) != 3 || strlen(deadline) != 10)
 		add_error(ctx, "sista-dag", "err_deadline", "Skriv sista dagen som ÅÅÅÅ-MM-DD");
+	else if (!deadline_in_range(deadline))
+		add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
 	if (json_is_true(json_object_get(ctx, "has_errors")))
 		return 0;
 	json_t *docs = json_array();
@@ -97,8 +114,7 @@ static int ask(const struct web_request *rq, const char *id, const struct rulese
 	if (rc == 0 && store_request_documents(rq->db, id, text, message, deadline, letter.data,
 					       &request_id, &refused) != 0) {
 		if (strstr(refused.msg, "deadline"))
-			add_error(ctx, "sista-dag", "err_deadline",
-				  "Sista dagen ska vara efter i dag och högst 90 dagar fram");
+			add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
 		else
 			add_error(ctx, "handling-", "err_documents",
 				  "Ärendet kan inte kompletteras: det är redan prövat, omprövat eller begärt");

@@ -94,6 +94,16 @@ REF=${REF:-0}
 in_queue() { psql_val "select count(*) from ebba.open_work w where w.decision_id = $1
 	and ebba.completion_state(w.decision_id) is distinct from 'waiting'"; }
 check_eq "the referral is in the active queue" 1 "$(in_queue "$REF")"
+
+# -- the caseworker's form, in Chromium (nothing sent: the form is refused) ---------------
+if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=$PW EBBA_CASEWORKER=$CW EBBA_REFERRAL=$REF EBBA_SHOTS=${EBBA_SHOTS:-} \
+		timeout 180 node "$ROOT/tests/web/completion/form.mjs" || fail "form.mjs exited $?"
+else
+	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
+fi
+check_eq "... the refused form asked nothing" 0 \
+	"$(psql_val "select count(*) from ebba.document_requests where decision_id = $REF")"
 check_eq "with completion_days 0 ebba asks nothing by itself: no request, no letter" "0 0" \
 	"$(psql_val "select (select count(*) from ebba.document_requests where decision_id = $REF),
 		(select count(*) from ebba.letters where decision_id = $REF)" | tr '|' ' ')"
