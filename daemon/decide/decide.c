@@ -295,6 +295,8 @@ static void fill_decision(struct decision *out, const struct decide_env *env,
 	fill_checks(out, d);
 	fill_flags(out, env, app, d);
 	out->letter = keep(out, d->letter);
+	out->request_documents = keep(out, d->request_documents);
+	out->request_deadline = keep(out, d->request_deadline);
 	out->notes = keep_array(out, d->n_notes, sizeof(*out->notes));
 	out->n_notes = d->n_notes;
 	for (size_t i = 0; i < d->n_notes; i++)

@@ -4,8 +4,9 @@
  *   review request-documents DECISION --document ID... [--text TEXT] --deadline YYYY-MM-DD
  *
  * asks the applicant of ebba's referral DECISION for the rule set's
- * documents (rules/documents.yaml; ebba/rules/documents.h) and free text,
- * with a deadline.  The letter is written from the catalogue's words and
+ * documents (rules/documents.yaml) and free text, with a deadline.  The
+ * letter is the rule set's letters.documents_requested, filled in by the
+ * renderer ebba-web and ebbad use too (ruleset_documents_request), and
  * stored with the request by ebba.request_documents in one statement,
  * which checks that the connected person is a caseworker and the referral
  * still open; the outbox then delivers it and the API tells the e-service
@@ -20,7 +21,7 @@
 
 #include "ctl.h"
 #include "ctl_common.h"
-#include "ebba/rules/documents.h"
+#include "ebba/rules/rules.h"
 #include "ebba/store/completions.h"
 
 #define MAX_DOCUMENTS 20
@@ -68,8 +69,8 @@ int ctl_request_documents(PGconn *conn, int argc, char **argv)
 	if (ctl_load_config(&cfg) != 0)
 		return CTL_USAGE;
 	struct ebba_err err;
-	struct documents cat;
-	int loaded = documents_load(cfg.rules_dir, &cat, &err);
+	struct ruleset *rs = NULL;
+	int loaded = ruleset_load(cfg.rules_dir, &rs, NULL, &err);
 	config_free(&cfg);
 	if (loaded != 0)
 		return ctl_fail(CTL_USAGE, WHO ": %s", err.msg);
@@ -77,7 +78,7 @@ int ctl_request_documents(PGconn *conn, int argc, char **argv)
 	struct ebba_buf letter = {0};
 	long long request_id = 0;
 	rc = CTL_USAGE;
-	if (documents_request(&cat, r.ids, r.n, r.text, r.deadline, docs, &letter, &err) != 0) {
+	if (ruleset_documents_request(rs, r.ids, r.n, r.text, r.deadline, docs, &letter, &err) != 0) {
 		ctl_fail(CTL_USAGE, WHO ": %s", err.msg);
 	} else {
 		char *text = json_dumps(docs, JSON_COMPACT);
@@ -93,6 +94,6 @@ int ctl_request_documents(PGconn *conn, int argc, char **argv)
 	}
 	buf_free(&letter);
 	json_decref(docs);
-	documents_free(&cat);
+	ruleset_free(rs);
 	return rc;
 }

@@ -82,6 +82,26 @@ int64_t date_days_from_civil(int year, int month, int day)
 	return era * 146097 + doe - 719468;
 }
 
+int date_add_days(const char *from, int days, char out[DATE_BUF], struct ebba_err *err)
+{
+	struct date a;
+	if (date_parse(from, &a, err) != 0)
+		return -1;
+	int64_t z = date_days_from_civil(a.year, a.month, a.day) + days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+	if (y < 1 || y > 9999)
+		return ebba_errf(err, "%s + %d days is out of range", from, days);
+	snprintf(out, DATE_BUF, "%04d-%02d-%02d", y, m, d);
+	return 0;
+}
+
 int date_days_between(const char *from, const char *to, int64_t *days, struct ebba_err *err)
 {
 	struct date a, b;

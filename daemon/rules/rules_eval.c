@@ -653,6 +653,8 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 		rs_letter_render(&e, out, &b);
 		out->letter = arena_str(arena, b.data ? b.data : "", b.len);
 	}
+	else if (vd.refer)
+		rs_auto_request(&e, out, &b);   /* cheap: returns at once unless every failure is complete */
 	out->trace_json = traced ? trace_json(&e, dg, &b) : "";
 	*scratch = b;
 	return 0;

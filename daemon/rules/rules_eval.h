@@ -54,6 +54,13 @@ struct cel_value rs_eval_derived(struct rs_eval *e, size_t i);
  */
 void rs_letter_render(struct rs_eval *e, struct rule_decision *d, struct ebba_buf *out);
 
+/*
+ * ebba's own request for documents (rules_request.c): when d is a referral
+ * whose every failed check has outcome complete, its documents, deadline
+ * and letter into d (b is scratch); else nothing.
+ */
+void rs_auto_request(struct rs_eval *e, struct rule_decision *d, struct ebba_buf *b);
+
 /* The decision date: the inputs' today, else the period's first day. */
 const char *rs_eval_date(const struct rs_eval *e);
 

@@ -22,7 +22,7 @@ static const char *outcome_words(const struct rs_check *c)
 {
 	if (c->reject)
 		return "Ansökan avslås (bara där konfigurationen tillåter automatiskt avslag; annars hänvisas den till en handläggare)";
-	return c->complete ? "Ansökan hänvisas till en handläggare, som kan begära komplettering av den sökande"
+	return c->complete ? "Ansökan hänvisas för att begära komplettering av den sökande: ebba begär själv när inget annat fattas och completion_days är mer än 0, annars gör handläggaren det"
 			   : "Ansökan hänvisas till en handläggare, som beslutar";
 }
 
@@ -52,6 +52,17 @@ static json_t *delegations_json(const struct ruleset *rs)
 	return a;
 }
 
+/* What a complete check asks for: the catalogue's ids with their texts. */
+static json_t *check_documents_json(const struct ruleset *rs, const struct rs_check *c)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < c->n_documents; k++) {
+		const char *text = ruleset_document_text(rs, c->documents[k]);
+		json_array_append_new(a, json_pack("{s:s,s:s}", "id", c->documents[k], "text", text ? text : ""));
+	}
+	return a;
+}
+
 static json_t *checks_json(const struct ruleset *rs)
 {
 	json_t *a = json_array();
@@ -62,6 +73,10 @@ static json_t *checks_json(const struct ruleset *rs)
 			"when", c->when ? json_string(cel_program_source(c->when)) : json_null(),
 			"expr", cel_program_source(c->expr), "outcome", outcome_words(c),
 			"message", c->message_src, "retry_registers", c->retry_registers));
+		json_t *docs = check_documents_json(rs, c);
+		json_t *o = json_array_get(a, json_array_size(a) - 1);
+		json_object_set_new(o, "has_documents", json_boolean(json_array_size(docs) > 0));
+		json_object_set_new(o, "documents", docs);
 	}
 	return a;
 }
@@ -355,6 +370,15 @@ static void md_checks(struct ebba_buf *b, const json_t *m)
 		md_code(b, jget(c, "expr"));
 		buf_puts(b, "\n- Om den inte håller: ");
 		md_text(b, jget(c, "outcome"));
+		size_t k;
+		json_t *d;
+		json_array_foreach(json_object_get(c, "documents"), k, d) {
+			buf_puts(b, k ? ", " : "\n- Begär in: ");
+			md_text(b, jget(d, "text"));
+			buf_puts(b, " (");
+			md_code(b, jget(d, "id"));
+			buf_putc(b, ')');
+		}
 		buf_puts(b, "\n- Meddelande: ");
 		md_code(b, jget(c, "message"));
 		buf_putc(b, '\n');

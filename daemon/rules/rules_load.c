@@ -78,6 +78,12 @@ void ruleset_free(struct ruleset *rs)
 		rs_text_free(&rs->checks[i].message);
 		free(rs->checks[i].message_src);
 		free(rs->checks[i].description);
+		for (size_t k = 0; k < rs->checks[i].n_documents; k++)
+			free(rs->checks[i].documents[k]);
+		free(rs->checks[i].documents);
+		free(rs->checks[i].doc_line);
+		free(rs->checks[i].doc_col);
+		free(rs->checks[i].doc_file);
 	}
 	free(rs->checks);
 	for (size_t i = 0; i < rs->n_flags; i++) {
@@ -100,6 +106,7 @@ void ruleset_free(struct ruleset *rs)
 	rs_text_free(&rs->closing);
 	rs_text_free(&rs->person_letter[0]);
 	rs_text_free(&rs->person_letter[1]);
+	free(rs->request_letter);
 	free(rs->description);
 	rs_delegations_free(rs);
 	rs_reasons_free(rs);
@@ -177,6 +184,7 @@ static int load_files(struct rs_file *files, size_t n_files, const struct rulese
 	rs_compile_pending(&L);
 	rs_check_coverage(&L);
 	rs_reasons_check(&L);
+	rs_request_check(&L);
 	if (L.d.errors == 0)
 		rs_find_cycles(&L);
 	if (L.d.errors == 0)

@@ -63,6 +63,15 @@ void rs_load_documents(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_load_appeal(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_load_sentences(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_reasons_check(struct loader *L);
+/*
+ * A komplettering that ebbad asks by itself (rules_request.c): every id of
+ * a check's documents is in the catalogue, the parameter completion_days
+ * is there when a check can ask, and the letters.documents_requested
+ * template uses only its own placeholders.
+ */
+void rs_request_check(struct loader *L);
+/* letters.documents_requested of f (rules_request.c). */
+void rs_load_request_letter(struct loader *L, struct rs_file *f, yaml_node_t *n);
 void rs_reasons_free(struct ruleset *rs);
 const struct rs_reason *ruleset_reason_find(const struct ruleset *rs, const char *id);
 /* Compiles every queued expression against the names; reports what fails. */

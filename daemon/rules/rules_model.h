@@ -64,6 +64,13 @@ struct rs_check {
 	bool reject;
 	bool complete;              /* outcome complete: a komplettering would answer it (schema 027) */
 	bool retry_registers;       /* retry: registers: ebbad asks again when they answer (schema 029) */
+	/* documents: what a komplettering asks for when this complete check
+	 * fails (ids of the documents catalogue; schema 030), with where
+	 * each was written, checked against the catalogue once all is read */
+	char **documents;
+	size_t n_documents;
+	unsigned *doc_line, *doc_col;
+	char *doc_file;
 	struct rs_text message;
 	char *message_src;          /* the message as written, for people reading the rules */
 	char *description;          /* the condition in words, as written, or NULL */
@@ -168,6 +175,10 @@ struct ruleset {
 	/* the heads of a person's letters: letters.partly_approved, letters.rejected */
 	struct rs_text person_letter[2];
 	bool has_person_letter[2];
+	/* letters.documents_requested: the komplettering's letter, plain text
+	 * with the closed placeholders {handlingar} {meddelande} {senast}
+	 * (rules_request.c), or NULL */
+	char *request_letter;
 	char *description;          /* ruleset.description, or NULL */
 	struct rs_reason *reasons;  /* the reason catalogue (reasons) */
 	size_t n_reasons;

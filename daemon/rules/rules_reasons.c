@@ -108,8 +108,8 @@ void rs_load_reasons(struct loader *L, struct rs_file *f, yaml_node_t *n)
 }
 
 /* The documents catalogue (documents: id, text), published by rules
- * explain; a komplettering's request reads documents.yaml itself
- * (rules_documents.c), so it is the same file the explanation shows. */
+ * explain and read by every komplettering's request (rules_request.c),
+ * so the letter quotes the texts the explanation shows. */
 void rs_load_documents(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	if (!n || n->type != YAML_SEQUENCE_NODE) {

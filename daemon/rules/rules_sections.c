@@ -19,14 +19,14 @@ static const char *const RULESET_KEYS[] = {"name", "version", "valid_from", "des
 static const char *const PVALUE_KEYS[] = {"from", "value", "source", "provisional", "note", NULL};
 static const char *const DERIVED_KEYS[] = {"expr", "description", NULL};
 static const char *const CHECK_KEYS[] = {"id", "group", "description", "when", "expr", "outcome",
-					 "retry", "message", NULL};
+					 "retry", "message", "documents", NULL};
 static const char *const CALC_KEYS[] = {"norm", "costs", "incomes", "amount", "notes", "lines",
 					"description", NULL};
 static const char *const AUDIT_KEYS[] = {"sample", "flags", NULL};
 static const char *const SAMPLE_KEYS[] = {"approved", "referred", "rejected", NULL};
 static const char *const FLAG_KEYS[] = {"id", "when", "reason", "description", NULL};
 static const char *const LETTER_KEYS[] = {"approved", "reasons", "closing", "partly_approved",
-					  "rejected", NULL};
+					  "rejected", "documents_requested", NULL};
 static const char *const PARAGRAPH_KEYS[] = {"id", "when", "each", "text", "description", NULL};
 static const char *const RESERVED[] = {"params", "calc", "true", "false", "null", "in", "int",
 				       "uint", "double", "bool", "string", "bytes", "list", "map",
@@ -480,6 +480,60 @@ static void load_derived(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	}
 }
 
+/*
+ * A check's documents: a list of ids, on a complete check only (what the
+ * komplettering asks for); a complete check must have them, so that ebbad
+ * can ask by itself.  The ids are checked against the catalogue later
+ * (rs_request_check), which may be in a file read after this one.
+ */
+static void check_documents_key(struct loader *L, struct rs_file *f, yaml_node_t *n, yaml_node_t *docn,
+				bool complete, const char *what)
+{
+	if (!docn) {
+		if (complete)
+			DIAG(L, f, n, "%s har outcome 'complete' och måste säga vilka handlingar som ska begäras in (documents: [id, ...] ur handlingskatalogen)",
+			     what);
+		return;
+	}
+	if (!complete) {
+		DIAG(L, f, docn, "'documents' i %s gäller bara en kontroll med outcome 'complete'", what);
+		return;
+	}
+	if (docn->type != YAML_SEQUENCE_NODE ||
+	    docn->data.sequence.items.start == docn->data.sequence.items.top) {
+		DIAG(L, f, docn, "'documents' i %s måste vara en lista med minst ett id ur handlingskatalogen, inte %s",
+		     what, kind_sv(docn));
+		return;
+	}
+	for (yaml_node_item_t *it = docn->data.sequence.items.start; it < docn->data.sequence.items.top; it++) {
+		yaml_node_t *e = rs_node(f, *it);
+		if (!rs_is_scalar(e) || !e->data.scalar.length)
+			DIAG(L, f, e, "en handling i 'documents' i %s måste vara ett id ur handlingskatalogen, inte %s",
+			     what, kind_sv(e));
+	}
+}
+
+/* The ids of a complete check's documents list, with where each is. */
+static void take_documents(struct rs_file *f, yaml_node_t *docn, struct rs_check *c)
+{
+	if (!docn || docn->type != YAML_SEQUENCE_NODE)
+		return;
+	size_t cap = (size_t)(docn->data.sequence.items.top - docn->data.sequence.items.start);
+	c->documents = xcalloc(cap + 1, sizeof(*c->documents));
+	c->doc_line = xcalloc(cap + 1, sizeof(*c->doc_line));
+	c->doc_col = xcalloc(cap + 1, sizeof(*c->doc_col));
+	c->doc_file = xstrdup(f->name);
+	for (yaml_node_item_t *it = docn->data.sequence.items.start; it < docn->data.sequence.items.top; it++) {
+		yaml_node_t *e = rs_node(f, *it);
+		const char *id = rs_scalar(e);
+		if (!id || !*id)
+			continue;
+		c->doc_line[c->n_documents] = rs_line(e);
+		c->doc_col[c->n_documents] = rs_col(e);
+		c->documents[c->n_documents++] = xstrdup(id);
+	}
+}
+
 static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 {
 	struct ruleset *rs = L->rs;
@@ -526,6 +580,8 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 		     what, retry ? retry : kind_sv(retryn));
 	if (whenn && (!rs_is_scalar(whenn) || !whenn->data.scalar.length))
 		DIAG(L, f, whenn, "'when' i %s måste vara ett uttryck, inte %s", what, kind_sv(whenn));
+	yaml_node_t *docn = rs_map_get(f, n, "documents");
+	check_documents_key(L, f, n, docn, complete, what);
 	if (!expr || !msg) {
 		free(what);
 		return;
@@ -539,6 +595,8 @@ static void load_check(struct loader *L, struct rs_file *f, yaml_node_t *n)
 	c->complete = complete;
 	c->retry_registers = retry && strcmp(retry, "registers") == 0;
 	c->message_src = xstrdup(msg);
+	if (complete)
+		take_documents(f, docn, c);
 	const char *desc = rs_scalar(rs_map_get(f, n, "description"));
 	if (desc && *desc)
 		c->description = xstrdup(desc);
@@ -822,6 +880,7 @@ static void queue_letter(struct loader *L, struct rs_file *f)
 		rs->has_closing = true;
 		parse_text(L, f, cl, &rs->closing, "brevets 'closing'");
 	}
+	rs_load_request_letter(L, f, rs_map_get(f, ln, "documents_requested"));
 }
 
 void rs_queue_expressions(struct loader *L)

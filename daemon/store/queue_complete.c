@@ -7,7 +7,8 @@
  *       where lease_owner = owner and attempts = attempt   -> fenced ids
  *   nextval(decisions_id_seq) once per fenced decision    -> decision ids
  *   copy case_people (schema 025), decisions, decision_checks,
- *       register_evidence, audit_flags, letters
+ *       register_evidence, audit_flags, letters, auto_document_requests
+ *       (schema 030: only the referrals ebba asks about by itself)
  *   commit
  *
  * Why COPY and not one statement over a JSON document (what this replaced):
@@ -28,7 +29,7 @@
 
 /* What goes to each table, as COPY text. */
 struct copy_set {
-	struct ebba_buf decisions, checks, evidence, flags, letters, people;
+	struct ebba_buf decisions, checks, evidence, flags, letters, people, requests;
 };
 
 /*
@@ -47,6 +48,7 @@ static struct copy_set *copy_set_take(void)
 	buf_reset(&kept.flags);
 	buf_reset(&kept.letters);
 	buf_reset(&kept.people);
+	buf_reset(&kept.requests);
 	return &kept;
 }
 
@@ -127,11 +129,31 @@ static void add_flags_letter(struct copy_set *c, int64_t id, const struct decisi
 		pg_copy_field(&c->flags, f->draw);
 		pg_copy_sep(&c->flags, true);
 	}
-	if (d->letter) {
+	if (d->letter && !d->request_documents) {   /* a request's letter goes with it */
 		pg_copy_id(&c->letters, id);
 		pg_copy_field(&c->letters, d->letter);
 		pg_copy_sep(&c->letters, true);
 	}
+}
+
+/*
+ * ebba's own request for documents (schema 030): the referral whose every
+ * failed check has outcome complete, with its letter.  Both go through
+ * the view ebba.auto_document_requests, whose trigger writes the request
+ * (requested_by ebba) and the letter together, or neither when a person
+ * should look instead; the outbox trigger on the letter and the API's
+ * events (documents_requested) then see a caseworker's request.  Nothing
+ * for any other decision.
+ */
+static void add_request(struct copy_set *c, int64_t id, const struct decision *d)
+{
+	if (!d->request_documents || !d->request_deadline || !d->letter)
+		return;
+	pg_copy_id(&c->requests, id);
+	put_text(&c->requests, d->request_documents);
+	put_text(&c->requests, d->request_deadline);
+	pg_copy_field(&c->requests, d->letter);
+	pg_copy_sep(&c->requests, true);
 }
 
 /* Who the case is about (ebba.case_people, schema 025): the persons of the
@@ -266,6 +288,7 @@ static void build_rows(const struct queue_result *results, size_t n, const bool 
 		add_checks(c, id, d);
 		add_evidence(c, id, d);
 		add_flags_letter(c, id, d);
+		add_request(c, id, d);
 		add_people(c, results[i].inbox_id, d, results[i].app);
 	}
 }
@@ -285,7 +308,9 @@ static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *e
 		    " status, fetched_at, sha256, raw) from stdin", &c->evidence, err) != 0 ||
 	    copy_in(conn, "copy ebba.audit_flags (decision_id, kind, reason, draw) from stdin",
 		    &c->flags, err) != 0 ||
-	    copy_in(conn, "copy ebba.letters (decision_id, body) from stdin", &c->letters, err) != 0)
+	    copy_in(conn, "copy ebba.letters (decision_id, body) from stdin", &c->letters, err) != 0 ||
+	    copy_in(conn, "copy ebba.auto_document_requests (decision_id, documents, deadline, letter)"
+		    " from stdin", &c->requests, err) != 0)
 		return ebba_err_prefix(err, "completing a batch");
 	return 0;
 }

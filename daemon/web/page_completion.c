@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "ebba/lib/date.h"
-#include "ebba/rules/documents.h"
+#include "ebba/rules/rules.h"
 #include "ebba/store/completions.h"
 #include "decision.h"
 #include "pages.h"
@@ -41,16 +41,17 @@ static void add_error(json_t *ctx, const char *field, const char *key, const cha
 
 /* The form's context: the decision's case and period, the catalogue with
  * what rq chose (a POST) checked. */
-static json_t *form_ctx(const struct web_request *rq, const json_t *d, const struct documents *cat)
+static json_t *form_ctx(const struct web_request *rq, const json_t *d, const struct ruleset *cat)
 {
 	json_t *ctx = json_pack("{s:O, s:O, s:O}", "id", json_object_get(d, "id"),
 				"case_id", json_object_get(d, "case_id"), "period", json_object_get(d, "period"));
 	json_t *docs = json_array();
-	for (size_t i = 0; i < cat->n; i++) {
+	const char *doc_id, *doc_text;
+	for (size_t i = 0; ruleset_document(cat, i, &doc_id, &doc_text) == 0; i++) {
 		char field[160];
-		snprintf(field, sizeof(field), "handling-%s", cat->ids[i]);
+		snprintf(field, sizeof(field), "handling-%s", doc_id);
 		const char *v = strcmp(rq->method, "POST") == 0 ? web_form(rq, field) : NULL;
-		json_array_append_new(docs, json_pack("{s:s, s:s, s:b}", "field", field, "text", cat->texts[i],
+		json_array_append_new(docs, json_pack("{s:s, s:s, s:b}", "field", field, "text", doc_text,
 						      "checked", v && strcmp(v, "ja") == 0));
 	}
 	json_object_set_new(ctx, "documents", docs);
@@ -63,39 +64,57 @@ static json_t *form_ctx(const struct web_request *rq, const json_t *d, const str
 }
 
 /* The request the form asks for, or errors in ctx. */
-static int ask(const struct web_request *rq, const char *id, const struct documents *cat, json_t *ctx,
+/* The range ebba.request_documents allows (schema 027), checked here too
+ * so that the form names every error at once (the database still
+ * decides: its day may differ from ours around midnight). */
+#define DEADLINE_RANGE_SV "Sista dagen ska vara efter i dag och högst 90 dagar fram"
+static bool deadline_in_range(const char *deadline)
+{
+	char today[DATE_BUF];
+	int64_t days;
+	struct ebba_err err;
+	date_today_local(today);
+	if (!date_is_iso(deadline) || date_days_between(today, deadline, &days, &err) != 0)
+		return false;
+	return days >= 1 && days <= 90;
+}
+
+static int ask(const struct web_request *rq, const char *id, const struct ruleset *cat, json_t *ctx,
 	       struct ebba_err *err)
 {
 	const char *chosen[MAX_CHOSEN];
 	size_t n = 0;
 	json_t *v;
 	size_t i;
+	const char *doc_text;
 	json_array_foreach(json_object_get(ctx, "documents"), i, v)
-		if (json_is_true(json_object_get(v, "checked")) && n < MAX_CHOSEN)
-			chosen[n++] = cat->ids[i];
+		if (json_is_true(json_object_get(v, "checked")) && n < MAX_CHOSEN &&
+		    ruleset_document(cat, i, &chosen[n], &doc_text) == 0)
+			n++;
 	const char *message = json_string_value(json_object_get(ctx, "message"));
 	const char *deadline = json_string_value(json_object_get(ctx, "deadline"));
 	int y, mo, da;
 	if (n == 0 && !*message)
-		add_error(ctx, cat->n ? "handling-" : "meddelande", "err_documents",
+		add_error(ctx, ruleset_n_documents(cat) ? "handling-" : "meddelande", "err_documents",
 			  "Välj minst en handling eller skriv ett meddelande");
 	if (strlen(message) > 2000)
 		add_error(ctx, "meddelande", "err_message", "Meddelandet får vara högst 2 000 tecken");
 	if (sscanf(deadline, "%4d-%2d-%2d", &y, &mo, &da) != 3 || strlen(deadline) != 10)
 		add_error(ctx, "sista-dag", "err_deadline", "Skriv sista dagen som ÅÅÅÅ-MM-DD");
+	else if (!deadline_in_range(deadline))
+		add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
 	if (json_is_true(json_object_get(ctx, "has_errors")))
 		return 0;
 	json_t *docs = json_array();
 	struct ebba_buf letter = {0};
 	long long request_id;
 	struct ebba_err refused;
-	int rc = documents_request(cat, chosen, n, message, deadline, docs, &letter, err);
+	int rc = ruleset_documents_request(cat, chosen, n, message, deadline, docs, &letter, err);
 	char *text = rc == 0 ? json_dumps(docs, JSON_COMPACT) : NULL;
 	if (rc == 0 && store_request_documents(rq->db, id, text, message, deadline, letter.data,
 					       &request_id, &refused) != 0) {
 		if (strstr(refused.msg, "deadline"))
-			add_error(ctx, "sista-dag", "err_deadline",
-				  "Sista dagen ska vara efter i dag och högst 90 dagar fram");
+			add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
 		else
 			add_error(ctx, "handling-", "err_documents",
 				  "Ärendet kan inte kompletteras: det är redan prövat, omprövat eller begärt");
@@ -123,15 +142,15 @@ int page_completion(const struct web_request *rq, struct web_response *rs, const
 		json_decref(m);
 		return rc;
 	}
-	struct documents cat;
-	if (documents_load(server_config()->rules_dir, &cat, err) != 0) {
+	struct ruleset *cat = NULL;
+	if (ruleset_load(server_config()->rules_dir, &cat, NULL, err) != 0) {
 		json_decref(d);
 		return -1;
 	}
-	json_t *ctx = form_ctx(rq, d, &cat);
+	json_t *ctx = form_ctx(rq, d, cat);
 	json_decref(d);
 	bool post = strcmp(rq->method, "POST") == 0;
-	rc = post ? ask(rq, id, &cat, ctx, err) : 0;
+	rc = post ? ask(rq, id, cat, ctx, err) : 0;
 	if (rc == 0 && post && !json_is_true(json_object_get(ctx, "has_errors"))) {
 		snprintf(rs->location, sizeof(rs->location), "/beslut/%s", id);
 	} else if (rc == 0) {
@@ -147,7 +166,7 @@ int page_completion(const struct web_request *rq, struct web_response *rs, const
 		rc = web_page(rq, rs, "Begär komplettering", "komplettering", ctx, err);
 	}
 	json_decref(ctx);
-	documents_free(&cat);
+	ruleset_free(cat);
 	return rc;
 }
 

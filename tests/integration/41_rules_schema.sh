@@ -45,7 +45,8 @@ check_eq "every seed the loader accepts validates" "" "$(schema_check "$RULES_SC
 expected="01-yaml-syntax.yaml 02-unknown-section.yaml 03-unknown-check-key.yaml 04-check-without-id.yaml
 05-check-without-expr.yaml 07-bad-check-id.yaml 08-bad-outcome.yaml 16-param-without-from.yaml
 17-param-bad-date.yaml 18-param-without-source.yaml 20-provisional-not-bool.yaml
-24-calculation-missing.yaml 25-bad-sample-rate.yaml 28-alias.yaml"
+24-calculation-missing.yaml 25-bad-sample-rate.yaml 28-alias.yaml 36-complete-without-documents.yaml
+37-request-letter-placeholder.yaml 39-documents-on-refer.yaml"
 out=$(schema_check "$RULES_SCHEMA" "$ROOT"/tests/data/rules-bad/*.yaml)
 refused=$(not_ok <<<"$out" | sed -E 's/^[a-z]+ ([^:]*)(:.*)?$/\1/' | xargs -n1 basename | tr '\n' ' ')
 check_eq "the schema refuses exactly the structurally broken rule files" "$(echo $expected) " "$refused"

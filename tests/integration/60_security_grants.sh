@@ -153,12 +153,15 @@ ebba_caseworker USAGE schema ebba
 ebba_caseworker USAGE sequence ebba.access_log_id_seq
 
 # ebba_daemon: claims and completes inbox rows (state columns only), writes
-# decisions and what belongs to them (and who the case is about, schema 025).  No UPDATE or DELETE on any of them.
+# decisions and what belongs to them (and who the case is about, schema 025;
+# its own requests for documents through a view that writes the request and
+# its letter, schema 030).  No UPDATE or DELETE on any of them.
 ebba_daemon EXECUTE definer-function ebba.hidden_cases()
 ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 ebba_daemon EXECUTE definer-function ebba.register_retry_schedule(text[],interval,interval,integer)
 ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
+ebba_daemon INSERT table ebba.auto_document_requests
 ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
 ebba_daemon INSERT table ebba.decisions

@@ -17,14 +17,21 @@ T_PIDS+=("$DEMO_REGSIM_PID")
 CFG=$T_TMP/demo/ebba.yaml
 ctl() { "$EBBACTL" -c "$CFG" "$@"; }
 # The rule set with the applicant's message answered by a komplettering
-# (outcome complete, DESIGN.md §6): ebba still refers, and says so.
+# (outcome complete, DESIGN.md §6): ebba still refers, and says so.  Here
+# completion_days is 0, the municipality's routine that a caseworker asks
+# (ebba asking by itself is 73_completion_auto).
 cp -r "$ROOT/rules" "$T_TMP/rules"
-python3 - "$T_TMP/rules/checks.yaml" <<'PY'
-import sys
+python3 - "$T_TMP/rules/checks.yaml" "$T_TMP/rules/ruleset.yaml" <<'PY'
+import re, sys
 p = sys.argv[1]; s = open(p, encoding='utf-8').read()
 old = "expr: '!application.has_message'\n    outcome: refer"
 assert old in s
-open(p, 'w', encoding='utf-8').write(s.replace(old, "expr: '!application.has_message'\n    outcome: complete"))
+open(p, 'w', encoding='utf-8').write(s.replace(old, "expr: '!application.has_message'\n    outcome: complete"
+                                                   "\n    documents: [corrected-application]"))
+p = sys.argv[2]; s = open(p, encoding='utf-8').read()
+s2 = re.sub(r'(  completion_days:\n    - from: [0-9-]+\n      value:) [0-9]+', r'\1 0', s)
+assert s2 != s
+open(p, 'w', encoding='utf-8').write(s2)
 PY
 sed -i "s|^rules_dir: .*|rules_dir: $T_TMP/rules|" "$CFG"
 check_match "the rule set with outcome complete loads, and explains it" "begära komplettering" \
@@ -87,6 +94,19 @@ REF=${REF:-0}
 in_queue() { psql_val "select count(*) from ebba.open_work w where w.decision_id = $1
 	and ebba.completion_state(w.decision_id) is distinct from 'waiting'"; }
 check_eq "the referral is in the active queue" 1 "$(in_queue "$REF")"
+
+# -- the caseworker's form, in Chromium (nothing sent: the form is refused) ---------------
+if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
+	EBBA_WEB_URL=$URL EBBA_PASSWORD=$PW EBBA_CASEWORKER=$CW EBBA_REFERRAL=$REF EBBA_SHOTS=${EBBA_SHOTS:-} \
+		timeout 180 node "$ROOT/tests/web/completion/form.mjs" || fail "form.mjs exited $?"
+else
+	echo "# skipped: the browser test needs node, chromium and node_modules (make deps)"
+fi
+check_eq "... the refused form asked nothing" 0 \
+	"$(psql_val "select count(*) from ebba.document_requests where decision_id = $REF")"
+check_eq "with completion_days 0 ebba asks nothing by itself: no request, no letter" "0 0" \
+	"$(psql_val "select (select count(*) from ebba.document_requests where decision_id = $REF),
+		(select count(*) from ebba.letters where decision_id = $REF)" | tr '|' ' ')"
 
 # -- the request ----------------------------------------------------------------------------
 DEADLINE=$(date -u -d '+14 days' +%F)

@@ -77,6 +77,28 @@ static void test_days_from_civil(void **state)
 	assert_string_equal(err.msg, "from: '' is not a date YYYY-MM-DD");
 }
 
+/* A komplettering's deadline (rules_request.c): across months, a leap
+ * day, a year's end, and back again; a non-date refused. */
+static void test_add_days(void **state)
+{
+	(void)state;
+	char out[DATE_BUF];
+	struct ebba_err err;
+	assert_int_equal(date_add_days("2026-12-07", 14, out, &err), 0);
+	assert_string_equal(out, "2026-12-21");
+	assert_int_equal(date_add_days("2026-12-20", 14, out, &err), 0);
+	assert_string_equal(out, "2027-01-03");
+	assert_int_equal(date_add_days("2028-02-15", 14, out, &err), 0);
+	assert_string_equal(out, "2028-02-29");
+	assert_int_equal(date_add_days("2027-02-15", 14, out, &err), 0);
+	assert_string_equal(out, "2027-03-01");
+	assert_int_equal(date_add_days("2027-03-01", -1, out, &err), 0);
+	assert_string_equal(out, "2027-02-28");
+	assert_int_equal(date_add_days("1970-01-01", 0, out, &err), 0);
+	assert_string_equal(out, "1970-01-01");
+	assert_int_equal(date_add_days("2027-02-30", 1, out, &err), -1);
+}
+
 static void test_age(void **state)
 {
 	(void)state;
@@ -160,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_days_from_civil),
+		cmocka_unit_test(test_add_days),
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_timestamp),
 		cmocka_unit_test(test_months),

@@ -18,7 +18,7 @@
 static const char *const BAD[] = {
 	"tests/data/rules-bad/01-yaml-syntax.yaml:3:13: YAML syntax: did not find expected key while parsing a block mapping (started at 2:3)",
 	"tests/data/rules-bad/02-unknown-section.yaml:16:1: unknown key 'chekcs' in a rule file (did you mean 'checks'?)",
-	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, retry, message)",
+	"tests/data/rules-bad/03-unknown-check-key.yaml:18:5: unknown key 'expresion' in a check (expected one of: id, group, description, when, expr, outcome, retry, message, documents)",
 	"tests/data/rules-bad/04-check-without-id.yaml:21:5: en kontroll saknar 'id'",
 	"tests/data/rules-bad/05-check-without-expr.yaml:21:5: kontrollen 'assets' saknar 'expr'",
 	"tests/data/rules-bad/06-duplicate-check-id.yaml:21:9: kontroll-id 'kind-repeat' används två gånger",
@@ -50,6 +50,11 @@ static const char *const BAD[] = {
 	"tests/data/rules-bad/32-unknown-letter-name.yaml:27:16: '{{ application.perod }}' fungerar inte för ett exempelhushåll: fältet finns inte (no such key: \"perod\")",
 	"tests/data/rules-bad/33-param-order.yaml:10:13: värdena för parametern 'riksnorm_single' måste stå i datumordning: 2020-01-01 kommer efter 2021-01-01",
 	"tests/data/rules-bad/34-multiline-expr.yaml:24:29: okänt namn 'unknown_thing' (faktanamnen står i docs/fact-model.md)",
+	"tests/data/rules-bad/35-unknown-document.yaml:20:31: handlingen 'rent-recept' i kontrollen 'kind-repeat' finns inte i handlingskatalogen (documents)",
+	"tests/data/rules-bad/36-complete-without-documents.yaml:17:5: kontrollen 'kind-repeat' har outcome 'complete' och måste säga vilka handlingar som ska begäras in (documents: [id, ...] ur handlingskatalogen)",
+	"tests/data/rules-bad/37-request-letter-placeholder.yaml:26:24: brevet 'documents_requested' har platshållaren '{datum}', som det inte kan ha (bara {handlingar}, {meddelande} och {senast})",
+	"tests/data/rules-bad/38-completion-days-range.yaml:11:7: parametern 'completion_days' är antalet dagar den sökande har på sig att komplettera: ett heltal från 0 (ebba begär aldrig själv) till 90",
+	"tests/data/rules-bad/39-documents-on-refer.yaml:20:16: 'documents' i kontrollen 'kind-repeat' gäller bara en kontroll med outcome 'complete'",
 };
 
 static struct ruleset *load_dir(const char *dir, struct ebba_buf *diag)
@@ -371,6 +376,40 @@ static void test_official_figures(void **state)
 	buf_free(&diag);
 }
 
+/* The one renderer of a komplettering's letter (rules_request.c): the rule
+ * set's words, the documents as a list, a paragraph whose placeholder has
+ * nothing to say left out with its heading. */
+static void test_documents_request_letter(void **state)
+{
+	(void)state;
+	struct ebba_buf diag = {0};
+	struct ruleset *rs = load_dir("rules", &diag);
+	const char *ids[] = {"rent-receipt", "corrected-application"};
+	json_t *docs = json_array();
+	struct ebba_buf letter = {0};
+	struct ebba_err err = {{0}};
+	assert_int_equal(ruleset_documents_request(rs, ids, 2, NULL, "2027-01-15", docs, &letter, &err), 0);
+	assert_int_equal(json_array_size(docs), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 1), "id")), "corrected-application");
+	assert_non_null(strstr(letter.data, "# Begäran om komplettering"));
+	assert_non_null(strstr(letter.data, "## Det här behöver vi från dig\n- Kvitto eller avi på betald hyra"));
+	assert_non_null(strstr(letter.data, "\n- En rättad ansökan med de uppgifter som saknas\n"));
+	assert_non_null(strstr(letter.data, "## Senast 2027-01-15\n"));
+	assert_null(strstr(letter.data, "Meddelande från din handläggare"));
+	assert_null(strstr(letter.data, "{"));
+	buf_reset(&letter);
+	assert_int_equal(ruleset_documents_request(rs, NULL, 0, "Skicka hyresavtalet.", "2027-01-15", docs, &letter, &err), 0);
+	assert_non_null(strstr(letter.data, "## Meddelande från din handläggare\nSkicka hyresavtalet.\n"));
+	assert_null(strstr(letter.data, "Det här behöver vi från dig"));
+	const char *bad[] = {"no-such-paper"};
+	assert_int_equal(ruleset_documents_request(rs, bad, 1, NULL, "2027-01-15", docs, &letter, &err), -1);
+	assert_non_null(strstr(err.msg, "no-such-paper: not in the catalogue"));
+	json_decref(docs);
+	buf_free(&letter);
+	buf_free(&diag);
+	ruleset_free(rs);
+}
+
 static void test_bad_rule_files(void **state)
 {
 	(void)state;
@@ -648,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_official_figures),
 		cmocka_unit_test(test_bad_rule_files),
+		cmocka_unit_test(test_documents_request_letter),
 		cmocka_unit_test(test_reject_only_when_allowed),
 		cmocka_unit_test(test_delegation),
 		cmocka_unit_test(test_calculation_lines),

@@ -67,7 +67,13 @@ struct decision {
 	size_t n_evidence;
 	struct decision_flag *flags;
 	size_t n_flags;
-	const char *letter;         /* approvals only, else NULL */
+	const char *letter;         /* approvals, ebba's request for documents, else NULL */
+	/* ebba asks the applicant by itself (schema 030; rules.h,
+	 * rule_decision): the documents as JSON [{"id", "text"}] and the
+	 * deadline of the ebba.document_requests row queue_complete() writes
+	 * beside the decision, letter being the request's letter; NULL for
+	 * every other decision */
+	const char *request_documents, *request_deadline;
 	const char **notes;         /* the calculation's lines for people (calculation.notes) */
 	size_t n_notes;
 	const char *delegation;     /* the delegation an automatic outcome relied on, else NULL */

@@ -56,6 +56,12 @@ bool date_is_month(const char *s);
 int64_t date_days_from_civil(int year, int month, int day);
 
 /*
+ * The date `days` days after `from` ("YYYY-MM-DD"; days may be negative),
+ * Howard Hinnant's civil_from_days.  Fails if from is not a date.
+ */
+int date_add_days(const char *from, int days, char out[DATE_BUF], struct ebba_err *err);
+
+/*
  * Days from date `from` to date `to` (both "YYYY-MM-DD"), negative if `to`
  * is earlier.  Fails if either is not a date (the message names which).
  */

@@ -163,6 +163,27 @@ const char *ruleset_sentence_name(enum ruleset_sentence s);
 const char *ruleset_sentence(const struct ruleset *rs, enum ruleset_sentence s, const char *date);
 
 /*
+ * Komplettering (rules/documents.yaml, letters.documents_requested;
+ * docs/rules.md, "documents"; schema 027 and 030): the documents catalogue
+ * and the one renderer of the request's letter, which ebbactl, ebba-web
+ * and ebbad all use.  Strings point into rs.
+ */
+size_t ruleset_n_documents(const struct ruleset *rs);
+/* Entry i of the catalogue; -1 (id, text untouched) if i is out of range. */
+int ruleset_document(const struct ruleset *rs, size_t i, const char **id, const char **text);
+/* The catalogue's text for id, or NULL. */
+const char *ruleset_document_text(const struct ruleset *rs, const char *id);
+/*
+ * The request for the n documents ids (each in the catalogue, else -1 with
+ * err naming it), the message (NULL or "": none) and the deadline
+ * (YYYY-MM-DD): docs gets [{"id", "text"}], letter the rule set's
+ * letters.documents_requested filled in (-1 if the set has none).
+ */
+int ruleset_documents_request(const struct ruleset *rs, const char *const *ids, size_t n,
+			      const char *message, const char *deadline, json_t *docs,
+			      struct ebba_buf *letter, struct ebba_err *err);
+
+/*
  * A delegation: the committee decision that lets ebba decide automatically
  * (docs/rules.md, "delegation").  Strings point into rs (`rules explain`
  * shows them all: ruleset_explain_model).
@@ -234,7 +255,7 @@ struct rule_decision {
 	size_t n_checks;
 	struct rule_flag *flags;              /* targeted audit flags */
 	size_t n_flags;
-	const char *letter;                   /* approvals only, else NULL */
+	const char *letter;                   /* approvals, ebba's request for documents, else NULL */
 	/* calculation.notes: lines for people beside the amounts ("Jobbstimulans,
 	 * sökande: 1 000 kr räknas inte"); none when the rule set has no notes */
 	const char **notes;
@@ -243,6 +264,12 @@ struct rule_decision {
 	size_t n_paragraphs;
 	const char *delegation;               /* the label of the delegation an automatic
 						 outcome relied on; NULL for a referral */
+	/* ebba asks by itself (schema 030): a referral whose every failed check
+	 * has outcome complete, with completion_days > 0, gets the checks'
+	 * documents as JSON [{"id", "text"}], the deadline (the decision date
+	 * plus completion_days) and, in letter, the request's letter; NULL
+	 * for every other decision */
+	const char *request_documents, *request_deadline;
 	const char *trace_json;               /* notes, parameters, derived facts, calculation */
 	double sample_rate;                   /* audit sample rate for this outcome */
 };
