@@ -157,6 +157,9 @@ page=$(curl -s -b "$J" "$URL/beslut/$(psql_val "select id from ebba.decisions wh
 check_match "Beslut: the jobbstimulans line" "Jobbstimulans \(sökande\): 1 000 kr räknas inte" "$page"
 check_match "Beslut: the start line" "För sökande gäller jobbstimulans från och med 2021-03" "$page"
 check_match "Beslut: the sum not counted, as its own row" "Inkomster som inte räknas</th><td></td><td class=\"num\">−1 000" "$page"
+# The planning service has no plan for the adult (404, evidence not_found):
+# the page says so, not that the register did not answer.
+check_match "Beslut: no plan on record reads as such" "<strong>sökande[^<]*:</strong> <span class=\"unavail\">Ingen planering registrerad</span>" "$page"
 
 # Referensram shows the recorded start, where the caseworker can change it.
 sed -i 's/reason: arbetar deltid }/reason: arbetar deltid, jobbstimulans_from: 2021-03 }/' "$T_TMP/C-J2.yaml"
