@@ -265,7 +265,11 @@ static int xp_count(const xmlXPathObject *o)
 	return o && o->nodesetval ? o->nodesetval->nodeNr : 0;
 }
 
-/* The agency element as a standalone document (namespaces declared on it). */
+/*
+ * The agency element as a standalone document (namespaces declared on it),
+ * appended to what p->raw holds: a part that appears more than once keeps
+ * every copy, so the evidence shows what the register actually sent.
+ */
 static void keep_raw(struct ssbtek_part *p, xmlNode *n)
 {
 	xmlDoc *d = xmlNewDoc((const xmlChar *)"1.0");
@@ -275,8 +279,11 @@ static void keep_raw(struct ssbtek_part *p, xmlNode *n)
 		fatal("out of memory copying an SSBTEK part");
 	xmlDocSetRootElement(d, copy);
 	xmlNodeDump(b, d, copy, 0, 0);
-	p->raw_len = (size_t)xmlBufferLength(b);
-	p->raw = xstrndup((const char *)xmlBufferContent(b), p->raw_len);
+	size_t add = (size_t)xmlBufferLength(b);
+	p->raw = xrealloc(p->raw, p->raw_len + add + 1);
+	memcpy(p->raw + p->raw_len, xmlBufferContent(b), add);
+	p->raw_len += add;
+	p->raw[p->raw_len] = '\0';
 	xmlBufferFree(b);
 	xmlFreeDoc(d);
 }
@@ -919,6 +926,14 @@ static void parse_part(struct ctx *c, enum ssbtek_agency a, xmlNode *el)
 
 /* ------------------------------------------------------------ envelope */
 
+/* Several copies of one agency's part: none is believed, all are kept. */
+static void duplicate_part(struct ctx *c, struct ssbtek_part *p, const xmlXPathObject *copies)
+{
+	for (int i = 0; !c->opts->skip_raw && i < xp_count(copies); i++)
+		keep_raw(p, copies->nodesetval->nodeTab[i]);
+	part_error(p, "ebba", "malformed", "the part appears more than once");
+}
+
 static int soap_fault(struct ctx *c, xmlNode *fault, struct ebba_err *err)
 {
 	struct ebba_err ignore;
@@ -959,7 +974,7 @@ static int read_envelope(struct ctx *c, xmlDoc *doc, struct ebba_err *err)
 		if (n == 1)
 			parse_part(c, (enum ssbtek_agency)a, o->nodesetval->nodeTab[0]);
 		else if (n > 1)
-			part_error(&c->r->part[a], "ebba", "malformed", "the part appears more than once");
+			duplicate_part(c, &c->r->part[a], o);
 		xmlXPathFreeObject(o);
 	}
 	return 0;

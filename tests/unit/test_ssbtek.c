@@ -293,6 +293,13 @@ static void test_agency_errors(void **s)
 	assert_malformed(&r, SSBTEK_AF, "neither data nor error");
 	assert_malformed(&r, SSBTEK_SO, "both data and error");
 	assert_malformed(&r, SSBTEK_TNS, "more than once");
+	/* The evidence of a doubled part is every copy the register sent. */
+	const struct ssbtek_part *tns = &r.part[SSBTEK_TNS];
+	assert_non_null(tns->raw);
+	assert_int_equal(strlen(tns->raw), tns->raw_len);
+	const char *second = strstr(tns->raw, "<ssbt:TNS");
+	assert_non_null(second);
+	assert_non_null(strstr(second + 1, "<ssbt:TNS"));
 	assert_int_equal(r.part[SSBTEK_MIV].status, SSBTEK_ABSENT);
 	ssbtek_result_free(&r);
 }

@@ -161,7 +161,10 @@ struct ssbtek_part {
 	 * NULL otherwise.
 	 */
 	char *kalla, *felkod, *felmeddelande;
-	/* The agency element exactly as serialised from the response (evidence). */
+	/*
+	 * The agency element exactly as serialised from the response (evidence);
+	 * for a part that appears more than once, every copy, one after another.
+	 */
 	char *raw;
 	size_t raw_len;
 };
