@@ -76,6 +76,12 @@
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
+#   BENCH_PG_PROFILE= (1: PostgreSQL's side of each phase: track_functions
+#     and pg_stat_statements on; after every phase $DIR/DB-pgprofile.txt
+#     lists the functions (triggers included) by their own time and the
+#     statements by total time, each per decision: what a schema change
+#     costs, read before and after it.  The counting itself costs time,
+#     so compare profiles with profiles, never with a plain run.)
 #   BENCH_SKIP= (space-separated: pgbench fast whatif store slow outage slow1s mem web api deliver)
 #   BENCH_METRICS= (1: every ebbad with metrics_listen on loopback, each
 #     /metrics scraped once a second while a phase runs)
@@ -114,6 +120,9 @@ DELIVER_PROCS=${BENCH_DELIVER_PROCS:-2}
 SKIP=" ${BENCH_SKIP:-} "
 METRICS=${BENCH_METRICS:-}
 PG_SETTINGS=(shared_buffers=512MB max_wal_size=8GB checkpoint_timeout=30min)
+PG_PROFILE=${BENCH_PG_PROFILE:-}
+[ -z "$PG_PROFILE" ] || PG_SETTINGS+=(track_functions=all shared_preload_libraries=pg_stat_statements
+				      pg_stat_statements.track=all pg_stat_statements.max=2000)
 BIN=$ROOT/$BUILD
 . tests/pg.sh
 
@@ -309,6 +318,32 @@ result() {
 		from t"
 }
 
+# pg_profile_reset DB / pg_profile DB N: with BENCH_PG_PROFILE, what
+# PostgreSQL spent while ebbad worked, per decision, into DB-pgprofile.txt.
+pg_profile_reset() {
+	[ -n "$PG_PROFILE" ] || return 0
+	sql -d "$1" -c 'create extension if not exists pg_stat_statements' \
+		-c 'select pg_stat_statements_reset()' -c 'select pg_stat_reset()' >/dev/null
+}
+pg_profile() {
+	[ -n "$PG_PROFILE" ] || return 0
+	local db=$1 n=$2
+	{
+		echo "# $db: functions by their own time, microseconds per decision ($n decisions)"
+		sql -d "$db" -F ' ' -c "select lpad(round(self_time * 1000 / $n, 1)::text, 8),
+			lpad(round(total_time * 1000 / $n, 1)::text, 8), lpad(calls::text, 8),
+			schemaname || '.' || funcname from pg_stat_user_functions
+			order by self_time desc limit 25"
+		echo "# $db: statements by total time, microseconds per decision (calls, rows)"
+		sql -d "$db" -F ' ' -c "select lpad(round((s.total_exec_time * 1000 / $n)::numeric, 1)::text, 8),
+			lpad(s.calls::text, 8), lpad(s.rows::text, 8),
+			left(regexp_replace(s.query, '\s+', ' ', 'g'), 160)
+			from pg_stat_statements s join pg_database d on d.oid = s.dbid
+			where d.datname = '$db' order by s.total_exec_time desc limit 30"
+	} >"$DIR/$db-pgprofile.txt"
+	say "$db: PostgreSQL profile in $DIR/$db-pgprofile.txt"
+}
+
 # phase NAME DB PORT N PROCS [CONCURRENCY]: sets RATE P50 P99 PEAK_KIB
 # CPU_EBBAD_MS CPU_PG_MS; prints a row.
 ROWS=()
@@ -318,6 +353,7 @@ phase() {
 	prepare "$db" "$port" "$n" "$conc"
 	# BEFORE_EBBAD: a function run with DB once it is loaded (the delivery phase)
 	[ -z "${BEFORE_EBBAD:-}" ] || "$BEFORE_EBBAD" "$db"
+	pg_profile_reset "$db"
 	say "$name: $procs ebbad"
 	local pg0 sim0; pg0=$(pg_ticks) sim0=$(ticks_of "${SIM_PIDS[@]}")
 	start_ebbad "$db" "$procs"
@@ -329,6 +365,7 @@ phase() {
 	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
 	local pg1 sim1; pg1=$(pg_ticks) sim1=$(ticks_of "${SIM_PIDS[@]}")
 	stop_ebbad
+	pg_profile "$db" "$n"
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
 	CPU_PG_MS=$(per_decision_ms "$((pg1 - pg0))" "$n")
 	CPU_SIM_MS=$(per_decision_ms "$((sim1 - sim0))" "$n")
