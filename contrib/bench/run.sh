@@ -330,8 +330,8 @@ pg_profile() {
 	local db=$1 n=$2
 	{
 		echo "# $db: functions by their own time, microseconds per decision ($n decisions)"
-		sql -d "$db" -F ' ' -c "select lpad(round(self_time * 1000 / $n, 1)::text, 8),
-			lpad(round(total_time * 1000 / $n, 1)::text, 8), lpad(calls::text, 8),
+		sql -d "$db" -F ' ' -c "select lpad(round((self_time * 1000 / $n)::numeric, 1)::text, 8),
+			lpad(round((total_time * 1000 / $n)::numeric, 1)::text, 8), lpad(calls::text, 8),
 			schemaname || '.' || funcname from pg_stat_user_functions
 			order by self_time desc limit 25"
 		echo "# $db: statements by total time, microseconds per decision (calls, rows)"

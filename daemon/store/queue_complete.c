@@ -67,11 +67,17 @@ static void put_amount(struct ebba_buf *b, bool has, int64_t v)
 	pg_copy_sep(b, false);
 }
 
-static void add_decision(struct copy_set *c, int64_t id, int64_t inbox_id, const struct decision *d)
+static void add_decision(struct copy_set *c, int64_t id, int64_t inbox_id, long long follows,
+			 const struct decision *d)
 {
 	struct ebba_buf *b = &c->decisions;
 	pg_copy_id(b, id);
 	pg_copy_id(b, inbox_id);
+	if (follows)
+		pg_copy_int(b, follows);
+	else
+		pg_copy_field(b, NULL);
+	pg_copy_sep(b, false);
 	put_text(b, d->external_id);
 	put_text(b, d->case_id);
 	put_text(b, d->period);
@@ -204,22 +210,32 @@ static int copy_in(PGconn *conn, const char *sql, const struct ebba_buf *rows,
 	return rc;
 }
 
+/*
+ * With each fenced row, the referral it decides again (a komplettering's
+ * or a register retry's application, schema 031), or NULL: one look-up for
+ * the batch, so that no row-level trigger has to ask for every decision.
+ */
 static const char FENCE_SQL[] =
-	"update ebba.inbox i set state = r.state, error = r.error,"
+	"with f as ("
+	" update ebba.inbox i set state = r.state, error = r.error,"
 	"  lease_owner = null, lease_expires = null, updated_at = now()"
 	" from unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) as r(id, attempt, state, error)"
 	" where i.id = r.id and i.lease_owner = $1 and i.attempts = r.attempt"
 	"   and i.state = 'processing'"
-	" returning i.id";
+	" returning i.id)"
+	" select f.id, x.decision_id from f left join ebba.redecisions($2::bigint[]) x on x.inbox_id = f.id";
 
 static const char *outcome_name(enum queue_outcome o)
 {
 	return o == QUEUE_DECIDED ? "decided" : "quarantined";
 }
 
-/* Updates the rows still leased to owner; fenced[i] says whether results[i] was. */
+/*
+ * Updates the rows still leased to owner; fenced[i] says whether results[i]
+ * was, follows[i] the referral it decides again (0: none).
+ */
 static int fence(PGconn *conn, const char *owner, const struct queue_result *results, size_t n,
-		 bool *fenced, long *count, struct ebba_err *err)
+		 bool *fenced, long long *follows, long *count, struct ebba_err *err)
 {
 	struct ebba_buf a[4] = {{0}};
 	for (int k = 0; k < 4; k++)
@@ -247,9 +263,12 @@ static int fence(PGconn *conn, const char *owner, const struct queue_result *res
 	*count = PQntuples(res);
 	for (int t = 0; t < PQntuples(res); t++) {
 		long long id = atoll(PQgetvalue(res, t, 0));
+		long long referral = PQgetisnull(res, t, 1) ? 0 : atoll(PQgetvalue(res, t, 1));
 		for (size_t i = 0; i < n; i++)
-			if (results[i].inbox_id == id)
+			if (results[i].inbox_id == id) {
 				fenced[i] = true;
+				follows[i] = referral;
+			}
 	}
 	PQclear(res);
 	return 0;
@@ -276,7 +295,7 @@ static int next_ids(PGconn *conn, size_t n, long long *ids, struct ebba_err *err
 }
 
 static void build_rows(const struct queue_result *results, size_t n, const bool *fenced,
-		       const long long *ids, struct copy_set *c)
+		       const long long *follows, const long long *ids, struct copy_set *c)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -284,7 +303,7 @@ static void build_rows(const struct queue_result *results, size_t n, const bool 
 		if (!fenced[i] || !d)
 			continue;
 		int64_t id = ids[k++];
-		add_decision(c, id, results[i].inbox_id, d);
+		add_decision(c, id, results[i].inbox_id, follows[i], d);
 		add_checks(c, id, d);
 		add_evidence(c, id, d);
 		add_flags_letter(c, id, d);
@@ -299,7 +318,8 @@ static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *e
 	 * parses no document (schema 025) */
 	if (copy_in(conn, "copy ebba.case_people (case_id, pnr, role, inbox_id) from stdin",
 		    &c->people, err) != 0 ||
-	    copy_in(conn, "copy ebba.decisions (id, inbox_id, external_id, case_id, period, outcome,"
+	    copy_in(conn, "copy ebba.decisions (id, inbox_id, redecides_decision_id, external_id,"
+		    " case_id, period, outcome,"
 		    " amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"
 		    " trace) from stdin", &c->decisions, err) != 0 ||
 	    copy_in(conn, "copy ebba.decision_checks (decision_id, check_id, result, message,"
@@ -320,8 +340,9 @@ static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_re
 			  size_t n, long *completed, struct ebba_err *err)
 {
 	bool *fenced = xcalloc(n, sizeof(*fenced));
+	long long *follows = xcalloc(n, sizeof(*follows));
 	long long *ids = NULL;
-	int rc = fence(conn, owner, results, n, fenced, completed, err);
+	int rc = fence(conn, owner, results, n, fenced, follows, completed, err);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (fenced[i] && results[i].decision)
@@ -331,11 +352,12 @@ static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_re
 		rc = next_ids(conn, k, ids, err);
 		if (rc == 0) {
 			struct copy_set *c = copy_set_take();
-			build_rows(results, n, fenced, ids, c);
+			build_rows(results, n, fenced, follows, ids, c);
 			rc = write_rows(conn, c, err);
 		}
 	}
 	free(ids);
+	free(follows);
 	free(fenced);
 	return rc;
 }

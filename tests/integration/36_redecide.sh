@@ -114,6 +114,21 @@ out=$(psql_val "with i as (insert into ebba.inbox (external_id, case_id, period,
 	       (select redecides_decision_id from ebba.decisions where redecides_decision_id is not null limit 1)
 	  from i" 2>&1)
 check_match "... a second one is refused by the database" "duplicate key|unique" "$out"
+# ebbad writes the link itself (schema 031): a decision on an application
+# the database put back, written without it, is refused as a whole batch.
+out=$(psql_val "begin;
+	with i as (insert into ebba.inbox (external_id, case_id, period, payload, state)
+	    select external_id || '/register-test', case_id, period, payload, 'decided' from ebba.inbox
+	     where id = (select inbox_id from ebba.decisions where id = $OPENED)
+	    returning id, external_id, case_id, period),
+	r as (insert into ebba.register_retries (decision_id, inbox_id, since, attempt, probe)
+	    select $OPENED, i.id, now(), 1, false from i)
+	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name,
+	  ruleset_version, ruleset_sha256)
+	select i.id, i.external_id, i.case_id, i.period, 'referred', 'r', '1', '' from i;
+	rollback" 2>&1)
+check_match "... and one that does not name the referral it decides again is refused" \
+	"decides a referral again, but its decision does not name it" "$out"
 check_eq "the opened referral was left to its person" "" \
 	"$(psql_val "select id from ebba.decisions where redecides_decision_id = $OPENED")"
 check_eq "the taken one too" "" "$(psql_val "select id from ebba.decisions where redecides_decision_id = $TAKEN")"

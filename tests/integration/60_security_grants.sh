@@ -158,6 +158,7 @@ ebba_caseworker USAGE sequence ebba.access_log_id_seq
 # its letter, schema 030).  No UPDATE or DELETE on any of them.
 ebba_daemon EXECUTE definer-function ebba.hidden_cases()
 ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
+ebba_daemon EXECUTE definer-function ebba.redecisions(bigint[])
 ebba_daemon EXECUTE definer-function ebba.register_retry_schedule(text[],interval,interval,integer)
 ebba_daemon EXECUTE definer-function ebba.worker_seen(text,bigint)
 ebba_daemon INSERT table ebba.audit_flags
