@@ -6,7 +6,8 @@
  *   update inbox ... from unnest(ids, attempts, states, errors)
  *       where lease_owner = owner and attempts = attempt   -> fenced ids
  *   nextval(decisions_id_seq) once per fenced decision    -> decision ids
- *   copy case_people (schema 025), decisions, decision_checks,
+ *   ebba.add_case_people(arrays) (schemas 025, 031), then copy decisions,
+ *       decision_checks,
  *       register_evidence, audit_flags, letters, auto_document_requests
  *       (schema 030: only the referrals ebba asks about by itself)
  *   commit
@@ -29,7 +30,9 @@
 
 /* What goes to each table, as COPY text. */
 struct copy_set {
-	struct ebba_buf decisions, checks, evidence, flags, letters, people, requests;
+	struct ebba_buf decisions, checks, evidence, flags, letters, requests;
+	/* the persons as array literals, one per column (schema 031) */
+	struct ebba_buf people_case, people_pnr, people_role, people_inbox;
 };
 
 /*
@@ -47,7 +50,10 @@ static struct copy_set *copy_set_take(void)
 	buf_reset(&kept.evidence);
 	buf_reset(&kept.flags);
 	buf_reset(&kept.letters);
-	buf_reset(&kept.people);
+	buf_reset(&kept.people_case);
+	buf_reset(&kept.people_pnr);
+	buf_reset(&kept.people_role);
+	buf_reset(&kept.people_inbox);
 	buf_reset(&kept.requests);
 	return &kept;
 }
@@ -163,17 +169,45 @@ static void add_request(struct copy_set *c, int64_t id, const struct decision *d
 }
 
 /* Who the case is about (ebba.case_people, schema 025): the persons of the
- * document as parsed, so the database need not parse it again. */
+ * document as parsed, so the database need not parse it again.  Array
+ * elements, each after a comma; write_people closes them. */
 static void add_people(struct copy_set *c, int64_t inbox_id, const struct decision *d,
 		       const struct application *app)
 {
 	for (size_t i = 0; app && i < app->n_persons; i++) {
-		put_text(&c->people, d->case_id);
-		put_text(&c->people, app->persons[i].pnr);
-		put_text(&c->people, person_role_name(app->persons[i].role));
-		pg_copy_int(&c->people, inbox_id);
-		pg_copy_sep(&c->people, true);
+		buf_putc(&c->people_case, ',');
+		pg_array_text(&c->people_case, d->case_id);
+		buf_putc(&c->people_pnr, ',');
+		pg_array_text(&c->people_pnr, app->persons[i].pnr);
+		buf_putc(&c->people_role, ',');
+		pg_array_text(&c->people_role, person_role_name(app->persons[i].role));
+		buf_printf(&c->people_inbox, ",%lld", (long long)inbox_id);
 	}
+}
+
+/* "{a,b,...}" from ",a,b,..." in place: the arrays of add_people. */
+static const char *array_literal(struct ebba_buf *b)
+{
+	if (b->len == 0)
+		buf_putc(b, '{');
+	else
+		b->data[0] = '{';
+	buf_putc(b, '}');
+	return b->data;
+}
+
+/*
+ * The persons in one statement that keys them (ebba.add_case_people,
+ * schema 031): a COPY ran the keying trigger once a row, an executor each.
+ */
+static int write_people(PGconn *conn, struct copy_set *c, struct ebba_err *err)
+{
+	if (c->people_pnr.len == 0)
+		return 0;
+	const char *params[] = {array_literal(&c->people_case), array_literal(&c->people_pnr),
+				array_literal(&c->people_role), array_literal(&c->people_inbox)};
+	return db_exec(conn, "select ebba.add_case_people($1::text[], $2::text[], $3::text[],"
+			     " $4::bigint[])", 4, params, err);
 }
 
 /* ------------------------------------------------------------ database */
@@ -312,12 +346,11 @@ static void build_rows(const struct queue_result *results, size_t n, const bool 
 	}
 }
 
-static int write_rows(PGconn *conn, const struct copy_set *c, struct ebba_err *err)
+static int write_rows(PGconn *conn, struct copy_set *c, struct ebba_err *err)
 {
 	/* the persons first: the decisions' trigger then finds them there and
 	 * parses no document (schema 025) */
-	if (copy_in(conn, "copy ebba.case_people (case_id, pnr, role, inbox_id) from stdin",
-		    &c->people, err) != 0 ||
+	if (write_people(conn, c, err) != 0 ||
 	    copy_in(conn, "copy ebba.decisions (id, inbox_id, redecides_decision_id, external_id,"
 		    " case_id, period, outcome,"
 		    " amount, norm, costs, incomes, ruleset_name, ruleset_version, ruleset_sha256,"

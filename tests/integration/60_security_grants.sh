@@ -156,6 +156,7 @@ ebba_caseworker USAGE sequence ebba.access_log_id_seq
 # decisions and what belongs to them (and who the case is about, schema 025;
 # its own requests for documents through a view that writes the request and
 # its letter, schema 030).  No UPDATE or DELETE on any of them.
+ebba_daemon EXECUTE definer-function ebba.add_case_people(text[],text[],text[],bigint[])
 ebba_daemon EXECUTE definer-function ebba.hidden_cases()
 ebba_daemon EXECUTE definer-function ebba.hidden_decisions()
 ebba_daemon EXECUTE definer-function ebba.redecisions(bigint[])
