@@ -115,7 +115,7 @@ begin
         select bool_and(%I.hmac(convert_to(t.p, 'UTF8'), s.key, 'sha256')
                         = sha256($1 || sha256($2 || convert_to(t.p, 'UTF8'))))
           from ebba.person_key_secret s,
-               (values ('194107086995'), ('201701052380'), ('000000000000')) t(p)
+               (values ('194107086995'), ('189506229807'), ('000000000000')) t(p)
     $q$, crypto) into same using opad, ipad;
     if not same then
         raise exception 'schema 31: the built-in HMAC differs from pgcrypto''s';
