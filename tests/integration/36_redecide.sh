@@ -129,6 +129,21 @@ out=$(psql_val "begin;
 	rollback" 2>&1)
 check_match "... and one that does not name the referral it decides again is refused" \
 	"decides a referral again, but its decision does not name it" "$out"
+out=$(psql_val "begin;
+	with i as (insert into ebba.inbox (external_id, case_id, period, payload, state)
+	    select external_id || '/register-test', case_id, period, payload, 'decided' from ebba.inbox
+	     where id = (select inbox_id from ebba.decisions where id = $OPENED)
+	    returning id, external_id, case_id, period),
+	r as (insert into ebba.register_retries (decision_id, inbox_id, since, attempt, probe)
+	    select $OPENED, i.id, now(), 1, false from i returning inbox_id)
+	select inbox_id from r;
+	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name,
+	  ruleset_version, ruleset_sha256, redecides_decision_id)
+	select i.id, i.external_id, i.case_id, i.period, 'referred', 'r', '1', '', $TAKEN
+	  from ebba.inbox i where i.external_id like '%/register-test';
+	rollback" 2>&1)
+check_match "... and so is one that names another referral than the one it decides again" \
+	"decides referral $OPENED again, not $TAKEN" "$out"
 check_eq "the opened referral was left to its person" "" \
 	"$(psql_val "select id from ebba.decisions where redecides_decision_id = $OPENED")"
 check_eq "the taken one too" "" "$(psql_val "select id from ebba.decisions where redecides_decision_id = $TAKEN")"
