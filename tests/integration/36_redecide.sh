@@ -115,35 +115,27 @@ out=$(psql_val "with i as (insert into ebba.inbox (external_id, case_id, period,
 	  from i" 2>&1)
 check_match "... a second one is refused by the database" "duplicate key|unique" "$out"
 # ebbad writes the link itself (schema 031): a decision on an application
-# the database put back, written without it, is refused as a whole batch.
-out=$(psql_val "begin;
-	with i as (insert into ebba.inbox (external_id, case_id, period, payload, state)
+# the database put back, written without it or naming another referral,
+# is refused.  RETRIED: such an application, put back for $OPENED (both
+# inserts rolled back after each try).
+RETRIED="insert into ebba.inbox (external_id, case_id, period, payload, state)
 	    select external_id || '/register-test', case_id, period, payload, 'decided' from ebba.inbox
-	     where id = (select inbox_id from ebba.decisions where id = $OPENED)
-	    returning id, external_id, case_id, period),
-	r as (insert into ebba.register_retries (decision_id, inbox_id, since, attempt, probe)
-	    select $OPENED, i.id, now(), 1, false from i)
-	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name,
-	  ruleset_version, ruleset_sha256)
-	select i.id, i.external_id, i.case_id, i.period, 'referred', 'r', '1', '' from i;
-	rollback" 2>&1)
-check_match "... and one that does not name the referral it decides again is refused" \
-	"decides a referral again, but its decision does not name it" "$out"
-out=$(psql_val "begin;
-	with i as (insert into ebba.inbox (external_id, case_id, period, payload, state)
-	    select external_id || '/register-test', case_id, period, payload, 'decided' from ebba.inbox
-	     where id = (select inbox_id from ebba.decisions where id = $OPENED)
-	    returning id, external_id, case_id, period),
-	r as (insert into ebba.register_retries (decision_id, inbox_id, since, attempt, probe)
-	    select $OPENED, i.id, now(), 1, false from i returning inbox_id)
-	select inbox_id from r;
+	     where id = (select inbox_id from ebba.decisions where id = $OPENED);
+	insert into ebba.register_retries (decision_id, inbox_id, since, attempt, probe)
+	    select $OPENED, id, now(), 1, false from ebba.inbox where external_id like '%/register-test';"
+# decide_retried LINK: a decision on it naming LINK (null: none), refused or not
+decide_retried() {
+	psql_val "begin; $RETRIED
 	insert into ebba.decisions (inbox_id, external_id, case_id, period, outcome, ruleset_name,
 	  ruleset_version, ruleset_sha256, redecides_decision_id)
-	select i.id, i.external_id, i.case_id, i.period, 'referred', 'r', '1', '', $TAKEN
+	select i.id, i.external_id, i.case_id, i.period, 'referred', 'r', '1', '', $1
 	  from ebba.inbox i where i.external_id like '%/register-test';
-	rollback" 2>&1)
+	rollback" 2>&1
+}
+check_match "... and one that does not name the referral it decides again is refused" \
+	"decides a referral again, but its decision does not name it" "$(decide_retried null)"
 check_match "... and so is one that names another referral than the one it decides again" \
-	"decides referral $OPENED again, not $TAKEN" "$out"
+	"decides referral $OPENED again, not $TAKEN" "$(decide_retried "$TAKEN")"
 check_eq "the opened referral was left to its person" "" \
 	"$(psql_val "select id from ebba.decisions where redecides_decision_id = $OPENED")"
 check_eq "the taken one too" "" "$(psql_val "select id from ebba.decisions where redecides_decision_id = $TAKEN")"
