@@ -4,6 +4,7 @@
  * page, and amounts and times formatted once, the Swedish way ("18 700",
  * "2026-11-24 21:13").
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ int store_web_json(PGconn *db, const char *sql, int n, const char *const *params
 		}
 	}
 	PQclear(res);
+	return 0;
+}
+
+int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const char *fmt, ...)
+{
+	json_error_t je;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = json_vunpack_ex(doc, &je, JSON_STRICT, fmt, ap);
+	va_end(ap);
+	if (rc != 0)
+		return ebba_errf(err, "%s: %s (at %s)", what, je.text, je.source);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdarg.h>
+
 #include <jansson.h>
 #include <libpq-fe.h>
 
@@ -24,6 +26,18 @@
 /* Runs sql (one row, one json column) and parses the answer into *out. */
 int store_web_json(PGconn *db, const char *sql, int n, const char *const *params,
 		   json_t **out, struct ebba_err *err);
+
+/*
+ * Typed view models (architecture.md §14.14).  A page reads a C struct that
+ * store/ filled, never the JSON the SQL built: store_web_unpack() unpacks
+ * the query's document into the struct with jansson's json_unpack in
+ * strict mode, so a key the struct holds that the SQL did not return, or
+ * one the SQL returned that the struct does not hold, is an error naming
+ * the key ("what: Object item not found: KEY") instead of a quiet 0 or
+ * NULL.  The strings the struct points to live in the document, which the
+ * view keeps and its *_free() releases.
+ */
+int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const char *fmt, ...);
 
 /* The queue's filters; NULL or "" means no filter. */
 struct web_queue_filter {
