@@ -76,6 +76,7 @@
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
+#   BENCH_EBBAD_WRAP= (a command each ebbad runs under, see start_ebbad)
 #   BENCH_PG_PROFILE= (1: PostgreSQL's side of each phase: track_functions
 #     and pg_stat_statements on; after every phase $DIR/DB-pgprofile.txt
 #     lists the functions (triggers included) by their own time and the
@@ -247,7 +248,12 @@ start_ebbad() {
 	local db=$1 n=$2 i
 	EBBAD_PIDS=()
 	for i in $(seq "$n"); do
-		"$BIN/ebbad" -c "$DIR/$db.yaml" --worker "bench$i" 2>"$DIR/$db-ebbad$i.log" &
+		# BENCH_EBBAD_WRAP: a command to run each ebbad under, to count what a
+		# decision costs where the CPU has no counters (perf stat) and other
+		# work shares it, e.g. "valgrind --tool=callgrind" (instructions)
+		# or "env LD_PRELOAD=..." with an allocation counter; word-split.
+		# shellcheck disable=SC2086
+		${BENCH_EBBAD_WRAP:-} "$BIN/ebbad" -c "$DIR/$db.yaml" --worker "bench$i" 2>"$DIR/$db-ebbad$i.log" &
 		EBBAD_PIDS+=($!)
 		# BENCH_PERF=1: a call-graph profile of each ebbad, for `perf report -i`.
 		if [ -n "${BENCH_PERF:-}" ]; then

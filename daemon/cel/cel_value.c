@@ -26,6 +26,7 @@ struct arena_chunk {
 struct cel_arena {
 	struct arena_chunk *first, *cur;
 	size_t used;
+	struct ebba_buf text;      /* cel_arena_text(): kept through resets */
 };
 
 #define ARENA_CHUNK_MIN 8192
@@ -64,7 +65,13 @@ void cel_arena_free(struct cel_arena *arena)
 		free(c);
 		c = next;
 	}
+	buf_free(&arena->text);
 	free(arena);
+}
+
+struct ebba_buf *cel_arena_text(struct cel_arena *arena)
+{
+	return &arena->text;
 }
 
 size_t cel_arena_used(const struct cel_arena *arena)

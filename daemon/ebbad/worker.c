@@ -60,7 +60,12 @@ struct worker {
 	struct worker_metrics *met;    /* NULL: not counted */
 	char *owner;
 	struct worker_set set;
+	/* Scratch space (docs/architecture.md §14.15), one thread's, freed
+	 * with the worker: the decisions' arena (and its text buffer, the
+	 * rules' messages and trace) and the completions' COPY text.  The
+	 * registers keep theirs (SSBTEK's XPath) in set.regs. */
 	struct cel_arena *arena;
+	struct queue_scratch *completing;
 	struct slot *slots;
 	struct decision *decisions;    /* one per slot, kept between batches */
 	struct case_history *histories;   /* one per slot, kept between batches */
@@ -136,6 +141,7 @@ struct worker *worker_new(const struct ebba_config *cfg, const char *owner, stru
 	struct worker *w = xcalloc(1, sizeof(*w));
 	w->owner = xstrdup(owner);
 	w->arena = cel_arena_new();
+	w->completing = queue_scratch_new();
 	if (worker_reconfigure(w, cfg, err) != 0) {
 		worker_free(w);
 		return NULL;
@@ -169,6 +175,7 @@ void worker_free(struct worker *w)
 		return;
 	set_free(&w->set);
 	cel_arena_free(w->arena);
+	queue_scratch_free(w->completing);
 	for (size_t i = 0; i < w->slots_cap; i++)
 		decision_free(&w->decisions[i]);
 	free(w->decisions);
@@ -420,7 +427,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 		if (decide_slot(w, &slots[i], &w->decisions[i], today, &w->results[k], &st))
 			k++;
 	long completed = 0;
-	rc = queue_complete(conn, w->owner, w->results, k, &completed, err);
+	rc = queue_complete(conn, w->owner, w->results, k, w->completing, &completed, err);
 	if (rc != 0)
 		goto out;
 	long lost = (long)(st.decided + st.quarantined) - completed;

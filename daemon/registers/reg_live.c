@@ -67,6 +67,10 @@ struct live {
 	int deadline_ms;
 	const struct lefi_mapping *mapping;
 	struct lefi_mapping *owned_mapping;
+	/* scratch for parsing SSBTEK's answers (§14.15): registers_fetch()
+	 * parses in its caller's thread, and one registers object is one
+	 * worker's */
+	struct ssbtek_scratch *ssbtek_scratch;
 };
 
 struct lookup {
@@ -91,6 +95,7 @@ static void live_free(struct registers *base)
 	struct live *r = (struct live *)base;
 	http_engine_free(r->http);
 	lefi_mapping_free(r->owned_mapping);
+	ssbtek_scratch_free(r->ssbtek_scratch);
 	free(r->met);
 	free(r->ssbtek_key);
 	free(r->attendance_key);
@@ -119,6 +124,7 @@ int registers_live_new(const struct register_config *cfg, const struct lefi_mapp
 		free(r);
 		return ebba_err_prefix(err, "registers");
 	}
+	r->ssbtek_scratch = ssbtek_scratch_new();
 	if (!mapping) {
 		if (lefi_mapping_load(NULL, &r->owned_mapping, err) != 0) {
 			live_free(&r->base);
@@ -147,7 +153,8 @@ static int check_ssbtek(void *tag, long status, const char *body, size_t len,
 	struct lookup *l = tag;
 	if (status != 200)
 		return ebba_errf(err, "HTTP %ld", status);
-	struct ssbtek_parse_opts opts = { .mapping = l->r->mapping, .expect_pnr = l->p->pnr };
+	struct ssbtek_parse_opts opts = { .mapping = l->r->mapping, .expect_pnr = l->p->pnr,
+					  .scratch = l->r->ssbtek_scratch };
 	if (ssbtek_parse_response(body, len, &opts, &l->p->ssbtek, err) != 0)
 		return -1;
 	l->parsed = true;

@@ -18,7 +18,7 @@
 /* ------------------------------------------------- one recorded answer */
 
 static int set_ssbtek(struct reg_person *p, enum ev_status status, const char *raw, size_t len,
-		      const char *reason, struct ebba_err *err)
+		      const char *reason, struct ssbtek_scratch *scratch, struct ebba_err *err)
 {
 	if (status != EV_OK) {
 		reg_set_unavailable(p, true, xstrdup(reason ? reason : "register unavailable: SSBTEK"));
@@ -27,7 +27,7 @@ static int set_ssbtek(struct reg_person *p, enum ev_status status, const char *r
 	}
 	/* Offline sources re-decide (calc, replay, what-if); nothing they
 	 * decide is stored, so the parts need no raw copies of their own. */
-	struct ssbtek_parse_opts opts = {.expect_pnr = p->pnr, .skip_raw = true};
+	struct ssbtek_parse_opts opts = {.expect_pnr = p->pnr, .skip_raw = true, .scratch = scratch};
 	if (ssbtek_parse_response(raw, len, &opts, &p->ssbtek, err) != 0)
 		return ebba_err_prefix(err, "SSBTEK answer");
 	p->ssbtek_status = REG_OK;
@@ -61,7 +61,9 @@ static int set_attendance(struct reg_person *p, const char *period, enum ev_stat
 	return 0;
 }
 
-static int apply(struct reg_application *a, const struct reg_record *rec, struct ebba_err *err)
+/* scratch: borrowed for SSBTEK's answers, or NULL (ssbtek_parse_opts) */
+static int apply(struct reg_application *a, const struct reg_record *rec,
+		 struct ssbtek_scratch *scratch, struct ebba_err *err)
 {
 	if (rec->person >= a->n_persons)
 		return ebba_errf(err, "evidence names person %zu of %zu", rec->person, a->n_persons);
@@ -70,7 +72,7 @@ static int apply(struct reg_application *a, const struct reg_record *rec, struct
 	if (p->n_evidence >= REG_MAX_EVIDENCE)
 		return ebba_errf(err, "more than %d look-ups recorded for one person", REG_MAX_EVIDENCE);
 	if (rec->source == EV_SOURCE_SSBTEK)
-		return set_ssbtek(p, rec->status, raw, rec->len, rec->reason, err);
+		return set_ssbtek(p, rec->status, raw, rec->len, rec->reason, scratch, err);
 	return set_attendance(p, a->period, rec->status, raw, rec->len, rec->reason, err);
 }
 
@@ -120,7 +122,7 @@ static int fixture_lookup(const char *dir, struct reg_application *a, size_t per
 		rec.raw = "";
 		rec.len = 0;
 	}
-	return apply(a, &rec, err);
+	return apply(a, &rec, NULL, err);   /* one application: no scratch to keep */
 }
 
 static int fixtures_fetch(struct registers *base, struct reg_application *apps, size_t n_apps,
@@ -167,6 +169,7 @@ struct stored {
 	struct registers base;         /* first: what registers_fetch() gets */
 	struct reg_record *records;    /* every pointer in them owned */
 	size_t n, cap;
+	struct ssbtek_scratch *scratch;   /* borrowed, or NULL */
 };
 
 static int evidence_fetch(struct registers *base, struct reg_application *apps, size_t n_apps,
@@ -178,7 +181,7 @@ static int evidence_fetch(struct registers *base, struct reg_application *apps, 
 		const struct reg_record *rec = &s->records[i];
 		if (rec->app >= n_apps)
 			return ebba_errf(err, "evidence names application %zu of %zu", rec->app, n_apps);
-		if (apply(&apps[rec->app], rec, err) != 0)
+		if (apply(&apps[rec->app], rec, s->scratch, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -198,10 +201,11 @@ static void evidence_free_all(struct registers *base)
 static const struct reg_backend_ops evidence_ops = {.fetch = evidence_fetch,
 						    .free = evidence_free_all};
 
-struct registers *registers_evidence_new(void)
+struct registers *registers_evidence_new(struct ssbtek_scratch *scratch)
 {
 	struct stored *s = xcalloc(1, sizeof(*s));
 	s->base.ops = &evidence_ops;
+	s->scratch = scratch;
 	return &s->base;
 }
 

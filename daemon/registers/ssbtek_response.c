@@ -37,7 +37,7 @@ struct ctx {
 	struct ssbtek_result *r;
 	const struct ssbtek_parse_opts *opts;
 	const struct lefi_mapping *map;
-	xmlXPathContext *xp;
+	struct ssbtek_scratch *scratch;   /* its context is on the response */
 	size_t max_bytes;
 };
 
@@ -232,7 +232,7 @@ static int xp_one(struct ctx *c, xmlNode *at, const char *expr, xmlNode **out,
 		  struct ebba_err *err)
 {
 	*out = NULL;
-	xmlXPathObject *o = ssbtek_xpath_eval(c->xp, at, expr);
+	xmlXPathObject *o = ssbtek_xpath_eval(c->scratch, at, expr);
 	int n = o && o->nodesetval ? o->nodesetval->nodeNr : 0;
 	if (n == 1)
 		*out = o->nodesetval->nodeTab[0];
@@ -257,7 +257,7 @@ static int xp_text(struct ctx *c, xmlNode *at, const char *expr, char **out,
 
 static xmlXPathObject *xp_all(struct ctx *c, xmlNode *at, const char *expr)
 {
-	return ssbtek_xpath_eval(c->xp, at, expr);
+	return ssbtek_xpath_eval(c->scratch, at, expr);
 }
 
 static int xp_count(const xmlXPathObject *o)
@@ -1025,10 +1025,14 @@ int ssbtek_parse_response(const char *body, size_t len, const struct ssbtek_pars
 		return -1;
 	xmlDoc *doc = xmlsafe_read(body, len, c.max_bytes, "SSBTEK response", err);
 	int rc = -1;
-	if (doc && (c.xp = ssbtek_xpath_on(doc)) != NULL) {
+	c.scratch = opts->scratch ? opts->scratch : ssbtek_scratch_new();
+	xmlXPathContext *xp = doc ? ssbtek_xpath_on(c.scratch, doc) : NULL;
+	if (xp) {
 		rc = read_envelope(&c, doc, err);
-		c.xp->doc = NULL;   /* the thread's context outlives doc */
+		xp->doc = NULL;   /* the scratch outlives doc */
 	}
+	if (c.scratch != opts->scratch)
+		ssbtek_scratch_free(c.scratch);
 	xmlFreeDoc(doc);
 	lefi_mapping_free(owned);
 	if (rc < 0)

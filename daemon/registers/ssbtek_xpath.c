@@ -1,9 +1,7 @@
 /*
- * SSBTEK's XPath context and compiled expressions, per thread
- * (ssbtek_xpath.h).  Threads: ebbad decides in one, ebba-web's what-if
- * runs each in its own, so nothing here is shared between threads.
+ * SSBTEK's XPath context and compiled expressions, kept in the caller's
+ * struct ssbtek_scratch (ssbtek_xpath.h, docs/architecture.md §14.15).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,79 +20,69 @@ struct compiled {
 	xmlXPathCompExpr *comp;
 };
 
-struct kit {
-	xmlXPathContext *xp;
+struct ssbtek_scratch {
+	xmlXPathContext *xp;           /* NULL until first used, or out of memory */
 	struct compiled e[MAX_COMPILED];
 	size_t n;
 };
 
-static pthread_key_t kit_key;
-static pthread_once_t kit_once = PTHREAD_ONCE_INIT;
-
-static void kit_free(void *p)
+struct ssbtek_scratch *ssbtek_scratch_new(void)
 {
-	struct kit *k = p;
-	for (size_t i = 0; i < k->n; i++) {
-		free(k->e[i].expr);
-		xmlXPathFreeCompExpr(k->e[i].comp);
+	return xcalloc(1, sizeof(struct ssbtek_scratch));
+}
+
+void ssbtek_scratch_free(struct ssbtek_scratch *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->e[i].expr);
+		xmlXPathFreeCompExpr(s->e[i].comp);
 	}
-	xmlXPathFreeContext(k->xp);
-	free(k);
+	xmlXPathFreeContext(s->xp);
+	free(s);
 }
 
-static void kit_init(void)
+static xmlXPathContext *context_new(void)
 {
-	if (pthread_key_create(&kit_key, kit_free) != 0)
-		abort();
-}
-
-static struct kit *kit_new(void)
-{
-	struct kit *k = xcalloc(1, sizeof(*k));
-	if (!(k->xp = xmlXPathNewContext(NULL))) {
-		free(k);
+	xmlXPathContext *xp = xmlXPathNewContext(NULL);
+	if (!xp)
 		return NULL;
-	}
-	xmlXPathRegisterNs(k->xp, (const xmlChar *)"soap", (const xmlChar *)SOAP11_NS);
-	xmlXPathRegisterNs(k->xp, (const xmlChar *)"ssbt", (const xmlChar *)SSBTEK_NS);
-	xmlXPathRegisterNs(k->xp, (const xmlChar *)"er", (const xmlChar *)AF_NS);
-	xmlXPathRegisterNs(k->xp, (const xmlChar *)"in", (const xmlChar *)SO_NS);
-	if (pthread_setspecific(kit_key, k) != 0)
-		abort();
-	return k;
+	xmlXPathRegisterNs(xp, (const xmlChar *)"soap", (const xmlChar *)SOAP11_NS);
+	xmlXPathRegisterNs(xp, (const xmlChar *)"ssbt", (const xmlChar *)SSBTEK_NS);
+	xmlXPathRegisterNs(xp, (const xmlChar *)"er", (const xmlChar *)AF_NS);
+	xmlXPathRegisterNs(xp, (const xmlChar *)"in", (const xmlChar *)SO_NS);
+	return xp;
 }
 
-xmlXPathContext *ssbtek_xpath_on(xmlDoc *doc)
+xmlXPathContext *ssbtek_xpath_on(struct ssbtek_scratch *s, xmlDoc *doc)
 {
-	pthread_once(&kit_once, kit_init);
-	struct kit *k = pthread_getspecific(kit_key);
-	if (!k && !(k = kit_new()))
+	if (!s->xp && !(s->xp = context_new()))
 		return NULL;
-	k->xp->doc = doc;
-	k->xp->node = NULL;
-	return k->xp;
+	s->xp->doc = doc;
+	s->xp->node = NULL;
+	return s->xp;
 }
 
-static xmlXPathCompExpr *compiled(struct kit *k, const char *expr)
+static xmlXPathCompExpr *compiled(struct ssbtek_scratch *s, const char *expr)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->e[i].expr, expr) == 0)
-			return k->e[i].comp;
-	if (k->n == MAX_COMPILED)
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->e[i].expr, expr) == 0)
+			return s->e[i].comp;
+	if (s->n == MAX_COMPILED)
 		return NULL;
 	xmlXPathCompExpr *comp = xmlXPathCompile((const xmlChar *)expr);
 	if (!comp)
 		return NULL;
-	k->e[k->n++] = (struct compiled){xstrdup(expr), comp};
+	s->e[s->n++] = (struct compiled){xstrdup(expr), comp};
 	return comp;
 }
 
-xmlXPathObject *ssbtek_xpath_eval(xmlXPathContext *xp, xmlNode *at, const char *expr)
+xmlXPathObject *ssbtek_xpath_eval(struct ssbtek_scratch *s, xmlNode *at, const char *expr)
 {
-	xp->node = at;
-	struct kit *k = pthread_getspecific(kit_key);
-	xmlXPathCompExpr *comp = k && k->xp == xp ? compiled(k, expr) : NULL;
+	s->xp->node = at;
+	xmlXPathCompExpr *comp = compiled(s, expr);
 	if (comp)
-		return xmlXPathCompiledEval(comp, xp);
-	return xmlXPathEvalExpression((const xmlChar *)expr, xp);
+		return xmlXPathCompiledEval(comp, s->xp);
+	return xmlXPathEvalExpression((const xmlChar *)expr, s->xp);
 }

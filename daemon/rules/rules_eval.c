@@ -5,7 +5,6 @@
  * evaluated.  Everything lives in the caller's arena.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,39 +547,6 @@ static const char *trace_json(const struct rs_eval *e, const struct rs_delegatio
 	return arena_str(e->arena, b->data, b->len);
 }
 
-/*
- * Scratch for messages and the trace, kept per thread: grown from nothing
- * to the trace's 9 kB for every decision, it was reallocated six times a
- * decision.  What it keeps is the largest trace's size, until the thread
- * ends (what-if's threads in ebba-web end after each run).
- */
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_free(void *p)
-{
-	buf_free(p);
-	free(p);
-}
-
-static void scratch_init(void)
-{
-	if (pthread_key_create(&scratch_key, scratch_free) != 0)
-		abort();
-}
-
-static struct ebba_buf *thread_scratch(void)
-{
-	pthread_once(&scratch_once, scratch_init);
-	struct ebba_buf *b = pthread_getspecific(scratch_key);
-	if (!b) {
-		b = xcalloc(1, sizeof(*b));
-		if (pthread_setspecific(scratch_key, b) != 0)
-			abort();
-	}
-	return b;
-}
-
 static int decide(const struct ruleset *rs, const struct decision_inputs *in, bool allow_reject,
 		  bool traced, struct cel_arena *arena, struct rule_decision *out, struct ebba_err *err)
 {
@@ -589,7 +555,14 @@ static int decide(const struct ruleset *rs, const struct decision_inputs *in, bo
 	memset(out, 0, sizeof(*out));
 	struct rs_eval e;
 	rs_eval_init(&e, rs, in, arena);
-	struct ebba_buf *scratch = thread_scratch();
+	/*
+	 * Messages and the trace are built in the arena's text buffer (scratch
+	 * space, §14.15): grown from nothing to the trace's 9 kB for every
+	 * decision, a buffer of its own was reallocated six times a decision.
+	 * Measure again: allocations per decision with BENCH_EBBAD_WRAP
+	 * (contrib/bench/run.sh), or build/tests/rules_bench.
+	 */
+	struct ebba_buf *scratch = cel_arena_text(arena);
 	struct ebba_buf b = *scratch;
 	buf_reset(&b);
 	size_t extra = 5;          /* calculation, notes and lines errors, amount-positive and delegation guards */

@@ -36,26 +36,43 @@ struct copy_set {
 };
 
 /*
- * The buffers are kept from batch to batch (per thread) and only reset:
- * growing about a megabyte of COPY text from nothing for every batch cost
- * ebbad 3 % of its CPU in realloc copies.  What is kept is what the
- * largest batch needed, so memory stays flat.
+ * The buffers are the caller's scratch space (§14.15), kept from batch to
+ * batch and only reset: growing about a megabyte of COPY text from nothing
+ * for every batch cost ebbad 3 % of its CPU in realloc copies.  What is
+ * kept is what the largest batch needed, so memory stays flat.  Measure
+ * again: allocations per decision with BENCH_EBBAD_WRAP (contrib/bench/run.sh).
  */
-static _Thread_local struct copy_set kept;
+struct queue_scratch {
+	struct copy_set copy;
+};
 
-static struct copy_set *copy_set_take(void)
+struct queue_scratch *queue_scratch_new(void)
 {
-	buf_reset(&kept.decisions);
-	buf_reset(&kept.checks);
-	buf_reset(&kept.evidence);
-	buf_reset(&kept.flags);
-	buf_reset(&kept.letters);
-	buf_reset(&kept.people_case);
-	buf_reset(&kept.people_pnr);
-	buf_reset(&kept.people_role);
-	buf_reset(&kept.people_inbox);
-	buf_reset(&kept.requests);
-	return &kept;
+	return xcalloc(1, sizeof(struct queue_scratch));
+}
+
+/* fn on every buffer of c: the one list of them */
+static void copy_set_each(struct copy_set *c, void (*fn)(struct ebba_buf *))
+{
+	struct ebba_buf *all[] = {&c->decisions, &c->checks, &c->evidence, &c->flags, &c->letters,
+				  &c->people_case, &c->people_pnr, &c->people_role, &c->people_inbox,
+				  &c->requests};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		fn(all[i]);
+}
+
+void queue_scratch_free(struct queue_scratch *s)
+{
+	if (!s)
+		return;
+	copy_set_each(&s->copy, buf_free);
+	free(s);
+}
+
+static struct copy_set *copy_set_take(struct queue_scratch *s)
+{
+	copy_set_each(&s->copy, buf_reset);
+	return &s->copy;
 }
 
 static void put_text(struct ebba_buf *b, const char *s)
@@ -370,7 +387,8 @@ static int write_rows(PGconn *conn, struct copy_set *c, struct ebba_err *err)
 
 /* Everything after begin; the caller commits or rolls back. */
 static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_result *results,
-			  size_t n, long *completed, struct ebba_err *err)
+			  size_t n, struct queue_scratch *scratch, long *completed,
+			  struct ebba_err *err)
 {
 	bool *fenced = xcalloc(n, sizeof(*fenced));
 	long long *follows = xcalloc(n, sizeof(*follows));
@@ -384,7 +402,7 @@ static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_re
 		ids = xcalloc(k, sizeof(*ids));
 		rc = next_ids(conn, k, ids, err);
 		if (rc == 0) {
-			struct copy_set *c = copy_set_take();
+			struct copy_set *c = copy_set_take(scratch);
 			build_rows(results, n, fenced, follows, ids, c);
 			rc = write_rows(conn, c, err);
 		}
@@ -395,15 +413,12 @@ static int complete_in_tx(PGconn *conn, const char *owner, const struct queue_re
 	return rc;
 }
 
-int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
-		   size_t n, long *completed, struct ebba_err *err)
+static int complete(PGconn *conn, const char *owner, const struct queue_result *results,
+		    size_t n, struct queue_scratch *scratch, long *completed, struct ebba_err *err)
 {
-	*completed = 0;
-	if (n == 0)
-		return 0;
 	if (exec_ok(conn, "begin", err) != 0)
 		return ebba_err_prefix(err, "completing a batch");
-	if (complete_in_tx(conn, owner, results, n, completed, err) != 0) {
+	if (complete_in_tx(conn, owner, results, n, scratch, completed, err) != 0) {
 		/* The connection may be gone; a failed rollback changes nothing. */
 		PQclear(PQexec(conn, "rollback"));
 		*completed = 0;
@@ -414,4 +429,18 @@ int queue_complete(PGconn *conn, const char *owner, const struct queue_result *r
 		return ebba_err_prefix(err, "completing a batch");
 	}
 	return 0;
+}
+
+int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
+		   size_t n, struct queue_scratch *scratch, long *completed, struct ebba_err *err)
+{
+	*completed = 0;
+	if (n == 0)
+		return 0;
+	if (scratch)
+		return complete(conn, owner, results, n, scratch, completed, err);
+	struct queue_scratch *own = queue_scratch_new();
+	int rc = complete(conn, owner, results, n, own, completed, err);
+	queue_scratch_free(own);
+	return rc;
 }

@@ -41,7 +41,9 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 		in->cap_persons = n;
 	}
 	memset(in->persons, 0, n * sizeof(*in->persons));
-	struct registers *stored = registers_evidence_new();
+	if (!in->ssbtek_scratch)
+		in->ssbtek_scratch = ssbtek_scratch_new();
+	struct registers *stored = registers_evidence_new(in->ssbtek_scratch);
 	for (size_t r = 0; r < row->n_evidence; r++) {
 		const struct whatif_evidence *e = &ev[r];
 		size_t person = strtoul(e->person_ref, NULL, 10);
@@ -139,6 +141,7 @@ void whatif_inputs_free(struct whatif_inputs *in)
 	free(in->persons);
 	free(in->history);
 	buf_free(&in->trace_kept);
+	ssbtek_scratch_free(in->ssbtek_scratch);
 	*in = (struct whatif_inputs){0};
 }
 

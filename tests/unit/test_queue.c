@@ -106,17 +106,17 @@ static void test_stale_lease_completes_nothing(void **state)
 	struct decision d = referral("Q-S1");
 	struct queue_result res = decided(&late.items[0], &d);
 	long done = -1;
-	assert_int_equal(queue_complete(conn, "late", &res, 1, &done, &err), 0);
+	assert_int_equal(queue_complete(conn, "late", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 0);
 	PGresult *r = PQexec(conn, "select count(*) from ebba.decisions where external_id = 'Q-S1'");
 	assert_string_equal(PQgetvalue(r, 0, 0), "0");
 	PQclear(r);
 
 	res = decided(&fresh.items[0], &d);
-	assert_int_equal(queue_complete(conn, "fresh", &res, 1, &done, &err), 0);
+	assert_int_equal(queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 1);
 	/* Completing twice writes nothing more. */
-	assert_int_equal(queue_complete(conn, "fresh", &res, 1, &done, &err), 0);
+	assert_int_equal(queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 0);
 	r = PQexec(conn, "select count(*), min(c.message) from ebba.decisions d join ebba.decision_checks c on c.decision_id = d.id where d.external_id = 'Q-S1'");
 	assert_string_equal(PQgetvalue(r, 0, 0), "1");
@@ -166,7 +166,7 @@ static void test_record_round_trip(void **state)
 		{.inbox_id = b.items[1].id, .attempt = b.items[1].attempt, .state = QUEUE_QUARANTINED,
 		 .error = "document: \"bad\""}};
 	long done = 0;
-	assert_int_equal(queue_complete(conn, "t", res, 2, &done, &err), 0);
+	assert_int_equal(queue_complete(conn, "t", res, 2, NULL, &done, &err), 0);
 	assert_int_equal(done, 2);
 	buf_free(&d.trace);
 	PGresult *r = PQexec(conn,

@@ -136,6 +136,15 @@ void cel_arena_free(struct cel_arena *arena);
 size_t cel_arena_used(const struct cel_arena *arena);
 /* n bytes (8-aligned) that live until the arena is reset or freed. */
 void *cel_arena_alloc(struct cel_arena *arena, size_t n);
+/*
+ * The arena's text buffer: scratch space (docs/architecture.md §14.15)
+ * for text built piece by piece and then copied into the arena (the rule
+ * engine's messages and trace).  It belongs to the arena, so its owner
+ * (one thread at a time) holds it too; cel_arena_reset() leaves it alone,
+ * its user resets it before use, and it keeps the capacity of the largest
+ * text until cel_arena_free().
+ */
+struct ebba_buf *cel_arena_text(struct cel_arena *arena);
 
 /* ---- Building values ---------------------------------------------------- */
 

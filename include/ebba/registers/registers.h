@@ -174,10 +174,12 @@ struct reg_record {
 /*
  * Answers from stored evidence: each fetch applies every record added, in
  * order.  A record naming a person the fetch does not have, or an answer
- * stored as EV_OK that no longer parses, fails the fetch.  Free with
- * registers_free().
+ * stored as EV_OK that no longer parses, fails the fetch.  scratch
+ * (borrowed, or NULL) is kept by the caller from source to source for
+ * parsing SSBTEK's answers (ssbtek.h); the source uses it in fetch only.
+ * Free with registers_free().
  */
-struct registers *registers_evidence_new(void);
+struct registers *registers_evidence_new(struct ssbtek_scratch *scratch);
 /* Copies rec (and the bytes and strings it points to) into the source. */
 void registers_evidence_add(struct registers *r, const struct reg_record *rec);
 

@@ -132,6 +132,16 @@ const char *lefi_mapping_code(const struct lefi_mapping *m, size_t i, enum incom
 
 #define SSBTEK_MAX_RESPONSE (4u << 20)   /* bytes */
 
+/*
+ * Scratch space for parsing responses (docs/architecture.md §14.15): the
+ * XPath context and the expressions compiled once, kept from response to
+ * response.  Made and freed by whoever owns the loop that parses (ebbad's
+ * registers object, a what-if run's inputs); one thread at a time.
+ */
+struct ssbtek_scratch;
+struct ssbtek_scratch *ssbtek_scratch_new(void);
+void ssbtek_scratch_free(struct ssbtek_scratch *s);   /* NULL: nothing */
+
 struct ssbtek_parse_opts {
 	size_t max_bytes;                   /* 0: SSBTEK_MAX_RESPONSE */
 	const struct lefi_mapping *mapping; /* borrowed; NULL: mapping_path */
@@ -141,6 +151,8 @@ struct ssbtek_parse_opts {
 	 * whose decisions are never stored, so the parts' evidence is never
 	 * written; copying each part out was a fifth of parsing a response. */
 	bool skip_raw;
+	/* borrowed; NULL: one made and freed for this response */
+	struct ssbtek_scratch *scratch;
 };
 
 enum ssbtek_status {

@@ -59,13 +59,25 @@ struct queue_result {
 };
 
 /*
+ * Scratch space for completing batches (docs/architecture.md §14.15): the
+ * COPY text of every table, kept from batch to batch.  Made and freed by
+ * whoever completes batch after batch (ebbad's worker); one thread at a
+ * time.
+ */
+struct queue_scratch;
+struct queue_scratch *queue_scratch_new(void);
+void queue_scratch_free(struct queue_scratch *s);   /* NULL: nothing */
+
+/*
  * Completes a batch in one transaction: n results, each for an item of the
  * batch.  Only the rows still leased by owner at the same attempt are
  * completed, and only their decisions are written; *completed receives how
- * many.  The results and their records are read, not kept.
+ * many.  The results and their records are read, not kept.  scratch is
+ * borrowed; NULL: one made and freed for this batch.
  */
 int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
-		   size_t n, long *completed, struct ebba_err *err);
+		   size_t n, struct queue_scratch *scratch, long *completed,
+		   struct ebba_err *err);
 
 /*
  * Gives the batch back (state pending) so another worker can take it now.

@@ -44,6 +44,9 @@ struct whatif_inputs {
 	struct ebba_buf trace_kept;       /* its text (kept from call to call) */
 	struct case_history *history;     /* the year's history of the trace (allocated once) */
 	bool has_history;
+	/* scratch for parsing the stored SSBTEK answers (made at first use,
+	 * kept from call to call: §14.15) */
+	struct ssbtek_scratch *ssbtek_scratch;
 };
 
 /*
