@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <libxml/tree.h>
 
 #include "ebba/lib/date.h"
@@ -60,9 +59,14 @@ static void put_escaped(struct ebba_buf *b, const char *s)
 
 static void put_elem(struct ebba_buf *b, const char *indent, const char *name, const char *v)
 {
-	buf_printf(b, "%s<ssbt:%s>", indent, name);
+	buf_puts(b, indent);
+	buf_puts(b, "<ssbt:");
+	buf_puts(b, name);
+	buf_putc(b, '>');
 	put_escaped(b, v);
-	buf_printf(b, "</ssbt:%s>\n", name);
+	buf_puts(b, "</ssbt:");
+	buf_puts(b, name);
+	buf_puts(b, ">\n");
 }
 
 /* Exactly n digits: a string of another length is not one. */
@@ -135,21 +139,34 @@ static int check_params(const struct ssbtek_request_params *p, char org[13], str
  */
 static void lefi_question(const struct ssbtek_request_params *p, struct ebba_buf *out)
 {
-	json_t *codes = json_array();
-	for (size_t i = 0; i < SSBTEK_LEFI_N_CODES; i++)
-		json_array_append_new(codes, json_string(SSBTEK_LEFI_CODES[i]));
+	/*
+	 * Written as text, not built with jansson and dumped: that was 125 000
+	 * instructions and 35 allocations a request, most of building one.
+	 * Nothing in it needs escaping (check_params: twelve digits, ISO
+	 * dates; the codes are constants), and it is byte for byte what
+	 * json_dumps(JSON_COMPACT) wrote (test_ssbtek: test_request_roundtrip).
+	 * Measure again: instructions per decision with BENCH_EBBAD_WRAP=valgrind
+	 * (contrib/bench/run.sh), callgrind's ssbtek_build_request.
+	 */
+	struct ebba_buf js = {0};
+	buf_puts(&js, "{\"personnummer\":\"");
+	buf_puts(&js, p->pnr);
+	buf_puts(&js, "\",\"period\":{\"from\":\"");
+	buf_puts(&js, p->from_date);
+	buf_puts(&js, "\",\"tom\":\"");
+	buf_puts(&js, p->to_date);
+	buf_puts(&js, "\"},\"utbetalningar\":[");
+	for (size_t i = 0; i < SSBTEK_LEFI_N_CODES; i++) {
+		buf_puts(&js, i ? ",\"" : "\"");
+		buf_puts(&js, SSBTEK_LEFI_CODES[i]);
+		buf_putc(&js, '"');
+	}
 	/* The decisions on sickness benefits, for their extent (the aktivitetskrav,
 	 * socialtjänstlagen (2025:400) 12 kap. 4 a § 5; 15 kap. 10 § covers it). */
-	json_t *q = json_pack("{s:s, s:{s:s, s:s}, s:o, s:[s,s,s], s:[s]}", "personnummer", p->pnr,
-			      "period", "from", p->from_date, "tom", p->to_date,
-			      "utbetalningar", codes, "formansinformation", "FK:SJP", "FK:SA", "FK:RBE",
-			      "ovrigInformation", "FK:GEPI");
-	char *js = json_dumps(q, JSON_COMPACT);
-	if (!js)
-		fatal("out of memory encoding the LEFI question");
-	base64_encode(js, strlen(js), out);
-	free(js);
-	json_decref(q);
+	buf_puts(&js, "],\"formansinformation\":[\"FK:SJP\",\"FK:SA\",\"FK:RBE\"],"
+		      "\"ovrigInformation\":[\"FK:GEPI\"]}");
+	base64_encode(js.data, js.len, out);
+	buf_free(&js);
 }
 
 static void put_agency(struct ebba_buf *b, const struct ssbtek_request_params *p,

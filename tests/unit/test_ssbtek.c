@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "ebba/lib/base64.h"
 #include "ebba/registers/evidence.h"
@@ -835,6 +836,21 @@ static void test_request_roundtrip(void **s)
 	assert_contains(js.data, "\"PM:EF\"");
 	/* the decisions on sickness benefits, for their extent (12 kap. 4 a § 5) */
 	assert_contains(js.data, "\"formansinformation\":[\"FK:SJP\",\"FK:SA\",\"FK:RBE\"]");
+	/* written as text, it is byte for byte what jansson writes of the same
+	 * question (what it was built with before) */
+	json_t *codes = json_array();
+	for (size_t i = 0; i < SSBTEK_LEFI_N_CODES; i++)
+		json_array_append_new(codes, json_string(SSBTEK_LEFI_CODES[i]));
+	json_t *want = json_pack("{s:s, s:{s:s, s:s}, s:o, s:[s,s,s], s:[s]}", "personnummer", p.pnr,
+				 "period", "from", p.from_date, "tom", p.to_date, "utbetalningar", codes,
+				 "formansinformation", "FK:SJP", "FK:SA", "FK:RBE",
+				 "ovrigInformation", "FK:GEPI");
+	char *want_text = json_dumps(want, JSON_COMPACT);
+	assert_non_null(want_text);
+	assert_int_equal(js.len, strlen(want_text));
+	assert_memory_equal(js.data, want_text, js.len);
+	free(want_text);
+	json_decref(want);
 	buf_free(&js);
 
 	/* Only some agencies: the others say inkludera="false" and FK needs no aktorsid. */
