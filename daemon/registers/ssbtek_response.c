@@ -222,6 +222,15 @@ void ssbtek_part_evidence(const struct ssbtek_result *r, enum ssbtek_agency a,
 		     p->raw, p->raw_len, 0);
 }
 
+enum ev_status ssbtek_part_summary(const struct ssbtek_result *r, enum ssbtek_agency a,
+				   char sha256[65])
+{
+	const struct ssbtek_part *p = &r->part[a];
+	/* evidence_set()'s hash: over every byte, "" when there are none */
+	sha256_hex(p->raw ? p->raw : "", p->raw ? p->raw_len : 0, sha256);
+	return ssbtek_status_evidence(p->status);
+}
+
 /* ------------------------------------------------------------ XML helpers */
 
 /*

@@ -240,6 +240,15 @@ static void test_fixture_all(void **s)
 	assert_int_equal(ev.raw_len, r.part[SSBTEK_SO].raw_len);
 	assert_int_equal(strlen(ev.sha256), 64);
 	evidence_free(&ev);
+	/* the summary row's status and hash are the part's evidence's, every part */
+	for (int a = 0; a < SSBTEK_AGENCY_COUNT; a++) {
+		char sha256[65];
+		enum ev_status st = ssbtek_part_summary(&r, (enum ssbtek_agency)a, sha256);
+		ssbtek_part_evidence(&r, (enum ssbtek_agency)a, &ev);
+		assert_int_equal(st, ev.status);
+		assert_string_equal(sha256, ev.sha256);
+		evidence_free(&ev);
+	}
 	ssbtek_result_free(&r);
 
 	/* The same answer for someone else: the parts that name a person fail. */

@@ -260,5 +260,10 @@ int64_t ssbtek_round_kronor(int64_t ore);
 /* Evidence of one agency part (raw element, status); out is evidence_free()'d by the caller. */
 void ssbtek_part_evidence(const struct ssbtek_result *r, enum ssbtek_agency a,
 			  struct evidence *out);
+/* The part's status and the SHA-256 (hex) of its raw element, as
+ * ssbtek_part_evidence() would give them, without copying the element:
+ * what a summary row needs. */
+enum ev_status ssbtek_part_summary(const struct ssbtek_result *r, enum ssbtek_agency a,
+				   char sha256[65]);
 
 #endif
