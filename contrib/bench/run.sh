@@ -76,7 +76,14 @@
 #   BENCH_WEB_REQUESTS=200 BENCH_API_APPS=5000 BENCH_API_CLIENTS=32
 #   BENCH_DELIVER_APPS=5000 BENCH_DELIVER_PROCS=2
 #   BENCH_PERF= (1: perf record -g each ebbad into $DIR/DB-ebbadN.perf)
-#   BENCH_EBBAD_WRAP= (a command each ebbad runs under, see start_ebbad)
+#   BENCH_EBBAD_WRAP= (a command each ebbad runs under, see start_ebbad:
+#     counts per decision that a shared machine does not blur; with
+#     BENCH_PROCS=1 and the other phases skipped, e.g.
+#     "valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p" with
+#     BENCH_CONCURRENCY=16 BENCH_BATCH=8, so that no look-up times out under
+#     valgrind (instructions: callgrind_annotate --inclusive=yes, the
+#     worker_run_batch line / BENCH_APPS), or the allocation counter in
+#     contrib/bench/malloc_count.c)
 #   BENCH_PG_PROFILE= (1: PostgreSQL's side of each phase: track_functions
 #     and pg_stat_statements on; after every phase $DIR/DB-pgprofile.txt
 #     lists the functions (triggers included) by their own time and the
