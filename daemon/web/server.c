@@ -98,6 +98,7 @@ struct call {
 	long peer_uid;                  /* on a Unix socket: the peer's user id, or -1 */
 	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
 	char *form_text;            /* the decoded form the params point into */
+	size_t form_len;            /* its size, for wiping it */
 	char cookie[160];
 	bool set_cookie;
 	char login_cookie[200];
@@ -132,24 +133,6 @@ const char *web_form(const struct web_request *rq, const char *name)
 	return param(rq->form, rq->n_form, name);
 }
 
-/* Decodes application/x-www-form-urlencoded in place; returns the end. */
-static char *form_decode(char *s, char *end)
-{
-	char *w = s;
-	for (char *r = s; r < end; r++) {
-		if (*r == '+')
-			*w++ = ' ';
-		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
-			 hex_digit_value(r[2]) >= 0) {
-			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
-			r += 2;
-		} else
-			*w++ = *r;
-	}
-	*w = '\0';
-	return w;
-}
-
 /* Makes each byte of s[0..len) that is not UTF-8, and each NUL, a '?';
  * true if there was one. */
 static bool mark_unreadable(char *s, size_t len)
@@ -167,10 +150,128 @@ static bool mark_unreadable(char *s, size_t len)
 	return bad;
 }
 
-static void parse_form(struct call *k)
+/* A decoded field of k->form_text; text that is not UTF-8 is shown back
+ * as '?'s and refused (run_route).  A field without a name is dropped. */
+static void add_field(struct call *k, char *name, size_t name_len, char *value, size_t value_len)
 {
-	k->form_text = xmalloc(k->body.len + 1);
-	memcpy(k->form_text, k->body.data ? k->body.data : "", k->body.len + 1);
+	bool bad = mark_unreadable(name, name_len);
+	bad = mark_unreadable(value, value_len) || bad;
+	if (!*name || k->rq.n_form == MAX_PARAMS)
+		return;
+	if (bad && !k->rq.form_unreadable)
+		k->rq.form_unreadable = name;
+	k->form[k->rq.n_form++] = (struct web_param){name, value};
+}
+
+/* The fields as libmicrohttpd's post processor hands them over: the text
+ * "name\0value\0..." and where each field's name and value start. */
+struct form_read {
+	struct ebba_buf text;
+	size_t name_at[MAX_PARAMS], value_at[MAX_PARAMS], value_len[MAX_PARAMS];
+	size_t n;
+	bool value_open;            /* the last field's value may get more pieces */
+};
+
+static void form_read_close_value(struct form_read *f)
+{
+	if (f->value_open)
+		buf_append(&f->text, "", 1);
+	f->value_open = false;
+}
+
+/* A long value comes in pieces (off > 0); off 0 starts a field, also a
+ * name given twice: every field is kept, web_form() finds the first. */
+static enum MHD_Result on_form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *filename, const char *content_type,
+				     const char *transfer_encoding, const char *data, uint64_t off,
+				     size_t size)
+{
+	struct form_read *f = cls;
+	if (off == 0) {
+		form_read_close_value(f);
+		if (f->n == MAX_PARAMS)
+			return MHD_YES;
+		f->name_at[f->n] = f->text.len;
+		buf_append(&f->text, key, strlen(key) + 1);
+		f->value_at[f->n] = f->text.len;
+		f->value_len[f->n++] = 0;
+		f->value_open = true;
+	}
+	if (f->value_open && size > 0) {
+		buf_append(&f->text, data, size);
+		f->value_len[f->n - 1] += size;
+	}
+	return MHD_YES;
+}
+
+static void form_read_free(struct form_read *f)
+{
+	if (f->text.data)
+		explicit_bzero(f->text.data, f->text.len);
+	buf_free(&f->text);
+}
+
+/*
+ * The body decoded by libmicrohttpd (0.9.75); false if it refused the
+ * body or may have decoded it differently from the server's rules.  It
+ * refuses a field with an empty name ("=x", and then drops every field
+ * after it), a '=' inside a value ("a=x=y"), a name longer than its
+ * buffer; it drops a last field without '=' ("a=1&flag") and a last value's
+ * incomplete escape ("%4"); and it cuts a name at an encoded NUL
+ * ("a%00b=1" is "a", where the rule is "a?b", refused as unreadable).
+ */
+static bool form_by_mhd(struct call *k)
+{
+	const char *body = k->body.data ? k->body.data : "";
+	if (memmem(body, k->body.len, "%00", 3))
+		return false;
+	struct form_read f = {0};
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(k->conn, 4096, on_form_field, &f);
+	if (!pp)
+		return false;
+	enum MHD_Result r = MHD_post_process(pp, body, k->body.len);
+	enum MHD_Result end = MHD_destroy_post_processor(pp);
+	if (r != MHD_YES || end != MHD_YES) {
+		form_read_free(&f);
+		return false;
+	}
+	form_read_close_value(&f);
+	k->form_len = f.text.len;
+	k->form_text = buf_steal(&f.text);
+	for (size_t i = 0; i < f.n; i++)
+		add_field(k, k->form_text + f.name_at[i], strlen(k->form_text + f.name_at[i]),
+			  k->form_text + f.value_at[i], f.value_len[i]);
+	return true;
+}
+
+/* Decodes application/x-www-form-urlencoded in place; returns the end.
+ * Only for the bodies form_by_mhd() leaves (see there). */
+static char *form_decode(char *s, char *end)
+{
+	char *w = s;
+	for (char *r = s; r < end; r++) {
+		if (*r == '+')
+			*w++ = ' ';
+		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
+			 hex_digit_value(r[2]) >= 0) {
+			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
+			r += 2;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return w;
+}
+
+/* The server's rules, which libmicrohttpd's decoding meets for well-formed
+ * bodies: pairs split at '&', the name up to the first '=', a pair
+ * without '=' a field with an empty value, an escape that is not one kept
+ * as written. */
+static void form_by_hand(struct call *k)
+{
+	k->form_len = k->body.len + 1;
+	k->form_text = xmalloc(k->form_len);
+	memcpy(k->form_text, k->body.data ? k->body.data : "", k->form_len);
 	char *p = k->form_text, *end = k->form_text + k->body.len;
 	while (p < end && k->rq.n_form < MAX_PARAMS) {
 		char *amp = memchr(p, '&', (size_t)(end - p));
@@ -179,15 +280,15 @@ static void parse_form(struct call *k)
 		char *name_end = eq ? eq : pair_end;
 		char *value = eq ? eq + 1 : pair_end;
 		char *name_stop = form_decode(p, name_end), *value_stop = form_decode(value, pair_end);
-		/* Text that is not UTF-8 is shown back as '?'s and refused (run_route). */
-		bool bad = mark_unreadable(p, (size_t)(name_stop - p));
-		bad = mark_unreadable(value, (size_t)(value_stop - value)) || bad;
-		if (bad && *p && !k->rq.form_unreadable)
-			k->rq.form_unreadable = p;
-		if (*p)
-			k->form[k->rq.n_form++] = (struct web_param){p, value};
+		add_field(k, p, (size_t)(name_stop - p), value, (size_t)(value_stop - value));
 		p = pair_end + 1;
 	}
+}
+
+static void parse_form(struct call *k)
+{
+	if (!form_by_mhd(k))
+		form_by_hand(k);
 	k->rq.form = k->form;
 }
 
@@ -1038,7 +1139,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (k->body.data)
 		explicit_bzero(k->body.data, k->body.len);
 	if (k->form_text)
-		explicit_bzero(k->form_text, k->body.len);
+		explicit_bzero(k->form_text, k->form_len);
 	buf_free(&k->body);
 	free(k->form_text);
 	free(k);
