@@ -42,9 +42,12 @@
 #include "ebba/store/db.h"
 #include "ebba/store/users.h"
 #include "api.h"
+#include "api_pool.h"
+#include "call.h"
 #include "conn_limits.h"
 #include "denials.h"
 #include "login.h"
+#include "request.h"
 #include "server.h"
 #include "session.h"
 #include "sso.h"
@@ -52,11 +55,6 @@
 #include "web_db.h"
 #include "web_metrics.h"
 
-#define COOKIE_NAME "ebba_session"
-/* The login form's token (login.c); with Secure, a name no other host of
- * the domain may set. */
-#define LOGIN_COOKIE (S.secure_cookie ? "__Host-ebba_login" : "ebba_login")
-#define MAX_PARAMS 256
 /* A body over its limit is read and dropped up to this many times the
  * limit, for the 413; beyond, the connection is cut. */
 #define DROP_FACTOR 4
@@ -83,55 +81,7 @@ static struct {
 	struct ebba_buf cert, key;
 } S;
 
-/* One request, from its first byte to MHD's "completed". */
-struct call {
-	struct web_request rq;
-	struct MHD_Connection *conn;
-	struct ebba_buf body;
-	size_t max_body;            /* the API's document limit, or max_request_bytes */
-	bool too_large;
-	bool answered;              /* a response is queued (refused early) */
-	size_t dropped;             /* body bytes read past the limit */
-	struct sess *sess;          /* a reference, or NULL */
-	char peer[INET6_ADDRSTRLEN];    /* the socket's other end, or "unix" */
-	char client[INET6_ADDRSTRLEN];  /* the peer, or the client a proxy forwards for */
-	long peer_uid;                  /* on a Unix socket: the peer's user id, or -1 */
-	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
-	char *form_text;            /* the decoded form the params point into */
-	size_t form_len;            /* its size, for wiping it */
-	char cookie[160];
-	bool set_cookie;
-	char login_cookie[200];
-	bool set_login_cookie;
-	uint64_t started;           /* for the metrics (web_metrics.h) */
-	const char *route_class;
-	int status;                 /* the answer's, once queued */
-};
-
-const struct ebba_config *server_config(void)
-{
-	return S.cfg;
-}
-
 /* --- parameters ------------------------------------------------------------ */
-
-static const char *param(const struct web_param *p, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].name, name) == 0)
-			return p[i].value;
-	return NULL;
-}
-
-const char *web_query(const struct web_request *rq, const char *name)
-{
-	return param(rq->query, rq->n_query, name);
-}
-
-const char *web_form(const struct web_request *rq, const char *name)
-{
-	return param(rq->form, rq->n_form, name);
-}
 
 /* Makes each byte of s[0..len) that is not UTF-8, and each NUL, a '?';
  * true if there was one. */
@@ -325,52 +275,6 @@ static bool address_readable(const struct call *k)
 
 /* --- responses ------------------------------------------------------------- */
 
-void server_set_cookie(const struct web_request *rq, const char *id)
-{
-	struct call *k = (struct call *)rq;   /* rq is the first member */
-	const char *secure = S.secure_cookie ? "; Secure" : "";
-	if (id)
-		snprintf(k->cookie, sizeof(k->cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-			 id, secure);
-	else
-		snprintf(k->cookie, sizeof(k->cookie),
-			 COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", secure);
-	k->set_cookie = true;
-}
-
-const char *server_login_cookie(const struct web_request *rq)
-{
-	const struct call *k = (const struct call *)rq;
-	return MHD_lookup_connection_value(k->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
-}
-
-void server_set_login_cookie(const struct web_request *rq, const char *token, int max_age)
-{
-	struct call *k = (struct call *)rq;
-	snprintf(k->login_cookie, sizeof(k->login_cookie),
-		 "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", LOGIN_COOKIE, token, max_age,
-		 S.secure_cookie ? "; Secure" : "");
-	k->set_login_cookie = true;
-}
-
-void server_end_session(const struct web_request *rq)
-{
-	struct call *k = (struct call *)rq;
-	if (k->sess)
-		sess_end(k->sess);
-}
-
-int server_message(const struct web_request *rq, struct web_response *rs, int status,
-		   const char *title, const char *message, struct ebba_err *err)
-{
-	json_t *ctx = json_pack("{s:s}", "message", message);
-	buf_reset(&rs->body);
-	int rc = web_page(rq, rs, title, "message", ctx, err);
-	json_decref(ctx);
-	rs->status = status;
-	return rc;
-}
-
 static void add_headers(struct MHD_Response *r, const struct call *k, const struct web_response *rs,
 			bool cacheable)
 {
@@ -444,7 +348,7 @@ static enum MHD_Result send_message(struct MHD_Connection *c, struct call *k, in
 {
 	struct web_response rs = {0};
 	struct ebba_err err;
-	if (server_message(&k->rq, &rs, status, title, message, &err) != 0) {
+	if (request_message(&k->rq, &rs, status, title, message, &err) != 0) {
 		log_error("ebba-web: message page: %s", err.msg);
 		buf_free(&rs.body);
 		return send_simple(c, k, status, "text/plain; charset=utf-8", message, NULL);
@@ -686,12 +590,6 @@ static bool client_address(struct MHD_Connection *c, struct call *k)
 	return false;
 }
 
-unsigned server_groups(const struct store_person *p)
-{
-	return (p->caseworker ? WEB_CASEWORKER : 0u) | (p->supervisor ? WEB_SUPERVISOR : 0u) |
-	       (p->auditor ? WEB_AUDITOR : 0u) | (p->protected_group ? WEB_PROTECTED : 0u);
-}
-
 /* auth: proxy: what the trusted peer says of one sign-in. */
 struct claims {
 	const char *name, *acr, *groups, *display_name, *title;
@@ -780,7 +678,7 @@ static struct sess *proxy_new_session(struct call *k, const struct claims *cl, e
 		log_denied_own("proxy", name, k->client);
 		return NULL;
 	}
-	unsigned groups = server_groups(&p) & (from_provider ? provider : ~0u);
+	unsigned groups = sess_person_groups(&p) & (from_provider ? provider : ~0u);
 	if (from_provider)
 		record_signin(name, cl, provider, groups ? "signed-in" : "refused-groups");
 	if (!(groups & ~(unsigned)WEB_PROTECTED)) {
@@ -891,13 +789,13 @@ static enum refusal proxy_session(struct MHD_Connection *c, struct call *k)
 	k->sess = proxy_new_session(k, &cl, &why);
 	if (!k->sess)
 		return why;
-	server_set_cookie(&k->rq, sess_info(k->sess)->id);
+	request_set_cookie(&k->rq, sess_info(k->sess)->id);
 	return REFUSED_NONE;
 }
 
 static void find_session(struct MHD_Connection *c, struct call *k)
 {
-	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
+	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, REQUEST_SESSION_COOKIE);
 	k->sess = sess_find(id);
 }
 
@@ -939,7 +837,7 @@ static bool csrf_ok(struct MHD_Connection *c, const struct call *k, const struct
 {
 	const char *sent = web_form(&k->rq, "csrf");
 	if (r->flags & WEB_LOGIN_FORM)
-		return login_token_ok(sent, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, LOGIN_COOKIE));
+		return login_token_ok(sent, request_login_cookie(&k->rq));
 	const char *want = k->sess ? sess_info(k->sess)->csrf : NULL;
 	return sent && want && strlen(sent) == 64 && CRYPTO_memcmp(sent, want, 64) == 0;
 }
@@ -1259,6 +1157,7 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 		return ebba_errf(err, "web.auth: '%s' must be database or proxy", w->auth);
 	S.proxy = strcmp(w->auth, "proxy") == 0;
 	S.secure_cookie = w->cookie_secure || w->tls_cert;
+	request_configure(cfg, S.secure_cookie);
 	S.pages = web_page_routes(&S.n_pages);
 	S.own = login_routes(&S.n_own);
 	if (S.proxy)
