@@ -32,8 +32,6 @@ void api_shutdown(void);
 
 /* Whether path is the API's (then server.c hands the request to api_handle). */
 bool api_owns(const char *path);
-/* The largest request body the API reads: the document limit. */
-size_t api_max_body(void);
 
 struct MHD_Connection;
 

@@ -40,12 +40,9 @@
 
 #define APPLICATIONS API_PREFIX "applications"
 
-static const struct ebba_config *cfg;
-
 int api_init(const struct ebba_config *c, const char *conninfo, unsigned threads,
 	     struct ebba_err *err)
 {
-	cfg = c;
 	if (api_pool_init(c, conninfo, threads, err) != 0)
 		return -1;
 	return api_notify_start(conninfo, c->statement_timeout_ms, err);
@@ -60,11 +57,6 @@ void api_shutdown(void)
 bool api_owns(const char *path)
 {
 	return strncmp(path, API_PREFIX, strlen(API_PREFIX)) == 0 || strcmp(path, "/api/v1") == 0;
-}
-
-size_t api_max_body(void)
-{
-	return (size_t)cfg->max_document_bytes;
 }
 
 /* --- answers ----------------------------------------------------------------- */

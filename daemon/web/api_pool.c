@@ -89,3 +89,8 @@ PGconn *api_slot_db(struct api_slot *s, bool fresh, struct ebba_err *err)
 	s->db = db_connect(P.conninfo, "ebba-web api", P.cfg->statement_timeout_ms, err);
 	return s->db;
 }
+
+size_t api_max_body(void)
+{
+	return (size_t)P.cfg->max_document_bytes;
+}

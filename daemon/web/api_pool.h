@@ -16,6 +16,9 @@ struct api_slot;
 int api_pool_init(const struct ebba_config *cfg, const char *conninfo, unsigned n,
 		  struct ebba_err *err);
 void api_pool_shutdown(void);
+/* The largest request body the API reads: the document limit.  Here, below
+ * every api_*.c, so that the one limit does not tie them in a circle. */
+size_t api_max_body(void);
 
 /* A slot for this request, held until api_slot_give. */
 struct api_slot *api_slot_take(void);

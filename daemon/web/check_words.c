@@ -9,7 +9,7 @@
 
 #include "check_words.h"
 #include "ebba/rules/rules.h"
-#include "server.h"
+#include "request.h"
 
 /* ebba's own guards (rules_eval.c), which no rule file describes. */
 static const char *const OWN[][2] = {
@@ -31,7 +31,7 @@ static json_t *load(void)
 		json_object_set_new(w, OWN[i][0], json_string(OWN[i][1]));
 	struct ruleset *rs = NULL;
 	struct ebba_err e = {{0}};
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	if (!cfg || ruleset_load(cfg->rules_dir, &rs, NULL, &e) != 0) {
 		json_decref(w);
 		return NULL;

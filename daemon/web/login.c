@@ -27,7 +27,7 @@
 #include "ebba/store/users.h"
 #include "denials.h"
 #include "login.h"
-#include "server.h"
+#include "request.h"
 #include "session.h"
 #include "web_db.h"
 #include "web_metrics.h"
@@ -112,14 +112,14 @@ static int form_page(const struct web_request *rq, struct web_response *rs, int 
 	/* The token the browser has, while it has half its time left: a
 	 * second tab's form does not make the first one's stale. */
 	char token[2 * TOKEN_BYTES + 1];
-	int lifetime = server_config()->web.session_idle_seconds;
-	const char *have = server_login_cookie(rq);
+	int lifetime = request_config()->web.session_idle_seconds;
+	const char *have = request_login_cookie(rq);
 	if (token_left(have) > lifetime / 2)
 		snprintf(token, sizeof(token), "%s", have);
 	else if (token_new(token, lifetime) != 0)
 		return ebba_errf(err, "getrandom: no random bytes for the login form");
 	else
-		server_set_login_cookie(rq, token, lifetime);
+		request_set_login_cookie(rq, token, lifetime);
 	json_t *ctx = json_pack("{s:s,s:s}", "login_csrf", token, "user",
 				user && store_user_name_ok(user) ? user : "");
 	if (error)
@@ -136,8 +136,8 @@ static int login_get(const struct web_request *rq, struct web_response *rs, stru
 		snprintf(rs->location, sizeof(rs->location), "/");
 		return 0;
 	}
-	if (strcmp(server_config()->web.auth, "proxy") == 0)
-		return server_message(rq, rs, 401, "Logga in",
+	if (strcmp(request_config()->web.auth, "proxy") == 0)
+		return request_message(rq, rs, 401, "Logga in",
 				      "Logga in via kommunens inloggning för att använda ebba.", err);
 	return form_page(rq, rs, 0, NULL, NULL, err);
 }
@@ -156,7 +156,7 @@ static int login_blocked(const char *user, const char *client)
 {
 	if (throttle_blocked(client))
 		return 1;
-	const struct web_config *w = &server_config()->web;
+	const struct web_config *w = &request_config()->web;
 	PGconn *db = web_db_lock();
 	if (!db)
 		return -1;
@@ -181,7 +181,7 @@ static void login_failed(const char *user, const char *client)
 	if (!db)
 		return;
 	struct ebba_err err;
-	if (store_login_failed(db, user, server_config()->web.login_lockout_seconds, &err) != 0)
+	if (store_login_failed(db, user, request_config()->web.login_lockout_seconds, &err) != 0)
 		log_error("ebba-web: %s", err.msg);
 	web_db_unlock();
 }
@@ -207,25 +207,25 @@ static int start_session(const struct web_request *rq, struct web_response *rs, 
 	struct store_person p;
 	memset(&p, 0, sizeof(p));
 	struct ebba_err why;
-	if (store_person(db, &p, &why) == 0 && !(server_groups(&p) & ~(unsigned)WEB_PROTECTED)) {
+	if (store_person(db, &p, &why) == 0 && !(sess_person_groups(&p) & ~(unsigned)WEB_PROTECTED)) {
 		PQfinish(db);
 		log_denied(user, rq->client);
-		return server_message(rq, rs, 403, "Ingen behörighet",
+		return request_message(rq, rs, 403, "Ingen behörighet",
 				      "Ditt konto har ingen roll i ebba. Kontakta den som administrerar ebba.", err);
 	}
 	if (p.name[0] == '\0' || store_access_log(db, "login", "login", NULL, rq->client, &why) != 0) {
 		PQfinish(db);
 		log_error("ebba-web: login: %s", why.msg);
-		return server_message(rq, rs, 503, "Logga in",
+		return request_message(rq, rs, 503, "Logga in",
 				      "Databasen svarar inte just nu. Försök igen om en stund.", err);
 	}
 	login_succeeded(user);
-	struct sess *s = sess_new_person(db, p.name, p.display_name, server_groups(&p));
+	struct sess *s = sess_new_person(db, p.name, p.display_name, sess_person_groups(&p));
 	if (!s)
-		return server_message(rq, rs, 503, "Logga in",
+		return request_message(rq, rs, 503, "Logga in",
 				      "ebba tar inte emot fler inloggningar just nu. Försök igen om en stund.", err);
-	server_end_session(rq);     /* any session the request came with */
-	server_set_cookie(rq, sess_info(s)->id);
+	request_end_session(rq);     /* any session the request came with */
+	request_set_cookie(rq, sess_info(s)->id);
 	sess_release(s);
 	snprintf(rs->location, sizeof(rs->location), "/");
 	return 0;
@@ -233,9 +233,9 @@ static int start_session(const struct web_request *rq, struct web_response *rs, 
 
 static int login_post(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	if (strcmp(cfg->web.auth, "proxy") == 0)
-		return server_message(rq, rs, 404, "Sidan finns inte", "Det finns ingen sida med den adressen.", err);
+		return request_message(rq, rs, 404, "Sidan finns inte", "Det finns ingen sida med den adressen.", err);
 	const char *user = web_form(rq, "user"), *password = web_form(rq, "password");
 	if (!user || !*user || !password || !*password)
 		return form_page(rq, rs, 422, user, "Fyll i både användarnamn och lösenord.", err);
@@ -262,13 +262,13 @@ static int login_post(const struct web_request *rq, struct web_response *rs, str
 
 static int logout_post(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	server_end_session(rq);
-	server_set_cookie(rq, NULL);
+	request_end_session(rq);
+	request_set_cookie(rq, NULL);
 	/* auth: proxy: on to the proxy's own sign-out, which ends its session
 	 * and the provider's (contrib/apache/ebba-web-openidc.conf). */
-	const char *out = server_config()->web.proxy_logout_url;
+	const char *out = request_config()->web.proxy_logout_url;
 	snprintf(rs->location, sizeof(rs->location), "%s",
-		 strcmp(server_config()->web.auth, "proxy") == 0 && out && *out ? out : "/login");
+		 strcmp(request_config()->web.auth, "proxy") == 0 && out && *out ? out : "/login");
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 
 #include "ebba/store/assign.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 static int message(const struct web_request *rq, struct web_response *rs, int status,
 		   const char *title, const char *text, struct ebba_err *err)
@@ -52,7 +52,7 @@ int page_assign(const struct web_request *rq, struct web_response *rs, const cha
 				       "Du har inte ärendet, så det finns inget att släppa.", err);
 		return back(rq, rs, id);
 	}
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	bool mine;
 	char holder[128], text[320];
 	if (store_case_take(rq->db, case_id, cfg ? cfg->web.assign_idle_minutes : 0, &mine, holder,

@@ -23,7 +23,7 @@
 #include "ebba/store/completions.h"
 #include "decision.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 #define MAX_CHOSEN 20
 
@@ -143,7 +143,7 @@ int page_completion(const struct web_request *rq, struct web_response *rs, const
 		return rc;
 	}
 	struct ruleset *cat = NULL;
-	if (ruleset_load(server_config()->rules_dir, &cat, NULL, err) != 0) {
+	if (ruleset_load(request_config()->rules_dir, &cat, NULL, err) != 0) {
 		json_decref(d);
 		return -1;
 	}

@@ -26,7 +26,7 @@
 #include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 #include "ebba/lib/outcome.h"
 
 static json_t *kr(long long v)
@@ -645,9 +645,8 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
 	return 0;
 }
 
-/* /beslut/ID/underlag/N: one piece of evidence, as received. */
-static int evidence_download(const struct web_request *rq, struct web_response *rs, const char *id,
-			     const char *eid, struct ebba_err *err)
+int page_evidence(const struct web_request *rq, struct web_response *rs, const char *id,
+		  const char *eid, struct ebba_err *err)
 {
 	bool found;
 	char name[sizeof(rs->filename)];
@@ -693,26 +692,12 @@ static int saved_notice(const struct web_request *rq, json_t *ctx, struct ebba_e
 	return 0;
 }
 
-int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
+int page_decision(const struct web_request *rq, struct web_response *rs, const char *id,
+		  struct ebba_err *err)
 {
-	char id[24] = "", eid[24] = "";
-	const char *tail = rq->tail ? rq->tail : "";
-	int n = 0;
-	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1)
-		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
-	if (tail[n] == '/' && sscanf(tail + n, "/underlag/%18[0-9]", eid) == 1)
-		return evidence_download(rq, rs, id, eid, err);
-	if (strcmp(tail + n, "/brev.pdf") == 0)
-		return page_letter_pdf(rq, rs, id, err);
-	if (strcmp(tail + n, "/komplettering") == 0)
-		return page_completion(rq, rs, id, err);
-	if (tail[n] == '/' && sscanf(tail + n, "/bilaga/%18[0-9]", eid) == 1)
-		return page_completion_file(rq, rs, id, eid, err);
-	if (tail[n] != '\0')
-		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	/* an assignment idle past its time is not shown as taken; one of the
 	 * person's own starts its idle time again when they open it */
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	int idle = cfg ? cfg->web.assign_idle_minutes : 0;
 	if (store_case_release_idle(rq->db, idle, err) != 0)
 		return -1;

@@ -7,11 +7,11 @@
  */
 #include "ebba/rules/rules.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 int page_explain(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	const char *dir = server_config()->rules_dir;
+	const char *dir = request_config()->rules_dir;
 	struct ruleset *set = NULL;
 	struct ebba_err e = {{0}};
 	if (ruleset_load(dir, &set, NULL, &e) != 0) {

@@ -12,7 +12,7 @@
 
 #include "ebba/store/audit_log.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 #define LOG_PAGE_ROWS 500
 
@@ -260,7 +260,7 @@ static const char *finding_word(int col, const char *v)
 static int findings(const struct web_request *rq, struct audit_log_query *q, PGresult **res,
 		    struct ebba_err *err)
 {
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	return store_audit_followup(rq->db, q, cfg->audit.log_burst_factor,
 				    cfg->audit.log_burst_minimum, res, err);
 }
@@ -289,7 +289,7 @@ static int followup_page(const struct web_request *rq, struct web_response *rs,
 	PGresult *res;
 	if (findings(rq, &f->q, &res, err) != 0)
 		return -1;
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	json_object_set_new(ctx, "lists", findings_json(res));
 	json_object_set_new(ctx, "factor", json_integer(cfg->audit.log_burst_factor));
 	json_object_set_new(ctx, "minimum", json_integer(cfg->audit.log_burst_minimum));

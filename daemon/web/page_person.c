@@ -17,7 +17,7 @@
 #include "ebba/rules/rules.h"
 #include "ebba/whatif/verdict_run.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 #define NOTE_MAX 4000
 
@@ -99,7 +99,7 @@ void person_decision_ctx(json_t *d)
 		return;     /* decided before line by line: the note says why */
 	struct ruleset *rs = NULL;
 	struct ebba_err e;
-	if (ruleset_load(server_config()->rules_dir, &rs, NULL, &e) != 0)
+	if (ruleset_load(request_config()->rules_dir, &rs, NULL, &e) != 0)
 		rs = NULL;
 	const json_t *referral = json_object_get(d, "referral");
 	json_t *lines = json_array();
@@ -170,7 +170,7 @@ void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct appli
 		return;
 	struct ruleset *rs = NULL;
 	struct ebba_err e;
-	if (ruleset_load(server_config()->rules_dir, &rs, NULL, &e) != 0)
+	if (ruleset_load(request_config()->rules_dir, &rs, NULL, &e) != 0)
 		return;
 	json_t *costs = json_array(), *checks = json_array();
 	int64_t by[COST_TYPE_COUNT] = {0};
@@ -373,7 +373,7 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 	form_verdict(rq, ctx, &v);
 	if (!json_is_true(json_object_get(ctx, "has_errors"))) {
 		if (verdict_run_load(rq->db, id, &r, &e) != 0 ||
-		    verdict_run_decide(rq->db, server_config(), server_config()->rules_dir, &v, &r, &e) != 0) {
+		    verdict_run_decide(rq->db, request_config(), request_config()->rules_dir, &v, &r, &e) != 0) {
 			log_info("pröva %s: not computed: %s", id, e.msg);
 			pl_error(ctx, "c0", r.already ? "Ärendet har redan prövats av någon annan"
 				 : "Beslutet kunde inte beräknas med de här raderna: besluta varje kontroll som inte är uppfylld (godta eller avslå), eller godta kostnaden med ett skäl som gäller kontrollen; det som beviljas måste vara mer än 0 kr");

@@ -14,7 +14,7 @@
 #include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 #include "ebba/lib/outcome.h"
 
 /* A filter value is used only when it has the shape its column has. */
@@ -112,7 +112,7 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 	};
 	if (f.assigned && strcmp(f.assigned, "mina") != 0 && strcmp(f.assigned, "otilldelade") != 0)
 		f.assigned = NULL;
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	if (cfg && store_case_release_idle(rq->db, cfg->web.assign_idle_minutes, err) != 0)
 		return -1;
 	json_t *ctx;

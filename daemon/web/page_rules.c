@@ -12,7 +12,7 @@
 
 #include "ebba/rules/rules.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 
 static const char *sv_check_outcome(const char *outcome)
 {
@@ -129,7 +129,7 @@ static json_t *lines_json(const struct ebba_buf *b)
 
 int page_rules(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	const char *dir = server_config()->rules_dir;
+	const char *dir = request_config()->rules_dir;
 	struct ruleset *set = NULL;
 	struct ebba_buf diag = {0};
 	struct ebba_err e = {{0}};

@@ -22,7 +22,7 @@
 #include "ebba/store/stats.h"
 #include "check_words.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 #include "svg_chart.h"
 
 #define MAX_PERIODS 120     /* months offered in the chooser */
@@ -205,7 +205,7 @@ static json_t *audit_json(const struct stats_report *r, const struct window *w, 
  * set's; -1 when neither can be read. */
 static double configured_rate(void)
 {
-	const struct ebba_config *cfg = server_config();
+	const struct ebba_config *cfg = request_config();
 	if (cfg->audit.sample_approved >= 0.0)
 		return cfg->audit.sample_approved;
 	struct ruleset *rs = NULL;

@@ -23,7 +23,7 @@
 #include "ebba/lib/log.h"
 #include "ebba/whatif/whatif.h"
 #include "pages.h"
-#include "server.h"
+#include "request.h"
 #include "session.h"
 #include "ebba/lib/outcome.h"
 
@@ -54,7 +54,7 @@ static int name_cmp(const void *a, const void *b)
 /* The subdirectories of whatif_rules_dir, sorted (malloc'd; free_names). */
 static size_t candidates(char **names)
 {
-	const char *dir = server_config()->whatif_rules_dir;
+	const char *dir = request_config()->whatif_rules_dir;
 	DIR *dp = dir && *dir ? opendir(dir) : NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -110,7 +110,7 @@ static json_t *param_names(const char *selected)
 	json_t *a = json_array();
 	struct ruleset *rs = NULL;
 	struct ebba_err e;
-	if (ruleset_load(server_config()->rules_dir, &rs, NULL, &e) != 0)
+	if (ruleset_load(request_config()->rules_dir, &rs, NULL, &e) != 0)
 		return a;
 	struct ruleset_param_view p;
 	for (size_t i = 0; ruleset_param(rs, i, &p) == 0; i++)
@@ -168,8 +168,8 @@ static int form_page(const struct web_request *rq, struct web_response *rs, cons
 		json_decref(problems);
 		return -1;
 	}
-	const char *dir = server_config()->whatif_rules_dir;
-	json_t *ctx = json_pack("{s:s,s:o,s:b,s:o,s:s,s:o,s:b}", "rules_dir", server_config()->rules_dir,
+	const char *dir = request_config()->whatif_rules_dir;
+	json_t *ctx = json_pack("{s:s,s:o,s:b,s:o,s:s,s:o,s:b}", "rules_dir", request_config()->rules_dir,
 		"candidates", cands, "no_candidates", json_array_size(cands) == 0, "rows", rows,
 		"period", f ? f->period : "", "runs", runs, "no_runs", json_array_size(runs) == 0);
 	json_object_set_new(ctx, "whatif_dir", json_string(dir && *dir ? dir : ""));
@@ -220,7 +220,7 @@ static void job_progress(void *ctx, int64_t done, int64_t total)
 static void *job_main(void *arg)
 {
 	struct job *j = arg;
-	struct whatif_opts o = {.candidate = j->rs, .cfg = server_config(),
+	struct whatif_opts o = {.candidate = j->rs, .cfg = request_config(),
 		.window = {.period = j->period[0] ? j->period : NULL}, .progress = job_progress,
 		.ctx = j, .lock = job_lock, .unlock = job_unlock};
 	struct whatif_result r;
@@ -292,13 +292,13 @@ static int refuse(const struct web_request *rq, struct web_response *rs, const s
 static char *candidate_dir(const char *name)
 {
 	if (!*name)
-		return xstrdup(server_config()->rules_dir);
+		return xstrdup(request_config()->rules_dir);
 	char *names[MAX_CANDIDATES];
 	size_t n = candidates(names);
 	char *dir = NULL;
 	for (size_t i = 0; i < n && !dir; i++)
 		if (strcmp(names[i], name) == 0)
-			dir = xasprintf("%s/%s", server_config()->whatif_rules_dir, name);
+			dir = xasprintf("%s/%s", request_config()->whatif_rules_dir, name);
 	free_names(names, n);
 	return dir;
 }
@@ -335,7 +335,7 @@ int page_whatif_start(const struct web_request *rq, struct web_response *rs, str
 	}
 	struct whatif_window w = {.period = *f.period ? f.period : NULL};
 	int64_t id;
-	const char *name = *f.candidate ? f.candidate : server_config()->rules_dir;
+	const char *name = *f.candidate ? f.candidate : request_config()->rules_dir;
 	if (whatif_store_begin(rq->db, name, set, &w, f.sets, f.n_sets, &id, err) != 0 ||
 	    start_job(rq, set, f.period, id) != 0) {
 		atomic_fetch_sub(&running, 1);

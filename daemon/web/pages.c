@@ -1,7 +1,7 @@
 /*
- * The pages' routes and what they share (pages.h).  Which groups reach
- * which page is decided here, once; the server enforces it before a
- * handler runs and logs every refusal.
+ * What the pages share (pages.h): the 404 page, their access-log row,
+ * Swedish words for ebba's codes.  Below every page_*.c; the route table
+ * that calls the pages is routes.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,46 +9,6 @@
 #include "ebba/store/access_log.h"
 #include "pages.h"
 #include "ebba/lib/outcome.h"
-
-#define READERS (WEB_CASEWORKER | WEB_SUPERVISOR)
-
-/* "/" is the queue; an auditor who reads no cases starts at Loggar. */
-static int page_home(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
-{
-	if (rq->session->groups & READERS)
-		return page_queue(rq, rs, err);
-	snprintf(rs->location, sizeof(rs->location), "/loggar");
-	return 0;
-}
-
-static const struct web_route routes[] = {
-	{"GET", "/", READERS | WEB_AUDITOR, 0, page_home},
-	{"GET", "/ko", READERS, 0, page_queue},
-	{"POST", "/beslut/", WEB_CASEWORKER, WEB_FORM_REDISPLAY, page_review},
-	{"GET", "/beslut/", READERS, 0, page_decision},
-	{"GET", "/sok", READERS, 0, page_find},
-	{"POST", "/sok", READERS, WEB_FORM_REDISPLAY, page_find_post},
-	{"GET", "/hushall/", READERS, 0, page_household},
-	{"GET", "/stickprov", READERS, 0, page_flags},
-	{"POST", "/stickprov/", WEB_CASEWORKER, WEB_FORM_REDISPLAY, page_flag_resolve},
-	{"GET", "/referensram/", READERS, 0, page_frame},
-	{"POST", "/referensram/", WEB_CASEWORKER, WEB_FORM_REDISPLAY, page_frame_save},
-	{"GET", "/regler", WEB_SUPERVISOR, 0, page_rules},
-	{"GET", "/regelverk", READERS | WEB_AUDITOR, 0, page_explain},
-	{"GET", "/whatif", WEB_SUPERVISOR, 0, page_whatif},
-	{"POST", "/whatif", WEB_SUPERVISOR, WEB_FORM_REDISPLAY, page_whatif_start},
-	{"GET", "/whatif/", WEB_SUPERVISOR, 0, page_whatif_run},
-	{"GET", "/drift", WEB_SUPERVISOR, 0, page_ops},
-	{"GET", "/statistik", WEB_SUPERVISOR, 0, page_stats},
-	{"GET", "/loggar", WEB_AUDITOR, 0, page_logs},
-	{"GET", "/loggar/", WEB_AUDITOR, 0, page_logs_sub},
-};
-
-const struct web_route *web_page_routes(size_t *n)
-{
-	*n = ARRAY_LEN(routes);
-	return routes;
-}
 
 int page_not_found(const struct web_request *rq, struct web_response *rs, const char *what,
 		   struct ebba_err *err)

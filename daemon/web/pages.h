@@ -1,6 +1,9 @@
 /*
- * What the pages (page_*.c) share: their handlers, for the route table in
- * pages.c, and a few helpers for answers every page gives.
+ * The pages' handlers (page_*.c), for the route table in routes.c, and
+ * the few helpers every page uses (pages.c).  Only routes.c calls a
+ * handler of another file; a page calls only the helpers and the data
+ * functions of decision.h, so the pages' dependencies stay a DAG
+ * (tests/integration/05_include_dag.sh).
  */
 #ifndef EBBA_WEB_PAGES_H
 #define EBBA_WEB_PAGES_H
@@ -10,7 +13,12 @@
 #include "web.h"
 
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
-int page_decision(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
+/* GET /beslut/ID: the decision; /beslut/ID/underlag/N: one piece of its
+ * evidence, as received (page_decision.c). */
+int page_decision(const struct web_request *rq, struct web_response *rs, const char *id,
+		  struct ebba_err *err);
+int page_evidence(const struct web_request *rq, struct web_response *rs, const char *id,
+		  const char *eid, struct ebba_err *err);
 int page_review(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 /* POST /beslut/ID/ta (take) or /slapp (release): page_assign.c. */
 int page_assign(const struct web_request *rq, struct web_response *rs, const char *id, bool take,
@@ -35,12 +43,12 @@ int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_
 int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 int page_logs_sub(const struct web_request *rq, struct web_response *rs, struct ebba_err *err);
 /* /beslut/ID/komplettering, GET and POST, and /beslut/ID/bilaga/N
- * (page_completion.c), routed by page_decision and page_review. */
+ * (page_completion.c), routed by routes.c and page_review. */
 int page_completion(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err);
 int page_completion_file(const struct web_request *rq, struct web_response *rs, const char *id,
 			 const char *file, struct ebba_err *err);
-/* /beslut/ID/brev.pdf (page_letter.c), routed by page_decision. */
+/* /beslut/ID/brev.pdf (page_letter.c), routed by routes.c. */
 int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err);
 /* The decision's "letter" (its stored markup) as text for a person to read. */

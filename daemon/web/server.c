@@ -42,9 +42,12 @@
 #include "ebba/store/db.h"
 #include "ebba/store/users.h"
 #include "api.h"
+#include "api_pool.h"
+#include "call.h"
 #include "conn_limits.h"
 #include "denials.h"
 #include "login.h"
+#include "request.h"
 #include "server.h"
 #include "session.h"
 #include "sso.h"
@@ -52,11 +55,6 @@
 #include "web_db.h"
 #include "web_metrics.h"
 
-#define COOKIE_NAME "ebba_session"
-/* The login form's token (login.c); with Secure, a name no other host of
- * the domain may set. */
-#define LOGIN_COOKIE (S.secure_cookie ? "__Host-ebba_login" : "ebba_login")
-#define MAX_PARAMS 256
 /* A body over its limit is read and dropped up to this many times the
  * limit, for the 413; beyond, the connection is cut. */
 #define DROP_FACTOR 4
@@ -83,72 +81,7 @@ static struct {
 	struct ebba_buf cert, key;
 } S;
 
-/* One request, from its first byte to MHD's "completed". */
-struct call {
-	struct web_request rq;
-	struct MHD_Connection *conn;
-	struct ebba_buf body;
-	size_t max_body;            /* the API's document limit, or max_request_bytes */
-	bool too_large;
-	bool answered;              /* a response is queued (refused early) */
-	size_t dropped;             /* body bytes read past the limit */
-	struct sess *sess;          /* a reference, or NULL */
-	char peer[INET6_ADDRSTRLEN];    /* the socket's other end, or "unix" */
-	char client[INET6_ADDRSTRLEN];  /* the peer, or the client a proxy forwards for */
-	long peer_uid;                  /* on a Unix socket: the peer's user id, or -1 */
-	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
-	char *form_text;            /* the decoded form the params point into */
-	char cookie[160];
-	bool set_cookie;
-	char login_cookie[200];
-	bool set_login_cookie;
-	uint64_t started;           /* for the metrics (web_metrics.h) */
-	const char *route_class;
-	int status;                 /* the answer's, once queued */
-};
-
-const struct ebba_config *server_config(void)
-{
-	return S.cfg;
-}
-
 /* --- parameters ------------------------------------------------------------ */
-
-static const char *param(const struct web_param *p, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].name, name) == 0)
-			return p[i].value;
-	return NULL;
-}
-
-const char *web_query(const struct web_request *rq, const char *name)
-{
-	return param(rq->query, rq->n_query, name);
-}
-
-const char *web_form(const struct web_request *rq, const char *name)
-{
-	return param(rq->form, rq->n_form, name);
-}
-
-/* Decodes application/x-www-form-urlencoded in place; returns the end. */
-static char *form_decode(char *s, char *end)
-{
-	char *w = s;
-	for (char *r = s; r < end; r++) {
-		if (*r == '+')
-			*w++ = ' ';
-		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
-			 hex_digit_value(r[2]) >= 0) {
-			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
-			r += 2;
-		} else
-			*w++ = *r;
-	}
-	*w = '\0';
-	return w;
-}
 
 /* Makes each byte of s[0..len) that is not UTF-8, and each NUL, a '?';
  * true if there was one. */
@@ -167,10 +100,128 @@ static bool mark_unreadable(char *s, size_t len)
 	return bad;
 }
 
-static void parse_form(struct call *k)
+/* A decoded field of k->form_text; text that is not UTF-8 is shown back
+ * as '?'s and refused (run_route).  A field without a name is dropped. */
+static void add_field(struct call *k, char *name, size_t name_len, char *value, size_t value_len)
 {
-	k->form_text = xmalloc(k->body.len + 1);
-	memcpy(k->form_text, k->body.data ? k->body.data : "", k->body.len + 1);
+	bool bad = mark_unreadable(name, name_len);
+	bad = mark_unreadable(value, value_len) || bad;
+	if (!*name || k->rq.n_form == MAX_PARAMS)
+		return;
+	if (bad && !k->rq.form_unreadable)
+		k->rq.form_unreadable = name;
+	k->form[k->rq.n_form++] = (struct web_param){name, value};
+}
+
+/* The fields as libmicrohttpd's post processor hands them over: the text
+ * "name\0value\0..." and where each field's name and value start. */
+struct form_read {
+	struct ebba_buf text;
+	size_t name_at[MAX_PARAMS], value_at[MAX_PARAMS], value_len[MAX_PARAMS];
+	size_t n;
+	bool value_open;            /* the last field's value may get more pieces */
+};
+
+static void form_read_close_value(struct form_read *f)
+{
+	if (f->value_open)
+		buf_append(&f->text, "", 1);
+	f->value_open = false;
+}
+
+/* A long value comes in pieces (off > 0); off 0 starts a field, also a
+ * name given twice: every field is kept, web_form() finds the first. */
+static enum MHD_Result on_form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *filename, const char *content_type,
+				     const char *transfer_encoding, const char *data, uint64_t off,
+				     size_t size)
+{
+	struct form_read *f = cls;
+	if (off == 0) {
+		form_read_close_value(f);
+		if (f->n == MAX_PARAMS)
+			return MHD_YES;
+		f->name_at[f->n] = f->text.len;
+		buf_append(&f->text, key, strlen(key) + 1);
+		f->value_at[f->n] = f->text.len;
+		f->value_len[f->n++] = 0;
+		f->value_open = true;
+	}
+	if (f->value_open && size > 0) {
+		buf_append(&f->text, data, size);
+		f->value_len[f->n - 1] += size;
+	}
+	return MHD_YES;
+}
+
+static void form_read_free(struct form_read *f)
+{
+	if (f->text.data)
+		explicit_bzero(f->text.data, f->text.len);
+	buf_free(&f->text);
+}
+
+/*
+ * The body decoded by libmicrohttpd (0.9.75); false if it refused the
+ * body or may have decoded it differently from the server's rules.  It
+ * refuses a field with an empty name ("=x", and then drops every field
+ * after it), a '=' inside a value ("a=x=y"), a name longer than its
+ * buffer; it drops a last field without '=' ("a=1&flag") and a last value's
+ * incomplete escape ("%4"); and it cuts a name at an encoded NUL
+ * ("a%00b=1" is "a", where the rule is "a?b", refused as unreadable).
+ */
+static bool form_by_mhd(struct call *k)
+{
+	const char *body = k->body.data ? k->body.data : "";
+	if (memmem(body, k->body.len, "%00", 3))
+		return false;
+	struct form_read f = {0};
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(k->conn, 4096, on_form_field, &f);
+	if (!pp)
+		return false;
+	enum MHD_Result r = MHD_post_process(pp, body, k->body.len);
+	enum MHD_Result end = MHD_destroy_post_processor(pp);
+	if (r != MHD_YES || end != MHD_YES) {
+		form_read_free(&f);
+		return false;
+	}
+	form_read_close_value(&f);
+	k->form_len = f.text.len;
+	k->form_text = buf_steal(&f.text);
+	for (size_t i = 0; i < f.n; i++)
+		add_field(k, k->form_text + f.name_at[i], strlen(k->form_text + f.name_at[i]),
+			  k->form_text + f.value_at[i], f.value_len[i]);
+	return true;
+}
+
+/* Decodes application/x-www-form-urlencoded in place; returns the end.
+ * Only for the bodies form_by_mhd() leaves (see there). */
+static char *form_decode(char *s, char *end)
+{
+	char *w = s;
+	for (char *r = s; r < end; r++) {
+		if (*r == '+')
+			*w++ = ' ';
+		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
+			 hex_digit_value(r[2]) >= 0) {
+			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
+			r += 2;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return w;
+}
+
+/* The server's rules, which libmicrohttpd's decoding meets for well-formed
+ * bodies: pairs split at '&', the name up to the first '=', a pair
+ * without '=' a field with an empty value, an escape that is not one kept
+ * as written. */
+static void form_by_hand(struct call *k)
+{
+	k->form_len = k->body.len + 1;
+	k->form_text = xmalloc(k->form_len);
+	memcpy(k->form_text, k->body.data ? k->body.data : "", k->form_len);
 	char *p = k->form_text, *end = k->form_text + k->body.len;
 	while (p < end && k->rq.n_form < MAX_PARAMS) {
 		char *amp = memchr(p, '&', (size_t)(end - p));
@@ -179,15 +230,15 @@ static void parse_form(struct call *k)
 		char *name_end = eq ? eq : pair_end;
 		char *value = eq ? eq + 1 : pair_end;
 		char *name_stop = form_decode(p, name_end), *value_stop = form_decode(value, pair_end);
-		/* Text that is not UTF-8 is shown back as '?'s and refused (run_route). */
-		bool bad = mark_unreadable(p, (size_t)(name_stop - p));
-		bad = mark_unreadable(value, (size_t)(value_stop - value)) || bad;
-		if (bad && *p && !k->rq.form_unreadable)
-			k->rq.form_unreadable = p;
-		if (*p)
-			k->form[k->rq.n_form++] = (struct web_param){p, value};
+		add_field(k, p, (size_t)(name_stop - p), value, (size_t)(value_stop - value));
 		p = pair_end + 1;
 	}
+}
+
+static void parse_form(struct call *k)
+{
+	if (!form_by_mhd(k))
+		form_by_hand(k);
 	k->rq.form = k->form;
 }
 
@@ -223,52 +274,6 @@ static bool address_readable(const struct call *k)
 }
 
 /* --- responses ------------------------------------------------------------- */
-
-void server_set_cookie(const struct web_request *rq, const char *id)
-{
-	struct call *k = (struct call *)rq;   /* rq is the first member */
-	const char *secure = S.secure_cookie ? "; Secure" : "";
-	if (id)
-		snprintf(k->cookie, sizeof(k->cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-			 id, secure);
-	else
-		snprintf(k->cookie, sizeof(k->cookie),
-			 COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", secure);
-	k->set_cookie = true;
-}
-
-const char *server_login_cookie(const struct web_request *rq)
-{
-	const struct call *k = (const struct call *)rq;
-	return MHD_lookup_connection_value(k->conn, MHD_COOKIE_KIND, LOGIN_COOKIE);
-}
-
-void server_set_login_cookie(const struct web_request *rq, const char *token, int max_age)
-{
-	struct call *k = (struct call *)rq;
-	snprintf(k->login_cookie, sizeof(k->login_cookie),
-		 "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", LOGIN_COOKIE, token, max_age,
-		 S.secure_cookie ? "; Secure" : "");
-	k->set_login_cookie = true;
-}
-
-void server_end_session(const struct web_request *rq)
-{
-	struct call *k = (struct call *)rq;
-	if (k->sess)
-		sess_end(k->sess);
-}
-
-int server_message(const struct web_request *rq, struct web_response *rs, int status,
-		   const char *title, const char *message, struct ebba_err *err)
-{
-	json_t *ctx = json_pack("{s:s}", "message", message);
-	buf_reset(&rs->body);
-	int rc = web_page(rq, rs, title, "message", ctx, err);
-	json_decref(ctx);
-	rs->status = status;
-	return rc;
-}
 
 static void add_headers(struct MHD_Response *r, const struct call *k, const struct web_response *rs,
 			bool cacheable)
@@ -343,7 +348,7 @@ static enum MHD_Result send_message(struct MHD_Connection *c, struct call *k, in
 {
 	struct web_response rs = {0};
 	struct ebba_err err;
-	if (server_message(&k->rq, &rs, status, title, message, &err) != 0) {
+	if (request_message(&k->rq, &rs, status, title, message, &err) != 0) {
 		log_error("ebba-web: message page: %s", err.msg);
 		buf_free(&rs.body);
 		return send_simple(c, k, status, "text/plain; charset=utf-8", message, NULL);
@@ -585,12 +590,6 @@ static bool client_address(struct MHD_Connection *c, struct call *k)
 	return false;
 }
 
-unsigned server_groups(const struct store_person *p)
-{
-	return (p->caseworker ? WEB_CASEWORKER : 0u) | (p->supervisor ? WEB_SUPERVISOR : 0u) |
-	       (p->auditor ? WEB_AUDITOR : 0u) | (p->protected_group ? WEB_PROTECTED : 0u);
-}
-
 /* auth: proxy: what the trusted peer says of one sign-in. */
 struct claims {
 	const char *name, *acr, *groups, *display_name, *title;
@@ -679,7 +678,7 @@ static struct sess *proxy_new_session(struct call *k, const struct claims *cl, e
 		log_denied_own("proxy", name, k->client);
 		return NULL;
 	}
-	unsigned groups = server_groups(&p) & (from_provider ? provider : ~0u);
+	unsigned groups = sess_person_groups(&p) & (from_provider ? provider : ~0u);
 	if (from_provider)
 		record_signin(name, cl, provider, groups ? "signed-in" : "refused-groups");
 	if (!(groups & ~(unsigned)WEB_PROTECTED)) {
@@ -790,13 +789,13 @@ static enum refusal proxy_session(struct MHD_Connection *c, struct call *k)
 	k->sess = proxy_new_session(k, &cl, &why);
 	if (!k->sess)
 		return why;
-	server_set_cookie(&k->rq, sess_info(k->sess)->id);
+	request_set_cookie(&k->rq, sess_info(k->sess)->id);
 	return REFUSED_NONE;
 }
 
 static void find_session(struct MHD_Connection *c, struct call *k)
 {
-	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
+	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, REQUEST_SESSION_COOKIE);
 	k->sess = sess_find(id);
 }
 
@@ -838,7 +837,7 @@ static bool csrf_ok(struct MHD_Connection *c, const struct call *k, const struct
 {
 	const char *sent = web_form(&k->rq, "csrf");
 	if (r->flags & WEB_LOGIN_FORM)
-		return login_token_ok(sent, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, LOGIN_COOKIE));
+		return login_token_ok(sent, request_login_cookie(&k->rq));
 	const char *want = k->sess ? sess_info(k->sess)->csrf : NULL;
 	return sent && want && strlen(sent) == 64 && CRYPTO_memcmp(sent, want, 64) == 0;
 }
@@ -1038,7 +1037,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (k->body.data)
 		explicit_bzero(k->body.data, k->body.len);
 	if (k->form_text)
-		explicit_bzero(k->form_text, k->body.len);
+		explicit_bzero(k->form_text, k->form_len);
 	buf_free(&k->body);
 	free(k->form_text);
 	free(k);
@@ -1158,6 +1157,7 @@ static int configure(const struct ebba_config *cfg, struct ebba_err *err)
 		return ebba_errf(err, "web.auth: '%s' must be database or proxy", w->auth);
 	S.proxy = strcmp(w->auth, "proxy") == 0;
 	S.secure_cookie = w->cookie_secure || w->tls_cert;
+	request_configure(cfg, S.secure_cookie);
 	S.pages = web_page_routes(&S.n_pages);
 	S.own = login_routes(&S.n_own);
 	if (S.proxy)

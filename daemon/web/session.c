@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "ebba/lib/util.h"
+#include "ebba/store/users.h"
 #include "session.h"
 
 struct sess {
@@ -300,4 +301,10 @@ void throttle_failed(const char *client)
 	pthread_mutex_lock(&Z.lock);
 	strike_for(key, true, (long long)now_usec())->failures++;
 	pthread_mutex_unlock(&Z.lock);
+}
+
+unsigned sess_person_groups(const struct store_person *p)
+{
+	return (p->caseworker ? WEB_CASEWORKER : 0u) | (p->supervisor ? WEB_SUPERVISOR : 0u) |
+	       (p->auditor ? WEB_AUDITOR : 0u) | (p->protected_group ? WEB_PROTECTED : 0u);
 }

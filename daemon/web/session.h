@@ -25,6 +25,10 @@
 
 struct sess;
 
+/* The web_group bits of a person's groups (0: none of ebba's). */
+struct store_person;
+unsigned sess_person_groups(const struct store_person *p);
+
 /* Sizes the table from cfg (max_sessions). */
 int sess_init(const struct web_config *cfg, struct ebba_err *err);
 /* Ends every session and closes their connections (at exit). */

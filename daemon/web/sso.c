@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 
 #include "ebba/lib/util.h"
-#include "server.h"
+#include "request.h"
 #include "sso.h"
 
 #define MAX_MAP 32
@@ -217,9 +217,9 @@ static int logged_out(const struct web_request *rq, struct web_response *rs, str
  * a GET, so this opens nothing that was not open. */
 static int sign_out(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
-	const char *out = server_config()->web.proxy_logout_url;
-	server_end_session(rq);
-	server_set_cookie(rq, NULL);
+	const char *out = request_config()->web.proxy_logout_url;
+	request_end_session(rq);
+	request_set_cookie(rq, NULL);
 	snprintf(rs->location, sizeof(rs->location), "%s", out && *out ? out : "/utloggad");
 	return 0;
 }

@@ -89,7 +89,8 @@ struct web_request {
 #define WEB_FORM_UNREADABLE_TEXT \
 	"Texten innehöll tecken som inte gick att läsa (ogiltig teckenkodning). Skriv in den igen."
 
-/* The value of a query (or form) parameter, or NULL. */
+/* The value of a query (or form) parameter, or NULL; a name given twice:
+ * the first (request.c). */
 const char *web_query(const struct web_request *rq, const char *name);
 const char *web_form(const struct web_request *rq, const char *name);
 
@@ -131,7 +132,7 @@ struct web_route {
  * (rs->status 404 or 422 with a page), not an error.
  */
 
-/* The pages' routes (pages.c); the server adds its own (login, logout,
+/* The pages' routes (routes.c); the server adds its own (login, logout,
  * static files, the API).  The array is static: the caller does not free. */
 const struct web_route *web_page_routes(size_t *n);
 

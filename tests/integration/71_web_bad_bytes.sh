@@ -83,6 +83,17 @@ check_eq "a form without free text (logout) with such a field: 422, a Swedish pa
 	"$(post -d 'x=%C0' "$URL/logout")"
 check_match "... that says so" "Formuläret innehöll tecken som inte gick att läsa" "$(cat "$T_TMP/body")"
 check_eq "... and the session was not ended" 200 "$(code "$URL/")"
+# The decoder's rules where libmicrohttpd's post processor would read the
+# body otherwise (server.c, form_by_mhd): fields after one without a name
+# are kept (the CSRF token is found: 422, not 403), and an encoded NUL in
+# a name makes the name unreadable instead of cutting it.
+check_eq "a form whose token follows a field without a name: read whole (422, not 403)" 422 \
+	"$(code --data-binary "=x&csrf=$CSRF&x=%C0" "$URL/logout")"
+check_eq "a field name with an encoded NUL: unreadable (422)" 422 \
+	"$(code --data-binary "csrf=$CSRF&x%00y=1" "$URL/logout")"
+check_eq "a field without '=' last, after a bad byte: still read (422)" 422 \
+	"$(code --data-binary "csrf=$CSRF&x=%C0&flag" "$URL/logout")"
+check_eq "... and the session was not ended" 200 "$(code "$URL/")"
 JS=$T_TMP/sv.jar
 as_sv() { curl -s -c "$JS" -b "$JS" -H "X-Remote-User: $SV" "$@"; }
 SV_CSRF=$(as_sv "$URL/whatif" | csrf_of)

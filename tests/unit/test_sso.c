@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "server.h"
+#include "request.h"
 #include "sso.h"
 
 /* sso.c's routes use these; the tests here do not reach them. */
-const struct ebba_config *server_config(void) { return NULL; }
-void server_end_session(const struct web_request *rq) { (void)rq; }
-void server_set_cookie(const struct web_request *rq, const char *id) { (void)rq; (void)id; }
+const struct ebba_config *request_config(void) { return NULL; }
+void request_end_session(const struct web_request *rq) { (void)rq; }
+void request_set_cookie(const struct web_request *rq, const char *id) { (void)rq; (void)id; }
 int web_page(const struct web_request *rq, struct web_response *rs, const char *title,
 	     const char *name, json_t *ctx, struct ebba_err *err)
 {
