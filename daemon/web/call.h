@@ -37,6 +37,7 @@ struct call {
 	struct web_param query[MAX_PARAMS], form[MAX_PARAMS];
 	char *form_text;            /* the decoded form the params point into */
 	size_t form_len;            /* its size, for wiping it */
+	bool form_refused;          /* a body the post processor would not read */
 	char cookie[160];
 	bool set_cookie;
 	char login_cookie[200];

@@ -162,84 +162,40 @@ static void form_read_free(struct form_read *f)
 }
 
 /*
- * The body decoded by libmicrohttpd (0.9.75); false if it refused the
- * body or may have decoded it differently from the server's rules.  It
- * refuses a field with an empty name ("=x", and then drops every field
- * after it), a '=' inside a value ("a=x=y"), a name longer than its
- * buffer; it drops a last field without '=' ("a=1&flag") and a last value's
- * incomplete escape ("%4"); and it cuts a name at an encoded NUL
- * ("a%00b=1" is "a", where the rule is "a?b", refused as unreadable).
+ * The body decoded by libmicrohttpd's post processor, the only decoder:
+ * what a browser sends it reads exactly.  It refuses what no browser
+ * sends (a field with an empty name "=x", a '=' inside a value "a=x=y", a
+ * name longer than its buffer), and the whole form is then refused
+ * (run_route, 400): a partial reading could lose the CSRF token or a
+ * field the page needs.  It would cut a name at an encoded NUL ("a%00b=1"
+ * read as "a"), so a body with "%00" is refused before it is read.  A
+ * last field without '=' or a last value's incomplete escape ("%4"), which
+ * no browser sends either, it drops.
  */
-static bool form_by_mhd(struct call *k)
+static void parse_form(struct call *k)
 {
 	const char *body = k->body.data ? k->body.data : "";
+	k->rq.form = k->form;
+	k->form_refused = true;
 	if (memmem(body, k->body.len, "%00", 3))
-		return false;
+		return;
 	struct form_read f = {0};
 	struct MHD_PostProcessor *pp = MHD_create_post_processor(k->conn, 4096, on_form_field, &f);
 	if (!pp)
-		return false;
+		return;
 	enum MHD_Result r = MHD_post_process(pp, body, k->body.len);
 	enum MHD_Result end = MHD_destroy_post_processor(pp);
 	if (r != MHD_YES || end != MHD_YES) {
 		form_read_free(&f);
-		return false;
+		return;
 	}
 	form_read_close_value(&f);
+	k->form_refused = false;
 	k->form_len = f.text.len;
 	k->form_text = buf_steal(&f.text);
 	for (size_t i = 0; i < f.n; i++)
 		add_field(k, k->form_text + f.name_at[i], strlen(k->form_text + f.name_at[i]),
 			  k->form_text + f.value_at[i], f.value_len[i]);
-	return true;
-}
-
-/* Decodes application/x-www-form-urlencoded in place; returns the end.
- * Only for the bodies form_by_mhd() leaves (see there). */
-static char *form_decode(char *s, char *end)
-{
-	char *w = s;
-	for (char *r = s; r < end; r++) {
-		if (*r == '+')
-			*w++ = ' ';
-		else if (*r == '%' && end - r > 2 && hex_digit_value(r[1]) >= 0 &&
-			 hex_digit_value(r[2]) >= 0) {
-			*w++ = (char)(hex_digit_value(r[1]) * 16 + hex_digit_value(r[2]));
-			r += 2;
-		} else
-			*w++ = *r;
-	}
-	*w = '\0';
-	return w;
-}
-
-/* The server's rules, which libmicrohttpd's decoding meets for well-formed
- * bodies: pairs split at '&', the name up to the first '=', a pair
- * without '=' a field with an empty value, an escape that is not one kept
- * as written. */
-static void form_by_hand(struct call *k)
-{
-	k->form_len = k->body.len + 1;
-	k->form_text = xmalloc(k->form_len);
-	memcpy(k->form_text, k->body.data ? k->body.data : "", k->form_len);
-	char *p = k->form_text, *end = k->form_text + k->body.len;
-	while (p < end && k->rq.n_form < MAX_PARAMS) {
-		char *amp = memchr(p, '&', (size_t)(end - p));
-		char *pair_end = amp ? amp : end;
-		char *eq = memchr(p, '=', (size_t)(pair_end - p));
-		char *name_end = eq ? eq : pair_end;
-		char *value = eq ? eq + 1 : pair_end;
-		char *name_stop = form_decode(p, name_end), *value_stop = form_decode(value, pair_end);
-		add_field(k, p, (size_t)(name_stop - p), value, (size_t)(value_stop - value));
-		p = pair_end + 1;
-	}
-}
-
-static void parse_form(struct call *k)
-{
-	if (!form_by_mhd(k))
-		form_by_hand(k);
-	k->rq.form = k->form;
 }
 
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -861,6 +817,10 @@ static enum MHD_Result run_route(struct MHD_Connection *c, struct call *k,
 		return send_message(c, k, 403, "Ingen behörighet",
 				    "Din roll ger inte tillgång till den här sidan.");
 	}
+	if (k->form_refused)
+		return send_message(c, k, 400, "Formuläret gick inte att läsa",
+				    "Formuläret kom inte fram i en form som går att läsa. "
+				    "Ladda om sidan och skicka formuläret på nytt.");
 	if (strcmp(k->rq.method, "POST") == 0 && !csrf_ok(c, k, r)) {
 		if (person)
 			log_denied_person(k, "csrf");
