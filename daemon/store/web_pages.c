@@ -343,52 +343,6 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 	return 0;
 }
 
-/* Each figure from an index (schema 006): the states but 'decided' are the
- * few rows still moving or stopped, and ebba's decisions are the decided
- * ones (completion writes both in one transaction). */
-static const char OPS_SQL[] =
-	"select json_build_object("
-	" 'counts', json_build_object("
-	"    'pending', (select count(*) from ebba.inbox where state = 'pending'),"
-	"    'processing', (select count(*) from ebba.inbox where state = 'processing'),"
-	"    'decided', (select count(*) from ebba.decisions where inbox_id is not null),"
-	"    'quarantined', (select count(*) from ebba.inbox where state = 'quarantined')),"
-	" 'rates', json_build_object("
-	"    'received_hour', (select count(*) from ebba.inbox where received_at > now() - interval '1 hour'),"
-	"    'decided_hour', (select count(*) from ebba.decisions where inbox_id is not null"
-	"       and decided_at > now() - interval '1 hour'),"
-	"    'decided_day', (select count(*) from ebba.decisions where inbox_id is not null"
-	"       and decided_at > now() - interval '1 day')),"
-	/* the workers as each ebbad reports itself (schema 028): the inbox's
-	 * lease_owner is cleared when a batch completes */
-	" 'workers', coalesce((select json_agg(json_build_object('owner', owner,"
-	"    'last_seen', to_char(seen_at, 'YYYY-MM-DD HH24:MI:SS'),"
-	"    'ago', extract(epoch from now() - seen_at)::bigint, 'started', " TS("started_at") ","
-	"    'rows', decided) order by seen_at desc) from ebba.workers"
-	"    where seen_at > now() - interval '1 day'), '[]'),"
-	" 'quarantined', coalesce((select json_agg(json_build_object('id', id,"
-	"    'external_id', external_id, 'received', " TS("received_at") ","
-	"    'attempts', attempts, 'error', split_part(coalesce(error, ''), E'\\n', 1))"
-	"    order by updated_at desc) from (select * from ebba.inbox where state = 'quarantined'"
-	"    order by updated_at desc limit 20) q), '[]'),"
-	/* the letters' outbox (schema 020): queued and claimed from its
-	 * partial index; the delivered ones by channel */
-	" 'letters', (select json_build_object('queued', count(*) filter (where state = 'queued'),"
-	"    'claimed', count(*) filter (where state = 'claimed'),"
-	"    'print', count(*) filter (where state = 'delivered' and channel = 'print'),"
-	"    'protected', count(*) filter (where state = 'delivered' and channel = 'protected'),"
-	"    'digital', count(*) filter (where state = 'delivered' and channel = 'digital'),"
-	"    'failed', count(*) filter (where state = 'failed')) from ebba.outbox),"
-	" 'letters_failed', coalesce((select json_agg(json_build_object('decision', decision_id,"
-	"    'channel', coalesce(channel, ''), 'attempts', attempts, 'at', " TS("next_attempt_at") ","
-	"    'error', coalesce(last_error, '')) order by next_attempt_at desc)"
-	"    from (select * from ebba.outbox where state = 'failed' order by next_attempt_at desc limit 20) f), '[]'))";
-
-int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err)
-{
-	return store_web_json(db, OPS_SQL, 0, NULL, out, err);
-}
-
 int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err)
 {
 	const char *p[] = {id};

@@ -109,9 +109,4 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
  * not one. */
 int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
 
-/* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
- * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,
- * received, error}]}. */
-int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err);
-
 #endif

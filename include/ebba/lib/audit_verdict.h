@@ -1,0 +1,25 @@
+/*
+ * What an audit flag's review found (ebba.audit_flags.verdict, written by
+ * ebba.resolve_flag of schema 014): a closed set with one table of names
+ * (lib/audit_verdict.c) for the database's text and the pages' Swedish.
+ * Nothing here allocates.
+ */
+#ifndef EBBA_AUDIT_VERDICT_H
+#define EBBA_AUDIT_VERDICT_H
+
+#include <stdbool.h>
+
+enum audit_verdict {
+	AUDIT_VERDICT_OK,
+	AUDIT_VERDICT_NOT_OK,
+	AUDIT_VERDICT_COUNT
+};
+
+/* The database's name: "ok", "not-ok". */
+const char *audit_verdict_name(enum audit_verdict v);
+/* True and *out set when s is one of the names; false otherwise (s may be NULL). */
+bool audit_verdict_parse(const char *s, enum audit_verdict *out);
+/* The pages' Swedish: "beslutet var rätt", "beslutet var fel". */
+const char *audit_verdict_sv(enum audit_verdict v);
+
+#endif
