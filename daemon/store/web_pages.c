@@ -277,51 +277,6 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 	return 0;
 }
 
-/* The open flags oldest first, a page at a time (after flag $1, or from
- * flag $2 on), as the queue pages: with 100 000 decisions stored, 5 800
- * open flags made one page of 1.4 s that took ebba-web's RSS past 32 MiB. */
-#define FLAGS_PAGE "100"
-static const char FLAGS_SQL[] =
-	"with sel as (select f.id, f.kind, f.reason, f.created_at, f.decision_id"
-	"  from ebba.audit_flags f where f.resolved_at is null"
-	"  and ($1::bigint is null or (f.created_at, f.id) >"
-	"   (select a.created_at, a.id from ebba.audit_flags a where a.id = $1::bigint))"
-	"  and ($2::bigint is null or (f.created_at, f.id) >="
-	"   (select a.created_at, a.id from ebba.audit_flags a where a.id = $2::bigint))"
-	"  order by f.created_at, f.id limit " FLAGS_PAGE " + 1),"
-	" page as (select * from sel order by created_at, id limit " FLAGS_PAGE ")"
-	" select json_build_object("
-	" 'flags', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
-	"    'reason', f.reason, 'created', " TS("f.created_at") ", 'decision_id', d.id,"
-	"    'case_id', d.case_id, 'period', d.period, 'outcome', d.outcome,"
-	"    'amount', " KR("d.amount") ") order by f.created_at, f.id)"
-	"    from page f join ebba.decisions d on d.id = f.decision_id), '[]'),"
-	" 'open', (select count(*) from ebba.audit_flags where resolved_at is null),"
-	" 'next', case when (select count(*) from sel) > " FLAGS_PAGE " then"
-	"    (select id from page order by created_at desc, id desc limit 1) end,"
-	" 'by_outcome', coalesce((select json_agg(json_build_object('outcome', outcome,"
-	"    'decided', decided, 'sampled', sampled,"
-	"    'percent', case when decided > 0 then replace(round(100.0 * sampled / decided, 1)::text, '.', ',') end)"
-	"    order by outcome) from (select o.outcome, o.decided, coalesce(s.sampled, 0) sampled"
-	"    from (select outcome, count(*) decided from ebba.decisions where inbox_id is not null"
-	"      group by outcome) o"
-	"    left join (select d.outcome, count(distinct d.id) sampled from ebba.audit_flags f"
-	"      join ebba.decisions d on d.id = f.decision_id"
-	"      where f.kind = 'sample' and d.inbox_id is not null group by d.outcome) s"
-	"    on s.outcome = o.outcome) s), '[]'),"
-	" 'resolved', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
-	"    'reason', f.reason, 'decision_id', f.decision_id, 'verdict', f.verdict,"
-	"    'resolved_by', f.resolved_by, 'resolved_at', " TS("f.resolved_at") ")"
-	"    order by f.resolved_at desc) from (select * from ebba.audit_flags"
-	"    where resolved_at is not null order by resolved_at desc limit 20) f), '[]'))";
-
-int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
-		    struct ebba_err *err)
-{
-	const char *p[] = {is_id(after) ? after : NULL, is_id(from) ? from : NULL};
-	return store_web_json(db, FLAGS_SQL, 2, p, out, err);
-}
-
 int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 			   const char *note, const char *client, bool *done, struct ebba_err *err)
 {

@@ -88,12 +88,7 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 		       struct ebba_err *err);
 
 
-/* Open audit flags, oldest first, 100 a page (after flag `after`, or from
- * flag `from` on; NULL for neither), with the realised sample rate:
- * {"flags": [...], "open": N (all open flags), "next": ID or null (the flag
- * to ask the next page after), "by_outcome": [...], "resolved": [...]}. */
-int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
-		    struct ebba_err *err);
+/* Stickprov's open flags: include/ebba/store/web_flags.h. */
 
 /* Resolves open flag flag_id with verdict ("ok", "not-ok") and note, with
  * its access_log row ("resolve", "audit_flag", client) in the same
