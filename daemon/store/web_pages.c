@@ -57,81 +57,6 @@ int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const 
 	return 0;
 }
 
-/*
- * The decisions still to be looked at, from ebba.open_work (schema 006: the
- * queue and its counts are kept by the transactions that decide, review and
- * resolve), oldest first: one index scan that stops after the page, starting
- * after the decision $6 when it is given (where that decision arrived stays
- * known after it left the queue).  One row more than the page says whether
- * there is a next one.  The counts are the slots' sums; a reason group is
- * a check that failed or erred, counted over every failed check of every
- * decision (as Statistik counts), and the page words it with the check's
- * description from the rule set, never with one case's message.  $7
- * 'mina': the cases the person has taken, 'otilldelade': those nobody
- * has (schema 028).  A page is
- * 100 rows: with 100 000 decisions stored, 500 (the cap before paging) took
- * PostgreSQL about 45 ms of JSON building on the loaded bench machine, 100
- * about 19 ms.
- */
-#define QUEUE_PAGE "100"
-static const char QUEUE_SQL[] =
-	"with sel as (select w.decision_id as id, w.received_at, w.outcome, w.period,"
-	"  w.first_check as chk, w.reason, w.flags from ebba.open_work w"
-	"  where ($1::text is null or w.outcome = $1)"
-	"  and ($2::text is null or $2 = any(w.flags))"
-	"  and ($3::text is null or $3 = any(w.failing))"
-	"  and ($4::text is null or w.period = $4)"
-	"  and ($5::int is null or w.received_at < now() - make_interval(days => $5::int))"
-	/* a case waiting for the applicant's komplettering is not to be
-	 * looked at until the answer comes or the deadline passes (schema 027) */
-	"  and ebba.completion_state(w.decision_id) is distinct from 'waiting'"
-	"  and ($7::text is null or exists (select 1 from ebba.decisions d"
-	"   left join ebba.case_assignments a on a.case_id = d.case_id and a.released_at is null"
-	"   where d.id = w.decision_id and case $7 when 'mina' then a.person = ebba.person()"
-	"   else a.id is null end))"
-	"  and ($6::bigint is null or (w.received_at, w.decision_id) >"
-	"   (select i.received_at, d.id from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
-	"    where d.id = $6::bigint))"
-	"  order by w.received_at, w.decision_id limit " QUEUE_PAGE " + 1),"
-	" page as (select * from sel order by received_at, id limit " QUEUE_PAGE "),"
-	" cnt as (select kind, key, sum(n) as n from ebba.open_work_counts group by kind, key"
-	"  having sum(n) > 0)"
-	" select json_build_object("
-	"  'rows', coalesce((select json_agg(json_build_object("
-	"     'id', p.id, 'case_id', d.case_id, 'period', p.period, 'outcome', p.outcome,"
-	"     'amount', " KR("d.amount") ", 'received', " TS("p.received_at") ","
-	"     'age_days', extract(day from now() - p.received_at)::int,"
-	"     'reason', p.reason, 'check', p.chk,"
-	"     'expired', ebba.completion_state(p.id) = 'expired',"
-	"     'holder', (select a.person from ebba.case_assignments a where a.case_id = d.case_id"
-	"       and a.released_at is null),"
-	"     'flags', case when p.flags <> '{}' then"
-	"       (select json_agg(json_build_object('kind', k)) from unnest(p.flags) k) end)"
-	"     order by p.received_at, p.id) from page p join ebba.decisions d on d.id = p.id), '[]'),"
-	"  'shown', (select count(*) from page),"
-	"  'next', case when (select count(*) from sel) > " QUEUE_PAGE " then"
-	"     (select id from page order by received_at desc, id desc limit 1) end,"
-	"  'total', coalesce((select n from cnt where kind = 'total'), 0)"
-	"     - (select count(*) from ebba.awaiting_completion a"
-	"        join ebba.open_work w on w.decision_id = a.decision_id),"
-	"  'waiting', coalesce((select json_agg(json_build_object('id', a.decision_id, 'case_id', a.case_id,"
-	"     'period', a.period, 'deadline', to_char(a.deadline, 'YYYY-MM-DD'))"
-	"     order by a.deadline, a.decision_id) from ebba.awaiting_completion a), '[]'),"
-	"  'reasons', coalesce((select json_agg(json_build_object('check', c.key, 'count', c.n)"
-	"     order by c.n desc, c.key) from cnt c where c.kind = 'check'), '[]'),"
-	"  'flags', coalesce((select json_agg(json_build_object('kind', key, 'count', n) order by key)"
-	"     from cnt where kind = 'flag'), '[]'),"
-	"  'checks', coalesce((select json_agg(key order by key) from cnt where kind = 'check'), '[]'),"
-	"  'periods', coalesce((select json_agg(key order by key desc) from cnt where kind = 'period'), '[]'))";
-
-int store_web_queue(PGconn *db, const struct web_queue_filter *f, json_t **out,
-		    struct ebba_err *err)
-{
-	const char *p[] = {nz(f->outcome), nz(f->flag), nz(f->check), nz(f->period),
-			   nz(f->older_than), nz(f->after), nz(f->assigned)};
-	return store_web_json(db, QUEUE_SQL, 7, p, out, err);
-}
-
 static const char DECISION_SQL[] =
 	"select json_build_object("
 	" 'id', d.id, 'external_id', d.external_id, 'case_id', d.case_id, 'period', d.period,"
@@ -296,14 +221,4 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 	*done = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return 0;
-}
-
-int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err)
-{
-	const char *p[] = {id};
-	return store_web_json(db, "select json_build_object('id', d.id, 'case_id', d.case_id,"
-			      " 'period', d.period, 'outcome', d.outcome, 'amount', " KR("d.amount") ","
-			      " 'decided_by', d.decided_by, 'decided_at', " TS("d.decided_at") ")"
-			      " from ebba.decisions d where d.id = $1::bigint and d.reviews_decision_id is not null",
-			      1, p, out, err);
 }

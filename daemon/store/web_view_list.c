@@ -18,10 +18,10 @@ int store_web_unpack_list(json_t *list, const char *what, size_t elem_size, web_
 		return 0;
 	char *a = xcalloc(count, elem_size);
 	*items = a;
+	*n = count;
 	for (size_t i = 0; i < count; i++)
 		if (one(json_array_get(list, i), a + i * elem_size, err) != 0)
 			return ebba_err_prefix(err, "%s[%zu]", what, i);
-	*n = count;
 	return 0;
 }
 

@@ -3,9 +3,10 @@
  * in a query's document unpacked into an array of structs, one element at
  * a time with store_web_unpack(), and a nullable id.
  *
- * Ownership: *items is a new array (xcalloc) the view frees, set even when
- * an element fails (so the view's *_free() releases it); the strings the
- * elements point to live in the document.
+ * Ownership: *items is a new array (xcalloc) the view frees, and *n its
+ * length, set even when an element fails (the elements not reached stay
+ * zeroed), so the view's *_free() releases whatever was filled; the
+ * strings the elements point to live in the document.
  */
 #ifndef EBBA_STORE_WEB_VIEW_LIST_H
 #define EBBA_STORE_WEB_VIEW_LIST_H
