@@ -46,9 +46,11 @@ static int unpack_case(json_t *item, void *elem, struct ebba_err *err)
 {
 	struct web_find_case *c = elem;
 	const char *outcome;
-	json_t *roles;
-	if (store_web_unpack(item, "found case", err, "{s:s,s:o,s:s?,s:s?}", "case_id", &c->case_id,
-			     "roles", &roles, "period", &c->period, "outcome", &outcome) != 0)
+	json_t *roles, *period, *outcome_json;
+	if (store_web_unpack(item, "found case", err, "{s:s,s:o,s:o,s:o}", "case_id", &c->case_id,
+			     "roles", &roles, "period", &period, "outcome", &outcome_json) != 0 ||
+	    store_web_unpack_opt_str(period, "found case's period", &c->period, err) != 0 ||
+	    store_web_unpack_opt_str(outcome_json, "found case's outcome", &outcome, err) != 0)
 		return -1;
 	c->decided = outcome != NULL;
 	if (c->decided && store_web_parse_outcome(outcome, "found case", &c->outcome, err) != 0)

@@ -58,9 +58,11 @@ static int unpack_flag(json_t *item, void *elem, struct ebba_err *err)
 {
 	struct web_household_flag *f = elem;
 	const char *kind, *verdict;
+	json_t *verdict_json;
 	int open;
-	if (store_web_unpack(item, "household flag", err, "{s:s,s:b,s:s?}", "kind", &kind, "open",
-			     &open, "verdict", &verdict) != 0)
+	if (store_web_unpack(item, "household flag", err, "{s:s,s:b,s:o}", "kind", &kind, "open",
+			     &open, "verdict", &verdict_json) != 0 ||
+	    store_web_unpack_opt_str(verdict_json, "household flag's verdict", &verdict, err) != 0)
 		return -1;
 	f->open = open;
 	f->has_verdict = verdict != NULL;
@@ -73,13 +75,14 @@ static int unpack_decision(json_t *item, void *elem, struct ebba_err *err)
 {
 	struct web_household_decision *d = elem;
 	const char *outcome;
-	json_t *amount, *reviews, *flags;
+	json_t *amount, *decider, *reviews, *flags;
 	int by_ebba;
 	if (store_web_unpack(item, "household decision", err,
-			     "{s:I,s:s,s:o,s:s,s:s?,s:b,s:s,s:o,s:o}", "id", &d->id, "outcome",
+			     "{s:I,s:s,s:o,s:s,s:o,s:b,s:s,s:o,s:o}", "id", &d->id, "outcome",
 			     &outcome, "amount", &amount, "decided_by", &d->decided_by, "decider",
-			     &d->decider, "by_ebba", &by_ebba, "decided_at", &d->decided_at,
-			     "reviews", &reviews, "flags", &flags) != 0)
+			     &decider, "by_ebba", &by_ebba, "decided_at", &d->decided_at,
+			     "reviews", &reviews, "flags", &flags) != 0 ||
+	    store_web_unpack_opt_str(decider, "household decision's decider", &d->decider, err) != 0)
 		return -1;
 	d->by_ebba = by_ebba;
 	if (store_web_parse_outcome(outcome, "household decision", &d->outcome, err) != 0 ||
@@ -117,10 +120,11 @@ static int unpack_text(json_t *item, void *elem, struct ebba_err *err)
 static int unpack_version(json_t *item, void *elem, struct ebba_err *err)
 {
 	struct web_household_version *v = elem;
-	json_t *changed;
-	if (store_web_unpack(item, "frame version", err, "{s:I,s:s,s:s,s:s?,s:o}", "version",
+	json_t *updater, *changed;
+	if (store_web_unpack(item, "frame version", err, "{s:I,s:s,s:s,s:o,s:o}", "version",
 			     &v->version, "updated_at", &v->updated_at, "updated_by", &v->updated_by,
-			     "updater", &v->updater, "changed", &changed) != 0)
+			     "updater", &updater, "changed", &changed) != 0 ||
+	    store_web_unpack_opt_str(updater, "frame version's updater", &v->updater, err) != 0)
 		return -1;
 	return store_web_unpack_list(changed, "changed", sizeof(*v->changed), unpack_text,
 				     (void **)&v->changed, &v->n_changed, err);

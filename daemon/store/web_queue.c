@@ -100,17 +100,19 @@ static int unpack_row(json_t *item, void *elem, struct ebba_err *err)
 {
 	struct web_queue_row *r = elem;
 	const char *outcome;
-	json_t *amount, *flags;
+	json_t *amount, *reason, *holder, *flags;
 	int expired;
 	if (store_web_unpack(item, "queue row", err,
-			     "{s:I,s:s,s:s,s:s,s:o,s:s,s:I,s:s?,s:b,s:s?,s:o}", "id", &r->id,
+			     "{s:I,s:s,s:s,s:s,s:o,s:s,s:I,s:o,s:b,s:o,s:o}", "id", &r->id,
 			     "case_id", &r->case_id, "period", &r->period, "outcome", &outcome,
 			     "amount", &amount, "received", &r->received, "age_days", &r->age_days,
-			     "reason", &r->reason, "expired", &expired, "holder", &r->holder,
+			     "reason", &reason, "expired", &expired, "holder", &holder,
 			     "flags", &flags) != 0)
 		return -1;
 	r->expired = expired;
-	if (store_web_parse_outcome(outcome, "queue row", &r->outcome, err) != 0 ||
+	if (store_web_unpack_opt_str(reason, "queue row's reason", &r->reason, err) != 0 ||
+	    store_web_unpack_opt_str(holder, "queue row's holder", &r->holder, err) != 0 ||
+	    store_web_parse_outcome(outcome, "queue row", &r->outcome, err) != 0 ||
 	    store_web_unpack_opt_int(amount, "queue row's amount", &r->has_amount, &r->amount,
 				     err) != 0)
 		return -1;

@@ -39,6 +39,17 @@ int store_web_unpack_opt_int(json_t *v, const char *what, bool *has, int64_t *va
 	return 0;
 }
 
+int store_web_unpack_opt_str(json_t *v, const char *what, const char **out, struct ebba_err *err)
+{
+	*out = NULL;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return ebba_errf(err, "%s: neither a string nor null", what);
+	*out = json_string_value(v);
+	return 0;
+}
+
 int store_web_parse_outcome(const char *name, const char *what, enum outcome *out,
 			    struct ebba_err *err)
 {

@@ -39,6 +39,11 @@ int store_web_unpack_list(json_t *list, const char *what, size_t elem_size, web_
 int store_web_unpack_opt_int(json_t *v, const char *what, bool *has, int64_t *value,
 			     struct ebba_err *err);
 
+/* A string that may be null (jansson's unpack has no nullable "s"): *out
+ * NULL for null, else the string (in the document); anything else is an
+ * error naming what. */
+int store_web_unpack_opt_str(json_t *v, const char *what, const char **out, struct ebba_err *err);
+
 /* A closed set's name as the SQL returns it, parsed into its enum; a name
  * that is none of the set's is an error naming what and the name. */
 int store_web_parse_outcome(const char *name, const char *what, enum outcome *out,
