@@ -1,6 +1,7 @@
 /*
  * The one table of audit verdicts (include/ebba/lib/audit_verdict.h);
- * ebba-web's form sends the same names.
+ * ebba-web's Stickprov form sends ok and not-ok, schema 014's
+ * ebba.resolve_review takes the other three.
  */
 #include <string.h>
 
@@ -11,6 +12,9 @@ static const struct {
 } VERDICTS[AUDIT_VERDICT_COUNT] = {
 	[AUDIT_VERDICT_OK] = {"ok", "beslutet var rätt"},
 	[AUDIT_VERDICT_NOT_OK] = {"not-ok", "beslutet var fel"},
+	[AUDIT_VERDICT_APPROVE] = {"approve", "prövat: beviljat"},
+	[AUDIT_VERDICT_ADJUST] = {"adjust", "prövat: beviljat med annat belopp"},
+	[AUDIT_VERDICT_REJECT] = {"reject", "prövat: avslag"},
 };
 
 static enum audit_verdict clamp(enum audit_verdict v)

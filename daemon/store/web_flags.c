@@ -95,7 +95,7 @@ static int unpack_resolved(json_t *item, void *elem, struct ebba_err *err)
 		return -1;
 	if (store_web_parse_flag_kind(kind, "resolved flag", &f->kind, err) != 0)
 		return -1;
-	return store_web_parse_verdict(verdict, "resolved flag", &f->verdict, err);
+	return store_web_parse_verdict(verdict, "resolved flag", &f->verdict, &f->verdict_note, err);
 }
 
 int web_flags_view_unpack(json_t *doc, struct web_flags_view *out, struct ebba_err *err)

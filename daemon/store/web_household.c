@@ -66,7 +66,8 @@ static int unpack_flag(json_t *item, void *elem, struct ebba_err *err)
 		return -1;
 	f->open = open;
 	f->has_verdict = verdict != NULL;
-	if (f->has_verdict && store_web_parse_verdict(verdict, "household flag", &f->verdict, err) != 0)
+	if (f->has_verdict && store_web_parse_verdict(verdict, "household flag", &f->verdict,
+						   &f->verdict_note, err) != 0)
 		return -1;
 	return store_web_parse_flag_kind(kind, "household flag", &f->kind, err);
 }

@@ -1,7 +1,9 @@
 /*
  * The view models' lists (include/ebba/store/web_view_list.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ebba/lib/util.h"
 #include "ebba/store/web_view_list.h"
@@ -67,11 +69,17 @@ int store_web_parse_flag_kind(const char *name, const char *what,
 	return 0;
 }
 
-int store_web_parse_verdict(const char *name, const char *what, enum audit_verdict *out,
-			    struct ebba_err *err)
+int store_web_parse_verdict(const char *stored, const char *what, enum audit_verdict *out,
+			    const char **note, struct ebba_err *err)
 {
+	*note = NULL;
+	const char *colon = stored ? strstr(stored, ": ") : NULL;
+	char name[16];
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - stored) : 15,
+		 stored ? stored : "");
 	if (!audit_verdict_parse(name, out))
-		return ebba_errf(err, "%s: \"%s\" is not an audit verdict", what,
-				 name ? name : "(null)");
+		return ebba_errf(err, "%s: \"%s\" is not an audit verdict", what, name);
+	if (colon)
+		*note = colon + 2;
 	return 0;
 }

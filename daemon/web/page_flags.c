@@ -53,15 +53,21 @@ static json_t *rates_json(const struct web_flags_view *v)
 	return a;
 }
 
+/* "beslutet var fel: the note" */
+static json_t *verdict_label(enum audit_verdict v, const char *note)
+{
+	return note ? json_sprintf("%s: %s", audit_verdict_sv(v), note) : json_string(audit_verdict_sv(v));
+}
+
 static json_t *resolved_json(const struct web_flags_view *v)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < v->n_resolved; i++) {
 		const struct web_flag_resolved *f = &v->resolved[i];
-		json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s}",
+		json_array_append_new(a, json_pack("{s:s,s:I,s:o,s:s,s:s}",
 			"label", sv_flag(decision_flag_kind_name(f->kind)),
 			"decision_id", (json_int_t)f->decision_id,
-			"verdict_label", audit_verdict_sv(f->verdict),
+			"verdict_label", verdict_label(f->verdict, f->verdict_note),
 			"resolved_by", f->resolved_by, "resolved_at", f->resolved_at));
 	}
 	return a;

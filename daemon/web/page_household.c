@@ -83,9 +83,12 @@ static json_t *decision_json(const struct web_household_decision *d)
 	json_t *flags = json_array();
 	for (size_t k = 0; k < d->n_flags; k++) {
 		const struct web_household_flag *f = &d->flags[k];
-		json_array_append_new(flags, json_pack("{s:s,s:b,s:s}",
+		json_t *verdict = !f->has_verdict ? json_string("")
+				  : f->verdict_note ? json_sprintf("%s: %s", audit_verdict_sv(f->verdict), f->verdict_note)
+						    : json_string(audit_verdict_sv(f->verdict));
+		json_array_append_new(flags, json_pack("{s:s,s:b,s:o}",
 			"label", sv_flag(decision_flag_kind_name(f->kind)), "open", f->open,
-			"verdict_label", f->has_verdict ? audit_verdict_sv(f->verdict) : ""));
+			"verdict_label", verdict));
 	}
 	return json_pack("{s:I,s:s,s:o,s:s,s:s?,s:b,s:s,s:o,s:o}", "id", (json_int_t)d->id,
 			 "outcome_label", outcome_sv(d->outcome), "amount",

@@ -110,12 +110,18 @@ static void test_flags_unpack_verdicts_and_rates(void **state)
 	struct ebba_err err = {{0}};
 	assert_int_equal(web_flags_view_unpack(doc("{\"flags\": [], \"open\": 0, \"next\": 12,"
 		" \"by_outcome\": [{\"outcome\": \"approved\", \"decided\": 3, \"sampled\": 1, \"percent\": 33.3}],"
-		" \"resolved\": [{\"id\": 4, \"kind\": \"sample\", \"decision_id\": 5, \"verdict\": \"not-ok\","
+		" \"resolved\": [{\"id\": 4, \"kind\": \"sample\", \"decision_id\": 5, \"verdict\": \"not-ok: fel inkomst\","
+		" \"resolved_by\": \"anna\", \"resolved_at\": \"2026-11-03 10:00\"},"
+		" {\"id\": 6, \"kind\": \"targeted\", \"decision_id\": 7, \"verdict\": \"approve\","
 		" \"resolved_by\": \"anna\", \"resolved_at\": \"2026-11-03 10:00\"}]}"), &v, &err), 0);
 	assert_true(v.has_next);
 	assert_int_equal(v.next, 12);
 	assert_true(v.rates[0].percent > 33.2 && v.rates[0].percent < 33.4);
+	/* stored as "verdict: note" by ebba.resolve_flag, or a review's verdict */
 	assert_int_equal(v.resolved[0].verdict, AUDIT_VERDICT_NOT_OK);
+	assert_string_equal(v.resolved[0].verdict_note, "fel inkomst");
+	assert_int_equal(v.resolved[1].verdict, AUDIT_VERDICT_APPROVE);
+	assert_null(v.resolved[1].verdict_note);
 	web_flags_view_free(&v);
 }
 

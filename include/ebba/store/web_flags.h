@@ -49,6 +49,7 @@ struct web_flag_resolved {
 	enum decision_flag_kind kind;
 	int64_t decision_id;
 	enum audit_verdict verdict;
+	const char *verdict_note;  /* a not-ok verdict's note; NULL for none */
 	const char *resolved_by;
 	const char *resolved_at;
 };

@@ -29,6 +29,7 @@ struct web_household_flag {
 	bool open;
 	bool has_verdict;              /* false while open */
 	enum audit_verdict verdict;
+	const char *verdict_note;      /* a not-ok verdict's note; NULL for none */
 };
 
 struct web_household_decision {

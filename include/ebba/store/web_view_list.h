@@ -50,7 +50,9 @@ int store_web_parse_outcome(const char *name, const char *what, enum outcome *ou
 			    struct ebba_err *err);
 int store_web_parse_flag_kind(const char *name, const char *what,
 			      enum decision_flag_kind *out, struct ebba_err *err);
-int store_web_parse_verdict(const char *name, const char *what, enum audit_verdict *out,
-			    struct ebba_err *err);
+/* A flag's stored verdict, "name" or "name: note" (schema 014): *note
+ * NULL or the note (in the document). */
+int store_web_parse_verdict(const char *stored, const char *what, enum audit_verdict *out,
+			    const char **note, struct ebba_err *err);
 
 #endif
