@@ -73,6 +73,17 @@ const char *decision_flag_kind_name(enum decision_flag_kind k)
 	return k == DECISION_FLAG_SAMPLE ? "sample" : "targeted";
 }
 
+bool decision_flag_kind_parse(const char *s, enum decision_flag_kind *out)
+{
+	static const enum decision_flag_kind kinds[] = {DECISION_FLAG_TARGETED, DECISION_FLAG_SAMPLE};
+	for (size_t i = 0; s && i < ARRAY_LEN(kinds); i++)
+		if (strcmp(decision_flag_kind_name(kinds[i]), s) == 0) {
+			*out = kinds[i];
+			return true;
+		}
+	return false;
+}
+
 /* A copy in the record's arena; NULL stays NULL. */
 static const char *keep(struct decision *d, const char *s)
 {

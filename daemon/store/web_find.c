@@ -1,18 +1,17 @@
 /*
- * Sök and Hushåll's SQL (include/ebba/store/web_find.h).  As in
+ * Sök's SQL (include/ebba/store/web_find.h).  As in
  * web_frames.c, a view and its access-log row are one statement (a
  * data-modifying WITH); people may insert into the log but not read it,
  * so nothing is returned from it.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ebba/store/db.h"
 #include "ebba/store/web_find.h"
 #include "ebba/store/web_pages.h"
-
-#define KR(x) "replace(to_char(" x ", 'FM999,999,999,990'), ',', ' ')"
-#define TS(x) "to_char(" x ", 'YYYY-MM-DD HH24:MI')"
+#include "ebba/store/web_view_list.h"
 
 /*
  * One index look-up on the keyed hash; the number itself is compared with
@@ -33,11 +32,64 @@ static const char FIND_PERSON_SQL[] =
 	"  'case_id', n.case_id, 'roles', n.roles, 'period', n.period, 'outcome', n.outcome)"
 	"  order by n.period desc nulls last, n.case_id), '[]')) from newest n";
 
-int store_web_find_person(PGconn *db, const char *pnr, const char *client, json_t **out,
-			  struct ebba_err *err)
+static int unpack_role(json_t *item, void *elem, struct ebba_err *err)
 {
+	const char *name;
+	if (store_web_unpack(item, "role", err, "s", &name) != 0)
+		return -1;
+	if (!case_role_parse(name, elem))
+		return ebba_errf(err, "role: \"%s\" is not a case role", name);
+	return 0;
+}
+
+static int unpack_case(json_t *item, void *elem, struct ebba_err *err)
+{
+	struct web_find_case *c = elem;
+	const char *outcome;
+	json_t *roles, *period, *outcome_json;
+	if (store_web_unpack(item, "found case", err, "{s:s,s:o,s:o,s:o}", "case_id", &c->case_id,
+			     "roles", &roles, "period", &period, "outcome", &outcome_json) != 0 ||
+	    store_web_unpack_opt_str(period, "found case's period", &c->period, err) != 0 ||
+	    store_web_unpack_opt_str(outcome_json, "found case's outcome", &outcome, err) != 0)
+		return -1;
+	c->decided = outcome != NULL;
+	if (c->decided && store_web_parse_outcome(outcome, "found case", &c->outcome, err) != 0)
+		return -1;
+	return store_web_unpack_list(roles, "roles", sizeof(*c->roles), unpack_role,
+				     (void **)&c->roles, &c->n_roles, err);
+}
+
+int web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->doc_ = doc;
+	json_t *cases;
+	if (store_web_unpack(doc, "person search", err, "{s:o}", "cases", &cases) != 0)
+		return -1;
+	return store_web_unpack_list(cases, "cases", sizeof(*out->cases), unpack_case,
+				     (void **)&out->cases, &out->n_cases, err);
+}
+
+int store_web_find_person(PGconn *db, const char *pnr, const char *client,
+			  struct web_find_view *out, struct ebba_err *err)
+{
+	memset(out, 0, sizeof(*out));
 	const char *p[] = {pnr, client};
-	return store_web_json(db, FIND_PERSON_SQL, 2, p, out, err);
+	json_t *doc;
+	if (store_web_json(db, FIND_PERSON_SQL, 2, p, &doc, err) != 0)
+		return -1;
+	if (!doc)
+		return ebba_errf(err, "person search: the query returned no document");
+	return web_find_view_unpack(doc, out, err);
+}
+
+void web_find_view_free(struct web_find_view *v)
+{
+	for (size_t i = 0; i < v->n_cases; i++)
+		free(v->cases[i].roles);
+	free(v->cases);
+	json_decref(v->doc_);
+	memset(v, 0, sizeof(*v));
 }
 
 int store_web_case_exists(PGconn *db, const char *case_id, bool *exists, struct ebba_err *err)
@@ -56,52 +108,4 @@ int store_web_case_exists(PGconn *db, const char *case_id, bool *exists, struct 
 	*exists = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return 0;
-}
-
-/*
- * A month's outcome and amount are its last decision's: a caseworker's
- * decision on a referral comes after ebba's and stands.  What a frame
- * version changed is the frame's top-level keys whose value differs from
- * the version before (all of them for version 1).
- */
-static const char HOUSEHOLD_SQL[] =
-	"with log as (insert into ebba.access_log (action, object_kind, object_id, client)"
-	"  values ('view', 'household', $1, $2)),"
-	" d as (select d.*, row_number() over (partition by d.period"
-	"   order by d.decided_at desc, d.id desc) as nth from ebba.decisions d where d.case_id = $1),"
-	" v as (select v.case_id, v.version, v.frame, v.updated_at, v.updated_by"
-	"   from ebba.case_frame_versions v where v.case_id = $1)"
-	" select case when exists (select 1 from d) or exists (select 1 from v) then json_build_object("
-	"  'case_id', $1::text,"
-	"  'months', coalesce((select json_agg(json_build_object("
-	"    'period', m.period, 'outcome', l.outcome, 'amount', " KR("l.amount") ","
-	"    'amount_value', l.amount,"
-	"    'decisions', (select json_agg(json_build_object('id', x.id, 'outcome', x.outcome,"
-	"      'amount', " KR("x.amount") ", 'decided_by', x.decided_by,"
-	"      'decider', case when x.inbox_id is null then (select n.display_name"
-	"        || case when n.title <> '' then ', ' || n.title else '' end"
-	"        from ebba.person_name(x.decided_by) n) end,"
-	"      'by_ebba', x.inbox_id is not null, 'decided_at', " TS("x.decided_at") ","
-	"      'reviews', x.reviews_decision_id,"
-	"      'flags', coalesce((select json_agg(json_build_object('kind', f.kind,"
-	"        'open', f.resolved_at is null, 'verdict', f.verdict) order by f.id)"
-	"        from ebba.audit_flags f where f.decision_id = x.id), '[]'))"
-	"      order by x.decided_at, x.id) from d x where x.period = m.period))"
-	"    order by m.period)"
-	"   from (select distinct period from d) m join d l on l.period = m.period and l.nth = 1), '[]'),"
-	"  'versions', coalesce((select json_agg(json_build_object('version', v.version,"
-	"    'updated_at', " TS("v.updated_at") ", 'updated_by', v.updated_by,"
-	"    'updater', (select n.display_name from ebba.person_name(v.updated_by) n),"
-	"    'changed', (select coalesce(json_agg(k.key order by k.key), '[]')"
-	"      from (select jsonb_object_keys(v.frame) union"
-	"            select jsonb_object_keys(b.frame) from v b where b.version = v.version - 1) k(key)"
-	"      where v.version = 1 or v.frame -> k.key is distinct from"
-	"            (select b.frame -> k.key from v b where b.version = v.version - 1)))"
-	"    order by v.version desc) from v), '[]')) end";
-
-int store_web_household(PGconn *db, const char *case_id, const char *client, json_t **out,
-			struct ebba_err *err)
-{
-	const char *p[] = {case_id, client};
-	return store_web_json(db, HOUSEHOLD_SQL, 2, p, out, err);
 }

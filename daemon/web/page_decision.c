@@ -25,6 +25,7 @@
 #include "ebba/rules/rules.h"
 #include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
+#include "ebba/store/web_queue.h"
 #include "pages.h"
 #include "request.h"
 #include "ebba/lib/outcome.h"
@@ -680,15 +681,18 @@ static int saved_notice(const struct web_request *rq, json_t *ctx, struct ebba_e
 	if (!web_query(rq, "sparat") || !json_is_true(json_object_get(ctx, "by_person")))
 		return 0;
 	struct web_queue_filter f = {0};
-	json_t *q;
-	if (store_web_queue(rq->db, &f, &q, err) != 0)
+	struct web_queue_view q;
+	if (store_web_queue(rq->db, &f, &q, err) != 0) {
+		web_queue_view_free(&q);
 		return -1;
+	}
 	json_t *saved = json_object();
-	json_object_set(saved, "next_id", json_object_get(json_array_get(json_object_get(q, "rows"), 0), "id"));
+	if (q.n_rows)
+		json_object_set_new(saved, "next_id", json_integer((json_int_t)q.rows[0].id));
 	json_object_set(saved, "outcome_label", json_object_get(ctx, "outcome_label"));
 	json_object_set(saved, "amount", json_object_get(ctx, "amount"));
 	json_object_set_new(ctx, "saved", saved);
-	json_decref(q);
+	web_queue_view_free(&q);
 	return 0;
 }
 

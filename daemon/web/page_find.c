@@ -66,18 +66,37 @@ static int find_case(const struct web_request *rq, struct web_response *rs, cons
 	return 0;
 }
 
-static const char *sv_role(const char *role)
+/* What the person is in a case, in words: "sökande, barn".  "In the
+ * household" says nothing beside a role of an application. */
+static void role_words(const struct web_find_case *c, char *words, size_t size)
 {
-	static const struct {
-		const char *code, *sv;
-	} w[] = {
-		{"applicant", "sökande"}, {"co-applicant", "medsökande"}, {"child", "barn"},
-		{"adult", "vuxen i hushållet"}, {"household", "i hushållet"},
-	};
-	for (size_t i = 0; role && i < ARRAY_LEN(w); i++)
-		if (strcmp(w[i].code, role) == 0)
-			return w[i].sv;
-	return role ? role : "";
+	size_t at = 0;
+	words[0] = '\0';
+	for (size_t j = 0; j < c->n_roles; j++) {
+		if (c->n_roles > 1 && c->roles[j] == CASE_ROLE_HOUSEHOLD)
+			continue;
+		if (at < size)
+			at += (size_t)snprintf(words + at, size - at, "%s%s", at ? ", " : "",
+					       case_role_sv(c->roles[j]));
+	}
+}
+
+/* The template's context for a search's answer, from the view and nothing else. */
+static json_t *found_context(const struct web_find_view *v)
+{
+	json_t *cases = json_array();
+	for (size_t i = 0; i < v->n_cases; i++) {
+		const struct web_find_case *c = &v->cases[i];
+		char words[160];
+		role_words(c, words, sizeof(words));
+		json_array_append_new(cases, json_pack("{s:s,s:s,s:s?,s:s}", "case_id", c->case_id,
+			"role_words", words, "period", c->period,
+			"outcome_label", c->decided ? outcome_sv(c->outcome) : ""));
+	}
+	char heading[64];
+	snprintf(heading, sizeof(heading), "%zu %s", v->n_cases, v->n_cases == 1 ? "ärende" : "ärenden");
+	return json_pack("{s:b,s:o,s:b,s:s}", "searched", 1, "cases", cases, "found", v->n_cases > 0,
+			 "found_text", heading);
 }
 
 static int find_person(const struct web_request *rq, struct web_response *rs, const char *typed,
@@ -94,35 +113,13 @@ static int find_person(const struct web_request *rq, struct web_response *rs, co
 		return refuse(rq, rs, PNR_FIELD,
 			      "Personnummer: ange ett giltigt personnummer med tolv siffror, ÅÅÅÅMMDDNNNN eller ÅÅÅÅMMDD-NNNN",
 			      strlen(typed) > 24 ? "" : typed, err);
-	json_t *found;
-	if (store_web_find_person(rq->db, p.digits, rq->client, &found, err) != 0)
+	struct web_find_view v;
+	if (store_web_find_person(rq->db, p.digits, rq->client, &v, err) != 0) {
+		web_find_view_free(&v);
 		return -1;
-	json_t *cases = json_object_get(found, "cases");
-	size_t i;
-	json_t *c;
-	json_array_foreach(cases, i, c) {
-		char words[160] = "";
-		size_t j, at = 0;
-		json_t *r;
-		json_t *roles = json_object_get(c, "roles");
-		json_array_foreach(roles, j, r) {
-			/* "in the household" says nothing beside a role of an application */
-			const char *role = json_string_value(r);
-			if (json_array_size(roles) > 1 && role && strcmp(role, "household") == 0)
-				continue;
-			if (at < sizeof(words))
-				at += (size_t)snprintf(words + at, sizeof(words) - at, "%s%s", at ? ", " : "",
-						       sv_role(role));
-		}
-		json_object_set_new(c, "role_words", json_string(words));
-		json_object_set_new(c, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(c, "outcome")))));
 	}
-	size_t count = json_array_size(cases);
-	char heading[64];
-	snprintf(heading, sizeof(heading), "%zu %s", count, count == 1 ? "ärende" : "ärenden");
-	json_t *ctx = json_pack("{s:b,s:O,s:b,s:s}", "searched", 1, "cases", cases, "found", count > 0,
-				"found_text", heading);
-	json_decref(found);
+	json_t *ctx = found_context(&v);
+	web_find_view_free(&v);
 	return show(rq, rs, ctx, err);
 }
 

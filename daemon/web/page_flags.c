@@ -6,8 +6,82 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ebba/store/web_flags.h"
 #include "ebba/store/web_pages.h"
 #include "pages.h"
+
+/* "18 700", or null for a decision without an amount. */
+static json_t *amount_json(bool has, int64_t kr)
+{
+	char text[32];
+	if (!has)
+		return json_null();
+	kr_format((long long)kr, text, sizeof(text));
+	return json_string(text);
+}
+
+static json_t *open_flags_json(const struct web_flags_view *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_flags; i++) {
+		const struct web_flag_open *f = &v->flags[i];
+		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o}",
+			"id", (json_int_t)f->id, "label", sv_flag(decision_flag_kind_name(f->kind)),
+			"reason", f->reason, "created", f->created,
+			"decision_id", (json_int_t)f->decision_id, "case_id", f->case_id,
+			"period", f->period, "outcome_label", outcome_sv(f->outcome),
+			"amount", amount_json(f->has_amount, f->amount)));
+	}
+	return a;
+}
+
+/* The realised rate, one decimal with a comma ("12,5"). */
+static json_t *rates_json(const struct web_flags_view *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_rates; i++) {
+		const struct web_flag_rate *r = &v->rates[i];
+		char percent[32];
+		snprintf(percent, sizeof(percent), "%.1f", r->percent);
+		char *dot = strchr(percent, '.');
+		if (dot)
+			*dot = ',';
+		json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:s}",
+			"outcome_label", outcome_sv(r->outcome), "decided", (json_int_t)r->decided,
+			"sampled", (json_int_t)r->sampled, "percent", percent));
+	}
+	return a;
+}
+
+/* "beslutet var fel: the note" */
+static json_t *verdict_label(enum audit_verdict v, const char *note)
+{
+	return note ? json_sprintf("%s: %s", audit_verdict_sv(v), note) : json_string(audit_verdict_sv(v));
+}
+
+static json_t *resolved_json(const struct web_flags_view *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_resolved; i++) {
+		const struct web_flag_resolved *f = &v->resolved[i];
+		json_array_append_new(a, json_pack("{s:s,s:I,s:o,s:s,s:s}",
+			"label", sv_flag(decision_flag_kind_name(f->kind)),
+			"decision_id", (json_int_t)f->decision_id,
+			"verdict_label", verdict_label(f->verdict, f->verdict_note),
+			"resolved_by", f->resolved_by, "resolved_at", f->resolved_at));
+	}
+	return a;
+}
+
+/* The template's context, from the view and nothing else. */
+static json_t *flags_context(const struct web_flags_view *v, bool paged, bool can_resolve)
+{
+	return json_pack("{s:o,s:I,s:o,s:o,s:o,s:b,s:b}", "flags", open_flags_json(v),
+			 "open", (json_int_t)v->open,
+			 "next", v->has_next ? json_integer((json_int_t)v->next) : json_null(),
+			 "by_outcome", rates_json(v), "resolved", resolved_json(v),
+			 "paged", paged, "can_resolve", can_resolve);
+}
 
 /* from: a flag the page must show (the one whose form had an error), or NULL
  * for the page the query string asks for. */
@@ -15,25 +89,16 @@ static int show(const struct web_request *rq, struct web_response *rs, json_t *e
 		const char *from, struct ebba_err *err)
 {
 	const char *after = from ? NULL : web_query(rq, "efter");
-	json_t *ctx;
-	if (store_web_flags(rq->db, after, from, &ctx, err) != 0)
+	struct web_flags_view v;
+	if (store_web_flags(rq->db, after, from, &v, err) != 0) {
+		web_flags_view_free(&v);
 		return -1;
-	json_object_set_new(ctx, "paged", json_boolean((after && *after) || from));
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(ctx, "flags"), i, f) {
-		json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
-		json_object_set_new(f, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(f, "outcome")))));
 	}
-	json_array_foreach(json_object_get(ctx, "by_outcome"), i, f)
-		json_object_set_new(f, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(f, "outcome")))));
-	json_array_foreach(json_object_get(ctx, "resolved"), i, f) {
-		json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
-		json_object_set_new(f, "verdict_label", json_string(sv_verdict(json_string_value(json_object_get(f, "verdict")))));
-	}
+	json_t *ctx = flags_context(&v, (after && *after) || from,
+				    rq->session && (rq->session->groups & WEB_CASEWORKER));
+	web_flags_view_free(&v);
 	if (extra)
 		json_object_update(ctx, extra);
-	json_object_set_new(ctx, "can_resolve", json_boolean(rq->session && (rq->session->groups & WEB_CASEWORKER)));
 	int rc = page_log(rq, "view", "audit_flags", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Stickprov", "flags", ctx, err);

@@ -4,7 +4,7 @@
  * decision on ebba's referral, audit flags), the amount granted month by
  * month as a chart (svg_chart.c) with its table, and the frame's history:
  * each version, who wrote it and which parts it changed.  The view and its
- * access-log row are one statement (store/web_find.c).  Identity numbers
+ * access-log row are one statement (store/web_household.c).  Identity numbers
  * are not shown: the household is the case's.
  */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ebba/intake/case_frame.h"
-#include "ebba/store/web_find.h"
+#include "ebba/store/web_household.h"
 #include "pages.h"
 #include "svg_chart.h"
 
@@ -39,68 +39,108 @@ static const struct chart_series amount_series[] = {{"Beviljat belopp", "c0"}};
 
 /* Whether a month's last decision grants its amount (a referral's amount is
  * only what ebba computed, a rejection's nothing). */
-static bool grants(const char *outcome)
+static bool grants(enum outcome o)
 {
-	return outcome && (strcmp(outcome, "approved") == 0 || strcmp(outcome, "partly_approved") == 0);
+	return o == OUTCOME_APPROVED || o == OUTCOME_PARTLY_APPROVED;
 }
 
 /* The chart of the months' granted amounts (0 for a month not granted). */
-static json_t *amount_chart(json_t *months)
+static json_t *amount_chart(const struct web_household_view *v)
 {
-	size_t n = json_array_size(months), i;
+	size_t n = v->n_months;
 	if (!n)
 		return NULL;
-	const char **cats = calloc(n, sizeof(*cats));
-	double *v = calloc(n, sizeof(*v));
-	if (!cats || !v)
-		abort();
-	json_t *m;
-	json_array_foreach(months, i, m) {
-		cats[i] = json_string_value(json_object_get(m, "period"));
-		if (grants(json_string_value(json_object_get(m, "outcome"))))
-			v[i] = (double)json_integer_value(json_object_get(m, "amount_value"));
+	const char **cats = xcalloc(n, sizeof(*cats));
+	double *values = xcalloc(n, sizeof(*values));
+	for (size_t i = 0; i < n; i++) {
+		const struct web_household_month *m = &v->months[i];
+		cats[i] = m->period;
+		if (grants(m->outcome) && m->has_amount)
+			values[i] = (double)m->amount;
 	}
 	/* no unit after the numbers: " kr" on every tick would not fit the
 	 * chart's left margin; the title says kronor */
 	struct chart ch = {"diagram-belopp", "Beviljat belopp per månad, kronor", "", 0, cats, n,
-			   amount_series, 1, v, NULL, -1, NULL};
+			   amount_series, 1, values, NULL, -1, NULL};
 	json_t *chart = chart_json(&ch);
 	free(cats);
-	free(v);
+	free(values);
 	return chart;
 }
 
-static void label_months(json_t *months)
+/* "18 700", or null for a decision without an amount. */
+static json_t *amount_json(bool has, int64_t kr)
 {
-	size_t i, j;
-	json_t *m, *d, *f;
-	json_array_foreach(months, i, m) {
-		const char *outcome = json_string_value(json_object_get(m, "outcome"));
-		json_object_set_new(m, "outcome_label", json_string(sv_outcome(outcome)));
-		const char *amount = json_string_value(json_object_get(m, "amount"));
-		json_object_set_new(m, "granted", json_string(grants(outcome) && amount ? amount : "–"));
-		json_array_foreach(json_object_get(m, "decisions"), j, d) {
-			json_object_set_new(d, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(d, "outcome")))));
-			size_t k;
-			json_array_foreach(json_object_get(d, "flags"), k, f) {
-				json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
-				json_object_set_new(f, "verdict_label", json_string(sv_verdict(json_string_value(json_object_get(f, "verdict")))));
-			}
-		}
-	}
+	char text[32];
+	if (!has)
+		return json_null();
+	kr_format((long long)kr, text, sizeof(text));
+	return json_string(text);
 }
 
-static void label_versions(json_t *versions)
+static json_t *decision_json(const struct web_household_decision *d)
 {
-	size_t i, j;
-	json_t *v, *k;
-	json_array_foreach(versions, i, v) {
-		json_t *words = json_array();
-		json_array_foreach(json_object_get(v, "changed"), j, k)
-			json_array_append_new(words, json_string(sv_frame_part(json_string_value(k))));
-		json_object_set_new(v, "changed_words", words);
-		json_object_set_new(v, "first", json_boolean(json_integer_value(json_object_get(v, "version")) == 1));
+	json_t *flags = json_array();
+	for (size_t k = 0; k < d->n_flags; k++) {
+		const struct web_household_flag *f = &d->flags[k];
+		json_t *verdict = !f->has_verdict ? json_string("")
+				  : f->verdict_note ? json_sprintf("%s: %s", audit_verdict_sv(f->verdict), f->verdict_note)
+						    : json_string(audit_verdict_sv(f->verdict));
+		json_array_append_new(flags, json_pack("{s:s,s:b,s:o}",
+			"label", sv_flag(decision_flag_kind_name(f->kind)), "open", f->open,
+			"verdict_label", verdict));
 	}
+	return json_pack("{s:I,s:s,s:o,s:s,s:s?,s:b,s:s,s:o,s:o}", "id", (json_int_t)d->id,
+			 "outcome_label", outcome_sv(d->outcome), "amount",
+			 amount_json(d->has_amount, d->amount), "decided_by", d->decided_by,
+			 "decider", d->decider, "by_ebba", d->by_ebba, "decided_at", d->decided_at,
+			 "reviews", d->has_reviews ? json_integer((json_int_t)d->reviews) : json_null(),
+			 "flags", flags);
+}
+
+static json_t *months_json(const struct web_household_view *v)
+{
+	json_t *months = json_array();
+	for (size_t i = 0; i < v->n_months; i++) {
+		const struct web_household_month *m = &v->months[i];
+		json_t *decisions = json_array();
+		for (size_t j = 0; j < m->n_decisions; j++)
+			json_array_append_new(decisions, decision_json(&m->decisions[j]));
+		json_t *granted = grants(m->outcome) && m->has_amount
+					  ? amount_json(true, m->amount) : json_string("–");
+		json_array_append_new(months, json_pack("{s:s,s:s,s:o,s:o}", "period", m->period,
+			"outcome_label", outcome_sv(m->outcome), "granted", granted,
+			"decisions", decisions));
+	}
+	return months;
+}
+
+static json_t *versions_json(const struct web_household_view *v)
+{
+	json_t *versions = json_array();
+	for (size_t i = 0; i < v->n_versions; i++) {
+		const struct web_household_version *x = &v->versions[i];
+		json_t *words = json_array();
+		for (size_t j = 0; j < x->n_changed; j++)
+			json_array_append_new(words, json_string(sv_frame_part(x->changed[j])));
+		json_array_append_new(versions, json_pack("{s:I,s:s,s:s,s:s?,s:o,s:b}",
+			"version", (json_int_t)x->version, "updated_at", x->updated_at,
+			"updated_by", x->updated_by, "updater", x->updater,
+			"changed_words", words, "first", x->version == 1));
+	}
+	return versions;
+}
+
+/* The template's context, from the view and nothing else. */
+static json_t *household_context(const struct web_household_view *v)
+{
+	json_t *ctx = json_pack("{s:s,s:o,s:o,s:b,s:b}", "case_id", v->case_id,
+				"months", months_json(v), "versions", versions_json(v),
+				"has_months", v->n_months > 0, "has_versions", v->n_versions > 0);
+	json_t *chart = amount_chart(v);
+	if (chart)
+		json_object_set_new(ctx, "chart", chart);
+	return ctx;
 }
 
 int page_household(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -108,20 +148,16 @@ int page_household(const struct web_request *rq, struct web_response *rs, struct
 	const char *id = rq->tail ? rq->tail : "";
 	if (!*id || strlen(id) > FRAME_ID_MAX || strchr(id, '/'))
 		return page_not_found(rq, rs, "Det finns inget sådant ärende.", err);
-	json_t *ctx;
-	if (store_web_household(rq->db, id, rq->client, &ctx, err) != 0)
+	struct web_household_view v;
+	bool found;
+	if (store_web_household(rq->db, id, rq->client, &v, &found, err) != 0) {
+		web_household_view_free(&v);
 		return -1;
-	if (!ctx)
+	}
+	if (!found)
 		return page_not_found(rq, rs, "Det finns inget sådant ärende som du kan se.", err);
-	json_t *months = json_object_get(ctx, "months");
-	label_months(months);
-	label_versions(json_object_get(ctx, "versions"));
-	json_t *chart = amount_chart(months);
-	if (chart)
-		json_object_set_new(ctx, "chart", chart);
-	json_object_set_new(ctx, "has_months", json_boolean(json_array_size(months) > 0));
-	json_object_set_new(ctx, "has_versions",
-			    json_boolean(json_array_size(json_object_get(ctx, "versions")) > 0));
+	json_t *ctx = household_context(&v);
+	web_household_view_free(&v);
 	char title[96];
 	snprintf(title, sizeof(title), "Hushåll %s", id);
 	int rc = web_page(rq, rs, title, "household", ctx, err);

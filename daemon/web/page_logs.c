@@ -62,14 +62,24 @@ static const char *const reason_sv[AUDIT_REASONS] = {
 
 /* ---- filters ----------------------------------------------------------- */
 
+/* One a field at most: read_form checks six things about five fields. */
+#define LOGS_FORM_ERRORS 6
+
 struct logs_form {
 	struct audit_log_query q;
-	json_t *errors;             /* [{field, text}] */
+	struct {
+		const char *field, *text;   /* static strings */
+	} errors[LOGS_FORM_ERRORS];
+	size_t n_errors;
 };
 
 static void form_error(struct logs_form *f, const char *field, const char *text)
 {
-	json_array_append_new(f->errors, json_pack("{s:s,s:s}", "field", field, "text", text));
+	if (f->n_errors == LOGS_FORM_ERRORS)
+		return;
+	f->errors[f->n_errors].field = field;
+	f->errors[f->n_errors].text = text;
+	f->n_errors++;
 }
 
 static const char *nz(const char *v)
@@ -81,7 +91,6 @@ static const char *nz(const char *v)
 static void read_form(const struct web_request *rq, struct logs_form *f, bool period_required,
 		      char *from_buf, char *to_buf)
 {
-	f->errors = json_array();
 	f->q.who = nz(web_query(rq, "person"));
 	f->q.case_id = nz(web_query(rq, "arende"));
 	f->q.from = nz(web_query(rq, "fran"));
@@ -108,21 +117,24 @@ static void read_form(const struct web_request *rq, struct logs_form *f, bool pe
 		form_error(f, "handelse", "Händelse: välj en av händelserna i listan");
 }
 
-/* The form's values and errors for the template (err_FIELD: the text). */
+/* The form's values and errors for the template (err_FIELD: the field's
+ * first error's text). */
 static json_t *form_ctx(const struct logs_form *f)
 {
-	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:b}", "person", f->q.who ? f->q.who : "",
+	json_t *errors = json_array();
+	for (size_t i = 0; i < f->n_errors; i++)
+		json_array_append_new(errors, json_pack("{s:s,s:s}", "field", f->errors[i].field,
+							"text", f->errors[i].text));
+	json_t *ctx = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b}", "person", f->q.who ? f->q.who : "",
 				"arende", f->q.case_id ? f->q.case_id : "", "fran",
 				f->q.from ? f->q.from : "", "till", f->q.to ? f->q.to : "",
 				"handelse", f->q.action ? f->q.action : "",
-				"errors", f->errors, "has_errors", json_array_size(f->errors) > 0);
-	size_t i;
-	json_t *e;
-	json_array_foreach(f->errors, i, e) {
+				"errors", errors, "has_errors", f->n_errors > 0);
+	for (size_t i = f->n_errors; i-- > 0;) {
+		/* backwards, so the first error of a field is the one that stays */
 		char key[32];
-		snprintf(key, sizeof(key), "err_%s", json_string_value(json_object_get(e, "field")));
-		if (!json_object_get(ctx, key))
-			json_object_set(ctx, key, json_object_get(e, "text"));
+		snprintf(key, sizeof(key), "err_%s", f->errors[i].field);
+		json_object_set_new(ctx, key, json_string(f->errors[i].text));
 	}
 	json_t *opts = json_array();
 	for (size_t k = 0; k < ARRAY_LEN(actions); k++)
@@ -193,8 +205,7 @@ int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba
 	struct logs_form f = {0};
 	read_form(rq, &f, false, fb, tb);
 	json_t *ctx = form_ctx(&f);
-	json_decref(f.errors);
-	if (json_is_true(json_object_get(ctx, "has_errors")))
+	if (f.n_errors > 0)
 		return refused(rq, rs, "Fel i filtret – Loggar", "logs", ctx, err);
 	f.q.limit = LOG_PAGE_ROWS;
 	PGresult *res;
@@ -218,18 +229,14 @@ int page_logs(const struct web_request *rq, struct web_response *rs, struct ebba
 
 static json_t *findings_json(const PGresult *res)
 {
-	json_t *lists = json_array();
+	json_t *rows[AUDIT_REASONS];
 	for (int k = 0; k < AUDIT_REASONS; k++)
-		json_array_append_new(lists, json_pack("{s:s,s:s,s:[],s:b,s:b}", "reason",
-						       audit_reason_code(k), "title", reason_sv[k],
-						       "rows", "burst", k == AUDIT_BURST, "login",
-						       k == AUDIT_FAILED_LOGIN));
+		rows[k] = json_array();
 	for (int r = 0; r < PQntuples(res); r++) {
 		int k = audit_reason_of(PQgetvalue(res, r, AF_REASON));
 		if (k < 0)
 			continue;
-		json_t *rows = json_object_get(json_array_get(lists, (size_t)k), "rows");
-		json_array_append_new(rows, json_pack(
+		json_array_append_new(rows[k], json_pack(
 			"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 			"at", PQgetvalue(res, r, AF_AT), "who", PQgetvalue(res, r, AF_WHO),
 			"case_id", PQgetvalue(res, r, AF_CASE),
@@ -238,10 +245,13 @@ static json_t *findings_json(const PGresult *res)
 			"object", PQgetvalue(res, r, AF_OBJECT), "client", PQgetvalue(res, r, AF_CLIENT),
 			"views", PQgetvalue(res, r, AF_VIEWS), "median", PQgetvalue(res, r, AF_MEDIAN)));
 	}
-	size_t i;
-	json_t *l;
-	json_array_foreach(lists, i, l)
-		json_object_set_new(l, "count", json_integer((json_int_t)json_array_size(json_object_get(l, "rows"))));
+	json_t *lists = json_array();
+	for (int k = 0; k < AUDIT_REASONS; k++)
+		json_array_append_new(lists, json_pack("{s:s,s:s,s:I,s:o,s:b,s:b}", "reason",
+						       audit_reason_code(k), "title", reason_sv[k],
+						       "count", (json_int_t)json_array_size(rows[k]),
+						       "rows", rows[k], "burst", k == AUDIT_BURST, "login",
+						       k == AUDIT_FAILED_LOGIN));
 	return lists;
 }
 
@@ -308,8 +318,7 @@ int page_logs_sub(const struct web_request *rq, struct web_response *rs, struct 
 	struct logs_form f = {0};
 	read_form(rq, &f, is_followup, fb, tb);
 	json_t *ctx = form_ctx(&f);
-	json_decref(f.errors);
-	if (json_is_true(json_object_get(ctx, "has_errors")))
+	if (f.n_errors > 0)
 		return refused(rq, rs, "Fel i filtret – Loggar", is_followup ? "logs_followup" : "logs",
 			       ctx, err);
 	int rc = strcmp(tail, "logg.csv") == 0      ? entries_csv(rq, rs, &f.q, err)

@@ -12,7 +12,7 @@
 
 #include "check_words.h"
 #include "ebba/store/assign.h"
-#include "ebba/store/web_pages.h"
+#include "ebba/store/web_queue.h"
 #include "pages.h"
 #include "request.h"
 #include "ebba/lib/outcome.h"
@@ -25,26 +25,65 @@ static const char *clean(const char *v, const char *allowed, size_t max)
 	return v;
 }
 
-static void decorate_rows(json_t *rows)
+/* "18 700", or null for a decision without an amount. */
+static json_t *amount_json(bool has, int64_t kr)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r) {
-		json_t *flags = json_object_get(r, "flags");
-		size_t k;
-		json_t *f;
-		json_array_foreach(flags, k, f)
-			json_object_set_new(f, "label", json_string(sv_flag(json_string_value(json_object_get(f, "kind")))));
-		json_object_set_new(r, "outcome_label", json_string(sv_outcome(json_string_value(json_object_get(r, "outcome")))));
-		const char *reason = json_string_value(json_object_get(r, "reason"));
-		if (!reason || !*reason)
-			json_object_set_new(r, "reason", json_string(
-				outcome_is(json_string_value(json_object_get(r, "outcome")), OUTCOME_APPROVED)
-				? "(beviljat automatiskt)" : "(ingen kontroll föll)"));
-	}
+	char text[32];
+	if (!has)
+		return json_null();
+	kr_format((long long)kr, text, sizeof(text));
+	return json_string(text);
 }
 
-static void add_filters(json_t *ctx, const struct web_queue_filter *f)
+static json_t *row_json(const struct web_queue_row *r)
+{
+	json_t *flags = json_array();
+	for (size_t k = 0; k < r->n_flags; k++)
+		json_array_append_new(flags, json_pack("{s:s}", "label",
+						       sv_flag(decision_flag_kind_name(r->flags[k]))));
+	const char *reason = r->reason && *r->reason ? r->reason
+			     : r->outcome == OUTCOME_APPROVED ? "(beviljat automatiskt)"
+							      : "(ingen kontroll föll)";
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:b,s:s?,s:o}", "id", (json_int_t)r->id,
+			 "case_id", r->case_id, "period", r->period, "received", r->received,
+			 "age_days", (json_int_t)r->age_days, "amount",
+			 amount_json(r->has_amount, r->amount), "outcome_label", outcome_sv(r->outcome),
+			 "reason", reason, "expired", r->expired, "holder", r->holder, "flags", flags);
+}
+
+/* The queue's rows, the cases waiting for a komplettering and the counts. */
+static void add_lists(json_t *ctx, const struct web_queue_view *v)
+{
+	json_t *rows = json_array(), *waiting = json_array(), *reasons = json_array(),
+	       *flags = json_array();
+	for (size_t i = 0; i < v->n_rows; i++)
+		json_array_append_new(rows, row_json(&v->rows[i]));
+	for (size_t i = 0; i < v->n_waiting; i++)
+		json_array_append_new(waiting, json_pack("{s:I,s:s,s:s,s:s}", "id",
+			(json_int_t)v->waiting[i].id, "case_id", v->waiting[i].case_id,
+			"period", v->waiting[i].period, "deadline", v->waiting[i].deadline));
+	/* a reason group is named by what its check asks (the rule set's
+	 * description), never by a case's own message */
+	json_t *words = check_words();
+	for (size_t i = 0; i < v->n_reasons; i++)
+		json_array_append_new(reasons, json_pack("{s:s,s:s,s:I}", "check", v->reasons[i].check,
+			"reason", check_word(words, v->reasons[i].check),
+			"count", (json_int_t)v->reasons[i].count));
+	json_decref(words);
+	for (size_t i = 0; i < v->n_flags; i++) {
+		const char *kind = decision_flag_kind_name(v->flags[i].kind);
+		json_array_append_new(flags, json_pack("{s:s,s:s,s:I}", "kind", kind, "label",
+			sv_flag(kind), "count", (json_int_t)v->flags[i].count));
+	}
+	json_object_set_new(ctx, "rows", rows);
+	json_object_set_new(ctx, "waiting", waiting);
+	json_object_set_new(ctx, "reasons", reasons);
+	json_object_set_new(ctx, "flags", flags);
+	json_object_set_new(ctx, "has_counts", json_boolean(v->n_reasons + v->n_flags > 0));
+}
+
+static void add_filters(json_t *ctx, const struct web_queue_view *v,
+			const struct web_queue_filter *f)
 {
 	static const char *const outcomes[] = {"referred", "approved", "rejected"};
 	static const char *const outcome_labels[] = {"Hänvisade", "Beviljade med flagga", "Avslag"};
@@ -57,31 +96,20 @@ static void add_filters(json_t *ctx, const struct web_queue_filter *f)
 	json_object_set_new(ctx, "flag_options", options_json(flags, flag_labels, 2, f->flag));
 	json_t *checks = json_array(), *periods = json_array();
 	json_t *words = check_words();
-	size_t i;
-	json_t *v;
-	/* a reason group is named by what its check asks (the rule set's
-	 * description), never by a case's own message */
-	json_array_foreach(json_object_get(ctx, "reasons"), i, v)
-		json_object_set_new(v, "reason", json_string(check_word(words,
-			json_string_value(json_object_get(v, "check")))));
 	/* a check is chosen by what it asks, in words; its id is only the value sent */
-	json_array_foreach(json_object_get(ctx, "checks"), i, v)
-		json_array_append_new(checks, json_pack("{s:O,s:s,s:b}", "value", v, "label",
-			check_word(words, json_string_value(v)),
-			"selected", f->check && strcmp(f->check, json_string_value(v)) == 0));
+	for (size_t i = 0; i < v->n_checks; i++)
+		json_array_append_new(checks, json_pack("{s:s,s:s,s:b}", "value", v->checks[i], "label",
+			check_word(words, v->checks[i]),
+			"selected", f->check && strcmp(f->check, v->checks[i]) == 0));
 	json_decref(words);
-	json_array_foreach(json_object_get(ctx, "periods"), i, v)
-		json_array_append_new(periods, json_pack("{s:O,s:b}", "value", v, "selected",
-			f->period && strcmp(f->period, json_string_value(v)) == 0));
+	for (size_t i = 0; i < v->n_periods; i++)
+		json_array_append_new(periods, json_pack("{s:s,s:b}", "value", v->periods[i], "selected",
+			f->period && strcmp(f->period, v->periods[i]) == 0));
 	json_object_set_new(ctx, "check_options", checks);
 	json_object_set_new(ctx, "period_options", periods);
 	json_object_set_new(ctx, "older_than", json_string(f->older_than ? f->older_than : ""));
 	json_object_set_new(ctx, "filtered", json_boolean(f->outcome || f->flag || f->check ||
 							  f->period || f->older_than || f->assigned));
-	json_object_set_new(ctx, "has_counts", json_boolean(json_array_size(json_object_get(ctx, "reasons")) +
-							    json_array_size(json_object_get(ctx, "flags")) > 0));
-	json_array_foreach(json_object_get(ctx, "flags"), i, v)
-		json_object_set_new(v, "label", json_string(sv_flag(json_string_value(json_object_get(v, "kind")))));
 }
 
 /* Keyset paging: "next" is the last decision shown when there are more;
@@ -95,6 +123,32 @@ static void add_paging(json_t *ctx, const struct web_queue_filter *f)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		json_object_set_new(ctx, names[i], json_string(values[i] ? values[i] : ""));
 	json_object_set_new(ctx, "paged", json_boolean(f->after != NULL));
+}
+
+/* After saving: what was saved, and the next case (the queue's oldest). */
+static json_t *saved_json(const struct web_saved_view *s, const struct web_queue_view *v)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "id", (json_int_t)s->id,
+			 "case_id", s->case_id, "period", s->period, "outcome_label",
+			 outcome_sv(s->outcome), "amount", amount_json(s->has_amount, s->amount),
+			 "decided_by", s->decided_by, "decided_at", s->decided_at, "next_id",
+			 v->n_rows ? json_integer((json_int_t)v->rows[0].id) : json_null());
+}
+
+/* The template's context, from the views and the filter and nothing else. */
+static json_t *queue_context(const struct web_queue_view *v, const struct web_saved_view *saved,
+			     const struct web_queue_filter *f)
+{
+	json_t *ctx = json_pack("{s:I,s:I,s:o,s:b}", "total", (json_int_t)v->total, "shown",
+				(json_int_t)v->shown, "next",
+				v->has_next ? json_integer((json_int_t)v->next) : json_null(),
+				"skip_to_queue", 1);
+	add_lists(ctx, v);
+	add_filters(ctx, v, f);
+	add_paging(ctx, f);
+	if (saved)
+		json_object_set_new(ctx, "saved", saved_json(saved, v));
+	return ctx;
 }
 
 int page_queue(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -115,26 +169,22 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 	const struct ebba_config *cfg = request_config();
 	if (cfg && store_case_release_idle(rq->db, cfg->web.assign_idle_minutes, err) != 0)
 		return -1;
-	json_t *ctx;
-	if (store_web_queue(rq->db, &f, &ctx, err) != 0)
-		return -1;
-	decorate_rows(json_object_get(ctx, "rows"));
-	add_filters(ctx, &f);
-	add_paging(ctx, &f);
-	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
-	json_t *what = NULL;
-	if (saved && store_web_saved(rq->db, saved, &what, err) != 0) {
-		json_decref(ctx);
+	struct web_queue_view v;
+	if (store_web_queue(rq->db, &f, &v, err) != 0) {
+		web_queue_view_free(&v);
 		return -1;
 	}
-	/* after saving: what was saved, and the next case (the queue's oldest) */
-	if (what) {
-		json_object_set_new(what, "outcome_label",
-				    json_string(sv_outcome(json_string_value(json_object_get(what, "outcome")))));
-		json_object_set(what, "next_id", json_object_get(json_array_get(json_object_get(ctx, "rows"), 0), "id"));
-		json_object_set_new(ctx, "saved", what);
+	const char *saved_id = clean(web_query(rq, "sparat"), "0123456789", 18);
+	struct web_saved_view saved = {0};
+	bool found = false;
+	if (saved_id && store_web_saved(rq->db, saved_id, &saved, &found, err) != 0) {
+		web_saved_view_free(&saved);
+		web_queue_view_free(&v);
+		return -1;
 	}
-	json_object_set_new(ctx, "skip_to_queue", json_true());
+	json_t *ctx = queue_context(&v, found ? &saved : NULL, &f);
+	web_saved_view_free(&saved);
+	web_queue_view_free(&v);
 	int rc = page_log(rq, "view", "queue", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Arbetskö", "queue", ctx, err);

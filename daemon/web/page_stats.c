@@ -83,8 +83,9 @@ static size_t cat_of(const struct window *w, const char *period)
 }
 
 /* One check over the window: a row of totals, a table and a chart. */
+/* *tune: whether the check is one to tune (stats_to_tune()). */
 static json_t *check_json(const struct stats_report *r, size_t first, size_t end,
-			  const struct window *w, int n)
+			  const struct window *w, int n, bool *tune)
 {
 	size_t nc = (size_t)w->months;
 	double *v = xcalloc(nc * 5, sizeof(*v));
@@ -128,6 +129,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	free(v);
 	free(referred);
 	long decided = t[1] + t[2] + t[3];
+	*tune = stats_to_tune(decided, t[1]);
 	json_t *share = percent(t[1], decided);
 	char of[48] = "–";
 	if (decided > 0)
@@ -137,8 +139,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 			 (json_int_t)t[2], "rejected", (json_int_t)t[3], "open", (json_int_t)t[4],
 			 "redecided", (json_int_t)t[5],
 			 "decided", (json_int_t)decided, "any_decided", decided > 0, "share", share,
-			 "share_of", of, "tune",
-			 stats_to_tune(decided, t[1]), "rows", rows, "chart", chart);
+			 "share_of", of, "tune", *tune, "rows", rows, "chart", chart);
 }
 
 static json_t *checks_json(const struct stats_report *r, const struct window *w, json_t **tune)
@@ -150,10 +151,11 @@ static json_t *checks_json(const struct stats_report *r, const struct window *w,
 		size_t end = i + 1;
 		while (end < r->n_checks && strcmp(r->checks[end].check_id, r->checks[i].check_id) == 0)
 			end++;
-		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1);
+		bool to_tune;
+		json_t *c = check_json(r, i, end, w, (int)json_array_size(a) + 1, &to_tune);
 		/* the rule's id is what a supervisor tunes in Regler; its words beside it */
 		json_object_set_new(c, "label", json_string(check_word(words, r->checks[i].check_id)));
-		if (json_is_true(json_object_get(c, "tune")))
+		if (to_tune)
 			json_array_append(*tune, c);
 		json_array_append_new(a, c);
 		i = end;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ebba/lib/audit_verdict.h"
 #include "ebba/store/access_log.h"
 #include "pages.h"
 #include "ebba/lib/outcome.h"
@@ -88,8 +89,10 @@ const char *sv_flag(const char *kind)
 
 const char *sv_verdict(const char *verdict)
 {
-	static const struct word w[] = {{"ok", "beslutet var rätt"}, {"not-ok", "beslutet var fel"}};
-	return lookup_word(w, ARRAY_LEN(w), verdict);
+	enum audit_verdict v;
+	if (!verdict)
+		return "";
+	return audit_verdict_parse(verdict, &v) ? audit_verdict_sv(v) : verdict;
 }
 
 const char *sv_agency(const char *code)

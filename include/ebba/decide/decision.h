@@ -47,6 +47,8 @@ struct decision_evidence {
 
 enum decision_flag_kind { DECISION_FLAG_TARGETED, DECISION_FLAG_SAMPLE };
 const char *decision_flag_kind_name(enum decision_flag_kind k);   /* "targeted", "sample" */
+/* True and *out set when s is one of the names (s may be NULL). */
+bool decision_flag_kind_parse(const char *s, enum decision_flag_kind *out);
 
 /* One row of ebba.audit_flags. */
 struct decision_flag {

@@ -1,47 +1,61 @@
 /*
- * The SQL behind ebba-web's Sök and Hushåll (daemon/store/web_find.c):
- * finding a case by its number or by a person's identity number, and one
- * case over time.  Each runs on the person's own connection, so the grants
- * and row-level security decide what is found; each view and its
- * access-log row are one statement, so one transaction.
+ * Sök's SQL and view model (daemon/store/web_find.c): finding a case by
+ * its number or by a person's identity number.  Each runs on the person's
+ * own connection, so the grants and row-level security decide what is
+ * found; the search and its access-log row are one statement, so one
+ * transaction.  (Hushåll, one case over time: web_household.h.)
  *
- * Ownership: a json_t **out is a new reference the caller json_decref()s.
- * No answer holds an identity number, and none is ever logged: the search
- * logs the person's keyed hash (schema/026_find.sql), never the number.
+ * Ownership: a struct web_find_view is the caller's; its strings and
+ * lists belong to it and live until web_find_view_free(), which frees them
+ * all (and is safe on a zeroed or already freed view).  No answer holds an
+ * identity number, and none is ever logged: the search logs the person's
+ * keyed hash (schema/026_find.sql), never the number.
  */
 #ifndef EBBA_STORE_WEB_FIND_H
 #define EBBA_STORE_WEB_FIND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "ebba/lib/case_role.h"
 #include "ebba/lib/error.h"
+#include "ebba/lib/outcome.h"
+
+/* A case the person searched for is in. */
+struct web_find_case {
+	const char *case_id;
+	enum case_role *roles;      /* by name */
+	size_t n_roles;
+	bool decided;               /* the case has a decision: period and outcome are its newest's */
+	const char *period;         /* NULL when not decided */
+	enum outcome outcome;       /* when decided */
+};
+
+struct web_find_view {
+	struct web_find_case *cases;   /* newest month first */
+	size_t n_cases;
+	json_t *doc_;                  /* private: the strings point into it */
+};
 
 /*
  * The cases the 12-digit identity number pnr is in, looked up by its keyed
  * hash (ebba.case_people.pnr_key), logged as ('view', 'person_search',
- * the hash in hex): {"cases": [{case_id, roles: [...], period, outcome}]},
- * newest month first (the case's newest decision's month and outcome).
+ * the hash in hex).
  */
-int store_web_find_person(PGconn *db, const char *pnr, const char *client, json_t **out,
-			  struct ebba_err *err);
+int store_web_find_person(PGconn *db, const char *pnr, const char *client,
+			  struct web_find_view *out, struct ebba_err *err);
+
+/* Unpacks doc (the query's document; the view takes the reference, also
+ * on failure) into *out: a key missing or extra, or a name outside its
+ * closed set, is an error naming it. */
+int web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err);
+
+void web_find_view_free(struct web_find_view *v);
 
 /* Whether case case_id has a decision or a frame the person may see. */
 int store_web_case_exists(PGconn *db, const char *case_id, bool *exists, struct ebba_err *err);
-
-/*
- * Case case_id over time, logged as ('view', 'household', case_id):
- * {"case_id", "months": [{period, outcome, amount, amount_value,
- *  decisions: [{id, outcome, amount, decided_by, decider, by_ebba,
- *  decided_at, reviews, flags: [{kind, open, verdict}]}]}] (oldest month
- *  first; outcome and amount are the month's last decision's),
- *  "versions": [{version, updated_at, updated_by, changed: [keys]}]
- *  (newest first)}.  *out is NULL (and 0 returned) when the case has
- * neither a decision nor a frame the person may see.
- */
-int store_web_household(PGconn *db, const char *case_id, const char *client, json_t **out,
-			struct ebba_err *err);
 
 #endif

@@ -39,30 +39,7 @@ int store_web_json(PGconn *db, const char *sql, int n, const char *const *params
  */
 int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const char *fmt, ...);
 
-/* The queue's filters; NULL or "" means no filter. */
-struct web_queue_filter {
-	const char *outcome;     /* "referred", "approved", "rejected" */
-	const char *flag;        /* "sample", "targeted" */
-	const char *check;       /* a check id that failed (or erred) */
-	const char *period;      /* "YYYY-MM" */
-	const char *older_than;  /* whole days since the application arrived */
-	const char *after;       /* a decision id: the page after it (keyset) */
-	const char *assigned;    /* "mina": taken by the person; "otilldelade": by nobody */
-};
-
-/*
- * The decisions a person still has to look at (referrals not yet reviewed,
- * and decisions with an open audit flag), oldest first, 100 a page (after
- * the decision f->after when it is set):
- * {"rows": [{id, case_id, period, received, age_days, amount, outcome,
- *  reason, check, holder, flags}], "shown": N, "next": ID or null (the id
- *  to ask the next page after), "total": N, "reasons": [{check, count}]
- *  (every failed check counted),
- *  "flags": [{kind, count}], "checks": [..ids that failed..],
- *  "periods": [...]}.  The counts are over the whole queue, not the filter.
- */
-int store_web_queue(PGconn *db, const struct web_queue_filter *f, json_t **out,
-		    struct ebba_err *err);
+/* Arbetskö's queue and the decision a person saved: include/ebba/store/web_queue.h. */
 
 /*
  * One decision with what it rests on: the decision's columns, "checks"
@@ -88,12 +65,7 @@ int store_web_evidence(PGconn *db, const char *id, const char *evidence_id,
 		       struct ebba_err *err);
 
 
-/* Open audit flags, oldest first, 100 a page (after flag `after`, or from
- * flag `from` on; NULL for neither), with the realised sample rate:
- * {"flags": [...], "open": N (all open flags), "next": ID or null (the flag
- * to ask the next page after), "by_outcome": [...], "resolved": [...]}. */
-int store_web_flags(PGconn *db, const char *after, const char *from, json_t **out,
-		    struct ebba_err *err);
+/* Stickprov's open flags: include/ebba/store/web_flags.h. */
 
 /* Resolves open flag flag_id with verdict ("ok", "not-ok") and note, with
  * its access_log row ("resolve", "audit_flag", client) in the same
@@ -103,15 +75,5 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 			   const char *note, const char *client, bool *done, struct ebba_err *err);
 
 /* The frames (Referensram): include/ebba/store/web_frames.h. */
-
-/* A person's decision id as the page after saving tells it: {id, case_id,
- * period, outcome, amount, decided_by, decided_at}; *out NULL when it is
- * not one. */
-int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
-
-/* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
- * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,
- * received, error}]}. */
-int store_web_ops(PGconn *db, json_t **out, struct ebba_err *err);
 
 #endif
