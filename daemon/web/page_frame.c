@@ -205,29 +205,39 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 #undef V
 }
 
-/*
- * The page: stored is {"frame", "version", "updated_at", "updated_by"} (a
- * new frame: version 0 and "from", the decision whose household it takes).
- * ctx may hold errors and notices already; it is not taken.
- */
+/* What the form shows: a stored frame, or a new one (version 0) taking
+ * the household of the decision `from`. */
+struct shown_frame {
+	const char *frame_json;
+	int64_t version;          /* the form's: 0 for a new frame */
+	const char *updated_at;   /* NULL for a new frame */
+	const char *updated_by;
+	const char *from;         /* a new frame's decision, else NULL */
+};
+
+static struct shown_frame stored_frame(const struct web_frame_stored *s)
+{
+	return (struct shown_frame){.frame_json = s->frame_json, .version = s->version,
+				    .updated_at = s->updated_at, .updated_by = s->updated_by};
+}
+
+/* The page; ctx may hold errors and notices already; it is not taken. */
 static int show(const struct web_request *rq, struct web_response *rs, const char *case_id,
-		const json_t *stored, bool typed, json_t *ctx, struct ebba_err *err)
+		const struct shown_frame *shown, bool typed, json_t *ctx, struct ebba_err *err)
 {
 	struct case_frame f;
 	struct ebba_err ferr;
-	char *fj = json_dumps(json_object_get(stored, "frame"), JSON_COMPACT);
-	int prc = fj ? case_frame_from_json(fj, strlen(fj), &f, &ferr) : -1;
-	if (!fj)
-		snprintf(ferr.msg, sizeof(ferr.msg), "ingen referensram");
-	free(fj);
+	const char *fj = shown->frame_json;
+	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
 	json_object_set_new(ctx, "case_id", json_string(case_id));
-	json_object_set(ctx, "updated_at", json_object_get(stored, "updated_at"));
-	json_object_set(ctx, "updated_by", json_object_get(stored, "updated_by"));
-	json_int_t version = json_integer_value(json_object_get(stored, "version"));
-	json_object_set_new(ctx, "version", json_integer(version));
-	json_object_set_new(ctx, "creating", json_boolean(version == 0));
-	if (version == 0)
-		json_object_set(ctx, "from", json_object_get(stored, "from"));
+	if (shown->updated_at)
+		json_object_set_new(ctx, "updated_at", json_string(shown->updated_at));
+	if (shown->updated_by)
+		json_object_set_new(ctx, "updated_by", json_string(shown->updated_by));
+	json_object_set_new(ctx, "version", json_integer(shown->version));
+	json_object_set_new(ctx, "creating", json_boolean(shown->version == 0));
+	if (shown->version == 0 && shown->from)
+		json_object_set_new(ctx, "from", json_string(shown->from));
 	if (prc == 0)
 		form_fields(ctx, &f, rq, typed);
 	else
@@ -243,17 +253,18 @@ static int show(const struct web_request *rq, struct web_response *rs, const cha
 							 ? web_form(rq, "protected") != NULL
 							 : f.protected_identity));
 	char title[96];
-	snprintf(title, sizeof(title), "%s %s", version == 0 ? "Ny referensram för" : "Referensram", case_id);
+	snprintf(title, sizeof(title), "%s %s", shown->version == 0 ? "Ny referensram för" : "Referensram", case_id);
 	return web_page(rq, rs, title, "frame", ctx, err);
 }
 
 /*
  * A new frame for case_id from the household of ebba's decision id (its
  * application as received): every adult with full capacity and a plan
- * required, until the caseworker says otherwise; no cost approved.  NULL
- * with why in *why when the decision has no application of that case.
+ * required, until the caseworker says otherwise; no cost approved: its
+ * document as JSON text (the caller frees it).  NULL with why in *why when
+ * the decision has no application of that case.
  */
-static json_t *new_frame(PGconn *db, const char *case_id, const char *id, const char **why,
+static char *new_frame(PGconn *db, const char *case_id, const char *id, const char **why,
 			 struct ebba_err *err, int *rc)
 {
 	*rc = 0;
@@ -286,7 +297,9 @@ static json_t *new_frame(PGconn *db, const char *case_id, const char *id, const 
 				  "approved_costs", json_object(), "months_on_assistance", 0);
 	application_free(app);
 	buf_free(&payload);
-	return json_pack("{s:o,s:i,s:s}", "frame", frame, "version", 0, "from", id);
+	char *text = json_dumps(frame, JSON_COMPACT);
+	json_decref(frame);
+	return text;
 }
 
 static void saved_notice(const struct web_request *rq, json_t *ctx)
@@ -301,30 +314,31 @@ int page_frame(const struct web_request *rq, struct web_response *rs, struct ebb
 	const char *case_id = rq->tail;
 	if (!is_case_id(case_id))
 		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
-	json_t *view;
+	struct web_frame_view view;
 	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
 		return -1;
-	json_t *frame = json_object_get(view, "frame");
 	json_t *ctx = json_object();
 	saved_notice(rq, ctx);
 	int rc;
-	if (json_is_object(frame)) {
-		rc = show(rq, rs, case_id, frame, false, ctx, err);
-	} else if (json_is_integer(json_object_get(view, "latest"))) {
+	if (view.has_frame) {
+		struct shown_frame shown = stored_frame(&view.frame);
+		rc = show(rq, rs, case_id, &shown, false, ctx, err);
+	} else if (view.has_latest) {
 		char id[24];
 		const char *why = NULL;
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(view, "latest")));
-		json_t *fresh = new_frame(rq->db, case_id, id, &why, err, &rc);
+		snprintf(id, sizeof(id), "%lld", (long long)view.latest);
+		char *fresh = new_frame(rq->db, case_id, id, &why, err, &rc);
+		struct shown_frame shown = {.frame_json = fresh, .version = 0, .from = id};
 		if (fresh)
-			rc = show(rq, rs, case_id, fresh, false, ctx, err);
+			rc = show(rq, rs, case_id, &shown, false, ctx, err);
 		else if (rc == 0)
 			rc = page_not_found(rq, rs, why, err);
-		json_decref(fresh);
+		free(fresh);
 	} else {
 		rc = page_not_found(rq, rs, "Ärendet har ingen referensram och ingen ansökan att utgå från.", err);
 	}
 	json_decref(ctx);
-	json_decref(view);
+	web_frame_view_free(&view);
 	return rc;
 }
 
@@ -438,29 +452,62 @@ static void redirect_saved(struct web_response *rs, const char *case_id, int ver
 static int conflict(const struct web_request *rq, struct web_response *rs, const char *case_id,
 		    bool creating, struct ebba_err *err)
 {
-	json_t *view;
+	struct web_frame_view view;
 	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
 		return -1;
-	json_t *stored = json_object_get(view, "frame");
-	if (!json_is_object(stored)) {
-		json_decref(view);
+	if (!view.has_frame) {
+		web_frame_view_free(&view);
 		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
 	}
-	char *text = xasprintf(creating
-		? "%s skapade en referensram för ärendet %s medan du skrev. Ingenting skrevs över: "
-		  "din referensram sparades inte. Här är den som sparades; gör dina ändringar i den."
-		: "%s ändrade referensramen %s medan du redigerade. Ingenting skrevs över: "
-		  "dina ändringar sparades inte. Här är den sparade versionen; gör dina ändringar igen.",
-		json_string_value(json_object_get(stored, "updated_by")),
-		json_string_value(json_object_get(stored, "updated_at")));
+	/* (a new frame's sentence names the case, then when: it used to put
+	 * the time where the case belongs) */
+	char *text = creating
+		? xasprintf("%s skapade en referensram för ärendet %s %s medan du skrev. Ingenting skrevs över: "
+			    "din referensram sparades inte. Här är den som sparades; gör dina ändringar i den.",
+			    view.frame.updated_by, case_id, view.frame.updated_at)
+		: xasprintf("%s ändrade referensramen %s medan du redigerade. Ingenting skrevs över: "
+			    "dina ändringar sparades inte. Här är den sparade versionen; gör dina ändringar igen.",
+			    view.frame.updated_by, view.frame.updated_at);
 	json_t *ctx = json_pack("{s:b,s:[{s:s,s:s}],s:b}", "has_errors", true, "errors", "field",
 				"automation", "text", text, "conflict", true);
 	free(text);
 	rs->status = 409;
-	int rc = show(rq, rs, case_id, stored, false, ctx, err);
+	struct shown_frame shown = stored_frame(&view.frame);
+	int rc = show(rq, rs, case_id, &shown, false, ctx, err);
 	json_decref(ctx);
-	json_decref(view);
+	web_frame_view_free(&view);
 	return rc;
+}
+
+/* The frame a change starts from into *shown (a new one from the form's
+ * decision, or the stored one at the form's version); 0 with *found false
+ * when there is none, and *why says so. */
+static int change_base(const struct web_request *rq, const char *case_id, const char *version,
+		       struct web_frame_view *view, char **fresh, struct shown_frame *shown,
+		       bool *found, const char **why, struct ebba_err *err)
+{
+	*found = false;
+	*fresh = NULL;
+	*view = (struct web_frame_view){0};
+	if (strcmp(version, "0") == 0) {
+		const char *from = web_form(rq, "from");
+		int rc = 0;
+		*why = "Formuläret saknar ansökan att utgå från.";
+		if (is_number(from))
+			*fresh = new_frame(rq->db, case_id, from, why, err, &rc);
+		*shown = (struct shown_frame){.frame_json = *fresh, .version = 0, .from = from};
+		*found = *fresh != NULL;
+		return rc;
+	}
+	if (store_web_frame(rq->db, case_id, view, err) != 0)
+		return -1;
+	*why = "Ärendet har ingen referensram.";
+	*found = view->has_frame;
+	*shown = stored_frame(&view->frame);
+	/* (the form's version, not the one just read: if they differ the
+	 * update finds no row, and that is the one test for a conflict) */
+	shown->version = atoll(version);
+	return 0;
 }
 
 int page_frame_save(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -471,36 +518,30 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	if (!is_number(version))
 		return page_not_found(rq, rs, "Formuläret saknar referensramens version; ladda om sidan.", err);
 	bool creating = strcmp(version, "0") == 0;
-	json_t *stored = NULL;
-	int rc = 0;
-	if (creating) {
-		const char *from = web_form(rq, "from"), *why = "Formuläret saknar ansökan att utgå från.";
-		if (is_number(from))
-			stored = new_frame(rq->db, case_id, from, &why, err, &rc);
-		if (!stored)
-			return rc != 0 ? rc : page_not_found(rq, rs, why, err);
-	} else {
-		if (store_web_frame(rq->db, case_id, &stored, err) != 0)
-			return -1;
-		if (!stored)
-			return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
-		/* (the form's version, not the one just read: if they differ the
-		 * update finds no row, and that is the one test for a conflict) */
-		json_object_set_new(stored, "version", json_integer(atoll(version)));
+	struct web_frame_view view;
+	struct shown_frame shown;
+	char *fresh;
+	bool found;
+	const char *why;
+	int rc = change_base(rq, case_id, version, &view, &fresh, &shown, &found, &why, err);
+	if (rc != 0 || !found) {
+		web_frame_view_free(&view);
+		return rc != 0 ? rc : page_not_found(rq, rs, why, err);
 	}
-	json_t *frame = json_deep_copy(json_object_get(stored, "frame"));
 	struct case_frame f, g;
 	struct ebba_err ferr;
-	char *fj = json_dumps(frame, JSON_COMPACT);
-	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
-	free(fj);
+	int prc = case_frame_from_json(shown.frame_json, strlen(shown.frame_json), &f, &ferr);
+	/* the document the change edits: it is written back as JSON */
+	json_t *frame = prc == 0 ? json_loads(shown.frame_json, 0, NULL) : NULL;
+	if (prc == 0 && !frame)
+		prc = -1;
 	json_t *ctx = json_object();
 	if (prc == 0) {
 		if (rq->form_unreadable)
 			add_error(ctx, rq->form_unreadable, "Referensramen", WEB_FORM_UNREADABLE_TEXT);
 		apply(ctx, rq, frame, &f);
 		if (!json_is_true(json_object_get(ctx, "has_errors"))) {
-			fj = json_dumps(frame, JSON_COMPACT);
+			char *fj = json_dumps(frame, JSON_COMPACT);
 			if (case_frame_from_json(fj, strlen(fj), &g, &ferr) != 0)
 				add_error(ctx, "automation", "Referensramen", ferr.msg);
 			free(fj);
@@ -511,7 +552,7 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 		rs->status = 422;
 		rc = page_log(rq, "view", "case_frame", case_id, err);
 		if (rc == 0)
-			rc = show(rq, rs, case_id, stored, true, ctx, err);
+			rc = show(rq, rs, case_id, &shown, true, ctx, err);
 	} else {
 		char *json = case_frame_to_json(&g), *yaml = case_frame_to_yaml(&g);
 		int now = 0;
@@ -526,6 +567,7 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	}
 	json_decref(ctx);
 	json_decref(frame);
-	json_decref(stored);
+	free(fresh);
+	web_frame_view_free(&view);
 	return rc;
 }
