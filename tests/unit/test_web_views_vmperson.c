@@ -1,6 +1,7 @@
 /*
- * The view models of Referensram (struct web_frame_view) and of a person's
- * findings on Beslut (struct web_person_findings): each reads exactly the
+ * The view models of Referensram (struct web_frame_view), Komplettering
+ * (struct web_completion_view) and a person's findings on Beslut (struct
+ * web_person_findings): each reads exactly the
  * keys its struct holds, so a key missing or one too many is an error that
  * names it, a closed set's unknown name is an error that says which, and
  * null is accepted only where the struct says "or NULL".
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "ebba/store/web_completion.h"
 #include "ebba/store/web_frames.h"
 #include "ebba/store/web_person.h"
 
@@ -90,6 +92,47 @@ static void test_frame_view_refuses_a_wrong_type(void **state)
 	struct web_frame_view v;
 	struct ebba_err err;
 	assert_int_equal(frame_view("{\"latest\": \"42\"}", &v, &err), -1);
+}
+
+/* 0 and the view, or -1 and err naming what was wrong. */
+static int completion_view(const char *text, struct web_completion_view *v, struct ebba_err *err)
+{
+	json_t *d = doc(text);
+	int rc = web_completion_view_unpack(d, v, err);
+	json_decref(d);
+	return rc;
+}
+
+static void test_completion_view_reads_every_field(void **state)
+{
+	(void)state;
+	struct web_completion_view v;
+	struct ebba_err err;
+	assert_int_equal(completion_view("{\"id\": 12, \"case_id\": \"C-1\", \"period\": \"2026-12\","
+					 " \"outcome\": \"referred\", \"open\": true, \"requested\": false}", &v, &err), 0);
+	assert_int_equal(v.id, 12);
+	assert_string_equal(v.case_id, "C-1");
+	assert_string_equal(v.period, "2026-12");
+	assert_int_equal(v.outcome, OUTCOME_REFERRED);
+	assert_true(v.open);
+	assert_false(v.requested);
+	web_completion_view_free(&v);
+}
+
+static void test_completion_view_refuses_what_it_does_not_know(void **state)
+{
+	(void)state;
+	struct web_completion_view v;
+	struct ebba_err err;
+	assert_int_equal(completion_view("{\"id\": 12, \"case_id\": \"C-1\", \"period\": \"2026-12\","
+					 " \"outcome\": \"referred\", \"open\": true}", &v, &err), -1);
+	assert_non_null(strstr(err.msg, "requested"));
+	assert_int_equal(completion_view("{\"id\": 12, \"case_id\": \"C-1\", \"period\": \"2026-12\","
+					 " \"outcome\": \"maybe\", \"open\": true, \"requested\": true}", &v, &err), -1);
+	assert_non_null(strstr(err.msg, "maybe"));
+	assert_null(v.doc_);
+	assert_int_equal(completion_view("{\"id\": 12, \"case_id\": null, \"period\": \"2026-12\","
+					 " \"outcome\": \"referred\", \"open\": true, \"requested\": true}", &v, &err), -1);
 }
 
 /* 0 and the findings, or -1 and err naming what was wrong. */
@@ -186,6 +229,8 @@ int main(void)
 		cmocka_unit_test(test_frame_view_refuses_a_missing_key),
 		cmocka_unit_test(test_frame_view_refuses_a_key_it_does_not_hold),
 		cmocka_unit_test(test_frame_view_refuses_a_wrong_type),
+		cmocka_unit_test(test_completion_view_reads_every_field),
+		cmocka_unit_test(test_completion_view_refuses_what_it_does_not_know),
 		cmocka_unit_test(test_findings_reads_each_kind),
 		cmocka_unit_test(test_findings_refuses_another_kinds_key),
 		cmocka_unit_test(test_findings_refuses_an_unknown_kind_or_verdict),
