@@ -1,7 +1,8 @@
 /*
  * The view models of Referensram (struct web_frame_view), Komplettering
- * (struct web_completion_view) and a person's findings on Beslut (struct
- * web_person_findings): each reads exactly the
+ * (struct web_completion_view), a person's findings on Beslut (struct
+ * web_person_findings) and a what-if run's parameter values (struct
+ * web_whatif_params): each reads exactly the
  * keys its struct holds, so a key missing or one too many is an error that
  * names it, a closed set's unknown name is an error that says which, and
  * null is accepted only where the struct says "or NULL".
@@ -18,6 +19,7 @@
 #include "ebba/store/web_completion.h"
 #include "ebba/store/web_frames.h"
 #include "ebba/store/web_person.h"
+#include "ebba/store/web_whatif.h"
 
 static json_t *doc(const char *text)
 {
@@ -208,6 +210,28 @@ static void test_findings_refuses_an_unknown_kind_or_verdict(void **state)
 	assert_non_null(strstr(err.msg, "reason"));
 }
 
+static void test_whatif_params_read_exactly_name_and_value(void **state)
+{
+	(void)state;
+	struct web_whatif_params p;
+	struct ebba_err err;
+	assert_int_equal(web_whatif_params_read("[{\"name\": \"norm.single\", \"value\": \"3 400\"}]", &p, &err), 0);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.items[0].name, "norm.single");
+	assert_string_equal(p.items[0].value, "3 400");
+	web_whatif_params_free(&p);
+	assert_int_equal(web_whatif_params_read("[]", &p, &err), 0);
+	assert_int_equal(p.n, 0);
+	web_whatif_params_free(&p);
+	assert_int_equal(web_whatif_params_read("[{\"name\": \"norm.single\"}]", &p, &err), -1);
+	assert_non_null(strstr(err.msg, "value"));
+	assert_null(p.items);
+	assert_int_equal(web_whatif_params_read("[{\"name\": \"a\", \"value\": \"1\", \"unit\": \"kr\"}]", &p, &err), -1);
+	assert_non_null(strstr(err.msg, "unit"));
+	assert_int_equal(web_whatif_params_read("{}", &p, &err), -1);
+	assert_int_equal(web_whatif_params_read("", &p, &err), -1);
+}
+
 static void test_verdict_kind_names_round_trip(void **state)
 {
 	(void)state;
@@ -234,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_findings_reads_each_kind),
 		cmocka_unit_test(test_findings_refuses_another_kinds_key),
 		cmocka_unit_test(test_findings_refuses_an_unknown_kind_or_verdict),
+		cmocka_unit_test(test_whatif_params_read_exactly_name_and_value),
 		cmocka_unit_test(test_verdict_kind_names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
