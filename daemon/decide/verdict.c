@@ -256,6 +256,25 @@ int verdict_outcome(const struct verdict *v, const struct ruleset *rs, const str
 	return 0;
 }
 
+static const char *const VERDICT_KIND_NAME[VERDICT_KIND_COUNT] = {
+	[VERDICT_COST] = "cost", [VERDICT_CHECK] = "check", [VERDICT_INCOME] = "income",
+};
+
+const char *verdict_kind_name(enum verdict_kind kind)
+{
+	return VERDICT_KIND_NAME[kind];
+}
+
+bool verdict_kind_parse(const char *name, enum verdict_kind *out)
+{
+	for (int k = 0; name && k < VERDICT_KIND_COUNT; k++)
+		if (strcmp(name, VERDICT_KIND_NAME[k]) == 0) {
+			*out = (enum verdict_kind)k;
+			return true;
+		}
+	return false;
+}
+
 char *verdict_findings_json(const struct verdict *v, const char *referring_sha256,
 			    const char *ruleset_sha256)
 {
@@ -263,13 +282,13 @@ char *verdict_findings_json(const struct verdict *v, const char *referring_sha25
 	for (size_t i = 0; i < v->n_lines; i++) {
 		const struct verdict_line *l = &v->lines[i];
 		json_t *o = l->kind == VERDICT_INCOME
-			? json_pack("{s:s,s:s,s:I,s:I}", "kind", "income", "type", l->name, "counted",
-				    (json_int_t)l->amount, "declared", (json_int_t)l->applied)
+			? json_pack("{s:s,s:s,s:I,s:I}", "kind", verdict_kind_name(l->kind), "type", l->name,
+				    "counted", (json_int_t)l->amount, "declared", (json_int_t)l->applied)
 			: l->kind == VERDICT_COST
-			? json_pack("{s:s,s:s,s:I,s:I}", "kind", "cost", "type", l->name, "accepted",
-				    (json_int_t)l->amount, "applied", (json_int_t)l->applied)
-			: json_pack("{s:s,s:s,s:s}", "kind", "check", "check", l->name, "verdict",
-				    l->reject ? "reject" : "accept");
+			? json_pack("{s:s,s:s,s:I,s:I}", "kind", verdict_kind_name(l->kind), "type", l->name,
+				    "accepted", (json_int_t)l->amount, "applied", (json_int_t)l->applied)
+			: json_pack("{s:s,s:s,s:s}", "kind", verdict_kind_name(l->kind), "check", l->name,
+				    "verdict", l->reject ? "reject" : "accept");
 		json_object_set_new(o, "reason", l->reason ? json_string(l->reason) : json_null());
 		json_array_append_new(lines, o);
 	}

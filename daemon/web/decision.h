@@ -3,6 +3,8 @@
 #ifndef EBBA_WEB_DECISION_H
 #define EBBA_WEB_DECISION_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "web.h"
@@ -14,7 +16,13 @@ int decision_ctx(const struct web_request *rq, const char *id, json_t **out, str
  * the "no such decision" page (Beslut and Pröva answer alike). */
 int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
 		      json_t **out, struct ebba_err *err);
-/* A person's decision: its lines in words, by_person, ruleset_differs (page_person.c). */
+/* A person's decision: its lines in words, by_person, ruleset_differs (page_person.c),
+ * into ctx from its findings (NULL: decided before line by line) and whether
+ * the referral named failed checks. */
+struct web_person_findings;
+void person_findings_ctx(json_t *ctx, const struct web_person_findings *f, bool referral_failed);
+/* The same from the decision page's document d (its "reviewed", "findings"
+ * and "referral"); nothing for ebba's own decision. */
 void person_decision_ctx(json_t *d);
 /* Pröva line by line: the form's costs, failed checks and the catalogue (page_person.c). */
 struct application;

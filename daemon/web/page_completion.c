@@ -21,49 +21,100 @@
 #include "ebba/lib/date.h"
 #include "ebba/rules/rules.h"
 #include "ebba/store/completions.h"
-#include "decision.h"
+#include "ebba/store/web_completion.h"
 #include "pages.h"
 #include "request.h"
 
 #define MAX_CHOSEN 20
+#define MAX_FORM_ERRORS 4
 
-static void add_error(json_t *ctx, const char *field, const char *key, const char *text)
+/* The field an error about the documents leads to: the first checkbox
+ * (form_json makes it so), or the message when the catalogue has none. */
+#define DOCUMENTS_FIELD "handling-"
+
+struct form_error {
+	const char *field;
+	const char *text;
+};
+
+/* The form as shown and as posted: the decision, the catalogue's documents
+ * with what was chosen, the message and the deadline, and what is wrong. */
+struct completion_form {
+	const struct web_completion_view *v;
+	const struct ruleset *cat;
+	bool *checked;               /* one per document of the catalogue */
+	size_t n_docs;
+	const char *message;         /* "" when none */
+	const char *deadline;
+	struct form_error errors[MAX_FORM_ERRORS];
+	size_t n_errors;
+	const char *err_documents, *err_message, *err_deadline;   /* shown at their fields */
+};
+
+static void add_error(struct completion_form *f, const char *field, const char **at, const char *text)
 {
-	json_t *errors = json_object_get(ctx, "errors");
-	if (!errors) {
-		errors = json_array();
-		json_object_set_new(ctx, "errors", errors);
-	}
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "text", text));
-	json_object_set_new(ctx, key, json_string(text));
-	json_object_set_new(ctx, "has_errors", json_true());
+	if (f->n_errors < MAX_FORM_ERRORS)
+		f->errors[f->n_errors++] = (struct form_error){field, text};
+	*at = text;
 }
 
-/* The form's context: the decision's case and period, the catalogue with
- * what rq chose (a POST) checked. */
-static json_t *form_ctx(const struct web_request *rq, const json_t *d, const struct ruleset *cat)
+/* What rq posted (nothing for a GET). */
+static void form_read(const struct web_request *rq, const struct web_completion_view *v,
+		      const struct ruleset *cat, struct completion_form *f)
 {
-	json_t *ctx = json_pack("{s:O, s:O, s:O}", "id", json_object_get(d, "id"),
-				"case_id", json_object_get(d, "case_id"), "period", json_object_get(d, "period"));
-	json_t *docs = json_array();
+	bool post = strcmp(rq->method, "POST") == 0;
+	*f = (struct completion_form){.v = v, .cat = cat};
+	f->n_docs = ruleset_n_documents(cat);
+	f->checked = xcalloc(f->n_docs + 1, sizeof(*f->checked));
 	const char *doc_id, *doc_text;
-	for (size_t i = 0; ruleset_document(cat, i, &doc_id, &doc_text) == 0; i++) {
+	for (size_t i = 0; i < f->n_docs && ruleset_document(cat, i, &doc_id, &doc_text) == 0; i++) {
 		char field[160];
 		snprintf(field, sizeof(field), "handling-%s", doc_id);
-		const char *v = strcmp(rq->method, "POST") == 0 ? web_form(rq, field) : NULL;
-		json_array_append_new(docs, json_pack("{s:s, s:s, s:b}", "field", field, "text", doc_text,
-						      "checked", v && strcmp(v, "ja") == 0));
+		const char *val = post ? web_form(rq, field) : NULL;
+		f->checked[i] = val && strcmp(val, "ja") == 0;
 	}
-	json_object_set_new(ctx, "documents", docs);
-	const char *m = strcmp(rq->method, "POST") == 0 ? web_form(rq, "meddelande") : NULL;
-	const char *dl = strcmp(rq->method, "POST") == 0 ? web_form(rq, "sista_dag") : NULL;
-	json_object_set_new(ctx, "message", json_string(m ? m : ""));
-	json_object_set_new(ctx, "deadline", json_string(dl ? dl : ""));
-	json_object_set_new(ctx, "example", json_string("2026-12-31"));
+	const char *m = post ? web_form(rq, "meddelande") : NULL;
+	const char *dl = post ? web_form(rq, "sista_dag") : NULL;
+	f->message = m ? m : "";
+	f->deadline = dl ? dl : "";
+}
+
+/* The template's context, from the form alone. */
+static json_t *form_json(const struct completion_form *f)
+{
+	json_t *docs = json_array(), *errors = json_array();
+	const char *doc_id, *doc_text;
+	char first[160] = DOCUMENTS_FIELD;
+	for (size_t i = 0; i < f->n_docs && ruleset_document(f->cat, i, &doc_id, &doc_text) == 0; i++) {
+		char field[160];
+		snprintf(field, sizeof(field), "handling-%s", doc_id);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", field);
+		json_array_append_new(docs, json_pack("{s:s, s:s, s:b}", "field", field, "text", doc_text,
+						      "checked", f->checked[i]));
+	}
+	for (size_t i = 0; i < f->n_errors; i++)
+		json_array_append_new(errors, json_pack("{s:s, s:s}", "field",
+			strcmp(f->errors[i].field, DOCUMENTS_FIELD) == 0 ? first : f->errors[i].field,
+			"text", f->errors[i].text));
+	json_t *ctx = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s}", "id", (json_int_t)f->v->id,
+				"case_id", f->v->case_id, "period", f->v->period, "documents", docs,
+				"message", f->message, "deadline", f->deadline, "example", "2026-12-31");
+	if (f->n_errors) {
+		json_object_set_new(ctx, "errors", errors);
+		json_object_set_new(ctx, "has_errors", json_true());
+	} else {
+		json_decref(errors);
+	}
+	if (f->err_documents)
+		json_object_set_new(ctx, "err_documents", json_string(f->err_documents));
+	if (f->err_message)
+		json_object_set_new(ctx, "err_message", json_string(f->err_message));
+	if (f->err_deadline)
+		json_object_set_new(ctx, "err_deadline", json_string(f->err_deadline));
 	return ctx;
 }
 
-/* The request the form asks for, or errors in ctx. */
 /* The range ebba.request_documents allows (schema 027), checked here too
  * so that the form names every error at once (the database still
  * decides: its day may differ from ours around midnight). */
@@ -79,44 +130,46 @@ static bool deadline_in_range(const char *deadline)
 	return days >= 1 && days <= 90;
 }
 
-static int ask(const struct web_request *rq, const char *id, const struct ruleset *cat, json_t *ctx,
+/* The form's own checks: errors in f. */
+static void form_check(struct completion_form *f, size_t n_chosen)
+{
+	int y, mo, da;
+	if (n_chosen == 0 && !*f->message)
+		add_error(f, f->n_docs ? DOCUMENTS_FIELD : "meddelande", &f->err_documents,
+			  "Välj minst en handling eller skriv ett meddelande");
+	if (strlen(f->message) > 2000)
+		add_error(f, "meddelande", &f->err_message, "Meddelandet får vara högst 2 000 tecken");
+	if (sscanf(f->deadline, "%4d-%2d-%2d", &y, &mo, &da) != 3 || strlen(f->deadline) != 10)
+		add_error(f, "sista-dag", &f->err_deadline, "Skriv sista dagen som ÅÅÅÅ-MM-DD");
+	else if (!deadline_in_range(f->deadline))
+		add_error(f, "sista-dag", &f->err_deadline, DEADLINE_RANGE_SV);
+}
+
+/* Asks for what the form chose, or errors in f. */
+static int ask(const struct web_request *rq, const char *id, struct completion_form *f,
 	       struct ebba_err *err)
 {
 	const char *chosen[MAX_CHOSEN];
 	size_t n = 0;
-	json_t *v;
-	size_t i;
 	const char *doc_text;
-	json_array_foreach(json_object_get(ctx, "documents"), i, v)
-		if (json_is_true(json_object_get(v, "checked")) && n < MAX_CHOSEN &&
-		    ruleset_document(cat, i, &chosen[n], &doc_text) == 0)
+	for (size_t i = 0; i < f->n_docs; i++)
+		if (f->checked[i] && n < MAX_CHOSEN && ruleset_document(f->cat, i, &chosen[n], &doc_text) == 0)
 			n++;
-	const char *message = json_string_value(json_object_get(ctx, "message"));
-	const char *deadline = json_string_value(json_object_get(ctx, "deadline"));
-	int y, mo, da;
-	if (n == 0 && !*message)
-		add_error(ctx, ruleset_n_documents(cat) ? "handling-" : "meddelande", "err_documents",
-			  "Välj minst en handling eller skriv ett meddelande");
-	if (strlen(message) > 2000)
-		add_error(ctx, "meddelande", "err_message", "Meddelandet får vara högst 2 000 tecken");
-	if (sscanf(deadline, "%4d-%2d-%2d", &y, &mo, &da) != 3 || strlen(deadline) != 10)
-		add_error(ctx, "sista-dag", "err_deadline", "Skriv sista dagen som ÅÅÅÅ-MM-DD");
-	else if (!deadline_in_range(deadline))
-		add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
-	if (json_is_true(json_object_get(ctx, "has_errors")))
+	form_check(f, n);
+	if (f->n_errors)
 		return 0;
 	json_t *docs = json_array();
 	struct ebba_buf letter = {0};
 	long long request_id;
 	struct ebba_err refused;
-	int rc = ruleset_documents_request(cat, chosen, n, message, deadline, docs, &letter, err);
+	int rc = ruleset_documents_request(f->cat, chosen, n, f->message, f->deadline, docs, &letter, err);
 	char *text = rc == 0 ? json_dumps(docs, JSON_COMPACT) : NULL;
-	if (rc == 0 && store_request_documents(rq->db, id, text, message, deadline, letter.data,
+	if (rc == 0 && store_request_documents(rq->db, id, text, f->message, f->deadline, letter.data,
 					       &request_id, &refused) != 0) {
 		if (strstr(refused.msg, "deadline"))
-			add_error(ctx, "sista-dag", "err_deadline", DEADLINE_RANGE_SV);
+			add_error(f, "sista-dag", &f->err_deadline, DEADLINE_RANGE_SV);
 		else
-			add_error(ctx, "handling-", "err_documents",
+			add_error(f, DOCUMENTS_FIELD, &f->err_documents,
 				  "Ärendet kan inte kompletteras: det är redan prövat, omprövat eller begärt");
 	}
 	free(text);
@@ -125,48 +178,59 @@ static int ask(const struct web_request *rq, const char *id, const struct rulese
 	return rc;
 }
 
+/* Once per referral of ebba's still open, by a caseworker (as the decision
+ * page offers it: page_decision.c). */
+static bool can_request(const struct web_request *rq, const struct web_completion_view *v)
+{
+	bool caseworker = rq->session && (rq->session->groups & WEB_CASEWORKER);
+	return v->open && caseworker && v->outcome == OUTCOME_REFERRED && !v->requested;
+}
+
+static int refuse(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
+{
+	rs->status = 409;
+	json_t *m = json_pack("{s:s,s:s}", "message",
+		"Det går inte att begära komplettering här: bara ebbas hänvisning som ingen har prövat, och en gång.",
+		"back", "ko");
+	int rc = web_page(rq, rs, "Komplettering", "message", m, err);
+	json_decref(m);
+	return rc;
+}
+
 int page_completion(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err)
 {
-	json_t *d;
-	int rc = decision_page_ctx(rq, rs, id, &d, err);
-	if (rc != 0 || !d)
-		return rc;
-	if (!json_is_true(json_object_get(d, "can_request"))) {
-		json_decref(d);
-		rs->status = 409;
-		json_t *m = json_pack("{s:s,s:s}", "message",
-			"Det går inte att begära komplettering här: bara ebbas hänvisning som ingen har prövat, och en gång.",
-			"back", "ko");
-		rc = web_page(rq, rs, "Komplettering", "message", m, err);
-		json_decref(m);
-		return rc;
+	struct web_completion_view v;
+	bool found;
+	if (store_web_completion(rq->db, id, &v, &found, err) != 0)
+		return -1;
+	if (!found)
+		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
+	if (!can_request(rq, &v)) {
+		web_completion_view_free(&v);
+		return refuse(rq, rs, err);
 	}
 	struct ruleset *cat = NULL;
 	if (ruleset_load(request_config()->rules_dir, &cat, NULL, err) != 0) {
-		json_decref(d);
+		web_completion_view_free(&v);
 		return -1;
 	}
-	json_t *ctx = form_ctx(rq, d, cat);
-	json_decref(d);
+	struct completion_form f;
+	form_read(rq, &v, cat, &f);
 	bool post = strcmp(rq->method, "POST") == 0;
-	rc = post ? ask(rq, id, cat, ctx, err) : 0;
-	if (rc == 0 && post && !json_is_true(json_object_get(ctx, "has_errors"))) {
+	int rc = post ? ask(rq, id, &f, err) : 0;
+	if (rc == 0 && post && f.n_errors == 0) {
 		snprintf(rs->location, sizeof(rs->location), "/beslut/%s", id);
 	} else if (rc == 0) {
 		if (post)
 			rs->status = 422;
-		/* the first checkbox is where an error about the documents leads */
-		json_t *first = json_array_get(json_object_get(ctx, "documents"), 0);
-		json_t *e;
-		size_t i;
-		json_array_foreach(json_object_get(ctx, "errors"), i, e)
-			if (strcmp(json_string_value(json_object_get(e, "field")), "handling-") == 0 && first)
-				json_object_set(e, "field", json_object_get(first, "field"));
+		json_t *ctx = form_json(&f);
 		rc = web_page(rq, rs, "Begär komplettering", "komplettering", ctx, err);
+		json_decref(ctx);
 	}
-	json_decref(ctx);
+	free(f.checked);
 	ruleset_free(cat);
+	web_completion_view_free(&v);
 	return rc;
 }
 

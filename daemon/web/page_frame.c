@@ -41,30 +41,50 @@ static bool is_number(const char *s)
 	return s && *s && strlen(s) <= 9 && strspn(s, "0123456789") == strlen(s);
 }
 
-/* An error at field: "Label: what is wrong", in the summary and at the field. */
-static void add_error(json_t *ctx, const char *field, const char *label, const char *problem)
+/* The form's errors, each at its field, in the order found. */
+struct frame_error {
+	char *field;
+	char *text;
+};
+struct frame_errors {
+	struct frame_error *items;
+	size_t n, cap;
+};
+
+static void add_error_text(struct frame_errors *e, const char *field, const char *text)
 {
-	json_t *errors = json_object_get(ctx, "errors");
-	if (!errors) {
-		errors = json_array();
-		json_object_set_new(ctx, "errors", errors);
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 8;
+		e->items = xrealloc(e->items, e->cap * sizeof(*e->items));
 	}
+	e->items[e->n++] = (struct frame_error){xstrdup(field), xstrdup(text)};
+}
+
+/* An error at field: "Label: what is wrong", in the summary and at the field. */
+static void add_error(struct frame_errors *e, const char *field, const char *label, const char *problem)
+{
 	char *text = xasprintf("%s: %s", label, problem);
-	json_array_append_new(errors, json_pack("{s:s,s:s}", "field", field, "text", text));
-	json_object_set_new(ctx, "has_errors", json_true());
-	json_t *by_field = json_object_get(ctx, "field_errors");
-	if (!by_field) {
-		by_field = json_object();
-		json_object_set_new(ctx, "field_errors", by_field);
-	}
-	json_object_set_new(by_field, field, json_string(text));
+	add_error_text(e, field, text);
 	free(text);
 }
 
-/* The error of field, or NULL: the form's lists are built after the checks. */
-static const char *error_at(const json_t *ctx, const char *field)
+/* The (last) error of field, or NULL. */
+static const char *error_at(const struct frame_errors *e, const char *field)
 {
-	return json_string_value(json_object_get(json_object_get(ctx, "field_errors"), field));
+	for (size_t i = e->n; i-- > 0;)
+		if (strcmp(e->items[i].field, field) == 0)
+			return e->items[i].text;
+	return NULL;
+}
+
+static void frame_errors_free(struct frame_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->items[i].field);
+		free(e->items[i].text);
+	}
+	free(e->items);
+	*e = (struct frame_errors){0};
 }
 
 /*
@@ -117,7 +137,7 @@ static bool parse_kronor(const char *s, long long max, long long *out)
 
 /* The first month of jobbstimulans (docs/income-disregards.md): empty
  * removes it; the frame's own validation then checks the month. */
-static void jobbstimulans_field(const struct web_request *rq, json_t *ctx, json_t *entry, size_t i,
+static void jobbstimulans_field(const struct web_request *rq, struct frame_errors *errs, json_t *entry, size_t i,
 				const char *who)
 {
 	char k[48], tail, label[128];
@@ -130,7 +150,7 @@ static void jobbstimulans_field(const struct web_request *rq, json_t *ctx, json_
 		return;
 	}
 	if (strlen(v) != 7 || sscanf(v, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
-		add_error(ctx, k, label, "ange månaden som ÅÅÅÅ-MM, till exempel 2026-03");
+		add_error(errs, k, label, "ange månaden som ÅÅÅÅ-MM, till exempel 2026-03");
 		return;
 	}
 	json_object_set_new(entry, "jobbstimulans_from", json_string(v));
@@ -143,7 +163,8 @@ static void adult_label(const char *pnr, size_t i, char *out, size_t n)
 }
 
 /* The form's fields from a frame (stored) and, when refused, what was typed. */
-static void form_fields(json_t *ctx, const struct case_frame *f, const struct web_request *rq, bool typed)
+static void form_fields(json_t *ctx, const struct case_frame *f, const struct web_request *rq, bool typed,
+			bool creating, const struct frame_errors *errs)
 {
 	static const char *const caps[] = {"full", "partial", "none"};
 	static const char *const cap_labels[] = {"Full arbetsförmåga", "Nedsatt arbetsförmåga", "Ingen arbetsförmåga"};
@@ -153,7 +174,6 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 	static const char *const auto_labels[] = {"Ebba får besluta", "Alltid manuell handläggning"};
 #define V(name, stored) (typed && web_form(rq, name) ? web_form(rq, name) : (stored))
 	char buf[64];
-	bool creating = json_is_true(json_object_get(ctx, "creating"));
 	json_object_set_new(ctx, "automation", options_json(autos, auto_labels, 2,
 		V("automation", f->automation_allowed ? "allowed" : "manual")));
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", f->valid_until.year, f->valid_until.month, f->valid_until.day);
@@ -167,8 +187,8 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 	for (size_t k = 0; k < ARRAY_LEN(field_keys); k++) {
 		char key[32];
 		snprintf(key, sizeof(key), "err_%s", field_keys[k]);
-		if (error_at(ctx, field_keys[k]))
-			json_object_set_new(ctx, key, json_string(error_at(ctx, field_keys[k])));
+		if (error_at(errs, field_keys[k]))
+			json_object_set_new(ctx, key, json_string(error_at(errs, field_keys[k])));
 	}
 	json_t *adults = json_array();
 	for (size_t i = 0; i < f->n_adults; i++) {
@@ -181,11 +201,11 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 		json_t *a = json_pack("{s:s,s:i,s:o,s:o,s:s,s:s?,s:s?}", "label", label, "i", (int)i,
 			"capacity", options_json(caps, cap_labels, 3, V(cap, frame_capacity_name(f->adults[i].capacity))),
 			"plan", options_json(plans, plan_labels, 2, V(plan, frame_plan_name(f->adults[i].plan))),
-			"reason", V(reason, f->adults[i].reason), "error", error_at(ctx, cap),
-			"err_reason", error_at(ctx, reason));
+			"reason", V(reason, f->adults[i].reason), "error", error_at(errs, cap),
+			"err_reason", error_at(errs, reason));
 		json_object_set_new(a, "jobbstimulans_from", json_string(V(jobb, f->adults[i].jobbstimulans_from)));
-		if (error_at(ctx, jobb))
-			json_object_set_new(a, "err_jobbstimulans", json_string(error_at(ctx, jobb)));
+		if (error_at(errs, jobb))
+			json_object_set_new(a, "err_jobbstimulans", json_string(error_at(errs, jobb)));
 		json_array_append_new(adults, a);
 	}
 	json_object_set_new(ctx, "adults", adults);
@@ -197,7 +217,7 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 			kr_format(f->approved_costs[t], val, sizeof(val));
 		json_array_append_new(costs, json_pack("{s:s,s:s,s:s,s:s?}", "name", name,
 			"label", sv_cost(cost_type_name((enum cost_type)t)), "value", V(name, val),
-			"error", error_at(ctx, name)));
+			"error", error_at(errs, name)));
 	}
 	json_object_set_new(ctx, "costs", costs);
 	snprintf(buf, sizeof(buf), "%zu %s", f->n_household, f->n_household == 1 ? "person" : "personer");
@@ -205,31 +225,68 @@ static void form_fields(json_t *ctx, const struct case_frame *f, const struct we
 #undef V
 }
 
-/*
- * The page: stored is {"frame", "version", "updated_at", "updated_by"} (a
- * new frame: version 0 and "from", the decision whose household it takes).
- * ctx may hold errors and notices already; it is not taken.
- */
+/* What the form shows: a stored frame, or a new one (version 0) taking
+ * the household of the decision `from`. */
+struct shown_frame {
+	const char *frame_json;
+	int64_t version;          /* the form's: 0 for a new frame */
+	const char *updated_at;   /* NULL for a new frame */
+	const char *updated_by;
+	const char *from;         /* a new frame's decision, else NULL */
+};
+
+static struct shown_frame stored_frame(const struct web_frame_stored *s)
+{
+	return (struct shown_frame){.frame_json = s->frame_json, .version = s->version,
+				    .updated_at = s->updated_at, .updated_by = s->updated_by};
+}
+
+/* What the page says above the form. */
+struct frame_notes {
+	const struct frame_errors *errors;
+	const char *saved;        /* the version just saved (?sparat=N), or NULL */
+	bool conflict;            /* someone else saved first */
+};
+
+static void notes_json(json_t *ctx, const struct frame_notes *notes)
+{
+	if (notes->saved)
+		json_object_set_new(ctx, "saved", json_string(notes->saved));
+	if (notes->conflict)
+		json_object_set_new(ctx, "conflict", json_true());
+	if (!notes->errors->n)
+		return;
+	json_t *errors = json_array();
+	for (size_t i = 0; i < notes->errors->n; i++)
+		json_array_append_new(errors, json_pack("{s:s,s:s}", "field", notes->errors->items[i].field,
+							"text", notes->errors->items[i].text));
+	json_object_set_new(ctx, "errors", errors);
+	json_object_set_new(ctx, "has_errors", json_true());
+}
+
+/* The page: its context from the frame shown, the form (typed: as posted)
+ * and the notes alone. */
 static int show(const struct web_request *rq, struct web_response *rs, const char *case_id,
-		const json_t *stored, bool typed, json_t *ctx, struct ebba_err *err)
+		const struct shown_frame *shown, bool typed, const struct frame_notes *notes,
+		struct ebba_err *err)
 {
 	struct case_frame f;
 	struct ebba_err ferr;
-	char *fj = json_dumps(json_object_get(stored, "frame"), JSON_COMPACT);
-	int prc = fj ? case_frame_from_json(fj, strlen(fj), &f, &ferr) : -1;
-	if (!fj)
-		snprintf(ferr.msg, sizeof(ferr.msg), "ingen referensram");
-	free(fj);
+	const char *fj = shown->frame_json;
+	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
+	json_t *ctx = json_object();
+	notes_json(ctx, notes);
 	json_object_set_new(ctx, "case_id", json_string(case_id));
-	json_object_set(ctx, "updated_at", json_object_get(stored, "updated_at"));
-	json_object_set(ctx, "updated_by", json_object_get(stored, "updated_by"));
-	json_int_t version = json_integer_value(json_object_get(stored, "version"));
-	json_object_set_new(ctx, "version", json_integer(version));
-	json_object_set_new(ctx, "creating", json_boolean(version == 0));
-	if (version == 0)
-		json_object_set(ctx, "from", json_object_get(stored, "from"));
+	if (shown->updated_at)
+		json_object_set_new(ctx, "updated_at", json_string(shown->updated_at));
+	if (shown->updated_by)
+		json_object_set_new(ctx, "updated_by", json_string(shown->updated_by));
+	json_object_set_new(ctx, "version", json_integer(shown->version));
+	json_object_set_new(ctx, "creating", json_boolean(shown->version == 0));
+	if (shown->version == 0 && shown->from)
+		json_object_set_new(ctx, "from", json_string(shown->from));
 	if (prc == 0)
-		form_fields(ctx, &f, rq, typed);
+		form_fields(ctx, &f, rq, typed, shown->version == 0, notes->errors);
 	else
 		json_object_set_new(ctx, "stored_error", json_string(ferr.msg));
 	json_object_set_new(ctx, "can_edit", json_boolean(prc == 0 && rq->session && (rq->session->groups & WEB_CASEWORKER)));
@@ -243,17 +300,20 @@ static int show(const struct web_request *rq, struct web_response *rs, const cha
 							 ? web_form(rq, "protected") != NULL
 							 : f.protected_identity));
 	char title[96];
-	snprintf(title, sizeof(title), "%s %s", version == 0 ? "Ny referensram för" : "Referensram", case_id);
-	return web_page(rq, rs, title, "frame", ctx, err);
+	snprintf(title, sizeof(title), "%s %s", shown->version == 0 ? "Ny referensram för" : "Referensram", case_id);
+	int rc = web_page(rq, rs, title, "frame", ctx, err);
+	json_decref(ctx);
+	return rc;
 }
 
 /*
  * A new frame for case_id from the household of ebba's decision id (its
  * application as received): every adult with full capacity and a plan
- * required, until the caseworker says otherwise; no cost approved.  NULL
- * with why in *why when the decision has no application of that case.
+ * required, until the caseworker says otherwise; no cost approved: its
+ * document as JSON text (the caller frees it).  NULL with why in *why when
+ * the decision has no application of that case.
  */
-static json_t *new_frame(PGconn *db, const char *case_id, const char *id, const char **why,
+static char *new_frame(PGconn *db, const char *case_id, const char *id, const char **why,
 			 struct ebba_err *err, int *rc)
 {
 	*rc = 0;
@@ -286,14 +346,16 @@ static json_t *new_frame(PGconn *db, const char *case_id, const char *id, const 
 				  "approved_costs", json_object(), "months_on_assistance", 0);
 	application_free(app);
 	buf_free(&payload);
-	return json_pack("{s:o,s:i,s:s}", "frame", frame, "version", 0, "from", id);
+	char *text = json_dumps(frame, JSON_COMPACT);
+	json_decref(frame);
+	return text;
 }
 
-static void saved_notice(const struct web_request *rq, json_t *ctx)
+/* The version just saved, as the redirect after saving says it. */
+static const char *saved_version(const struct web_request *rq)
 {
 	const char *v = web_query(rq, "sparat");
-	if (is_number(v))
-		json_object_set_new(ctx, "saved", json_string(v));
+	return is_number(v) ? v : NULL;
 }
 
 int page_frame(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -301,36 +363,36 @@ int page_frame(const struct web_request *rq, struct web_response *rs, struct ebb
 	const char *case_id = rq->tail;
 	if (!is_case_id(case_id))
 		return page_not_found(rq, rs, "Det finns ingen sådan referensram.", err);
-	json_t *view;
+	struct web_frame_view view;
 	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
 		return -1;
-	json_t *frame = json_object_get(view, "frame");
-	json_t *ctx = json_object();
-	saved_notice(rq, ctx);
+	struct frame_errors none = {0};
+	struct frame_notes notes = {.errors = &none, .saved = saved_version(rq)};
 	int rc;
-	if (json_is_object(frame)) {
-		rc = show(rq, rs, case_id, frame, false, ctx, err);
-	} else if (json_is_integer(json_object_get(view, "latest"))) {
+	if (view.has_frame) {
+		struct shown_frame shown = stored_frame(&view.frame);
+		rc = show(rq, rs, case_id, &shown, false, &notes, err);
+	} else if (view.has_latest) {
 		char id[24];
 		const char *why = NULL;
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(view, "latest")));
-		json_t *fresh = new_frame(rq->db, case_id, id, &why, err, &rc);
+		snprintf(id, sizeof(id), "%lld", (long long)view.latest);
+		char *fresh = new_frame(rq->db, case_id, id, &why, err, &rc);
+		struct shown_frame shown = {.frame_json = fresh, .version = 0, .from = id};
 		if (fresh)
-			rc = show(rq, rs, case_id, fresh, false, ctx, err);
+			rc = show(rq, rs, case_id, &shown, false, &notes, err);
 		else if (rc == 0)
 			rc = page_not_found(rq, rs, why, err);
-		json_decref(fresh);
+		free(fresh);
 	} else {
 		rc = page_not_found(rq, rs, "Ärendet har ingen referensram och ingen ansökan att utgå från.", err);
 	}
-	json_decref(ctx);
-	json_decref(view);
+	web_frame_view_free(&view);
 	return rc;
 }
 
 /* Checks each field; writes the accepted values into frame (the stored
  * frame's JSON object, edited in place). */
-static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, const struct case_frame *f)
+static void apply(struct frame_errors *errs, const struct web_request *rq, json_t *frame, const struct case_frame *f)
 {
 	if (rq->session && (rq->session->groups & WEB_PROTECTED) && web_form(rq, "protected_shown")) {
 		if (web_form(rq, "protected"))
@@ -340,19 +402,19 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 	}
 	const char *a = web_form(rq, "automation");
 	if (!a || (strcmp(a, "allowed") && strcmp(a, "manual")))
-		add_error(ctx, "automation", "Handläggning", "välj om ebba får besluta");
+		add_error(errs, "automation", "Handläggning", "välj om ebba får besluta");
 	else
 		json_object_set_new(frame, "automation", json_string(a));
 	const char *vu = web_form(rq, "valid_until");
 	int y, m, d;
 	char tail;
 	if (!vu || sscanf(vu, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(vu) != 10)
-		add_error(ctx, "valid_until", "Giltig till och med", "ange datumet som ÅÅÅÅ-MM-DD, till exempel 2027-02-28");
+		add_error(errs, "valid_until", "Giltig till och med", "ange datumet som ÅÅÅÅ-MM-DD, till exempel 2027-02-28");
 	else
 		json_object_set_new(frame, "valid_until", json_string(vu));
 	long long v;
 	if (!parse_kronor(web_form(rq, "months"), FRAME_MAX_MONTHS, &v))
-		add_error(ctx, "months", "Månader med bistånd", "ange antalet månader som ett heltal, 0–1200");
+		add_error(errs, "months", "Månader med bistånd", "ange antalet månader som ett heltal, 0–1200");
 	else
 		json_object_set_new(frame, "months_on_assistance", json_integer(v));
 	const char *lp = web_form(rq, "last_period"), *la = web_form(rq, "last_amount");
@@ -362,9 +424,9 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		bool lp_ok = lp_set && sscanf(lp, "%4d-%2d%c", &py, &pm, &tail) == 2 && strlen(lp) == 7;
 		bool la_ok = parse_kronor(la, APP_MAX_AMOUNT, &v);
 		if (!lp_ok)
-			add_error(ctx, "last_period", "Förra beslutet, period", "ange perioden som ÅÅÅÅ-MM, till exempel 2026-11");
+			add_error(errs, "last_period", "Förra beslutet, period", "ange perioden som ÅÅÅÅ-MM, till exempel 2026-11");
 		if (!la_ok)
-			add_error(ctx, "last_amount", "Förra beslutet, belopp", "ange beloppet i hela kronor, till exempel 9 120");
+			add_error(errs, "last_amount", "Förra beslutet, belopp", "ange beloppet i hela kronor, till exempel 9 120");
 		if (lp_ok && la_ok)
 			json_object_set_new(frame, "last_decision", json_pack("{s:s,s:I}", "period", lp, "amount",
 									     (json_int_t)v));
@@ -379,7 +441,7 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		snprintf(k, sizeof(k), "capacity_%zu", i);
 		const char *cap = web_form(rq, k);
 		if (!cap || (strcmp(cap, "full") && strcmp(cap, "partial") && strcmp(cap, "none")))
-			add_error(ctx, k, who, "välj arbetsförmåga");
+			add_error(errs, k, who, "välj arbetsförmåga");
 		else
 			json_object_set_new(entry, "capacity", json_string(cap));
 		snprintf(k, sizeof(k), "plan_%zu", i);
@@ -387,9 +449,9 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		snprintf(k, sizeof(k), "reason_%zu", i);
 		const char *reason = web_form(rq, k);
 		if (reason && strlen(reason) > FRAME_REASON_MAX)
-			add_error(ctx, k, who, "skälet får vara högst 200 tecken");
+			add_error(errs, k, who, "skälet får vara högst 200 tecken");
 		else if (plan && strcmp(plan, "exempt") == 0 && (!reason || !*reason))
-			add_error(ctx, k, who, "skriv skälet till undantaget från planering");
+			add_error(errs, k, who, "skriv skälet till undantaget från planering");
 		if (!plan || (strcmp(plan, "required") && strcmp(plan, "exempt")))
 			continue;
 		json_object_set_new(entry, "plan", json_string(plan));
@@ -397,7 +459,7 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 			json_object_set_new(entry, "reason", json_string(reason));
 		else
 			json_object_del(entry, "reason");
-		jobbstimulans_field(rq, ctx, entry, i, who);
+		jobbstimulans_field(rq, errs, entry, i, who);
 	}
 	json_t *costs = json_object();
 	for (int t = 0; t < COST_TYPE_COUNT; t++) {
@@ -408,7 +470,7 @@ static void apply(json_t *ctx, const struct web_request *rq, json_t *frame, cons
 		if (!val || !*val)
 			continue;
 		if (!parse_kronor(val, APP_MAX_AMOUNT, &v))
-			add_error(ctx, name, sv_cost(type),
+			add_error(errs, name, sv_cost(type),
 				  "ange taket i hela kronor, till exempel 6 150, eller lämna tomt om kostnaden inte är godkänd");
 		else
 			json_object_set_new(costs, type, json_integer(v));
@@ -438,29 +500,63 @@ static void redirect_saved(struct web_response *rs, const char *case_id, int ver
 static int conflict(const struct web_request *rq, struct web_response *rs, const char *case_id,
 		    bool creating, struct ebba_err *err)
 {
-	json_t *view;
+	struct web_frame_view view;
 	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
 		return -1;
-	json_t *stored = json_object_get(view, "frame");
-	if (!json_is_object(stored)) {
-		json_decref(view);
+	if (!view.has_frame) {
+		web_frame_view_free(&view);
 		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
 	}
-	char *text = xasprintf(creating
-		? "%s skapade en referensram för ärendet %s medan du skrev. Ingenting skrevs över: "
-		  "din referensram sparades inte. Här är den som sparades; gör dina ändringar i den."
-		: "%s ändrade referensramen %s medan du redigerade. Ingenting skrevs över: "
-		  "dina ändringar sparades inte. Här är den sparade versionen; gör dina ändringar igen.",
-		json_string_value(json_object_get(stored, "updated_by")),
-		json_string_value(json_object_get(stored, "updated_at")));
-	json_t *ctx = json_pack("{s:b,s:[{s:s,s:s}],s:b}", "has_errors", true, "errors", "field",
-				"automation", "text", text, "conflict", true);
+	/* (a new frame's sentence names the case, then when: it used to put
+	 * the time where the case belongs) */
+	char *text = creating
+		? xasprintf("%s skapade en referensram för ärendet %s %s medan du skrev. Ingenting skrevs över: "
+			    "din referensram sparades inte. Här är den som sparades; gör dina ändringar i den.",
+			    view.frame.updated_by, case_id, view.frame.updated_at)
+		: xasprintf("%s ändrade referensramen %s medan du redigerade. Ingenting skrevs över: "
+			    "dina ändringar sparades inte. Här är den sparade versionen; gör dina ändringar igen.",
+			    view.frame.updated_by, view.frame.updated_at);
+	struct frame_errors errs = {0};
+	add_error_text(&errs, "automation", text);
 	free(text);
 	rs->status = 409;
-	int rc = show(rq, rs, case_id, stored, false, ctx, err);
-	json_decref(ctx);
-	json_decref(view);
+	struct shown_frame shown = stored_frame(&view.frame);
+	struct frame_notes notes = {.errors = &errs, .conflict = true};
+	int rc = show(rq, rs, case_id, &shown, false, &notes, err);
+	frame_errors_free(&errs);
+	web_frame_view_free(&view);
 	return rc;
+}
+
+/* The frame a change starts from into *shown (a new one from the form's
+ * decision, or the stored one at the form's version); 0 with *found false
+ * when there is none, and *why says so. */
+static int change_base(const struct web_request *rq, const char *case_id, const char *version,
+		       struct web_frame_view *view, char **fresh, struct shown_frame *shown,
+		       bool *found, const char **why, struct ebba_err *err)
+{
+	*found = false;
+	*fresh = NULL;
+	*view = (struct web_frame_view){0};
+	if (strcmp(version, "0") == 0) {
+		const char *from = web_form(rq, "from");
+		int rc = 0;
+		*why = "Formuläret saknar ansökan att utgå från.";
+		if (is_number(from))
+			*fresh = new_frame(rq->db, case_id, from, why, err, &rc);
+		*shown = (struct shown_frame){.frame_json = *fresh, .version = 0, .from = from};
+		*found = *fresh != NULL;
+		return rc;
+	}
+	if (store_web_frame(rq->db, case_id, view, err) != 0)
+		return -1;
+	*why = "Ärendet har ingen referensram.";
+	*found = view->has_frame;
+	*shown = stored_frame(&view->frame);
+	/* (the form's version, not the one just read: if they differ the
+	 * update finds no row, and that is the one test for a conflict) */
+	shown->version = atoll(version);
+	return 0;
 }
 
 int page_frame_save(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -471,47 +567,41 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	if (!is_number(version))
 		return page_not_found(rq, rs, "Formuläret saknar referensramens version; ladda om sidan.", err);
 	bool creating = strcmp(version, "0") == 0;
-	json_t *stored = NULL;
-	int rc = 0;
-	if (creating) {
-		const char *from = web_form(rq, "from"), *why = "Formuläret saknar ansökan att utgå från.";
-		if (is_number(from))
-			stored = new_frame(rq->db, case_id, from, &why, err, &rc);
-		if (!stored)
-			return rc != 0 ? rc : page_not_found(rq, rs, why, err);
-	} else {
-		if (store_web_frame(rq->db, case_id, &stored, err) != 0)
-			return -1;
-		if (!stored)
-			return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
-		/* (the form's version, not the one just read: if they differ the
-		 * update finds no row, and that is the one test for a conflict) */
-		json_object_set_new(stored, "version", json_integer(atoll(version)));
+	struct web_frame_view view;
+	struct shown_frame shown;
+	char *fresh;
+	bool found;
+	const char *why;
+	int rc = change_base(rq, case_id, version, &view, &fresh, &shown, &found, &why, err);
+	if (rc != 0 || !found) {
+		web_frame_view_free(&view);
+		return rc != 0 ? rc : page_not_found(rq, rs, why, err);
 	}
-	json_t *frame = json_deep_copy(json_object_get(stored, "frame"));
 	struct case_frame f, g;
 	struct ebba_err ferr;
-	char *fj = json_dumps(frame, JSON_COMPACT);
-	int prc = case_frame_from_json(fj, strlen(fj), &f, &ferr);
-	free(fj);
-	json_t *ctx = json_object();
+	int prc = case_frame_from_json(shown.frame_json, strlen(shown.frame_json), &f, &ferr);
+	/* the document the change edits: it is written back as JSON */
+	json_t *frame = prc == 0 ? json_loads(shown.frame_json, 0, NULL) : NULL;
+	if (prc == 0 && !frame)
+		prc = -1;
+	struct frame_errors errs = {0};
 	if (prc == 0) {
 		if (rq->form_unreadable)
-			add_error(ctx, rq->form_unreadable, "Referensramen", WEB_FORM_UNREADABLE_TEXT);
-		apply(ctx, rq, frame, &f);
-		if (!json_is_true(json_object_get(ctx, "has_errors"))) {
-			fj = json_dumps(frame, JSON_COMPACT);
+			add_error(&errs, rq->form_unreadable, "Referensramen", WEB_FORM_UNREADABLE_TEXT);
+		apply(&errs, rq, frame, &f);
+		if (errs.n == 0) {
+			char *fj = json_dumps(frame, JSON_COMPACT);
 			if (case_frame_from_json(fj, strlen(fj), &g, &ferr) != 0)
-				add_error(ctx, "automation", "Referensramen", ferr.msg);
+				add_error(&errs, "automation", "Referensramen", ferr.msg);
 			free(fj);
 		}
 	}
-	if (prc != 0 || json_is_true(json_object_get(ctx, "has_errors"))) {
+	if (prc != 0 || errs.n) {
 		/* the refused form shows the stored frame again: a view */
 		rs->status = 422;
 		rc = page_log(rq, "view", "case_frame", case_id, err);
 		if (rc == 0)
-			rc = show(rq, rs, case_id, stored, true, ctx, err);
+			rc = show(rq, rs, case_id, &shown, true, &(struct frame_notes){.errors = &errs}, err);
 	} else {
 		char *json = case_frame_to_json(&g), *yaml = case_frame_to_yaml(&g);
 		int now = 0;
@@ -524,8 +614,9 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 		else if (rc == 0)
 			redirect_saved(rs, case_id, now);
 	}
-	json_decref(ctx);
+	frame_errors_free(&errs);
 	json_decref(frame);
-	json_decref(stored);
+	free(fresh);
+	web_frame_view_free(&view);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "ebba/lib/date.h"
 #include "ebba/lib/log.h"
 #include "ebba/rules/rules.h"
+#include "ebba/store/web_person.h"
 #include "ebba/whatif/verdict_run.h"
 #include "pages.h"
 #include "request.h"
@@ -29,7 +30,7 @@ static const char *const COST_SV[COST_TYPE_COUNT] = {
 	[COST_DENTAL_EMERGENCY] = "Akut tandvård", [COST_OTHER] = "Annan kostnad",
 };
 
-static void kr(json_int_t v, char out[32])
+static void kr(int64_t v, char out[32])
 {
 	char digits[24];
 	int n = snprintf(digits, sizeof(digits), "%lld", (long long)(v < 0 ? -v : v));
@@ -56,68 +57,80 @@ static void reason_words(const struct ruleset *rs, const char *id, char *out, si
 			 r.provision ? ")" : "");
 }
 
-static json_t *line_json(const struct ruleset *rs, const json_t *l, const json_t *referral)
+/* One line in words: what was decided on it, why, and whether it refuses
+ * part of the application. */
+static json_t *line_json(const struct ruleset *rs, const struct web_finding_line *l, bool referral_failed)
 {
-	char what[600], why[1200];
-	const char *kind = json_string_value(json_object_get(l, "kind"));
-	reason_words(rs, json_string_value(json_object_get(l, "reason")), why, sizeof(why));
-	bool refused = false;
-	if (kind && strcmp(kind, "cost") == 0) {
-		int t = cost_type_from_name(json_string_value(json_object_get(l, "type")));
-		json_int_t acc = json_integer_value(json_object_get(l, "accepted"));
-		json_int_t app = json_integer_value(json_object_get(l, "applied"));
-		char a[32], b[32];
-		kr(acc, a);
-		kr(app, b);
-		refused = acc < app;
+	char what[600], why[1200], a[32], b[32];
+	reason_words(rs, l->reason, why, sizeof(why));
+	bool refused;
+	kr(l->amount, a);
+	kr(l->applied, b);
+	switch (l->kind) {
+	case VERDICT_COST: {
+		int t = cost_type_from_name(l->type);
+		refused = l->amount < l->applied;
 		snprintf(what, sizeof(what), "%s: godtas upp till %s kr (ansökt %s kr)", t < 0 ? "Kostnad" : COST_SV[t], a, b);
-	} else if (kind && strcmp(kind, "income") == 0) {
-		json_int_t cnt = json_integer_value(json_object_get(l, "counted"));
-		json_int_t dec = json_integer_value(json_object_get(l, "declared"));
-		char a[32], b[32];
-		kr(cnt, a);
-		kr(dec, b);
-		refused = cnt > dec;
-		snprintf(what, sizeof(what), "%s: räknas som inkomst med %s kr (uppgett %s kr)",
-			 sv_income(json_string_value(json_object_get(l, "type"))), a, b);
-	} else {
-		const char *v = json_string_value(json_object_get(l, "verdict"));
-		refused = v && strcmp(v, "reject") == 0;
+		break;
+	}
+	case VERDICT_INCOME:
+		refused = l->amount > l->applied;
+		snprintf(what, sizeof(what), "%s: räknas som inkomst med %s kr (uppgett %s kr)", sv_income(l->type), a, b);
+		break;
+	default:
+		refused = l->reject;
 		snprintf(what, sizeof(what), "%s kontroll%s", refused ? "Avslag på" : "Godtar",
-			 json_array_size(json_object_get(referral, "failed")) ? " som hänvisade ärendet" : "");
+			 referral_failed ? " som hänvisade ärendet" : "");
+		break;
 	}
 	return json_pack("{s:s,s:s,s:b}", "what", what, "why", why, "refused", refused);
 }
 
-void person_decision_ctx(json_t *d)
+void person_findings_ctx(json_t *ctx, const struct web_person_findings *f, bool referral_failed)
 {
-	const json_t *f = json_object_get(d, "findings");
-	if (!json_is_integer(json_object_get(d, "reviewed")))
-		return;
-	json_object_set_new(d, "by_person", json_true());
-	if (!json_is_object(f))
+	json_object_set_new(ctx, "by_person", json_true());
+	if (!f)
 		return;     /* decided before line by line: the note says why */
 	struct ruleset *rs = NULL;
 	struct ebba_err e;
 	if (ruleset_load(request_config()->rules_dir, &rs, NULL, &e) != 0)
 		rs = NULL;
-	const json_t *referral = json_object_get(d, "referral");
 	json_t *lines = json_array();
-	size_t i;
-	json_t *l;
-	json_array_foreach(json_object_get(f, "lines"), i, l)
-		json_array_append_new(lines, line_json(rs, l, referral));
-	const char *whole = json_string_value(json_object_get(f, "reason"));
-	if (whole) {
+	for (size_t i = 0; i < f->n_lines; i++)
+		json_array_append_new(lines, line_json(rs, &f->lines[i], referral_failed));
+	if (f->reason) {
 		char why[1200];
-		reason_words(rs, whole, why, sizeof(why));
+		reason_words(rs, f->reason, why, sizeof(why));
 		json_array_append_new(lines, json_pack("{s:s,s:s,s:b}", "what", "Hela ansökan avslås", "why", why,
 						       "refused", 1));
 	}
-	json_object_set_new(d, "person_lines", lines);
-	json_object_set_new(d, "ruleset_differs",
-			    json_boolean(json_is_true(json_object_get(f, "ruleset_differs"))));
+	json_object_set_new(ctx, "person_lines", lines);
+	json_object_set_new(ctx, "ruleset_differs", json_boolean(f->ruleset_differs));
 	ruleset_free(rs);
+}
+
+/* (reads the decision page's document until that page has a view model of
+ * its own: the findings themselves are read typed, web_person.h) */
+void person_decision_ctx(json_t *d)
+{
+	if (!json_is_integer(json_object_get(d, "reviewed")))
+		return;
+	json_t *doc = json_object_get(d, "findings");
+	bool referral_failed = json_array_size(json_object_get(json_object_get(d, "referral"), "failed")) > 0;
+	if (!json_is_object(doc)) {
+		person_findings_ctx(d, NULL, referral_failed);
+		return;
+	}
+	struct web_person_findings f;
+	struct ebba_err e;
+	if (web_person_findings_read(doc, &f, &e) != 0) {
+		/* shown as a decision without lines (its note), and said in the log */
+		log_error("ebba-web: decision %lld: %s", (long long)json_integer_value(json_object_get(d, "id")), e.msg);
+		person_findings_ctx(d, NULL, referral_failed);
+		return;
+	}
+	person_findings_ctx(d, &f, referral_failed);
+	web_person_findings_free(&f);
 }
 
 /* ---- Pröva, line by line ------------------------------------------------ */

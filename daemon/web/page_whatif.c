@@ -21,6 +21,7 @@
 
 #include "ebba/lib/date.h"
 #include "ebba/lib/log.h"
+#include "ebba/store/web_whatif.h"
 #include "ebba/whatif/whatif.h"
 #include "pages.h"
 #include "request.h"
@@ -424,11 +425,18 @@ static json_t *run_json(const struct whatif_run_row *row, struct ebba_err *err)
 		"sha256", row->sha256, "period", *row->period ? row->period : "alla perioder",
 		"finished_at", row->finished_at, "done", (json_int_t)row->done,
 		"total", (json_int_t)row->total);
-	json_t *params = json_loads(row->parameters, 0, NULL);
-	json_object_set_new(j, "parameters", json_is_array(params) ? params : json_array());
-	if (!json_is_array(params))
-		json_decref(params);
-	json_object_set_new(j, "has_parameters", json_boolean(json_array_size(json_object_get(j, "parameters")) > 0));
+	struct web_whatif_params set;
+	if (web_whatif_params_read(row->parameters, &set, err) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	json_t *params = json_array();
+	for (size_t i = 0; i < set.n; i++)
+		json_array_append_new(params, json_pack("{s:s,s:s}", "name", set.items[i].name, "value",
+							set.items[i].value));
+	json_object_set_new(j, "parameters", params);
+	json_object_set_new(j, "has_parameters", json_boolean(set.n > 0));
+	web_whatif_params_free(&set);
 	if (row->status == WHATIF_RUN_RUNNING) {
 		json_object_set_new(j, "running", json_true());
 	} else if (row->status == WHATIF_RUN_FAILED) {

@@ -78,7 +78,8 @@ RK=$(did K-36)
 check_eq "the copy is referred like the original, with its amount" "referred $(amount "$R")" \
 	"$(psql_val "select outcome || ' ' || amount from ebba.decisions where id = $RK")"
 if command -v node >/dev/null && [ -x /usr/bin/chromium ] && [ -d "$ROOT/node_modules/puppeteer-core" ]; then
-	EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$RK \
+	mkdir -p "$ROOT/$BUILD/web-screens"
+	EBBA_SCREENS=$ROOT/$BUILD/web-screens EBBA_WEB_URL=$URL EBBA_PASSWORD=Test-l0senord EBBA_CASEWORKER=$CW EBBA_RENT=$RK \
 	EBBA_RENT_AMOUNT="$(printf '%d' $(( $(amount "$R") - 600 )) | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1\xc2\xa0\2/;ta')" \
 	EBBA_AVSLAG=$(did EB-2026-12-000045) timeout 180 node "$ROOT/tests/web/person/prova.mjs" || fail "prova.mjs exited $?"
 	KP=$(psql_val "select id from ebba.decisions where reviews_decision_id = $RK")

@@ -239,6 +239,7 @@ async function frames(browser) {
 	check('... with the focus on the message', await focusIs(b, '.error-summary'));
 	check('... and the form now shows the stored version', (await b.$eval('input[name=version]', (i) => i.value)) === '2' &&
 		(await b.$eval('#cost_rent', (i) => i.value)) === '6 200');
+	if (SHOTS) await b.screenshot({ path: `${SHOTS}/referensram-conflict.png`, fullPage: true });
 	const after = sql(`select (frame->'approved_costs'->>'rent') || '|' || (frame->'approved_costs'->>'electricity') || '|' || version
 		from ebba.case_frames where case_id = '${caseId}'`);
 	check('nothing was overwritten', after === '6200|350|2', after);

@@ -31,6 +31,12 @@
  * income counted at an amount (above what was declared, it refuses part of
  * the application as a cost accepted below what was applied for does). */
 enum verdict_kind { VERDICT_COST, VERDICT_CHECK, VERDICT_INCOME };
+#define VERDICT_KIND_COUNT 3
+
+/* A line's kind as the findings document names it ("cost", "check",
+ * "income"); the parse is true with the kind, false for another name. */
+const char *verdict_kind_name(enum verdict_kind kind);
+bool verdict_kind_parse(const char *name, enum verdict_kind *out);
 
 struct verdict_line {
 	enum verdict_kind kind;

@@ -64,6 +64,7 @@ async function partly(browser) {
 		/12 kap\. 1 och 7 §§ socialtjänstlagen \(2025:400\)/.test(t));
 	check('... and the person, by name and title', /Beslutat av Bo Ek, socialsekreterare/.test(t));
 	check('... never ebba\'s "Alla kontroller är uppfyllda"', !/Alla kontroller är uppfyllda/.test(t));
+	if (env.EBBA_SCREENS) await page.screenshot({ path: `${env.EBBA_SCREENS}/person-beslut.png`, fullPage: true });
 	await axe(page, 'a person\'s delvis bifall just saved');
 	// the letter's PDF, fetched in the signed-in page as a person would
 	// download it; 88_person_decision.sh reads its text with pdftotext
