@@ -13,6 +13,7 @@
 #include "check_words.h"
 #include "ebba/store/assign.h"
 #include "ebba/store/web_pages.h"
+#include "ebba/store/web_saved.h"
 #include "pages.h"
 #include "server.h"
 #include "ebba/lib/outcome.h"
@@ -122,17 +123,23 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 	add_filters(ctx, &f);
 	add_paging(ctx, &f);
 	const char *saved = clean(web_query(rq, "sparat"), "0123456789", 18);
-	json_t *what = NULL;
-	if (saved && store_web_saved(rq->db, saved, &what, err) != 0) {
+	struct web_saved_view what;
+	bool found = false;
+	if (saved && store_web_saved(rq->db, saved, &what, &found, err) != 0) {
 		json_decref(ctx);
 		return -1;
 	}
 	/* after saving: what was saved, and the next case (the queue's oldest) */
-	if (what) {
-		json_object_set_new(what, "outcome_label",
-				    json_string(sv_outcome(json_string_value(json_object_get(what, "outcome")))));
-		json_object_set(what, "next_id", json_object_get(json_array_get(json_object_get(ctx, "rows"), 0), "id"));
-		json_object_set_new(ctx, "saved", what);
+	if (found) {
+		char amount[40];
+		kr_format(what.amount, amount, sizeof(amount));
+		json_t *s = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s,s:s,s:s}", "id", (json_int_t)what.id,
+			"case_id", what.case_id, "period", what.period, "outcome", outcome_name(what.outcome),
+			"amount", what.has_amount ? amount : NULL, "decided_by", what.decided_by,
+			"decided_at", what.decided_at, "outcome_label", outcome_sv(what.outcome));
+		json_object_set(s, "next_id", json_object_get(json_array_get(json_object_get(ctx, "rows"), 0), "id"));
+		json_object_set_new(ctx, "saved", s);
+		web_saved_view_free(&what);
 	}
 	json_object_set_new(ctx, "skip_to_queue", json_true());
 	int rc = page_log(rq, "view", "queue", NULL, err);

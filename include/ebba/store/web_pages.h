@@ -64,16 +64,7 @@ struct web_queue_filter {
 int store_web_queue(PGconn *db, const struct web_queue_filter *f, json_t **out,
 		    struct ebba_err *err);
 
-/*
- * One decision with what it rests on: the decision's columns, "checks"
- * (failed and erred first), "evidence" (id, source, agency, person_ref,
- * status, fetched_at, sha256, bytes; not the bytes themselves), "flags",
- * "letter", "trace", "reviews" (the caseworkers' decisions on it),
- * "reviewed" (the decision it reviews, for a caseworker's), "history" (the
- * case's other decisions).  *out is NULL (and 0 returned) when there is
- * no such decision.
- */
-int store_web_decision(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
+/* One decision with what it rests on: include/ebba/store/web_decision.h. */
 
 /* The application document of ebba's decision id, exactly as received,
  * into out (reset first); *found false when there is none. */
@@ -104,10 +95,7 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 
 /* The frames (Referensram): include/ebba/store/web_frames.h. */
 
-/* A person's decision id as the page after saving tells it: {id, case_id,
- * period, outcome, amount, decided_by, decided_at}; *out NULL when it is
- * not one. */
-int store_web_saved(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
+/* The page after a person saves a decision: include/ebba/store/web_saved.h. */
 
 /* Operations: {"counts": {state: n}, "rates": {"last_hour", "last_day"},
  * "workers": [{owner, last_seen, rows}], "quarantined": [{id, external_id,
