@@ -342,6 +342,17 @@ static int read_view(struct web_decision_view *v, struct ebba_err *err)
 	return read_parts(&p, v, err);
 }
 
+int web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->doc_ = doc;
+	if (read_view(out, err) != 0) {
+		web_decision_view_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out, bool *found,
 		       struct ebba_err *err)
 {
@@ -350,14 +361,13 @@ int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out
 	if (!web_view_is_id(id))
 		return 0;
 	const char *p[] = {id};
-	if (store_web_json(db, DECISION_SQL, 1, p, &out->doc_, err) != 0)
+	json_t *doc;
+	if (store_web_json(db, DECISION_SQL, 1, p, &doc, err) != 0)
 		return -1;
-	if (!out->doc_)
+	if (!doc)
 		return 0;
-	if (read_view(out, err) != 0) {
-		web_decision_view_free(out);
+	if (web_decision_view_read(doc, out, err) != 0)
 		return -1;
-	}
 	*found = true;
 	return 0;
 }

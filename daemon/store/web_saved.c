@@ -14,6 +14,26 @@ static const char SAVED_SQL[] =
 	" 'decided_by', d.decided_by, 'decided_at', to_char(d.decided_at, 'YYYY-MM-DD HH24:MI'))"
 	" from ebba.decisions d where d.id = $1::bigint and d.reviews_decision_id is not null";
 
+int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->doc_ = doc;
+	const char *outcome;
+	json_t *amount;
+	json_int_t id;
+	if (store_web_unpack(doc, "saved decision", err, "{s:I,s:s,s:s,s:s,s:o,s:s,s:s}", "id", &id,
+			     "case_id", &out->case_id, "period", &out->period, "outcome", &outcome,
+			     "amount", &amount, "decided_by", &out->decided_by, "decided_at",
+			     &out->decided_at) != 0 ||
+	    web_view_outcome(outcome, "saved decision", &out->outcome, err) != 0 ||
+	    web_view_opt_int(amount, "saved decision: amount", &out->has_amount, &out->amount, err) != 0) {
+		web_saved_view_free(out);
+		return -1;
+	}
+	out->id = id;
+	return 0;
+}
+
 int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool *found,
 		    struct ebba_err *err)
 {
@@ -22,23 +42,13 @@ int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool
 	if (!web_view_is_id(id))
 		return 0;
 	const char *p[] = {id};
-	if (store_web_json(db, SAVED_SQL, 1, p, &out->doc_, err) != 0)
+	json_t *doc;
+	if (store_web_json(db, SAVED_SQL, 1, p, &doc, err) != 0)
 		return -1;
-	if (!out->doc_)
+	if (!doc)
 		return 0;
-	const char *outcome;
-	json_t *amount;
-	json_int_t did;
-	if (store_web_unpack(out->doc_, "saved decision", err, "{s:I,s:s,s:s,s:s,s:o,s:s,s:s}",
-			     "id", &did, "case_id", &out->case_id, "period", &out->period, "outcome",
-			     &outcome, "amount", &amount, "decided_by", &out->decided_by, "decided_at",
-			     &out->decided_at) != 0 ||
-	    web_view_outcome(outcome, "saved decision", &out->outcome, err) != 0 ||
-	    web_view_opt_int(amount, "saved decision: amount", &out->has_amount, &out->amount, err) != 0) {
-		web_saved_view_free(out);
+	if (web_saved_view_read(doc, out, err) != 0)
 		return -1;
-	}
-	out->id = did;
 	*found = true;
 	return 0;
 }

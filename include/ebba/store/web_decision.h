@@ -159,6 +159,9 @@ struct web_decision_view {
  * decision the person may see, or id is not a decision id. */
 int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out, bool *found,
 		       struct ebba_err *err);
+/* The query's document doc (whose reference the view takes, whatever the
+ * answer) into *out: what store_web_decision() does with its answer. */
+int web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err);
 void web_decision_view_free(struct web_decision_view *v);
 
 #endif

@@ -36,6 +36,9 @@ struct web_saved_view {
  * false (and 0) when id is no such decision. */
 int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool *found,
 		    struct ebba_err *err);
+/* The query's document doc (whose reference the view takes, whatever the
+ * answer) into *out: what store_web_saved() does with its answer. */
+int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err);
 void web_saved_view_free(struct web_saved_view *v);
 
 #endif
