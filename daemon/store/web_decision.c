@@ -337,6 +337,7 @@ static int read_view(struct web_decision_view *v, struct ebba_err *err)
 	v->redecides_register = redecides_register;
 	if (json_is_null(v->trace))
 		v->trace = NULL;
+	web_decision_trace_read(v->trace, &v->trace_view);
 	if (json_is_null(v->findings))
 		v->findings = NULL;
 	return read_parts(&p, v, err);
@@ -381,6 +382,7 @@ void web_decision_view_free(struct web_decision_view *v)
 	free(v->history);
 	free(v->request.files);
 	free(v->referral.failed);
+	web_decision_trace_free(&v->trace_view);
 	json_decref(v->doc_);
 	memset(v, 0, sizeof(*v));
 }

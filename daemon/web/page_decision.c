@@ -37,13 +37,6 @@ static json_t *kr(long long v)
 	return json_string(s);
 }
 
-/* A stored JSON document's string (the rule trace's), "" when it has none. */
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 /* An amount as the pages write it ("18 700"), or null: none was computed. */
 static json_t *amount_json(struct web_amount a)
 {
@@ -188,13 +181,11 @@ static void payment_agencies(const struct ssbtek_result *r, enum income_type t, 
 /* The calculation's line for income type (trace rules.lines), or NULL:
  * whether the rule set compares the type with the registers ("checked")
  * and whether it found them apart ("warn") are the rule's words. */
-static const json_t *income_line(const json_t *trace, const char *type)
+static const struct web_trace_line *income_line(const struct web_decision_trace *tr, const char *type)
 {
-	size_t i;
-	json_t *l;
-	json_array_foreach(json_object_get(json_object_get(trace, "rules"), "lines"), i, l)
-		if (strcmp(jstr(l, "part"), "incomes") == 0 && strcmp(jstr(l, "type"), type) == 0)
-			return l;
+	for (size_t i = 0; i < tr->n_lines; i++)
+		if (strcmp(tr->lines[i].part, "incomes") == 0 && strcmp(tr->lines[i].type, type) == 0)
+			return &tr->lines[i];
 	return NULL;
 }
 
@@ -223,9 +214,10 @@ static void failed_agencies(const struct web_decision_view *v, const char *ref, 
 	}
 }
 
-static const char *reg_reason(const json_t *trace, size_t i, const char *key)
+/* What person i's look-ups came to (trace registers[i]), or NULL. */
+static const struct web_trace_person *trace_person(const struct web_decision_trace *tr, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(trace, "registers"), i), key));
+	return i < tr->n_persons ? &tr->persons[i] : NULL;
 }
 
 /* What the Källa column says of a type no agency paid this month. */
@@ -241,7 +233,7 @@ static const char *no_payment_words(bool reg_type, const char *failed, char *buf
 
 static void income_rows(json_t *rows, const struct application *app, size_t i,
 			const struct person_view *pv, const struct web_decision_view *v,
-			const json_t *trace, const char *month)
+			const struct web_decision_trace *tr, const char *month)
 {
 	bool any = false;
 	struct ebba_buf bad = {0}, detail = {0};
@@ -256,9 +248,9 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		char agencies[64] = "", words[200];
 		if (pv->ssbtek_ok)
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
-		const json_t *line = income_line(trace, type);
-		bool reg_type = json_is_true(json_object_get(line, "checked"));
-		bool differs = pv->ssbtek_ok && json_is_true(json_object_get(line, "differs"));
+		const struct web_trace_line *line = income_line(tr, type);
+		bool reg_type = line && line->checked;
+		bool differs = pv->ssbtek_ok && line && line->differs;
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
@@ -270,7 +262,8 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 	}
 	if (pv->ssbtek_asked && pv->ssbtek_status != EV_OK) {
 		/* the technical reason (English, from the transport) only under Underlag */
-		const char *why = reg_reason(trace, i, "ssbtek_reason");
+		const struct web_trace_person *tp = trace_person(tr, i);
+		const char *why = tp ? tp->ssbtek_reason : NULL;
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
 			"Register ej tillgängligt: Försäkringskassan (SSBTEK) svarade inte, så uppgifterna från "
 			"Arbetsförmedlingen, CSN, Försäkringskassan och a-kassan saknas", "why", why));
@@ -339,7 +332,7 @@ static json_t *hours(int64_t hundredths)
  * attendance_figures, attended plus valid absence over planned), never a
  * share the page works out itself.
  */
-static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size_t i)
+static json_t *plan_rows(const struct person_view *pv, const struct web_decision_trace *tr, size_t i)
 {
 	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
 			      pv->plan_fetched ? pv->plan_fetched : "");
@@ -347,7 +340,8 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 		bool none = pv->plan_asked && pv->plan_status == EV_NOT_FOUND;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
 			: "Register ej tillgängligt: planeringen (arbetsmarknadsenheten) svarade inte"));
-		const char *why = reg_reason(trace, i, "attendance_reason");
+		const struct web_trace_person *tp = trace_person(tr, i);
+		const char *why = tp ? tp->attendance_reason : NULL;
 		if (!none && why)
 			json_object_set_new(p, "why", json_string(why));
 		return p;
@@ -360,13 +354,12 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 	}
 	json_object_set_new(p, "activities", acts);
 	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
-	const json_t *f = json_object_get(json_array_get(json_object_get(trace, "registers"), i),
-					  "attendance_figures");
-	if (json_is_object(f)) {
-		json_object_set_new(p, "scheduled", kr((long long)json_integer_value(json_object_get(f, "scheduled"))));
-		json_object_set_new(p, "attended", kr((long long)json_integer_value(json_object_get(f, "attended"))));
-		json_object_set_new(p, "excused", kr((long long)json_integer_value(json_object_get(f, "excused"))));
-		json_object_set_new(p, "percent", json_integer(json_integer_value(json_object_get(f, "percent"))));
+	const struct web_trace_person *f = trace_person(tr, i);
+	if (f && f->has_figures) {
+		json_object_set_new(p, "scheduled", kr(f->scheduled));
+		json_object_set_new(p, "attended", kr(f->attended));
+		json_object_set_new(p, "excused", kr(f->excused));
+		json_object_set_new(p, "percent", json_integer((json_int_t)f->percent));
 		json_object_set_new(p, "has_figures", json_true());
 	}
 	return p;
@@ -374,42 +367,37 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 
 /* --- the calculation ------------------------------------------------- */
 
-static long long jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /*
  * What a cost or income line rests on, in words, from the figures the rule
  * set put on the line (calculation.lines: applied, ceiling, declared,
  * register; whether it was capped or differs): written here, computed
  * there.  NULL for a line without them (its own "basis" text, if any).
  */
-static char *line_basis(const json_t *l, int part, const char **warn)
+static char *line_basis(const struct web_trace_line *l, int part, const char **warn)
 {
 	char a[32], b[32];
-	if (part == 0 && jint(l, "shared_with") > 0) {
-		kr_format(jint(l, "whole_home"), a, sizeof(a));
+	if (part == 0 && l->shared_with > 0) {
+		kr_format(l->whole_home, a, sizeof(a));
 		return xasprintf("bostaden delas med %lld till: %s kr för hela bostaden, delat",
-				 jint(l, "shared_with"), a);
+				 (long long)l->shared_with, a);
 	}
-	if (part == 1 && json_is_integer(json_object_get(l, "applied"))) {
-		kr_format(jint(l, "applied"), a, sizeof(a));
-		kr_format(jint(l, "ceiling"), b, sizeof(b));
-		if (!json_is_true(json_object_get(l, "approved"))) {
+	if (part == 1 && l->has_applied) {
+		kr_format(l->applied, a, sizeof(a));
+		kr_format(l->ceiling, b, sizeof(b));
+		if (!l->approved) {
 			*warn = "ej godkänd i referensramen";
 			return xasprintf("ansökt %s kr", a);
 		}
-		if (json_is_true(json_object_get(l, "capped")))
+		if (l->capped)
 			*warn = "över taket";
 		return xasprintf("ansökt %s kr · tak i referensramen %s kr", a, b);
 	}
-	if (part == 2 && json_is_integer(json_object_get(l, "declared"))) {
-		kr_format(jint(l, "declared"), a, sizeof(a));
-		kr_format(jint(l, "register"), b, sizeof(b));
-		if (json_is_true(json_object_get(l, "differs")))
+	if (part == 2 && l->has_declared) {
+		kr_format(l->declared, a, sizeof(a));
+		kr_format(l->register_kr, b, sizeof(b));
+		if (l->differs)
 			*warn = "avviker från registren";
-		bool reg_counts = jint(l, "amount") == jint(l, "register") && jint(l, "register") != jint(l, "declared");
+		bool reg_counts = l->amount == l->register_kr && l->register_kr != l->declared;
 		return xasprintf("uppgett %s kr · register %s kr%s", a, b,
 				 reg_counts ? " (registrets högre uppgift räknas)" : "");
 	}
@@ -423,33 +411,44 @@ static char *line_basis(const json_t *l, int part, const char **warn)
  * decided.  A decision made before the rules recorded lines shows the sums
  * only, and says so.
  */
-static json_t *calculation(const struct web_decision_view *v, const json_t *trace)
+/* A line's amount as in print, with a minus sign ("−1 000"). */
+static void line_amount(int64_t value, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (value < 0)
+		snprintf(out, n, "\xe2\x88\x92");
+	kr_format(value < 0 ? -value : value, out + strlen(out), n - strlen(out));
+}
+
+static json_t *strings_json(const char *const *s, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s[i]));
+	return a;
+}
+
+static json_t *calculation(const struct web_decision_view *v, const struct web_decision_trace *tr)
 {
 	json_t *c = json_object();
 	json_t *parts[3] = {json_array(), json_array(), json_array()};
 	static const char *const part_names[] = {"norm", "costs", "incomes"};
 	static const char *const prefixes[] = {"Norm: ", "Kostnad: ", "Inkomst: "};
-	const json_t *lines = json_object_get(json_object_get(trace, "rules"), "lines");
-	size_t i;
-	json_t *l;
-	json_array_foreach(lines, i, l) {
-		const char *part = jstr(l, "part");
+	for (size_t i = 0; i < tr->n_lines; i++) {
+		const struct web_trace_line *l = &tr->lines[i];
 		for (int k = 0; k < 3; k++) {
-			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
+			if (strcmp(l->part, part_names[k]) != 0 || !l->has_amount)
 				continue;
-			const char *basis = jstr(l, "basis"), *warn = NULL;
+			const char *basis = l->basis, *warn = NULL;
 			char *made = line_basis(l, k, &warn);
 			if (made)
 				basis = made;
-			long long value = (long long)json_integer_value(json_object_get(l, "amount"));
-			char amount[48] = "";
-			if (value < 0)   /* a minus sign, as in print: "−1 000" */
-				strcpy(amount, "\xe2\x88\x92");
-			kr_format(value < 0 ? -value : value, amount + strlen(amount), sizeof(amount) - strlen(amount));
+			char amount[48];
+			line_amount(l->amount, amount, sizeof(amount));
 			/* a line of a type (a cost, an income) is named with its part;
 			 * one that is not (what is not counted) stands alone */
-			bool typed = k == 0 || *jstr(l, "type");
-			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", jstr(l, "what"));
+			bool typed = k == 0 || *l->type;
+			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", l->what);
 			json_array_append_new(parts[k], json_pack("{s:s,s:s,s:s?,s:s?}", "label", label,
 				"amount", amount, "basis", *basis ? basis : NULL, "warn", warn));
 			free(label);
@@ -459,10 +458,9 @@ static json_t *calculation(const struct web_decision_view *v, const json_t *trac
 	json_object_set_new(c, "norm_lines", parts[0]);
 	json_object_set_new(c, "cost_lines", parts[1]);
 	json_object_set_new(c, "income_lines", parts[2]);
-	json_object_set_new(c, "no_lines", json_boolean(!json_is_array(lines)));
-	json_t *notes = json_object_get(trace, "calculation_notes");
-	if (json_is_array(notes) && json_array_size(notes) > 0)
-		json_object_set(c, "calc_notes", notes);
+	json_object_set_new(c, "no_lines", json_boolean(!tr->has_lines));
+	if (tr->n_calculation_notes > 0)
+		json_object_set_new(c, "calc_notes", strings_json(tr->calculation_notes, tr->n_calculation_notes));
 	json_object_set_new(c, "norm", amount_json(v->norm));
 	json_object_set_new(c, "costs", amount_json(v->costs));
 	json_object_set_new(c, "incomes", amount_json(v->incomes));
@@ -473,7 +471,7 @@ static json_t *calculation(const struct web_decision_view *v, const json_t *trac
 /* --- the page -------------------------------------------------------- */
 
 static void facts(json_t *ctx, PGconn *db, const char *id, const struct web_decision_view *v,
-		  const struct application *app, const json_t *trace)
+		  const struct application *app, const struct web_decision_trace *tr)
 {
 	char month[DATE_MONTH_BUF] = "";
 	date_prev_month(app->period, month, NULL);
@@ -488,19 +486,19 @@ static void facts(json_t *ctx, PGconn *db, const char *id, const struct web_deci
 			continue;
 		json_array_append_new(persons, json_pack("{s:s,s:i}", "label", pv[i].label, "age",
 							 app->persons[i].age));
-		income_rows(income, app, i, &pv[i], v, trace, month);
+		income_rows(income, app, i, &pv[i], v, tr, month);
 		json_t *a = af_row(&pv[i]);
 		if (a)
 			json_array_append_new(af, a);
 		if (pv[i].plan_asked)
-			json_array_append_new(plans, plan_rows(&pv[i], trace, i));
+			json_array_append_new(plans, plan_rows(&pv[i], tr, i));
 	}
 	json_object_set_new(ctx, "persons", persons);
 	json_object_set_new(ctx, "income_rows", income);
 	json_object_set_new(ctx, "af_rows", af);
 	json_object_set_new(ctx, "plans", plans);
-	if (v->amount.has && trace)
-		json_object_set_new(ctx, "calc", calculation(v, trace));
+	if (v->amount.has && tr->present)
+		json_object_set_new(ctx, "calc", calculation(v, tr));
 	json_object_set_new(ctx, "message", json_string(app->message));
 	json_object_set_new(ctx, "changes", json_boolean(app->changes));
 	json_object_set_new(ctx, "kind_new", json_boolean(app->kind == APP_KIND_NEW));
@@ -510,34 +508,28 @@ static void facts(json_t *ctx, PGconn *db, const char *id, const struct web_deci
 	free(pv);
 }
 
-static void rules_part(json_t *ctx, const struct web_decision_view *v, const json_t *trace)
+static void rules_part(json_t *ctx, const struct web_decision_view *v, const struct web_decision_trace *tr)
 {
 	const char *sha = v->ruleset_sha256 ? v->ruleset_sha256 : "";
 	char shortsha[16];
 	snprintf(shortsha, sizeof(shortsha), "%.12s", sha);
 	json_object_set_new(ctx, "sha_short", json_string(shortsha));
-	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
-	/* (a decision without a trace has no notes: an empty list, not a leak) */
-	json_object_set_new(ctx, "notes", json_is_array(notes) ? json_incref(notes) : json_array());
-	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+	/* (a decision without a trace has no notes: an empty list) */
+	json_object_set_new(ctx, "notes", strings_json(tr->notes, tr->n_notes));
+	json_object_set_new(ctx, "has_notes", json_boolean(tr->n_notes > 0));
 	/* for people: one line, the rule set's own sentences ("Riksnormen 2026 är
 	 * preliminär"); a trace from before them says it generally */
-	const json_t *prov = json_object_get(json_object_get(trace, "rules"), "provisional");
 	struct ebba_buf line = {0};
-	size_t i;
-	json_t *sentence;
-	json_array_foreach(prov, i, sentence)
-		buf_printf(&line, "%s%s", i ? "; " : "", json_string_value(sentence) ? json_string_value(sentence) : "");
-	if (!line.len && json_array_size(notes) > 0)
+	for (size_t i = 0; i < tr->n_provisional; i++)
+		buf_printf(&line, "%s%s", i ? "; " : "", tr->provisional[i]);
+	if (!line.len && tr->n_notes > 0)
 		buf_puts(&line, "Beslutet bygger på preliminära belopp");
 	if (line.len)
 		json_object_set_new(ctx, "provisional", json_string(line.data));
 	buf_free(&line);
 	/* the delegation an automatic decision relied on (a trace before delegations has none) */
-	const char *deleg = json_string_value(json_object_get(
-		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
-	if (deleg)
-		json_object_set_new(ctx, "delegation", json_string(deleg));
+	if (tr->delegation)
+		json_object_set_new(ctx, "delegation", json_string(tr->delegation));
 }
 
 /* --- the context, from the view ---------------------------------------- */
@@ -697,7 +689,7 @@ static int application_part(const struct web_request *rq, const char *id,
 	struct application *app = NULL;
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
-		facts(d, rq->db, id, v, app, json_is_object(v->trace) ? v->trace : NULL);
+		facts(d, rq->db, id, v, app, &v->trace_view);
 		prova_lines_ctx(rq, d, app);
 		application_free(app);
 	} else if (found) {
@@ -719,7 +711,7 @@ int decision_ctx(const struct web_request *rq, const char *id, struct web_decisi
 	json_t *d = decision_json(v, id);
 	split_checks(d, v);
 	person_decision_ctx(d);
-	rules_part(d, v, v->trace);
+	rules_part(d, v, &v->trace_view);
 	if (application_part(rq, id, v, d, err) != 0) {
 		json_decref(d);
 		web_decision_view_free(v);

@@ -3,6 +3,7 @@
  * (include/ebba/store/web_decision.h, web_saved.h): a document of the
  * query's shape fills the struct; a key missing or extra, or a closed
  * set's unknown name, is an error that names it, never a quiet 0 or NULL.
+ * The stored rule trace is read leniently (web_decision_trace.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -93,6 +94,8 @@ static void test_a_decision_fills_the_view(void **state)
 	assert_int_equal(v.n_history, 1);
 	assert_int_equal(v.history[0].outcome, OUTCOME_APPROVED);
 	assert_int_equal(v.history[0].amount.kr, 9100);
+	assert_true(v.trace_view.present);
+	assert_false(v.trace_view.has_lines);
 	web_decision_view_free(&v);
 	assert_null(v.doc_);
 }
@@ -148,6 +151,53 @@ static void test_the_saved_view(void **state)
 	assert_non_null(strstr(err.msg, "decided_at"));
 }
 
+/* The trace is the rules' document: what is there is read, what an older
+ * trace lacks is absent, never an error. */
+static void test_the_trace_reader(void **state)
+{
+	(void)state;
+	json_t *trace = json_loads("{\"rules\": {\"lines\": [{\"part\": \"costs\", \"type\": \"rent\","
+		" \"what\": \"Hyra\", \"amount\": 6150, \"applied\": 7000, \"ceiling\": 6150,"
+		" \"approved\": true, \"capped\": true}, {\"part\": \"norm\", \"what\": \"Riksnorm\"}],"
+		" \"notes\": [\"preliminär\"], \"delegation\": {\"label\": \"Delegation 3.1\"}},"
+		" \"registers\": [{\"ssbtek\": \"unavailable\", \"ssbtek_reason\": \"timeout\","
+		" \"attendance_figures\": {\"scheduled\": 40, \"attended\": 30, \"excused\": 5, \"percent\": 87}}],"
+		" \"calculation_notes\": []}", 0, NULL);
+	assert_non_null(trace);
+	struct web_decision_trace t;
+	web_decision_trace_read(trace, &t);
+	assert_true(t.present);
+	assert_true(t.has_lines);
+	assert_int_equal(t.n_lines, 2);
+	assert_string_equal(t.lines[0].type, "rent");
+	assert_true(t.lines[0].has_applied && t.lines[0].capped);
+	assert_int_equal(t.lines[0].ceiling, 6150);
+	assert_false(t.lines[1].has_amount);
+	assert_string_equal(t.lines[1].type, "");
+	assert_int_equal(t.n_persons, 1);
+	assert_string_equal(t.persons[0].ssbtek_reason, "timeout");
+	assert_null(t.persons[0].attendance_reason);
+	assert_true(t.persons[0].has_figures);
+	assert_int_equal(t.persons[0].percent, 87);
+	assert_int_equal(t.n_notes, 1);
+	assert_int_equal(t.n_provisional, 0);
+	assert_int_equal(t.n_calculation_notes, 0);
+	assert_string_equal(t.delegation, "Delegation 3.1");
+	web_decision_trace_free(&t);
+	json_decref(trace);
+	/* a decision from before the rules kept lines; one without a trace */
+	trace = json_loads("{\"rules\": {}}", 0, NULL);
+	web_decision_trace_read(trace, &t);
+	assert_true(t.present);
+	assert_false(t.has_lines);
+	assert_null(t.delegation);
+	web_decision_trace_free(&t);
+	json_decref(trace);
+	web_decision_trace_read(NULL, &t);
+	assert_false(t.present);
+	assert_int_equal(t.n_lines + t.n_persons + t.n_notes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_an_unknown_name_is_named),
 		cmocka_unit_test(test_a_wrong_type_is_refused),
 		cmocka_unit_test(test_the_saved_view),
+		cmocka_unit_test(test_the_trace_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include "ebba/lib/evidence_kind.h"
 #include "ebba/lib/outcome.h"
 #include "ebba/rules/rules.h"
+#include "ebba/store/web_decision_trace.h"
 
 /* An amount in whole kronor that may be absent (a rejection's). */
 struct web_amount {
@@ -124,7 +125,8 @@ struct web_decision_view {
 	const char *note;             /* nullable */
 	bool by_ebba;                 /* ebba's own (from the inbox), not a person's */
 	const char *received;         /* nullable: when the application arrived */
-	json_t *trace;                /* nullable: the stored rule trace, read as it is */
+	json_t *trace;                /* nullable: the stored rule trace, as stored */
+	struct web_decision_trace trace_view;   /* what the page reads of it */
 	json_t *findings;             /* nullable: a person's stored findings (issue 25) */
 	const char *letter;           /* nullable: the stored letter */
 	const char *decider;          /* nullable: a person's name and title */
