@@ -57,70 +57,6 @@ int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const 
 	return 0;
 }
 
-static const char DECISION_SQL[] =
-	"select json_build_object("
-	" 'id', d.id, 'external_id', d.external_id, 'case_id', d.case_id, 'period', d.period,"
-	" 'outcome', d.outcome, 'amount', " KR("d.amount") ", 'norm', " KR("d.norm") ","
-	" 'costs', " KR("d.costs") ", 'incomes', " KR("d.incomes") ","
-	" 'amount_value', d.amount,"
-	" 'ruleset_name', d.ruleset_name, 'ruleset_version', d.ruleset_version,"
-	" 'ruleset_sha256', d.ruleset_sha256, 'decided_at', " TS("d.decided_at") ","
-	" 'decided_by', d.decided_by, 'note', d.note, 'by_ebba', d.inbox_id is not null,"
-	" 'received', " TS("i.received_at") ", 'trace', d.trace,"
-	" 'checks', coalesce((select json_agg(json_build_object('id', c.check_id, 'result', c.result,"
-	"    'message', c.message, 'outcome', c.outcome)"
-	"    order by c.result not in ('fail', 'error'), c.ordinal, c.check_id)"
-	"    from ebba.decision_checks c where c.decision_id = d.id), '[]'),"
-	" 'evidence', coalesce((select json_agg(json_build_object('id', e.id, 'source', e.source,"
-	"    'agency', e.agency, 'person_ref', e.person_ref, 'status', e.status,"
-	"    'fetched_at', " TS("e.fetched_at") ", 'sha256', e.sha256,"
-	"    'bytes', octet_length(e.raw)) order by e.id)"
-	"    from ebba.register_evidence e where e.decision_id = d.id), '[]'),"
-	" 'flags', coalesce((select json_agg(json_build_object('id', f.id, 'kind', f.kind,"
-	"    'reason', f.reason, 'open', f.resolved_at is null, 'verdict', f.verdict,"
-	"    'resolved_by', f.resolved_by, 'resolved_at', " TS("f.resolved_at") ") order by f.id)"
-	"    from ebba.audit_flags f where f.decision_id = d.id), '[]'),"
-	" 'letter', (select l.body from ebba.letters l where l.decision_id = d.id),"
-	" 'reviews', coalesce((select json_agg(json_build_object('id', r.id, 'outcome', r.outcome,"
-	"    'amount', " KR("r.amount") ", 'decided_by', r.decided_by,"
-	"    'decided_at', " TS("r.decided_at") ", 'note', r.note) order by r.id)"
-	"    from ebba.decisions r where r.reviews_decision_id = d.id), '[]'),"
-	" 'reviewed', d.reviews_decision_id,"
-	/* a komplettering (schema 027): what was asked, where it stands, the
-	 * files that came (names only: each is downloaded, and logged, alone),
-	 * and ebba's re-decision once the answer was decided */
-	" 'redecided', (select e.id from ebba.decisions e where e.redecides_decision_id = d.id),"
-	" 'redecides', d.redecides_decision_id,"
-	/* or after a register did not answer (schema 029): the stamp trigger
-	 * wrote why into the re-decision's trace */
-	" 'redecided_register', exists (select 1 from ebba.register_retries x where x.decision_id = d.id),"
-	" 'redecides_register', d.trace -> 'follows' ->> 'why' = 'register',"
-	" 'komplettering', (select json_build_object('state', ebba.completion_state(d.id),"
-	"    'deadline', to_char(q.deadline, 'YYYY-MM-DD'), 'requested_by', q.requested_by,"
-	"    'requested_at', " TS("q.requested_at") ", 'message', q.message, 'documents', q.documents,"
-	"    'files', coalesce((select json_agg(json_build_object('id', f.id, 'filename', f.filename,"
-	"       'media_type', f.media_type, 'bytes', f.bytes, 'sha256', f.sha256) order by f.id)"
-	"       from ebba.completion_files f where f.decision_id = d.id), '[]'))"
-	"    from ebba.document_requests q where q.decision_id = d.id),"
-	/* who has taken the case (schema 028) */
-	" 'assignment', (select json_build_object('person', a.person, 'since', " TS("a.taken_at") ","
-	"    'mine', a.person = ebba.person()) from ebba.case_assignments a"
-	"    where a.case_id = d.case_id and a.released_at is null),"
-	/* a person's decision: its lines, who decided by name and title, what
-	 * ebba had proposed and why it referred (issue 25) */
-	" 'findings', d.findings,"
-	" 'decider', case when d.inbox_id is null then (select n.display_name"
-	"    || case when n.title <> '' then ', ' || n.title else '' end from ebba.person_name(d.decided_by) n) end,"
-	" 'referral', (select json_build_object('amount', " KR("o.amount") ", 'ruleset_sha256', o.ruleset_sha256,"
-	"    'failed', coalesce((select json_agg(c.message order by c.ordinal) from ebba.decision_checks c"
-	"    where c.decision_id = o.id and c.result in ('fail', 'error')), '[]'))"
-	"    from ebba.decisions o where o.id = d.reviews_decision_id),"
-	" 'history', coalesce((select json_agg(json_build_object('id', h.id, 'period', h.period,"
-	"    'outcome', h.outcome, 'amount', " KR("h.amount") ", 'decided_by', h.decided_by,"
-	"    'decided_at', " TS("h.decided_at") ") order by h.decided_at desc, h.id desc)"
-	"    from ebba.decisions h where h.case_id = d.case_id and h.id <> d.id), '[]'))"
-	" from ebba.decisions d left join ebba.inbox i on i.id = d.inbox_id"
-	" where d.id = $1::bigint";
 
 static bool is_id(const char *s)
 {
@@ -130,15 +66,6 @@ static bool is_id(const char *s)
 		if (*s < '0' || *s > '9')
 			return false;
 	return true;
-}
-
-int store_web_decision(PGconn *db, const char *id, json_t **out, struct ebba_err *err)
-{
-	*out = NULL;
-	if (!is_id(id))
-		return 0;
-	const char *p[] = {id};
-	return store_web_json(db, DECISION_SQL, 1, p, out, err);
 }
 
 /* Bytes as received: a binary result, so nothing is decoded on the way. */

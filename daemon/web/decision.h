@@ -7,15 +7,24 @@
 
 #include <jansson.h>
 
+#include "ebba/store/web_decision.h"
 #include "web.h"
 
-/* The template context of decision id, or *out NULL (and 0) when there is
- * no such decision.  The caller json_decref()s *out. */
-int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err);
+/* Decision id's typed view into *v (include/ebba/store/web_decision.h)
+ * and the template context built from it into *out, or *out NULL (and 0)
+ * when there is no such decision.  The caller json_decref()s *out and
+ * web_decision_view_free()s *v, whatever the answer. */
+int decision_ctx(const struct web_request *rq, const char *id, struct web_decision_view *v,
+		 json_t **out, struct ebba_err *err);
 /* The same for a page that shows it: with *out NULL and 0, rs already holds
  * the "no such decision" page (Beslut and Pröva answer alike). */
+int decision_page_view(const struct web_request *rq, struct web_response *rs, const char *id,
+		       struct web_decision_view *v, json_t **out, struct ebba_err *err);
+/* decision_page_view() for a page that needs only the context (Komplettering). */
 int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
 		      json_t **out, struct ebba_err *err);
+/* Whether the decision is still to be tried: ebba's, not reviewed, not decided again. */
+bool decision_open(const struct web_decision_view *v);
 /* A person's decision: its lines in words, by_person, ruleset_differs (page_person.c),
  * into ctx from its findings (NULL: decided before line by line) and whether
  * the referral named failed checks. */

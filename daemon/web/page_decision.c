@@ -24,6 +24,7 @@
 #include "ebba/registers/ssbtek.h"
 #include "ebba/rules/rules.h"
 #include "ebba/store/assign.h"
+#include "ebba/store/web_decision.h"
 #include "ebba/store/web_pages.h"
 #include "ebba/store/web_queue.h"
 #include "pages.h"
@@ -37,32 +38,40 @@ static json_t *kr(long long v)
 	return json_string(s);
 }
 
-static const char *jstr(const json_t *o, const char *key)
+/* An amount as the pages write it ("18 700"), or null: none was computed. */
+static json_t *amount_json(struct web_amount a)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
+	return a.has ? kr(a.kr) : json_null();
+}
+
+/* A nullable string as the template sees it: null stops a name's lookup
+ * in the enclosing sections, as the database's null always did. */
+static json_t *nstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *nint(bool has, int64_t v)
+{
+	return has ? json_integer((json_int_t)v) : json_null();
 }
 
 /* --- checks ---------------------------------------------------------- */
 
 /* The checks in words: the message of a failure, the rule set's
  * description of each check (check_words.c); never the id. */
-static void split_checks(json_t *ctx, json_t *d)
+static void split_checks(json_t *ctx, const struct web_decision_view *v)
 {
 	json_t *failed = json_array(), *rest = json_array();
 	json_t *words = check_words();
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(d, "checks"), i, c) {
-		const char *r = jstr(c, "result");
-		enum rule_result res;
-		bool known = rule_result_parse(r, &res);
-		json_object_set_new(c, "description", json_string(check_word(words, jstr(c, "id"))));
-		json_object_set_new(c, "result_label", json_string(sv_result(r)));
-		json_object_set_new(c, "is_error", json_boolean(known && res == RULE_ERROR));
-		json_object_set_new(c, "is_pass", json_boolean(known && res == RULE_PASS));
-		bool bad = known && (res == RULE_FAIL || res == RULE_ERROR);
-		json_array_append(bad ? failed : rest, c);
+	for (size_t i = 0; i < v->n_checks; i++) {
+		const struct web_decision_check *c = &v->checks[i];
+		bool bad = c->result == RULE_FAIL || c->result == RULE_ERROR;
+		json_array_append_new(bad ? failed : rest, json_pack("{s:s,s:s,s:o,s:s,s:s,s:b,s:b}",
+			"id", c->id, "result", rule_result_name(c->result), "message", nstr(c->message),
+			"description", check_word(words, c->id),
+			"result_label", sv_result(rule_result_name(c->result)),
+			"is_error", c->result == RULE_ERROR, "is_pass", c->result == RULE_PASS));
 	}
 	json_decref(words);
 	json_object_set_new(ctx, "failed", failed);
@@ -107,47 +116,32 @@ static void read_plan(struct person_view *pv, const char *raw, size_t len)
 		pv->has_plan = true;
 }
 
-/* An evidence row's status; a name not in the table reads as no usable
- * answer, as every status but ok always has here. */
-static enum ev_status row_status(const json_t *e)
-{
-	enum ev_status st;
-	return ev_status_parse(jstr(e, "status"), &st) ? st : EV_UNAVAILABLE;
-}
-
-static bool row_source_is(const json_t *e, enum ev_source s)
-{
-	enum ev_source k;
-	return ev_source_parse(jstr(e, "source"), &k) && k == s;
-}
-
 /* Reads the answers that arrived as bytes (SSBTEK, planning) for person i. */
-static int load_person(PGconn *db, const char *id, json_t *evidence, struct person_view *pv,
-		       const char *month, struct ebba_err *err)
+static int load_person(PGconn *db, const char *id, const struct web_decision_view *v,
+		       struct person_view *pv, const char *month, struct ebba_err *err)
 {
-	size_t k;
-	json_t *e;
 	struct ebba_buf raw = {0};
-	json_array_foreach(evidence, k, e) {
-		if (strcmp(jstr(e, "person_ref"), pv->ref) != 0)
+	for (size_t k = 0; k < v->n_evidence; k++) {
+		const struct web_decision_evidence *e = &v->evidence[k];
+		if (strcmp(e->person_ref, pv->ref) != 0)
 			continue;
-		bool whole_ssbtek = strcmp(jstr(e, "agency"), ev_source_agency(EV_SOURCE_SSBTEK)) == 0;
-		bool plan = row_source_is(e, EV_SOURCE_ATTENDANCE);
+		bool whole_ssbtek = strcmp(e->agency, ev_source_agency(EV_SOURCE_SSBTEK)) == 0;
+		bool plan = e->source == EV_SOURCE_ATTENDANCE;
+		const char *fetched = e->fetched_at ? e->fetched_at : "";
 		if (whole_ssbtek) {
 			pv->ssbtek_asked = true;
-			pv->ssbtek_status = row_status(e);
-			pv->fetched_at = jstr(e, "fetched_at");
+			pv->ssbtek_status = e->status;
+			pv->fetched_at = fetched;
 		} else if (plan) {
 			pv->plan_asked = true;
-			pv->plan_status = row_status(e);
-			pv->plan_fetched = jstr(e, "fetched_at");
+			pv->plan_status = e->status;
+			pv->plan_fetched = fetched;
 		}
-		if (!(whole_ssbtek || plan) || !json_integer_value(json_object_get(e, "bytes")) ||
-		    row_status(e) != EV_OK)
+		if (!(whole_ssbtek || plan) || !e->has_bytes || e->bytes == 0 || e->status != EV_OK)
 			continue;
 		char eid[32], name[160];
 		bool found;
-		snprintf(eid, sizeof(eid), "%lld", (long long)json_integer_value(json_object_get(e, "id")));
+		snprintf(eid, sizeof(eid), "%lld", (long long)e->id);
 		if (store_web_evidence(db, id, eid, &raw, name, sizeof(name), &found, err) != 0) {
 			buf_free(&raw);
 			return -1;
@@ -188,13 +182,11 @@ static void payment_agencies(const struct ssbtek_result *r, enum income_type t, 
 /* The calculation's line for income type (trace rules.lines), or NULL:
  * whether the rule set compares the type with the registers ("checked")
  * and whether it found them apart ("warn") are the rule's words. */
-static const json_t *income_line(const json_t *trace, const char *type)
+static const struct web_trace_line *income_line(const struct web_decision_trace *tr, const char *type)
 {
-	size_t i;
-	json_t *l;
-	json_array_foreach(json_object_get(json_object_get(trace, "rules"), "lines"), i, l)
-		if (strcmp(jstr(l, "part"), "incomes") == 0 && strcmp(jstr(l, "type"), type) == 0)
-			return l;
+	for (size_t i = 0; i < tr->n_lines; i++)
+		if (strcmp(tr->lines[i].part, "incomes") == 0 && strcmp(tr->lines[i].type, type) == 0)
+			return &tr->lines[i];
 	return NULL;
 }
 
@@ -209,25 +201,24 @@ static long long declared(const struct application *app, size_t person, int type
 
 /* A person's agency parts that did not answer, in words ("Försäkringskassan,
  * a-kassan"), and what each said, for Underlag. */
-static void failed_agencies(json_t *evidence, const char *ref, struct ebba_buf *out,
+static void failed_agencies(const struct web_decision_view *v, const char *ref, struct ebba_buf *out,
 			    struct ebba_buf *detail)
 {
-	size_t k;
-	json_t *e;
-	json_array_foreach(evidence, k, e) {
-		const char *st = jstr(e, "status"), *ag = jstr(e, "agency");
-		if (strcmp(jstr(e, "person_ref"), ref) != 0 || !row_source_is(e, EV_SOURCE_SSBTEK) ||
-		    strcmp(ag, ev_source_agency(EV_SOURCE_SSBTEK)) == 0 || row_status(e) == EV_OK ||
-		    row_status(e) == EV_ABSENT)
+	for (size_t k = 0; k < v->n_evidence; k++) {
+		const struct web_decision_evidence *e = &v->evidence[k];
+		if (strcmp(e->person_ref, ref) != 0 || e->source != EV_SOURCE_SSBTEK ||
+		    strcmp(e->agency, ev_source_agency(EV_SOURCE_SSBTEK)) == 0 || e->status == EV_OK ||
+		    e->status == EV_ABSENT)
 			continue;
-		buf_printf(out, "%s%s", out->len ? ", " : "", sv_agency(ag));
-		buf_printf(detail, "%s%s: %s", detail->len ? "; " : "", ag, st);
+		buf_printf(out, "%s%s", out->len ? ", " : "", sv_agency(e->agency));
+		buf_printf(detail, "%s%s: %s", detail->len ? "; " : "", e->agency, ev_status_name(e->status));
 	}
 }
 
-static const char *reg_reason(const json_t *trace, size_t i, const char *key)
+/* What person i's look-ups came to (trace registers[i]), or NULL. */
+static const struct web_trace_person *trace_person(const struct web_decision_trace *tr, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(trace, "registers"), i), key));
+	return i < tr->n_persons ? &tr->persons[i] : NULL;
 }
 
 /* What the Källa column says of a type no agency paid this month. */
@@ -242,13 +233,12 @@ static const char *no_payment_words(bool reg_type, const char *failed, char *buf
 }
 
 static void income_rows(json_t *rows, const struct application *app, size_t i,
-			const struct person_view *pv, json_t *d, const json_t *trace,
-			const char *month)
+			const struct person_view *pv, const struct web_decision_view *v,
+			const struct web_decision_trace *tr, const char *month)
 {
-	json_t *evidence = json_object_get(d, "evidence");
 	bool any = false;
 	struct ebba_buf bad = {0}, detail = {0};
-	failed_agencies(evidence, pv->ref, &bad, &detail);
+	failed_agencies(v, pv->ref, &bad, &detail);
 	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
 		long long dec = declared(app, i, t);
 		long long reg = pv->ssbtek_ok ? (long long)pv->regs.income[t] : 0;
@@ -259,9 +249,9 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		char agencies[64] = "", words[200];
 		if (pv->ssbtek_ok)
 			payment_agencies(&pv->ssbtek, (enum income_type)t, month, agencies, sizeof(agencies));
-		const json_t *line = income_line(trace, type);
-		bool reg_type = json_is_true(json_object_get(line, "checked"));
-		bool differs = pv->ssbtek_ok && json_is_true(json_object_get(line, "differs"));
+		const struct web_trace_line *line = income_line(tr, type);
+		bool reg_type = line && line->checked;
+		bool differs = pv->ssbtek_ok && line && line->differs;
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
 					"income", sv_income(type), "declared", kr(dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
@@ -273,7 +263,8 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 	}
 	if (pv->ssbtek_asked && pv->ssbtek_status != EV_OK) {
 		/* the technical reason (English, from the transport) only under Underlag */
-		const char *why = reg_reason(trace, i, "ssbtek_reason");
+		const struct web_trace_person *tp = trace_person(tr, i);
+		const char *why = tp ? tp->ssbtek_reason : NULL;
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?}", "person", pv->label, "unavailable",
 			"Register ej tillgängligt: Försäkringskassan (SSBTEK) svarade inte, så uppgifterna från "
 			"Arbetsförmedlingen, CSN, Försäkringskassan och a-kassan saknas", "why", why));
@@ -342,7 +333,7 @@ static json_t *hours(int64_t hundredths)
  * attendance_figures, attended plus valid absence over planned), never a
  * share the page works out itself.
  */
-static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size_t i)
+static json_t *plan_rows(const struct person_view *pv, const struct web_decision_trace *tr, size_t i)
 {
 	json_t *p = json_pack("{s:s,s:s}", "person", pv->label, "answered",
 			      pv->plan_fetched ? pv->plan_fetched : "");
@@ -350,7 +341,8 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 		bool none = pv->plan_asked && pv->plan_status == EV_NOT_FOUND;
 		json_object_set_new(p, "missing", json_string(none ? "Ingen planering registrerad"
 			: "Register ej tillgängligt: planeringen (arbetsmarknadsenheten) svarade inte"));
-		const char *why = reg_reason(trace, i, "attendance_reason");
+		const struct web_trace_person *tp = trace_person(tr, i);
+		const char *why = tp ? tp->attendance_reason : NULL;
 		if (!none && why)
 			json_object_set_new(p, "why", json_string(why));
 		return p;
@@ -363,13 +355,12 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 	}
 	json_object_set_new(p, "activities", acts);
 	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
-	const json_t *f = json_object_get(json_array_get(json_object_get(trace, "registers"), i),
-					  "attendance_figures");
-	if (json_is_object(f)) {
-		json_object_set_new(p, "scheduled", kr((long long)json_integer_value(json_object_get(f, "scheduled"))));
-		json_object_set_new(p, "attended", kr((long long)json_integer_value(json_object_get(f, "attended"))));
-		json_object_set_new(p, "excused", kr((long long)json_integer_value(json_object_get(f, "excused"))));
-		json_object_set_new(p, "percent", json_integer(json_integer_value(json_object_get(f, "percent"))));
+	const struct web_trace_person *f = trace_person(tr, i);
+	if (f && f->has_figures) {
+		json_object_set_new(p, "scheduled", kr(f->scheduled));
+		json_object_set_new(p, "attended", kr(f->attended));
+		json_object_set_new(p, "excused", kr(f->excused));
+		json_object_set_new(p, "percent", json_integer((json_int_t)f->percent));
 		json_object_set_new(p, "has_figures", json_true());
 	}
 	return p;
@@ -377,42 +368,37 @@ static json_t *plan_rows(const struct person_view *pv, const json_t *trace, size
 
 /* --- the calculation ------------------------------------------------- */
 
-static long long jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /*
  * What a cost or income line rests on, in words, from the figures the rule
  * set put on the line (calculation.lines: applied, ceiling, declared,
  * register; whether it was capped or differs): written here, computed
  * there.  NULL for a line without them (its own "basis" text, if any).
  */
-static char *line_basis(const json_t *l, int part, const char **warn)
+static char *line_basis(const struct web_trace_line *l, int part, const char **warn)
 {
 	char a[32], b[32];
-	if (part == 0 && jint(l, "shared_with") > 0) {
-		kr_format(jint(l, "whole_home"), a, sizeof(a));
+	if (part == 0 && l->shared_with > 0) {
+		kr_format(l->whole_home, a, sizeof(a));
 		return xasprintf("bostaden delas med %lld till: %s kr för hela bostaden, delat",
-				 jint(l, "shared_with"), a);
+				 (long long)l->shared_with, a);
 	}
-	if (part == 1 && json_is_integer(json_object_get(l, "applied"))) {
-		kr_format(jint(l, "applied"), a, sizeof(a));
-		kr_format(jint(l, "ceiling"), b, sizeof(b));
-		if (!json_is_true(json_object_get(l, "approved"))) {
+	if (part == 1 && l->has_applied) {
+		kr_format(l->applied, a, sizeof(a));
+		kr_format(l->ceiling, b, sizeof(b));
+		if (!l->approved) {
 			*warn = "ej godkänd i referensramen";
 			return xasprintf("ansökt %s kr", a);
 		}
-		if (json_is_true(json_object_get(l, "capped")))
+		if (l->capped)
 			*warn = "över taket";
 		return xasprintf("ansökt %s kr · tak i referensramen %s kr", a, b);
 	}
-	if (part == 2 && json_is_integer(json_object_get(l, "declared"))) {
-		kr_format(jint(l, "declared"), a, sizeof(a));
-		kr_format(jint(l, "register"), b, sizeof(b));
-		if (json_is_true(json_object_get(l, "differs")))
+	if (part == 2 && l->has_declared) {
+		kr_format(l->declared, a, sizeof(a));
+		kr_format(l->register_kr, b, sizeof(b));
+		if (l->differs)
 			*warn = "avviker från registren";
-		bool reg_counts = jint(l, "amount") == jint(l, "register") && jint(l, "register") != jint(l, "declared");
+		bool reg_counts = l->amount == l->register_kr && l->register_kr != l->declared;
 		return xasprintf("uppgett %s kr · register %s kr%s", a, b,
 				 reg_counts ? " (registrets högre uppgift räknas)" : "");
 	}
@@ -426,33 +412,44 @@ static char *line_basis(const json_t *l, int part, const char **warn)
  * decided.  A decision made before the rules recorded lines shows the sums
  * only, and says so.
  */
-static json_t *calculation(json_t *d, const json_t *trace)
+/* A line's amount as in print, with a minus sign ("−1 000"). */
+static void line_amount(int64_t value, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (value < 0)
+		snprintf(out, n, "\xe2\x88\x92");
+	kr_format(value < 0 ? -value : value, out + strlen(out), n - strlen(out));
+}
+
+static json_t *strings_json(const char *const *s, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s[i]));
+	return a;
+}
+
+static json_t *calculation(const struct web_decision_view *v, const struct web_decision_trace *tr)
 {
 	json_t *c = json_object();
 	json_t *parts[3] = {json_array(), json_array(), json_array()};
 	static const char *const part_names[] = {"norm", "costs", "incomes"};
 	static const char *const prefixes[] = {"Norm: ", "Kostnad: ", "Inkomst: "};
-	const json_t *lines = json_object_get(json_object_get(trace, "rules"), "lines");
-	size_t i;
-	json_t *l;
-	json_array_foreach(lines, i, l) {
-		const char *part = jstr(l, "part");
+	for (size_t i = 0; i < tr->n_lines; i++) {
+		const struct web_trace_line *l = &tr->lines[i];
 		for (int k = 0; k < 3; k++) {
-			if (strcmp(part, part_names[k]) != 0 || !json_is_integer(json_object_get(l, "amount")))
+			if (strcmp(l->part, part_names[k]) != 0 || !l->has_amount)
 				continue;
-			const char *basis = jstr(l, "basis"), *warn = NULL;
+			const char *basis = l->basis, *warn = NULL;
 			char *made = line_basis(l, k, &warn);
 			if (made)
 				basis = made;
-			long long v = (long long)json_integer_value(json_object_get(l, "amount"));
-			char amount[48] = "";
-			if (v < 0)   /* a minus sign, as in print: "−1 000" */
-				strcpy(amount, "\xe2\x88\x92");
-			kr_format(v < 0 ? -v : v, amount + strlen(amount), sizeof(amount) - strlen(amount));
+			char amount[48];
+			line_amount(l->amount, amount, sizeof(amount));
 			/* a line of a type (a cost, an income) is named with its part;
 			 * one that is not (what is not counted) stands alone */
-			bool typed = k == 0 || *jstr(l, "type");
-			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", jstr(l, "what"));
+			bool typed = k == 0 || *l->type;
+			char *label = xasprintf("%s%s", typed ? prefixes[k] : "", l->what);
 			json_array_append_new(parts[k], json_pack("{s:s,s:s,s:s?,s:s?}", "label", label,
 				"amount", amount, "basis", *basis ? basis : NULL, "warn", warn));
 			free(label);
@@ -462,48 +459,47 @@ static json_t *calculation(json_t *d, const json_t *trace)
 	json_object_set_new(c, "norm_lines", parts[0]);
 	json_object_set_new(c, "cost_lines", parts[1]);
 	json_object_set_new(c, "income_lines", parts[2]);
-	json_object_set_new(c, "no_lines", json_boolean(!json_is_array(lines)));
-	json_t *notes = json_object_get(trace, "calculation_notes");
-	if (json_is_array(notes) && json_array_size(notes) > 0)
-		json_object_set(c, "calc_notes", notes);
-	json_object_set(c, "norm", json_object_get(d, "norm"));
-	json_object_set(c, "costs", json_object_get(d, "costs"));
-	json_object_set(c, "incomes", json_object_get(d, "incomes"));
-	json_object_set(c, "amount", json_object_get(d, "amount"));
+	json_object_set_new(c, "no_lines", json_boolean(!tr->has_lines));
+	if (tr->n_calculation_notes > 0)
+		json_object_set_new(c, "calc_notes", strings_json(tr->calculation_notes, tr->n_calculation_notes));
+	json_object_set_new(c, "norm", amount_json(v->norm));
+	json_object_set_new(c, "costs", amount_json(v->costs));
+	json_object_set_new(c, "incomes", amount_json(v->incomes));
+	json_object_set_new(c, "amount", amount_json(v->amount));
 	return c;
 }
 
 /* --- the page -------------------------------------------------------- */
 
-static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *app, const json_t *trace)
+static void facts(json_t *ctx, PGconn *db, const char *id, const struct web_decision_view *v,
+		  const struct application *app, const struct web_decision_trace *tr)
 {
 	char month[DATE_MONTH_BUF] = "";
 	date_prev_month(app->period, month, NULL);
 	struct person_view *pv = xcalloc(app->n_persons, sizeof(*pv));
 	json_t *income = json_array(), *af = json_array(), *plans = json_array(), *persons = json_array();
 	struct ebba_err err;
-	const char *id = json_string_value(json_object_get(ctx, "id_text"));
 	for (size_t i = 0; i < app->n_persons; i++) {
 		fact_person_label(app, i, pv[i].role, sizeof(pv[i].role));
 		snprintf(pv[i].label, sizeof(pv[i].label), "%s, %d år", pv[i].role, app->persons[i].age);
 		snprintf(pv[i].ref, sizeof(pv[i].ref), "%zu:%s", i, pv[i].role);
-		if (load_person(db, id, json_object_get(d, "evidence"), &pv[i], month, &err) != 0)
+		if (load_person(db, id, v, &pv[i], month, &err) != 0)
 			continue;
 		json_array_append_new(persons, json_pack("{s:s,s:i}", "label", pv[i].label, "age",
 							 app->persons[i].age));
-		income_rows(income, app, i, &pv[i], d, trace, month);
+		income_rows(income, app, i, &pv[i], v, tr, month);
 		json_t *a = af_row(&pv[i]);
 		if (a)
 			json_array_append_new(af, a);
 		if (pv[i].plan_asked)
-			json_array_append_new(plans, plan_rows(&pv[i], trace, i));
+			json_array_append_new(plans, plan_rows(&pv[i], tr, i));
 	}
 	json_object_set_new(ctx, "persons", persons);
 	json_object_set_new(ctx, "income_rows", income);
 	json_object_set_new(ctx, "af_rows", af);
 	json_object_set_new(ctx, "plans", plans);
-	if (json_is_string(json_object_get(d, "amount")) && trace)
-		json_object_set_new(ctx, "calc", calculation(d, trace));
+	if (v->amount.has && tr->present)
+		json_object_set_new(ctx, "calc", calculation(v, tr));
 	json_object_set_new(ctx, "message", json_string(app->message));
 	json_object_set_new(ctx, "changes", json_boolean(app->changes));
 	json_object_set_new(ctx, "kind_new", json_boolean(app->kind == APP_KIND_NEW));
@@ -513,59 +509,126 @@ static void facts(json_t *ctx, PGconn *db, json_t *d, const struct application *
 	free(pv);
 }
 
-static void rules_part(json_t *ctx, json_t *d, const json_t *trace)
+static void rules_part(json_t *ctx, const struct web_decision_view *v, const struct web_decision_trace *tr)
 {
-	const char *sha = jstr(d, "ruleset_sha256");
+	const char *sha = v->ruleset_sha256 ? v->ruleset_sha256 : "";
 	char shortsha[16];
 	snprintf(shortsha, sizeof(shortsha), "%.12s", sha);
 	json_object_set_new(ctx, "sha_short", json_string(shortsha));
-	json_t *notes = json_object_get(json_object_get(trace, "rules"), "notes");
-	/* (a decision without a trace has no notes: an empty list, not a leak) */
-	json_object_set_new(ctx, "notes", json_is_array(notes) ? json_incref(notes) : json_array());
-	json_object_set_new(ctx, "has_notes", json_boolean(json_array_size(notes) > 0));
+	/* (a decision without a trace has no notes: an empty list) */
+	json_object_set_new(ctx, "notes", strings_json(tr->notes, tr->n_notes));
+	json_object_set_new(ctx, "has_notes", json_boolean(tr->n_notes > 0));
 	/* for people: one line, the rule set's own sentences ("Riksnormen 2026 är
 	 * preliminär"); a trace from before them says it generally */
-	const json_t *prov = json_object_get(json_object_get(trace, "rules"), "provisional");
 	struct ebba_buf line = {0};
-	size_t i;
-	json_t *v;
-	json_array_foreach(prov, i, v)
-		buf_printf(&line, "%s%s", i ? "; " : "", json_string_value(v) ? json_string_value(v) : "");
-	if (!line.len && json_array_size(notes) > 0)
+	for (size_t i = 0; i < tr->n_provisional; i++)
+		buf_printf(&line, "%s%s", i ? "; " : "", tr->provisional[i]);
+	if (!line.len && tr->n_notes > 0)
 		buf_puts(&line, "Beslutet bygger på preliminära belopp");
 	if (line.len)
 		json_object_set_new(ctx, "provisional", json_string(line.data));
 	buf_free(&line);
 	/* the delegation an automatic decision relied on (a trace before delegations has none) */
-	const char *deleg = json_string_value(json_object_get(
-		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
-	if (deleg)
-		json_object_set_new(ctx, "delegation", json_string(deleg));
+	if (tr->delegation)
+		json_object_set_new(ctx, "delegation", json_string(tr->delegation));
 }
 
-static void label_lists(json_t *d)
+/* --- the context, from the view ---------------------------------------- */
+
+static json_t *evidence_json(const struct web_decision_view *v)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(d, "history"), i, v)
-		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
-	json_array_foreach(json_object_get(d, "reviews"), i, v)
-		json_object_set_new(v, "outcome_label", json_string(sv_outcome(jstr(v, "outcome"))));
-	json_array_foreach(json_object_get(d, "flags"), i, v) {
-		json_object_set_new(v, "label", json_string(sv_flag(jstr(v, "kind"))));
-		json_object_set_new(v, "verdict_label", json_string(sv_verdict(jstr(v, "verdict"))));
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_evidence; i++) {
+		const struct web_decision_evidence *e = &v->evidence[i];
+		const char *colon = strchr(e->person_ref, ':');
+		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:b}",
+			"id", (json_int_t)e->id, "source", ev_source_name(e->source), "agency", e->agency,
+			"person_ref", e->person_ref, "status", ev_status_name(e->status),
+			"fetched_at", nstr(e->fetched_at), "sha256", nstr(e->sha256),
+			"bytes", nint(e->has_bytes, e->bytes), "person", colon ? colon + 1 : e->person_ref,
+			"downloadable", e->has_bytes && e->bytes > 0));
 	}
-	json_array_foreach(json_object_get(d, "evidence"), i, v) {
-		const char *ref = jstr(v, "person_ref");
-		const char *colon = strchr(ref, ':');
-		json_object_set_new(v, "person", json_string(colon ? colon + 1 : ref));
-		json_object_set_new(v, "downloadable", json_boolean(json_integer_value(json_object_get(v, "bytes")) > 0));
+	return a;
+}
+
+static json_t *flags_json(const struct web_decision_view *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n_flags; i++) {
+		const struct web_decision_flag *f = &v->flags[i];
+		const char *kind = decision_flag_kind_name(f->kind);
+		json_array_append_new(a, json_pack("{s:I,s:s,s:o,s:b,s:o,s:o,s:o,s:s,s:s}",
+			"id", (json_int_t)f->id, "kind", kind, "reason", nstr(f->reason), "open", f->open,
+			"verdict", nstr(f->verdict), "resolved_by", nstr(f->resolved_by),
+			"resolved_at", nstr(f->resolved_at), "label", sv_flag(kind),
+			"verdict_label", sv_verdict(f->verdict ? f->verdict : "")));
 	}
+	return a;
+}
+
+/* Reviews (with their notes) or history (with their periods). */
+static json_t *others_json(const struct web_decision_other *o, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *row = json_pack("{s:I,s:s,s:o,s:s,s:s,s:s}", "id", (json_int_t)o[i].id,
+			"outcome", outcome_name(o[i].outcome), "amount", amount_json(o[i].amount),
+			"decided_by", o[i].decided_by, "decided_at", o[i].decided_at,
+			"outcome_label", outcome_sv(o[i].outcome));
+		if (o[i].period)
+			json_object_set_new(row, "period", json_string(o[i].period));
+		else
+			json_object_set_new(row, "note", nstr(o[i].note));
+		json_array_append_new(a, row);
+	}
+	return a;
+}
+
+/* The komplettering with its state as a flag for the template
+ * (state_waiting, ...) and each file's link with the decision's id
+ * (schema 027); null when none was asked for. */
+static json_t *request_json(const struct web_decision_view *v)
+{
+	if (!v->has_request)
+		return json_null();
+	const struct web_decision_request *r = &v->request;
+	json_t *files = json_array();
+	for (size_t i = 0; i < r->n_files; i++) {
+		const struct web_decision_file *f = &r->files[i];
+		json_array_append_new(files, json_pack("{s:I,s:s,s:s,s:I,s:s,s:I}", "id", (json_int_t)f->id,
+			"filename", f->filename, "media_type", f->media_type, "bytes", (json_int_t)f->bytes,
+			"sha256", f->sha256, "id_of_decision", (json_int_t)v->id));
+	}
+	char key[32];
+	snprintf(key, sizeof(key), "state_%s", r->state);
+	json_t *k = json_pack("{s:s,s:s,s:s,s:s,s:o,s:O,s:o,s:b}", "state", r->state, "deadline",
+		r->deadline, "requested_by", r->requested_by, "requested_at", r->requested_at,
+		"message", nstr(r->message), "documents", r->documents, "files", files, key, 1);
+	return k;
+}
+
+static json_t *assignment_json(const struct web_decision_view *v)
+{
+	if (!v->has_assignment)
+		return json_null();
+	return json_pack("{s:s,s:s,s:b}", "person", v->assignment.person, "since", v->assignment.since,
+			 "mine", v->assignment.mine);
+}
+
+static json_t *referral_json(const struct web_decision_view *v)
+{
+	if (!v->has_referral)
+		return json_null();
+	json_t *failed = json_array();
+	for (size_t i = 0; i < v->referral.n_failed; i++)
+		json_array_append_new(failed, nstr(v->referral.failed[i]));
+	return json_pack("{s:o,s:s,s:o}", "amount", amount_json(v->referral.amount), "ruleset_sha256",
+			 v->referral.ruleset_sha256, "failed", failed);
 }
 
 /* What the list of failed checks answers, by the outcome: an approval's
  * page used to say why the case was referred. */
-static const char *reasons_heading(const char *outcome)
+static const char *reasons_heading(enum outcome o)
 {
 	static const char *const HEADINGS[OUTCOME_COUNT] = {
 		[OUTCOME_APPROVED] = "Därför beviljades ansökan",
@@ -573,75 +636,96 @@ static const char *reasons_heading(const char *outcome)
 		[OUTCOME_REFERRED] = "Därför hänvisades ärendet",
 		[OUTCOME_REJECTED] = "Därför avslogs ansökan",
 	};
-	enum outcome o;
-	return outcome_parse(outcome, &o) ? HEADINGS[o] : "Därför blev utfallet så här";
+	return HEADINGS[o] ? HEADINGS[o] : "Därför blev utfallet så här";
 }
 
-/* The komplettering's state as flags for the template, and each file's
- * link with the decision's id (schema 027). */
-static void komplettering_words(json_t *d)
+/* The decision's own columns and lists, as the template reads them. */
+static json_t *decision_json(const struct web_decision_view *v, const char *id)
 {
-	json_t *k = json_object_get(d, "komplettering");
-	if (!json_is_object(k))
-		return;
-	const char *state = jstr(k, "state");
-	char key[32];
-	snprintf(key, sizeof(key), "state_%s", state ? state : "");
-	json_object_set_new(k, key, json_true());
-	json_t *f;
-	size_t i;
-	json_array_foreach(json_object_get(k, "files"), i, f)
-		json_object_set(f, "id_of_decision", json_object_get(d, "id"));
-}
-
-int decision_ctx(const struct web_request *rq, const char *id, json_t **out, struct ebba_err *err)
-{
-	*out = NULL;
-	json_t *d;
-	if (store_web_decision(rq->db, id, &d, err) != 0)
-		return -1;
-	if (!d)
-		return 0;
-	json_t *trace = json_object_get(d, "trace");
+	json_t *d = json_pack("{s:I,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:b,s:o}",
+		"id", (json_int_t)v->id, "external_id", nstr(v->external_id), "case_id", v->case_id,
+		"period", v->period, "outcome", outcome_name(v->outcome), "amount", amount_json(v->amount),
+		"norm", amount_json(v->norm), "costs", amount_json(v->costs), "incomes", amount_json(v->incomes),
+		"ruleset_name", nstr(v->ruleset_name), "ruleset_version", nstr(v->ruleset_version),
+		"ruleset_sha256", nstr(v->ruleset_sha256), "decided_at", v->decided_at,
+		"decided_by", v->decided_by, "note", nstr(v->note), "by_ebba", v->by_ebba,
+		"received", nstr(v->received));
+	json_object_set_new(d, "evidence", evidence_json(v));
+	json_object_set_new(d, "flags", flags_json(v));
+	json_object_set_new(d, "letter", letter_as_text(v->letter));
+	json_object_set_new(d, "reviews", others_json(v->reviews, v->n_reviews));
+	json_object_set_new(d, "history", others_json(v->history, v->n_history));
+	json_object_set_new(d, "reviewed", nint(v->has_reviewed, v->reviewed));
+	json_object_set_new(d, "redecided", nint(v->has_redecided, v->redecided));
+	json_object_set_new(d, "redecides", nint(v->has_redecides, v->redecides));
+	json_object_set_new(d, "redecided_register", json_boolean(v->redecided_register));
+	json_object_set_new(d, "redecides_register", json_boolean(v->redecides_register));
+	json_object_set_new(d, "komplettering", request_json(v));
+	json_object_set_new(d, "assignment", assignment_json(v));
+	json_object_set_new(d, "findings", v->findings ? json_incref(v->findings) : json_null());
+	json_object_set_new(d, "decider", nstr(v->decider));
+	json_object_set_new(d, "referral", referral_json(v));
 	json_object_set_new(d, "id_text", json_string(id));
-	json_object_set_new(d, "outcome_label", json_string(sv_outcome(jstr(d, "outcome"))));
-	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(jstr(d, "outcome"))));
-	split_checks(d, d);
-	person_decision_ctx(d);
-	label_lists(d);
-	letter_as_text(d);
-	rules_part(d, d, trace);
+	json_object_set_new(d, "outcome_label", json_string(outcome_sv(v->outcome)));
+	json_object_set_new(d, "reasons_heading", json_string(reasons_heading(v->outcome)));
+	return d;
+}
+
+bool decision_open(const struct web_decision_view *v)
+{
+	return v->by_ebba && v->n_reviews == 0 && !v->has_redecided;
+}
+
+/* The application as received, parsed again: the facts beside their
+ * sources and Pröva's lines; what could not be read is said. */
+static int application_part(const struct web_request *rq, const char *id,
+			    const struct web_decision_view *v, json_t *d, struct ebba_err *err)
+{
 	struct ebba_buf payload = {0};
 	bool found;
 	if (store_web_payload(rq->db, id, &payload, &found, err) != 0) {
-		json_decref(d);
 		buf_free(&payload);
 		return -1;
 	}
 	struct application *app = NULL;
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
-		facts(d, rq->db, d, app, json_is_object(trace) ? trace : NULL);
+		facts(d, rq->db, id, v, app, &v->trace_view);
 		prova_lines_ctx(rq, d, app);
 		application_free(app);
 	} else if (found) {
 		json_object_set_new(d, "payload_error", json_string(perr.msg));
 	}
 	buf_free(&payload);
-	bool open = json_is_true(json_object_get(d, "by_ebba")) &&
-		    json_array_size(json_object_get(d, "reviews")) == 0 &&
-		    json_is_null(json_object_get(d, "redecided"));
+	return 0;
+}
+
+int decision_ctx(const struct web_request *rq, const char *id, struct web_decision_view *v,
+		 json_t **out, struct ebba_err *err)
+{
+	*out = NULL;
+	bool found;
+	if (store_web_decision(rq->db, id, v, &found, err) != 0)
+		return -1;
+	if (!found)
+		return 0;
+	json_t *d = decision_json(v, id);
+	split_checks(d, v);
+	person_decision_ctx(d);
+	rules_part(d, v, &v->trace_view);
+	if (application_part(rq, id, v, d, err) != 0) {
+		json_decref(d);
+		web_decision_view_free(v);
+		return -1;
+	}
+	bool open = decision_open(v);
 	bool caseworker = rq->session && (rq->session->groups & WEB_CASEWORKER);
-	komplettering_words(d);
 	/* komplettering: once per referral of ebba's still open (schema 027) */
 	json_object_set_new(d, "can_request", json_boolean(open && caseworker &&
-		outcome_is(jstr(d, "outcome"), OUTCOME_REFERRED) &&
-		json_is_null(json_object_get(d, "komplettering"))));
-	json_object_set_new(d, "can_review", json_boolean(open && rq->session &&
-							  (rq->session->groups & WEB_CASEWORKER)));
+		v->outcome == OUTCOME_REFERRED && !v->has_request));
+	json_object_set_new(d, "can_review", json_boolean(open && caseworker));
 	json_object_set_new(d, "open", json_boolean(open));
 	json_object_set_new(d, "me", json_string(rq->session ? rq->session->user : ""));
-	json_object_del(d, "trace");
 	*out = d;
 	return 0;
 }
@@ -666,19 +750,29 @@ int page_evidence(const struct web_request *rq, struct web_response *rs, const c
 	return 0;
 }
 
-int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
-		      json_t **out, struct ebba_err *err)
+int decision_page_view(const struct web_request *rq, struct web_response *rs, const char *id,
+		       struct web_decision_view *v, json_t **out, struct ebba_err *err)
 {
-	if (decision_ctx(rq, id, out, err) != 0)
+	if (decision_ctx(rq, id, v, out, err) != 0)
 		return -1;
 	return *out ? 0 : page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
 }
 
+int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
+		      json_t **out, struct ebba_err *err)
+{
+	struct web_decision_view v;
+	int rc = decision_page_view(rq, rs, id, &v, out, err);
+	web_decision_view_free(&v);
+	return rc;
+}
+
 /* Just after Pröva saved this person's decision (?sparat=1): say so and
  * offer the queue's oldest case next, as Arbetskö does after saving. */
-static int saved_notice(const struct web_request *rq, json_t *ctx, struct ebba_err *err)
+static int saved_notice(const struct web_request *rq, const struct web_decision_view *v, json_t *ctx,
+			struct ebba_err *err)
 {
-	if (!web_query(rq, "sparat") || !json_is_true(json_object_get(ctx, "by_person")))
+	if (!web_query(rq, "sparat") || !v->has_reviewed)
 		return 0;
 	struct web_queue_filter f = {0};
 	struct web_queue_view q;
@@ -686,11 +780,10 @@ static int saved_notice(const struct web_request *rq, json_t *ctx, struct ebba_e
 		web_queue_view_free(&q);
 		return -1;
 	}
-	json_t *saved = json_object();
+	json_t *saved = json_pack("{s:s,s:o}", "outcome_label", outcome_sv(v->outcome), "amount",
+				  amount_json(v->amount));
 	if (q.n_rows)
 		json_object_set_new(saved, "next_id", json_integer((json_int_t)q.rows[0].id));
-	json_object_set(saved, "outcome_label", json_object_get(ctx, "outcome_label"));
-	json_object_set(saved, "amount", json_object_get(ctx, "amount"));
 	json_object_set_new(ctx, "saved", saved);
 	web_queue_view_free(&q);
 	return 0;
@@ -705,26 +798,28 @@ int page_decision(const struct web_request *rq, struct web_response *rs, const c
 	int idle = cfg ? cfg->web.assign_idle_minutes : 0;
 	if (store_case_release_idle(rq->db, idle, err) != 0)
 		return -1;
+	struct web_decision_view v;
 	json_t *ctx;
-	int rc = decision_page_ctx(rq, rs, id, &ctx, err);
-	if (rc != 0 || !ctx)
+	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
+	if (rc != 0 || !ctx) {
+		web_decision_view_free(&v);
 		return rc;
-	json_t *as = json_object_get(ctx, "assignment");
+	}
 	bool mine;
 	char holder[128];
-	if (json_is_true(json_object_get(as, "mine")) &&
-	    store_case_take(rq->db, jstr(ctx, "case_id"), idle, &mine, holder, sizeof(holder), err) != 0) {
-		json_decref(ctx);
-		return -1;
-	}
+	if (v.has_assignment && v.assignment.mine &&
+	    store_case_take(rq->db, v.case_id, idle, &mine, holder, sizeof(holder), err) != 0)
+		rc = -1;
 	json_object_set_new(ctx, "can_take", json_boolean(rq->session && (rq->session->groups & WEB_CASEWORKER)));
-	rc = saved_notice(rq, ctx, err);
+	if (rc == 0)
+		rc = saved_notice(rq, &v, ctx, err);
 	if (rc == 0)
 		rc = page_log(rq, "view", "decision", id, err);
 	char title[96];
-	snprintf(title, sizeof(title), "Beslut %s, ärende %s", id, jstr(ctx, "case_id"));
+	snprintf(title, sizeof(title), "Beslut %s, ärende %s", id, v.case_id);
 	if (rc == 0)
 		rc = web_page(rq, rs, title, "decision", ctx, err);
 	json_decref(ctx);
+	web_decision_view_free(&v);
 	return rc;
 }

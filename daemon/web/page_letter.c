@@ -26,16 +26,18 @@ int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const
 	return 0;
 }
 
-void letter_as_text(json_t *d)
+json_t *letter_as_text(const char *body)
 {
-	const char *body = json_string_value(json_object_get(d, "letter"));
+	if (!body)
+		return json_null();
 	struct letter_doc doc;
 	struct ebba_err err;
-	if (!body || letter_parse(body, strlen(body), &doc, &err) != 0)
-		return;   /* shown as stored */
+	if (letter_parse(body, strlen(body), &doc, &err) != 0)
+		return json_string(body);   /* shown as stored */
 	struct ebba_buf out = {0};
 	letter_write(&doc, false, &out);
-	json_object_set_new(d, "letter", json_stringn(out.data ? out.data : "", out.len));
+	json_t *text = json_stringn(out.data ? out.data : "", out.len);
 	buf_free(&out);
 	letter_doc_free(&doc);
+	return text;
 }

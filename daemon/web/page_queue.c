@@ -13,6 +13,7 @@
 #include "check_words.h"
 #include "ebba/store/assign.h"
 #include "ebba/store/web_queue.h"
+#include "ebba/store/web_saved.h"
 #include "pages.h"
 #include "request.h"
 #include "ebba/lib/outcome.h"

@@ -27,13 +27,15 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		return page_assign(rq, rs, id, strcmp(tail + n, "/ta") == 0, err);
 	if (sscanf(tail, "%18[0-9]%n", id, &n) != 1 || strcmp(tail + n, "/prova") != 0)
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
+	struct web_decision_view v;
 	json_t *ctx;
-	int prc = decision_page_ctx(rq, rs, id, &ctx, err);
-	if (prc != 0 || !ctx)
-		return prc;
-	int rc;
+	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
+	bool open = decision_open(&v);
+	web_decision_view_free(&v);
+	if (rc != 0 || !ctx)
+		return rc;
 	json_object_set_new(ctx, "can_review", json_true());
-	if (!json_is_true(json_object_get(ctx, "open"))) {
+	if (!open) {
 		rs->status = 409;
 		json_t *m = json_pack("{s:s,s:s}", "message",
 			"Ärendet är redan prövat. Ett beslut prövas en gång; se prövningen på beslutssidan.",

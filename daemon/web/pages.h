@@ -51,8 +51,10 @@ int page_completion_file(const struct web_request *rq, struct web_response *rs, 
 /* /beslut/ID/brev.pdf (page_letter.c), routed by routes.c. */
 int page_letter_pdf(const struct web_request *rq, struct web_response *rs, const char *id,
 		    struct ebba_err *err);
-/* The decision's "letter" (its stored markup) as text for a person to read. */
-void letter_as_text(json_t *d);
+/* A decision's stored letter (its markup; NULL for none) as text for a
+ * person to read: a new string, the body as stored when it does not parse,
+ * or null when there is none. */
+json_t *letter_as_text(const char *body);
 
 /* A 404 page saying what was not found. */
 int page_not_found(const struct web_request *rq, struct web_response *rs, const char *what,

@@ -41,16 +41,7 @@ int store_web_unpack(json_t *doc, const char *what, struct ebba_err *err, const 
 
 /* Arbetskö's queue and the decision a person saved: include/ebba/store/web_queue.h. */
 
-/*
- * One decision with what it rests on: the decision's columns, "checks"
- * (failed and erred first), "evidence" (id, source, agency, person_ref,
- * status, fetched_at, sha256, bytes; not the bytes themselves), "flags",
- * "letter", "trace", "reviews" (the caseworkers' decisions on it),
- * "reviewed" (the decision it reviews, for a caseworker's), "history" (the
- * case's other decisions).  *out is NULL (and 0 returned) when there is
- * no such decision.
- */
-int store_web_decision(PGconn *db, const char *id, json_t **out, struct ebba_err *err);
+/* One decision with what it rests on: include/ebba/store/web_decision.h. */
 
 /* The application document of ebba's decision id, exactly as received,
  * into out (reset first); *found false when there is none. */
@@ -75,5 +66,7 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 			   const char *note, const char *client, bool *done, struct ebba_err *err);
 
 /* The frames (Referensram): include/ebba/store/web_frames.h. */
+
+/* The page after a person saves a decision: include/ebba/store/web_saved.h. */
 
 #endif

@@ -1,10 +1,9 @@
 /*
  * Arbetskö's view model (daemon/store/web_queue.c): the decisions a person
  * still has to look at, 100 a page, the queue's counts, the cases waiting
- * for a komplettering, and the decision a person just saved; each from one
- * query on the person's own connection.
+ * for a komplettering; each from one query on the person's own connection.
  *
- * Ownership: a struct web_queue_view or web_saved_view is the caller's;
+ * Ownership: a struct web_queue_view is the caller's;
  * its strings and lists belong to it and live until its *_free(), which
  * frees them all (and is safe on a zeroed or already freed view).
  */
@@ -98,23 +97,6 @@ int web_queue_view_unpack(json_t *doc, struct web_queue_view *out, struct ebba_e
 
 void web_queue_view_free(struct web_queue_view *v);
 
-/* A person's decision as the page after saving tells it. */
-struct web_saved_view {
-	int64_t id;
-	const char *case_id;
-	const char *period;
-	enum outcome outcome;
-	bool has_amount;
-	int64_t amount;
-	const char *decided_by;
-	const char *decided_at;
-	json_t *doc_;               /* private */
-};
-
-/* *found false (and the view empty) when id is not a person's decision. */
-int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool *found,
-		    struct ebba_err *err);
-
-void web_saved_view_free(struct web_saved_view *v);
+/* The decision a person just saved: include/ebba/store/web_saved.h. */
 
 #endif
