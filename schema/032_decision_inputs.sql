@@ -53,8 +53,10 @@ create policy case_visible on ebba.decision_inputs for all
     using (decision_id not in (select ebba.hidden_decisions())) with check (true);
 create policy retention_sees_all on ebba.decision_inputs to ebba_retention using (true);
 
--- The backfill: every stored decision's inputs from its trace, in one
--- statement (the decisions themselves stay as they are).  A "today" that
+-- The backfill: every stored decision's inputs from its trace (json, read
+-- as jsonb once here), in one statement (the decisions themselves stay as
+-- they are).  Only ebba's own decisions (with an application) are
+-- replayed; a person's decision has no inputs of its own.  A "today" that
 -- is not a date is left NULL rather than failing the migration: replay
 -- refused such a decision before too ("beslutsdagen finns inte").
 create function ebba.date_or_null(p text) returns date
@@ -68,29 +70,27 @@ end $$;
 
 insert into ebba.decision_inputs (decision_id, decided_on, registers_configured, frame, history,
                                   register_reasons)
-select d.id,
-       ebba.date_or_null(d.trace ->> 'today'),
-       case when jsonb_typeof(d.trace -> 'registers_configured') = 'boolean'
-            then (d.trace -> 'registers_configured')::boolean end,
-       case when jsonb_typeof(d.trace -> 'frame') = 'object' then d.trace -> 'frame' end,
-       case when jsonb_typeof(d.trace -> 'history') = 'object' then d.trace -> 'history' end,
-       case when jsonb_typeof(d.trace -> 'registers') = 'array' then
+select t.id,
+       ebba.date_or_null(t.trace ->> 'today'),
+       case when jsonb_typeof(t.trace -> 'registers_configured') = 'boolean'
+            then (t.trace -> 'registers_configured')::boolean end,
+       case when jsonb_typeof(t.trace -> 'frame') = 'object' then t.trace -> 'frame' end,
+       case when jsonb_typeof(t.trace -> 'history') = 'object' then t.trace -> 'history' end,
+       case when jsonb_typeof(t.trace -> 'registers') = 'array' then
            coalesce((select jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                                 'ssbtek_reason', case when jsonb_typeof(r.e -> 'ssbtek_reason') = 'string'
                                                       then r.e -> 'ssbtek_reason' end,
                                 'attendance_reason', case when jsonb_typeof(r.e -> 'attendance_reason') = 'string'
                                                           then r.e -> 'attendance_reason' end))
                                 order by r.i)
-                       from jsonb_array_elements(d.trace -> 'registers') with ordinality r(e, i)), '[]')
+                       from jsonb_array_elements(t.trace -> 'registers') with ordinality r(e, i)), '[]')
        end
-  from ebba.decisions d
- where d.trace is not null and d.inbox_id is not null;
+  from (select d.id, d.trace::jsonb as trace from ebba.decisions d
+         where d.trace is not null and d.inbox_id is not null) t;
 drop function ebba.date_or_null(text);
 
 -- Retention removes them with their decision, and the export carries them
 -- (schema 029's functions, with one statement and one key added).
--- 6. Retention removes the link with its case, and the export carries it
---    (schema 028's functions, with one statement and one key added).
 do $$
 begin
     if not pg_has_role(current_user, 'ebba_retention', 'MEMBER') then
