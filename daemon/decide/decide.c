@@ -228,10 +228,13 @@ static char *register_reasons_text(const struct reg_person *persons, size_t n)
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct reg_person *p = &persons[i];
-		json_array_append_new(a, json_pack("{s:s?, s:s?}",
-			"ssbtek_reason", p->ssbtek_status == REG_UNAVAILABLE ? p->ssbtek_reason : NULL,
-			"attendance_reason",
-			p->attendance_status == REG_UNAVAILABLE ? p->attendance_reason : NULL));
+		/* a key only where a look-up failed, as the backfill of schema 032 keeps them */
+		json_t *o = json_object();
+		if (p->ssbtek_status == REG_UNAVAILABLE && p->ssbtek_reason)
+			json_object_set_new(o, "ssbtek_reason", json_string(p->ssbtek_reason));
+		if (p->attendance_status == REG_UNAVAILABLE && p->attendance_reason)
+			json_object_set_new(o, "attendance_reason", json_string(p->attendance_reason));
+		json_array_append_new(a, o);
 	}
 	char *text = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
