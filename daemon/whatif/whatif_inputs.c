@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 
-#include "ebba/lib/log.h"
 #include "ebba/whatif/whatif.h"
 
 static const char *reason_of(const json_t *regs, size_t person, const char *key)
