@@ -68,6 +68,9 @@ exception when others then
     return null;
 end $$;
 
+-- Over a large database this takes longer than a statement timeout meant
+-- for a page (as schema 006's rebuild of the queue).
+set local statement_timeout = 0;
 insert into ebba.decision_inputs (decision_id, decided_on, registers_configured, frame, history,
                                   register_reasons)
 select t.id,

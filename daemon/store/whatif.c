@@ -6,6 +6,15 @@
  * their failed checks, and their evidence in binary (the bytes as stored,
  * nothing to decode).  The last two take the batch's id range and are
  * merged by id.
+ *
+ * Measured over the same 3 000 generated decisions, the build before
+ * schema 032 (trace read, rules' part skipped by json_drop) on a copy at
+ * 031 and this one on a copy migrated to 032, alternately, three pairs of
+ * `/usr/bin/time ebbactl --porcelain whatif --rules rules --period 2026-12`
+ * on a shared machine: ebbactl's user+sys CPU 2.28, 2.31, 1.99 s before,
+ * 2.00, 1.80, 1.58 s now (1 300-1 500 against 1 500-1 900 decisions per
+ * CPU second), its peak memory 50 MB before, 31 MB now; PostgreSQL's side
+ * no longer reads the traces at all (not measured).
  */
 #include <endian.h>
 #include <stdio.h>
