@@ -114,11 +114,12 @@ int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
 	in->today = si->decided_on;
 	if (!in->today[0])
 		return ebba_errf(err, "beslutsdagen finns inte bland beslutets lagrade indata");
-	in->registers_configured = strcmp(si->registers_configured, "t") == 0;
-	if (!in->registers_configured)
+	if (strcmp(si->registers_configured, "t") != 0)
 		return 0;
 	if (reasons_from_stored(si, in, err) != 0)
 		return -1;
+	/* only now: whatif_inputs_clear then clears persons sized for this document */
+	in->registers_configured = true;
 	return rebuild_persons(row, ev, in->reasons, in, err);
 }
 
