@@ -232,17 +232,56 @@ static json_t *registers_trace(const struct reg_person *persons, const struct pe
 	return a;
 }
 
+/* Why each person's look-ups failed, as ebba.decision_inputs keeps it
+ * (schema 032): the reasons of registers_trace, nothing else. */
+static char *register_reasons_text(const struct reg_person *persons, size_t n)
+{
+	if (!persons)
+		return NULL;
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct reg_person *p = &persons[i];
+		/* a key only where a look-up failed, as the backfill of schema 032 keeps them */
+		json_t *o = json_object();
+		if (p->ssbtek_status == REG_UNAVAILABLE && p->ssbtek_reason)
+			json_object_set_new(o, "ssbtek_reason", json_string(p->ssbtek_reason));
+		if (p->attendance_status == REG_UNAVAILABLE && p->attendance_reason)
+			json_object_set_new(o, "attendance_reason", json_string(p->attendance_reason));
+		json_array_append_new(a, o);
+	}
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
 /*
- * The trace as JSON text, ready for the jsonb column.  The rules' trace and
- * the frame are JSON text already, so they are spliced in rather than
- * parsed and encoded again: that round trip was a fifth of ebbad's CPU in
- * make bench.
+ * What replay decides from, beside the trace: the texts the trace splices
+ * in, kept by the record for ebba.decision_inputs, so the store writes
+ * them without parsing the trace again.
  */
-static void trace_text(struct ebba_buf *b, const struct decide_env *env,
+static void keep_inputs(struct decision *out, const struct decide_env *env, const char *today,
+			const char *frame, const char *history, const struct reg_person *persons,
+			size_t n)
+{
+	char *reasons = register_reasons_text(persons, n);
+	out->inputs = (struct decision_replay_inputs){.decided_on = keep(out, today),
+		.registers_configured = env->registers_configured, .frame = keep(out, frame),
+		.history = keep(out, history), .register_reasons = keep(out, reasons)};
+	free(reasons);
+}
+
+/*
+ * The trace as JSON text, ready for the jsonb column, and the inputs kept
+ * beside it.  The rules' trace and the frame are JSON text already, so
+ * they are spliced in rather than parsed and encoded again: that round
+ * trip was a fifth of ebbad's CPU in make bench.
+ */
+static void trace_text(struct decision *out, const struct decide_env *env,
 		       const struct rule_decision *d, const struct case_frame *frame,
 		       const struct reg_person *persons, const struct person_registers *regs,
 		       size_t n, const char *today)
 {
+	struct ebba_buf *b = &out->trace;
 	buf_puts(b, "{\"rules\":");
 	buf_puts(b, d->trace_json && d->trace_json[0] ? d->trace_json : "{}");
 	json_t *t = json_string(today);
@@ -253,7 +292,6 @@ static void trace_text(struct ebba_buf *b, const struct decide_env *env,
 	json_decref(t);
 	char *fj = frame ? case_frame_to_json(frame) : NULL;
 	buf_puts(b, fj ? fj : "null");
-	free(fj);
 	json_t *rt = registers_trace(persons, regs, n);
 	char *rj = json_dumps(rt, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(rt);
@@ -275,6 +313,8 @@ static void trace_text(struct ebba_buf *b, const struct decide_env *env,
 	else
 		buf_puts(b, ",\"history\":null,\"history_note\":\"Ingen beslutshistorik för året fanns: "
 			    "inkomster från årets tidigare månader är inte kända och räknas som 0 kr\"}");
+	keep_inputs(out, env, today, fj, hj, persons, n);
+	free(fj);
 	free(hj);
 }
 
@@ -361,7 +401,7 @@ int decide_application(const struct decide_env *env, const struct application *a
 		if (regs)
 			fill_evidence(out, persons, app);
 		if (!env->untraced)
-			trace_text(&out->trace, env, &d, frame, persons, regs, app->n_persons, today);
+			trace_text(out, env, &d, frame, persons, regs, app->n_persons, today);
 	}
 	free(regs);
 	return rc;

@@ -2,8 +2,9 @@
  * ebbactl replay DECISION [--rules DIR]
  *
  * Re-evaluates one of ebba's decisions from what was stored with it: the
- * document as received, the frame, date and history of the year recorded
- * in its trace (facts/history.h), and the register evidence, through the daemon's own decision code; the inputs
+ * document as received, the frame, date and history of the year stored
+ * with it (ebba.decision_inputs, schema 032; facts/history.h), and the
+ * register evidence, through the daemon's own decision code; the inputs
  * are rebuilt by what-if's own code (whatif/whatif_inputs.c), so a replay
  * and a what-if re-decide alike.  Reports
  * every difference (outcome, amounts, each check, targeted flags, the rule
@@ -15,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "ebba/intake/case_frame.h"
 #include "ctl.h"
@@ -33,8 +32,7 @@
 static void as_row(const struct stored_decision *s, struct whatif_row *row, struct whatif_evidence *ev)
 {
 	*row = (struct whatif_row){.document = s->document.data ? s->document.data : "",
-		.document_len = s->document.len, .trace = s->trace, .trace_len = strlen(s->trace),
-		.n_evidence = s->n_evidence};
+		.document_len = s->document.len, .inputs = s->inputs, .n_evidence = s->n_evidence};
 	for (size_t r = 0; r < s->n_evidence; r++)
 		ev[r] = (struct whatif_evidence){.source = s->evidence[r].source,
 			.status = s->evidence[r].status, .person_ref = s->evidence[r].person_ref,
@@ -110,15 +108,7 @@ static void compare_flags(const struct stored_decision *s, const struct decision
 	buf_free(&b);
 }
 
-/* The delegation the stored decision relied on, as its trace names it ("" for none). */
-static const char *stored_delegation(const json_t *trace)
-{
-	const char *s = json_string_value(json_object_get(
-		json_object_get(json_object_get(trace, "rules"), "delegation"), "label"));
-	return s ? s : "";
-}
-
-static void compare(const struct stored_decision *s, const json_t *trace, const struct decision *now)
+static void compare(const struct stored_decision *s, const struct decision *now)
 {
 	const char *stored[] = {s->amount, s->norm, s->costs, s->incomes};
 	const int64_t current[] = {now->amount, now->norm, now->costs, now->incomes};
@@ -131,7 +121,7 @@ static void compare(const struct stored_decision *s, const json_t *trace, const 
 	}
 	differ("rule set version", s->ruleset_version, now->ruleset_version);
 	differ("rule set sha256", s->ruleset_sha256, now->ruleset_sha256);
-	differ("delegation", stored_delegation(trace), now->delegation ? now->delegation : "");
+	differ("delegation", s->delegation, now->delegation ? now->delegation : "");
 	compare_checks(&s->checks, now);
 	compare_flags(s, now);
 }
@@ -147,7 +137,6 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	struct whatif_evidence *ev = NULL;
 	struct cel_arena *arena = cel_arena_new();
 	struct decision now;
-	json_t *trace = NULL;
 	bool found = false;
 	int rc = CTL_USAGE;
 	decision_init(&now);
@@ -161,10 +150,6 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	}
 	if (store_access_log(conn, "view", "decision", id, "ebbactl", &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: %s", err.msg);
-		goto out;
-	}
-	if (!(trace = json_loads(s.trace, 0, NULL))) {
-		rc = ctl_fail(CTL_USAGE, "ebbactl replay: decision %s: no trace", id);
 		goto out;
 	}
 	struct whatif_row row;
@@ -186,7 +171,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	differences = 0;
 	if (!ctl_globals.porcelain)
 		printf("decision %s (%s):\n", id, in.app->id);
-	compare(&s, trace, &now);
+	compare(&s, &now);
 	if (!ctl_globals.porcelain && differences)
 		printf("  %d difference%s\n", differences, differences == 1 ? "" : "s");
 	else if (!ctl_globals.porcelain)
@@ -198,7 +183,6 @@ out:
 	decision_free(&now);
 	whatif_inputs_free(&in);
 	app_parser_free(parser);
-	json_decref(trace);
 	free(ev);
 	ruleset_free(rules);
 	cel_arena_free(arena);

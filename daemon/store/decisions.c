@@ -43,9 +43,11 @@ void stored_checks_free(struct stored_checks *c)
 static const char DECISION_SQL[] =
 	"select d.outcome, coalesce(d.amount::text, ''), coalesce(d.norm::text, ''),"
 	" coalesce(d.costs::text, ''), coalesce(d.incomes::text, ''),"
-	" d.ruleset_version, d.ruleset_sha256, coalesce(d.trace::text, '{}'),"
-	" encode(i.payload, 'base64')"
+	" d.ruleset_version, d.ruleset_sha256,"
+	" coalesce(d.trace -> 'rules' -> 'delegation' ->> 'label', ''),"
+	" encode(i.payload, 'base64'), " STORED_INPUTS_SQL
 	" from ebba.decisions d join ebba.inbox i on i.id = d.inbox_id"
+	" left join ebba.decision_inputs x on x.decision_id = d.id"
 	" where d.id = $1::bigint and d.decided_by = 'ebba'";
 
 static int load_evidence(PGconn *conn, const char *id, struct stored_decision *d,
@@ -102,9 +104,14 @@ int stored_decision_load(PGconn *conn, const char *decision_id, struct stored_de
 		return 0;
 	*found = true;
 	const char **text[] = {&out->outcome, &out->amount, &out->norm, &out->costs, &out->incomes,
-			       &out->ruleset_version, &out->ruleset_sha256, &out->trace};
+			       &out->ruleset_version, &out->ruleset_sha256, &out->delegation};
 	for (int k = 0; k < 8; k++)
 		*text[k] = PQgetvalue(res, 0, k);
+	const char **inputs[STORED_INPUTS_COLUMNS] = {&out->inputs.decided_on,
+		&out->inputs.registers_configured, &out->inputs.frame, &out->inputs.history,
+		&out->inputs.register_reasons};
+	for (int k = 0; k < STORED_INPUTS_COLUMNS; k++)
+		*inputs[k] = PQgetvalue(res, 0, 9 + k);
 	const char *b64 = PQgetvalue(res, 0, 8);
 	if (base64_decode(b64, strlen(b64), 64u << 20, &out->document, err) != 0)
 		return ebba_err_prefix(err, "decision %s: stored document", decision_id);

@@ -9,7 +9,8 @@
  *   ebba.add_case_people(arrays) (schemas 025, 031), then copy decisions,
  *       decision_checks,
  *       register_evidence, audit_flags, letters, auto_document_requests
- *       (schema 030: only the referrals ebba asks about by itself)
+ *       (schema 030: only the referrals ebba asks about by itself),
+ *       decision_inputs (schema 032: what replay and what-if decide from)
  *   commit
  *
  * Why COPY and not one statement over a JSON document (what this replaced):
@@ -30,7 +31,7 @@
 
 /* What goes to each table, as COPY text. */
 struct copy_set {
-	struct ebba_buf decisions, checks, evidence, flags, letters, requests;
+	struct ebba_buf decisions, checks, evidence, flags, letters, requests, inputs;
 	/* the persons as array literals, one per column (schema 031) */
 	struct ebba_buf people_case, people_pnr, people_role, people_inbox;
 };
@@ -56,7 +57,7 @@ static void copy_set_each(struct copy_set *c, void (*fn)(struct ebba_buf *))
 {
 	struct ebba_buf *all[] = {&c->decisions, &c->checks, &c->evidence, &c->flags, &c->letters,
 				  &c->people_case, &c->people_pnr, &c->people_role, &c->people_inbox,
-				  &c->requests};
+				  &c->requests, &c->inputs};
 	for (size_t i = 0; i < ARRAY_LEN(all); i++)
 		fn(all[i]);
 }
@@ -183,6 +184,28 @@ static void add_request(struct copy_set *c, int64_t id, const struct decision *d
 	put_text(&c->requests, d->request_deadline);
 	pg_copy_field(&c->requests, d->letter);
 	pg_copy_sep(&c->requests, true);
+}
+
+/*
+ * What replay and what-if decide from (ebba.decision_inputs, schema 032),
+ * from the texts the record kept beside its trace: nothing is parsed
+ * again.  An untraced decision (none reaches here) would have none.
+ */
+static void add_inputs(struct copy_set *c, int64_t id, const struct decision *d)
+{
+	const struct decision_replay_inputs *in = &d->inputs;
+	if (!in->decided_on)
+		return;
+	struct ebba_buf *b = &c->inputs;
+	pg_copy_id(b, id);
+	put_text(b, in->decided_on);
+	put_text(b, in->registers_configured ? "t" : "f");
+	pg_copy_field(b, in->frame);
+	pg_copy_sep(b, false);
+	pg_copy_field(b, in->history);
+	pg_copy_sep(b, false);
+	pg_copy_field(b, in->register_reasons);
+	pg_copy_sep(b, true);
 }
 
 /* Who the case is about (ebba.case_people, schema 025): the persons of the
@@ -359,6 +382,7 @@ static void build_rows(const struct queue_result *results, size_t n, const bool 
 		add_evidence(c, id, d);
 		add_flags_letter(c, id, d);
 		add_request(c, id, d);
+		add_inputs(c, id, d);
 		add_people(c, results[i].inbox_id, d, results[i].app);
 	}
 }
@@ -380,7 +404,9 @@ static int write_rows(PGconn *conn, struct copy_set *c, struct ebba_err *err)
 		    &c->flags, err) != 0 ||
 	    copy_in(conn, "copy ebba.letters (decision_id, body) from stdin", &c->letters, err) != 0 ||
 	    copy_in(conn, "copy ebba.auto_document_requests (decision_id, documents, deadline, letter)"
-		    " from stdin", &c->requests, err) != 0)
+		    " from stdin", &c->requests, err) != 0 ||
+	    copy_in(conn, "copy ebba.decision_inputs (decision_id, decided_on, registers_configured,"
+		    " frame, history, register_reasons) from stdin", &c->inputs, err) != 0)
 		return ebba_err_prefix(err, "completing a batch");
 	return 0;
 }

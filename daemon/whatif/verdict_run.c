@@ -45,8 +45,8 @@ int verdict_run_load(PGconn *conn, const char *decision_id, struct verdict_run *
 	if (r->already)
 		return ebba_errf(err, "decision %s is not an open decision by ebba (it was already reviewed)", decision_id);
 	struct whatif_row row = {.document = r->s.document.data ? r->s.document.data : "",
-				 .document_len = r->s.document.len, .trace = r->s.trace,
-				 .trace_len = strlen(r->s.trace), .n_evidence = r->s.n_evidence};
+				 .document_len = r->s.document.len, .inputs = r->s.inputs,
+				 .n_evidence = r->s.n_evidence};
 	r->ev = xcalloc(r->s.n_evidence + 1, sizeof(*r->ev));
 	for (size_t k = 0; k < r->s.n_evidence; k++)
 		r->ev[k] = (struct whatif_evidence){.source = r->s.evidence[k].source,

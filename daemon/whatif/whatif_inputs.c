@@ -1,17 +1,18 @@
 /*
  * One stored decision's inputs rebuilt, the way `ebbactl replay` rebuilds
  * them (include/ebba/whatif/whatif.h): the document parsed again, the
- * frame and the year's history from the trace, and the registers' answers from the stored
- * evidence through the evidence source, so the same parsers read the same
- * bytes and decide_application() sees what ebba saw.
+ * frame, date and the year's history from ebba.decision_inputs (schema
+ * 032), and the registers' answers from the stored evidence through the
+ * evidence source, so the same parsers read the same bytes and
+ * decide_application() sees what ebba saw.  The trace is not read: its
+ * inputs used to be picked out of ~9 kB of mostly the rules' own trace
+ * (with a partial JSON scanner, json_drop, to skip that part).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "ebba/lib/json_drop.h"
-#include "ebba/lib/log.h"
 #include "ebba/whatif/whatif.h"
 
 static const char *reason_of(const json_t *regs, size_t person, const char *key)
@@ -65,59 +66,63 @@ static int rebuild_persons(const struct whatif_row *row, const struct whatif_evi
 	return 0;
 }
 
-/* The history is read by its own parser, which takes text. */
-static int frame_from_trace(struct whatif_inputs *in, struct ebba_err *err)
+static int frame_from_stored(const struct stored_inputs *si, struct whatif_inputs *in,
+			     struct ebba_err *err)
 {
-	json_t *f = json_object_get(in->trace, "frame");
-	if (!json_is_object(f))
+	if (!si->frame[0])
 		return 0;
-	int rc = case_frame_from_json_value(f, &in->frame, err);
+	int rc = case_frame_from_json(si->frame, strlen(si->frame), &in->frame, err);
 	in->has_frame = rc == 0;
 	return rc;
 }
 
-static int history_from_trace(struct whatif_inputs *in, struct ebba_err *err)
+/* The history is read by its own parser, which takes the stored text. */
+static int history_from_stored(const struct stored_inputs *si, struct whatif_inputs *in,
+			       struct ebba_err *err)
 {
-	json_t *h = json_object_get(in->trace, "history");
-	if (!json_is_object(h))
+	if (!si->history[0])
 		return 0;
 	if (!in->history)
 		in->history = xmalloc(sizeof(*in->history));
-	/* An object dumps to NULL only when jansson's malloc failed: that
-	 * aborts, as every allocation failure does (architecture.md §14.6). */
-	char *text = json_dumps(h, JSON_COMPACT);
-	if (!text)
-		fatal("out of memory dumping the stored history");
-	int rc = case_history_from_json("stored history", text, strlen(text), in->app->period,
-					in->history, err);
-	free(text);
+	int rc = case_history_from_json("stored history", si->history, strlen(si->history),
+					in->app->period, in->history, err);
 	in->has_history = rc == 0;
 	return rc;
+}
+
+/* The per-person reasons, when the registers were asked: a short array. */
+static int reasons_from_stored(const struct stored_inputs *si, struct whatif_inputs *in,
+			       struct ebba_err *err)
+{
+	if (!si->register_reasons[0])
+		return 0;
+	in->reasons = json_loads(si->register_reasons, 0, NULL);
+	if (!json_is_array(in->reasons))
+		return ebba_errf(err, "registrens lagrade skäl läses inte");
+	return 0;
 }
 
 int whatif_inputs_build(struct app_parser *parser, const struct whatif_row *row,
 			const struct whatif_evidence *ev, struct whatif_inputs *in,
 			struct ebba_err *err)
 {
+	const struct stored_inputs *si = &row->inputs;
 	if (app_parse(parser, row->document, row->document_len, &in->app, err) != 0)
 		return ebba_err_prefix(err, "det lagrade dokumentet läses inte");
-	/* The rules' own trace is most of the bytes and none of the inputs. */
-	buf_reset(&in->trace_kept);
-	if (json_drop_member(row->trace, row->trace_len, "rules", &in->trace_kept) != 0 ||
-	    !(in->trace = json_loadb(in->trace_kept.data, in->trace_kept.len, 0, NULL)) ||
-	    !json_is_object(in->trace))
-		return ebba_errf(err, "beslutets spårning läses inte");
-	if (frame_from_trace(in, err) != 0)
+	if (frame_from_stored(si, in, err) != 0)
 		return ebba_err_prefix(err, "den lagrade referensramen läses inte");
-	if (history_from_trace(in, err) != 0)
-		return ebba_err_prefix(err, "årets historik i beslutets spårning läses inte");
-	in->today = json_string_value(json_object_get(in->trace, "today"));
-	if (!in->today || !in->today[0])
-		return ebba_errf(err, "beslutsdagen finns inte i beslutets spårning");
-	in->registers_configured = json_is_true(json_object_get(in->trace, "registers_configured"));
-	if (in->registers_configured)
-		return rebuild_persons(row, ev, json_object_get(in->trace, "registers"), in, err);
-	return 0;
+	if (history_from_stored(si, in, err) != 0)
+		return ebba_err_prefix(err, "årets lagrade historik läses inte");
+	in->today = si->decided_on;
+	if (!in->today[0])
+		return ebba_errf(err, "beslutsdagen finns inte bland beslutets lagrade indata");
+	if (strcmp(si->registers_configured, "t") != 0)
+		return 0;
+	if (reasons_from_stored(si, in, err) != 0)
+		return -1;
+	/* only now: whatif_inputs_clear then clears persons sized for this document */
+	in->registers_configured = true;
+	return rebuild_persons(row, ev, in->reasons, in, err);
 }
 
 void whatif_inputs_clear(struct whatif_inputs *in)
@@ -130,8 +135,8 @@ void whatif_inputs_clear(struct whatif_inputs *in)
 	in->has_frame = false;
 	in->has_history = false;
 	in->registers_configured = false;
-	json_decref(in->trace);
-	in->trace = NULL;
+	json_decref(in->reasons);
+	in->reasons = NULL;
 	in->today = NULL;
 }
 
@@ -140,7 +145,6 @@ void whatif_inputs_free(struct whatif_inputs *in)
 	whatif_inputs_clear(in);
 	free(in->persons);
 	free(in->history);
-	buf_free(&in->trace_kept);
 	ssbtek_scratch_free(in->ssbtek_scratch);
 	*in = (struct whatif_inputs){0};
 }

@@ -135,6 +135,7 @@ ebba_caseworker SELECT table ebba.case_people
 ebba_caseworker SELECT table ebba.case_protection
 ebba_caseworker SELECT table ebba.completion_files
 ebba_caseworker SELECT table ebba.decision_checks
+ebba_caseworker SELECT table ebba.decision_inputs
 ebba_caseworker SELECT table ebba.decisions
 ebba_caseworker SELECT table ebba.document_requests
 ebba_caseworker SELECT table ebba.inbox
@@ -166,12 +167,14 @@ ebba_daemon INSERT table ebba.audit_flags
 ebba_daemon INSERT table ebba.auto_document_requests
 ebba_daemon INSERT table ebba.case_people
 ebba_daemon INSERT table ebba.decision_checks
+ebba_daemon INSERT table ebba.decision_inputs
 ebba_daemon INSERT table ebba.decisions
 ebba_daemon INSERT table ebba.letters
 ebba_daemon INSERT table ebba.register_evidence
 ebba_daemon SELECT table ebba.audit_flags
 ebba_daemon SELECT table ebba.case_frames
 ebba_daemon SELECT table ebba.decision_checks
+ebba_daemon SELECT table ebba.decision_inputs
 ebba_daemon SELECT table ebba.decisions
 ebba_daemon SELECT table ebba.inbox
 ebba_daemon SELECT table ebba.letters
@@ -253,6 +256,7 @@ ebba_retention DELETE table ebba.completion_attachments
 ebba_retention DELETE table ebba.completions
 ebba_retention DELETE table ebba.decision_checks
 ebba_retention DELETE table ebba.decision_feed
+ebba_retention DELETE table ebba.decision_inputs
 ebba_retention DELETE table ebba.decisions
 ebba_retention DELETE table ebba.document_requests
 ebba_retention DELETE table ebba.inbox
@@ -277,6 +281,7 @@ ebba_retention SELECT table ebba.completion_attachments
 ebba_retention SELECT table ebba.completions
 ebba_retention SELECT table ebba.decision_checks
 ebba_retention SELECT table ebba.decision_feed
+ebba_retention SELECT table ebba.decision_inputs
 ebba_retention SELECT table ebba.decisions
 ebba_retention SELECT table ebba.document_requests
 ebba_retention SELECT table ebba.inbox
@@ -326,6 +331,7 @@ ebba_supervisor SELECT table ebba.case_people
 ebba_supervisor SELECT table ebba.case_protection
 ebba_supervisor SELECT table ebba.completion_files
 ebba_supervisor SELECT table ebba.decision_checks
+ebba_supervisor SELECT table ebba.decision_inputs
 ebba_supervisor SELECT table ebba.decisions
 ebba_supervisor SELECT table ebba.document_requests
 ebba_supervisor SELECT table ebba.inbox

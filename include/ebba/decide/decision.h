@@ -57,6 +57,22 @@ struct decision_flag {
 	const char *draw;           /* sample: how it was drawn; targeted: NULL */
 };
 
+/*
+ * One row of ebba.decision_inputs (schema 032): what replay and what-if
+ * decide from besides the document and the evidence, as the trace records
+ * it too.  Set only when the decision is traced (decide_env.untraced
+ * false); NULL where there is none.
+ */
+struct decision_replay_inputs {
+	const char *decided_on;         /* "YYYY-MM-DD", the date decided on */
+	bool registers_configured;
+	const char *frame;              /* JSON object, NULL: decided without a frame */
+	const char *history;            /* JSON object, NULL: no history of the year */
+	/* JSON array, per person: {"ssbtek_reason", "attendance_reason"} where
+	 * a look-up failed; NULL when the registers were not asked */
+	const char *register_reasons;
+};
+
 struct decision {
 	const char *external_id, *case_id, *period;
 	const char *outcome;        /* "approved" | "referred" | "rejected" */
@@ -82,6 +98,7 @@ struct decision {
 	/* The trace: JSON text stored as is in ebba.decisions.trace; it holds
 	 * what replay needs besides the document and the evidence. */
 	struct ebba_buf trace;
+	struct decision_replay_inputs inputs;   /* beside the trace (schema 032) */
 	struct cel_arena *mem;      /* owns the strings and arrays above */
 };
 

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/error.h"
+#include "ebba/store/decision_inputs.h"
 #include "ebba/lib/util.h"
 
 struct stored_check {
@@ -38,7 +39,8 @@ struct stored_decision {
 	/* amounts are text, "" when the decision has none */
 	const char *outcome, *amount, *norm, *costs, *incomes;
 	const char *ruleset_version, *ruleset_sha256;
-	const char *trace;                 /* JSON text; "{}" when none */
+	const char *delegation;            /* the label its trace names, "" for none */
+	struct stored_inputs inputs;       /* ebba.decision_inputs (schema 032) */
 	struct ebba_buf document;          /* the application as received */
 	struct stored_checks checks;
 	struct stored_evidence *evidence;

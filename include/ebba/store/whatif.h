@@ -2,8 +2,9 @@
  * What what-if reads (store/whatif.c): ebba's own stored decisions of a
  * window, in batches by id (keyset: each batch starts after the last id of
  * the one before), each with what it was decided from -- the document as
- * received, the frame, date and register reasons of its trace, the
- * register evidence -- and the checks it failed.  Read-only.
+ * received, its inputs (ebba.decision_inputs, schema 032: the frame, date,
+ * history and register reasons), the register evidence -- and the checks
+ * it failed.  Read-only.
  */
 #ifndef EBBA_STORE_WHATIF_H
 #define EBBA_STORE_WHATIF_H
@@ -15,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "ebba/lib/error.h"
+#include "ebba/store/decision_inputs.h"
 #include "ebba/lib/util.h"
 
 /*
@@ -45,12 +47,9 @@ struct whatif_row {
 	int64_t norm;                     /* the norm it was decided with */
 	const char *document;             /* the application as received (UTF-8 XML) */
 	size_t document_len;
-	/* The decision's trace as stored (JSON text, "{}" when none): its frame,
-	 * date, history and register reasons are read from it by the caller,
-	 * since PostgreSQL's jsonb conversion of a whole trace costs more than
-	 * the decision it is re-decided for. */
-	const char *trace;
-	size_t trace_len;
+	/* Its inputs as stored apart from the trace (schema 032): the trace
+	 * itself, ~9 kB of mostly the rules' own, is not read at all. */
+	struct stored_inputs inputs;
 	size_t first_fail, n_fails;       /* into the batch's fails: failed or erred checks */
 	size_t first_evidence, n_evidence;/* into the batch's evidence (SSBTEK, PLAN rows) */
 };

@@ -1,8 +1,9 @@
 /*
  * What-if (docs/architecture.md §12, DESIGN §12): ebba's stored decisions
  * of a window re-decided under a candidate rule set, from what each was
- * decided from -- the document as received, the frame and date of its
- * trace, the register evidence -- through the replay path: the stored
+ * decided from -- the document as received, its stored inputs (the frame,
+ * date and history, ebba.decision_inputs), the register evidence --
+ * through the replay path: the stored
  * evidence as the register source and decide_application().  No register
  * is asked and nothing stored changes; the result says what would change.
  *
@@ -39,10 +40,9 @@ struct whatif_inputs {
 	struct reg_person *persons;       /* app->n_persons; NULL if !registers_configured */
 	size_t cap_persons;
 	bool registers_configured;
-	const char *today;                /* the decision date, from trace */
-	struct json_t *trace;             /* the stored trace without the rules' part, parsed (owned) */
-	struct ebba_buf trace_kept;       /* its text (kept from call to call) */
-	struct case_history *history;     /* the year's history of the trace (allocated once) */
+	const char *today;                /* the decision date (borrowed from the row) */
+	struct json_t *reasons;           /* the stored register reasons, parsed (owned) */
+	struct case_history *history;     /* the year's history as stored (allocated once) */
 	bool has_history;
 	/* scratch for parsing the stored SSBTEK answers (made at first use,
 	 * kept from call to call: §14.15) */
@@ -51,9 +51,10 @@ struct whatif_inputs {
 
 /*
  * Rebuilds in from a stored decision: parser parses the document
- * (app_parser_new; one for many calls), the row's trace gives the frame,
- * the decision date, the year's history and the per-person register
- * reasons, ev the evidence rows.  in is reused from call to call (whatif_inputs_clear
+ * (app_parser_new; one for many calls), the row's stored inputs
+ * (ebba.decision_inputs) give the frame, the decision date, the year's
+ * history and the per-person register reasons, ev the evidence rows; in
+ * borrows the date from row, which must outlive it.  in is reused from call to call (whatif_inputs_clear
  * between, whatif_inputs_free at the end).  Fails (err in Swedish, for the
  * supervisor's list of what could not be re-decided) when the document does
  * not parse or the evidence does not give the registers' answers back.
