@@ -10,7 +10,7 @@
 #include "ebba/lib/util.h"
 #include "ebba/store/web_decision.h"
 #include "ebba/store/web_pages.h"
-#include "web_view_read.h"
+#include "ebba/store/web_view_list.h"
 
 #define TS(x) "to_char(" x ", 'YYYY-MM-DD HH24:MI')"
 
@@ -100,7 +100,7 @@ static int read_checks(json_t *a, struct web_decision_view *v, struct ebba_err *
 		json_t *message;
 		if (store_web_unpack(json_array_get(a, i), "decision: checks", err, "{s:s,s:s,s:o}", "id",
 				     &c->id, "result", &result, "message", &message) != 0 ||
-		    web_view_opt_str(message, "decision: checks: message", &c->message, err) != 0)
+		    store_web_unpack_opt_str(message, "decision: checks: message", &c->message, err) != 0)
 			return -1;
 		if (!rule_result_parse(result, &c->result))
 			return ebba_errf(err, "decision: checks: unknown result \"%s\"", result);
@@ -122,9 +122,9 @@ static int read_evidence(json_t *a, struct web_decision_view *v, struct ebba_err
 				     "{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", &id, "source", &source,
 				     "agency", &e->agency, "person_ref", &e->person_ref, "status", &status,
 				     "fetched_at", &fetched, "sha256", &sha, "bytes", &bytes) != 0 ||
-		    web_view_opt_str(fetched, "decision: evidence: fetched_at", &e->fetched_at, err) != 0 ||
-		    web_view_opt_str(sha, "decision: evidence: sha256", &e->sha256, err) != 0 ||
-		    web_view_opt_int(bytes, "decision: evidence: bytes", &e->has_bytes, &e->bytes, err) != 0)
+		    store_web_unpack_opt_str(fetched, "decision: evidence: fetched_at", &e->fetched_at, err) != 0 ||
+		    store_web_unpack_opt_str(sha, "decision: evidence: sha256", &e->sha256, err) != 0 ||
+		    store_web_unpack_opt_int(bytes, "decision: evidence: bytes", &e->has_bytes, &e->bytes, err) != 0)
 			return -1;
 		e->id = id;
 		if (!ev_source_parse(source, &e->source))
@@ -162,10 +162,10 @@ static int read_flags(json_t *a, struct web_decision_view *v, struct ebba_err *e
 				     "{s:I,s:s,s:o,s:b,s:o,s:o,s:o}", "id", &id, "kind", &kind, "reason",
 				     &reason, "open", &open, "verdict", &verdict, "resolved_by", &by,
 				     "resolved_at", &at) != 0 ||
-		    web_view_opt_str(reason, "decision: flags: reason", &f->reason, err) != 0 ||
-		    web_view_opt_str(verdict, "decision: flags: verdict", &f->verdict, err) != 0 ||
-		    web_view_opt_str(by, "decision: flags: resolved_by", &f->resolved_by, err) != 0 ||
-		    web_view_opt_str(at, "decision: flags: resolved_at", &f->resolved_at, err) != 0)
+		    store_web_unpack_opt_str(reason, "decision: flags: reason", &f->reason, err) != 0 ||
+		    store_web_unpack_opt_str(verdict, "decision: flags: verdict", &f->verdict, err) != 0 ||
+		    store_web_unpack_opt_str(by, "decision: flags: resolved_by", &f->resolved_by, err) != 0 ||
+		    store_web_unpack_opt_str(at, "decision: flags: resolved_at", &f->resolved_at, err) != 0)
 			return -1;
 		f->id = id;
 		f->open = open;
@@ -177,7 +177,7 @@ static int read_flags(json_t *a, struct web_decision_view *v, struct ebba_err *e
 
 static int read_amount(json_t *j, const char *what, struct web_amount *out, struct ebba_err *err)
 {
-	return web_view_opt_int(j, what, &out->has, &out->kr, err);
+	return store_web_unpack_opt_int(j, what, &out->has, &out->kr, err);
 }
 
 /* reviews ({id, outcome, amount, decided_by, decided_at, note}) when
@@ -202,9 +202,9 @@ static int read_others(json_t *a, bool reviews, struct web_decision_other **out,
 			: store_web_unpack(json_array_get(a, i), what, err, "{s:I,s:s,s:s,s:o,s:s,s:s}", "id", &id,
 					   "period", &o->period, "outcome", &outcome, "amount", &amount,
 					   "decided_by", &o->decided_by, "decided_at", &o->decided_at);
-		if (rc != 0 || web_view_outcome(outcome, what, &o->outcome, err) != 0 ||
+		if (rc != 0 || store_web_parse_outcome(outcome, what, &o->outcome, err) != 0 ||
 		    read_amount(amount, what, &o->amount, err) != 0 ||
-		    (reviews && web_view_opt_str(note, what, &o->note, err) != 0))
+		    (reviews && store_web_unpack_opt_str(note, what, &o->note, err) != 0))
 			return -1;
 		o->id = id;
 	}
@@ -221,7 +221,7 @@ static int read_request(json_t *k, struct web_decision_view *v, struct ebba_err 
 			     &r->state, "deadline", &r->deadline, "requested_by", &r->requested_by,
 			     "requested_at", &r->requested_at, "message", &message, "documents",
 			     &r->documents, "files", &files) != 0 ||
-	    web_view_opt_str(message, "decision: komplettering: message", &r->message, err) != 0 ||
+	    store_web_unpack_opt_str(message, "decision: komplettering: message", &r->message, err) != 0 ||
 	    list_check(files, "komplettering: files", err) != 0)
 		return -1;
 	v->has_request = true;
@@ -266,7 +266,7 @@ static int read_referral(json_t *o, struct web_decision_view *v, struct ebba_err
 	v->has_referral = true;
 	r->failed = list(failed, sizeof(*r->failed), &r->n_failed);
 	for (size_t i = 0; i < r->n_failed; i++)
-		if (web_view_opt_str(json_array_get(failed, i), "decision: referral: failed",
+		if (store_web_unpack_opt_str(json_array_get(failed, i), "decision: referral: failed",
 				     &r->failed[i], err) != 0)
 			return -1;
 	return 0;
@@ -286,17 +286,17 @@ static int read_parts(const struct decision_parts *p, struct web_decision_view *
 	    read_amount(p->norm, "decision: norm", &v->norm, err) != 0 ||
 	    read_amount(p->costs, "decision: costs", &v->costs, err) != 0 ||
 	    read_amount(p->incomes, "decision: incomes", &v->incomes, err) != 0 ||
-	    web_view_opt_str(p->external_id, "decision: external_id", &v->external_id, err) != 0 ||
-	    web_view_opt_str(p->ruleset_name, "decision: ruleset_name", &v->ruleset_name, err) != 0 ||
-	    web_view_opt_str(p->ruleset_version, "decision: ruleset_version", &v->ruleset_version, err) != 0 ||
-	    web_view_opt_str(p->ruleset_sha256, "decision: ruleset_sha256", &v->ruleset_sha256, err) != 0 ||
-	    web_view_opt_str(p->note, "decision: note", &v->note, err) != 0 ||
-	    web_view_opt_str(p->received, "decision: received", &v->received, err) != 0 ||
-	    web_view_opt_str(p->letter, "decision: letter", &v->letter, err) != 0 ||
-	    web_view_opt_str(p->decider, "decision: decider", &v->decider, err) != 0 ||
-	    web_view_opt_int(p->reviewed, "decision: reviewed", &v->has_reviewed, &v->reviewed, err) != 0 ||
-	    web_view_opt_int(p->redecided, "decision: redecided", &v->has_redecided, &v->redecided, err) != 0 ||
-	    web_view_opt_int(p->redecides, "decision: redecides", &v->has_redecides, &v->redecides, err) != 0)
+	    store_web_unpack_opt_str(p->external_id, "decision: external_id", &v->external_id, err) != 0 ||
+	    store_web_unpack_opt_str(p->ruleset_name, "decision: ruleset_name", &v->ruleset_name, err) != 0 ||
+	    store_web_unpack_opt_str(p->ruleset_version, "decision: ruleset_version", &v->ruleset_version, err) != 0 ||
+	    store_web_unpack_opt_str(p->ruleset_sha256, "decision: ruleset_sha256", &v->ruleset_sha256, err) != 0 ||
+	    store_web_unpack_opt_str(p->note, "decision: note", &v->note, err) != 0 ||
+	    store_web_unpack_opt_str(p->received, "decision: received", &v->received, err) != 0 ||
+	    store_web_unpack_opt_str(p->letter, "decision: letter", &v->letter, err) != 0 ||
+	    store_web_unpack_opt_str(p->decider, "decision: decider", &v->decider, err) != 0 ||
+	    store_web_unpack_opt_int(p->reviewed, "decision: reviewed", &v->has_reviewed, &v->reviewed, err) != 0 ||
+	    store_web_unpack_opt_int(p->redecided, "decision: redecided", &v->has_redecided, &v->redecided, err) != 0 ||
+	    store_web_unpack_opt_int(p->redecides, "decision: redecides", &v->has_redecides, &v->redecides, err) != 0)
 		return -1;
 	if (read_checks(p->checks, v, err) != 0 || read_evidence(p->evidence, v, err) != 0 ||
 	    read_flags(p->flags, v, err) != 0 ||
@@ -329,7 +329,7 @@ static int read_view(struct web_decision_view *v, struct ebba_err *err)
 			     "redecides_register", &redecides_register, "komplettering", &p.komplettering,
 			     "assignment", &p.assignment, "findings", &v->findings, "decider", &p.decider,
 			     "referral", &p.referral, "history", &p.history) != 0 ||
-	    web_view_outcome(outcome, "decision", &v->outcome, err) != 0)
+	    store_web_parse_outcome(outcome, "decision", &v->outcome, err) != 0)
 		return -1;
 	v->id = id;
 	v->by_ebba = by_ebba;
@@ -359,7 +359,7 @@ int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out
 {
 	memset(out, 0, sizeof(*out));
 	*found = false;
-	if (!web_view_is_id(id))
+	if (!store_web_is_id(id))
 		return 0;
 	const char *p[] = {id};
 	json_t *doc;

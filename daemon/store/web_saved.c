@@ -6,7 +6,7 @@
 
 #include "ebba/store/web_pages.h"
 #include "ebba/store/web_saved.h"
-#include "web_view_read.h"
+#include "ebba/store/web_view_list.h"
 
 static const char SAVED_SQL[] =
 	"select json_build_object('id', d.id, 'case_id', d.case_id,"
@@ -25,8 +25,8 @@ int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err
 			     "case_id", &out->case_id, "period", &out->period, "outcome", &outcome,
 			     "amount", &amount, "decided_by", &out->decided_by, "decided_at",
 			     &out->decided_at) != 0 ||
-	    web_view_outcome(outcome, "saved decision", &out->outcome, err) != 0 ||
-	    web_view_opt_int(amount, "saved decision: amount", &out->has_amount, &out->amount, err) != 0) {
+	    store_web_parse_outcome(outcome, "saved decision", &out->outcome, err) != 0 ||
+	    store_web_unpack_opt_int(amount, "saved decision: amount", &out->has_amount, &out->amount, err) != 0) {
 		web_saved_view_free(out);
 		return -1;
 	}
@@ -39,7 +39,7 @@ int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool
 {
 	memset(out, 0, sizeof(*out));
 	*found = false;
-	if (!web_view_is_id(id))
+	if (!store_web_is_id(id))
 		return 0;
 	const char *p[] = {id};
 	json_t *doc;

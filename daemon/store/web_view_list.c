@@ -27,7 +27,7 @@ int store_web_unpack_list(json_t *list, const char *what, size_t elem_size, web_
 	return 0;
 }
 
-int store_web_unpack_opt_int(json_t *v, const char *what, bool *has, int64_t *value,
+int store_web_unpack_opt_int(const json_t *v, const char *what, bool *has, int64_t *value,
 			     struct ebba_err *err)
 {
 	*has = false;
@@ -41,7 +41,7 @@ int store_web_unpack_opt_int(json_t *v, const char *what, bool *has, int64_t *va
 	return 0;
 }
 
-int store_web_unpack_opt_str(json_t *v, const char *what, const char **out, struct ebba_err *err)
+int store_web_unpack_opt_str(const json_t *v, const char *what, const char **out, struct ebba_err *err)
 {
 	*out = NULL;
 	if (json_is_null(v))
@@ -82,4 +82,15 @@ int store_web_parse_verdict(const char *stored, const char *what, enum audit_ver
 	if (colon)
 		*note = colon + 2;
 	return 0;
+}
+
+bool store_web_is_id(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9' || n >= 18)
+			return false;
+	return true;
 }

@@ -36,13 +36,13 @@ int store_web_unpack_list(json_t *list, const char *what, size_t elem_size, web_
 
 /* An integer (an id, an amount) that may be null: *has false (and *value
  * 0) for null, else the integer; anything else is an error naming what. */
-int store_web_unpack_opt_int(json_t *v, const char *what, bool *has, int64_t *value,
+int store_web_unpack_opt_int(const json_t *v, const char *what, bool *has, int64_t *value,
 			     struct ebba_err *err);
 
 /* A string that may be null (jansson's unpack has no nullable "s"): *out
  * NULL for null, else the string (in the document); anything else is an
  * error naming what. */
-int store_web_unpack_opt_str(json_t *v, const char *what, const char **out, struct ebba_err *err);
+int store_web_unpack_opt_str(const json_t *v, const char *what, const char **out, struct ebba_err *err);
 
 /* A closed set's name as the SQL returns it, parsed into its enum; a name
  * that is none of the set's is an error naming what and the name. */
@@ -54,5 +54,8 @@ int store_web_parse_flag_kind(const char *name, const char *what,
  * NULL or the note (in the document). */
 int store_web_parse_verdict(const char *stored, const char *what, enum audit_verdict *out,
 			    const char **note, struct ebba_err *err);
+
+/* Whether s is a decision id as the pages take one: 1 to 18 digits. */
+bool store_web_is_id(const char *s);
 
 #endif
