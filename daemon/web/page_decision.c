@@ -31,17 +31,10 @@
 #include "request.h"
 #include "ebba/lib/outcome.h"
 
-static json_t *kr(long long v)
-{
-	char s[40];
-	kr_format(v, s, sizeof(s));
-	return json_string(s);
-}
-
 /* An amount as the pages write it ("18 700"), or null: none was computed. */
 static json_t *amount_json(struct web_amount a)
 {
-	return a.has ? kr(a.kr) : json_null();
+	return kr_json(a.has, a.kr);
 }
 
 /* A nullable string as the template sees it: null stops a name's lookup
@@ -253,12 +246,12 @@ static void income_rows(json_t *rows, const struct application *app, size_t i,
 		bool reg_type = line && line->checked;
 		bool differs = pv->ssbtek_ok && line && line->differs;
 		json_t *row = json_pack("{s:s,s:s,s:o,s:b,s:b,s:s,s:s}", "person", pv->label,
-					"income", sv_income(type), "declared", kr(dec), "has_register",
+					"income", sv_income(type), "declared", kr_json(true, dec), "has_register",
 					pv->ssbtek_ok && reg_type, "differs", differs, "agency",
 					!pv->ssbtek_ok ? "registret svarade inte" : agencies[0] ? agencies
 					: no_payment_words(reg_type, bad.len ? bad.data : "", words, sizeof(words)),
 					"answered", pv->ssbtek_ok && pv->fetched_at ? pv->fetched_at : "");
-		json_object_set_new(row, "register", kr(reg));
+		json_object_set_new(row, "register", kr_json(true, reg));
 		json_array_append_new(rows, row);
 	}
 	if (pv->ssbtek_asked && pv->ssbtek_status != EV_OK) {
@@ -357,9 +350,9 @@ static json_t *plan_rows(const struct person_view *pv, const struct web_decision
 	json_object_set_new(p, "hours_per_week", json_integer(pv->att.hours_per_week));
 	const struct web_trace_person *f = trace_person(tr, i);
 	if (f && f->has_figures) {
-		json_object_set_new(p, "scheduled", kr(f->scheduled));
-		json_object_set_new(p, "attended", kr(f->attended));
-		json_object_set_new(p, "excused", kr(f->excused));
+		json_object_set_new(p, "scheduled", kr_json(true, f->scheduled));
+		json_object_set_new(p, "attended", kr_json(true, f->attended));
+		json_object_set_new(p, "excused", kr_json(true, f->excused));
 		json_object_set_new(p, "percent", json_integer((json_int_t)f->percent));
 		json_object_set_new(p, "has_figures", json_true());
 	}

@@ -10,16 +10,6 @@
 #include "ebba/store/web_pages.h"
 #include "pages.h"
 
-/* "18 700", or null for a decision without an amount. */
-static json_t *amount_json(bool has, int64_t kr)
-{
-	char text[32];
-	if (!has)
-		return json_null();
-	kr_format((long long)kr, text, sizeof(text));
-	return json_string(text);
-}
-
 static json_t *open_flags_json(const struct web_flags_view *v)
 {
 	json_t *a = json_array();
@@ -30,7 +20,7 @@ static json_t *open_flags_json(const struct web_flags_view *v)
 			"reason", f->reason, "created", f->created,
 			"decision_id", (json_int_t)f->decision_id, "case_id", f->case_id,
 			"period", f->period, "outcome_label", outcome_sv(f->outcome),
-			"amount", amount_json(f->has_amount, f->amount)));
+			"amount", kr_json(f->has_amount, f->amount)));
 	}
 	return a;
 }

@@ -68,16 +68,6 @@ static json_t *amount_chart(const struct web_household_view *v)
 	return chart;
 }
 
-/* "18 700", or null for a decision without an amount. */
-static json_t *amount_json(bool has, int64_t kr)
-{
-	char text[32];
-	if (!has)
-		return json_null();
-	kr_format((long long)kr, text, sizeof(text));
-	return json_string(text);
-}
-
 static json_t *decision_json(const struct web_household_decision *d)
 {
 	json_t *flags = json_array();
@@ -92,7 +82,7 @@ static json_t *decision_json(const struct web_household_decision *d)
 	}
 	return json_pack("{s:I,s:s,s:o,s:s,s:s?,s:b,s:s,s:o,s:o}", "id", (json_int_t)d->id,
 			 "outcome_label", outcome_sv(d->outcome), "amount",
-			 amount_json(d->has_amount, d->amount), "decided_by", d->decided_by,
+			 kr_json(d->has_amount, d->amount), "decided_by", d->decided_by,
 			 "decider", d->decider, "by_ebba", d->by_ebba, "decided_at", d->decided_at,
 			 "reviews", d->has_reviews ? json_integer((json_int_t)d->reviews) : json_null(),
 			 "flags", flags);
@@ -107,7 +97,7 @@ static json_t *months_json(const struct web_household_view *v)
 		for (size_t j = 0; j < m->n_decisions; j++)
 			json_array_append_new(decisions, decision_json(&m->decisions[j]));
 		json_t *granted = grants(m->outcome) && m->has_amount
-					  ? amount_json(true, m->amount) : json_string("–");
+					  ? kr_json(true, m->amount) : json_string("–");
 		json_array_append_new(months, json_pack("{s:s,s:s,s:o,s:o}", "period", m->period,
 			"outcome_label", outcome_sv(m->outcome), "granted", granted,
 			"decisions", decisions));

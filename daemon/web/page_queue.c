@@ -26,16 +26,6 @@ static const char *clean(const char *v, const char *allowed, size_t max)
 	return v;
 }
 
-/* "18 700", or null for a decision without an amount. */
-static json_t *amount_json(bool has, int64_t kr)
-{
-	char text[32];
-	if (!has)
-		return json_null();
-	kr_format((long long)kr, text, sizeof(text));
-	return json_string(text);
-}
-
 static json_t *row_json(const struct web_queue_row *r)
 {
 	json_t *flags = json_array();
@@ -48,7 +38,7 @@ static json_t *row_json(const struct web_queue_row *r)
 	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:s,s:s,s:b,s:s?,s:o}", "id", (json_int_t)r->id,
 			 "case_id", r->case_id, "period", r->period, "received", r->received,
 			 "age_days", (json_int_t)r->age_days, "amount",
-			 amount_json(r->has_amount, r->amount), "outcome_label", outcome_sv(r->outcome),
+			 kr_json(r->has_amount, r->amount), "outcome_label", outcome_sv(r->outcome),
 			 "reason", reason, "expired", r->expired, "holder", r->holder, "flags", flags);
 }
 
@@ -131,7 +121,7 @@ static json_t *saved_json(const struct web_saved_view *s, const struct web_queue
 {
 	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "id", (json_int_t)s->id,
 			 "case_id", s->case_id, "period", s->period, "outcome_label",
-			 outcome_sv(s->outcome), "amount", amount_json(s->has_amount, s->amount),
+			 outcome_sv(s->outcome), "amount", kr_json(s->has_amount, s->amount),
 			 "decided_by", s->decided_by, "decided_at", s->decided_at, "next_id",
 			 v->n_rows ? json_integer((json_int_t)v->rows[0].id) : json_null());
 }

@@ -356,13 +356,10 @@ static const char *sv_short(const char *outcome)
 	return outcome_parse(outcome, &o) ? outcome_sv_short(o) : outcome;
 }
 
-static json_t *kr_json(bool has, int64_t v)
+/* An amount, or a dash where a decision has none (what-if's table). */
+static json_t *kr_or_dash(bool has, int64_t v)
 {
-	char b[40];
-	if (!has)
-		return json_string("–");
-	kr_format((long long)v, b, sizeof(b));
-	return json_string(b);
+	return has ? kr_json(true, v) : json_string("–");
 }
 
 static json_t *result_json(const struct whatif_result *r)
@@ -390,8 +387,8 @@ static json_t *result_json(const struct whatif_result *r)
 		snprintf(id, sizeof(id), "%lld", (long long)c->decision_id);
 		json_array_append_new(changes, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "id", id,
 			"old", sv_short(c->old_outcome), "new", sv_short(c->new_outcome),
-			"old_amount", kr_json(c->old_has_amount, c->old_amount),
-			"new_amount", kr_json(c->new_has_amount, c->new_amount),
+			"old_amount", kr_or_dash(c->old_has_amount, c->old_amount),
+			"new_amount", kr_or_dash(c->new_has_amount, c->new_amount),
 			"newly", *c->newly_failing ? c->newly_failing : "–"));
 	}
 	for (size_t i = 0; i < r->n_skips && i < MAX_SHOWN; i++) {

@@ -122,6 +122,15 @@ void kr_format(long long v, char *out, size_t n)
 	out[o] = '\0';
 }
 
+json_t *kr_json(bool has, int64_t kr)
+{
+	char text[32];
+	if (!has)
+		return json_null();
+	kr_format((long long)kr, text, sizeof(text));
+	return json_string(text);
+}
+
 json_t *options_json(const char *const *values, const char *const *labels, size_t n,
 		     const char *selected)
 {

@@ -8,6 +8,9 @@
 #ifndef EBBA_WEB_PAGES_H
 #define EBBA_WEB_PAGES_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "web.h"
@@ -78,6 +81,8 @@ const char *sv_agency(const char *code);
 
 /* "18 700" for 18700. */
 void kr_format(long long v, char *out, size_t n);
+/* The same as a template value, or null when there is no amount (has false). */
+json_t *kr_json(bool has, int64_t kr);
 
 /* Sets {name: true} in ctx when value equals want (for a selected option). */
 json_t *options_json(const char *const *values, const char *const *labels, size_t n,
