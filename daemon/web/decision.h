@@ -30,14 +30,17 @@ bool decision_open(const struct web_decision_view *v);
  * the referral named failed checks. */
 struct web_person_findings;
 void person_findings_ctx(json_t *ctx, const struct web_person_findings *f, bool referral_failed);
-/* The same from the decision page's document d (its "reviewed", "findings"
- * and "referral"); nothing for ebba's own decision. */
-void person_decision_ctx(json_t *d);
-/* Pröva line by line: the form's costs, failed checks and the catalogue (page_person.c). */
+/* The same into ctx from the decision page's view v (its reviewed, findings
+ * and referral); nothing for ebba's own decision. */
+void person_decision_ctx(json_t *ctx, const struct web_decision_view *v);
+/* Pröva line by line into ctx: the form's costs, incomes, failed checks of
+ * v and the catalogue, for ebba's open decision v of application app (page_person.c). */
 struct application;
-void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct application *app);
-/* POST /beslut/ID/prova with lines=1: Beräkna shows the amount, Spara saves (page_person.c). */
-int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id, json_t *ctx,
-		      struct ebba_err *err);
+void prova_lines_ctx(const struct web_request *rq, const struct web_decision_view *v,
+		     const struct application *app, json_t *ctx);
+/* POST /beslut/ID/prova with lines=1 on the open decision v whose page is
+ * ctx: Beräkna shows the amount, Spara saves (page_person.c). */
+int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id,
+		      const struct web_decision_view *v, json_t *ctx, struct ebba_err *err);
 
 #endif

@@ -684,7 +684,7 @@ static int application_part(const struct web_request *rq, const char *id,
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
 		facts(d, rq->db, id, v, app, &v->trace_view);
-		prova_lines_ctx(rq, d, app);
+		prova_lines_ctx(rq, v, app, d);
 		application_free(app);
 	} else if (found) {
 		json_object_set_new(d, "payload_error", json_string(perr.msg));
@@ -704,7 +704,7 @@ int decision_ctx(const struct web_request *rq, const char *id, struct web_decisi
 		return 0;
 	json_t *d = decision_json(v, id);
 	split_checks(d, v);
-	person_decision_ctx(d);
+	person_decision_ctx(d, v);
 	rules_part(d, v, &v->trace_view);
 	if (application_part(rq, id, v, d, err) != 0) {
 		json_decref(d);

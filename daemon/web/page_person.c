@@ -15,6 +15,8 @@
 #include "ebba/lib/date.h"
 #include "ebba/lib/log.h"
 #include "ebba/rules/rules.h"
+#include "ebba/store/web_decision.h"
+#include "ebba/store/web_pages.h"
 #include "ebba/store/web_person.h"
 #include "ebba/whatif/verdict_run.h"
 #include "pages.h"
@@ -109,31 +111,77 @@ void person_findings_ctx(json_t *ctx, const struct web_person_findings *f, bool 
 	ruleset_free(rs);
 }
 
-/* (reads the decision page's document until that page has a view model of
- * its own: the findings themselves are read typed, web_person.h) */
-void person_decision_ctx(json_t *d)
+/* From the decision page's view: the findings themselves are read typed
+ * (web_person.h); nothing for ebba's own decision. */
+void person_decision_ctx(json_t *ctx, const struct web_decision_view *v)
 {
-	if (!json_is_integer(json_object_get(d, "reviewed")))
+	if (!v->has_reviewed)
 		return;
-	json_t *doc = json_object_get(d, "findings");
-	bool referral_failed = json_array_size(json_object_get(json_object_get(d, "referral"), "failed")) > 0;
-	if (!json_is_object(doc)) {
-		person_findings_ctx(d, NULL, referral_failed);
+	bool referral_failed = v->has_referral && v->referral.n_failed > 0;
+	if (!json_is_object(v->findings)) {
+		person_findings_ctx(ctx, NULL, referral_failed);
 		return;
 	}
 	struct web_person_findings f;
 	struct ebba_err e;
-	if (web_person_findings_read(doc, &f, &e) != 0) {
+	if (web_person_findings_read(v->findings, &f, &e) != 0) {
 		/* shown as a decision without lines (its note), and said in the log */
-		log_error("ebba-web: decision %lld: %s", (long long)json_integer_value(json_object_get(d, "id")), e.msg);
-		person_findings_ctx(d, NULL, referral_failed);
+		log_error("ebba-web: decision %lld: %s", (long long)v->id, e.msg);
+		person_findings_ctx(ctx, NULL, referral_failed);
 		return;
 	}
-	person_findings_ctx(d, &f, referral_failed);
+	person_findings_ctx(ctx, &f, referral_failed);
 	web_person_findings_free(&f);
 }
 
 /* ---- Pröva, line by line ------------------------------------------------ */
+
+/* One line of the form: a cost, an income or a failed check, with what
+ * was posted for it (nothing for a GET). */
+struct pl_line {
+	const char *label;            /* cost and income */
+	const char *type;             /* cost and income: the type's name */
+	char field[16], rfield[16];   /* c0 c0r, i0 i0r, k0 k0r */
+	const char *value;            /* cost and income: as typed ("" or the default) */
+	char deflt[24];               /* cost: the applied amount, the value when none is posted */
+	int64_t base;                 /* cost: applied for; income: declared */
+	char base_kr[32];             /* the same in kronor as shown */
+	const char *reason;           /* the posted reason id, or NULL */
+	const char *id, *message;     /* check */
+	bool accept, reject;          /* check */
+};
+
+#define PL_MAX_ERRORS 64
+
+struct pl_error {
+	const char *field;            /* the id of the field it is shown at */
+	char text[400];
+};
+
+/* The Pröva form: built once from the view and the application, read
+ * from the request, checked, and only then written to the context. */
+struct pl_form {
+	bool shown;                   /* the form is shown: ebba's open decision, the catalogue read */
+	struct ruleset *rs;
+	struct pl_line *costs, *incomes, *checks;
+	size_t n_costs, n_incomes, n_checks;
+	const char *whole;            /* the whole application's avslag reason, or NULL */
+	const char *note;             /* NULL when none posted */
+	struct pl_error errors[PL_MAX_ERRORS];
+	size_t n_errors;
+	bool has_result;
+	const char *result_label;
+	char result_amount[32];
+};
+
+static void pl_error(struct pl_form *f, const char *field, const char *text)
+{
+	if (f->n_errors >= PL_MAX_ERRORS)
+		return;
+	f->errors[f->n_errors].field = field;
+	snprintf(f->errors[f->n_errors].text, sizeof(f->errors[0].text), "%s", text);
+	f->n_errors++;
+}
 
 static json_t *reason_options(const struct ruleset *rs, const char *selected)
 {
@@ -149,101 +197,147 @@ static json_t *reason_options(const struct ruleset *rs, const char *selected)
 	return a;
 }
 
-/* One line per income type declared: the amount to count, empty for as
- * ebba counted it (a typed amount becomes the person's finding). */
-static json_t *income_fields(const struct web_request *rq, const struct application *app,
-			     const struct ruleset *rs)
+static struct pl_line *pl_next(const struct web_request *rq, struct pl_line *lines, size_t *n, char prefix)
 {
-	json_t *a = json_array();
-	int64_t by[INCOME_TYPE_COUNT] = {0};
-	bool has[INCOME_TYPE_COUNT] = {false};
-	for (size_t k = 0; k < app->n_incomes; k++) {
-		by[app->incomes[k].type] += app->incomes[k].amount;
-		has[app->incomes[k].type] = true;
-	}
-	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
-		if (!has[t])
-			continue;
-		char f[16], fr[16], declared[32];
-		snprintf(f, sizeof(f), "i%zu", json_array_size(a));
-		snprintf(fr, sizeof(fr), "i%zur", json_array_size(a));
-		kr(by[t], declared);
-		const char *v = web_form(rq, f), *r = web_form(rq, fr);
-		const char *type = income_type_name((enum income_type)t);
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o}", "label", sv_income(type),
-			"type", type, "declared", declared, "declared_value", (json_int_t)by[t], "field", f,
-			"rfield", fr, "value", v ? v : "", "options", reason_options(rs, r)));
-	}
-	return a;
+	struct pl_line *l = &lines[(*n)++];
+	snprintf(l->field, sizeof(l->field), "%c%zu", prefix, *n - 1);
+	snprintf(l->rfield, sizeof(l->rfield), "%c%zur", prefix, *n - 1);
+	l->reason = web_form(rq, l->rfield);
+	return l;
 }
 
-void prova_lines_ctx(const struct web_request *rq, json_t *d, const struct application *app)
+/* The form's lines for view v and application app, with what rq posted:
+ * one line per cost type applied for, per income type declared (empty for
+ * as ebba counted it) and per failed check of the rule set's own. */
+static void pl_read(const struct web_request *rq, const struct web_decision_view *v,
+		    const struct application *app, struct pl_form *f)
 {
-	if (!json_is_true(json_object_get(d, "by_ebba")) || json_array_size(json_object_get(d, "reviews")))
+	memset(f, 0, sizeof(*f));
+	f->whole = web_form(rq, "reason");
+	f->note = web_form(rq, "note");
+	if (!app || !v->by_ebba || v->n_reviews)
 		return;
-	struct ruleset *rs = NULL;
 	struct ebba_err e;
-	if (ruleset_load(request_config()->rules_dir, &rs, NULL, &e) != 0)
+	if (ruleset_load(request_config()->rules_dir, &f->rs, NULL, &e) != 0) {
+		f->rs = NULL;
 		return;
-	json_t *costs = json_array(), *checks = json_array();
+	}
+	f->shown = true;
 	int64_t by[COST_TYPE_COUNT] = {0};
 	bool has[COST_TYPE_COUNT] = {false};
 	for (size_t k = 0; k < app->n_costs; k++) {
 		by[app->costs[k].type] += app->costs[k].amount;
 		has[app->costs[k].type] = true;
 	}
-	char f[16], fr[16];
+	f->costs = xcalloc(COST_TYPE_COUNT, sizeof(*f->costs));
 	for (int t = 0; t < COST_TYPE_COUNT; t++) {
 		if (!has[t])
 			continue;
-		size_t i = json_array_size(costs);
-		snprintf(f, sizeof(f), "c%zu", i);
-		snprintf(fr, sizeof(fr), "c%zur", i);
-		char applied[32], deflt[24];
-		kr(by[t], applied);
-		snprintf(deflt, sizeof(deflt), "%lld", (long long)by[t]);
-		const char *v = web_form(rq, f), *r = web_form(rq, fr);
-		json_array_append_new(costs, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o}", "label", COST_SV[t],
-			"type", cost_type_name((enum cost_type)t), "applied", applied, "applied_value", (json_int_t)by[t],
-			"field", f, "rfield", fr, "options", reason_options(rs, r)));
-		json_object_set_new(json_array_get(costs, i), "value", json_string(v ? v : deflt));
+		struct pl_line *l = pl_next(rq, f->costs, &f->n_costs, 'c');
+		l->label = COST_SV[t];
+		l->type = cost_type_name((enum cost_type)t);
+		l->base = by[t];
+		kr(by[t], l->base_kr);
+		snprintf(l->deflt, sizeof(l->deflt), "%lld", (long long)by[t]);
+		const char *val = web_form(rq, l->field);
+		l->value = val ? val : l->deflt;
 	}
-	json_t *incomes = income_fields(rq, app, rs);
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(d, "failed"), i, c) {
-		const char *id = json_string_value(json_object_get(c, "id"));
-		if (!id || str_starts_with(id, "ebba-"))
+	int64_t iby[INCOME_TYPE_COUNT] = {0};
+	bool ihas[INCOME_TYPE_COUNT] = {false};
+	for (size_t k = 0; k < app->n_incomes; k++) {
+		iby[app->incomes[k].type] += app->incomes[k].amount;
+		ihas[app->incomes[k].type] = true;
+	}
+	f->incomes = xcalloc(INCOME_TYPE_COUNT, sizeof(*f->incomes));
+	for (int t = 0; t < INCOME_TYPE_COUNT; t++) {
+		if (!ihas[t])
 			continue;
-		size_t n = json_array_size(checks);
-		snprintf(f, sizeof(f), "k%zu", n);
-		snprintf(fr, sizeof(fr), "k%zur", n);
-		const char *v = web_form(rq, f), *r = web_form(rq, fr);
-		const char *m = json_string_value(json_object_get(c, "message"));
-		json_array_append_new(checks, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:o}", "id", id, "message",
-			m && *m ? m : "Kontroll som inte är uppfylld", "field", f, "rfield", fr,
-			"accept", v && strcmp(v, "accept") == 0, "reject", v && strcmp(v, "reject") == 0,
-			"options", reason_options(rs, r)));
+		struct pl_line *l = pl_next(rq, f->incomes, &f->n_incomes, 'i');
+		l->type = income_type_name((enum income_type)t);
+		l->label = sv_income(l->type);
+		l->base = iby[t];
+		kr(iby[t], l->base_kr);
+		const char *val = web_form(rq, l->field);
+		l->value = val ? val : "";
 	}
-	json_object_set_new(d, "pl_costs", costs);
-	json_object_set_new(d, "pl_incomes", incomes);
-	json_object_set_new(d, "pl_checks", checks);
-	json_object_set_new(d, "pl_reasons", reason_options(rs, web_form(rq, "reason")));
-	const char *note = web_form(rq, "note");
-	json_object_set_new(d, "pl_note", json_string(note ? note : ""));
-	json_object_set_new(d, "pl_form", json_true());
-	ruleset_free(rs);
+	f->checks = xcalloc(v->n_checks ? v->n_checks : 1, sizeof(*f->checks));
+	for (size_t i = 0; i < v->n_checks; i++) {
+		const struct web_decision_check *c = &v->checks[i];
+		if (c->result != RULE_FAIL && c->result != RULE_ERROR)
+			continue;
+		if (!c->id || str_starts_with(c->id, "ebba-"))
+			continue;
+		struct pl_line *l = pl_next(rq, f->checks, &f->n_checks, 'k');
+		l->id = c->id;
+		l->message = c->message && *c->message ? c->message : "Kontroll som inte är uppfylld";
+		const char *val = web_form(rq, l->field);
+		l->accept = val && strcmp(val, "accept") == 0;
+		l->reject = val && strcmp(val, "reject") == 0;
+	}
 }
 
-static void pl_error(json_t *ctx, const char *field, const char *text)
+static void pl_free(struct pl_form *f)
 {
-	json_t *errors = json_object_get(ctx, "errors");
-	if (!errors) {
-		errors = json_array();
-		json_object_set_new(ctx, "errors", errors);
+	free(f->costs);
+	free(f->incomes);
+	free(f->checks);
+	ruleset_free(f->rs);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The form into ctx: the one place that writes it. */
+static void pl_ctx(json_t *ctx, const struct pl_form *f)
+{
+	if (f->shown) {
+		json_t *costs = json_array(), *incomes = json_array(), *checks = json_array();
+		for (size_t i = 0; i < f->n_costs; i++) {
+			const struct pl_line *l = &f->costs[i];
+			json_array_append_new(costs, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:s}", "label", l->label,
+				"type", l->type, "applied", l->base_kr, "applied_value", (json_int_t)l->base,
+				"field", l->field, "rfield", l->rfield, "options", reason_options(f->rs, l->reason),
+				"value", l->value));
+		}
+		for (size_t i = 0; i < f->n_incomes; i++) {
+			const struct pl_line *l = &f->incomes[i];
+			json_array_append_new(incomes, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o}", "label", l->label,
+				"type", l->type, "declared", l->base_kr, "declared_value", (json_int_t)l->base,
+				"field", l->field, "rfield", l->rfield, "value", l->value,
+				"options", reason_options(f->rs, l->reason)));
+		}
+		for (size_t i = 0; i < f->n_checks; i++) {
+			const struct pl_line *l = &f->checks[i];
+			json_array_append_new(checks, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:o}", "id", l->id,
+				"message", l->message, "field", l->field, "rfield", l->rfield,
+				"accept", l->accept, "reject", l->reject, "options", reason_options(f->rs, l->reason)));
+		}
+		json_object_set_new(ctx, "pl_costs", costs);
+		json_object_set_new(ctx, "pl_incomes", incomes);
+		json_object_set_new(ctx, "pl_checks", checks);
+		json_object_set_new(ctx, "pl_reasons", reason_options(f->rs, f->whole));
+		json_object_set_new(ctx, "pl_note", json_string(f->note ? f->note : ""));
+		json_object_set_new(ctx, "pl_form", json_true());
 	}
-	json_array_append_new(errors, json_pack("{s:s,s:s}", "field", field, "text", text));
-	json_object_set_new(ctx, "has_errors", json_true());
+	if (f->n_errors) {
+		json_t *errors = json_array();
+		for (size_t i = 0; i < f->n_errors; i++)
+			json_array_append_new(errors, json_pack("{s:s,s:s}", "field", f->errors[i].field,
+								"text", f->errors[i].text));
+		json_object_set_new(ctx, "errors", errors);
+		json_object_set_new(ctx, "has_errors", json_true());
+	}
+	if (f->has_result)
+		json_object_set_new(ctx, "pl_result", json_pack("{s:s,s:s}", "outcome_label", f->result_label,
+								 "amount", f->result_amount));
+}
+
+void prova_lines_ctx(const struct web_request *rq, const struct web_decision_view *v,
+		     const struct application *app, json_t *ctx)
+{
+	struct pl_form f;
+	pl_read(rq, v, app, &f);
+	if (f.shown)
+		pl_ctx(ctx, &f);
+	pl_free(&f);
 }
 
 /* "6 150", "6150" or "6 150 kr" as whole kronor; -1 otherwise. */
@@ -280,101 +374,113 @@ static const char *form_field(const char *f)
 }
 
 /* An income line of the form: empty is as ebba counted it. */
-static void form_income(const struct web_request *rq, json_t *ctx, const json_t *c, struct verdict *v)
+static void form_income(struct pl_form *f, const struct pl_line *l, struct verdict *v)
 {
-	const char *label = json_string_value(json_object_get(c, "label"));
-	const char *field = json_string_value(json_object_get(c, "field"));
-	const char *rfield = json_string_value(json_object_get(c, "rfield"));
-	const char *value = json_string_value(json_object_get(c, "value"));
-	const char *reason = web_form(rq, rfield);
+	const char *reason = l->reason;
 	char msg[400], line[200];
 	struct ebba_err e;
-	if (!value || !*value)
+	if (!l->value || !*l->value)
 		return;
-	long long amount = swedish_amount(value);
+	long long amount = swedish_amount(l->value);
 	if (amount < 0) {
-		snprintf(msg, sizeof(msg), "%s: ange beloppet i hela kronor, till exempel 8 000", label);
-		pl_error(ctx, field, msg);
+		snprintf(msg, sizeof(msg), "%s: ange beloppet i hela kronor, till exempel 8 000", l->label);
+		pl_error(f, l->field, msg);
 		return;
 	}
-	if (amount > json_integer_value(json_object_get(c, "declared_value")) && (!reason || !*reason)) {
-		snprintf(msg, sizeof(msg), "%s: välj ett skäl när du räknar mer än det uppgivna", label);
-		pl_error(ctx, rfield, msg);
+	if (amount > l->base && (!reason || !*reason)) {
+		snprintf(msg, sizeof(msg), "%s: välj ett skäl när du räknar mer än det uppgivna", l->label);
+		pl_error(f, l->rfield, msg);
 		return;
 	}
-	snprintf(line, sizeof(line), "%s=%lld%s%s", json_string_value(json_object_get(c, "type")), amount,
+	snprintf(line, sizeof(line), "%s=%lld%s%s", l->type, amount,
 		 reason && *reason ? ":" : "", reason && *reason ? reason : "");
 	if (verdict_add(v, VERDICT_INCOME, line, &e) != 0)
-		pl_error(ctx, field, "Raden kunde inte läsas");
+		pl_error(f, l->field, "Raden kunde inte läsas");
 }
 
-/* The form's lines as a verdict; Swedish errors at their fields in ctx. */
-static void form_verdict(const struct web_request *rq, json_t *ctx, struct verdict *v)
+/* The form's lines as a verdict; Swedish errors at their fields in f. */
+static void form_verdict(const struct web_request *rq, struct pl_form *f, struct verdict *v)
 {
-	size_t i;
-	json_t *c;
 	struct ebba_err e;
 	char msg[400], line[200];
 	if (rq->form_unreadable)
-		pl_error(ctx, form_field(rq->form_unreadable), WEB_FORM_UNREADABLE_TEXT);
-	json_array_foreach(json_object_get(ctx, "pl_costs"), i, c) {
-		const char *label = json_string_value(json_object_get(c, "label"));
-		const char *field = json_string_value(json_object_get(c, "field"));
-		const char *reason = web_form(rq, json_string_value(json_object_get(c, "rfield")));
-		long long applied = json_integer_value(json_object_get(c, "applied_value"));
-		long long amount = swedish_amount(json_string_value(json_object_get(c, "value")));
+		pl_error(f, form_field(rq->form_unreadable), WEB_FORM_UNREADABLE_TEXT);
+	for (size_t i = 0; i < f->n_costs; i++) {
+		const struct pl_line *c = &f->costs[i];
+		const char *reason = c->reason;
+		long long amount = swedish_amount(c->value);
 		if (amount < 0) {
-			snprintf(msg, sizeof(msg), "%s: ange beloppet i hela kronor, till exempel 6 150", label);
-			pl_error(ctx, field, msg);
+			snprintf(msg, sizeof(msg), "%s: ange beloppet i hela kronor, till exempel 6 150", c->label);
+			pl_error(f, c->field, msg);
 			continue;
 		}
-		if (amount > applied) {
-			snprintf(msg, sizeof(msg), "%s: högst det sökta beloppet, %s kr", label,
-				 json_string_value(json_object_get(c, "applied")));
-			pl_error(ctx, field, msg);
+		if (amount > c->base) {
+			snprintf(msg, sizeof(msg), "%s: högst det sökta beloppet, %s kr", c->label, c->base_kr);
+			pl_error(f, c->field, msg);
 			continue;
 		}
-		if (amount < applied && (!reason || !*reason)) {
-			snprintf(msg, sizeof(msg), "%s: välj ett skäl när du godtar mindre än det sökta", label);
-			pl_error(ctx, json_string_value(json_object_get(c, "rfield")), msg);
+		if (amount < c->base && (!reason || !*reason)) {
+			snprintf(msg, sizeof(msg), "%s: välj ett skäl när du godtar mindre än det sökta", c->label);
+			pl_error(f, c->rfield, msg);
 			continue;
 		}
-		snprintf(line, sizeof(line), "%s=%lld%s%s", json_string_value(json_object_get(c, "type")), amount,
+		snprintf(line, sizeof(line), "%s=%lld%s%s", c->type, amount,
 			 reason && *reason ? ":" : "", reason && *reason ? reason : "");
 		if (verdict_add(v, VERDICT_COST, line, &e) != 0)
-			pl_error(ctx, field, "Raden kunde inte läsas");
+			pl_error(f, c->field, "Raden kunde inte läsas");
 	}
-	json_array_foreach(json_object_get(ctx, "pl_incomes"), i, c)
-		form_income(rq, ctx, c, v);
-	json_array_foreach(json_object_get(ctx, "pl_checks"), i, c) {
-		const char *m = json_string_value(json_object_get(c, "message"));
-		const char *rfield = json_string_value(json_object_get(c, "rfield"));
-		bool acc = json_is_true(json_object_get(c, "accept")), rej = json_is_true(json_object_get(c, "reject"));
-		const char *reason = web_form(rq, rfield);
-		if (!acc && !rej)
+	for (size_t i = 0; i < f->n_incomes; i++)
+		form_income(f, &f->incomes[i], v);
+	for (size_t i = 0; i < f->n_checks; i++) {
+		const struct pl_line *c = &f->checks[i];
+		const char *reason = c->reason;
+		if (!c->accept && !c->reject)
 			continue;   /* a cost line with this check's reason may decide it */
-		if (rej && (!reason || !*reason)) {
-			snprintf(msg, sizeof(msg), "%.300s: välj ett skäl för avslaget", m);
-			pl_error(ctx, rfield, msg);
+		if (c->reject && (!reason || !*reason)) {
+			snprintf(msg, sizeof(msg), "%.300s: välj ett skäl för avslaget", c->message);
+			pl_error(f, c->rfield, msg);
 			continue;
 		}
-		snprintf(line, sizeof(line), "%.120s=%s%s%s", json_string_value(json_object_get(c, "id")),
-			 rej ? "reject" : "accept", reason && *reason ? ":" : "", reason && *reason ? reason : "");
+		snprintf(line, sizeof(line), "%.120s=%s%s%s", c->id,
+			 c->reject ? "reject" : "accept", reason && *reason ? ":" : "", reason && *reason ? reason : "");
 		if (verdict_add(v, VERDICT_CHECK, line, &e) != 0)
-			pl_error(ctx, rfield, "Raden kunde inte läsas");
+			pl_error(f, c->rfield, "Raden kunde inte läsas");
 	}
-	const char *whole = web_form(rq, "reason"), *note = web_form(rq, "note");
-	if (note && strlen(note) > NOTE_MAX)
-		pl_error(ctx, "pl-note", "Din bedömning får vara högst 4000 tecken");
-	if (whole && *whole)
-		v->reason = xstrdup(whole);
-	if (note && *note)
-		v->note = xstrdup(note);
+	if (f->note && strlen(f->note) > NOTE_MAX)
+		pl_error(f, "pl-note", "Din bedömning får vara högst 4000 tecken");
+	if (f->whole && *f->whole)
+		v->reason = xstrdup(f->whole);
+	if (f->note && *f->note)
+		v->note = xstrdup(f->note);
 }
 
-int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id, json_t *ctx,
-		      struct ebba_err *err)
+/* The form of decision id as posted: its view's lines over the application
+ * as received (none when it cannot be read, as the page then shows). */
+static int form_load(const struct web_request *rq, const char *id, const struct web_decision_view *dv,
+		     struct pl_form *f, struct ebba_err *err)
 {
+	struct ebba_buf payload = {0};
+	bool found;
+	if (store_web_payload(rq->db, id, &payload, &found, err) != 0) {
+		buf_free(&payload);
+		return -1;
+	}
+	struct application *app = NULL;
+	struct ebba_err perr;
+	if (!found || application_parse(payload.data, payload.len, &app, &perr) != 0)
+		app = NULL;
+	pl_read(rq, dv, app, f);
+	application_free(app);
+	buf_free(&payload);
+	return 0;
+}
+
+int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id,
+		      const struct web_decision_view *dv, json_t *ctx, struct ebba_err *err)
+{
+	struct pl_form f;
+	if (form_load(rq, id, dv, &f, err) != 0)
+		return -1;
 	struct verdict v;
 	struct verdict_run r;
 	verdict_init(&v);
@@ -383,24 +489,23 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 	bool save = action && strcmp(action, "spara") == 0;
 	int rc = 0;
 	struct ebba_err e;
-	form_verdict(rq, ctx, &v);
-	if (!json_is_true(json_object_get(ctx, "has_errors"))) {
+	form_verdict(rq, &f, &v);
+	if (f.n_errors == 0) {
 		if (verdict_run_load(rq->db, id, &r, &e) != 0 ||
 		    verdict_run_decide(rq->db, request_config(), request_config()->rules_dir, &v, &r, &e) != 0) {
 			log_info("pröva %s: not computed: %s", id, e.msg);
-			pl_error(ctx, "c0", r.already ? "Ärendet har redan prövats av någon annan"
+			pl_error(&f, "c0", r.already ? "Ärendet har redan prövats av någon annan"
 				 : "Beslutet kunde inte beräknas med de här raderna: besluta varje kontroll som inte är uppfylld (godta eller avslå), eller godta kostnaden med ett skäl som gäller kontrollen; det som beviljas måste vara mer än 0 kr");
 		} else {
-			char a[32] = "";
+			f.has_result = true;
+			f.result_label = outcome_sv(r.outcome);
 			if (r.outcome != OUTCOME_REJECTED)
-				kr(r.now.amount, a);
-			json_object_set_new(ctx, "pl_result", json_pack("{s:s,s:s}", "outcome_label",
-				outcome_sv(r.outcome), "amount", a));
+				kr(r.now.amount, f.result_amount);
 			if (save && r.outcome != OUTCOME_APPROVED && !v.note)
-				pl_error(ctx, "pl-note", "Skriv en anteckning: den krävs vid delvis bifall och avslag");
+				pl_error(&f, "pl-note", "Skriv en anteckning: den krävs vid delvis bifall och avslag");
 		}
 	}
-	bool errors = json_is_true(json_object_get(ctx, "has_errors")), conflict = r.already;
+	bool errors = f.n_errors > 0, conflict = r.already;
 	if (save && !errors) {
 		bool resolved;
 		int64_t new_id;
@@ -408,7 +513,7 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 		if (verdict_run_save(rq->db, &r, &v, id, NULL, rq->client, &resolved, &new_id, by, sizeof(by), err) != 0) {
 			rc = -1;
 		} else if (!resolved) {
-			pl_error(ctx, "c0", "Ärendet har redan prövats av någon annan; ditt beslut sparades inte");
+			pl_error(&f, "c0", "Ärendet har redan prövats av någon annan; ditt beslut sparades inte");
 			errors = conflict = true;
 		} else {
 			rs->status = 303;
@@ -416,6 +521,7 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 		}
 	}
 	if (rc == 0 && rs->status != 303) {
+		pl_ctx(ctx, &f);
 		rs->status = conflict ? 409 : errors ? 422 : 200;
 		if (page_log(rq, "view", "decision", id, err) != 0) {
 			rc = -1;
@@ -427,5 +533,6 @@ int page_review_lines(const struct web_request *rq, struct web_response *rs, con
 	}
 	verdict_free(&v);
 	verdict_run_free(&r);
+	pl_free(&f);
 	return rc;
 }

@@ -31,9 +31,10 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	json_t *ctx;
 	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
 	bool open = decision_open(&v);
-	web_decision_view_free(&v);
-	if (rc != 0 || !ctx)
+	if (rc != 0 || !ctx) {
+		web_decision_view_free(&v);
 		return rc;
+	}
 	json_object_set_new(ctx, "can_review", json_true());
 	if (!open) {
 		rs->status = 409;
@@ -43,9 +44,11 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		rc = web_page(rq, rs, "Redan prövat", "message", m, err);
 		json_decref(m);
 		json_decref(ctx);
+		web_decision_view_free(&v);
 		return rc;
 	}
-	rc = page_review_lines(rq, rs, id, ctx, err);
+	rc = page_review_lines(rq, rs, id, &v, ctx, err);
 	json_decref(ctx);
+	web_decision_view_free(&v);
 	return rc;
 }
