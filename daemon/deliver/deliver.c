@@ -153,7 +153,7 @@ static void report(struct deliverer *d, bool force)
 	d->status_usec = now;
 	struct outbox_counts c;
 	struct ebba_err err;
-	if (outbox_counts(d->conn, &c, &err) != 0)
+	if (store_outbox_counts(d->conn, &c, &err) != 0)
 		return;
 	if (d->outbox) {
 		long v[] = {c.queued, c.claimed, c.delivered, c.failed};
@@ -174,7 +174,7 @@ static int load_recipient(PGconn *db, const struct outbox_item *it, struct lette
 	*res = PQexecParams(db, "select case_id, pnr, protected from ebba.outbox_recipient($1::bigint)",
 			    1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
-		return ebba_errf(err, "the letter's recipient: %s", db_result_error(*res));
+		return ebba_errf(err, "the letter's recipient: %s", store_db_result_error(*res));
 	r->decision_id = it->decision_id;
 	r->key = it->key;
 	r->case_id = PQgetvalue(*res, 0, 0);
@@ -196,7 +196,7 @@ static int record_channel(struct deliverer *d, const struct outbox_item *it, enu
 	if (strcmp(it->channel, channel_name(ch)) == 0)
 		return 1;
 	bool held;
-	if (outbox_choose_channel(d->conn, d->owner, it, channel_name(ch), &held, err) != 0)
+	if (store_outbox_choose_channel(d->conn, d->owner, it, channel_name(ch), &held, err) != 0)
 		return -1;
 	return held ? 1 : 0;
 }
@@ -260,7 +260,7 @@ static int deliver_one(struct deliverer *d, const struct outbox_item *it)
 	ids[0] = field;
 	if (ok) {
 		bool held;
-		if (outbox_delivered(d->conn, d->owner, it, channel_name(ch), receipt, &held, &dberr) != 0) {
+		if (store_outbox_delivered(d->conn, d->owner, it, channel_name(ch), receipt, &held, &dberr) != 0) {
 			log_error("%s", dberr.msg);
 			return -1;
 		}
@@ -270,7 +270,7 @@ static int deliver_one(struct deliverer *d, const struct outbox_item *it)
 	} else {
 		pnr_scrub(err.msg);
 		bool failed;
-		if (outbox_retry(d->conn, d->owner, it, channel_known ? channel_name(ch) : NULL, err.msg,
+		if (store_outbox_retry(d->conn, d->owner, it, channel_known ? channel_name(ch) : NULL, err.msg,
 				 backoff_seconds(&d->cfg.deliver, it->attempt), permanent, &failed,
 				 &dberr) != 0) {
 			log_error("%s", dberr.msg);
@@ -290,10 +290,10 @@ static int deliver_one(struct deliverer *d, const struct outbox_item *it)
 static int connect_db(struct deliverer *d, struct ebba_err *err)
 {
 	const char *conninfo = d->cfg.deliver.database ? d->cfg.deliver.database : d->cfg.database;
-	d->conn = db_connect(conninfo, "ebba-deliver", d->cfg.statement_timeout_ms, err);
+	d->conn = store_db_connect(conninfo, "ebba-deliver", d->cfg.statement_timeout_ms, err);
 	if (!d->conn)
 		return -1;
-	if (db_exec(d->conn, "listen ebba_outbox", 0, NULL, err) != 0) {
+	if (store_db_exec(d->conn, "listen ebba_outbox", 0, NULL, err) != 0) {
 		PQfinish(d->conn);
 		d->conn = NULL;
 		return -1;
@@ -351,7 +351,7 @@ static int run(struct deliverer *d)
 		sd_notify(0, "WATCHDOG=1");
 		struct outbox_item *items;
 		size_t n;
-		if (outbox_claim(d->conn, d->owner, d->cfg.deliver.batch_size, d->cfg.deliver.lease_seconds,
+		if (store_outbox_claim(d->conn, d->owner, d->cfg.deliver.batch_size, d->cfg.deliver.lease_seconds,
 				 d->cfg.deliver.deadline_seconds, &items, &n, &err) != 0) {
 			log_error("%s", err.msg);
 			if (PQstatus(d->conn) == CONNECTION_OK)
@@ -362,7 +362,7 @@ static int run(struct deliverer *d)
 			if (deliver_one(d, &items[i]) != 0)
 				break;
 		/* the rest of a batch cut short by a stop: its leases run out */
-		outbox_items_free(items);
+		store_outbox_items_free(items);
 		report(d, false);
 		if (n == 0) {
 			if (d->once)

@@ -5,7 +5,7 @@
  * as the YAML the caseworker wrote (what a person reads back).  `show`
  * prints the stored YAML re-rendered from the JSON, so what is shown is
  * exactly what the daemon will use.  Both write their access_log row:
- * set in the same statement as the frame (frames_put), show before it
+ * set in the same statement as the frame (store_frames_put), show before it
  * prints.
  *
  * ebbactl case hold CASE --reason TEXT | case release CASE
@@ -63,7 +63,7 @@ static int case_set(PGconn *conn, const char *path)
 		return ctl_fail(CTL_NO, "%s", err.msg);
 	}
 	char *json = case_frame_to_json(&frame);
-	int rc = frames_put(conn, frame.case_id, json, yaml.data, "ebbactl", &err);
+	int rc = store_frames_put(conn, frame.case_id, json, yaml.data, "ebbactl", &err);
 	if (rc == 0)
 		printf("case %s: frame stored\n", frame.case_id);
 	free(json);
@@ -75,7 +75,7 @@ static int case_show(PGconn *conn, const char *case_id, bool as_json)
 {
 	char *json;
 	struct ebba_err err;
-	if (frames_get_json(conn, case_id, &json, &err) != 0)
+	if (store_frames_get_json(conn, case_id, &json, &err) != 0)
 		return ctl_fail(CTL_USAGE, "ebbactl case show: %s", err.msg);
 	if (!json)
 		return ctl_fail(CTL_NO, "ebbactl case show: no frame for case %s", case_id);

@@ -56,7 +56,7 @@ PGconn *ctl_connect(void)
 	if (ctl_load_config(&cfg) != 0)
 		return NULL;
 	struct ebba_err err;
-	PGconn *conn = db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
+	PGconn *conn = store_db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
 	if (!conn)
 		ctl_fail(CTL_USAGE, "ebbactl: %s", err.msg);
 	config_free(&cfg);

@@ -29,11 +29,11 @@ int ctl_db(int argc, char **argv)
 	struct ebba_err err;
 	int from = 0, to = 0, rc = CTL_OK;
 	if (strcmp(argv[1], "version") == 0) {
-		if (db_schema_version(conn, &from, &err) != 0)
+		if (store_db_schema_version(conn, &from, &err) != 0)
 			rc = ctl_fail(CTL_USAGE, "ebbactl db version: %s", err.msg);
 		else
 			printf("%d\n", from);
-	} else if (db_migrate(conn, &from, &to, &err) != 0) {
+	} else if (store_db_migrate(conn, &from, &to, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl db migrate: %s", err.msg);
 	} else if (from == to) {
 		printf("schema is up to date (version %d)\n", to);

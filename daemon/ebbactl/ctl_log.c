@@ -50,17 +50,17 @@ static int bad_value(const char *opt, const char *v, const char *want)
 static int check_args(struct log_args *a)
 {
 	const struct audit_log_query *q = &a->q;
-	if (q->who && !audit_valid_name(q->who))
+	if (q->who && !store_audit_valid_name(q->who))
 		return ctl_fail(CTL_USAGE, "ebbactl log: --person is a login name (letters, digits, - _ . @ :), never an identity number");
-	if (q->case_id && !audit_valid_name(q->case_id))
+	if (q->case_id && !store_audit_valid_name(q->case_id))
 		return ctl_fail(CTL_USAGE, "ebbactl log: --case is a case number (letters, digits, - _ . @ :), never an identity number");
-	if (q->from && !audit_valid_day(q->from))
+	if (q->from && !store_audit_valid_day(q->from))
 		return bad_value("--from", q->from, "a day written YYYY-MM-DD");
-	if (q->to && !audit_valid_day(q->to))
+	if (q->to && !store_audit_valid_day(q->to))
 		return bad_value("--to", q->to, "a day written YYYY-MM-DD");
 	if (q->from && q->to && strcmp(q->from, q->to) > 0)
 		return ctl_fail(CTL_USAGE, "ebbactl log: --from %s comes after --to %s", q->from, q->to);
-	if (q->action && !audit_valid_action(q->action))
+	if (q->action && !store_audit_valid_action(q->action))
 		return bad_value("--action", q->action, "one of view, resolve, export, login, denied");
 	if (a->followup && (q->who || q->case_id || q->action || q->limit))
 		return ctl_fail(CTL_USAGE, "ebbactl log followup: only --from, --to and --csv");
@@ -121,9 +121,9 @@ static void print_csv(const PGresult *res, bool followup)
 	};
 	struct ebba_buf b = {0};
 	if (followup)
-		audit_csv(res, finding_header, AF_NCOLS, NULL, &b);
+		store_audit_csv(res, finding_header, AF_NCOLS, NULL, &b);
 	else
-		audit_csv(res, entry_header, AE_NCOLS, NULL, &b);
+		store_audit_csv(res, entry_header, AE_NCOLS, NULL, &b);
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
 }
@@ -136,7 +136,7 @@ static int query(PGconn *conn, struct log_args *a, PGresult **res, struct ebba_e
 	if (ctl_load_config(&cfg) != 0)
 		return ebba_errf(err, "the configuration does not load");
 	if (!a->q.from) {
-		audit_default_period(a->from, a->to);
+		store_audit_default_period(a->from, a->to);
 		a->q.from = a->from;
 		a->q.to = a->to;
 	}

@@ -140,7 +140,7 @@ static int replay(PGconn *conn, const char *id, const char *rules_dir, const str
 	bool found = false;
 	int rc = CTL_USAGE;
 	decision_init(&now);
-	if (stored_decision_load(conn, id, &s, &found, &err) != 0) {
+	if (store_decision_load(conn, id, &s, &found, &err) != 0) {
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: %s", err.msg);
 		goto out;
 	}
@@ -187,7 +187,7 @@ out:
 	ruleset_free(rules);
 	cel_arena_free(arena);
 	buf_free(&diag);
-	stored_decision_free(&s);
+	store_decision_free(&s);
 	return rc;
 }
 
@@ -213,7 +213,7 @@ int ctl_replay(int argc, char **argv)
 	if (ctl_load_config(&cfg) != 0)
 		return CTL_USAGE;
 	struct ebba_err err;
-	PGconn *conn = db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
+	PGconn *conn = store_db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
 	int rc = CTL_OK;
 	if (!conn)
 		rc = ctl_fail(CTL_USAGE, "ebbactl replay: %s", err.msg);

@@ -116,10 +116,10 @@ static int print_plan_row(const struct retention_row *r, void *ctx)
 	else
 		t->kept++;
 	if (ctl_globals.porcelain)
-		printf("case\t%s\t%s\t%s\n", r->case_id, r->last_entry, retention_verdict_name(r->verdict));
+		printf("case\t%s\t%s\t%s\n", r->case_id, r->last_entry, store_retention_verdict_name(r->verdict));
 	else
 		printf("%-24s senaste anteckning %s  %s\n", r->case_id, r->last_entry,
-		       retention_verdict_words(r->verdict));
+		       store_retention_verdict_words(r->verdict));
 	return 0;
 }
 

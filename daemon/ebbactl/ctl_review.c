@@ -71,9 +71,9 @@ static int review_list(PGconn *conn, int argc, char **argv)
 	struct review_filter f = {.outcome = outcome, .flag = flag, .older_than = days, .all = all};
 	struct review_list l;
 	struct ebba_err err;
-	if (review_list_load(conn, &f, &l, &err) != 0 ||
+	if (store_review_list_load(conn, &f, &l, &err) != 0 ||
 	    store_access_log(conn, "view", "queue", NULL, CTL_CLIENT, &err) != 0) {
-		review_list_free(&l);
+		store_review_list_free(&l);
 		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
 	}
 	if (!ctl_globals.porcelain)
@@ -92,7 +92,7 @@ static int review_list(PGconn *conn, int argc, char **argv)
 	}
 	if (!ctl_globals.porcelain)
 		printf("%zu decision%s\n", l.n, l.n == 1 ? "" : "s");
-	review_list_free(&l);
+	store_review_list_free(&l);
 	return CTL_OK;
 }
 
@@ -149,16 +149,16 @@ static int review_show(PGconn *conn, const char *id)
 	struct review_detail d;
 	struct ebba_err err;
 	bool found;
-	if (review_detail_load(conn, id, &d, &found, &err) != 0) {
-		review_detail_free(&d);
+	if (store_review_detail_load(conn, id, &d, &found, &err) != 0) {
+		store_review_detail_free(&d);
 		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
 	}
 	if (!found) {
-		review_detail_free(&d);
+		store_review_detail_free(&d);
 		return ctl_fail(CTL_NO, "ebbactl review show: no decision %s", id);
 	}
 	if (store_access_log(conn, "view", "decision", id, CTL_CLIENT, &err) != 0) {
-		review_detail_free(&d);
+		store_review_detail_free(&d);
 		return ctl_fail(CTL_USAGE, "ebbactl review: %s", err.msg);
 	}
 	static const char *const keys[] = {"application", "case", "period", "outcome", "amount",
@@ -178,7 +178,7 @@ static int review_show(PGconn *conn, const char *id)
 	show_checks(&d.checks);
 	show_flags(&d);
 	show_evidence(&d);
-	review_detail_free(&d);
+	store_review_detail_free(&d);
 	return CTL_OK;
 }
 

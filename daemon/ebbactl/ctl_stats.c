@@ -126,7 +126,7 @@ static size_t totals(const struct stats_report *r, struct check_total *t)
 
 static bool to_tune(const struct check_total *t)
 {
-	return stats_to_tune(t->decided, t->as_applied);
+	return store_stats_to_tune(t->decided, t->as_applied);
 }
 
 static void print_porcelain(const struct stats_report *r, const struct check_total *t, size_t nt,
@@ -234,8 +234,8 @@ int ctl_stats(int argc, char **argv)
 		return CTL_USAGE;
 	struct stats_report r;
 	struct ebba_err err;
-	if (stats_collect(conn, w.from, w.to, &r, &err) != 0) {
-		stats_report_free(&r);
+	if (store_stats_collect(conn, w.from, w.to, &r, &err) != 0) {
+		store_stats_report_free(&r);
 		PQfinish(conn);
 		return ctl_fail(CTL_USAGE, "ebbactl stats: %s", err.msg);
 	}
@@ -248,6 +248,6 @@ int ctl_stats(int argc, char **argv)
 	else
 		print_people(&r, t, nt, configured);
 	free(t);
-	stats_report_free(&r);
+	store_stats_report_free(&r);
 	return CTL_OK;
 }

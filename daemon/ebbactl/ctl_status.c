@@ -58,9 +58,9 @@ int ctl_status(int argc, char **argv)
 	struct status_quarantine_list q = {0};
 	struct outbox_counts o;
 	struct ebba_err err;
-	if (status_figures_load(conn, &f, &err) != 0 ||
-	    status_latest_quarantined(conn, 5, &q, &err) != 0 ||
-	    outbox_counts(conn, &o, &err) != 0) {
+	if (store_status_figures_load(conn, &f, &err) != 0 ||
+	    store_status_latest_quarantined(conn, 5, &q, &err) != 0 ||
+	    store_outbox_counts(conn, &o, &err) != 0) {
 		PQfinish(conn);
 		return ctl_fail(CTL_USAGE, "ebbactl status: %s", err.msg);
 	}
@@ -84,7 +84,7 @@ int ctl_status(int argc, char **argv)
 	for (size_t i = 0; i < q.n; i++)
 		printf(ctl_globals.porcelain ? "quarantined\t%s\t%s\t%s\n" : "quarantined %s at %s: %s\n",
 		       q.rows[i].external_id, q.rows[i].at, q.rows[i].error);
-	status_quarantine_list_free(&q);
+	store_status_quarantine_list_free(&q);
 	if (o.last_error[0]) {
 		/* "DECISION: reason" */
 		char *sep = strstr(o.last_error, ": ");

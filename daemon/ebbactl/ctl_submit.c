@@ -31,7 +31,7 @@ static int submit_one(PGconn *conn, struct app_parser *parser, size_t max, const
 		rc = ctl_fail(CTL_NO, "%s: refused: %s", path, err.msg);
 	} else {
 		bool inserted = false;
-		if (queue_insert(conn, app->id, app->case_id, app->period, data.data, data.len,
+		if (store_queue_insert(conn, app->id, app->case_id, app->period, data.data, data.len,
 				 &inserted, &err) != 0)
 			rc = ctl_fail(CTL_USAGE, "%s: %s", path, err.msg);
 		else if (!inserted)
@@ -61,7 +61,7 @@ int ctl_submit(int argc, char **argv)
 	if (ctl_load_config(&cfg) != 0)
 		return CTL_USAGE;
 	struct ebba_err err;
-	PGconn *conn = db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
+	PGconn *conn = store_db_connect(cfg.database, "ebbactl", cfg.statement_timeout_ms, &err);
 	if (!conn) {
 		config_free(&cfg);
 		return ctl_fail(CTL_USAGE, "ebbactl submit: %s", err.msg);

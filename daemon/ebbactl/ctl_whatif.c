@@ -390,7 +390,7 @@ static void progress(void *ctx, int64_t done, int64_t total)
 		if (done == total)
 			fputc('\n', stderr);
 	}
-	if (p->run && !p->failed && whatif_run_progress(p->conn, p->run, done, total, &p->err) != 0)
+	if (p->run && !p->failed && store_whatif_run_progress(p->conn, p->run, done, total, &p->err) != 0)
 		p->failed = true;
 }
 
@@ -424,7 +424,7 @@ static int run(const struct args *a, const char *dir, const struct ebba_config *
 	       const struct ruleset *rs)
 {
 	struct ebba_err err;
-	PGconn *conn = db_connect(cfg->database, "ebbactl", cfg->statement_timeout_ms, &err);
+	PGconn *conn = store_db_connect(cfg->database, "ebbactl", cfg->statement_timeout_ms, &err);
 	if (!conn)
 		return ctl_fail(CTL_USAGE, "ebbactl whatif: %s", err.msg);
 	struct progress p = {.conn = conn, .tty = !ctl_globals.porcelain && isatty(STDERR_FILENO)};

@@ -132,8 +132,8 @@ static void nap(struct daemon *d, int ms)
 
 static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
 {
-	PGconn *conn = db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
-	if (conn && (store_protection_writer_ok(conn, err) != 0 || queue_listen(conn, err) != 0)) {
+	PGconn *conn = store_db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
+	if (conn && (store_protection_writer_ok(conn, err) != 0 || store_queue_listen(conn, err) != 0)) {
 		PQfinish(conn);
 		return NULL;
 	}
@@ -350,7 +350,7 @@ static void report_status(struct daemon *d, bool force)
 	double rate = secs > 0 ? (double)(done - d->status_done) / secs : 0.0;
 	long pending = 0, processing = 0;
 	struct ebba_err err;
-	if (connection_lost(d) || queue_depth(d->conn, &pending, &processing, &err) != 0) {
+	if (connection_lost(d) || store_queue_depth(d->conn, &pending, &processing, &err) != 0) {
 		service_status("queue depth unknown (database not answering); %.1f applications/s; "
 			       "%ld decided, %ld quarantined since start",
 			       rate, d->stats.decided, d->stats.quarantined);
@@ -451,14 +451,14 @@ static int work_one_batch(struct daemon *d)
 {
 	struct queue_batch batch;
 	struct ebba_err err;
-	if (queue_claim(d->conn, d->owner, d->cfg.batch_size, d->cfg.lease_seconds,
+	if (store_queue_claim(d->conn, d->owner, d->cfg.batch_size, d->cfg.lease_seconds,
 			(size_t)d->cfg.max_document_bytes, &batch, &err) != 0) {
 		log_error("%s", err.msg);
 		return -1;
 	}
 	db_answered(d, now_usec());
 	if (batch.count == 0) {
-		queue_batch_free(&batch);
+		store_queue_batch_free(&batch);
 		return 0;
 	}
 	uint64_t wd = service_watchdog_usec();
@@ -474,10 +474,10 @@ static int work_one_batch(struct daemon *d)
 	 * still leased to us at once (only rows still 'processing' are
 	 * touched), so no other worker waits for the lease to expire. */
 	if ((rc != 0 || service_stop_deadline(&d->sig) != UINT64_MAX) && !connection_lost(d)) {
-		if (queue_release(d->conn, d->owner, &batch, rc != 0, &err) != 0)
+		if (store_queue_release(d->conn, d->owner, &batch, rc != 0, &err) != 0)
 			log_error("releasing the batch: %s", err.msg);
 	}
-	queue_batch_free(&batch);
+	store_queue_batch_free(&batch);
 	return rc == 0 ? 1 : -1;
 }
 
@@ -493,7 +493,7 @@ static void wait_for_work(struct daemon *d)
 		ms = (int)(wd / 4000u);
 	int n = poll(pfd, 2, ms);
 	if (n > 0 && (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
-		queue_drain_notifications(d->conn);
+		store_queue_drain_notifications(d->conn);
 }
 
 static int run(struct daemon *d)

@@ -141,7 +141,7 @@ struct worker *worker_new(const struct ebba_config *cfg, const char *owner, stru
 	struct worker *w = xcalloc(1, sizeof(*w));
 	w->owner = xstrdup(owner);
 	w->arena = cel_arena_new();
-	w->completing = queue_scratch_new();
+	w->completing = store_queue_scratch_new();
 	if (worker_reconfigure(w, cfg, err) != 0) {
 		worker_free(w);
 		return NULL;
@@ -175,7 +175,7 @@ void worker_free(struct worker *w)
 		return;
 	set_free(&w->set);
 	cel_arena_free(w->arena);
-	queue_scratch_free(w->completing);
+	store_queue_scratch_free(w->completing);
 	for (size_t i = 0; i < w->slots_cap; i++)
 		decision_free(&w->decisions[i]);
 	free(w->decisions);
@@ -306,7 +306,7 @@ static int load_frames(struct worker *w, PGconn *conn, struct slot *slots, size_
 				.period = slots[i].app->period, .frame = &slots[i].frame,
 				.found = &slots[i].has_frame, .history = slots[i].history};
 	}
-	int rc = frames_load_batch(conn, w->set.parser, want, k, err);
+	int rc = store_frames_load_batch(conn, w->set.parser, want, k, err);
 	free(want);
 	return rc;
 }
@@ -427,7 +427,7 @@ int worker_run_batch(struct worker *w, PGconn *conn, const struct queue_batch *b
 		if (decide_slot(w, &slots[i], &w->decisions[i], today, &w->results[k], &st))
 			k++;
 	long completed = 0;
-	rc = queue_complete(conn, w->owner, w->results, k, w->completing, &completed, err);
+	rc = store_queue_complete(conn, w->owner, w->results, k, w->completing, &completed, err);
 	if (rc != 0)
 		goto out;
 	long lost = (long)(st.decided + st.quarantined) - completed;

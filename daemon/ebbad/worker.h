@@ -1,7 +1,7 @@
 /*
  * One claimed batch, from inbox rows to the completing statement:
  * parse and validate each document, decide it, and write every result in
- * one fenced transaction (queue_complete).
+ * one fenced transaction (store_queue_complete).
  */
 #ifndef EBBA_WORKER_H
 #define EBBA_WORKER_H

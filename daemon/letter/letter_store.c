@@ -12,12 +12,12 @@
 
 static int begin(PGconn *db, struct ebba_err *err)
 {
-	return db_exec(db, "begin", 0, NULL, err);
+	return store_db_exec(db, "begin", 0, NULL, err);
 }
 
 static int commit(PGconn *db, int rc, struct ebba_err *err)
 {
-	if (rc == 0 && db_exec(db, "commit", 0, NULL, err) == 0)
+	if (rc == 0 && store_db_exec(db, "commit", 0, NULL, err) == 0)
 		return 0;
 	PQclear(PQexec(db, "rollback"));
 	return -1;

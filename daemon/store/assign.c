@@ -13,7 +13,7 @@ static PGresult *call(PGconn *db, const char *sql, int n, const char *const *p, 
 {
 	PGresult *res = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "%s: %s", what, db_result_error(res));
+		ebba_errf(err, "%s: %s", what, store_db_result_error(res));
 		PQclear(res);
 		return NULL;
 	}

@@ -17,12 +17,12 @@ static const char *const reason_codes[AUDIT_REASONS] = {
 	[AUDIT_BURST] = "burst", [AUDIT_DENIED] = "denied", [AUDIT_FAILED_LOGIN] = "failed-login",
 };
 
-const char *audit_reason_code(enum audit_reason r)
+const char *store_audit_reason_code(enum audit_reason r)
 {
 	return r < AUDIT_REASONS ? reason_codes[r] : "";
 }
 
-int audit_reason_of(const char *code)
+int store_audit_reason_of(const char *code)
 {
 	for (int r = 0; code && r < AUDIT_REASONS; r++)
 		if (strcmp(reason_codes[r], code) == 0)
@@ -30,7 +30,7 @@ int audit_reason_of(const char *code)
 	return -1;
 }
 
-bool audit_valid_day(const char *s)
+bool store_audit_valid_day(const char *s)
 {
 	int y, m, d, n = 0;
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
@@ -41,7 +41,7 @@ bool audit_valid_day(const char *s)
 	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= date_days_in_month(y, m);
 }
 
-bool audit_valid_name(const char *s)
+bool store_audit_valid_name(const char *s)
 {
 	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@:";
 	size_t n = s ? strlen(s) : 0;
@@ -49,7 +49,7 @@ bool audit_valid_name(const char *s)
 	return n > 0 && n <= 63 && strspn(s, allowed) == n && !pnr_in_text(s);
 }
 
-bool audit_valid_action(const char *s)
+bool store_audit_valid_action(const char *s)
 {
 	static const char *const actions[] = {"view", "resolve", "export", "login", "denied"};
 	for (size_t i = 0; s && i < ARRAY_LEN(actions); i++)
@@ -58,7 +58,7 @@ bool audit_valid_action(const char *s)
 	return false;
 }
 
-void audit_default_period(char *from, char *to)
+void store_audit_default_period(char *from, char *to)
 {
 	time_t now = time(NULL), then = now - 30 * 86400;
 	struct tm tm;
@@ -72,7 +72,7 @@ static int run(PGconn *db, const char *sql, int n, const char *const *p, PGresul
 	*out = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(*out) == PGRES_TUPLES_OK)
 		return 0;
-	ebba_errf(err, "access log: %s", db_result_error(*out));
+	ebba_errf(err, "access log: %s", store_db_result_error(*out));
 	PQclear(*out);
 	*out = NULL;
 	return -1;
@@ -140,7 +140,7 @@ static void csv_field(struct ebba_buf *out, const char *v)
 	buf_putc(out, '"');
 }
 
-void audit_csv(const PGresult *res, const char *const *header, int ncols,
+void store_audit_csv(const PGresult *res, const char *const *header, int ncols,
 	       const char *(*word)(int col, const char *value), struct ebba_buf *out)
 {
 	for (int c = 0; c < ncols; c++) {

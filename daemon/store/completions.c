@@ -36,7 +36,7 @@ static int answer(PGconn *db, const char *token, const char *external_id, const 
 		"select verdict, coalesce(completion_id, 0) from ebba.intake_completion($1, $2, $3::bytea)",
 		3, NULL, values, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "storing a completion: %s", db_result_error(res));
+		ebba_errf(err, "storing a completion: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -57,7 +57,7 @@ static int attach(PGconn *db, const char *token, const char *completion,
 		5, NULL, values, lengths, formats, 0);
 	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 	if (rc != 0)
-		ebba_errf(err, "storing an attachment: %s", db_result_error(res));
+		ebba_errf(err, "storing an attachment: %s", store_db_result_error(res));
 	PQclear(res);
 	return rc;
 }
@@ -85,14 +85,14 @@ int store_completion(PGconn *db, const char *token, const char *external_id,
 		     struct ebba_err *err)
 {
 	*completion_id = 0;
-	if (db_exec(db, "begin", 0, NULL, err) != 0)
+	if (store_db_exec(db, "begin", 0, NULL, err) != 0)
 		return -1;
 	if (in_tx(db, token, external_id, document, document_len, files, n, verdict,
 		  completion_id, err) != 0) {
 		PQclear(PQexec(db, "rollback"));
 		return -1;
 	}
-	return db_exec(db, "commit", 0, NULL, err);
+	return store_db_exec(db, "commit", 0, NULL, err);
 }
 
 int store_request_documents(PGconn *db, const char *decision_id, const char *docs,
@@ -104,7 +104,7 @@ int store_request_documents(PGconn *db, const char *decision_id, const char *doc
 		"select ebba.request_documents($1::bigint, $2::jsonb, $3, $4::date, $5)",
 		5, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "%s", db_result_error(res));
+		ebba_errf(err, "%s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -3,7 +3,7 @@
 
 #include "ebba/store/db.h"
 
-const char *db_result_error(const PGresult *res)
+const char *store_db_result_error(const PGresult *res)
 {
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	return primary ? primary : "unknown database error";
@@ -17,7 +17,7 @@ static int conn_error(PGconn *conn, struct ebba_err *err, const char *what)
 	return ebba_errf(err, "%s: %s", what, msg);
 }
 
-PGconn *db_connect(const char *conninfo, const char *application_name,
+PGconn *store_db_connect(const char *conninfo, const char *application_name,
 		   int statement_timeout_ms, struct ebba_err *err)
 {
 	/* Server NOTICEs ("schema already exists") are noise on a terminal. */
@@ -37,14 +37,14 @@ PGconn *db_connect(const char *conninfo, const char *application_name,
 	return conn;
 }
 
-int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+int store_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	    struct ebba_err *err)
 {
 	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = 0;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		rc = ebba_errf(err, "database: %s", db_result_error(res));
+		rc = ebba_errf(err, "database: %s", store_db_result_error(res));
 	PQclear(res);
 	return rc;
 }

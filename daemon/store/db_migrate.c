@@ -23,7 +23,7 @@ static int migration_version(const char *name)
 	return atoi(name);
 }
 
-int db_schema_latest(void)
+int store_db_schema_latest(void)
 {
 	int latest = 0;
 	for (const struct embedded_file *f = embedded_files; f->name; f++) {
@@ -34,13 +34,13 @@ int db_schema_latest(void)
 	return latest;
 }
 
-int db_schema_version(PGconn *conn, int *version, struct ebba_err *err)
+int store_db_schema_version(PGconn *conn, int *version, struct ebba_err *err)
 {
 	PGresult *res = PQexec(conn,
 		"select case when to_regclass('ebba.schema_migrations') is null then 0 "
 		"else (select coalesce(max(version), 0) from ebba.schema_migrations) end");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading the schema version: %s", db_result_error(res));
+		ebba_errf(err, "reading the schema version: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -56,7 +56,7 @@ static int apply_one(PGconn *conn, const struct embedded_file *f, int version,
 	 * multi-statement string inside our transaction. */
 	PGresult *res = PQexec(conn, f->data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "migration %s failed: %s", f->name, db_result_error(res));
+		ebba_errf(err, "migration %s failed: %s", f->name, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -64,13 +64,13 @@ static int apply_one(PGconn *conn, const struct embedded_file *f, int version,
 	char vbuf[16];
 	snprintf(vbuf, sizeof(vbuf), "%d", version);
 	const char *params[] = {vbuf, f->name};
-	return db_exec(conn, "insert into ebba.schema_migrations (version, name) values ($1, $2)",
+	return store_db_exec(conn, "insert into ebba.schema_migrations (version, name) values ($1, $2)",
 		       2, params, err);
 }
 
 static int apply_pending(PGconn *conn, int current, int *to, struct ebba_err *err)
 {
-	int latest = db_schema_latest();
+	int latest = store_db_schema_latest();
 	/* Apply in version order whatever order the files were embedded in. */
 	for (int v = current + 1; v <= latest; v++) {
 		for (const struct embedded_file *f = embedded_files; f->name; f++) {
@@ -84,27 +84,27 @@ static int apply_pending(PGconn *conn, int current, int *to, struct ebba_err *er
 	return 0;
 }
 
-int db_migrate(PGconn *conn, int *from, int *to, struct ebba_err *err)
+int store_db_migrate(PGconn *conn, int *from, int *to, struct ebba_err *err)
 {
 	int before = 0, after = 0;
-	if (db_exec(conn, "begin", 0, NULL, err) != 0)
+	if (store_db_exec(conn, "begin", 0, NULL, err) != 0)
 		return -1;
-	if (db_exec(conn, "select pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, err) != 0 ||
-	    db_exec(conn, "create schema if not exists ebba", 0, NULL, err) != 0 ||
-	    db_exec(conn, "create table if not exists ebba.schema_migrations ("
+	if (store_db_exec(conn, "select pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, err) != 0 ||
+	    store_db_exec(conn, "create schema if not exists ebba", 0, NULL, err) != 0 ||
+	    store_db_exec(conn, "create table if not exists ebba.schema_migrations ("
 			  " version integer primary key, name text not null,"
 			  " applied_at timestamptz not null default now())", 0, NULL, err) != 0 ||
-	    db_schema_version(conn, &before, err) != 0)
+	    store_db_schema_version(conn, &before, err) != 0)
 		goto fail;
-	if (before > db_schema_latest()) {
+	if (before > store_db_schema_latest()) {
 		ebba_errf(err, "the database schema is version %d, newer than this ebba (%d)",
-			  before, db_schema_latest());
+			  before, store_db_schema_latest());
 		goto fail;
 	}
 	after = before;
 	if (apply_pending(conn, before, &after, err) != 0)
 		goto fail;
-	if (db_exec(conn, "commit", 0, NULL, err) != 0)
+	if (store_db_exec(conn, "commit", 0, NULL, err) != 0)
 		return -1;
 	if (from)
 		*from = before;

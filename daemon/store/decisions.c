@@ -11,12 +11,12 @@ static PGresult *fetch(PGconn *conn, const char *sql, const char *id, struct ebb
 	PGresult *res = PQexecParams(conn, sql, 1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	ebba_errf(err, "reading decision %s: %s", id, db_result_error(res));
+	ebba_errf(err, "reading decision %s: %s", id, store_db_result_error(res));
 	PQclear(res);
 	return NULL;
 }
 
-int stored_checks_load(PGconn *conn, const char *decision_id, struct stored_checks *out,
+int store_checks_load(PGconn *conn, const char *decision_id, struct stored_checks *out,
 		       struct ebba_err *err)
 {
 	*out = (struct stored_checks){0};
@@ -33,7 +33,7 @@ int stored_checks_load(PGconn *conn, const char *decision_id, struct stored_chec
 	return 0;
 }
 
-void stored_checks_free(struct stored_checks *c)
+void store_checks_free(struct stored_checks *c)
 {
 	free(c->rows);
 	PQclear(c->res);
@@ -92,7 +92,7 @@ static int load_flags(PGconn *conn, const char *id, struct stored_decision *d,
 	return 0;
 }
 
-int stored_decision_load(PGconn *conn, const char *decision_id, struct stored_decision *out,
+int store_decision_load(PGconn *conn, const char *decision_id, struct stored_decision *out,
 			 bool *found, struct ebba_err *err)
 {
 	*out = (struct stored_decision){0};
@@ -115,20 +115,20 @@ int stored_decision_load(PGconn *conn, const char *decision_id, struct stored_de
 	const char *b64 = PQgetvalue(res, 0, 8);
 	if (base64_decode(b64, strlen(b64), 64u << 20, &out->document, err) != 0)
 		return ebba_err_prefix(err, "decision %s: stored document", decision_id);
-	if (stored_checks_load(conn, decision_id, &out->checks, err) != 0 ||
+	if (store_checks_load(conn, decision_id, &out->checks, err) != 0 ||
 	    load_evidence(conn, decision_id, out, err) != 0 ||
 	    load_flags(conn, decision_id, out, err) != 0)
 		return -1;
 	return 0;
 }
 
-void stored_decision_free(struct stored_decision *d)
+void store_decision_free(struct stored_decision *d)
 {
 	for (size_t i = 0; i < d->n_evidence; i++)
 		buf_free(&d->evidence[i].raw);
 	free(d->evidence);
 	free(d->targeted);
-	stored_checks_free(&d->checks);
+	store_checks_free(&d->checks);
 	buf_free(&d->document);
 	for (int k = 0; k < 3; k++)
 		PQclear(d->res[k]);

@@ -94,7 +94,7 @@ static const char FRAMES_AND_HISTORY_SQL[] =
 	"  left join ebba.inbox i on i.id = d.inbox_id"
 	" order by 1, 2, 4, 9";
 
-int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct frame_slot *slots,
+int store_frames_load_batch(PGconn *conn, struct app_parser *parser, const struct frame_slot *slots,
 		      size_t n, struct ebba_err *err)
 {
 	if (n == 0)
@@ -107,7 +107,7 @@ int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct fram
 	free(from);
 	free(periods);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading case frames and histories: %s", db_result_error(res));
+		ebba_errf(err, "reading case frames and histories: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -126,12 +126,12 @@ int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct fram
 	return 0;
 }
 
-int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
+int store_frames_put(PGconn *conn, const char *case_id, const char *frame_json,
 	       const char *source_yaml, const char *client, struct ebba_err *err)
 {
 	/* One statement, so the change and its access_log row commit together. */
 	const char *params[] = {case_id, frame_json, source_yaml, client};
-	return db_exec(conn,
+	return store_db_exec(conn,
 		"with f as (insert into ebba.case_frames (case_id, frame, source_yaml)"
 		" values ($1, $2::jsonb, $3)"
 		" on conflict (case_id) do update set frame = excluded.frame,"
@@ -142,14 +142,14 @@ int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
 		4, params, err);
 }
 
-int frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err)
+int store_frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err)
 {
 	*json = NULL;
 	const char *params[] = {case_id};
 	PGresult *res = PQexecParams(conn, "select frame::text from ebba.case_frames where case_id = $1",
 				     1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading the frame of case %s: %s", case_id, db_result_error(res));
+		ebba_errf(err, "reading the frame of case %s: %s", case_id, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

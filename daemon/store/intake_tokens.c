@@ -43,7 +43,7 @@ int store_token_add(PGconn *db, const char *name, const char *role,
 		3, NULL, params, NULL, NULL, 0);
 	int rc = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = ebba_errf(err, "adding token %s: %s", name, db_result_error(res));
+		rc = ebba_errf(err, "adding token %s: %s", name, store_db_result_error(res));
 	else if (PQntuples(res) != 1)
 		rc = ebba_errf(err, "adding token %s: there is no role %s", name, role);
 	else
@@ -61,7 +61,7 @@ int store_token_revoke(PGconn *db, const char *name, bool *found, struct ebba_er
 		"update ebba.intake_tokens set revoked_at = now() where name = $1 and revoked_at is null",
 		1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ebba_errf(err, "revoking token %s: %s", name, db_result_error(res));
+		ebba_errf(err, "revoking token %s: %s", name, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -80,7 +80,7 @@ int store_token_list(PGconn *db, struct store_token **out, size_t *n, struct ebb
 		"   and pg_has_role(role, 'ebba_intake', 'MEMBER')"
 		" from ebba.intake_tokens order by name");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "listing tokens: %s", db_result_error(res));
+		ebba_errf(err, "listing tokens: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -122,7 +122,7 @@ int store_intake_token_check(PGconn *db, const char *token, enum intake_verdict 
 	PGresult *res = PQexecParams(db, "select verdict from ebba.intake_token_check($1)",
 				     1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "checking a token: %s", db_result_error(res));
+		ebba_errf(err, "checking a token: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -143,7 +143,7 @@ int store_intake_submit(PGconn *db, const char *token, const char *external_id,
 		"select verdict, coalesce(inbox_id, 0) from ebba.intake_submit($1, $2, $3, $4, $5)",
 		5, NULL, params, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "submitting to the inbox: %s", db_result_error(res));
+		ebba_errf(err, "submitting to the inbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -168,7 +168,7 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 		" from ebba.intake_status($1, $2)",
 		2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "reading a submission's state: %s", db_result_error(res));
+		ebba_errf(err, "reading a submission's state: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -185,7 +185,7 @@ int store_intake_status(PGconn *db, const char *token, const char *external_id,
 	return 0;
 }
 
-void intake_status_free(struct intake_status *st)
+void store_intake_status_free(struct intake_status *st)
 {
 	buf_free(&st->events);
 }
@@ -223,7 +223,7 @@ int store_intake_letter(PGconn *db, const char *token, const char *external_id, 
 		" from ebba.intake_letter($1, $2, $3::int, $4::bytea, decode($5, 'hex'), $6)",
 		6, NULL, values, lengths, formats, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "reading an application's letter: %s", db_result_error(res));
+		ebba_errf(err, "reading an application's letter: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -242,7 +242,7 @@ int store_intake_letter(PGconn *db, const char *token, const char *external_id, 
 	return 0;
 }
 
-void intake_letter_free(struct intake_letter *l)
+void store_intake_letter_free(struct intake_letter *l)
 {
 	buf_free(&l->pdf);
 	buf_free(&l->body);
@@ -250,5 +250,5 @@ void intake_letter_free(struct intake_letter *l)
 
 int store_intake_notify(PGconn *db, struct ebba_err *err)
 {
-	return db_exec(db, "select pg_notify('ebba_inbox', '')", 0, NULL, err);
+	return store_db_exec(db, "select pg_notify('ebba_inbox', '')", 0, NULL, err);
 }

@@ -24,7 +24,7 @@ static PGresult *binary_query(PGconn *db, const char *what, const char *sql, int
 {
 	PGresult *res = PQexecParams(db, sql, n, NULL, values, lengths, formats, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "%s: %s", what, db_result_error(res));
+		ebba_errf(err, "%s: %s", what, store_db_result_error(res));
 		PQclear(res);
 		return NULL;
 	}

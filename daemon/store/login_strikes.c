@@ -18,7 +18,7 @@ int store_login_locked(PGconn *db, const char *user, int max_failures, int windo
 		3, NULL, p, NULL, NULL, 0);
 	int rc = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		rc = ebba_errf(err, "login strikes: %s", db_result_error(res));
+		rc = ebba_errf(err, "login strikes: %s", store_db_result_error(res));
 	else
 		*locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
@@ -30,7 +30,7 @@ int store_login_failed(PGconn *db, const char *user, int window_seconds, struct 
 	char window[16];
 	snprintf(window, sizeof(window), "%d", window_seconds);
 	const char *p[] = {user, window};
-	if (db_exec(db,
+	if (store_db_exec(db,
 		    "insert into ebba.login_strikes as s (user_name, failures, since) values ($1, 1, now())"
 		    " on conflict (user_name) do update set"
 		    " failures = case when s.since > now() - make_interval(secs => $2::integer)"
@@ -38,7 +38,7 @@ int store_login_failed(PGconn *db, const char *user, int window_seconds, struct 
 		    " since = case when s.since > now() - make_interval(secs => $2::integer)"
 		    "              then s.since else now() end",
 		    2, p, err) != 0 ||
-	    db_exec(db,
+	    store_db_exec(db,
 		    "delete from ebba.login_strikes"
 		    " where since <= now() - make_interval(secs => $2::integer) and user_name <> $1",
 		    2, p, err) != 0)
@@ -49,7 +49,7 @@ int store_login_failed(PGconn *db, const char *user, int window_seconds, struct 
 int store_login_cleared(PGconn *db, const char *user, struct ebba_err *err)
 {
 	const char *p[] = {user};
-	if (db_exec(db, "delete from ebba.login_strikes where user_name = $1", 1, p, err) != 0)
+	if (store_db_exec(db, "delete from ebba.login_strikes where user_name = $1", 1, p, err) != 0)
 		return ebba_err_prefix(err, "login strikes");
 	return 0;
 }

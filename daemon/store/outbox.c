@@ -25,7 +25,7 @@ static const char CLAIM_SQL[] =
 	" from c where o.id = c.id"
 	" returning o.decision_id, o.idempotency_key, o.attempts, coalesce(o.channel, '')";
 
-int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
+int store_outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 		 int deadline_seconds, struct outbox_item **items, size_t *n,
 		 struct ebba_err *err)
 {
@@ -38,7 +38,7 @@ int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 	const char *p[] = {owner, lim, lease, dl};
 	PGresult *res = PQexecParams(db, CLAIM_SQL, 4, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "claiming from the outbox: %s", db_result_error(res));
+		ebba_errf(err, "claiming from the outbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -58,7 +58,7 @@ int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 	return 0;
 }
 
-void outbox_items_free(struct outbox_item *items)
+void store_outbox_items_free(struct outbox_item *items)
 {
 	free(items);
 }
@@ -69,7 +69,7 @@ static int fenced(PGconn *db, const char *what, const char *sql, int np, const c
 {
 	PGresult *res = PQexecParams(db, sql, np, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "%s: %s", what, db_result_error(res));
+		ebba_errf(err, "%s: %s", what, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -100,7 +100,7 @@ static void column_text(char *dst, size_t size, const char *src)
 	}
 }
 
-int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
 		     const char *channel, const char *receipt, bool *held, struct ebba_err *err)
 {
 	char attempt[16], line[500];
@@ -117,7 +117,7 @@ int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it
 	return rc;
 }
 
-int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
 			  const char *channel, bool *held, struct ebba_err *err)
 {
 	char attempt[16];
@@ -132,7 +132,7 @@ int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_ite
 	return rc;
 }
 
-int outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
 		 const char *channel, const char *why, int backoff_seconds, bool permanent,
 		 bool *failed, struct ebba_err *err)
 {
@@ -158,7 +158,7 @@ int outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
 	return rc;
 }
 
-int outbox_counts(PGconn *db, struct outbox_counts *out, struct ebba_err *err)
+int store_outbox_counts(PGconn *db, struct outbox_counts *out, struct ebba_err *err)
 {
 	*out = (struct outbox_counts){0};
 	PGresult *res = PQexec(db,
@@ -173,7 +173,7 @@ int outbox_counts(PGconn *db, struct outbox_counts *out, struct ebba_err *err)
 		"   order by next_attempt_at desc limit 1)"
 		" from ebba.outbox");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "counting the outbox: %s", db_result_error(res));
+		ebba_errf(err, "counting the outbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

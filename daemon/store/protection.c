@@ -16,17 +16,17 @@ static const struct {
 	[PROTECTION_AF_SEKRETESS] = {"af-sekretessmarkering", "sekretessmarkering hos Arbetsförmedlingen"},
 };
 
-const char *protection_source_name(enum protection_source s)
+const char *store_protection_source_name(enum protection_source s)
 {
 	return (unsigned)s < PROTECTION_SOURCE_COUNT ? SOURCES[s].name : "?";
 }
 
-const char *protection_source_words(enum protection_source s)
+const char *store_protection_source_words(enum protection_source s)
 {
 	return (unsigned)s < PROTECTION_SOURCE_COUNT ? SOURCES[s].words : "?";
 }
 
-int protection_source_from_name(const char *name)
+int store_protection_source_from_name(const char *name)
 {
 	for (int i = 0; i < PROTECTION_SOURCE_COUNT; i++)
 		if (strcmp(SOURCES[i].name, name) == 0)
@@ -41,7 +41,7 @@ static int call_bool(PGconn *db, const char *sql, const char *case_id, const cha
 	const char *p[] = {case_id, client};
 	PGresult *res = PQexecParams(db, sql, 2, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "%s", db_result_error(res));
+		ebba_errf(err, "%s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -70,7 +70,7 @@ int store_protection_writer_ok(PGconn *db, struct ebba_err *err)
 		"   and not (r.rolsuper or r.rolbypassrls)"
 		" from pg_roles r where r.rolname = current_user");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "reading this role's attributes: %s", db_result_error(res));
+		ebba_errf(err, "reading this role's attributes: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -91,12 +91,12 @@ int store_case_protection(PGconn *db, const char *case_id, unsigned *sources,
 	PGresult *res = PQexecParams(db, "select source from ebba.case_protection where case_id = $1",
 				     1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading the protection of case %s: %s", case_id, db_result_error(res));
+		ebba_errf(err, "reading the protection of case %s: %s", case_id, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		int s = protection_source_from_name(PQgetvalue(res, i, 0));
+		int s = store_protection_source_from_name(PQgetvalue(res, i, 0));
 		if (s >= 0)
 			*sources |= 1u << s;
 	}

@@ -38,7 +38,7 @@ static const char CLAIM_SQL[] =
 	"   case when octet_length(i.payload) <= $4::int then i.payload end,"
 	"   octet_length(i.payload)";
 
-void queue_batch_free(struct queue_batch *b)
+void store_queue_batch_free(struct queue_batch *b)
 {
 	free(b->items);
 	PQclear(b->res);
@@ -51,7 +51,7 @@ static uint32_t be32(const char *p)
 	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
 }
 
-int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
+int store_queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 		size_t max_payload, struct queue_batch *out, struct ebba_err *err)
 {
 	*out = (struct queue_batch){0};
@@ -63,7 +63,7 @@ int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 	/* Results come back binary so the payload's exact bytes are kept. */
 	PGresult *res = PQexecParams(conn, CLAIM_SQL, 4, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "claiming from the inbox: %s", db_result_error(res));
+		ebba_errf(err, "claiming from the inbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -97,14 +97,14 @@ static char *id_array(const struct queue_batch *b)
 	return buf_steal(&s);
 }
 
-int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
+int store_queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
 		  bool count_attempt, struct ebba_err *err)
 {
 	if (b->count == 0)
 		return 0;
 	char *ids = id_array(b);
 	const char *params[] = {owner, ids, count_attempt ? "0" : "1"};
-	int rc = db_exec(conn,
+	int rc = store_db_exec(conn,
 		"update ebba.inbox set state = 'pending', lease_owner = null,"
 		" attempts = greatest(attempts - $3::int, 0),"
 		" lease_expires = null, updated_at = now()"
@@ -114,12 +114,12 @@ int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
 	return rc;
 }
 
-int queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err)
+int store_queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err)
 {
 	*out = (struct queue_counts){0};
 	PGresult *res = PQexec(conn, "select state, count(*) from ebba.inbox group by state");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "counting the inbox: %s", db_result_error(res));
+		ebba_errf(err, "counting the inbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -135,14 +135,14 @@ int queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err)
 	return 0;
 }
 
-int queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *err)
+int store_queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *err)
 {
 	PGresult *res = PQexec(conn,
 		"select count(*) filter (where state = 'pending'),"
 		" count(*) filter (where state = 'processing')"
 		" from ebba.inbox where state in ('pending', 'processing')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "counting the queue: %s", db_result_error(res));
+		ebba_errf(err, "counting the queue: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -152,12 +152,12 @@ int queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *
 	return 0;
 }
 
-int queue_listen(PGconn *conn, struct ebba_err *err)
+int store_queue_listen(PGconn *conn, struct ebba_err *err)
 {
-	return db_exec(conn, "listen ebba_inbox", 0, NULL, err);
+	return store_db_exec(conn, "listen ebba_inbox", 0, NULL, err);
 }
 
-void queue_drain_notifications(PGconn *conn)
+void store_queue_drain_notifications(PGconn *conn)
 {
 	PQconsumeInput(conn);
 	PGnotify *note;
@@ -165,7 +165,7 @@ void queue_drain_notifications(PGconn *conn)
 		PQfreemem(note);
 }
 
-int queue_insert(PGconn *conn, const char *external_id, const char *case_id,
+int store_queue_insert(PGconn *conn, const char *external_id, const char *case_id,
 		 const char *period, const char *payload, size_t len, bool *inserted,
 		 struct ebba_err *err)
 {
@@ -181,7 +181,7 @@ int queue_insert(PGconn *conn, const char *external_id, const char *case_id,
 		" values ($1, $2, $3, $4) on conflict do nothing",
 		4, NULL, params, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ebba_errf(err, "inserting into the inbox: %s", db_result_error(res));
+		ebba_errf(err, "inserting into the inbox: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

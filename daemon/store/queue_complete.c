@@ -47,7 +47,7 @@ struct queue_scratch {
 	struct copy_set copy;
 };
 
-struct queue_scratch *queue_scratch_new(void)
+struct queue_scratch *store_queue_scratch_new(void)
 {
 	return xcalloc(1, sizeof(struct queue_scratch));
 }
@@ -62,7 +62,7 @@ static void copy_set_each(struct copy_set *c, void (*fn)(struct ebba_buf *))
 		fn(all[i]);
 }
 
-void queue_scratch_free(struct queue_scratch *s)
+void store_queue_scratch_free(struct queue_scratch *s)
 {
 	if (!s)
 		return;
@@ -246,7 +246,7 @@ static int write_people(PGconn *conn, struct copy_set *c, struct ebba_err *err)
 		return 0;
 	const char *params[] = {array_literal(&c->people_case), array_literal(&c->people_pnr),
 				array_literal(&c->people_role), array_literal(&c->people_inbox)};
-	return db_exec(conn, "select ebba.add_case_people($1::text[], $2::text[], $3::text[],"
+	return store_db_exec(conn, "select ebba.add_case_people($1::text[], $2::text[], $3::text[],"
 			     " $4::bigint[])", 4, params, err);
 }
 
@@ -256,7 +256,7 @@ static int exec_ok(PGconn *conn, const char *sql, struct ebba_err *err)
 {
 	PGresult *res = PQexec(conn, sql);
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
-		: ebba_errf(err, "%s: %s", sql, db_result_error(res));
+		: ebba_errf(err, "%s: %s", sql, store_db_result_error(res));
 	PQclear(res);
 	return rc;
 }
@@ -268,7 +268,7 @@ static int copy_in(PGconn *conn, const char *sql, const struct ebba_buf *rows,
 		return 0;
 	PGresult *res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		ebba_errf(err, "%s: %s", sql, db_result_error(res));
+		ebba_errf(err, "%s: %s", sql, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -278,7 +278,7 @@ static int copy_in(PGconn *conn, const char *sql, const struct ebba_buf *rows,
 		rc = ebba_errf(err, "%s: %s", sql, PQerrorMessage(conn));
 	while ((res = PQgetResult(conn))) {
 		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = ebba_errf(err, "%s: %s", sql, db_result_error(res));
+			rc = ebba_errf(err, "%s: %s", sql, store_db_result_error(res));
 		PQclear(res);
 	}
 	return rc;
@@ -330,7 +330,7 @@ static int fence(PGconn *conn, const char *owner, const struct queue_result *res
 	for (int k = 0; k < 4; k++)
 		buf_free(&a[k]);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "completing a batch: %s", db_result_error(res));
+		ebba_errf(err, "completing a batch: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -358,7 +358,7 @@ static int next_ids(PGconn *conn, size_t n, long long *ids, struct ebba_err *err
 		"select nextval('ebba.decisions_id_seq') from generate_series(1, $1::int)",
 		1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != n) {
-		ebba_errf(err, "allocating decision ids: %s", db_result_error(res));
+		ebba_errf(err, "allocating decision ids: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -457,7 +457,7 @@ static int complete(PGconn *conn, const char *owner, const struct queue_result *
 	return 0;
 }
 
-int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
+int store_queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
 		   size_t n, struct queue_scratch *scratch, long *completed, struct ebba_err *err)
 {
 	*completed = 0;
@@ -465,8 +465,8 @@ int queue_complete(PGconn *conn, const char *owner, const struct queue_result *r
 		return 0;
 	if (scratch)
 		return complete(conn, owner, results, n, scratch, completed, err);
-	struct queue_scratch *own = queue_scratch_new();
+	struct queue_scratch *own = store_queue_scratch_new();
 	int rc = complete(conn, owner, results, n, own, completed, err);
-	queue_scratch_free(own);
+	store_queue_scratch_free(own);
 	return rc;
 }

@@ -44,7 +44,7 @@ int store_register_retry(PGconn *db, const char *const *checks, size_t n_checks,
 		4, NULL, p, NULL, NULL, 0);
 	free(arr);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "asking the registers again: %s", db_result_error(res));
+		ebba_errf(err, "asking the registers again: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -22,12 +22,12 @@ static const struct {
 	[RETENTION_ACCESS_LOG] = {"access-log", "loggrader äldre än gränsen gallras"},
 };
 
-const char *retention_verdict_name(enum retention_verdict v)
+const char *store_retention_verdict_name(enum retention_verdict v)
 {
 	return v < RETENTION_N_VERDICTS ? verdicts[v].name : "?";
 }
 
-const char *retention_verdict_words(enum retention_verdict v)
+const char *store_retention_verdict_words(enum retention_verdict v)
 {
 	return v < RETENTION_N_VERDICTS ? verdicts[v].words : "?";
 }
@@ -67,7 +67,7 @@ int store_retention_call(PGconn *db, const struct retention_params *p, bool remo
 		" coalesce(removed, 0) from ebba.retention_run($1::int, $2::int[], $3::boolean,"
 		" $4::int, $5::int, $6::boolean)", 6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "retention: %s", db_result_error(res));
+		ebba_errf(err, "retention: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -93,7 +93,7 @@ int store_retention_call(PGconn *db, const struct retention_params *p, bool remo
 int store_case_hold(PGconn *db, const char *case_id, const char *reason, struct ebba_err *err)
 {
 	const char *params[] = {case_id, reason};
-	if (db_exec(db, "insert into ebba.case_holds (case_id, reason) values ($1, $2)", 2, params,
+	if (store_db_exec(db, "insert into ebba.case_holds (case_id, reason) values ($1, $2)", 2, params,
 		    err) != 0)
 		return ebba_err_prefix(err, "hold");
 	return 0;
@@ -106,7 +106,7 @@ int store_case_release(PGconn *db, const char *case_id, bool *found, struct ebba
 				     " where case_id = $1 and released_at is null",
 				     1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ebba_errf(err, "release: %s", db_result_error(res));
+		ebba_errf(err, "release: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -136,7 +136,7 @@ int store_person_export(PGconn *db, const char *pnr, const char *client, export_
 	PGresult *res = PQexecParams(db, "select path, data from ebba.person_export($1, $2)"
 				     " order by path", 2, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "export: %s", db_result_error(res));
+		ebba_errf(err, "export: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -11,7 +11,7 @@ static PGresult *query(PGconn *conn, const char *what, const char *sql, int n,
 	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	ebba_errf(err, "%s: %s", what, db_result_error(res));
+	ebba_errf(err, "%s: %s", what, store_db_result_error(res));
 	PQclear(res);
 	return NULL;
 }
@@ -35,7 +35,7 @@ static const char LIST_SQL[] =
 	"            where f.decision_id = d.id and f.resolved_at is null))))"
 	" order by d.decided_at, d.id limit 1000";
 
-int review_list_load(PGconn *conn, const struct review_filter *f, struct review_list *out,
+int store_review_list_load(PGconn *conn, const struct review_filter *f, struct review_list *out,
 		     struct ebba_err *err)
 {
 	*out = (struct review_list){0};
@@ -56,7 +56,7 @@ int review_list_load(PGconn *conn, const struct review_filter *f, struct review_
 	return 0;
 }
 
-void review_list_free(struct review_list *l)
+void store_review_list_free(struct review_list *l)
 {
 	free(l->rows);
 	PQclear(l->res);
@@ -121,7 +121,7 @@ static int load_evidence(PGconn *conn, const char *const *p, struct review_detai
 	return 0;
 }
 
-int review_detail_load(PGconn *conn, const char *decision_id, struct review_detail *out,
+int store_review_detail_load(PGconn *conn, const char *decision_id, struct review_detail *out,
 		       bool *found, struct ebba_err *err)
 {
 	*out = (struct review_detail){0};
@@ -134,15 +134,15 @@ int review_detail_load(PGconn *conn, const char *decision_id, struct review_deta
 		return 0;
 	*found = true;
 	take_header(out, res);
-	if (stored_checks_load(conn, decision_id, &out->checks, err) != 0 ||
+	if (store_checks_load(conn, decision_id, &out->checks, err) != 0 ||
 	    load_flags(conn, p, out, err) != 0 || load_evidence(conn, p, out, err) != 0)
 		return -1;
 	return 0;
 }
 
-void review_detail_free(struct review_detail *d)
+void store_review_detail_free(struct review_detail *d)
 {
-	stored_checks_free(&d->checks);
+	store_checks_free(&d->checks);
 	free(d->flags);
 	free(d->evidence);
 	for (int k = 0; k < 3; k++)
@@ -153,7 +153,7 @@ void review_detail_free(struct review_detail *d)
 /* A person's decision line by line, through ebba.decide_referral (schema
  * 019): the outcome is the database's reading of the lines, and the
  * decision, its letter, the flags and the access_log row commit together. */
-int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
+int store_review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
 			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err)
 {
 	*resolved = false;
@@ -176,7 +176,7 @@ int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolv
 	return 0;
 }
 
-int review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
+int store_review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
 		       size_t title_len, struct ebba_err *err)
 {
 	const char *p[] = {role};

@@ -98,7 +98,7 @@ static PGresult *run(PGconn *conn, const char *sql, const char *from, const char
 	const char *p[] = {from, to};
 	PGresult *res = PQexecParams(conn, sql, 2, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "stats: %s", db_result_error(res));
+		ebba_errf(err, "stats: %s", store_db_result_error(res));
 		PQclear(res);
 		return NULL;
 	}
@@ -170,11 +170,11 @@ static int collect_periods(PGconn *conn, const char *from, const char *to,
 	return 0;
 }
 
-int stats_collect(PGconn *conn, const char *from, const char *to, struct stats_report *out,
+int store_stats_collect(PGconn *conn, const char *from, const char *to, struct stats_report *out,
 		  struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (db_exec(conn, "begin isolation level repeatable read read only", 0, NULL, err) != 0)
+	if (store_db_exec(conn, "begin isolation level repeatable read read only", 0, NULL, err) != 0)
 		return ebba_err_prefix(err, "stats");
 	int rc = collect_checks(conn, from, to, out, err);
 	if (rc == 0)
@@ -182,14 +182,14 @@ int stats_collect(PGconn *conn, const char *from, const char *to, struct stats_r
 	if (rc == 0)
 		rc = collect_periods(conn, from, to, out, err);
 	struct ebba_err end;
-	if (db_exec(conn, rc == 0 ? "commit" : "rollback", 0, NULL, &end) != 0 && rc == 0) {
+	if (store_db_exec(conn, rc == 0 ? "commit" : "rollback", 0, NULL, &end) != 0 && rc == 0) {
 		*err = end;
 		rc = ebba_err_prefix(err, "stats");
 	}
 	return rc;
 }
 
-void stats_report_free(struct stats_report *r)
+void store_stats_report_free(struct stats_report *r)
 {
 	free(r->checks);
 	free(r->periods);
@@ -210,7 +210,7 @@ static const char PERIOD_LIST_SQL[] =
 	"  from p where p.period is not null and p.n < $1::int"
 	") select period from p where period is not null order by period desc";
 
-int stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err)
+int store_stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err)
 {
 	char nbuf[16];
 	snprintf(nbuf, sizeof(nbuf), "%d", max);
@@ -218,7 +218,7 @@ int stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err)
 	*out = NULL;
 	PGresult *res = PQexecParams(conn, PERIOD_LIST_SQL, 1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "stats: the periods: %s", db_result_error(res));
+		ebba_errf(err, "stats: the periods: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -231,14 +231,14 @@ int stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err)
 	return 0;
 }
 
-void stats_periods_free(char **periods)
+void store_stats_periods_free(char **periods)
 {
 	for (char **p = periods; p && *p; p++)
 		free(*p);
 	free(periods);
 }
 
-bool stats_to_tune(long decided, long as_applied)
+bool store_stats_to_tune(long decided, long as_applied)
 {
 	return decided >= STATS_TUNE_MIN_DECIDED &&
 	       (double)as_applied >= STATS_TUNE_SHARE * (double)decided;

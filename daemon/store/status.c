@@ -22,12 +22,12 @@ static const char FIGURES_SQL[] =
 	" (select count(*) from ebba.decisions d where d.decided_by = 'ebba' and d.outcome <> 'approved'"
 	"   and not exists (select 1 from ebba.decisions r where r.reviews_decision_id = d.id))";
 
-int status_figures_load(PGconn *conn, struct status_figures *out, struct ebba_err *err)
+int store_status_figures_load(PGconn *conn, struct status_figures *out, struct ebba_err *err)
 {
 	*out = (struct status_figures){0};
 	PGresult *res = PQexecParams(conn, FIGURES_SQL, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "reading the status figures: %s", db_result_error(res));
+		ebba_errf(err, "reading the status figures: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -41,7 +41,7 @@ int status_figures_load(PGconn *conn, struct status_figures *out, struct ebba_er
 	return 0;
 }
 
-int status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_list *out,
+int store_status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_list *out,
 			      struct ebba_err *err)
 {
 	*out = (struct status_quarantine_list){0};
@@ -53,7 +53,7 @@ int status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_
 		" from ebba.inbox where state = 'quarantined' order by updated_at desc limit $1::int",
 		1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading the quarantined documents: %s", db_result_error(res));
+		ebba_errf(err, "reading the quarantined documents: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -66,7 +66,7 @@ int status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_
 	return 0;
 }
 
-void status_quarantine_list_free(struct status_quarantine_list *l)
+void store_status_quarantine_list_free(struct status_quarantine_list *l)
 {
 	free(l->rows);
 	PQclear(l->res);

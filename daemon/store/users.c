@@ -84,7 +84,7 @@ static int exec_quoted(PGconn *db, const char *verb, const char *a, const char *
 		       const char *b, struct ebba_err *err)
 {
 	char *sql = xasprintf("%s %s %s %s", verb, a, middle, b);
-	int rc = db_exec(db, sql, 0, NULL, err);
+	int rc = store_db_exec(db, sql, 0, NULL, err);
 	free(sql);
 	return rc;
 }
@@ -127,7 +127,7 @@ static int add_in_tx(PGconn *db, const char *ident, const char *name, const char
 	int exists = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : -1;
 	if (exists != 0) {
 		ebba_errf(err, exists < 0 ? "looking up role %s: %s" : "role %s exists already%s", name,
-			  exists < 0 ? db_result_error(res) : "");
+			  exists < 0 ? store_db_result_error(res) : "");
 		PQclear(res);
 		return -1;
 	}
@@ -157,11 +157,11 @@ int store_user_add(PGconn *db, const char *name, const char *role, const char *p
 	char *ident = PQescapeIdentifier(db, name, strlen(name));
 	if (!ident)
 		return ebba_errf(err, "quoting %s: %s", name, PQerrorMessage(db));
-	int rc = db_exec(db, "begin", 0, NULL, err);
+	int rc = store_db_exec(db, "begin", 0, NULL, err);
 	if (rc == 0)
 		rc = add_in_tx(db, ident, name, role, password, err);
 	if (rc == 0)
-		rc = db_exec(db, "commit", 0, NULL, err);
+		rc = store_db_exec(db, "commit", 0, NULL, err);
 	else
 		PQclear(PQexec(db, "rollback"));
 	PQfreemem(ident);
@@ -204,7 +204,7 @@ static int add_provider_groups(PGconn *db, struct store_user *u, size_t n, struc
 		" from ebba.provider_signins",
 		0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "listing sign-ins through the identity provider: %s", db_result_error(res));
+		ebba_errf(err, "listing sign-ins through the identity provider: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -224,7 +224,7 @@ int store_user_list(PGconn *db, struct store_user **out, size_t *n, struct ebba_
 {
 	PGresult *res = PQexecParams(db, LIST_SQL, 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "listing users: %s", db_result_error(res));
+		ebba_errf(err, "listing users: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -254,7 +254,7 @@ int store_provider_signin(PGconn *db, const char *person, const char *display_na
 			  const char *outcome, struct ebba_err *err)
 {
 	const char *p[] = {person, display_name, title, groups, claim, acr, outcome};
-	if (db_exec(db,
+	if (store_db_exec(db,
 		"insert into ebba.provider_signins as s (person, display_name, title, groups,"
 		"  provider_groups, acr, outcome)"
 		" values ($1, $2, $3, coalesce(string_to_array(nullif($4, ''), ','), '{}'), $5, $6, $7)"
@@ -277,7 +277,7 @@ int store_person(PGconn *db, struct store_person *out, struct ebba_err *err)
 		0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		ebba_errf(err, "who is this session: %s", PQresultStatus(res) == PGRES_TUPLES_OK
-				   ? "no such role" : db_result_error(res));
+				   ? "no such role" : store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -295,7 +295,7 @@ int store_person(PGconn *db, struct store_person *out, struct ebba_err *err)
 int store_set_role(PGconn *db, const char *name, struct ebba_err *err)
 {
 	const char *p[] = {name};
-	if (db_exec(db, "select set_config('role', $1, false)", 1, p, err) != 0)
+	if (store_db_exec(db, "select set_config('role', $1, false)", 1, p, err) != 0)
 		return ebba_err_prefix(err, "acting as %s", name);
 	return 0;
 }
@@ -335,7 +335,7 @@ int store_user_names(PGconn *db, const char *name, const char *display_name, con
 		     struct ebba_err *err)
 {
 	const char *p[] = {name, display_name, title};
-	return db_exec(db,
+	return store_db_exec(db,
 		       "insert into ebba.people_names as n (role, display_name, title)"
 		       " values ($1, coalesce($2, $1), $3)"
 		       " on conflict (role) do update set display_name = coalesce($2, n.display_name),"

@@ -17,7 +17,7 @@ static const char COMPLETION_SQL[] =
 	" 'requested', exists (select 1 from ebba.document_requests q where q.decision_id = d.id))"
 	" from ebba.decisions d where d.id = $1::bigint";
 
-int web_completion_view_unpack(json_t *doc, struct web_completion_view *out, struct ebba_err *err)
+int store_web_completion_view_unpack(json_t *doc, struct web_completion_view *out, struct ebba_err *err)
 {
 	*out = (struct web_completion_view){0};
 	json_int_t id;
@@ -51,13 +51,13 @@ int store_web_completion(PGconn *db, const char *id, struct web_completion_view 
 		return -1;
 	if (!doc)
 		return 0;
-	int rc = web_completion_view_unpack(doc, out, err);
+	int rc = store_web_completion_view_unpack(doc, out, err);
 	json_decref(doc);
 	*found = rc == 0;
 	return rc;
 }
 
-void web_completion_view_free(struct web_completion_view *v)
+void store_web_completion_view_free(struct web_completion_view *v)
 {
 	json_decref(v->doc_);
 	*v = (struct web_completion_view){0};

@@ -337,18 +337,18 @@ static int read_view(struct web_decision_view *v, struct ebba_err *err)
 	v->redecides_register = redecides_register;
 	if (json_is_null(v->trace))
 		v->trace = NULL;
-	web_decision_trace_read(v->trace, &v->trace_view);
+	store_web_decision_trace_read(v->trace, &v->trace_view);
 	if (json_is_null(v->findings))
 		v->findings = NULL;
 	return read_parts(&p, v, err);
 }
 
-int web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err)
+int store_web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
 	if (read_view(out, err) != 0) {
-		web_decision_view_free(out);
+		store_web_decision_view_free(out);
 		return -1;
 	}
 	return 0;
@@ -367,13 +367,13 @@ int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out
 		return -1;
 	if (!doc)
 		return 0;
-	if (web_decision_view_read(doc, out, err) != 0)
+	if (store_web_decision_view_read(doc, out, err) != 0)
 		return -1;
 	*found = true;
 	return 0;
 }
 
-void web_decision_view_free(struct web_decision_view *v)
+void store_web_decision_view_free(struct web_decision_view *v)
 {
 	free(v->checks);
 	free(v->evidence);
@@ -382,7 +382,7 @@ void web_decision_view_free(struct web_decision_view *v)
 	free(v->history);
 	free(v->request.files);
 	free(v->referral.failed);
-	web_decision_trace_free(&v->trace_view);
+	store_web_decision_trace_free(&v->trace_view);
 	json_decref(v->doc_);
 	memset(v, 0, sizeof(*v));
 }

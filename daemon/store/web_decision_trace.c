@@ -67,7 +67,7 @@ static void read_person(const json_t *r, struct web_trace_person *out)
 	};
 }
 
-void web_decision_trace_read(const json_t *trace, struct web_decision_trace *out)
+void store_web_decision_trace_read(const json_t *trace, struct web_decision_trace *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(trace))
@@ -92,7 +92,7 @@ void web_decision_trace_read(const json_t *trace, struct web_decision_trace *out
 	out->delegation = json_string_value(json_object_get(json_object_get(rules, "delegation"), "label"));
 }
 
-void web_decision_trace_free(struct web_decision_trace *t)
+void store_web_decision_trace_free(struct web_decision_trace *t)
 {
 	free(t->lines);
 	free(t->persons);

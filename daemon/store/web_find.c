@@ -59,7 +59,7 @@ static int unpack_case(json_t *item, void *elem, struct ebba_err *err)
 				     (void **)&c->roles, &c->n_roles, err);
 }
 
-int web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err)
+int store_web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -80,10 +80,10 @@ int store_web_find_person(PGconn *db, const char *pnr, const char *client,
 		return -1;
 	if (!doc)
 		return ebba_errf(err, "person search: the query returned no document");
-	return web_find_view_unpack(doc, out, err);
+	return store_web_find_view_unpack(doc, out, err);
 }
 
-void web_find_view_free(struct web_find_view *v)
+void store_web_find_view_free(struct web_find_view *v)
 {
 	for (size_t i = 0; i < v->n_cases; i++)
 		free(v->cases[i].roles);
@@ -101,7 +101,7 @@ int store_web_case_exists(PGconn *db, const char *case_id, bool *exists, struct 
 		"    or exists (select 1 from ebba.case_frames f where f.case_id = $1)",
 		1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "find case: %s", db_result_error(res));
+		ebba_errf(err, "find case: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -1,7 +1,7 @@
 /*
  * Stickprov's SQL and its view model (include/ebba/store/web_flags.h).
  * The statement builds the page's document in PostgreSQL (one round
- * trip); web_flags_view_unpack() reads it into the struct in strict mode.
+ * trip); store_web_flags_view_unpack() reads it into the struct in strict mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +98,7 @@ static int unpack_resolved(json_t *item, void *elem, struct ebba_err *err)
 	return store_web_parse_verdict(verdict, "resolved flag", &f->verdict, &f->verdict_note, err);
 }
 
-int web_flags_view_unpack(json_t *doc, struct web_flags_view *out, struct ebba_err *err)
+int store_web_flags_view_unpack(json_t *doc, struct web_flags_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -129,10 +129,10 @@ int store_web_flags(PGconn *db, const char *after, const char *from, struct web_
 		return -1;
 	if (!doc)
 		return ebba_errf(err, "audit flags: the query returned no document");
-	return web_flags_view_unpack(doc, out, err);
+	return store_web_flags_view_unpack(doc, out, err);
 }
 
-void web_flags_view_free(struct web_flags_view *v)
+void store_web_flags_view_free(struct web_flags_view *v)
 {
 	free(v->flags);
 	free(v->rates);

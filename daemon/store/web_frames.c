@@ -20,7 +20,7 @@
 
 /* "frame" and "latest" are left out rather than null when there is none
  * (json_strip_nulls: no value inside is null), so each is an optional key. */
-int web_frame_view_unpack(json_t *doc, struct web_frame_view *out, struct ebba_err *err)
+int store_web_frame_view_unpack(json_t *doc, struct web_frame_view *out, struct ebba_err *err)
 {
 	*out = (struct web_frame_view){0};
 	json_int_t version = 0, latest = -1;
@@ -48,7 +48,7 @@ static int frame_query(PGconn *db, const char *sql, int n, const char *const *p,
 		return -1;
 	if (!doc)
 		return ebba_errf(err, "frame view: no answer");
-	int rc = web_frame_view_unpack(doc, out, err);
+	int rc = store_web_frame_view_unpack(doc, out, err);
 	json_decref(doc);
 	return rc;
 }
@@ -75,7 +75,7 @@ int store_web_frame(PGconn *db, const char *case_id, struct web_frame_view *out,
 			   " from ebba.case_frames f where f.case_id = $1)))", 1, p, out, err);
 }
 
-void web_frame_view_free(struct web_frame_view *v)
+void store_web_frame_view_free(struct web_frame_view *v)
 {
 	json_decref(v->doc_);
 	*v = (struct web_frame_view){0};
@@ -88,7 +88,7 @@ static int written_version(PGconn *db, const char *sql, int n, const char *const
 	*version = 0;
 	PGresult *res = PQexecParams(db, sql, n, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "frame: %s", db_result_error(res));
+		ebba_errf(err, "frame: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -2,7 +2,7 @@
  * Hushåll's SQL and its view model (include/ebba/store/web_household.h).
  * As in web_frames.c, the view and its access-log row are one statement
  * (a data-modifying WITH); people may insert into the log but not read it,
- * so nothing is returned from it.  web_household_view_unpack() reads the
+ * so nothing is returned from it.  store_web_household_view_unpack() reads the
  * document into the struct in strict mode.
  */
 #include <stdlib.h>
@@ -131,7 +131,7 @@ static int unpack_version(json_t *item, void *elem, struct ebba_err *err)
 				     (void **)&v->changed, &v->n_changed, err);
 }
 
-int web_household_view_unpack(json_t *doc, struct web_household_view *out, struct ebba_err *err)
+int store_web_household_view_unpack(json_t *doc, struct web_household_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -158,13 +158,13 @@ int store_web_household(PGconn *db, const char *case_id, const char *client,
 		return -1;
 	if (!doc)
 		return 0;
-	if (web_household_view_unpack(doc, out, err) != 0)
+	if (store_web_household_view_unpack(doc, out, err) != 0)
 		return -1;
 	*found = true;
 	return 0;
 }
 
-void web_household_view_free(struct web_household_view *v)
+void store_web_household_view_free(struct web_household_view *v)
 {
 	for (size_t i = 0; i < v->n_months; i++) {
 		struct web_household_month *m = &v->months[i];

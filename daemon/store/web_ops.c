@@ -1,7 +1,7 @@
 /*
  * Drift's SQL and its view model (include/ebba/store/web_ops.h).  The
  * statement builds the page's document in PostgreSQL (one round trip);
- * web_ops_view_unpack() reads it into the struct in strict mode.
+ * store_web_ops_view_unpack() reads it into the struct in strict mode.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +77,7 @@ static int unpack_letter_failed(json_t *item, void *elem, struct ebba_err *err)
 				"at", &l->gave_up_at, "error", &l->error);
 }
 
-int web_ops_view_unpack(json_t *doc, struct web_ops_view *out, struct ebba_err *err)
+int store_web_ops_view_unpack(json_t *doc, struct web_ops_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -115,10 +115,10 @@ int store_web_ops(PGconn *db, struct web_ops_view *out, struct ebba_err *err)
 		return -1;
 	if (!doc)
 		return ebba_errf(err, "operations: the query returned no document");
-	return web_ops_view_unpack(doc, out, err);
+	return store_web_ops_view_unpack(doc, out, err);
 }
 
-void web_ops_view_free(struct web_ops_view *v)
+void store_web_ops_view_free(struct web_ops_view *v)
 {
 	free(v->workers);
 	free(v->quarantine);

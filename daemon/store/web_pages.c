@@ -29,7 +29,7 @@ int store_web_json(PGconn *db, const char *sql, int n, const char *const *params
 	*out = NULL;
 	PGresult *res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "web query: %s", db_result_error(res));
+		ebba_errf(err, "web query: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -74,7 +74,7 @@ static int bytes_query(PGconn *db, const char *sql, int n, const char *const *pa
 {
 	PGresult *res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "web query: %s", db_result_error(res));
+		ebba_errf(err, "web query: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -141,7 +141,7 @@ int store_web_flag_resolve(PGconn *db, const char *flag_id, const char *verdict,
 	PGresult *res = PQexecParams(db, "select ebba.resolve_flag($1::bigint, $2, $3, $4)", 4, NULL, p,
 				     NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "resolve flag %s: %s", flag_id, db_result_error(res));
+		ebba_errf(err, "resolve flag %s: %s", flag_id, store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

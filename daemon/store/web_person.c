@@ -59,7 +59,7 @@ static int read_line(json_t *l, size_t i, struct web_finding_line *out, struct e
 	return nullable_string(reason, "a line's reason", &out->reason, err);
 }
 
-int web_person_findings_read(json_t *findings, struct web_person_findings *out,
+int store_web_person_findings_read(json_t *findings, struct web_person_findings *out,
 			     struct ebba_err *err)
 {
 	*out = (struct web_person_findings){0};
@@ -79,19 +79,19 @@ int web_person_findings_read(json_t *findings, struct web_person_findings *out,
 	json_t *l;
 	json_array_foreach(lines, i, l) {
 		if (read_line(l, i, &out->lines[i], err) != 0) {
-			web_person_findings_free(out);
+			store_web_person_findings_free(out);
 			return -1;
 		}
 		out->n_lines++;
 	}
 	if (nullable_string(reason, "reason", &out->reason, err) != 0) {
-		web_person_findings_free(out);
+		store_web_person_findings_free(out);
 		return -1;
 	}
 	return 0;
 }
 
-void web_person_findings_free(struct web_person_findings *f)
+void store_web_person_findings_free(struct web_person_findings *f)
 {
 	free(f->lines);
 	json_decref(f->doc_);

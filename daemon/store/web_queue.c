@@ -144,7 +144,7 @@ static int unpack_flag_count(json_t *item, void *elem, struct ebba_err *err)
 	return store_web_parse_flag_kind(kind, "flag count", &c->kind, err);
 }
 
-int web_queue_view_unpack(json_t *doc, struct web_queue_view *out, struct ebba_err *err)
+int store_web_queue_view_unpack(json_t *doc, struct web_queue_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -183,10 +183,10 @@ int store_web_queue(PGconn *db, const struct web_queue_filter *f, struct web_que
 		return -1;
 	if (!doc)
 		return ebba_errf(err, "queue: the query returned no document");
-	return web_queue_view_unpack(doc, out, err);
+	return store_web_queue_view_unpack(doc, out, err);
 }
 
-void web_queue_view_free(struct web_queue_view *v)
+void store_web_queue_view_free(struct web_queue_view *v)
 {
 	for (size_t i = 0; i < v->n_rows; i++)
 		free(v->rows[i].flags);

@@ -14,7 +14,7 @@ static const char SAVED_SQL[] =
 	" 'decided_by', d.decided_by, 'decided_at', to_char(d.decided_at, 'YYYY-MM-DD HH24:MI'))"
 	" from ebba.decisions d where d.id = $1::bigint and d.reviews_decision_id is not null";
 
-int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err)
+int store_web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->doc_ = doc;
@@ -27,7 +27,7 @@ int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err
 			     &out->decided_at) != 0 ||
 	    store_web_parse_outcome(outcome, "saved decision", &out->outcome, err) != 0 ||
 	    store_web_unpack_opt_int(amount, "saved decision: amount", &out->has_amount, &out->amount, err) != 0) {
-		web_saved_view_free(out);
+		store_web_saved_view_free(out);
 		return -1;
 	}
 	out->id = id;
@@ -47,13 +47,13 @@ int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool
 		return -1;
 	if (!doc)
 		return 0;
-	if (web_saved_view_read(doc, out, err) != 0)
+	if (store_web_saved_view_read(doc, out, err) != 0)
 		return -1;
 	*found = true;
 	return 0;
 }
 
-void web_saved_view_free(struct web_saved_view *v)
+void store_web_saved_view_free(struct web_saved_view *v)
 {
 	json_decref(v->doc_);
 	memset(v, 0, sizeof(*v));

@@ -6,7 +6,7 @@
 #include "ebba/store/web_pages.h"
 #include "ebba/store/web_whatif.h"
 
-int web_whatif_params_read(const char *text, struct web_whatif_params *out, struct ebba_err *err)
+int store_web_whatif_params_read(const char *text, struct web_whatif_params *out, struct ebba_err *err)
 {
 	*out = (struct web_whatif_params){0};
 	json_error_t je;
@@ -23,7 +23,7 @@ int web_whatif_params_read(const char *text, struct web_whatif_params *out, stru
 		struct web_whatif_param *item = &out->items[i];
 		if (store_web_unpack(p, "what-if parameters", err, "{s:s,s:s}", "name", &item->name, "value",
 				     &item->value) != 0) {
-			web_whatif_params_free(out);
+			store_web_whatif_params_free(out);
 			return -1;
 		}
 		out->n++;
@@ -31,7 +31,7 @@ int web_whatif_params_read(const char *text, struct web_whatif_params *out, stru
 	return 0;
 }
 
-void web_whatif_params_free(struct web_whatif_params *p)
+void store_web_whatif_params_free(struct web_whatif_params *p)
 {
 	free(p->items);
 	json_decref(p->doc_);

@@ -65,12 +65,12 @@ static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *
 	PGresult *res = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, binary);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	ebba_errf(err, "what-if: reading stored decisions: %s", db_result_error(res));
+	ebba_errf(err, "what-if: reading stored decisions: %s", store_db_result_error(res));
 	PQclear(res);
 	return NULL;
 }
 
-int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
+int store_whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
 			int64_t *count, struct ebba_err *err)
 {
 	const char *p[] = {w->period, w->from, w->to};
@@ -83,7 +83,7 @@ int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *la
 	return 0;
 }
 
-int whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
+int store_whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
 			 struct ebba_err *err)
 {
 	const char *p[] = {w->period, w->from, w->to};
@@ -185,7 +185,7 @@ static void read_evidence(struct whatif_batch *b)
 	}
 }
 
-int whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
+int store_whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
 		       int64_t last_id, size_t limit, struct whatif_batch *b, struct ebba_err *err)
 {
 	clear_results(b);
@@ -210,7 +210,7 @@ int whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t afte
 	return 0;
 }
 
-void whatif_batch_free(struct whatif_batch *b)
+void store_whatif_batch_free(struct whatif_batch *b)
 {
 	clear_results(b);
 	free(b->rows);

@@ -15,12 +15,12 @@ static const char *const RUN_STATUSES[WHATIF_RUN_STATUS_COUNT] = {
 	[WHATIF_RUN_FAILED] = "failed", [WHATIF_RUN_STALLED] = "stalled",
 };
 
-const char *whatif_run_status_name(enum whatif_run_status s)
+const char *store_whatif_run_status_name(enum whatif_run_status s)
 {
 	return (unsigned)s < WHATIF_RUN_STATUS_COUNT ? RUN_STATUSES[s] : "?";
 }
 
-bool whatif_run_status_parse(const char *s, enum whatif_run_status *out)
+bool store_whatif_run_status_parse(const char *s, enum whatif_run_status *out)
 {
 	for (int k = 0; s && k < WHATIF_RUN_STATUS_COUNT; k++)
 		if (strcmp(RUN_STATUSES[k], s) == 0) {
@@ -30,7 +30,7 @@ bool whatif_run_status_parse(const char *s, enum whatif_run_status *out)
 	return false;
 }
 
-int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
+int store_whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
 		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
 		      struct ebba_err *err)
 {
@@ -41,7 +41,7 @@ int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
 		" window_to, parameters) values ($1, $2, $3, $4::date, $5::date, $6::json) returning id",
 		6, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "storing the what-if run: %s", db_result_error(res));
+		ebba_errf(err, "storing the what-if run: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}
@@ -50,7 +50,7 @@ int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
 	return 0;
 }
 
-int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
+int store_whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
 			struct ebba_err *err)
 {
 	char i[24], d[24], t[24];
@@ -58,20 +58,20 @@ int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
 	snprintf(d, sizeof(d), "%lld", (long long)done);
 	snprintf(t, sizeof(t), "%lld", (long long)total);
 	const char *p[] = {i, d, t};
-	if (db_exec(conn, "update ebba.whatif_runs set done = $2::bigint, total = $3::bigint"
+	if (store_db_exec(conn, "update ebba.whatif_runs set done = $2::bigint, total = $3::bigint"
 			  " where id = $1::bigint", 3, p, err) != 0)
 		return ebba_err_prefix(err, "what-if run %lld: progress", (long long)id);
 	return 0;
 }
 
-int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
+int store_whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
 		      struct ebba_err *err)
 {
 	char i[24];
 	snprintf(i, sizeof(i), "%lld", (long long)id);
-	const char *p[] = {i, whatif_run_status_name(result_json ? WHATIF_RUN_DONE : WHATIF_RUN_FAILED),
+	const char *p[] = {i, store_whatif_run_status_name(result_json ? WHATIF_RUN_DONE : WHATIF_RUN_FAILED),
 			   result_json, result_json ? NULL : error};
-	if (db_exec(conn, "update ebba.whatif_runs set status = $2, result = $3::json, error = $4,"
+	if (store_db_exec(conn, "update ebba.whatif_runs set status = $2, result = $3::json, error = $4,"
 			  " done = case when $2 = 'done' then total else done end"
 			  " where id = $1::bigint", 4, p, err) != 0)
 		return ebba_err_prefix(err, "what-if run %lld: result", (long long)id);
@@ -92,7 +92,7 @@ static int fill_row(const PGresult *res, int r, struct whatif_run_row *row, stru
 	for (int k = 0; k < 16; k++)
 		v[k] = PQgetvalue(res, r, k);
 	enum whatif_run_status st;
-	if (!whatif_run_status_parse(v[9], &st))
+	if (!store_whatif_run_status_parse(v[9], &st))
 		return ebba_errf(err, "reading what-if runs: run %s has the status '%.20s'", v[0], v[9]);
 	*row = (struct whatif_run_row){.id = v[0], .created_at = v[1],
 		.created_by = v[2], .candidate = v[3], .sha256 = v[4], .period = v[5],
@@ -102,7 +102,7 @@ static int fill_row(const PGresult *res, int r, struct whatif_run_row *row, stru
 	return 0;
 }
 
-int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
+int store_whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
 		     struct ebba_err *err)
 {
 	*out = (struct whatif_runs){0};
@@ -115,7 +115,7 @@ int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_r
 					   " from ebba.whatif_runs order by id desc limit $1::int",
 				1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(out->res) != PGRES_TUPLES_OK) {
-		ebba_errf(err, "reading what-if runs: %s", db_result_error(out->res));
+		ebba_errf(err, "reading what-if runs: %s", store_db_result_error(out->res));
 		PQclear(out->res);
 		out->res = NULL;
 		return -1;
@@ -125,13 +125,13 @@ int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_r
 	out->rows = xcalloc(out->n + 1, sizeof(*out->rows));
 	for (size_t i = 0; i < out->n; i++)
 		if (fill_row(res, (int)i, &out->rows[i], err) != 0) {
-			whatif_runs_free(out);
+			store_whatif_runs_free(out);
 			return -1;
 		}
 	return 0;
 }
 
-void whatif_runs_free(struct whatif_runs *r)
+void store_whatif_runs_free(struct whatif_runs *r)
 {
 	free(r->rows);
 	PQclear(r->res);

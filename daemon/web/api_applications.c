@@ -331,7 +331,7 @@ static void get_application(const struct api_request *rq, struct web_response *r
 		reply(rs, 200, status_json(id, &c.status));
 	else if (!reply_refused_token(rs, c.verdict))
 		reply_error(rs, 404, "no such application");
-	intake_status_free(&c.status);
+	store_intake_status_free(&c.status);
 }
 
 /* "{id}/completions" (an id as the schema allows it, and no identity

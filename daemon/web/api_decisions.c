@@ -59,7 +59,7 @@ static int read_page(PGconn *db, const char *token, const char *after, const cha
 				     " ebba.decision_feed_page($1, $2::bigint, $3::int)",
 				     3, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ebba_errf(err, "reading the decision feed: %s", db_result_error(res));
+		ebba_errf(err, "reading the decision feed: %s", store_db_result_error(res));
 		PQclear(res);
 		return -1;
 	}

@@ -93,5 +93,5 @@ void api_letter(const struct api_request *rq, struct web_response *rs, const cha
 		rs->content_type = "application/pdf";
 		snprintf(rs->filename, sizeof(rs->filename), "%s-brev-%d.pdf", id, n);
 	}
-	intake_letter_free(&c.l);
+	store_intake_letter_free(&c.l);
 }

@@ -34,7 +34,7 @@ static void notify_once(void)
 	struct ebba_err err;
 	if (!N.db || PQstatus(N.db) != CONNECTION_OK) {
 		PQfinish(N.db);
-		N.db = db_connect(N.conninfo, "ebba-web notify", N.timeout_ms, &err);
+		N.db = store_db_connect(N.conninfo, "ebba-web notify", N.timeout_ms, &err);
 	}
 	if (!N.db || store_intake_notify(N.db, &err) != 0)
 		log_debug("ebba-web: api: NOTIFY ebba_inbox not sent (ebbad's polling will find the rows)");

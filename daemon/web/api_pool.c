@@ -86,7 +86,7 @@ PGconn *api_slot_db(struct api_slot *s, bool fresh, struct ebba_err *err)
 	if (s->db && !fresh && PQstatus(s->db) == CONNECTION_OK)
 		return s->db;
 	PQfinish(s->db);
-	s->db = db_connect(P.conninfo, "ebba-web api", P.cfg->statement_timeout_ms, err);
+	s->db = store_db_connect(P.conninfo, "ebba-web api", P.cfg->statement_timeout_ms, err);
 	return s->db;
 }
 

@@ -13,7 +13,7 @@
 /* Decision id's typed view into *v (include/ebba/store/web_decision.h)
  * and the template context built from it into *out, or *out NULL (and 0)
  * when there is no such decision.  The caller json_decref()s *out and
- * web_decision_view_free()s *v, whatever the answer. */
+ * store_web_decision_view_free()s *v, whatever the answer. */
 int decision_ctx(const struct web_request *rq, const char *id, struct web_decision_view *v,
 		 json_t **out, struct ebba_err *err);
 /* The same for a page that shows it: with *out NULL and 0, rs already holds

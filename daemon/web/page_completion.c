@@ -207,12 +207,12 @@ int page_completion(const struct web_request *rq, struct web_response *rs, const
 	if (!found)
 		return page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
 	if (!can_request(rq, &v)) {
-		web_completion_view_free(&v);
+		store_web_completion_view_free(&v);
 		return refuse(rq, rs, err);
 	}
 	struct ruleset *cat = NULL;
 	if (ruleset_load(request_config()->rules_dir, &cat, NULL, err) != 0) {
-		web_completion_view_free(&v);
+		store_web_completion_view_free(&v);
 		return -1;
 	}
 	struct completion_form f;
@@ -230,7 +230,7 @@ int page_completion(const struct web_request *rq, struct web_response *rs, const
 	}
 	free(f.checked);
 	ruleset_free(cat);
-	web_completion_view_free(&v);
+	store_web_completion_view_free(&v);
 	return rc;
 }
 

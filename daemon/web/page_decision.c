@@ -708,7 +708,7 @@ int decision_ctx(const struct web_request *rq, const char *id, struct web_decisi
 	rules_part(d, v, &v->trace_view);
 	if (application_part(rq, id, v, d, err) != 0) {
 		json_decref(d);
-		web_decision_view_free(v);
+		store_web_decision_view_free(v);
 		return -1;
 	}
 	bool open = decision_open(v);
@@ -756,7 +756,7 @@ int decision_page_ctx(const struct web_request *rq, struct web_response *rs, con
 {
 	struct web_decision_view v;
 	int rc = decision_page_view(rq, rs, id, &v, out, err);
-	web_decision_view_free(&v);
+	store_web_decision_view_free(&v);
 	return rc;
 }
 
@@ -770,7 +770,7 @@ static int saved_notice(const struct web_request *rq, const struct web_decision_
 	struct web_queue_filter f = {0};
 	struct web_queue_view q;
 	if (store_web_queue(rq->db, &f, &q, err) != 0) {
-		web_queue_view_free(&q);
+		store_web_queue_view_free(&q);
 		return -1;
 	}
 	json_t *saved = json_pack("{s:s,s:o}", "outcome_label", outcome_sv(v->outcome), "amount",
@@ -778,7 +778,7 @@ static int saved_notice(const struct web_request *rq, const struct web_decision_
 	if (q.n_rows)
 		json_object_set_new(saved, "next_id", json_integer((json_int_t)q.rows[0].id));
 	json_object_set_new(ctx, "saved", saved);
-	web_queue_view_free(&q);
+	store_web_queue_view_free(&q);
 	return 0;
 }
 
@@ -795,7 +795,7 @@ int page_decision(const struct web_request *rq, struct web_response *rs, const c
 	json_t *ctx;
 	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
 	if (rc != 0 || !ctx) {
-		web_decision_view_free(&v);
+		store_web_decision_view_free(&v);
 		return rc;
 	}
 	bool mine;
@@ -813,6 +813,6 @@ int page_decision(const struct web_request *rq, struct web_response *rs, const c
 	if (rc == 0)
 		rc = web_page(rq, rs, title, "decision", ctx, err);
 	json_decref(ctx);
-	web_decision_view_free(&v);
+	store_web_decision_view_free(&v);
 	return rc;
 }

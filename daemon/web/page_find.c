@@ -115,11 +115,11 @@ static int find_person(const struct web_request *rq, struct web_response *rs, co
 			      strlen(typed) > 24 ? "" : typed, err);
 	struct web_find_view v;
 	if (store_web_find_person(rq->db, p.digits, rq->client, &v, err) != 0) {
-		web_find_view_free(&v);
+		store_web_find_view_free(&v);
 		return -1;
 	}
 	json_t *ctx = found_context(&v);
-	web_find_view_free(&v);
+	store_web_find_view_free(&v);
 	return show(rq, rs, ctx, err);
 }
 

@@ -81,12 +81,12 @@ static int show(const struct web_request *rq, struct web_response *rs, json_t *e
 	const char *after = from ? NULL : web_query(rq, "efter");
 	struct web_flags_view v;
 	if (store_web_flags(rq->db, after, from, &v, err) != 0) {
-		web_flags_view_free(&v);
+		store_web_flags_view_free(&v);
 		return -1;
 	}
 	json_t *ctx = flags_context(&v, (after && *after) || from,
 				    rq->session && (rq->session->groups & WEB_CASEWORKER));
-	web_flags_view_free(&v);
+	store_web_flags_view_free(&v);
 	if (extra)
 		json_object_update(ctx, extra);
 	int rc = page_log(rq, "view", "audit_flags", NULL, err);

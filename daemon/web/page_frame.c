@@ -386,7 +386,7 @@ int page_frame(const struct web_request *rq, struct web_response *rs, struct ebb
 	} else {
 		rc = page_not_found(rq, rs, "Ärendet har ingen referensram och ingen ansökan att utgå från.", err);
 	}
-	web_frame_view_free(&view);
+	store_web_frame_view_free(&view);
 	return rc;
 }
 
@@ -504,7 +504,7 @@ static int conflict(const struct web_request *rq, struct web_response *rs, const
 	if (store_web_frame_view(rq->db, case_id, rq->client, &view, err) != 0)
 		return -1;
 	if (!view.has_frame) {
-		web_frame_view_free(&view);
+		store_web_frame_view_free(&view);
 		return page_not_found(rq, rs, "Ärendet har ingen referensram.", err);
 	}
 	/* (a new frame's sentence names the case, then when: it used to put
@@ -524,7 +524,7 @@ static int conflict(const struct web_request *rq, struct web_response *rs, const
 	struct frame_notes notes = {.errors = &errs, .conflict = true};
 	int rc = show(rq, rs, case_id, &shown, false, &notes, err);
 	frame_errors_free(&errs);
-	web_frame_view_free(&view);
+	store_web_frame_view_free(&view);
 	return rc;
 }
 
@@ -574,7 +574,7 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	const char *why;
 	int rc = change_base(rq, case_id, version, &view, &fresh, &shown, &found, &why, err);
 	if (rc != 0 || !found) {
-		web_frame_view_free(&view);
+		store_web_frame_view_free(&view);
 		return rc != 0 ? rc : page_not_found(rq, rs, why, err);
 	}
 	struct case_frame f, g;
@@ -617,6 +617,6 @@ int page_frame_save(const struct web_request *rq, struct web_response *rs, struc
 	frame_errors_free(&errs);
 	json_decref(frame);
 	free(fresh);
-	web_frame_view_free(&view);
+	store_web_frame_view_free(&view);
 	return rc;
 }

@@ -141,13 +141,13 @@ int page_household(const struct web_request *rq, struct web_response *rs, struct
 	struct web_household_view v;
 	bool found;
 	if (store_web_household(rq->db, id, rq->client, &v, &found, err) != 0) {
-		web_household_view_free(&v);
+		store_web_household_view_free(&v);
 		return -1;
 	}
 	if (!found)
 		return page_not_found(rq, rs, "Det finns inget sådant ärende som du kan se.", err);
 	json_t *ctx = household_context(&v);
-	web_household_view_free(&v);
+	store_web_household_view_free(&v);
 	char title[96];
 	snprintf(title, sizeof(title), "Hushåll %s", id);
 	int rc = web_page(rq, rs, title, "household", ctx, err);

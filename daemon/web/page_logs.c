@@ -98,22 +98,22 @@ static void read_form(const struct web_request *rq, struct logs_form *f, bool pe
 	f->q.action = nz(web_query(rq, "handelse"));
 	f->q.client = rq->client;
 	if (period_required && !f->q.from && !f->q.to) {
-		audit_default_period(from_buf, to_buf);
+		store_audit_default_period(from_buf, to_buf);
 		f->q.from = from_buf;
 		f->q.to = to_buf;
 	}
-	if (f->q.who && !audit_valid_name(f->q.who))
+	if (f->q.who && !store_audit_valid_name(f->q.who))
 		form_error(f, "person", "Person: skriv ett användarnamn (bokstäver, siffror, - _ . @ :), högst 63 tecken");
-	if (f->q.case_id && !audit_valid_name(f->q.case_id))
+	if (f->q.case_id && !store_audit_valid_name(f->q.case_id))
 		form_error(f, "arende", "Ärende: skriv ett ärendenummer (bokstäver, siffror, - _ . @ :), inte ett personnummer");
-	if (f->q.from ? !audit_valid_day(f->q.from) : period_required)
+	if (f->q.from ? !store_audit_valid_day(f->q.from) : period_required)
 		form_error(f, "fran", "Från: skriv ett datum som ÅÅÅÅ-MM-DD");
-	if (f->q.to ? !audit_valid_day(f->q.to) : period_required)
+	if (f->q.to ? !store_audit_valid_day(f->q.to) : period_required)
 		form_error(f, "till", "Till: skriv ett datum som ÅÅÅÅ-MM-DD");
-	if (f->q.from && f->q.to && audit_valid_day(f->q.from) && audit_valid_day(f->q.to) &&
+	if (f->q.from && f->q.to && store_audit_valid_day(f->q.from) && store_audit_valid_day(f->q.to) &&
 	    strcmp(f->q.from, f->q.to) > 0)
 		form_error(f, "till", "Till: datumet kommer före Från");
-	if (f->q.action && !audit_valid_action(f->q.action))
+	if (f->q.action && !store_audit_valid_action(f->q.action))
 		form_error(f, "handelse", "Händelse: välj en av händelserna i listan");
 }
 
@@ -192,7 +192,7 @@ static int entries_csv(const struct web_request *rq, struct web_response *rs,
 	q->export = true;
 	if (store_audit_entries(rq->db, q, &res, err) != 0)
 		return -1;
-	audit_csv(res, header, AE_NCOLS, entry_word, &rs->body);
+	store_audit_csv(res, header, AE_NCOLS, entry_word, &rs->body);
 	PQclear(res);
 	rs->content_type = "text/csv; charset=utf-8";
 	snprintf(rs->filename, sizeof(rs->filename), "ebba-logg.csv");
@@ -233,7 +233,7 @@ static json_t *findings_json(const PGresult *res)
 	for (int k = 0; k < AUDIT_REASONS; k++)
 		rows[k] = json_array();
 	for (int r = 0; r < PQntuples(res); r++) {
-		int k = audit_reason_of(PQgetvalue(res, r, AF_REASON));
+		int k = store_audit_reason_of(PQgetvalue(res, r, AF_REASON));
 		if (k < 0)
 			continue;
 		json_array_append_new(rows[k], json_pack(
@@ -248,7 +248,7 @@ static json_t *findings_json(const PGresult *res)
 	json_t *lists = json_array();
 	for (int k = 0; k < AUDIT_REASONS; k++)
 		json_array_append_new(lists, json_pack("{s:s,s:s,s:I,s:o,s:b,s:b}", "reason",
-						       audit_reason_code(k), "title", reason_sv[k],
+						       store_audit_reason_code(k), "title", reason_sv[k],
 						       "count", (json_int_t)json_array_size(rows[k]),
 						       "rows", rows[k], "burst", k == AUDIT_BURST, "login",
 						       k == AUDIT_FAILED_LOGIN));
@@ -257,7 +257,7 @@ static json_t *findings_json(const PGresult *res)
 
 static const char *finding_word(int col, const char *v)
 {
-	int k = col == AF_REASON ? audit_reason_of(v) : -1;
+	int k = col == AF_REASON ? store_audit_reason_of(v) : -1;
 	if (k >= 0)
 		return reason_sv[k];
 	if (col == AF_ACTION)
@@ -286,7 +286,7 @@ static int followup_csv(const struct web_request *rq, struct web_response *rs,
 	q->export = true;
 	if (findings(rq, q, &res, err) != 0)
 		return -1;
-	audit_csv(res, header, AF_NCOLS, finding_word, &rs->body);
+	store_audit_csv(res, header, AF_NCOLS, finding_word, &rs->body);
 	PQclear(res);
 	rs->content_type = "text/csv; charset=utf-8";
 	snprintf(rs->filename, sizeof(rs->filename), "ebba-uppfoljning-%s-%s.csv", q->from, q->to);

@@ -46,11 +46,11 @@ int page_ops(const struct web_request *rq, struct web_response *rs, struct ebba_
 {
 	struct web_ops_view v;
 	if (store_web_ops(rq->db, &v, err) != 0) {
-		web_ops_view_free(&v);
+		store_web_ops_view_free(&v);
 		return -1;
 	}
 	json_t *ctx = ops_context(&v);
-	web_ops_view_free(&v);
+	store_web_ops_view_free(&v);
 	int rc = page_log(rq, "view", "operations", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Drift", "ops", ctx, err);

@@ -124,14 +124,14 @@ void person_decision_ctx(json_t *ctx, const struct web_decision_view *v)
 	}
 	struct web_person_findings f;
 	struct ebba_err e;
-	if (web_person_findings_read(v->findings, &f, &e) != 0) {
+	if (store_web_person_findings_read(v->findings, &f, &e) != 0) {
 		/* shown as a decision without lines (its note), and said in the log */
 		log_error("ebba-web: decision %lld: %s", (long long)v->id, e.msg);
 		person_findings_ctx(ctx, NULL, referral_failed);
 		return;
 	}
 	person_findings_ctx(ctx, &f, referral_failed);
-	web_person_findings_free(&f);
+	store_web_person_findings_free(&f);
 }
 
 /* ---- Pröva, line by line ------------------------------------------------ */

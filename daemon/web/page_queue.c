@@ -162,20 +162,20 @@ int page_queue(const struct web_request *rq, struct web_response *rs, struct ebb
 		return -1;
 	struct web_queue_view v;
 	if (store_web_queue(rq->db, &f, &v, err) != 0) {
-		web_queue_view_free(&v);
+		store_web_queue_view_free(&v);
 		return -1;
 	}
 	const char *saved_id = clean(web_query(rq, "sparat"), "0123456789", 18);
 	struct web_saved_view saved = {0};
 	bool found = false;
 	if (saved_id && store_web_saved(rq->db, saved_id, &saved, &found, err) != 0) {
-		web_saved_view_free(&saved);
-		web_queue_view_free(&v);
+		store_web_saved_view_free(&saved);
+		store_web_queue_view_free(&v);
 		return -1;
 	}
 	json_t *ctx = queue_context(&v, found ? &saved : NULL, &f);
-	web_saved_view_free(&saved);
-	web_queue_view_free(&v);
+	store_web_saved_view_free(&saved);
+	store_web_queue_view_free(&v);
 	int rc = page_log(rq, "view", "queue", NULL, err);
 	if (rc == 0)
 		rc = web_page(rq, rs, "Arbetskö", "queue", ctx, err);

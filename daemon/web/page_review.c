@@ -32,7 +32,7 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
 	bool open = decision_open(&v);
 	if (rc != 0 || !ctx) {
-		web_decision_view_free(&v);
+		store_web_decision_view_free(&v);
 		return rc;
 	}
 	json_object_set_new(ctx, "can_review", json_true());
@@ -44,11 +44,11 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		rc = web_page(rq, rs, "Redan prövat", "message", m, err);
 		json_decref(m);
 		json_decref(ctx);
-		web_decision_view_free(&v);
+		store_web_decision_view_free(&v);
 		return rc;
 	}
 	rc = page_review_lines(rq, rs, id, &v, ctx, err);
 	json_decref(ctx);
-	web_decision_view_free(&v);
+	store_web_decision_view_free(&v);
 	return rc;
 }

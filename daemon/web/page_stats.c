@@ -83,7 +83,7 @@ static size_t cat_of(const struct window *w, const char *period)
 }
 
 /* One check over the window: a row of totals, a table and a chart. */
-/* *tune: whether the check is one to tune (stats_to_tune()). */
+/* *tune: whether the check is one to tune (store_stats_to_tune()). */
 static json_t *check_json(const struct stats_report *r, size_t first, size_t end,
 			  const struct window *w, int n, bool *tune)
 {
@@ -129,7 +129,7 @@ static json_t *check_json(const struct stats_report *r, size_t first, size_t end
 	free(v);
 	free(referred);
 	long decided = t[1] + t[2] + t[3];
-	*tune = stats_to_tune(decided, t[1]);
+	*tune = store_stats_to_tune(decided, t[1]);
 	json_t *share = percent(t[1], decided);
 	char of[48] = "–";
 	if (decided > 0)
@@ -350,16 +350,16 @@ static json_t *page_json(const struct stats_report *r, char **periods, const str
 int page_stats(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
 {
 	char **periods;
-	if (stats_periods(rq->db, MAX_PERIODS, &periods, err) != 0)
+	if (store_stats_periods(rq->db, MAX_PERIODS, &periods, err) != 0)
 		return -1;
 	struct window w = {0};
 	if (parse_window(rq, periods, &w) != 0) {
-		stats_periods_free(periods);
+		store_stats_periods_free(periods);
 		return bad_request(rq, rs, "Välj en månad (ÅÅÅÅ-MM) och ett antal månader i formuläret.",
 				   err);
 	}
 	struct stats_report r;
-	int rc = stats_collect(rq->db, w.from_s, w.till_s, &r, err);
+	int rc = store_stats_collect(rq->db, w.from_s, w.till_s, &r, err);
 	if (rc == 0) {
 		json_t *ctx = page_json(&r, periods, &w);
 		char window[20];
@@ -369,8 +369,8 @@ int page_stats(const struct web_request *rq, struct web_response *rs, struct ebb
 			rc = web_page(rq, rs, "Statistik", "stats", ctx, err);
 		json_decref(ctx);
 	}
-	stats_report_free(&r);
-	stats_periods_free(periods);
+	store_stats_report_free(&r);
+	store_stats_periods_free(periods);
 	free(w.cats);
 	free(w.cat_ptrs);
 	return rc;

@@ -134,7 +134,7 @@ static const char *status_text(enum whatif_run_status status)
 static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
 {
 	struct whatif_runs runs;
-	if (whatif_runs_load(rq->db, NULL, 20, &runs, err) != 0)
+	if (store_whatif_runs_load(rq->db, NULL, 20, &runs, err) != 0)
 		return NULL;
 	json_t *a = json_array();
 	for (size_t i = 0; i < runs.n; i++) {
@@ -144,7 +144,7 @@ static json_t *runs_json(const struct web_request *rq, struct ebba_err *err)
 			"period", *r->period ? r->period : "alla", "status", status_text(r->status),
 			"running", r->status == WHATIF_RUN_RUNNING));
 	}
-	whatif_runs_free(&runs);
+	store_whatif_runs_free(&runs);
 	return a;
 }
 
@@ -213,7 +213,7 @@ static void job_progress(void *ctx, int64_t done, int64_t total)
 {
 	struct job *j = ctx;
 	struct ebba_err err;
-	if (whatif_run_progress(job_lock(j), j->id, done, total, &err) != 0)
+	if (store_whatif_run_progress(job_lock(j), j->id, done, total, &err) != 0)
 		log_warn("ebba-web: %s", err.msg);
 	job_unlock(j);
 }
@@ -423,7 +423,7 @@ static json_t *run_json(const struct whatif_run_row *row, struct ebba_err *err)
 		"finished_at", row->finished_at, "done", (json_int_t)row->done,
 		"total", (json_int_t)row->total);
 	struct web_whatif_params set;
-	if (web_whatif_params_read(row->parameters, &set, err) != 0) {
+	if (store_web_whatif_params_read(row->parameters, &set, err) != 0) {
 		json_decref(j);
 		return NULL;
 	}
@@ -433,7 +433,7 @@ static json_t *run_json(const struct whatif_run_row *row, struct ebba_err *err)
 							set.items[i].value));
 	json_object_set_new(j, "parameters", params);
 	json_object_set_new(j, "has_parameters", json_boolean(set.n > 0));
-	web_whatif_params_free(&set);
+	store_web_whatif_params_free(&set);
 	if (row->status == WHATIF_RUN_RUNNING) {
 		json_object_set_new(j, "running", json_true());
 	} else if (row->status == WHATIF_RUN_FAILED) {
@@ -460,15 +460,15 @@ int page_whatif_run(const struct web_request *rq, struct web_response *rs, struc
 	if (n == 0 || n > 18 || id[n])
 		return page_not_found(rq, rs, "Det finns ingen sådan körning.", err);
 	struct whatif_runs runs;
-	if (whatif_runs_load(rq->db, id, 1, &runs, err) != 0)
+	if (store_whatif_runs_load(rq->db, id, 1, &runs, err) != 0)
 		return -1;
 	if (runs.n == 0) {
-		whatif_runs_free(&runs);
+		store_whatif_runs_free(&runs);
 		return page_not_found(rq, rs, "Det finns ingen sådan körning.", err);
 	}
 	json_t *run = run_json(&runs.rows[0], err);
 	bool refresh = runs.rows[0].status == WHATIF_RUN_RUNNING;
-	whatif_runs_free(&runs);
+	store_whatif_runs_free(&runs);
 	if (!run)
 		return -1;
 	json_t *ctx = json_pack("{s:o,s:b}", "run", run, "refresh", refresh);

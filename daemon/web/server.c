@@ -622,7 +622,7 @@ static struct sess *proxy_new_session(struct call *k, const struct claims *cl, e
 		*why = REFUSED_ACR;
 		return NULL;
 	}
-	PGconn *db = db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
+	PGconn *db = store_db_connect(S.conninfo, "ebba-web", S.cfg->statement_timeout_ms, &err);
 	if (!db) {
 		log_error("ebba-web: connection for a proxy session: %s", err.msg);
 		*why = REFUSED_UNAVAILABLE;
@@ -648,7 +648,7 @@ static struct sess *proxy_new_session(struct call *k, const struct claims *cl, e
 	sso_groups_text(groups, list, sizeof(list));
 	const char *param[] = {list};
 	*why = REFUSED_UNAVAILABLE;
-	if ((from_provider && db_exec(db, "select set_config('ebba.session_groups', $1, false)", 1, param,
+	if ((from_provider && store_db_exec(db, "select set_config('ebba.session_groups', $1, false)", 1, param,
 				      &err) != 0) ||
 	    store_access_log(db, "login", "proxy", NULL, k->client, &err) != 0) {
 		log_error("ebba-web: %s", err.msg);

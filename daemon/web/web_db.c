@@ -16,7 +16,7 @@ int web_db_open(const char *conninfo, int statement_timeout_ms, struct ebba_err 
 {
 	D.conninfo = conninfo;
 	D.timeout_ms = statement_timeout_ms;
-	D.db = db_connect(conninfo, "ebba-web", statement_timeout_ms, err);
+	D.db = store_db_connect(conninfo, "ebba-web", statement_timeout_ms, err);
 	return D.db ? 0 : ebba_err_prefix(err, "ebba-web's own connection");
 }
 
@@ -26,7 +26,7 @@ PGconn *web_db_lock(void)
 	if (!D.db || PQstatus(D.db) != CONNECTION_OK) {
 		struct ebba_err err;
 		PQfinish(D.db);
-		D.db = db_connect(D.conninfo, "ebba-web", D.timeout_ms, &err);
+		D.db = store_db_connect(D.conninfo, "ebba-web", D.timeout_ms, &err);
 		if (!D.db) {
 			log_error("ebba-web: own connection: %s", err.msg);
 			pthread_mutex_unlock(&D.lock);

@@ -118,7 +118,7 @@ static bool web_ready(void *arg, char *why, size_t n)
 			break;
 		int version;
 		struct ebba_err e;
-		ok = db_schema_version(db, &version, &e) == 0;
+		ok = store_db_schema_version(db, &version, &e) == 0;
 		web_db_unlock();
 	}
 	if (!ok)

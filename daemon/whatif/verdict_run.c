@@ -25,14 +25,14 @@ void verdict_run_free(struct verdict_run *r)
 	ruleset_free(r->rules);
 	cel_arena_free(r->arena);
 	if (r->loaded)
-		stored_decision_free(&r->s);
+		store_decision_free(&r->s);
 	memset(r, 0, sizeof(*r));
 }
 
 int verdict_run_load(PGconn *conn, const char *decision_id, struct verdict_run *r, struct ebba_err *err)
 {
 	bool found = false;
-	if (stored_decision_load(conn, decision_id, &r->s, &found, err) != 0)
+	if (store_decision_load(conn, decision_id, &r->s, &found, err) != 0)
 		return -1;
 	r->loaded = true;
 	if (!found)
@@ -99,7 +99,7 @@ static int whoami(PGconn *conn, char *name, size_t nl, char *title, size_t tl, s
 	char role[128];
 	snprintf(role, sizeof(role), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return review_person_name(conn, role, name, nl, title, tl, err);
+	return store_review_person_name(conn, role, name, nl, title, tl, err);
 }
 
 static const char *num(bool has, int64_t v, char out[24])
@@ -130,7 +130,7 @@ int verdict_run_save(PGconn *conn, const struct verdict_run *r, const struct ver
 		.incomes = num(has, r->now.incomes, inc), .ruleset_version = ruleset_version(r->rules),
 		.ruleset_sha256 = ruleset_sha256(r->rules), .note = v->note, .letter = letter.data,
 		.client = client};
-	int rc = review_decide_lines(conn, &call, resolved, new_id, outcome, sizeof(outcome), by, by_len, err);
+	int rc = store_review_decide_lines(conn, &call, resolved, new_id, outcome, sizeof(outcome), by, by_len, err);
 	free(findings);
 	buf_free(&letter);
 	return rc;

@@ -238,7 +238,7 @@ struct fetch {
 static void *fetch_main(void *arg)
 {
 	struct fetch *f = arg;
-	f->rc = whatif_batch_fetch(take(f->g), &f->g->o->window, f->after, f->last_id, f->limit,
+	f->rc = store_whatif_batch_fetch(take(f->g), &f->g->o->window, f->after, f->last_id, f->limit,
 				   f->b, &f->err);
 	give_back(f->g);
 	return NULL;
@@ -251,9 +251,9 @@ static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, s
 	int64_t last_id, total, done = 0;
 	int64_t hidden = 0;
 	PGconn *c = take(&g);
-	int rc = whatif_window_count(c, &o->window, &last_id, &total, err);
+	int rc = store_whatif_window_count(c, &o->window, &last_id, &total, err);
 	if (rc == 0)
-		rc = whatif_window_hidden(c, &o->window, &hidden, err);
+		rc = store_whatif_window_hidden(c, &o->window, &hidden, err);
 	give_back(&g);
 	run->r->protected_hidden = hidden;
 	struct whatif_batch b[2] = {{0}};
@@ -285,8 +285,8 @@ static int batches(PGconn *conn, const struct whatif_opts *o, struct run *run, s
 			*err = f.err;
 		cur = 1 - cur;
 	}
-	whatif_batch_free(&b[0]);
-	whatif_batch_free(&b[1]);
+	store_whatif_batch_free(&b[0]);
+	store_whatif_batch_free(&b[1]);
 	pthread_mutex_destroy(&g.mu);
 	return rc;
 }

@@ -20,7 +20,7 @@ int whatif_store_begin(PGconn *conn, const char *candidate, const struct ruleset
 							ov[i].value));
 	char *text = json_dumps(params, JSON_COMPACT);
 	json_decref(params);
-	int rc = whatif_run_insert(conn, candidate, ruleset_sha256(rs), w, text, id, err);
+	int rc = store_whatif_run_insert(conn, candidate, ruleset_sha256(rs), w, text, id, err);
 	free(text);
 	return rc;
 }
@@ -29,11 +29,11 @@ int whatif_store_end(PGconn *conn, int64_t id, const struct whatif_result *r, co
 		     struct ebba_err *err)
 {
 	if (!r)
-		return whatif_run_finish(conn, id, NULL, error, err);
+		return store_whatif_run_finish(conn, id, NULL, error, err);
 	struct ebba_buf json = {0};
 	whatif_result_json(r, &json);
 	buf_putc(&json, '\0');
-	int rc = whatif_run_finish(conn, id, json.data, NULL, err);
+	int rc = store_whatif_run_finish(conn, id, json.data, NULL, err);
 	buf_free(&json);
 	return rc;
 }

@@ -18,7 +18,7 @@
 static inline PGconn *pgtest_fresh_db(const char *name)
 {
 	struct ebba_err err;
-	PGconn *admin = db_connect("dbname=postgres", "test", 0, &err);
+	PGconn *admin = store_db_connect("dbname=postgres", "test", 0, &err);
 	if (!admin) {
 		fprintf(stderr, "pgtest: %s (run through tests/run, which starts PostgreSQL)\n", err.msg);
 		exit(2);
@@ -26,14 +26,14 @@ static inline PGconn *pgtest_fresh_db(const char *name)
 	char db[128], sql[256], conninfo[160];
 	snprintf(db, sizeof(db), "%s_%d", name, (int)getpid());
 	snprintf(sql, sizeof(sql), "create database %s", db);
-	if (db_exec(admin, sql, 0, NULL, &err) != 0) {
+	if (store_db_exec(admin, sql, 0, NULL, &err) != 0) {
 		fprintf(stderr, "pgtest: %s\n", err.msg);
 		exit(2);
 	}
 	PQfinish(admin);
 	snprintf(conninfo, sizeof(conninfo), "dbname=%s", db);
-	PGconn *conn = db_connect(conninfo, "test", 0, &err);
-	if (!conn || db_migrate(conn, NULL, NULL, &err) != 0) {
+	PGconn *conn = store_db_connect(conninfo, "test", 0, &err);
+	if (!conn || store_db_migrate(conn, NULL, NULL, &err) != 0) {
 		fprintf(stderr, "pgtest: %s\n", err.msg);
 		exit(2);
 	}

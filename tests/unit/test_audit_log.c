@@ -18,46 +18,46 @@
 static void days(void **state)
 {
 	(void)state;
-	assert_true(audit_valid_day("2026-12-07"));
-	assert_true(audit_valid_day("2028-02-29"));
-	assert_false(audit_valid_day("2026-02-29"));
-	assert_false(audit_valid_day("2026-13-01"));
-	assert_false(audit_valid_day("2026-1-01"));
-	assert_false(audit_valid_day("2026-12-07x"));
-	assert_false(audit_valid_day("2026/12/07"));
-	assert_false(audit_valid_day("+026-12-07"));
-	assert_false(audit_valid_day(""));
-	assert_false(audit_valid_day(NULL));
+	assert_true(store_audit_valid_day("2026-12-07"));
+	assert_true(store_audit_valid_day("2028-02-29"));
+	assert_false(store_audit_valid_day("2026-02-29"));
+	assert_false(store_audit_valid_day("2026-13-01"));
+	assert_false(store_audit_valid_day("2026-1-01"));
+	assert_false(store_audit_valid_day("2026-12-07x"));
+	assert_false(store_audit_valid_day("2026/12/07"));
+	assert_false(store_audit_valid_day("+026-12-07"));
+	assert_false(store_audit_valid_day(""));
+	assert_false(store_audit_valid_day(NULL));
 }
 
 static void names(void **state)
 {
 	(void)state;
-	assert_true(audit_valid_name("anna.svensson"));
-	assert_true(audit_valid_name("C-2026-000123"));
-	assert_true(audit_valid_name("token:kundsystem"));
-	assert_false(audit_valid_name(""));
-	assert_false(audit_valid_name("a b"));
-	assert_false(audit_valid_name("x'; drop"));
-	assert_false(audit_valid_name("191212121212"));      /* Skatteverket's test number */
-	assert_false(audit_valid_name("C-19121212-1212"));
+	assert_true(store_audit_valid_name("anna.svensson"));
+	assert_true(store_audit_valid_name("C-2026-000123"));
+	assert_true(store_audit_valid_name("token:kundsystem"));
+	assert_false(store_audit_valid_name(""));
+	assert_false(store_audit_valid_name("a b"));
+	assert_false(store_audit_valid_name("x'; drop"));
+	assert_false(store_audit_valid_name("191212121212"));      /* Skatteverket's test number */
+	assert_false(store_audit_valid_name("C-19121212-1212"));
 	char long_name[70];
 	memset(long_name, 'a', 64);
 	long_name[64] = '\0';
-	assert_false(audit_valid_name(long_name));
+	assert_false(store_audit_valid_name(long_name));
 }
 
 static void actions_and_reasons(void **state)
 {
 	(void)state;
-	assert_true(audit_valid_action("view"));
-	assert_true(audit_valid_action("denied"));
-	assert_false(audit_valid_action("delete"));
-	assert_false(audit_valid_action(NULL));
+	assert_true(store_audit_valid_action("view"));
+	assert_true(store_audit_valid_action("denied"));
+	assert_false(store_audit_valid_action("delete"));
+	assert_false(store_audit_valid_action(NULL));
 	for (int r = 0; r < AUDIT_REASONS; r++)
-		assert_int_equal(audit_reason_of(audit_reason_code(r)), r);
-	assert_string_equal(audit_reason_code(AUDIT_NEVER_WORKED), "never-worked");
-	assert_int_equal(audit_reason_of("nope"), -1);
+		assert_int_equal(store_audit_reason_of(store_audit_reason_code(r)), r);
+	assert_string_equal(store_audit_reason_code(AUDIT_NEVER_WORKED), "never-worked");
+	assert_int_equal(store_audit_reason_of("nope"), -1);
 }
 
 /* A result is hard to make without a server; the fields go through one
@@ -67,7 +67,7 @@ static void csv_quoting(void **state)
 	(void)state;
 	static const char *const header[] = {"plain", "a,b", "say \"hi\"", "=1+1", "-2", "line\nbreak", ""};
 	struct ebba_buf b = {0};
-	audit_csv(NULL, header, 7, NULL, &b);
+	store_audit_csv(NULL, header, 7, NULL, &b);
 	assert_string_equal(b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"'=1+1\",\"'-2\",\"line\nbreak\",\r\n");
 	buf_free(&b);
 }

@@ -17,7 +17,7 @@ static void insert(const char *id)
 {
 	bool inserted = false;
 	struct ebba_err err;
-	assert_int_equal(queue_insert(conn, id, "C-1", "2026-12", "<x/>", 4, &inserted, &err), 0);
+	assert_int_equal(store_queue_insert(conn, id, "C-1", "2026-12", "<x/>", 4, &inserted, &err), 0);
 	assert_true(inserted);
 }
 
@@ -58,7 +58,7 @@ static void test_duplicate_insert_changes_nothing(void **state)
 	insert("Q-DUP");
 	bool inserted = true;
 	struct ebba_err err;
-	assert_int_equal(queue_insert(conn, "Q-DUP", "C-2", "2027-01", "<y/>", 4, &inserted, &err), 0);
+	assert_int_equal(store_queue_insert(conn, "Q-DUP", "C-2", "2027-01", "<y/>", 4, &inserted, &err), 0);
 	assert_false(inserted);
 	PGresult *r = PQexec(conn, "select case_id, convert_from(payload, 'UTF8') from ebba.inbox where external_id = 'Q-DUP'");
 	assert_string_equal(PQgetvalue(r, 0, 0), "C-1");
@@ -74,9 +74,9 @@ static void test_claims_do_not_overlap(void **state)
 	insert("Q-A3");
 	struct queue_batch a, b, c;
 	struct ebba_err err;
-	assert_int_equal(queue_claim(conn, "owner-a", 2, 60, 1024, &a, &err), 0);
-	assert_int_equal(queue_claim(conn, "owner-b", 2, 60, 1024, &b, &err), 0);
-	assert_int_equal(queue_claim(conn, "owner-c", 2, 60, 1024, &c, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "owner-a", 2, 60, 1024, &a, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "owner-b", 2, 60, 1024, &b, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "owner-c", 2, 60, 1024, &c, &err), 0);
 	assert_int_equal(a.count, 2);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(c.count, 0);
@@ -84,9 +84,9 @@ static void test_claims_do_not_overlap(void **state)
 	assert_int_equal(a.items[0].attempt, 1);
 	assert_int_equal(a.items[0].payload_len, 4);
 	assert_memory_equal(a.items[0].payload, "<x/>", 4);
-	queue_batch_free(&a);
-	queue_batch_free(&b);
-	queue_batch_free(&c);
+	store_queue_batch_free(&a);
+	store_queue_batch_free(&b);
+	store_queue_batch_free(&c);
 	reset();
 }
 
@@ -95,35 +95,35 @@ static void test_stale_lease_completes_nothing(void **state)
 	insert("Q-S1");
 	struct queue_batch late, fresh;
 	struct ebba_err err;
-	assert_int_equal(queue_claim(conn, "late", 10, 1, 1024, &late, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "late", 10, 1, 1024, &late, &err), 0);
 	assert_int_equal(late.count, 1);
 	/* Expire the lease, and let another worker take the row over. */
 	PQclear(PQexec(conn, "update ebba.inbox set lease_expires = now() - interval '1 s' where external_id = 'Q-S1'"));
-	assert_int_equal(queue_claim(conn, "fresh", 10, 60, 1024, &fresh, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "fresh", 10, 60, 1024, &fresh, &err), 0);
 	assert_int_equal(fresh.count, 1);
 	assert_int_equal(fresh.items[0].attempt, 2);
 
 	struct decision d = referral("Q-S1");
 	struct queue_result res = decided(&late.items[0], &d);
 	long done = -1;
-	assert_int_equal(queue_complete(conn, "late", &res, 1, NULL, &done, &err), 0);
+	assert_int_equal(store_queue_complete(conn, "late", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 0);
 	PGresult *r = PQexec(conn, "select count(*) from ebba.decisions where external_id = 'Q-S1'");
 	assert_string_equal(PQgetvalue(r, 0, 0), "0");
 	PQclear(r);
 
 	res = decided(&fresh.items[0], &d);
-	assert_int_equal(queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
+	assert_int_equal(store_queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 1);
 	/* Completing twice writes nothing more. */
-	assert_int_equal(queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
+	assert_int_equal(store_queue_complete(conn, "fresh", &res, 1, NULL, &done, &err), 0);
 	assert_int_equal(done, 0);
 	r = PQexec(conn, "select count(*), min(c.message) from ebba.decisions d join ebba.decision_checks c on c.decision_id = d.id where d.external_id = 'Q-S1'");
 	assert_string_equal(PQgetvalue(r, 0, 0), "1");
 	assert_string_equal(PQgetvalue(r, 0, 1), "m");
 	PQclear(r);
-	queue_batch_free(&late);
-	queue_batch_free(&fresh);
+	store_queue_batch_free(&late);
+	store_queue_batch_free(&fresh);
 	reset();
 }
 
@@ -136,7 +136,7 @@ static void test_record_round_trip(void **state)
 	insert("Q-T2");
 	struct queue_batch b;
 	struct ebba_err err;
-	assert_int_equal(queue_claim(conn, "t", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "t", 10, 60, 1024, &b, &err), 0);
 	assert_int_equal(b.count, 2);
 	static const char raw[] = {'<', 0, '\t', '\\', (char)0xff, '\n'};
 	struct decision_check checks[] = {
@@ -166,7 +166,7 @@ static void test_record_round_trip(void **state)
 		{.inbox_id = b.items[1].id, .attempt = b.items[1].attempt, .state = QUEUE_QUARANTINED,
 		 .error = "document: \"bad\""}};
 	long done = 0;
-	assert_int_equal(queue_complete(conn, "t", res, 2, NULL, &done, &err), 0);
+	assert_int_equal(store_queue_complete(conn, "t", res, 2, NULL, &done, &err), 0);
 	assert_int_equal(done, 2);
 	buf_free(&d.trace);
 	PGresult *r = PQexec(conn,
@@ -196,7 +196,7 @@ static void test_record_round_trip(void **state)
 	assert_string_equal(PQgetvalue(r, 0, 1), "document: \"bad\"");
 	assert_string_equal(PQgetvalue(r, 0, 2), "0");
 	PQclear(r);
-	queue_batch_free(&b);
+	store_queue_batch_free(&b);
 	reset();
 }
 
@@ -205,21 +205,21 @@ static void test_release_returns_rows(void **state)
 	insert("Q-R1");
 	struct queue_batch b;
 	struct ebba_err err;
-	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(count_state("processing"), 1);
-	assert_int_equal(queue_release(conn, "r", &b, false, &err), 0);
+	assert_int_equal(store_queue_release(conn, "r", &b, false, &err), 0);
 	assert_int_equal(count_state("pending"), 1);
 	assert_int_equal(count_state("processing"), 0);
-	queue_batch_free(&b);
+	store_queue_batch_free(&b);
 	/* A release after a stop does not use up an attempt; after a failure it does. */
-	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
 	assert_int_equal(b.items[0].attempt, 1);
-	assert_int_equal(queue_release(conn, "r", &b, true, &err), 0);
-	queue_batch_free(&b);
-	assert_int_equal(queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
+	assert_int_equal(store_queue_release(conn, "r", &b, true, &err), 0);
+	store_queue_batch_free(&b);
+	assert_int_equal(store_queue_claim(conn, "r", 10, 60, 1024, &b, &err), 0);
 	assert_int_equal(b.items[0].attempt, 2);
-	queue_batch_free(&b);
+	store_queue_batch_free(&b);
 	reset();
 }
 
@@ -227,13 +227,13 @@ static void test_oversize_payload_not_fetched(void **state)
 {
 	bool inserted = false;
 	struct ebba_err err;
-	assert_int_equal(queue_insert(conn, "Q-BIG", "C-1", "2026-12", "0123456789", 10, &inserted, &err), 0);
+	assert_int_equal(store_queue_insert(conn, "Q-BIG", "C-1", "2026-12", "0123456789", 10, &inserted, &err), 0);
 	struct queue_batch b;
-	assert_int_equal(queue_claim(conn, "big", 10, 60, 9, &b, &err), 0);
+	assert_int_equal(store_queue_claim(conn, "big", 10, 60, 9, &b, &err), 0);
 	assert_int_equal(b.count, 1);
 	assert_null(b.items[0].payload);
 	assert_int_equal(b.items[0].stored_len, 10);
-	queue_batch_free(&b);
+	store_queue_batch_free(&b);
 	reset();
 }
 
@@ -242,11 +242,11 @@ static void test_counts(void **state)
 	insert("Q-C1");
 	struct queue_counts c;
 	struct ebba_err err;
-	assert_int_equal(queue_counts(conn, &c, &err), 0);
+	assert_int_equal(store_queue_counts(conn, &c, &err), 0);
 	assert_int_equal(c.pending, 1);
 	assert_true(c.decided >= 1);
 	long pending = -1, processing = -1;
-	assert_int_equal(queue_depth(conn, &pending, &processing, &err), 0);
+	assert_int_equal(store_queue_depth(conn, &pending, &processing, &err), 0);
 	assert_int_equal(pending, 1);
 	assert_int_equal(processing, 0);
 	reset();

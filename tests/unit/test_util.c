@@ -222,13 +222,13 @@ static void test_whatif_run_status(void **s)
 	static const char *const names[] = {"running", "done", "failed", "stalled"};
 	for (int k = 0; k < WHATIF_RUN_STATUS_COUNT; k++) {
 		enum whatif_run_status st;
-		assert_string_equal(whatif_run_status_name((enum whatif_run_status)k), names[k]);
-		assert_true(whatif_run_status_parse(names[k], &st));
+		assert_string_equal(store_whatif_run_status_name((enum whatif_run_status)k), names[k]);
+		assert_true(store_whatif_run_status_parse(names[k], &st));
 		assert_int_equal(st, k);
 	}
 	enum whatif_run_status st;
-	assert_false(whatif_run_status_parse("klar", &st));
-	assert_false(whatif_run_status_parse(NULL, &st));
+	assert_false(store_whatif_run_status_parse("klar", &st));
+	assert_false(store_whatif_run_status_parse(NULL, &st));
 }
 
 int main(void)

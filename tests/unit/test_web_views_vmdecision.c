@@ -60,8 +60,8 @@ static const char *decision_error(json_t *doc)
 	static struct ebba_err err;
 	struct web_decision_view v;
 	memset(&err, 0, sizeof(err));
-	int rc = web_decision_view_read(doc, &v, &err);
-	web_decision_view_free(&v);
+	int rc = store_web_decision_view_read(doc, &v, &err);
+	store_web_decision_view_free(&v);
 	return rc == 0 ? "" : err.msg;
 }
 
@@ -70,7 +70,7 @@ static void test_a_decision_fills_the_view(void **state)
 	(void)state;
 	struct web_decision_view v;
 	struct ebba_err err = {{0}};
-	assert_int_equal(web_decision_view_read(json_loads(DECISION, 0, NULL), &v, &err), 0);
+	assert_int_equal(store_web_decision_view_read(json_loads(DECISION, 0, NULL), &v, &err), 0);
 	assert_int_equal(v.id, 7);
 	assert_int_equal(v.outcome, OUTCOME_REFERRED);
 	assert_true(v.amount.has);
@@ -96,7 +96,7 @@ static void test_a_decision_fills_the_view(void **state)
 	assert_int_equal(v.history[0].amount.kr, 9100);
 	assert_true(v.trace_view.present);
 	assert_false(v.trace_view.has_lines);
-	web_decision_view_free(&v);
+	store_web_decision_view_free(&v);
 	assert_null(v.doc_);
 }
 
@@ -142,11 +142,11 @@ static void test_the_saved_view(void **state)
 	struct ebba_err err = {{0}};
 	const char *saved = "{\"id\": 8, \"case_id\": \"C-1\", \"period\": \"2026-11\", \"outcome\": \"rejected\","
 			    " \"amount\": null, \"decided_by\": \"anna\", \"decided_at\": \"2026-11-25 10:00\"}";
-	assert_int_equal(web_saved_view_read(json_loads(saved, 0, NULL), &v, &err), 0);
+	assert_int_equal(store_web_saved_view_read(json_loads(saved, 0, NULL), &v, &err), 0);
 	assert_int_equal(v.outcome, OUTCOME_REJECTED);
 	assert_false(v.has_amount);
-	web_saved_view_free(&v);
-	assert_int_not_equal(web_saved_view_read(json_loads("{\"id\": 8, \"case_id\": \"C-1\", \"period\": \"2026-11\","
+	store_web_saved_view_free(&v);
+	assert_int_not_equal(store_web_saved_view_read(json_loads("{\"id\": 8, \"case_id\": \"C-1\", \"period\": \"2026-11\","
 		" \"outcome\": \"approved\", \"amount\": 5, \"decided_by\": \"anna\"}", 0, NULL), &v, &err), 0);
 	assert_non_null(strstr(err.msg, "decided_at"));
 }
@@ -165,7 +165,7 @@ static void test_the_trace_reader(void **state)
 		" \"calculation_notes\": []}", 0, NULL);
 	assert_non_null(trace);
 	struct web_decision_trace t;
-	web_decision_trace_read(trace, &t);
+	store_web_decision_trace_read(trace, &t);
 	assert_true(t.present);
 	assert_true(t.has_lines);
 	assert_int_equal(t.n_lines, 2);
@@ -183,17 +183,17 @@ static void test_the_trace_reader(void **state)
 	assert_int_equal(t.n_provisional, 0);
 	assert_int_equal(t.n_calculation_notes, 0);
 	assert_string_equal(t.delegation, "Delegation 3.1");
-	web_decision_trace_free(&t);
+	store_web_decision_trace_free(&t);
 	json_decref(trace);
 	/* a decision from before the rules kept lines; one without a trace */
 	trace = json_loads("{\"rules\": {}}", 0, NULL);
-	web_decision_trace_read(trace, &t);
+	store_web_decision_trace_read(trace, &t);
 	assert_true(t.present);
 	assert_false(t.has_lines);
 	assert_null(t.delegation);
-	web_decision_trace_free(&t);
+	store_web_decision_trace_free(&t);
 	json_decref(trace);
-	web_decision_trace_read(NULL, &t);
+	store_web_decision_trace_read(NULL, &t);
 	assert_false(t.present);
 	assert_int_equal(t.n_lines + t.n_persons + t.n_notes, 0);
 }

@@ -42,7 +42,7 @@ static void test_queue_unpacks_into_its_types(void **state)
 	(void)state;
 	struct web_queue_view v;
 	struct ebba_err err = {{0}};
-	int rc = web_queue_view_unpack(doc("{\"rows\": [" QUEUE_ROW "], " QUEUE_REST "}"), &v, &err);
+	int rc = store_web_queue_view_unpack(doc("{\"rows\": [" QUEUE_ROW "], " QUEUE_REST "}"), &v, &err);
 	if (rc != 0) fail_msg("%s", err.msg);
 	assert_int_equal(v.n_rows, 1);
 	assert_int_equal(v.rows[0].id, 7);
@@ -60,8 +60,8 @@ static void test_queue_unpacks_into_its_types(void **state)
 	assert_int_equal(v.flags[0].kind, DECISION_FLAG_TARGETED);
 	assert_int_equal(v.n_periods, 2);
 	assert_string_equal(v.periods[1], "2026-10");
-	web_queue_view_free(&v);
-	web_queue_view_free(&v);   /* a freed view is a zeroed one */
+	store_web_queue_view_free(&v);
+	store_web_queue_view_free(&v);   /* a freed view is a zeroed one */
 }
 
 static void test_queue_refuses_a_missing_key(void **state)
@@ -70,10 +70,10 @@ static void test_queue_refuses_a_missing_key(void **state)
 	struct web_queue_view v;
 	struct ebba_err err = {{0}};
 	/* "total" left out */
-	assert_int_not_equal(web_queue_view_unpack(doc("{\"rows\": [], \"shown\": 0, \"next\": null,"
+	assert_int_not_equal(store_web_queue_view_unpack(doc("{\"rows\": [], \"shown\": 0, \"next\": null,"
 		" \"waiting\": [], \"reasons\": [], \"flags\": [], \"checks\": [], \"periods\": []}"), &v, &err), 0);
 	assert_non_null(strstr(err.msg, "total"));
-	web_queue_view_free(&v);
+	store_web_queue_view_free(&v);
 }
 
 static void test_queue_refuses_a_key_it_does_not_hold(void **state)
@@ -82,13 +82,13 @@ static void test_queue_refuses_a_key_it_does_not_hold(void **state)
 	struct web_queue_view v;
 	struct ebba_err err = {{0}};
 	/* the row's "check" that the page no longer reads */
-	assert_int_not_equal(web_queue_view_unpack(doc("{\"rows\": [{\"id\": 7, \"case_id\": \"K-1\","
+	assert_int_not_equal(store_web_queue_view_unpack(doc("{\"rows\": [{\"id\": 7, \"case_id\": \"K-1\","
 		" \"period\": \"2026-11\", \"outcome\": \"referred\", \"amount\": null, \"received\": \"x\","
 		" \"age_days\": 3, \"reason\": \"r\", \"check\": \"income\", \"expired\": false, \"holder\": null,"
 		" \"flags\": []}], " QUEUE_REST "}"), &v, &err), 0);
 	assert_non_null(strstr(err.msg, "check"));
 	assert_non_null(strstr(err.msg, "rows[0]"));
-	web_queue_view_free(&v);
+	store_web_queue_view_free(&v);
 }
 
 static void test_an_unknown_outcome_is_named(void **state)
@@ -96,11 +96,11 @@ static void test_an_unknown_outcome_is_named(void **state)
 	(void)state;
 	struct web_flags_view v;
 	struct ebba_err err = {{0}};
-	assert_int_not_equal(web_flags_view_unpack(doc("{\"flags\": [], \"open\": 0, \"next\": 12,"
+	assert_int_not_equal(store_web_flags_view_unpack(doc("{\"flags\": [], \"open\": 0, \"next\": 12,"
 		" \"by_outcome\": [{\"outcome\": \"maybe\", \"decided\": 3, \"sampled\": 1, \"percent\": 33.3}],"
 		" \"resolved\": []}"), &v, &err), 0);
 	assert_non_null(strstr(err.msg, "\"maybe\" is not an outcome"));
-	web_flags_view_free(&v);
+	store_web_flags_view_free(&v);
 }
 
 static void test_flags_unpack_verdicts_and_rates(void **state)
@@ -108,7 +108,7 @@ static void test_flags_unpack_verdicts_and_rates(void **state)
 	(void)state;
 	struct web_flags_view v;
 	struct ebba_err err = {{0}};
-	assert_int_equal(web_flags_view_unpack(doc("{\"flags\": [], \"open\": 0, \"next\": 12,"
+	assert_int_equal(store_web_flags_view_unpack(doc("{\"flags\": [], \"open\": 0, \"next\": 12,"
 		" \"by_outcome\": [{\"outcome\": \"approved\", \"decided\": 3, \"sampled\": 1, \"percent\": 33.3}],"
 		" \"resolved\": [{\"id\": 4, \"kind\": \"sample\", \"decision_id\": 5, \"verdict\": \"not-ok: fel inkomst\","
 		" \"resolved_by\": \"anna\", \"resolved_at\": \"2026-11-03 10:00\"},"
@@ -122,7 +122,7 @@ static void test_flags_unpack_verdicts_and_rates(void **state)
 	assert_string_equal(v.resolved[0].verdict_note, "fel inkomst");
 	assert_int_equal(v.resolved[1].verdict, AUDIT_VERDICT_APPROVE);
 	assert_null(v.resolved[1].verdict_note);
-	web_flags_view_free(&v);
+	store_web_flags_view_free(&v);
 }
 
 static void test_ops_refuses_a_missing_count(void **state)
@@ -131,13 +131,13 @@ static void test_ops_refuses_a_missing_count(void **state)
 	struct web_ops_view v;
 	struct ebba_err err = {{0}};
 	/* the letters' "digital" left out */
-	assert_int_not_equal(web_ops_view_unpack(doc("{\"counts\": {\"pending\": 1, \"processing\": 0,"
+	assert_int_not_equal(store_web_ops_view_unpack(doc("{\"counts\": {\"pending\": 1, \"processing\": 0,"
 		" \"decided\": 2, \"quarantined\": 0}, \"rates\": {\"received_hour\": 0, \"decided_hour\": 0,"
 		" \"decided_day\": 0}, \"workers\": [], \"quarantined\": [], \"letters\": {\"queued\": 0,"
 		" \"claimed\": 0, \"print\": 0, \"protected\": 0, \"failed\": 0}, \"letters_failed\": []}"),
 		&v, &err), 0);
 	assert_non_null(strstr(err.msg, "digital"));
-	web_ops_view_free(&v);
+	store_web_ops_view_free(&v);
 }
 
 static void test_find_refuses_an_unknown_role(void **state)
@@ -145,15 +145,15 @@ static void test_find_refuses_an_unknown_role(void **state)
 	(void)state;
 	struct web_find_view v;
 	struct ebba_err err = {{0}};
-	assert_int_not_equal(web_find_view_unpack(doc("{\"cases\": [{\"case_id\": \"K-1\","
+	assert_int_not_equal(store_web_find_view_unpack(doc("{\"cases\": [{\"case_id\": \"K-1\","
 		" \"roles\": [\"applicant\", \"lodger\"], \"period\": null, \"outcome\": null}]}"), &v, &err), 0);
 	assert_non_null(strstr(err.msg, "lodger"));
-	web_find_view_free(&v);
-	assert_int_equal(web_find_view_unpack(doc("{\"cases\": [{\"case_id\": \"K-1\","
+	store_web_find_view_free(&v);
+	assert_int_equal(store_web_find_view_unpack(doc("{\"cases\": [{\"case_id\": \"K-1\","
 		" \"roles\": [\"applicant\", \"household\"], \"period\": null, \"outcome\": null}]}"), &v, &err), 0);
 	assert_false(v.cases[0].decided);
 	assert_int_equal(v.cases[0].roles[1], CASE_ROLE_HOUSEHOLD);
-	web_find_view_free(&v);
+	store_web_find_view_free(&v);
 }
 
 static void test_household_open_flag_has_no_verdict(void **state)
@@ -161,7 +161,7 @@ static void test_household_open_flag_has_no_verdict(void **state)
 	(void)state;
 	struct web_household_view v;
 	struct ebba_err err = {{0}};
-	assert_int_equal(web_household_view_unpack(doc("{\"case_id\": \"K-1\", \"months\": [{\"period\": \"2026-11\","
+	assert_int_equal(store_web_household_view_unpack(doc("{\"case_id\": \"K-1\", \"months\": [{\"period\": \"2026-11\","
 		" \"outcome\": \"approved\", \"amount\": 500, \"decisions\": [{\"id\": 1, \"outcome\": \"approved\","
 		" \"amount\": 500, \"decided_by\": \"ebba\", \"decider\": null, \"by_ebba\": true,"
 		" \"decided_at\": \"2026-11-02 09:00\", \"reviews\": null, \"flags\": [{\"kind\": \"sample\","
@@ -174,7 +174,7 @@ static void test_household_open_flag_has_no_verdict(void **state)
 	assert_false(d->flags[0].has_verdict);
 	assert_int_equal(v.versions[0].n_changed, 2);
 	assert_string_equal(v.versions[0].changed[1], "household");
-	web_household_view_free(&v);
+	store_web_household_view_free(&v);
 }
 
 int main(void)

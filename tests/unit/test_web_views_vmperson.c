@@ -33,7 +33,7 @@ static json_t *doc(const char *text)
 static int frame_view(const char *text, struct web_frame_view *v, struct ebba_err *err)
 {
 	json_t *d = doc(text);
-	int rc = web_frame_view_unpack(d, v, err);
+	int rc = store_web_frame_view_unpack(d, v, err);
 	json_decref(d);
 	return rc;
 }
@@ -53,7 +53,7 @@ static void test_frame_view_reads_every_field(void **state)
 	assert_string_equal(v.frame.updated_by, "anna");
 	assert_true(v.has_latest);
 	assert_int_equal(v.latest, 42);
-	web_frame_view_free(&v);
+	store_web_frame_view_free(&v);
 }
 
 static void test_frame_view_without_frame_or_decision(void **state)
@@ -64,7 +64,7 @@ static void test_frame_view_without_frame_or_decision(void **state)
 	assert_int_equal(frame_view("{}", &v, &err), 0);
 	assert_false(v.has_frame);
 	assert_false(v.has_latest);
-	web_frame_view_free(&v);
+	store_web_frame_view_free(&v);
 }
 
 static void test_frame_view_refuses_a_missing_key(void **state)
@@ -100,7 +100,7 @@ static void test_frame_view_refuses_a_wrong_type(void **state)
 static int completion_view(const char *text, struct web_completion_view *v, struct ebba_err *err)
 {
 	json_t *d = doc(text);
-	int rc = web_completion_view_unpack(d, v, err);
+	int rc = store_web_completion_view_unpack(d, v, err);
 	json_decref(d);
 	return rc;
 }
@@ -118,7 +118,7 @@ static void test_completion_view_reads_every_field(void **state)
 	assert_int_equal(v.outcome, OUTCOME_REFERRED);
 	assert_true(v.open);
 	assert_false(v.requested);
-	web_completion_view_free(&v);
+	store_web_completion_view_free(&v);
 }
 
 static void test_completion_view_refuses_what_it_does_not_know(void **state)
@@ -145,7 +145,7 @@ static int findings(const char *lines, const char *reason, struct web_person_fin
 	snprintf(text, sizeof(text), "{\"lines\": [%s], \"reason\": %s, \"referring_ruleset_sha256\": \"aa\","
 		 " \"ruleset_sha256\": \"bb\", \"ruleset_differs\": true}", lines, reason);
 	json_t *d = doc(text);
-	int rc = web_person_findings_read(d, f, err);
+	int rc = store_web_person_findings_read(d, f, err);
 	json_decref(d);
 	return rc;
 }
@@ -176,11 +176,11 @@ static void test_findings_reads_each_kind(void **state)
 	assert_null(f.reason);
 	assert_true(f.ruleset_differs);
 	assert_string_equal(f.ruleset_sha256, "bb");
-	web_person_findings_free(&f);
+	store_web_person_findings_free(&f);
 	assert_int_equal(findings("", "\"whole-reason\"", &f, &err), 0);
 	assert_int_equal(f.n_lines, 0);
 	assert_string_equal(f.reason, "whole-reason");
-	web_person_findings_free(&f);
+	store_web_person_findings_free(&f);
 }
 
 static void test_findings_refuses_another_kinds_key(void **state)
@@ -215,21 +215,21 @@ static void test_whatif_params_read_exactly_name_and_value(void **state)
 	(void)state;
 	struct web_whatif_params p;
 	struct ebba_err err;
-	assert_int_equal(web_whatif_params_read("[{\"name\": \"norm.single\", \"value\": \"3 400\"}]", &p, &err), 0);
+	assert_int_equal(store_web_whatif_params_read("[{\"name\": \"norm.single\", \"value\": \"3 400\"}]", &p, &err), 0);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.items[0].name, "norm.single");
 	assert_string_equal(p.items[0].value, "3 400");
-	web_whatif_params_free(&p);
-	assert_int_equal(web_whatif_params_read("[]", &p, &err), 0);
+	store_web_whatif_params_free(&p);
+	assert_int_equal(store_web_whatif_params_read("[]", &p, &err), 0);
 	assert_int_equal(p.n, 0);
-	web_whatif_params_free(&p);
-	assert_int_equal(web_whatif_params_read("[{\"name\": \"norm.single\"}]", &p, &err), -1);
+	store_web_whatif_params_free(&p);
+	assert_int_equal(store_web_whatif_params_read("[{\"name\": \"norm.single\"}]", &p, &err), -1);
 	assert_non_null(strstr(err.msg, "value"));
 	assert_null(p.items);
-	assert_int_equal(web_whatif_params_read("[{\"name\": \"a\", \"value\": \"1\", \"unit\": \"kr\"}]", &p, &err), -1);
+	assert_int_equal(store_web_whatif_params_read("[{\"name\": \"a\", \"value\": \"1\", \"unit\": \"kr\"}]", &p, &err), -1);
 	assert_non_null(strstr(err.msg, "unit"));
-	assert_int_equal(web_whatif_params_read("{}", &p, &err), -1);
-	assert_int_equal(web_whatif_params_read("", &p, &err), -1);
+	assert_int_equal(store_web_whatif_params_read("{}", &p, &err), -1);
+	assert_int_equal(store_web_whatif_params_read("", &p, &err), -1);
 }
 
 static void test_verdict_kind_names_round_trip(void **state)

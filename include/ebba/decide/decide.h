@@ -1,6 +1,6 @@
 /*
  * One application from "what the registers answered" to the decision
- * record (decision.h) that queue_complete() writes.  The daemon, `ebbactl calc` and
+ * record (decision.h) that store_queue_complete() writes.  The daemon, `ebbactl calc` and
  * `ebbactl replay` all decide through decide_application(), so an offline
  * calculation and a replay are the daemon's own decision, not an imitation.
  */

@@ -88,7 +88,7 @@ struct decision {
 	const char *letter;         /* approvals, ebba's request for documents, else NULL */
 	/* ebba asks the applicant by itself (schema 030; rules.h,
 	 * rule_decision): the documents as JSON [{"id", "text"}] and the
-	 * deadline of the ebba.document_requests row queue_complete() writes
+	 * deadline of the ebba.document_requests row store_queue_complete() writes
 	 * beside the decision, letter being the request's letter; NULL for
 	 * every other decision */
 	const char *request_documents, *request_deadline;

@@ -50,20 +50,20 @@ enum audit_reason {
 	AUDIT_REASONS
 };
 /* "protected", "never-worked", "burst", "denied", "failed-login". */
-const char *audit_reason_code(enum audit_reason r);
+const char *store_audit_reason_code(enum audit_reason r);
 /* The reason of a code, or -1. */
-int audit_reason_of(const char *code);
+int store_audit_reason_of(const char *code);
 
 /* Whether s is a day written YYYY-MM-DD that exists. */
-bool audit_valid_day(const char *s);
+bool store_audit_valid_day(const char *s);
 /* Whether s may be a login name or case number filter (letters, digits,
  * - _ . @ :; at most 63; no identity number in it). */
-bool audit_valid_name(const char *s);
+bool store_audit_valid_name(const char *s);
 /* Whether s is one of the access log's actions. */
-bool audit_valid_action(const char *s);
+bool store_audit_valid_action(const char *s);
 /* The monthly lists' period when none is given: the 30 days before today,
  * and today (local time), as YYYY-MM-DD into from[11] and to[11]. */
-void audit_default_period(char *from, char *to);
+void store_audit_default_period(char *from, char *to);
 
 /*
  * The access log's rows that q asks for, newest first; times as
@@ -91,7 +91,7 @@ int store_audit_followup(PGconn *db, const struct audit_log_query *q, int factor
  * run it.  word(col, value) may give a field's text in other words (NULL:
  * as stored).  res NULL: the header line alone.
  */
-void audit_csv(const PGresult *res, const char *const *header, int ncols,
+void store_audit_csv(const PGresult *res, const char *const *header, int ncols,
 	       const char *(*word)(int col, const char *value), struct ebba_buf *out);
 
 #endif

@@ -17,27 +17,27 @@
  * session's statement_timeout so no query can hang the daemon forever.
  * Returns NULL and fills err on failure.
  */
-PGconn *db_connect(const char *conninfo, const char *application_name,
+PGconn *store_db_connect(const char *conninfo, const char *application_name,
 		   int statement_timeout_ms, struct ebba_err *err);
 
 /* Runs a statement with text parameters and no result rows wanted. */
-int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+int store_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	    struct ebba_err *err);
 
 /* The one-line server message of a failed result ("ERROR: ..." trimmed). */
-const char *db_result_error(const PGresult *res);
+const char *store_db_result_error(const PGresult *res);
 
 /* --- migrations (db_migrate.c) --- */
 
 /* The highest migration compiled into this binary. */
-int db_schema_latest(void);
+int store_db_schema_latest(void);
 /*
  * Applies every embedded migration newer than the database's version, in
  * order, in one transaction under an advisory lock; idempotent.
  * *from / *to receive the versions before and after (may be NULL).
  */
-int db_migrate(PGconn *conn, int *from, int *to, struct ebba_err *err);
+int store_db_migrate(PGconn *conn, int *from, int *to, struct ebba_err *err);
 /* The database's schema version; 0 when ebba's schema is absent. */
-int db_schema_version(PGconn *conn, int *version, struct ebba_err *err);
+int store_db_schema_version(PGconn *conn, int *version, struct ebba_err *err);
 
 #endif

@@ -25,9 +25,9 @@ struct stored_checks {
 	size_t n;
 	PGresult *res;
 };
-int stored_checks_load(PGconn *conn, const char *decision_id, struct stored_checks *out,
+int store_checks_load(PGconn *conn, const char *decision_id, struct stored_checks *out,
 		       struct ebba_err *err);
-void stored_checks_free(struct stored_checks *c);
+void store_checks_free(struct stored_checks *c);
 
 /* A look-up's evidence row (SSBTEK or PLAN, not the agency summaries). */
 struct stored_evidence {
@@ -55,8 +55,8 @@ struct stored_decision {
  * (and 0) when there is none.  Fails when a query fails or stored bytes do
  * not decode.
  */
-int stored_decision_load(PGconn *conn, const char *decision_id, struct stored_decision *out,
+int store_decision_load(PGconn *conn, const char *decision_id, struct stored_decision *out,
 			 bool *found, struct ebba_err *err);
-void stored_decision_free(struct stored_decision *d);
+void store_decision_free(struct stored_decision *d);
 
 #endif

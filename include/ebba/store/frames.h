@@ -15,7 +15,7 @@
 #include "ebba/intake/case_frame.h"
 #include "ebba/lib/error.h"
 
-/* Where frames_load_batch() puts the frame and history of one application (borrowed). */
+/* Where store_frames_load_batch() puts the frame and history of one application (borrowed). */
 struct frame_slot {
 	const char *case_id;
 	const char *period;              /* "YYYY-MM": the application's period */
@@ -32,18 +32,18 @@ struct frame_slot {
  * rules then refer the application to a person).  -1 only when the query
  * fails.
  */
-int frames_load_batch(PGconn *conn, struct app_parser *parser, const struct frame_slot *slots,
+int store_frames_load_batch(PGconn *conn, struct app_parser *parser, const struct frame_slot *slots,
 		      size_t n, struct ebba_err *err);
 
 /* Stores (or replaces) the frame of frame_json's case: the validated JSON
  * and the YAML the caseworker wrote, with its access_log row ("resolve",
  * "case_frame", client) in the same statement.  updated_by is the
  * database's person (schema 004). */
-int frames_put(PGconn *conn, const char *case_id, const char *frame_json,
+int store_frames_put(PGconn *conn, const char *case_id, const char *frame_json,
 	       const char *source_yaml, const char *client, struct ebba_err *err);
 
 /* The stored frame of case_id as JSON text into *json (caller frees), or
  * NULL when the case has none. */
-int frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err);
+int store_frames_get_json(PGconn *conn, const char *case_id, char **json, struct ebba_err *err);
 
 #endif

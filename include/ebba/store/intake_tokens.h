@@ -88,11 +88,11 @@ struct intake_status {
 
 /* The state of token's own submission external_id (verdict INTAKE_OK),
  * with its events; logged as a view.  out->events is the caller's to free
- * (intake_status_free), whatever the answer. */
+ * (store_intake_status_free), whatever the answer. */
 int store_intake_status(PGconn *db, const char *token, const char *external_id,
 			enum intake_verdict *verdict, struct intake_status *out,
 			struct ebba_err *err);
-void intake_status_free(struct intake_status *st);
+void store_intake_status_free(struct intake_status *st);
 
 /* The n-th letter of a token's own application (ebba.intake_letter). */
 struct intake_letter {
@@ -112,12 +112,12 @@ struct intake_letter {
  * database stores unless one was stored meanwhile, and answers with the
  * stored one.  INTAKE_NOT_FOUND for a letter that does
  * not exist (or not yet), and another token's.  out is the caller's to free
- * (intake_letter_free).
+ * (store_intake_letter_free).
  */
 int store_intake_letter(PGconn *db, const char *token, const char *external_id, int n,
 			const struct ebba_buf *offer, const char *body_sha256, const char *renderer,
 			enum intake_verdict *verdict, struct intake_letter *out, struct ebba_err *err);
-void intake_letter_free(struct intake_letter *l);
+void store_intake_letter_free(struct intake_letter *l);
 
 /* NOTIFY ebba_inbox, for the inserts of ebba.intake_submit, which do not
  * notify themselves (one notifying commit waits for every other). */

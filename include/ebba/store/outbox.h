@@ -2,7 +2,7 @@
  * The letters' outbox (outbox.c; schema 020, docs/delivery.md): claim
  * under a lease, finish fenced by the lease, count.  The rows are queued by
  * the database itself when a letter is stored; nothing here inserts.
- * The claimed items are owned by the caller (outbox_items_free).
+ * The claimed items are owned by the caller (store_outbox_items_free).
  */
 #ifndef EBBA_STORE_OUTBOX_H
 #define EBBA_STORE_OUTBOX_H
@@ -27,10 +27,10 @@ struct outbox_item {
  * deadline is set at its first claim, deadline_seconds after it was
  * queued.  SKIP LOCKED: concurrent workers never get the same row.
  */
-int outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
+int store_outbox_claim(PGconn *db, const char *owner, int limit, int lease_seconds,
 		 int deadline_seconds, struct outbox_item **items, size_t *n,
 		 struct ebba_err *err);
-void outbox_items_free(struct outbox_item *items);
+void store_outbox_items_free(struct outbox_item *items);
 
 /*
  * Delivered through channel, with the receiver's receipt (may be NULL).
@@ -38,16 +38,16 @@ void outbox_items_free(struct outbox_item *items);
  * over since (then nothing is written; it delivers again, and the
  * receiver tells the repeat by its key).
  */
-int outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_delivered(PGconn *db, const char *owner, const struct outbox_item *it,
 		     const char *channel, const char *receipt, bool *held, struct ebba_err *err);
 
 /*
  * The channel chosen for the letter, recorded before anything is sent
  * through it, so that every later attempt (after a kill, by any worker)
  * keeps to it and a letter never goes out by two channels.  Fenced as
- * outbox_delivered: *held false when the lease was lost.
+ * store_outbox_delivered: *held false when the lease was lost.
  */
-int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_item *it,
 			  const char *channel, bool *held, struct ebba_err *err);
 
 /*
@@ -55,7 +55,7 @@ int outbox_choose_channel(PGconn *db, const char *owner, const struct outbox_ite
  * from now, or failed for good when that is past the row's deadline or
  * permanent.  *failed says which.
  */
-int outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
+int store_outbox_retry(PGconn *db, const char *owner, const struct outbox_item *it,
 		 const char *channel, const char *why, int backoff_seconds, bool permanent,
 		 bool *failed, struct ebba_err *err);
 
@@ -64,6 +64,6 @@ struct outbox_counts {
 	long print, protected_print, digital;   /* delivered by channel */
 	char last_error[256];                    /* the latest failure's "DECISION: reason", or "" */
 };
-int outbox_counts(PGconn *db, struct outbox_counts *out, struct ebba_err *err);
+int store_outbox_counts(PGconn *db, struct outbox_counts *out, struct ebba_err *err);
 
 #endif

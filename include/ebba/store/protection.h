@@ -25,11 +25,11 @@ enum protection_source {
 };
 
 /* The database's name of a source ("frame", "manual", "af-sekretessmarkering"). */
-const char *protection_source_name(enum protection_source s);
+const char *store_protection_source_name(enum protection_source s);
 /* What a caseworker reads for it, in Swedish. */
-const char *protection_source_words(enum protection_source s);
+const char *store_protection_source_words(enum protection_source s);
 /* The source named name; -1 if none. */
-int protection_source_from_name(const char *name);
+int store_protection_source_from_name(const char *name);
 
 /* Protects case_id by hand (ebba.case_protect): *changed says whether it
  * was not already protected by hand.  Only members of ebba_protected may;

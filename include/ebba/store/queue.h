@@ -32,7 +32,7 @@ struct queue_batch {
 	PGresult *res;          /* owns the strings the items point into */
 };
 
-void queue_batch_free(struct queue_batch *b);
+void store_queue_batch_free(struct queue_batch *b);
 
 /*
  * Claims up to limit claimable rows (pending, or processing with an expired
@@ -41,7 +41,7 @@ void queue_batch_free(struct queue_batch *b);
  * over max_payload bytes are not fetched (payload NULL, stored_len set),
  * so an oversize document costs no memory.
  */
-int queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
+int store_queue_claim(PGconn *conn, const char *owner, int limit, int lease_seconds,
 		size_t max_payload, struct queue_batch *out, struct ebba_err *err);
 
 /* What became of one claimed item. */
@@ -65,8 +65,8 @@ struct queue_result {
  * time.
  */
 struct queue_scratch;
-struct queue_scratch *queue_scratch_new(void);
-void queue_scratch_free(struct queue_scratch *s);   /* NULL: nothing */
+struct queue_scratch *store_queue_scratch_new(void);
+void store_queue_scratch_free(struct queue_scratch *s);   /* NULL: nothing */
 
 /*
  * Completes a batch in one transaction: n results, each for an item of the
@@ -75,7 +75,7 @@ void queue_scratch_free(struct queue_scratch *s);   /* NULL: nothing */
  * many.  The results and their records are read, not kept.  scratch is
  * borrowed; NULL: one made and freed for this batch.
  */
-int queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
+int store_queue_complete(PGconn *conn, const char *owner, const struct queue_result *results,
 		   size_t n, struct queue_scratch *scratch, long *completed,
 		   struct ebba_err *err);
 
@@ -85,21 +85,21 @@ int queue_complete(PGconn *conn, const char *owner, const struct queue_result *r
  * cut short by a stop does not; one that failed does, so a document that
  * always fails is quarantined in the end instead of circling for ever.
  */
-int queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
+int store_queue_release(PGconn *conn, const char *owner, const struct queue_batch *b,
 		  bool count_attempt, struct ebba_err *err);
 
 /* Counts by state. */
 struct queue_counts {
 	long pending, processing, decided, quarantined;
 };
-int queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err);
+int store_queue_counts(PGconn *conn, struct queue_counts *out, struct ebba_err *err);
 
 /*
  * Pending and leased rows only, for ebbad's STATUS= every few seconds:
  * counted over the partial index of claimable rows, so it stays cheap
  * however many decided rows the inbox holds.
  */
-int queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *err);
+int store_queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *err);
 
 /*
  * LISTEN for new inbox rows (the insert trigger NOTIFYs ebba_inbox), and
@@ -107,14 +107,14 @@ int queue_depth(PGconn *conn, long *pending, long *processing, struct ebba_err *
  * claim finds the rows.  Listening is per connection: again after a
  * reconnect.
  */
-int queue_listen(PGconn *conn, struct ebba_err *err);
-void queue_drain_notifications(PGconn *conn);
+int store_queue_listen(PGconn *conn, struct ebba_err *err);
+void store_queue_drain_notifications(PGconn *conn);
 
 /*
  * Inserts one application; *inserted is false (and nothing changes) when
  * external_id exists already.
  */
-int queue_insert(PGconn *conn, const char *external_id, const char *case_id,
+int store_queue_insert(PGconn *conn, const char *external_id, const char *case_id,
 		 const char *period, const char *payload, size_t len, bool *inserted,
 		 struct ebba_err *err);
 

@@ -17,7 +17,7 @@
 #include "ebba/lib/error.h"
 
 /* What retention does with a case past the limit: one closed set, named
- * by retention_verdict_name() as the database spells it. */
+ * by store_retention_verdict_name() as the database spells it. */
 enum retention_verdict {
 	RETENTION_REMOVE,         /* past the limit and nothing keeps it */
 	RETENTION_KEEP_HOLD,      /* a legal hold */
@@ -26,9 +26,9 @@ enum retention_verdict {
 	RETENTION_ACCESS_LOG,     /* not a case: the access log's old rows */
 	RETENTION_N_VERDICTS
 };
-const char *retention_verdict_name(enum retention_verdict v);
+const char *store_retention_verdict_name(enum retention_verdict v);
 /* The people's words for a verdict, Swedish. */
-const char *retention_verdict_words(enum retention_verdict v);
+const char *store_retention_verdict_words(enum retention_verdict v);
 
 /* The rules in force: the rule set's and the configuration's. */
 struct retention_params {

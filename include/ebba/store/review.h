@@ -39,9 +39,9 @@ struct review_list {
 };
 
 /* Oldest first, at most 1000. */
-int review_list_load(PGconn *conn, const struct review_filter *f, struct review_list *out,
+int store_review_list_load(PGconn *conn, const struct review_filter *f, struct review_list *out,
 		     struct ebba_err *err);
-void review_list_free(struct review_list *l);
+void store_review_list_free(struct review_list *l);
 
 struct review_flag {
 	const char *kind, *reason;
@@ -71,9 +71,9 @@ struct review_detail {
 };
 
 /* *found false (and 0) when there is no decision decision_id. */
-int review_detail_load(PGconn *conn, const char *decision_id, struct review_detail *out,
+int store_review_detail_load(PGconn *conn, const char *decision_id, struct review_detail *out,
 		       bool *found, struct ebba_err *err);
-void review_detail_free(struct review_detail *d);
+void store_review_detail_free(struct review_detail *d);
 
 /* A person's decision line by line (decide/verdict.h), as ebba.decide_referral takes it. */
 struct review_lines {
@@ -95,13 +95,13 @@ struct review_lines {
  * (by_len bytes) who the database recorded as deciding: the connected
  * person (ebba.person()), never a name the client gives.
  */
-int review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
+int store_review_decide_lines(PGconn *conn, const struct review_lines *r, bool *resolved, int64_t *new_id,
 			char *outcome, size_t outlen, char *by, size_t by_len, struct ebba_err *err);
 
 /* The display name and title of role (ebba.people_names; else the identity
  * provider's last name claim; else the role itself).  Fills name and title
  * ("" when none). */
-int review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
+int store_review_person_name(PGconn *conn, const char *role, char *name, size_t name_len, char *title,
 		       size_t title_len, struct ebba_err *err);
 
 #endif

@@ -19,7 +19,7 @@
  * without such a decision is judged by its verdict: adjust or reject
  * (ebbactl review), or not-ok, "Beslutet var fel" (the web's Stickprov).
  *
- * A check is one to tune (stats_to_tune) when at least STATS_TUNE_SHARE of
+ * A check is one to tune (store_stats_to_tune) when at least STATS_TUNE_SHARE of
  * its decided referrals (as applied + adjusted + rejected), and at least
  * STATS_TUNE_MIN_DECIDED of them, were approved as applied: it sends
  * people applications they then approve unchanged.
@@ -76,21 +76,21 @@ struct stats_report {
 /*
  * Fills out for the decisions whose period lies in [from, to] (YYYY-MM,
  * inclusive; NULL leaves that end open).  The caller frees out with
- * stats_report_free, also after a failure.
+ * store_stats_report_free, also after a failure.
  */
-int stats_collect(PGconn *conn, const char *from, const char *to, struct stats_report *out,
+int store_stats_collect(PGconn *conn, const char *from, const char *to, struct stats_report *out,
 		  struct ebba_err *err);
 
-void stats_report_free(struct stats_report *r);
+void store_stats_report_free(struct stats_report *r);
 
 /*
  * The periods that have an ebba decision, newest first, at most max: *out
- * is a NULL-terminated array the caller frees with stats_periods_free.
+ * is a NULL-terminated array the caller frees with store_stats_periods_free.
  */
-int stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err);
-void stats_periods_free(char **periods);
+int store_stats_periods(PGconn *conn, int max, char ***out, struct ebba_err *err);
+void store_stats_periods_free(char **periods);
 
 /* Whether a check with these counts over a window is one to tune. */
-bool stats_to_tune(long decided, long as_applied);
+bool store_stats_to_tune(long decided, long as_applied);
 
 #endif

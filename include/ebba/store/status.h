@@ -17,7 +17,7 @@ struct status_figures {
 	long awaiting_review;                             /* not approved, not reviewed */
 };
 
-int status_figures_load(PGconn *conn, struct status_figures *out, struct ebba_err *err);
+int store_status_figures_load(PGconn *conn, struct status_figures *out, struct ebba_err *err);
 
 struct status_quarantined {
 	const char *external_id;
@@ -32,8 +32,8 @@ struct status_quarantine_list {
 	PGresult *res;
 };
 
-int status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_list *out,
+int store_status_latest_quarantined(PGconn *conn, int limit, struct status_quarantine_list *out,
 			      struct ebba_err *err);
-void status_quarantine_list_free(struct status_quarantine_list *l);
+void store_status_quarantine_list_free(struct status_quarantine_list *l);
 
 #endif

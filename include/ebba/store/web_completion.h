@@ -7,7 +7,7 @@
  *
  * Ownership: a struct web_completion_view filled here keeps the document
  * its strings point into; the caller releases it with
- * web_completion_view_free(), after which none of its strings may be used.
+ * store_web_completion_view_free(), after which none of its strings may be used.
  */
 #ifndef EBBA_STORE_WEB_COMPLETION_H
 #define EBBA_STORE_WEB_COMPLETION_H
@@ -39,9 +39,9 @@ int store_web_completion(PGconn *db, const char *id, struct web_completion_view 
 
 /* Unpacks store_web_completion's document into out, which then keeps a
  * reference to doc.  Exposed for the unit test. */
-int web_completion_view_unpack(json_t *doc, struct web_completion_view *out, struct ebba_err *err);
+int store_web_completion_view_unpack(json_t *doc, struct web_completion_view *out, struct ebba_err *err);
 
 /* Releases what v holds; v is then empty. */
-void web_completion_view_free(struct web_completion_view *v);
+void store_web_completion_view_free(struct web_completion_view *v);
 
 #endif

@@ -9,7 +9,7 @@
  *
  * Ownership: every string, list and json_t of a struct web_decision_view
  * points into the view's own document or arrays; they live until
- * web_decision_view_free(), which releases everything the view holds (and
+ * store_web_decision_view_free(), which releases everything the view holds (and
  * may be called on a zeroed view).  A string documented as nullable is
  * NULL when the database holds none.
  */
@@ -163,7 +163,7 @@ int store_web_decision(PGconn *db, const char *id, struct web_decision_view *out
 		       struct ebba_err *err);
 /* The query's document doc (whose reference the view takes, whatever the
  * answer) into *out: what store_web_decision() does with its answer. */
-int web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err);
-void web_decision_view_free(struct web_decision_view *v);
+int store_web_decision_view_read(json_t *doc, struct web_decision_view *out, struct ebba_err *err);
+void store_web_decision_view_free(struct web_decision_view *v);
 
 #endif

@@ -9,7 +9,7 @@
  *
  * Ownership: the strings point into the trace (the caller keeps it alive,
  * e.g. in its struct web_decision_view); the arrays are the view's own,
- * released by web_decision_trace_free() (which may be called on a zeroed
+ * released by store_web_decision_trace_free() (which may be called on a zeroed
  * view).
  */
 #ifndef EBBA_STORE_WEB_DECISION_TRACE_H
@@ -63,7 +63,7 @@ struct web_decision_trace {
 };
 
 /* trace (may be NULL or not an object: then everything is absent) into *out. */
-void web_decision_trace_read(const json_t *trace, struct web_decision_trace *out);
-void web_decision_trace_free(struct web_decision_trace *t);
+void store_web_decision_trace_read(const json_t *trace, struct web_decision_trace *out);
+void store_web_decision_trace_free(struct web_decision_trace *t);
 
 #endif

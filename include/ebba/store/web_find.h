@@ -6,7 +6,7 @@
  * transaction.  (Hushåll, one case over time: web_household.h.)
  *
  * Ownership: a struct web_find_view is the caller's; its strings and
- * lists belong to it and live until web_find_view_free(), which frees them
+ * lists belong to it and live until store_web_find_view_free(), which frees them
  * all (and is safe on a zeroed or already freed view).  No answer holds an
  * identity number, and none is ever logged: the search logs the person's
  * keyed hash (schema/026_find.sql), never the number.
@@ -51,9 +51,9 @@ int store_web_find_person(PGconn *db, const char *pnr, const char *client,
 /* Unpacks doc (the query's document; the view takes the reference, also
  * on failure) into *out: a key missing or extra, or a name outside its
  * closed set, is an error naming it. */
-int web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err);
+int store_web_find_view_unpack(json_t *doc, struct web_find_view *out, struct ebba_err *err);
 
-void web_find_view_free(struct web_find_view *v);
+void store_web_find_view_free(struct web_find_view *v);
 
 /* Whether case case_id has a decision or a frame the person may see. */
 int store_web_case_exists(PGconn *db, const char *case_id, bool *exists, struct ebba_err *err);

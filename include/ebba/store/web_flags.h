@@ -4,7 +4,7 @@
  * resolved flags, from one query on the person's own connection.
  *
  * Ownership: a struct web_flags_view is the caller's; its strings and
- * lists belong to it and live until web_flags_view_free(), which frees
+ * lists belong to it and live until store_web_flags_view_free(), which frees
  * them all (and is safe on a zeroed or already freed view).
  */
 #ifndef EBBA_STORE_WEB_FLAGS_H
@@ -75,8 +75,8 @@ int store_web_flags(PGconn *db, const char *after, const char *from, struct web_
 /* Unpacks doc (the query's document; the view takes the reference, also
  * on failure) into *out: a key missing or extra, or a name outside its
  * closed set, is an error naming it. */
-int web_flags_view_unpack(json_t *doc, struct web_flags_view *out, struct ebba_err *err);
+int store_web_flags_view_unpack(json_t *doc, struct web_flags_view *out, struct ebba_err *err);
 
-void web_flags_view_free(struct web_flags_view *v);
+void store_web_flags_view_free(struct web_flags_view *v);
 
 #endif

@@ -7,7 +7,7 @@
  *
  * Ownership: a struct web_frame_view filled here owns its strings (they
  * point into the document it keeps); the caller releases it with
- * web_frame_view_free(), after which none of them may be used.  The frame
+ * store_web_frame_view_free(), after which none of them may be used.  The frame
  * holds identity numbers; the caller never shows them.
  */
 #ifndef EBBA_STORE_WEB_FRAMES_H
@@ -53,10 +53,10 @@ int store_web_frame(PGconn *db, const char *case_id, struct web_frame_view *out,
 
 /* Unpacks a frame view's document (store_web_frame_view's shape) into out,
  * which then keeps doc (a reference is taken).  Exposed for the unit test. */
-int web_frame_view_unpack(json_t *doc, struct web_frame_view *out, struct ebba_err *err);
+int store_web_frame_view_unpack(json_t *doc, struct web_frame_view *out, struct ebba_err *err);
 
 /* Releases what v holds; v is then empty. */
-void web_frame_view_free(struct web_frame_view *v);
+void store_web_frame_view_free(struct web_frame_view *v);
 
 /*
  * Creates case_id's frame from frame_json (case_frame_to_json) and the YAML

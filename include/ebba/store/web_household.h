@@ -5,7 +5,7 @@
  * access-log row ('view', 'household', case_id).
  *
  * Ownership: a struct web_household_view is the caller's; its strings and
- * lists belong to it and live until web_household_view_free(), which frees
+ * lists belong to it and live until store_web_household_view_free(), which frees
  * them all (and is safe on a zeroed or already freed view).  No answer
  * holds an identity number: the household is the case's.
  */
@@ -83,8 +83,8 @@ int store_web_household(PGconn *db, const char *case_id, const char *client,
 /* Unpacks doc (the query's document; the view takes the reference, also
  * on failure) into *out: a key missing or extra, or a name outside its
  * closed set, is an error naming it. */
-int web_household_view_unpack(json_t *doc, struct web_household_view *out, struct ebba_err *err);
+int store_web_household_view_unpack(json_t *doc, struct web_household_view *out, struct ebba_err *err);
 
-void web_household_view_free(struct web_household_view *v);
+void store_web_household_view_free(struct web_household_view *v);
 
 #endif

@@ -5,7 +5,7 @@
  * connection.
  *
  * Ownership: a struct web_ops_view is the caller's; its strings and lists
- * belong to it and live until web_ops_view_free(), which frees them all
+ * belong to it and live until store_web_ops_view_free(), which frees them all
  * (and is safe on a zeroed or already freed view).
  */
 #ifndef EBBA_STORE_WEB_OPS_H
@@ -63,8 +63,8 @@ int store_web_ops(PGconn *db, struct web_ops_view *out, struct ebba_err *err);
 
 /* Unpacks doc (the query's document; the view takes the reference, also
  * on failure) into *out: a key missing or extra is an error naming it. */
-int web_ops_view_unpack(json_t *doc, struct web_ops_view *out, struct ebba_err *err);
+int store_web_ops_view_unpack(json_t *doc, struct web_ops_view *out, struct ebba_err *err);
 
-void web_ops_view_free(struct web_ops_view *v);
+void store_web_ops_view_free(struct web_ops_view *v);
 
 #endif

@@ -9,7 +9,7 @@
  *
  * Ownership: a struct web_person_findings filled here keeps a reference to
  * the document its strings point into, and owns its lines array; the
- * caller releases both with web_person_findings_free(), after which none
+ * caller releases both with store_web_person_findings_free(), after which none
  * of its strings may be used.
  */
 #ifndef EBBA_STORE_WEB_PERSON_H
@@ -47,10 +47,10 @@ struct web_person_findings {
 };
 
 /* Reads findings (the stored document) into out; out is empty on error. */
-int web_person_findings_read(json_t *findings, struct web_person_findings *out,
+int store_web_person_findings_read(json_t *findings, struct web_person_findings *out,
 			     struct ebba_err *err);
 
 /* Releases what f holds; f is then empty. */
-void web_person_findings_free(struct web_person_findings *f);
+void store_web_person_findings_free(struct web_person_findings *f);
 
 #endif

@@ -93,9 +93,9 @@ int store_web_queue(PGconn *db, const struct web_queue_filter *f, struct web_que
 /* Unpacks doc (the query's document; the view takes the reference, also
  * on failure) into *out: a key missing or extra, or a name outside its
  * closed set, is an error naming it. */
-int web_queue_view_unpack(json_t *doc, struct web_queue_view *out, struct ebba_err *err);
+int store_web_queue_view_unpack(json_t *doc, struct web_queue_view *out, struct ebba_err *err);
 
-void web_queue_view_free(struct web_queue_view *v);
+void store_web_queue_view_free(struct web_queue_view *v);
 
 /* The decision a person just saved: include/ebba/store/web_saved.h. */
 

@@ -5,7 +5,7 @@
  * connection.
  *
  * Ownership: the strings of a struct web_saved_view point into the view's
- * own document; they live until web_saved_view_free(), which releases
+ * own document; they live until store_web_saved_view_free(), which releases
  * everything the view holds (and may be called on a zeroed view).
  */
 #ifndef EBBA_STORE_WEB_SAVED_H
@@ -38,7 +38,7 @@ int store_web_saved(PGconn *db, const char *id, struct web_saved_view *out, bool
 		    struct ebba_err *err);
 /* The query's document doc (whose reference the view takes, whatever the
  * answer) into *out: what store_web_saved() does with its answer. */
-int web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err);
-void web_saved_view_free(struct web_saved_view *v);
+int store_web_saved_view_read(json_t *doc, struct web_saved_view *out, struct ebba_err *err);
+void store_web_saved_view_free(struct web_saved_view *v);
 
 #endif

@@ -8,7 +8,7 @@
  *
  * Ownership: a struct web_whatif_params filled here keeps the parsed
  * document its strings point into and owns its array; the caller releases
- * both with web_whatif_params_free(), after which none of its strings may
+ * both with store_web_whatif_params_free(), after which none of its strings may
  * be used.
  */
 #ifndef EBBA_STORE_WEB_WHATIF_H
@@ -33,9 +33,9 @@ struct web_whatif_params {
 };
 
 /* Reads text (a run's parameters column) into out; out is empty on error. */
-int web_whatif_params_read(const char *text, struct web_whatif_params *out, struct ebba_err *err);
+int store_web_whatif_params_read(const char *text, struct web_whatif_params *out, struct ebba_err *err);
 
 /* Releases what p holds; p is then empty. */
-void web_whatif_params_free(struct web_whatif_params *p);
+void store_web_whatif_params_free(struct web_whatif_params *p);
 
 #endif

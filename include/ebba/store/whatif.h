@@ -70,21 +70,21 @@ struct whatif_batch {
  * and there are *count of them in the window: a run sees the decisions
  * that were there when it began, even while ebbad keeps deciding.
  */
-int whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
+int store_whatif_window_count(PGconn *conn, const struct whatif_window *w, int64_t *last_id,
 			int64_t *count, struct ebba_err *err);
 
 /* How many of ebba's decisions in the window are of protected cases this
  * session may not see (schema 023): not re-decided, only counted. */
-int whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
+int store_whatif_window_hidden(PGconn *conn, const struct whatif_window *w, int64_t *hidden,
 			 struct ebba_err *err);
 
 /*
  * The next at most limit decisions of the window with after < id <= last_id,
  * by id, into b (whatever it held is dropped); b->n == 0 at the end.
  */
-int whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
+int store_whatif_batch_fetch(PGconn *conn, const struct whatif_window *w, int64_t after,
 		       int64_t last_id, size_t limit, struct whatif_batch *b, struct ebba_err *err);
-void whatif_batch_free(struct whatif_batch *b);
+void store_whatif_batch_free(struct whatif_batch *b);
 
 /* ---- ebba.whatif_runs: stored runs (schema/007_whatif_runs.sql) -------------------- */
 
@@ -94,13 +94,13 @@ void whatif_batch_free(struct whatif_batch *b);
  * whatif_rules_dir, or a path); parameters_json is a JSON array of
  * {"name", "value"} (NULL: none).
  */
-int whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
+int store_whatif_run_insert(PGconn *conn, const char *candidate, const char *sha256,
 		      const struct whatif_window *w, const char *parameters_json, int64_t *id,
 		      struct ebba_err *err);
-int whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
+int store_whatif_run_progress(PGconn *conn, int64_t id, int64_t done, int64_t total,
 			struct ebba_err *err);
 /* Done with result_json, or failed with error (result_json NULL); once. */
-int whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
+int store_whatif_run_finish(PGconn *conn, int64_t id, const char *result_json, const char *error,
 		      struct ebba_err *err);
 
 /* A run's state: ebba.whatif_runs.status (schema 007's check) as
@@ -114,9 +114,9 @@ enum whatif_run_status {
 	WHATIF_RUN_STALLED,
 	WHATIF_RUN_STATUS_COUNT
 };
-const char *whatif_run_status_name(enum whatif_run_status s);   /* "running", "done", ... */
+const char *store_whatif_run_status_name(enum whatif_run_status s);   /* "running", "done", ... */
 /* True and *out set when s is one of the names; false otherwise (s may be NULL). */
-bool whatif_run_status_parse(const char *s, enum whatif_run_status *out);
+bool store_whatif_run_status_parse(const char *s, enum whatif_run_status *out);
 
 /* A stored run; "" for what is NULL. */
 struct whatif_run_row {
@@ -135,8 +135,8 @@ struct whatif_runs {
 };
 /* The run id (one row, or none), or with id NULL the latest limit runs
  * without their results, newest first. */
-int whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
+int store_whatif_runs_load(PGconn *conn, const char *id, size_t limit, struct whatif_runs *out,
 		     struct ebba_err *err);
-void whatif_runs_free(struct whatif_runs *r);
+void store_whatif_runs_free(struct whatif_runs *r);
 
 #endif

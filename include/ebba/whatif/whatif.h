@@ -156,7 +156,7 @@ void whatif_result_free(struct whatif_result *r);
  * Storing a run (ebba.whatif_runs, store/whatif.h): begin inserts it as
  * running for the connection's person, with the candidate's name and
  * SHA-256, the window and the values set (ov); end writes the result, or
- * with r NULL the failure.  Progress in between is whatif_run_progress.
+ * with r NULL the failure.  Progress in between is store_whatif_run_progress.
  */
 int whatif_store_begin(PGconn *conn, const char *candidate, const struct ruleset *rs,
 		       const struct whatif_window *w, const struct ruleset_override *ov,
