@@ -463,6 +463,33 @@ static void trace_provisional(const struct rs_eval *e, struct ebba_buf *b)
 }
 
 /* The parameters the decision used, with the value in force and its source. */
+/* A parameter value's entry in the trace, without the comma before it. */
+static void param_trace(const struct rs_param *p, const struct rs_param_value *pv,
+			struct ebba_buf *b)
+{
+	json_str(b, p->name, strlen(p->name));
+	buf_printf(b, ":{\"from\":\"%s\",\"provisional\":%s,\"source\":", pv->from,
+		   pv->provisional ? "true" : "false");
+	json_str(b, pv->source, strlen(pv->source));
+	buf_puts(b, ",\"value\":");
+	json_value(b, pv->value, 0);
+	buf_putc(b, '}');
+}
+
+void rs_trace_build(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n_params; i++) {
+		for (size_t k = 0; k < rs->params[i].n; k++) {
+			struct rs_param_value *pv = &rs->params[i].v[k];
+			struct ebba_buf b = {0};
+			param_trace(&rs->params[i], pv, &b);
+			pv->trace = b.data;
+			pv->trace_len = b.len;
+		}
+	}
+}
+
+/* The parameters in force that the decision used, each rendered at load. */
 static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
 {
 	const struct ruleset *rs = e->rs;
@@ -474,18 +501,12 @@ static void trace_params(const struct rs_eval *e, struct ebba_buf *b)
 		if (!first)
 			buf_putc(b, ',');
 		first = false;
-		json_str(b, rs->params[i].name, strlen(rs->params[i].name));
 		if (k < 0) {
+			json_str(b, rs->params[i].name, strlen(rs->params[i].name));
 			buf_puts(b, ":{\"error\":\"no value in force\"}");
 			continue;
 		}
-		const struct rs_param_value *pv = &rs->params[i].v[k];
-		buf_printf(b, ":{\"from\":\"%s\",\"provisional\":%s,\"source\":", pv->from,
-			   pv->provisional ? "true" : "false");
-		json_str(b, pv->source, strlen(pv->source));
-		buf_puts(b, ",\"value\":");
-		json_value(b, pv->value, 0);
-		buf_putc(b, '}');
+		buf_append(b, rs->params[i].v[k].trace, rs->params[i].v[k].trace_len);
 	}
 }
 

@@ -55,6 +55,7 @@ void ruleset_free(struct ruleset *rs)
 			free(rs->params[i].v[k].source);
 			free(rs->params[i].v[k].note);
 			free(rs->params[i].v[k].display);
+			free(rs->params[i].v[k].trace);
 			free(rs->params[i].v[k].file);
 		}
 		free(rs->params[i].v);
@@ -204,6 +205,7 @@ static int load_files(struct rs_file *files, size_t n_files, const struct rulese
 		return ebba_errf(err, "rules: %zu error%s", nerr, nerr == 1 ? "" : "s");
 	}
 	rs_views_build(rs);
+	rs_trace_build(rs);
 	*out = rs;
 	return 0;
 }

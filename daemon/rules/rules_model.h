@@ -32,6 +32,8 @@ struct rs_param_value {
 	bool provisional;
 	char *note;                 /* what a person is told of a provisional value, or NULL */
 	char *display;              /* the value for people (rs_views_build) */
+	char *trace;                /* its entry in a decision's trace (rs_trace_build) */
+	size_t trace_len;
 	char *file;
 	unsigned line, col;
 };
@@ -225,6 +227,16 @@ bool rs_is_mistake(struct cel_value v);
  * Once, after a load without errors; ruleset_free frees them.
  */
 void rs_views_build(struct ruleset *rs);
+
+/*
+ * Renders each parameter value's entry in a decision's trace
+ * ("name":{"from":...,"value":...}) once, after a load without errors
+ * (rules_eval.c): a value is a constant of the rule set, and writing it
+ * again for every decision was about a third of the trace's cost
+ * (callgrind, BENCH_EBBAD_WRAP in contrib/bench/run.sh).  ruleset_free
+ * frees them.
+ */
+void rs_trace_build(struct ruleset *rs);
 
 /*
  * The first delegation in force on date ("YYYY-MM-DD") that covers outcome
