@@ -680,6 +680,9 @@ static int application_part(const struct web_request *rq, const char *id,
 		buf_free(&payload);
 		return -1;
 	}
+	/* A person's decision has no application of its own (its facts are the
+	 * reviewed decision's): the page says so instead of empty tables. */
+	json_object_set_new(d, "has_application", json_boolean(found));
 	struct application *app = NULL;
 	struct ebba_err perr;
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {

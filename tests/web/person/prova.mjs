@@ -64,6 +64,14 @@ async function partly(browser) {
 		/12 kap\. 1 och 7 §§ socialtjänstlagen \(2025:400\)/.test(t));
 	check('... and the person, by name and title', /Beslutat av Bo Ek, socialsekreterare/.test(t));
 	check('... never ebba\'s "Alla kontroller är uppfyllda"', !/Alla kontroller är uppfyllda/.test(t));
+	// no application of its own: no empty tables, a link to the reviewed decision's facts
+	check('... its facts: a sentence linking the reviewed decision, no empty income table',
+		/ingen egen ansökan\. Vad sökanden uppgav och vad registren svarade står på det prövade beslutet: beslut \d+/.test(t) &&
+		!/Inkomster i månaden före perioden/.test(t) && (await page.$$('a[href^="/beslut/"]')).length > 0,
+		t.slice(t.indexOf('Uppgett och register'), 300));
+	check('... its amount said to build on the reviewed decision\'s calculation, not "beräknades inte"',
+		/Handläggarens belopp, 11 800 kr, bygger på beräkningen i det prövade beslutet/.test(t) &&
+		!/Beloppet beräknades inte/.test(t), t.slice(t.indexOf('Beräkning'), 300));
 	if (env.EBBA_SCREENS) await page.screenshot({ path: `${env.EBBA_SCREENS}/person-beslut.png`, fullPage: true });
 	await axe(page, 'a person\'s delvis bifall just saved');
 	// the letter's PDF, fetched in the signed-in page as a person would
