@@ -457,6 +457,12 @@ if ! skipped store && ! skipped fast; then
 		from ebba.register_evidence order by decision_id, id"
 	dump flags.copy "select decision_id, kind, reason, draw from ebba.audit_flags order by decision_id, id"
 	dump letters.copy "select decision_id, body from ebba.letters order by decision_id"
+	dump requests.copy "select decision_id, documents, deadline, letter
+		from ebba.auto_document_requests order by decision_id"
+	dump inputs.copy "select decision_id, decided_on, registers_configured, frame, history,
+		register_reasons from ebba.decision_inputs order by decision_id"
+	dump people.copy "select d.id, p.case_id, p.pnr, p.role, p.inbox_id from ebba.case_people p
+		join ebba.decisions d on d.inbox_id = p.inbox_id where p.inbox_id <> 0 order by d.id, p.pnr, p.role"
 	prepare store "$SIM_PORT" "$APPS"
 	ids="select min(id)::text || '-' || max(id)::text from ebba.inbox"
 	[ "$(sql -d store -c "$ids")" = "$(sql -d fast -c "$ids")" ] ||

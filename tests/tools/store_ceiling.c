@@ -5,12 +5,14 @@
  *
  * Writes exactly the rows that ebbad wrote for a run of decisions (dumped
  * from that run into DUMPDIR by contrib/bench/run.sh: decisions.copy,
- * checks.copy, evidence.copy, flags.copy, letters.copy, each COPY text with
- * the decision id first and ordered by it) into a database that holds the
+ * checks.copy, evidence.copy, flags.copy, letters.copy, requests.copy,
+ * inputs.copy and people.copy, each COPY text with the decision id first
+ * and ordered by it) into a database that holds the
  * same inbox rows, by the fastest plain means PostgreSQL offers and with no
  * deciding at all: PROCS connections side by side, each taking batches of
  * BATCH decisions; per batch the claim (one UPDATE of the inbox rows), then
- * one transaction with the completion UPDATE and a COPY into each table,
+ * one transaction with the completion UPDATE, the persons through
+ * ebba.add_case_people and a COPY into each other table,
  * as ebbad's completion does.  The same tables, indexes, constraints and
  * triggers, the same batch size and the same number of connections: what
  * is left between this rate and ebbad's is the cost of deciding.
@@ -32,12 +34,16 @@
 
 #include "ebba/lib/util.h"
 
-enum { T_DECISIONS, T_CHECKS, T_EVIDENCE, T_FLAGS, T_LETTERS, T_COUNT };
+/* T_PEOPLE is not copied: its rows go through ebba.add_case_people, as
+ * ebbad's do (schema 031).  The others are COPY text, T_COPIED of them. */
+enum { T_DECISIONS, T_CHECKS, T_EVIDENCE, T_FLAGS, T_LETTERS, T_REQUESTS, T_INPUTS,
+       T_COPIED, T_PEOPLE = T_COPIED, T_COUNT };
 
 static const char *const FILES[T_COUNT] = {
-	"decisions.copy", "checks.copy", "evidence.copy", "flags.copy", "letters.copy"};
+	"decisions.copy", "checks.copy", "evidence.copy", "flags.copy", "letters.copy",
+	"requests.copy", "inputs.copy", "people.copy"};
 
-static const char *const COPY_SQL[T_COUNT] = {
+static const char *const COPY_SQL[T_COPIED] = {
 	"copy ebba.decisions (id, inbox_id, external_id, case_id, period, outcome, amount, norm,"
 	" costs, incomes, ruleset_name, ruleset_version, ruleset_sha256, trace) from stdin",
 	"copy ebba.decision_checks (decision_id, check_id, result, message, outcome, ordinal)"
@@ -45,7 +51,10 @@ static const char *const COPY_SQL[T_COUNT] = {
 	"copy ebba.register_evidence (decision_id, source, agency, person_ref, status,"
 	" fetched_at, sha256, raw) from stdin",
 	"copy ebba.audit_flags (decision_id, kind, reason, draw) from stdin",
-	"copy ebba.letters (decision_id, body) from stdin"};
+	"copy ebba.letters (decision_id, body) from stdin",
+	"copy ebba.auto_document_requests (decision_id, documents, deadline, letter) from stdin",
+	"copy ebba.decision_inputs (decision_id, decided_on, registers_configured, frame, history,"
+	" register_reasons) from stdin"};
 
 /* One table's dump, and where each decision's lines start in it. */
 struct table {
@@ -165,6 +174,45 @@ static void id_array(const struct dump *d, size_t from, size_t to, struct ebba_b
 	buf_putc(out, '}');
 }
 
+/* One field of a people.copy line (decision, case, pnr, role, inbox) as
+ * an array element, after a comma: quoted, as ebbad's pg_array_text. */
+static const char *array_elem(struct ebba_buf *out, const char *p, const char *end)
+{
+	buf_puts(out, ",\"");
+	for (; p < end && *p != '\t' && *p != '\n'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(out, '\\');
+		buf_putc(out, *p);
+	}
+	buf_putc(out, '"');
+	return p < end && *p == '\t' ? p + 1 : p;
+}
+
+/* The batch's persons through ebba.add_case_people, one statement, as
+ * ebbad writes them (store/queue_complete.c write_people). */
+static void add_people(PGconn *c, const struct table *tb, size_t from, size_t to)
+{
+	const char *p = tb->text.data + tb->start[from], *end = tb->text.data + tb->start[to];
+	if (p == end)
+		return;
+	struct ebba_buf col[4] = {{0}};
+	while (p < end) {
+		p = strchr(p, '\t') + 1;   /* the decision id: not a column */
+		for (int k = 0; k < 4; k++)
+			p = array_elem(&col[k], p, end);
+		p = p < end ? p + 1 : p;
+	}
+	for (int k = 0; k < 4; k++) {
+		col[k].data[0] = '{';
+		buf_putc(&col[k], '}');
+	}
+	const char *v[4] = {col[0].data, col[1].data, col[2].data, col[3].data};
+	PQclear(exec_params(c, "select ebba.add_case_people($1::text[], $2::text[], $3::text[],"
+			       " $4::bigint[])", 4, v));
+	for (int k = 0; k < 4; k++)
+		buf_free(&col[k]);
+}
+
 static void write_batch(PGconn *c, const struct dump *d, size_t from, size_t to,
 			const char *owner, struct ebba_buf *ids)
 {
@@ -178,7 +226,8 @@ static void write_batch(PGconn *c, const struct dump *d, size_t from, size_t to,
 	PQclear(exec_params(c,
 		"update ebba.inbox set state = 'decided', lease_owner = null, lease_expires = null,"
 		" updated_at = now() where lease_owner = $1 and id = any($2::bigint[])", 2, p));
-	for (int t = 0; t < T_COUNT; t++) {
+	add_people(c, &d->t[T_PEOPLE], from, to);
+	for (int t = 0; t < T_COPIED; t++) {
 		const struct table *tb = &d->t[t];
 		copy_in(c, COPY_SQL[t], tb->text.data + tb->start[from],
 			tb->start[to] - tb->start[from]);
