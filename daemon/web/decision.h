@@ -10,16 +10,20 @@
 #include "ebba/store/web_decision.h"
 #include "web.h"
 
+struct application;
 /* Decision id's typed view into *v (include/ebba/store/web_decision.h)
  * and the template context built from it into *out, or *out NULL (and 0)
- * when there is no such decision.  The caller json_decref()s *out and
- * store_web_decision_view_free()s *v, whatever the answer. */
+ * when there is no such decision.  With app non-NULL, the application as
+ * received, parsed, into *app (NULL when there is none or it cannot be
+ * read).  The caller json_decref()s *out, store_web_decision_view_free()s
+ * *v and application_free()s *app, whatever the answer. */
 int decision_ctx(const struct web_request *rq, const char *id, struct web_decision_view *v,
-		 json_t **out, struct ebba_err *err);
+		 json_t **out, struct application **app, struct ebba_err *err);
 /* The same for a page that shows it: with *out NULL and 0, rs already holds
  * the "no such decision" page (Beslut and Pröva answer alike). */
 int decision_page_view(const struct web_request *rq, struct web_response *rs, const char *id,
-		       struct web_decision_view *v, json_t **out, struct ebba_err *err);
+		       struct web_decision_view *v, json_t **out, struct application **app,
+		       struct ebba_err *err);
 /* decision_page_view() for a page that needs only the context (Komplettering). */
 int decision_page_ctx(const struct web_request *rq, struct web_response *rs, const char *id,
 		      json_t **out, struct ebba_err *err);
@@ -35,12 +39,13 @@ void person_findings_ctx(json_t *ctx, const struct web_person_findings *f, bool 
 void person_decision_ctx(json_t *ctx, const struct web_decision_view *v);
 /* Pröva line by line into ctx: the form's costs, incomes, failed checks of
  * v and the catalogue, for ebba's open decision v of application app (page_person.c). */
-struct application;
 void prova_lines_ctx(const struct web_request *rq, const struct web_decision_view *v,
 		     const struct application *app, json_t *ctx);
-/* POST /beslut/ID/prova with lines=1 on the open decision v whose page is
- * ctx: Beräkna shows the amount, Spara saves (page_person.c). */
+/* POST /beslut/ID/prova with lines=1 on the open decision v of application
+ * app (NULL: it cannot be read) whose page is ctx: Beräkna shows the
+ * amount, Spara saves (page_person.c). */
 int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id,
-		      const struct web_decision_view *v, json_t *ctx, struct ebba_err *err);
+		      const struct web_decision_view *v, const struct application *app,
+		      json_t *ctx, struct ebba_err *err);
 
 #endif

@@ -670,9 +670,12 @@ bool decision_open(const struct web_decision_view *v)
 }
 
 /* The application as received, parsed again: the facts beside their
- * sources and Pröva's lines; what could not be read is said. */
+ * sources and Pröva's lines; what could not be read is said.  With app_out,
+ * the parsed application is the caller's (Pröva's POST reads its lines
+ * from it rather than fetching and parsing the document a second time). */
 static int application_part(const struct web_request *rq, const char *id,
-			    const struct web_decision_view *v, json_t *d, struct ebba_err *err)
+			    const struct web_decision_view *v, json_t *d,
+			    struct application **app_out, struct ebba_err *err)
 {
 	struct ebba_buf payload = {0};
 	bool found;
@@ -688,18 +691,23 @@ static int application_part(const struct web_request *rq, const char *id,
 	if (found && application_parse(payload.data, payload.len, &app, &perr) == 0) {
 		facts(d, rq->db, id, v, app, &v->trace_view);
 		prova_lines_ctx(rq, v, app, d);
-		application_free(app);
 	} else if (found) {
 		json_object_set_new(d, "payload_error", json_string(perr.msg));
 	}
+	if (app_out)
+		*app_out = app;
+	else
+		application_free(app);
 	buf_free(&payload);
 	return 0;
 }
 
 int decision_ctx(const struct web_request *rq, const char *id, struct web_decision_view *v,
-		 json_t **out, struct ebba_err *err)
+		 json_t **out, struct application **app, struct ebba_err *err)
 {
 	*out = NULL;
+	if (app)
+		*app = NULL;
 	bool found;
 	if (store_web_decision(rq->db, id, v, &found, err) != 0)
 		return -1;
@@ -709,7 +717,7 @@ int decision_ctx(const struct web_request *rq, const char *id, struct web_decisi
 	split_checks(d, v);
 	person_decision_ctx(d, v);
 	rules_part(d, v, &v->trace_view);
-	if (application_part(rq, id, v, d, err) != 0) {
+	if (application_part(rq, id, v, d, app, err) != 0) {
 		json_decref(d);
 		store_web_decision_view_free(v);
 		return -1;
@@ -747,9 +755,10 @@ int page_evidence(const struct web_request *rq, struct web_response *rs, const c
 }
 
 int decision_page_view(const struct web_request *rq, struct web_response *rs, const char *id,
-		       struct web_decision_view *v, json_t **out, struct ebba_err *err)
+		       struct web_decision_view *v, json_t **out, struct application **app,
+		       struct ebba_err *err)
 {
-	if (decision_ctx(rq, id, v, out, err) != 0)
+	if (decision_ctx(rq, id, v, out, app, err) != 0)
 		return -1;
 	return *out ? 0 : page_not_found(rq, rs, "Det finns inget sådant beslut.", err);
 }
@@ -758,7 +767,7 @@ int decision_page_ctx(const struct web_request *rq, struct web_response *rs, con
 		      json_t **out, struct ebba_err *err)
 {
 	struct web_decision_view v;
-	int rc = decision_page_view(rq, rs, id, &v, out, err);
+	int rc = decision_page_view(rq, rs, id, &v, out, NULL, err);
 	store_web_decision_view_free(&v);
 	return rc;
 }
@@ -796,7 +805,7 @@ int page_decision(const struct web_request *rq, struct web_response *rs, const c
 		return -1;
 	struct web_decision_view v;
 	json_t *ctx;
-	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
+	int rc = decision_page_view(rq, rs, id, &v, &ctx, NULL, err);
 	if (rc != 0 || !ctx) {
 		store_web_decision_view_free(&v);
 		return rc;

@@ -454,33 +454,14 @@ static void form_verdict(const struct web_request *rq, struct pl_form *f, struct
 		v->note = xstrdup(f->note);
 }
 
-/* The form of decision id as posted: its view's lines over the application
- * as received (none when it cannot be read, as the page then shows). */
-static int form_load(const struct web_request *rq, const char *id, const struct web_decision_view *dv,
-		     struct pl_form *f, struct ebba_err *err)
-{
-	struct ebba_buf payload = {0};
-	bool found;
-	if (store_web_payload(rq->db, id, &payload, &found, err) != 0) {
-		buf_free(&payload);
-		return -1;
-	}
-	struct application *app = NULL;
-	struct ebba_err perr;
-	if (!found || application_parse(payload.data, payload.len, &app, &perr) != 0)
-		app = NULL;
-	pl_read(rq, dv, app, f);
-	application_free(app);
-	buf_free(&payload);
-	return 0;
-}
-
 int page_review_lines(const struct web_request *rq, struct web_response *rs, const char *id,
-		      const struct web_decision_view *dv, json_t *ctx, struct ebba_err *err)
+		      const struct web_decision_view *dv, const struct application *app,
+		      json_t *ctx, struct ebba_err *err)
 {
+	/* the form as posted: the view's lines over the application as received
+	 * (none when it cannot be read, as the page then shows) */
 	struct pl_form f;
-	if (form_load(rq, id, dv, &f, err) != 0)
-		return -1;
+	pl_read(rq, dv, app, &f);
 	struct verdict v;
 	struct verdict_run r;
 	verdict_init(&v);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "decision.h"
+#include "ebba/intake/application.h"
 #include "pages.h"
 
 int page_review(const struct web_request *rq, struct web_response *rs, struct ebba_err *err)
@@ -29,9 +30,11 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		return page_not_found(rq, rs, "Sidan finns inte.", err);
 	struct web_decision_view v;
 	json_t *ctx;
-	int rc = decision_page_view(rq, rs, id, &v, &ctx, err);
+	struct application *app;
+	int rc = decision_page_view(rq, rs, id, &v, &ctx, &app, err);
 	bool open = decision_open(&v);
 	if (rc != 0 || !ctx) {
+		application_free(app);
 		store_web_decision_view_free(&v);
 		return rc;
 	}
@@ -44,11 +47,13 @@ int page_review(const struct web_request *rq, struct web_response *rs, struct eb
 		rc = web_page(rq, rs, "Redan prövat", "message", m, err);
 		json_decref(m);
 		json_decref(ctx);
+		application_free(app);
 		store_web_decision_view_free(&v);
 		return rc;
 	}
-	rc = page_review_lines(rq, rs, id, &v, ctx, err);
+	rc = page_review_lines(rq, rs, id, &v, app, ctx, err);
 	json_decref(ctx);
+	application_free(app);
 	store_web_decision_view_free(&v);
 	return rc;
 }
