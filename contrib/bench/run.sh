@@ -468,9 +468,11 @@ if ! skipped store && ! skipped fast; then
 	[ "$(sql -d store -c "$ids")" = "$(sql -d fast -c "$ids")" ] ||
 		{ say "store ceiling: the inbox ids differ from the instant phase's"; exit 1; }
 	say "store ceiling: $APPS decisions' rows, batch ${BATCH:-64}, $PROCS connections"
+	pg_profile_reset store
 	pg0=$(pg_ticks)
 	out=$(PGDATABASE=store "$BIN/tests/store_ceiling" "$DIR/dump" "${BATCH:-64}" "$PROCS")
 	pg1=$(pg_ticks)
+	pg_profile store "$APPS"
 	STORE=$(sed -n 's/.*store_decisions_per_s=\([0-9]*\).*/\1/p' <<<"$out")
 	# The writers' backends have exited by now: they reported their own CPU.
 	bt=$(sed -n 's/.*backend_ticks=\([0-9]*\).*/\1/p' <<<"$out")
