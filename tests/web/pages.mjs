@@ -14,7 +14,7 @@
 // Started by tests/integration/80_web.sh (EBBA_WEB_URL, the logins; a second
 // caseworker EBBA_CASEWORKER2 for the conflict).
 import { mkdirSync } from 'node:fs';
-import { axe, check, finish, login, newPage, runParts, sql, tabTo, focusIs } from './lib/browser.mjs';
+import { axe, check, finish, login, newPage, runParts, sql, tabTo, focusIs, focusLands } from './lib/browser.mjs';
 
 const env = process.env;
 const URL0 = env.EBBA_WEB_URL;
@@ -151,7 +151,7 @@ async function govuk(browser) {
 	// A refused form: the error summary has the focus, without script.
 	await page.click('#k0-avslag');
 	await Promise.all([page.waitForNavigation(), page.click('#prova-rader button[value=spara]')]);
-	check('a refused form puts the focus on the error summary', await focusIs(page, '.error-summary'),
+	check('a refused form puts the focus on the error summary', await focusLands(page, '.error-summary'),
 		await page.evaluate(() => document.activeElement && document.activeElement.outerHTML.slice(0, 80)));
 	const links = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
 	check('... whose links lead to the field (a rejection without a reason)', links.includes('#k0r') && await page.$('#k0r') !== null, links.join(' '));
@@ -211,7 +211,7 @@ async function frames(browser) {
 	const summary = await a.$$eval('.error-summary a', (as) => as.map((x) => [x.getAttribute('href'), x.textContent]));
 	check('a wrong amount is refused (422) naming the field: "Hyra: ange taket i hela kronor"', r.status() === 422 &&
 		summary.some(([h, t]) => h === '#cost_rent' && t.startsWith('Hyra: ange taket i hela kronor')), JSON.stringify(summary));
-	check('... with the focus on the error summary', await focusIs(a, '.error-summary'));
+	check('... with the focus on the error summary', await focusLands(a, '.error-summary'));
 	check('... and the other fields kept as typed', (await a.$eval('#valid_until', (i) => i.value)) === '2027-06-30');
 	await axe(a, 'a new frame refused');
 	// Amounts as Swedes write them.
@@ -236,7 +236,7 @@ async function frames(browser) {
 	const bt = await text(b);
 	check('the second gets a conflict (409) saying who changed the frame, in Swedish', r.status() === 409 &&
 		bt.includes(`${env.EBBA_CASEWORKER} ändrade referensramen`) && /Ingenting skrevs över/.test(bt), bt.slice(0, 500));
-	check('... with the focus on the message', await focusIs(b, '.error-summary'));
+	check('... with the focus on the message', await focusLands(b, '.error-summary'));
 	check('... and the form now shows the stored version', (await b.$eval('input[name=version]', (i) => i.value)) === '2' &&
 		(await b.$eval('#cost_rent', (i) => i.value)) === '6 200');
 	if (SHOTS) await b.screenshot({ path: `${SHOTS}/referensram-conflict.png`, fullPage: true });

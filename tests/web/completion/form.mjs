@@ -6,7 +6,7 @@
 // Run by tests/integration/73_completion.sh, which sets EBBA_WEB_URL,
 // EBBA_PASSWORD, EBBA_CASEWORKER and EBBA_REFERRAL.  With EBBA_SHOTS (a
 // directory), the two states' screenshots go there.
-import { axe, check, finish, focusIs, login, newPage, runParts, tabTo } from '../lib/browser.mjs';
+import { axe, check, finish, focusLands, login, newPage, runParts, tabTo } from '../lib/browser.mjs';
 
 const env = process.env;
 
@@ -41,7 +41,7 @@ async function form(browser) {
 	await page.keyboard.type('2020-01-01');
 	check('keyboard: the send button', await tabTo(page, 'form button[type=submit]'));
 	await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	check('the error summary takes the focus', await focusIs(page, '.error-summary'));
+	check('the error summary takes the focus', await focusLands(page, '.error-summary'));
 	const links = await page.$$eval('.error-summary a', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
 	check('the summary lists what to mend, in Swedish', links.length >= 2 && links.every(([t]) => /[a-zåäö]/i.test(t)),
 	      JSON.stringify(links));

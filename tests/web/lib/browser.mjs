@@ -66,6 +66,17 @@ export async function login(page, user, keyboard) {
 // Presses Tab, at most max times, until the element sel has the focus;
 // true if it has.
 export const focusIs = (page, sel) => page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel);
+// Whether the focus reaches sel within ms: a page's autofocus is applied at
+// its next rendering opportunity, which under load can come after the load
+// event a navigation waits for (73_completion once read the focus too early).
+export async function focusLands(page, sel, ms = 3000) {
+	try {
+		await page.waitForFunction((s) => document.activeElement && document.activeElement.matches(s), { timeout: ms }, sel);
+		return true;
+	} catch {
+		return false;
+	}
+}
 export async function tabTo(page, sel, max = 200) {
 	for (let n = 0; n < max && !(await focusIs(page, sel)); n++)
 		await page.keyboard.press('Tab');
