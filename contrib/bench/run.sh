@@ -247,7 +247,10 @@ per_decision_ms() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.
 
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-left() { sql -d "$1" -c "select count(*) from ebba.inbox where state in ('pending', 'processing')"; }
+# left DB: 1 while anything waits, else 0.  Polled every 0.2 s while a phase
+# runs, so it asks whether, not how many: the count took 8 ms a poll with
+# 20 000 waiting, 3 % of PostgreSQL's time per decision, charged to ebbad.
+left() { sql -d "$1" -c "select exists (select 1 from ebba.inbox where state in ('pending', 'processing'))::int"; }
 decided() { sql -d "$1" -c "select count(*) from ebba.decisions"; }
 
 # start_ebbad DB N: N daemons on DB, pids in EBBAD_PIDS.
@@ -333,8 +336,33 @@ result() {
 
 # pg_profile_reset DB / pg_profile DB N: with BENCH_PG_PROFILE, what
 # PostgreSQL spent while ebbad worked, per decision, into DB-pgprofile.txt.
+# pg_procs FILE: each of the cluster's processes now, "pid kind ticks", the
+# kind from its title (a backend by its role and database); pg_profile
+# sets the snapshot pg_profile_reset took beside one taken as the phase
+# ends (procs1.txt), so
+# that the profile says where the CPU went (backends, autovacuum, the WAL
+# writer) and not only which statements took time.
+pg_procs() {
+	local pm p t; pm=$(head -1 "$DIR/pg/data/postmaster.pid")
+	for p in "$pm" $(ps -o pid= --ppid "$pm"); do
+		t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+		t=${t#postgres: }; t=${t#*main: }
+		case $t in
+		autovacuum\ worker*) t=autovacuum-worker ;;
+		*\ *\ \[local\]* | *\ *\ 127.0.0.1*) t="backend-$(awk '{print $1 "@" $2}' <<<"$t")" ;;
+		*) t=$(awk '{print $1}' <<<"$t") ;;
+		esac
+		echo "$p ${t:-postmaster} $(ticks_of "$p")"
+	done >"$1"
+}
+pg_procs_delta() {  # BEFORE AFTER N: ms per decision by kind
+	awk -v n="$3" -v hz="$CLK_TCK" 'NR == FNR { t0[$1] = $3; next }
+		{ d[$2] += $3 - ($1 in t0 ? t0[$1] : 0) }
+		END { for (k in d) printf "%8.3f  %s\n", 1000 * d[k] / hz / n, k }' "$1" "$2" | sort -rn
+}
 pg_profile_reset() {
 	[ -n "$PG_PROFILE" ] || return 0
+	pg_procs "$DIR/procs0.txt"
 	sql -d "$1" -c 'create extension if not exists pg_stat_statements' \
 		-c 'select pg_stat_statements_reset()' -c 'select pg_stat_reset()' >/dev/null
 }
@@ -342,6 +370,8 @@ pg_profile() {
 	[ -n "$PG_PROFILE" ] || return 0
 	local db=$1 n=$2
 	{
+		echo "# $db: PostgreSQL's CPU by process kind, ms per decision (backends that exited are not seen)"
+		pg_procs_delta "$DIR/procs0.txt" "$DIR/procs1.txt" "$n"
 		echo "# $db: functions by their own time, microseconds per decision ($n decisions)"
 		sql -d "$db" -F ' ' -c "select lpad(round((self_time * 1000 / $n)::numeric, 1)::text, 8),
 			lpad(round((total_time * 1000 / $n)::numeric, 1)::text, 8), lpad(calls::text, 8),
@@ -377,6 +407,7 @@ phase() {
 	[ -z "${AFTER_DRAINED:-}" ] || "$AFTER_DRAINED" "$db"
 	[ -z "$METRICS" ] || kill "$SCRAPE_PID" 2>/dev/null || true
 	local pg1 sim1; pg1=$(pg_ticks) sim1=$(ticks_of "${SIM_PIDS[@]}")
+	[ -z "$PG_PROFILE" ] || pg_procs "$DIR/procs1.txt"
 	stop_ebbad
 	pg_profile "$db" "$n"
 	CPU_EBBAD_MS=$(per_decision_ms "$EBBAD_TICKS" "$n")
@@ -472,6 +503,7 @@ if ! skipped store && ! skipped fast; then
 	pg0=$(pg_ticks)
 	out=$(PGDATABASE=store "$BIN/tests/store_ceiling" "$DIR/dump" "${BATCH:-64}" "$PROCS")
 	pg1=$(pg_ticks)
+	[ -z "$PG_PROFILE" ] || pg_procs "$DIR/procs1.txt"
 	pg_profile store "$APPS"
 	STORE=$(sed -n 's/.*store_decisions_per_s=\([0-9]*\).*/\1/p' <<<"$out")
 	# The writers' backends have exited by now: they reported their own CPU.

@@ -2,7 +2,8 @@
  * The inbox queue: claim under a lease, complete fenced by the lease.
  *
  * Claiming locks candidate rows with FOR UPDATE SKIP LOCKED over the
- * partial index inbox_claimable, so concurrent workers neither block nor
+ * partial index inbox_claim_order (schema 033: ordered by id + 0, so that
+ * the primary key cannot serve the claim), so concurrent workers neither block nor
  * see each other's rows, and takes a case's periods in order.  Work
  * happens outside any transaction.  Completion
  * (queue_complete.c) is one transaction that updates the inbox rows still
@@ -17,19 +18,21 @@
 
 #include "ebba/store/queue.h"
 
+#include "hot_path.h"
+
 /*
  * Not an application while one of the same case for an earlier period is
  * still waiting or being decided: its decision is part of this one's
  * history (schema 011).  The earliest waiting period of a case is always
  * claimable, so nothing waits for ever.
  */
-static const char CLAIM_SQL[] =
+const char HOT_CLAIM_SQL[] =
 	"with c as ("
 	"  select id from ebba.inbox i"
 	"  where (state = 'pending' or (state = 'processing' and lease_expires < now()))"
 	"    and not exists (select 1 from ebba.inbox e where e.case_id = i.case_id"
 	"                    and e.period < i.period and e.state in ('pending', 'processing'))"
-	"  order by id limit $2 for update skip locked)"
+	"  order by id + 0 limit $2 for update skip locked)"
 	" update ebba.inbox i set state = 'processing', attempts = i.attempts + 1,"
 	"   lease_owner = $1, lease_expires = now() + make_interval(secs => $3::int),"
 	"   updated_at = now(), claimed_at = now()"
@@ -61,7 +64,7 @@ int store_queue_claim(PGconn *conn, const char *owner, int limit, int lease_seco
 	snprintf(max, sizeof(max), "%zu", max_payload > INT32_MAX ? (size_t)INT32_MAX : max_payload);
 	const char *params[] = {owner, lim, lease, max};
 	/* Results come back binary so the payload's exact bytes are kept. */
-	PGresult *res = PQexecParams(conn, CLAIM_SQL, 4, NULL, params, NULL, NULL, 1);
+	PGresult *res = hot_exec(conn, HOT_CLAIM, 4, params, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ebba_errf(err, "claiming from the inbox: %s", store_db_result_error(res));
 		PQclear(res);
