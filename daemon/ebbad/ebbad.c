@@ -139,8 +139,7 @@ static void nap(struct daemon *d, int ms)
 static PGconn *open_db(const struct ebba_config *cfg, struct ebba_err *err)
 {
 	PGconn *conn = store_db_connect(cfg->database, "ebbad", cfg->statement_timeout_ms, err);
-	if (conn && (store_protection_writer_ok(conn, err) != 0 || store_queue_listen(conn, err) != 0 ||
-		     store_db_prepare_hot_path(conn, err) != 0)) {
+	if (conn && (store_protection_writer_ok(conn, err) != 0 || store_queue_listen(conn, err) != 0)) {
 		PQfinish(conn);
 		return NULL;
 	}

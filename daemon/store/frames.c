@@ -4,7 +4,6 @@
 #include "ebba/lib/log.h"
 #include "ebba/store/db.h"
 #include "ebba/store/frames.h"
-#include "hot_path.h"
 #include "pg_text.h"
 
 /* One text[] literal over the slots: their case ids (which 0), the start
@@ -83,7 +82,7 @@ static void take_history(struct app_parser *parser, const struct frame_slot *slo
  * (docs/architecture.md §1).  A caseworker's decision has no document of
  * its own; the period's incomes come from ebba's decision of it.
  */
-const char HOT_FRAMES_SQL[] =
+static const char FRAMES_AND_HISTORY_SQL[] =
 	"with w as (select * from unnest($1::text[], $2::text[], $3::text[])"
 	"  with ordinality as w (case_id, from_period, period, slot))"
 	" select 'f', 0::bigint, f.case_id, f.frame::text, null, null::bigint, null, null::bytea, 0::bigint"
@@ -103,7 +102,7 @@ int store_frames_load_batch(PGconn *conn, struct app_parser *parser, const struc
 	char *ids = slot_array(slots, n, 0), *from = slot_array(slots, n, 1),
 	     *periods = slot_array(slots, n, 2);
 	const char *params[] = {ids, from, periods};
-	PGresult *res = hot_exec(conn, HOT_FRAMES, 3, params, 0);
+	PGresult *res = PQexecParams(conn, FRAMES_AND_HISTORY_SQL, 3, NULL, params, NULL, NULL, 0);
 	free(ids);
 	free(from);
 	free(periods);

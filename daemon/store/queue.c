@@ -18,15 +18,13 @@
 
 #include "ebba/store/queue.h"
 
-#include "hot_path.h"
-
 /*
  * Not an application while one of the same case for an earlier period is
  * still waiting or being decided: its decision is part of this one's
  * history (schema 011).  The earliest waiting period of a case is always
  * claimable, so nothing waits for ever.
  */
-const char HOT_CLAIM_SQL[] =
+static const char CLAIM_SQL[] =
 	"with c as ("
 	"  select id from ebba.inbox i"
 	"  where (state = 'pending' or (state = 'processing' and lease_expires < now()))"
@@ -64,7 +62,7 @@ int store_queue_claim(PGconn *conn, const char *owner, int limit, int lease_seco
 	snprintf(max, sizeof(max), "%zu", max_payload > INT32_MAX ? (size_t)INT32_MAX : max_payload);
 	const char *params[] = {owner, lim, lease, max};
 	/* Results come back binary so the payload's exact bytes are kept. */
-	PGresult *res = hot_exec(conn, HOT_CLAIM, 4, params, 1);
+	PGresult *res = PQexecParams(conn, CLAIM_SQL, 4, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ebba_errf(err, "claiming from the inbox: %s", store_db_result_error(res));
 		PQclear(res);

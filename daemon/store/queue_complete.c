@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "ebba/store/queue.h"
-#include "hot_path.h"
 #include "pg_text.h"
 
 /* ------------------------------------------------------------- tables */
@@ -237,9 +236,6 @@ static const char *array_literal(struct ebba_buf *b)
 	return b->data;
 }
 
-const char HOT_ADD_PEOPLE_SQL[] =
-	"select ebba.add_case_people($1::text[], $2::text[], $3::text[], $4::bigint[])";
-
 /*
  * The persons in one statement that keys them (ebba.add_case_people,
  * schema 031): a COPY ran the keying trigger once a row, an executor each.
@@ -250,11 +246,8 @@ static int write_people(PGconn *conn, struct copy_set *c, struct ebba_err *err)
 		return 0;
 	const char *params[] = {array_literal(&c->people_case), array_literal(&c->people_pnr),
 				array_literal(&c->people_role), array_literal(&c->people_inbox)};
-	PGresult *res = hot_exec(conn, HOT_ADD_PEOPLE, 4, params, 0);
-	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0
-		: ebba_errf(err, "database: %s", store_db_result_error(res));
-	PQclear(res);
-	return rc;
+	return store_db_exec(conn, "select ebba.add_case_people($1::text[], $2::text[], $3::text[],"
+			     " $4::bigint[])", 4, params, err);
 }
 
 /* ------------------------------------------------------------ database */
@@ -296,7 +289,7 @@ static int copy_in(PGconn *conn, const char *sql, const struct ebba_buf *rows,
  * or a register retry's application, schema 031), or NULL: one look-up for
  * the batch, so that no row-level trigger has to ask for every decision.
  */
-const char HOT_FENCE_SQL[] =
+static const char FENCE_SQL[] =
 	"with f as ("
 	" update ebba.inbox i set state = r.state, error = r.error,"
 	"  lease_owner = null, lease_expires = null, updated_at = now()"
@@ -333,7 +326,7 @@ static int fence(PGconn *conn, const char *owner, const struct queue_result *res
 	for (int k = 0; k < 4; k++)
 		buf_putc(&a[k], '}');
 	const char *params[] = {owner, a[0].data, a[1].data, a[2].data, a[3].data};
-	PGresult *res = hot_exec(conn, HOT_FENCE, 5, params, 0);
+	PGresult *res = PQexecParams(conn, FENCE_SQL, 5, NULL, params, NULL, NULL, 0);
 	for (int k = 0; k < 4; k++)
 		buf_free(&a[k]);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -355,16 +348,15 @@ static int fence(PGconn *conn, const char *owner, const struct queue_result *res
 	return 0;
 }
 
-const char HOT_NEXT_IDS_SQL[] =
-	"select nextval('ebba.decisions_id_seq') from generate_series(1, $1::int)";
-
 /* n new decision ids in one round trip. */
 static int next_ids(PGconn *conn, size_t n, long long *ids, struct ebba_err *err)
 {
 	char count[24];
 	snprintf(count, sizeof(count), "%zu", n);
 	const char *params[] = {count};
-	PGresult *res = hot_exec(conn, HOT_NEXT_IDS, 1, params, 0);
+	PGresult *res = PQexecParams(conn,
+		"select nextval('ebba.decisions_id_seq') from generate_series(1, $1::int)",
+		1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != n) {
 		ebba_errf(err, "allocating decision ids: %s", store_db_result_error(res));
 		PQclear(res);

@@ -3,13 +3,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "ebba/store/db.h"
 #include "ebba/store/queue.h"
 #include "pgtest.h"
 
@@ -257,11 +255,6 @@ static void test_counts(void **state)
 int main(void)
 {
 	conn = pgtest_fresh_db("t_queue");
-	struct ebba_err err;
-	if (!conn || store_db_prepare_hot_path(conn, &err) != 0) {
-		fprintf(stderr, "t_queue: %s\n", conn ? err.msg : "no database");
-		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duplicate_insert_changes_nothing),
 		cmocka_unit_test(test_claims_do_not_overlap),

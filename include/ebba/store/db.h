@@ -24,14 +24,6 @@ PGconn *store_db_connect(const char *conninfo, const char *application_name,
 int store_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	    struct ebba_err *err);
 
-/*
- * Prepares the statements of a batch's hot path (store_queue_claim,
- * store_frames_load_batch, store_queue_complete) on conn: a connection
- * those run on must have been through this once (ebbad does it as it
- * connects).  They are then planned once, not once a batch.
- */
-int store_db_prepare_hot_path(PGconn *conn, struct ebba_err *err);
-
 /* The one-line server message of a failed result ("ERROR: ..." trimmed). */
 const char *store_db_result_error(const PGresult *res);
 
