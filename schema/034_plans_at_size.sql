@@ -17,15 +17,24 @@
 --    index look-ups by decision id, whatever the size.  Planning it costs
 --    about a millisecond a batch.
 -- 2. check_decision_refs (schema 005) probes ebba.decisions once for each
---    decision a statement names, not once for each row: a batch's COPY of
---    checks names 64 decisions in some 1 700 rows.
+--    decision a statement names, not once for each row (a batch's COPY of
+--    checks names 64 decisions in some 1 700 rows), and always by its
+--    primary key.  The statement has no parameter, so PL/pgSQL plans it
+--    once a connection; and even planned afresh, the planner hashed the
+--    whole table to check 64 ids until it held well over 20 000 decisions
+--    ("Seq Scan on decisions", 19 840 rows read, 38 ms).  A statement's
+--    few ids against a table that only grows want an index probe each,
+--    whatever the sizes, so the function turns the other ways off for its
+--    own statement (the settings end with the call).
 --
 -- Measure with `make bench` (cpu_ms_pg) or BENCH_PG_PROFILE=1 (the
 -- functions' own time per decision).
 
 alter function ebba.open_work_refresh(bigint[], boolean) set plan_cache_mode = force_custom_plan;
 
-create or replace function ebba.check_decision_refs() returns trigger language plpgsql as $$
+create or replace function ebba.check_decision_refs() returns trigger language plpgsql
+    set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off
+as $$
 declare missing bigint;
 begin
     select n.decision_id into missing from (select distinct decision_id from new_rows) n

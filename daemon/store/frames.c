@@ -81,6 +81,13 @@ static void take_history(struct app_parser *parser, const struct frame_slot *slo
  * two round trips per batch would be one too many on the hot path
  * (docs/architecture.md §1).  A caseworker's decision has no document of
  * its own; the period's incomes come from ebba's decision of it.
+ *
+ * Each slot's history is its own look-up (LATERAL, kept from being
+ * flattened into a join by OFFSET 0): joined, the planner hashed every
+ * decision of every case for a batch's 64 until the table held more than
+ * 20 000 (auto_explain over contrib/bench/run.sh: "Seq Scan on decisions",
+ * 19 712 rows read, 10-16 ms a batch); one index range per case is what
+ * the question is, whatever the table's size.
  */
 static const char FRAMES_AND_HISTORY_SQL[] =
 	"with w as (select * from unnest($1::text[], $2::text[], $3::text[])"
@@ -89,8 +96,9 @@ static const char FRAMES_AND_HISTORY_SQL[] =
 	"  from ebba.case_frames f where f.case_id = any($1::text[])"
 	" union all"
 	" select 'h', w.slot, d.case_id, d.period, d.outcome, d.amount, d.decided_by, i.payload, d.id"
-	"  from w join ebba.decisions d on d.case_id = w.case_id"
-	"   and d.period >= w.from_period and d.period < w.period"
+	"  from w cross join lateral (select d.id, d.case_id, d.period, d.outcome, d.amount,"
+	"   d.decided_by, d.inbox_id from ebba.decisions d where d.case_id = w.case_id"
+	"   and d.period >= w.from_period and d.period < w.period offset 0) d"
 	"  left join ebba.inbox i on i.id = d.inbox_id"
 	" order by 1, 2, 4, 9";
 
